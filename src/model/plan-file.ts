@@ -1,0 +1,412 @@
+// The plan interchange format (docs/plan-format.md): a whole plan as one versioned JSON file —
+// its section/item tree, KPIs and, optionally, progress, notes and measurements. This module
+// parses a file (schema, then the cross-references the schema cannot see) into a list of
+// problems written for people, and converts between a file and the records the app stores.
+import * as z from 'zod/mini';
+import {
+  evaluationSchema,
+  fiscalYearSchema,
+  isoDateSchema,
+  kpiTargetSchema,
+  LIMITS,
+  measurementId,
+  periodKindSchema,
+  progressId,
+  yearMonthSchema,
+  type Item,
+  type Kpi,
+  type Measurement,
+  type Note,
+  type Plan,
+  type Progress,
+  type Section,
+} from './schemas';
+import { periodsOf } from './period';
+import { fiscalYearOfMonth } from './wareki';
+
+export const PLAN_FILE_FORMAT = 'jigyo-keikaku-plan';
+export const PLAN_FILE_VERSION = 1;
+/** Files larger than this are refused before parsing: a plan is far smaller. */
+export const PLAN_FILE_MAX_BYTES = 20 * 1024 * 1024;
+
+const ref = z.string().check(z.minLength(1), z.maxLength(100));
+const shortText = z.string().check(z.maxLength(LIMITS.shortText));
+const requiredText = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.shortText));
+
+export const fileItemSchema = z.strictObject({
+  id: ref,
+  label: shortText,
+  text: z.string().check(z.maxLength(LIMITS.longText)),
+  group: z.optional(shortText),
+  tags: z.optional(z.array(requiredText).check(z.maxLength(LIMITS.tags))),
+});
+export type FileItem = z.infer<typeof fileItemSchema>;
+
+export interface FileSection {
+  id: string;
+  label: string;
+  title: string;
+  items?: FileItem[] | undefined;
+  sections?: FileSection[] | undefined;
+}
+
+export const fileSectionSchema: z.ZodMiniType<FileSection> = z.strictObject({
+  id: ref,
+  label: shortText,
+  title: shortText,
+  items: z.optional(z.array(fileItemSchema)),
+  get sections() {
+    return z.optional(z.array(fileSectionSchema));
+  },
+});
+
+export const fileKpiSchema = z.strictObject({
+  id: ref,
+  section: z.optional(ref),
+  name: requiredText,
+  unit: shortText,
+  target: kpiTargetSchema,
+});
+
+export const fileProgressSchema = z.strictObject({
+  item: ref,
+  period: ref,
+  evaluation: z.optional(z.nullable(evaluationSchema)),
+  done: z.optional(z.string().check(z.maxLength(LIMITS.longText))),
+  next: z.optional(z.string().check(z.maxLength(LIMITS.longText))),
+});
+
+export const fileNoteSchema = z.strictObject({
+  item: ref,
+  date: isoDateSchema,
+  author: requiredText,
+  text: z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.noteText)),
+});
+
+export const fileMeasurementSchema = z.strictObject({
+  kpi: ref,
+  month: yearMonthSchema,
+  value: z.nullable(z.number()),
+});
+
+export const planFileSchema = z.strictObject({
+  format: z.literal(PLAN_FILE_FORMAT),
+  version: z.literal(PLAN_FILE_VERSION),
+  plan: z.strictObject({
+    branch: requiredText,
+    fiscalYear: fiscalYearSchema,
+    title: requiredText,
+    periodKind: periodKindSchema,
+    demo: z.optional(z.boolean()),
+  }),
+  sections: z.array(fileSectionSchema),
+  kpis: z.optional(z.array(fileKpiSchema)),
+  progress: z.optional(z.array(fileProgressSchema)),
+  notes: z.optional(z.array(fileNoteSchema)),
+  measurements: z.optional(z.array(fileMeasurementSchema)),
+});
+export type PlanFile = z.infer<typeof planFileSchema>;
+
+export interface PlanFileProblem {
+  /** Where in the file, in Japanese: 「セクション 2番目（Ⅱ）› 項目 1番目（①）› 本文」 */
+  where: string;
+  message: string;
+}
+
+export type PlanFileResult = { ok: true; file: PlanFile } | { ok: false; problems: PlanFileProblem[] };
+
+const FIELD_NAMES: Record<string, string> = {
+  format: '形式',
+  version: '版',
+  plan: '計画',
+  branch: '支部',
+  fiscalYear: '年度',
+  title: '見出し',
+  periodKind: '報告期間の単位',
+  demo: 'デモ',
+  sections: 'セクション',
+  items: '項目',
+  id: 'ID',
+  label: 'ラベル',
+  text: '本文',
+  group: '担当グループ',
+  tags: 'タグ',
+  kpis: 'KPI',
+  section: 'セクション',
+  name: '指標名',
+  unit: '単位',
+  target: '目標',
+  kind: '種類',
+  value: '値',
+  previousValue: '前年度の値',
+  direction: '以上/以下',
+  progress: '実施状況の記録',
+  item: '項目',
+  period: '報告期間',
+  evaluation: '評価',
+  done: '実施状況',
+  next: '今後の実施予定等',
+  notes: 'メモ',
+  date: '日付',
+  author: '記入者',
+  measurements: '実績',
+  kpi: 'KPI',
+  month: '時点',
+};
+
+/** A readable location: array elements are counted from 1 and named by their label or id. */
+function describePath(root: unknown, path: readonly PropertyKey[]): string {
+  const parts: string[] = [];
+  let node: unknown = root;
+  for (const key of path) {
+    if (typeof key === 'number') {
+      const el = Array.isArray(node) ? node[key] : undefined;
+      const name = el && typeof el === 'object' ? ((el as Record<string, unknown>).label ?? (el as Record<string, unknown>).id) : undefined;
+      const last = parts.pop() ?? '';
+      parts.push(`${last} ${key + 1}番目${typeof name === 'string' && name ? `（${name}）` : ''}`);
+    } else {
+      parts.push(FIELD_NAMES[String(key)] ?? String(key));
+    }
+    node = node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return parts.length ? parts.join(' › ') : 'ファイル全体';
+}
+
+function japaneseIssue(issue: z.core.$ZodRawIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? '必須の項目がありません' : `形式が違います（${issue.expected} が必要です）`;
+    case 'too_big':
+      return issue.origin === 'array' ? `多すぎます（${issue.maximum}件まで）` : `長すぎます（${issue.maximum}文字まで）`;
+    case 'too_small':
+      return issue.origin === 'array' ? '1件以上必要です' : issue.origin === 'number' ? `${issue.minimum}以上にしてください` : '空にはできません';
+    case 'invalid_value':
+      return `使える値は ${issue.values.map((v) => JSON.stringify(v)).join(' / ')} です`;
+    case 'unrecognized_keys':
+      return `知らない項目があります: ${issue.keys.join(', ')}`;
+    case 'invalid_union':
+      return '目標の書き方が違います（kind は value / previousYear / qualitative）';
+    default:
+      return '値が正しくありません';
+  }
+}
+
+/** Parses a file's text: JSON syntax, schema, then cross-references. */
+export function parsePlanFileText(text: string): PlanFileResult {
+  if (text.length > PLAN_FILE_MAX_BYTES) {
+    return { ok: false, problems: [{ where: 'ファイル全体', message: 'ファイルが大きすぎます（20MBまで）' }] };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    return { ok: false, problems: [{ where: 'ファイル全体', message: `JSONとして読めません（${(e as Error).message}）` }] };
+  }
+  return parsePlanFile(data);
+}
+
+export function parsePlanFile(data: unknown): PlanFileResult {
+  const parsed = planFileSchema.safeParse(data, { error: (issue) => japaneseIssue(issue) });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 100).map((issue) => ({
+      where: describePath(data, issue.path),
+      message: issue.message,
+    }));
+    return { ok: false, problems };
+  }
+  const problems = crossCheck(parsed.data);
+  return problems.length ? { ok: false, problems } : { ok: true, file: parsed.data };
+}
+
+export function* walkSections(sections: readonly FileSection[], parent: FileSection | null = null): Generator<{ section: FileSection; parent: FileSection | null; index: number }> {
+  for (const [index, section] of sections.entries()) {
+    yield { section, parent, index };
+    yield* walkSections(section.sections ?? [], section);
+  }
+}
+
+function crossCheck(file: PlanFile): PlanFileProblem[] {
+  const problems: PlanFileProblem[] = [];
+  const sectionIds = new Set<string>();
+  const itemIds = new Set<string>();
+  for (const { section } of walkSections(file.sections)) {
+    if (sectionIds.has(section.id)) problems.push({ where: `セクション（${section.label || section.id}）`, message: `ID「${section.id}」が重複しています` });
+    sectionIds.add(section.id);
+    for (const item of section.items ?? []) {
+      if (itemIds.has(item.id)) problems.push({ where: `項目（${item.label || item.id}）`, message: `ID「${item.id}」が重複しています` });
+      itemIds.add(item.id);
+    }
+  }
+  const kpiIds = new Set<string>();
+  for (const [i, kpi] of (file.kpis ?? []).entries()) {
+    const where = `KPI ${i + 1}番目（${kpi.name}）`;
+    if (kpiIds.has(kpi.id)) problems.push({ where, message: `ID「${kpi.id}」が重複しています` });
+    kpiIds.add(kpi.id);
+    if (kpi.section !== undefined && !sectionIds.has(kpi.section)) problems.push({ where, message: `セクション「${kpi.section}」がありません` });
+  }
+  const periodIds = new Set(periodsOf(file.plan.fiscalYear, file.plan.periodKind).map((p) => p.id));
+  const seenProgress = new Set<string>();
+  for (const [i, p] of (file.progress ?? []).entries()) {
+    const where = `実施状況の記録 ${i + 1}番目`;
+    if (!itemIds.has(p.item)) problems.push({ where, message: `項目「${p.item}」がありません` });
+    if (!periodIds.has(p.period)) problems.push({ where, message: `報告期間「${p.period}」はこの計画の期間ではありません（${[...periodIds].join(', ')}）` });
+    const key = `${p.item}\u0000${p.period}`;
+    if (seenProgress.has(key)) problems.push({ where, message: `項目「${p.item}」の期間「${p.period}」が重複しています` });
+    seenProgress.add(key);
+  }
+  for (const [i, n] of (file.notes ?? []).entries()) {
+    if (!itemIds.has(n.item)) problems.push({ where: `メモ ${i + 1}番目`, message: `項目「${n.item}」がありません` });
+  }
+  const seenMeasurement = new Set<string>();
+  for (const [i, m] of (file.measurements ?? []).entries()) {
+    const where = `実績 ${i + 1}番目`;
+    if (!kpiIds.has(m.kpi)) problems.push({ where, message: `KPI「${m.kpi}」がありません` });
+    if (fiscalYearOfMonth(m.month) !== file.plan.fiscalYear) problems.push({ where, message: `時点「${m.month}」はこの計画の年度の月ではありません` });
+    const key = `${m.kpi}\u0000${m.month}`;
+    if (seenMeasurement.has(key)) problems.push({ where, message: `KPI「${m.kpi}」の時点「${m.month}」が重複しています` });
+    seenMeasurement.add(key);
+  }
+  return problems;
+}
+
+/** Everything the app stores for one plan. */
+export interface PlanRecords {
+  plan: Plan;
+  sections: Section[];
+  items: Item[];
+  kpis: Kpi[];
+  progress: Progress[];
+  notes: Note[];
+  measurements: Measurement[];
+}
+
+export interface ImportContext {
+  planId: string;
+  /** ISO timestamp stamped on every record. */
+  now: string;
+  /** Who imported the file. */
+  author: string;
+  /** Makes ids for notes, which have no natural key. */
+  newId: () => string;
+}
+
+/** Ids inside a plan are the file's refs prefixed with the plan id, so an export gives them back. */
+function recordId(planId: string, fileRef: string): string {
+  return `${planId}/${fileRef}`;
+}
+
+function fileRef(planId: string, id: string): string {
+  return id.startsWith(`${planId}/`) ? id.slice(planId.length + 1) : id;
+}
+
+export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecords {
+  const { planId, now, author } = ctx;
+  const stamp = { updatedAt: now, updatedBy: author };
+  const sections: Section[] = [];
+  const items: Item[] = [];
+  for (const { section, parent, index } of walkSections(file.sections)) {
+    sections.push({
+      id: recordId(planId, section.id),
+      planId,
+      parentId: parent ? recordId(planId, parent.id) : null,
+      label: section.label,
+      title: section.title,
+      order: index,
+      deleted: false,
+      ...stamp,
+    });
+    for (const [i, item] of (section.items ?? []).entries()) {
+      items.push({
+        id: recordId(planId, item.id),
+        planId,
+        sectionId: recordId(planId, section.id),
+        label: item.label,
+        text: item.text,
+        group: item.group ?? '',
+        tags: item.tags ?? [],
+        order: i,
+        deleted: false,
+        ...stamp,
+      });
+    }
+  }
+  return {
+    plan: { id: planId, ...file.plan, demo: file.plan.demo ?? false, deleted: false, ...stamp },
+    sections,
+    items,
+    kpis: (file.kpis ?? []).map((k, i) => ({
+      id: recordId(planId, k.id),
+      planId,
+      sectionId: k.section === undefined ? null : recordId(planId, k.section),
+      name: k.name,
+      unit: k.unit,
+      target: k.target,
+      order: i,
+      deleted: false,
+      ...stamp,
+    })),
+    progress: (file.progress ?? []).map((p) => {
+      const itemId = recordId(planId, p.item);
+      return { id: progressId(itemId, p.period), planId, itemId, periodId: p.period, evaluation: p.evaluation ?? null, done: p.done ?? '', next: p.next ?? '', ...stamp };
+    }),
+    notes: (file.notes ?? []).map((n) => ({ id: ctx.newId(), planId, itemId: recordId(planId, n.item), date: n.date, author: n.author, text: n.text, createdAt: now })),
+    measurements: (file.measurements ?? []).map((m) => {
+      const kpiId = recordId(planId, m.kpi);
+      return { id: measurementId(kpiId, m.month), planId, kpiId, month: m.month, value: m.value, ...stamp };
+    }),
+  };
+}
+
+const byOrder = <T extends { order: number }>(a: T, b: T) => a.order - b.order;
+
+/** The file for a plan's live (not deleted) records. */
+export function recordsToPlanFile(records: PlanRecords): PlanFile {
+  const planId = records.plan.id;
+  const live = <T extends { deleted: boolean }>(rows: T[]) => rows.filter((r) => !r.deleted);
+  const sections = live(records.sections);
+  const items = live(records.items);
+  const sectionIds = new Set(sections.map((s) => s.id));
+  const itemIds = new Set(items.map((i) => i.id));
+  const kpis = live(records.kpis).sort(byOrder);
+  const kpiIds = new Set(kpis.map((k) => k.id));
+
+  const toFileSection = (s: Section): FileSection => {
+    const children = sections.filter((c) => c.parentId === s.id).sort(byOrder);
+    const own = items.filter((i) => i.sectionId === s.id).sort(byOrder);
+    return {
+      id: fileRef(planId, s.id),
+      label: s.label,
+      title: s.title,
+      ...(own.length
+        ? { items: own.map((i) => ({ id: fileRef(planId, i.id), label: i.label, text: i.text, ...(i.group ? { group: i.group } : {}), ...(i.tags.length ? { tags: i.tags } : {}) })) }
+        : {}),
+      ...(children.length ? { sections: children.map(toFileSection) } : {}),
+    };
+  };
+  const { branch, fiscalYear, title, periodKind, demo } = records.plan;
+  return {
+    format: PLAN_FILE_FORMAT,
+    version: PLAN_FILE_VERSION,
+    plan: { branch, fiscalYear, title, periodKind, ...(demo ? { demo } : {}) },
+    sections: sections.filter((s) => s.parentId === null || !sectionIds.has(s.parentId)).sort(byOrder).map(toFileSection),
+    kpis: kpis.map((k) => ({
+      id: fileRef(planId, k.id),
+      ...(k.sectionId && sectionIds.has(k.sectionId) ? { section: fileRef(planId, k.sectionId) } : {}),
+      name: k.name,
+      unit: k.unit,
+      target: k.target,
+    })),
+    progress: records.progress
+      .filter((p) => itemIds.has(p.itemId))
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((p) => ({ item: fileRef(planId, p.itemId), period: p.periodId, evaluation: p.evaluation, done: p.done, next: p.next })),
+    notes: records.notes
+      .filter((n) => itemIds.has(n.itemId))
+      .sort((a, b) => a.date.localeCompare(b.date) || a.createdAt.localeCompare(b.createdAt))
+      .map((n) => ({ item: fileRef(planId, n.itemId), date: n.date, author: n.author, text: n.text })),
+    measurements: records.measurements
+      .filter((m) => kpiIds.has(m.kpiId))
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((m) => ({ kpi: fileRef(planId, m.kpiId), month: m.month, value: m.value })),
+  };
+}

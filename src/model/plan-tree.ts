@@ -1,0 +1,120 @@
+// The plan tree (柱 › section › … › item) built from flat records, and the filters of the plan
+// screen: by evaluation mark of a period, by owning group, and free text over items and notes.
+import type { Evaluation, Item, Note, Progress, Section } from './schemas';
+
+export interface TreeNode {
+  section: Section;
+  items: Item[];
+  children: TreeNode[];
+}
+
+const byOrder = <T extends { order: number; id: string }>(a: T, b: T) => a.order - b.order || a.id.localeCompare(b.id);
+
+/** Live sections and items as a tree; a section whose parent is gone shows as a pillar. */
+export function buildTree(sections: readonly Section[], items: readonly Item[]): TreeNode[] {
+  const live = sections.filter((s) => !s.deleted);
+  const ids = new Set(live.map((s) => s.id));
+  const nodes = new Map<string, TreeNode>(live.map((s) => [s.id, { section: s, items: [], children: [] }]));
+  for (const item of items) {
+    if (!item.deleted) nodes.get(item.sectionId)?.items.push(item);
+  }
+  const roots: TreeNode[] = [];
+  for (const s of [...live].sort(byOrder)) {
+    const node = nodes.get(s.id)!;
+    node.items.sort(byOrder);
+    const parent = s.parentId !== null && ids.has(s.parentId) ? nodes.get(s.parentId) : undefined;
+    (parent ? parent.children : roots).push(node);
+  }
+  return roots;
+}
+
+/** Items in tree order (what a person walks through in the meeting). */
+export function flattenItems(tree: readonly TreeNode[]): Item[] {
+  const out: Item[] = [];
+  const visit = (node: TreeNode) => {
+    out.push(...node.items);
+    node.children.forEach(visit);
+  };
+  tree.forEach(visit);
+  return out;
+}
+
+/** The labels from the pillar down to an item: ["１．", "Ⅱ", "（２）", "③"]. */
+export function labelPath(sections: readonly Section[], item: Item): string[] {
+  const byId = new Map(sections.map((s) => [s.id, s]));
+  const path = [item.label];
+  let s = byId.get(item.sectionId);
+  const seen = new Set<string>();
+  while (s && !seen.has(s.id)) {
+    seen.add(s.id);
+    path.unshift(s.label);
+    s = s.parentId === null ? undefined : byId.get(s.parentId);
+  }
+  return path;
+}
+
+export type EvaluationFilter = Evaluation | '未評価';
+
+export interface ItemFilter {
+  evaluations: readonly EvaluationFilter[];
+  groups: readonly string[];
+  query: string;
+}
+
+export const EMPTY_FILTER: ItemFilter = { evaluations: [], groups: [], query: '' };
+
+export function isFilterActive(f: ItemFilter): boolean {
+  return f.evaluations.length > 0 || f.groups.length > 0 || f.query.trim() !== '';
+}
+
+/** Folds width and case so ＫＰＩ finds KPI and ｶﾅ finds カナ. */
+export function normalizeForSearch(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+/** One searchable string per item: its label, text, group, progress texts and notes. */
+export function buildSearchIndex(items: readonly Item[], progress: readonly Progress[], notes: readonly Note[]): Map<string, string> {
+  const parts = new Map<string, string[]>(items.map((i) => [i.id, [i.label, i.text, i.group]]));
+  for (const p of progress) parts.get(p.itemId)?.push(p.done, p.next);
+  for (const n of notes) parts.get(n.itemId)?.push(n.text, n.author);
+  const index = new Map<string, string>();
+  for (const [id, texts] of parts) index.set(id, normalizeForSearch(texts.join('\n')));
+  return index;
+}
+
+/** Ids of the items that pass the filter; `evaluationOf` gives an item's mark in the chosen period. */
+export function filterItems(
+  items: readonly Item[],
+  filter: ItemFilter,
+  evaluationOf: (itemId: string) => Evaluation | null,
+  searchIndex: ReadonlyMap<string, string>,
+): Set<string> {
+  const terms = normalizeForSearch(filter.query).split(/\s+/).filter(Boolean);
+  const out = new Set<string>();
+  for (const item of items) {
+    if (filter.groups.length && !filter.groups.includes(item.group)) continue;
+    if (filter.evaluations.length && !filter.evaluations.includes(evaluationOf(item.id) ?? '未評価')) continue;
+    if (terms.length) {
+      const hay = searchIndex.get(item.id) ?? '';
+      if (!terms.every((t) => hay.includes(t))) continue;
+    }
+    out.add(item.id);
+  }
+  return out;
+}
+
+/** Drops the branches of the tree that have no visible item. */
+export function pruneTree(tree: readonly TreeNode[], visible: ReadonlySet<string>): TreeNode[] {
+  const out: TreeNode[] = [];
+  for (const node of tree) {
+    const items = node.items.filter((i) => visible.has(i.id));
+    const children = pruneTree(node.children, visible);
+    if (items.length || children.length) out.push({ section: node.section, items, children });
+  }
+  return out;
+}
+
+/** The groups used in a plan, for the group filter. */
+export function groupsOf(items: readonly Item[]): string[] {
+  return [...new Set(items.filter((i) => !i.deleted && i.group).map((i) => i.group))].sort((a, b) => a.localeCompare(b, 'ja'));
+}

@@ -1,0 +1,153 @@
+// The records of the domain as zod schemas (zod/mini, to keep the browser bundle small), with
+// their types beside them. Every record read from IndexedDB, a file or the network is parsed
+// with one of these before the app trusts it.
+import * as z from 'zod/mini';
+import { isYearMonth } from './wareki';
+
+export const LIMITS = {
+  shortText: 200,
+  /** 実施状況 / 今後の実施予定等 of one item in one period. */
+  longText: 20_000,
+  noteText: 5_000,
+  tags: 10,
+} as const;
+
+export const EVALUATIONS = ['○', '△', '－'] as const;
+export const evaluationSchema = z.enum(EVALUATIONS);
+export type Evaluation = z.infer<typeof evaluationSchema>;
+
+export const PERIOD_KINDS = ['month', 'quarter', 'half'] as const;
+export const periodKindSchema = z.enum(PERIOD_KINDS);
+export type PeriodKind = z.infer<typeof periodKindSchema>;
+
+export const idSchema = z.string().check(z.minLength(1), z.maxLength(200));
+const shortText = z.string().check(z.maxLength(LIMITS.shortText));
+const requiredShortText = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.shortText));
+export const yearMonthSchema = z.string().check(z.refine(isYearMonth, '年月は YYYY-MM で書いてください'));
+export const isoDateSchema = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, '日付は YYYY-MM-DD で書いてください'));
+export const fiscalYearSchema = z.number().check(z.int(), z.gte(1989), z.lte(2100));
+
+/** Who last changed a record and when; the server stamps these once sync exists. */
+const stamp = {
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+};
+
+export const planSchema = z.object({
+  id: idSchema,
+  branch: requiredShortText,
+  fiscalYear: fiscalYearSchema,
+  title: requiredShortText,
+  periodKind: periodKindSchema,
+  /** A demo plan loaded on first run, so a newcomer sees a real plan. */
+  demo: z.boolean(),
+  deleted: z.boolean(),
+  ...stamp,
+});
+export type Plan = z.infer<typeof planSchema>;
+
+export const sectionSchema = z.object({
+  id: idSchema,
+  planId: idSchema,
+  /** null for a pillar (柱). */
+  parentId: z.nullable(idSchema),
+  /** As written: "１．", "Ⅱ", "（３）". */
+  label: shortText,
+  title: shortText,
+  order: z.number(),
+  deleted: z.boolean(),
+  ...stamp,
+});
+export type Section = z.infer<typeof sectionSchema>;
+
+export const TAGS = ['重要度：高', '困難度：高'] as const;
+
+export const itemSchema = z.object({
+  id: idSchema,
+  planId: idSchema,
+  sectionId: idSchema,
+  /** As written: "①", "ⅰ）". */
+  label: shortText,
+  text: z.string().check(z.maxLength(LIMITS.longText)),
+  /** 担当グループ, e.g. 業務, レセプト, 保健, 企画総務; empty when not assigned. */
+  group: shortText,
+  tags: z.array(requiredShortText).check(z.maxLength(LIMITS.tags)),
+  order: z.number(),
+  deleted: z.boolean(),
+  ...stamp,
+});
+export type Item = z.infer<typeof itemSchema>;
+
+export const progressSchema = z.object({
+  /** Derived from the natural key, see progressId(). */
+  id: idSchema,
+  planId: idSchema,
+  itemId: idSchema,
+  periodId: idSchema,
+  evaluation: z.nullable(evaluationSchema),
+  done: z.string().check(z.maxLength(LIMITS.longText)),
+  next: z.string().check(z.maxLength(LIMITS.longText)),
+  ...stamp,
+});
+export type Progress = z.infer<typeof progressSchema>;
+
+export const noteSchema = z.object({
+  id: idSchema,
+  planId: idSchema,
+  itemId: idSchema,
+  /** The day the note is about (e.g. the visit), `YYYY-MM-DD`. */
+  date: isoDateSchema,
+  author: requiredShortText,
+  text: z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.noteText)),
+  createdAt: z.string(),
+});
+export type Note = z.infer<typeof noteSchema>;
+
+export const KPI_DIRECTIONS = ['以上', '以下'] as const;
+export const kpiDirectionSchema = z.enum(KPI_DIRECTIONS);
+export type KpiDirection = z.infer<typeof kpiDirectionSchema>;
+
+export const kpiTargetSchema = z.discriminatedUnion('kind', [
+  /** 68.0%以上, 15%以下, 100% */
+  z.object({ kind: z.literal('value'), value: z.number(), direction: kpiDirectionSchema }),
+  /** 対前年度以上, with last year's value when the plan gives it: 前年度（98.4％）以上 */
+  z.object({ kind: z.literal('previousYear'), previousValue: z.nullable(z.number()), direction: kpiDirectionSchema }),
+  /** 全支部で実施する, 毎月情報発信を行う */
+  z.object({ kind: z.literal('qualitative'), text: requiredShortText }),
+]);
+export type KpiTarget = z.infer<typeof kpiTargetSchema>;
+
+export const kpiSchema = z.object({
+  id: idSchema,
+  planId: idSchema,
+  /** The 事業計画 row (section) the KPI belongs to. */
+  sectionId: z.nullable(idSchema),
+  name: requiredShortText,
+  unit: shortText,
+  target: kpiTargetSchema,
+  order: z.number(),
+  deleted: z.boolean(),
+  ...stamp,
+});
+export type Kpi = z.infer<typeof kpiSchema>;
+
+export const measurementSchema = z.object({
+  /** Derived from the natural key, see measurementId(). */
+  id: idSchema,
+  planId: idSchema,
+  kpiId: idSchema,
+  /** The month the actual is "as of" (時点). */
+  month: yearMonthSchema,
+  value: z.nullable(z.number()),
+  ...stamp,
+});
+export type Measurement = z.infer<typeof measurementSchema>;
+
+/** Ids of natural-key records, so two devices creating "the same" record meet as one. */
+export function progressId(itemId: string, periodId: string): string {
+  return `progress:${itemId}:${periodId}`;
+}
+
+export function measurementId(kpiId: string, month: string): string {
+  return `measurement:${kpiId}:${month}`;
+}
