@@ -1,0 +1,109 @@
+// The on-device database (IndexedDB through Dexie): the versioned schema, the outbox the sync
+// engine drains, and the health of the connection that the UI shows (quota, lost connection,
+// an upgrade opened in another tab). One TrackerDb instance is created by the app and passed
+// down through context; nothing here is module-level state.
+import Dexie, { type EntityTable } from 'dexie';
+import * as z from 'zod/mini';
+import type { Item, Kpi, Measurement, Note, Plan, Progress, Section } from '../model/schemas';
+
+export const DB_NAME = 'jigyo-keikaku-tracker';
+
+/** The tables that sync; their names are part of the outbox entries. */
+export const SYNCED_TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements'] as const;
+export type SyncedTable = (typeof SYNCED_TABLES)[number];
+
+/**
+ * One pending mutation: the changed fields of one record with the values they had before
+ * (`base`, null when the record is new). The sync engine sends these and removes an entry
+ * only once the server acknowledged it.
+ */
+export const outboxEntrySchema = z.object({
+  seq: z.optional(z.number()),
+  mutationId: z.string(),
+  table: z.enum(SYNCED_TABLES),
+  recordId: z.string(),
+  planId: z.string(),
+  changes: z.record(z.string(), z.unknown()),
+  base: z.nullable(z.record(z.string(), z.unknown())),
+  createdAt: z.string(),
+  /** Set by the sync engine while the entry is in a request; such an entry is never merged into. */
+  inFlight: z.optional(z.boolean()),
+});
+export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+
+export interface MetaRow {
+  key: string;
+  value: unknown;
+}
+
+export type DbHealth =
+  | { state: 'ok' }
+  | { state: 'quota'; message: string }
+  | { state: 'closed'; message: string }
+  | { state: 'upgrade'; message: string };
+
+/** A small observable for the connection's health, owned by the database instance. */
+export class HealthStore {
+  private current: DbHealth = { state: 'ok' };
+  private readonly listeners = new Set<(h: DbHealth) => void>();
+
+  get value(): DbHealth {
+    return this.current;
+  }
+
+  set(h: DbHealth): void {
+    this.current = h;
+    for (const l of this.listeners) l(h);
+  }
+
+  subscribe(listener: (h: DbHealth) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+export class TrackerDb extends Dexie {
+  plans!: EntityTable<Plan, 'id'>;
+  sections!: EntityTable<Section, 'id'>;
+  items!: EntityTable<Item, 'id'>;
+  progress!: EntityTable<Progress, 'id'>;
+  notes!: EntityTable<Note, 'id'>;
+  kpis!: EntityTable<Kpi, 'id'>;
+  measurements!: EntityTable<Measurement, 'id'>;
+  outbox!: EntityTable<OutboxEntry, 'seq'>;
+  meta!: EntityTable<MetaRow, 'key'>;
+
+  readonly health = new HealthStore();
+
+  constructor(name: string = DB_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
+    super(name, options);
+    this.version(1).stores({
+      plans: 'id',
+      sections: 'id, planId',
+      items: 'id, planId, sectionId',
+      progress: 'id, planId, itemId, [planId+periodId]',
+      notes: 'id, planId, itemId',
+      kpis: 'id, planId',
+      measurements: 'id, planId, kpiId',
+      outbox: '++seq, recordId, planId',
+      meta: 'key',
+    });
+    // Another tab opened a newer schema: let it upgrade, and ask this tab to reload.
+    this.on('versionchange', () => {
+      this.close({ disableAutoOpen: true });
+      this.health.set({ state: 'upgrade', message: '新しいバージョンが別のタブで開かれました。再読み込みしてください。' });
+      return false;
+    });
+    this.on('close', () => {
+      if (this.health.value.state === 'ok') {
+        this.health.set({ state: 'closed', message: 'データベースとの接続が切れました。再接続してください。' });
+      }
+    });
+  }
+
+  /** Opens the connection again after it was lost (e.g. iOS backgrounding). */
+  async reopen(): Promise<void> {
+    if (!this.isOpen()) await this.open();
+    this.health.set({ state: 'ok' });
+  }
+}

@@ -1,0 +1,160 @@
+// Preact hooks over Dexie live queries: the only way components read data. Each hook parses
+// what it reads with the model's schemas and re-renders when the underlying tables change.
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { liveQuery } from 'dexie';
+import {
+  itemSchema,
+  kpiSchema,
+  measurementSchema,
+  noteSchema,
+  planSchema,
+  progressSchema,
+  sectionSchema,
+  type Item,
+  type Kpi,
+  type Measurement,
+  type Note,
+  type Plan,
+  type Progress,
+  type Section,
+} from '../model/schemas';
+import type { DbHealth, TrackerDb } from './database';
+import { parseRows } from './repository';
+
+export const DbContext = createContext<TrackerDb | null>(null);
+
+export function useDb(): TrackerDb {
+  const db = useContext(DbContext);
+  if (!db) throw new Error('useDb() outside <DbContext.Provider>');
+  return db;
+}
+
+export type Loadable<T> = { loading: true } | { loading: false; value: T };
+
+/** Subscribes to a Dexie live query; `deps` say when the query itself changes. */
+export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: readonly unknown[]): Loadable<T> {
+  const db = useDb();
+  const [state, setState] = useState<{ key: readonly unknown[]; value: T } | undefined>(undefined);
+  useEffect(() => {
+    const key = deps;
+    const sub = liveQuery(() => query(db)).subscribe({
+      next: (value) => setState({ key, value }),
+      error: (e: unknown) => console.error('A live query failed', e),
+    });
+    return () => sub.unsubscribe();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [db, ...deps]);
+  // A value computed for other deps is stale: show loading until the new one arrives.
+  if (!state || state.key.length !== deps.length || state.key.some((k, i) => !Object.is(k, deps[i]))) return { loading: true };
+  return { loading: false, value: state.value };
+}
+
+export function usePlans(): Loadable<Plan[]> {
+  return useLiveQuery(async (db) => {
+    const plans = parseRows(planSchema, await db.plans.toArray(), 'plan').filter((p) => !p.deleted);
+    return plans.sort((a, b) => b.fiscalYear - a.fiscalYear || a.branch.localeCompare(b.branch, 'ja'));
+  }, []);
+}
+
+export interface PlanStructure {
+  plan: Plan;
+  sections: Section[];
+  items: Item[];
+  kpis: Kpi[];
+}
+
+/** The plan with its tree and KPIs (deleted rows included, for undo), or null when it does not exist. */
+export function usePlanStructure(planId: string): Loadable<PlanStructure | null> {
+  return useLiveQuery(
+    (db) =>
+      db.transaction('r', [db.plans, db.sections, db.items, db.kpis], async () => {
+        const plan = planSchema.safeParse(await db.plans.get(planId));
+        if (!plan.success) return null;
+        const [sections, items, kpis] = await Promise.all([
+          db.sections.where('planId').equals(planId).toArray(),
+          db.items.where('planId').equals(planId).toArray(),
+          db.kpis.where('planId').equals(planId).toArray(),
+        ]);
+        return {
+          plan: plan.data,
+          sections: parseRows(sectionSchema, sections, 'section'),
+          items: parseRows(itemSchema, items, 'item'),
+          kpis: parseRows(kpiSchema, kpis, 'kpi'),
+        };
+      }),
+    [planId],
+  );
+}
+
+/** Progress of every item of a plan in one period, by item id. */
+export function useProgressOfPeriod(planId: string, periodId: string): Loadable<Map<string, Progress>> {
+  return useLiveQuery(async (db) => {
+    const rows = await db.progress.where('[planId+periodId]').equals([planId, periodId]).toArray();
+    return new Map(parseRows(progressSchema, rows, 'progress').map((p) => [p.itemId, p]));
+  }, [planId, periodId]);
+}
+
+export function useNotesOfPlan(planId: string): Loadable<Note[]> {
+  return useLiveQuery(async (db) => parseRows(noteSchema, await db.notes.where('planId').equals(planId).toArray(), 'note'), [planId]);
+}
+
+export interface ItemDetail {
+  item: Item;
+  progress: Progress[];
+  notes: Note[];
+}
+
+/** One item with its progress in every period and its notes, newest first. */
+export function useItemDetail(itemId: string): Loadable<ItemDetail | null> {
+  return useLiveQuery(
+    (db) =>
+      db.transaction('r', [db.items, db.progress, db.notes], async () => {
+        const item = itemSchema.safeParse(await db.items.get(itemId));
+        if (!item.success) return null;
+        const [progress, notes] = await Promise.all([db.progress.where('itemId').equals(itemId).toArray(), db.notes.where('itemId').equals(itemId).toArray()]);
+        return {
+          item: item.data,
+          progress: parseRows(progressSchema, progress, 'progress'),
+          notes: parseRows(noteSchema, notes, 'note').sort((a, b) => b.date.localeCompare(a.date) || b.createdAt.localeCompare(a.createdAt)),
+        };
+      }),
+    [itemId],
+  );
+}
+
+export function useMeasurementsOfPlan(planId: string): Loadable<Measurement[]> {
+  return useLiveQuery(async (db) => parseRows(measurementSchema, await db.measurements.where('planId').equals(planId).toArray(), 'measurement'), [planId]);
+}
+
+/** How many edits wait to reach the server. */
+export function usePendingCount(): Loadable<number> {
+  return useLiveQuery((db) => db.outbox.count(), []);
+}
+
+export function useDbHealth(): DbHealth {
+  const db = useDb();
+  const [health, setHealth] = useState(db.health.value);
+  useEffect(() => db.health.subscribe(setHealth), [db]);
+  return health;
+}
+
+/** Period ids that have any progress in a plan, read from primary keys only (cheap). */
+export function usePeriodsWithProgress(planId: string): Loadable<Set<string>> {
+  return useLiveQuery(async (db) => {
+    const keys = await db.progress.where('planId').equals(planId).primaryKeys();
+    return new Set(keys.map((k) => String(k).slice(String(k).lastIndexOf(':') + 1)));
+  }, [planId]);
+}
+
+export const ACTOR_KEY = 'actorName';
+export const DEFAULT_ACTOR = '担当者';
+
+/** The name this device writes as (記入者); accounts replace it once sync exists. */
+export function useActorName(): string {
+  const name = useLiveQuery(async (db) => {
+    const v = (await db.meta.get(ACTOR_KEY))?.value;
+    return typeof v === 'string' && v.trim() ? v : DEFAULT_ACTOR;
+  }, []);
+  return name.loading ? DEFAULT_ACTOR : name.value;
+}

@@ -1,0 +1,16 @@
+// Import and export of whole plans in the interchange format (docs/plan-format.md).
+import { planFileToRecords, recordsToPlanFile, type PlanFile } from '../model/plan-file';
+import type { TrackerDb } from './database';
+import { newId, readPlanRecords, storePlanRecords } from './repository';
+
+/** Stores a parsed plan file as a new plan (queued for sync) and returns its id. */
+export async function importPlanFile(db: TrackerDb, file: PlanFile, actor: string): Promise<string> {
+  const planId = newId();
+  const records = planFileToRecords({ ...file, plan: { ...file.plan, demo: false } }, { planId, now: new Date().toISOString(), author: actor, newId });
+  await storePlanRecords(db, records, { outbox: true });
+  return planId;
+}
+
+export async function exportPlanFile(db: TrackerDb, planId: string): Promise<PlanFile> {
+  return recordsToPlanFile(await readPlanRecords(db, planId));
+}

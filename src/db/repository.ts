@@ -1,0 +1,300 @@
+// Every write the app makes goes through here: a record and its outbox entry are written in one
+// IndexedDB transaction, so a reload, a killed tab or a full disk leaves either both or neither.
+// Rows read back are parsed with the model's schemas before anyone trusts them.
+import type { Table } from 'dexie';
+import * as z from 'zod/mini';
+import {
+  itemSchema,
+  kpiSchema,
+  measurementId,
+  measurementSchema,
+  noteSchema,
+  planSchema,
+  progressId,
+  progressSchema,
+  sectionSchema,
+  type Evaluation,
+  type Item,
+  type Kpi,
+  type Measurement,
+  type Note,
+  type Plan,
+  type Progress,
+  type Section,
+} from '../model/schemas';
+import type { PlanRecords } from '../model/plan-file';
+import { DB_ERROR, DbError, toDbError } from './errors';
+import type { OutboxEntry, SyncedTable, TrackerDb } from './database';
+
+export const RECORD_SCHEMAS = {
+  plans: planSchema,
+  sections: sectionSchema,
+  items: itemSchema,
+  progress: progressSchema,
+  notes: noteSchema,
+  kpis: kpiSchema,
+  measurements: measurementSchema,
+} as const;
+
+type RecordOf = {
+  plans: Plan;
+  sections: Section;
+  items: Item;
+  progress: Progress;
+  notes: Note;
+  kpis: Kpi;
+  measurements: Measurement;
+};
+
+/** Fields the server stamps; they never count as a change of their own. */
+const STAMP_FIELDS = new Set(['updatedAt', 'updatedBy', 'createdAt']);
+
+export function newId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function schemaOf<T extends SyncedTable>(name: T): z.ZodMiniType<RecordOf[T]> {
+  return RECORD_SCHEMAS[name] as unknown as z.ZodMiniType<RecordOf[T]>;
+}
+
+function table<T extends SyncedTable>(db: TrackerDb, name: T): Table<RecordOf[T], string> {
+  return db.table(name) as Table<RecordOf[T], string>;
+}
+
+/** Parses rows read back from IndexedDB; a row that does not parse is left out and logged. */
+export function parseRows<T>(schema: z.ZodMiniType<T>, rows: readonly unknown[], what: string): T[] {
+  const out: T[] = [];
+  for (const row of rows) {
+    const r = schema.safeParse(row);
+    if (r.success) out.push(r.data);
+    else console.warn(`Skipping a malformed ${what} row read from IndexedDB`, row, r.error.issues);
+  }
+  return out;
+}
+
+/**
+ * Runs a write; on a lost connection it reopens once and retries (the transaction either
+ * committed or did not, so a retry never half-applies), and it reports quota trouble.
+ */
+async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const err = toDbError(e);
+    if (err.code === DB_ERROR.closed && db.health.value.state !== 'upgrade') {
+      try {
+        await db.reopen();
+        return await fn();
+      } catch (again) {
+        const err2 = toDbError(again);
+        if (err2.code === DB_ERROR.closed) db.health.set({ state: 'closed', message: err2.message });
+        throw err2;
+      }
+    }
+    if (err.code === DB_ERROR.quota) db.health.set({ state: 'quota', message: err.message });
+    throw err;
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Appends an outbox entry, or folds it into the pending one for the same record. */
+async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown> | null, now: string): Promise<void> {
+  const pending = await db.outbox.where('recordId').equals(record.id).filter((e) => e.table === table && !e.inFlight).last();
+  if (pending) {
+    // The older entry's base is what the server last had; keep it for fields it already names.
+    const mergedBase = pending.base === null || base === null ? null : { ...base, ...pending.base };
+    await db.outbox.put({ ...pending, changes: { ...pending.changes, ...changes }, base: mergedBase, createdAt: now });
+    return;
+  }
+  const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, createdAt: now };
+  await db.outbox.add(entry);
+}
+
+/**
+ * Writes `next` over the current record (or creates it) with its outbox entry. Returns the
+ * stored record; nothing is written when no field changed.
+ */
+async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: string, build: (current: RecordOf[T] | undefined) => RecordOf[T], actor: string): Promise<RecordOf[T]> {
+  return runWrite(db, () =>
+    db.transaction('rw', [db.table(name), db.outbox], async () => {
+      const raw = await table(db, name).get(id);
+      const current = raw === undefined ? undefined : schemaOf(name).parse(raw);
+      const now = new Date().toISOString();
+      const candidate = { ...build(current), updatedAt: now, updatedBy: actor } as RecordOf[T];
+      const parsed = schemaOf(name).safeParse(candidate);
+      if (!parsed.success) throw new DbError(DB_ERROR.invalid, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const next = parsed.data as RecordOf[T] & { id: string };
+      // A plan is its own plan; every other record names the plan it belongs to.
+      const planId = 'planId' in next ? (next.planId as string) : next.id;
+      const changes: Record<string, unknown> = {};
+      const base: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(next)) {
+        if (STAMP_FIELDS.has(k) || k === 'id') continue;
+        const before = current ? (current as Record<string, unknown>)[k] : undefined;
+        if (!current || !sameValue(before, v)) {
+          changes[k] = v;
+          base[k] = before ?? null;
+        }
+      }
+      if (current && Object.keys(changes).length === 0) return current;
+      await table(db, name).put(next);
+      await enqueue(db, name, { id: next.id, planId }, changes, current ? base : null, now);
+      return next;
+    }),
+  );
+}
+
+export interface ProgressPatch {
+  evaluation?: Evaluation | null;
+  done?: string;
+  next?: string;
+}
+
+/** The 実施状況 / 評価 / 今後の実施予定等 of an item in a period (created on first save). */
+export function saveProgress(db: TrackerDb, key: { planId: string; itemId: string; periodId: string }, patch: ProgressPatch, actor: string): Promise<Progress> {
+  const id = progressId(key.itemId, key.periodId);
+  return writeRecord(
+    db,
+    'progress',
+    id,
+    (cur) => ({ ...(cur ?? { id, ...key, evaluation: null, done: '', next: '', updatedAt: '', updatedBy: '' }), ...patch }),
+    actor,
+  );
+}
+
+/** A dated note (e.g. a visit record); notes are append-only. */
+export function addNote(db: TrackerDb, input: { planId: string; itemId: string; date: string; text: string }, actor: string): Promise<Note> {
+  const id = newId();
+  return runWrite(db, () =>
+    db.transaction('rw', [db.notes, db.outbox], async () => {
+      const now = new Date().toISOString();
+      const parsed = noteSchema.safeParse({ id, ...input, text: input.text.trim(), author: actor, createdAt: now });
+      if (!parsed.success) throw new DbError(DB_ERROR.invalid, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const { id: _id, ...fields } = parsed.data;
+      await db.notes.add(parsed.data);
+      await enqueue(db, 'notes', parsed.data, fields, null, now);
+      return parsed.data;
+    }),
+  );
+}
+
+/** The actual of a KPI as of a month; null clears it. */
+export function saveMeasurement(db: TrackerDb, key: { planId: string; kpiId: string; month: string }, value: number | null, actor: string): Promise<Measurement> {
+  const id = measurementId(key.kpiId, key.month);
+  return writeRecord(db, 'measurements', id, (cur) => ({ ...(cur ?? { id, ...key, updatedAt: '', updatedBy: '' }), value }), actor);
+}
+
+type StructureTable = 'sections' | 'items' | 'kpis' | 'plans';
+type Editable<T> = Partial<Omit<T, 'id' | 'planId' | 'updatedAt' | 'updatedBy'>>;
+
+/** Changes fields of a plan, section, item or KPI (rename, move, retag, retarget…). */
+export async function updateRecord<T extends StructureTable>(db: TrackerDb, name: T, id: string, patch: Editable<RecordOf[T]>, actor: string): Promise<RecordOf[T]> {
+  return writeRecord(
+    db,
+    name,
+    id,
+    (cur) => {
+      if (!cur) throw new DbError(DB_ERROR.notFound);
+      return { ...cur, ...patch };
+    },
+    actor,
+  );
+}
+
+/** Deletes are tombstones, so they sync and can be undone. */
+export function setDeleted(db: TrackerDb, name: StructureTable, id: string, deleted: boolean, actor: string): Promise<unknown> {
+  return updateRecord(db, name, id, { deleted } as Editable<RecordOf[typeof name]>, actor);
+}
+
+export function createSection(db: TrackerDb, input: Pick<Section, 'planId' | 'parentId' | 'label' | 'title' | 'order'>, actor: string): Promise<Section> {
+  const id = newId();
+  return writeRecord(db, 'sections', id, () => ({ id, ...input, deleted: false, updatedAt: '', updatedBy: '' }), actor);
+}
+
+export function createItem(db: TrackerDb, input: Pick<Item, 'planId' | 'sectionId' | 'label' | 'text' | 'group' | 'tags' | 'order'>, actor: string): Promise<Item> {
+  const id = newId();
+  return writeRecord(db, 'items', id, () => ({ id, ...input, deleted: false, updatedAt: '', updatedBy: '' }), actor);
+}
+
+export function createKpi(db: TrackerDb, input: Pick<Kpi, 'planId' | 'sectionId' | 'name' | 'unit' | 'target' | 'order'>, actor: string): Promise<Kpi> {
+  const id = newId();
+  return writeRecord(db, 'kpis', id, () => ({ id, ...input, deleted: false, updatedAt: '', updatedBy: '' }), actor);
+}
+
+/**
+ * Stores a whole plan (an imported file). With `outbox` every record also gets an outbox
+ * entry so it reaches the server; the demo plan is stored without.
+ */
+export async function storePlanRecords(db: TrackerDb, records: PlanRecords, options: { outbox: boolean }): Promise<void> {
+  const tables: [SyncedTable, { id: string; planId: string }[]][] = [
+    ['plans', [{ ...records.plan, planId: records.plan.id }]],
+    ['sections', records.sections],
+    ['items', records.items],
+    ['kpis', records.kpis],
+    ['progress', records.progress],
+    ['notes', records.notes],
+    ['measurements', records.measurements],
+  ];
+  await runWrite(db, () =>
+    db.transaction('rw', [...tables.map(([t]) => db.table(t)), db.outbox], async () => {
+      const now = new Date().toISOString();
+      await db.plans.put(records.plan);
+      await db.sections.bulkPut(records.sections);
+      await db.items.bulkPut(records.items);
+      await db.kpis.bulkPut(records.kpis);
+      await db.progress.bulkPut(records.progress);
+      await db.notes.bulkPut(records.notes);
+      await db.measurements.bulkPut(records.measurements);
+      if (!options.outbox) return;
+      const entries: OutboxEntry[] = [];
+      for (const [name, rows] of tables) {
+        for (const row of rows) {
+          const { id, updatedAt: _u, updatedBy: _b, ...fields } = (name === 'plans' ? records.plan : row) as Record<string, unknown> & { id: string };
+          entries.push({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: null, createdAt: now });
+        }
+      }
+      await db.outbox.bulkAdd(entries);
+    }),
+  );
+}
+
+/** Everything stored for one plan, parsed. */
+export async function readPlanRecords(db: TrackerDb, planId: string): Promise<PlanRecords> {
+  return db.transaction('r', [db.plans, db.sections, db.items, db.kpis, db.progress, db.notes, db.measurements], async () => {
+    const plan = planSchema.safeParse(await db.plans.get(planId));
+    if (!plan.success) throw new DbError(DB_ERROR.notFound);
+    const [sections, items, kpis, progress, notes, measurements] = await Promise.all([
+      db.sections.where('planId').equals(planId).toArray(),
+      db.items.where('planId').equals(planId).toArray(),
+      db.kpis.where('planId').equals(planId).toArray(),
+      db.progress.where('planId').equals(planId).toArray(),
+      db.notes.where('planId').equals(planId).toArray(),
+      db.measurements.where('planId').equals(planId).toArray(),
+    ]);
+    return {
+      plan: plan.data,
+      sections: parseRows(sectionSchema, sections, 'section'),
+      items: parseRows(itemSchema, items, 'item'),
+      kpis: parseRows(kpiSchema, kpis, 'kpi'),
+      progress: parseRows(progressSchema, progress, 'progress'),
+      notes: parseRows(noteSchema, notes, 'note'),
+      measurements: parseRows(measurementSchema, measurements, 'measurement'),
+    };
+  });
+}
+
+export async function getMeta<T>(db: TrackerDb, key: string, schema: z.ZodMiniType<T>): Promise<T | undefined> {
+  const row = await db.meta.get(key);
+  if (!row) return undefined;
+  const parsed = schema.safeParse(row.value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+export function setMeta(db: TrackerDb, key: string, value: unknown): Promise<unknown> {
+  return runWrite(db, () => db.meta.put({ key, value }));
+}

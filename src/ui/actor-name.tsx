@@ -1,0 +1,42 @@
+import { useState } from 'preact/hooks';
+import { ACTOR_KEY, useActorName, useDb } from '../db/hooks';
+import { setMeta } from '../db/repository';
+
+/** The name notes and changes are written under on this device. */
+export function ActorName() {
+  const db = useDb();
+  const name = useActorName();
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState('');
+  if (!editing) {
+    return (
+      <button
+        type="button"
+        class="link-button"
+        onClick={() => {
+          setDraft(name);
+          setEditing(true);
+        }}
+      >
+        記入者: {name}
+      </button>
+    );
+  }
+  return (
+    <form
+      class="inline-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const value = draft.trim().slice(0, 50);
+        if (value) await setMeta(db, ACTOR_KEY, value);
+        setEditing(false);
+      }}
+    >
+      <label>
+        記入者名
+        <input value={draft} maxLength={50} onInput={(e) => setDraft(e.currentTarget.value)} />
+      </label>
+      <button type="submit">決定</button>
+    </form>
+  );
+}

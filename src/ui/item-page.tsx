@@ -1,0 +1,232 @@
+// The item screen: the plan text, this period's evaluation (a radio group 評価 with options
+// ○ △ －), 実施状況 and 今後の実施予定等 with autosave, earlier periods' entries, and the notes
+// timeline with メモを追加.
+import { useState } from 'preact/hooks';
+import { useActorName, useDb, useItemDetail, usePlanStructure } from '../db/hooks';
+import { addNote, saveProgress } from '../db/repository';
+import { periodsOf, type Period } from '../model/period';
+import { labelPath } from '../model/plan-tree';
+import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, type Progress, type Section } from '../model/schemas';
+import { bothFiscalYear, localIsoDate, warekiDate } from '../model/wareki';
+import { Link } from './link';
+import { navigate, paths } from './router';
+import { saveStateLabel, useAutosave } from './use-autosave';
+import { choosePeriod } from './plan-page';
+
+export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId: string; periodId: string | null }) {
+  const structure = usePlanStructure(planId);
+  const detail = useItemDetail(itemId);
+  if (structure.loading || detail.loading) return <p class="page">読み込み中…</p>;
+  if (!structure.value || !detail.value || detail.value.item.deleted) {
+    return (
+      <section class="page">
+        <h1>項目が見つかりません</h1>
+        <Link href={paths.plan(planId)}>計画へ戻る</Link>
+      </section>
+    );
+  }
+  const { plan, sections } = structure.value;
+  const { item, progress, notes } = detail.value;
+  const withProgress = new Set(progress.map((p) => p.periodId));
+  const period = choosePeriod(plan, periodId, withProgress, new Date());
+  const current = progress.find((p) => p.periodId === period.id);
+  return (
+    <section class="page item-page">
+      <nav class="breadcrumb" aria-label="パンくず">
+        <Link href={paths.plan(plan.id, period.id)}>← {plan.title}</Link>
+      </nav>
+      <ItemHeader plan={plan} sections={sections} item={item} />
+      <label class="field">
+        報告期間
+        <select value={period.id} onChange={(e) => navigate(paths.item(plan.id, item.id, e.currentTarget.value), { replace: true })}>
+          {periodsOf(plan.fiscalYear, plan.periodKind).map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+              {withProgress.has(p.id) ? '（記入あり）' : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      {/* Keyed by period so switching periods starts from that period's saved text. */}
+      <ProgressEditor key={period.id} plan={plan} item={item} period={period} progress={current} />
+      <EarlierPeriods plan={plan} period={period} progress={progress} />
+      <NotesTimeline plan={plan} item={item} notes={notes} />
+    </section>
+  );
+}
+
+function ItemHeader({ plan, sections, item }: { plan: Plan; sections: Section[]; item: Item }) {
+  const path = labelPath(sections, item).filter(Boolean);
+  const section = sections.find((s) => s.id === item.sectionId);
+  return (
+    <header class="item-header">
+      <p class="subtitle">
+        {plan.branch}・{bothFiscalYear(plan.fiscalYear)}・{path.join(' ')}
+        {section && `　${section.title}`}
+      </p>
+      <h1>
+        {item.label && <span class="label">{item.label}</span>} 事業計画
+      </h1>
+      <p class="plan-text">{item.text}</p>
+      <p class="item-meta">
+        {item.group && <span class="chip">担当: {item.group}</span>}
+        {item.tags.map((t) => (
+          <span key={t} class="chip chip-tag">
+            {t}
+          </span>
+        ))}
+      </p>
+    </header>
+  );
+}
+
+function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: Item; period: Period; progress: Progress | undefined }) {
+  const db = useDb();
+  const actor = useActorName();
+  const key = { planId: plan.id, itemId: item.id, periodId: period.id };
+  const done = useAutosave(progress?.done ?? '', async (value) => void (await saveProgress(db, key, { done: value }, actor)));
+  const next = useAutosave(progress?.next ?? '', async (value) => void (await saveProgress(db, key, { next: value }, actor)));
+  const [evalError, setEvalError] = useState<string | null>(null);
+  const evaluation = progress?.evaluation ?? null;
+
+  async function setEvaluation(value: Evaluation | null) {
+    try {
+      await saveProgress(db, key, { evaluation: value }, actor);
+      setEvalError(null);
+    } catch (e) {
+      setEvalError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  const states = [done.state, next.state];
+  const worst = states.find((s) => s.kind === 'error') ?? states.find((s) => s.kind === 'saving') ?? states.find((s) => s.kind === 'dirty') ?? done.state;
+
+  return (
+    <div class="progress-editor">
+      <h2>{period.label}の実施状況</h2>
+      <fieldset class="evaluation" role="radiogroup" aria-label="評価">
+        <legend>評価</legend>
+        {EVALUATIONS.map((mark) => (
+          <label key={mark} class="evaluation-option">
+            <input type="radio" name={`evaluation-${period.id}`} value={mark} checked={evaluation === mark} aria-label={mark} onChange={() => void setEvaluation(mark)} />
+            <span aria-hidden="true">{mark}</span>
+          </label>
+        ))}
+        <button type="button" class="link-button" disabled={evaluation === null} onClick={() => void setEvaluation(null)}>
+          評価を消す
+        </button>
+        <span class="hint">○ 実施・順調　△ 一部・遅れ　－ 評価対象外</span>
+      </fieldset>
+      {evalError && (
+        <p role="alert" class="error">
+          {evalError}
+        </p>
+      )}
+      <label class="field">
+        実施状況
+        <textarea rows={6} maxLength={LIMITS.longText} value={done.text} onInput={(e) => done.onInput(e.currentTarget.value)} onBlur={() => void done.flush()} />
+      </label>
+      <label class="field">
+        今後の実施予定等
+        <textarea rows={4} maxLength={LIMITS.longText} value={next.text} onInput={(e) => next.onInput(e.currentTarget.value)} onBlur={() => void next.flush()} />
+      </label>
+      <p class={`save-state save-${worst.kind}`} role="status" data-testid="save-state">
+        {saveStateLabel(worst)}
+        {progress && worst.kind === 'saved' && progress.updatedAt && `（${new Date(progress.updatedAt).toLocaleString('ja-JP')}・${progress.updatedBy}）`}
+      </p>
+    </div>
+  );
+}
+
+function EarlierPeriods({ plan, period, progress }: { plan: Plan; period: Period; progress: Progress[] }) {
+  const order = periodsOf(plan.fiscalYear, plan.periodKind);
+  const others = order.filter((p) => p.id !== period.id).map((p) => ({ period: p, progress: progress.find((x) => x.periodId === p.id) })).filter((x) => x.progress);
+  if (others.length === 0) return null;
+  return (
+    <section class="earlier" aria-labelledby="earlier-heading">
+      <h2 id="earlier-heading">ほかの期間の記入</h2>
+      {others.map(({ period: p, progress: pr }) => (
+        <article key={p.id} class="earlier-entry">
+          <h3>
+            {p.label}　評価: {pr!.evaluation ?? '未評価'}
+          </h3>
+          {pr!.done && (
+            <p>
+              <strong>実施状況:</strong> {pr!.done}
+            </p>
+          )}
+          {pr!.next && (
+            <p>
+              <strong>今後の実施予定等:</strong> {pr!.next}
+            </p>
+          )}
+        </article>
+      ))}
+    </section>
+  );
+}
+
+function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: Note[] }) {
+  const db = useDb();
+  const actor = useActorName();
+  const [date, setDate] = useState(() => localIsoDate(new Date()));
+  const [text, setText] = useState('');
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+
+  async function onSubmit(e: Event) {
+    e.preventDefault();
+    if (!text.trim()) {
+      setMessage({ kind: 'error', text: 'メモの内容を入力してください。' });
+      return;
+    }
+    if (text.length > LIMITS.noteText) {
+      setMessage({ kind: 'error', text: `メモは${LIMITS.noteText}文字までです（いま${text.length}文字）。` });
+      return;
+    }
+    try {
+      await addNote(db, { planId: plan.id, itemId: item.id, date, text }, actor);
+      setText('');
+      setMessage({ kind: 'ok', text: 'メモを保存しました。' });
+    } catch (err) {
+      setMessage({ kind: 'error', text: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  return (
+    <section class="notes" aria-labelledby="notes-heading">
+      <h2 id="notes-heading">メモ（訪問記録など）</h2>
+      <form class="note-form" onSubmit={onSubmit}>
+        <label class="field">
+          日付
+          <input type="date" required value={date} onInput={(e) => setDate(e.currentTarget.value)} />
+        </label>
+        <label class="field field-grow">
+          メモ
+          <textarea rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        </label>
+        <button type="submit" class="primary">
+          メモを追加
+        </button>
+      </form>
+      {message && (
+        <p role={message.kind === 'error' ? 'alert' : 'status'} class={message.kind === 'error' ? 'error' : 'ok'}>
+          {message.text}
+        </p>
+      )}
+      {notes.length === 0 ? (
+        <p class="hint">まだメモはありません。</p>
+      ) : (
+        <ol class="timeline">
+          {notes.map((n) => (
+            <li key={n.id}>
+              <p class="timeline-meta">
+                <time dateTime={n.date}>{warekiDate(n.date)}（{n.date}）</time>・{n.author}
+              </p>
+              <p class="timeline-text">{n.text}</p>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

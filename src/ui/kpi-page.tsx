@@ -1,0 +1,3 @@
+export function KpiPage({ planId }: { planId: string }) {
+  return <section>KPI {planId}</section>;
+}

@@ -1,0 +1,26 @@
+// Loads a screen's code on first use, so the first screen ships only what it needs. The chunks
+// are precached by the service worker, so this works offline too.
+import type { ComponentType } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+
+export function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
+  return function LazyPage(props: P) {
+    const [Page, setPage] = useState<ComponentType<P> | null>(null);
+    const [failed, setFailed] = useState(false);
+    useEffect(() => {
+      let alive = true;
+      load().then(
+        (c) => alive && setPage(() => c),
+        (e: unknown) => {
+          console.error('Loading a screen failed', e);
+          if (alive) setFailed(true);
+        },
+      );
+      return () => {
+        alive = false;
+      };
+    }, []);
+    if (failed) return <p role="alert" class="page error">画面を読み込めませんでした。再読み込みしてください。</p>;
+    return Page ? <Page {...props} /> : <p class="page">読み込み中…</p>;
+  };
+}

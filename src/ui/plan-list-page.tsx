@@ -1,0 +1,102 @@
+// The plan list: every plan on this device, with import of a plan file (a bad file shows its
+// problems and writes nothing) and export of any plan.
+import { useState } from 'preact/hooks';
+import { useActorName, useDb, usePlans } from '../db/hooks';
+import type { PlanFileProblem } from '../model/plan-file';
+import { PERIOD_KIND_LABELS } from '../model/period';
+import { bothFiscalYear, warekiFiscalYear } from '../model/wareki';
+import { downloadFile } from './download';
+import { Link } from './link';
+import { navigate, paths } from './router';
+
+type ImportState = { kind: 'idle' } | { kind: 'reading' } | { kind: 'problems'; fileName: string; problems: PlanFileProblem[] } | { kind: 'error'; message: string };
+
+export function PlanListPage() {
+  const db = useDb();
+  const actor = useActorName();
+  const plans = usePlans();
+  const [importState, setImportState] = useState<ImportState>({ kind: 'idle' });
+
+  async function onFile(input: HTMLInputElement) {
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    setImportState({ kind: 'reading' });
+    const [{ parsePlanFileText }, { importPlanFile }] = await Promise.all([import('../model/plan-file'), import('../db/plan-io')]);
+    const parsed = parsePlanFileText(await file.text());
+    if (!parsed.ok) {
+      setImportState({ kind: 'problems', fileName: file.name, problems: parsed.problems });
+      return;
+    }
+    try {
+      const planId = await importPlanFile(db, parsed.file, actor);
+      setImportState({ kind: 'idle' });
+      navigate(paths.plan(planId));
+    } catch (e) {
+      setImportState({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  async function onExport(planId: string) {
+    const { exportPlanFile } = await import('../db/plan-io');
+    const file = await exportPlanFile(db, planId);
+    downloadFile(`${file.plan.branch}-${warekiFiscalYear(file.plan.fiscalYear)}.plan.json`, JSON.stringify(file, null, 2), 'application/json');
+  }
+
+  return (
+    <section class="page">
+      <h1>事業計画の一覧</h1>
+      {plans.loading ? (
+        <p>読み込み中…</p>
+      ) : plans.value.length === 0 ? (
+        <p>この端末にはまだ計画がありません。計画ファイルを読み込んでください。</p>
+      ) : (
+        <ul class="plan-list">
+          {plans.value.map((p) => (
+            <li key={p.id} class="card">
+              <Link href={paths.plan(p.id)} class="card-link">
+                <span class="card-title">{p.title}</span>
+                <span class="card-meta">
+                  {p.branch}・{bothFiscalYear(p.fiscalYear)}・報告期間: {PERIOD_KIND_LABELS[p.periodKind]}
+                  {p.demo && <span class="badge badge-demo">デモ</span>}
+                </span>
+              </Link>
+              <div class="card-actions">
+                <Link href={paths.kpis(p.id)}>KPI</Link>
+                <button type="button" onClick={() => void onExport(p.id)} aria-label={`${p.title}を書き出す`}>
+                  書き出す
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>計画ファイルの読み込み</h2>
+      <p class="hint">事業計画ファイル（.plan.json）を選ぶと、新しい計画として端末に保存します。内容に問題があるときは何も保存しません。</p>
+      <label class="file-button">
+        計画ファイルを読み込む
+        <input type="file" accept=".json,application/json" onChange={(e) => void onFile(e.currentTarget)} />
+      </label>
+      {importState.kind === 'reading' && <p role="status">読み込み中…</p>}
+      {importState.kind === 'error' && (
+        <p role="alert" class="error">
+          保存できませんでした: {importState.message}
+        </p>
+      )}
+      {importState.kind === 'problems' && (
+        <div role="alert" class="problems">
+          <p>
+            「{importState.fileName}」は読み込めませんでした（{importState.problems.length}件の問題）。何も保存していません。
+          </p>
+          <ul>
+            {importState.problems.map((p, i) => (
+              <li key={i}>
+                <strong>{p.where}</strong>: {p.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,252 @@
+// The plan screen: the section/item tree with each item's mark for the chosen period and its
+// note count, foldable sections, and filters by mark, group and text.
+import { useMemo, useState } from 'preact/hooks';
+import { useNotesOfPlan, usePeriodsWithProgress, usePlanStructure, useProgressOfPeriod } from '../db/hooks';
+import { currentPeriod, periodsOf, type Period } from '../model/period';
+import {
+  buildSearchIndex,
+  buildTree,
+  EMPTY_FILTER,
+  filterItems,
+  flattenItems,
+  groupsOf,
+  isFilterActive,
+  pruneTree,
+  type EvaluationFilter,
+  type ItemFilter,
+  type TreeNode,
+} from '../model/plan-tree';
+import { EVALUATIONS, type Item, type Plan, type Progress } from '../model/schemas';
+import { bothFiscalYear, fiscalYearOfMonth, localIsoDate } from '../model/wareki';
+import { Link } from './link';
+import { navigate, paths } from './router';
+
+const NO_PROGRESS: ReadonlyMap<string, Progress> = new Map();
+
+/** The period to open: the one in the URL, else today's, else (for a past year) the last one with entries. */
+export function choosePeriod(plan: Plan, periodId: string | null, withProgress: ReadonlySet<string>, today: Date): Period {
+  const periods = periodsOf(plan.fiscalYear, plan.periodKind);
+  const fromUrl = periods.find((p) => p.id === periodId);
+  if (fromUrl) return fromUrl;
+  const month = localIsoDate(today).slice(0, 7);
+  if (fiscalYearOfMonth(month) === plan.fiscalYear) return currentPeriod(plan.fiscalYear, plan.periodKind, month);
+  const recorded = periods.filter((p) => withProgress.has(p.id));
+  return recorded[recorded.length - 1] ?? currentPeriod(plan.fiscalYear, plan.periodKind, month);
+}
+
+export function PlanPage({ planId, periodId }: { planId: string; periodId: string | null }) {
+  const structure = usePlanStructure(planId);
+  const withProgress = usePeriodsWithProgress(planId);
+  if (structure.loading || withProgress.loading) return <p class="page">読み込み中…</p>;
+  if (!structure.value || structure.value.plan.deleted) {
+    return (
+      <section class="page">
+        <h1>計画が見つかりません</h1>
+        <Link href={paths.plans()}>計画の一覧へ</Link>
+      </section>
+    );
+  }
+  const { plan, sections, items } = structure.value;
+  const period = choosePeriod(plan, periodId, withProgress.value, new Date());
+  return <PlanTree plan={plan} period={period} sections={sections} items={items} />;
+}
+
+function PlanTree({ plan, period, sections, items }: { plan: Plan; period: Period; sections: Parameters<typeof buildTree>[0]; items: Item[] }) {
+  const progress = useProgressOfPeriod(plan.id, period.id);
+  const notes = useNotesOfPlan(plan.id);
+  const [filter, setFilter] = useState<ItemFilter>(EMPTY_FILTER);
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+
+  const tree = useMemo(() => buildTree(sections, items), [sections, items]);
+  const liveItems = useMemo(() => flattenItems(tree), [tree]);
+  const groups = useMemo(() => groupsOf(items), [items]);
+  const progressMap = progress.loading ? NO_PROGRESS : progress.value;
+  const noteCounts = useMemo(() => {
+    const counts = new Map<string, number>();
+    if (!notes.loading) for (const n of notes.value) counts.set(n.itemId, (counts.get(n.itemId) ?? 0) + 1);
+    return counts;
+  }, [notes]);
+  const searchIndex = useMemo(
+    () => buildSearchIndex(liveItems, [...progressMap.values()], notes.loading ? [] : notes.value),
+    [liveItems, progressMap, notes],
+  );
+  const active = isFilterActive(filter);
+  const visible = useMemo(
+    () => (active ? filterItems(liveItems, filter, (id) => progressMap.get(id)?.evaluation ?? null, searchIndex) : null),
+    [active, liveItems, filter, progressMap, searchIndex],
+  );
+  const shown = visible ? pruneTree(tree, visible) : tree;
+  const periods = periodsOf(plan.fiscalYear, plan.periodKind);
+
+  const toggle = (id: string) =>
+    setCollapsed((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+
+  return (
+    <section class="page plan-page">
+      <div class="page-head">
+        <div>
+          <h1>{plan.title}</h1>
+          <p class="subtitle">
+            {plan.branch}・{bothFiscalYear(plan.fiscalYear)}
+            {plan.demo && <span class="badge badge-demo">デモ</span>}
+          </p>
+        </div>
+        <nav class="page-actions" aria-label="計画のメニュー">
+          <Link href={paths.kpis(plan.id)} class="button">
+            KPI
+          </Link>
+          <Link href={paths.structure(plan.id)} class="button">
+            構成の編集
+          </Link>
+        </nav>
+      </div>
+
+      <div class="toolbar">
+        <label class="field">
+          報告期間
+          <select value={period.id} onChange={(e) => navigate(paths.plan(plan.id, e.currentTarget.value), { replace: true })}>
+            {periods.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="field field-grow">
+          検索
+          <input type="search" value={filter.query} placeholder="項目・メモの文言" onInput={(e) => setFilter({ ...filter, query: e.currentTarget.value })} />
+        </label>
+        <label class="field">
+          担当グループ
+          <select value={filter.groups[0] ?? ''} onChange={(e) => setFilter({ ...filter, groups: e.currentTarget.value ? [e.currentTarget.value] : [] })}>
+            <option value="">すべて</option>
+            {groups.map((g) => (
+              <option key={g} value={g}>
+                {g}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div class="field" role="group" aria-label="評価で絞り込み">
+          <span aria-hidden="true">評価</span>
+          <div class="toggle-row">
+            {([...EVALUATIONS, '未評価'] as EvaluationFilter[]).map((e) => {
+              const on = filter.evaluations.includes(e);
+              return (
+                <button
+                  key={e}
+                  type="button"
+                  class="toggle"
+                  aria-pressed={on}
+                  onClick={() => setFilter({ ...filter, evaluations: on ? filter.evaluations.filter((x) => x !== e) : [...filter.evaluations, e] })}
+                >
+                  {e}
+                </button>
+              );
+            })}
+          </div>
+        </div>
+      </div>
+      <div class="tree-meta">
+        <span role="status">
+          {visible ? `${visible.size}件 / 全${liveItems.length}件を表示` : `全${liveItems.length}件`}
+        </span>
+        {active && (
+          <button type="button" class="link-button" onClick={() => setFilter(EMPTY_FILTER)}>
+            絞り込みを解除
+          </button>
+        )}
+        <button type="button" class="link-button" onClick={() => setCollapsed(new Set())}>
+          すべて開く
+        </button>
+        <button type="button" class="link-button" onClick={() => setCollapsed(new Set(sections.map((s) => s.id)))}>
+          すべて閉じる
+        </button>
+      </div>
+      {shown.length === 0 && <p>条件に合う項目はありません。</p>}
+      <div class="tree" aria-label="事業計画の項目">
+        {shown.map((node) => (
+          <SectionNode key={node.section.id} node={node} depth={1} plan={plan} period={period} progress={progressMap} noteCounts={noteCounts} collapsed={collapsed} toggle={toggle} forceOpen={active} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+interface NodeProps {
+  node: TreeNode;
+  depth: number;
+  plan: Plan;
+  period: Period;
+  progress: ReadonlyMap<string, Progress>;
+  noteCounts: ReadonlyMap<string, number>;
+  collapsed: ReadonlySet<string>;
+  toggle: (id: string) => void;
+  forceOpen: boolean;
+}
+
+function SectionNode(props: NodeProps) {
+  const { node, depth, collapsed, toggle, forceOpen } = props;
+  const open = forceOpen || !collapsed.has(node.section.id);
+  const Heading = (depth === 1 ? 'h2' : depth === 2 ? 'h3' : 'h4') as 'h2';
+  const bodyId = `section-${node.section.id}`;
+  return (
+    <section class={`tree-section depth-${Math.min(depth, 4)}`}>
+      <Heading class="tree-heading">
+        <button type="button" class="fold" aria-expanded={open} aria-controls={bodyId} onClick={() => toggle(node.section.id)}>
+          <span class="fold-icon" aria-hidden="true">
+            {open ? '▾' : '▸'}
+          </span>
+          <span class="label">{node.section.label}</span> {node.section.title}
+        </button>
+      </Heading>
+      {open && (
+        <div id={bodyId}>
+          {node.items.length > 0 && (
+            <ul class="item-list">
+              {node.items.map((item) => (
+                <ItemRow key={item.id} item={item} {...props} />
+              ))}
+            </ul>
+          )}
+          {node.children.map((child) => (
+            <SectionNode key={child.section.id} {...props} node={child} depth={depth + 1} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ItemRow({ item, plan, period, progress, noteCounts }: NodeProps & { item: Item }) {
+  const evaluation = progress.get(item.id)?.evaluation ?? null;
+  const count = noteCounts.get(item.id) ?? 0;
+  return (
+    <li class="item-row">
+      <Link href={paths.item(plan.id, item.id, period.id)} class="item-link">
+        <span class={`mark mark-${evaluation === null ? 'none' : evaluation === '○' ? 'good' : evaluation === '△' ? 'warn' : 'na'}`} aria-label={`評価 ${evaluation ?? '未評価'}`}>
+          {evaluation ?? '・'}
+        </span>
+        <span class="item-body">
+          <span class="item-text">
+            <span class="label">{item.label}</span> {item.text}
+          </span>
+          <span class="item-meta">
+            {item.group && <span class="chip">{item.group}</span>}
+            {item.tags.map((t) => (
+              <span key={t} class="chip chip-tag">
+                {t}
+              </span>
+            ))}
+            {count > 0 && <span class="chip chip-notes">メモ {count}件</span>}
+          </span>
+        </span>
+      </Link>
+    </li>
+  );
+}

@@ -1,0 +1,3 @@
+export function StructurePage({ planId }: { planId: string }) {
+  return <section>構成 {planId}</section>;
+}
