@@ -177,7 +177,7 @@ function japaneseIssue(issue: z.core.$ZodRawIssue): string {
     case 'invalid_type':
       return issue.input === undefined ? '必須の項目がありません' : `形式が違います（${issue.expected} が必要です）`;
     case 'too_big':
-      return issue.origin === 'array' ? `多すぎます（${issue.maximum}件まで）` : `長すぎます（${issue.maximum}文字まで）`;
+      return issue.origin === 'array' ? `多すぎます（${issue.maximum}件まで）` : issue.origin === 'number' ? `${issue.maximum}以下にしてください` : `長すぎます（${issue.maximum}文字まで）`;
     case 'too_small':
       return issue.origin === 'array' ? '1件以上必要です' : issue.origin === 'number' ? `${issue.minimum}以上にしてください` : '空にはできません';
     case 'invalid_value':
@@ -364,8 +364,9 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
   const planId = records.plan.id;
   const live = <T extends { deleted: boolean }>(rows: T[]) => rows.filter((r) => !r.deleted);
   const sections = live(records.sections);
-  const items = live(records.items);
   const sectionIds = new Set(sections.map((s) => s.id));
+  // An item whose section is gone (deleted on another device) is not shown, so it is not exported.
+  const items = live(records.items).filter((i) => sectionIds.has(i.sectionId));
   const itemIds = new Set(items.map((i) => i.id));
   const kpis = live(records.kpis).sort(byOrder);
   const kpiIds = new Set(kpis.map((k) => k.id));

@@ -24,7 +24,7 @@ export const idSchema = z.string().check(z.minLength(1), z.maxLength(200));
 const shortText = z.string().check(z.maxLength(LIMITS.shortText));
 const requiredShortText = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.shortText));
 export const yearMonthSchema = z.string().check(z.refine(isYearMonth, '年月は YYYY-MM で書いてください'));
-export const isoDateSchema = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, '日付は YYYY-MM-DD で書いてください'));
+export const isoDateSchema = z.iso.date({ error: '日付は YYYY-MM-DD で書いてください' });
 export const fiscalYearSchema = z.number().check(z.int(), z.gte(1989), z.lte(2100));
 
 /** Who last changed a record and when; the server stamps these once sync exists. */

@@ -1,0 +1,169 @@
+// The plan file command line (docs/plan-format.md), for branch planning staff and engineers:
+//   npm run plan -- check FILE     validate a plan file, print its summary and KPI judgements
+//   npm run plan -- schema [OUT]   write the JSON Schema of the format (public/plan-file.schema.json)
+// Exit codes: 0 done, 1 the file has problems, 2 bad usage or unreadable file. main() takes its
+// arguments and output writers so tests run it in-process; the module runs itself only when it
+// is the script node was started with.
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as z from 'zod/mini';
+import { describeGap, describeTarget, formatNumber, judge, latestMeasurement, type JudgementStatus } from '../model/kpi-judgement';
+import { PERIOD_KIND_LABELS } from '../model/period';
+import {
+  fileItemSchema,
+  fileKpiSchema,
+  fileMeasurementSchema,
+  fileNoteSchema,
+  fileProgressSchema,
+  fileSectionSchema,
+  parsePlanFileText,
+  PLAN_FILE_FORMAT,
+  PLAN_FILE_VERSION,
+  planFileSchema,
+  planFileToRecords,
+  type PlanFile,
+} from '../model/plan-file';
+import { evaluationSchema, isoDateSchema, kpiTargetSchema, periodKindSchema, yearMonthSchema } from '../model/schemas';
+import { bothFiscalYear, bothMonth } from '../model/wareki';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export const DEFAULT_SCHEMA_PATH = 'public/plan-file.schema.json';
+
+const USAGE = `使い方 usage:
+  npm run plan -- check FILE     計画ファイルを検査し、概要とKPIの判定を表示する
+                                 (validate a plan file, print its summary and KPI judgements)
+  npm run plan -- schema [OUT]   計画ファイルの JSON Schema を書き出す
+                                 (write the JSON Schema, default ${DEFAULT_SCHEMA_PATH})
+`;
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === 'check' && args.length === 1) return check(args[0]!, io);
+  if (command === 'schema' && args.length <= 1) return writeSchema(args[0] ?? DEFAULT_SCHEMA_PATH, io);
+  if (command === 'help' || command === '--help' || command === '-h') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  io.stderr(USAGE);
+  return 2;
+}
+
+async function check(path: string, io: CliIo): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    io.stderr(`${path}: ファイルを読めません (cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n\n${USAGE}`);
+    return 2;
+  }
+  const result = parsePlanFileText(text);
+  if (!result.ok) {
+    io.stderr(`${path}: ${result.problems.length}件の問題があります (${result.problems.length} problem(s))\n`);
+    for (const p of result.problems) io.stderr(`  ${p.where}: ${p.message}\n`);
+    return 1;
+  }
+  io.stdout(summary(path, result.file));
+  return 0;
+}
+
+const STATUS_EN: Record<JudgementStatus, string> = { 達成: 'met', 未達: 'not met', 判定不可: 'n/a' };
+
+function summary(path: string, file: PlanFile): string {
+  // Records only to reuse the app's judgement; their ids and stamps go nowhere.
+  const r = planFileToRecords(file, { planId: 'check', now: '', author: '', newId: () => '' });
+  const pillars = r.sections.filter((s) => s.parentId === null).length;
+  const rows: [string, string, string][] = [
+    ['見出し', 'title', file.plan.title],
+    ['支部', 'branch', file.plan.branch],
+    ['年度', 'fiscal year', bothFiscalYear(file.plan.fiscalYear)],
+    ['報告期間', 'period kind', `${PERIOD_KIND_LABELS[file.plan.periodKind]} (${file.plan.periodKind})`],
+    ['柱', 'pillars', String(pillars)],
+    ['セクション', 'sections', `${r.sections.length - pillars} (柱を除く / below pillars)`],
+    ['項目', 'items', String(r.items.length)],
+    ['KPI', 'KPIs', String(r.kpis.length)],
+    ['実施状況', 'progress', String(r.progress.length)],
+    ['メモ', 'notes', String(r.notes.length)],
+    ['実績', 'measurements', String(r.measurements.length)],
+  ];
+  const lines = [`${path}: 問題なし (valid, ${PLAN_FILE_FORMAT} v${PLAN_FILE_VERSION})`, ''];
+  for (const [ja, en, value] of rows) lines.push(`  ${pad(ja, 12)}${pad(en, 14)}${value}`);
+  if (r.kpis.length) lines.push('', 'KPI の判定 (latest judgement of each KPI)');
+  for (const kpi of r.kpis) {
+    const latest = latestMeasurement(r.measurements.filter((m) => m.kpiId === kpi.id));
+    const j = judge(kpi.target, latest?.value);
+    const facts = [
+      latest === undefined || latest.value === null ? '実績 value: なし (none)' : `実績 value: ${formatNumber(latest.value)}${kpi.unit}  時点 as of: ${bothMonth(latest.month)}`,
+      `目標 target: ${describeTarget(kpi.target, kpi.unit)}`,
+      ...(j.gap === null ? [] : [`差 gap: ${describeGap(j, kpi.unit)}`]),
+    ];
+    lines.push(`  ${pad(`${j.status} (${STATUS_EN[j.status]})`, 20)}${kpi.name}`, `  ${' '.repeat(20)}${facts.join('  ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Terminal columns of a text: CJK and full-width characters take two. */
+function columns(text: string): number {
+  let n = 0;
+  for (const ch of text) n += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(ch) ? 2 : 1;
+  return n;
+}
+
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(1, width - columns(text)));
+}
+
+/** The JSON Schema (draft 2020-12) of the plan file, as the text of public/plan-file.schema.json. */
+export function planFileJsonSchema(): string {
+  // Named parts become $defs, so editors show these names and descriptions.
+  const parts = z.registry<{ id: string; description: string }>();
+  parts.add(fileSectionSchema, { id: 'section', description: 'セクション（柱 / Ⅰ．/（１））: 見出しと、その下の項目・セクション' });
+  parts.add(fileItemSchema, { id: 'item', description: '項目（①）: 事業計画の本文、担当グループ、タグ' });
+  parts.add(fileKpiSchema, { id: 'kpi', description: 'KPI: 指標名、単位、目標' });
+  parts.add(kpiTargetSchema, { id: 'kpiTarget', description: '目標: value（68.0%以上）/ previousYear（対前年度以上）/ qualitative（全支部で実施する）' });
+  parts.add(fileProgressSchema, { id: 'progress', description: '実施状況の記録: 項目 × 報告期間ごとの評価・実施状況・今後の実施予定等' });
+  parts.add(fileNoteSchema, { id: 'note', description: 'メモ（訪問記録）: 日付・記入者つきの追記' });
+  parts.add(fileMeasurementSchema, { id: 'measurement', description: '実績: KPI の値（時点の月）' });
+  parts.add(evaluationSchema, { id: 'evaluation', description: '評価: ○（実施・順調）/ △（一部・遅れ）/ －（評価対象なし）' });
+  parts.add(periodKindSchema, { id: 'periodKind', description: '報告期間の単位: month（月次）/ quarter（四半期）/ half（半期）' });
+  parts.add(yearMonthSchema, { id: 'yearMonth', description: '年月 YYYY-MM（2024-05 = 令和6年5月）' });
+  parts.add(isoDateSchema, { id: 'date', description: '日付 YYYY-MM-DD' });
+  const schema = z.toJSONSchema(planFileSchema, {
+    target: 'draft-2020-12',
+    // The schema describes what a file may contain, i.e. the parser's input.
+    io: 'input',
+    metadata: parts,
+    override: ({ zodSchema, jsonSchema }) => {
+      // isYearMonth is a refinement, which JSON Schema cannot see; this pattern says the same.
+      if (zodSchema === yearMonthSchema) jsonSchema.pattern = '^[0-9]{4}-(0[1-9]|1[0-2])$';
+    },
+  });
+  const { $schema, ...rest } = schema;
+  return `${JSON.stringify(
+    {
+      $schema,
+      title: '事業計画ファイル (jigyo-keikaku-plan)',
+      description: `事業計画トラッカーの計画ファイル 第${PLAN_FILE_VERSION}版。説明は docs/plan-format.md、検査は npm run plan -- check FILE。`,
+      ...rest,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+async function writeSchema(out: string, io: CliIo): Promise<number> {
+  await writeFile(out, planFileJsonSchema());
+  io.stdout(`${out}: JSON Schema を書き出しました (written)\n`);
+  return 0;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+}
