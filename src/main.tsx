@@ -11,8 +11,9 @@ const db = new TrackerDb();
 const persistence = requestPersistentStorage();
 // Not awaited, and loaded as its own chunk: the plan list is a live query and shows the demo
 // plan as soon as it is stored.
-void import('./db/demo')
-  .then((m) => m.loadDemoPlanOnFirstRun(db))
+void db
+  .demoLoaded()
+  .then(async (loaded) => loaded || (await import('./db/demo')).loadDemoPlanOnFirstRun(db))
   .catch((e: unknown) => console.error('Loading the demo plan failed', e));
 
 function subscribeUpdate(onReady: (apply: () => void) => void): void {

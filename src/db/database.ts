@@ -7,6 +7,8 @@ import * as z from 'zod/mini';
 import type { Item, Kpi, Measurement, Note, Plan, Progress, Section } from '../model/schemas';
 
 export const DB_NAME = 'jigyo-keikaku-tracker';
+/** Meta key set once the demo plan was stored on this device. */
+export const DEMO_FLAG = 'demoLoaded';
 
 /** The tables that sync; their names are part of the outbox entries. */
 export const SYNCED_TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements'] as const;
@@ -99,6 +101,11 @@ export class TrackerDb extends Dexie {
         this.health.set({ state: 'closed', message: 'データベースとの接続が切れました。再接続してください。' });
       }
     });
+  }
+
+  /** Whether the demo plan was stored before (checked without loading the demo's code). */
+  async demoLoaded(): Promise<boolean> {
+    return (await this.meta.get(DEMO_FLAG)) !== undefined;
   }
 
   /** Opens the connection again after it was lost (e.g. iOS backgrounding). */

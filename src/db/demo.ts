@@ -1,11 +1,10 @@
 // The demo plan (東京支部 令和6年度, from seed 004) is stored on first run so that a newcomer
 // sees a real plan at once. It is parsed like any imported file and never queued for sync.
 import { parsePlanFile, planFileToRecords } from '../model/plan-file';
-import type { TrackerDb } from './database';
+import { DEMO_FLAG, type TrackerDb } from './database';
 import { storePlanRecords } from './repository';
 
 export const DEMO_PLAN_ID = 'demo-tokyo-r6';
-const DEMO_FLAG = 'demoLoaded';
 
 export type DemoFileLoader = () => Promise<unknown>;
 
@@ -13,7 +12,7 @@ const loadBundledDemo: DemoFileLoader = async () => (await import('../demo/tokyo
 
 /** Stores the demo plan unless this device has had it before (even if the user deleted it since). */
 export async function loadDemoPlanOnFirstRun(db: TrackerDb, load: DemoFileLoader = loadBundledDemo): Promise<boolean> {
-  if ((await db.meta.get(DEMO_FLAG)) !== undefined) return false;
+  if (await db.demoLoaded()) return false;
   const parsed = parsePlanFile(await load());
   if (!parsed.ok) {
     console.error('The bundled demo plan does not parse', parsed.problems);
@@ -28,7 +27,7 @@ export async function loadDemoPlanOnFirstRun(db: TrackerDb, load: DemoFileLoader
     newId: () => `${DEMO_PLAN_ID}/note-${++n}`,
   });
   return db.transaction('rw', [db.meta, db.plans, db.sections, db.items, db.kpis, db.progress, db.notes, db.measurements, db.outbox], async () => {
-    if ((await db.meta.get(DEMO_FLAG)) !== undefined) return false;
+    if (await db.demoLoaded()) return false;
     await storePlanRecords(db, records, { outbox: false });
     await db.meta.put({ key: DEMO_FLAG, value: new Date().toISOString() });
     return true;

@@ -19,6 +19,7 @@ import {
   type Progress,
   type Section,
 } from '../model/schemas';
+import { choosePeriod, type Period } from '../model/period';
 import type { DbHealth, TrackerDb } from './database';
 import { parseRows } from './repository';
 
@@ -87,18 +88,6 @@ export function usePlanStructure(planId: string): Loadable<PlanStructure | null>
   );
 }
 
-/** Progress of every item of a plan in one period, by item id. */
-export function useProgressOfPeriod(planId: string, periodId: string): Loadable<Map<string, Progress>> {
-  return useLiveQuery(async (db) => {
-    const rows = await db.progress.where('[planId+periodId]').equals([planId, periodId]).toArray();
-    return new Map(parseRows(progressSchema, rows, 'progress').map((p) => [p.itemId, p]));
-  }, [planId, periodId]);
-}
-
-export function useNotesOfPlan(planId: string): Loadable<Note[]> {
-  return useLiveQuery(async (db) => parseRows(noteSchema, await db.notes.where('planId').equals(planId).toArray(), 'note'), [planId]);
-}
-
 export interface ItemDetail {
   item: Item;
   progress: Progress[];
@@ -139,14 +128,6 @@ export function useDbHealth(): DbHealth {
   return health;
 }
 
-/** Period ids that have any progress in a plan, read from primary keys only (cheap). */
-export function usePeriodsWithProgress(planId: string): Loadable<Set<string>> {
-  return useLiveQuery(async (db) => {
-    const keys = await db.progress.where('planId').equals(planId).primaryKeys();
-    return new Set(keys.map((k) => String(k).slice(String(k).lastIndexOf(':') + 1)));
-  }, [planId]);
-}
-
 export const ACTOR_KEY = 'actorName';
 export const DEFAULT_ACTOR = '担当者';
 
@@ -157,4 +138,46 @@ export function useActorName(): string {
     return typeof v === 'string' && v.trim() ? v : DEFAULT_ACTOR;
   }, []);
   return name.loading ? DEFAULT_ACTOR : name.value;
+}
+
+export interface PlanScreenData {
+  plan: Plan;
+  sections: Section[];
+  items: Item[];
+  period: Period;
+  /** Progress of every item in `period`, by item id. */
+  progress: Map<string, Progress>;
+  notes: Note[];
+}
+
+/**
+ * Everything the plan screen shows, read in one transaction (one round trip before the tree
+ * can render): the structure, the period to show, its progress and the plan's notes.
+ */
+export function usePlanScreen(planId: string, requestedPeriod: string | null, today: string): Loadable<PlanScreenData | null> {
+  return useLiveQuery(
+    (db) =>
+      db.transaction('r', [db.plans, db.sections, db.items, db.progress, db.notes], async () => {
+        const plan = planSchema.safeParse(await db.plans.get(planId));
+        if (!plan.success || plan.data.deleted) return null;
+        const [sections, items, progressKeys, notes] = await Promise.all([
+          db.sections.where('planId').equals(planId).toArray(),
+          db.items.where('planId').equals(planId).toArray(),
+          db.progress.where('planId').equals(planId).primaryKeys(),
+          db.notes.where('planId').equals(planId).toArray(),
+        ]);
+        const withProgress = new Set(progressKeys.map((k) => String(k).slice(String(k).lastIndexOf(':') + 1)));
+        const period = choosePeriod(plan.data.fiscalYear, plan.data.periodKind, requestedPeriod, withProgress, today);
+        const progress = await db.progress.where('[planId+periodId]').equals([planId, period.id]).toArray();
+        return {
+          plan: plan.data,
+          sections: parseRows(sectionSchema, sections, 'section'),
+          items: parseRows(itemSchema, items, 'item'),
+          period,
+          progress: new Map(parseRows(progressSchema, progress, 'progress').map((p) => [p.itemId, p])),
+          notes: parseRows(noteSchema, notes, 'note'),
+        };
+      }),
+    [planId, requestedPeriod, today],
+  );
 }

@@ -40,3 +40,16 @@ export function currentPeriod(fiscalYear: number, kind: PeriodKind, today: YearM
 }
 
 export const PERIOD_KIND_LABELS: Record<PeriodKind, string> = { month: '月次', quarter: '四半期', half: '半期' };
+
+/**
+ * The period a screen opens on: the requested one if it is a period of the plan; else, during
+ * the plan's fiscal year, today's; else (a past or future year) the last period with entries.
+ */
+export function choosePeriod(fiscalYear: number, kind: PeriodKind, requested: string | null, withProgress: ReadonlySet<string>, today: YearMonth): Period {
+  const periods = periodsOf(fiscalYear, kind);
+  const fromRequest = periods.find((p) => p.id === requested);
+  if (fromRequest) return fromRequest;
+  if (fiscalYearOfMonth(today) === fiscalYear) return currentPeriod(fiscalYear, kind, today);
+  const recorded = periods.filter((p) => withProgress.has(p.id));
+  return recorded[recorded.length - 1] ?? currentPeriod(fiscalYear, kind, today);
+}

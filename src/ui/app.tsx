@@ -7,11 +7,12 @@ import type { PersistenceState } from '../db/persistence';
 import { lazyPage } from './lazy-page';
 import { Link } from './link';
 import { PlanListPage } from './plan-list-page';
+// The plan screen is where people spend their time: it ships with the entry, not lazily.
+import { PlanPage } from './plan-page';
 import { paths, useRoute } from './router';
 import { SaveRegistry, SaveRegistryContext, useSaveRegistry } from './save-registry';
 import { StatusBar } from './status-bar';
 
-const PlanPage = lazyPage(() => import('./plan-page').then((m) => m.PlanPage));
 const ItemPage = lazyPage(() => import('./item-page').then((m) => m.ItemPage));
 const KpiPage = lazyPage(() => import('./kpi-page').then((m) => m.KpiPage));
 const StructurePage = lazyPage(() => import('./structure-page').then((m) => m.StructurePage));

@@ -4,14 +4,13 @@
 import { useState } from 'preact/hooks';
 import { useActorName, useDb, useItemDetail, usePlanStructure } from '../db/hooks';
 import { addNote, saveProgress } from '../db/repository';
-import { periodsOf, type Period } from '../model/period';
+import { choosePeriod, periodsOf, type Period } from '../model/period';
 import { labelPath } from '../model/plan-tree';
 import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, type Progress, type Section } from '../model/schemas';
 import { bothFiscalYear, localIsoDate, warekiDate } from '../model/wareki';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { saveStateLabel, useAutosave } from './use-autosave';
-import { choosePeriod } from './plan-page';
 
 export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId: string; periodId: string | null }) {
   const structure = usePlanStructure(planId);
@@ -28,7 +27,7 @@ export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId:
   const { plan, sections } = structure.value;
   const { item, progress, notes } = detail.value;
   const withProgress = new Set(progress.map((p) => p.periodId));
-  const period = choosePeriod(plan, periodId, withProgress, new Date());
+  const period = choosePeriod(plan.fiscalYear, plan.periodKind, periodId, withProgress, localIsoDate(new Date()).slice(0, 7));
   const current = progress.find((p) => p.periodId === period.id);
   return (
     <section class="page item-page">

@@ -1,8 +1,8 @@
 // The plan screen: the section/item tree with each item's mark for the chosen period and its
 // note count, foldable sections, and filters by mark, group and text.
 import { useMemo, useState } from 'preact/hooks';
-import { useNotesOfPlan, usePeriodsWithProgress, usePlanStructure, useProgressOfPeriod } from '../db/hooks';
-import { currentPeriod, periodsOf, type Period } from '../model/period';
+import { usePlanScreen, type PlanScreenData } from '../db/hooks';
+import { periodsOf, type Period } from '../model/period';
 import {
   buildSearchIndex,
   buildTree,
@@ -17,28 +17,14 @@ import {
   type TreeNode,
 } from '../model/plan-tree';
 import { EVALUATIONS, type Item, type Plan, type Progress } from '../model/schemas';
-import { bothFiscalYear, fiscalYearOfMonth, localIsoDate } from '../model/wareki';
+import { bothFiscalYear, localIsoDate } from '../model/wareki';
 import { Link } from './link';
 import { navigate, paths } from './router';
 
-const NO_PROGRESS: ReadonlyMap<string, Progress> = new Map();
-
-/** The period to open: the one in the URL, else today's, else (for a past year) the last one with entries. */
-export function choosePeriod(plan: Plan, periodId: string | null, withProgress: ReadonlySet<string>, today: Date): Period {
-  const periods = periodsOf(plan.fiscalYear, plan.periodKind);
-  const fromUrl = periods.find((p) => p.id === periodId);
-  if (fromUrl) return fromUrl;
-  const month = localIsoDate(today).slice(0, 7);
-  if (fiscalYearOfMonth(month) === plan.fiscalYear) return currentPeriod(plan.fiscalYear, plan.periodKind, month);
-  const recorded = periods.filter((p) => withProgress.has(p.id));
-  return recorded[recorded.length - 1] ?? currentPeriod(plan.fiscalYear, plan.periodKind, month);
-}
-
 export function PlanPage({ planId, periodId }: { planId: string; periodId: string | null }) {
-  const structure = usePlanStructure(planId);
-  const withProgress = usePeriodsWithProgress(planId);
-  if (structure.loading || withProgress.loading) return <p class="page">読み込み中…</p>;
-  if (!structure.value || structure.value.plan.deleted) {
+  const data = usePlanScreen(planId, periodId, localIsoDate(new Date()).slice(0, 7));
+  if (data.loading) return <p class="page">読み込み中…</p>;
+  if (!data.value) {
     return (
       <section class="page">
         <h1>計画が見つかりません</h1>
@@ -46,34 +32,29 @@ export function PlanPage({ planId, periodId }: { planId: string; periodId: strin
       </section>
     );
   }
-  const { plan, sections, items } = structure.value;
-  const period = choosePeriod(plan, periodId, withProgress.value, new Date());
-  return <PlanTree plan={plan} period={period} sections={sections} items={items} />;
+  return <PlanTree data={data.value} />;
 }
 
-function PlanTree({ plan, period, sections, items }: { plan: Plan; period: Period; sections: Parameters<typeof buildTree>[0]; items: Item[] }) {
-  const progress = useProgressOfPeriod(plan.id, period.id);
-  const notes = useNotesOfPlan(plan.id);
+function PlanTree({ data }: { data: PlanScreenData }) {
+  const { plan, period, sections, items, progress, notes } = data;
   const [filter, setFilter] = useState<ItemFilter>(EMPTY_FILTER);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
 
   const tree = useMemo(() => buildTree(sections, items), [sections, items]);
   const liveItems = useMemo(() => flattenItems(tree), [tree]);
   const groups = useMemo(() => groupsOf(items), [items]);
-  const progressMap = progress.loading ? NO_PROGRESS : progress.value;
   const noteCounts = useMemo(() => {
     const counts = new Map<string, number>();
-    if (!notes.loading) for (const n of notes.value) counts.set(n.itemId, (counts.get(n.itemId) ?? 0) + 1);
+    for (const n of notes) counts.set(n.itemId, (counts.get(n.itemId) ?? 0) + 1);
     return counts;
   }, [notes]);
-  const searchIndex = useMemo(
-    () => buildSearchIndex(liveItems, [...progressMap.values()], notes.loading ? [] : notes.value),
-    [liveItems, progressMap, notes],
-  );
   const active = isFilterActive(filter);
+  // Built only once someone searches: opening the plan should not pay for it.
+  const searching = filter.query.trim() !== '';
+  const searchIndex = useMemo(() => (searching ? buildSearchIndex(liveItems, [...progress.values()], notes) : null), [searching, liveItems, progress, notes]);
   const visible = useMemo(
-    () => (active ? filterItems(liveItems, filter, (id) => progressMap.get(id)?.evaluation ?? null, searchIndex) : null),
-    [active, liveItems, filter, progressMap, searchIndex],
+    () => (active ? filterItems(liveItems, filter, (id) => progress.get(id)?.evaluation ?? null, searchIndex ?? new Map()) : null),
+    [active, liveItems, filter, progress, searchIndex],
   );
   const shown = visible ? pruneTree(tree, visible) : tree;
   const periods = periodsOf(plan.fiscalYear, plan.periodKind);
@@ -171,7 +152,7 @@ function PlanTree({ plan, period, sections, items }: { plan: Plan; period: Perio
       {shown.length === 0 && <p>条件に合う項目はありません。</p>}
       <div class="tree" aria-label="事業計画の項目">
         {shown.map((node) => (
-          <SectionNode key={node.section.id} node={node} depth={1} plan={plan} period={period} progress={progressMap} noteCounts={noteCounts} collapsed={collapsed} toggle={toggle} forceOpen={active} />
+          <SectionNode key={node.section.id} node={node} depth={1} plan={plan} period={period} progress={progress} noteCounts={noteCounts} collapsed={collapsed} toggle={toggle} forceOpen={active} />
         ))}
       </div>
     </section>

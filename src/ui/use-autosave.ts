@@ -1,18 +1,17 @@
-// Autosave for a text a person types: local state while typing, a debounced write, and a flush
-// on blur, on page hide and before an app update. A failed write keeps the text and says so.
+// Autosave for a text a person types: every change is written at once (a killed tab loses at
+// most the write in flight), writes never overlap (while one runs, the newest text waits and is
+// written next), and a failed write keeps the text and says so.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { useRegisterFlush } from './save-registry';
 
 export type SaveState = { kind: 'saved' } | { kind: 'dirty' } | { kind: 'saving' } | { kind: 'error'; message: string };
-
-export const AUTOSAVE_DELAY_MS = 400;
 
 export function useAutosave(persisted: string, save: (value: string) => Promise<void>) {
   const [text, setText] = useState(persisted);
   const [state, setState] = useState<SaveState>({ kind: 'saved' });
   const latest = useRef(persisted);
   const dirty = useRef(false);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const running = useRef<Promise<void> | null>(null);
   const saveRef = useRef(save);
   saveRef.current = save;
 
@@ -24,19 +23,32 @@ export function useAutosave(persisted: string, save: (value: string) => Promise<
     }
   }, [persisted]);
 
-  const flush = useCallback(async () => {
-    clearTimeout(timer.current);
+  const flush = useCallback(async (): Promise<void> => {
+    if (running.current) {
+      await running.current;
+      return flush();
+    }
     if (!dirty.current) return;
     dirty.current = false;
     const value = latest.current;
     setState({ kind: 'saving' });
+    const write = (async () => {
+      try {
+        await saveRef.current(value);
+        if (!dirty.current) setState({ kind: 'saved' });
+      } catch (e) {
+        dirty.current = true;
+        setState({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
+        throw e;
+      }
+    })();
+    running.current = write.catch(() => undefined).finally(() => (running.current = null));
     try {
-      await saveRef.current(value);
-      if (!dirty.current) setState({ kind: 'saved' });
-    } catch (e) {
-      dirty.current = true;
-      setState({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
+      await write;
+    } catch {
+      return;
     }
+    if (dirty.current) await flush();
   }, []);
 
   useRegisterFlush(flush);
@@ -60,8 +72,7 @@ export function useAutosave(persisted: string, save: (value: string) => Promise<
       dirty.current = true;
       setText(value);
       setState({ kind: 'dirty' });
-      clearTimeout(timer.current);
-      timer.current = setTimeout(() => void flush(), AUTOSAVE_DELAY_MS);
+      void flush();
     },
     [flush],
   );

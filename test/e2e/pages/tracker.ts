@@ -1,0 +1,111 @@
+// Page objects named for what a person does in the app; the specs speak in these terms.
+import { expect, type Page } from '@playwright/test';
+
+export type Mark = '○' | '△' | '－';
+
+export class TrackerApp {
+  constructor(readonly page: Page) {}
+
+  async openPlans(): Promise<void> {
+    await this.page.goto('/');
+    await expect(this.page.getByRole('heading', { name: '事業計画の一覧' })).toBeVisible();
+  }
+
+  /** Waits until the service worker controls the page: from then on the app opens offline. */
+  async waitUntilAvailableOffline(): Promise<void> {
+    // `ready` resolves once a worker is active, i.e. its precache install has completed.
+    await this.page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await this.page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  }
+
+  async goOffline(): Promise<void> {
+    await this.page.context().setOffline(true);
+  }
+
+  async goOnline(): Promise<void> {
+    await this.page.context().setOffline(false);
+  }
+
+  async openPlan(title: RegExp | string): Promise<PlanScreen> {
+    await this.page.getByRole('link', { name: title }).first().click();
+    const plan = new PlanScreen(this.page);
+    await plan.waitForTree();
+    return plan;
+  }
+
+  pendingEdits() {
+    return this.page.getByTestId('pending-count');
+  }
+}
+
+export class PlanScreen {
+  constructor(readonly page: Page) {}
+
+  async waitForTree(): Promise<void> {
+    await expect(this.page.getByRole('group', { name: '評価で絞り込み' })).toBeVisible();
+    await expect(this.page.locator('.item-link').first()).toBeVisible();
+  }
+
+  itemLink(text: RegExp | string) {
+    return this.page.getByRole('link', { name: text });
+  }
+
+  async openItem(text: RegExp | string): Promise<ItemScreen> {
+    await this.itemLink(text).first().click();
+    const item = new ItemScreen(this.page);
+    await expect(item.evaluation()).toBeVisible();
+    return item;
+  }
+
+  async search(text: string): Promise<void> {
+    await this.page.getByRole('searchbox', { name: '検索' }).fill(text);
+  }
+
+  async filterByEvaluation(mark: Mark | '未評価'): Promise<void> {
+    await this.page.getByRole('group', { name: '評価で絞り込み' }).getByRole('button', { name: mark, exact: true }).click();
+  }
+
+  shownCount() {
+    return this.page.locator('.tree-meta [role=status]');
+  }
+
+  async openKpis(): Promise<void> {
+    await this.page.getByRole('link', { name: 'KPI', exact: true }).click();
+  }
+}
+
+export class ItemScreen {
+  constructor(readonly page: Page) {}
+
+  evaluation() {
+    return this.page.getByRole('radiogroup', { name: '評価' });
+  }
+
+  async setEvaluation(mark: Mark): Promise<void> {
+    await this.evaluation().getByRole('radio', { name: mark, exact: true }).check();
+  }
+
+  async expectEvaluation(mark: Mark): Promise<void> {
+    await expect(this.evaluation().getByRole('radio', { name: mark, exact: true })).toBeChecked();
+  }
+
+  done() {
+    return this.page.getByRole('textbox', { name: '実施状況' });
+  }
+
+  async typeDone(text: string): Promise<void> {
+    await this.done().fill(text);
+  }
+
+  async waitUntilSaved(): Promise<void> {
+    await expect(this.page.getByTestId('save-state')).toContainText('保存済み');
+  }
+
+  async addNote(text: string): Promise<void> {
+    await this.page.getByRole('textbox', { name: 'メモ', exact: true }).fill(text);
+    await this.page.getByRole('button', { name: 'メモを追加' }).click();
+    await expect(this.page.getByText(text, { exact: true })).toBeVisible();
+  }
+}

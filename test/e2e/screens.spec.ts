@@ -1,0 +1,58 @@
+// Accessibility (axe: no serious or critical violation) on the plan, item and KPI screens, and
+// screenshots of every screen at both tablet sizes, kept under test-results/screenshots/.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { TrackerApp } from './pages/tracker';
+
+const DEMO_PLAN = /令和6年度 東京支部事業計画/;
+const ITEM = /中長期的な視点による健全な財政運営/;
+const VIEWPORTS = [
+  { name: 'landscape-1024x768', width: 1024, height: 768 },
+  { name: 'portrait-768x1024', width: 768, height: 1024 },
+];
+
+async function expectNoSeriousViolations(page: Page, screen: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const summary = serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  expect(summary, `axe on the ${screen} screen`).toEqual([]);
+}
+
+async function snap(page: Page, viewport: string, screen: string): Promise<void> {
+  await page.screenshot({ path: `test-results/screenshots/${viewport}-${screen}.png`, fullPage: false });
+}
+
+test('axe finds no serious or critical violation on the plan, item and KPI screens', async ({ page }) => {
+  const app = new TrackerApp(page);
+  await app.openPlans();
+  const plan = await app.openPlan(DEMO_PLAN);
+  await expectNoSeriousViolations(page, 'plan');
+  await plan.openItem(ITEM);
+  await expectNoSeriousViolations(page, 'item');
+  await page.goBack();
+  await plan.waitForTree();
+  await plan.openKpis();
+  await expect(page.getByRole('table')).toBeVisible();
+  await expectNoSeriousViolations(page, 'KPI');
+});
+
+for (const viewport of VIEWPORTS) {
+  test(`screenshots at ${viewport.name}`, async ({ page }) => {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    const app = new TrackerApp(page);
+    await app.openPlans();
+    await snap(page, viewport.name, '1-plan-list');
+    const plan = await app.openPlan(DEMO_PLAN);
+    await snap(page, viewport.name, '2-plan');
+    await plan.filterByEvaluation('△');
+    await snap(page, viewport.name, '3-plan-filtered');
+    await plan.filterByEvaluation('△');
+    await plan.openItem(ITEM);
+    await snap(page, viewport.name, '4-item');
+    await page.goBack();
+    await plan.waitForTree();
+    await plan.openKpis();
+    await expect(page.getByRole('table')).toBeVisible();
+    await snap(page, viewport.name, '5-kpi');
+  });
+}
