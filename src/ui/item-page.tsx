@@ -215,7 +215,7 @@ function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: N
       {notes.length === 0 ? (
         <p class="hint">まだメモはありません。</p>
       ) : (
-        <ol class="timeline">
+        <ol class="timeline" aria-label="メモの一覧">
           {notes.map((n) => (
             <li key={n.id}>
               <p class="timeline-meta">

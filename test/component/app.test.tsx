@@ -1,0 +1,52 @@
+// The app shell: the always-visible status (pending edits), storage trouble banners, and the
+// update prompt, which writes what is being typed before the new version takes over.
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import { afterEach, describe, expect, it } from 'vitest';
+import { progressId } from '../../src/model/schemas';
+import { App } from '../../src/ui/app';
+import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
+
+afterEach(() => history.replaceState(null, '', '/'));
+
+describe('App', () => {
+  it('lists the plans and counts the edits waiting to sync', async () => {
+    const db = await dbWithFixturePlan();
+    render(<App db={db} />);
+    expect(await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ })).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toContain('未同期 0件'));
+  });
+
+  it('applies an update only after what is being typed is saved', async () => {
+    const db = await dbWithFixturePlan();
+    history.replaceState(null, '', `/plans/${PLAN_ID}/items/${encodeURIComponent(ref('p2-5-1'))}?period=2024-H1`);
+    let offerUpdate: ((apply: () => void) => void) | undefined;
+    const savedWhenApplied: Promise<string | undefined>[] = [];
+    render(<App db={db} subscribeUpdate={(onReady) => (offerUpdate = onReady)} />);
+    const done = await screen.findByRole('textbox', { name: '実施状況' });
+    act(() => offerUpdate!(() => savedWhenApplied.push(db.progress.get(progressId(ref('p2-5-1'), '2024-H1')).then((p) => p?.done))));
+    fireEvent.input(done, { target: { value: '更新直前の入力' } });
+    fireEvent.click(await screen.findByRole('button', { name: '更新する' }));
+    await waitFor(() => expect(savedWhenApplied).toHaveLength(1));
+    expect(await savedWhenApplied[0]).toBe('更新直前の入力');
+    await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toContain('未同期 1件'));
+  });
+
+  it('asks for a reload when another tab upgraded the database', async () => {
+    const db = await dbWithFixturePlan();
+    render(<App db={db} />);
+    act(() => db.health.set({ state: 'upgrade', message: '新しいバージョンが別のタブで開かれました。再読み込みしてください。' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('再読み込みしてください');
+    expect(screen.getByRole('button', { name: '再読み込み' })).toBeTruthy();
+  });
+
+  it('offers to reconnect after the connection was lost', async () => {
+    const db = await dbWithFixturePlan();
+    render(<App db={db} />);
+    await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ });
+    act(() => db.close({ disableAutoOpen: true }));
+    expect((await screen.findByRole('alert')).textContent).toContain('接続が切れました');
+    fireEvent.click(screen.getByRole('button', { name: '再接続' }));
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    expect(db.isOpen()).toBe(true);
+  });
+});

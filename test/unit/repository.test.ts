@@ -1,0 +1,169 @@
+// The on-device repository on fake-indexeddb: a record and its outbox entry are written
+// together or not at all (bad input, a full disk), pending entries fold together, a lost
+// connection is reopened, an upgrade in another tab is reported, and the demo loads once.
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { describe, expect, it, vi } from 'vitest';
+import { TrackerDb } from '../../src/db/database';
+import { loadDemoPlanOnFirstRun, DEMO_PLAN_ID } from '../../src/db/demo';
+import { DbError } from '../../src/db/errors';
+import { addNote, readPlanRecords, saveMeasurement, saveProgress, setDeleted, storePlanRecords } from '../../src/db/repository';
+import { parsePlanFile, planFileToRecords } from '../../src/model/plan-file';
+import { measurementId, progressId } from '../../src/model/schemas';
+import good from '../fixtures/plan-file-good.json';
+import demo from '../../src/demo/tokyo-r6.plan.json';
+
+const PLAN = 'plan-1';
+const key = { planId: PLAN, itemId: `${PLAN}/p1-2-1`, periodId: '2024-H1' };
+
+async function freshDb(db = new TrackerDb(`test-${crypto.randomUUID()}`)): Promise<TrackerDb> {
+  const parsed = parsePlanFile(good);
+  if (!parsed.ok) throw new Error('fixture does not parse');
+  let n = 0;
+  await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), { outbox: false });
+  return db;
+}
+
+describe('saveProgress', () => {
+  it('writes the record and an outbox entry with the base values it replaced', async () => {
+    const db = await freshDb();
+    const saved = await saveProgress(db, key, { evaluation: '△' }, '佐藤');
+    expect(saved).toMatchObject({ evaluation: '△', updatedBy: '佐藤' });
+    const [entry] = await db.outbox.toArray();
+    expect(entry).toMatchObject({ table: 'progress', recordId: progressId(key.itemId, key.periodId), planId: PLAN, changes: { evaluation: '△' }, base: { evaluation: '○' } });
+  });
+
+  it('folds pending edits of one record into one entry, keeping the oldest base', async () => {
+    const db = await freshDb();
+    await saveProgress(db, key, { evaluation: '△' }, 'a');
+    await saveProgress(db, key, { evaluation: '－', done: '追記' }, 'a');
+    const entries = await db.outbox.toArray();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.changes).toEqual({ evaluation: '－', done: '追記' });
+    expect(entries[0]!.base).toMatchObject({ evaluation: '○' });
+  });
+
+  it('never folds into an entry that is in a request', async () => {
+    const db = await freshDb();
+    await saveProgress(db, key, { evaluation: '△' }, 'a');
+    await db.outbox.toCollection().modify({ inFlight: true });
+    await saveProgress(db, key, { evaluation: '－' }, 'a');
+    const entries = await db.outbox.toArray();
+    expect(entries).toHaveLength(2);
+    expect(entries[1]).toMatchObject({ changes: { evaluation: '－' }, base: { evaluation: '△' } });
+  });
+
+  it('writes nothing when nothing changed', async () => {
+    const db = await freshDb();
+    await saveProgress(db, key, { evaluation: '○' }, 'a');
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('refuses an oversized text with a DbError and writes nothing', async () => {
+    const db = await freshDb();
+    await expect(saveProgress(db, key, { done: 'あ'.repeat(20_001) }, 'a')).rejects.toBeInstanceOf(DbError);
+    expect((await db.progress.get(progressId(key.itemId, key.periodId)))!.done).not.toHaveLength(20_001);
+    expect(await db.outbox.count()).toBe(0);
+  });
+});
+
+describe('notes, measurements and deletes', () => {
+  it('appends a note with its author and queues it', async () => {
+    const db = await freshDb();
+    const note = await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '  訪問した  ' }, '鈴木');
+    expect(note).toMatchObject({ text: '訪問した', author: '鈴木' });
+    expect(await db.outbox.count()).toBe(1);
+  });
+
+  it('refuses a note with an impossible date', async () => {
+    const db = await freshDb();
+    await expect(addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-02-30', text: 'x' }, 'a')).rejects.toBeInstanceOf(DbError);
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('keys a measurement by KPI and month, so the same month is one record', async () => {
+    const db = await freshDb();
+    const kpiId = `${PLAN}/k-mail`;
+    await saveMeasurement(db, { planId: PLAN, kpiId, month: '2024-09' }, 98.5, 'a');
+    await saveMeasurement(db, { planId: PLAN, kpiId, month: '2024-09' }, 98.6, 'a');
+    expect((await db.measurements.get(measurementId(kpiId, '2024-09')))!.value).toBe(98.6);
+    expect(await db.outbox.count()).toBe(1);
+  });
+
+  it('deletes as a tombstone that can be undone', async () => {
+    const db = await freshDb();
+    await setDeleted(db, 'items', key.itemId, true, 'a');
+    expect((await db.items.get(key.itemId))!.deleted).toBe(true);
+    await setDeleted(db, 'items', key.itemId, false, 'a');
+    expect((await db.items.get(key.itemId))!.deleted).toBe(false);
+  });
+});
+
+describe('storage trouble', () => {
+  it('on a full disk writes neither record nor outbox entry and reports quota', async () => {
+    const db = new TrackerDb(`test-${crypto.randomUUID()}`);
+    // Fail every outbox write at the IndexedDB layer, as QuotaExceededError does.
+    db.use({
+      stack: 'dbcore',
+      name: 'full-disk',
+      create: (down) => ({
+        ...down,
+        table: (name) => {
+          const table = down.table(name);
+          return name === 'outbox' ? { ...table, mutate: () => Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError')) } : table;
+        },
+      }),
+    });
+    await freshDb(db);
+    await expect(saveProgress(db, key, { evaluation: '△' }, 'a')).rejects.toMatchObject({ code: 'quota' });
+    expect((await db.progress.get(progressId(key.itemId, key.periodId)))!.evaluation).toBe('○');
+    expect(db.health.value.state).toBe('quota');
+  });
+
+  it('reopens a lost connection and completes the write', async () => {
+    const db = await freshDb();
+    db.close();
+    await saveProgress(db, key, { evaluation: '－' }, 'a');
+    expect((await db.progress.get(progressId(key.itemId, key.periodId)))!.evaluation).toBe('－');
+    expect(db.health.value.state).toBe('ok');
+  });
+
+  it('asks for a reload when another tab opens a newer schema', async () => {
+    const name = `test-${crypto.randomUUID()}`;
+    const db = await freshDb(new TrackerDb(name));
+    const newer = new Dexie(name);
+    newer.version(2).stores({ plans: 'id' });
+    await newer.open();
+    expect(db.health.value).toMatchObject({ state: 'upgrade' });
+    newer.close();
+  });
+
+  it('leaves malformed rows out when reading a plan back', async () => {
+    const db = await freshDb();
+    await db.items.put({ id: 'broken', planId: PLAN } as never);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const records = await readPlanRecords(db, PLAN);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('malformed item'), expect.anything(), expect.anything());
+    warn.mockRestore();
+    expect(records.items.map((i) => i.id)).not.toContain('broken');
+    expect(records.items).toHaveLength(3);
+  });
+});
+
+describe('loadDemoPlanOnFirstRun', () => {
+  it('stores the demo plan once, without queueing it for sync', async () => {
+    const db = new TrackerDb(`test-${crypto.randomUUID()}`);
+    expect(await loadDemoPlanOnFirstRun(db, async () => demo)).toBe(true);
+    expect(await loadDemoPlanOnFirstRun(db, async () => demo)).toBe(false);
+    const records = await readPlanRecords(db, DEMO_PLAN_ID);
+    expect(records.plan).toMatchObject({ demo: true, branch: '東京支部', fiscalYear: 2024 });
+    expect(records.items.length).toBeGreaterThan(50);
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('stores nothing from a demo file that does not parse', async () => {
+    const db = new TrackerDb(`test-${crypto.randomUUID()}`);
+    expect(await loadDemoPlanOnFirstRun(db, async () => ({ format: 'something else' }))).toBe(false);
+    expect(await db.plans.count()).toBe(0);
+  });
+});
