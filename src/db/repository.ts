@@ -298,3 +298,16 @@ export async function getMeta<T>(db: TrackerDb, key: string, schema: z.ZodMiniTy
 export function setMeta(db: TrackerDb, key: string, value: unknown): Promise<unknown> {
   return runWrite(db, () => db.meta.put({ key, value }));
 }
+
+/**
+ * Renumbers `order` to 0…n−1 in the sequence of `ids` (siblings after a move up or down), in
+ * one transaction so a reload never shows half a move. Records already in place are untouched
+ * and get no outbox entry.
+ */
+export function reorderRecords(db: TrackerDb, name: 'sections' | 'items' | 'kpis', ids: readonly string[], actor: string): Promise<void> {
+  return runWrite(db, () =>
+    db.transaction('rw', [db.table(name), db.outbox], async () => {
+      for (const [order, id] of ids.entries()) await updateRecord(db, name, id, { order }, actor);
+    }),
+  );
+}

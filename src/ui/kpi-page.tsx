@@ -1,3 +1,402 @@
+// The KPI screen, laid out like the 「KPI目標の進捗状況」 table of seed 004: per KPI its 事業計画
+// row, target, latest actual, the month it is as of (和暦 and 西暦) and the judgement. Opening a
+// KPI shows the entry of a month's actual, the monthly actuals and a chart of the fiscal year.
+import { useMemo, useState } from 'preact/hooks';
+import { useActorName, useDb, useMeasurementsOfPlan, usePlanStructure } from '../db/hooks';
+import { saveMeasurement } from '../db/repository';
+import { describeGap, describeTarget, formatNumber, judge, judgeLatest, targetBound, type Judgement, type JudgementStatus } from '../model/kpi-judgement';
+import { kpisInPlanOrder } from '../model/kpi-order';
+import { parseDecimal } from '../model/number-text';
+import type { Kpi, Measurement, Plan, Section } from '../model/schemas';
+import { bothFiscalYear, bothMonth, monthsOfFiscalYear, seirekiMonth, warekiMonth, type YearMonth } from '../model/wareki';
+import { KpiChart } from './kpi-chart';
+import { Link } from './link';
+import { paths } from './router';
+import './kpi-page.css';
+
 export function KpiPage({ planId }: { planId: string }) {
-  return <section>KPI {planId}</section>;
+  const structure = usePlanStructure(planId);
+  const measurements = useMeasurementsOfPlan(planId);
+  if (structure.loading || measurements.loading) return <p class="page">読み込み中…</p>;
+  if (!structure.value || structure.value.plan.deleted) {
+    return (
+      <section class="page">
+        <h1>計画が見つかりません</h1>
+        <Link href={paths.plans()}>計画の一覧へ</Link>
+      </section>
+    );
+  }
+  const { plan, sections, kpis } = structure.value;
+  return <KpiBoard plan={plan} sections={sections} kpis={kpis} measurements={measurements.value} />;
+}
+
+interface Row {
+  kpi: Kpi;
+  judgement: Judgement & { month: string | null };
+  measurements: Measurement[];
+}
+
+/** Consecutive KPIs of one 事業計画 row share its cell, as in the paper table. */
+interface Group {
+  section: Section | undefined;
+  rows: Row[];
+}
+
+const STATUS_CLASS: Record<JudgementStatus, string> = { 達成: 'good', 未達: 'short', 判定不可: 'none' };
+// A shape as well as a colour, so 未達 stands out in grey print and for colour-blind readers.
+const STATUS_ICON: Record<JudgementStatus, string> = { 達成: '✔', 未達: '▼', 判定不可: '' };
+
+function KpiBoard({ plan, sections, kpis, measurements }: { plan: Plan; sections: Section[]; kpis: Kpi[]; measurements: Measurement[] }) {
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const [onlyShort, setOnlyShort] = useState(false);
+
+  const rows = useMemo(() => {
+    const byKpi = new Map<string, Measurement[]>();
+    for (const m of measurements) byKpi.set(m.kpiId, [...(byKpi.get(m.kpiId) ?? []), m]);
+    return kpisInPlanOrder(sections, kpis).map((kpi): Row => {
+      const own = byKpi.get(kpi.id) ?? [];
+      return { kpi, judgement: judgeLatest(kpi, own), measurements: own };
+    });
+  }, [sections, kpis, measurements]);
+
+  const counts = { 達成: 0, 未達: 0, 判定不可: 0 };
+  for (const r of rows) counts[r.judgement.status]++;
+
+  const groups = useMemo(() => {
+    const live = new Map(sections.filter((s) => !s.deleted).map((s) => [s.id, s]));
+    const out: Group[] = [];
+    for (const row of rows) {
+      if (onlyShort && row.judgement.status !== '未達') continue;
+      const section = row.kpi.sectionId === null ? undefined : live.get(row.kpi.sectionId);
+      const last = out[out.length - 1];
+      if (last && last.section === section) last.rows.push(row);
+      else out.push({ section, rows: [row] });
+    }
+    return out;
+  }, [rows, sections, onlyShort]);
+
+  const toggle = (id: string) =>
+    setOpen((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+
+  return (
+    <section class="page kpi-page">
+      <nav class="breadcrumb" aria-label="パンくず">
+        <Link href={paths.plan(plan.id)}>← {plan.title}</Link>
+      </nav>
+      <h1>
+        {plan.title}
+        <span class="h1-sub">KPI目標の進捗状況</span>
+      </h1>
+      <p class="subtitle">
+        {plan.branch}・{bothFiscalYear(plan.fiscalYear)}・全{rows.length}指標
+      </p>
+      <div class="kpi-summary">
+        <p class="kpi-counts" aria-label="判定の件数">
+          <span class="count count-short">
+            <span aria-hidden="true">{STATUS_ICON.未達} </span>未達 {counts.未達}件
+          </span>
+          <span class="count">達成 {counts.達成}件</span>
+          <span class="count">判定不可 {counts.判定不可}件</span>
+        </p>
+        <button type="button" class="toggle toggle-text" aria-pressed={onlyShort} onClick={() => setOnlyShort(!onlyShort)}>
+          未達のみ表示
+        </button>
+      </div>
+      {rows.length === 0 ? (
+        <p>
+          この計画にはKPIがありません。<Link href={paths.structure(plan.id)}>構成の編集</Link>で追加できます。
+        </p>
+      ) : groups.length === 0 ? (
+        <p>未達のKPIはありません。</p>
+      ) : (
+        <table class="kpi-table">
+          <caption class="visually-hidden">KPI目標の進捗状況（指標名を押すと実績の入力とグラフを表示）</caption>
+          <thead>
+            <tr>
+              <th scope="col" class="col-section">
+                事業計画
+              </th>
+              <th scope="col">指標</th>
+              <th scope="col" class="col-target">
+                目標
+              </th>
+              <th scope="col" class="col-actual">
+                実績
+              </th>
+              <th scope="col" class="col-month">
+                時点
+              </th>
+              <th scope="col" class="col-judgement">
+                判定
+              </th>
+            </tr>
+          </thead>
+          {groups.map((g, gi) => {
+            const span = g.rows.reduce((n, r) => n + (open.has(r.kpi.id) ? 2 : 1), 0);
+            return (
+              <tbody key={`${g.section?.id ?? 'none'}-${gi}`}>
+                {g.rows.map((row, i) => (
+                  <KpiRows key={row.kpi.id} plan={plan} row={row} open={open.has(row.kpi.id)} toggle={toggle} sectionCell={i === 0 ? { section: g.section, span } : null} />
+                ))}
+              </tbody>
+            );
+          })}
+        </table>
+      )}
+    </section>
+  );
+}
+
+function KpiRows({ plan, row, open, toggle, sectionCell }: { plan: Plan; row: Row; open: boolean; toggle: (id: string) => void; sectionCell: { section: Section | undefined; span: number } | null }) {
+  const { kpi, judgement } = row;
+  const detailId = `kpi-detail-${kpi.id}`;
+  const latest = judgement.month === null ? undefined : row.measurements.find((m) => m.month === judgement.month);
+  return (
+    <>
+      <tr class={`kpi-row kpi-row-${STATUS_CLASS[judgement.status]}`}>
+        {sectionCell && (
+          <th scope="rowgroup" rowSpan={sectionCell.span} class="col-section">
+            {sectionCell.section ? (
+              <>
+                <span class="label">{sectionCell.section.label}</span> {sectionCell.section.title}
+              </>
+            ) : (
+              <span class="hint">（事業計画の指定なし）</span>
+            )}
+          </th>
+        )}
+        <td>
+          <button type="button" class="kpi-name" aria-expanded={open} aria-controls={detailId} onClick={() => toggle(kpi.id)}>
+            <span class="fold-icon" aria-hidden="true">
+              {open ? '▾' : '▸'}
+            </span>
+            <span>{kpi.name}</span>
+          </button>
+        </td>
+        <td>{describeTarget(kpi.target, kpi.unit)}</td>
+        <td class="num">{latest?.value != null ? <Amount value={latest.value} unit={kpi.unit} /> : '－'}</td>
+        <td class="month">{judgement.month ? <BothMonth month={judgement.month} /> : '－'}</td>
+        <td>
+          <JudgementBadge kpi={kpi} judgement={judgement} />
+        </td>
+      </tr>
+      {open && (
+        <tr class="kpi-detail-row">
+          <td colSpan={5} id={detailId}>
+            <KpiDetail plan={plan} row={row} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+/** A narrow column breaks between the number and its unit, never inside either. */
+function Amount({ value, unit }: { value: number; unit: string }) {
+  return (
+    <>
+      <span class="nowrap">{formatNumber(value)}</span>
+      {unit && <span class="nowrap">{unit}</span>}
+    </>
+  );
+}
+
+function BothMonth({ month }: { month: YearMonth }) {
+  return (
+    <>
+      <span class="nowrap">{warekiMonth(month)}</span>
+      <span class="nowrap seireki">（{seirekiMonth(month)}）</span>
+    </>
+  );
+}
+
+function whyNoJudgement(kpi: Kpi, judgement: Judgement): string {
+  if (kpi.target.kind === 'qualitative') return '定性目標';
+  if (targetBound(kpi.target) === null) return '前年度値なし';
+  return judgement.gap === null ? '実績なし' : '';
+}
+
+function JudgementBadge({ kpi, judgement }: { kpi: Kpi; judgement: Judgement }) {
+  const gap = describeGap(judgement, kpi.unit);
+  return (
+    <span class="judgement-cell">
+      <span class={`judgement judgement-${STATUS_CLASS[judgement.status]}`}>
+        {STATUS_ICON[judgement.status] && <span aria-hidden="true">{STATUS_ICON[judgement.status]}</span>}
+        {judgement.status}
+      </span>
+      {judgement.status === '判定不可' ? <span class="gap">{whyNoJudgement(kpi, judgement)}</span> : gap && <span class="gap">{gap}</span>}
+    </span>
+  );
+}
+
+function KpiDetail({ plan, row }: { plan: Plan; row: Row }) {
+  const { kpi, judgement, measurements } = row;
+  const months = useMemo(() => monthsOfFiscalYear(plan.fiscalYear), [plan.fiscalYear]);
+  const values = useMemo(() => months.map((m) => measurements.find((x) => x.month === m)?.value ?? null), [months, measurements]);
+  const recorded = months.flatMap((m, i) => {
+    const v = values[i];
+    return v === null || v === undefined ? [] : [{ month: m, value: v }];
+  });
+  const target = describeTarget(kpi.target, kpi.unit);
+  const latest = judgement.month === null ? null : values[months.indexOf(judgement.month)];
+  const summary =
+    `${kpi.name}の${bothFiscalYear(plan.fiscalYear)}の月別実績のグラフ。目標は${target}。` +
+    (judgement.month === null || latest == null
+      ? '実績はまだありません。'
+      : `最新の実績は${bothMonth(judgement.month)}時点で${formatNumber(latest)}${kpi.unit}、${judgement.status}${judgement.gap === null ? '' : `（${describeGap(judgement, kpi.unit)}）`}。`);
+  return (
+    <section class="kpi-detail" aria-label={`${kpi.name}の詳細`}>
+      {/* The row above shows the name; the heading keeps the outline whole for screen readers. */}
+      <h2 class="visually-hidden">{kpi.name}</h2>
+      <MeasurementForm plan={plan} kpi={kpi} months={months} values={values} latestMonth={judgement.month} />
+      <div class="kpi-detail-body">
+        <div class="kpi-monthly">
+          <h3>月ごとの実績</h3>
+          {recorded.length === 0 ? (
+            <p class="hint">まだ実績はありません。</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">時点</th>
+                  <th scope="col">実績</th>
+                  <th scope="col">判定</th>
+                </tr>
+              </thead>
+              <tbody>
+                {recorded.map(({ month, value }) => (
+                  <tr key={month}>
+                    <th scope="row" class="month">
+                      <BothMonth month={month} />
+                    </th>
+                    <td class="num">
+                      <Amount value={value} unit={kpi.unit} />
+                    </td>
+                    <td>
+                      <JudgementBadge kpi={kpi} judgement={judge(kpi.target, value)} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+        <div class="kpi-graph">
+          <h3>年度の推移</h3>
+          <KpiChart values={values} months={months} target={targetBound(kpi.target)} targetLabel={target} unit={kpi.unit} summary={summary} />
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** The month to offer first: the one after the latest actual, so the next report is one tap away. */
+function defaultMonth(months: readonly YearMonth[], latestMonth: string | null): YearMonth {
+  const i = latestMonth === null ? -1 : months.indexOf(latestMonth);
+  return months[Math.min(i + 1, months.length - 1)]!;
+}
+
+type Message = { kind: 'ok' | 'error'; text: string } | null;
+
+function MeasurementForm({ plan, kpi, months, values, latestMonth }: { plan: Plan; kpi: Kpi; months: YearMonth[]; values: (number | null)[]; latestMonth: string | null }) {
+  const db = useDb();
+  const actor = useActorName();
+  const [month, setMonth] = useState(() => defaultMonth(months, latestMonth));
+  const stored = values[months.indexOf(month)] ?? null;
+  const [text, setText] = useState(() => (stored === null ? '' : String(stored)));
+  const [message, setMessage] = useState<Message>(null);
+  const idBase = `kpi-${kpi.id}`;
+
+  function chooseMonth(m: YearMonth) {
+    setMonth(m);
+    const v = values[months.indexOf(m)] ?? null;
+    setText(v === null ? '' : String(v));
+    setMessage(null);
+  }
+
+  async function write(value: number | null, done: string): Promise<boolean> {
+    try {
+      await saveMeasurement(db, { planId: plan.id, kpiId: kpi.id, month }, value, actor);
+      setMessage({ kind: 'ok', text: done });
+      return true;
+    } catch (e) {
+      setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+      return false;
+    }
+  }
+
+  async function onSubmit(e: Event) {
+    e.preventDefault();
+    if (!text.trim()) {
+      setMessage({ kind: 'error', text: '実績を入力してください。消すときは「この月の実績を消す」を押してください。' });
+      return;
+    }
+    const value = parseDecimal(text);
+    if (value === undefined) {
+      setMessage({ kind: 'error', text: `「${text.trim()}」は数値として読めません。実績は 98.2 や 2,719 のように数字で入力してください。何も保存していません。` });
+      return;
+    }
+    if (await write(value, `${bothMonth(month)}の実績 ${formatNumber(value)}${kpi.unit} を保存しました。`)) setText(String(value));
+  }
+
+  return (
+    <form class="measurement-form" onSubmit={onSubmit} aria-label={`${kpi.name}の実績の入力`}>
+      <label class="field">
+        時点
+        <select value={month} onChange={(e) => chooseMonth(e.currentTarget.value)}>
+          {months.map((m, i) => {
+            const v = values[i];
+            return (
+              <option key={m} value={m}>
+                {bothMonth(m)}
+                {v === null || v === undefined ? '' : `：${formatNumber(v)}${kpi.unit}`}
+              </option>
+            );
+          })}
+        </select>
+      </label>
+      <div class="field">
+        <label for={`${idBase}-value`}>実績</label>
+        <span class="with-unit">
+          <input
+            id={`${idBase}-value`}
+            type="text"
+            inputMode="decimal"
+            autoComplete="off"
+            value={text}
+            aria-describedby={kpi.unit ? `${idBase}-unit` : undefined}
+            aria-invalid={message?.kind === 'error'}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
+          {kpi.unit && <span id={`${idBase}-unit`}>{kpi.unit}</span>}
+        </span>
+      </div>
+      <button type="submit" class="primary">
+        保存
+      </button>
+      <button
+        type="button"
+        disabled={stored === null}
+        onClick={async () => {
+          if (await write(null, `${bothMonth(month)}の実績を消しました。`)) setText('');
+        }}
+      >
+        この月の実績を消す
+      </button>
+      {/* The status region stays mounted so screen readers hear each new confirmation. */}
+      <p role="status" class="form-message ok">
+        {message?.kind === 'ok' && message.text}
+      </p>
+      {message?.kind === 'error' && (
+        <p role="alert" class="form-message error">
+          {message.text}
+        </p>
+      )}
+    </form>
+  );
 }

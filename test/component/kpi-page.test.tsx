@@ -1,0 +1,131 @@
+// The KPI screen on a real (in-memory) database. The chart is not drawn here: jsdom has no
+// layout, so the chart's container has no width and uPlot is never loaded (see kpi-chart.tsx).
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TrackerDb } from '../../src/db/database';
+import { DbContext } from '../../src/db/hooks';
+import { measurementId } from '../../src/model/schemas';
+import { KpiPage } from '../../src/ui/kpi-page';
+import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
+
+const MAIL = '現金給付等の申請に係る郵送化率';
+
+let db: TrackerDb;
+
+beforeEach(async () => {
+  db = await dbWithFixturePlan();
+});
+
+afterEach(async () => {
+  db.close();
+  await db.delete({ disableAutoOpen: false }).catch(() => undefined);
+});
+
+function renderPage() {
+  render(
+    <DbContext.Provider value={db}>
+      <KpiPage planId={PLAN_ID} />
+    </DbContext.Provider>,
+  );
+}
+
+async function rowOf(name: string): Promise<HTMLElement> {
+  const button = await screen.findByRole('button', { name });
+  return button.closest('tr')!;
+}
+
+/** 指標 / 目標 / 実績 / 時点 / 判定 of a KPI's row, as read on screen. */
+async function cellsOf(name: string): Promise<(string | null)[]> {
+  return within(await rowOf(name))
+    .getAllByRole('cell')
+    .map((c) => c.textContent);
+}
+
+/** Opens a KPI's details and returns them (the entry form, the monthly actuals, the chart). */
+async function openDetail(name: string) {
+  fireEvent.click(await screen.findByRole('button', { name }));
+  return within(await screen.findByRole('region', { name: `${name}の詳細` }));
+}
+
+async function enterActual(name: string, month: string, text: string) {
+  const detail = await openDetail(name);
+  fireEvent.change(detail.getByRole('combobox', { name: '時点' }), { target: { value: month } });
+  fireEvent.input(detail.getByRole('textbox', { name: '実績' }), { target: { value: text } });
+  fireEvent.click(detail.getByRole('button', { name: '保存' }));
+  return detail;
+}
+
+describe('KpiPage', () => {
+  it('shows the KPI table with target, latest actual, its month in 和暦 and 西暦, and 未達 with the gap', async () => {
+    renderPage();
+    expect(await cellsOf(MAIL)).toEqual(['▸' + MAIL, '対前年度（98.4%）以上', '98.2%', '令和6年6月（2024年6月）', '▼未達−0.2%']);
+    expect(within(await rowOf(MAIL)).getByText('未達')).toBeTruthy();
+    // One 事業計画 cell spans the KPIs of its section, as in the paper table.
+    const section = screen.getByRole('rowheader', { name: '（２） サービス水準の向上' });
+    expect(section.getAttribute('rowspan')).toBe('2');
+    // 郵送化率 and 健康宣言事業所数 (2,719 against 2,900以上) are short.
+    expect(screen.getByText('未達 2件')).toBeTruthy();
+    expect(screen.getByText('達成 1件')).toBeTruthy();
+    const qualitative = within(await rowOf('SNSによる情報発信'));
+    expect(qualitative.getByText('判定不可')).toBeTruthy();
+    expect(qualitative.getByText('定性目標')).toBeTruthy();
+  });
+
+  it('saves a month’s actual typed with full-width digits, and 99 makes 郵送化率 達成', async () => {
+    renderPage();
+    const detail = await enterActual(MAIL, '2024-07', '９９');
+    await waitFor(() => expect(detail.getByRole('status').textContent).toContain('令和6年7月（2024年7月）の実績 99% を保存しました。'));
+    await waitFor(async () => expect(await cellsOf(MAIL)).toEqual(['▾' + MAIL, '対前年度（98.4%）以上', '99%', '令和6年7月（2024年7月）', '✔達成+0.6%']));
+    expect(screen.getByText('未達 1件')).toBeTruthy();
+    // The monthly list shows every month with an actual.
+    const monthly = within(detail.getByRole('table'));
+    expect(monthly.getAllByRole('row').map((r) => r.textContent)).toEqual([
+      '時点実績判定',
+      '令和6年5月（2024年5月）98.5%✔達成+0.1%',
+      '令和6年6月（2024年6月）98.2%▼未達−0.2%',
+      '令和6年7月（2024年7月）99%✔達成+0.6%',
+    ]);
+    const stored = await db.measurements.get(measurementId(ref('k-mail'), '2024-07'));
+    expect(stored?.value).toBe(99);
+    expect(await db.outbox.where('recordId').equals(measurementId(ref('k-mail'), '2024-07')).count()).toBe(1);
+  });
+
+  it('reads thousands commas, full-width ones included', async () => {
+    renderPage();
+    await enterActual('健康宣言事業所数', '2024-06', '２，９５０');
+    await waitFor(async () => expect(await cellsOf('健康宣言事業所数')).toEqual(['▾健康宣言事業所数', '2,900事業所以上', '2,950事業所', '令和6年6月（2024年6月）', '✔達成+50事業所']));
+  });
+
+  it('refuses a value that is not a number with a Japanese message and writes nothing', async () => {
+    renderPage();
+    const before = await db.measurements.toArray();
+    const detail = await enterActual(MAIL, '2024-07', '98.2%?');
+    expect((await detail.findByRole('alert')).textContent).toContain('「98.2%?」は数値として読めません');
+    expect(detail.getByRole('textbox', { name: '実績' }).getAttribute('aria-invalid')).toBe('true');
+    // Empty input is refused too (clearing has its own button).
+    fireEvent.input(detail.getByRole('textbox', { name: '実績' }), { target: { value: ' ' } });
+    fireEvent.click(detail.getByRole('button', { name: '保存' }));
+    expect((await detail.findByRole('alert')).textContent).toContain('実績を入力してください');
+    expect(await db.outbox.count()).toBe(0);
+    expect(await db.measurements.toArray()).toEqual(before);
+    expect(within(await rowOf(MAIL)).getByText('未達')).toBeTruthy();
+  });
+
+  it('clears a month’s actual, so the judgement falls back to the month before', async () => {
+    renderPage();
+    const detail = await openDetail(MAIL);
+    fireEvent.change(detail.getByRole('combobox', { name: '時点' }), { target: { value: '2024-06' } });
+    expect((detail.getByRole('textbox', { name: '実績' }) as HTMLInputElement).value).toBe('98.2');
+    fireEvent.click(detail.getByRole('button', { name: 'この月の実績を消す' }));
+    await waitFor(async () => expect(await cellsOf(MAIL)).toEqual(['▾' + MAIL, '対前年度（98.4%）以上', '98.5%', '令和6年5月（2024年5月）', '✔達成+0.1%']));
+    expect((await db.measurements.get(measurementId(ref('k-mail'), '2024-06')))?.value).toBeNull();
+  });
+
+  it('gives the chart a text alternative with the target and the latest actual', async () => {
+    renderPage();
+    const detail = await openDetail(MAIL);
+    const chart = detail.getByRole('img');
+    expect(chart.getAttribute('aria-label')).toContain('目標は対前年度（98.4%）以上');
+    expect(chart.getAttribute('aria-label')).toContain('最新の実績は令和6年6月（2024年6月）時点で98.2%、未達（−0.2%）');
+  });
+});
