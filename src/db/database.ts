@@ -4,20 +4,20 @@
 // down through context; nothing here is module-level state.
 import Dexie, { type EntityTable } from 'dexie';
 import * as z from 'zod/mini';
-import type { Item, Kpi, Measurement, Note, Plan, Progress, Section } from '../model/schemas';
+import { EDITABLE_TABLES, type Conflict, type EditableTable, type History, type Item, type Kpi, type Measurement, type Note, type Plan, type Progress, type Section } from '../model/schemas';
 
 export const DB_NAME = 'jigyo-keikaku-tracker';
 /** Meta key set once the demo plan was stored on this device. */
 export const DEMO_FLAG = 'demoLoaded';
 
-/** The tables that sync; their names are part of the outbox entries. */
-export const SYNCED_TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements'] as const;
-export type SyncedTable = (typeof SYNCED_TABLES)[number];
+/** The tables a person edits here; their names are part of the outbox entries. */
+export const SYNCED_TABLES = EDITABLE_TABLES;
+export type SyncedTable = EditableTable;
 
 /**
  * One pending mutation: the changed fields of one record with the values they had before
- * (`base`, null when the record is new). The sync engine sends these and removes an entry
- * only once the server acknowledged it.
+ * (`base`). The sync engine sends these and removes an entry only once the server
+ * acknowledged it.
  */
 export const outboxEntrySchema = z.object({
   seq: z.optional(z.number()),
@@ -26,12 +26,28 @@ export const outboxEntrySchema = z.object({
   recordId: z.string(),
   planId: z.string(),
   changes: z.record(z.string(), z.unknown()),
-  base: z.nullable(z.record(z.string(), z.unknown())),
+  /** The values the edited fields had before (empty for a record created with no template). */
+  base: z.record(z.string(), z.unknown()),
+  /** The whole record when this device created it; null for an edit. */
+  create: z.nullable(z.record(z.string(), z.unknown())),
   createdAt: z.string(),
   /** Set by the sync engine while the entry is in a request; such an entry is never merged into. */
   inFlight: z.optional(z.boolean()),
 });
 export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+
+/** A mutation the server refused (e.g. no permission): kept so the person sees what did not go through. */
+export const rejectedEntrySchema = z.object({
+  id: z.optional(z.number()),
+  mutationId: z.string(),
+  table: z.enum(SYNCED_TABLES),
+  recordId: z.string(),
+  planId: z.string(),
+  changes: z.record(z.string(), z.unknown()),
+  reason: z.string(),
+  at: z.string(),
+});
+export type RejectedEntry = z.infer<typeof rejectedEntrySchema>;
 
 export interface MetaRow {
   key: string;
@@ -72,7 +88,10 @@ export class TrackerDb extends Dexie {
   notes!: EntityTable<Note, 'id'>;
   kpis!: EntityTable<Kpi, 'id'>;
   measurements!: EntityTable<Measurement, 'id'>;
+  conflicts!: EntityTable<Conflict, 'id'>;
+  history!: EntityTable<History, 'id'>;
   outbox!: EntityTable<OutboxEntry, 'seq'>;
+  rejected!: EntityTable<RejectedEntry, 'id'>;
   meta!: EntityTable<MetaRow, 'key'>;
 
   readonly health = new HealthStore();
@@ -89,6 +108,12 @@ export class TrackerDb extends Dexie {
       measurements: 'id, planId, kpiId',
       outbox: '++seq, recordId, planId',
       meta: 'key',
+    });
+    // Sync: conflicts and history come from the server; rejected mutations stay visible here.
+    this.version(2).stores({
+      conflicts: 'id, planId, itemId, recordId',
+      history: 'id, planId, recordId, itemId',
+      rejected: '++id, planId, recordId',
     });
     // Another tab opened a newer schema: let it upgrade, and ask this tab to reload.
     this.on('versionchange', () => {

@@ -23,6 +23,7 @@ import {
   type Section,
 } from '../model/schemas';
 import type { PlanRecords } from '../model/plan-file';
+import { sameValue } from '../model/merge';
 import { DB_ERROR, DbError, toDbError } from './errors';
 import type { OutboxEntry, SyncedTable, TrackerDb } from './database';
 
@@ -98,28 +99,38 @@ async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Appends an outbox entry, or folds it into the pending one for the same record. */
-async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown> | null, now: string): Promise<void> {
+/**
+ * Appends an outbox entry, or folds it into the pending one for the same record. `create` is
+ * the whole record when this write created it (the server creates it from that if absent).
+ */
+async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string): Promise<void> {
   const pending = await db.outbox.where('recordId').equals(record.id).filter((e) => e.table === table && !e.inFlight).last();
   if (pending) {
     // The older entry's base is what the server last had; keep it for fields it already names.
-    const mergedBase = pending.base === null || base === null ? null : { ...base, ...pending.base };
-    await db.outbox.put({ ...pending, changes: { ...pending.changes, ...changes }, base: mergedBase, createdAt: now });
+    await db.outbox.put({
+      ...pending,
+      changes: { ...pending.changes, ...changes },
+      base: { ...base, ...pending.base },
+      create: pending.create ? { ...pending.create, ...changes } : null,
+      createdAt: now,
+    });
     return;
   }
-  const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, createdAt: now };
+  const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now };
   await db.outbox.add(entry);
+}
+
+function withoutStamps(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !STAMP_FIELDS.has(k)));
 }
 
 /**
  * Writes `next` over the current record (or creates it) with its outbox entry. Returns the
- * stored record; nothing is written when no field changed.
+ * stored record; nothing is written when no field changed. A record with a natural key has a
+ * `template` (its empty state): a create then sends only what differs from it, with the
+ * template's values as base, so two devices creating it offline merge field by field.
  */
-async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: string, build: (current: RecordOf[T] | undefined) => RecordOf[T], actor: string): Promise<RecordOf[T]> {
+async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: string, build: (current: RecordOf[T] | undefined) => RecordOf[T], actor: string, template?: RecordOf[T]): Promise<RecordOf[T]> {
   return runWrite(db, () =>
     db.transaction('rw', [db.table(name), db.outbox], async () => {
       const raw = await table(db, name).get(id);
@@ -131,19 +142,19 @@ async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: st
       const next = parsed.data as RecordOf[T] & { id: string };
       // A plan is its own plan; every other record names the plan it belongs to.
       const planId = 'planId' in next ? (next.planId as string) : next.id;
+      const before = (current ?? template) as Record<string, unknown> | undefined;
       const changes: Record<string, unknown> = {};
       const base: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(next)) {
         if (STAMP_FIELDS.has(k) || k === 'id') continue;
-        const before = current ? (current as Record<string, unknown>)[k] : undefined;
-        if (!current || !sameValue(before, v)) {
+        if (!before || !sameValue(before[k], v)) {
           changes[k] = v;
-          base[k] = before ?? null;
+          if (before) base[k] = before[k] ?? null;
         }
       }
       if (current && Object.keys(changes).length === 0) return current;
       await table(db, name).put(next);
-      await enqueue(db, name, { id: next.id, planId }, changes, current ? base : null, now);
+      await enqueue(db, name, { id: next.id, planId }, changes, base, current ? null : withoutStamps(next), now);
       return next;
     }),
   );
@@ -158,13 +169,8 @@ export interface ProgressPatch {
 /** The 実施状況 / 評価 / 今後の実施予定等 of an item in a period (created on first save). */
 export function saveProgress(db: TrackerDb, key: { planId: string; itemId: string; periodId: string }, patch: ProgressPatch, actor: string): Promise<Progress> {
   const id = progressId(key.itemId, key.periodId);
-  return writeRecord(
-    db,
-    'progress',
-    id,
-    (cur) => ({ ...(cur ?? { id, ...key, evaluation: null, done: '', next: '', updatedAt: '', updatedBy: '' }), ...patch }),
-    actor,
-  );
+  const template: Progress = { id, ...key, evaluation: null, done: '', next: '', updatedAt: '', updatedBy: '' };
+  return writeRecord(db, 'progress', id, (cur) => ({ ...(cur ?? template), ...patch }), actor, template);
 }
 
 /** A dated note (e.g. a visit record); notes are append-only. */
@@ -177,7 +183,7 @@ export function addNote(db: TrackerDb, input: { planId: string; itemId: string; 
       if (!parsed.success) throw new DbError(DB_ERROR.invalid, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       const { id: _id, ...fields } = parsed.data;
       await db.notes.add(parsed.data);
-      await enqueue(db, 'notes', parsed.data, fields, null, now);
+      await enqueue(db, 'notes', parsed.data, fields, {}, parsed.data, now);
       return parsed.data;
     }),
   );
@@ -186,7 +192,8 @@ export function addNote(db: TrackerDb, input: { planId: string; itemId: string; 
 /** The actual of a KPI as of a month; null clears it. */
 export function saveMeasurement(db: TrackerDb, key: { planId: string; kpiId: string; month: string }, value: number | null, actor: string): Promise<Measurement> {
   const id = measurementId(key.kpiId, key.month);
-  return writeRecord(db, 'measurements', id, (cur) => ({ ...(cur ?? { id, ...key, updatedAt: '', updatedBy: '' }), value }), actor);
+  const template: Measurement = { id, ...key, value: null, updatedAt: '', updatedBy: '' };
+  return writeRecord(db, 'measurements', id, (cur) => ({ ...(cur ?? template), value }), actor, template);
 }
 
 type StructureTable = 'sections' | 'items' | 'kpis' | 'plans';
@@ -254,8 +261,9 @@ export async function storePlanRecords(db: TrackerDb, records: PlanRecords, opti
       const entries: OutboxEntry[] = [];
       for (const [name, rows] of tables) {
         for (const row of rows) {
-          const { id, updatedAt: _u, updatedBy: _b, ...fields } = (name === 'plans' ? records.plan : row) as Record<string, unknown> & { id: string };
-          entries.push({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: null, createdAt: now });
+          const record = (name === 'plans' ? records.plan : row) as Record<string, unknown> & { id: string };
+          const { id, ...fields } = withoutStamps(record) as Record<string, unknown> & { id: string };
+          entries.push({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: {}, create: withoutStamps(record), createdAt: now });
         }
       }
       await db.outbox.bulkAdd(entries);

@@ -35,6 +35,8 @@ const stamp = {
 
 export const planSchema = z.object({
   id: idSchema,
+  /** The branch (支部) account that owns the plan on the server; absent for a plan only on this device. */
+  branchId: z.optional(idSchema),
   branch: requiredShortText,
   fiscalYear: fiscalYearSchema,
   title: requiredShortText,
@@ -151,3 +153,48 @@ export function progressId(itemId: string, periodId: string): string {
 export function measurementId(kpiId: string, month: string): string {
   return `measurement:${kpiId}:${month}`;
 }
+
+/** Tables whose records sync; the names are part of the sync protocol. */
+export const RECORD_TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements', 'conflicts', 'history'] as const;
+export const recordTableSchema = z.enum(RECORD_TABLES);
+export type RecordTable = z.infer<typeof recordTableSchema>;
+/** Tables a person edits; conflicts and history are written by the server. */
+export const EDITABLE_TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements'] as const;
+export type EditableTable = (typeof EDITABLE_TABLES)[number];
+
+/**
+ * The losing side of a field two devices changed concurrently: the server kept `serverValue`
+ * and stores the other edit here, visible to everyone until a person resolves it.
+ */
+export const conflictSchema = z.object({
+  id: idSchema,
+  planId: idSchema,
+  table: z.enum(EDITABLE_TABLES),
+  recordId: idSchema,
+  /** The item the conflict shows on (progress and notes name theirs; an item is its own). */
+  itemId: z.nullable(idSchema),
+  field: z.string(),
+  baseValue: z.unknown(),
+  serverValue: z.unknown(),
+  serverBy: z.string(),
+  serverAt: z.string(),
+  clientValue: z.unknown(),
+  clientBy: z.string(),
+  clientAt: z.string(),
+  resolved: z.boolean(),
+  ...stamp,
+});
+export type Conflict = z.infer<typeof conflictSchema>;
+
+/** One applied change of a record: who changed which fields from what to what, and when. */
+export const historySchema = z.object({
+  id: idSchema,
+  planId: idSchema,
+  table: z.enum(EDITABLE_TABLES),
+  recordId: idSchema,
+  itemId: z.nullable(idSchema),
+  changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+  by: z.string(),
+  at: z.string(),
+});
+export type History = z.infer<typeof historySchema>;

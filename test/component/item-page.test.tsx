@@ -47,10 +47,11 @@ describe('ItemPage', () => {
     await waitFor(() => expect(screen.getByTestId('save-state').textContent).toContain('保存済み'));
     const saved = await db.progress.get(progressId(ref('p2-5-1'), '2024-H1'));
     expect(saved).toMatchObject({ done: '健康宣言の説明会を2回開催した。', next: '下期に事業所訪問を行う。', evaluation: null });
-    // Both fields of one new record: one outbox entry that creates it.
+    // Both fields of one new record: one outbox entry that creates it, based on the empty record.
     const outbox = await db.outbox.toArray();
     expect(outbox).toHaveLength(1);
-    expect(outbox[0]).toMatchObject({ base: null, changes: { done: '健康宣言の説明会を2回開催した。', next: '下期に事業所訪問を行う。' } });
+    expect(outbox[0]).toMatchObject({ base: { done: '', next: '' }, changes: { done: '健康宣言の説明会を2回開催した。', next: '下期に事業所訪問を行う。' } });
+    expect(outbox[0]!.create).toMatchObject({ itemId: ref('p2-5-1'), periodId: '2024-H1', evaluation: null });
   });
 
   it('shows other periods’ entries', async () => {

@@ -72,7 +72,7 @@ describe('StructurePage', () => {
     expect(added).toMatchObject({ planId: PLAN_ID, text: '電話相談の品質向上を図る。', group: '業務', tags: ['重要度：高'], order: 2, deleted: false });
     const entries = await outboxOf('items');
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ recordId: added!.id, base: null });
+    expect(entries[0]).toMatchObject({ recordId: added!.id, base: {}, create: { id: added!.id } });
   });
 
   it('refuses an item without text and writes nothing', async () => {

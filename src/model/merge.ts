@@ -1,0 +1,87 @@
+// Field-level merge of one client mutation into the server's current record (the sync
+// contract in DESIGN.md): a field is applied when the server still has the value the client
+// based its edit on; when another device changed it meanwhile the server keeps its value and
+// the client's becomes a conflict. Nothing is dropped without a trace.
+import type { RecordTable } from './schemas';
+
+export interface FieldMutation {
+  changes: Readonly<Record<string, unknown>>;
+  /** The values the client saw before its edit, for the fields it changed. */
+  base: Readonly<Record<string, unknown>>;
+  /** The whole record as the client created it, when the client created it. */
+  create: Readonly<Record<string, unknown>> | null;
+}
+
+export interface FieldConflict {
+  field: string;
+  baseValue: unknown;
+  serverValue: unknown;
+  clientValue: unknown;
+}
+
+export type MergeResult =
+  | { kind: 'create'; record: Record<string, unknown> }
+  | { kind: 'update'; record: Record<string, unknown>; applied: string[]; conflicts: FieldConflict[] }
+  | { kind: 'unchanged' }
+  | { kind: 'reject'; reason: string };
+
+/** Stamped by the server; a client's values for these are ignored. */
+const STAMPS = new Set(['updatedAt', 'updatedBy', 'createdAt']);
+
+/** Fields that make a record what it is; changing them is refused. */
+const IDENTITY: Record<RecordTable, readonly string[]> = {
+  plans: ['id', 'branchId'],
+  sections: ['id', 'planId'],
+  items: ['id', 'planId'],
+  progress: ['id', 'planId', 'itemId', 'periodId'],
+  notes: ['id', 'planId', 'itemId', 'date', 'author', 'text'],
+  kpis: ['id', 'planId'],
+  measurements: ['id', 'planId', 'kpiId', 'month'],
+  conflicts: ['id', 'planId', 'table', 'recordId', 'itemId', 'field', 'baseValue', 'serverValue', 'serverBy', 'serverAt', 'clientValue', 'clientBy', 'clientAt'],
+  history: ['id'],
+};
+
+/** JSON with sorted keys, so equal values compare equal whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || canonicalJson(a ?? null) === canonicalJson(b ?? null);
+}
+
+export function mergeMutation(table: RecordTable, current: Readonly<Record<string, unknown>> | undefined, m: FieldMutation): MergeResult {
+  if (table === 'history') return { kind: 'reject', reason: 'history is written by the server' };
+  if (!current) {
+    if (!m.create) return { kind: 'reject', reason: 'the record does not exist' };
+    if (table === 'conflicts') return { kind: 'reject', reason: 'conflicts are created by the server' };
+    return { kind: 'create', record: withoutStamps({ ...m.create, ...m.changes }) };
+  }
+  // Notes are append-only: a note that exists is the same note (a replay), never an edit.
+  if (table === 'notes') return { kind: 'unchanged' };
+  const identity = IDENTITY[table];
+  const record: Record<string, unknown> = { ...current };
+  const applied: string[] = [];
+  const conflicts: FieldConflict[] = [];
+  for (const [field, clientValue] of Object.entries(m.changes)) {
+    if (STAMPS.has(field)) continue;
+    const serverValue = current[field];
+    if (sameValue(serverValue, clientValue)) continue;
+    if (identity.includes(field)) return { kind: 'reject', reason: `${field} cannot be changed` };
+    const baseValue = Object.hasOwn(m.base, field) ? m.base[field] : undefined;
+    if (sameValue(serverValue, baseValue)) {
+      record[field] = clientValue;
+      applied.push(field);
+    } else {
+      conflicts.push({ field, baseValue, serverValue, clientValue });
+    }
+  }
+  if (applied.length === 0 && conflicts.length === 0) return { kind: 'unchanged' };
+  return { kind: 'update', record, applied, conflicts };
+}
+
+function withoutStamps(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !STAMPS.has(k)));
+}

@@ -1,0 +1,135 @@
+// The sync protocol (docs/sync-protocol.md), shared by the client engine and the server: one
+// round trip on POST /api/sync carries the client's pending mutations and its pull cursor, and
+// answers per mutation, then the changes after the cursor. Also the login exchange and the
+// error body. Every body is parsed with these schemas on both sides.
+import * as z from 'zod/mini';
+import { idSchema, recordTableSchema } from '../model/schemas';
+
+export const PROTOCOL_VERSION = 1;
+
+export const LIMITS = {
+  /** Mutations in one request. */
+  mutationsPerRequest: 200,
+  /** Changes in one pull page, at most. */
+  pullPage: 1000,
+  /** Bytes of one request body. */
+  requestBytes: 2 * 1024 * 1024,
+} as const;
+
+/** Error codes of the API (`{ error: { code, message } }`), with their HTTP statuses. */
+export const API_ERROR = {
+  badRequest: 'bad_request',
+  protocolVersion: 'protocol_version',
+  unauthorized: 'unauthorized',
+  tokenExpired: 'token_expired',
+  forbidden: 'forbidden',
+  notFound: 'not_found',
+  payloadTooLarge: 'payload_too_large',
+  tooManyAttempts: 'too_many_attempts',
+  internal: 'internal',
+} as const;
+export type ApiErrorCode = (typeof API_ERROR)[keyof typeof API_ERROR];
+
+export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
+  bad_request: 400,
+  protocol_version: 426,
+  unauthorized: 401,
+  token_expired: 401,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  too_many_attempts: 429,
+  internal: 500,
+};
+
+export const apiErrorSchema = z.object({
+  error: z.object({ code: z.enum(Object.values(API_ERROR) as [ApiErrorCode, ...ApiErrorCode[]]), message: z.string() }),
+});
+export type ApiError = z.infer<typeof apiErrorSchema>;
+
+const fields = z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.unknown());
+
+export const mutationSchema = z.strictObject({
+  /** Made by the client; the same mutation sent twice has the same id. */
+  id: z.string().check(z.minLength(1), z.maxLength(100)),
+  /** Increases by one or more with each mutation of this client, in the order they were made. */
+  seq: z.number().check(z.int(), z.gte(1)),
+  table: recordTableSchema,
+  recordId: idSchema,
+  planId: idSchema,
+  changes: fields,
+  /** The values the client saw before its edit, for the fields it changed. */
+  base: fields,
+  /** The whole record when the client created it. */
+  create: z.nullable(fields),
+  /** When the person made the edit (client clock), kept on a conflict for people to read. */
+  madeAt: z.string().check(z.maxLength(40)),
+});
+export type Mutation = z.infer<typeof mutationSchema>;
+
+export const syncRequestSchema = z.strictObject({
+  protocolVersion: z.number(),
+  /** One per device database. */
+  clientId: z.string().check(z.minLength(8), z.maxLength(100)),
+  mutations: z.array(mutationSchema).check(z.maxLength(LIMITS.mutationsPerRequest)),
+  /** null on a first sync; otherwise the cursor of the last page applied. */
+  cursor: z.nullable(z.string().check(z.maxLength(100))),
+  pullLimit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(LIMITS.pullPage))),
+});
+export type SyncRequest = z.infer<typeof syncRequestSchema>;
+
+export const MUTATION_STATUSES = ['applied', 'conflict', 'rejected'] as const;
+
+export const mutationResultSchema = z.object({
+  mutationId: z.string(),
+  /** applied: every field is in; conflict: some fields lost to another device (see conflicts); rejected: nothing applied. */
+  status: z.enum(MUTATION_STATUSES),
+  reason: z.optional(z.string()),
+});
+export type MutationResult = z.infer<typeof mutationResultSchema>;
+
+export const changeSchema = z.object({
+  table: recordTableSchema,
+  id: idSchema,
+  /** Monotonic across the server; the cursor is the version of the last change applied. */
+  version: z.number(),
+  /** The record as the server has it; parsed by the client with the table's schema. */
+  record: z.record(z.string(), z.unknown()),
+});
+export type Change = z.infer<typeof changeSchema>;
+
+export const syncResponseSchema = z.object({
+  protocolVersion: z.number(),
+  results: z.array(mutationResultSchema),
+  changes: z.array(changeSchema),
+  cursor: z.string(),
+  hasMore: z.boolean(),
+  /** The client's cursor is unknown here: drop synced records and pull again from the start. */
+  reset: z.boolean(),
+});
+export type SyncResponse = z.infer<typeof syncResponseSchema>;
+
+export const loginRequestSchema = z.strictObject({
+  email: z.string().check(z.minLength(3), z.maxLength(200)),
+  password: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+export const ROLES = ['staff', 'lead', 'admin'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+export const loginResponseSchema = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
+  branches: z.array(z.object({ id: z.string(), name: z.string(), role: roleSchema })),
+});
+export type LoginResponse = z.infer<typeof loginResponseSchema>;
+
+/** What the embedded default tells the login screen (demo accounts), and nothing in production. */
+export const serverInfoSchema = z.object({
+  protocolVersion: z.number(),
+  demo: z.nullable(z.object({ accounts: z.array(z.object({ email: z.string(), password: z.string(), role: roleSchema })) })),
+});
+export type ServerInfo = z.infer<typeof serverInfoSchema>;
