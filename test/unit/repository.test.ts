@@ -132,7 +132,7 @@ describe('storage trouble', () => {
     const name = `test-${crypto.randomUUID()}`;
     const db = await freshDb(new TrackerDb(name));
     const newer = new Dexie(name);
-    newer.version(3).stores({ plans: 'id' });
+    newer.version(db.verno + 1).stores({ plans: 'id' });
     await newer.open();
     expect(db.health.value).toMatchObject({ state: 'upgrade' });
     newer.close();
