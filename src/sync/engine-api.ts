@@ -1,0 +1,41 @@
+// What the UI sees of the sync engine: its status and the few actions a person can take.
+// The engine (engine.ts) implements it; screens get it through context and never call fetch.
+import type { LoginResponse, ServerInfo } from './protocol';
+
+export type SyncState =
+  /** No session on this device: the login screen is shown. */
+  | 'signed-out'
+  /** Nothing to do or waiting for the next trigger. */
+  | 'idle'
+  | 'syncing'
+  /** The last attempt failed (network, server); it retries with backoff. */
+  | 'error'
+  /** The token expired or was revoked: pending edits are kept, a new login is needed. */
+  | 'needs-login'
+  /** The server speaks a newer protocol: the app must be updated. */
+  | 'update-required';
+
+export interface SyncStatus {
+  state: SyncState;
+  online: boolean;
+  /** ISO time of the last successful round trip. */
+  lastSyncAt: string | null;
+  /** Why the last attempt failed, in Japanese, for the status bar. */
+  lastError: string | null;
+  session: LoginResponse | null;
+}
+
+export type LoginResult = { ok: true } | { ok: false; message: string };
+
+export interface SyncEngineApi {
+  getStatus(): SyncStatus;
+  subscribe(listener: (status: SyncStatus) => void): () => void;
+  /** Logs in (keeping every pending edit of this device) and starts syncing. */
+  login(email: string, password: string): Promise<LoginResult>;
+  /** Forgets the session on this device; pending edits stay in the outbox. */
+  logout(): Promise<void>;
+  /** Runs a round trip now (e.g. the 今すぐ同期 button). */
+  syncNow(): Promise<void>;
+  /** What the server tells the login screen (demo accounts in the embedded default). */
+  serverInfo(): Promise<ServerInfo | null>;
+}
