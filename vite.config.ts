@@ -54,6 +54,7 @@ export default defineConfig({
           setupFiles: ['test/component/setup.ts'],
         },
       },
+      { extends: true, test: { name: 'server', include: ['test/server/**/*.test.ts'], environment: 'node' } },
     ],
   },
 });

@@ -43,7 +43,12 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
 };
 
 export const apiErrorSchema = z.object({
-  error: z.object({ code: z.enum(Object.values(API_ERROR) as [ApiErrorCode, ...ApiErrorCode[]]), message: z.string() }),
+  error: z.object({
+    code: z.enum(Object.values(API_ERROR) as [ApiErrorCode, ...ApiErrorCode[]]),
+    message: z.string(),
+    /** The mutation a 403 or 400 of /api/sync is about, so the client can set that one aside. */
+    mutationId: z.optional(z.string()),
+  }),
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;
 

@@ -1,0 +1,23 @@
+// Typed API failures: thrown anywhere below a route, turned by the app into
+// `{ error: { code, message, mutationId? } }` with the status protocol.ts gives the code.
+import { API_ERROR_STATUS, type ApiError, type ApiErrorCode } from '../sync/protocol';
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    /** The mutation of a sync request the failure is about. */
+    readonly mutationId?: string,
+  ) {
+    super(message);
+    this.name = 'ApiFailure';
+  }
+
+  get status(): number {
+    return API_ERROR_STATUS[this.code];
+  }
+
+  body(): ApiError {
+    return { error: { code: this.code, message: this.message, ...(this.mutationId === undefined ? {} : { mutationId: this.mutationId }) } };
+  }
+}

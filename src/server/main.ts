@@ -1,0 +1,90 @@
+// The server process: reads its settings from the environment (PORT, HOST, DATA_DIR,
+// NODE_ENV), opens SQLite at $DATA_DIR/tracker.sqlite, seeds the demo unless in production,
+// and serves /api/* and the built app (dist/) until SIGINT or SIGTERM. `npm start` reaches it
+// through start.ts, which builds the app first when needed.
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { createApp } from './app';
+import { ensureDemo } from './demo';
+import { jsonLogger, type Logger } from './log';
+import { openSqliteStorage } from './storage/sqlite';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServerSettings {
+  port: number;
+  host: string;
+  dataDir: string;
+  production: boolean;
+  /** The built app; null serves the API alone. */
+  staticDir: string | null;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSettings {
+  const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
+  return {
+    port,
+    host: env.HOST || '127.0.0.1',
+    dataDir: resolve(env.DATA_DIR || './data'),
+    production: env.NODE_ENV === 'production',
+    staticDir: join(PROJECT_ROOT, 'dist'),
+  };
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(settings: ServerSettings, log: Logger = jsonLogger()): Promise<RunningServer> {
+  await mkdir(settings.dataDir, { recursive: true });
+  const dbPath = join(settings.dataDir, 'tracker.sqlite');
+  const storage = await openSqliteStorage(dbPath);
+  const demoAccounts = await ensureDemo(storage, { production: settings.production, log, now: new Date() });
+  const app = createApp({ storage, log, demoAccounts, ...(settings.staticDir ? { staticDir: settings.staticDir } : {}) });
+  const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host });
+  await new Promise<void>((ok, fail) => {
+    server.once('listening', ok);
+    server.once('error', fail);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
+  log.info('listening', { url, dataDir: settings.dataDir, database: dbPath, production: settings.production, demo: demoAccounts !== null });
+  return {
+    url,
+    async close() {
+      await new Promise<void>((ok) => {
+        server.close(() => ok());
+        // Keep-alive connections would hold close() open; the listener is closed already.
+        (server as import('node:http').Server).closeAllConnections?.();
+      });
+      await storage.close();
+    },
+  };
+}
+
+/** Runs until a signal, then closes the listener and the database. */
+export async function runFromEnv(settings: ServerSettings = settingsFromEnv()): Promise<void> {
+  const log = jsonLogger();
+  const running = await startServer(settings, log);
+  const stop = (signal: string) => {
+    log.info('stopping', { signal });
+    running.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error('stop failed', { error: e });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await runFromEnv();
+}

@@ -1,0 +1,415 @@
+// The Storage interface implemented once over Kysely, in SQL that SQLite and PostgreSQL both
+// run. A dialect supplies only how a write transaction starts and locks the version counter
+// (see WriteLocking); sqlite.ts (and later postgres.ts) open the database, run the migrations
+// and hand the Kysely instance here.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { RecordTable } from '../../model/schemas';
+import { ROLES, type Role } from '../../sync/protocol';
+import {
+  StorageError,
+  type Branch,
+  type ChangePage,
+  type EncodedChangePage,
+  type Membership,
+  type RecordWrite,
+  type Session,
+  type Storage,
+  type StoredMutationResult,
+  type StoredRecord,
+  type TokenRow,
+  type User,
+  type WriteTx,
+} from './storage';
+
+/** The tables as Kysely sees them (column names as in migrations/001-initial.ts). */
+export interface Db {
+  meta: { key: string; value: string };
+  counters: { name: string; value: number | string };
+  branches: { id: string; name: string; created_at: string };
+  users: { id: string; email: string; name: string; password_hash: string; created_at: string };
+  memberships: { user_id: string; branch_id: string; role: string };
+  tokens: { hash: string; user_id: string; created_at: string; expires_at: string; revoked_at: string | null };
+  login_failures: { email: string; at: string };
+  clients: { client_id: string; user_id: string; last_seq: number | string; updated_at: string };
+  mutation_results: { client_id: string; user_id: string; seq: number | string; mutation_id: string; status: string; reason: string | null };
+  records: {
+    table_name: string;
+    id: string;
+    branch_id: string;
+    plan_id: string;
+    data: string;
+    version: number | string;
+    updated_at: string;
+    updated_by: string;
+  };
+}
+
+/** Every table with the columns that order its rows, for dump(). */
+const DUMP_ORDER: Record<keyof Db, string[]> = {
+  meta: ['key'],
+  counters: ['name'],
+  branches: ['id'],
+  users: ['id'],
+  memberships: ['user_id', 'branch_id'],
+  tokens: ['hash'],
+  login_failures: ['email', 'at'],
+  clients: ['client_id', 'user_id'],
+  mutation_results: ['client_id', 'user_id', 'seq'],
+  records: ['table_name', 'id'],
+};
+
+export interface WriteLocking {
+  /**
+   * Starts a write transaction on `trx`'s connection and returns the version counter's value,
+   * read under a lock that is held until commit (SQLite: BEGIN IMMEDIATE then a plain read;
+   * PostgreSQL: BEGIN then SELECT … FOR UPDATE).
+   */
+  begin(conn: Kysely<Db>): Promise<number>;
+}
+
+const ROLE_SET = new Set<string>(ROLES);
+const asRole = (role: string): Role => {
+  if (!ROLE_SET.has(role)) throw new Error(`Unknown role in the database: ${role}`);
+  return role as Role;
+};
+
+type RecordRow = Db['records'];
+const toRecord = (r: RecordRow): StoredRecord => ({
+  table: r.table_name as RecordTable,
+  id: r.id,
+  branchId: r.branch_id,
+  planId: r.plan_id,
+  data: r.data,
+  version: Number(r.version),
+  updatedAt: r.updated_at,
+  updatedBy: r.updated_by,
+});
+const toUser = (r: Db['users']): User => ({ id: r.id, email: r.email, name: r.name, passwordHash: r.password_hash, createdAt: r.created_at });
+const toBranch = (r: Db['branches']): Branch => ({ id: r.id, name: r.name, createdAt: r.created_at });
+
+/** One element of a sync response's `changes`, with the record's JSON as stored. */
+export function encodeChange(r: Pick<StoredRecord, 'table' | 'id' | 'version' | 'data'>): string {
+  return `{"table":${JSON.stringify(r.table)},"id":${JSON.stringify(r.id)},"version":${r.version},"record":${r.data}}`;
+}
+
+export interface SessionRow {
+  hash: string;
+  user_id: string;
+  token_created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: string;
+  branch_id: string | null;
+  role: string | null;
+}
+
+export function sessionFromRows(rows: readonly SessionRow[]): Session | undefined {
+  const first = rows[0];
+  if (!first) return undefined;
+  return {
+    token: { hash: first.hash, userId: first.user_id, createdAt: first.token_created_at, expiresAt: first.expires_at, revokedAt: first.revoked_at },
+    user: { id: first.user_id, email: first.email, name: first.name, passwordHash: first.password_hash, createdAt: first.created_at },
+    memberships: rows.filter((r) => r.branch_id !== null && r.role !== null).map((r) => ({ userId: r.user_id, branchId: r.branch_id!, role: asRole(r.role!) })),
+  };
+}
+
+function recordRow(w: RecordWrite, version: number): RecordRow {
+  return {
+    table_name: w.table,
+    id: w.id,
+    branch_id: w.branchId,
+    plan_id: w.planId,
+    data: JSON.stringify(w.data),
+    version,
+    updated_at: w.updatedAt,
+    updated_by: w.updatedBy,
+  };
+}
+
+class KyselyWriteTx implements WriteTx {
+  constructor(
+    private readonly conn: Kysely<Db>,
+    /** The counter's value when the transaction began; versions above it are ours. */
+    private version: number,
+  ) {}
+
+  get lastVersion(): number {
+    return this.version;
+  }
+
+  async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
+    const row = await this.conn.selectFrom('records').selectAll().where('table_name', '=', table).where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async putRecord(w: RecordWrite): Promise<number> {
+    const version = this.version + 1;
+    await this.conn
+      .insertInto('records')
+      .values(recordRow(w, version))
+      .onConflict((oc) =>
+        oc.columns(['table_name', 'id']).doUpdateSet((eb) => ({
+          branch_id: eb.ref('excluded.branch_id'),
+          plan_id: eb.ref('excluded.plan_id'),
+          data: eb.ref('excluded.data'),
+          version: eb.ref('excluded.version'),
+          updated_at: eb.ref('excluded.updated_at'),
+          updated_by: eb.ref('excluded.updated_by'),
+        })),
+      )
+      .execute();
+    this.version = version;
+    return version;
+  }
+
+  async insertRecordIfAbsent(w: RecordWrite): Promise<number | null> {
+    const version = this.version + 1;
+    const result = await this.conn
+      .insertInto('records')
+      .values(recordRow(w, version))
+      .onConflict((oc) => oc.columns(['table_name', 'id']).doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return null;
+    this.version = version;
+    return version;
+  }
+
+  async getLastSeq(clientId: string, userId: string): Promise<number> {
+    const row = await this.conn.selectFrom('clients').select('last_seq').where('client_id', '=', clientId).where('user_id', '=', userId).executeTakeFirst();
+    return row ? Number(row.last_seq) : 0;
+  }
+
+  async setLastSeq(clientId: string, userId: string, lastSeq: number, at: string): Promise<void> {
+    await this.conn
+      .insertInto('clients')
+      .values({ client_id: clientId, user_id: userId, last_seq: lastSeq, updated_at: at })
+      .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet({ last_seq: lastSeq, updated_at: at }))
+      .execute();
+  }
+
+  async getMutationResult(clientId: string, userId: string, seq: number): Promise<StoredMutationResult | undefined> {
+    const row = await this.conn
+      .selectFrom('mutation_results')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .where('user_id', '=', userId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return { seq: Number(row.seq), mutationId: row.mutation_id, status: row.status as StoredMutationResult['status'], reason: row.reason };
+  }
+
+  async putMutationResult(clientId: string, userId: string, r: StoredMutationResult): Promise<void> {
+    await this.conn
+      .insertInto('mutation_results')
+      .values({ client_id: clientId, user_id: userId, seq: r.seq, mutation_id: r.mutationId, status: r.status, reason: r.reason })
+      .onConflict((oc) => oc.columns(['client_id', 'user_id', 'seq']).doUpdateSet({ mutation_id: r.mutationId, status: r.status, reason: r.reason }))
+      .execute();
+  }
+
+  async pruneMutationResults(clientId: string, userId: string, belowSeq: number): Promise<void> {
+    await this.conn.deleteFrom('mutation_results').where('client_id', '=', clientId).where('user_id', '=', userId).where('seq', '<', belowSeq).execute();
+  }
+}
+
+export class KyselyStorage implements Storage {
+  constructor(
+    readonly dialect: 'sqlite' | 'postgres',
+    protected readonly db: Kysely<Db>,
+    private readonly locking: WriteLocking,
+  ) {}
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      const start = await this.locking.begin(conn);
+      const tx = new KyselyWriteTx(conn, start);
+      try {
+        const result = await fn(tx);
+        if (tx.lastVersion !== start) await conn.updateTable('counters').set({ value: tx.lastVersion }).where('name', '=', 'version').execute();
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (e) {
+        // The original error matters; a failing rollback (the transaction is already gone) does not.
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
+    const row = await this.db.selectFrom('records').selectAll().where('table_name', '=', table).where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async recordsOfTable(table: RecordTable): Promise<StoredRecord[]> {
+    return (await this.db.selectFrom('records').selectAll().where('table_name', '=', table).orderBy('id').execute()).map(toRecord);
+  }
+
+  async changesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<ChangePage> {
+    if (branchIds.length === 0) return { records: [], hasMore: false };
+    const rows = await this.db
+      .selectFrom('records')
+      .selectAll()
+      .where('branch_id', 'in', branchIds)
+      .where('version', '>', afterVersion)
+      .orderBy('version')
+      .limit(limit + 1)
+      .execute();
+    const hasMore = rows.length > limit;
+    return { records: (hasMore ? rows.slice(0, limit) : rows).map(toRecord), hasMore };
+  }
+
+  async encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<EncodedChangePage> {
+    const page = await this.changesSince(branchIds, afterVersion, limit);
+    return { chunks: [Buffer.from(page.records.map(encodeChange).join(','))], count: page.records.length, lastVersion: page.records.at(-1)?.version ?? null, hasMore: page.hasMore };
+  }
+
+  async maxVersion(): Promise<number> {
+    const row = await this.db.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirstOrThrow();
+    return Number(row.value);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  async addBranch(branch: Branch): Promise<void> {
+    const result = await this.db
+      .insertInto('branches')
+      .values({ id: branch.id, name: branch.name, created_at: branch.createdAt })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw new StorageError('duplicate', `branch ${branch.id} exists`);
+  }
+
+  async getBranch(id: string): Promise<Branch | undefined> {
+    const row = await this.db.selectFrom('branches').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toBranch(row);
+  }
+
+  async listBranches(): Promise<Branch[]> {
+    return (await this.db.selectFrom('branches').selectAll().orderBy('id').execute()).map(toBranch);
+  }
+
+  async addUser(user: User): Promise<void> {
+    const result = await this.db
+      .insertInto('users')
+      .values({ id: user.id, email: user.email, name: user.name, password_hash: user.passwordHash, created_at: user.createdAt })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw new StorageError('duplicate', `user ${user.email} exists`);
+  }
+
+  async getUserByEmail(email: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async getUserById(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async listUsers(): Promise<User[]> {
+    return (await this.db.selectFrom('users').selectAll().orderBy('email').execute()).map(toUser);
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    const result = await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new StorageError('not_found', `user ${userId} not found`);
+  }
+
+  async setMembership(m: Membership): Promise<void> {
+    await this.db
+      .insertInto('memberships')
+      .values({ user_id: m.userId, branch_id: m.branchId, role: m.role })
+      .onConflict((oc) => oc.columns(['user_id', 'branch_id']).doUpdateSet({ role: m.role }))
+      .execute();
+  }
+
+  async removeMembership(userId: string, branchId: string): Promise<void> {
+    await this.db.deleteFrom('memberships').where('user_id', '=', userId).where('branch_id', '=', branchId).execute();
+  }
+
+  async membershipsOf(userId: string): Promise<Membership[]> {
+    const rows = await this.db.selectFrom('memberships').selectAll().where('user_id', '=', userId).orderBy('branch_id').execute();
+    return rows.map((r) => ({ userId: r.user_id, branchId: r.branch_id, role: asRole(r.role) }));
+  }
+
+  async addToken(t: TokenRow): Promise<void> {
+    await this.db.insertInto('tokens').values({ hash: t.hash, user_id: t.userId, created_at: t.createdAt, expires_at: t.expiresAt, revoked_at: t.revokedAt }).execute();
+  }
+
+  async getToken(hash: string): Promise<TokenRow | undefined> {
+    const r = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return r && { hash: r.hash, userId: r.user_id, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at };
+  }
+
+  async getSession(tokenHash: string): Promise<Session | undefined> {
+    const rows = await this.db
+      .selectFrom('tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .leftJoin('memberships as m', 'm.user_id', 'u.id')
+      .select(['t.hash', 't.user_id', 't.created_at as token_created_at', 't.expires_at', 't.revoked_at', 'u.email', 'u.name', 'u.password_hash', 'u.created_at', 'm.branch_id', 'm.role'])
+      .where('t.hash', '=', tokenHash)
+      .orderBy('m.branch_id')
+      .execute();
+    return sessionFromRows(rows);
+  }
+
+  async revokeTokensOf(userId: string, at: string): Promise<number> {
+    const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async countLoginFailures(email: string, since: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('login_failures')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('email', '=', email)
+      .where('at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async addLoginFailure(email: string, at: string, forgetBefore: string): Promise<void> {
+    await this.db.transaction().execute(async (trx: Transaction<Db>) => {
+      await trx.deleteFrom('login_failures').where('at', '<', forgetBefore).execute();
+      await trx.insertInto('login_failures').values({ email, at }).execute();
+    });
+  }
+
+  async clearLoginFailures(email: string): Promise<void> {
+    await this.db.deleteFrom('login_failures').where('email', '=', email).execute();
+  }
+
+  async dump(): Promise<Record<string, unknown[]>> {
+    const out: Record<string, unknown[]> = {};
+    for (const [table, order] of Object.entries(DUMP_ORDER) as [keyof Db, string[]][]) {
+      let q = this.db.selectFrom(table).selectAll();
+      for (const column of order) q = q.orderBy(sql.ref(column));
+      out[table] = await q.execute();
+    }
+    return out;
+  }
+}

@@ -1,0 +1,489 @@
+// The embedded default storage: one SQLite file (better-sqlite3) under DATA_DIR, or an
+// in-memory database for tests. Opens the file, sets the pragmas, runs the migrations and
+// returns the shared Kysely implementation with SQLite's way of serializing writers.
+//
+// The sync hot path (sessions, records, the write transaction, pulls) skips Kysely's per-query
+// work: its statements are written with Kysely, compiled once, and run synchronously by
+// better-sqlite3. They run under Kysely's connection lock (made fair here), so they never
+// interleave with a transaction Kysely has open on the same connection, and a write
+// transaction runs from BEGIN IMMEDIATE to COMMIT without another request's statement in
+// between. Concurrent writes share a commit (see write()), and recent changes are pulled from
+// memory (change-window.ts).
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, SqliteDriver, type Compilable, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import type { RecordTable } from '../../model/schemas';
+import { ChangeWindow, type WindowChange } from './change-window';
+import { encodeChange, KyselyStorage, sessionFromRows, type Db, type SessionRow } from './kysely-storage';
+import { migrateToLatest } from './migrations/index';
+import type { ChangePage, EncodedChangePage, RecordWrite, Session, Storage, StoredMutationResult, StoredRecord, WriteTx } from './storage';
+
+export interface SqliteStorage extends Storage {
+  readonly dialect: 'sqlite';
+  /** The whole database as bytes (tests compare it before and after a refused request). */
+  serialize(): Buffer;
+  /** An online, consistent copy of the database into a file. */
+  backup(path: string): Promise<void>;
+}
+
+/** Compiled statements are kept: Kysely prepares every query it runs, which costs per request. */
+const STATEMENT_CACHE_SIZE = 256;
+
+type Statement = Database.Statement;
+
+function cachingDatabase(db: Database.Database): { prepare(sql: string): Statement; close(): void } {
+  const cache = new Map<string, Statement>();
+  return {
+    prepare(text: string): Statement {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = db.prepare(text);
+        // Queries with IN (…) lists vary in text; start over rather than grow without bound.
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+    close: () => db.close(),
+  };
+}
+
+/** A first-come, first-served lock: every waiter is woken once, in turn. */
+class FifoLock {
+  private locked = false;
+  private readonly waiting: (() => void)[] = [];
+
+  acquire(): Promise<void> {
+    if (!this.locked) {
+      this.locked = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.locked = false;
+  }
+}
+
+/**
+ * Kysely's SQLite driver with a fair lock in front of its one connection. Its own mutex wakes
+ * every waiter on each release and lets them race: with a hundred requests waiting that costs
+ * a hundred wake-ups per query and lets some requests starve for seconds.
+ */
+class FairSqliteDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly lock: FifoLock,
+  ) {
+    super(config);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await this.lock.acquire();
+    return super.acquireConnection();
+  }
+
+  override async releaseConnection(): Promise<void> {
+    await super.releaseConnection();
+    this.lock.release();
+  }
+}
+
+class FairSqliteDialect extends SqliteDialect {
+  constructor(private readonly config: SqliteDialectConfig) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new FairSqliteDriver(this.config, new FifoLock());
+  }
+}
+
+/**
+ * A query written with Kysely, compiled once with marker arguments, then run by better-sqlite3
+ * with the real ones in the order the compiled SQL wants them.
+ */
+class Prepared {
+  private readonly slots: ({ arg: number } | { value: unknown })[];
+  private readonly stmt: Statement;
+
+  constructor(raw: Database.Database, arity: number, build: (...args: never[]) => Compilable) {
+    const markers = Array.from({ length: arity }, (_, i) => `\u0000arg${i}\u0000`);
+    const compiled = (build as (...args: string[]) => Compilable)(...markers).compile();
+    this.slots = compiled.parameters.map((p) => {
+      const i = markers.indexOf(p as string);
+      return i >= 0 ? { arg: i } : { value: p };
+    });
+    this.stmt = raw.prepare(compiled.sql);
+  }
+
+  private params(args: readonly unknown[]): unknown[] {
+    return this.slots.map((s) => ('arg' in s ? args[s.arg] : s.value));
+  }
+
+  get<T>(...args: unknown[]): T | undefined {
+    return this.stmt.get(this.params(args)) as T | undefined;
+  }
+
+  all<T>(...args: unknown[]): T[] {
+    return this.stmt.all(this.params(args)) as T[];
+  }
+
+  run(...args: unknown[]): number {
+    return this.stmt.run(this.params(args)).changes;
+  }
+}
+
+type RecordRow = Db['records'];
+const toRecord = (r: RecordRow): StoredRecord => ({
+  table: r.table_name as RecordTable,
+  id: r.id,
+  branchId: r.branch_id,
+  planId: r.plan_id,
+  data: r.data,
+  version: Number(r.version),
+  updatedAt: r.updated_at,
+  updatedBy: r.updated_by,
+});
+
+function statements(db: Kysely<Db>, raw: Database.Database) {
+  const p = (arity: number, build: (...args: never[]) => Compilable) => new Prepared(raw, arity, build);
+  const recordValues = (t: string, id: string, b: string, pl: string, d: string, v: number, ua: string, ub: string) => ({
+    table_name: t,
+    id,
+    branch_id: b,
+    plan_id: pl,
+    data: d,
+    version: v,
+    updated_at: ua,
+    updated_by: ub,
+  });
+  return {
+    begin: raw.prepare('begin immediate'),
+    commit: raw.prepare('commit'),
+    rollback: raw.prepare('rollback'),
+    savepoint: raw.prepare('savepoint w'),
+    release: raw.prepare('release w'),
+    rollbackTo: raw.prepare('rollback to w'),
+    counter: p(0, () => db.selectFrom('counters').select('value').where('name', '=', 'version')),
+    setCounter: p(1, (v: number) => db.updateTable('counters').set({ value: v }).where('name', '=', 'version')),
+    getRecord: p(2, (t: string, id: string) => db.selectFrom('records').selectAll().where('table_name', '=', t).where('id', '=', id)),
+    putRecord: p(8, (...a: Parameters<typeof recordValues>) =>
+      db
+        .insertInto('records')
+        .values(recordValues(...a))
+        .onConflict((oc) =>
+          oc.columns(['table_name', 'id']).doUpdateSet((eb) => ({
+            branch_id: eb.ref('excluded.branch_id'),
+            plan_id: eb.ref('excluded.plan_id'),
+            data: eb.ref('excluded.data'),
+            version: eb.ref('excluded.version'),
+            updated_at: eb.ref('excluded.updated_at'),
+            updated_by: eb.ref('excluded.updated_by'),
+          })),
+        ),
+    ),
+    insertRecord: p(8, (...a: Parameters<typeof recordValues>) =>
+      db
+        .insertInto('records')
+        .values(recordValues(...a))
+        .onConflict((oc) => oc.columns(['table_name', 'id']).doNothing()),
+    ),
+    getLastSeq: p(2, (c: string, u: string) => db.selectFrom('clients').select('last_seq').where('client_id', '=', c).where('user_id', '=', u)),
+    setLastSeq: p(4, (c: string, u: string, seq: number, at: string) =>
+      db
+        .insertInto('clients')
+        .values({ client_id: c, user_id: u, last_seq: seq, updated_at: at })
+        .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet((eb) => ({ last_seq: eb.ref('excluded.last_seq'), updated_at: eb.ref('excluded.updated_at') }))),
+    ),
+    getResult: p(3, (c: string, u: string, seq: number) => db.selectFrom('mutation_results').selectAll().where('client_id', '=', c).where('user_id', '=', u).where('seq', '=', seq)),
+    putResult: p(6, (c: string, u: string, seq: number, m: string, st: string, r: string | null) =>
+      db
+        .insertInto('mutation_results')
+        .values({ client_id: c, user_id: u, seq, mutation_id: m, status: st, reason: r })
+        .onConflict((oc) =>
+          oc.columns(['client_id', 'user_id', 'seq']).doUpdateSet((eb) => ({ mutation_id: eb.ref('excluded.mutation_id'), status: eb.ref('excluded.status'), reason: eb.ref('excluded.reason') })),
+        ),
+    ),
+    pruneResults: p(3, (c: string, u: string, below: number) => db.deleteFrom('mutation_results').where('client_id', '=', c).where('user_id', '=', u).where('seq', '<', below)),
+    session: p(1, (hash: string) =>
+      db
+        .selectFrom('tokens as t')
+        .innerJoin('users as u', 'u.id', 't.user_id')
+        .leftJoin('memberships as m', 'm.user_id', 'u.id')
+        .select(['t.hash', 't.user_id', 't.created_at as token_created_at', 't.expires_at', 't.revoked_at', 'u.email', 'u.name', 'u.password_hash', 'u.created_at', 'm.branch_id', 'm.role'])
+        .where('t.hash', '=', hash)
+        .orderBy('m.branch_id'),
+    ),
+    /** The pull query for a number of branches (IN lists differ in text). */
+    changes(branches: number): Prepared {
+      return p(branches + 2, (...a: (string | number)[]) =>
+        db
+          .selectFrom('records')
+          .selectAll()
+          .where('branch_id', 'in', a.slice(0, branches) as string[])
+          .where('version', '>', a[branches] as number)
+          .orderBy('version')
+          .limit(a[branches + 1] as number),
+      );
+    },
+  };
+}
+type Statements = ReturnType<typeof statements>;
+
+class SqliteWriteTx implements WriteTx {
+  /** What this transaction wrote, for the change window once it commits. */
+  readonly written: WindowChange[] = [];
+
+  constructor(
+    private readonly q: Statements,
+    private version: number,
+  ) {}
+
+  get lastVersion(): number {
+    return this.version;
+  }
+
+  private write(stmt: Prepared, w: RecordWrite, version: number): boolean {
+    const data = JSON.stringify(w.data);
+    if (stmt.run(w.table, w.id, w.branchId, w.planId, data, version, w.updatedAt, w.updatedBy) === 0) return false;
+    this.version = version;
+    this.written.push({ key: `${w.table}\u0000${w.id}`, branchId: w.branchId, version, bytes: Buffer.from(encodeChange({ table: w.table, id: w.id, version, data })) });
+    return true;
+  }
+
+  async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
+    const row = this.q.getRecord.get<RecordRow>(table, id);
+    return row && toRecord(row);
+  }
+
+  async putRecord(w: RecordWrite): Promise<number> {
+    this.write(this.q.putRecord, w, this.version + 1);
+    return this.version;
+  }
+
+  async insertRecordIfAbsent(w: RecordWrite): Promise<number | null> {
+    return this.write(this.q.insertRecord, w, this.version + 1) ? this.version : null;
+  }
+
+  async getLastSeq(clientId: string, userId: string): Promise<number> {
+    return Number(this.q.getLastSeq.get<{ last_seq: number }>(clientId, userId)?.last_seq ?? 0);
+  }
+
+  async setLastSeq(clientId: string, userId: string, lastSeq: number, at: string): Promise<void> {
+    this.q.setLastSeq.run(clientId, userId, lastSeq, at);
+  }
+
+  async getMutationResult(clientId: string, userId: string, seq: number): Promise<StoredMutationResult | undefined> {
+    const row = this.q.getResult.get<Db['mutation_results']>(clientId, userId, seq);
+    return row && { seq: Number(row.seq), mutationId: row.mutation_id, status: row.status as StoredMutationResult['status'], reason: row.reason };
+  }
+
+  async putMutationResult(clientId: string, userId: string, r: StoredMutationResult): Promise<void> {
+    this.q.putResult.run(clientId, userId, r.seq, r.mutationId, r.status, r.reason);
+  }
+
+  async pruneMutationResults(clientId: string, userId: string, belowSeq: number): Promise<void> {
+    this.q.pruneResults.run(clientId, userId, belowSeq);
+  }
+}
+
+class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
+  declare readonly dialect: 'sqlite';
+  private readonly q: Statements;
+  private readonly changeQueries = new Map<number, Prepared>();
+  private readonly pageQueries = new Map<number, { page: Statement; more: Statement }>();
+  private readonly window: ChangeWindow;
+  private readonly pendingWrites: { fn: (tx: WriteTx) => Promise<unknown>; resolve: (value: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private drainScheduled = false;
+
+  constructor(
+    db: Kysely<Db>,
+    private readonly raw: Database.Database,
+  ) {
+    super('sqlite', db, {
+      // Used by nothing here (write() is overridden), kept for the shared implementation's sake.
+      async begin() {
+        throw new Error('SqliteStorage runs its own write transactions');
+      },
+    });
+    this.q = statements(db, raw);
+    this.window = new ChangeWindow(this.counterValue());
+  }
+
+  private counterValue(): number {
+    return Number(this.q.counter.get<{ value: number }>()!.value);
+  }
+
+  /** Runs direct statements while holding the one connection (no Kysely transaction is open). */
+  private exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    return this.db.connection().execute(async () => fn());
+  }
+
+  /**
+   * Group commit: writes that arrive while others run share one transaction, each in its own
+   * savepoint (a write that throws is rolled back alone, and told at once); the others are
+   * answered after the one COMMIT. Each commit costs a write to the WAL; when writes queue up
+   * (a burst of devices coming online) they share it. A write alone runs as a plain transaction.
+   */
+  override write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pendingWrites.push({ fn: fn as (tx: WriteTx) => Promise<unknown>, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.drainScheduled) {
+        this.drainScheduled = true;
+        this.exclusive(() => this.drainWrites()).catch((e: unknown) => {
+          // drainWrites answers every write itself; this is only reached if BEGIN failed.
+          for (const w of this.pendingWrites.splice(0)) w.reject(e);
+        });
+      }
+    });
+  }
+
+  private async drainWrites(): Promise<void> {
+    this.drainScheduled = false;
+    const batch = this.pendingWrites.splice(0);
+    if (batch.length === 0) return;
+    // IMMEDIATE takes the write lock at once, so two processes on one file (the server and
+    // the admin command) queue on busy_timeout instead of deadlocking on a lock upgrade.
+    try {
+      this.q.begin.run();
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+      return;
+    }
+    const start = this.counterValue();
+    let version = start;
+    const done: { resolve: (value: unknown) => void; reject: (e: unknown) => void; result: unknown }[] = [];
+    const written: WindowChange[] = [];
+    // A write alone needs no savepoint: if it throws, the whole transaction is rolled back.
+    const alone = batch.length === 1;
+    try {
+      for (const w of batch) {
+        if (!alone) this.q.savepoint.run();
+        const tx = new SqliteWriteTx(this.q, version);
+        try {
+          const result = await w.fn(tx);
+          if (!alone) this.q.release.run();
+          version = tx.lastVersion;
+          written.push(...tx.written);
+          done.push({ resolve: w.resolve, reject: w.reject, result });
+        } catch (e) {
+          if (alone) throw e;
+          this.q.rollbackTo.run();
+          this.q.release.run();
+          w.reject(e);
+        }
+      }
+      if (version !== start) this.q.setCounter.run(version);
+      this.q.commit.run();
+    } catch (e) {
+      if (this.raw.inTransaction) this.q.rollback.run();
+      for (const w of alone ? batch : done) w.reject(e);
+      return;
+    }
+    this.window.append(written, version);
+    for (const d of done) d.resolve(d.result);
+  }
+
+  override getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
+    return this.exclusive(() => {
+      const row = this.q.getRecord.get<RecordRow>(table, id);
+      return row && toRecord(row);
+    });
+  }
+
+  override changesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<ChangePage> {
+    if (branchIds.length === 0) return Promise.resolve({ records: [], hasMore: false });
+    let query = this.changeQueries.get(branchIds.length);
+    if (!query) {
+      query = this.q.changes(branchIds.length);
+      if (this.changeQueries.size < 16) this.changeQueries.set(branchIds.length, query);
+    }
+    const prepared = query;
+    return this.exclusive(() => {
+      const rows = prepared.all<RecordRow>(...branchIds, afterVersion, limit + 1);
+      const hasMore = rows.length > limit;
+      return { records: (hasMore ? rows.slice(0, limit) : rows).map(toRecord), hasMore };
+    });
+  }
+
+  /**
+   * Recent pages come from the change window; older ones are built by SQLite itself, as UTF-8
+   * bytes: no row objects, no strings in between. Either way each element is what
+   * encodeChange() makes.
+   */
+  override encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<EncodedChangePage> {
+    if (branchIds.length === 0) return Promise.resolve({ chunks: [], count: 0, lastVersion: null, hasMore: false });
+    const n = branchIds.length;
+    let q = this.pageQueries.get(n);
+    if (!q) {
+      const inList = `(${Array.from({ length: n }, () => '?').join(', ')})`;
+      q = {
+        page: this.raw.prepare(
+          `select cast(group_concat('{"table":' || json_quote(table_name) || ',"id":' || json_quote(id) || ',"version":' || version || ',"record":' || data || '}', ',' order by version) as blob) as json, ` +
+            `count(*) as count, max(version) as last ` +
+            `from (select table_name, id, version, data from records where branch_id in ${inList} and version > ? order by version limit ?)`,
+        ),
+        more: this.raw.prepare(`select 1 from records where branch_id in ${inList} and version > ? limit 1`),
+      };
+      if (this.pageQueries.size < 16) this.pageQueries.set(n, q);
+    }
+    const { page, more } = q;
+    return this.exclusive(() => {
+      const current = this.counterValue();
+      const fromWindow = this.window.page(new Set(branchIds), afterVersion, limit, current);
+      if (fromWindow) return fromWindow;
+      // Another process wrote (or the cursor is older than the window): the database answers.
+      if (current !== this.window.lastVersion) this.window.reset(current);
+      const row = page.get(...branchIds, afterVersion, limit) as { json: Buffer | null; count: number; last: number | null };
+      const lastVersion = row.last === null ? null : Number(row.last);
+      const hasMore = lastVersion !== null && row.count === limit && more.get(...branchIds, lastVersion) !== undefined;
+      return { chunks: row.json ? [row.json] : [], count: row.count, lastVersion, hasMore };
+    });
+  }
+
+  override maxVersion(): Promise<number> {
+    return this.exclusive(() => this.counterValue());
+  }
+
+  override getSession(tokenHash: string): Promise<Session | undefined> {
+    return this.exclusive(() => sessionFromRows(this.q.session.all<SessionRow>(tokenHash)));
+  }
+
+  serialize(): Buffer {
+    return this.raw.serialize();
+  }
+
+  async backup(path: string): Promise<void> {
+    await this.raw.backup(path);
+  }
+}
+
+export async function openSqliteStorage(path: string | ':memory:'): Promise<SqliteStorage> {
+  const raw = new Database(path);
+  try {
+    if (path !== ':memory:') {
+      raw.pragma('journal_mode = WAL');
+      // With WAL, NORMAL loses no committed transaction on a crash of the process (only on a
+      // power loss, the last ones), and saves an fsync per commit.
+      raw.pragma('synchronous = NORMAL');
+      // Reads through mmap instead of read() calls, and a larger page cache: the pulls of many
+      // devices read the same recent pages again and again.
+      raw.pragma('mmap_size = 268435456');
+      // Rarer checkpoints: a page rewritten many times (the version counter, a busy record)
+      // is copied back to the database once per checkpoint, not once per write.
+      raw.pragma('wal_autocheckpoint = 10000');
+    }
+    raw.pragma('cache_size = -65536');
+    raw.pragma('busy_timeout = 5000');
+    raw.pragma('foreign_keys = ON');
+    const db = new Kysely<Db>({ dialect: new FairSqliteDialect({ database: cachingDatabase(raw) }) });
+    await migrateToLatest(db as Kysely<unknown>);
+    return new SqliteKyselyStorage(db, raw);
+  } catch (e) {
+    raw.close();
+    throw e;
+  }
+}

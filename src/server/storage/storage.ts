@@ -1,0 +1,185 @@
+// The server's storage, behind one interface so that SQLite (the embedded default) and
+// PostgreSQL (production, two server instances on one database) are interchangeable. Every
+// implementation passes the contract suite in test/server/storage-contract.ts.
+//
+// Versions: every write of a synced record (a record, a conflict, a history row) takes the next
+// value of one counter, allocated inside the write transaction. Writers are serialized on that
+// counter (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT … FOR UPDATE on the counter row), so the
+// order of versions is the order of commits and a reader that saw version N has seen every
+// version below it: a pull cursor never skips a change.
+import type { RecordTable } from '../../model/schemas';
+import type { Role } from '../../sync/protocol';
+
+export interface Branch {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface User {
+  id: string;
+  /** Lower-cased; unique. */
+  email: string;
+  name: string;
+  /** `scrypt$N$r$p$salt$hash` (see accounts.ts); never leaves the server. */
+  passwordHash: string;
+  createdAt: string;
+}
+
+export interface Membership {
+  userId: string;
+  branchId: string;
+  role: Role;
+}
+
+export interface TokenRow {
+  /** SHA-256 hex of the token; the token itself is never stored. */
+  hash: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+/** What a bearer token stands for: the token row, its user and the user's roles. */
+export interface Session {
+  token: TokenRow;
+  user: User;
+  memberships: Membership[];
+}
+
+/** A synced record as stored: its JSON text and the columns the server queries by. */
+export interface StoredRecord {
+  table: RecordTable;
+  id: string;
+  branchId: string;
+  planId: string;
+  /** The record as JSON text, exactly as it is sent to clients. */
+  data: string;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface RecordWrite {
+  table: RecordTable;
+  id: string;
+  branchId: string;
+  planId: string;
+  data: Readonly<Record<string, unknown>>;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** The answer given to one mutation, kept so that a replay gets the same answer. */
+export interface StoredMutationResult {
+  seq: number;
+  mutationId: string;
+  status: 'applied' | 'conflict' | 'rejected';
+  reason: string | null;
+}
+
+/** One write transaction. Everything done through it commits together or not at all. */
+export interface WriteTx {
+  getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined>;
+  /** Inserts or replaces a record with the next version; returns that version. */
+  putRecord(write: RecordWrite): Promise<number>;
+  /** Inserts a record with the next version unless its id exists; returns the version or null. */
+  insertRecordIfAbsent(write: RecordWrite): Promise<number | null>;
+  /** The highest seq applied for this client of this user (0 when it never synced). */
+  getLastSeq(clientId: string, userId: string): Promise<number>;
+  setLastSeq(clientId: string, userId: string, lastSeq: number, at: string): Promise<void>;
+  getMutationResult(clientId: string, userId: string, seq: number): Promise<StoredMutationResult | undefined>;
+  putMutationResult(clientId: string, userId: string, result: StoredMutationResult): Promise<void>;
+  /** Forgets the results of mutations below `seq`: the client has acknowledged them. */
+  pruneMutationResults(clientId: string, userId: string, belowSeq: number): Promise<void>;
+}
+
+export interface ChangePage {
+  records: StoredRecord[];
+  /** More changes follow the last one returned. */
+  hasMore: boolean;
+}
+
+/** A pull page already encoded: the elements of the protocol's `changes` array, comma-joined. */
+export interface EncodedChangePage {
+  /**
+   * UTF-8 JSON of `{ table, id, version, record }` objects joined by ',' (no brackets), in
+   * pieces to be written one after the other (joining them would only copy them once more).
+   */
+  chunks: Uint8Array[];
+  count: number;
+  /** The version of the last change in the page; null when the page is empty. */
+  lastVersion: number | null;
+  hasMore: boolean;
+}
+
+export interface Storage {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** A trivial query; throws when the storage cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Runs `fn` in one write transaction, serialized with every other writer (of every server
+   * instance on the same database). Throwing from `fn` rolls everything back.
+   */
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined>;
+  /** Every record of one table (e.g. the plans, for the admin's list), by id. */
+  recordsOfTable(table: RecordTable): Promise<StoredRecord[]>;
+  /** Records of these branches with a version above `afterVersion`, by version, at most `limit`. */
+  changesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<ChangePage>;
+  /**
+   * changesSince() as the bytes a sync response carries: the record's JSON as stored, never
+   * parsed and encoded again on the way out.
+   */
+  encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<EncodedChangePage>;
+  /** The highest version allocated so far (0 on a new database). */
+  maxVersion(): Promise<number>;
+
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  addBranch(branch: Branch): Promise<void>;
+  getBranch(id: string): Promise<Branch | undefined>;
+  listBranches(): Promise<Branch[]>;
+
+  addUser(user: User): Promise<void>;
+  getUserByEmail(email: string): Promise<User | undefined>;
+  getUserById(id: string): Promise<User | undefined>;
+  listUsers(): Promise<User[]>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+
+  /** Grants a role in a branch (replacing the user's role there). */
+  setMembership(membership: Membership): Promise<void>;
+  removeMembership(userId: string, branchId: string): Promise<void>;
+  membershipsOf(userId: string): Promise<Membership[]>;
+
+  addToken(token: TokenRow): Promise<void>;
+  getToken(hash: string): Promise<TokenRow | undefined>;
+  /** The token with this hash, its user and memberships (whatever the token's state), in one read. */
+  getSession(tokenHash: string): Promise<Session | undefined>;
+  /** Revokes every live token of the user; returns how many. */
+  revokeTokensOf(userId: string, at: string): Promise<number>;
+
+  /** Failed logins for this email at or after `since`. */
+  countLoginFailures(email: string, since: string): Promise<number>;
+  /** Records a failure and forgets failures older than `forgetBefore`. */
+  addLoginFailure(email: string, at: string, forgetBefore: string): Promise<void>;
+  clearLoginFailures(email: string): Promise<void>;
+
+  /** Every row of every table in a fixed order, for tests that prove nothing changed. */
+  dump(): Promise<Record<string, unknown[]>>;
+}
+
+/** A storage failure the caller can explain (e.g. a duplicate email). */
+export class StorageError extends Error {
+  constructor(
+    readonly code: 'duplicate' | 'not_found',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}

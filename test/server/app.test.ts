@@ -1,0 +1,173 @@
+// The HTTP app without a socket: login (tokens, expiry, revocation, throttling), info, health,
+// unknown routes, static serving of the built app, and the request log.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashToken, LOGIN_THROTTLE, TOKEN_TTL_MS } from '../../src/server/accounts';
+import { createApp } from '../../src/server/app';
+import { DEMO_PASSWORD } from '../../src/server/demo';
+import { jsonLogger } from '../../src/server/log';
+import type { Storage } from '../../src/server/storage/storage';
+import { loginResponseSchema, serverInfoSchema } from '../../src/sync/protocol';
+import { client, startTestServer, T0, type TestServer } from './helpers';
+
+let s: TestServer;
+beforeEach(async () => {
+  s = await startTestServer();
+});
+
+const login = (email: string, password: string) => s.post('/api/login', { email, password });
+
+describe('POST /api/login', () => {
+  it('answers a token valid for 30 days, the user and their branches with roles', async () => {
+    const res = await login('Staff@Demo ', DEMO_PASSWORD);
+    expect(res.status).toBe(200);
+    const body = loginResponseSchema.parse(res.json);
+    expect(body).toMatchObject({
+      expiresAt: new Date(T0.getTime() + TOKEN_TTL_MS).toISOString(),
+      user: { email: 'staff@demo', name: 'デモ 担当' },
+      branches: [{ id: 'demo-tokyo', name: '東京支部（デモ）', role: 'staff' }],
+    });
+    expect(body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Only the token's hash is stored.
+    const dump = JSON.stringify(await s.storage.dump());
+    expect(dump).not.toContain(body.token);
+    expect(dump).toContain(hashToken(body.token));
+  });
+
+  it('answers the same 401 for a wrong password and an unknown email', async () => {
+    const wrongPassword = await login('staff@demo', 'nope-nope');
+    const unknownEmail = await login('nobody@demo', DEMO_PASSWORD);
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownEmail.status).toBe(401);
+    expect(wrongPassword.json).toEqual(unknownEmail.json);
+    expect(wrongPassword.json.error.code).toBe('unauthorized');
+  });
+
+  it(`throttles an email after ${LOGIN_THROTTLE.failures} failures until the window has passed`, async () => {
+    for (let i = 0; i < LOGIN_THROTTLE.failures; i++) expect((await login('staff@demo', 'wrong-password')).status).toBe(401);
+    const throttled = await login('staff@demo', DEMO_PASSWORD);
+    expect(throttled.status).toBe(429);
+    expect(throttled.json.error.code).toBe('too_many_attempts');
+    // Another account is not affected.
+    expect((await login('lead@demo', DEMO_PASSWORD)).status).toBe(200);
+    s.advance(LOGIN_THROTTLE.windowMs + 1);
+    expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(200);
+  });
+
+  it('forgets earlier failures after a successful login', async () => {
+    for (let i = 0; i < LOGIN_THROTTLE.failures - 1; i++) await login('staff@demo', 'wrong-password');
+    expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(200);
+    for (let i = 0; i < LOGIN_THROTTLE.failures - 1; i++) await login('staff@demo', 'wrong-password');
+    expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(200);
+  });
+});
+
+describe('tokens', () => {
+  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 1, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
+
+  it('is refused once expired, with token_expired', async () => {
+    const token = await s.login('staff@demo');
+    s.advance(TOKEN_TTL_MS - 1000);
+    expect((await pull(token)).status).toBe(200);
+    s.advance(1000);
+    expect(await pull(token)).toMatchObject({ status: 401, json: { error: { code: 'token_expired' } } });
+  });
+
+  it('is refused once revoked, with unauthorized', async () => {
+    const token = await s.login('staff@demo');
+    const user = await s.storage.getUserByEmail('staff@demo');
+    await s.storage.revokeTokensOf(user!.id, T0.toISOString());
+    expect(await pull(token)).toMatchObject({ status: 401, json: { error: { code: 'unauthorized' } } });
+  });
+
+  it('accepts only the Bearer scheme', async () => {
+    const token = await s.login('staff@demo');
+    const res = await s.app.request('/api/sync', { method: 'POST', headers: { authorization: `Basic ${token}` }, body: '{}' });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('GET /api/info and /api/health', () => {
+  it('tells the protocol version and no demo accounts unless the demo was seeded', async () => {
+    const res = await s.app.request('/api/info');
+    expect(serverInfoSchema.parse(await res.json())).toEqual({ protocolVersion: 1, demo: null });
+  });
+
+  it('lists the demo accounts in the embedded default', async () => {
+    const demo = await startTestServer({ demoAccounts: [{ email: 'staff@demo', password: DEMO_PASSWORD, role: 'staff' }] });
+    const res = await demo.app.request('/api/info');
+    expect(await res.json()).toEqual({ protocolVersion: 1, demo: { accounts: [{ email: 'staff@demo', password: DEMO_PASSWORD, role: 'staff' }] } });
+  });
+
+  it('answers health when storage is reachable, and 503 when it is not', async () => {
+    expect(await (await s.app.request('/api/health')).json()).toEqual({ ok: true });
+    const broken = { ...s.storage, ping: () => Promise.reject(new Error('disk gone')) } as unknown as Storage;
+    const res = await createApp({ storage: broken }).request('/api/health');
+    expect(res.status).toBe(503);
+  });
+
+  it('answers an unknown API path with 404 not_found', async () => {
+    const res = await s.app.request('/api/nothing-here');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});
+
+describe('the request log', () => {
+  it('logs one JSON line per request with method, path, status, ms and user, never a password or token', async () => {
+    const lines: string[] = [];
+    const app = createApp({ storage: s.storage, log: jsonLogger((l) => lines.push(l), s.now), now: s.now });
+    const res = await app.request('/api/login', { method: 'POST', body: JSON.stringify({ email: 'staff@demo', password: DEMO_PASSWORD }) });
+    const { token } = (await res.json()) as { token: string };
+    await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'client-123456', mutations: [], cursor: null, pullLimit: 1 }) });
+    const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const user = await s.storage.getUserByEmail('staff@demo');
+    expect(entries).toEqual([
+      { time: T0.toISOString(), level: 'info', msg: 'request', method: 'POST', path: '/api/login', status: 200, ms: expect.any(Number), userId: user!.id },
+      { time: T0.toISOString(), level: 'info', msg: 'request', method: 'POST', path: '/api/sync', status: 200, ms: expect.any(Number), userId: user!.id },
+    ]);
+    expect(lines.join('')).not.toContain(DEMO_PASSWORD);
+    expect(lines.join('')).not.toContain(token);
+  });
+});
+
+describe('serving the built app', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tracker-dist-'));
+    await mkdir(join(dir, 'assets'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>app</title>');
+    await writeFile(join(dir, 'sw.js'), 'self.x = 1;');
+    await writeFile(join(dir, 'assets', 'index-abc.js'), 'console.log(1)');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const get = (path: string) => createApp({ storage: s.storage, staticDir: dir }).request(path);
+
+  it('serves index.html for the root and for any page path (SPA fallback)', async () => {
+    for (const path of ['/', '/plans/demo-tokyo-r6', '/plans/x/items/y']) {
+      const res = await get(path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(await res.text()).toContain('<title>app</title>');
+    }
+  });
+
+  it('serves sw.js with Cache-Control: no-cache and hashed assets as immutable', async () => {
+    const sw = await get('/sw.js');
+    expect(sw.headers.get('cache-control')).toBe('no-cache');
+    expect(sw.headers.get('content-type')).toContain('javascript');
+    expect((await get('/assets/index-abc.js')).headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('answers 404 for a missing file and for paths outside the folder, and keeps /api/* for the API', async () => {
+    expect((await get('/assets/missing.js')).status).toBe(404);
+    expect((await get('/..%2f..%2fetc%2fpasswd')).status).toBe(404);
+    expect((await get('/api/unknown')).status).toBe(404);
+    expect(await (await get('/api/unknown')).json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});

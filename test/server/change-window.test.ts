@@ -1,0 +1,115 @@
+// The change window against a model (every record's latest version, filtered and sorted), under
+// random commits, rewrites, trims, resets and pulls; and the SQLite storage's pulls against
+// its own SQL, with another process's writes in between.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChangeWindow, type WindowChange } from '../../src/server/storage/change-window';
+import { openSqliteStorage } from '../../src/server/storage/sqlite';
+
+const enc = (key: string, version: number) => Buffer.from(JSON.stringify({ key, version }));
+
+describe('ChangeWindow', () => {
+  it('answers like the latest version of every record, or not at all', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('commit' as const), keys: fc.array(fc.record({ key: fc.integer({ min: 0, max: 30 }), branch: fc.constantFrom('a', 'b') }), { minLength: 0, maxLength: 5 }) }),
+      fc.record({ kind: fc.constant('external' as const), keys: fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 3 }) }),
+      fc.record({ kind: fc.constant('pull' as const), back: fc.integer({ min: 0, max: 80 }), limit: fc.integer({ min: 1, max: 20 }), branches: fc.constantFrom<string[]>(['a'], ['b'], ['a', 'b']) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 4, max: 40 }), (ops, maxEntries) => {
+        let version = 10;
+        const db = new Map<string, { version: number; branch: string }>();
+        const window = new ChangeWindow(version, maxEntries);
+        for (const o of ops) {
+          if (o.kind === 'commit') {
+            const written: WindowChange[] = [];
+            for (const { key, branch } of o.keys) {
+              const k = `k${key}`;
+              const b = db.get(k)?.branch ?? branch;
+              db.set(k, { version: ++version, branch: b });
+              written.push({ key: k, branchId: b, version, bytes: enc(k, version) });
+            }
+            window.append(written, version);
+          } else if (o.kind === 'external') {
+            for (const key of o.keys) db.set(`k${key}`, { version: ++version, branch: db.get(`k${key}`)?.branch ?? 'a' });
+          } else {
+            const after = Math.max(0, version - o.back);
+            const page = window.page(new Set(o.branches), after, o.limit, version);
+            if (!page) continue;
+            const expected = [...db.entries()]
+              .filter(([, r]) => r.version > after && o.branches.includes(r.branch))
+              .sort((x, y) => x[1].version - y[1].version);
+            const taken = expected.slice(0, o.limit);
+            expect(JSON.parse(`[${Buffer.concat(page.chunks).toString()}]`)).toEqual(taken.map(([key, r]) => ({ key, version: r.version })));
+            expect(page).toMatchObject({ count: taken.length, lastVersion: taken.at(-1)?.[1].version ?? null, hasMore: expected.length > o.limit });
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a cursor older than what it holds, and one from another process’s writes', () => {
+    const window = new ChangeWindow(100);
+    expect(window.page(new Set(['a']), 99, 10, 100)).toBeNull();
+    expect(window.page(new Set(['a']), 100, 10, 100)).toMatchObject({ count: 0, hasMore: false });
+    expect(window.page(new Set(['a']), 100, 10, 101)).toBeNull();
+  });
+});
+
+describe('SQLite pulls from the window and from SQL agree', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tracker-window-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('under random writes, rolled-back writes and another process’s writes', async () => {
+    const path = join(dir, 'window.sqlite');
+    const server = await openSqliteStorage(path);
+    const other = await openSqliteStorage(path);
+    const rec = (id: number, branchId: string, n: number) => ({ table: 'progress' as const, id: `r${id}`, branchId, planId: 'p', data: { id: `r${id}`, n }, updatedAt: 't', updatedBy: 'u' });
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    try {
+      for (let step = 0; step < 300; step++) {
+        const r = rand(10);
+        if (r < 6) {
+          await server.write(async (tx) => {
+            for (let i = 0; i <= rand(3); i++) await tx.putRecord(rec(rand(40), rand(2) ? 'a' : 'b', step));
+          });
+        } else if (r < 7) {
+          await server
+            .write(async (tx) => {
+              await tx.putRecord(rec(rand(40), 'a', -1));
+              throw new Error('rolled back');
+            })
+            .catch(() => undefined);
+        } else if (r < 8) {
+          await other.write(async (tx) => {
+            await tx.putRecord(rec(rand(40), rand(2) ? 'a' : 'b', step));
+          });
+        }
+        const max = await server.maxVersion();
+        const after = Math.max(0, max - rand(30));
+        const limit = 1 + rand(12);
+        const branches = [['a'], ['b'], ['a', 'b']][rand(3)]!;
+        const encoded = await server.encodedChangesSince(branches, after, limit);
+        const plain = await server.changesSince(branches, after, limit);
+        expect(JSON.parse(`[${Buffer.concat(encoded.chunks).toString()}]`)).toEqual(plain.records.map((p) => ({ table: p.table, id: p.id, version: p.version, record: JSON.parse(p.data) })));
+        expect(encoded).toMatchObject({ count: plain.records.length, hasMore: plain.hasMore });
+      }
+    } finally {
+      await server.close();
+      await other.close();
+    }
+  });
+});

@@ -1,0 +1,281 @@
+// The contract every Storage implementation passes (SQLite now, PostgreSQL later): call
+// storageContract(name, open) from an implementation's test file. `open` gives a new, empty,
+// migrated storage each time.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StorageError, type RecordWrite, type Storage } from '../../src/server/storage/storage';
+
+const AT = '2026-05-01T00:00:00.000Z';
+
+function rec(id: string, extra: Partial<RecordWrite> = {}): RecordWrite {
+  return { table: 'progress', id, branchId: 'b1', planId: 'p1', data: { id, planId: 'p1', done: id }, updatedAt: AT, updatedBy: 'tester', ...extra };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+export function storageContract(name: string, open: () => Promise<Storage>): void {
+  describe(`Storage contract: ${name}`, () => {
+    let storage: Storage;
+    beforeEach(async () => {
+      storage = await open();
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    describe('records and versions', () => {
+      it('starts empty at version 0 and answers ping', async () => {
+        await storage.ping();
+        expect(await storage.maxVersion()).toBe(0);
+        expect(await storage.changesSince(['b1'], 0, 10)).toEqual({ records: [], hasMore: false });
+      });
+
+      it('gives every write the next version and keeps the JSON as written', async () => {
+        const versions = await storage.write(async (tx) => [await tx.putRecord(rec('a')), await tx.putRecord(rec('b'))]);
+        expect(versions).toEqual([1, 2]);
+        expect(await storage.maxVersion()).toBe(2);
+        const a = await storage.getRecord('progress', 'a');
+        expect(a).toEqual({ table: 'progress', id: 'a', branchId: 'b1', planId: 'p1', data: JSON.stringify({ id: 'a', planId: 'p1', done: 'a' }), version: 1, updatedAt: AT, updatedBy: 'tester' });
+      });
+
+      it('replaces a record on put, moving it to a new version', async () => {
+        await storage.write(async (tx) => {
+          await tx.putRecord(rec('a'));
+          await tx.putRecord(rec('b'));
+        });
+        await storage.write((tx) => tx.putRecord(rec('a', { data: { id: 'a', done: 'again' }, updatedBy: 'other' })));
+        const page = await storage.changesSince(['b1'], 0, 10);
+        expect(page.records.map((r) => [r.id, r.version])).toEqual([
+          ['b', 2],
+          ['a', 3],
+        ]);
+        expect(JSON.parse(page.records[1]!.data)).toEqual({ id: 'a', done: 'again' });
+        expect(page.records[1]!.updatedBy).toBe('other');
+      });
+
+      it('keys records by table and id', async () => {
+        await storage.write(async (tx) => {
+          await tx.putRecord(rec('same'));
+          await tx.putRecord(rec('same', { table: 'notes' }));
+        });
+        expect((await storage.getRecord('progress', 'same'))?.version).toBe(1);
+        expect((await storage.getRecord('notes', 'same'))?.version).toBe(2);
+        expect(await storage.getRecord('items', 'same')).toBeUndefined();
+      });
+
+      it('inserts if absent without spending a version when the id exists', async () => {
+        const [first, second, third] = await storage.write(async (tx) => [await tx.insertRecordIfAbsent(rec('h')), await tx.insertRecordIfAbsent(rec('h', { data: { other: true } })), await tx.putRecord(rec('x'))]);
+        expect([first, second, third]).toEqual([1, null, 2]);
+        expect(JSON.parse((await storage.getRecord('progress', 'h'))!.data)).toEqual({ id: 'h', planId: 'p1', done: 'h' });
+      });
+
+      it('sees its own writes inside the transaction', async () => {
+        await storage.write(async (tx) => {
+          await tx.putRecord(rec('a'));
+          expect((await tx.getRecord('progress', 'a'))?.version).toBe(1);
+        });
+      });
+
+      it('rolls back every write, and the versions, when the transaction throws', async () => {
+        await storage.write((tx) => tx.putRecord(rec('kept')));
+        const before = await storage.dump();
+        await expect(
+          storage.write(async (tx) => {
+            await tx.putRecord(rec('lost'));
+            await tx.setLastSeq('c1', 'u1', 5, AT);
+            await tx.putMutationResult('c1', 'u1', { seq: 5, mutationId: 'm', status: 'applied', reason: null });
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        expect(await storage.dump()).toEqual(before);
+        expect(await storage.write((tx) => tx.putRecord(rec('next')))).toBe(2);
+      });
+
+      it('serializes concurrent writers: versions are unique, gap-free, and in commit order', async () => {
+        const writers = Array.from({ length: 20 }, (_, w) =>
+          storage.write(async (tx) => {
+            const mine: number[] = [];
+            for (let i = 0; i < 3; i++) {
+              mine.push(await tx.putRecord(rec(`w${w}-${i}`)));
+              await tick();
+            }
+            return mine;
+          }),
+        );
+        const all = (await Promise.all(writers)).flat();
+        expect([...all].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+        // Each writer's versions are consecutive: no other writer interleaved.
+        for (const w of await Promise.all(writers)) expect(w[2]! - w[0]!).toBe(2);
+        expect(await storage.maxVersion()).toBe(60);
+      });
+
+      it('rolls back a failing write alone when writes run concurrently', async () => {
+        const outcomes = await Promise.allSettled(
+          ['ok1', 'fails', 'ok2'].map((id) =>
+            storage.write(async (tx) => {
+              await tx.putRecord(rec(id));
+              await tick();
+              if (id === 'fails') throw new Error('refused');
+              await tx.putRecord(rec(`${id}-b`));
+            }),
+          ),
+        );
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect(await storage.getRecord('progress', 'fails')).toBeUndefined();
+        const page = await storage.changesSince(['b1'], 0, 10);
+        expect(page.records.map((r) => [r.id, r.version])).toEqual([
+          ['ok1', 1],
+          ['ok1-b', 2],
+          ['ok2', 3],
+          ['ok2-b', 4],
+        ]);
+        expect(await storage.maxVersion()).toBe(4);
+      });
+
+      it('pages changes by version for the given branches only, with hasMore', async () => {
+        await storage.write(async (tx) => {
+          for (let i = 0; i < 5; i++) await tx.putRecord(rec(`a${i}`));
+          await tx.putRecord(rec('other', { branchId: 'b2' }));
+          await tx.putRecord(rec('third', { branchId: 'b3' }));
+        });
+        const first = await storage.changesSince(['b1'], 0, 3);
+        expect(first.records.map((r) => r.version)).toEqual([1, 2, 3]);
+        expect(first.hasMore).toBe(true);
+        const second = await storage.changesSince(['b1'], 3, 3);
+        expect(second.records.map((r) => r.version)).toEqual([4, 5]);
+        expect(second.hasMore).toBe(false);
+        expect((await storage.changesSince(['b1', 'b2'], 4, 10)).records.map((r) => r.id)).toEqual(['a4', 'other']);
+        expect(await storage.changesSince([], 0, 10)).toEqual({ records: [], hasMore: false });
+      });
+
+      it('encodes a page as the protocol’s changes, with the stored JSON as the record', async () => {
+        await storage.write(async (tx) => {
+          for (let i = 0; i < 4; i++) await tx.putRecord(rec(`e${i}`, { data: { id: `e${i}`, text: '日本語 "quoted" \\ \u2028', n: i, nested: { a: [1, null] } } }));
+          await tx.putRecord(rec('elsewhere', { branchId: 'b2' }));
+        });
+        for (const [after, limit] of [
+          [0, 3],
+          [3, 3],
+          [0, 10],
+          [99, 10],
+        ] as const) {
+          const plain = await storage.changesSince(['b1'], after, limit);
+          const encoded = await storage.encodedChangesSince(['b1'], after, limit);
+          const parsed = JSON.parse(`[${Buffer.concat(encoded.chunks).toString('utf8')}]`) as unknown[];
+          expect(parsed).toEqual(plain.records.map((r) => ({ table: r.table, id: r.id, version: r.version, record: JSON.parse(r.data) })));
+          expect(encoded).toMatchObject({ count: plain.records.length, lastVersion: plain.records.at(-1)?.version ?? null, hasMore: plain.hasMore });
+        }
+        expect(await storage.encodedChangesSince([], 0, 10)).toMatchObject({ count: 0, lastVersion: null, hasMore: false });
+      });
+
+      it('lists the records of one table', async () => {
+        await storage.write(async (tx) => {
+          await tx.putRecord(rec('p2', { table: 'plans' }));
+          await tx.putRecord(rec('p1', { table: 'plans' }));
+          await tx.putRecord(rec('x'));
+        });
+        expect((await storage.recordsOfTable('plans')).map((r) => r.id)).toEqual(['p1', 'p2']);
+      });
+    });
+
+    describe('clients and mutation results', () => {
+      it('keeps the last seq per client and user, and the answers until pruned', async () => {
+        await storage.write(async (tx) => {
+          expect(await tx.getLastSeq('c1', 'u1')).toBe(0);
+          await tx.setLastSeq('c1', 'u1', 7, AT);
+          await tx.setLastSeq('c1', 'u1', 9, AT);
+          await tx.putMutationResult('c1', 'u1', { seq: 8, mutationId: 'm8', status: 'conflict', reason: null });
+          await tx.putMutationResult('c1', 'u1', { seq: 9, mutationId: 'm9', status: 'rejected', reason: 'why' });
+        });
+        await storage.write(async (tx) => {
+          expect(await tx.getLastSeq('c1', 'u1')).toBe(9);
+          expect(await tx.getLastSeq('c1', 'u2')).toBe(0);
+          expect(await tx.getMutationResult('c1', 'u1', 9)).toEqual({ seq: 9, mutationId: 'm9', status: 'rejected', reason: 'why' });
+          expect(await tx.getMutationResult('c1', 'u2', 9)).toBeUndefined();
+          await tx.pruneMutationResults('c1', 'u1', 9);
+          expect(await tx.getMutationResult('c1', 'u1', 8)).toBeUndefined();
+          expect(await tx.getMutationResult('c1', 'u1', 9)).toBeDefined();
+        });
+      });
+    });
+
+    describe('accounts', () => {
+      it('adds branches and refuses a duplicate id', async () => {
+        await storage.addBranch({ id: 'b1', name: '東京', createdAt: AT });
+        await expect(storage.addBranch({ id: 'b1', name: 'again', createdAt: AT })).rejects.toBeInstanceOf(StorageError);
+        expect(await storage.getBranch('b1')).toEqual({ id: 'b1', name: '東京', createdAt: AT });
+        expect(await storage.listBranches()).toHaveLength(1);
+      });
+
+      it('adds users, refuses a duplicate email, finds them by email and id, changes a password', async () => {
+        const user = { id: 'u1', email: 'a@b', name: 'A', passwordHash: 'h1', createdAt: AT };
+        await storage.addUser(user);
+        await expect(storage.addUser({ ...user, id: 'u2' })).rejects.toMatchObject({ code: 'duplicate' });
+        expect(await storage.getUserByEmail('a@b')).toEqual(user);
+        expect(await storage.getUserById('u1')).toEqual(user);
+        expect(await storage.getUserByEmail('nobody@b')).toBeUndefined();
+        await storage.setPasswordHash('u1', 'h2');
+        expect((await storage.getUserById('u1'))?.passwordHash).toBe('h2');
+        await expect(storage.setPasswordHash('nobody', 'h')).rejects.toMatchObject({ code: 'not_found' });
+        expect((await storage.listUsers()).map((u) => u.id)).toEqual(['u1']);
+      });
+
+      it('grants one role per user and branch, replaces and removes it', async () => {
+        await storage.addBranch({ id: 'b1', name: '1', createdAt: AT });
+        await storage.addBranch({ id: 'b2', name: '2', createdAt: AT });
+        await storage.addUser({ id: 'u1', email: 'a@b', name: 'A', passwordHash: 'h', createdAt: AT });
+        await storage.setMembership({ userId: 'u1', branchId: 'b1', role: 'staff' });
+        await storage.setMembership({ userId: 'u1', branchId: 'b2', role: 'lead' });
+        await storage.setMembership({ userId: 'u1', branchId: 'b1', role: 'admin' });
+        expect(await storage.membershipsOf('u1')).toEqual([
+          { userId: 'u1', branchId: 'b1', role: 'admin' },
+          { userId: 'u1', branchId: 'b2', role: 'lead' },
+        ]);
+        await storage.removeMembership('u1', 'b2');
+        expect(await storage.membershipsOf('u1')).toHaveLength(1);
+      });
+
+      it('stores tokens by hash and revokes the live ones of a user', async () => {
+        await storage.addUser({ id: 'u1', email: 'a@b', name: 'A', passwordHash: 'h', createdAt: AT });
+        await storage.addToken({ hash: 't1', userId: 'u1', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        await storage.addToken({ hash: 't2', userId: 'u1', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        expect(await storage.getToken('t1')).toEqual({ hash: 't1', userId: 'u1', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        expect(await storage.revokeTokensOf('u1', '2026-05-02T00:00:00.000Z')).toBe(2);
+        expect((await storage.getToken('t2'))?.revokedAt).toBe('2026-05-02T00:00:00.000Z');
+        expect(await storage.revokeTokensOf('u1', '2026-05-03T00:00:00.000Z')).toBe(0);
+        expect(await storage.getToken('nope')).toBeUndefined();
+      });
+
+      it('counts login failures in a window, forgets old ones and clears them', async () => {
+        await storage.addLoginFailure('a@b', '2026-05-01T00:00:00.000Z', '2026-04-30T23:45:00.000Z');
+        await storage.addLoginFailure('a@b', '2026-05-01T00:10:00.000Z', '2026-04-30T23:55:00.000Z');
+        await storage.addLoginFailure('c@d', '2026-05-01T00:10:00.000Z', '2026-04-30T23:55:00.000Z');
+        expect(await storage.countLoginFailures('a@b', '2026-04-30T23:55:00.000Z')).toBe(2);
+        expect(await storage.countLoginFailures('a@b', '2026-05-01T00:05:00.000Z')).toBe(1);
+        // A failure 20 minutes later forgets those before its window.
+        await storage.addLoginFailure('a@b', '2026-05-01T00:20:00.000Z', '2026-05-01T00:05:00.000Z');
+        expect(await storage.countLoginFailures('a@b', '2026-01-01T00:00:00.000Z')).toBe(2);
+        await storage.clearLoginFailures('a@b');
+        expect(await storage.countLoginFailures('a@b', '2026-01-01T00:00:00.000Z')).toBe(0);
+        expect(await storage.countLoginFailures('c@d', '2026-01-01T00:00:00.000Z')).toBe(1);
+      });
+    });
+
+    describe('meta and dump', () => {
+      it('keeps meta values', async () => {
+        expect(await storage.getMeta('k')).toBeUndefined();
+        await storage.setMeta('k', 'v1');
+        await storage.setMeta('k', 'v2');
+        expect(await storage.getMeta('k')).toBe('v2');
+      });
+
+      it('dumps every table in a stable order', async () => {
+        const empty = await storage.dump();
+        expect(Object.keys(empty).sort()).toEqual(['branches', 'clients', 'counters', 'login_failures', 'memberships', 'meta', 'mutation_results', 'records', 'tokens', 'users']);
+        await storage.write((tx) => tx.putRecord(rec('a')));
+        const one = await storage.dump();
+        expect(one.records).toHaveLength(1);
+        expect(await storage.dump()).toEqual(one);
+      });
+    });
+  });
+}
