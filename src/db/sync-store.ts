@@ -1,0 +1,395 @@
+// The sync engine's side of the on-device database: this device's client id, the session and
+// the pull cursor (meta rows), taking outbox entries into a request, and applying a round
+// trip's answer in one transaction (acknowledged entries leave the outbox, refused ones move to
+// `rejected`, pulled records are stored and pending edits rebased on top of them).
+//
+// Rebase needs what the server has of a record while edits of it are pending. Until the record
+// is touched by a round trip that is the stored record with the pending edits undone (each
+// entry's base is what the field held before); once touched, the server's copy is kept in a
+// meta row (`sync.server:<table>:<id>`) until no edit of the record is pending any more. The
+// stored record is always that copy with the pending entries' changes laid over in seq order,
+// so an edit the server refused or lost to another device never lingers on this device.
+import type { Table } from 'dexie';
+import * as z from 'zod/mini';
+import { RECORD_TABLES, historySchema, type History, type RecordTable } from '../model/schemas';
+import { loginResponseSchema, type LoginResponse, type Mutation, type SyncResponse } from '../sync/protocol';
+import { SYNCED_TABLES, outboxEntrySchema, type OutboxEntry, type RejectedEntry, type SyncedTable, type TrackerDb } from './database';
+import { RECORD_SCHEMAS, newId, parseRows } from './repository';
+
+const META = {
+  clientId: 'sync.clientId',
+  session: 'sync.session',
+  cursor: 'sync.cursor',
+  lastSyncAt: 'sync.lastSyncAt',
+} as const;
+const SERVER_COPY_PREFIX = 'sync.server:';
+
+type Row = Record<string, unknown>;
+type PendingEntry = OutboxEntry & { seq: number };
+
+const PULL_SCHEMAS: Record<RecordTable, z.ZodMiniType<Row>> = {
+  ...(RECORD_SCHEMAS as unknown as Record<SyncedTable, z.ZodMiniType<Row>>),
+  history: historySchema as unknown as z.ZodMiniType<Row>,
+};
+
+const serverCopySchema = z.object({ record: z.nullable(z.record(z.string(), z.unknown())) });
+
+function isSynced(table: RecordTable): table is SyncedTable {
+  return (SYNCED_TABLES as readonly string[]).includes(table);
+}
+
+function rows(db: TrackerDb, table: RecordTable): Table<Row, string> {
+  return db.table(table) as Table<Row, string>;
+}
+
+function recordKey(table: string, id: string): string {
+  return `${table}:${id}`;
+}
+
+function serverCopyKey(key: string): string {
+  return SERVER_COPY_PREFIX + key;
+}
+
+async function readMeta<T>(db: TrackerDb, key: string, schema: z.ZodMiniType<T>): Promise<T | null> {
+  const row = await db.meta.get(key);
+  if (!row) return null;
+  const parsed = schema.safeParse(row.value);
+  return parsed.success ? parsed.data : null;
+}
+
+/** This device database's id in the protocol, made once. */
+export function getClientId(db: TrackerDb): Promise<string> {
+  return db.transaction('rw', db.meta, async () => {
+    const existing = await readMeta(db, META.clientId, z.string().check(z.minLength(8)));
+    if (existing) return existing;
+    const id = newId();
+    await db.meta.put({ key: META.clientId, value: id });
+    return id;
+  });
+}
+
+export function getSession(db: TrackerDb): Promise<LoginResponse | null> {
+  return readMeta(db, META.session, loginResponseSchema);
+}
+
+export async function setSession(db: TrackerDb, session: LoginResponse | null): Promise<void> {
+  if (session) await db.meta.put({ key: META.session, value: session });
+  else await db.meta.delete(META.session);
+}
+
+/**
+ * Where the pull stands, and for whom: a cursor only means something for the branches it was
+ * pulled with, so it is kept with that scope (see scopeOf).
+ */
+export interface SavedCursor {
+  cursor: string;
+  scope: string;
+}
+
+const savedCursorSchema = z.object({ cursor: z.string(), scope: z.string() });
+
+export function getCursor(db: TrackerDb): Promise<SavedCursor | null> {
+  return readMeta(db, META.cursor, savedCursorSchema);
+}
+
+/** The scope of a session's pull: its user and the branches it reads. */
+export function scopeOf(session: LoginResponse): string {
+  return JSON.stringify([session.user.id, session.branches.map((b) => b.id).sort()]);
+}
+
+export function getLastSyncAt(db: TrackerDb): Promise<string | null> {
+  return readMeta(db, META.lastSyncAt, z.string());
+}
+
+async function readPending(db: TrackerDb): Promise<PendingEntry[]> {
+  return parseRows(outboxEntrySchema, await db.outbox.toArray(), 'outbox entry').filter((e): e is PendingEntry => e.seq !== undefined);
+}
+
+function toMutation(e: PendingEntry): Mutation {
+  return { id: e.mutationId, seq: e.seq, table: e.table, recordId: e.recordId, planId: e.planId, changes: e.changes, base: e.base, create: e.create, madeAt: e.createdAt };
+}
+
+/**
+ * Marks the oldest entries in flight (up to `max` of them, and up to about `maxBytes` of
+ * JSON, but always at least one) and returns them as mutations. An entry in flight is never
+ * folded into again, so if the answer is lost it is sent again exactly as it was and the
+ * server recognises it by its seq.
+ */
+export function takeOutboxBatch(db: TrackerDb, max: number, maxBytes = Infinity): Promise<Mutation[]> {
+  return db.transaction('rw', db.outbox, async () => {
+    const entries = parseRows(outboxEntrySchema, await db.outbox.limit(max).toArray(), 'outbox entry');
+    const batch: PendingEntry[] = [];
+    let bytes = 0;
+    for (const e of entries) {
+      if (e.seq === undefined) continue;
+      bytes += utf8Length(JSON.stringify(toMutation(e as PendingEntry)));
+      if (batch.length > 0 && bytes > maxBytes) break;
+      batch.push(e as PendingEntry);
+    }
+    const toMark = batch.filter((e) => !e.inFlight);
+    if (toMark.length > 0) await db.outbox.bulkPut(toMark.map((e) => ({ ...e, inFlight: true })));
+    return batch.map(toMutation);
+  });
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+
+/** What a round trip did, for the engine's log and the tests. */
+export interface RoundTripOutcome {
+  acknowledged: number;
+  rejected: number;
+  /** Pulled records stored. */
+  stored: number;
+  /** Pulled records that did not parse and were left out. */
+  skipped: number;
+}
+
+interface Work {
+  table: SyncedTable;
+  id: string;
+  /** The record as the server has it, as far as this device knows; null when it has none. */
+  server: Row | null;
+  /** The record stored on this device before this round trip. */
+  local: Row | undefined;
+  /** Whether a server copy is stored for it (to be dropped once nothing is pending). */
+  copied: boolean;
+}
+
+type Problem = { what: string; detail: unknown };
+
+/** One transaction's view of the records it touches; written out by finish(). */
+class Rebase {
+  private readonly work = new Map<string, Work>();
+  private readonly pending = new Map<string, PendingEntry[]>();
+  private readonly byMutationId = new Map<string, PendingEntry>();
+  readonly problems: Problem[] = [];
+
+  constructor(
+    private readonly db: TrackerDb,
+    entries: readonly PendingEntry[],
+  ) {
+    for (const e of [...entries].sort((a, b) => a.seq - b.seq)) {
+      const key = recordKey(e.table, e.recordId);
+      const list = this.pending.get(key);
+      if (list) list.push(e);
+      else this.pending.set(key, [e]);
+      this.byMutationId.set(e.mutationId, e);
+    }
+  }
+
+  entry(mutationId: string): PendingEntry | undefined {
+    return this.byMutationId.get(mutationId);
+  }
+
+  /** Starts tracking a record, learning the server's copy before any entry of it is removed. */
+  async touch(table: SyncedTable, id: string): Promise<Work> {
+    const key = recordKey(table, id);
+    const known = this.work.get(key);
+    if (known) return known;
+    const local = await rows(this.db, table).get(id);
+    const stored = await readMeta(this.db, serverCopyKey(key), serverCopySchema);
+    const server = stored ? stored.record : undoPending(local, this.pending.get(key) ?? []);
+    const w: Work = { table, id, server, local, copied: stored !== null };
+    this.work.set(key, w);
+    return w;
+  }
+
+  /** The server acknowledged or refused an entry: it leaves the outbox. */
+  async settle(entry: PendingEntry, status: 'applied' | 'conflict' | 'rejected'): Promise<void> {
+    const w = await this.touch(entry.table, entry.recordId);
+    const key = recordKey(entry.table, entry.recordId);
+    this.pending.set(key, (this.pending.get(key) ?? []).filter((e) => e.seq !== entry.seq));
+    this.byMutationId.delete(entry.mutationId);
+    await this.db.outbox.delete(entry.seq);
+    if (status === 'rejected') return;
+    // Until the server's own copy arrives in this pull or a later page: a record created there
+    // now (or found there, on a conflict) is the one sent, and an applied edit is in. On a
+    // conflict the lost fields keep the server's value, and any field that did go in made a new
+    // version of the record, which is pulled.
+    if (!w.server) {
+      if (entry.create) w.server = { ...stampsOf(w.local, entry), ...entry.create, ...entry.changes, id: entry.recordId };
+    } else if (status === 'applied') {
+      w.server = { ...w.server, ...entry.changes };
+    }
+  }
+
+  /** Whether pulled() of this record needs touch() first (edits of it are pending). */
+  needsTouch(table: SyncedTable, id: string): boolean {
+    const key = recordKey(table, id);
+    return !this.work.has(key) && this.pending.has(key);
+  }
+
+  /**
+   * Synchronous on purpose: Dexie keeps the transaction across native awaits only for a bounded
+   * number of them, so a page of records must not each cost an await that does no database work.
+   */
+  pulled(table: SyncedTable, record: Row & { id: string }): void {
+    const key = recordKey(table, record.id);
+    const w = this.work.get(key);
+    if (w) w.server = record;
+    else this.work.set(key, { table, id: record.id, server: record, local: undefined, copied: false });
+  }
+
+  /** Forgets everything learnt of the server (a reset): pending creates stay on this device. */
+  async forgetServer(): Promise<void> {
+    for (const key of this.pending.keys()) {
+      const first = this.pending.get(key)?.[0];
+      if (first) (await this.touch(first.table, first.recordId)).server = null;
+    }
+  }
+
+  /** Stores every touched record as the server's copy with the pending edits laid over. */
+  async finish(): Promise<void> {
+    const puts = new Map<SyncedTable, Row[]>(SYNCED_TABLES.map((t) => [t, []]));
+    const deletes = new Map<SyncedTable, string[]>(SYNCED_TABLES.map((t) => [t, []]));
+    const copies: { key: string; value: unknown }[] = [];
+    const settledCopies: string[] = [];
+    for (const [key, w] of this.work) {
+      const pending = this.pending.get(key) ?? [];
+      const next = pending.length === 0 ? this.asServerHasIt(w) : this.overlay(w, pending);
+      if (next) puts.get(w.table)?.push(next);
+      else deletes.get(w.table)?.push(w.id);
+      if (pending.length > 0) copies.push({ key: serverCopyKey(key), value: { record: w.server } });
+      else if (w.copied) settledCopies.push(serverCopyKey(key));
+    }
+    for (const [table, list] of puts) if (list.length > 0) await rows(this.db, table).bulkPut(list);
+    for (const [table, ids] of deletes) if (ids.length > 0) await rows(this.db, table).bulkDelete(ids);
+    if (settledCopies.length > 0) await this.db.meta.bulkDelete(settledCopies);
+    if (copies.length > 0) await this.db.meta.bulkPut(copies);
+  }
+
+  private asServerHasIt(w: Work): Row | null {
+    if (!w.server) return null;
+    const parsed = PULL_SCHEMAS[w.table].safeParse(w.server);
+    if (parsed.success) return parsed.data;
+    this.problems.push({ what: `the server's copy of ${w.table} ${w.id} does not parse`, detail: parsed.error.issues });
+    return w.local ?? null;
+  }
+
+  private overlay(w: Work, pending: readonly PendingEntry[]): Row | null {
+    let record: Row | null = w.server ? { ...w.server } : null;
+    for (const e of pending) {
+      // An edit of a record the server does not have (yet) waits for it to arrive.
+      if (!record && !e.create) continue;
+      record = record ?? { ...stampsOf(w.local, e), ...e.create, id: e.recordId };
+      Object.assign(record, e.changes);
+    }
+    if (!record) return null;
+    const parsed = PULL_SCHEMAS[w.table].safeParse(record);
+    if (parsed.success) return parsed.data;
+    this.problems.push({ what: `pending edits of ${w.table} ${w.id} do not fit the server's record`, detail: parsed.error.issues });
+    return w.server ?? w.local ?? null;
+  }
+}
+
+/** The stamps a record made here carries until the server's own arrive. */
+function stampsOf(local: Row | undefined, e: PendingEntry): Row {
+  return { updatedAt: local?.updatedAt ?? e.createdAt, updatedBy: local?.updatedBy ?? '' };
+}
+
+/**
+ * The record before the pending entries: undone newest first, each changed field back to its
+ * base and the stamps back to the entry's baseStamps.
+ */
+function undoPending(local: Row | undefined, pending: readonly PendingEntry[]): Row | null {
+  if (!local || pending.length === 0) return local ?? null;
+  if (pending[0]?.create) return null;
+  const record: Row = { ...local };
+  for (const e of [...pending].reverse()) {
+    for (const field of Object.keys(e.changes)) {
+      if (Object.hasOwn(e.base, field)) record[field] = e.base[field];
+      else delete record[field];
+    }
+    Object.assign(record, e.baseStamps);
+  }
+  return record;
+}
+
+function warn(problems: readonly Problem[]): void {
+  for (const p of problems) console.warn(`Sync: ${p.what}`, p.detail);
+}
+
+function syncTables(db: TrackerDb): Table[] {
+  return [...RECORD_TABLES.map((t) => db.table(t)), db.outbox, db.rejected, db.meta];
+}
+
+function rejectedRow(e: PendingEntry, reason: string, at: string): RejectedEntry {
+  return { mutationId: e.mutationId, table: e.table, recordId: e.recordId, planId: e.planId, changes: e.changes, reason, at };
+}
+
+/**
+ * Applies the answer to `sent` in one transaction: results settle their outbox entries, the
+ * pulled changes are stored (a reset first drops every synced record), pending edits are
+ * rebased, and the cursor moves on (for `scope`). Logs only after the commit.
+ */
+export async function applyRoundTrip(db: TrackerDb, sent: readonly Mutation[], response: SyncResponse, context: { at: string; scope: string }): Promise<RoundTripOutcome> {
+  const { at, scope } = context;
+  const outcome: RoundTripOutcome = { acknowledged: 0, rejected: 0, stored: 0, skipped: 0 };
+  const problems: Problem[] = [];
+  await db.transaction('rw', syncTables(db), async () => {
+    const rebase = new Rebase(db, await readPending(db));
+    if (response.reset) {
+      await rebase.forgetServer();
+      for (const t of RECORD_TABLES) await rows(db, t).clear();
+      await db.meta.where('key').startsWith(SERVER_COPY_PREFIX).delete();
+    }
+    const results = new Map(response.results.map((r) => [r.mutationId, r]));
+    const history: Row[] = [];
+    for (const m of sent) {
+      const result = results.get(m.id);
+      const entry = result && rebase.entry(m.id);
+      if (!result || !entry) continue;
+      await rebase.settle(entry, result.status);
+      if (result.status === 'rejected') {
+        await db.rejected.add(rejectedRow(entry, result.reason ?? '', at));
+        outcome.rejected++;
+      } else outcome.acknowledged++;
+    }
+    for (const change of response.changes) {
+      const parsed = PULL_SCHEMAS[change.table].safeParse(change.record);
+      if (!parsed.success || parsed.data.id !== change.id) {
+        problems.push({ what: `left out a ${change.table} record that does not parse (${change.id})`, detail: parsed.error?.issues ?? 'id mismatch' });
+        outcome.skipped++;
+        continue;
+      }
+      const record = parsed.data as Row & { id: string };
+      if (isSynced(change.table)) {
+        if (rebase.needsTouch(change.table, record.id)) await rebase.touch(change.table, record.id);
+        rebase.pulled(change.table, record);
+      } else history.push(record);
+      outcome.stored++;
+    }
+    await rebase.finish();
+    if (history.length > 0) await db.history.bulkPut(history as History[]);
+    problems.push(...rebase.problems);
+    await db.meta.bulkPut([
+      { key: META.cursor, value: { cursor: response.cursor, scope } satisfies SavedCursor },
+      { key: META.lastSyncAt, value: at },
+    ]);
+  });
+  warn(problems);
+  return outcome;
+}
+
+/**
+ * Moves one entry to `rejected` (the server refused the whole request because of it, e.g. a
+ * 403 naming it) and rebases its record. False when no such entry is waiting.
+ */
+export async function setAside(db: TrackerDb, mutationId: string, reason: string, at: string): Promise<boolean> {
+  let found = false;
+  const problems: Problem[] = [];
+  await db.transaction('rw', syncTables(db), async () => {
+    const rebase = new Rebase(db, await readPending(db));
+    const entry = rebase.entry(mutationId);
+    if (!entry) return;
+    await rebase.settle(entry, 'rejected');
+    await db.rejected.add(rejectedRow(entry, reason, at));
+    await rebase.finish();
+    problems.push(...rebase.problems);
+    found = true;
+  });
+  warn(problems);
+  return found;
+}

@@ -1,0 +1,381 @@
+// The client sync engine: pushes the outbox and pulls changes in round trips on POST /api/sync,
+// in one tab at a time (Web Lock 'tracker-sync'), when the device comes online, the page becomes
+// visible, every 30 s, about a second after a local edit, and with exponential backoff after a
+// failure. It implements SyncEngineApi for the UI; all state lives in the closure of
+// createSyncEngine, and the database work is in db/sync-store.ts (one transaction per answer).
+import { liveQuery } from 'dexie';
+import type { TrackerDb } from '../db/database';
+import { applyRoundTrip, getClientId, getCursor, getLastSyncAt, getSession, scopeOf, setAside, setSession, takeOutboxBatch } from '../db/sync-store';
+import type { LoginResult, SyncEngineApi, SyncStatus } from './engine-api';
+import { API_ERROR, LIMITS, PROTOCOL_VERSION, type Mutation, type ServerInfo, type SyncResponse } from './protocol';
+import { TransportError, type Transport } from './transport';
+
+export const SYNC_LOCK = 'tracker-sync';
+
+export const SYNC_TIMING = {
+  /** Between round trips while online and nothing else triggers one. */
+  periodicMs: 30_000,
+  /** After a local edit, so that a burst of typing goes in one request. */
+  afterEditMs: 1_000,
+  backoffFirstMs: 2_000,
+  backoffMaxMs: 5 * 60_000,
+  /** Round trips in one syncNow() at most; more work continues at the next trigger. */
+  maxLoops: 20,
+  /** Of one request body, below the server's limit with room for the envelope. */
+  requestBytes: Math.floor(LIMITS.requestBytes * 0.75),
+} as const;
+
+/** What the engine tells people, in Japanese. */
+export const SYNC_MESSAGES = {
+  offline: '通信できません（オフライン）。つながったら自動で同期します。',
+  unreachable: 'サーバーに接続できません。しばらくしてから自動で再試行します。',
+  loginExpired: 'ログインの有効期限が切れました。もう一度ログインしてください。未送信の入力はこの端末に残っています。',
+  updateRequired: 'アプリが古くなっています。最新の版に更新してください。',
+  forbidden: 'この操作を行う権限がありません。',
+  badRequest: 'サーバーが送信内容を受け付けませんでした。',
+  tooLarge: '送信するデータが大きすぎます。',
+  busy: 'サーバーが混み合っています。しばらくしてから自動で再試行します。',
+  badAnswer: 'サーバーの応答を読み取れませんでした。自動で再試行します。',
+  server: (status: number) => `サーバーでエラーが発生しました（${status}）。自動で再試行します。`,
+  local: (detail: string) => `この端末のデータベースに同期結果を書き込めませんでした：${detail}`,
+  wrongPassword: 'メールアドレスまたはパスワードが違います。',
+  tooManyAttempts: 'ログインの試行が多すぎます。しばらく待ってからもう一度お試しください。',
+  loginOffline: '通信できません（オフライン）。ネットワークにつながってからログインしてください。',
+  loginFailed: 'ログインできませんでした。しばらくしてからもう一度お試しください。',
+} as const;
+
+/** A window and a document, as far as the engine listens to them. */
+export interface PageEvents {
+  /** Fires 'online' and 'offline' (the window). */
+  connection: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+  /** Fires 'visibilitychange' (the document). */
+  visibility: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+  isVisible(): boolean;
+}
+
+export type TimerHandle = unknown;
+
+export interface SyncEngineDeps {
+  db: TrackerDb;
+  transport: Transport;
+  now?: () => Date;
+  /** In [0, 1), for the backoff's jitter. */
+  random?: () => number;
+  setTimer?: (run: () => void, ms: number) => TimerHandle;
+  clearTimer?: (handle: TimerHandle) => void;
+  /** navigator.locks; null runs without (one engine still never runs twice at once). */
+  locks?: LockManager | null;
+  online?: () => boolean;
+  /** The page's events; null when there is no page (tests, workers). */
+  events?: PageEvents | null;
+}
+
+export interface SyncEngine extends SyncEngineApi {
+  /** Loads the session and starts listening to the triggers. */
+  start(): Promise<void>;
+  /** Stops every trigger; a round trip under way finishes. */
+  stop(): void;
+}
+
+type RunOutcome =
+  | { kind: 'done' }
+  /** More to do than one call may do: come back soon. */
+  | { kind: 'more' }
+  | { kind: 'busy' }
+  | { kind: 'failed'; retry: boolean };
+
+function defaultEvents(): PageEvents | null {
+  if (typeof window === 'undefined' || typeof document === 'undefined') return null;
+  return { connection: window, visibility: document, isVisible: () => document.visibilityState === 'visible' };
+}
+
+export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
+  const { db, transport } = deps;
+  const now = deps.now ?? (() => new Date());
+  const random = deps.random ?? Math.random;
+  const setTimer = deps.setTimer ?? ((run: () => void, ms: number) => setTimeout(run, ms));
+  const clearTimer = deps.clearTimer ?? ((h: TimerHandle) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  const locks = deps.locks === undefined ? (globalThis.navigator?.locks ?? null) : deps.locks;
+  const online = deps.online ?? (() => globalThis.navigator?.onLine ?? true);
+  const events = deps.events === undefined ? defaultEvents() : deps.events;
+
+  let status: SyncStatus = { state: 'signed-out', online: online(), lastSyncAt: null, lastError: null, session: null };
+  const listeners = new Set<(s: SyncStatus) => void>();
+  let started = false;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let failures = 0;
+  let timer: { handle: TimerHandle; due: number } | null = null;
+  let stopWatching: (() => void) | null = null;
+
+  function setStatus(patch: Partial<SyncStatus>): void {
+    const next = { ...status, ...patch };
+    if ((Object.keys(next) as (keyof SyncStatus)[]).every((k) => next[k] === status[k])) return;
+    status = next;
+    for (const l of [...listeners]) l(status);
+  }
+
+  /** States in which no automatic round trip is tried. */
+  function blocked(): boolean {
+    return status.state === 'signed-out' || status.state === 'needs-login' || status.state === 'update-required';
+  }
+
+  function schedule(ms: number): void {
+    if (!started) return;
+    const due = now().getTime() + ms;
+    if (timer && timer.due <= due) return;
+    if (timer) clearTimer(timer.handle);
+    timer = {
+      due,
+      handle: setTimer(() => {
+        timer = null;
+        autoSync();
+      }, ms),
+    };
+  }
+
+  function cancelTimer(): void {
+    if (timer) clearTimer(timer.handle);
+    timer = null;
+  }
+
+  function autoSync(): void {
+    if (!started || blocked() || !online()) return;
+    void syncNow();
+  }
+
+  function backoffMs(): number {
+    const base = Math.min(SYNC_TIMING.backoffFirstMs * 2 ** Math.max(0, failures - 1), SYNC_TIMING.backoffMaxMs);
+    // ±20 % so that many devices that lost the server together do not come back in step.
+    return Math.round(base * (0.8 + 0.4 * random()));
+  }
+
+  /** Maps a failed round trip to a state; true when trying again later may help. */
+  function fail(e: unknown): boolean {
+    if (e instanceof TransportError) {
+      if (e.kind === 'network') {
+        setStatus({ state: 'error', online: online(), lastError: online() ? SYNC_MESSAGES.unreachable : SYNC_MESSAGES.offline });
+        return true;
+      }
+      if (e.code === API_ERROR.unauthorized || e.code === API_ERROR.tokenExpired || e.status === 401) {
+        // The session's user stays in the status, so the login screen can fill it in.
+        setStatus({ state: 'needs-login', lastError: SYNC_MESSAGES.loginExpired });
+        return false;
+      }
+      if (e.code === API_ERROR.protocolVersion || e.status === 426) {
+        setStatus({ state: 'update-required', lastError: SYNC_MESSAGES.updateRequired });
+        return false;
+      }
+      const message =
+        e.status === 403
+          ? SYNC_MESSAGES.forbidden
+          : e.status === 400
+            ? SYNC_MESSAGES.badRequest
+            : e.status === 413
+              ? SYNC_MESSAGES.tooLarge
+              : e.status === 429
+                ? SYNC_MESSAGES.busy
+                : e.code === null && e.status !== null && e.status < 300
+                  ? SYNC_MESSAGES.badAnswer
+                  : SYNC_MESSAGES.server(e.status ?? 0);
+      setStatus({ state: 'error', lastError: message });
+      return true;
+    }
+    console.error('Sync failed', e);
+    setStatus({ state: 'error', lastError: SYNC_MESSAGES.local(e instanceof Error ? e.message : String(e)) });
+    return true;
+  }
+
+  /** Round trips until nothing is left to push or pull (or the loop bound). */
+  async function run(): Promise<RunOutcome> {
+    for (let loop = 0; loop < SYNC_TIMING.maxLoops; loop++) {
+      again = false;
+      const session = await getSession(db);
+      if (!session) {
+        setStatus({ state: 'signed-out', session: null });
+        return { kind: 'done' };
+      }
+      setStatus({ state: 'syncing' });
+      const scope = scopeOf(session);
+      let response: SyncResponse;
+      let sent: Mutation[];
+      let startOver = false;
+      try {
+        const clientId = await getClientId(db);
+        sent = await takeOutboxBatch(db, LIMITS.mutationsPerRequest, SYNC_TIMING.requestBytes);
+        const saved = await getCursor(db);
+        // Another user or other branches than the cursor was pulled for: pull everything
+        // again and drop what was pulled before (it may be of a branch no longer granted).
+        startOver = saved !== null && saved.scope !== scope;
+        const cursor = startOver ? null : (saved?.cursor ?? null);
+        response = await transport.sync({ protocolVersion: PROTOCOL_VERSION, clientId, mutations: sent, cursor }, session.token);
+      } catch (e) {
+        // A request the server refused because of one mutation: set that one aside and go on.
+        if (e instanceof TransportError && e.mutationId && (e.status === 403 || e.status === 400)) {
+          const reason = e.message || (e.status === 403 ? SYNC_MESSAGES.forbidden : SYNC_MESSAGES.badRequest);
+          if (await setAside(db, e.mutationId, reason, now().toISOString())) continue;
+        }
+        return { kind: 'failed', retry: fail(e) };
+      }
+      if (response.protocolVersion !== PROTOCOL_VERSION) {
+        setStatus({ state: 'update-required', lastError: SYNC_MESSAGES.updateRequired });
+        return { kind: 'failed', retry: false };
+      }
+      const at = now().toISOString();
+      let settled: number;
+      try {
+        const outcome = await applyRoundTrip(db, sent, startOver ? { ...response, reset: true } : response, { at, scope });
+        settled = outcome.acknowledged + outcome.rejected;
+      } catch (e) {
+        return { kind: 'failed', retry: fail(e) };
+      }
+      failures = 0;
+      setStatus({ lastSyncAt: at, lastError: null });
+      if (response.hasMore || again) continue;
+      // Entries the server left unanswered wait for the next trigger rather than spin here.
+      if ((await db.outbox.count()) === 0 || (sent.length > 0 && settled === 0)) return { kind: 'done' };
+    }
+    return { kind: 'more' };
+  }
+
+  async function runOnce(): Promise<RunOutcome> {
+    if (!locks) return run();
+    // Another tab holding the lock is syncing this same database: nothing to do here.
+    return locks.request(SYNC_LOCK, { ifAvailable: true }, (lock) => (lock ? run() : { kind: 'busy' as const }));
+  }
+
+  async function runAndSchedule(): Promise<void> {
+    let outcome: RunOutcome;
+    try {
+      outcome = await runOnce();
+    } catch (e) {
+      outcome = { kind: 'failed', retry: fail(e) };
+    }
+    if (outcome.kind === 'failed') {
+      cancelTimer();
+      if (outcome.retry) {
+        failures++;
+        schedule(backoffMs());
+      }
+      return;
+    }
+    if (status.state === 'syncing') setStatus({ state: 'idle' });
+    if (!blocked()) schedule(outcome.kind === 'more' ? 0 : SYNC_TIMING.periodicMs);
+  }
+
+  function syncNow(): Promise<void> {
+    if (running) {
+      // An edit made while a request is out goes in the next loop of this same run.
+      again = true;
+      return running;
+    }
+    if (blocked() && status.state !== 'signed-out') return Promise.resolve();
+    running = runAndSchedule().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  function onOnline(): void {
+    setStatus({ online: true });
+    failures = 0;
+    autoSync();
+  }
+
+  function onOffline(): void {
+    setStatus({ online: false });
+  }
+
+  function onVisibility(): void {
+    if (events?.isVisible()) autoSync();
+  }
+
+  function watchOutbox(): () => void {
+    let last: number | null = null;
+    const sub = liveQuery(() => db.outbox.count()).subscribe({
+      next: (count) => {
+        // Only growth is an edit; the engine itself shrinks the outbox.
+        if (last !== null && count > last && status.state !== 'error') {
+          if (running) again = true;
+          else if (online() && !blocked()) schedule(SYNC_TIMING.afterEditMs);
+        }
+        last = count;
+      },
+      error: (e: unknown) => console.error('Watching the outbox failed', e),
+    });
+    return () => sub.unsubscribe();
+  }
+
+  return {
+    getStatus: () => status,
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async start() {
+      if (started) return;
+      started = true;
+      const [session, lastSyncAt] = await Promise.all([getSession(db), getLastSyncAt(db)]);
+      setStatus({ state: session ? 'idle' : 'signed-out', session, lastSyncAt, online: online() });
+      events?.connection.addEventListener('online', onOnline);
+      events?.connection.addEventListener('offline', onOffline);
+      events?.visibility.addEventListener('visibilitychange', onVisibility);
+      const unwatch = watchOutbox();
+      stopWatching = () => {
+        unwatch();
+        events?.connection.removeEventListener('online', onOnline);
+        events?.connection.removeEventListener('offline', onOffline);
+        events?.visibility.removeEventListener('visibilitychange', onVisibility);
+      };
+      if (session) schedule(0);
+    },
+
+    stop() {
+      started = false;
+      cancelTimer();
+      stopWatching?.();
+      stopWatching = null;
+    },
+
+    async login(email, password): Promise<LoginResult> {
+      let session;
+      try {
+        session = await transport.login({ email, password });
+      } catch (e) {
+        if (!(e instanceof TransportError)) throw e;
+        if (e.kind === 'network') return { ok: false, message: SYNC_MESSAGES.loginOffline };
+        if (e.status === 401 || e.status === 400) return { ok: false, message: SYNC_MESSAGES.wrongPassword };
+        if (e.status === 429) return { ok: false, message: SYNC_MESSAGES.tooManyAttempts };
+        if (e.status === 426) {
+          setStatus({ state: 'update-required', lastError: SYNC_MESSAGES.updateRequired });
+          return { ok: false, message: SYNC_MESSAGES.updateRequired };
+        }
+        return { ok: false, message: SYNC_MESSAGES.loginFailed };
+      }
+      await setSession(db, session);
+      failures = 0;
+      setStatus({ state: 'idle', session, lastError: null });
+      schedule(0);
+      return { ok: true };
+    },
+
+    async logout() {
+      await setSession(db, null);
+      cancelTimer();
+      setStatus({ state: 'signed-out', session: null, lastError: null });
+    },
+
+    syncNow,
+
+    async serverInfo(): Promise<ServerInfo | null> {
+      try {
+        return await transport.info();
+      } catch (e) {
+        if (!(e instanceof TransportError)) throw e;
+        return null;
+      }
+    },
+  };
+}
