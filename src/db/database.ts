@@ -4,15 +4,17 @@
 // down through context; nothing here is module-level state.
 import Dexie, { type EntityTable } from 'dexie';
 import * as z from 'zod/mini';
-import { EDITABLE_TABLES, type Conflict, type EditableTable, type History, type Item, type Kpi, type Measurement, type Note, type Plan, type Progress, type Section } from '../model/schemas';
+import { EDITABLE_TABLES, type Conflict, type History, type Item, type Kpi, type Measurement, type Note, type Plan, type Progress, type Section } from '../model/schemas';
 
 export const DB_NAME = 'jigyo-keikaku-tracker';
-/** Meta key set once the demo plan was stored on this device. */
-export const DEMO_FLAG = 'demoLoaded';
 
-/** The tables a person edits here; their names are part of the outbox entries. */
-export const SYNCED_TABLES = EDITABLE_TABLES;
-export type SyncedTable = EditableTable;
+/**
+ * The tables the outbox carries; their names are part of the outbox entries. A person edits the
+ * editable ones; a conflict is only ever marked resolved (see resolveConflict). History is
+ * written by the server alone.
+ */
+export const SYNCED_TABLES = [...EDITABLE_TABLES, 'conflicts'] as const;
+export type SyncedTable = (typeof SYNCED_TABLES)[number];
 
 /**
  * One pending mutation: the changed fields of one record with the values they had before
@@ -33,6 +35,8 @@ export const outboxEntrySchema = z.object({
   createdAt: z.string(),
   /** Set by the sync engine while the entry is in a request; such an entry is never merged into. */
   inFlight: z.optional(z.boolean()),
+  /** The edited record's stamps before this entry's edits (for sync's rebase; never sent). */
+  baseStamps: z.optional(z.record(z.string(), z.unknown())),
 });
 export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 
@@ -126,11 +130,6 @@ export class TrackerDb extends Dexie {
         this.health.set({ state: 'closed', message: 'データベースとの接続が切れました。再接続してください。' });
       }
     });
-  }
-
-  /** Whether the demo plan was stored before (checked without loading the demo's code). */
-  async demoLoaded(): Promise<boolean> {
-    return (await this.meta.get(DEMO_FLAG)) !== undefined;
   }
 
   /** Opens the connection again after it was lost (e.g. iOS backgrounding). */

@@ -4,6 +4,8 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { liveQuery } from 'dexie';
 import {
+  conflictSchema,
+  historySchema,
   itemSchema,
   kpiSchema,
   measurementSchema,
@@ -11,6 +13,8 @@ import {
   planSchema,
   progressSchema,
   sectionSchema,
+  type Conflict,
+  type History,
   type Item,
   type Kpi,
   type Measurement,
@@ -20,7 +24,7 @@ import {
   type Section,
 } from '../model/schemas';
 import { choosePeriod, type Period } from '../model/period';
-import type { DbHealth, TrackerDb } from './database';
+import { rejectedEntrySchema, type DbHealth, type RejectedEntry, type TrackerDb } from './database';
 import { parseRows } from './repository';
 
 export const DbContext = createContext<TrackerDb | null>(null);
@@ -131,12 +135,17 @@ export function useDbHealth(): DbHealth {
 export const ACTOR_KEY = 'actorName';
 export const DEFAULT_ACTOR = '担当者';
 
-/** The name this device writes as (記入者); accounts replace it once sync exists. */
+/** The signed-in user's name, provided by the app shell while a session exists. */
+export const SessionNameContext = createContext<string | null>(null);
+
+/** The name this device writes as: the session user's, else the device's 記入者. */
 export function useActorName(): string {
+  const sessionName = useContext(SessionNameContext);
   const name = useLiveQuery(async (db) => {
     const v = (await db.meta.get(ACTOR_KEY))?.value;
     return typeof v === 'string' && v.trim() ? v : DEFAULT_ACTOR;
   }, []);
+  if (sessionName) return sessionName;
   return name.loading ? DEFAULT_ACTOR : name.value;
 }
 
@@ -180,4 +189,60 @@ export function usePlanScreen(planId: string, requestedPeriod: string | null, to
       }),
     [planId, requestedPeriod, today],
   );
+}
+
+/** Unresolved conflicts of a plan (the plan screen counts them per item). */
+export function useConflictsOfPlan(planId: string): Loadable<Conflict[]> {
+  return useLiveQuery(async (db) => parseRows(conflictSchema, await db.conflicts.where('planId').equals(planId).toArray(), 'conflict').filter((c) => !c.resolved), [planId]);
+}
+
+/** Unresolved conflicts shown on an item, oldest first (the order they happened). */
+export function useConflictsOfItem(itemId: string): Loadable<Conflict[]> {
+  return useLiveQuery(async (db) => {
+    const rows = parseRows(conflictSchema, await db.conflicts.where('itemId').equals(itemId).toArray(), 'conflict');
+    return rows.filter((c) => !c.resolved).sort((a, b) => a.clientAt.localeCompare(b.clientAt));
+  }, [itemId]);
+}
+
+/** The applied changes of an item and its progress, newest first. */
+export function useHistoryOfItem(itemId: string): Loadable<History[]> {
+  return useLiveQuery(async (db) => parseRows(historySchema, await db.history.where('itemId').equals(itemId).toArray(), 'history').sort((a, b) => b.at.localeCompare(a.at)), [itemId]);
+}
+
+/** How many mutations the server refused (the status bar links to them). */
+export function useRejectedCount(): Loadable<number> {
+  return useLiveQuery((db) => db.rejected.count(), []);
+}
+
+export interface RejectedView {
+  entry: RejectedEntry;
+  /** The item the refused change was about, when it was about one. */
+  item: Item | null;
+}
+
+/** The mutations the server refused, newest first, each with the item it concerned. */
+export function useRejected(): Loadable<RejectedView[]> {
+  return useLiveQuery(
+    (db) =>
+      db.transaction('r', [db.rejected, db.items, db.progress, db.notes, db.conflicts], async () => {
+        const entries = parseRows(rejectedEntrySchema, await db.rejected.toArray(), 'rejected').reverse();
+        return Promise.all(
+          entries.map(async (entry) => {
+            const itemId = await itemIdOf(db, entry);
+            const item = itemId === null ? undefined : itemSchema.safeParse(await db.items.get(itemId));
+            return { entry, item: item?.success ? item.data : null };
+          }),
+        );
+      }),
+    [],
+  );
+}
+
+async function itemIdOf(db: TrackerDb, entry: RejectedEntry): Promise<string | null> {
+  if (entry.table === 'items') return entry.recordId;
+  if (entry.table !== 'progress' && entry.table !== 'notes' && entry.table !== 'conflicts') return null;
+  // A refused create may have left no record behind; its changes still name the item.
+  const record = (await db.table(entry.table).get(entry.recordId)) as { itemId?: unknown } | undefined;
+  const itemId = record?.itemId ?? entry.changes.itemId;
+  return typeof itemId === 'string' ? itemId : null;
 }

@@ -4,6 +4,7 @@
 import type { Table } from 'dexie';
 import * as z from 'zod/mini';
 import {
+  conflictSchema,
   itemSchema,
   kpiSchema,
   measurementId,
@@ -13,6 +14,7 @@ import {
   progressId,
   progressSchema,
   sectionSchema,
+  type Conflict,
   type Evaluation,
   type Item,
   type Kpi,
@@ -35,6 +37,7 @@ export const RECORD_SCHEMAS = {
   notes: noteSchema,
   kpis: kpiSchema,
   measurements: measurementSchema,
+  conflicts: conflictSchema,
 } as const;
 
 type RecordOf = {
@@ -45,6 +48,7 @@ type RecordOf = {
   notes: Note;
   kpis: Kpi;
   measurements: Measurement;
+  conflicts: Conflict;
 };
 
 /** Fields the server stamps; they never count as a change of their own. */
@@ -103,7 +107,7 @@ async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<T> {
  * Appends an outbox entry, or folds it into the pending one for the same record. `create` is
  * the whole record when this write created it (the server creates it from that if absent).
  */
-async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string): Promise<void> {
+async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>): Promise<void> {
   const pending = await db.outbox.where('recordId').equals(record.id).filter((e) => e.table === table && !e.inFlight).last();
   if (pending) {
     // The older entry's base is what the server last had; keep it for fields it already names.
@@ -116,8 +120,12 @@ async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; 
     });
     return;
   }
-  const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now };
+  const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now, ...(baseStamps ? { baseStamps } : {}) };
   await db.outbox.add(entry);
+}
+
+function pickStamps(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => STAMP_FIELDS.has(k)));
 }
 
 function withoutStamps(record: Record<string, unknown>): Record<string, unknown> {
@@ -154,7 +162,8 @@ async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: st
       }
       if (current && Object.keys(changes).length === 0) return current;
       await table(db, name).put(next);
-      await enqueue(db, name, { id: next.id, planId }, changes, base, current ? null : withoutStamps(next), now);
+      const stamps = current && pickStamps(current as Record<string, unknown>);
+      await enqueue(db, name, { id: next.id, planId }, changes, base, current ? null : withoutStamps(next), now, stamps);
       return next;
     }),
   );
@@ -318,4 +327,37 @@ export function reorderRecords(db: TrackerDb, name: 'sections' | 'items' | 'kpis
       for (const [order, id] of ids.entries()) await updateRecord(db, name, id, { order }, actor);
     }),
   );
+}
+
+/**
+ * Settles a conflict: the record's field takes `chosenValue` (based on the value this device
+ * has now) and the conflict is marked resolved, both with outbox entries in one transaction, so
+ * the value and the resolution reach every device together. Returns false (and writes nothing)
+ * when the conflict was resolved meanwhile, e.g. by another lead whose resolution synced first.
+ */
+export function resolveConflict(db: TrackerDb, conflict: Conflict, chosenValue: unknown, actor: string): Promise<boolean> {
+  return runWrite(db, () =>
+    db.transaction('rw', [db.table(conflict.table), db.conflicts, db.outbox], async () => {
+      const stored = conflictSchema.safeParse(await db.conflicts.get(conflict.id));
+      if (!stored.success) throw new DbError(DB_ERROR.notFound);
+      if (stored.data.resolved) return false;
+      await writeRecord(
+        db,
+        conflict.table,
+        conflict.recordId,
+        (cur) => {
+          if (!cur) throw new DbError(DB_ERROR.notFound);
+          return { ...cur, [conflict.field]: chosenValue };
+        },
+        actor,
+      );
+      await writeRecord(db, 'conflicts', conflict.id, () => ({ ...stored.data, resolved: true }), actor);
+      return true;
+    }),
+  );
+}
+
+/** Removes a refused mutation from the list once the person has read it. */
+export function dismissRejected(db: TrackerDb, id: number): Promise<void> {
+  return runWrite(db, () => db.rejected.delete(id));
 }

@@ -1,9 +1,11 @@
-// The app shell: providers, header with the always-visible status, banners for storage
-// trouble and updates, and the page for the current route.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+// The app shell: providers (database, sync engine, the signed-in user's name), header with the
+// always-visible status, banners for storage trouble, an expired login and updates, and the page
+// for the current route — or the login screen while this device has no session.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TrackerDb } from '../db/database';
-import { DbContext, useDbHealth, useDb } from '../db/hooks';
+import { DbContext, SessionNameContext, useDbHealth, useDb } from '../db/hooks';
 import type { PersistenceState } from '../db/persistence';
+import type { SyncEngineApi } from '../sync/engine-api';
 import { lazyPage } from './lazy-page';
 import { Link } from './link';
 import { PlanListPage } from './plan-list-page';
@@ -12,7 +14,12 @@ import { PlanPage } from './plan-page';
 import { paths, useRoute } from './router';
 import { SaveRegistry, SaveRegistryContext, useSaveRegistry } from './save-registry';
 import { StatusBar } from './status-bar';
+import { SyncContext, useSyncStatus } from './sync-context';
 
+// Screens and panels that are not the first screen load on first use.
+const LoginPage = lazyPage(() => import('./login-page').then((m) => m.LoginPage));
+const LoginForm = lazyPage(() => import('./login-page').then((m) => m.LoginForm));
+const RejectedPanel = lazyPage(() => import('./rejected-panel').then((m) => m.RejectedPanel));
 const ItemPage = lazyPage(() => import('./item-page').then((m) => m.ItemPage));
 const KpiPage = lazyPage(() => import('./kpi-page').then((m) => m.KpiPage));
 const StructurePage = lazyPage(() => import('./structure-page').then((m) => m.StructurePage));
@@ -22,9 +29,11 @@ export interface AppProps {
   persistence?: Promise<PersistenceState>;
   /** Resolves the update prompt: set by the service worker registration when a version waits. */
   subscribeUpdate?: (onReady: (apply: () => void) => void) => void;
+  /** The sync engine; without one the app works on this device only, with no login. */
+  engine?: SyncEngineApi;
 }
 
-export function App({ db, persistence, subscribeUpdate }: AppProps) {
+export function App({ db, persistence, subscribeUpdate, engine }: AppProps) {
   const registry = useMemo(() => new SaveRegistry(), []);
   const [persisted, setPersisted] = useState<PersistenceState | null>(null);
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | null>(null);
@@ -34,21 +43,51 @@ export function App({ db, persistence, subscribeUpdate }: AppProps) {
   }, [persistence, subscribeUpdate]);
   return (
     <DbContext.Provider value={db}>
-      <SaveRegistryContext.Provider value={registry}>
-        <header class="app-header">
-          <Link href={paths.plans()} class="app-title">
-            事業計画トラッカー
-          </Link>
-          <StatusBar persistence={persisted} />
-        </header>
-        <HealthBanner />
-        {applyUpdate && <UpdatePrompt apply={applyUpdate} />}
-        <main id="main">
-          <Page />
-        </main>
-      </SaveRegistryContext.Provider>
+      <SyncContext.Provider value={engine ?? null}>
+        <SaveRegistryContext.Provider value={registry}>
+          <Shell persisted={persisted} applyUpdate={applyUpdate} />
+        </SaveRegistryContext.Provider>
+      </SyncContext.Provider>
     </DbContext.Provider>
   );
+}
+
+function Shell({ persisted, applyUpdate }: { persisted: PersistenceState | null; applyUpdate: (() => void) | null }) {
+  const status = useSyncStatus();
+  const [rejectedOpen, setRejectedOpen] = useState(false);
+  const header = useStickyHeaderHeight();
+  const state = status?.state;
+  return (
+    <SessionNameContext.Provider value={status?.session?.user.name ?? null}>
+      <header class="app-header" ref={header}>
+        <Link href={paths.plans()} class="app-title">
+          事業計画トラッカー
+        </Link>
+        <StatusBar persistence={persisted} rejectedOpen={rejectedOpen} onToggleRejected={() => setRejectedOpen((open) => !open)} />
+      </header>
+      <HealthBanner />
+      {state === 'needs-login' && <ReloginBanner email={status?.session?.user.email ?? ''} />}
+      {state === 'update-required' ? <UpdateRequiredBanner applyUpdate={applyUpdate} /> : applyUpdate && <UpdatePrompt apply={applyUpdate} />}
+      {rejectedOpen && <RejectedPanel onClose={() => setRejectedOpen(false)} />}
+      <main id="main">{state === 'signed-out' ? <LoginPage /> : <Page />}</main>
+    </SessionNameContext.Provider>
+  );
+}
+
+/**
+ * The header wraps onto more lines on a narrow screen or with a long sync error; sticky bars
+ * below it (the plan screen's filters) read its height from --header-height.
+ */
+function useStickyHeaderHeight() {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const header = ref.current;
+    if (!header || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => document.documentElement.style.setProperty('--header-height', `${header.offsetHeight}px`));
+    observer.observe(header);
+    return () => observer.disconnect();
+  }, []);
+  return ref;
 }
 
 function Page() {
@@ -109,6 +148,46 @@ function UpdatePrompt({ apply }: { apply: () => void }) {
         }}
       >
         更新する
+      </button>
+    </div>
+  );
+}
+
+/** The token expired: the app stays usable and keeps every edit; a new login resumes syncing. */
+function ReloginBanner({ email }: { email: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <div class="banner banner-warn" role="alert">
+        <span>ログインの有効期限が切れました。未同期の変更はこの端末に保存されています。</span>
+        <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
+          {open ? '閉じる' : '再ログイン'}
+        </button>
+      </div>
+      {open && (
+        <section class="relogin" aria-label="再ログイン">
+          <LoginForm initialEmail={email} again />
+        </section>
+      )}
+    </>
+  );
+}
+
+/** The server speaks a newer protocol: only a newer app can sync. What is typed is written first. */
+function UpdateRequiredBanner({ applyUpdate }: { applyUpdate: (() => void) | null }) {
+  const registry = useSaveRegistry();
+  return (
+    <div class="banner banner-error" role="alert">
+      <span>アプリを更新してください。サーバーが新しい版になったため、この版では同期できません。未同期の変更はこの端末に保存されています。</span>
+      <button
+        type="button"
+        onClick={async () => {
+          await registry.flushAll();
+          if (applyUpdate) applyUpdate();
+          else window.location.reload();
+        }}
+      >
+        再読み込みして更新
       </button>
     </div>
   );

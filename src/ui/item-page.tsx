@@ -1,6 +1,6 @@
-// The item screen: the plan text, this period's evaluation (a radio group 評価 with options
-// ○ △ －), 実施状況 and 今後の実施予定等 with autosave, earlier periods' entries, and the notes
-// timeline with メモを追加.
+// The item screen: the plan text, its unresolved conflicts (競合), this period's evaluation (a
+// radio group 評価 with options ○ △ －), 実施状況 and 今後の実施予定等 with autosave, earlier
+// periods' entries, the notes timeline with メモを追加, and the change history (変更履歴).
 import { useState } from 'preact/hooks';
 import { useActorName, useDb, useItemDetail, usePlanStructure } from '../db/hooks';
 import { addNote, saveProgress } from '../db/repository';
@@ -8,6 +8,8 @@ import { choosePeriod, periodsOf, type Period } from '../model/period';
 import { labelPath } from '../model/plan-tree';
 import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, type Progress, type Section } from '../model/schemas';
 import { bothFiscalYear, localIsoDate, warekiDate } from '../model/wareki';
+import { ConflictsPanel } from './conflicts-panel';
+import { ItemHistory } from './item-history';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { saveStateLabel, useAutosave } from './use-autosave';
@@ -46,10 +48,12 @@ export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId:
           ))}
         </select>
       </label>
+      <ConflictsPanel plan={plan} item={item} />
       {/* Keyed by period so switching periods starts from that period's saved text. */}
       <ProgressEditor key={period.id} plan={plan} item={item} period={period} progress={current} />
       <EarlierPeriods plan={plan} period={period} progress={progress} />
       <NotesTimeline plan={plan} item={item} notes={notes} />
+      <ItemHistory plan={plan} item={item} />
     </section>
   );
 }

@@ -1,7 +1,7 @@
-// The plan screen: the section/item tree with each item's mark for the chosen period and its
-// note count, foldable sections, and filters by mark, group and text.
+// The plan screen: the section/item tree with each item's mark for the chosen period, its note
+// count and its unresolved conflicts, foldable sections, and filters by mark, group and text.
 import { useMemo, useState } from 'preact/hooks';
-import { usePlanScreen, type PlanScreenData } from '../db/hooks';
+import { useConflictsOfPlan, usePlanScreen, type PlanScreenData } from '../db/hooks';
 import { periodsOf, type Period } from '../model/period';
 import {
   buildSearchIndex,
@@ -48,6 +48,13 @@ function PlanTree({ data }: { data: PlanScreenData }) {
     for (const n of notes) counts.set(n.itemId, (counts.get(n.itemId) ?? 0) + 1);
     return counts;
   }, [notes]);
+  const conflictsQuery = useConflictsOfPlan(plan.id);
+  const conflicts = conflictsQuery.loading ? null : conflictsQuery.value;
+  const conflictCounts = useMemo(() => {
+    const counts = new Map<string, number>();
+    for (const c of conflicts ?? []) if (c.itemId) counts.set(c.itemId, (counts.get(c.itemId) ?? 0) + 1);
+    return counts;
+  }, [conflicts]);
   const active = isFilterActive(filter);
   // Built only once someone searches: opening the plan should not pay for it.
   const searching = filter.query.trim() !== '';
@@ -152,7 +159,7 @@ function PlanTree({ data }: { data: PlanScreenData }) {
       {shown.length === 0 && <p>条件に合う項目はありません。</p>}
       <div class="tree" aria-label="事業計画の項目">
         {shown.map((node) => (
-          <SectionNode key={node.section.id} node={node} depth={1} plan={plan} period={period} progress={progress} noteCounts={noteCounts} collapsed={collapsed} toggle={toggle} forceOpen={active} />
+          <SectionNode key={node.section.id} node={node} depth={1} plan={plan} period={period} progress={progress} noteCounts={noteCounts} conflictCounts={conflictCounts} collapsed={collapsed} toggle={toggle} forceOpen={active} />
         ))}
       </div>
     </section>
@@ -166,6 +173,8 @@ interface NodeProps {
   period: Period;
   progress: ReadonlyMap<string, Progress>;
   noteCounts: ReadonlyMap<string, number>;
+  /** Unresolved conflicts by item id. */
+  conflictCounts: ReadonlyMap<string, number>;
   collapsed: ReadonlySet<string>;
   toggle: (id: string) => void;
   forceOpen: boolean;
@@ -204,9 +213,10 @@ function SectionNode(props: NodeProps) {
   );
 }
 
-function ItemRow({ item, plan, period, progress, noteCounts }: NodeProps & { item: Item }) {
+function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts }: NodeProps & { item: Item }) {
   const evaluation = progress.get(item.id)?.evaluation ?? null;
   const count = noteCounts.get(item.id) ?? 0;
+  const conflictCount = conflictCounts.get(item.id) ?? 0;
   return (
     <li class="item-row">
       <Link href={paths.item(plan.id, item.id, period.id)} class="item-link">
@@ -225,6 +235,11 @@ function ItemRow({ item, plan, period, progress, noteCounts }: NodeProps & { ite
               </span>
             ))}
             {count > 0 && <span class="chip chip-notes">メモ {count}件</span>}
+            {conflictCount > 0 && (
+              <span class="chip chip-conflict">
+                <span aria-hidden="true">⚠ </span>競合 {conflictCount}件
+              </span>
+            )}
           </span>
         </span>
       </Link>

@@ -1,17 +1,15 @@
 // The on-device repository on fake-indexeddb: a record and its outbox entry are written
 // together or not at all (bad input, a full disk), pending entries fold together, a lost
-// connection is reopened, an upgrade in another tab is reported, and the demo loads once.
+// connection is reopened, and an upgrade in another tab is reported.
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { describe, expect, it, vi } from 'vitest';
 import { TrackerDb } from '../../src/db/database';
-import { loadDemoPlanOnFirstRun, DEMO_PLAN_ID } from '../../src/db/demo';
 import { DbError } from '../../src/db/errors';
 import { addNote, readPlanRecords, saveMeasurement, saveProgress, setDeleted, storePlanRecords } from '../../src/db/repository';
 import { parsePlanFile, planFileToRecords } from '../../src/model/plan-file';
 import { measurementId, progressId } from '../../src/model/schemas';
 import good from '../fixtures/plan-file-good.json';
-import demo from '../../src/demo/tokyo-r6.plan.json';
 
 const PLAN = 'plan-1';
 const key = { planId: PLAN, itemId: `${PLAN}/p1-2-1`, periodId: '2024-H1' };
@@ -147,23 +145,5 @@ describe('storage trouble', () => {
     warn.mockRestore();
     expect(records.items.map((i) => i.id)).not.toContain('broken');
     expect(records.items).toHaveLength(3);
-  });
-});
-
-describe('loadDemoPlanOnFirstRun', () => {
-  it('stores the demo plan once, without queueing it for sync', async () => {
-    const db = new TrackerDb(`test-${crypto.randomUUID()}`);
-    expect(await loadDemoPlanOnFirstRun(db, async () => demo)).toBe(true);
-    expect(await loadDemoPlanOnFirstRun(db, async () => demo)).toBe(false);
-    const records = await readPlanRecords(db, DEMO_PLAN_ID);
-    expect(records.plan).toMatchObject({ demo: true, branch: '東京支部', fiscalYear: 2024 });
-    expect(records.items.length).toBeGreaterThan(50);
-    expect(await db.outbox.count()).toBe(0);
-  });
-
-  it('stores nothing from a demo file that does not parse', async () => {
-    const db = new TrackerDb(`test-${crypto.randomUUID()}`);
-    expect(await loadDemoPlanOnFirstRun(db, async () => ({ format: 'something else' }))).toBe(false);
-    expect(await db.plans.count()).toBe(0);
   });
 });

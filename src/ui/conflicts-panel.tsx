@@ -1,0 +1,101 @@
+// The conflicts of an item: where two devices changed the same field at once, the server kept
+// one value and the other waits here. Both values are shown with who and when; a lead (or
+// anyone, when the app runs without accounts) keeps one of them or writes a merge, which syncs
+// and clears the conflict on every device.
+import { useId, useState } from 'preact/hooks';
+import { useActorName, useConflictsOfItem, useDb } from '../db/hooks';
+import { resolveConflict } from '../db/repository';
+import { LIMITS, type Conflict, type Item, type Plan } from '../model/schemas';
+import { fieldLabel, formatValue, LONG_TEXT_FIELDS, periodLabelOf } from './change-text';
+import { bothDateTime } from './date-time';
+import { useCanResolveConflicts } from './sync-context';
+
+export function ConflictsPanel({ plan, item }: { plan: Plan; item: Item }) {
+  const conflicts = useConflictsOfItem(item.id);
+  const canResolve = useCanResolveConflicts(plan);
+  if (conflicts.loading || conflicts.value.length === 0) return null;
+  return (
+    <section class="conflicts" aria-labelledby="conflicts-heading">
+      <h2 id="conflicts-heading">競合</h2>
+      <p class="hint">
+        複数の端末で同じ欄が同時に変更されました（未解決 {conflicts.value.length}件）。サーバーには一方の値が保存されています。
+        {canResolve ? 'どちらを残すか選ぶか、統合して保存してください。' : '解決はこの支部のリーダーまたは管理者が行います。'}
+      </p>
+      {conflicts.value.map((c) => (
+        <ConflictCard key={c.id} plan={plan} conflict={c} canResolve={canResolve} />
+      ))}
+    </section>
+  );
+}
+
+function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Conflict; canResolve: boolean }) {
+  const db = useDb();
+  const actor = useActorName();
+  const id = useId();
+  const { field, serverValue, clientValue } = conflict;
+  const mergeable = LONG_TEXT_FIELDS.has(field) && typeof serverValue === 'string' && typeof clientValue === 'string';
+  const [merged, setMerged] = useState(() => (mergeable ? [serverValue, clientValue].filter((t) => t.trim()).join('\n') : ''));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const period = conflict.table === 'progress' && conflict.itemId ? periodLabelOf(plan, conflict.itemId, conflict.recordId) : null;
+
+  // On success the conflict is resolved and this card leaves the list.
+  async function resolve(value: unknown) {
+    setBusy(true);
+    setError(null);
+    try {
+      await resolveConflict(db, conflict, value, actor);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <article class="conflict" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>{period ? `${period}の${fieldLabel(field)}` : fieldLabel(field)}</h3>
+      <div class="conflict-sides">
+        <ConflictSide heading="サーバーの値" field={field} value={serverValue} by={conflict.serverBy} at={conflict.serverAt} />
+        <ConflictSide heading="もう一方の値" field={field} value={clientValue} by={conflict.clientBy} at={conflict.clientAt} />
+      </div>
+      {canResolve && (
+        <div class="conflict-actions">
+          <button type="button" disabled={busy} onClick={() => void resolve(serverValue)}>
+            サーバーの値を採用
+          </button>
+          <button type="button" disabled={busy} onClick={() => void resolve(clientValue)}>
+            もう一方を採用
+          </button>
+        </div>
+      )}
+      {canResolve && mergeable && (
+        <div class="conflict-merge">
+          <label class="field">
+            統合した内容
+            <textarea rows={6} maxLength={LIMITS.longText} value={merged} onInput={(e) => setMerged(e.currentTarget.value)} />
+          </label>
+          <button type="button" class="primary" disabled={busy} onClick={() => void resolve(merged)}>
+            統合して保存
+          </button>
+        </div>
+      )}
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+    </article>
+  );
+}
+
+function ConflictSide({ heading, field, value, by, at }: { heading: string; field: string; value: unknown; by: string; at: string }) {
+  return (
+    <div class="conflict-side">
+      <h4>{heading}</h4>
+      <p class="conflict-who">
+        {by}・<time dateTime={at}>{bothDateTime(at)}</time>
+      </p>
+      <p class="conflict-value">{formatValue(field, value)}</p>
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+// The sync engine as the screens see it: the app shell provides it through SyncContext (none
+// when the app runs without a server, e.g. local-only use or component tests), and screens read
+// its status with useSyncStatus(). Screens never call fetch; they only call the engine's actions.
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
+import type { Plan } from '../model/schemas';
+import type { Role } from '../sync/protocol';
+import type { SyncEngineApi, SyncStatus } from '../sync/engine-api';
+
+export const SyncContext = createContext<SyncEngineApi | null>(null);
+
+export function useSyncEngine(): SyncEngineApi | null {
+  return useContext(SyncContext);
+}
+
+/** The engine's current status, re-rendering on every change; null without an engine. */
+export function useSyncStatus(): SyncStatus | null {
+  const engine = useSyncEngine();
+  const [state, setState] = useState(() => ({ engine, status: engine?.getStatus() ?? null }));
+  useEffect(() => {
+    if (!engine) return;
+    const unsubscribe = engine.subscribe((status) => setState({ engine, status }));
+    // A change between the first render and subscribing would otherwise be missed.
+    setState({ engine, status: engine.getStatus() });
+    return unsubscribe;
+  }, [engine]);
+  return state.engine === engine ? state.status : (engine?.getStatus() ?? null);
+}
+
+export const ROLE_LABELS: Record<Role, string> = { staff: '担当', lead: 'リーダー', admin: '管理者' };
+
+/**
+ * Whether the person may settle the plan's conflicts: a lead or admin of the plan's branch.
+ * Without a session (local-only use) and for a plan only on this device there is nobody else
+ * to decide, so it is allowed.
+ */
+export function useCanResolveConflicts(plan: Plan): boolean {
+  const session = useSyncStatus()?.session ?? null;
+  if (!session || plan.branchId === undefined) return true;
+  const role = session.branches.find((b) => b.id === plan.branchId)?.role;
+  return role === 'lead' || role === 'admin';
+}

@@ -1,0 +1,61 @@
+// A stand-in for the sync engine in UI tests. The screens only see SyncEngineApi, so this small
+// fake implements it: the test sets the status (and what login answers), and the fake records
+// the actions the screens take. The real engine (src/sync/engine.ts) is tested on its own.
+import type { LoginResult, SyncEngineApi, SyncStatus } from '../../src/sync/engine-api';
+import type { LoginResponse, Role, ServerInfo } from '../../src/sync/protocol';
+
+export function session(role: Role = 'lead', branchId = 'branch-tokyo'): LoginResponse {
+  return {
+    token: 'token',
+    expiresAt: '2099-01-01T00:00:00.000Z',
+    user: { id: 'u-1', email: `${role}@demo`, name: role === 'staff' ? '鈴木（担当）' : '佐藤（リーダー）' },
+    branches: [{ id: branchId, name: '東京支部', role }],
+  };
+}
+
+export class FakeSyncEngine implements SyncEngineApi {
+  private status: SyncStatus;
+  private readonly listeners = new Set<(status: SyncStatus) => void>();
+  readonly calls = { login: [] as [string, string][], logout: 0, syncNow: 0 };
+  /** What the next login answers; on success the fake signs in as a lead. */
+  loginResult: LoginResult = { ok: true };
+  info: ServerInfo | null = null;
+
+  constructor(status: Partial<SyncStatus> = {}) {
+    this.status = { state: 'idle', online: true, lastSyncAt: null, lastError: null, session: session(), ...status };
+  }
+
+  /** Changes the status and tells the subscribers, as the engine does. */
+  set(patch: Partial<SyncStatus>): void {
+    this.status = { ...this.status, ...patch };
+    for (const l of this.listeners) l(this.status);
+  }
+
+  getStatus(): SyncStatus {
+    return this.status;
+  }
+
+  subscribe(listener: (status: SyncStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async login(email: string, password: string): Promise<LoginResult> {
+    this.calls.login.push([email, password]);
+    if (this.loginResult.ok) this.set({ state: 'idle', session: session(), lastError: null });
+    return this.loginResult;
+  }
+
+  async logout(): Promise<void> {
+    this.calls.logout++;
+    this.set({ state: 'signed-out', session: null });
+  }
+
+  async syncNow(): Promise<void> {
+    this.calls.syncNow++;
+  }
+
+  async serverInfo(): Promise<ServerInfo | null> {
+    return this.info;
+  }
+}

@@ -1,0 +1,44 @@
+// Changes the server refused: the status bar counts them and opens the list, which says what
+// each was about and why; an entry is dismissed only after confirming.
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { progressId } from '../../src/model/schemas';
+import { App } from '../../src/ui/app';
+import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('RejectedPanel', () => {
+  it('lists what was refused and why, and dismisses an entry after confirming', async () => {
+    const db = await dbWithFixturePlan();
+    await db.rejected.add({
+      mutationId: 'm-1',
+      table: 'progress',
+      recordId: progressId(ref('p1-2-2'), '2024-H1'),
+      planId: PLAN_ID,
+      changes: { evaluation: '○', done: '窓口来訪者に郵送での申請を案内し、郵送化率が前年度を上回った。' },
+      reason: 'この支部を編集する権限がありません',
+      at: new Date(2026, 10, 22, 18, 30).toISOString(),
+    });
+    render(<App db={db} />);
+    fireEvent.click(await screen.findByRole('button', { name: '送信できなかった変更 1件' }));
+    const panel = await screen.findByRole('region', { name: '送信できなかった変更' });
+    const [entry] = (await within(panel).findAllByRole('listitem')).filter((li) => li.classList.contains('rejected-entry'));
+    expect(entry!.textContent).toContain('令和8年11月22日 18:30（2026年）・実施状況・評価');
+    expect(within(entry!).getByRole('link', { name: /② 現金給付等の申請に係る郵送化の促進/ })).toBeTruthy();
+    expect(within(entry!).getByText('評価: ○')).toBeTruthy();
+    expect(within(entry!).getByText('実施状況: 窓口来訪者に郵送での申請を案内し、郵送化率が前年度を上回った…')).toBeTruthy();
+    expect(entry!.textContent).toContain('理由: この支部を編集する権限がありません');
+
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValueOnce(true);
+    fireEvent.click(within(entry!).getByRole('button', { name: '確認済みにして消す' }));
+    expect(confirm).toHaveBeenCalledTimes(1);
+    expect(await db.rejected.count()).toBe(1);
+    fireEvent.click(within(entry!).getByRole('button', { name: '確認済みにして消す' }));
+    await waitFor(() => expect(within(panel).getByText('送信できなかった変更はありません。')).toBeTruthy());
+    expect(await db.rejected.count()).toBe(0);
+    expect(screen.queryByRole('button', { name: /送信できなかった変更/ })).toBeNull();
+    fireEvent.click(within(panel).getByRole('button', { name: '閉じる' }));
+    expect(screen.queryByRole('region', { name: '送信できなかった変更' })).toBeNull();
+  });
+});

@@ -1,0 +1,76 @@
+// The always-visible sync status with an engine: edits waiting, the last sync in 和暦 and 西暦
+// (or 未同期 when there was none), what the engine is doing and why it last failed, 今すぐ同期,
+// and who is signed in — whose name every write carries — with a confirmed ログアウト that keeps
+// pending edits. The engine is the small fake of fake-sync-engine.ts.
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { saveProgress } from '../../src/db/repository';
+import { progressId } from '../../src/model/schemas';
+import { App } from '../../src/ui/app';
+import { FakeSyncEngine } from './fake-sync-engine';
+import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
+
+afterEach(() => {
+  history.replaceState(null, '', '/');
+  vi.restoreAllMocks();
+});
+
+const statusBar = () => screen.getByRole('status', { name: '状態' });
+
+describe('StatusBar with a sync engine', () => {
+  it('shows the edits waiting, the last sync in 和暦 and 西暦, the error state and its reason', async () => {
+    const db = await dbWithFixturePlan();
+    await saveProgress(db, { planId: PLAN_ID, itemId: ref('p1-2-2'), periodId: '2024-H1' }, { evaluation: '○' }, 'テスト');
+    const engine = new FakeSyncEngine({ state: 'error', lastSyncAt: new Date(2026, 10, 22, 18, 30).toISOString(), lastError: 'サーバーに接続できませんでした（タイムアウト）' });
+    render(<App db={db} engine={engine} />);
+    await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toBe('未同期 1件'));
+    const bar = statusBar();
+    expect(screen.getByTestId('last-sync').textContent).toBe('最終同期 令和8年11月22日 18:30（2026年）');
+    expect(bar.textContent).toContain('エラー: サーバーに接続できませんでした（タイムアウト）');
+    expect(bar.textContent).toContain('オンライン');
+  });
+
+  it('says 未同期 before the first sync, 同期中… while syncing, and syncs now on request', async () => {
+    const engine = new FakeSyncEngine({ state: 'syncing' });
+    render(<App db={await dbWithFixturePlan()} engine={engine} />);
+    expect((await screen.findByTestId('last-sync')).textContent).toBe('未同期（初回同期前）');
+    expect(within(statusBar()).getByText('同期中…')).toBeTruthy();
+    const syncNow = screen.getByRole('button', { name: '今すぐ同期' }) as HTMLButtonElement;
+    expect(syncNow.disabled).toBe(true);
+    engine.set({ state: 'idle', lastSyncAt: new Date(2026, 0, 5, 9, 7).toISOString() });
+    await waitFor(() => expect(syncNow.disabled).toBe(false));
+    expect(screen.getByTestId('last-sync').textContent).toBe('最終同期 令和8年1月5日 09:07（2026年）');
+    expect(within(statusBar()).queryByText('同期中…')).toBeNull();
+    fireEvent.click(syncNow);
+    expect(engine.calls.syncNow).toBe(1);
+    engine.set({ state: 'syncing', lastError: 'ネットワークに接続できません' });
+    await waitFor(() => expect(statusBar().textContent).toContain('同期中…前回のエラー: ネットワークに接続できません'));
+  });
+
+  it('writes under the signed-in user’s name', async () => {
+    const db = await dbWithFixturePlan();
+    history.replaceState(null, '', `/plans/${PLAN_ID}/items/${encodeURIComponent(ref('p1-2-2'))}?period=2024-H1`);
+    render(<App db={db} engine={new FakeSyncEngine()} />);
+    expect(statusBar().textContent).toContain('記入者: 佐藤（リーダー）');
+    const group = await screen.findByRole('radiogroup', { name: '評価' });
+    fireEvent.click(within(group).getByRole('radio', { name: '○' }));
+    await waitFor(async () => expect(await db.progress.get(progressId(ref('p1-2-2'), '2024-H1'))).toMatchObject({ evaluation: '○', updatedBy: '佐藤（リーダー）' }));
+  });
+
+  it('logs out only after confirming, keeping the pending edits on the device', async () => {
+    const db = await dbWithFixturePlan();
+    await saveProgress(db, { planId: PLAN_ID, itemId: ref('p1-2-2'), periodId: '2024-H1' }, { evaluation: '○' }, 'テスト');
+    const engine = new FakeSyncEngine();
+    render(<App db={db} engine={engine} />);
+    await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toBe('未同期 1件'));
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValueOnce(true);
+    fireEvent.click(screen.getByRole('button', { name: 'ログアウト' }));
+    expect(confirm).toHaveBeenCalledWith(expect.stringContaining('未同期の変更 1件はこの端末に残り'));
+    expect(engine.calls.logout).toBe(0);
+    fireEvent.click(screen.getByRole('button', { name: 'ログアウト' }));
+    await waitFor(() => expect(engine.calls.logout).toBe(1));
+    expect(await screen.findByRole('heading', { name: 'ログイン', level: 1 })).toBeTruthy();
+    expect(await db.outbox.count()).toBe(1);
+    expect(screen.getByTestId('pending-count').textContent).toBe('未同期 1件');
+  });
+});
