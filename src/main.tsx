@@ -1,23 +1,28 @@
-// Entry point: opens the on-device database, loads the demo plan on first run, asks for
-// persistent storage, registers the service worker and renders the app.
+// Entry point: opens the on-device database and renders the app at once from what is stored
+// here; then loads and starts the sync engine (plans, including the embedded server's demo
+// plan, arrive through it) and registers the service worker, both off the first screen's path.
 import { render } from 'preact';
 import { TrackerDb } from './db/database';
 import { requestPersistentStorage } from './db/persistence';
 import { App } from './ui/app';
-import { registerServiceWorker } from './ui/pwa';
+import type { SyncEngineApi } from './sync/engine-api';
 import './ui/styles.css';
 
 const db = new TrackerDb();
 const persistence = requestPersistentStorage();
-// Not awaited, and loaded as its own chunk: the plan list is a live query and shows the demo
-// plan as soon as it is stored.
-void db
-  .demoLoaded()
-  .then(async (loaded) => loaded || (await import('./db/demo')).loadDemoPlanOnFirstRun(db))
-  .catch((e: unknown) => console.error('Loading the demo plan failed', e));
+const root = document.getElementById('app')!;
 
 function subscribeUpdate(onReady: (apply: () => void) => void): void {
-  registerServiceWorker({ onUpdateReady: onReady });
+  void import('./ui/pwa').then((m) => m.registerServiceWorker({ onUpdateReady: onReady }));
 }
 
-render(<App db={db} persistence={persistence} subscribeUpdate={subscribeUpdate} />, document.getElementById('app')!);
+function show(engine?: SyncEngineApi): void {
+  render(<App db={db} engine={engine} persistence={persistence} subscribeUpdate={subscribeUpdate} />, root);
+}
+
+show();
+void Promise.all([import('./sync/engine'), import('./sync/transport')]).then(async ([{ createSyncEngine }, { httpTransport }]) => {
+  const engine = createSyncEngine({ db, transport: httpTransport('') });
+  await engine.start();
+  show(engine);
+});

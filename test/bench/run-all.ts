@@ -1,21 +1,25 @@
-// `npm run bench`: builds the app, then prints every figure issue #2 names. Figures come from
-// medians measured side by side in one run; nothing here is a pass/fail test.
-import { buildApp, launchBrowser, startPreview } from './bench-env';
+// `npm run bench`: builds the app, then prints the figures of the app: bundle size, offline
+// reload, plan scale and initial sync. Figures come from medians measured side by side in one
+// run; nothing here is a pass/fail test. The server's load figures: `npm run bench:server`.
+import { buildApp, launchBrowser, startBenchServer } from './bench-env';
 import { bundleSizeReport } from './bundle-size';
+import { initialSyncReport } from './initial-sync';
 import { offlineReloadReport } from './offline-reload';
-import { planScaleReport } from './plan-scale';
+import { planScaleReport, scalePlans } from './plan-scale';
 
 await buildApp();
 console.log('== Bundle size');
 for (const line of bundleSizeReport().lines) console.log(line);
 
-const server = await startPreview();
+const server = await startBenchServer(scalePlans());
 const browser = await launchBrowser();
 try {
   console.log('\n== Offline reload');
-  for (const line of (await offlineReloadReport(browser)).lines) console.log(line);
+  for (const line of (await offlineReloadReport(browser, server.url)).lines) console.log(line);
   console.log('\n== Plan scale');
-  for (const line of (await planScaleReport(browser)).lines) console.log(line);
+  for (const line of (await planScaleReport(browser, server.url)).lines) console.log(line);
+  console.log('\n== Initial sync');
+  for (const line of (await initialSyncReport(browser)).lines) console.log(line);
 } finally {
   await browser.close();
   await server.close();

@@ -12,6 +12,7 @@ const ITEM = /中長期的な視点による健全な財政運営/;
 
 test('after a first visit the app reloads and shows the plan with the network off', async ({ page }) => {
   const app = new TrackerApp(page);
+  await app.login();
   await app.openPlans();
   await app.waitUntilAvailableOffline();
   const plan = await app.openPlan(DEMO_PLAN);
@@ -30,6 +31,7 @@ test('offline, △ and 実施状況 survive a reload and a browser restart on th
     let context = await chromium.launchPersistentContext(profile, options);
     let page = context.pages()[0] ?? (await context.newPage());
     const app = new TrackerApp(page);
+    await app.login('staff@demo');
     await app.openPlans();
     await app.waitUntilAvailableOffline();
     await app.goOffline();
@@ -67,6 +69,7 @@ test.describe('control run with service workers blocked', () => {
 
   test('the same offline reload fails, so the offline tests can fail', async ({ page }) => {
     const app = new TrackerApp(page);
+    await app.login();
     await app.openPlans();
     await app.openPlan(DEMO_PLAN);
     await app.goOffline();

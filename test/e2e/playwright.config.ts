@@ -1,5 +1,6 @@
-// Playwright in Debian's Chromium against the built app, served as users get it (production
-// build with the service worker). Started and stopped by Playwright's webServer.
+// Playwright in Debian's Chromium against the built app served by the real server (embedded
+// default: SQLite in a fresh temporary folder, demo branch, plan and accounts), as users get it.
+// Started and stopped by Playwright's webServer.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { E2E_BASE_URL, E2E_PORT, launchOptions } from './browser';
@@ -22,7 +23,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `npx vite build && npx vite preview --host 127.0.0.1 --port ${E2E_PORT} --strictPort`,
+    command: `npx vite build && PORT=${E2E_PORT} DATA_DIR="$(mktemp -d)" npx tsx src/server/start.ts`,
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     url: E2E_BASE_URL,
     reuseExistingServer: false,

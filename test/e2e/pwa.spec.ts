@@ -14,7 +14,7 @@ test('Chromium reports the app installable, with a maskable icon', async () => {
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const app = new TrackerApp(page);
-    await app.openPlans();
+    await page.goto('/');
     await app.waitUntilAvailableOffline();
     const cdp = await context.newCDPSession(page);
     const manifest = await cdp.send('Page.getAppManifest');

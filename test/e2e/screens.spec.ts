@@ -24,6 +24,7 @@ async function snap(page: Page, viewport: string, screen: string): Promise<void>
 
 test('axe finds no serious or critical violation on the plan, item and KPI screens', async ({ page }) => {
   const app = new TrackerApp(page);
+  await app.login();
   await app.openPlans();
   const plan = await app.openPlan(DEMO_PLAN);
   await expectNoSeriousViolations(page, 'plan');
@@ -40,6 +41,10 @@ for (const viewport of VIEWPORTS) {
   test(`screenshots at ${viewport.name}`, async ({ page }) => {
     await page.setViewportSize({ width: viewport.width, height: viewport.height });
     const app = new TrackerApp(page);
+    await page.goto('/');
+    await expect(page.getByRole('button', { name: 'ログイン' })).toBeVisible();
+    await snap(page, viewport.name, '0-login');
+    await app.login();
     await app.openPlans();
     await snap(page, viewport.name, '1-plan-list');
     const plan = await app.openPlan(DEMO_PLAN);

@@ -6,17 +6,37 @@ export type Mark = '○' | '△' | '－';
 export class TrackerApp {
   constructor(readonly page: Page) {}
 
+  /** Signs in on the login screen (the embedded server's demo accounts by default). */
+  async login(email = 'lead@demo', password = 'demo1234'): Promise<void> {
+    await this.page.goto('/');
+    await this.page.getByLabel('メールアドレス').fill(email);
+    await this.page.getByLabel('パスワード').fill(password);
+    await this.page.getByRole('button', { name: 'ログイン' }).click();
+    await expect(this.page.getByRole('heading', { name: '事業計画の一覧' })).toBeVisible();
+  }
+
+  /** The plan list, once the first sync has brought the demo plan. */
   async openPlans(): Promise<void> {
     await this.page.goto('/');
     await expect(this.page.getByRole('heading', { name: '事業計画の一覧' })).toBeVisible();
+    await expect(this.page.getByRole('link', { name: /東京支部事業計画/ }).first()).toBeVisible({ timeout: 30_000 });
+  }
+
+  /** Waits until the status bar says nothing waits to sync and a sync has happened. */
+  async waitUntilSynced(): Promise<void> {
+    await expect(this.pendingEdits()).toContainText('未同期 0件', { timeout: 30_000 });
   }
 
   /** Waits until the service worker controls the page: from then on the app opens offline. */
   async waitUntilAvailableOffline(): Promise<void> {
     // `ready` resolves once a worker is active, i.e. its precache install has completed.
-    await this.page.evaluate(async () => {
+    const controlled = await this.page.evaluate(async () => {
       await navigator.serviceWorker.ready;
+      return navigator.serviceWorker.controller !== null;
     });
+    // A document whose request left before the worker took over stays uncontrolled (the
+    // worker's clients.claim() ran before it existed); the next load is controlled.
+    if (!controlled) await this.page.reload();
     await this.page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   }
 
@@ -37,6 +57,12 @@ export class TrackerApp {
 
   pendingEdits() {
     return this.page.getByTestId('pending-count');
+  }
+
+  /** Presses 今すぐ同期 and waits until nothing waits to sync. */
+  async syncNow(): Promise<void> {
+    await this.page.getByRole('button', { name: '今すぐ同期' }).click();
+    await this.waitUntilSynced();
   }
 }
 
@@ -101,6 +127,18 @@ export class ItemScreen {
 
   async waitUntilSaved(): Promise<void> {
     await expect(this.page.getByTestId('save-state')).toContainText('保存済み');
+  }
+
+  conflicts() {
+    return this.page.getByRole('region', { name: '競合' });
+  }
+
+  /** A lead writes the merged text of a conflict and saves it. */
+  async resolveConflictWithMerge(text: string): Promise<void> {
+    const panel = this.conflicts();
+    await panel.getByRole('textbox', { name: '統合した内容' }).fill(text);
+    await panel.getByRole('button', { name: '統合して保存' }).click();
+    await expect(panel).toHaveCount(0);
   }
 
   async addNote(text: string): Promise<void> {

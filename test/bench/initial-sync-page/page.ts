@@ -1,0 +1,71 @@
+// The page the initial-sync benchmark drives in Chromium: the real engine pulling a branch into
+// IndexedDB, and the limit it is compared with — the same pages fetched as plain JSON and
+// written with Dexie bulkPut, one transaction a page, into the same tables.
+import Dexie from 'dexie';
+import { TrackerDb } from '../../../src/db/database';
+import { createSyncEngine } from '../../../src/sync/engine';
+import { httpTransport } from '../../../src/sync/transport';
+import { PROTOCOL_VERSION } from '../../../src/sync/protocol';
+
+const TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements', 'conflicts', 'history'] as const;
+
+async function stored(db: TrackerDb): Promise<number> {
+  let n = 0;
+  for (const t of TABLES) n += await db.table(t).count();
+  return n;
+}
+
+async function dispose(db: TrackerDb): Promise<void> {
+  db.close();
+  await Dexie.delete(db.name);
+}
+
+async function engineRun(email: string, password: string, expected: number): Promise<number> {
+  const db = new TrackerDb(`bench-engine-${crypto.randomUUID()}`);
+  await db.open();
+  const engine = createSyncEngine({ db, transport: httpTransport(''), events: null });
+  const t0 = performance.now();
+  const login = await engine.login(email, password);
+  if (!login.ok) throw new Error(login.message);
+  while ((await stored(db)) < expected) {
+    await engine.syncNow();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  const ms = performance.now() - t0;
+  engine.stop();
+  await dispose(db);
+  return ms;
+}
+
+async function limitRun(email: string, password: string, expected: number): Promise<number> {
+  const db = new TrackerDb(`bench-limit-${crypto.randomUUID()}`);
+  await db.open();
+  const t0 = performance.now();
+  const login = (await (await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })).json()) as { token: string };
+  let cursor: string | null = null;
+  let total = 0;
+  for (;;) {
+    const res = (await (
+      await fetch('/api/sync', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
+        body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: `limit-${crypto.randomUUID()}`, mutations: [], cursor }),
+      })
+    ).json()) as { changes: { table: string; record: Record<string, unknown> }[]; cursor: string; hasMore: boolean };
+    const byTable = new Map<string, Record<string, unknown>[]>();
+    for (const c of res.changes) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c.record]);
+    await db.transaction('rw', [...byTable.keys()].map((t) => db.table(t)), async () => {
+      for (const [t, rows] of byTable) await db.table(t).bulkPut(rows);
+    });
+    total += res.changes.length;
+    cursor = res.cursor;
+    if (!res.hasMore) break;
+  }
+  const ms = performance.now() - t0;
+  if ((await stored(db)) < expected) throw new Error(`limit run stored ${total} of ${expected}`);
+  await dispose(db);
+  return ms;
+}
+
+Object.assign(window, { bench: { engineRun, limitRun } });
+
