@@ -3,10 +3,14 @@ import { planFileToRecords, recordsToPlanFile, type PlanFile } from '../model/pl
 import type { TrackerDb } from './database';
 import { newId, readPlanRecords, storePlanRecords } from './repository';
 
-/** Stores a parsed plan file as a new plan (queued for sync) and returns its id. */
-export async function importPlanFile(db: TrackerDb, file: PlanFile, actor: string): Promise<string> {
+/**
+ * Stores a parsed plan file as a new plan (queued for sync) and returns its id. `branchId` is
+ * the branch it is created in on the server; without one the plan stays on this device.
+ */
+export async function importPlanFile(db: TrackerDb, file: PlanFile, actor: string, branchId?: string): Promise<string> {
   const planId = newId();
   const records = planFileToRecords({ ...file, plan: { ...file.plan, demo: false } }, { planId, now: new Date().toISOString(), author: actor, newId });
+  if (branchId !== undefined) records.plan = { ...records.plan, branchId };
   await storePlanRecords(db, records, { outbox: true });
   return planId;
 }

@@ -8,6 +8,7 @@ import { bothFiscalYear, warekiFiscalYear } from '../model/wareki';
 import { downloadFile } from './download';
 import { Link } from './link';
 import { navigate, paths } from './router';
+import { useSyncStatus } from './sync-context';
 
 type ImportState = { kind: 'idle' } | { kind: 'reading' } | { kind: 'problems'; fileName: string; problems: PlanFileProblem[] } | { kind: 'error'; message: string };
 
@@ -16,6 +17,12 @@ export function PlanListPage() {
   const actor = useActorName();
   const plans = usePlans();
   const [importState, setImportState] = useState<ImportState>({ kind: 'idle' });
+  const session = useSyncStatus()?.session ?? null;
+  // With an account, plans are imported into a branch, which only its admins may do.
+  const adminBranches = session ? session.branches.filter((b) => b.role === 'admin') : null;
+  const [branchId, setBranchId] = useState<string | null>(null);
+  const targetBranch = adminBranches?.find((b) => b.id === branchId) ?? adminBranches?.[0];
+  const canImport = adminBranches === null || targetBranch !== undefined;
 
   async function onFile(input: HTMLInputElement) {
     const file = input.files?.[0];
@@ -29,7 +36,7 @@ export function PlanListPage() {
       return;
     }
     try {
-      const planId = await importPlanFile(db, parsed.file, actor);
+      const planId = await importPlanFile(db, parsed.file, actor, targetBranch?.id);
       setImportState({ kind: 'idle' });
       navigate(paths.plan(planId));
     } catch (e) {
@@ -73,10 +80,28 @@ export function PlanListPage() {
       )}
       <h2>計画ファイルの読み込み</h2>
       <p class="hint">事業計画ファイル（.plan.json）を選ぶと、新しい計画として端末に保存します。内容に問題があるときは何も保存しません。</p>
-      <label class="file-button">
-        計画ファイルを読み込む
-        <input type="file" accept=".json,application/json" onChange={(e) => void onFile(e.currentTarget)} />
-      </label>
+      {!canImport ? (
+        <p class="hint">計画の読み込みは支部の管理者が行います。</p>
+      ) : (
+        <>
+          {adminBranches && adminBranches.length > 1 && (
+            <label class="field">
+              読み込む支部
+              <select value={targetBranch?.id} onChange={(e) => setBranchId(e.currentTarget.value)}>
+                {adminBranches.map((b) => (
+                  <option key={b.id} value={b.id}>
+                    {b.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <label class="file-button">
+            計画ファイルを読み込む{targetBranch && `（${targetBranch.name}）`}
+            <input type="file" accept=".json,application/json" onChange={(e) => void onFile(e.currentTarget)} />
+          </label>
+        </>
+      )}
       {importState.kind === 'reading' && <p role="status">読み込み中…</p>}
       {importState.kind === 'error' && (
         <p role="alert" class="error">
