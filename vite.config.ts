@@ -37,6 +37,8 @@ export default defineConfig({
       devOptions: { enabled: false },
     }),
   ],
+  // `npm run dev` talks to a server started with `npm start` (port 8080 unless API_URL says otherwise).
+  server: { proxy: { '/api': process.env.API_URL ?? 'http://127.0.0.1:8080' } },
   build: {
     target: 'es2022',
     sourcemap: true,
