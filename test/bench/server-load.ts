@@ -15,6 +15,9 @@
 // The load generator is a plain loop over node:http with a keep-alive Agent (one connection
 // per client); it reads each response's results, cursor and hasMore and counts its changes,
 // without parsing them.
+//   branches  paced as above, but the clients spread over branches of BENCH_PER_BRANCH (10)
+//           people each, every branch with its own plan, as in a deployment of 47 branches:
+//           a client pulls its branch's changes, not everyone's.
 // Goal: ≥ 1,000 round trips/s at 100 clients with p99 ≤ 50 ms, and no errors.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,12 +28,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { progressId } from '../../src/model/schemas';
 import { PROTOCOL_VERSION, type Mutation, type MutationResult } from '../../src/sync/protocol';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '10,100,500').split(',').map(Number);
-const MODES = (process.env.BENCH_MODES ?? 'closed,paced').split(',') as ('closed' | 'paced')[];
+type Mode = 'closed' | 'paced' | 'branches';
+const MODES = (process.env.BENCH_MODES ?? 'closed,paced,branches').split(',') as Mode[];
+const PER_BRANCH = Number(process.env.BENCH_PER_BRANCH ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 /** Round trips per run at most, so a very fast machine still ends. */
@@ -47,10 +51,10 @@ interface Server {
   dir: string;
 }
 
-async function startServer(): Promise<Server> {
+async function startServer(extraBranches: number): Promise<Server> {
   const dir = await mkdtemp(join(tmpdir(), 'tracker-bench-'));
   const script = fileURLToPath(new URL('./server-process.ts', import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, script, dir, String(extraBranches)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
     createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
@@ -116,6 +120,7 @@ class Client {
     private readonly index: number,
     private readonly clientCount: number,
     private readonly items: readonly string[],
+    private readonly planId: string,
   ) {}
 
   /** The first full pull (parsed: it gives the values the edits are based on). */
@@ -160,10 +165,10 @@ class Client {
         seq: ++this.seq,
         table: 'progress',
         recordId: id,
-        planId: DEMO_PLAN_ID,
+        planId: this.planId,
         changes: fields,
         base: Object.fromEntries(Object.keys(fields).map((f) => [f, before[f as keyof Progress]])),
-        create: current ? null : { id, planId: DEMO_PLAN_ID, itemId, periodId, evaluation: null, done: '', next: '' },
+        create: current ? null : { id, planId: this.planId, itemId, periodId, evaluation: null, done: '', next: '' },
         madeAt: new Date().toISOString(),
       });
       this.known.set(id, { ...before, ...fields } as Progress);
@@ -178,7 +183,7 @@ class Client {
 
 interface RunResult {
   clients: number;
-  mode: 'closed' | 'paced';
+  mode: Mode;
   roundTrips: number;
   seconds: number;
   latencies: number[];
@@ -194,19 +199,34 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function run(clientCount: number, mode: 'closed' | 'paced'): Promise<RunResult> {
-  const server = await startServer();
+/** A group of clients sharing one account, branch and plan. */
+interface Group {
+  token: string;
+  planId: string;
+  itemIds: string[];
+}
+
+async function loginGroup(agent: Agent, url: string, email: string): Promise<Group> {
+  const login = await post(agent, url, '/api/login', JSON.stringify({ email, password: 'demo1234' }));
+  if (login.status !== 200) throw new Error(`login: ${login.status} ${login.body.toString()}`);
+  const token = (JSON.parse(login.body.toString()) as { token: string }).token;
+  const probe = await post(agent, url, '/api/sync', JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: `bench-probe-${randomUUID()}`, mutations: [], cursor: null, pullLimit: 1000 }), token);
+  const changes = (JSON.parse(probe.body.toString()) as { changes: { table: string; id: string; record: { planId?: string } }[] }).changes;
+  const itemIds = changes.filter((c) => c.table === 'items').map((c) => c.id);
+  if (itemIds.length !== DEMO_ITEMS) throw new Error(`expected ${DEMO_ITEMS} demo items, got ${itemIds.length}`);
+  return { token, planId: changes.find((c) => c.table === 'plans')!.id, itemIds };
+}
+
+async function run(clientCount: number, mode: Mode): Promise<RunResult> {
+  const branches = mode === 'branches' ? Math.ceil(clientCount / PER_BRANCH) : 0;
+  const server = await startServer(branches);
   const agent = new Agent({ keepAlive: true, maxSockets: clientCount + 10 });
   try {
-    const login = await post(agent, server.url, '/api/login', JSON.stringify({ email: 'staff@demo', password: 'demo1234' }));
-    if (login.status !== 200) throw new Error(`login: ${login.status} ${login.body.toString()}`);
-    const token = (JSON.parse(login.body.toString()) as { token: string }).token;
-    const probe = await post(agent, server.url, '/api/sync', JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: 'bench-probe-client', mutations: [], cursor: null, pullLimit: 1000 }), token);
-    const itemIds = (JSON.parse(probe.body.toString()) as { changes: { table: string; id: string }[] }).changes.filter((c) => c.table === 'items').map((c) => c.id);
-    if (itemIds.length !== DEMO_ITEMS) throw new Error(`expected ${DEMO_ITEMS} demo items, got ${itemIds.length}`);
-    const clients = Array.from({ length: clientCount }, (_, i) => new Client(i, clientCount, itemIds));
+    const groups = branches > 0 ? await Promise.all(Array.from({ length: branches }, (_, b) => loginGroup(agent, server.url, `staff@bench-b${b + 1}`))) : [await loginGroup(agent, server.url, 'staff@demo')];
+    const groupOf = (i: number) => groups[branches > 0 ? Math.floor(i / PER_BRANCH) : 0]!;
+    const clients = Array.from({ length: clientCount }, (_, i) => new Client(branches > 0 ? i % PER_BRANCH : i, branches > 0 ? Math.min(PER_BRANCH, clientCount) : clientCount, groupOf(i).itemIds, groupOf(i).planId));
     // Not timed: every client's first full pull, all at once (so every client has its connection).
-    await Promise.all(clients.map((c) => c.initialPull(agent, server.url, token)));
+    await Promise.all(clients.map((c, i) => c.initialPull(agent, server.url, groupOf(i).token)));
 
     const result: RunResult = { clients: clientCount, mode, roundTrips: 0, seconds: 0, latencies: [], errors: 0, statuses: { applied: 0, conflict: 0, rejected: 0 }, changes: 0, bytes: 0, hasMore: 0 };
     const start = performance.now();
@@ -217,16 +237,16 @@ async function run(clientCount: number, mode: 'closed' | 'paced'): Promise<RunRe
       clients.map(async (c, i) => {
         let due = start + (interval * i) / clientCount;
         for (let round = 0; round < perClient; round++) {
-          if (mode === 'paced') {
+          if (mode !== 'closed') {
             if (due >= deadline) break;
             const wait = due - performance.now();
             if (wait > 0) await sleep(wait);
           } else if (performance.now() >= deadline) break;
-          const t0 = mode === 'paced' ? due : performance.now();
+          const t0 = mode !== 'closed' ? due : performance.now();
           due += interval;
           const body = c.nextBody(round);
           try {
-            const res = await post(agent, server.url, '/api/sync', body, token);
+            const res = await post(agent, server.url, '/api/sync', body, groupOf(i).token);
             result.latencies.push(performance.now() - t0);
             result.roundTrips++;
             if (res.status !== 200) {
@@ -259,7 +279,7 @@ async function run(clientCount: number, mode: 'closed' | 'paced'): Promise<RunRe
 const rateOf = (r: RunResult) => r.roundTrips / r.seconds;
 
 console.log(`== Server load: SQLite, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}), ${SECONDS} s per run`);
-console.log('   load: node:http keep-alive loop; closed = as fast as answered, paced = clients together at the target rate');
+console.log(`   load: node:http keep-alive loop; closed = as fast as answered, paced = clients together at the target rate, branches = paced with ${PER_BRANCH} clients per branch`);
 console.log(' clients  mode    target/s   round trips/s   p50 ms   p99 ms   max ms   errors   applied/conflict/rejected   changes/pull   KB/response');
 const results: RunResult[] = [];
 for (const level of LEVELS) {
@@ -271,7 +291,7 @@ for (const level of LEVELS) {
       [
         String(r.clients).padStart(8),
         mode.padEnd(6),
-        (mode === 'paced' ? String(RATE) : '—').padStart(9),
+        (mode !== 'closed' ? String(RATE) : '—').padStart(9),
         rateOf(r).toFixed(0).padStart(15),
         percentile(r.latencies, 50).toFixed(1).padStart(8),
         percentile(r.latencies, 99).toFixed(1).padStart(8),

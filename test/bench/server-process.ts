@@ -1,22 +1,46 @@
 // The server as the load benchmark runs it, in its own process (so the load generator does not
 // share its event loop): SQLite in the given folder with the demo seeded, createApp on
 // @hono/node-server at 127.0.0.1 on a free port, request logs as JSON lines to a file there.
+// With a second argument N it also seeds N more branches (bench-b1 … bench-bN), each with its
+// own copy of the demo plan (plan id bench-bK-plan) and a staff account staff@bench-bK (password
+// demo1234), for clients spread over branches as a real deployment's are.
 // Prints {"url": …} on stdout once listening; stops on SIGTERM.
 import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../src/server/app';
-import { ensureDemo } from '../../src/server/demo';
+import { hashPassword } from '../../src/server/accounts';
+import { DEMO_PASSWORD, ensureDemo } from '../../src/server/demo';
+import { importPlan } from '../../src/server/plan-import';
+import { parsePlanFile } from '../../src/model/plan-file';
 import { jsonLogger } from '../../src/server/log';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
 
 const dir = process.argv[2];
-if (!dir) throw new Error('usage: server-process.ts DATA_DIR');
+if (!dir) throw new Error('usage: server-process.ts DATA_DIR [BRANCHES]');
+const extraBranches = Number(process.argv[3] ?? 0);
 const logFile = createWriteStream(join(dir, 'server.log'));
 const log = jsonLogger((line) => logFile.write(line));
 const storage = await openSqliteStorage(join(dir, 'tracker.sqlite'));
 const demoAccounts = await ensureDemo(storage, { production: false, log, now: new Date() });
+if (extraBranches > 0) {
+  const parsed = parsePlanFile(JSON.parse(await readFile(fileURLToPath(new URL('../../src/demo/tokyo-r6.plan.json', import.meta.url)), 'utf8')));
+  if (!parsed.ok) throw new Error('the demo plan does not parse');
+  // One scrypt hash for every bench account: hashing is deliberately slow.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const now = new Date();
+  for (let b = 1; b <= extraBranches; b++) {
+    const branchId = `bench-b${b}`;
+    await storage.addBranch({ id: branchId, name: `ベンチ支部${b}`, createdAt: now.toISOString() });
+    await storage.addUser({ id: `${branchId}-staff`, email: `staff@${branchId}`, name: `ベンチ担当${b}`, passwordHash, createdAt: now.toISOString() });
+    await storage.setMembership({ userId: `${branchId}-staff`, branchId, role: 'staff' });
+    let n = 0;
+    await importPlan(storage, { branchId, planId: `${branchId}-plan`, file: parsed.file, now, author: 'ベンチ', newId: () => `${branchId}-plan/note-${++n}` });
+  }
+}
 const server = serve({ fetch: createApp({ storage, log, demoAccounts }).fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${info.port}` })}\n`);
 });
