@@ -36,6 +36,7 @@ type Mode = 'closed' | 'paced' | 'branches';
 const MODES = (process.env.BENCH_MODES ?? 'closed,paced,branches').split(',') as Mode[];
 const PER_BRANCH = Number(process.env.BENCH_PER_BRANCH ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 /** Round trips per run at most, so a very fast machine still ends. */
 const MAX_ROUND_TRIPS = 200_000;
@@ -229,13 +230,16 @@ async function run(clientCount: number, mode: Mode): Promise<RunResult> {
     await Promise.all(clients.map((c, i) => c.initialPull(agent, server.url, groupOf(i).token)));
 
     const result: RunResult = { clients: clientCount, mode, roundTrips: 0, seconds: 0, latencies: [], errors: 0, statuses: { applied: 0, conflict: 0, rejected: 0 }, changes: 0, bytes: 0, hasMore: 0 };
-    const start = performance.now();
+    // The first WARMUP seconds run the same load unmeasured (JIT, caches, connections), as
+    // benchmarks do; errors in them still count.
+    const begin = performance.now();
+    const start = begin + WARMUP * 1000;
     const deadline = start + SECONDS * 1000;
     const perClient = Math.ceil(MAX_ROUND_TRIPS / clientCount);
     const interval = (clientCount * 1000) / RATE;
     await Promise.all(
       clients.map(async (c, i) => {
-        let due = start + (interval * i) / clientCount;
+        let due = begin + (interval * i) / clientCount;
         for (let round = 0; round < perClient; round++) {
           if (mode !== 'closed') {
             if (due >= deadline) break;
@@ -247,19 +251,23 @@ async function run(clientCount: number, mode: Mode): Promise<RunResult> {
           const body = c.nextBody(round);
           try {
             const res = await post(agent, server.url, '/api/sync', body, groupOf(i).token);
-            result.latencies.push(performance.now() - t0);
-            result.roundTrips++;
+            const measured = t0 >= start;
+            if (measured) {
+              result.latencies.push(performance.now() - t0);
+              result.roundTrips++;
+            }
             if (res.status !== 200) {
               result.errors++;
               if (result.errors <= 3) console.error(`  error ${res.status}: ${res.body.toString().slice(0, 300)}`);
               continue;
             }
             const r = readResponse(res.body);
+            c.accept(r.cursor);
+            if (!measured) continue;
             for (const m of r.results) result.statuses[m.status] = (result.statuses[m.status] ?? 0) + 1;
             result.changes += r.changes;
             result.bytes += res.body.length;
             if (r.hasMore) result.hasMore++;
-            c.accept(r.cursor);
           } catch (e) {
             result.errors++;
             if (result.errors <= 3) console.error(`  error: ${(e as Error).message}`);
@@ -278,7 +286,7 @@ async function run(clientCount: number, mode: Mode): Promise<RunResult> {
 
 const rateOf = (r: RunResult) => r.roundTrips / r.seconds;
 
-console.log(`== Server load: SQLite, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}), ${SECONDS} s per run`);
+console.log(`== Server load: SQLite, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}), ${WARMUP} s warm-up then ${SECONDS} s measured per run`);
 console.log(`   load: node:http keep-alive loop; closed = as fast as answered, paced = clients together at the target rate, branches = paced with ${PER_BRANCH} clients per branch`);
 console.log(' clients  mode    target/s   round trips/s   p50 ms   p99 ms   max ms   errors   applied/conflict/rejected   changes/pull   KB/response');
 const results: RunResult[] = [];

@@ -15,6 +15,7 @@ import type { RecordTable } from '../../model/schemas';
 import { ChangeWindow, type WindowChange } from './change-window';
 import { encodeChange, KyselyStorage, sessionFromRows, type Db, type SessionRow } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer';
 import type { ChangePage, EncodedChangePage, RecordWrite, Session, Storage, StoredMutationResult, StoredRecord, WriteTx } from './storage';
 
 export interface SqliteStorage extends Storage {
@@ -302,6 +303,7 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   constructor(
     db: Kysely<Db>,
     private readonly raw: Database.Database,
+    private readonly checkpointer: Checkpointer | null,
   ) {
     super('sqlite', db, {
       // Used by nothing here (write() is overridden), kept for the shared implementation's sake.
@@ -452,6 +454,11 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
     return this.exclusive(() => sessionFromRows(this.q.session.all<SessionRow>(tokenHash)));
   }
 
+  override async close(): Promise<void> {
+    await this.checkpointer?.stop();
+    await super.close();
+  }
+
   serialize(): Buffer {
     return this.raw.serialize();
   }
@@ -472,16 +479,18 @@ export async function openSqliteStorage(path: string | ':memory:'): Promise<Sqli
       // Reads through mmap instead of read() calls, and a larger page cache: the pulls of many
       // devices read the same recent pages again and again.
       raw.pragma('mmap_size = 268435456');
-      // Rarer checkpoints: a page rewritten many times (the version counter, a busy record)
-      // is copied back to the database once per checkpoint, not once per write.
-      raw.pragma('wal_autocheckpoint = 10000');
+      // Checkpoints run on a worker thread (sqlite-checkpointer.ts); the automatic one here is
+      // only a backstop should that worker fall behind.
+      raw.pragma('wal_autocheckpoint = 40000');
     }
     raw.pragma('cache_size = -65536');
     raw.pragma('busy_timeout = 5000');
     raw.pragma('foreign_keys = ON');
     const db = new Kysely<Db>({ dialect: new FairSqliteDialect({ database: cachingDatabase(raw) }) });
     await migrateToLatest(db as Kysely<unknown>);
-    return new SqliteKyselyStorage(db, raw);
+    const checkpointer =
+      path === ':memory:' ? null : startCheckpointer(path, { intervalMs: 200, onError: (message) => console.error(JSON.stringify({ level: 'error', msg: 'WAL checkpoint failed', error: message })) });
+    return new SqliteKyselyStorage(db, raw, checkpointer);
   } catch (e) {
     raw.close();
     throw e;

@@ -1,0 +1,38 @@
+// The WAL checkpointer copies committed pages back into the database file from its own thread:
+// with the writer's automatic checkpoints off, only it can make the main file grow.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCheckpointer } from '../../src/server/storage/sqlite-checkpointer';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('startCheckpointer', () => {
+  it('checkpoints the WAL into the database file while the writer does not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracker-checkpoint-'));
+    dirs.push(dir);
+    const path = join(dir, 'test.sqlite');
+    const writer = new Database(path);
+    writer.pragma('journal_mode = WAL');
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    writer.pragma('wal_checkpoint(TRUNCATE)');
+    const before = statSync(path).size;
+    const insert = writer.prepare('INSERT INTO t (v) VALUES (?)');
+    for (let i = 0; i < 2000; i++) insert.run('x'.repeat(200));
+    expect(statSync(path).size).toBe(before);
+
+    const errors: string[] = [];
+    const checkpointer = startCheckpointer(path, { intervalMs: 20, onError: (m) => errors.push(m) });
+    try {
+      await expect.poll(() => statSync(path).size, { timeout: 5000 }).toBeGreaterThan(before + 200_000);
+    } finally {
+      await checkpointer.stop();
+      writer.close();
+    }
+    expect(errors).toEqual([]);
+  });
+});
