@@ -9,6 +9,8 @@ import type { SyncEngineApi } from './sync/engine-api';
 import './ui/styles.css';
 
 const db = new TrackerDb();
+// Opening IndexedDB starts now, while Preact renders, instead of at the first query.
+void db.open().catch((e: unknown) => console.error('Opening the database failed', e));
 const persistence = requestPersistentStorage();
 const root = document.getElementById('app')!;
 
@@ -21,8 +23,14 @@ function show(engine?: SyncEngineApi): void {
 }
 
 show();
-void Promise.all([import('./sync/engine'), import('./sync/transport')]).then(async ([{ createSyncEngine }, { httpTransport }]) => {
-  const engine = createSyncEngine({ db, transport: httpTransport('') });
-  await engine.start();
-  show(engine);
-});
+// Once the first screen has rendered from local data: loading and starting the engine competes
+// with it for the one main thread.
+function startSync(): void {
+  void Promise.all([import('./sync/engine'), import('./sync/transport')]).then(async ([{ createSyncEngine }, { httpTransport }]) => {
+    const engine = createSyncEngine({ db, transport: httpTransport('') });
+    await engine.start();
+    show(engine);
+  });
+}
+if ('requestIdleCallback' in window) requestIdleCallback(startSync, { timeout: 1000 });
+else setTimeout(startSync, 0);

@@ -1,7 +1,7 @@
 // Preact hooks over Dexie live queries: the only way components read data. Each hook parses
 // what it reads with the model's schemas and re-renders when the underlying tables change.
 import { createContext } from 'preact';
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useContext, useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { liveQuery } from 'dexie';
 import {
   conflictSchema,
@@ -41,7 +41,9 @@ export type Loadable<T> = { loading: true } | { loading: false; value: T };
 export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: readonly unknown[]): Loadable<T> {
   const db = useDb();
   const [state, setState] = useState<{ key: readonly unknown[]; value: T } | undefined>(undefined);
-  useEffect(() => {
+  // Subscribed before the browser paints (not after the next frame): the first screen waits
+  // on these queries, and a frame saved here is a frame sooner on screen.
+  useLayoutEffect(() => {
     const key = deps;
     const sub = liveQuery(() => query(db)).subscribe({
       next: (value) => setState({ key, value }),

@@ -31,6 +31,8 @@ export function startCheckpointer(path: string, options: { intervalMs: number; o
   return {
     stop: () =>
       new Promise<void>((resolve) => {
+        // Referenced again while stopping: the caller awaits the exit.
+        worker.ref();
         worker.once('exit', () => resolve());
         worker.postMessage('stop');
       }),
