@@ -13,6 +13,7 @@ import {
   planSchema,
   progressId,
   progressSchema,
+  RECORD_SCHEMAS,
   sectionSchema,
   type Conflict,
   type Evaluation,
@@ -28,17 +29,6 @@ import type { PlanRecords } from '../model/plan-file';
 import { sameValue } from '../model/merge';
 import { DB_ERROR, DbError, toDbError } from './errors';
 import type { OutboxEntry, SyncedTable, TrackerDb } from './database';
-
-export const RECORD_SCHEMAS = {
-  plans: planSchema,
-  sections: sectionSchema,
-  items: itemSchema,
-  progress: progressSchema,
-  notes: noteSchema,
-  kpis: kpiSchema,
-  measurements: measurementSchema,
-  conflicts: conflictSchema,
-} as const;
 
 type RecordOf = {
   plans: Plan;

@@ -11,10 +11,15 @@
 // so an edit the server refused or lost to another device never lingers on this device.
 import type { Table } from 'dexie';
 import * as z from 'zod/mini';
-import { RECORD_TABLES, historySchema, type History, type RecordTable } from '../model/schemas';
+import {
+  RECORD_SCHEMAS,
+  RECORD_TABLES,
+  type History,
+  type RecordTable,
+} from '../model/schemas';
 import { loginResponseSchema, type LoginResponse, type Mutation, type SyncResponse } from '../sync/protocol';
 import { SYNCED_TABLES, outboxEntrySchema, type OutboxEntry, type RejectedEntry, type SyncedTable, type TrackerDb } from './database';
-import { RECORD_SCHEMAS, newId, parseRows } from './repository';
+import { newId, parseRows } from './repository';
 
 const META = {
   clientId: 'sync.clientId',
@@ -27,10 +32,7 @@ const SERVER_COPY_PREFIX = 'sync.server:';
 type Row = Record<string, unknown>;
 type PendingEntry = OutboxEntry & { seq: number };
 
-const PULL_SCHEMAS: Record<RecordTable, z.ZodMiniType<Row>> = {
-  ...(RECORD_SCHEMAS as unknown as Record<SyncedTable, z.ZodMiniType<Row>>),
-  history: historySchema as unknown as z.ZodMiniType<Row>,
-};
+const PULL_SCHEMAS = RECORD_SCHEMAS as unknown as Record<RecordTable, z.ZodMiniType<Row>>;
 
 const serverCopySchema = z.object({ record: z.nullable(z.record(z.string(), z.unknown())) });
 

@@ -198,3 +198,16 @@ export const historySchema = z.object({
   at: z.string(),
 });
 export type History = z.infer<typeof historySchema>;
+
+/** The schema of every synced table's records, for whoever parses them by table name. */
+export const RECORD_SCHEMAS = {
+  plans: planSchema,
+  sections: sectionSchema,
+  items: itemSchema,
+  progress: progressSchema,
+  notes: noteSchema,
+  kpis: kpiSchema,
+  measurements: measurementSchema,
+  conflicts: conflictSchema,
+  history: historySchema,
+} as const satisfies Record<RecordTable, z.ZodMiniType>;

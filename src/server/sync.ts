@@ -6,17 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type * as z from 'zod/mini';
 import { mergeMutation, type FieldConflict } from '../model/merge';
 import {
-  conflictSchema,
-  historySchema,
-  itemSchema,
-  kpiSchema,
   measurementId,
-  measurementSchema,
-  noteSchema,
-  planSchema,
   progressId,
-  progressSchema,
-  sectionSchema,
+  RECORD_SCHEMAS,
   type Conflict,
   type EditableTable,
   type History,
@@ -30,17 +22,7 @@ import type { Storage, StoredRecord, WriteTx } from './storage/storage';
 export const DEFAULT_PULL_LIMIT = 500;
 const CURSOR_PREFIX = 'v1.';
 
-export const RECORD_SCHEMAS: Record<RecordTable, z.ZodMiniType<Record<string, unknown>>> = {
-  plans: planSchema,
-  sections: sectionSchema,
-  items: itemSchema,
-  progress: progressSchema,
-  notes: noteSchema,
-  kpis: kpiSchema,
-  measurements: measurementSchema,
-  conflicts: conflictSchema,
-  history: historySchema,
-};
+const SCHEMAS = RECORD_SCHEMAS as unknown as Record<RecordTable, z.ZodMiniType<Record<string, unknown>>>;
 
 const STAFF_TABLES: readonly RecordTable[] = ['progress', 'notes', 'measurements'];
 const LEAD_TABLES: readonly RecordTable[] = [...STAFF_TABLES, 'plans', 'sections', 'items', 'kpis', 'conflicts'];
@@ -212,7 +194,7 @@ export class SyncService {
     if (applied === null || applied.length) {
       const naturalId = table === 'progress' ? progressId(String(record.itemId), String(record.periodId)) : table === 'measurements' ? measurementId(String(record.kpiId), String(record.month)) : m.recordId;
       if (naturalId !== m.recordId) throw new ApiFailure('bad_request', `記録の id は ${naturalId} のはずです (a ${table} record's id is derived from its key)`, m.id);
-      const parsed = RECORD_SCHEMAS[table].safeParse(record);
+      const parsed = SCHEMAS[table].safeParse(record);
       if (!parsed.success) {
         const detail = parsed.error.issues
           .slice(0, 5)

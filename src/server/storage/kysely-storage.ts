@@ -74,7 +74,7 @@ const asRole = (role: string): Role => {
 };
 
 type RecordRow = Db['records'];
-const toRecord = (r: RecordRow): StoredRecord => ({
+export const toRecord = (r: RecordRow): StoredRecord => ({
   table: r.table_name as RecordTable,
   id: r.id,
   branchId: r.branch_id,

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, SqliteDriver, type Compilable, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
 import { ChangeWindow, type WindowChange } from './change-window';
-import { encodeChange, KyselyStorage, sessionFromRows, type Db, type SessionRow } from './kysely-storage';
+import { encodeChange, KyselyStorage, sessionFromRows, toRecord, type Db, type SessionRow } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer';
 import type { ChangePage, EncodedChangePage, RecordWrite, Session, Storage, StoredMutationResult, StoredRecord, WriteTx } from './storage';
@@ -137,17 +137,6 @@ class Prepared {
   }
 }
 
-type RecordRow = Db['records'];
-const toRecord = (r: RecordRow): StoredRecord => ({
-  table: r.table_name as RecordTable,
-  id: r.id,
-  branchId: r.branch_id,
-  planId: r.plan_id,
-  data: r.data,
-  version: Number(r.version),
-  updatedAt: r.updated_at,
-  updatedBy: r.updated_by,
-});
 
 function statements(db: Kysely<Db>, raw: Database.Database) {
   const p = (arity: number, build: (...args: never[]) => Compilable) => new Prepared(raw, arity, build);
@@ -290,6 +279,8 @@ class SqliteWriteTx implements WriteTx {
     this.q.pruneResults.run(clientId, userId, belowSeq);
   }
 }
+
+type RecordRow = Db['records'];
 
 class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   declare readonly dialect: 'sqlite';
