@@ -10,6 +10,7 @@ import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, 
 import { bothFiscalYear, localIsoDate, warekiDate } from '../model/wareki';
 import { ConflictsPanel } from './conflicts-panel';
 import { ItemHistory } from './item-history';
+import { ItemChips } from './item-chips';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { saveStateLabel, useAutosave } from './use-autosave';
@@ -72,12 +73,7 @@ function ItemHeader({ plan, sections, item }: { plan: Plan; sections: Section[];
       </h1>
       <p class="plan-text">{item.text}</p>
       <p class="item-meta">
-        {item.group && <span class="chip">担当: {item.group}</span>}
-        {item.tags.map((t) => (
-          <span key={t} class="chip chip-tag">
-            {t}
-          </span>
-        ))}
+        <ItemChips item={item} groupPrefix="担当: " />
       </p>
     </header>
   );

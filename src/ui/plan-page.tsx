@@ -18,6 +18,7 @@ import {
 } from '../model/plan-tree';
 import { EVALUATIONS, type Item, type Plan, type Progress } from '../model/schemas';
 import { bothFiscalYear, localIsoDate } from '../model/wareki';
+import { ItemChips } from './item-chips';
 import { Link } from './link';
 import { navigate, paths } from './router';
 
@@ -228,12 +229,7 @@ function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts }: N
             <span class="label">{item.label}</span> {item.text}
           </span>
           <span class="item-meta">
-            {item.group && <span class="chip">{item.group}</span>}
-            {item.tags.map((t) => (
-              <span key={t} class="chip chip-tag">
-                {t}
-              </span>
-            ))}
+            <ItemChips item={item} />
             {count > 0 && <span class="chip chip-notes">メモ {count}件</span>}
             {conflictCount > 0 && (
               <span class="chip chip-conflict">

@@ -11,6 +11,7 @@ import { PERIOD_KIND_LABELS } from '../model/period';
 import { buildTree, groupsOf, type TreeNode } from '../model/plan-tree';
 import { KPI_DIRECTIONS, LIMITS, PERIOD_KINDS, TAGS, type Item, type Kpi, type KpiDirection, type KpiTarget, type PeriodKind, type Plan, type Section } from '../model/schemas';
 import { bothFiscalYear } from '../model/wareki';
+import { ItemChips } from './item-chips';
 import { Link } from './link';
 import { paths } from './router';
 import './structure-page.css';
@@ -464,12 +465,7 @@ function ItemRow({ ctx, item, siblings, index }: { ctx: Ctx; item: Item; sibling
             <span class="label">{item.label}</span> {item.text}
           </span>
           <span class="item-meta">
-            {item.group && <span class="chip">{item.group}</span>}
-            {item.tags.map((t) => (
-              <span key={t} class="chip chip-tag">
-                {t}
-              </span>
-            ))}
+            <ItemChips item={item} />
           </span>
         </span>
         <RowActions

@@ -2,7 +2,7 @@
 // run. A dialect supplies only how a write transaction starts and locks the version counter
 // (see WriteLocking); sqlite.ts (and later postgres.ts) open the database, run the migrations
 // and hand the Kysely instance here.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type OnConflictBuilder, type Transaction } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
 import { ROLES, type Role } from '../../sync/protocol';
 import {
@@ -72,6 +72,17 @@ const asRole = (role: string): Role => {
   if (!ROLE_SET.has(role)) throw new Error(`Unknown role in the database: ${role}`);
   return role as Role;
 };
+
+/** An upsert of a record: an existing (table, id) takes the new row's columns. */
+export const replaceRecordOnConflict = (oc: OnConflictBuilder<Db, 'records'>) =>
+  oc.columns(['table_name', 'id']).doUpdateSet((eb) => ({
+    branch_id: eb.ref('excluded.branch_id'),
+    plan_id: eb.ref('excluded.plan_id'),
+    data: eb.ref('excluded.data'),
+    version: eb.ref('excluded.version'),
+    updated_at: eb.ref('excluded.updated_at'),
+    updated_by: eb.ref('excluded.updated_by'),
+  }));
 
 type RecordRow = Db['records'];
 export const toRecord = (r: RecordRow): StoredRecord => ({
@@ -150,16 +161,7 @@ class KyselyWriteTx implements WriteTx {
     await this.conn
       .insertInto('records')
       .values(recordRow(w, version))
-      .onConflict((oc) =>
-        oc.columns(['table_name', 'id']).doUpdateSet((eb) => ({
-          branch_id: eb.ref('excluded.branch_id'),
-          plan_id: eb.ref('excluded.plan_id'),
-          data: eb.ref('excluded.data'),
-          version: eb.ref('excluded.version'),
-          updated_at: eb.ref('excluded.updated_at'),
-          updated_by: eb.ref('excluded.updated_by'),
-        })),
-      )
+      .onConflict(replaceRecordOnConflict)
       .execute();
     this.version = version;
     return version;

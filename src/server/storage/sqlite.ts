@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, SqliteDriver, type Compilable, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
 import { ChangeWindow, type WindowChange } from './change-window';
-import { encodeChange, KyselyStorage, sessionFromRows, toRecord, type Db, type SessionRow } from './kysely-storage';
+import { encodeChange, KyselyStorage, replaceRecordOnConflict, sessionFromRows, toRecord, type Db, type SessionRow } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer';
 import type { ChangePage, EncodedChangePage, RecordWrite, Session, Storage, StoredMutationResult, StoredRecord, WriteTx } from './storage';
@@ -164,16 +164,7 @@ function statements(db: Kysely<Db>, raw: Database.Database) {
       db
         .insertInto('records')
         .values(recordValues(...a))
-        .onConflict((oc) =>
-          oc.columns(['table_name', 'id']).doUpdateSet((eb) => ({
-            branch_id: eb.ref('excluded.branch_id'),
-            plan_id: eb.ref('excluded.plan_id'),
-            data: eb.ref('excluded.data'),
-            version: eb.ref('excluded.version'),
-            updated_at: eb.ref('excluded.updated_at'),
-            updated_by: eb.ref('excluded.updated_by'),
-          })),
-        ),
+        .onConflict(replaceRecordOnConflict),
     ),
     insertRecord: p(8, (...a: Parameters<typeof recordValues>) =>
       db
