@@ -1,8 +1,8 @@
 // The server process: reads its settings from the environment (PORT, HOST, DATA_DIR,
-// NODE_ENV), opens SQLite at $DATA_DIR/tracker.sqlite, seeds the demo unless in production,
-// and serves /api/* and the built app (dist/) until SIGINT or SIGTERM. `npm start` reaches it
-// through start.ts, which builds the app first when needed.
-import { mkdir } from 'node:fs/promises';
+// DATABASE_URL, DATABASE_POOL_SIZE, NODE_ENV), opens PostgreSQL when DATABASE_URL names it and
+// SQLite at $DATA_DIR/tracker.sqlite otherwise (storage/open-storage.ts), seeds the demo unless
+// in production, and serves /api/* and the built app (dist/) until SIGINT or SIGTERM. `npm
+// start` reaches it through start.ts, which builds the app first when needed.
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,8 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { ensureDemo } from './demo';
 import { jsonLogger, type Logger } from './log';
-import { openSqliteStorage } from './storage/sqlite';
+import { describeDatabase, openStorage } from './storage/open-storage';
+import type { Storage } from './storage/storage';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -18,6 +19,10 @@ export interface ServerSettings {
   port: number;
   host: string;
   dataDir: string;
+  /** A postgres:// URL; unset uses SQLite in dataDir. */
+  databaseUrl?: string;
+  /** Most PostgreSQL connections this process opens (the storage's default when unset). */
+  poolSize?: number;
   production: boolean;
   /** The built app; null serves the API alone. */
   staticDir: string | null;
@@ -26,10 +31,14 @@ export interface ServerSettings {
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSettings {
   const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
+  const poolSize = env.DATABASE_POOL_SIZE ? Number(env.DATABASE_POOL_SIZE) : undefined;
+  if (poolSize !== undefined && (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)) throw new Error(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, not ${env.DATABASE_POOL_SIZE}`);
   return {
     port,
     host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.DATA_DIR || './data'),
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(poolSize !== undefined ? { poolSize } : {}),
     production: env.NODE_ENV === 'production',
     staticDir: join(PROJECT_ROOT, 'dist'),
   };
@@ -41,9 +50,17 @@ export interface RunningServer {
 }
 
 export async function startServer(settings: ServerSettings, log: Logger = jsonLogger()): Promise<RunningServer> {
-  await mkdir(settings.dataDir, { recursive: true });
-  const dbPath = join(settings.dataDir, 'tracker.sqlite');
-  const storage = await openSqliteStorage(dbPath);
+  const storage = await openStorage({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, ...(settings.poolSize !== undefined ? { poolSize: settings.poolSize } : {}) });
+  // A storage that is open must be closed again if the server does not come up.
+  try {
+    return await listen(settings, storage, log);
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+}
+
+async function listen(settings: ServerSettings, storage: Storage, log: Logger): Promise<RunningServer> {
   const demoAccounts = await ensureDemo(storage, { production: settings.production, log, now: new Date() });
   const app = createApp({ storage, log, demoAccounts, ...(settings.staticDir ? { staticDir: settings.staticDir } : {}) });
   const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host });
@@ -53,7 +70,7 @@ export async function startServer(settings: ServerSettings, log: Logger = jsonLo
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
-  log.info('listening', { url, dataDir: settings.dataDir, database: dbPath, production: settings.production, demo: demoAccounts !== null });
+  log.info('listening', { url, dataDir: settings.dataDir, database: describeDatabase(settings), production: settings.production, demo: demoAccounts !== null });
   return {
     url,
     async close() {

@@ -1,7 +1,7 @@
 // The Storage interface implemented once over Kysely, in SQL that SQLite and PostgreSQL both
 // run. A dialect supplies only how a write transaction starts and locks the version counter
-// (see WriteLocking); sqlite.ts (and later postgres.ts) open the database, run the migrations
-// and hand the Kysely instance here.
+// (see WriteLocking); sqlite.ts and postgres.ts open the database, run the migrations and hand
+// the Kysely instance here.
 import { sql, type Kysely, type OnConflictBuilder, type Transaction } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
 import { ROLES, type Role } from '../../sync/protocol';
@@ -234,9 +234,10 @@ export class KyselyStorage implements Storage {
 
   async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
-      const start = await this.locking.begin(conn);
-      const tx = new KyselyWriteTx(conn, start);
       try {
+        // Inside the try: a pooled connection must not go back with a transaction left open.
+        const start = await this.locking.begin(conn);
+        const tx = new KyselyWriteTx(conn, start);
         const result = await fn(tx);
         if (tx.lastVersion !== start) await conn.updateTable('counters').set({ value: tx.lastVersion }).where('name', '=', 'version').execute();
         await sql`commit`.execute(conn);

@@ -12,9 +12,13 @@ export const migrationProvider: MigrationProvider = {
   getMigrations: async () => MIGRATIONS,
 };
 
-/** Brings the database to the latest schema; throws with the failing migration's error. */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+/**
+ * Brings the database to the latest schema; throws with the failing migration's error.
+ * PostgreSQL names the schema of the tables: Kysely would otherwise take a migration table in
+ * any schema of the database for this one's.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, options: { schema?: string } = {}): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(options.schema !== undefined ? { migrationTableSchema: options.schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

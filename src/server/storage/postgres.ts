@@ -1,0 +1,146 @@
+// PostgreSQL storage, for production: several server processes (and the admin command) share
+// one database. The Storage interface is the shared Kysely implementation (kysely-storage.ts)
+// over a `pg` pool; what is PostgreSQL's own is how writers are serialized: every write
+// transaction starts with BEGIN and `SELECT value FROM counters WHERE name = 'version' FOR
+// UPDATE`, so writers queue on the counter row, versions are allocated in commit order and a
+// pull cursor never skips a change, whichever process wrote it. Pulls read the database (no
+// per-process memory of recent changes, as another process may have written since).
+//
+// Connection: a postgres:// or postgresql:// URL as `pg` reads it (user, password, host, port,
+// database, `sslmode`, …). The tables live in one schema: `options.schema` (created if missing),
+// otherwise the connection's current schema (the first of its search_path, usually `public`).
+// A URL may name the schema with the query parameter `schema` (e.g.
+// `postgres://tracker:secret@db.example/tracker?schema=tracker`), which this module takes out of
+// the URL before `pg` sees it. The pool holds at most `options.poolSize` connections (10).
+import { CompiledQuery, Kysely, PostgresDialect, sql, type DatabaseConnection } from 'kysely';
+import pg from 'pg';
+import { KyselyStorage, type Db, type WriteLocking } from './kysely-storage';
+import { migrateToLatest } from './migrations/index';
+import type { Storage, WriteTx } from './storage';
+
+export interface PostgresStorage extends Storage {
+  readonly dialect: 'postgres';
+  /** The schema that holds the tables. */
+  readonly schema: string;
+}
+
+export interface PostgresOptions {
+  /** The schema for the tables; overrides a `schema` parameter of the URL. */
+  schema?: string;
+  /** Most connections open at once (default 10). */
+  poolSize?: number;
+  /** Told about errors of idle pooled connections (e.g. the database restarted). */
+  onIdleError?: (error: Error) => void;
+}
+
+export const DEFAULT_POOL_SIZE = 10;
+
+/** A schema name as PostgreSQL folds unquoted identifiers: no quoting surprises in search_path. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Splits the `schema` query parameter off a connection URL. */
+export function splitSchemaParam(url: string): { url: string; schema: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not the URL itself: it may hold a password.
+    throw new Error('The PostgreSQL URL is not a valid URL');
+  }
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  if (schema === undefined) return { url, schema };
+  parsed.searchParams.delete('schema');
+  return { url: parsed.toString(), schema };
+}
+
+/**
+ * int8 (bigint, and count(*)) as a number: versions and seqs stay far below 2^53. A larger
+ * value stays text rather than lose digits silently; callers parse it with Number() anyway.
+ */
+function parseInt8(text: string): number | string {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : text;
+}
+
+const INT8_OID = 20;
+const typeParsers = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
+};
+
+const postgresLocking: WriteLocking = {
+  async begin(conn) {
+    await sql`begin`.execute(conn);
+    const row = await conn.selectFrom('counters').select('value').where('name', '=', 'version').forUpdate().executeTakeFirstOrThrow();
+    return Number(row.value);
+  },
+};
+
+class PostgresKyselyStorage extends KyselyStorage implements PostgresStorage {
+  declare readonly dialect: 'postgres';
+  /** The last write of this process, queued or running. */
+  private writeTail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    db: Kysely<Db>,
+    readonly schema: string,
+  ) {
+    super('postgres', db, postgresLocking);
+  }
+
+  /**
+   * Writers wait for the counter row one at a time anyway; queuing this process's writers here
+   * first keeps them first come, first served, and keeps a burst of writes from holding every
+   * pooled connection while they wait (pulls and logins need connections meanwhile).
+   */
+  override write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    const run = this.writeTail.then(() => super.write(fn));
+    this.writeTail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+export async function openPostgresStorage(url: string, options: PostgresOptions = {}): Promise<PostgresStorage> {
+  const split = splitSchemaParam(url);
+  const schema = options.schema ?? split.schema;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new Error(`The PostgreSQL schema name must be lower-case letters, digits and _ (at most 63), not ${JSON.stringify(schema)}`);
+  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`The PostgreSQL pool size must be a whole number of at least 1, not ${poolSize}`);
+
+  // A database that cannot be reached fails a request after 10 s instead of holding it forever.
+  const pool = new pg.Pool({ connectionString: split.url, max: poolSize, connectionTimeoutMillis: 10_000, types: typeParsers });
+  // Without a listener an idle connection's error (a restarted database) would end the process;
+  // the pool drops that connection and opens another when needed.
+  pool.on('error', options.onIdleError ?? ((e) => console.error(JSON.stringify({ level: 'error', msg: 'PostgreSQL idle connection failed', error: e.message }))));
+  const db = new Kysely<Db>({
+    dialect: new PostgresDialect({
+      pool,
+      ...(schema !== undefined ? { onCreateConnection: (conn: DatabaseConnection) => setSearchPath(conn, schema) } : {}),
+    }),
+  });
+  try {
+    if (schema !== undefined) await createSchema(db, schema);
+    const current = (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? null;
+    if (current === null) throw new Error('PostgreSQL has no schema to create the tables in: name one with ?schema= in DATABASE_URL, or create the one search_path names');
+    // Named, so that the migration table of another schema in the same database is not taken for ours.
+    await migrateToLatest(db as Kysely<unknown>, { schema: current });
+    return new PostgresKyselyStorage(db, current);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+}
+
+async function setSearchPath(conn: DatabaseConnection, schema: string): Promise<void> {
+  await conn.executeQuery(CompiledQuery.raw(`select set_config('search_path', $1, false)`, [schema]));
+}
+
+/** Creates the schema unless it exists; two processes starting at once may both try. */
+async function createSchema(db: Kysely<Db>, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (e) {
+    // IF NOT EXISTS does not cover a concurrent CREATE: the loser fails on the catalog's unique index.
+    const exists = await sql`select 1 from pg_namespace where nspname = ${schema}`.execute(db);
+    if (exists.rows.length === 0) throw e;
+  }
+}
