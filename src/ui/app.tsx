@@ -23,6 +23,8 @@ const RejectedPanel = lazyPage(() => import('./rejected-panel').then((m) => m.Re
 const ItemPage = lazyPage(() => import('./item-page').then((m) => m.ItemPage));
 const KpiPage = lazyPage(() => import('./kpi-page').then((m) => m.KpiPage));
 const StructurePage = lazyPage(() => import('./structure-page').then((m) => m.StructurePage));
+const ReportPage = lazyPage(() => import('./report-page').then((m) => m.ReportPage));
+const DashboardPage = lazyPage(() => import('./dashboard-page').then((m) => m.DashboardPage));
 
 export interface AppProps {
   db: TrackerDb;
@@ -97,13 +99,17 @@ function Page() {
     case 'plans':
       return <PlanListPage />;
     case 'plan':
-      return <PlanPage planId={route.planId} periodId={route.periodId} />;
+      return <PlanPage planId={route.planId} periodId={route.periodId} filter={route.filter} />;
     case 'item':
       return <ItemPage planId={route.planId} itemId={route.itemId} periodId={route.periodId} />;
     case 'kpis':
       return <KpiPage planId={route.planId} />;
     case 'structure':
       return <StructurePage planId={route.planId} />;
+    case 'report':
+      return <ReportPage planId={route.planId} periodId={route.periodId} filter={route.filter} />;
+    case 'dashboard':
+      return <DashboardPage planId={route.planId} periodId={route.periodId} />;
     case 'notFound':
       return (
         <section>

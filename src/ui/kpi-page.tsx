@@ -1,7 +1,7 @@
 // The KPI screen, laid out like the 「KPI目標の進捗状況」 table of seed 004: per KPI its 事業計画
 // row, target, latest actual, the month it is as of (和暦 and 西暦) and the judgement. Opening a
 // KPI shows the entry of a month's actual, the monthly actuals and a chart of the fiscal year.
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useActorName, useDb, useMeasurementsOfPlan, usePlanStructure } from '../db/hooks';
 import { saveMeasurement } from '../db/repository';
 import { describeGap, describeTarget, formatNumber, judge, judgeLatest, targetBound, type Judgement, type JudgementStatus } from '../model/kpi-judgement';
@@ -11,7 +11,7 @@ import type { Kpi, Measurement, Plan, Section } from '../model/schemas';
 import { bothFiscalYear, bothMonth, monthsOfFiscalYear, seirekiMonth, warekiMonth, type YearMonth } from '../model/wareki';
 import { KpiChart } from './kpi-chart';
 import { Link } from './link';
-import { paths } from './router';
+import { kpiAnchor, paths } from './router';
 import './kpi-page.css';
 
 export function KpiPage({ planId }: { planId: string }) {
@@ -82,6 +82,15 @@ function KpiBoard({ plan, sections, kpis, measurements }: { plan: Plan; sections
       else next.add(id);
       return next;
     });
+
+  // A link from the dashboard names one KPI (#kpi-…); its row exists only now that the data is
+  // here, too late for the browser's own jump, so bring it into view and focus its name.
+  useEffect(() => {
+    const row = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!row) return;
+    row.scrollIntoView?.({ block: 'center' });
+    row.querySelector('button')?.focus({ preventScroll: true });
+  }, []);
 
   return (
     <section class="page kpi-page">
@@ -158,7 +167,7 @@ function KpiRows({ plan, row, open, toggle, sectionCell }: { plan: Plan; row: Ro
   const latest = judgement.month === null ? undefined : row.measurements.find((m) => m.month === judgement.month);
   return (
     <>
-      <tr class={`kpi-row kpi-row-${STATUS_CLASS[judgement.status]}`}>
+      <tr id={kpiAnchor(kpi.id)} class={`kpi-row kpi-row-${STATUS_CLASS[judgement.status]}`}>
         {sectionCell && (
           <th scope="rowgroup" rowSpan={sectionCell.span} class="col-section">
             {sectionCell.section ? (

@@ -1,6 +1,7 @@
 // The plan screen: the section/item tree with each item's mark for the chosen period, its note
 // count and its unresolved conflicts, foldable sections, and filters by mark, group and text.
-import { useMemo, useState } from 'preact/hooks';
+// The filters are kept in the URL, so a reload keeps them and the report link carries them.
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useConflictsOfPlan, usePlanScreen, type PlanScreenData } from '../db/hooks';
 import { periodsOf, type Period } from '../model/period';
 import {
@@ -22,7 +23,7 @@ import { ItemChips } from './item-chips';
 import { Link } from './link';
 import { navigate, paths } from './router';
 
-export function PlanPage({ planId, periodId }: { planId: string; periodId: string | null }) {
+export function PlanPage({ planId, periodId, filter = EMPTY_FILTER }: { planId: string; periodId: string | null; filter?: ItemFilter }) {
   const data = usePlanScreen(planId, periodId, localIsoDate(new Date()).slice(0, 7));
   if (data.loading) return <p class="page">読み込み中…</p>;
   if (!data.value) {
@@ -33,12 +34,21 @@ export function PlanPage({ planId, periodId }: { planId: string; periodId: strin
       </section>
     );
   }
-  return <PlanTree data={data.value} />;
+  return <PlanTree data={data.value} requestedPeriod={periodId} initialFilter={filter} />;
 }
 
-function PlanTree({ data }: { data: PlanScreenData }) {
+function PlanTree({ data, requestedPeriod, initialFilter }: { data: PlanScreenData; requestedPeriod: string | null; initialFilter: ItemFilter }) {
   const { plan, period, sections, items, progress, notes } = data;
-  const [filter, setFilter] = useState<ItemFilter>(EMPTY_FILTER);
+  const [filter, setFilter] = useState<ItemFilter>(initialFilter);
+  // The filters go into the address once typing pauses: Safari refuses more than 100 history
+  // updates in 30 seconds. The period stays as requested: writing the chosen one would reload
+  // the screen.
+  const filterUrl = paths.plan(plan.id, requestedPeriod, filter);
+  useEffect(() => {
+    if (filterUrl === location.pathname + location.search) return;
+    const timer = setTimeout(() => navigate(filterUrl, { replace: true }), 400);
+    return () => clearTimeout(timer);
+  }, [filterUrl]);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
 
   const tree = useMemo(() => buildTree(sections, items), [sections, items]);
@@ -86,6 +96,12 @@ function PlanTree({ data }: { data: PlanScreenData }) {
           </p>
         </div>
         <nav class="page-actions" aria-label="計画のメニュー">
+          <Link href={paths.dashboard(plan.id, period.id)} class="button">
+            ダッシュボード
+          </Link>
+          <Link href={paths.report(plan.id, period.id, filter)} class="button">
+            報告書（印刷）
+          </Link>
           <Link href={paths.kpis(plan.id)} class="button">
             KPI
           </Link>
@@ -98,7 +114,7 @@ function PlanTree({ data }: { data: PlanScreenData }) {
       <div class="toolbar">
         <label class="field">
           報告期間
-          <select value={period.id} onChange={(e) => navigate(paths.plan(plan.id, e.currentTarget.value), { replace: true })}>
+          <select value={period.id} onChange={(e) => navigate(paths.plan(plan.id, e.currentTarget.value, filter), { replace: true })}>
             {periods.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.label}

@@ -1,36 +1,73 @@
 // A small path router over the History API. Routes are parsed from location, never stored,
 // so reloads and the service worker's navigation fallback land on the same screen.
 import { useEffect, useState } from 'preact/hooks';
+import { EMPTY_FILTER, type EvaluationFilter, type ItemFilter } from '../model/plan-tree';
+import { EVALUATIONS } from '../model/schemas';
 
 export type Route =
   | { name: 'plans' }
-  | { name: 'plan'; planId: string; periodId: string | null }
+  | { name: 'plan'; planId: string; periodId: string | null; filter: ItemFilter }
   | { name: 'item'; planId: string; itemId: string; periodId: string | null }
   | { name: 'kpis'; planId: string }
   | { name: 'structure'; planId: string }
+  | { name: 'report'; planId: string; periodId: string | null; filter: ItemFilter }
+  | { name: 'dashboard'; planId: string; periodId: string | null }
   | { name: 'notFound' };
 
 export function parseRoute(pathname: string, search: string): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  const periodId = new URLSearchParams(search).get('period');
+  const params = new URLSearchParams(search);
+  const periodId = params.get('period');
   if (parts.length === 0) return { name: 'plans' };
   if (parts[0] !== 'plans' || !parts[1]) return { name: 'notFound' };
   const planId = parts[1];
-  if (parts.length === 2) return { name: 'plan', planId, periodId };
+  if (parts.length === 2) return { name: 'plan', planId, periodId, filter: parseFilter(params) };
   if (parts[2] === 'items' && parts[3] && parts.length === 4) return { name: 'item', planId, itemId: parts[3], periodId };
   if (parts[2] === 'kpis' && parts.length === 3) return { name: 'kpis', planId };
   if (parts[2] === 'structure' && parts.length === 3) return { name: 'structure', planId };
+  if (parts[2] === 'report' && parts.length === 3) return { name: 'report', planId, periodId, filter: parseFilter(params) };
+  if (parts[2] === 'dashboard' && parts.length === 3) return { name: 'dashboard', planId, periodId };
   return { name: 'notFound' };
 }
+
+const MARKS: readonly string[] = [...EVALUATIONS, '未評価'] satisfies EvaluationFilter[];
+
+/**
+ * The plan screen's filters live in the query (mark=△&group=保健&q=郵送), so a reload keeps them
+ * and the report opened from the plan screen shows the same items. Unknown marks are ignored.
+ */
+function parseFilter(params: URLSearchParams): ItemFilter {
+  const evaluations = params.getAll('mark').filter((m): m is EvaluationFilter => MARKS.includes(m));
+  const groups = params.getAll('group').filter(Boolean);
+  const query = params.get('q') ?? '';
+  return evaluations.length || groups.length || query ? { evaluations, groups, query } : EMPTY_FILTER;
+}
+
+/** `?period=…&mark=…&group=…&q=…`, or '' when there is nothing to say. */
+function query(periodId: string | null | undefined, filter: ItemFilter = EMPTY_FILTER): string {
+  const params = new URLSearchParams();
+  if (periodId) params.set('period', periodId);
+  for (const m of filter.evaluations) params.append('mark', m);
+  for (const g of filter.groups) params.append('group', g);
+  if (filter.query) params.set('q', filter.query);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The id of a KPI's row on the KPI screen, so a link can point at one KPI. */
+export const kpiAnchor = (kpiId: string) => `kpi-${kpiId}`;
 
 const enc = encodeURIComponent;
 
 export const paths = {
   plans: () => '/',
-  plan: (planId: string, periodId?: string | null) => `/plans/${enc(planId)}${periodId ? `?period=${enc(periodId)}` : ''}`,
+  plan: (planId: string, periodId?: string | null, filter?: ItemFilter) => `/plans/${enc(planId)}${query(periodId, filter)}`,
   item: (planId: string, itemId: string, periodId?: string | null) => `/plans/${enc(planId)}/items/${enc(itemId)}${periodId ? `?period=${enc(periodId)}` : ''}`,
   kpis: (planId: string) => `/plans/${enc(planId)}/kpis`,
+  kpi: (planId: string, kpiId: string) => `/plans/${enc(planId)}/kpis#${enc(kpiAnchor(kpiId))}`,
   structure: (planId: string) => `/plans/${enc(planId)}/structure`,
+  report: (planId: string, periodId: string | null, filter?: ItemFilter) => `/plans/${enc(planId)}/report${query(periodId, filter)}`,
+  dashboard: (planId: string, periodId?: string | null) => `/plans/${enc(planId)}/dashboard${query(periodId)}`,
 };
 
 const NAVIGATE_EVENT = 'app:navigate';

@@ -1,11 +1,13 @@
 // `npm run bench`: builds the app, then prints the figures of the app: bundle size, offline
-// reload, plan scale and initial sync. Figures come from medians measured side by side in one
-// run; nothing here is a pass/fail test. The server's load figures: `npm run bench:server`.
+// reload, plan scale, the progress report and initial sync. Figures come from medians measured
+// side by side in one run; nothing here is a pass/fail test. The server's load figures:
+// `npm run bench:server`.
 import { buildApp, launchBrowser, startBenchServer } from './bench-env';
 import { bundleSizeReport } from './bundle-size';
 import { initialSyncReport } from './initial-sync';
 import { offlineReloadReport } from './offline-reload';
 import { planScaleReport, scalePlans } from './plan-scale';
+import { reportPrintReport } from './report-print';
 
 await buildApp();
 console.log('== Bundle size');
@@ -18,6 +20,8 @@ try {
   for (const line of (await offlineReloadReport(browser, server.url)).lines) console.log(line);
   console.log('\n== Plan scale');
   for (const line of (await planScaleReport(browser, server.url)).lines) console.log(line);
+  console.log('\n== Progress report (print view and PDF)');
+  for (const line of (await reportPrintReport(browser, server.url)).lines) console.log(line);
   console.log('\n== Initial sync');
   for (const line of (await initialSyncReport(browser)).lines) console.log(line);
 } finally {

@@ -100,6 +100,37 @@ export class PlanScreen {
   async openKpis(): Promise<void> {
     await this.page.getByRole('link', { name: 'KPI', exact: true }).click();
   }
+
+  /** The printable progress report for this period, with the filters set here. */
+  async openReport(): Promise<ReportScreen> {
+    await this.page.getByRole('link', { name: '報告書（印刷）' }).click();
+    const report = new ReportScreen(this.page);
+    await expect(report.title()).toBeVisible();
+    return report;
+  }
+}
+
+export class ReportScreen {
+  constructor(readonly page: Page) {}
+
+  title() {
+    return this.page.getByRole('heading', { level: 1 });
+  }
+
+  printButton() {
+    return this.page.getByRole('button', { name: '印刷 / PDF' });
+  }
+
+  filterNote() {
+    return this.page.locator('.report-filter');
+  }
+
+  /** What 印刷 / PDF gives with Chromium's "Save as PDF": the print CSS, A4 landscape. */
+  async printToPdf(path: string): Promise<void> {
+    await this.page.emulateMedia({ media: 'print' });
+    await this.page.pdf({ path, preferCSSPageSize: true, printBackground: true });
+    await this.page.emulateMedia({ media: null });
+  }
 }
 
 export class ItemScreen {

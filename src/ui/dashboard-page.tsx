@@ -1,0 +1,190 @@
+// The dashboard of a period for the monthly meeting: how many items are ○ / △ / － / 未評価 per
+// pillar and per 担当グループ (tables, with a CSS bar beside the figures), the △ items and the KPIs
+// off track, each a link to where it is worked on.
+import { useMemo } from 'preact/hooks';
+import { usePlanScreen, type PlanScreenData } from '../db/hooks';
+import { useKpiProgress, type KpiProgress } from '../db/report-hooks';
+import { itemsMarked, MARKS, marksByGroup, marksByPillar, offTrackKpis, type MarkCounts } from '../model/dashboard';
+import { describeGap, describeTarget, formatNumber } from '../model/kpi-judgement';
+import { periodsOf } from '../model/period';
+import { buildTree, labelPath, type EvaluationFilter } from '../model/plan-tree';
+import { lastMonthOf } from '../model/report';
+import { bothFiscalYear, bothMonth, localIsoDate, warekiMonth } from '../model/wareki';
+import { ItemChips } from './item-chips';
+import { Link } from './link';
+import { navigate, paths } from './router';
+import './dashboard-page.css';
+
+export function DashboardPage({ planId, periodId }: { planId: string; periodId: string | null }) {
+  const screen = usePlanScreen(planId, periodId, localIsoDate(new Date()).slice(0, 7));
+  const kpis = useKpiProgress(planId);
+  if (screen.loading || kpis.loading) return <p class="page">読み込み中…</p>;
+  if (!screen.value) {
+    return (
+      <section class="page">
+        <h1>計画が見つかりません</h1>
+        <Link href={paths.plans()}>計画の一覧へ</Link>
+      </section>
+    );
+  }
+  return <Dashboard data={screen.value} kpis={kpis.value} />;
+}
+
+const MARK_CLASS: Record<EvaluationFilter, string> = { '○': 'good', '△': 'warn', '－': 'na', 未評価: 'none' };
+
+function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiProgress }) {
+  const { plan, period, sections, items, progress } = data;
+  const evaluationOf = (id: string) => progress.get(id)?.evaluation ?? null;
+  const tree = useMemo(() => buildTree(sections, items), [sections, items]);
+  const byPillar = useMemo(() => marksByPillar(tree, evaluationOf), [tree, progress]);
+  const byGroup = useMemo(() => marksByGroup(tree, evaluationOf), [tree, progress]);
+  const warnItems = useMemo(() => itemsMarked(tree, evaluationOf, '△'), [tree, progress]);
+  const asOf = lastMonthOf(period);
+  const offTrack = useMemo(() => offTrackKpis(sections, kpis.kpis, kpis.measurements, asOf), [sections, kpis, asOf]);
+
+  return (
+    <section class="page dashboard-page">
+      <nav class="breadcrumb" aria-label="パンくず">
+        <Link href={paths.plan(plan.id, period.id)}>← {plan.title}</Link>
+      </nav>
+      <h1>
+        {plan.title}
+        <span class="h1-sub">ダッシュボード</span>
+      </h1>
+      <p class="subtitle">
+        {plan.branch}・{bothFiscalYear(plan.fiscalYear)}
+      </p>
+      <div class="dashboard-toolbar">
+        <label class="field">
+          報告期間
+          <select value={period.id} onChange={(e) => navigate(paths.dashboard(plan.id, e.currentTarget.value), { replace: true })}>
+            {periodsOf(plan.fiscalYear, plan.periodKind).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Link href={paths.report(plan.id, period.id)} class="button">
+          報告書（印刷）
+        </Link>
+      </div>
+
+      <section aria-labelledby="dashboard-marks">
+        <h2 id="dashboard-marks">評価の件数（{period.label}）</h2>
+        <div class="dashboard-tables">
+          <MarkTable caption="柱ごとの評価の件数" head="柱" rows={byPillar.map((r) => ({ key: r.pillar.id, name: `${r.pillar.label} ${r.pillar.title}`, counts: r.counts }))} />
+          <MarkTable caption="担当グループごとの評価の件数" head="担当グループ" rows={byGroup.map((r) => ({ key: r.group, name: r.group || '（担当なし）', counts: r.counts }))} />
+        </div>
+      </section>
+
+      <section aria-labelledby="dashboard-warn">
+        <h2 id="dashboard-warn">△の項目（{warnItems.length}件）</h2>
+        {warnItems.length === 0 ? (
+          <p class="hint">この期間に△の項目はありません。</p>
+        ) : (
+          <ul class="dashboard-list">
+            {warnItems.map((item) => (
+              <li key={item.id}>
+                <Link href={paths.item(plan.id, item.id, period.id)} class="dashboard-link">
+                  <span class="dashboard-path">{labelPath(sections, item).filter(Boolean).join(' ')}</span>
+                  <span>{item.text}</span>
+                </Link>
+                <span class="item-meta">
+                  <ItemChips item={item} groupPrefix="担当: " />
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="dashboard-kpis">
+        <h2 id="dashboard-kpis">未達のKPI（{offTrack.length}件）</h2>
+        <p class="hint">{warekiMonth(asOf)}までの最新の実績で判定しています。</p>
+        {offTrack.length === 0 ? (
+          <p class="hint">未達のKPIはありません。</p>
+        ) : (
+          <ul class="dashboard-list">
+            {offTrack.map(({ kpi, judgement, month, value }) => (
+              <li key={kpi.id}>
+                <Link href={paths.kpi(plan.id, kpi.id)} class="dashboard-link">
+                  {kpi.name}
+                </Link>
+                <span class="dashboard-kpi-figures">
+                  目標 {describeTarget(kpi.target, kpi.unit)}
+                  {value !== null && month !== null && `・実績 ${formatNumber(value)}${kpi.unit}（${bothMonth(month)}時点）`}
+                  <span class="dashboard-gap">
+                    <span aria-hidden="true">▼ </span>未達 {describeGap(judgement, kpi.unit)}
+                  </span>
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </section>
+  );
+}
+
+interface MarkRow {
+  key: string;
+  name: string;
+  counts: MarkCounts;
+}
+
+function MarkTable({ caption, head, rows }: { caption: string; head: string; rows: MarkRow[] }) {
+  return (
+    <table class="mark-table">
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{head}</th>
+          {MARKS.map((m) => (
+            <th key={m} scope="col" class="num">
+              {m}
+            </th>
+          ))}
+          <th scope="col" class="num">
+            計
+          </th>
+          <th scope="col" class="col-bar">
+            割合
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={row.key}>
+            <th scope="row">{row.name}</th>
+            {MARKS.map((m) => (
+              <td key={m} class="num">
+                {row.counts[m]}
+              </td>
+            ))}
+            <td class="num">{row.counts.total}</td>
+            <td>
+              <MarkBar counts={row.counts} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The shares as a stacked bar, and in words for a screen reader. */
+function MarkBar({ counts }: { counts: MarkCounts }) {
+  const shown = MARKS.filter((m) => counts[m] > 0);
+  const percent = (m: EvaluationFilter) => Math.round((counts[m] / counts.total) * 100);
+  return (
+    <>
+      <span class="mark-bar" aria-hidden="true">
+        {shown.map((m) => (
+          <span key={m} class={`mark-bar-part mark-bar-${MARK_CLASS[m]}`} style={{ width: `${(counts[m] / counts.total) * 100}%` }} />
+        ))}
+      </span>
+      <span class="visually-hidden">{shown.map((m) => `${m} ${percent(m)}%`).join('、')}</span>
+    </>
+  );
+}

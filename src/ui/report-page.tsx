@@ -1,0 +1,227 @@
+// The progress report (実施状況報告) for the 評議会, in the layout of seed 004: per pillar a table
+// 事業計画 | 実施状況 | 評価 | 今後の実施予定等, then the KPI progress tables (目標 / 実績 / 時点). The
+// screen shows the printed document itself; the toolbar above it is left out of the print, which
+// is A4 landscape with page numbers (report-page.css). The plan screen's filters carry over.
+import { useMemo } from 'preact/hooks';
+import { usePlanScreen, type PlanScreenData } from '../db/hooks';
+import { useKpiProgress, type KpiProgress } from '../db/report-hooks';
+import { describeTarget, formatNumber } from '../model/kpi-judgement';
+import { periodsOf } from '../model/period';
+import { isFilterActive, type ItemFilter } from '../model/plan-tree';
+import { buildReport, describeFilter, periodRange, type ReportBlock, type ReportKpiRow, type ReportKpiTable, type ReportPillar } from '../model/report';
+import type { Progress, Section } from '../model/schemas';
+import { localIsoDate, seirekiMonth, warekiDate, warekiFiscalYear, warekiMonth } from '../model/wareki';
+import { Link } from './link';
+import { navigate, paths } from './router';
+import './report-page.css';
+
+export function ReportPage({ planId, periodId, filter }: { planId: string; periodId: string | null; filter: ItemFilter }) {
+  const today = localIsoDate(new Date());
+  const screen = usePlanScreen(planId, periodId, today.slice(0, 7));
+  const kpis = useKpiProgress(planId);
+  if (screen.loading || kpis.loading) return <p class="page">読み込み中…</p>;
+  if (!screen.value) {
+    return (
+      <section class="page">
+        <h1>計画が見つかりません</h1>
+        <Link href={paths.plans()}>計画の一覧へ</Link>
+      </section>
+    );
+  }
+  return <ReportDocument data={screen.value} kpis={kpis.value} filter={filter} today={today} />;
+}
+
+function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; kpis: KpiProgress; filter: ItemFilter; today: string }) {
+  const { plan, period, sections, items, progress, notes } = data;
+  const report = useMemo(
+    () => buildReport({ sections, items, kpis: kpis.kpis, measurements: kpis.measurements, period, progress, notes, filter }),
+    [sections, items, kpis, period, progress, notes, filter],
+  );
+  const range = periodRange(period);
+  const active = isFilterActive(filter);
+  const fiscalYear = warekiFiscalYear(plan.fiscalYear);
+  return (
+    <article class="page report-page" aria-labelledby="report-title">
+      <div class="report-toolbar" role="group" aria-label="報告書の操作">
+        <Link href={paths.plan(plan.id, period.id, filter)}>← 計画へ戻る</Link>
+        <label class="field">
+          報告期間
+          <select value={period.id} onChange={(e) => navigate(paths.report(plan.id, e.currentTarget.value, filter), { replace: true })}>
+            {periodsOf(plan.fiscalYear, plan.periodKind).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {active && <Link href={paths.report(plan.id, period.id)}>絞り込みを外す</Link>}
+        <button type="button" class="primary report-print" onClick={() => window.print()}>
+          印刷 / PDF
+        </button>
+      </div>
+
+      <div class="report-sheet">
+        <header class="report-head">
+          <h1 id="report-title">
+            {plan.branch} {fiscalYear} 事業計画 実施状況（{range.wareki}）
+          </h1>
+          <p class="report-meta">
+            {plan.fiscalYear}年度・{range.seireki}
+            <span class="report-date">
+              出力日 {warekiDate(today)}（{seirekiMonth(today.slice(0, 7))}{Number(today.slice(8, 10))}日）
+            </span>
+          </p>
+          {active && (
+            <p class="report-filter">
+              絞り込み：{describeFilter(filter).join('／')}（全{report.totalItems}項目中{report.shownItems}項目）
+            </p>
+          )}
+        </header>
+
+        {report.pillars.length === 0 ? (
+          <p>条件に合う項目はありません。</p>
+        ) : (
+          report.pillars.map((p) => <PillarTable key={p.pillar.id} pillar={p} progress={progress} />)
+        )}
+
+        {report.kpiTables.length > 0 && (
+          <section class="report-kpis" aria-labelledby="report-kpi-title">
+            <h2 id="report-kpi-title">{fiscalYear} KPI目標の進捗状況</h2>
+            <p class="report-note">
+              実績は{warekiMonth(report.asOf)}（{seirekiMonth(report.asOf)}）までの最新の値です。
+            </p>
+            {report.kpiTables.map((t) => (
+              <KpiTable key={t.pillar?.id ?? 'none'} table={t} fiscalYear={fiscalYear} />
+            ))}
+          </section>
+        )}
+      </div>
+    </article>
+  );
+}
+
+const sectionName = (s: Section) => `${s.label}${s.title}`;
+
+function PillarTable({ pillar, progress }: { pillar: ReportPillar; progress: ReadonlyMap<string, Progress> }) {
+  const headingId = `report-pillar-${pillar.pillar.id}`;
+  return (
+    <section class="report-pillar" aria-labelledby={headingId}>
+      <h2 id={headingId} class="report-pillar-title">
+        {sectionName(pillar.pillar)}
+      </h2>
+      <table class="report-table">
+        <caption class="visually-hidden">{sectionName(pillar.pillar)}の実施状況</caption>
+        <colgroup>
+          <col class="col-plan" />
+          <col class="col-done" />
+          <col class="col-mark" />
+          <col class="col-next" />
+        </colgroup>
+        {/* A header group repeats at the top of every printed page the table runs onto. */}
+        <thead>
+          <tr>
+            <th scope="col">事業計画</th>
+            <th scope="col">実施状況</th>
+            <th scope="col">評価</th>
+            <th scope="col">今後の実施予定等</th>
+          </tr>
+        </thead>
+        {pillar.blocks.map((b) => (
+          <BlockRows key={b.section.id} block={b} progress={progress} />
+        ))}
+      </table>
+    </section>
+  );
+}
+
+function BlockRows({ block, progress }: { block: ReportBlock; progress: ReadonlyMap<string, Progress> }) {
+  return (
+    <tbody>
+      {block.depth > 0 && (
+        <tr class={`report-section-row depth-${Math.min(block.depth, 3)}`}>
+          <th scope="rowgroup" colSpan={4}>
+            <span class="label">{block.section.label}</span>
+            {block.section.title}
+          </th>
+        </tr>
+      )}
+      {block.items.map((item) => {
+        const p = progress.get(item.id);
+        return (
+          <tr key={item.id} class="report-item-row">
+            <th scope="row" class="report-text">
+              {item.label && <span class="label">{item.label} </span>}
+              {item.text}
+            </th>
+            <td class="report-text">{p?.done}</td>
+            <td class="report-mark">{p?.evaluation ?? <span class="report-unmarked">未評価</span>}</td>
+            <td class="report-text">{p?.next}</td>
+          </tr>
+        );
+      })}
+    </tbody>
+  );
+}
+
+/** Consecutive KPIs of one 事業計画 row share its cell, as in seed 004's table. */
+function sectionRuns(rows: readonly ReportKpiRow[]): ReportKpiRow[][] {
+  const runs: ReportKpiRow[][] = [];
+  for (const row of rows) {
+    const last = runs[runs.length - 1];
+    if (last && last[0]!.section === row.section) last.push(row);
+    else runs.push([row]);
+  }
+  return runs;
+}
+
+function KpiTable({ table, fiscalYear }: { table: ReportKpiTable; fiscalYear: string }) {
+  return (
+    <table class="report-kpi-table">
+      <caption>
+        {fiscalYear} ＫＰＩ設定項目一覧表（{table.pillar ? table.pillar.title || table.pillar.label : '事業計画の指定なし'}）
+      </caption>
+      <colgroup>
+        <col class="col-section" />
+        <col class="col-kpi" />
+        <col class="col-target" />
+        <col class="col-actual" />
+        <col class="col-month" />
+      </colgroup>
+      <thead>
+        <tr>
+          <th scope="col">事業計画</th>
+          <th scope="col">KPI設定項目</th>
+          <th scope="col">目標</th>
+          <th scope="col">実績</th>
+          <th scope="col">時点</th>
+        </tr>
+      </thead>
+      {sectionRuns(table.rows).map((run) => (
+        // One body per 事業計画 row, kept on one page when it fits.
+        <tbody key={run[0]!.kpi.id}>
+          {run.map((row, i) => (
+            <tr key={row.kpi.id}>
+              {i === 0 && (
+                <th scope="rowgroup" rowSpan={run.length}>
+                  {row.section ? sectionName(row.section) : '－'}
+                </th>
+              )}
+              <th scope="row">{row.kpi.name}</th>
+              <td>{describeTarget(row.kpi.target, row.kpi.unit)}</td>
+              <td class="num">{row.value === null ? '－' : `${formatNumber(row.value)}${row.kpi.unit}`}</td>
+              <td>
+                {row.month === null ? (
+                  '－'
+                ) : (
+                  <>
+                    {warekiMonth(row.month)}時点<span class="report-seireki">（{seirekiMonth(row.month)}）</span>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      ))}
+    </table>
+  );
+}

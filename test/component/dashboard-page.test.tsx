@@ -1,0 +1,118 @@
+// The dashboard as the meeting reads it: the counts of ○ / △ / － / 未評価 per pillar and per group,
+// the △ items and the off-track KPIs as links, live as marks change; and a KPI link through the
+// app lands on that KPI's row of the KPI screen.
+import { render, screen, waitFor, within } from '@testing-library/preact';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TrackerDb } from '../../src/db/database';
+import { saveProgress } from '../../src/db/repository';
+import { DbContext } from '../../src/db/hooks';
+import { App } from '../../src/ui/app';
+import { DashboardPage } from '../../src/ui/dashboard-page';
+import { paths } from '../../src/ui/router';
+import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
+
+let db: TrackerDb;
+
+beforeEach(async () => {
+  db = await dbWithFixturePlan();
+});
+
+afterEach(async () => {
+  history.replaceState(null, '', '/');
+  db.close();
+  await db.delete({ disableAutoOpen: false }).catch(() => undefined);
+});
+
+function renderDashboard(periodId: string | null = '2024-H1') {
+  render(
+    <DbContext.Provider value={db}>
+      <DashboardPage planId={PLAN_ID} periodId={periodId} />
+    </DbContext.Provider>,
+  );
+}
+
+/** A count table as { row name: [○, △, －, 未評価, 計] }. */
+async function countsIn(caption: string): Promise<Record<string, string[]>> {
+  const table = await screen.findByRole('table', { name: caption });
+  const out: Record<string, string[]> = {};
+  for (const header of within(table).getAllByRole('rowheader')) {
+    const cells = within(header.closest('tr')!).getAllByRole('cell');
+    out[header.textContent!] = cells.slice(0, 5).map((c) => c.textContent!);
+  }
+  return out;
+}
+
+const listUnder = (heading: RegExp) => screen.getByRole('heading', { name: heading }).closest('section')!;
+
+describe('DashboardPage', () => {
+  it('counts the marks of the period per pillar and per group', async () => {
+    renderDashboard();
+    expect(await screen.findByRole('heading', { level: 2, name: '評価の件数（上半期（4〜9月））' })).toBeTruthy();
+    const pillars = screen.getByRole('table', { name: '柱ごとの評価の件数' });
+    expect(within(pillars).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['柱', '○', '△', '－', '未評価', '計', '割合']);
+    expect(await countsIn('柱ごとの評価の件数')).toEqual({
+      '１． 基盤的保険者機能の盤石化': ['1', '1', '0', '0', '2'],
+      '２． 戦略的保険者機能の一層の発揮': ['0', '0', '0', '1', '1'],
+    });
+    expect(await countsIn('担当グループごとの評価の件数')).toEqual({
+      業務: ['1', '1', '0', '0', '2'],
+      保健: ['0', '0', '0', '1', '1'],
+    });
+    // The bar's shares are read out in words.
+    expect(within(pillars).getByText('○ 50%、△ 50%')).toBeTruthy();
+  });
+
+  it('lists the △ items as links to the item screen of the period', async () => {
+    renderDashboard();
+    const list = within(await waitFor(() => listUnder(/^△の項目/)));
+    expect(list.getByRole('heading').textContent).toBe('△の項目（1件）');
+    const links = list.getAllByRole('link');
+    expect(links.map((l) => l.textContent)).toEqual(['１． （２） ②現金給付等の申請に係る郵送化の促進']);
+    expect(links[0]!.getAttribute('href')).toBe(paths.item(PLAN_ID, ref('p1-2-2'), '2024-H1'));
+  });
+
+  it('lists the KPIs off track as links to each KPI, with target, actual and gap', async () => {
+    renderDashboard();
+    const section = within(await waitFor(() => listUnder(/^未達のKPI/)));
+    expect(section.getByRole('heading').textContent).toBe('未達のKPI（2件）');
+    expect(section.getByText('令和6年9月までの最新の実績で判定しています。')).toBeTruthy();
+    const links = section.getAllByRole('link');
+    expect(links.map((l) => [l.textContent, l.getAttribute('href')])).toEqual([
+      ['現金給付等の申請に係る郵送化率', paths.kpi(PLAN_ID, ref('k-mail'))],
+      ['健康宣言事業所数', paths.kpi(PLAN_ID, ref('k-declaration'))],
+    ]);
+    expect(links[0]!.closest('li')!.textContent).toContain('目標 対前年度（98.4%）以上・実績 98.2%（令和6年6月（2024年6月）時点）▼ 未達 −0.2%');
+  });
+
+  it('follows a mark as it is set', async () => {
+    renderDashboard();
+    await screen.findByRole('table', { name: '柱ごとの評価の件数' });
+    await saveProgress(db, { planId: PLAN_ID, itemId: ref('p2-5-1'), periodId: '2024-H1' }, { evaluation: '△' }, 'テスト');
+    await waitFor(async () => expect((await countsIn('担当グループごとの評価の件数')).保健).toEqual(['0', '1', '0', '0', '1']));
+    expect(within(listUnder(/^△の項目/)).getAllByRole('link').map((l) => l.textContent)).toEqual([
+      '１． （２） ②現金給付等の申請に係る郵送化の促進',
+      '２． （５） ①健康宣言事業所の拡大と取組の質の向上',
+    ]);
+  });
+
+  it('shows another period: in the second half everything is 未評価 and no item is △', async () => {
+    renderDashboard('2024-H2');
+    expect(await countsIn('柱ごとの評価の件数')).toEqual({
+      '１． 基盤的保険者機能の盤石化': ['0', '0', '0', '2', '2'],
+      '２． 戦略的保険者機能の一層の発揮': ['0', '0', '0', '1', '1'],
+    });
+    expect(screen.getByText('この期間に△の項目はありません。')).toBeTruthy();
+    expect((screen.getByRole('combobox', { name: '報告期間' }) as HTMLSelectElement).value).toBe('2024-H2');
+    expect(screen.getByRole('link', { name: '報告書（印刷）' }).getAttribute('href')).toBe(paths.report(PLAN_ID, '2024-H2'));
+  });
+
+  it('is reached by its address, and a KPI link lands on that KPI', async () => {
+    history.replaceState(null, '', paths.dashboard(PLAN_ID, '2024-H1'));
+    render(<App db={db} />);
+    const link = await screen.findByRole('link', { name: '健康宣言事業所数' });
+    link.click();
+    const name = await screen.findByRole('button', { name: '健康宣言事業所数' });
+    expect(name.closest('tr')!.id).toBe(`kpi-${ref('k-declaration')}`);
+    await waitFor(() => expect(document.activeElement).toBe(name));
+  });
+});

@@ -1,0 +1,119 @@
+// The progress report printed to PDF by Chromium (page.pdf), as a lead prints it for the 評議会:
+// its text (pdftotext) holds every item of the demo plan with its label and this period's mark,
+// in the plan's order, and page numbers; its pages are turned into PNGs (pdftoppm) and kept
+// under test-results/report/ to be looked at. A filtered report (only △) carries the plan
+// screen's filter and leaves the other items out.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { parsePlanFile, type PlanFile } from '../../src/model/plan-file';
+import { TrackerApp } from './pages/tracker';
+
+const OUT = 'test-results/report';
+const demoPlan: unknown = JSON.parse(readFileSync(new URL('../../src/demo/tokyo-r6.plan.json', import.meta.url), 'utf8'));
+const DEMO_PLAN = /令和6年度 東京支部事業計画/;
+
+interface ExpectedItem {
+  label: string;
+  text: string;
+  mark: string;
+}
+
+/** The demo plan's items in tree order, each with its first period's mark ('' when none). */
+function expectedItems(file: PlanFile): ExpectedItem[] {
+  const marks = new Map((file.progress ?? []).map((p) => [p.item, p.evaluation ?? '']));
+  const out: ExpectedItem[] = [];
+  const walk = (sections: PlanFile['sections']) => {
+    for (const s of sections) {
+      for (const item of s.items ?? []) out.push({ label: item.label, text: item.text, mark: marks.get(item.id) ?? '' });
+      walk(s.sections ?? []);
+    }
+  };
+  walk(file.sections);
+  return out;
+}
+
+/** The PDF's text with all white space removed: table cells wrap Japanese text anywhere. */
+function pdfText(path: string): string {
+  return execFileSync('pdftotext', ['-raw', path, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+}
+
+function pdfPages(path: string, prefix: string): string[] {
+  execFileSync('pdftoppm', ['-png', '-r', '60', path, `${OUT}/${prefix}`]);
+  return readdirSync(OUT).filter((f) => f.startsWith(prefix) && f.endsWith('.png'));
+}
+
+test.beforeAll(() => {
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+});
+
+test('the progress report prints to PDF with every item, its label and its mark', async ({ page }) => {
+  const parsed = parsePlanFile(demoPlan);
+  if (!parsed.ok) throw new Error('the demo plan file does not parse');
+  const items = expectedItems(parsed.file);
+  expect(items.length).toBeGreaterThan(80);
+
+  const app = new TrackerApp(page);
+  await app.login();
+  await app.openPlans();
+  const plan = await app.openPlan(DEMO_PLAN);
+  const report = await plan.openReport();
+  await expect(report.printButton()).toBeVisible();
+  await expect(report.title()).toContainText('東京支部 令和6年度 事業計画 実施状況');
+
+  const pdf = `${OUT}/report.pdf`;
+  await report.printToPdf(pdf);
+  const text = pdfText(pdf);
+  expect(text).toContain('東京支部令和6年度事業計画実施状況');
+  expect(text).toContain('KPI目標の進捗状況');
+
+  // Each item's label and the start of its text, in the plan's order, then its mark before the next item.
+  let at = 0;
+  const missing: string[] = [];
+  const wrongMark: string[] = [];
+  const positions = items.map((item) => {
+    const needle = (item.label + item.text.slice(0, 12)).replace(/\s+/g, '');
+    const found = text.indexOf(needle, at);
+    if (found < 0) missing.push(needle);
+    else at = found + needle.length;
+    return found;
+  });
+  expect(missing, 'items missing from the PDF (or out of order)').toEqual([]);
+  items.forEach((item, i) => {
+    const end = positions[i + 1] ?? text.indexOf('KPI目標の進捗状況', positions[i]);
+    const row = text.slice(positions[i], end);
+    if (item.mark && !row.includes(item.mark)) wrongMark.push(`${item.label}${item.text.slice(0, 12)}: ${item.mark}`);
+  });
+  expect(wrongMark, 'items whose mark is not in their row').toEqual([]);
+
+  const pages = pdfPages(pdf, 'report-page');
+  expect(pages.length).toBeGreaterThan(1);
+  expect(text).toContain(`1/${pages.length}`);
+  expect(text).toContain(`${pages.length}/${pages.length}`);
+});
+
+test('a report opened from a filtered plan screen holds only the filtered items', async ({ page }) => {
+  const parsed = parsePlanFile(demoPlan);
+  if (!parsed.ok) throw new Error('the demo plan file does not parse');
+  const items = expectedItems(parsed.file);
+  const partly = items.filter((i) => i.mark === '△');
+  expect(partly.length).toBeGreaterThan(0);
+
+  const app = new TrackerApp(page);
+  await app.login();
+  await app.openPlans();
+  const plan = await app.openPlan(DEMO_PLAN);
+  await plan.filterByEvaluation('△');
+  const report = await plan.openReport();
+  await expect(report.filterNote()).toContainText('△');
+
+  const pdf = `${OUT}/report-partly.pdf`;
+  await report.printToPdf(pdf);
+  const text = pdfText(pdf);
+  for (const item of partly) expect(text).toContain((item.label + item.text.slice(0, 12)).replace(/\s+/g, ''));
+  const others = items.filter((i) => i.mark !== '△');
+  const shown = others.filter((item) => text.includes(item.text.slice(0, 20).replace(/\s+/g, '')));
+  expect(shown.map((i) => i.text.slice(0, 20))).toEqual([]);
+  pdfPages(pdf, 'report-partly-page');
+});
