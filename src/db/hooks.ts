@@ -37,21 +37,65 @@ export function useDb(): TrackerDb {
 
 export type Loadable<T> = { loading: true } | { loading: false; value: T };
 
+/**
+ * Counts the live queries still waiting for their first result and says once when the first
+ * screen has none left: work that can wait (starting the sync engine, registering the service
+ * worker) starts then instead of competing with the first screen for IndexedDB and the main
+ * thread.
+ */
+export class FirstResults {
+  private waiting = 0;
+  private markSettled: () => void = () => undefined;
+  /** Resolves once every query subscribed so far has delivered its first result. */
+  readonly settled = new Promise<void>((resolve) => {
+    this.markSettled = resolve;
+  });
+  private isSettled = false;
+
+  /** A query subscribed; call the returned function when it delivered (or went away). */
+  begin(): () => void {
+    if (this.isSettled) return () => undefined;
+    this.waiting++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--this.waiting === 0 && !this.isSettled) {
+        this.isSettled = true;
+        this.markSettled();
+      }
+    };
+  }
+}
+
+export const FirstResultsContext = createContext<FirstResults | null>(null);
+
 /** Subscribes to a Dexie live query; `deps` say when the query itself changes. */
 export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: readonly unknown[]): Loadable<T> {
   const db = useDb();
+  const firstResults = useContext(FirstResultsContext);
   const [state, setState] = useState<{ key: readonly unknown[]; value: T } | undefined>(undefined);
   // Subscribed before the browser paints (not after the next frame): the first screen waits
   // on these queries, and a frame saved here is a frame sooner on screen.
   useLayoutEffect(() => {
     const key = deps;
+    const delivered = firstResults?.begin();
     const sub = liveQuery(() => query(db)).subscribe({
-      next: (value) => setState({ key, value }),
-      error: (e: unknown) => console.error('A live query failed', e),
+      next: (value) => {
+        setState({ key, value });
+        delivered?.();
+      },
+      error: (e: unknown) => {
+        console.error('A live query failed', e);
+        delivered?.();
+      },
     });
-    return () => sub.unsubscribe();
+    return () => {
+      sub.unsubscribe();
+      delivered?.();
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [db, ...deps]);
+  }, [db, firstResults, ...deps]);
   // A value computed for other deps is stale: show loading until the new one arrives.
   if (!state || state.key.length !== deps.length || state.key.some((k, i) => !Object.is(k, deps[i]))) return { loading: true };
   return { loading: false, value: state.value };
@@ -169,14 +213,16 @@ export function usePlanScreen(planId: string, requestedPeriod: string | null, to
   return useLiveQuery(
     (db) =>
       db.transaction('r', [db.plans, db.sections, db.items, db.progress, db.notes], async () => {
-        const plan = planSchema.safeParse(await db.plans.get(planId));
-        if (!plan.success || plan.data.deleted) return null;
-        const [sections, items, progressKeys, notes] = await Promise.all([
+        // One round trip for everything but the period's progress, which needs the plan.
+        const [planRow, sections, items, progressKeys, notes] = await Promise.all([
+          db.plans.get(planId),
           db.sections.where('planId').equals(planId).toArray(),
           db.items.where('planId').equals(planId).toArray(),
           db.progress.where('planId').equals(planId).primaryKeys(),
           db.notes.where('planId').equals(planId).toArray(),
         ]);
+        const plan = planSchema.safeParse(planRow);
+        if (!plan.success || plan.data.deleted) return null;
         const withProgress = new Set(progressKeys.map((k) => String(k).slice(String(k).lastIndexOf(':') + 1)));
         const period = choosePeriod(plan.data.fiscalYear, plan.data.periodKind, requestedPeriod, withProgress, today);
         const progress = await db.progress.where('[planId+periodId]').equals([planId, period.id]).toArray();

@@ -3,7 +3,7 @@
 // for the current route — or the login screen while this device has no session.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TrackerDb } from '../db/database';
-import { DbContext, SessionNameContext, useDbHealth, useDb } from '../db/hooks';
+import { DbContext, FirstResultsContext, SessionNameContext, useDbHealth, useDb, type FirstResults } from '../db/hooks';
 import type { PersistenceState } from '../db/persistence';
 import type { SyncEngineApi } from '../sync/engine-api';
 import { lazyPage } from './lazy-page';
@@ -33,9 +33,11 @@ export interface AppProps {
   subscribeUpdate?: (onReady: (apply: () => void) => void) => void;
   /** The sync engine; without one the app works on this device only, with no login. */
   engine?: SyncEngineApi;
+  /** Told when the first screen's live queries have all delivered. */
+  firstResults?: FirstResults;
 }
 
-export function App({ db, persistence, subscribeUpdate, engine }: AppProps) {
+export function App({ db, persistence, subscribeUpdate, engine, firstResults }: AppProps) {
   const registry = useMemo(() => new SaveRegistry(), []);
   const [persisted, setPersisted] = useState<PersistenceState | null>(null);
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | null>(null);
@@ -45,11 +47,13 @@ export function App({ db, persistence, subscribeUpdate, engine }: AppProps) {
   }, [persistence, subscribeUpdate]);
   return (
     <DbContext.Provider value={db}>
-      <SyncContext.Provider value={engine ?? null}>
-        <SaveRegistryContext.Provider value={registry}>
-          <Shell persisted={persisted} applyUpdate={applyUpdate} />
-        </SaveRegistryContext.Provider>
-      </SyncContext.Provider>
+      <FirstResultsContext.Provider value={firstResults ?? null}>
+        <SyncContext.Provider value={engine ?? null}>
+          <SaveRegistryContext.Provider value={registry}>
+            <Shell persisted={persisted} applyUpdate={applyUpdate} />
+          </SaveRegistryContext.Provider>
+        </SyncContext.Provider>
+      </FirstResultsContext.Provider>
     </DbContext.Provider>
   );
 }

@@ -1,15 +1,52 @@
 // Figure: an offline reload until the demo plan's tree is interactive, against an offline
 // reload of a bare page served by the same service worker (the precached icon.svg opened as a
 // document), measured alternately in one browser; medians and their ratio.
-import type { Browser } from '@playwright/test';
+//
+// The page records its own moments (an init script with a MutationObserver), and the benchmark
+// reads them after the reload has settled: Playwright's polling would inject its own script
+// into the page while the app loads and compete with it for the main thread.
+import type { Browser, Page } from '@playwright/test';
 import { fmt, loginAndSync, median } from './bench-env';
 
-const RUNS = 9;
+const RUNS = 15;
 const GOAL_RATIO = 3;
+/** Time for a reload to settle before its marks are read: far more than one reload takes. */
+const SETTLE_MS = 1500;
+
+interface ReloadMarks {
+  /** The tree's item links are in the document. */
+  treeAt: number;
+  /** The first frame showing them has been produced and the page answers a task again. */
+  interactiveAt: number;
+}
+
+/** Installs the recorder into every document the page opens. */
+async function recordTreeMarks(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const marks: Partial<ReloadMarks> = {};
+    (window as unknown as { __reloadMarks: Partial<ReloadMarks> }).__reloadMarks = marks;
+    const observer = new MutationObserver(() => {
+      if (document.querySelectorAll('.item-link').length <= 80) return;
+      observer.disconnect();
+      marks.treeAt = performance.now();
+      requestAnimationFrame(() => setTimeout(() => (marks.interactiveAt = performance.now()), 0));
+    });
+    observer.observe(document, { childList: true, subtree: true });
+  });
+}
+
+async function reloadMarks(page: Page, url: string): Promise<ReloadMarks> {
+  await page.goto(url, { waitUntil: 'commit' });
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const marks = await page.evaluate(() => (window as unknown as { __reloadMarks: Partial<ReloadMarks> }).__reloadMarks);
+  if (marks.treeAt === undefined || marks.interactiveAt === undefined) throw new Error(`The plan tree did not appear within ${SETTLE_MS} ms of an offline reload`);
+  return { treeAt: marks.treeAt, interactiveAt: marks.interactiveAt };
+}
 
 export async function offlineReloadReport(browser: Browser, baseUrl: string): Promise<{ ratio: number; lines: string[] }> {
   const context = await browser.newContext({ locale: 'ja-JP' });
   const page = await context.newPage();
+  await recordTreeMarks(page);
   await loginAndSync(page, baseUrl, /東京支部事業計画/);
   const controlled = await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
@@ -23,13 +60,13 @@ export async function offlineReloadReport(browser: Browser, baseUrl: string): Pr
   await page.locator('.item-link').first().waitFor();
   await context.setOffline(true);
 
+  const tree: number[] = [];
   const app: number[] = [];
   const bare: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    await page.goto(planUrl);
-    // Interactive: the tree's item links are in the document and the page answers a task.
-    const handle = await page.waitForFunction(() => document.querySelectorAll('.item-link').length > 80 && performance.now(), undefined, { polling: 'raf' });
-    app.push(Number(await handle.jsonValue()));
+    const marks = await reloadMarks(page, planUrl);
+    tree.push(marks.treeAt);
+    app.push(marks.interactiveAt);
     await page.goto(`${baseUrl}/icons/icon.svg`);
     bare.push(
       await page.evaluate(() => {
@@ -43,8 +80,9 @@ export async function offlineReloadReport(browser: Browser, baseUrl: string): Pr
   return {
     ratio,
     lines: [
-      `offline reload, demo plan tree interactive: median ${fmt(median(app))} over ${RUNS} runs`,
-      `offline reload, bare precached page:        median ${fmt(median(bare))} over ${RUNS} runs`,
+      `offline reload, demo plan tree in the document: median ${fmt(median(tree))} over ${RUNS} runs`,
+      `offline reload, demo plan tree interactive:     median ${fmt(median(app))} (first frame with it drawn, then a free task)`,
+      `offline reload, bare precached page loaded:     median ${fmt(median(bare))}`,
       `ratio: ${ratio.toFixed(2)}× (goal ≤ ${GOAL_RATIO}×)`,
     ],
   };

@@ -22,7 +22,7 @@ async function snap(page: Page, viewport: string, screen: string): Promise<void>
   await page.screenshot({ path: `test-results/screenshots/${viewport}-${screen}.png`, fullPage: false });
 }
 
-test('axe finds no serious or critical violation on the plan, item and KPI screens', async ({ page }) => {
+test('axe finds no serious or critical violation on the plan, item, KPI, dashboard and report screens', async ({ page }) => {
   const app = new TrackerApp(page);
   await app.login();
   await app.openPlans();
@@ -35,6 +35,14 @@ test('axe finds no serious or critical violation on the plan, item and KPI scree
   await plan.openKpis();
   await expect(page.getByRole('table')).toBeVisible();
   await expectNoSeriousViolations(page, 'KPI');
+  await page.goBack();
+  await plan.waitForTree();
+  await plan.openDashboard();
+  await expectNoSeriousViolations(page, 'dashboard');
+  await page.goBack();
+  await plan.waitForTree();
+  await plan.openReport();
+  await expectNoSeriousViolations(page, 'report');
 });
 
 for (const viewport of VIEWPORTS) {
@@ -59,5 +67,13 @@ for (const viewport of VIEWPORTS) {
     await plan.openKpis();
     await expect(page.getByRole('table')).toBeVisible();
     await snap(page, viewport.name, '5-kpi');
+    await page.goBack();
+    await plan.waitForTree();
+    await plan.openDashboard();
+    await snap(page, viewport.name, '6-dashboard');
+    await page.goBack();
+    await plan.waitForTree();
+    await plan.openReport();
+    await snap(page, viewport.name, '7-report');
   });
 }

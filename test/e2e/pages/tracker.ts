@@ -101,6 +101,12 @@ export class PlanScreen {
     await this.page.getByRole('link', { name: 'KPI', exact: true }).click();
   }
 
+  /** Counts of marks per pillar and group, the △ items and the off-track KPIs. */
+  async openDashboard(): Promise<void> {
+    await this.page.getByRole('link', { name: 'ダッシュボード' }).click();
+    await expect(this.page.getByRole('table').first()).toBeVisible();
+  }
+
   /** The printable progress report for this period, with the filters set here. */
   async openReport(): Promise<ReportScreen> {
     await this.page.getByRole('link', { name: '報告書（印刷）' }).click();
