@@ -66,6 +66,7 @@ export const fileKpiSchema = z.strictObject({
   name: requiredText,
   unit: shortText,
   target: kpiTargetSchema,
+  cumulative: z.optional(z.boolean()),
 });
 
 export const fileProgressSchema = z.strictObject({
@@ -152,6 +153,7 @@ const FIELD_NAMES: Record<string, string> = {
   measurements: '実績',
   kpi: 'KPI',
   month: '時点',
+  cumulative: '年度内累計',
 };
 
 /** A readable location: array elements are counted from 1 and named by their label or id. */
@@ -341,6 +343,7 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
       name: k.name,
       unit: k.unit,
       target: k.target,
+      ...(k.cumulative === undefined ? {} : { cumulative: k.cumulative }),
       order: i,
       deleted: false,
       ...stamp,
@@ -396,6 +399,7 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
       name: k.name,
       unit: k.unit,
       target: k.target,
+      ...(k.cumulative === undefined ? {} : { cumulative: k.cumulative }),
     })),
     progress: records.progress
       .filter((p) => itemIds.has(p.itemId))

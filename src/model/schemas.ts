@@ -20,7 +20,8 @@ export const PERIOD_KINDS = ['month', 'quarter', 'half'] as const;
 export const periodKindSchema = z.enum(PERIOD_KINDS);
 export type PeriodKind = z.infer<typeof periodKindSchema>;
 
-export const idSchema = z.string().check(z.minLength(1), z.maxLength(200));
+// Ids are stored as plain text columns (PostgreSQL refuses U+0000 there): no control characters.
+export const idSchema = z.string().check(z.minLength(1), z.maxLength(200), z.regex(/^[^\u0000-\u001f\u007f]+$/, 'id に制御文字は使えません'));
 const shortText = z.string().check(z.maxLength(LIMITS.shortText));
 const requiredShortText = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.shortText));
 export const yearMonthSchema = z.string().check(z.refine(isYearMonth, '年月は YYYY-MM で書いてください'));
@@ -127,6 +128,12 @@ export const kpiSchema = z.object({
   name: requiredShortText,
   unit: shortText,
   target: kpiTargetSchema,
+  /**
+   * 年度内累計: the actual as of a month counts what was done since April (健診実施率, 特定保健指導
+   * 実施率), so it builds up to a year-end value that can be projected (kpi-projection.ts).
+   * Absent on older records: then the KPI's name decides, see isCumulativeKpi.
+   */
+  cumulative: z.optional(z.boolean()),
   order: z.number(),
   deleted: z.boolean(),
   ...stamp,

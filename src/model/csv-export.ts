@@ -1,0 +1,217 @@
+// CSV for Excel: the progress of a reporting period (one row per item, in plan order) and the
+// KPIs with their monthly actuals (one row per KPI, a 実績 and a 判定 column per month, as the
+// paper KPI table reads). UTF-8 with a byte order mark so that Excel reads the Japanese, CRLF line
+// ends and RFC 4180 quoting. parseCsv reads such a file back.
+// Text a person typed that starts like a formula (=, +, -, @) gets a leading ' so that Excel
+// shows it instead of running it (CSV injection); numbers are written as numbers.
+import { describeTarget, judge } from './kpi-judgement';
+import { kpisInPlanOrder } from './kpi-order';
+import type { Period } from './period';
+import { buildTree, flattenItems } from './plan-tree';
+import type { Item, Kpi, Measurement, Note, Plan, Progress, Section } from './schemas';
+import { monthsOfFiscalYear, warekiMonth } from './wareki';
+
+export const CSV_BOM = '\uFEFF';
+const CRLF = '\r\n';
+
+/** One field per RFC 4180: in quotes (doubled inside) when it holds a comma, a quote or a line break. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The whole file: BOM, then every row ended by CRLF. */
+export function toCsv(rows: readonly (readonly string[])[]): string {
+  return CSV_BOM + rows.map((row) => row.map(csvField).join(',') + CRLF).join('');
+}
+
+/** Typed text as Excel should show it: a leading =, +, - or @ would start a formula. */
+export function excelText(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+const excelNumber = (n: number | null | undefined): string => (n === null || n === undefined ? '' : String(n));
+
+export const CSV_ERROR = {
+  unterminatedQuote: 'unterminated_quote',
+  strayQuote: 'stray_quote',
+} as const;
+export type CsvErrorCode = (typeof CSV_ERROR)[keyof typeof CSV_ERROR];
+
+export class CsvError extends Error {
+  constructor(
+    readonly code: CsvErrorCode,
+    /** 1-based line of the file where the problem is. */
+    readonly line: number,
+  ) {
+    super(code === CSV_ERROR.unterminatedQuote ? `${line}行目: 「"」で始まる値が閉じられていません` : `${line}行目: 値の途中に「"」があります（「"」を含む値は全体を「"」で囲み、中の「"」は2つ重ねてください）`);
+    this.name = 'CsvError';
+  }
+}
+
+/**
+ * The rows of a CSV text (RFC 4180, with a BOM or not, CRLF, LF or CR line ends). A line break
+ * after the last row does not make an empty row; an empty line elsewhere is a row of one empty
+ * field. Throws CsvError on a quote that is not closed or stands inside an unquoted field.
+ */
+export function parseCsv(text: string): string[][] {
+  const s = text.startsWith(CSV_BOM) ? text.slice(1) : text;
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let atFieldStart = true;
+  let line = 1;
+  let i = 0;
+  const lineBreakAt = (at: number) => (s[at] === '\r' && s[at + 1] === '\n' ? 2 : s[at] === '\r' || s[at] === '\n' ? 1 : 0);
+  while (i < s.length) {
+    const ch = s[i]!;
+    if (ch === '"' && atFieldStart) {
+      // A quoted field: up to the closing quote, "" standing for one quote.
+      const opened = line;
+      i++;
+      for (;;) {
+        if (i >= s.length) throw new CsvError(CSV_ERROR.unterminatedQuote, opened);
+        if (s[i] === '"') {
+          if (s[i + 1] !== '"') break;
+          field += '"';
+          i += 2;
+          continue;
+        }
+        const br = lineBreakAt(i);
+        if (br) line++;
+        field += s.slice(i, i + (br || 1));
+        i += br || 1;
+      }
+      i++;
+      atFieldStart = false;
+      if (i < s.length && s[i] !== ',' && !lineBreakAt(i)) throw new CsvError(CSV_ERROR.strayQuote, line);
+    } else if (ch === ',') {
+      row.push(field);
+      field = '';
+      atFieldStart = true;
+      i++;
+    } else if (lineBreakAt(i)) {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      atFieldStart = true;
+      i += lineBreakAt(i);
+      line++;
+    } else if (ch === '"') {
+      throw new CsvError(CSV_ERROR.strayQuote, line);
+    } else {
+      field += ch;
+      atFieldStart = false;
+      i++;
+    }
+  }
+  // A last line without a line break; a file ending in one has nothing left here.
+  if (row.length > 0 || !atFieldStart) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** "Ⅱ > （３） > ④": the labels from the pillar down, empty ones left out. */
+export function labelPathText(path: readonly string[]): string {
+  return path.filter((l) => l.trim() !== '').join(' > ');
+}
+
+/** The labels of a live section and its live ancestors, as the plan tree shows them. */
+function sectionLabels(sections: readonly Section[]): (sectionId: string | null) => string[] {
+  const byId = new Map(sections.filter((s) => !s.deleted).map((s) => [s.id, s]));
+  return (sectionId) => {
+    const path: string[] = [];
+    let s = sectionId === null ? undefined : byId.get(sectionId);
+    while (s && !path.includes(s.id)) {
+      path.unshift(s.id);
+      s = s.parentId === null ? undefined : byId.get(s.parentId);
+    }
+    return path.map((id) => byId.get(id)!.label);
+  };
+}
+
+export interface ProgressCsvInput {
+  sections: readonly Section[];
+  items: readonly Item[];
+  progress: readonly Progress[];
+  notes: readonly Note[];
+  /** The reporting period (see periodsOf). */
+  period: Period;
+}
+
+export const PROGRESS_CSV_HEADER = ['報告期間', '番号', '見出し', '事業計画', '担当グループ', '重要度・困難度', '評価', '実施状況', '今後の実施予定等', 'メモ件数（期間内）'] as const;
+
+/** One row per live item in plan order; 評価 is empty while not evaluated, notes are counted by their date. */
+export function progressCsv(input: ProgressCsvInput): string {
+  const { period } = input;
+  const labelsOf = sectionLabels(input.sections);
+  const sectionById = new Map(input.sections.map((s) => [s.id, s]));
+  const progress = new Map(input.progress.filter((p) => p.periodId === period.id).map((p) => [p.itemId, p]));
+  const months = new Set(period.months);
+  const noteCount = new Map<string, number>();
+  for (const n of input.notes) {
+    if (months.has(n.date.slice(0, 7))) noteCount.set(n.itemId, (noteCount.get(n.itemId) ?? 0) + 1);
+  }
+  const rows = flattenItems(buildTree(input.sections, input.items)).map((item) => {
+    const p = progress.get(item.id);
+    return [
+      period.label,
+      labelPathText([...labelsOf(item.sectionId), item.label]),
+      excelText(sectionById.get(item.sectionId)?.title ?? ''),
+      excelText(item.text),
+      excelText(item.group),
+      item.tags.map(excelText).join('、'),
+      p?.evaluation ?? '',
+      excelText(p?.done ?? ''),
+      excelText(p?.next ?? ''),
+      String(noteCount.get(item.id) ?? 0),
+    ];
+  });
+  return toCsv([[...PROGRESS_CSV_HEADER], ...rows]);
+}
+
+export interface KpiCsvInput {
+  plan: Pick<Plan, 'fiscalYear'>;
+  sections: readonly Section[];
+  kpis: readonly Kpi[];
+  measurements: readonly Measurement[];
+}
+
+/** The header of the KPI CSV for a fiscal year: fixed columns, then 実績 and 判定 for April … March. */
+export function kpiCsvHeader(fiscalYear: number): string[] {
+  return ['番号', '指標', '単位', '目標', '前年度', ...monthsOfFiscalYear(fiscalYear).flatMap((m) => [`${warekiMonth(m)} 実績`, `${warekiMonth(m)} 判定`])];
+}
+
+/**
+ * One row per live KPI in plan order. 前年度 is the last year's value of a 対前年度 target; a
+ * month's 判定 (達成 / 未達 / 判定不可) is given only where that month has an actual.
+ */
+export function kpiCsv(input: KpiCsvInput): string {
+  const months = monthsOfFiscalYear(input.plan.fiscalYear);
+  const labelsOf = sectionLabels(input.sections);
+  const byKpi = new Map<string, Map<string, number | null>>();
+  for (const m of input.measurements) {
+    let own = byKpi.get(m.kpiId);
+    if (!own) byKpi.set(m.kpiId, (own = new Map()));
+    own.set(m.month, m.value);
+  }
+  const rows = kpisInPlanOrder(input.sections, input.kpis).map((k) => {
+    const own = byKpi.get(k.id);
+    return [
+      labelPathText(labelsOf(k.sectionId)),
+      excelText(k.name),
+      excelText(k.unit),
+      excelText(describeTarget(k.target, k.unit)),
+      k.target.kind === 'previousYear' ? excelNumber(k.target.previousValue) : '',
+      ...months.flatMap((m) => {
+        const value = own?.get(m);
+        return value === null || value === undefined ? ['', ''] : [excelNumber(value), judge(k.target, value).status];
+      }),
+    ];
+  });
+  return toCsv([kpiCsvHeader(input.plan.fiscalYear), ...rows]);
+}
