@@ -2,10 +2,12 @@
 // and per 担当グループ, the items marked △, and the KPIs off track. Pure. offTrackKpis is the one
 // place that decides what counts as off track, so the year-end projection (未達見込み) joins there.
 import { kpisInPlanOrder } from './kpi-order';
+import { projectKpi, type KpiProjection, type MonthValue } from './kpi-projection';
 import { flattenItems, type EvaluationFilter, type TreeNode } from './plan-tree';
 import { kpiStatusAsOf, type KpiStatus } from './report';
 import { EVALUATIONS, type Evaluation, type Item, type Kpi, type Measurement, type Section } from './schemas';
-import type { YearMonth } from './wareki';
+import type { Judgement } from './kpi-judgement';
+import { fiscalMonthIndex, fiscalYearOfMonth, type YearMonth } from './wareki';
 
 /** The columns of the count tables, in the order the paper uses them. */
 export const MARKS: readonly EvaluationFilter[] = [...EVALUATIONS, '未評価'];
@@ -41,9 +43,62 @@ export function itemsMarked(tree: readonly TreeNode[], evaluationOf: EvaluationO
   return flattenItems(tree).filter((item) => evaluationOf(item.id) === mark);
 }
 
-/** The KPIs whose latest actual up to `asOf` misses the target (未達), in plan order. */
-export function offTrackKpis(sections: readonly Section[], kpis: readonly Kpi[], measurements: readonly Measurement[], asOf: YearMonth): KpiStatus[] {
-  return kpisInPlanOrder(sections, kpis)
-    .map((kpi) => kpiStatusAsOf(kpi, measurements, asOf))
-    .filter((status) => status.judgement.status === '未達');
+/** The year-end projection of a KPI from its actuals up to `asOf`; `lastYear`: its actuals of the year before. */
+export function projectAsOf(kpi: Kpi, measurements: readonly Measurement[], asOf: YearMonth, lastYear?: readonly MonthValue[]): KpiProjection {
+  const actuals = measurements.filter((m) => m.kpiId === kpi.id && m.month <= asOf);
+  return projectKpi({ kpi, fiscalYear: fiscalYearOfMonth(asOf), actuals, lastYear });
+}
+
+/**
+ * Whether a projection is a forecast to show (見込み): one was made, and March is not reported
+ * yet; once it is, the actual is the year-end value and its own judgement says it all.
+ */
+export function isForecast(projection: KpiProjection): boolean {
+  return projection.method !== null && projection.method !== 'final';
+}
+
+/**
+ * The forecast that speaks for a KPI as of `asOf`: its projection while it is one (isForecast)
+ * and the fiscal year has months left. In March the year is over and the actuals decide, however
+ * old the latest of them is.
+ */
+export function forecastAsOf(projection: KpiProjection, asOf: YearMonth): KpiProjection | null {
+  return isForecast(projection) && fiscalMonthIndex(asOf) < 11 ? projection : null;
+}
+
+/** 未達: the latest actual misses the target; 未達見込み: the year-end projection does. */
+export type OffTrackReason = '未達' | '未達見込み';
+
+/**
+ * Why a KPI is off track, or null when it is not. A KPI still building up is below its year-end
+ * target all year: while it has a forecast, the forecast decides, not today's figure.
+ */
+export function offTrackReason(judgement: Judgement, forecast: KpiProjection | null): OffTrackReason | null {
+  if (forecast) return forecast.status === '未達見込み' ? '未達見込み' : null;
+  return judgement.status === '未達' ? '未達' : null;
+}
+
+export interface OffTrackKpi extends KpiStatus {
+  reason: OffTrackReason;
+  /** The year-end projection that decided (reason 未達見込み); null when the actual decided. */
+  forecast: KpiProjection | null;
+}
+
+/**
+ * The KPIs off track as of `asOf`, in plan order (see offTrackReason). `lastYear`: per KPI id,
+ * last year's actuals of the same KPI, for the projection.
+ */
+export function offTrackKpis(
+  sections: readonly Section[],
+  kpis: readonly Kpi[],
+  measurements: readonly Measurement[],
+  asOf: YearMonth,
+  lastYear: ReadonlyMap<string, readonly MonthValue[]> = new Map(),
+): OffTrackKpi[] {
+  return kpisInPlanOrder(sections, kpis).flatMap((kpi) => {
+    const status = kpiStatusAsOf(kpi, measurements, asOf);
+    const forecast = forecastAsOf(projectAsOf(kpi, measurements, asOf, lastYear.get(kpi.id)), asOf);
+    const reason = offTrackReason(status.judgement, forecast);
+    return reason ? [{ ...status, reason, forecast }] : [];
+  });
 }

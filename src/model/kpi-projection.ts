@@ -143,6 +143,8 @@ export function projectKpi(input: ProjectionInput): KpiProjection {
   }
 
   const cap = kpi.unit.normalize('NFKC') === '%' ? 100 : Infinity;
+  // What builds up over the year never falls: a falling pace (a corrected figure) holds the latest actual.
+  const floor = now.get(last)!;
   let capped = false;
   const points: ProjectedPoint[] = reported.map((i) => ({ month: months[i]!, value: now.get(i)!, kind: 'actual' }));
   if (at) {
@@ -150,7 +152,7 @@ export function projectKpi(input: ProjectionInput): KpiProjection {
       const v = at(k);
       if (v === undefined) continue;
       if (v > cap) capped = true;
-      points.push({ month: months[k]!, value: clean(Math.min(v, cap)), kind: 'projected' });
+      points.push({ month: months[k]!, value: clean(Math.max(floor, Math.min(v, cap))), kind: 'projected' });
     }
   }
   const projected = points[points.length - 1]!.value;

@@ -25,6 +25,7 @@ const KpiPage = lazyPage(() => import('./kpi-page').then((m) => m.KpiPage));
 const StructurePage = lazyPage(() => import('./structure-page').then((m) => m.StructurePage));
 const ReportPage = lazyPage(() => import('./report-page').then((m) => m.ReportPage));
 const DashboardPage = lazyPage(() => import('./dashboard-page').then((m) => m.DashboardPage));
+const ComparePage = lazyPage(() => import('./compare-page').then((m) => m.ComparePage));
 
 export interface AppProps {
   db: TrackerDb;
@@ -114,6 +115,8 @@ function Page() {
       return <ReportPage planId={route.planId} periodId={route.periodId} filter={route.filter} />;
     case 'dashboard':
       return <DashboardPage planId={route.planId} periodId={route.periodId} />;
+    case 'compare':
+      return <ComparePage planId={route.planId} withPlanId={route.withPlanId} />;
     case 'notFound':
       return (
         <section>

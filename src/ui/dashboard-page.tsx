@@ -1,10 +1,11 @@
 // The dashboard of a period for the monthly meeting: how many items are ○ / △ / － / 未評価 per
 // pillar and per 担当グループ (tables, with a CSS bar beside the figures), the △ items and the KPIs
-// off track, each a link to where it is worked on.
+// off track (未達 now; for one that builds up over the year, 未達見込み by the year-end projection
+// until March is reported), each a link to where it is worked on.
 import { useMemo } from 'preact/hooks';
 import { usePlanScreen, type PlanScreenData } from '../db/hooks';
-import { useKpiProgress, type KpiProgress } from '../db/report-hooks';
-import { itemsMarked, MARKS, marksByGroup, marksByPillar, offTrackKpis, type MarkCounts } from '../model/dashboard';
+import { useKpiInsight, type KpiInsight } from '../db/report-hooks';
+import { itemsMarked, MARKS, marksByGroup, marksByPillar, offTrackKpis, type MarkCounts, type OffTrackKpi } from '../model/dashboard';
 import { describeGap, describeTarget, formatNumber } from '../model/kpi-judgement';
 import { periodsOf } from '../model/period';
 import { buildTree, labelPath, type EvaluationFilter } from '../model/plan-tree';
@@ -17,7 +18,7 @@ import './dashboard-page.css';
 
 export function DashboardPage({ planId, periodId }: { planId: string; periodId: string | null }) {
   const screen = usePlanScreen(planId, periodId, localIsoDate(new Date()).slice(0, 7));
-  const kpis = useKpiProgress(planId);
+  const kpis = useKpiInsight(planId);
   if (screen.loading || kpis.loading) return <p class="page">読み込み中…</p>;
   if (!screen.value) {
     return (
@@ -32,7 +33,7 @@ export function DashboardPage({ planId, periodId }: { planId: string; periodId: 
 
 const MARK_CLASS: Record<EvaluationFilter, string> = { '○': 'good', '△': 'warn', '－': 'na', 未評価: 'none' };
 
-function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiProgress }) {
+function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiInsight }) {
   const { plan, period, sections, items, progress } = data;
   const evaluationOf = (id: string) => progress.get(id)?.evaluation ?? null;
   const tree = useMemo(() => buildTree(sections, items), [sections, items]);
@@ -40,7 +41,7 @@ function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiProgress }) 
   const byGroup = useMemo(() => marksByGroup(tree, evaluationOf), [tree, progress]);
   const warnItems = useMemo(() => itemsMarked(tree, evaluationOf, '△'), [tree, progress]);
   const asOf = lastMonthOf(period);
-  const offTrack = useMemo(() => offTrackKpis(sections, kpis.kpis, kpis.measurements, asOf), [sections, kpis, asOf]);
+  const offTrack = useMemo(() => offTrackKpis(sections, kpis.kpis, kpis.measurements, asOf, kpis.lastYear), [sections, kpis, asOf]);
 
   return (
     <section class="page dashboard-page">
@@ -100,30 +101,52 @@ function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiProgress }) 
       </section>
 
       <section aria-labelledby="dashboard-kpis">
-        <h2 id="dashboard-kpis">未達のKPI（{offTrack.length}件）</h2>
-        <p class="hint">{warekiMonth(asOf)}までの最新の実績で判定しています。</p>
+        <h2 id="dashboard-kpis">未達・未達見込みのKPI（{offTrack.length}件）</h2>
+        <p class="hint">
+          {warekiMonth(asOf)}までの最新の実績で判定しています。ただし、年度内に積み上がる指標は、年度末の値を見込める間（3月の実績が出るまで）はその見込みで判定します（未達見込み）。
+        </p>
         {offTrack.length === 0 ? (
-          <p class="hint">未達のKPIはありません。</p>
+          <p class="hint">未達・未達見込みのKPIはありません。</p>
         ) : (
           <ul class="dashboard-list">
-            {offTrack.map(({ kpi, judgement, month, value }) => (
-              <li key={kpi.id}>
-                <Link href={paths.kpi(plan.id, kpi.id)} class="dashboard-link">
-                  {kpi.name}
+            {offTrack.map((row) => (
+              <li key={row.kpi.id}>
+                <Link href={paths.kpi(plan.id, row.kpi.id)} class="dashboard-link">
+                  {row.kpi.name}
                 </Link>
-                <span class="dashboard-kpi-figures">
-                  目標 {describeTarget(kpi.target, kpi.unit)}
-                  {value !== null && month !== null && `・実績 ${formatNumber(value)}${kpi.unit}（${bothMonth(month)}時点）`}
-                  <span class="dashboard-gap">
-                    <span aria-hidden="true">▼ </span>未達 {describeGap(judgement, kpi.unit)}
-                  </span>
-                </span>
+                <OffTrackFigures row={row} />
               </li>
             ))}
           </ul>
         )}
       </section>
     </section>
+  );
+}
+
+/**
+ * Target and actual, then why the KPI is listed: 未達 now with its gap, or (a build-up that can be
+ * projected, judged by the projection alone) 未達見込み with the March value and its gap.
+ */
+function OffTrackFigures({ row }: { row: OffTrackKpi }) {
+  const { kpi, judgement, month, value, reason, forecast } = row;
+  const forecastGap = forecast?.judgement ? describeGap(forecast.judgement, kpi.unit) : '';
+  return (
+    <span class="dashboard-kpi-figures">
+      目標 {describeTarget(kpi.target, kpi.unit)}
+      {value !== null && month !== null && `・実績 ${formatNumber(value)}${kpi.unit}（${bothMonth(month)}時点）`}
+      {reason === '未達' && (
+        <span class="dashboard-gap">
+          <span aria-hidden="true">▼ </span>未達 {describeGap(judgement, kpi.unit)}
+        </span>
+      )}
+      {reason === '未達見込み' && forecast && forecast.projected !== null && (
+        <span class="dashboard-gap">
+          <span aria-hidden="true">▽ </span>
+          {`未達見込み（3月 ${formatNumber(forecast.projected)}${kpi.unit}${forecastGap && ` ${forecastGap}`}）`}
+        </span>
+      )}
+    </span>
   );
 }
 

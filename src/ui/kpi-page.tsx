@@ -1,14 +1,19 @@
 // The KPI screen, laid out like the 「KPI目標の進捗状況」 table of seed 004: per KPI its 事業計画
-// row, target, latest actual, the month it is as of (和暦 and 西暦) and the judgement. Opening a
-// KPI shows the entry of a month's actual, the monthly actuals and a chart of the fiscal year.
+// row, target, latest actual, the month it is as of (和暦 and 西暦) and the judgement, and for a
+// KPI that builds up over the year its year-end projection (未達見込み / 達成見込み). Opening a KPI
+// shows the entry of a month's actual, the monthly actuals, the projection and a chart of the
+// fiscal year beside last year's actuals.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { useActorName, useDb, useMeasurementsOfPlan, usePlanStructure } from '../db/hooks';
+import { useActorName, useDb, usePlanStructure } from '../db/hooks';
+import { useKpiInsight } from '../db/report-hooks';
 import { saveMeasurement } from '../db/repository';
+import { isForecast, offTrackReason, projectAsOf } from '../model/dashboard';
 import { describeGap, describeTarget, formatNumber, judge, judgeLatest, targetBound, type Judgement, type JudgementStatus } from '../model/kpi-judgement';
 import { kpisInPlanOrder } from '../model/kpi-order';
+import { PROJECTION_GAPS, type KpiProjection, type MonthValue, type ProjectionStatus } from '../model/kpi-projection';
 import { parseDecimal } from '../model/number-text';
 import type { Kpi, Measurement, Plan, Section } from '../model/schemas';
-import { bothFiscalYear, bothMonth, monthsOfFiscalYear, seirekiMonth, warekiMonth, type YearMonth } from '../model/wareki';
+import { bothFiscalYear, bothMonth, fiscalMonthIndex, fiscalYearOfMonth, monthsOfFiscalYear, seirekiMonth, warekiFiscalYear, warekiMonth, type YearMonth } from '../model/wareki';
 import { KpiChart } from './kpi-chart';
 import { Link } from './link';
 import { kpiAnchor, paths } from './router';
@@ -16,8 +21,8 @@ import './kpi-page.css';
 
 export function KpiPage({ planId }: { planId: string }) {
   const structure = usePlanStructure(planId);
-  const measurements = useMeasurementsOfPlan(planId);
-  if (structure.loading || measurements.loading) return <p class="page">読み込み中…</p>;
+  const insight = useKpiInsight(planId);
+  if (structure.loading || insight.loading) return <p class="page">読み込み中…</p>;
   if (!structure.value || structure.value.plan.deleted) {
     return (
       <section class="page">
@@ -27,13 +32,20 @@ export function KpiPage({ planId }: { planId: string }) {
     );
   }
   const { plan, sections, kpis } = structure.value;
-  return <KpiBoard plan={plan} sections={sections} kpis={kpis} measurements={measurements.value} />;
+  const { measurements, lastYear } = insight.value;
+  return <KpiBoard plan={plan} sections={sections} kpis={kpis} measurements={measurements} lastYear={lastYear} />;
 }
 
 interface Row {
   kpi: Kpi;
   judgement: Judgement & { month: string | null };
   measurements: Measurement[];
+  /** The year-end projection from all of this year's actuals (and last year's curve). */
+  projection: KpiProjection;
+  /** `projection` when it is a forecast to show (see isForecast), else null. */
+  forecast: KpiProjection | null;
+  /** The same KPI's actuals in last year's plan, when it is on this device. */
+  lastYear: readonly MonthValue[];
 }
 
 /** Consecutive KPIs of one 事業計画 row share its cell, as in the paper table. */
@@ -45,28 +57,40 @@ interface Group {
 const STATUS_CLASS: Record<JudgementStatus, string> = { 達成: 'good', 未達: 'short', 判定不可: 'none' };
 // A shape as well as a colour, so 未達 stands out in grey print and for colour-blind readers.
 const STATUS_ICON: Record<JudgementStatus, string> = { 達成: '✔', 未達: '▼', 判定不可: '' };
+const FORECAST_CLASS: Record<ProjectionStatus, string> = { 達成見込み: 'good', 未達見込み: 'short', 判定不可: 'none' };
+// Hollow shapes beside the judgement's solid ones: a projection, not yet a fact.
+const FORECAST_ICON: Record<ProjectionStatus, string> = { 達成見込み: '✓', 未達見込み: '▽', 判定不可: '' };
 
-function KpiBoard({ plan, sections, kpis, measurements }: { plan: Plan; sections: Section[]; kpis: Kpi[]; measurements: Measurement[] }) {
+/** The same rule as the dashboard's off-track list (offTrackReason), on the latest actuals. */
+function isOffTrack(row: Row): boolean {
+  return offTrackReason(row.judgement, row.forecast) !== null;
+}
+
+function KpiBoard({ plan, sections, kpis, measurements, lastYear }: { plan: Plan; sections: Section[]; kpis: Kpi[]; measurements: Measurement[]; lastYear: ReadonlyMap<string, MonthValue[]> }) {
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [onlyShort, setOnlyShort] = useState(false);
 
   const rows = useMemo(() => {
     const byKpi = new Map<string, Measurement[]>();
     for (const m of measurements) byKpi.set(m.kpiId, [...(byKpi.get(m.kpiId) ?? []), m]);
+    const yearEnd = monthsOfFiscalYear(plan.fiscalYear)[11]!;
     return kpisInPlanOrder(sections, kpis).map((kpi): Row => {
       const own = byKpi.get(kpi.id) ?? [];
-      return { kpi, judgement: judgeLatest(kpi, own), measurements: own };
+      const previous = lastYear.get(kpi.id) ?? [];
+      const projection = projectAsOf(kpi, own, yearEnd, previous);
+      return { kpi, judgement: judgeLatest(kpi, own), measurements: own, projection, forecast: isForecast(projection) ? projection : null, lastYear: previous };
     });
-  }, [sections, kpis, measurements]);
+  }, [plan.fiscalYear, sections, kpis, measurements, lastYear]);
 
   const counts = { 達成: 0, 未達: 0, 判定不可: 0 };
   for (const r of rows) counts[r.judgement.status]++;
+  const projectedShort = rows.filter((r) => r.forecast?.status === '未達見込み').length;
 
   const groups = useMemo(() => {
     const live = new Map(sections.filter((s) => !s.deleted).map((s) => [s.id, s]));
     const out: Group[] = [];
     for (const row of rows) {
-      if (onlyShort && row.judgement.status !== '未達') continue;
+      if (onlyShort && !isOffTrack(row)) continue;
       const section = row.kpi.sectionId === null ? undefined : live.get(row.kpi.sectionId);
       const last = out[out.length - 1];
       if (last && last.section === section) last.rows.push(row);
@@ -111,9 +135,14 @@ function KpiBoard({ plan, sections, kpis, measurements }: { plan: Plan; sections
           </span>
           <span class="count">達成 {counts.達成}件</span>
           <span class="count">判定不可 {counts.判定不可}件</span>
+          {projectedShort > 0 && (
+            <span class="count count-forecast">
+              <span aria-hidden="true">{FORECAST_ICON.未達見込み} </span>未達見込み {projectedShort}件
+            </span>
+          )}
         </p>
         <button type="button" class="toggle toggle-text" aria-pressed={onlyShort} onClick={() => setOnlyShort(!onlyShort)}>
-          未達のみ表示
+          未達・未達見込みのみ表示
         </button>
       </div>
       {rows.length === 0 ? (
@@ -121,7 +150,7 @@ function KpiBoard({ plan, sections, kpis, measurements }: { plan: Plan; sections
           この計画にはKPIがありません。<Link href={paths.structure(plan.id)}>構成の編集</Link>で追加できます。
         </p>
       ) : groups.length === 0 ? (
-        <p>未達のKPIはありません。</p>
+        <p>未達・未達見込みのKPIはありません。</p>
       ) : (
         <table class="kpi-table">
           <caption class="visually-hidden">KPI目標の進捗状況（指標名を押すと実績の入力とグラフを表示）</caption>
@@ -192,6 +221,7 @@ function KpiRows({ plan, row, open, toggle, sectionCell }: { plan: Plan; row: Ro
         <td class="month">{judgement.month ? <BothMonth month={judgement.month} /> : '－'}</td>
         <td>
           <JudgementBadge kpi={kpi} judgement={judgement} />
+          {row.forecast && <ForecastBadge kpi={kpi} forecast={row.forecast} />}
         </td>
       </tr>
       {open && (
@@ -243,21 +273,75 @@ function JudgementBadge({ kpi, judgement }: { kpi: Kpi; judgement: Judgement }) 
   );
 }
 
+/** The projection in the table: the badge and the March value; how it was made is in the details. */
+function ForecastBadge({ kpi, forecast }: { kpi: Kpi; forecast: KpiProjection }) {
+  return (
+    <span class="judgement-cell forecast-cell">
+      <span class={`forecast forecast-${FORECAST_CLASS[forecast.status]}`}>
+        {FORECAST_ICON[forecast.status] && <span aria-hidden="true">{FORECAST_ICON[forecast.status]}</span>}
+        {forecast.status === '判定不可' ? '見込み' : forecast.status}
+      </span>
+      {forecast.projected !== null && (
+        <span class="gap">
+          3月 <Amount value={forecast.projected} unit={kpi.unit} />
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** "令和7年3月（2025年3月）の見込みは49%、未達見込み（−11%）。" */
+function describeForecast(kpi: Kpi, forecast: KpiProjection, yearEnd: YearMonth): string {
+  const value = forecast.projected === null ? '' : `${formatNumber(forecast.projected)}${kpi.unit}`;
+  const gap = forecast.judgement === null ? '' : describeGap(forecast.judgement, kpi.unit);
+  const judged = forecast.gap !== null ? `（${PROJECTION_GAPS[forecast.gap]}）` : `、${forecast.status}${gap && `（${gap}）`}`;
+  return `${bothMonth(yearEnd)}の見込みは${value}${judged}。`;
+}
+
+/** Values of one fiscal year by month, April first; null when there is none at all. */
+function byFiscalMonth(values: readonly MonthValue[], fiscalYear: number): (number | null)[] | null {
+  const out: (number | null)[] = Array.from({ length: 12 }, () => null);
+  let any = false;
+  for (const { month, value } of values) {
+    if (value === null || fiscalYearOfMonth(month) !== fiscalYear) continue;
+    out[fiscalMonthIndex(month)] = value;
+    any = true;
+  }
+  return any ? out : null;
+}
+
+/** The projection as a line by month: from the latest actual it starts at, to March. */
+function forecastLine(forecast: KpiProjection | null): (number | null)[] | null {
+  if (!forecast) return null;
+  const out: (number | null)[] = Array.from({ length: 12 }, () => null);
+  for (const p of forecast.points) {
+    if (p.kind === 'projected' || p.month === forecast.basisMonth) out[fiscalMonthIndex(p.month)] = p.value;
+  }
+  return out;
+}
+
 function KpiDetail({ plan, row }: { plan: Plan; row: Row }) {
-  const { kpi, judgement, measurements } = row;
+  const { kpi, judgement, measurements, projection, forecast } = row;
   const months = useMemo(() => monthsOfFiscalYear(plan.fiscalYear), [plan.fiscalYear]);
   const values = useMemo(() => months.map((m) => measurements.find((x) => x.month === m)?.value ?? null), [months, measurements]);
+  const lastYear = useMemo(() => byFiscalMonth(row.lastYear, plan.fiscalYear - 1), [row.lastYear, plan.fiscalYear]);
+  const projected = useMemo(() => forecastLine(forecast), [forecast]);
   const recorded = months.flatMap((m, i) => {
     const v = values[i];
     return v === null || v === undefined ? [] : [{ month: m, value: v }];
   });
   const target = describeTarget(kpi.target, kpi.unit);
   const latest = judgement.month === null ? null : values[months.indexOf(judgement.month)];
+  const yearEnd = months[11]!;
+  const forecastText = forecast && describeForecast(kpi, forecast, yearEnd);
+  const lastMarch = lastYear?.[11] ?? null;
   const summary =
     `${kpi.name}の${bothFiscalYear(plan.fiscalYear)}の月別実績のグラフ。目標は${target}。` +
     (judgement.month === null || latest == null
       ? '実績はまだありません。'
-      : `最新の実績は${bothMonth(judgement.month)}時点で${formatNumber(latest)}${kpi.unit}、${judgement.status}${judgement.gap === null ? '' : `（${describeGap(judgement, kpi.unit)}）`}。`);
+      : `最新の実績は${bothMonth(judgement.month)}時点で${formatNumber(latest)}${kpi.unit}、${judgement.status}${judgement.gap === null ? '' : `（${describeGap(judgement, kpi.unit)}）`}。`) +
+    (forecast ? `破線は年度末までの見込みで、${forecastText}見込みの出し方：${forecast.description}。` : '') +
+    (lastYear ? `点線は前年度（${warekiFiscalYear(plan.fiscalYear - 1)}）の実績${lastMarch === null ? '' : `で、3月は${formatNumber(lastMarch)}${kpi.unit}`}。` : '');
   return (
     <section class="kpi-detail" aria-label={`${kpi.name}の詳細`}>
       {/* The row above shows the name; the heading keeps the outline whole for screen readers. */}
@@ -296,8 +380,35 @@ function KpiDetail({ plan, row }: { plan: Plan; row: Row }) {
           )}
         </div>
         <div class="kpi-graph">
+          {forecast ? (
+            <div class="kpi-forecast">
+              <h3>年度末の見込み</h3>
+              <p>{forecastText}</p>
+              <p class="forecast-method">
+                見込みの出し方：{forecast.description}
+                {forecast.capped && '（100%を超える分は100%としています）'}
+              </p>
+            </div>
+          ) : (
+            // A KPI that builds up but cannot be projected yet says why, here only, not in the table.
+            (projection.gap === 'noActual' || projection.gap === 'tooShort') && (
+              <div class="kpi-forecast">
+                <h3>年度末の見込み</h3>
+                <p class="hint">{projection.description}</p>
+              </div>
+            )
+          )}
           <h3>年度の推移</h3>
-          <KpiChart values={values} months={months} target={targetBound(kpi.target)} targetLabel={target} unit={kpi.unit} summary={summary} />
+          <KpiChart
+            values={values}
+            months={months}
+            target={targetBound(kpi.target)}
+            targetLabel={target}
+            lastYear={lastYear}
+            projection={projected}
+            unit={kpi.unit}
+            summary={summary}
+          />
         </div>
       </div>
     </section>

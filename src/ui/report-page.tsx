@@ -1,19 +1,25 @@
 // The progress report (実施状況報告) for the 評議会, in the layout of seed 004: per pillar a table
 // 事業計画 | 実施状況 | 評価 | 今後の実施予定等, then the KPI progress tables (目標 / 実績 / 時点). The
 // screen shows the printed document itself; the toolbar above it is left out of the print, which
-// is A4 landscape with page numbers (report-page.css). The plan screen's filters carry over.
-import { useMemo } from 'preact/hooks';
-import { usePlanScreen, type PlanScreenData } from '../db/hooks';
+// is A4 landscape with page numbers (report-page.css). The plan screen's filters carry over. The
+// toolbar also downloads what the report shows as CSV for Excel, and the plan as a plan file.
+import { useMemo, useState } from 'preact/hooks';
+import { useDb, usePlanScreen, type PlanScreenData } from '../db/hooks';
+import { exportPlanFile } from '../db/plan-io';
 import { useKpiProgress, type KpiProgress } from '../db/report-hooks';
+import { kpiCsv, progressCsv } from '../model/csv-export';
 import { describeTarget, formatNumber } from '../model/kpi-judgement';
 import { periodsOf } from '../model/period';
 import { isFilterActive, type ItemFilter } from '../model/plan-tree';
 import { buildReport, describeFilter, periodRange, type ReportBlock, type ReportKpiRow, type ReportKpiTable, type ReportPillar } from '../model/report';
 import type { Progress, Section } from '../model/schemas';
 import { localIsoDate, seirekiMonth, warekiDate, warekiFiscalYear, warekiMonth } from '../model/wareki';
+import { downloadFile } from './download';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import './report-page.css';
+
+const CSV_TYPE = 'text/csv;charset=utf-8';
 
 export function ReportPage({ planId, periodId, filter }: { planId: string; periodId: string | null; filter: ItemFilter }) {
   const today = localIsoDate(new Date());
@@ -40,6 +46,31 @@ function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; k
   const range = periodRange(period);
   const active = isFilterActive(filter);
   const fiscalYear = warekiFiscalYear(plan.fiscalYear);
+  const db = useDb();
+  const [exportError, setExportError] = useState<string | null>(null);
+
+  // The CSVs hold what the report shows: the items and KPIs that pass its filters.
+  const csvName = (what: string) => `${[plan.branch, fiscalYear, what, ...(active ? ['絞り込み'] : [])].join('_')}.csv`;
+  function downloadProgressCsv() {
+    const shownItems = report.pillars.flatMap((p) => p.blocks.flatMap((b) => b.items));
+    const csv = progressCsv({ sections, items: shownItems, progress: [...progress.values()], notes, period });
+    // 上半期（4〜9月） → 上半期: the months are in the CSV's rows, not needed in the name.
+    downloadFile(csvName(`実施状況_${period.label.replace(/（.*）$/, '')}`), csv, CSV_TYPE);
+  }
+  function downloadKpiCsv() {
+    const shownKpis = report.kpiTables.flatMap((t) => t.rows.map((r) => r.kpi));
+    downloadFile(csvName('KPI'), kpiCsv({ plan, sections, kpis: shownKpis, measurements: kpis.measurements }), CSV_TYPE);
+  }
+  async function downloadPlanFile() {
+    setExportError(null);
+    try {
+      const file = await exportPlanFile(db, plan.id);
+      // Named as the plan list names it, so both give the same file the same name.
+      downloadFile(`${file.plan.branch}-${warekiFiscalYear(file.plan.fiscalYear)}.plan.json`, JSON.stringify(file, null, 2), 'application/json');
+    } catch (e) {
+      setExportError(`計画ファイルを書き出せませんでした: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   return (
     <article class="page report-page" aria-labelledby="report-title">
       <div class="report-toolbar" role="group" aria-label="報告書の操作">
@@ -55,9 +86,25 @@ function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; k
           </select>
         </label>
         {active && <Link href={paths.report(plan.id, period.id)}>絞り込みを外す</Link>}
+        <div class="page-actions" role="group" aria-label="書き出し">
+          <button type="button" onClick={downloadProgressCsv}>
+            実施状況CSV
+          </button>
+          <button type="button" onClick={downloadKpiCsv}>
+            KPI CSV
+          </button>
+          <button type="button" onClick={() => void downloadPlanFile()}>
+            計画ファイル
+          </button>
+        </div>
         <button type="button" class="primary report-print" onClick={() => window.print()}>
           印刷 / PDF
         </button>
+        {exportError && (
+          <p role="alert" class="error">
+            {exportError}
+          </p>
+        )}
       </div>
 
       <div class="report-sheet">

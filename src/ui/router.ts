@@ -12,6 +12,7 @@ export type Route =
   | { name: 'structure'; planId: string }
   | { name: 'report'; planId: string; periodId: string | null; filter: ItemFilter }
   | { name: 'dashboard'; planId: string; periodId: string | null }
+  | { name: 'compare'; planId: string; withPlanId: string | null }
   | { name: 'notFound' };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -27,6 +28,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts[2] === 'structure' && parts.length === 3) return { name: 'structure', planId };
   if (parts[2] === 'report' && parts.length === 3) return { name: 'report', planId, periodId, filter: parseFilter(params) };
   if (parts[2] === 'dashboard' && parts.length === 3) return { name: 'dashboard', planId, periodId };
+  if (parts[2] === 'compare' && parts.length === 3) return { name: 'compare', planId, withPlanId: params.get('with') || null };
   return { name: 'notFound' };
 }
 
@@ -68,6 +70,8 @@ export const paths = {
   structure: (planId: string) => `/plans/${enc(planId)}/structure`,
   report: (planId: string, periodId: string | null, filter?: ItemFilter) => `/plans/${enc(planId)}/report${query(periodId, filter)}`,
   dashboard: (planId: string, periodId?: string | null) => `/plans/${enc(planId)}/dashboard${query(periodId)}`,
+  /** Without `withPlanId` the comparison is with the same branch's plan of the previous year. */
+  compare: (planId: string, withPlanId?: string | null) => `/plans/${enc(planId)}/compare${withPlanId ? `?with=${enc(withPlanId)}` : ''}`,
 };
 
 const NAVIGATE_EVENT = 'app:navigate';

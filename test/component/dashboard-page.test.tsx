@@ -9,7 +9,7 @@ import { DbContext } from '../../src/db/hooks';
 import { App } from '../../src/ui/app';
 import { DashboardPage } from '../../src/ui/dashboard-page';
 import { paths } from '../../src/ui/router';
-import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
+import { dbWithFixturePlan, PLAN_ID, ref, saveActuals, storePreviousYearPlan } from './plan-fixture';
 
 let db: TrackerDb;
 
@@ -73,15 +73,42 @@ describe('DashboardPage', () => {
 
   it('lists the KPIs off track as links to each KPI, with target, actual and gap', async () => {
     renderDashboard();
-    const section = within(await waitFor(() => listUnder(/^未達のKPI/)));
-    expect(section.getByRole('heading').textContent).toBe('未達のKPI（2件）');
-    expect(section.getByText('令和6年9月までの最新の実績で判定しています。')).toBeTruthy();
+    const section = within(await waitFor(() => listUnder(/^未達・未達見込みのKPI/)));
+    expect(section.getByRole('heading').textContent).toBe('未達・未達見込みのKPI（2件）');
+    expect(section.getByText(/^令和6年9月までの最新の実績で判定しています。/)).toBeTruthy();
     const links = section.getAllByRole('link');
     expect(links.map((l) => [l.textContent, l.getAttribute('href')])).toEqual([
       ['現金給付等の申請に係る郵送化率', paths.kpi(PLAN_ID, ref('k-mail'))],
       ['健康宣言事業所数', paths.kpi(PLAN_ID, ref('k-declaration'))],
     ]);
     expect(links[0]!.closest('li')!.textContent).toContain('目標 対前年度（98.4%）以上・実績 98.2%（令和6年6月（2024年6月）時点）▼ 未達 −0.2%');
+  });
+
+  it('lists a KPI that builds up and is projected to miss its target, by its projection only', async () => {
+    // 生活習慣病予防健診実施率 5% → 9%: 49% in March at that pace, against 60%以上. Below 60% now
+    // is no reason while it can be projected: only ▽ 未達見込み is shown, not ▼ 未達.
+    await saveActuals(db, 'k-checkup', { '2024-04': 5, '2024-05': 9 });
+    renderDashboard();
+    const section = within(await waitFor(() => listUnder(/^未達・未達見込みのKPI/)));
+    expect(section.getByRole('heading').textContent).toBe('未達・未達見込みのKPI（3件）');
+    expect(section.getByText(/^令和6年9月までの最新の実績で判定しています。/).textContent).toContain('年度内に積み上がる指標は、年度末の値を見込める間（3月の実績が出るまで）はその見込みで判定します（未達見込み）。');
+    const link = section.getByRole('link', { name: '生活習慣病予防健診実施率' });
+    expect(link.getAttribute('href')).toBe(paths.kpi(PLAN_ID, ref('k-checkup')));
+    const figures = link.closest('li')!.textContent!;
+    expect(figures).toContain('目標 60%以上・実績 9%（令和6年5月（2024年5月）時点）▽ 未達見込み（3月 49% −11%）');
+    expect(figures).not.toContain('▼');
+  });
+
+  it('leaves out a KPI that builds up short of its target now but is on last year’s pace to make it', async () => {
+    // The same 9% in May; 令和5年度 had 7.5% in May and 61.5% in March, so 73.8% is projected: 達成見込み.
+    await saveActuals(db, 'k-checkup', { '2024-04': 5, '2024-05': 9 });
+    await storePreviousYearPlan(db, '生活習慣病予防健診実施率', [3, 7.5, 12, 16.4, 20.9, 25, 29, 33, 38.2, 44.8, 53, 61.5]);
+    renderDashboard();
+    const section = within(await waitFor(() => listUnder(/^未達・未達見込みのKPI/)));
+    expect(section.getByRole('heading').textContent).toBe('未達・未達見込みのKPI（2件）');
+    expect(section.getAllByRole('link').map((l) => l.textContent)).toEqual(['現金給付等の申請に係る郵送化率', '健康宣言事業所数']);
+    expect(section.queryByRole('link', { name: '生活習慣病予防健診実施率' })).toBeNull();
+    expect(section.queryByText(/見込み（3月/)).toBeNull();
   });
 
   it('follows a mark as it is set', async () => {

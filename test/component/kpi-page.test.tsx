@@ -6,9 +6,11 @@ import type { TrackerDb } from '../../src/db/database';
 import { DbContext } from '../../src/db/hooks';
 import { measurementId } from '../../src/model/schemas';
 import { KpiPage } from '../../src/ui/kpi-page';
-import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
+import { dbWithFixturePlan, PLAN_ID, ref, saveActuals, storePreviousYearPlan } from './plan-fixture';
 
 const MAIL = '現金給付等の申請に係る郵送化率';
+/** Builds up over the year (a 実施率), against 60%以上. */
+const CHECKUP = '生活習慣病予防健診実施率';
 
 let db: TrackerDb;
 
@@ -127,5 +129,52 @@ describe('KpiPage', () => {
     const chart = detail.getByRole('img');
     expect(chart.getAttribute('aria-label')).toContain('目標は対前年度（98.4%）以上');
     expect(chart.getAttribute('aria-label')).toContain('最新の実績は令和6年6月（2024年6月）時点で98.2%、未達（−0.2%）');
+  });
+
+  it('shows 未達見込み for a KPI that builds up short of its target, as soon as a second month gives it a pace', async () => {
+    await saveActuals(db, 'k-checkup', { '2024-04': 5 });
+    renderPage();
+    // One month and no last year: no projection, and the table says nothing about it.
+    expect(await cellsOf(CHECKUP)).toEqual(['▸' + CHECKUP, '60%以上', '5%', '令和6年4月（2024年4月）', '▼未達−55%']);
+    const detail = await enterActual(CHECKUP, '2024-05', '9');
+    // 9 + 4%/月 × 10 months = 49% in March.
+    await waitFor(async () => expect(await cellsOf(CHECKUP)).toEqual(['▾' + CHECKUP, '60%以上', '9%', '令和6年5月（2024年5月）', '▼未達−51%▽未達見込み3月 49%']));
+    expect(screen.getByText('未達見込み 1件')).toBeTruthy();
+    expect(detail.getByText('見込みの出し方：令和6年4月から令和6年5月までの月平均の伸び（4%/月）が3月まで続くとした見込み')).toBeTruthy();
+    expect(detail.getByText(/^令和7年3月（2025年3月）の見込みは49%、未達見込み（−11%）。/)).toBeTruthy();
+    // The chart's text alternative tells the projection; its legend names the dashed line.
+    expect(detail.getByRole('img').getAttribute('aria-label')).toContain('破線は年度末までの見込みで、令和7年3月（2025年3月）の見込みは49%、未達見込み（−11%）。');
+    expect(within(detail.getByRole('list', { name: '凡例' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['実績（単位: %）', '見込み', '目標（60%以上）']);
+    // A KPI that does not build up (a level such as 郵送化率) gets no projection at all.
+    expect(within(await rowOf(MAIL)).queryByText(/見込み/)).toBeNull();
+  });
+
+  it('shows 達成見込み for one whose pace makes its target', async () => {
+    await saveActuals(db, 'k-checkup', { '2024-04': 6, '2024-05': 12 });
+    renderPage();
+    expect((await cellsOf(CHECKUP))[4]).toBe('▼未達−48%✓達成見込み3月 72%');
+    expect(screen.queryByText(/^未達見込み \d+件$/)).toBeNull();
+    // The filter keeps what the dashboard lists: a build-up on pace to make it is not off track,
+    // though today's figure is short of the year's target.
+    fireEvent.click(screen.getByRole('button', { name: '未達・未達見込みのみ表示' }));
+    expect(within(screen.getByRole('table')).getAllByRole('button').map((b) => b.textContent)).toEqual(['▸' + MAIL, '▸健康宣言事業所数']);
+  });
+
+  it('projects on last year’s curve of the same KPI once last year’s plan is on the device', async () => {
+    await saveActuals(db, 'k-checkup', { '2024-04': 5, '2024-05': 9 });
+    renderPage();
+    const detail = await openDetail(CHECKUP);
+    const method = () => detail.getByText(/^見込みの出し方：/).textContent;
+    const pace = method();
+    expect(pace).toContain('月平均の伸び');
+    expect(within(detail.getByRole('list', { name: '凡例' })).queryByText('前年度')).toBeNull();
+    // 令和5年度 (its name written with a full-width space): 7.5% in May, 61.5% in March;
+    // 9 / 7.5 = 1.2, so 61.5 × 1.2 = 73.8% in March.
+    await storePreviousYearPlan(db, '生活習慣病予防健診　実施率', [3, 7.5, 12, 16.4, 20.9, 25, 29, 33, 38.2, 44.8, 53, 61.5]);
+    await waitFor(() => expect(method()).toBe('見込みの出し方：前年度の月ごとの推移に、令和6年5月時点の前年同月比（1.2倍）を掛けた見込み'));
+    expect(method()).not.toBe(pace);
+    expect((await cellsOf(CHECKUP))[4]).toBe('▼未達−51%✓達成見込み3月 73.8%');
+    expect(detail.getByRole('img').getAttribute('aria-label')).toContain('点線は前年度（令和5年度）の実績で、3月は61.5%。');
+    expect(within(detail.getByRole('list', { name: '凡例' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['実績（単位: %）', '見込み', '前年度', '目標（60%以上）']);
   });
 });

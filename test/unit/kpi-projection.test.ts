@@ -151,6 +151,12 @@ describe('projectKpi: methods', () => {
     expect(p.points.every((x) => x.kind === 'actual')).toBe(true);
   });
 
+  it('holds the latest actual when the figures fell (a correction), never projecting below it', () => {
+    const p = projectKpi({ kpi: checkup, fiscalYear: 2024, actuals: curve(2024, [30, 20]) });
+    expect(p).toMatchObject({ method: 'pace', projected: 20, status: '未達見込み' });
+    expect(p.points.filter((x) => x.kind === 'projected').every((x) => x.value === 20)).toBe(true);
+  });
+
   it('cuts a share at 100%', () => {
     // Seed 002: 被扶養者の特定保健指導実施率 47.4% at R6.10末 against 14.2%; a pace past 100% is cut.
     const p = projectKpi({ kpi: kpi('特定保健指導実施率（被扶養者）', atLeast(14.2)), fiscalYear: 2024, actuals: curve(2024, [null, null, null, null, null, 30.0, 47.4]) });
