@@ -1,9 +1,15 @@
 // Shared set-up for the browser benchmarks: a production build served by the real server (the
 // embedded default on SQLite in a temporary folder, demo seeded, plus any plans a benchmark
 // imports into the demo branch first) on loopback, and Debian's Chromium with the e2e flags.
-import { mkdtempSync, rmSync } from 'node:fs';
+// And for the server benchmarks: the server in a child process on SQLite or PostgreSQL.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { launchOptions } from '../e2e/browser';
@@ -64,3 +70,92 @@ export function median(values: readonly number[]): number {
 }
 
 export const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+// The server benchmarks (server-load.ts, soak.ts) run the server in a process of its own
+// (server-process.ts), on SQLite or on PostgreSQL, each run on a new database.
+
+export type Backend = 'SQLite' | 'PostgreSQL';
+
+/** The PostgreSQL the server benchmarks use: BENCH_DATABASE_URL, else TEST_DATABASE_URL. */
+export function benchDatabaseUrl(): string | undefined {
+  return process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
+}
+
+/** Printed when a server benchmark did not measure PostgreSQL: never a silent gap. */
+export function postgresNotMeasured(what: string, variables = 'BENCH_DATABASE_URL (or TEST_DATABASE_URL)'): string {
+  const line = '#'.repeat(100);
+  return [line, `#  POSTGRESQL NOT MEASURED by ${what}: set ${variables},`, '#  e.g. postgres://postgres@127.0.0.1:5432/test (each run works in a new schema, dropped afterwards).', line].join('\n');
+}
+
+export interface ServerMemory {
+  /** Resident set size, from /proc/PID/status. */
+  rssBytes: number;
+  /** V8 heap in use after a full GC, as the server process reports it. */
+  heapUsedBytes: number;
+}
+
+export interface ServerProcess {
+  url: string;
+  backend: Backend;
+  pid: number;
+  /** Resident set size now (/proc/PID/status), without disturbing the server. */
+  rss(): number;
+  /** RSS, and the heap after a full GC (which pauses the server for a moment). */
+  memory(): Promise<ServerMemory>;
+  /** SIGTERM, then removes the run's database (folder or schema). */
+  stop(): Promise<void>;
+}
+
+/**
+ * server-process.ts in a child process on a new database: SQLite in a new temporary folder, or
+ * a new schema `bench_…` of `databaseUrl`; with `extraBranches` benchmark branches seeded.
+ */
+export async function startServerProcess(backend: Backend, options: { extraBranches?: number; databaseUrl?: string } = {}): Promise<ServerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'tracker-bench-'));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DATABASE_URL;
+  let schema: string | undefined;
+  if (backend === 'PostgreSQL') {
+    if (!options.databaseUrl) throw new Error('PostgreSQL needs a database URL');
+    schema = `bench_${randomBytes(5).toString('hex')}`;
+    const url = new URL(options.databaseUrl);
+    url.searchParams.set('schema', schema);
+    env.DATABASE_URL = url.toString();
+  }
+  const script = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+  // --expose-gc: the heap figure is taken after a full collection, so it shows what is kept.
+  const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', script, dir, String(options.extraBranches ?? 0)], { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+  });
+  const pid = child.pid!;
+  const rss = () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
+  return {
+    url,
+    backend,
+    pid,
+    rss,
+    async memory() {
+      const heap = new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { heapUsed: number }).heapUsed)));
+      child.send('memory');
+      const heapUsedBytes = await heap;
+      return { rssBytes: rss(), heapUsedBytes };
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+      if (schema !== undefined) {
+        const client = new pg.Client({ connectionString: options.databaseUrl });
+        await client.connect();
+        try {
+          await client.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
+        } finally {
+          await client.end();
+        }
+      }
+    },
+  };
+}

@@ -1,43 +1,49 @@
-// `npm run bench:server`: sync round trips per second and latency of the server on SQLite, on
-// loopback, at 10, 100 and 500 concurrent clients. Figures, not a pass/fail test.
+// `npm run bench:server`: sync round trips per second and latency of the server on SQLite and
+// on PostgreSQL side by side, on loopback, at 10, 100 and 500 concurrent clients. Figures, not a
+// pass/fail test. PostgreSQL is measured when BENCH_DATABASE_URL (or TEST_DATABASE_URL) names
+// one; otherwise the run says loudly that it was not.
 //
-// Every run starts a fresh server in its own process (server-process.ts: a new SQLite file in a
-// temp folder, demo seeded). Every client has its own clientId and the staff@demo token (one
-// login, reused: the throttle counts failures only) and first pulls the whole plan (not
-// timed). Then, for BENCH_SECONDS, each round trip pushes 2–3 field edits of demo progress
-// records (based on the values the client last saw) and pulls one page after its cursor.
-// Two ways to load the server, each on its own fresh server:
+// Every run starts a fresh server in its own process (server-process.ts, via bench-env.ts: a new
+// SQLite file in a temp folder, or a new schema of the PostgreSQL database, dropped afterwards;
+// demo seeded). Every client has its own clientId and the staff@demo token (one login, reused:
+// the throttle counts failures only) and first pulls the whole plan (not timed). Then, for
+// BENCH_SECONDS, each round trip pushes 2–3 field edits of demo progress records (based on the
+// values the client last saw) and pulls one page after its cursor.
+// Three ways to load the server, each on its own fresh server:
 //   closed  every client sends its next round trip as soon as the last one is answered: the
 //           most the server does (with N clients waiting, latency ≈ N / rate by Little's law);
 //   paced   the clients together send BENCH_RATE round trips per second (each at its own
 //           steady interval, phases spread); latency counts from when a round trip was due, so
-//           a server that falls behind shows it (no coordinated omission).
-// The load generator is a plain loop over node:http with a keep-alive Agent (one connection
-// per client); it reads each response's results, cursor and hasMore and counts its changes,
-// without parsing them.
+//           a server that falls behind shows it (no coordinated omission);
 //   branches  paced as above, but the clients spread over branches of BENCH_PER_BRANCH (10)
 //           people each, every branch with its own plan, as in a deployment of 47 branches:
 //           a client pulls its branch's changes, not everyone's.
+// The load generator is a plain loop over node:http with a keep-alive Agent (one connection
+// per client, retired before the server's keep-alive timeout); it reads each response's
+// results, cursor and hasMore and counts its changes, without parsing them. Runs alternate
+// between the databases at each level and mode, so both see the machine in the same state.
 // Goal: ≥ 1,000 round trips/s at 100 clients with p99 ≤ 50 ms, and no errors.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { request, type Agent } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { progressId } from '../../src/model/schemas';
 import { PROTOCOL_VERSION, type Mutation, type MutationResult } from '../../src/sync/protocol';
+import { keepAliveAgent } from '../server/sync-clients';
+import { benchDatabaseUrl, postgresNotMeasured, startServerProcess, type Backend } from './bench-env';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '10,100,500').split(',').map(Number);
 type Mode = 'closed' | 'paced' | 'branches';
 const MODES = (process.env.BENCH_MODES ?? 'closed,paced,branches').split(',') as Mode[];
 const PER_BRANCH = Number(process.env.BENCH_PER_BRANCH ?? 10);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const DATABASE_URL = benchDatabaseUrl();
+const BACKENDS: Backend[] = DATABASE_URL ? ['SQLite', 'PostgreSQL'] : ['SQLite'];
+// Two databases take twice the runs: 5 s measured each keeps the whole run near 6 minutes.
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (BACKENDS.length > 1 ? 5 : 10));
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
+/** How long answers are awaited after the measured window (a slow database may have a long queue). */
+const DRAIN_MS = 10_000;
 /** Round trips per run at most, so a very fast machine still ends. */
 const MAX_ROUND_TRIPS = 200_000;
 const PERIODS = ['2024-H1', '2024-H2'] as const;
@@ -45,30 +51,6 @@ const FIELDS = ['done', 'next', 'evaluation'] as const;
 const EVALUATIONS = ['○', '△', '－', null] as const;
 const DEMO_ITEMS = 86;
 const SLOTS = DEMO_ITEMS * PERIODS.length * FIELDS.length;
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-  dir: string;
-}
-
-async function startServer(extraBranches: number): Promise<Server> {
-  const dir = await mkdtemp(join(tmpdir(), 'tracker-bench-'));
-  const script = fileURLToPath(new URL('./server-process.ts', import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, script, dir, String(extraBranches)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
-  });
-  return { url, child, dir };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  await exited;
-  await rm(server.dir, { recursive: true, force: true });
-}
 
 function post(agent: Agent, url: string, path: string, body: string, token?: string): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
@@ -183,6 +165,7 @@ class Client {
 }
 
 interface RunResult {
+  backend: Backend;
   clients: number;
   mode: Mode;
   roundTrips: number;
@@ -193,6 +176,10 @@ interface RunResult {
   changes: number;
   bytes: number;
   hasMore: number;
+  /** Paced: round trips due in the measured window that were never sent (the server was behind). */
+  unsent: number;
+  /** Still unanswered DRAIN_MS after the window: abandoned; their latency counts as of then. */
+  unfinished: number;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -218,10 +205,10 @@ async function loginGroup(agent: Agent, url: string, email: string): Promise<Gro
   return { token, planId: changes.find((c) => c.table === 'plans')!.id, itemIds };
 }
 
-async function run(clientCount: number, mode: Mode): Promise<RunResult> {
+async function run(backend: Backend, clientCount: number, mode: Mode): Promise<RunResult> {
   const branches = mode === 'branches' ? Math.ceil(clientCount / PER_BRANCH) : 0;
-  const server = await startServer(branches);
-  const agent = new Agent({ keepAlive: true, maxSockets: clientCount + 10 });
+  const server = await startServerProcess(backend, { extraBranches: branches, ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}) });
+  const agent = keepAliveAgent(clientCount + 10);
   try {
     const groups = branches > 0 ? await Promise.all(Array.from({ length: branches }, (_, b) => loginGroup(agent, server.url, `staff@bench-b${b + 1}`))) : [await loginGroup(agent, server.url, 'staff@demo')];
     const groupOf = (i: number) => groups[branches > 0 ? Math.floor(i / PER_BRANCH) : 0]!;
@@ -229,20 +216,30 @@ async function run(clientCount: number, mode: Mode): Promise<RunResult> {
     // Not timed: every client's first full pull, all at once (so every client has its connection).
     await Promise.all(clients.map((c, i) => c.initialPull(agent, server.url, groupOf(i).token)));
 
-    const result: RunResult = { clients: clientCount, mode, roundTrips: 0, seconds: 0, latencies: [], errors: 0, statuses: { applied: 0, conflict: 0, rejected: 0 }, changes: 0, bytes: 0, hasMore: 0 };
+    const result: RunResult = { backend, clients: clientCount, mode, roundTrips: 0, seconds: 0, latencies: [], errors: 0, statuses: { applied: 0, conflict: 0, rejected: 0 }, changes: 0, bytes: 0, hasMore: 0, unsent: 0, unfinished: 0 };
     // The first WARMUP seconds run the same load unmeasured (JIT, caches, connections), as
-    // benchmarks do; errors in them still count.
+    // benchmarks do: what is answered in them is not counted, but errors in them are.
     const begin = performance.now();
     const start = begin + WARMUP * 1000;
     const deadline = start + SECONDS * 1000;
     const perClient = Math.ceil(MAX_ROUND_TRIPS / clientCount);
     const interval = (clientCount * 1000) / RATE;
+    let abandoned = false;
+    const abandon = setTimeout(() => {
+      abandoned = true;
+      agent.destroy();
+    }, deadline + DRAIN_MS - performance.now());
     await Promise.all(
       clients.map(async (c, i) => {
         let due = begin + (interval * i) / clientCount;
         for (let round = 0; round < perClient; round++) {
           if (mode !== 'closed') {
             if (due >= deadline) break;
+            // A server behind its load: what is due by the window's end is not sent late.
+            if (performance.now() >= deadline) {
+              result.unsent += Math.ceil((deadline - Math.max(due, start)) / interval);
+              break;
+            }
             const wait = due - performance.now();
             if (wait > 0) await sleep(wait);
           } else if (performance.now() >= deadline) break;
@@ -251,7 +248,9 @@ async function run(clientCount: number, mode: Mode): Promise<RunResult> {
           const body = c.nextBody(round);
           try {
             const res = await post(agent, server.url, '/api/sync', body, groupOf(i).token);
-            const measured = t0 >= start;
+            // Counted when answered in the window: a paced round trip due in the warm-up but
+            // answered later (a server behind its load) counts, with its whole delay.
+            const measured = performance.now() >= start;
             if (measured) {
               result.latencies.push(performance.now() - t0);
               result.roundTrips++;
@@ -269,51 +268,68 @@ async function run(clientCount: number, mode: Mode): Promise<RunResult> {
             result.bytes += res.body.length;
             if (r.hasMore) result.hasMore++;
           } catch (e) {
+            if (abandoned) {
+              result.unfinished++;
+              result.latencies.push(performance.now() - t0);
+              break;
+            }
             result.errors++;
             if (result.errors <= 3) console.error(`  error: ${(e as Error).message}`);
           }
         }
       }),
     );
+    clearTimeout(abandon);
     result.seconds = (performance.now() - start) / 1000;
     result.latencies.sort((a, b) => a - b);
     return result;
   } finally {
     agent.destroy();
-    await stopServer(server);
+    await server.stop();
   }
 }
 
 const rateOf = (r: RunResult) => r.roundTrips / r.seconds;
 
-console.log(`== Server load: SQLite, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}), ${WARMUP} s warm-up then ${SECONDS} s measured per run`);
+const began = performance.now();
+console.log(`== Server load: ${BACKENDS.length > 1 ? `${BACKENDS.join(' and ')} side by side` : `${BACKENDS[0]} only`}, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}), ${WARMUP} s warm-up then ${SECONDS} s measured per run`);
+if (BACKENDS.length > 1 && process.env.BENCH_SECONDS === undefined) console.log(`   (${SECONDS} s per run, not 10: two databases, and the whole run kept near 6 minutes; BENCH_SECONDS sets it)`);
+if (!DATABASE_URL) console.log(postgresNotMeasured('npm run bench:server'));
 console.log(`   load: node:http keep-alive loop; closed = as fast as answered, paced = clients together at the target rate, branches = paced with ${PER_BRANCH} clients per branch`);
-console.log(' clients  mode    target/s   round trips/s   p50 ms   p99 ms   max ms   errors   applied/conflict/rejected   changes/pull   KB/response');
+console.log(`   unsent = paced round trips due in the window but never sent (the server was behind); unfinished = unanswered ${DRAIN_MS / 1000} s after the window, abandoned (their latency counts as of then, so p99/max are lower bounds)`);
+console.log(' clients  mode      database     target/s   round trips/s   p50 ms   p99 ms   max ms   errors   unsent   unfinished   applied/conflict/rejected   changes/pull   KB/response');
 const results: RunResult[] = [];
 for (const level of LEVELS) {
   for (const mode of MODES) {
-    const r = await run(level, mode);
-    results.push(r);
-    const ok = Math.max(1, r.roundTrips - r.errors);
-    console.log(
-      [
-        String(r.clients).padStart(8),
-        mode.padEnd(6),
-        (mode !== 'closed' ? String(RATE) : '—').padStart(9),
-        rateOf(r).toFixed(0).padStart(15),
-        percentile(r.latencies, 50).toFixed(1).padStart(8),
-        percentile(r.latencies, 99).toFixed(1).padStart(8),
-        (r.latencies.at(-1) ?? NaN).toFixed(1).padStart(8),
-        String(r.errors).padStart(8),
-        `${r.statuses.applied}/${r.statuses.conflict}/${r.statuses.rejected}`.padStart(27),
-        (r.changes / ok).toFixed(0).padStart(14),
-        (r.bytes / 1024 / ok).toFixed(1).padStart(13),
-      ].join(' '),
-    );
+    for (const backend of BACKENDS) {
+      const r = await run(backend, level, mode);
+      results.push(r);
+      const ok = Math.max(1, r.roundTrips - r.errors);
+      console.log(
+        [
+          String(r.clients).padStart(8),
+          mode.padEnd(8),
+          backend.padEnd(10),
+          (mode !== 'closed' ? String(RATE) : '—').padStart(9),
+          rateOf(r).toFixed(0).padStart(15),
+          percentile(r.latencies, 50).toFixed(1).padStart(8),
+          percentile(r.latencies, 99).toFixed(1).padStart(8),
+          (r.latencies.at(-1) ?? NaN).toFixed(1).padStart(8),
+          String(r.errors).padStart(8),
+          String(r.unsent).padStart(8),
+          String(r.unfinished).padStart(12),
+          `${r.statuses.applied}/${r.statuses.conflict}/${r.statuses.rejected}`.padStart(27),
+          (r.changes / ok).toFixed(0).padStart(14),
+          (r.bytes / 1024 / ok).toFixed(1).padStart(13),
+        ].join(' '),
+      );
+    }
   }
 }
 for (const r of results.filter((x) => x.clients === 100)) {
   const p99 = percentile(r.latencies, 99);
   const met = rateOf(r) >= 1000 && p99 <= 50 && r.errors === 0;
-  console.log(`goal at 100 clients, ${r.mode} (≥ 1,000 round trips/s, p99 ≤ 50 ms, no errors): ${met ? 'met' : 'NOT met'} (${rateOf(r).toFixed(0)}/s, p99 ${p99.toFixed(1)} ms, ${r.errors} errors)`);
+  console.log(`goal at 100 clients, ${r.mode}, ${r.backend} (≥ 1,000 round trips/s, p99 ≤ 50 ms, no errors): ${met ? 'met' : 'NOT met'} (${rateOf(r).toFixed(0)}/s, p99 ${p99.toFixed(1)} ms, ${r.errors} errors)`);
 }
+if (!DATABASE_URL) console.log(postgresNotMeasured('npm run bench:server'));
+console.log(`(whole run: ${((performance.now() - began) / 60_000).toFixed(1)} min)`);

@@ -1,10 +1,13 @@
-// The server as the load benchmark runs it, in its own process (so the load generator does not
-// share its event loop): SQLite in the given folder with the demo seeded, createApp on
-// @hono/node-server at 127.0.0.1 on a free port, request logs as JSON lines to a file there.
+// The server as the load benchmark and the soak run it, in its own process (so the load
+// generator does not share its event loop): SQLite in the given folder, or PostgreSQL when
+// DATABASE_URL is set (as the server reads it, open-storage.ts), with the demo seeded; createApp
+// on @hono/node-server at 127.0.0.1 on a free port, request logs as JSON lines to a file in the
+// folder.
 // With a second argument N it also seeds N more branches (bench-b1 … bench-bN), each with its
 // own copy of the demo plan (plan id bench-bK-plan) and a staff account staff@bench-bK (password
 // demo1234), for clients spread over branches as a real deployment's are.
-// Prints {"url": …} on stdout once listening; stops on SIGTERM.
+// Prints {"url": …} on stdout once listening; answers the IPC message 'memory' with
+// process.memoryUsage() after a full GC (when started with --expose-gc); stops on SIGTERM.
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -17,14 +20,15 @@ import { DEMO_PASSWORD, ensureDemo } from '../../src/server/demo';
 import { importPlan } from '../../src/server/plan-import';
 import { parsePlanFile } from '../../src/model/plan-file';
 import { jsonLogger } from '../../src/server/log';
-import { openSqliteStorage } from '../../src/server/storage/sqlite';
+import { openStorage } from '../../src/server/storage/open-storage';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: server-process.ts DATA_DIR [BRANCHES]');
 const extraBranches = Number(process.argv[3] ?? 0);
 const logFile = createWriteStream(join(dir, 'server.log'));
 const log = jsonLogger((line) => logFile.write(line));
-const storage = await openSqliteStorage(join(dir, 'tracker.sqlite'));
+const poolSize = process.env.DATABASE_POOL_SIZE ? Number(process.env.DATABASE_POOL_SIZE) : undefined;
+const storage = await openStorage({ databaseUrl: process.env.DATABASE_URL, dataDir: dir, ...(poolSize !== undefined ? { poolSize } : {}) });
 const demoAccounts = await ensureDemo(storage, { production: false, log, now: new Date() });
 if (extraBranches > 0) {
   const parsed = parsePlanFile(JSON.parse(await readFile(fileURLToPath(new URL('../../src/demo/tokyo-r6.plan.json', import.meta.url)), 'utf8')));
@@ -43,6 +47,11 @@ if (extraBranches > 0) {
 }
 const server = serve({ fetch: createApp({ storage, log, demoAccounts }).fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${info.port}` })}\n`);
+});
+process.on('message', (message) => {
+  if (message !== 'memory') return;
+  (globalThis as { gc?: () => void }).gc?.();
+  process.send?.(process.memoryUsage());
 });
 process.once('SIGTERM', () => {
   server.close();
