@@ -43,7 +43,8 @@ function lines(props: KpiChartProps): { series: uPlot.Series; values: readonly (
   // The projection continues the actuals in their colour, dashed.
   if (props.projection) out.push({ series: { label: '見込み', stroke: ACTUAL, width: 2, dash: [8, 5], spanGaps: true, points: { show: false } }, values: props.projection });
   // Points as well as the line: a month between gaps has no line to show it.
-  out.push({ series: { label: '実績', stroke: ACTUAL, width: 2, points: { show: true, size: 8, fill: ACTUAL } }, values: props.values });
+  // Months without a report are joined: the figure as of a month builds on the one before.
+  out.push({ series: { label: '実績', stroke: ACTUAL, width: 2, spanGaps: true, points: { show: true, size: 8, fill: ACTUAL } }, values: props.values });
   return out;
 }
 
