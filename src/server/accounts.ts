@@ -1,14 +1,24 @@
 // Accounts and sessions: scrypt password hashes, bearer tokens (random, stored only as their
-// SHA-256, with expiry and revocation), login with throttling of failed attempts, and the
-// authentication of a request. The token alone decides which branches a request may touch.
+// SHA-256, with expiry and revocation), login and password change with throttling of failed
+// attempts per account and per client address, and the authentication of a request. The token
+// alone decides which branches a request may touch.
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { LoginResponse, Role } from '../sync/protocol';
+import { PASSWORD_LENGTH, type LoginResponse, type Role } from '../sync/protocol';
+import { addressGroup } from './security';
 import type { Storage, User } from './storage/storage';
 
 export const TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Failed logins of one email within the window after which login answers 429 until it passes. */
 export const LOGIN_THROTTLE = { failures: 5, windowMs: 15 * 60 * 1000 } as const;
-export const MIN_PASSWORD_LENGTH = 8;
+/**
+ * Failed logins from one client address within the window after which it gets 429 for every
+ * account: higher than an account's, as an office shares one address behind its NAT, but it
+ * bounds guessing across many accounts.
+ */
+export const ADDRESS_THROTTLE = { failures: 30, windowMs: 15 * 60 * 1000 } as const;
+export const MIN_PASSWORD_LENGTH = PASSWORD_LENGTH.min;
+/** A branch id: safe in a path, a file name and a log line. */
+export const BRANCH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32, saltBytes: 16 } as const;
 /** Upper bounds for parameters read back from a stored hash. */
@@ -77,19 +87,39 @@ export class AccountError extends Error {
   }
 }
 
-export type LoginOutcome = { ok: true; response: LoginResponse; userId: string } | { ok: false; code: 'unauthorized' | 'too_many_attempts' };
+export type ThrottledOutcome = { ok: false; code: 'too_many_attempts'; retryAfterSeconds: number };
+export type LoginOutcome = { ok: true; response: LoginResponse; userId: string } | { ok: false; code: 'unauthorized' } | ThrottledOutcome;
 
-export async function login(storage: Storage, emailInput: string, password: string, now: Date): Promise<LoginOutcome> {
-  const email = normalizeEmail(emailInput);
-  const since = new Date(now.getTime() - LOGIN_THROTTLE.windowMs).toISOString();
-  if ((await storage.countLoginFailures(email, since)) >= LOGIN_THROTTLE.failures) return { ok: false, code: 'too_many_attempts' };
-  const user = await storage.getUserByEmail(email);
-  const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !valid) {
-    await storage.addLoginFailure(email, now.toISOString(), since);
-    return { ok: false, code: 'unauthorized' };
+/**
+ * Failures are counted in the database (login_failures), so every server instance sees them.
+ * An address is counted under a key no email can take (it has no '@'); a name without '@' is
+ * no account, so its failures count for the address alone and cannot throttle an address.
+ */
+const addressKey = (address: string) => `address:${addressGroup(address)}`;
+const accountKey = (email: string) => (email.includes('@') ? email : null);
+
+async function throttled(storage: Storage, email: string, address: string | null, now: Date): Promise<ThrottledOutcome | null> {
+  for (const [key, limit] of [
+    [address === null ? null : addressKey(address), ADDRESS_THROTTLE],
+    [accountKey(email), LOGIN_THROTTLE],
+  ] as const) {
+    if (key === null) continue;
+    const since = new Date(now.getTime() - limit.windowMs).toISOString();
+    // An upper bound: the count falls below the limit once the oldest counted failure is out of the window.
+    if ((await storage.countLoginFailures(key, since)) >= limit.failures) return { ok: false, code: 'too_many_attempts', retryAfterSeconds: Math.ceil(limit.windowMs / 1000) };
   }
-  await storage.clearLoginFailures(email);
+  return null;
+}
+
+async function recordFailure(storage: Storage, email: string, address: string | null, now: Date): Promise<void> {
+  const forgetBefore = new Date(now.getTime() - Math.max(LOGIN_THROTTLE.windowMs, ADDRESS_THROTTLE.windowMs)).toISOString();
+  for (const key of [accountKey(email), address === null ? null : addressKey(address)]) {
+    if (key !== null) await storage.addLoginFailure(key, now.toISOString(), forgetBefore);
+  }
+}
+
+/** A new token for this user and the answer a login gives with it. */
+async function issueSession(storage: Storage, user: User, now: Date): Promise<LoginResponse> {
   const { token, hash } = newToken();
   const expiresAt = new Date(now.getTime() + TOKEN_TTL_MS).toISOString();
   await storage.addToken({ hash, userId: user.id, createdAt: now.toISOString(), expiresAt, revokedAt: null });
@@ -99,7 +129,43 @@ export async function login(storage: Storage, emailInput: string, password: stri
     const branch = await storage.getBranch(m.branchId);
     if (branch) branches.push({ id: branch.id, name: branch.name, role: m.role });
   }
-  return { ok: true, userId: user.id, response: { token, expiresAt, user: { id: user.id, email: user.email, name: user.name }, branches } };
+  return { token, expiresAt, user: { id: user.id, email: user.email, name: user.name }, branches };
+}
+
+/** `address` is the client's (see security.ts), or null when unknown: then only the account is throttled. */
+export async function login(storage: Storage, emailInput: string, password: string, now: Date, address: string | null = null): Promise<LoginOutcome> {
+  const email = normalizeEmail(emailInput);
+  const refused = await throttled(storage, email, address, now);
+  if (refused) return refused;
+  const user = await storage.getUserByEmail(email);
+  const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+  if (!user || !valid) {
+    await recordFailure(storage, email, address, now);
+    return { ok: false, code: 'unauthorized' };
+  }
+  await storage.clearLoginFailures(email);
+  return { ok: true, userId: user.id, response: await issueSession(storage, user, now) };
+}
+
+export type PasswordChangeOutcome = { ok: true; response: LoginResponse } | { ok: false; code: 'wrong_password' | 'same_password' } | ThrottledOutcome;
+
+/**
+ * The signed-in user sets a new password (its length checked by passwordChangeRequestSchema),
+ * proving the current one: a stolen token alone must not take the account over, and failures
+ * count as failed logins. Every token of the user is revoked, other devices' too, and this
+ * device gets a new one.
+ */
+export async function changePassword(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, now: Date, address: string | null = null): Promise<PasswordChangeOutcome> {
+  const refused = await throttled(storage, user.email, address, now);
+  if (refused) return refused;
+  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+    await recordFailure(storage, user.email, address, now);
+    return { ok: false, code: 'wrong_password' };
+  }
+  if (input.newPassword.normalize('NFC') === input.currentPassword.normalize('NFC')) return { ok: false, code: 'same_password' };
+  await storage.setPasswordHash(user.id, await hashPassword(input.newPassword));
+  await storage.revokeTokensOf(user.id, now.toISOString());
+  return { ok: true, response: await issueSession(storage, user, now) };
 }
 
 export interface Principal {

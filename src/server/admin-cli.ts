@@ -1,29 +1,36 @@
-// `npm run admin -- <command>`: the administrator's commands on the server's database (the
-// one under DATA_DIR, default ./data): branches, users and their roles, passwords, tokens, and
-// importing a plan file into a branch. Safe to run while the server runs (SQLite serializes
-// writers). Exit codes: 0 done, 1 refused (e.g. a duplicate or unknown name), 2 bad usage.
-// main() takes its arguments and output writers so tests run it in-process.
+// `npm run admin -- <command>`: the administrator's commands on the server's database
+// (PostgreSQL when DATABASE_URL names it, else $DATA_DIR/tracker.sqlite, DATA_DIR default
+// ./data): branches, users and their roles, passwords, tokens, importing a plan file into a
+// branch, a branch's audit log, and backup and restore of the SQLite file. Safe to run while
+// the server runs (the database serializes writers), except restore, which needs it stopped.
+// Exit codes: 0 done, 1 refused (e.g. a duplicate or unknown name), 2 bad usage. main() takes
+// its arguments, output writers and environment so tests run it in-process.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parsePlanFileText } from '../model/plan-file';
-import { ROLES, type Role } from '../sync/protocol';
-import { AccountError, createUser, generatePassword, hashPassword, MIN_PASSWORD_LENGTH, normalizeEmail } from './accounts';
+import { auditQuerySchema, ROLES, type Role } from '../sync/protocol';
+import { AccountError, BRANCH_ID_PATTERN, createUser, generatePassword, hashPassword, MIN_PASSWORD_LENGTH, normalizeEmail } from './accounts';
+import { auditCsv, auditOfBranch, auditRange } from './audit-export';
+import { BackupError, backupSqlite, POSTGRES_BACKUP_HINT, restoreSqlite } from './backup';
 import { importPlan, PlanImportError } from './plan-import';
-import { openSqliteStorage } from './storage/sqlite';
+import { openStorage, SQLITE_FILE } from './storage/open-storage';
+import type { SqliteStorage } from './storage/sqlite';
 import { StorageError, type Storage, type User } from './storage/storage';
 
 export interface AdminIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** The database to use, left open; by default $DATA_DIR/tracker.sqlite is opened and closed. */
+  /** The database to use, left open; by default the one the environment names is opened and closed. */
   storage?: Storage;
   now?: () => Date;
+  /** DATA_DIR and DATABASE_URL; process.env by default. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
-const USAGE = `usage: npm run admin -- <command>   (database: $DATA_DIR/tracker.sqlite, DATA_DIR default ./data)
+const USAGE = `usage: npm run admin -- <command>   (database: DATABASE_URL, else $DATA_DIR/tracker.sqlite, DATA_DIR default ./data)
   add-branch ID NAME                          add a branch (支部)
   add-user EMAIL NAME [--password PW] [--branch ID --role ROLE]
                                               add a user (a password is generated and printed when none is given)
@@ -32,6 +39,12 @@ const USAGE = `usage: npm run admin -- <command>   (database: $DATA_DIR/tracker.
   revoke-tokens EMAIL                         log the user out everywhere
   import-plan --branch ID [--plan-id ID] FILE import a plan file into a branch (plan id default: BRANCH-FISCALYEAR)
   list                                        branches, users with their roles, and plans
+  audit --branch ID [--from WHEN] [--to WHEN] [--format csv|json] [--out FILE]
+                                              the branch's audit log: who changed what, when (CSV for Excel by default;
+                                              WHEN is YYYY-MM-DD, a whole day in Japan time, or an ISO time with offset)
+  backup FILE                                 copy the SQLite database into FILE, online (the server may run)
+  restore FILE                                replace the SQLite database with a backup: stop the server first; the
+                                              replaced file is kept beside it, and devices pull everything again
 `;
 
 class UsageError extends Error {}
@@ -39,9 +52,14 @@ class Refused extends Error {}
 
 const IMPORT_AUTHOR = '管理者';
 
-function defaultOpen(): Promise<Storage> {
-  const dataDir = resolve(process.env.DATA_DIR || './data');
-  return mkdir(dataDir, { recursive: true }).then(() => openSqliteStorage(join(dataDir, 'tracker.sqlite')));
+interface Context {
+  /** Opens the database on first use (restore never does). */
+  storage: () => Promise<Storage>;
+  args: readonly string[];
+  io: AdminIo;
+  now: Date;
+  dataDir: string;
+  databaseUrl: string | undefined;
 }
 
 function parse(args: readonly string[], options: Record<string, { type: 'string' }>, positionals: number) {
@@ -77,11 +95,37 @@ async function branchExists(storage: Storage, id: string): Promise<void> {
 
 type Command = (storage: Storage, args: readonly string[], io: AdminIo, now: Date) => Promise<void>;
 
+/** Backup and restore: they look at the settings before (or instead of) opening the database. */
+type OwnCommand = (ctx: Context) => Promise<void>;
+
+const isSqlite = (storage: Storage): storage is SqliteStorage => storage.dialect === 'sqlite' && 'backup' in storage;
+
+const OWN_COMMANDS: Record<string, OwnCommand> = {
+  async backup(ctx) {
+    const { positionals } = parse(ctx.args, {}, 1);
+    if (ctx.databaseUrl && !ctx.io.storage) throw new Refused(POSTGRES_BACKUP_HINT);
+    const storage = await ctx.storage();
+    if (!isSqlite(storage)) throw new Refused(POSTGRES_BACKUP_HINT);
+    const { version, bytes } = await backupSqlite(storage, positionals[0]!, ctx.io.storage ? null : join(ctx.dataDir, SQLITE_FILE));
+    ctx.io.stdout(`backed up to ${positionals[0]} (${bytes} bytes, version ${version})\n`);
+  },
+
+  async restore(ctx) {
+    const { positionals } = parse(ctx.args, {}, 1);
+    if (ctx.databaseUrl) throw new Refused(POSTGRES_BACKUP_HINT);
+    if (ctx.io.storage) throw new Refused('restore replaces the database file: it runs on the DATA_DIR database, never on an open one');
+    const live = join(ctx.dataDir, SQLITE_FILE);
+    const { version, kept } = await restoreSqlite(positionals[0]!, live, ctx.now);
+    ctx.io.stdout(`restored ${live} from ${positionals[0]} (version ${version}); devices pull everything again on their next sync\n`);
+    if (kept) ctx.io.stdout(`the replaced database is kept as ${kept}\n`);
+  },
+};
+
 const COMMANDS: Record<string, Command> = {
   async 'add-branch'(storage, args, io, now) {
     const { positionals } = parse(args, {}, 2);
     const [id, name] = positionals as [string, string];
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id)) throw new Refused('a branch id is 1–64 letters, digits, - or _');
+    if (!BRANCH_ID_PATTERN.test(id)) throw new Refused('a branch id is 1–64 letters, digits, - or _');
     if (!name.trim()) throw new Refused('the branch name is empty');
     await storage.addBranch({ id, name: name.trim(), createdAt: now.toISOString() });
     io.stdout(`added branch ${id} (${name.trim()})\n`);
@@ -151,6 +195,33 @@ const COMMANDS: Record<string, Command> = {
     io.stdout(`imported ${path} into ${values.branch} as plan ${planId} (${n} records)\n`);
   },
 
+  async audit(storage, args, io) {
+    const { values } = parse(args, { branch: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } }, 0);
+    if (values.branch === undefined) throw new UsageError('--branch is required');
+    if (!BRANCH_ID_PATTERN.test(values.branch)) throw new Refused('a branch id is 1–64 letters, digits, - or _');
+    const query = auditQuerySchema.safeParse({
+      ...(values.from === undefined ? {} : { from: values.from }),
+      ...(values.to === undefined ? {} : { to: values.to }),
+      ...(values.format === undefined ? {} : { format: values.format }),
+    });
+    if (!query.success) throw new UsageError(query.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+    const range = auditRange(query.data);
+    if (!range) throw new UsageError('--from is after --to');
+    await branchExists(storage, values.branch);
+    const audit = await auditOfBranch(storage, values.branch, range);
+    const text = (query.data.format ?? 'csv') === 'csv' ? auditCsv(audit) : `${JSON.stringify(audit, null, 2)}\n`;
+    if (values.out === undefined) {
+      io.stdout(text);
+      return;
+    }
+    try {
+      await writeFile(values.out, text, 'utf8');
+    } catch (e) {
+      throw new Refused(`cannot write ${values.out}: ${(e as Error).message}`);
+    }
+    io.stdout(`wrote ${audit.entries.length} change(s) of ${values.branch} to ${values.out}\n`);
+  },
+
   async list(storage, args, io) {
     parse(args, {}, 0);
     const branches = await storage.listBranches();
@@ -176,22 +247,29 @@ export async function main(argv: readonly string[], io: AdminIo): Promise<number
     (command === undefined ? io.stderr : io.stdout)(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const run = COMMANDS[command];
-  if (!run) {
+  // Own properties only: `toString` is no command.
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  const own = Object.hasOwn(OWN_COMMANDS, command) ? OWN_COMMANDS[command] : undefined;
+  if (!run && !own) {
     io.stderr(`unknown command: ${command}\n${USAGE}`);
     return 2;
   }
+  const env = io.env ?? process.env;
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL || undefined;
   let opened: Storage | undefined;
+  const storage = async () => io.storage ?? (opened ??= await openStorage({ databaseUrl, dataDir }));
+  const now = (io.now ?? (() => new Date()))();
   try {
-    const storage = io.storage ?? (opened = await defaultOpen());
-    await run(storage, args, io, (io.now ?? (() => new Date()))());
+    if (own) await own({ storage, args, io, now, dataDir, databaseUrl });
+    else await run!(await storage(), args, io, now);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`${command}: ${e.message}\n${USAGE}`);
       return 2;
     }
-    if (e instanceof Refused || e instanceof AccountError || e instanceof PlanImportError || e instanceof StorageError) {
+    if (e instanceof Refused || e instanceof AccountError || e instanceof PlanImportError || e instanceof StorageError || e instanceof BackupError) {
       io.stderr(`${command}: ${e.message}\n`);
       return 1;
     }

@@ -1,14 +1,28 @@
-// The HTTP app (Hono): /api/login, /api/sync, /api/info, /api/health, and, when given a
-// folder, the built PWA with an SPA fallback. It takes its storage, logger and clock as
-// dependencies, so tests drive it with app.request() and no socket, and main.ts serves it.
+// The HTTP app (Hono): /api/login, /api/sync, /api/password, /api/branches/:id/audit,
+// /api/info, /api/health, and, when given a folder, the built PWA with an SPA fallback; every
+// response with the security headers of security.ts. It takes its storage, logger, clock and
+// HTTP settings as dependencies, so tests drive it with app.request() and no socket, and
+// main.ts serves it.
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import { LIMITS, loginRequestSchema, PROTOCOL_VERSION, syncRequestSchema, type ApiErrorCode, type ServerInfo } from '../sync/protocol';
-import { authenticate, login } from './accounts';
+import {
+  auditQuerySchema,
+  LIMITS,
+  loginRequestSchema,
+  passwordChangeRequestSchema,
+  PROTOCOL_VERSION,
+  syncRequestSchema,
+  type ApiErrorCode,
+  type ServerInfo,
+} from '../sync/protocol';
+import { authenticate, BRANCH_ID_PATTERN, changePassword, login, type Principal, type ThrottledOutcome } from './accounts';
+import { auditCsv, auditFileName, auditOfBranch, auditRange } from './audit-export';
 import type { DemoAccount } from './demo';
 import { ApiFailure } from './errors';
 import { silentLogger, type Logger } from './log';
+import { clientAddress, crossOrigin, httpSettingsFromEnv, securityHeaders, type HttpSettings } from './security';
 import type { Storage } from './storage/storage';
 import { SyncService } from './sync';
 
@@ -20,12 +34,21 @@ export interface AppDeps {
   demoAccounts?: readonly DemoAccount[] | null;
   /** The built app (dist/); without it only /api/* is served. */
   staticDir?: string;
+  /** CORS origins, trusted proxies, HSTS; read from the environment when absent. */
+  http?: HttpSettings;
 }
 
-type Env = { Variables: { userId?: string } };
+type Env = { Bindings: Partial<HttpBindings>; Variables: { userId?: string } };
 
-/** A login body is a few hundred bytes. */
+/** A login or password body is a few hundred bytes. */
 const LOGIN_BODY_BYTES = 16 * 1024;
+/**
+ * Nesting of a request body: a sync request is about six levels deep. Deeper values would reach
+ * JSON.stringify (the merge compares values as JSON), which overflows the stack near 5,000.
+ */
+const MAX_JSON_DEPTH = 64;
+/** Who may export a branch's audit log. */
+const AUDIT_ROLES = new Set(['lead', 'admin']);
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,10 +66,15 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 function errorResponse(c: Context<Env>, failure: ApiFailure): Response {
-  return c.json(failure.body(), failure.status as 400);
+  return c.json(failure.body(), failure.status as 400, failure.headers);
 }
 
 const fail = (code: ApiErrorCode, message: string) => new ApiFailure(code, message);
+
+const tooManyAttempts = (outcome: ThrottledOutcome) =>
+  new ApiFailure('too_many_attempts', '失敗が続いたため、しばらく待ってからやり直してください (too many failed attempts; try again later)', undefined, {
+    'retry-after': String(outcome.retryAfterSeconds),
+  });
 
 /** Reads a body of at most `limit` bytes, whatever Content-Length claims; null when larger. */
 async function readBody(req: Request, limit: number): Promise<string | null> {
@@ -83,14 +111,35 @@ async function readBody(req: Request, limit: number): Promise<string | null> {
   }
 }
 
+/**
+ * What is wrong with a parsed body's structure, or null: nesting deeper than MAX_JSON_DEPTH, or
+ * a key "__proto__", which JSON.parse keeps as a field but any later copy (zod's among them)
+ * turns into the object's prototype. Walked without recursion.
+ */
+function structureProblem(value: unknown): string | null {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) return `本文の入れ子が深すぎます（${MAX_JSON_DEPTH} 段まで） (JSON nested deeper than ${MAX_JSON_DEPTH})`;
+    if (!Array.isArray(v) && Object.hasOwn(v, '__proto__')) return '本文に __proto__ というキーは使えません (a key "__proto__" is not allowed)';
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return null;
+}
+
 async function readJson(req: Request, limit: number): Promise<unknown> {
   const text = await readBody(req, limit);
   if (text === null) throw fail('payload_too_large', `本文が大きすぎます（${limit} バイトまで） (body over ${limit} bytes)`);
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw fail('bad_request', '本文が JSON として読めません (malformed JSON)');
   }
+  const problem = structureProblem(body);
+  if (problem !== null) throw fail('bad_request', problem);
+  return body;
 }
 
 function issuesText(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
@@ -100,12 +149,32 @@ function issuesText(issues: readonly { path: readonly PropertyKey[]; message: st
     .join('; ');
 }
 
+/** One query parameter once each: a repeated one is refused rather than one of them picked. */
+function singleQuery(c: Context<Env>): Record<string, string> {
+  const params = new URL(c.req.url).searchParams;
+  const out: Record<string, string> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    if (values.length > 1) throw fail('bad_request', `パラメータ ${key} が重複しています (query parameter ${key} is repeated)`);
+    out[key] = values[0]!;
+  }
+  return out;
+}
+
 export function createApp(deps: AppDeps): Hono<Env> {
   const { storage } = deps;
   const log = deps.log ?? silentLogger;
   const now = deps.now ?? (() => new Date());
+  const http = deps.http ?? httpSettingsFromEnv(process.env);
   const sync = new SyncService(storage);
   const app = new Hono<Env>();
+
+  async function principalOf(c: Context<Env>, at: Date): Promise<Principal> {
+    const auth = await authenticate(storage, c.req.header('authorization'), at);
+    if (!auth.ok) throw fail(auth.code, auth.message);
+    c.set('userId', auth.principal.user.id);
+    return auth.principal;
+  }
 
   app.use('*', async (c, next) => {
     const start = performance.now();
@@ -114,6 +183,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     if (c.res.status >= 500) log.error('request', fields);
     else log.info('request', fields);
   });
+  app.use('*', securityHeaders(http));
+  app.use('/api/*', crossOrigin(http));
 
   app.onError((err, c) => {
     if (err instanceof ApiFailure) return errorResponse(c, err);
@@ -142,20 +213,50 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.post('/api/login', async (c) => {
     const parsed = loginRequestSchema.safeParse(await readJson(c.req.raw, LOGIN_BODY_BYTES));
     if (!parsed.success) throw fail('bad_request', `ログインの内容が正しくありません (${issuesText(parsed.error.issues)})`);
-    const outcome = await login(storage, parsed.data.email, parsed.data.password, now());
+    const outcome = await login(storage, parsed.data.email, parsed.data.password, now(), clientAddress(c, http));
     if (!outcome.ok) {
-      if (outcome.code === 'too_many_attempts') throw fail('too_many_attempts', 'ログインの失敗が続いたため、しばらく待ってからやり直してください (too many failed logins; try again later)');
+      if (outcome.code === 'too_many_attempts') throw tooManyAttempts(outcome);
       throw fail('unauthorized', 'メールアドレスまたはパスワードが違います (wrong email or password)');
     }
     c.set('userId', outcome.userId);
     return c.json(outcome.response);
   });
 
+  app.post('/api/password', async (c) => {
+    const at = now();
+    const principal = await principalOf(c, at);
+    const parsed = passwordChangeRequestSchema.safeParse(await readJson(c.req.raw, LOGIN_BODY_BYTES));
+    if (!parsed.success) throw fail('bad_request', `パスワード変更の内容が正しくありません (${issuesText(parsed.error.issues)})`);
+    const outcome = await changePassword(storage, principal.user, parsed.data, at, clientAddress(c, http));
+    if (!outcome.ok) {
+      if (outcome.code === 'too_many_attempts') throw tooManyAttempts(outcome);
+      // Not 401: the token is good, and a client would drop it on a 401.
+      if (outcome.code === 'wrong_password') throw fail('forbidden', '現在のパスワードが違います (the current password is wrong)');
+      throw fail('bad_request', '新しいパスワードが今のものと同じです (the new password is the current one)');
+    }
+    return c.json(outcome.response);
+  });
+
+  app.get('/api/branches/:branchId/audit', async (c) => {
+    const principal = await principalOf(c, now());
+    const branchId = c.req.param('branchId');
+    if (!BRANCH_ID_PATTERN.test(branchId)) throw fail('bad_request', `支部IDが正しくありません (not a branch id: ${branchId.slice(0, 64)})`);
+    // The same answer for a branch that does not exist as for one not granted: nothing to learn.
+    if (!AUDIT_ROLES.has(principal.roles.get(branchId) ?? '')) throw fail('forbidden', '監査ログを出力できるのは支部のリーダーと管理者だけです (only a lead or admin of the branch exports its audit log)');
+    const query = auditQuerySchema.safeParse(singleQuery(c));
+    if (!query.success) throw fail('bad_request', `監査ログの条件が正しくありません (${issuesText(query.error.issues)})`);
+    const range = auditRange(query.data);
+    if (!range) throw fail('bad_request', '開始が終了より後です (from is after to)');
+    const audit = await auditOfBranch(storage, branchId, range);
+    if (query.data.format === 'csv') {
+      return c.body(auditCsv(audit), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${auditFileName(branchId, 'csv')}"` });
+    }
+    return c.json(audit);
+  });
+
   app.post('/api/sync', async (c) => {
     const at = now();
-    const auth = await authenticate(storage, c.req.header('authorization'), at);
-    if (!auth.ok) throw fail(auth.code, auth.message);
-    c.set('userId', auth.principal.user.id);
+    const principal = await principalOf(c, at);
     const body = await readJson(c.req.raw, LIMITS.requestBytes);
     // The version is checked before the shape: a newer client's body may not parse here at all.
     const version = body && typeof body === 'object' ? (body as Record<string, unknown>).protocolVersion : undefined;
@@ -164,7 +265,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
     const parsed = syncRequestSchema.safeParse(body);
     if (!parsed.success) throw fail('bad_request', `同期の内容が正しくありません (${issuesText(parsed.error.issues)})`);
-    const answer = await sync.roundTrip(auth.principal, parsed.data, at);
+    const answer = await sync.roundTrip(principal, parsed.data, at);
     return c.body(answer as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
   });
 

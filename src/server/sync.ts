@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type * as z from 'zod/mini';
 import { mergeMutation, type FieldConflict } from '../model/merge';
 import {
+  idSchema,
   measurementId,
   progressId,
   RECORD_SCHEMAS,
@@ -21,6 +22,12 @@ import type { Storage, StoredRecord, WriteTx } from './storage/storage';
 
 export const DEFAULT_PULL_LIMIT = 500;
 const CURSOR_PREFIX = 'v1.';
+/**
+ * Meta key a restore from backup sets (admin-cli restore): versions after the backup's are
+ * allocated again, so every cursor made before the restore must reset, however far the counter
+ * has come since. Cursors then carry this epoch; a database never restored has none.
+ */
+export const CURSOR_EPOCH_META_KEY = 'cursorEpoch';
 
 const SCHEMAS = RECORD_SCHEMAS as unknown as Record<RecordTable, z.ZodMiniType<Record<string, unknown>>>;
 
@@ -47,17 +54,41 @@ const REFERENCES: Partial<Record<RecordTable, readonly (readonly [string, Record
   measurements: [['kpiId', 'kpis']],
 };
 
+/**
+ * Names every object inherits (constructor, toString, __proto__, …): no record has such a field,
+ * and merging one would read or set the inherited value (found by test/server/fuzz.test.ts: a
+ * change of `constructor` made a conflict whose serverValue was a function).
+ */
+const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Why the history and conflict records made from this mutation could not be valid, or null:
+ * their ids are made of the mutation id and field names, and an id has no control characters.
+ */
+function namingProblem(m: Mutation): string | null {
+  if (!idSchema.safeParse(m.id).success) return `変更のIDに制御文字は使えません (a mutation id has no control characters)`;
+  for (const fields of [m.changes, m.base, m.create ?? {}]) {
+    for (const name of Object.keys(fields)) {
+      if (INHERITED_NAMES.has(name)) return `フィールド名 ${name} は使えません (no record has a field ${name})`;
+      if (CONTROL_CHARACTER.test(name)) return 'フィールド名に制御文字は使えません (a field name has no control characters)';
+    }
+  }
+  return null;
+}
+
 /** Tables whose records carry updatedAt / updatedBy. */
 const STAMPED = new Set<RecordTable>(['plans', 'sections', 'items', 'progress', 'kpis', 'measurements', 'conflicts']);
 
-export function formatCursor(version: number): string {
-  return `${CURSOR_PREFIX}${version}`;
+export function formatCursor(version: number, epoch: string | null = null): string {
+  return `${CURSOR_PREFIX}${version}${epoch === null ? '' : `.${epoch}`}`;
 }
 
-/** The version a cursor stands for, or null when this server cannot have made it. */
-export function parseCursor(cursor: string): number | null {
+/** The version a cursor stands for, or null when this database (of this epoch) cannot have made it. */
+export function parseCursor(cursor: string, epoch: string | null = null): number | null {
   if (!cursor.startsWith(CURSOR_PREFIX)) return null;
-  const digits = cursor.slice(CURSOR_PREFIX.length);
+  const [digits = '', cursorEpoch = null, ...rest] = cursor.slice(CURSOR_PREFIX.length).split('.');
+  if (rest.length > 0 || cursorEpoch !== epoch) return null;
   if (!/^(0|[1-9][0-9]{0,15})$/.test(digits)) return null;
   const version = Number(digits);
   return Number.isSafeInteger(version) ? version : null;
@@ -83,8 +114,22 @@ export class SyncService {
    * so it is kept; entries are added only after the transaction that saw them committed.
    */
   private readonly planBranches = new Map<string, string>();
+  /** Read once: a restore replaces the database only while no server runs. */
+  private epoch: Promise<string | null> | undefined;
 
   constructor(private readonly storage: Storage) {}
+
+  private cursorEpoch(): Promise<string | null> {
+    this.epoch ??= this.storage.getMeta(CURSOR_EPOCH_META_KEY).then(
+      (v) => v ?? null,
+      (e: unknown) => {
+        // A failed read is tried again by the next request, not remembered.
+        this.epoch = undefined;
+        throw e;
+      },
+    );
+    return this.epoch;
+  }
 
   async roundTrip(principal: Principal, request: SyncRequest, now: Date): Promise<Uint8Array> {
     let results: MutationResult[] = [];
@@ -161,6 +206,8 @@ export class SyncService {
 
   private async apply(tx: WriteTx, principal: Principal, m: Mutation, planBranches: Map<string, string>, now: Date): Promise<MutationResult> {
     const { branchId, current } = await this.authorize(tx, principal, m, planBranches);
+    const problem = namingProblem(m);
+    if (problem !== null) throw new ApiFailure('bad_request', problem, m.id);
     const currentData = current ? (JSON.parse(current.data) as Record<string, unknown>) : undefined;
     const merged = mergeMutation(m.table, currentData, { changes: m.changes, base: m.base, create: m.create });
     if (merged.kind === 'reject') return { mutationId: m.id, status: 'rejected', reason: merged.reason };
@@ -209,7 +256,7 @@ export class SyncService {
         const changes: History['changes'] = {};
         for (const f of fields) changes[f] = { from: currentData?.[f] ?? null, to: data[f] ?? null };
         const history: History = { id: `history:${m.id}`, planId, table, recordId: m.recordId, itemId: itemIdOf(table, data), changes, by, at };
-        await this.insertServerRecord(tx, 'history', history, branchId, planId, at, by);
+        await this.insertServerRecord(tx, m.id, 'history', history, branchId, planId, at, by);
       }
     }
 
@@ -232,7 +279,7 @@ export class SyncService {
         updatedAt: at,
         updatedBy: by,
       };
-      await this.insertServerRecord(tx, 'conflicts', conflict, branchId, planId, at, by);
+      await this.insertServerRecord(tx, m.id, 'conflicts', conflict, branchId, planId, at, by);
     }
     return { mutationId: m.id, status: conflicts.length ? 'conflict' : 'applied' };
   }
@@ -240,19 +287,25 @@ export class SyncService {
   /**
    * Writes a history row or conflict under its id derived from the mutation id; if that id is
    * taken (a client reusing a mutation id), under a fresh one, never over someone else's row.
+   * It must parse as every device will parse it: a record no device can read would stop syncing.
    */
-  private async insertServerRecord(tx: WriteTx, table: 'history' | 'conflicts', data: History | Conflict, branchId: string, planId: string, at: string, by: string): Promise<void> {
+  private async insertServerRecord(tx: WriteTx, mutationId: string, table: 'history' | 'conflicts', data: History | Conflict, branchId: string, planId: string, at: string, by: string): Promise<void> {
+    const parsed = SCHEMAS[table].safeParse(data);
+    if (!parsed.success) throw new ApiFailure('bad_request', `変更から正しい記録が作れません (the ${table} record made of this mutation is invalid: ${parsed.error.issues[0]?.message ?? ''})`, mutationId);
     const write = { table, id: data.id, branchId, planId, data, updatedAt: at, updatedBy: by };
     if ((await tx.insertRecordIfAbsent(write)) !== null) return;
-    const id = `${data.id}:${randomUUID()}`;
+    const fresh = `${data.id}:${randomUUID()}`;
+    // An id is at most 200 characters.
+    const id = fresh.length <= 200 ? fresh : `${table === 'history' ? 'history' : 'conflict'}:${randomUUID()}`;
     await tx.putRecord({ ...write, id, data: { ...data, id } });
   }
 
   private async pull(principal: Principal, request: SyncRequest, results: MutationResult[]): Promise<Uint8Array> {
     let after = 0;
     let reset = false;
+    const epoch = await this.cursorEpoch();
     if (request.cursor !== null) {
-      const version = parseCursor(request.cursor);
+      const version = parseCursor(request.cursor, epoch);
       // A cursor this server cannot have made (another server's, or from before a restore): start over.
       if (version === null || (version > 0 && version > (await this.storage.maxVersion()))) reset = true;
       else after = version;
@@ -260,7 +313,7 @@ export class SyncService {
     const limit = Math.min(request.pullLimit ?? DEFAULT_PULL_LIMIT, LIMITS.pullPage);
     // Records are stored as the JSON that is sent, so a page is joined, never parsed and re-encoded.
     const page = await this.storage.encodedChangesSince([...principal.roles.keys()], after, limit);
-    const cursor = formatCursor(page.lastVersion ?? after);
+    const cursor = formatCursor(page.lastVersion ?? after, epoch);
     const head = `{"protocolVersion":${PROTOCOL_VERSION},"results":${JSON.stringify(results)},"changes":[`;
     const tail = `],"cursor":${JSON.stringify(cursor)},"hasMore":${page.hasMore},"reset":${reset}}`;
     return Buffer.concat([Buffer.from(head), ...page.chunks, Buffer.from(tail)]);

@@ -114,9 +114,12 @@ export const syncResponseSchema = z.object({
 });
 export type SyncResponse = z.infer<typeof syncResponseSchema>;
 
+/** Lengths of a password a person chooses. */
+export const PASSWORD_LENGTH = { min: 8, max: 200 } as const;
+
 export const loginRequestSchema = z.strictObject({
   email: z.string().check(z.minLength(3), z.maxLength(200)),
-  password: z.string().check(z.minLength(1), z.maxLength(200)),
+  password: z.string().check(z.minLength(1), z.maxLength(PASSWORD_LENGTH.max)),
 });
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
 
@@ -138,3 +141,58 @@ export const serverInfoSchema = z.object({
   demo: z.nullable(z.object({ accounts: z.array(z.object({ email: z.string(), password: z.string(), role: roleSchema })) })),
 });
 export type ServerInfo = z.infer<typeof serverInfoSchema>;
+
+/** POST /api/password: the signed-in user's new password; answered like a login (a new token). */
+export const passwordChangeRequestSchema = z.strictObject({
+  currentPassword: z.string().check(z.minLength(1), z.maxLength(PASSWORD_LENGTH.max)),
+  newPassword: z.string().check(z.minLength(PASSWORD_LENGTH.min), z.maxLength(PASSWORD_LENGTH.max)),
+});
+export type PasswordChangeRequest = z.infer<typeof passwordChangeRequestSchema>;
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
+
+/** A real calendar date with, optionally, a time of day and its offset from UTC. */
+function isInstantText(text: string): boolean {
+  const m = INSTANT.exec(text);
+  if (!m) return false;
+  const [y, mo, d, h = 0, mi = 0, s = 0, oh = 0, om = 0] = m.slice(1).map((v) => (v === undefined ? undefined : Number(v)));
+  const date = new Date(Date.UTC(y!, mo! - 1, d!));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo! - 1 && date.getUTCDate() === d && h <= 23 && mi <= 59 && s <= 59 && oh <= 14 && om <= 59;
+}
+
+/**
+ * GET /api/branches/:branchId/audit query: `from` (inclusive) and `to` (exclusive) are instants
+ * (2026-05-01T09:00:00+09:00) or dates (2026-05-01), a date meaning that whole day in Japan time.
+ */
+export const auditQuerySchema = z.strictObject({
+  from: z.optional(z.string().check(z.refine(isInstantText, 'a date (YYYY-MM-DD) or a time (YYYY-MM-DDThh:mm[:ss]Z or ±hh:mm)'))),
+  to: z.optional(z.string().check(z.refine(isInstantText, 'a date (YYYY-MM-DD) or a time (YYYY-MM-DDThh:mm[:ss]Z or ±hh:mm)'))),
+  format: z.optional(z.enum(['csv', 'json'])),
+});
+export type AuditQuery = z.infer<typeof auditQuerySchema>;
+
+/** One applied change (a history record of the branch) with who made it resolved to accounts. */
+export const auditEntrySchema = z.object({
+  at: z.string(),
+  /** The name the change was stamped with. */
+  by: z.string(),
+  /** The accounts of that name: several when names repeat, none when no account has it now. */
+  emails: z.array(z.string()),
+  planId: z.string(),
+  table: z.string(),
+  recordId: z.string(),
+  itemId: z.nullable(z.string()),
+  changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+  historyId: z.string(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+export const auditResponseSchema = z.object({
+  branchId: z.string(),
+  /** The range asked for, as UTC instants; null where open. */
+  from: z.nullable(z.string()),
+  to: z.nullable(z.string()),
+  /** In time order. */
+  entries: z.array(auditEntrySchema),
+});
+export type AuditResponse = z.infer<typeof auditResponseSchema>;

@@ -1,11 +1,18 @@
 // `npm run admin -- …` run in-process on an in-memory database, checked through the API where
-// it matters (a new user can log in; a reset password revokes the old tokens).
-import { beforeEach, describe, expect, it } from 'vitest';
+// it matters (a new user can log in; a reset password revokes the old tokens); backup and
+// restore on a SQLite file in a temporary DATA_DIR, compared with dump().
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/server/admin-cli';
 import { createApp } from '../../src/server/app';
 import { ensureDemo } from '../../src/server/demo';
 import { memoryLogger, silentLogger } from '../../src/server/log';
 import { openSqliteStorage, type SqliteStorage } from '../../src/server/storage/sqlite';
+import { CURSOR_EPOCH_META_KEY } from '../../src/server/sync';
+import { syncResponseSchema } from '../../src/sync/protocol';
 
 const GOOD = 'test/fixtures/plan-file-good.json';
 const BAD = 'test/fixtures/plan-file-bad.json';
@@ -59,13 +66,18 @@ describe('npm run admin', () => {
     expect(await login('a@example.jp', 'long-enough')).toMatchObject({ branches: [{ id: 'tokyo', role: 'admin' }] });
   });
 
-  it('resets a password and revokes the user’s tokens', async () => {
+  it('resets a password and revokes the user’s tokens, on every device', async () => {
     await admin('add-user', 'a@example.jp', 'A', '--password', 'first-password');
+    await admin('add-user', 'b@example.jp', 'B', '--password', 'first-password');
     const { token } = await login('a@example.jp', 'first-password');
+    const { token: other } = await login('a@example.jp', 'first-password');
+    const { token: someoneElse } = await login('b@example.jp', 'first-password');
     expect(await pullStatus(token!)).toBe(200);
     const reset = await admin('reset-password', 'a@example.jp', '--password', 'second-password');
-    expect(reset).toMatchObject({ code: 0, stdout: 'new password set for a@example.jp; 1 token(s) revoked\n' });
+    expect(reset).toMatchObject({ code: 0, stdout: 'new password set for a@example.jp; 2 token(s) revoked\n' });
     expect(await pullStatus(token!)).toBe(401);
+    expect(await pullStatus(other!)).toBe(401);
+    expect(await pullStatus(someoneElse!)).toBe(200);
     expect((await login('a@example.jp', 'first-password')).status).toBe(401);
     expect((await login('a@example.jp', 'second-password')).status).toBe(200);
   });
@@ -127,6 +139,10 @@ describe('npm run admin', () => {
     expect(res.stderr).toContain(message);
   });
 
+  it('is not fooled by a command named like an object property', async () => {
+    expect(await admin('toString')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command: toString') });
+  });
+
   it('prints its usage for help', async () => {
     const res = await admin('help');
     expect(res.code).toBe(0);
@@ -167,5 +183,192 @@ describe('the demo of the embedded default', () => {
   it('is not announced in production even when an earlier run seeded it', async () => {
     await ensureDemo(storage, { production: false, log: silentLogger, now: NOW });
     expect(await ensureDemo(storage, { production: true, log: silentLogger, now: NOW })).toBeNull();
+  });
+});
+
+describe('backup and restore (SQLite file in DATA_DIR)', () => {
+  let dir: string;
+  let dataDir: string;
+  let live: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tracker-backup-'));
+    dataDir = join(dir, 'data');
+    live = join(dataDir, 'tracker.sqlite');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The command as an administrator runs it: it opens (and closes) the DATA_DIR database. */
+  async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), now: () => NOW, env: { DATA_DIR: dataDir } });
+    return { code, stdout, stderr };
+  }
+
+  async function withDb<T>(path: string, fn: (s: SqliteStorage) => Promise<T>): Promise<T> {
+    const s = await openSqliteStorage(path);
+    try {
+      return await fn(s);
+    } finally {
+      await s.close();
+    }
+  }
+
+  async function loginA(s: SqliteStorage): Promise<string> {
+    const login = await createApp({ storage: s, now: () => NOW }).request('/api/login', { method: 'POST', body: JSON.stringify({ email: 'a@example.jp', password: 'long-enough' }) });
+    return ((await login.json()) as { token: string }).token;
+  }
+
+  /** The user's device pulls everything; returns its cursor. */
+  async function deviceSynced(s: SqliteStorage, token: string): Promise<string> {
+    const app = createApp({ storage: s, now: () => NOW });
+    let cursor: string | null = null;
+    for (;;) {
+      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor }) });
+      const page = syncResponseSchema.parse(await res.json());
+      cursor = page.cursor;
+      if (!page.hasMore) return cursor;
+    }
+  }
+
+  async function seed(): Promise<void> {
+    expect((await run('add-branch', 'tokyo', '東京支部')).code).toBe(0);
+    expect((await run('add-user', 'a@example.jp', 'A', '--password', 'long-enough', '--branch', 'tokyo', '--role', 'admin')).code).toBe(0);
+    expect((await run('import-plan', '--branch', 'tokyo', GOOD)).code).toBe(0);
+  }
+
+  it('restores exactly what was backed up; later writes are gone, the replaced file is kept', async () => {
+    await seed();
+    const backedUp = await withDb(live, (s) => s.dump());
+    const file = join(dir, 'backup.sqlite');
+    const backup = await run('backup', file);
+    expect(backup).toMatchObject({ code: 0, stdout: expect.stringContaining(`backed up to ${file}`) });
+    // One self-contained file: nothing beside it.
+    expect((await readdir(dir)).sort()).toEqual(['backup.sqlite', 'data']);
+
+    expect((await run('add-branch', 'osaka', '大阪支部')).code).toBe(0);
+    expect((await run('import-plan', '--branch', 'osaka', GOOD)).code).toBe(0);
+    expect((await run('reset-password', 'a@example.jp', '--password', 'another-password')).code).toBe(0);
+    const changed = await withDb(live, (s) => s.dump());
+    expect(changed).not.toEqual(backedUp);
+
+    const restored = await run('restore', file);
+    expect(restored).toMatchObject({ code: 0, stdout: expect.stringContaining('restored') });
+    const kept = /kept as (\S+)/.exec(restored.stdout)![1]!;
+
+    const after = await withDb(live, (s) => s.dump());
+    // Equal to the backup but for the one meta row that resets devices' cursors.
+    const epoch = (after.meta as { key: string; value: string }[]).find((m) => m.key === CURSOR_EPOCH_META_KEY);
+    expect(epoch?.value).toMatch(/^[0-9a-f]{8}$/);
+    expect({ ...after, meta: (after.meta as { key: string }[]).filter((m) => m.key !== CURSOR_EPOCH_META_KEY) }).toEqual(backedUp);
+    expect(await withDb(kept, (s) => s.dump())).toEqual(changed);
+    expect((await run('list')).stdout).not.toContain('osaka');
+  });
+
+  it('resets a device that synced after the backup, even once the counter has passed its cursor again', async () => {
+    await seed();
+    const token = await withDb(live, loginA);
+    await withDb(live, (s) => deviceSynced(s, token));
+    const file = join(dir, 'backup.sqlite');
+    expect((await run('backup', file)).code).toBe(0);
+    expect((await run('import-plan', '--branch', 'tokyo', '--plan-id', 'after-backup', GOOD)).code).toBe(0);
+    const cursor = await withDb(live, (s) => deviceSynced(s, token));
+
+    expect((await run('restore', file)).code).toBe(0);
+    // New writes take the versions the lost ones had, and more.
+    expect((await run('import-plan', '--branch', 'tokyo', '--plan-id', 'after-restore-1', GOOD)).code).toBe(0);
+    expect((await run('import-plan', '--branch', 'tokyo', '--plan-id', 'after-restore-2', GOOD)).code).toBe(0);
+    await withDb(live, async (s) => {
+      expect(await s.maxVersion()).toBeGreaterThan(Number(cursor.slice(3)));
+      const app = createApp({ storage: s, now: () => NOW });
+      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor }) });
+      const page = syncResponseSchema.parse(await res.json());
+      expect(page.reset).toBe(true);
+      // The new cursor carries the epoch and is accepted from then on.
+      const next = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor: page.cursor }) });
+      expect(syncResponseSchema.parse(await next.json()).reset).toBe(false);
+    });
+  });
+
+  it('refuses to restore while the database is open (a server running), and changes nothing', async () => {
+    await seed();
+    const file = join(dir, 'backup.sqlite');
+    expect((await run('backup', file)).code).toBe(0);
+    const server = await openSqliteStorage(live);
+    try {
+      const before = await server.dump();
+      const res = await run('restore', file);
+      expect(res).toMatchObject({ code: 1, stderr: expect.stringContaining('the database is in use: stop the server') });
+      expect(await server.dump()).toEqual(before);
+    } finally {
+      await server.close();
+    }
+    expect((await readdir(dataDir)).filter((f) => f.includes('restore'))).toEqual([]);
+  });
+
+  it.each([
+    ['a text file', async (path: string) => writeFile(path, 'not a database at all\n'.repeat(100)), 'not a tracker database'],
+    ['an empty file', async (path: string) => writeFile(path, ''), 'not a tracker database (no table'],
+    [
+      'another SQLite database',
+      async (path: string) => {
+        const db = new Database(path);
+        db.exec('create table notes (id text)');
+        db.close();
+      },
+      'not a tracker database (no table',
+    ],
+    [
+      'a backup of a newer version',
+      async (path: string) => {
+        await withDb(path, async () => undefined);
+        const db = new Database(path);
+        db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('999-future', NOW.toISOString());
+        db.close();
+      },
+      'made by a newer version',
+    ],
+  ])('refuses to restore %s and changes nothing', async (_name, make, message) => {
+    await seed();
+    const before = await withDb(live, (s) => s.dump());
+    const file = join(dir, 'candidate.sqlite');
+    await make(file);
+    const res = await run('restore', file);
+    expect(res).toMatchObject({ code: 1, stderr: expect.stringContaining(message) });
+    expect(await withDb(live, (s) => s.dump())).toEqual(before);
+    expect((await readdir(dataDir)).filter((f) => f.includes('restore'))).toEqual([]);
+  });
+
+  it('refuses a missing file, and a backup onto the database itself', async () => {
+    await seed();
+    expect(await run('restore', join(dir, 'missing.sqlite'))).toMatchObject({ code: 1, stderr: expect.stringContaining('no file') });
+    expect(await run('backup', live)).toMatchObject({ code: 1, stderr: expect.stringContaining('over the database itself') });
+    expect(await run('backup')).toMatchObject({ code: 2 });
+  });
+
+  it('restores into a DATA_DIR that is not there yet', async () => {
+    await seed();
+    const file = join(dir, 'backup.sqlite');
+    await run('backup', file);
+    const backedUp = await withDb(live, (s) => s.dump());
+    await rm(dataDir, { recursive: true });
+    const res = await run('restore', file);
+    expect(res.code).toBe(0);
+    expect(res.stdout).not.toContain('kept as');
+    const after = await withDb(live, (s) => s.dump());
+    expect({ ...after, meta: (after.meta as { key: string }[]).filter((m) => m.key !== CURSOR_EPOCH_META_KEY) }).toEqual(backedUp);
+  });
+
+  it('leaves PostgreSQL to pg_dump and pg_restore', async () => {
+    const env = { DATA_DIR: dataDir, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+    for (const argv of [['backup', join(dir, 'b.dump')], ['restore', join(dir, 'b.dump')]]) {
+      let stderr = '';
+      const code = await main(argv, { stdout: () => undefined, stderr: (t) => (stderr += t), env });
+      expect(code).toBe(1);
+      expect(stderr).toContain('pg_dump');
+      expect(stderr).toContain('pg_restore');
+    }
   });
 });

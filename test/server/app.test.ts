@@ -1,5 +1,6 @@
-// The HTTP app without a socket: login (tokens, expiry, revocation, throttling), info, health,
-// unknown routes, static serving of the built app, and the request log.
+// The HTTP app without a socket: login (tokens, expiry, revocation, throttling), a user changing
+// their own password, info, health, unknown routes, static serving of the built app, and the
+// request log.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,65 @@ describe('POST /api/login', () => {
     expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(200);
     for (let i = 0; i < LOGIN_THROTTLE.failures - 1; i++) await login('staff@demo', 'wrong-password');
     expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(200);
+  });
+});
+
+describe('POST /api/password', () => {
+  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 1, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
+  const change = (token: string | undefined, body: unknown) => s.post('/api/password', body, token);
+
+  it('sets the new password, revokes every token of the user (other devices too) and answers a new one', async () => {
+    const tablet = (await login('staff@demo', DEMO_PASSWORD)).json.token as string;
+    const phone = (await login('staff@demo', DEMO_PASSWORD)).json.token as string;
+    const lead = await s.login('lead@demo');
+    const res = await change(tablet, { currentPassword: DEMO_PASSWORD, newPassword: 'a-new-password' });
+    expect(res.status).toBe(200);
+    const body = loginResponseSchema.parse(res.json);
+    expect(body).toMatchObject({ user: { email: 'staff@demo' }, branches: [{ id: 'demo-tokyo', role: 'staff' }] });
+    expect(res.json.token).not.toBe(tablet);
+    expect(await pull(tablet)).toMatchObject({ status: 401, json: { error: { code: 'unauthorized' } } });
+    expect((await pull(phone)).status).toBe(401);
+    expect((await pull(body.token)).status).toBe(200);
+    // Another user's session is untouched.
+    expect((await pull(lead)).status).toBe(200);
+    expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(401);
+    expect((await login('staff@demo', 'a-new-password')).status).toBe(200);
+  });
+
+  it('refuses a wrong current password with 403 (not 401: the token is good) and changes nothing', async () => {
+    const token = await s.login('staff@demo');
+    const before = await s.storage.dump();
+    const res = await change(token, { currentPassword: 'not-the-password', newPassword: 'a-new-password' });
+    expect(res).toMatchObject({ status: 403, json: { error: { code: 'forbidden', message: expect.any(String) } } });
+    // Only the failure is counted; the password and the tokens are as they were.
+    const after = await s.storage.dump();
+    expect(after.login_failures).toHaveLength(1);
+    expect({ ...after, login_failures: [] }).toEqual({ ...before, login_failures: [] });
+    expect((await pull(token)).status).toBe(200);
+  });
+
+  it(`throttles guessing with a stolen token like logins: 429 with Retry-After after ${LOGIN_THROTTLE.failures} failures`, async () => {
+    const token = await s.login('staff@demo');
+    for (let i = 0; i < LOGIN_THROTTLE.failures; i++) expect((await change(token, { currentPassword: `guess-${i}-guess`, newPassword: 'a-new-password' })).status).toBe(403);
+    const res = await s.app.request('/api/password', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ currentPassword: DEMO_PASSWORD, newPassword: 'a-new-password' }) });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe(String(LOGIN_THROTTLE.windowMs / 1000));
+    expect((await pull(token)).status).toBe(200);
+  });
+
+  it.each([
+    ['no token', undefined, { currentPassword: DEMO_PASSWORD, newPassword: 'a-new-password' }, 401, 'unauthorized'],
+    ['a short new password', 'token', { currentPassword: DEMO_PASSWORD, newPassword: 'short' }, 400, 'bad_request'],
+    ['the same password again', 'token', { currentPassword: DEMO_PASSWORD, newPassword: DEMO_PASSWORD }, 400, 'bad_request'],
+    ['an unknown field', 'token', { currentPassword: DEMO_PASSWORD, newPassword: 'a-new-password', email: 'lead@demo' }, 400, 'bad_request'],
+    ['a missing field', 'token', { newPassword: 'a-new-password' }, 400, 'bad_request'],
+    ['malformed JSON', 'token', '{"currentPassword":', 400, 'bad_request'],
+  ] as const)('refuses %s and changes nothing', async (_name, auth, body, status, code) => {
+    const token = await s.login('staff@demo');
+    const before = s.snapshot();
+    const res = await change(auth === undefined ? undefined : token, body);
+    expect(res).toMatchObject({ status, json: { error: { code } } });
+    expect(s.snapshot().equals(before)).toBe(true);
   });
 });
 
