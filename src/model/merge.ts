@@ -67,12 +67,13 @@ export function mergeMutation(table: RecordTable, current: Readonly<Record<strin
   const conflicts: FieldConflict[] = [];
   for (const [field, clientValue] of Object.entries(m.changes)) {
     if (STAMPS.has(field)) continue;
-    const serverValue = current[field];
+    // Own fields only: a field named `constructor` or `__proto__` is data, not the prototype's.
+    const serverValue = Object.hasOwn(current, field) ? current[field] : undefined;
     if (sameValue(serverValue, clientValue)) continue;
     if (identity.includes(field)) return { kind: 'reject', reason: `${field} cannot be changed` };
     const baseValue = Object.hasOwn(m.base, field) ? m.base[field] : undefined;
     if (sameValue(serverValue, baseValue)) {
-      record[field] = clientValue;
+      Object.defineProperty(record, field, { value: clientValue, enumerable: true, writable: true, configurable: true });
       applied.push(field);
     } else {
       conflicts.push({ field, baseValue, serverValue, clientValue });

@@ -16,6 +16,7 @@ import { AccountError, BRANCH_ID_PATTERN, createUser, generatePassword, hashPass
 import { auditCsv, auditOfBranch, auditRange } from './audit-export';
 import { BackupError, backupSqlite, POSTGRES_BACKUP_HINT, restoreSqlite } from './backup';
 import { importPlan, PlanImportError } from './plan-import';
+import { CURSOR_EPOCH_META_KEY } from './sync';
 import { openStorage, SQLITE_FILE } from './storage/open-storage';
 import type { SqliteStorage } from './storage/sqlite';
 import { StorageError, type Storage, type User } from './storage/storage';
@@ -45,6 +46,7 @@ const USAGE = `usage: npm run admin -- <command>   (database: DATABASE_URL, else
   backup FILE                                 copy the SQLite database into FILE, online (the server may run)
   restore FILE                                replace the SQLite database with a backup: stop the server first; the
                                               replaced file is kept beside it, and devices pull everything again
+  reset-cursors                               make every device pull everything again (after a pg_restore; servers stopped)
 `;
 
 class UsageError extends Error {}
@@ -174,6 +176,14 @@ const COMMANDS: Record<string, Command> = {
     const user = await userByEmail(storage, positionals[0]!);
     const revoked = await storage.revokeTokensOf(user.id, now.toISOString());
     io.stdout(`${revoked} token(s) of ${user.email} revoked\n`);
+  },
+
+  async 'reset-cursors'(storage, args, io) {
+    parse(args, {}, 0);
+    // The same as restore does for SQLite: every device's next pull starts over from the start.
+    const epoch = randomUUID().slice(0, 8);
+    await storage.setMeta(CURSOR_EPOCH_META_KEY, epoch);
+    io.stdout(`cursor epoch set to ${epoch}: every device pulls everything again on its next sync (restart running servers)\n`);
   },
 
   async 'import-plan'(storage, args, io, now) {

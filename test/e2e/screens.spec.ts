@@ -1,5 +1,7 @@
-// Accessibility (axe: no serious or critical violation) on the plan, item and KPI screens, and
-// screenshots of every screen at both tablet sizes, kept under test-results/screenshots/.
+// Accessibility (axe: no serious or critical violation) on the plan, item, KPI, dashboard and
+// report screens; screenshots of every screen at both tablet sizes, kept under
+// test-results/screenshots/; and no Content-Security-Policy violation on any of them (Chromium
+// reports each on the console as "Refused to …").
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { TrackerApp } from './pages/tracker';
@@ -18,11 +20,21 @@ async function expectNoSeriousViolations(page: Page, screen: string): Promise<vo
   expect(summary, `axe on the ${screen} screen`).toEqual([]);
 }
 
+/** Collects the page's CSP violations across navigations; checked after each test. */
+function watchCsp(page: Page): string[] {
+  const refused: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) refused.push(message.text());
+  });
+  return refused;
+}
+
 async function snap(page: Page, viewport: string, screen: string): Promise<void> {
   await page.screenshot({ path: `test-results/screenshots/${viewport}-${screen}.png`, fullPage: false });
 }
 
 test('axe finds no serious or critical violation on the plan, item, KPI, dashboard and report screens', async ({ page }) => {
+  const refused = watchCsp(page);
   const app = new TrackerApp(page);
   await app.login();
   await app.openPlans();
@@ -43,11 +55,13 @@ test('axe finds no serious or critical violation on the plan, item, KPI, dashboa
   await plan.waitForTree();
   await plan.openReport();
   await expectNoSeriousViolations(page, 'report');
+  expect(refused, 'Content-Security-Policy violations').toEqual([]);
 });
 
 for (const viewport of VIEWPORTS) {
   test(`screenshots at ${viewport.name}`, async ({ page }) => {
     await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    const refused = watchCsp(page);
     const app = new TrackerApp(page);
     await page.goto('/');
     await expect(page.getByRole('button', { name: 'ログイン' })).toBeVisible();
@@ -75,5 +89,6 @@ for (const viewport of VIEWPORTS) {
     await plan.waitForTree();
     await plan.openReport();
     await snap(page, viewport.name, '7-report');
+    expect(refused, 'Content-Security-Policy violations').toEqual([]);
   });
 }

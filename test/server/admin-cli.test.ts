@@ -292,6 +292,22 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
     });
   });
 
+  it('reset-cursors (after a pg_restore) makes a device that synced before pull everything again', async () => {
+    await seed();
+    const token = await withDb(live, loginA);
+    const cursor = await withDb(live, (s) => deviceSynced(s, token));
+    const reset = await run('reset-cursors');
+    expect(reset).toMatchObject({ code: 0, stdout: expect.stringMatching(/^cursor epoch set to [0-9a-f]{8}/) });
+    expect((await run('reset-cursors', 'extra')).code).toBe(2);
+    await withDb(live, async (s) => {
+      const app = createApp({ storage: s, now: () => NOW });
+      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-reset-test', mutations: [], cursor }) });
+      const page = syncResponseSchema.parse(await res.json());
+      expect(page.reset).toBe(true);
+      expect(page.changes.length).toBeGreaterThan(0);
+    });
+  });
+
   it('refuses to restore while the database is open (a server running), and changes nothing', async () => {
     await seed();
     const file = join(dir, 'backup.sqlite');

@@ -27,6 +27,17 @@ describe('mergeMutation on an existing record', () => {
     });
   }
 
+  it('treats fields named like Object.prototype members as data, never touching the prototype', () => {
+    const changes = JSON.parse('{"constructor":"x","toString":"y","__proto__":{"polluted":true}}') as Record<string, unknown>;
+    const r = mergeMutation('progress', progress, m(changes));
+    expect(r).toMatchObject({ kind: 'update', applied: ['constructor', 'toString', '__proto__'], conflicts: [] });
+    if (r.kind !== 'update') throw new Error('expected an update');
+    expect(Object.getPrototypeOf(r.record)).toBe(Object.prototype);
+    expect(Object.hasOwn(r.record, '__proto__')).toBe(true);
+    expect((r.record as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
   it('records both sides of a conflict', () => {
     const r = mergeMutation('progress', progress, m({ done: 'C' }, { done: 'Z' }));
     expect(r).toMatchObject({ conflicts: [{ field: 'done', baseValue: 'Z', serverValue: 'A', clientValue: 'C' }] });
