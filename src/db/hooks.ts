@@ -25,6 +25,7 @@ import {
 } from '../model/schemas';
 import { choosePeriod, type Period } from '../model/period';
 import { rejectedEntrySchema, type DbHealth, type RejectedEntry, type TrackerDb } from './database';
+import { readPlanSnapshot, writePlanSnapshot } from './plan-snapshot';
 import { parseRows } from './repository';
 
 export const DbContext = createContext<TrackerDb | null>(null);
@@ -35,7 +36,8 @@ export function useDb(): TrackerDb {
   return db;
 }
 
-export type Loadable<T> = { loading: true } | { loading: false; value: T };
+/** `stale`: shown from a snapshot (plan-snapshot.ts) until the live query delivers. */
+export type Loadable<T> = { loading: true } | { loading: false; value: T; stale?: boolean };
 
 /**
  * Counts the live queries still waiting for their first result and says once when the first
@@ -70,11 +72,17 @@ export class FirstResults {
 
 export const FirstResultsContext = createContext<FirstResults | null>(null);
 
-/** Subscribes to a Dexie live query; `deps` say when the query itself changes. */
-export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: readonly unknown[]): Loadable<T> {
+/**
+ * Subscribes to a Dexie live query; `deps` say when the query itself changes. `initial` may give
+ * a value to show (as stale) from the first render until the query's first result.
+ */
+export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: readonly unknown[], initial?: () => T | null): Loadable<T> {
   const db = useDb();
   const firstResults = useContext(FirstResultsContext);
-  const [state, setState] = useState<{ key: readonly unknown[]; value: T } | undefined>(undefined);
+  const [state, setState] = useState<{ key: readonly unknown[]; value: T; stale?: boolean } | undefined>(() => {
+    const value = initial?.() ?? null;
+    return value === null ? undefined : { key: deps, value, stale: true };
+  });
   // Subscribed before the browser paints (not after the next frame): the first screen waits
   // on these queries, and a frame saved here is a frame sooner on screen.
   useLayoutEffect(() => {
@@ -98,7 +106,7 @@ export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: read
   }, [db, firstResults, ...deps]);
   // A value computed for other deps is stale: show loading until the new one arrives.
   if (!state || state.key.length !== deps.length || state.key.some((k, i) => !Object.is(k, deps[i]))) return { loading: true };
-  return { loading: false, value: state.value };
+  return state.stale ? { loading: false, value: state.value, stale: true } : { loading: false, value: state.value };
 }
 
 export function usePlans(): Loadable<Plan[]> {
@@ -210,7 +218,7 @@ export interface PlanScreenData {
  * can render): the structure, the period to show, its progress and the plan's notes.
  */
 export function usePlanScreen(planId: string, requestedPeriod: string | null, today: string): Loadable<PlanScreenData | null> {
-  return useLiveQuery(
+  const result = useLiveQuery(
     (db) =>
       db.transaction('r', [db.plans, db.sections, db.items, db.progress, db.notes], async () => {
         // One round trip for everything but the period's progress, which needs the plan.
@@ -236,8 +244,27 @@ export function usePlanScreen(planId: string, requestedPeriod: string | null, to
         };
       }),
     [planId, requestedPeriod, today],
+    () => readPlanSnapshot({ planId, requestedPeriod, month: today }),
   );
+  // Each live result becomes the snapshot the next reload starts from, written when idle.
+  useEffect(() => {
+    if (result.loading || result.stale || !result.value) return;
+    const data = result.value;
+    return whenIdle(() => writePlanSnapshot({ planId, requestedPeriod, month: today }, data));
+  }, [result.loading ? null : result.value, planId, requestedPeriod, today]);
+  return result;
 }
+
+/** Runs `fn` when the main thread is idle; returns a cancel. */
+function whenIdle(fn: () => void): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const handle = requestIdleCallback(fn, { timeout: 2000 });
+    return () => cancelIdleCallback(handle);
+  }
+  const handle = setTimeout(fn, 0);
+  return () => clearTimeout(handle);
+}
+
 
 /** Unresolved conflicts of a plan (the plan screen counts them per item). */
 export function useConflictsOfPlan(planId: string): Loadable<Conflict[]> {

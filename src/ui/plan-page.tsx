@@ -36,10 +36,11 @@ export function PlanPage({ planId, periodId, filter = EMPTY_FILTER }: { planId: 
       </section>
     );
   }
-  return <PlanTree data={data.value} requestedPeriod={periodId} initialFilter={filter} />;
+  return <PlanTree data={data.value} stale={data.stale === true} requestedPeriod={periodId} initialFilter={filter} />;
 }
 
-function PlanTree({ data, requestedPeriod, initialFilter }: { data: PlanScreenData; requestedPeriod: string | null; initialFilter: ItemFilter }) {
+/** `stale`: drawn from the last visit's snapshot while IndexedDB opens; marked busy until the live data is in. */
+function PlanTree({ data, stale, requestedPeriod, initialFilter }: { data: PlanScreenData; stale: boolean; requestedPeriod: string | null; initialFilter: ItemFilter }) {
   const { plan, period, sections, items, progress, notes } = data;
   const [filter, setFilter] = useState<ItemFilter>(initialFilter);
   // The filters go into the address once typing pauses: Safari refuses more than 100 history
@@ -178,7 +179,7 @@ function PlanTree({ data, requestedPeriod, initialFilter }: { data: PlanScreenDa
         </button>
       </div>
       {shown.length === 0 && <p>条件に合う項目はありません。</p>}
-      <div class="tree" aria-label="事業計画の項目">
+      <div class="tree" aria-label="事業計画の項目" aria-busy={stale}>
         {shown.map((node) => (
           <SectionNode key={node.section.id} node={node} depth={1} plan={plan} period={period} progress={progress} noteCounts={noteCounts} conflictCounts={conflictCounts} collapsed={collapsed} toggle={toggle} forceOpen={active} />
         ))}

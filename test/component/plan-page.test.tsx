@@ -1,10 +1,12 @@
 // The plan screen as a person uses it: the tree with marks and note counts, folding, and the
 // filters by mark, group and text (a text found only in a note counts).
-import { fireEvent, render, screen, within } from '@testing-library/preact';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import { DbContext } from '../../src/db/hooks';
 import { PlanPage } from '../../src/ui/plan-page';
-import { dbWithFixturePlan, PLAN_ID } from './plan-fixture';
+import { PLAN_SNAPSHOT_KEY } from '../../src/db/plan-snapshot';
+import { saveProgress } from '../../src/db/repository';
+import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 import type { TrackerDb } from '../../src/db/database';
 
 function renderPlan(db: TrackerDb, periodId: string | null = '2024-H1') {
@@ -29,6 +31,24 @@ describe('PlanPage', () => {
     expect(within(collab).getByLabelText('評価 未評価')).toBeTruthy();
     expect(within(collab).getByText('メモ 1件')).toBeTruthy();
     expect(screen.getByText('全3件')).toBeTruthy();
+  });
+
+  it('draws the last visit’s tree at once from its snapshot, marked busy, then the live data', async () => {
+    const db = await dbWithFixturePlan();
+    const first = renderPlan(db);
+    await screen.findByRole('link', { name: /郵送化の促進/ });
+    await waitFor(() => expect(localStorage.getItem(PLAN_SNAPSHOT_KEY)).not.toBeNull());
+    first.unmount();
+    // Changed since the snapshot (as another tab or a sync would).
+    await saveProgress(db, { planId: PLAN_ID, itemId: ref('p1-2-2'), periodId: '2024-H1' }, { evaluation: '○' }, 'テスト');
+
+    renderPlan(db);
+    // The first render, before IndexedDB has answered anything: the snapshot's tree, busy.
+    const tree = screen.getByLabelText('事業計画の項目');
+    expect(tree.getAttribute('aria-busy')).toBe('true');
+    expect(within(screen.getByRole('link', { name: /郵送化の促進/ })).getByLabelText('評価 △')).toBeTruthy();
+    await waitFor(() => expect(tree.getAttribute('aria-busy')).toBe('false'));
+    expect(within(screen.getByRole('link', { name: /郵送化の促進/ })).getByLabelText('評価 ○')).toBeTruthy();
   });
 
   it('shows the chosen period: in the second half nothing is evaluated yet', async () => {

@@ -17,4 +17,6 @@ options.requestAnimationFrame = (run) => void setTimeout(run, 0);
 afterEach(async () => {
   cleanup();
   await new Promise((resolve) => setTimeout(resolve, 0));
+  // The plan screen keeps a snapshot there (plan-snapshot.ts); each test starts without one.
+  localStorage.clear();
 });
