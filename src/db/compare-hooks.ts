@@ -5,7 +5,7 @@ import { plansOfSameBranch, previousYearPlan } from '../model/plan-lineage';
 import { itemSchema, kpiSchema, planSchema, sectionSchema, type Item, type Kpi, type Plan, type Section } from '../model/schemas';
 import type { TrackerDb } from './database';
 import { useLiveQuery, type Loadable } from './hooks';
-import { parseRows } from './repository';
+import { parseRows } from './rows';
 
 /** One plan's tree and KPIs (deleted rows included; the comparison leaves them out). */
 export interface PlanContents {

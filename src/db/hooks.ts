@@ -26,7 +26,7 @@ import {
 import { choosePeriod, type Period } from '../model/period';
 import { rejectedEntrySchema, type DbHealth, type RejectedEntry, type TrackerDb } from './database';
 import { readPlanSnapshot, writePlanSnapshot } from './plan-snapshot';
-import { parseRows } from './repository';
+import { parseRows } from './rows';
 
 export const DbContext = createContext<TrackerDb | null>(null);
 

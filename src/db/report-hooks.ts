@@ -6,7 +6,7 @@ import { previousYearPlan } from '../model/plan-lineage';
 import { kpiSchema, measurementSchema, planSchema, type Kpi, type Measurement, type Plan } from '../model/schemas';
 import type { TrackerDb } from './database';
 import { useLiveQuery, type Loadable } from './hooks';
-import { parseRows } from './repository';
+import { parseRows } from './rows';
 
 export interface KpiProgress {
   /** Deleted KPIs included; the model's ordering drops them. */

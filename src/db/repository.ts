@@ -29,6 +29,7 @@ import type { PlanRecords } from '../model/plan-file';
 import { sameValue } from '../model/merge';
 import { DB_ERROR, DbError, toDbError } from './errors';
 import type { OutboxEntry, SyncedTable, TrackerDb } from './database';
+import { parseRows } from './rows';
 
 type RecordOf = {
   plans: Plan;
@@ -58,16 +59,6 @@ function table<T extends SyncedTable>(db: TrackerDb, name: T): Table<RecordOf[T]
   return db.table(name) as Table<RecordOf[T], string>;
 }
 
-/** Parses rows read back from IndexedDB; a row that does not parse is left out and logged. */
-export function parseRows<T>(schema: z.ZodMiniType<T>, rows: readonly unknown[], what: string): T[] {
-  const out: T[] = [];
-  for (const row of rows) {
-    const r = schema.safeParse(row);
-    if (r.success) out.push(r.data);
-    else console.warn(`Skipping a malformed ${what} row read from IndexedDB`, row, r.error.issues);
-  }
-  return out;
-}
 
 /**
  * Runs a write; on a lost connection it reopens once and retries (the transaction either

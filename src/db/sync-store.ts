@@ -19,7 +19,8 @@ import {
 } from '../model/schemas';
 import { loginResponseSchema, type LoginResponse, type Mutation, type SyncResponse } from '../sync/protocol';
 import { SYNCED_TABLES, outboxEntrySchema, type OutboxEntry, type RejectedEntry, type SyncedTable, type TrackerDb } from './database';
-import { newId, parseRows } from './repository';
+import { newId } from './repository';
+import { parseRows } from './rows';
 
 const META = {
   clientId: 'sync.clientId',

@@ -1,6 +1,5 @@
 import { useState } from 'preact/hooks';
 import { ACTOR_KEY, useActorName, useDb } from '../db/hooks';
-import { setMeta } from '../db/repository';
 
 /** The name notes and changes are written under on this device. */
 export function ActorName() {
@@ -28,7 +27,8 @@ export function ActorName() {
       onSubmit={async (e) => {
         e.preventDefault();
         const value = draft.trim().slice(0, 50);
-        if (value) await setMeta(db, ACTOR_KEY, value);
+        // The write path loads on use: the status bar is on the first screen, which only reads.
+        if (value) await (await import('../db/repository')).setMeta(db, ACTOR_KEY, value);
         setEditing(false);
       }}
     >

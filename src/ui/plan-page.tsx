@@ -2,8 +2,7 @@
 // count and its unresolved conflicts, foldable sections, and filters by mark, group and text.
 // The filters are kept in the URL, so a reload keeps them and the report link carries them.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { useActorName, useConflictsOfPlan, useDb, usePlanScreen, usePlans, type PlanScreenData } from '../db/hooks';
-import { plansOfSameBranch, previousYearPlan } from '../model/plan-lineage';
+import { useConflictsOfPlan, usePlanScreen, type PlanScreenData } from '../db/hooks';
 import { periodsOf, type Period } from '../model/period';
 import {
   buildSearchIndex,
@@ -19,11 +18,14 @@ import {
   type TreeNode,
 } from '../model/plan-tree';
 import { EVALUATIONS, type Item, type Plan, type Progress } from '../model/schemas';
-import { bothFiscalYear, localIsoDate, warekiFiscalYear } from '../model/wareki';
+import { bothFiscalYear, localIsoDate } from '../model/wareki';
 import { ItemChips } from './item-chips';
+import { lazyPage } from './lazy-page';
 import { Link } from './link';
 import { navigate, paths } from './router';
-import { useSyncStatus } from './sync-context';
+
+// The menu entries across years load after the tree: the first screen does not wait for them.
+const YearActions = lazyPage(() => import('./year-actions').then((m) => m.YearActions), null);
 
 export function PlanPage({ planId, periodId, filter = EMPTY_FILTER }: { planId: string; periodId: string | null; filter?: ItemFilter }) {
   const data = usePlanScreen(planId, periodId, localIsoDate(new Date()).slice(0, 7));
@@ -262,82 +264,4 @@ function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts }: N
       </Link>
     </li>
   );
-}
-
-type NextYearState = { kind: 'idle' } | { kind: 'creating' } | { kind: 'exists'; plan: Plan } | { kind: 'error'; message: string };
-
-/**
- * The menu entries that span years: the comparison with another of the branch's plans, and
- * creating next year's plan from this one (through the plan file import, as an admin would).
- */
-function YearActions({ plan }: { plan: Plan }) {
-  const db = useDb();
-  const actor = useActorName();
-  const plans = usePlans();
-  const canCreate = useCanCreatePlan(plan);
-  const [state, setState] = useState<NextYearState>({ kind: 'idle' });
-  if (plans.loading) return null;
-  const others = plansOfSameBranch(plans.value, plan);
-  const previous = previousYearPlan(plans.value, plan);
-  // Without last year's plan the comparison opens on the branch's newest other plan.
-  const compareWith = previous ?? others[0];
-
-  async function createNextYear(all: readonly Plan[]) {
-    const existing = plansOfSameBranch(all, plan).find((p) => p.fiscalYear === plan.fiscalYear + 1);
-    if (existing) {
-      setState({ kind: 'exists', plan: existing });
-      return;
-    }
-    setState({ kind: 'creating' });
-    try {
-      // Loaded on use: the plan screen ships with the entry.
-      const [{ exportPlanFile, importPlanFile }, { nextYearPlan }, { parsePlanFile }] = await Promise.all([import('../db/plan-io'), import('../model/next-year-plan'), import('../model/plan-file')]);
-      let n = 0;
-      const next = nextYearPlan(await exportPlanFile(db, plan.id), () => `r${++n}`);
-      // Checked like any file to import, so a plan that would not survive an export and import is refused here.
-      const parsed = parsePlanFile(next.file);
-      if (!parsed.ok) throw new Error(parsed.problems.map((p) => `${p.where}: ${p.message}`).join('、'));
-      const planId = await importPlanFile(db, parsed.file, actor, plan.branchId);
-      navigate(paths.plan(planId));
-    } catch (e) {
-      setState({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
-    }
-  }
-
-  return (
-    <>
-      {compareWith && (
-        <Link href={paths.compare(plan.id, previous ? null : compareWith.id)} class="button">
-          {previous ? '前年度と比較' : '他の年度と比較'}
-        </Link>
-      )}
-      {canCreate && (
-        <button type="button" disabled={state.kind === 'creating'} onClick={() => void createNextYear(plans.value)}>
-          {state.kind === 'creating' ? '作成中…' : '次年度の計画を作成'}
-        </button>
-      )}
-      {state.kind === 'exists' && (
-        <p role="alert" class="error menu-alert">
-          {state.plan.branch}の{warekiFiscalYear(state.plan.fiscalYear)}の計画はこの端末にすでにあります。新しくは作成しません。
-          <Link href={paths.plan(state.plan.id)}>{state.plan.title}を開く</Link>
-        </p>
-      )}
-      {state.kind === 'error' && (
-        <p role="alert" class="error menu-alert">
-          次年度の計画を作成できませんでした: {state.message}
-        </p>
-      )}
-    </>
-  );
-}
-
-/**
- * Plans are created on the server by the branch's admins only. A plan only on this device gets
- * its next year's plan on the device, so there is nobody else to ask. Until the sync engine has
- * said who is signed in, the button stays hidden rather than flashing up for everyone.
- */
-function useCanCreatePlan(plan: Plan): boolean {
-  const session = useSyncStatus()?.session ?? null;
-  if (plan.branchId === undefined) return true;
-  return session?.branches.some((b) => b.id === plan.branchId && b.role === 'admin') ?? false;
 }
