@@ -265,7 +265,6 @@ function whenIdle(fn: () => void): () => void {
   return () => clearTimeout(handle);
 }
 
-
 /** Unresolved conflicts of a plan (the plan screen counts them per item). */
 export function useConflictsOfPlan(planId: string): Loadable<Conflict[]> {
   return useLiveQuery(async (db) => parseRows(conflictSchema, await db.conflicts.where('planId').equals(planId).toArray(), 'conflict').filter((c) => !c.resolved), [planId]);

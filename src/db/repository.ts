@@ -59,7 +59,6 @@ function table<T extends SyncedTable>(db: TrackerDb, name: T): Table<RecordOf[T]
   return db.table(name) as Table<RecordOf[T], string>;
 }
 
-
 /**
  * Runs a write; on a lost connection it reopens once and retries (the transaction either
  * committed or did not, so a retry never half-applies), and it reports quota trouble.

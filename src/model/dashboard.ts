@@ -7,7 +7,7 @@ import { flattenItems, type EvaluationFilter, type TreeNode } from './plan-tree'
 import { kpiStatusAsOf, type KpiStatus } from './report';
 import { EVALUATIONS, type Evaluation, type Item, type Kpi, type Measurement, type Section } from './schemas';
 import type { Judgement } from './kpi-judgement';
-import { fiscalMonthIndex, fiscalYearOfMonth, type YearMonth } from './wareki';
+import { fiscalYearOfMonth, type YearMonth } from './wareki';
 
 /** The columns of the count tables, in the order the paper uses them. */
 export const MARKS: readonly EvaluationFilter[] = [...EVALUATIONS, '未評価'];
@@ -57,15 +57,6 @@ export function isForecast(projection: KpiProjection): boolean {
   return projection.method !== null && projection.method !== 'final';
 }
 
-/**
- * The forecast that speaks for a KPI as of `asOf`: its projection while it is one (isForecast)
- * and the fiscal year has months left. In March the year is over and the actuals decide, however
- * old the latest of them is.
- */
-export function forecastAsOf(projection: KpiProjection, asOf: YearMonth): KpiProjection | null {
-  return isForecast(projection) && fiscalMonthIndex(asOf) < 11 ? projection : null;
-}
-
 /** 未達: the latest actual misses the target; 未達見込み: the year-end projection does. */
 export type OffTrackReason = '未達' | '未達見込み';
 
@@ -97,7 +88,8 @@ export function offTrackKpis(
 ): OffTrackKpi[] {
   return kpisInPlanOrder(sections, kpis).flatMap((kpi) => {
     const status = kpiStatusAsOf(kpi, measurements, asOf);
-    const forecast = forecastAsOf(projectAsOf(kpi, measurements, asOf, lastYear.get(kpi.id)), asOf);
+    const projection = projectAsOf(kpi, measurements, asOf, lastYear.get(kpi.id));
+    const forecast = isForecast(projection) ? projection : null;
     const reason = offTrackReason(status.judgement, forecast);
     return reason ? [{ ...status, reason, forecast }] : [];
   });

@@ -19,7 +19,8 @@ import './dashboard-page.css';
 export function DashboardPage({ planId, periodId }: { planId: string; periodId: string | null }) {
   const screen = usePlanScreen(planId, periodId, localIsoDate(new Date()).slice(0, 7));
   const kpis = useKpiInsight(planId);
-  if (screen.loading || kpis.loading) return <p class="page">読み込み中…</p>;
+  // A snapshot (stale) is not printed, exported or counted: this page waits for the database.
+  if (screen.loading || screen.stale || kpis.loading) return <p class="page">読み込み中…</p>;
   if (!screen.value) {
     return (
       <section class="page">

@@ -25,7 +25,8 @@ export function ReportPage({ planId, periodId, filter }: { planId: string; perio
   const today = localIsoDate(new Date());
   const screen = usePlanScreen(planId, periodId, today.slice(0, 7));
   const kpis = useKpiProgress(planId);
-  if (screen.loading || kpis.loading) return <p class="page">読み込み中…</p>;
+  // A snapshot (stale) is not printed, exported or counted: this page waits for the database.
+  if (screen.loading || screen.stale || kpis.loading) return <p class="page">読み込み中…</p>;
   if (!screen.value) {
     return (
       <section class="page">

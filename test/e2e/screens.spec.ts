@@ -81,6 +81,10 @@ for (const viewport of VIEWPORTS) {
     await plan.openKpis();
     await expect(page.getByRole('table')).toBeVisible();
     await snap(page, viewport.name, '5-kpi');
+    // A KPI's detail draws its uPlot chart (its own stylesheet, loaded lazily).
+    await page.getByRole('table').getByRole('button', { name: /郵送化率/ }).first().click();
+    await expect(page.locator('.uplot').first()).toBeVisible();
+    await snap(page, viewport.name, '5-kpi-chart');
     await page.goBack();
     await plan.waitForTree();
     await plan.openDashboard();
@@ -89,6 +93,11 @@ for (const viewport of VIEWPORTS) {
     await plan.waitForTree();
     await plan.openReport();
     await snap(page, viewport.name, '7-report');
+    await page.goBack();
+    await plan.waitForTree();
+    await page.getByRole('link', { name: '構成の編集' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    await snap(page, viewport.name, '8-structure');
     expect(refused, 'Content-Security-Policy violations').toEqual([]);
   });
 }

@@ -145,12 +145,12 @@ describe('offTrackKpis', () => {
       ],
     ],
     [
-      'the year over: no forecasts, the actuals decide — 郵送化率 recovered, 健診 reported for March and made it, 特定保健指導 short on its last actual (June), 一者応札 over its upper bound, 一者応札件数 within its bound',
+      'the second half as of March, before March is reported: 郵送化率 recovered, 健診 reported for March and made it (no projection then), 特定保健指導 with no March yet still projected to make it (its projection decides, however old its last actual), 一者応札 over its upper bound, 一者応札件数 projected over its bound',
       '2025-03',
       [
         ['declaration', '2024-05', 2719, '未達'],
-        ['guidance', '2024-06', 2.4, '未達'],
         ['tender', '2024-11', 20, '未達'],
+        ['single-bids', '2024-06', 4, '未達見込み'],
       ],
     ],
   ])('%s (as of %s)', (_name, asOf, expected) => {
