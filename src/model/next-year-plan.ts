@@ -1,32 +1,51 @@
 // Next year's plan (翌年度の事業計画) drafted from this year's, as a plan file: the same sections,
-// items (labels, 担当グループ, tags) and KPIs under new ids, the fiscal year and the year in the
-// title moved on by one, and nothing of this year's record (no progress, notes or actuals). Each
-// KPI's 前年度 value, which a 対前年度以上 target is judged against, becomes this year's latest
-// actual. Pure and deterministic given the id generator.
+// items (labels, 担当グループ, tags) and KPIs under the same refs, the fiscal year and the year in
+// the title moved on by one, and nothing of this year's record (no progress, notes or actuals).
+// Each 対前年度 target's 前年度 value becomes this year's actual: the latest one, or for a KPI that
+// builds up over the year only March's. With nextYearPlanId the new plan's record ids follow from
+// the branch, the year and this year's refs alone, so two devices creating it meet as one plan.
+// Pure and deterministic.
+import { isCumulativeKpi } from './kpi-projection';
 import type { FileSection, PlanFile } from './plan-file';
-import { LIMITS, type KpiTarget } from './schemas';
-import { fiscalYearFromWareki, toHalfWidth, warekiFiscalYear, type YearMonth } from './wareki';
+import { LIMITS, type KpiTarget, type Plan } from './schemas';
+import { fiscalYearFromWareki, monthsOfFiscalYear, toHalfWidth, warekiFiscalYear, type YearMonth } from './wareki';
 
+/** The 前年度 value a 対前年度 target of next year's plan now has. */
 export interface NextYearBaseline {
-  /** The KPI's ref in the new file. */
+  /** The KPI's ref (the same in both years' files). */
   kpi: string;
   name: string;
-  /** This year's latest actual (null when none was reported) and its month. */
+  unit: string;
+  /** Builds up over the year, so only March's actual is the year's figure. */
+  cumulative: boolean;
+  /** This year's actual (null when there is none yet, to be filled in later) and its month. */
   value: number | null;
   month: YearMonth | null;
-  /** Whether the value went into the target: only a 対前年度 target has a place for it. */
-  inTarget: boolean;
 }
 
 export interface NextYearPlan {
   file: PlanFile;
-  /**
-   * New ref → this year's ref, for every section, item and KPI. The plan file has no place for
-   * where a plan came from, so the caller keeps this if it wants the link.
-   */
-  sourceOf: Map<string, string>;
-  /** One per KPI, in file order: what its 前年度 value now is, and as of when. */
+  /** One per KPI with a 対前年度 target, in file order. */
   baselines: NextYearBaseline[];
+}
+
+/**
+ * The id of the plan of the year after `plan`'s, the same on every device: `BRANCHID-YEAR` as the
+ * admin CLI imports it by default, or for a plan only on this device its branch name (NFKC,
+ * without spaces) in place of the branch id.
+ */
+export function nextYearPlanId(plan: Pick<Plan, 'branchId' | 'branch' | 'fiscalYear'>): string {
+  return `${plan.branchId ?? branchNameKey(plan.branch)}-${plan.fiscalYear + 1}`;
+}
+
+/** At most 80 UTF-16 units (whole characters), so that `PLANID/REF` stays a valid record id. */
+function branchNameKey(branch: string): string {
+  let key = '';
+  for (const ch of branch.normalize('NFKC').replace(/[\s\p{Cc}]/gu, '')) {
+    if (key.length + ch.length > 80) break;
+    key += ch;
+  }
+  return key;
 }
 
 const FULL_WIDTH_DIGITS = '０１２３４５６７８９';
@@ -60,47 +79,46 @@ export function nextYearTitle(title: string, fiscalYear: number): string {
   return (found ? out : `${warekiFiscalYear(fiscalYear + 1)} ${title}`).slice(0, LIMITS.shortText);
 }
 
-/** Next year's plan from this year's file. `newId` makes the refs of the new sections, items and KPIs. */
-export function nextYearPlan(file: PlanFile, newId: () => string): NextYearPlan {
-  const sourceOf = new Map<string, string>();
-  const newRef = new Map<string, string>();
-  const fresh = (old: string) => {
-    const id = newId();
-    sourceOf.set(id, old);
-    newRef.set(old, id);
-    return id;
-  };
-  // Sections and their items depth-first, so refs are made in the order a person reads the plan.
+/** Next year's plan from this year's file, its sections, items and KPIs keeping their refs. */
+export function nextYearPlan(file: PlanFile): NextYearPlan {
   const copySection = (s: FileSection): FileSection => {
-    const id = fresh(s.id);
     const items = s.items?.map((i) => ({
-      id: fresh(i.id),
+      id: i.id,
       label: i.label,
       text: i.text,
       ...(i.group !== undefined ? { group: i.group } : {}),
       ...(i.tags !== undefined ? { tags: [...i.tags] } : {}),
     }));
     const sections = s.sections?.map(copySection);
-    return { id, label: s.label, title: s.title, ...(items ? { items } : {}), ...(sections ? { sections } : {}) };
+    return { id: s.id, label: s.label, title: s.title, ...(items ? { items } : {}), ...(sections ? { sections } : {}) };
   };
   const sections = file.sections.map(copySection);
 
+  const { branch, fiscalYear, title, periodKind } = file.plan;
+  const march = monthsOfFiscalYear(fiscalYear)[11]!;
   const latest = new Map<string, { month: YearMonth; value: number }>();
+  const ofMarch = new Map<string, { month: YearMonth; value: number }>();
   for (const m of file.measurements ?? []) {
     if (m.value === null) continue;
     const seen = latest.get(m.kpi);
     if (!seen || m.month > seen.month) latest.set(m.kpi, { month: m.month, value: m.value });
+    if (m.month === march) ofMarch.set(m.kpi, { month: m.month, value: m.value });
   }
   const baselines: NextYearBaseline[] = [];
   const kpis = (file.kpis ?? []).map((k) => {
-    const id = fresh(k.id);
-    const actual = latest.get(k.id);
-    // Last year's figure is this year's actual, or unknown: the old 前年度 value is two years old.
-    const target: KpiTarget = k.target.kind === 'previousYear' ? { ...k.target, previousValue: actual?.value ?? null } : { ...k.target };
-    baselines.push({ kpi: id, name: k.name, value: actual?.value ?? null, month: actual?.month ?? null, inTarget: k.target.kind === 'previousYear' });
+    let target: KpiTarget = { ...k.target };
+    if (k.target.kind === 'previousYear') {
+      // Last year's figure is this year's actual, or unknown: the old 前年度 value is two years old.
+      // A KPI that builds up over the year has its year's figure only in March; a month before that
+      // is part of a year, so it stays unknown until March's actual is there.
+      const cumulative = isCumulativeKpi(k);
+      const actual = (cumulative ? ofMarch : latest).get(k.id);
+      target = { ...k.target, previousValue: actual?.value ?? null };
+      baselines.push({ kpi: k.id, name: k.name, unit: k.unit, cumulative, value: actual?.value ?? null, month: actual?.month ?? null });
+    }
     return {
-      id,
-      ...(k.section !== undefined ? { section: newRef.get(k.section)! } : {}),
+      id: k.id,
+      ...(k.section !== undefined ? { section: k.section } : {}),
       name: k.name,
       unit: k.unit,
       target,
@@ -108,7 +126,6 @@ export function nextYearPlan(file: PlanFile, newId: () => string): NextYearPlan 
     };
   });
 
-  const { branch, fiscalYear, title, periodKind } = file.plan;
   return {
     file: {
       format: file.format,
@@ -117,7 +134,6 @@ export function nextYearPlan(file: PlanFile, newId: () => string): NextYearPlan 
       sections,
       kpis,
     },
-    sourceOf,
     baselines,
   };
 }

@@ -76,9 +76,11 @@ export const paths = {
 
 const NAVIGATE_EVENT = 'app:navigate';
 
-export function navigate(path: string, options: { replace?: boolean } = {}): void {
-  if (options.replace) history.replaceState(null, '', path);
-  else history.pushState(null, '', path);
+/** `state`: kept with the new history entry (history.state), for the screen it opens. */
+export function navigate(path: string, options: { replace?: boolean; state?: unknown } = {}): void {
+  const state = options.state ?? null;
+  if (options.replace) history.replaceState(state, '', path);
+  else history.pushState(state, '', path);
   window.dispatchEvent(new Event(NAVIGATE_EVENT));
 }
 

@@ -2,15 +2,36 @@
 // plans, and creating next year's plan from this one (through the plan file import, as an admin
 // would). Loaded after the plan tree, off the first screen's path.
 import { useState } from 'preact/hooks';
+import * as z from 'zod/mini';
 import { useActorName, useDb, usePlans } from '../db/hooks';
+import { formatNumber } from '../model/kpi-judgement';
+import type { NextYearBaseline } from '../model/next-year-plan';
 import { plansOfSameBranch, previousYearPlan } from '../model/plan-lineage';
-import type { Plan } from '../model/schemas';
-import { warekiFiscalYear } from '../model/wareki';
+import { yearMonthSchema, type Plan } from '../model/schemas';
+import { warekiFiscalYear, warekiMonth } from '../model/wareki';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { useSyncStatus } from './sync-context';
 
 type NextYearState = { kind: 'idle' } | { kind: 'creating' } | { kind: 'exists'; plan: Plan } | { kind: 'error'; message: string };
+
+/**
+ * What creating next year's plan set its 前年度 values to travels with the history entry of the
+ * new plan (navigate's state): its menu, mounted afresh, tells the admin once, then clears it.
+ */
+const createdStateSchema = z.object({
+  createdPlanId: z.string(),
+  baselines: z.array(
+    z.object({ kpi: z.string(), name: z.string(), unit: z.string(), cumulative: z.boolean(), value: z.nullable(z.number()), month: z.nullable(yearMonthSchema) }),
+  ),
+});
+
+function takeCreatedBaselines(planId: string): NextYearBaseline[] | null {
+  const parsed = createdStateSchema.safeParse(history.state);
+  if (!parsed.success || parsed.data.createdPlanId !== planId) return null;
+  history.replaceState(null, '', location.href);
+  return parsed.data.baselines as NextYearBaseline[];
+}
 
 /**
  * The menu entries that span years: the comparison with another of the branch's plans, and
@@ -22,6 +43,7 @@ export function YearActions({ plan }: { plan: Plan }) {
   const plans = usePlans();
   const canCreate = useCanCreatePlan(plan);
   const [state, setState] = useState<NextYearState>({ kind: 'idle' });
+  const [created] = useState(() => takeCreatedBaselines(plan.id));
   if (plans.loading) return null;
   const others = plansOfSameBranch(plans.value, plan);
   const previous = previousYearPlan(plans.value, plan);
@@ -29,22 +51,24 @@ export function YearActions({ plan }: { plan: Plan }) {
   const compareWith = previous ?? others[0];
 
   async function createNextYear(all: readonly Plan[]) {
-    const existing = plansOfSameBranch(all, plan).find((p) => p.fiscalYear === plan.fiscalYear + 1);
-    if (existing) {
-      setState({ kind: 'exists', plan: existing });
-      return;
-    }
     setState({ kind: 'creating' });
     try {
       // Loaded on use: the plan screen ships with the entry.
-      const [{ exportPlanFile, importPlanFile }, { nextYearPlan }, { parsePlanFile }] = await Promise.all([import('../db/plan-io'), import('../model/next-year-plan'), import('../model/plan-file')]);
-      let n = 0;
-      const next = nextYearPlan(await exportPlanFile(db, plan.id), () => `r${++n}`);
+      const [{ exportPlanFile, importPlanFile }, { nextYearPlan, nextYearPlanId }, { parsePlanFile }] = await Promise.all([import('../db/plan-io'), import('../model/next-year-plan'), import('../model/plan-file')]);
+      // The id, and the ids inside (the plan id and this year's refs), are what any device would
+      // make, so the same plan created on two devices meets as one plan when they sync.
+      const nextId = nextYearPlanId(plan);
+      const existing = plansOfSameBranch(all, plan).find((p) => p.fiscalYear === plan.fiscalYear + 1) ?? all.find((p) => p.id === nextId);
+      if (existing) {
+        setState({ kind: 'exists', plan: existing });
+        return;
+      }
+      const next = nextYearPlan(await exportPlanFile(db, plan.id));
       // Checked like any file to import, so a plan that would not survive an export and import is refused here.
       const parsed = parsePlanFile(next.file);
       if (!parsed.ok) throw new Error(parsed.problems.map((p) => `${p.where}: ${p.message}`).join('、'));
-      const planId = await importPlanFile(db, parsed.file, actor, plan.branchId);
-      navigate(paths.plan(planId));
+      const planId = await importPlanFile(db, parsed.file, actor, plan.branchId, nextId);
+      navigate(paths.plan(planId), { state: { createdPlanId: planId, baselines: next.baselines } });
     } catch (e) {
       setState({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
     }
@@ -68,12 +92,30 @@ export function YearActions({ plan }: { plan: Plan }) {
           <Link href={paths.plan(state.plan.id)}>{state.plan.title}を開く</Link>
         </p>
       )}
+      {created && <CreatedNotice baselines={created} />}
       {state.kind === 'error' && (
         <p role="alert" class="error menu-alert">
           次年度の計画を作成できませんでした: {state.message}
         </p>
       )}
     </>
+  );
+}
+
+/** Which 前年度 values the new plan took from this year's actuals, and which are left to fill in. */
+function CreatedNotice({ baselines }: { baselines: readonly NextYearBaseline[] }) {
+  const carried: string[] = [];
+  const empty: string[] = [];
+  for (const b of baselines) {
+    if (b.value !== null && b.month !== null) carried.push(`${b.name} ${formatNumber(b.value)}${b.unit}（${warekiMonth(b.month)}）`);
+    else empty.push(`${b.name}（${b.cumulative ? '年度内累計のため3月の実績が必要' : '今年度の実績なし'}）`);
+  }
+  return (
+    <p role="status" class="menu-alert">
+      次年度の計画を作成しました。
+      {carried.length > 0 && `前年度の値に今年度の実績を入れました: ${carried.join('、')}。`}
+      {empty.length > 0 && `前年度の値は空欄です（「構成の編集」で入力できます）: ${empty.join('、')}。`}
+    </p>
   );
 }
 

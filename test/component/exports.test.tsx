@@ -7,12 +7,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
 import { DbContext } from '../../src/db/hooks';
 import { saveProgress } from '../../src/db/repository';
-import { kpiCsvHeader, parseCsv, PROGRESS_CSV_HEADER } from '../../src/model/csv-export';
+import { kpiCsvHeader, PROGRESS_CSV_HEADER } from '../../src/model/csv-export';
 import { parsePlanFileText } from '../../src/model/plan-file';
 import { EMPTY_FILTER, type ItemFilter } from '../../src/model/plan-tree';
 import { monthsOfFiscalYear } from '../../src/model/wareki';
 import { ReportPage } from '../../src/ui/report-page';
 import good from '../fixtures/plan-file-good.json';
+import { parseCsv } from '../unit/csv-parse';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
 let db: TrackerDb;

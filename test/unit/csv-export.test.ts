@@ -1,19 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CSV_BOM,
-  CSV_ERROR,
-  CsvError,
-  csvField,
-  excelText,
-  kpiCsv,
-  kpiCsvHeader,
-  labelPathText,
-  parseCsv,
-  PROGRESS_CSV_HEADER,
-  progressCsv,
-  toCsv,
-} from '../../src/model/csv-export';
+import { CSV_BOM, csvField, excelText, kpiCsv, kpiCsvHeader, labelPathText, PROGRESS_CSV_HEADER, progressCsv, toCsv } from '../../src/model/csv-export';
 import { describeTarget, judge } from '../../src/model/kpi-judgement';
 import { kpisInPlanOrder } from '../../src/model/kpi-order';
 import { periodsOf } from '../../src/model/period';
@@ -22,6 +9,7 @@ import { buildTree, flattenItems, labelPath } from '../../src/model/plan-tree';
 import type { Item, Note, Progress, Section } from '../../src/model/schemas';
 import { monthsOfFiscalYear } from '../../src/model/wareki';
 import demo from '../../src/demo/tokyo-r6.plan.json';
+import { CSV_ERROR, CsvError, parseCsv } from './csv-parse';
 
 function demoRecords(): PlanRecords {
   const parsed = parsePlanFile(demo);
@@ -194,6 +182,13 @@ describe('progressCsv', () => {
         ['第2四半期（7〜9月）', '２． > Ⅱ > （3）', '健康づくり, "コラボヘルス"', '\'=HYPERLINK("http://example.com")', '保健', '', '', '', '', '0'],
       ]);
     });
+
+    it('defuses a formula in the 番号 (a label of the section or of the item)', () => {
+      const formulaSections: Section[] = [{ id: 'f', planId: 'p', parentId: null, label: '=HYPERLINK("x")', title: '見出し', order: 0, deleted: false, ...stamp }, { id: 'e', planId: 'p', parentId: null, label: '', title: '番号のない見出し', order: 1, deleted: false, ...stamp }];
+      const formulaItems = [item('x', '本文', 0, { sectionId: 'f', label: '①' }), item('y', '本文', 1, { sectionId: 'e', label: '+1' })];
+      const rows = parseCsv(progressCsv({ sections: formulaSections, items: formulaItems, progress: [], notes: [], period: periodsOf(2024, 'quarter')[1]! }));
+      expect(rows.slice(1).map((r) => r[1])).toEqual(['\'=HYPERLINK("x") > ①', "'+1"]);
+    });
   });
 });
 
@@ -254,5 +249,18 @@ describe('kpiCsv', () => {
     expect(rows).toHaveLength(2);
     expect(rows[1]!.slice(0, 7)).toEqual(['', "'=SNSによる情報発信", '回', '毎月情報発信を行う', '', '', '']);
     expect(rows[1]!.slice(-2)).toEqual(['12', '判定不可']);
+  });
+
+  it('defuses a formula in the 番号 (the labels of the KPI\'s section)', () => {
+    const stamp = { updatedAt: '', updatedBy: '' };
+    const rows = parseCsv(
+      kpiCsv({
+        plan: { fiscalYear: 2024 },
+        sections: [{ id: 's', planId: 'p', parentId: null, label: '=HYPERLINK("x")', title: '見出し', order: 0, deleted: false, ...stamp }],
+        kpis: [{ id: 'k', planId: 'p', sectionId: 's', name: '郵送化率', unit: '%', target: { kind: 'value', value: 98, direction: '以上' }, order: 0, deleted: false, ...stamp }],
+        measurements: [],
+      }),
+    );
+    expect(rows[1]![0]).toBe('\'=HYPERLINK("x")');
   });
 });
