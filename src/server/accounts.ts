@@ -91,32 +91,94 @@ export type ThrottledOutcome = { ok: false; code: 'too_many_attempts'; retryAfte
 export type LoginOutcome = { ok: true; response: LoginResponse; userId: string } | { ok: false; code: 'unauthorized' } | ThrottledOutcome;
 
 /**
- * Failures are counted in the database (login_failures), so every server instance sees them.
+ * Attempts are counted in the database (login_failures), so every server instance sees them.
  * An address is counted under a key no email can take (it has no '@'); a name without '@' is
  * no account, so its failures count for the address alone and cannot throttle an address.
+ *
+ * An attempt is written down as a failure before its password is checked, and checked against
+ * the limit with itself included: attempts that arrive at once (scrypt takes ~50 ms, and another
+ * server instance may be checking at the same moment) see one another, so at most the limit of
+ * them get a password checked; those found over the limit are refused and stay counted (more
+ * attempts at once than the limit are what the throttle is for). Once the password proves right
+ * the rows are taken back: for the account by clearing its failures (a right password forgives
+ * them, as it always did), for the address by an "undone" row of the same time under a key of
+ * its own, which no email can take either (it has no '@') and which ages out of the window with it.
  */
 const addressKey = (address: string) => `address:${addressGroup(address)}`;
 const accountKey = (email: string) => (email.includes('@') ? email : null);
+const undoneKey = (key: string) => `undone:${encodeURIComponent(key)}`;
 
-async function throttled(storage: Storage, email: string, address: string | null, now: Date): Promise<ThrottledOutcome | null> {
-  for (const [key, limit] of [
-    [address === null ? null : addressKey(address), ADDRESS_THROTTLE],
-    [accountKey(email), LOGIN_THROTTLE],
-  ] as const) {
-    if (key === null) continue;
-    const since = new Date(now.getTime() - limit.windowMs).toISOString();
-    // An upper bound: the count falls below the limit once the oldest counted failure is out of the window.
-    if ((await storage.countLoginFailures(key, since)) >= limit.failures) return { ok: false, code: 'too_many_attempts', retryAfterSeconds: Math.ceil(limit.windowMs / 1000) };
-  }
-  return null;
+type Limit = { readonly failures: number; readonly windowMs: number };
+interface Counter {
+  kind: 'address' | 'account';
+  key: string;
+  limit: Limit;
 }
 
-async function recordFailure(storage: Storage, email: string, address: string | null, now: Date): Promise<void> {
-  const forgetBefore = new Date(now.getTime() - Math.max(LOGIN_THROTTLE.windowMs, ADDRESS_THROTTLE.windowMs)).toISOString();
-  for (const key of [accountKey(email), address === null ? null : addressKey(address)]) {
-    if (key !== null) await storage.addLoginFailure(key, now.toISOString(), forgetBefore);
+/** What an attempt is counted under: its address, then its account. */
+function countersOf(email: string, address: string | null): Counter[] {
+  const counters: Counter[] = [];
+  if (address !== null) counters.push({ kind: 'address', key: addressKey(address), limit: ADDRESS_THROTTLE });
+  const account = accountKey(email);
+  if (account !== null) counters.push({ kind: 'account', key: account, limit: LOGIN_THROTTLE });
+  return counters;
+}
+
+/** Rows older than this are of no window any more; each write forgets them. */
+const forgetBefore = (now: Date) => new Date(now.getTime() - Math.max(LOGIN_THROTTLE.windowMs, ADDRESS_THROTTLE.windowMs)).toISOString();
+
+/**
+ * Attempts counted under `key` within the window and not taken back. An address's "undone" rows
+ * are read first: each was written after its attempt's row, so the attempts read next include
+ * it, and a write in between can only make the answer too high, never too low.
+ */
+async function counted(storage: Storage, { kind, key, limit }: Counter, now: Date): Promise<number> {
+  const since = new Date(now.getTime() - limit.windowMs).toISOString();
+  const undone = kind === 'address' ? await storage.countLoginFailures(undoneKey(key), since) : 0;
+  return (await storage.countLoginFailures(key, since)) - undone;
+}
+
+/** Retry-After is an upper bound: the count falls below the limit once the oldest counted failure is out of the window. */
+const tooMany = (limit: Limit): ThrottledOutcome => ({ ok: false, code: 'too_many_attempts', retryAfterSeconds: Math.ceil(limit.windowMs / 1000) });
+
+/** An attempt let through the throttle: its rows, written at `at`, count as failures until settled. */
+interface Attempt {
+  counters: Counter[];
+  at: string;
+}
+
+/**
+ * Lets an attempt through the throttle, or refuses it. An attempt is let through only when,
+ * counting itself and every attempt written before its count was read, it is within every limit:
+ * however attempts interleave, at most the limit of them are let through in a window.
+ */
+async function beginAttempt(storage: Storage, email: string, address: string | null, now: Date): Promise<Attempt | ThrottledOutcome> {
+  const counters = countersOf(email, address);
+  // Already at the limit: refused without writing anything, so hammering a throttled account or
+  // address neither fills the table nor moves the end of its window.
+  for (const c of counters) if ((await counted(storage, c, now)) >= c.limit.failures) return tooMany(c.limit);
+  const at = now.toISOString();
+  for (const c of counters) await storage.addLoginFailure(c.key, at, forgetBefore(now));
+  // Others got there first: refused, and counted like them.
+  for (const c of counters) if ((await counted(storage, c, now)) > c.limit.failures) return tooMany(c.limit);
+  return { counters, at };
+}
+
+/**
+ * The password was right: the account's failures are forgiven, and the address's row of this
+ * attempt is taken back. A wrong password needs nothing: its rows are the failure.
+ */
+async function attemptSucceeded(storage: Storage, attempt: Attempt, now: Date): Promise<void> {
+  for (const { kind, key } of attempt.counters) {
+    if (kind === 'account') {
+      await storage.clearLoginFailures(key);
+    } else {
+      await storage.addLoginFailure(undoneKey(key), attempt.at, forgetBefore(now));
+    }
   }
 }
+
+const isAttempt = (outcome: Attempt | ThrottledOutcome): outcome is Attempt => 'counters' in outcome;
 
 /** A new token for this user and the answer a login gives with it. */
 async function issueSession(storage: Storage, user: User, now: Date): Promise<LoginResponse> {
@@ -135,15 +197,13 @@ async function issueSession(storage: Storage, user: User, now: Date): Promise<Lo
 /** `address` is the client's (see security.ts), or null when unknown: then only the account is throttled. */
 export async function login(storage: Storage, emailInput: string, password: string, now: Date, address: string | null = null): Promise<LoginOutcome> {
   const email = normalizeEmail(emailInput);
-  const refused = await throttled(storage, email, address, now);
-  if (refused) return refused;
+  const attempt = await beginAttempt(storage, email, address, now);
+  if (!isAttempt(attempt)) return attempt;
   const user = await storage.getUserByEmail(email);
   const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !valid) {
-    await recordFailure(storage, email, address, now);
-    return { ok: false, code: 'unauthorized' };
-  }
-  await storage.clearLoginFailures(email);
+  // A failure is already counted.
+  if (!user || !valid) return { ok: false, code: 'unauthorized' };
+  await attemptSucceeded(storage, attempt, now);
   return { ok: true, userId: user.id, response: await issueSession(storage, user, now) };
 }
 
@@ -156,12 +216,11 @@ export type PasswordChangeOutcome = { ok: true; response: LoginResponse } | { ok
  * device gets a new one.
  */
 export async function changePassword(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, now: Date, address: string | null = null): Promise<PasswordChangeOutcome> {
-  const refused = await throttled(storage, user.email, address, now);
-  if (refused) return refused;
-  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-    await recordFailure(storage, user.email, address, now);
-    return { ok: false, code: 'wrong_password' };
-  }
+  const attempt = await beginAttempt(storage, user.email, address, now);
+  if (!isAttempt(attempt)) return attempt;
+  // A failure is already counted.
+  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) return { ok: false, code: 'wrong_password' };
+  await attemptSucceeded(storage, attempt, now);
   if (input.newPassword.normalize('NFC') === input.currentPassword.normalize('NFC')) return { ok: false, code: 'same_password' };
   await storage.setPasswordHash(user.id, await hashPassword(input.newPassword));
   await storage.revokeTokensOf(user.id, now.toISOString());

@@ -49,11 +49,24 @@ export async function auditOfBranch(storage: Storage, branchId: string, range: A
     if (!page.hasMore || page.records.length === 0) break;
     after = page.records[page.records.length - 1]!.version;
   }
-  // History names who by name only: every account of that name is listed.
-  const emailsByName = new Map<string, string[]>();
-  for (const u of await storage.listUsers()) emailsByName.set(u.name, [...(emailsByName.get(u.name) ?? []), u.email].sort());
+  const emailsByName = await memberEmailsByName(storage, branchId, new Set(found.map((f) => f.entry.by)));
   found.sort((a, b) => (a.entry.at < b.entry.at ? -1 : a.entry.at > b.entry.at ? 1 : a.version - b.version));
   return { branchId, from: range.from, to: range.to, entries: found.map(({ entry }) => ({ ...entry, emails: emailsByName.get(entry.by) ?? [] })) };
+}
+
+/**
+ * History names who by name only: every account of that name that is a member of the branch is
+ * listed. Only members: whoever reads a branch's log learns no address of an account that
+ * belongs to other branches alone (a name no member has gets no email).
+ */
+async function memberEmailsByName(storage: Storage, branchId: string, names: ReadonlySet<string>): Promise<Map<string, string[]>> {
+  const emailsByName = new Map<string, string[]>();
+  for (const u of await storage.listUsers()) {
+    if (!names.has(u.name)) continue;
+    if (!(await storage.membershipsOf(u.id)).some((m) => m.branchId === branchId)) continue;
+    emailsByName.set(u.name, [...(emailsByName.get(u.name) ?? []), u.email].sort());
+  }
+  return emailsByName;
 }
 
 const CSV_HEADER = ['日時(UTC)', '日時(日本時間)', '変更者', 'メールアドレス', '計画ID', '表', '記録ID', '項目ID', 'フィールド', '変更前', '変更後', '履歴ID'];

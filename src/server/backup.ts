@@ -21,7 +21,9 @@ export class BackupError extends Error {
 }
 
 export const POSTGRES_BACKUP_HINT =
-  'backup and restore of PostgreSQL are pg_dump\'s and pg_restore\'s (e.g. pg_dump --format=custom --file=FILE "$DATABASE_URL"; pg_restore --clean --if-exists --dbname="$DATABASE_URL" FILE)';
+  'backup and restore of PostgreSQL are pg_dump\'s and pg_restore\'s (e.g. pg_dump --format=custom --file=FILE "$DATABASE_URL"; ' +
+  'pg_restore --clean --if-exists --no-owner --dbname="$DATABASE_URL" FILE, servers stopped), ' +
+  'then `npm run admin -- reset-cursors` once before starting the servers (see docs/deploy.md)';
 
 /** The tables a tracker database has (migrations/001-initial.ts). */
 const TRACKER_TABLES = ['meta', 'counters', 'branches', 'users', 'memberships', 'tokens', 'login_failures', 'clients', 'mutation_results', 'records'];

@@ -9,8 +9,9 @@ import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { progressId } from '../../src/model/schemas';
 import { createUser } from '../../src/server/accounts';
 import { main } from '../../src/server/admin-cli';
+import { auditCsv, auditOfBranch } from '../../src/server/audit-export';
 import { auditResponseSchema, type AuditResponse } from '../../src/sync/protocol';
-import { client, ITEM, ITEM2, OTHER_ITEM, OTHER_PLAN, startTestServer, T0, type TestServer } from './helpers';
+import { client, ITEM, ITEM2, OTHER_BRANCH, OTHER_ITEM, OTHER_PLAN, startTestServer, T0, type TestServer } from './helpers';
 
 let s: TestServer;
 let tokens: Record<'staff' | 'lead' | 'admin' | 'other', string>;
@@ -90,10 +91,43 @@ describe('GET /api/branches/:branchId/audit', () => {
     expect(text).not.toContain('大阪の記録');
   });
 
-  it('resolves a name several accounts share to all of them', async () => {
-    await createUser(s.storage, { email: 'namesake@test', name: 'デモ 担当', password: 'password-123' }, T0);
+  it('resolves a name several members of the branch share to all of them', async () => {
+    const namesake = await createUser(s.storage, { email: 'namesake@test', name: 'デモ 担当', password: 'password-123' }, T0);
+    await s.storage.setMembership({ userId: namesake.id, branchId: 'demo-tokyo', role: 'staff' });
     const body = auditResponseSchema.parse(await (await get(AUDIT, tokens.lead)).json());
     expect(body.entries[0]!.emails).toEqual(['namesake@test', 'staff@demo']);
+  });
+
+  it('shows no email of an account that belongs to other branches only', async () => {
+    // Namesakes of people who edit the one branch, made members of the other branch alone.
+    const inOsaka = await createUser(s.storage, { email: 'osaka-namesake@test', name: 'デモ 担当', password: 'password-123' }, T0);
+    await s.storage.setMembership({ userId: inOsaka.id, branchId: OTHER_BRANCH, role: 'staff' });
+    const inTokyo = await createUser(s.storage, { email: 'tokyo-namesake@test', name: '大阪 花子', password: 'password-123' }, T0);
+    await s.storage.setMembership({ userId: inTokyo.id, branchId: 'demo-tokyo', role: 'staff' });
+    // And one of no branch at all.
+    await createUser(s.storage, { email: 'nobranch@test', name: 'デモ リーダー', password: 'password-123' }, T0);
+
+    const tokyo = auditResponseSchema.parse(await (await get(AUDIT, tokens.lead)).json());
+    expect(tokyo.entries.map((e) => [e.by, e.emails])).toEqual([
+      ['デモ 担当', ['namesake@test', 'staff@demo']],
+      ['デモ リーダー', ['lead@demo']],
+      ['デモ 担当', ['namesake@test', 'staff@demo']],
+    ]);
+    const osaka = auditResponseSchema.parse(await (await get(`/api/branches/${OTHER_BRANCH}/audit`, tokens.other)).json());
+    expect(osaka.entries.map((e) => [e.by, e.emails])).toEqual([['大阪 花子', ['other@test']]]);
+    expect(JSON.stringify(osaka)).not.toMatch(/staff@demo|lead@demo|namesake@test|nobranch@test/);
+    expect(auditCsv(osaka)).not.toContain('tokyo-namesake@test');
+
+    // When no member of the branch has the name (any more), the email is empty, whoever elsewhere has it.
+    const other = (await s.storage.getUserByEmail('other@test'))!;
+    await s.storage.removeMembership(other.id, OTHER_BRANCH);
+    try {
+      const orphaned = await auditOfBranch(s.storage, OTHER_BRANCH, { from: null, to: null });
+      expect(orphaned.entries.map((e) => [e.by, e.emails])).toEqual([['大阪 花子', []]]);
+      expect(auditCsv(orphaned).split('\r\n')[1]).toMatch(/^[^,]+,[^,]+,大阪 花子,,osaka-2024,/);
+    } finally {
+      await s.storage.setMembership({ userId: other.id, branchId: OTHER_BRANCH, role: 'lead' });
+    }
   });
 
   it.each([

@@ -10,7 +10,7 @@ import { ADDRESS_THROTTLE, LOGIN_THROTTLE } from '../../src/server/accounts';
 import { createApp } from '../../src/server/app';
 import { DEMO_PASSWORD } from '../../src/server/demo';
 import { addressGroup, CONTENT_SECURITY_POLICY, DEFAULT_HTTP_SETTINGS, httpSettingsFromEnv, type HttpSettings } from '../../src/server/security';
-import { startTestServer, type TestServer } from './helpers';
+import { PASSWORD, startTestServer, type TestServer } from './helpers';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -161,10 +161,25 @@ describe('login throttling per client address', { timeout: 60_000 }, () => {
   });
   const attempt = (app: ReturnType<typeof createApp>, address: string, email: string, password = 'wrong-password', headers: Record<string, string> = {}) =>
     app.request('/api/login', { method: 'POST', headers, body: JSON.stringify({ email, password }) }, from(address));
-  /** `n` failed attempts at once (scrypt runs on the thread pool). */
-  const failures = async (n: number, make: (i: number) => Response | Promise<Response>) => {
-    const statuses = (await Promise.all(Array.from({ length: n }, (_, i) => make(i)))).map((r) => r.status);
-    expect(statuses).toEqual(Array(n).fill(401));
+  /** The statuses of `n` requests made at once (scrypt runs on the thread pool, so they overlap). */
+  const burst = async (n: number, make: (i: number) => Response | Promise<Response>) => (await Promise.all(Array.from({ length: n }, (_, i) => make(i)))).map((r) => r.status);
+  /**
+   * `limit.failures` failed attempts at once, with none counted before: every one of them has its
+   * password checked (401), as each is counted with all the others and so is within the limit.
+   */
+  const failures = async (limit: { failures: number }, make: (i: number) => Response | Promise<Response>) => {
+    expect(await burst(limit.failures, make)).toEqual(Array(limit.failures).fill(401));
+  };
+  /**
+   * What the throttle guarantees of attempts that arrive at once, more of them than the limit:
+   * each has its password checked (`checked`: 401 at login) or is refused with 429, and at most the
+   * limit are checked, however they interleave; the others count too, so the account or address
+   * is refused from then on until the window has passed.
+   */
+  const atMostLimitChecked = (statuses: number[], checked: number, limit: { failures: number }) => {
+    expect(statuses.every((st) => st === checked || st === 429)).toBe(true);
+    expect(statuses.filter((st) => st === checked).length).toBeLessThanOrEqual(limit.failures);
+    expect(statuses.filter((st) => st === 429).length).toBeGreaterThanOrEqual(statuses.length - limit.failures);
   };
 
   it(`refuses an address after ${ADDRESS_THROTTLE.failures} failures on any accounts, with Retry-After, until the window has passed`, async () => {
@@ -184,34 +199,86 @@ describe('login throttling per client address', { timeout: 60_000 }, () => {
 
   it('counts an IPv6 client by its /64', async () => {
     const app = createApp({ storage: s.storage, now: s.now, http: settings() });
-    await failures(ADDRESS_THROTTLE.failures, (i) => attempt(app, `2001:db8:1:2::${i.toString(16)}`, `guess-${i}@demo`));
+    await failures(ADDRESS_THROTTLE, (i) => attempt(app, `2001:db8:1:2::${i.toString(16)}`, `guess-${i}@demo`));
     expect((await attempt(app, '2001:db8:1:2:ffff::1', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
     expect((await attempt(app, '2001:db8:1:3::1', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
   });
 
   it('answers an account’s own throttle with Retry-After too', async () => {
     const app = createApp({ storage: s.storage, now: s.now, http: settings() });
-    await failures(LOGIN_THROTTLE.failures, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo'));
+    await failures(LOGIN_THROTTLE, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo'));
     const refused = await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe(String(LOGIN_THROTTLE.windowMs / 1000));
   });
 
+  it(`checks at most ${LOGIN_THROTTLE.failures} passwords of an account in the window, also when the attempts arrive at once`, async () => {
+    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    // From as many addresses, so that only the account's limit is in play.
+    atMostLimitChecked(await burst(12, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo')), 401, LOGIN_THROTTLE);
+    const refused = await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe(String(LOGIN_THROTTLE.windowMs / 1000));
+    // Refusals of a throttled account write nothing: they neither fill the table nor push the end of the window.
+    const rows = (await s.storage.dump()).login_failures;
+    expect(await burst(5, (i) => attempt(app, `198.51.100.${100 + i}`, 'staff@demo'))).toEqual(Array(5).fill(429));
+    expect((await s.storage.dump()).login_failures).toEqual(rows);
+    // After the window, the right password works, and the count starts again.
+    s.advance(LOGIN_THROTTLE.windowMs + 1);
+    expect((await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
+    await failures(LOGIN_THROTTLE, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo'));
+    expect((await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
+  });
+
+  it(`checks at most ${ADDRESS_THROTTLE.failures} passwords from an address in the window, also when the attempts arrive at once`, async () => {
+    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    atMostLimitChecked(await burst(ADDRESS_THROTTLE.failures + 10, (i) => attempt(app, '203.0.113.9', `burst-${i}@demo`)), 401, ADDRESS_THROTTLE);
+    expect((await attempt(app, '203.0.113.9', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
+    expect((await attempt(app, '203.0.113.10', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
+    s.advance(ADDRESS_THROTTLE.windowMs + 1);
+    expect((await attempt(app, '203.0.113.9', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
+  });
+
+  it('does not count right passwords against the address', async () => {
+    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    // A name without '@' is no account: these count for the address alone.
+    await failures({ failures: ADDRESS_THROTTLE.failures - 1 }, (i) => attempt(app, '203.0.113.11', `nobody-${i}`));
+    // An office behind one address: its people keep logging in.
+    for (const email of ['staff@demo', 'lead@demo', 'staff@demo', 'admin@test', 'lead@demo']) expect((await attempt(app, '203.0.113.11', email, email.endsWith('@demo') ? DEMO_PASSWORD : PASSWORD)).status).toBe(200);
+    expect((await attempt(app, '203.0.113.11', 'nobody-else')).status).toBe(401);
+    expect((await attempt(app, '203.0.113.11', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
+  });
+
+  it('throttles POST /api/password with the same counts, also when the attempts arrive at once', async () => {
+    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const token = await s.login('staff@demo');
+    const change = (address: string, currentPassword: string) =>
+      app.request('/api/password', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ currentPassword, newPassword: 'a-new-password' }) }, from(address));
+    // A wrong current password is 403 (the token is good).
+    atMostLimitChecked(await burst(12, (i) => change(`198.51.100.${i}`, 'not-the-password')), 403, LOGIN_THROTTLE);
+    expect((await change('198.51.100.99', DEMO_PASSWORD)).status).toBe(429);
+    // One throttle: the account's login is refused too.
+    expect((await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
+    s.advance(LOGIN_THROTTLE.windowMs + 1);
+    expect((await change('198.51.100.99', DEMO_PASSWORD)).status).toBe(200);
+    expect((await attempt(app, '198.51.100.99', 'staff@demo', 'a-new-password')).status).toBe(200);
+  });
+
   it('cannot be aimed at another address through the email field', async () => {
     const app = createApp({ storage: s.storage, now: s.now, http: settings() });
-    await failures(ADDRESS_THROTTLE.failures, () => attempt(app, '198.51.100.1', 'address:203.0.113.50'));
+    await failures(ADDRESS_THROTTLE, () => attempt(app, '198.51.100.1', 'address:203.0.113.50'));
     expect((await attempt(app, '203.0.113.50', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
   });
 
   it('takes the address from X-Forwarded-For only behind trusted proxies, counting hops from the right', async () => {
     const direct = createApp({ storage: s.storage, now: s.now, http: settings() });
     // Without TRUST_PROXY a forged header changes nothing: all from the socket's address.
-    await failures(ADDRESS_THROTTLE.failures, (i) => attempt(direct, '192.0.2.1', `g${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.0.0.${i}` }));
+    await failures(ADDRESS_THROTTLE, (i) => attempt(direct, '192.0.2.1', `g${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.0.0.${i}` }));
     expect((await attempt(direct, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '10.9.9.9' })).status).toBe(429);
 
     const proxied = createApp({ storage: s.storage, now: s.now, http: settings({ trustProxy: 1 }) });
     // Behind one proxy the client is the last entry; whatever the client wrote before it is ignored.
-    await failures(ADDRESS_THROTTLE.failures, (i) => attempt(proxied, '192.0.2.1', `h${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.1.1.${i}, 198.51.100.77` }));
+    await failures(ADDRESS_THROTTLE, (i) => attempt(proxied, '192.0.2.1', `h${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.1.1.${i}, 198.51.100.77` }));
     expect((await attempt(proxied, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '198.51.100.77' })).status).toBe(429);
     expect((await attempt(proxied, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '198.51.100.78' })).status).toBe(200);
 
