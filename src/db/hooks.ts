@@ -83,9 +83,11 @@ export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: read
     const value = initial?.() ?? null;
     return value === null ? undefined : { key: deps, value, stale: true };
   });
-  // Subscribed before the browser paints (not after the next frame): the first screen waits
-  // on these queries, and a frame saved here is a frame sooner on screen.
-  useLayoutEffect(() => {
+  // With nothing to show, subscribed before the browser paints (a frame saved is a frame sooner
+  // on screen); with a snapshot on screen, after it is painted, so reading IndexedDB and
+  // redrawing do not hold back the first frame.
+  const [afterPaint] = useState(() => state?.stale === true);
+  const subscribe = () => {
     const key = deps;
     const delivered = firstResults?.begin();
     const sub = liveQuery(() => query(db)).subscribe({
@@ -102,8 +104,11 @@ export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: read
       sub.unsubscribe();
       delivered?.();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [db, firstResults, ...deps]);
+  };
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useLayoutEffect(() => (afterPaint ? undefined : subscribe()), [db, firstResults, ...deps]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => (afterPaint ? subscribe() : undefined), [db, firstResults, ...deps]);
   // A value computed for other deps is stale: show loading until the new one arrives.
   if (!state || state.key.length !== deps.length || state.key.some((k, i) => !Object.is(k, deps[i]))) return { loading: true };
   return state.stale ? { loading: false, value: state.value, stale: true } : { loading: false, value: state.value };
