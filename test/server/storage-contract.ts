@@ -131,6 +131,77 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(await storage.maxVersion()).toBe(4);
       });
 
+      it('isolates a failing write among 20 concurrent ones: the others commit with consecutive versions, it leaves nothing', async () => {
+        const FAILING = 7;
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, w) =>
+            storage.write(async (tx) => {
+              const versions = [await tx.putRecord(rec(`g${w}`))];
+              await tick();
+              await tx.setLastSeq(`c${w}`, 'u1', 1, AT);
+              await tx.putMutationResult(`c${w}`, 'u1', { seq: 1, mutationId: `m${w}`, status: 'applied', reason: null });
+              versions.push((await tx.insertRecordIfAbsent(rec(`g${w}-history`)))!);
+              if (w === FAILING) throw new Error('refused');
+              return versions;
+            }),
+          ),
+        );
+        expect(outcomes.map((o) => o.status)).toEqual(outcomes.map((_, w) => (w === FAILING ? 'rejected' : 'fulfilled')));
+        const written = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+        for (const [first, second] of written) expect(second).toBe(first! + 1);
+        expect(written.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 38 }, (_, i) => i + 1));
+        expect(await storage.maxVersion()).toBe(38);
+        expect(await storage.getRecord('progress', `g${FAILING}`)).toBeUndefined();
+        expect(await storage.getRecord('progress', `g${FAILING}-history`)).toBeUndefined();
+        const dump = await storage.dump();
+        expect((dump.clients as { client_id: string }[]).map((c) => c.client_id).sort()).toEqual(written.map((_, i) => `c${i < FAILING ? i : i + 1}`).sort());
+        expect(dump.mutation_results).toHaveLength(19);
+        expect((await storage.changesSince(['b1'], 0, 100)).records.map((r) => r.version)).toEqual(Array.from({ length: 38 }, (_, i) => i + 1));
+      });
+
+      it('answers reads inside a write from the writes made before them', async () => {
+        await storage.write(async (tx) => {
+          expect(await tx.putRecord(rec('a'))).toBe(1);
+          expect(await tx.putRecord(rec('a', { data: { id: 'a', done: 'second' } }))).toBe(2);
+          expect(await tx.getRecord('progress', 'a')).toMatchObject({ version: 2, data: JSON.stringify({ id: 'a', done: 'second' }) });
+          expect(await tx.insertRecordIfAbsent(rec('a'))).toBeNull();
+          await tx.setLastSeq('c1', 'u1', 3, AT);
+          expect(await tx.getLastSeq('c1', 'u1')).toBe(3);
+          for (const seq of [1, 2, 3]) await tx.putMutationResult('c1', 'u1', { seq, mutationId: `m${seq}`, status: 'applied', reason: null });
+          expect(await tx.getMutationResult('c1', 'u1', 2)).toEqual({ seq: 2, mutationId: 'm2', status: 'applied', reason: null });
+          await tx.pruneMutationResults('c1', 'u1', 3);
+          expect(await tx.getMutationResult('c1', 'u1', 2)).toBeUndefined();
+          expect(await tx.getMutationResult('c1', 'u1', 3)).toBeDefined();
+          // Written after the prune that covers its seq: it stays.
+          await tx.putMutationResult('c1', 'u1', { seq: 1, mutationId: 'again', status: 'conflict', reason: null });
+          expect(await tx.getMutationResult('c1', 'u1', 1)).toEqual({ seq: 1, mutationId: 'again', status: 'conflict', reason: null });
+        });
+        const dump = await storage.dump();
+        expect((dump.mutation_results as { seq: number; mutation_id: string }[]).map((r) => [Number(r.seq), r.mutation_id])).toEqual([
+          [1, 'again'],
+          [3, 'm3'],
+        ]);
+        expect(dump.clients).toMatchObject([{ client_id: 'c1', last_seq: 3 }]);
+        expect((await storage.getRecord('progress', 'a'))?.version).toBe(2);
+        expect(await storage.maxVersion()).toBe(2);
+      });
+
+      it('writes a large transaction (a plan import) whole', async () => {
+        const count = 1_200;
+        const last = await storage.write(async (tx) => {
+          let version = 0;
+          for (let i = 0; i < count; i++) {
+            version = await tx.putRecord(rec(`big${i}`));
+            if (i % 400 === 399) expect((await tx.getRecord('progress', `big${i - 399}`))?.version).toBe(i - 398);
+          }
+          return version;
+        });
+        expect(last).toBe(count);
+        expect(await storage.maxVersion()).toBe(count);
+        const page = await storage.changesSince(['b1'], 0, 2_000);
+        expect(page.records.map((r) => r.version)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+      });
+
       it('pages changes by version for the given branches only, with hasMore', async () => {
         await storage.write(async (tx) => {
           for (let i = 0; i < 5; i++) await tx.putRecord(rec(`a${i}`));

@@ -1,7 +1,9 @@
 // The storage contract on PostgreSQL, and what is PostgreSQL's own: the schema named in the URL
-// or the options, migrations run once per schema, and two pools on one schema (as two server
-// processes) serialize their writers so that a reader's cursor never skips a change. Also how
-// openStorage() picks the storage from DATABASE_URL.
+// or the options, migrations run once per schema, two pools on one schema (as two server
+// processes) serialize their writers so that a reader's cursor never skips a change, and group
+// commit (writes queued in a process share one transaction, in order, a failing one rolled back
+// alone, all refused when the COMMIT fails). Also how openStorage() picks the storage from
+// DATABASE_URL.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,5 +181,92 @@ describePostgres('PostgreSQL storage', (env) => {
     } finally {
       await storage.close();
     }
+  });
+
+  describe('group commit', () => {
+    /** Starts these writes at once and notes, in order, each one's outcome as it is told. */
+    async function settleInOrder<T>(writes: Promise<T>[]): Promise<{ events: string[]; outcomes: PromiseSettledResult<T>[] }> {
+      const events: string[] = [];
+      writes.forEach((p, i) => p.then(() => events.push(`fulfilled ${i}`), () => events.push(`rejected ${i}`)));
+      return { events, outcomes: await Promise.allSettled(writes) };
+    }
+
+    it('runs writes queued together in one transaction, in call order; a failing one is refused at once and leaves nothing', async () => {
+      const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 2 });
+      // 7 throws; 12 fails in the database (PostgreSQL text cannot hold NUL), aborting the transaction up to its savepoint.
+      const failing = new Set([7, 12]);
+      try {
+        const { events, outcomes } = await settleInOrder(
+          Array.from({ length: 20 }, (_, w) =>
+            storage.write(async (tx) => {
+              const versions = [await tx.putRecord(rec(`w${w}`)), await tx.putRecord(rec(w === 12 ? 'nul\u0000' : `w${w}-b`))];
+              await tx.setLastSeq(`c${w}`, 'u1', 1, AT);
+              if (w === 7) throw new Error('refused');
+              return versions;
+            }),
+          ),
+        );
+        // Told before any other: the others waited for a COMMIT that came after they ran.
+        expect(events.slice(0, 2)).toEqual(['rejected 7', 'rejected 12']);
+        const committed = Array.from({ length: 20 }, (_, w) => w).filter((w) => !failing.has(w));
+        expect(outcomes.map((o) => o.status === 'fulfilled' && o.value)).toEqual(
+          Array.from({ length: 20 }, (_, w) => (failing.has(w) ? false : [2 * committed.indexOf(w) + 1, 2 * committed.indexOf(w) + 2])),
+        );
+        expect(await storage.maxVersion()).toBe(36);
+        for (const w of failing) expect(await storage.getRecord('notes', `w${w}`)).toBeUndefined();
+        expect((await storage.dump()).clients).toHaveLength(18);
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it('puts at most 64 writes in one transaction', async () => {
+      const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 2 });
+      try {
+        const { events, outcomes } = await settleInOrder(
+          Array.from({ length: 100 }, (_, w) =>
+            storage.write(async (tx) => {
+              const version = await tx.putRecord(rec(`w${w}`));
+              if (w === 70) throw new Error('refused');
+              return version;
+            }),
+          ),
+        );
+        // The 71st write was in a second transaction: the first one's writes were answered before it ran.
+        expect(events.slice(0, 64)).toEqual(Array.from({ length: 64 }, (_, w) => `fulfilled ${w}`));
+        expect(events[64]).toBe('rejected 70');
+        expect(outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []))).toEqual(Array.from({ length: 99 }, (_, i) => i + 1));
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it('refuses every write of a transaction whose COMMIT fails, keeps none, and goes on', async () => {
+      const schema = env.newSchema();
+      const storage = await openPostgresStorage(env.url, { schema, poolSize: 2 });
+      const client = new pg.Client({ connectionString: env.url });
+      await client.connect();
+      try {
+        // A deferred constraint trigger refuses a record named 'poison' at COMMIT, not at the insert.
+        const s = pg.escapeIdentifier(schema);
+        await client.query(`create function ${s}.refuse_poison() returns trigger language plpgsql as $$ begin if new.id = 'poison' then raise exception 'poisoned commit'; end if; return null; end $$`);
+        await client.query(`create constraint trigger refuse_poison after insert or update on ${s}.records deferrable initially deferred for each row execute function ${s}.refuse_poison()`);
+        const outcomes = await Promise.allSettled(
+          ['a', 'poison', 'own error', 'b'].map((id) =>
+            storage.write(async (tx) => {
+              await tx.putRecord(rec(id));
+              if (id === 'own error') throw new Error('own error');
+            }),
+          ),
+        );
+        expect(outcomes.map((o) => o.status === 'rejected' && String(o.reason))).toEqual(['error: poisoned commit', 'error: poisoned commit', 'Error: own error', 'error: poisoned commit']);
+        expect(await storage.maxVersion()).toBe(0);
+        expect((await storage.dump()).records).toEqual([]);
+        expect(await storage.write((tx) => tx.putRecord(rec('after')))).toBe(1);
+      } finally {
+        await client.end();
+        await storage.close();
+      }
+    });
   });
 });

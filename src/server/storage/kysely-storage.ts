@@ -1,8 +1,10 @@
 // The Storage interface implemented once over Kysely, in SQL that SQLite and PostgreSQL both
-// run. A dialect supplies only how a write transaction starts and locks the version counter
-// (see WriteLocking); sqlite.ts and postgres.ts open the database, run the migrations and hand
-// the Kysely instance here.
-import { sql, type Kysely, type OnConflictBuilder, type Transaction } from 'kysely';
+// run, except the write path: write() (group commit) and KyselyWriteTx (a write's statements
+// sent together, with PostgreSQL's data-modifying WITH) serve PostgreSQL, as SQLite runs its own
+// write transactions (sqlite.ts). A dialect supplies only how a write transaction starts and
+// locks the version counter (see WriteLocking); sqlite.ts and postgres.ts open the database, run
+// the migrations and hand the Kysely instance here.
+import { sql, type Compilable, type Kysely, type OnConflictBuilder, type RawBuilder, type Transaction } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
 import { ROLES, type Role } from '../../sync/protocol';
 import {
@@ -140,10 +142,40 @@ function recordRow(w: RecordWrite, version: number): RecordRow {
   };
 }
 
+/**
+ * Rows of `records` sent in one statement at most: PostgreSQL binds at most 65,535 parameters a
+ * statement (8 a row), and a plan import writes thousands of records in one transaction.
+ */
+const MAX_KEPT_RECORDS = 500;
+
+type ResultRow = Db['mutation_results'];
+type ClientRow = Db['clients'];
+
+const recordKey = (table: string, id: string) => `${table}\u0000${id}`;
+const clientKey = (clientId: string, userId: string) => JSON.stringify([clientId, userId]);
+const resultKey = (clientId: string, userId: string, seq: number) => JSON.stringify([clientId, userId, seq]);
+const toResult = (r: ResultRow): StoredMutationResult => ({ seq: Number(r.seq), mutationId: r.mutation_id, status: r.status as StoredMutationResult['status'], reason: r.reason });
+
+/**
+ * One write, in as few round trips to the database as it can: the writes whose outcome the
+ * caller does not wait for (putRecord, setLastSeq, putMutationResult, pruneMutationResults) are
+ * kept here and sent in one statement, with the next statement that must run at once (an
+ * insertRecordIfAbsent) or when the write ends (flush()). Reads answer from what is kept where
+ * it decides the answer, so the caller sees its own writes as if they had run. The write of a
+ * sync round trip with two mutations sends 6 statements instead of 11 (besides the
+ * transaction's own: BEGIN, the counter's lock and update, COMMIT).
+ */
 class KyselyWriteTx implements WriteTx {
+  /** Record writes not sent yet, by table and id (a second write of a record replaces the first). */
+  private readonly records = new Map<string, RecordRow>();
+  private readonly results = new Map<string, ResultRow>();
+  private readonly clients = new Map<string, ClientRow>();
+  /** Per client and user: the stored results below this seq are to be deleted. */
+  private readonly prunes = new Map<string, { clientId: string; userId: string; belowSeq: number }>();
+
   constructor(
     private readonly conn: Kysely<Db>,
-    /** The counter's value when the transaction began; versions above it are ours. */
+    /** The counter's value when the write began; versions above it are ours. */
     private version: number,
   ) {}
 
@@ -152,47 +184,44 @@ class KyselyWriteTx implements WriteTx {
   }
 
   async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
+    const kept = this.records.get(recordKey(table, id));
+    if (kept) return toRecord(kept);
+    // What is kept changes only the records it names: the database has this one as it is.
     const row = await this.conn.selectFrom('records').selectAll().where('table_name', '=', table).where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
   }
 
   async putRecord(w: RecordWrite): Promise<number> {
-    const version = this.version + 1;
-    await this.conn
-      .insertInto('records')
-      .values(recordRow(w, version))
-      .onConflict(replaceRecordOnConflict)
-      .execute();
-    this.version = version;
+    const version = ++this.version;
+    this.records.set(recordKey(w.table, w.id), recordRow(w, version));
+    if (this.records.size >= MAX_KEPT_RECORDS) await this.flush();
     return version;
   }
 
   async insertRecordIfAbsent(w: RecordWrite): Promise<number | null> {
+    // Kept means written by this transaction: the id exists.
+    if (this.records.has(recordKey(w.table, w.id))) return null;
     const version = this.version + 1;
-    const result = await this.conn
-      .insertInto('records')
-      .values(recordRow(w, version))
-      .onConflict((oc) => oc.columns(['table_name', 'id']).doNothing())
-      .executeTakeFirst();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return null;
+    if (!(await this.flush(recordRow(w, version)))) return null;
     this.version = version;
     return version;
   }
 
   async getLastSeq(clientId: string, userId: string): Promise<number> {
+    const kept = this.clients.get(clientKey(clientId, userId));
+    if (kept) return Number(kept.last_seq);
     const row = await this.conn.selectFrom('clients').select('last_seq').where('client_id', '=', clientId).where('user_id', '=', userId).executeTakeFirst();
     return row ? Number(row.last_seq) : 0;
   }
 
   async setLastSeq(clientId: string, userId: string, lastSeq: number, at: string): Promise<void> {
-    await this.conn
-      .insertInto('clients')
-      .values({ client_id: clientId, user_id: userId, last_seq: lastSeq, updated_at: at })
-      .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet({ last_seq: lastSeq, updated_at: at }))
-      .execute();
+    this.clients.set(clientKey(clientId, userId), { client_id: clientId, user_id: userId, last_seq: lastSeq, updated_at: at });
   }
 
   async getMutationResult(clientId: string, userId: string, seq: number): Promise<StoredMutationResult | undefined> {
+    const kept = this.results.get(resultKey(clientId, userId, seq));
+    if (kept) return toResult(kept);
+    if (seq < this.prunedBelow(clientId, userId)) return undefined;
     const row = await this.conn
       .selectFrom('mutation_results')
       .selectAll()
@@ -200,24 +229,93 @@ class KyselyWriteTx implements WriteTx {
       .where('user_id', '=', userId)
       .where('seq', '=', seq)
       .executeTakeFirst();
-    if (!row) return undefined;
-    return { seq: Number(row.seq), mutationId: row.mutation_id, status: row.status as StoredMutationResult['status'], reason: row.reason };
+    return row && toResult(row);
   }
 
   async putMutationResult(clientId: string, userId: string, r: StoredMutationResult): Promise<void> {
-    await this.conn
-      .insertInto('mutation_results')
-      .values({ client_id: clientId, user_id: userId, seq: r.seq, mutation_id: r.mutationId, status: r.status, reason: r.reason })
-      .onConflict((oc) => oc.columns(['client_id', 'user_id', 'seq']).doUpdateSet({ mutation_id: r.mutationId, status: r.status, reason: r.reason }))
-      .execute();
+    // A row both deleted and written by one statement has no defined outcome: the delete goes first.
+    if (r.seq < this.prunedBelow(clientId, userId)) await this.flush();
+    this.results.set(resultKey(clientId, userId, r.seq), { client_id: clientId, user_id: userId, seq: r.seq, mutation_id: r.mutationId, status: r.status, reason: r.reason });
   }
 
   async pruneMutationResults(clientId: string, userId: string, belowSeq: number): Promise<void> {
-    await this.conn.deleteFrom('mutation_results').where('client_id', '=', clientId).where('user_id', '=', userId).where('seq', '<', belowSeq).execute();
+    for (const [key, row] of this.results) if (row.client_id === clientId && row.user_id === userId && Number(row.seq) < belowSeq) this.results.delete(key);
+    this.prunes.set(clientKey(clientId, userId), { clientId, userId, belowSeq: Math.max(belowSeq, this.prunedBelow(clientId, userId)) });
+  }
+
+  private prunedBelow(clientId: string, userId: string): number {
+    return this.prunes.get(clientKey(clientId, userId))?.belowSeq ?? -Infinity;
+  }
+
+  /**
+   * Sends what is kept in one statement, with `insert` (a record to insert unless its id
+   * exists) when given; returns whether `insert` was inserted. The parts of the statement see
+   * one snapshot and write different rows (a kept record is never the one inserted; a kept
+   * result is never one a kept prune deletes), so the order they run in does not matter.
+   */
+  async flush(insert?: RecordRow): Promise<boolean> {
+    const parts: RawBuilder<unknown>[] = [];
+    const part = (query: Compilable) => parts.push(sql`${sql.id(`w${parts.length}`)} as (${query})`);
+    if (this.records.size) part(this.conn.insertInto('records').values([...this.records.values()]).onConflict(replaceRecordOnConflict));
+    if (this.results.size) {
+      part(
+        this.conn
+          .insertInto('mutation_results')
+          .values([...this.results.values()])
+          .onConflict((oc) =>
+            oc.columns(['client_id', 'user_id', 'seq']).doUpdateSet((eb) => ({ mutation_id: eb.ref('excluded.mutation_id'), status: eb.ref('excluded.status'), reason: eb.ref('excluded.reason') })),
+          ),
+      );
+    }
+    if (this.clients.size) {
+      part(
+        this.conn
+          .insertInto('clients')
+          .values([...this.clients.values()])
+          .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet((eb) => ({ last_seq: eb.ref('excluded.last_seq'), updated_at: eb.ref('excluded.updated_at') }))),
+      );
+    }
+    for (const p of this.prunes.values()) part(this.conn.deleteFrom('mutation_results').where('client_id', '=', p.clientId).where('user_id', '=', p.userId).where('seq', '<', p.belowSeq));
+    this.records.clear();
+    this.results.clear();
+    this.clients.clear();
+    this.prunes.clear();
+    if (insert) {
+      part(
+        this.conn
+          .insertInto('records')
+          .values(insert)
+          .onConflict((oc) => oc.columns(['table_name', 'id']).doNothing())
+          .returning(sql<number>`1`.as('one')),
+      );
+    }
+    if (parts.length === 0) return false;
+    const inserted = insert ? sql`(select count(*) from ${sql.id(`w${parts.length - 1}`)})` : sql`0`;
+    const { rows } = await sql<{ inserted: number | string }>`with ${sql.join(parts)} select ${inserted} as inserted`.execute(this.conn);
+    return Number(rows[0]?.inserted) > 0;
   }
 }
 
+/** A write waiting for its transaction (see KyselyStorage.write). */
+interface QueuedWrite {
+  fn: (tx: WriteTx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Writes in one transaction at most: bounds how long the first of them waits for the COMMIT.
+ * Each runs in a savepoint, a subtransaction: PostgreSQL keeps the ids of 64 of them per session
+ * in shared memory, and beyond that every other session's snapshots must look them up in
+ * pg_subtrans, which slows every reader while the transaction runs.
+ */
+const MAX_BATCH = 64;
+
 export class KyselyStorage implements Storage {
+  private readonly queuedWrites: QueuedWrite[] = [];
+  /** A runQueue() loop is running: a new write only joins the queue. */
+  private queueRunning = false;
+
   constructor(
     readonly dialect: 'sqlite' | 'postgres',
     protected readonly db: Kysely<Db>,
@@ -232,22 +330,73 @@ export class KyselyStorage implements Storage {
     await this.db.destroy();
   }
 
-  async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-    return this.db.connection().execute(async (conn) => {
-      try {
-        // Inside the try: a pooled connection must not go back with a transaction left open.
-        const start = await this.locking.begin(conn);
-        const tx = new KyselyWriteTx(conn, start);
-        const result = await fn(tx);
-        if (tx.lastVersion !== start) await conn.updateTable('counters').set({ value: tx.lastVersion }).where('name', '=', 'version').execute();
-        await sql`commit`.execute(conn);
-        return result;
-      } catch (e) {
-        // The original error matters; a failing rollback (the transaction is already gone) does not.
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw e;
-      }
+  /**
+   * Group commit: the writes that queue up while one transaction runs share the next one, in
+   * arrival order, each in its own savepoint (a write that throws is rolled back alone and told
+   * at once); the others are answered after the one COMMIT, and all of them fail if it does. The
+   * version counter is locked and read once per transaction and written once before COMMIT, so
+   * a burst of writes pays for one lock, one commit (a WAL flush) and one pooled connection.
+   * A write alone runs as a plain transaction.
+   */
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queuedWrites.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.queueRunning) void this.runQueue();
     });
+  }
+
+  /** Runs the queued writes, one transaction after the other, until none is left. */
+  private async runQueue(): Promise<void> {
+    this.queueRunning = true;
+    while (this.queuedWrites.length > 0) await this.runBatch();
+    this.queueRunning = false;
+  }
+
+  /** One transaction for the writes queued when it holds the counter's lock; answers each of them. */
+  private async runBatch(): Promise<void> {
+    let batch: QueuedWrite[] = [];
+    const refused = new Set<QueuedWrite>();
+    const done: { w: QueuedWrite; result: unknown }[] = [];
+    try {
+      await this.db.connection().execute(async (conn) => {
+        try {
+          // Inside the try: a pooled connection must not go back with a transaction left open.
+          const start = await this.locking.begin(conn);
+          // Taken only now: the writes that queued while the lock was awaited join this transaction.
+          batch = this.queuedWrites.splice(0, MAX_BATCH);
+          const alone = batch.length === 1;
+          let version = start;
+          for (const w of batch) {
+            // Not released: COMMIT keeps every savepoint, and a RELEASE would cost a round trip.
+            if (!alone) await sql`savepoint w`.execute(conn);
+            const tx = new KyselyWriteTx(conn, version);
+            try {
+              const result = await w.fn(tx);
+              await tx.flush();
+              version = tx.lastVersion;
+              done.push({ w, result });
+            } catch (e) {
+              if (alone) throw e;
+              await sql`rollback to savepoint w`.execute(conn);
+              refused.add(w);
+              w.reject(e);
+            }
+          }
+          if (version !== start) await conn.updateTable('counters').set({ value: version }).where('name', '=', 'version').execute();
+          await sql`commit`.execute(conn);
+        } catch (e) {
+          // The original error matters; a failing rollback (the transaction is already gone) does not.
+          await sql`rollback`.execute(conn).catch(() => undefined);
+          throw e;
+        }
+      });
+    } catch (e) {
+      // Nothing of the batch is kept. Failed before the batch was taken (no connection, no
+      // lock): every queued write is told, rather than each waiting for the same failure.
+      for (const w of batch.length ? batch : this.queuedWrites.splice(0)) if (!refused.has(w)) w.reject(e);
+      return;
+    }
+    for (const { w, result } of done) w.resolve(result);
   }
 
   async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {

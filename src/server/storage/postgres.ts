@@ -3,8 +3,12 @@
 // over a `pg` pool; what is PostgreSQL's own is how writers are serialized: every write
 // transaction starts with BEGIN and `SELECT value FROM counters WHERE name = 'version' FOR
 // UPDATE`, so writers queue on the counter row, versions are allocated in commit order and a
-// pull cursor never skips a change, whichever process wrote it. Pulls read the database (no
-// per-process memory of recent changes, as another process may have written since).
+// pull cursor never skips a change, whichever process wrote it. Within a process, writes queue
+// for one transaction at a time and those that queued meanwhile share it (group commit, each
+// in a savepoint; KyselyStorage.write), so a burst of writes takes one pooled connection, one
+// lock and one commit instead of one each, and a write sends the statements that need no
+// answer together (KyselyWriteTx). Pulls read the database (no per-process memory of recent
+// changes, as another process may have written since).
 //
 // Connection: a postgres:// or postgresql:// URL as `pg` reads it (user, password, host, port,
 // database, `sslmode`, …). The tables live in one schema: `options.schema` (created if missing),
@@ -16,7 +20,7 @@ import { CompiledQuery, Kysely, PostgresDialect, sql, type DatabaseConnection } 
 import pg from 'pg';
 import { KyselyStorage, type Db, type WriteLocking } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
-import type { Storage, WriteTx } from './storage';
+import type { Storage } from './storage';
 
 export interface PostgresStorage extends Storage {
   readonly dialect: 'postgres';
@@ -77,25 +81,12 @@ const postgresLocking: WriteLocking = {
 
 class PostgresKyselyStorage extends KyselyStorage implements PostgresStorage {
   declare readonly dialect: 'postgres';
-  /** The last write of this process, queued or running. */
-  private writeTail: Promise<unknown> = Promise.resolve();
 
   constructor(
     db: Kysely<Db>,
     readonly schema: string,
   ) {
     super('postgres', db, postgresLocking);
-  }
-
-  /**
-   * Writers wait for the counter row one at a time anyway; queuing this process's writers here
-   * first keeps them first come, first served, and keeps a burst of writes from holding every
-   * pooled connection while they wait (pulls and logins need connections meanwhile).
-   */
-  override write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-    const run = this.writeTail.then(() => super.write(fn));
-    this.writeTail = run.catch(() => undefined);
-    return run;
   }
 }
 
@@ -110,7 +101,11 @@ export async function openPostgresStorage(url: string, options: PostgresOptions 
   const pool = new pg.Pool({ connectionString: split.url, max: poolSize, connectionTimeoutMillis: 10_000, types: typeParsers });
   // Without a listener an idle connection's error (a restarted database) would end the process;
   // the pool drops that connection and opens another when needed.
-  pool.on('error', options.onIdleError ?? ((e) => console.error(JSON.stringify({ level: 'error', msg: 'PostgreSQL idle connection failed', error: e.message }))));
+  const onConnectionError = options.onIdleError ?? ((e: Error) => console.error(JSON.stringify({ level: 'error', msg: 'PostgreSQL connection failed', error: e.message })));
+  pool.on('error', onConnectionError);
+  // The same for a connection in use (the database ends it mid-write): the running query fails
+  // and its request gets an error, instead of the unhandled 'error' event ending the process.
+  pool.on('connect', (client) => client.on('error', onConnectionError));
   const db = new Kysely<Db>({
     dialect: new PostgresDialect({
       pool,
