@@ -180,6 +180,58 @@ async function attemptSucceeded(storage: Storage, attempt: Attempt, now: Date): 
 
 const isAttempt = (outcome: Attempt | ThrottledOutcome): outcome is Attempt => 'counters' in outcome;
 
+/** How many attempts of one address, and of one account, this process checks at a time. */
+export const ATTEMPTS_AT_ONCE = { address: 4, account: 1 } as const;
+
+/**
+ * Runs the attempts of one address (and of one account) a few at a time in this process; the
+ * rest wait their turn. The throttle counts an attempt from the moment it starts, so without
+ * this a burst of right passwords from one office (one address behind its router) would count
+ * as that many failures while their passwords are checked, and refuse the last of them. A burst
+ * of guesses is still refused as soon as the failures reach the limit. One per app instance.
+ */
+export class AttemptGate {
+  private readonly running = new Map<string, number>();
+  private readonly queued = new Map<string, (() => void)[]>();
+
+  async run<T>(email: string, address: string | null, fn: () => Promise<T>): Promise<T> {
+    // Always address first, then account: two attempts never wait for each other in a circle.
+    const slots: [string, number][] = [];
+    if (address !== null) slots.push([addressKey(address), ATTEMPTS_AT_ONCE.address]);
+    const account = accountKey(email);
+    if (account !== null) slots.push([account, ATTEMPTS_AT_ONCE.account]);
+    const held: string[] = [];
+    try {
+      for (const [key, max] of slots) {
+        await this.acquire(key, max);
+        held.push(key);
+      }
+      return await fn();
+    } finally {
+      for (const key of held.reverse()) this.release(key);
+    }
+  }
+
+  private acquire(key: string, max: number): Promise<void> {
+    const n = this.running.get(key) ?? 0;
+    if (n < max) {
+      this.running.set(key, n + 1);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.queued.set(key, [...(this.queued.get(key) ?? []), resolve]));
+  }
+
+  private release(key: string): void {
+    const waiting = this.queued.get(key);
+    const next = waiting?.shift();
+    if (waiting && waiting.length === 0) this.queued.delete(key);
+    // The slot passes to the next in line as it is; with nobody waiting it is given back.
+    if (next) next();
+    else if ((this.running.get(key) ?? 1) <= 1) this.running.delete(key);
+    else this.running.set(key, this.running.get(key)! - 1);
+  }
+}
+
 /** A new token for this user and the answer a login gives with it. */
 async function issueSession(storage: Storage, user: User, now: Date): Promise<LoginResponse> {
   const { token, hash } = newToken();
@@ -195,8 +247,12 @@ async function issueSession(storage: Storage, user: User, now: Date): Promise<Lo
 }
 
 /** `address` is the client's (see security.ts), or null when unknown: then only the account is throttled. */
-export async function login(storage: Storage, emailInput: string, password: string, now: Date, address: string | null = null): Promise<LoginOutcome> {
+export async function login(storage: Storage, emailInput: string, password: string, now: Date, address: string | null, gate: AttemptGate): Promise<LoginOutcome> {
   const email = normalizeEmail(emailInput);
+  return gate.run(email, address, () => checkLogin(storage, email, password, now, address));
+}
+
+async function checkLogin(storage: Storage, email: string, password: string, now: Date, address: string | null): Promise<LoginOutcome> {
   const attempt = await beginAttempt(storage, email, address, now);
   if (!isAttempt(attempt)) return attempt;
   const user = await storage.getUserByEmail(email);
@@ -215,7 +271,11 @@ export type PasswordChangeOutcome = { ok: true; response: LoginResponse } | { ok
  * count as failed logins. Every token of the user is revoked, other devices' too, and this
  * device gets a new one.
  */
-export async function changePassword(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, now: Date, address: string | null = null): Promise<PasswordChangeOutcome> {
+export async function changePassword(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, now: Date, address: string | null, gate: AttemptGate): Promise<PasswordChangeOutcome> {
+  return gate.run(user.email, address, () => checkPasswordChange(storage, user, input, now, address));
+}
+
+async function checkPasswordChange(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, now: Date, address: string | null): Promise<PasswordChangeOutcome> {
   const attempt = await beginAttempt(storage, user.email, address, now);
   if (!isAttempt(attempt)) return attempt;
   // A failure is already counted.

@@ -17,7 +17,7 @@ import {
   type ApiErrorCode,
   type ServerInfo,
 } from '../sync/protocol';
-import { authenticate, BRANCH_ID_PATTERN, changePassword, login, type Principal, type ThrottledOutcome } from './accounts';
+import { AttemptGate, authenticate, BRANCH_ID_PATTERN, changePassword, login, type Principal, type ThrottledOutcome } from './accounts';
 import { auditCsv, auditFileName, auditOfBranch, auditRange } from './audit-export';
 import type { DemoAccount } from './demo';
 import { ApiFailure } from './errors';
@@ -167,6 +167,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const now = deps.now ?? (() => new Date());
   const http = deps.http ?? httpSettingsFromEnv(process.env);
   const sync = new SyncService(storage);
+  const attempts = new AttemptGate();
   const app = new Hono<Env>();
 
   async function principalOf(c: Context<Env>, at: Date): Promise<Principal> {
@@ -213,7 +214,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.post('/api/login', async (c) => {
     const parsed = loginRequestSchema.safeParse(await readJson(c.req.raw, LOGIN_BODY_BYTES));
     if (!parsed.success) throw fail('bad_request', `ログインの内容が正しくありません (${issuesText(parsed.error.issues)})`);
-    const outcome = await login(storage, parsed.data.email, parsed.data.password, now(), clientAddress(c, http));
+    const outcome = await login(storage, parsed.data.email, parsed.data.password, now(), clientAddress(c, http), attempts);
     if (!outcome.ok) {
       if (outcome.code === 'too_many_attempts') throw tooManyAttempts(outcome);
       throw fail('unauthorized', 'メールアドレスまたはパスワードが違います (wrong email or password)');
@@ -227,7 +228,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const principal = await principalOf(c, at);
     const parsed = passwordChangeRequestSchema.safeParse(await readJson(c.req.raw, LOGIN_BODY_BYTES));
     if (!parsed.success) throw fail('bad_request', `パスワード変更の内容が正しくありません (${issuesText(parsed.error.issues)})`);
-    const outcome = await changePassword(storage, principal.user, parsed.data, at, clientAddress(c, http));
+    const outcome = await changePassword(storage, principal.user, parsed.data, at, clientAddress(c, http), attempts);
     if (!outcome.ok) {
       if (outcome.code === 'too_many_attempts') throw tooManyAttempts(outcome);
       // Not 401: the token is good, and a client would drop it on a 401.
