@@ -10,19 +10,13 @@ import { warekiFiscalYear } from '../model/wareki';
 import { comparePlans, type DiffSegment, type ItemComparison, type KpiComparison, type SectionComparison, type TargetChange } from '../model/year-over-year';
 import { Link } from './link';
 import { navigate, paths } from './router';
+import { PlanNotFound } from './plan-not-found';
 import './compare-page.css';
 
 export function ComparePage({ planId, withPlanId }: { planId: string; withPlanId: string | null }) {
   const data = usePlanComparison(planId, withPlanId);
   if (data.loading) return <p class="page">読み込み中…</p>;
-  if (!data.value) {
-    return (
-      <section class="page">
-        <h1>計画が見つかりません</h1>
-        <Link href={paths.plans()}>計画の一覧へ</Link>
-      </section>
-    );
-  }
+  if (!data.value) return <PlanNotFound />;
   return <ComparisonView data={data.value} withPlanId={withPlanId} />;
 }
 

@@ -14,6 +14,7 @@ import { bothFiscalYear, bothMonth, localIsoDate, warekiMonth } from '../model/w
 import { ItemChips } from './item-chips';
 import { Link } from './link';
 import { navigate, paths } from './router';
+import { PlanNotFound } from './plan-not-found';
 import './dashboard-page.css';
 
 export function DashboardPage({ planId, periodId }: { planId: string; periodId: string | null }) {
@@ -21,14 +22,7 @@ export function DashboardPage({ planId, periodId }: { planId: string; periodId: 
   const kpis = useKpiInsight(planId);
   // A snapshot (stale) is not printed, exported or counted: this page waits for the database.
   if (screen.loading || screen.stale || kpis.loading) return <p class="page">読み込み中…</p>;
-  if (!screen.value) {
-    return (
-      <section class="page">
-        <h1>計画が見つかりません</h1>
-        <Link href={paths.plans()}>計画の一覧へ</Link>
-      </section>
-    );
-  }
+  if (!screen.value) return <PlanNotFound />;
   return <Dashboard data={screen.value} kpis={kpis.value} />;
 }
 

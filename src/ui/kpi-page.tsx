@@ -17,6 +17,7 @@ import { bothFiscalYear, bothMonth, fiscalMonthIndex, fiscalYearOfMonth, monthsO
 import { KpiChart } from './kpi-chart';
 import { Link } from './link';
 import { kpiAnchor, paths } from './router';
+import { PlanNotFound } from './plan-not-found';
 import './kpi-page.css';
 
 export function KpiPage({ planId }: { planId: string }) {
@@ -24,12 +25,7 @@ export function KpiPage({ planId }: { planId: string }) {
   const insight = useKpiInsight(planId);
   if (structure.loading || insight.loading) return <p class="page">読み込み中…</p>;
   if (!structure.value || structure.value.plan.deleted) {
-    return (
-      <section class="page">
-        <h1>計画が見つかりません</h1>
-        <Link href={paths.plans()}>計画の一覧へ</Link>
-      </section>
-    );
+    return <PlanNotFound />;
   }
   const { plan, sections, kpis } = structure.value;
   const { measurements, lastYear } = insight.value;

@@ -23,6 +23,7 @@ import { ItemChips } from './item-chips';
 import { lazyPage } from './lazy-page';
 import { Link } from './link';
 import { navigate, paths } from './router';
+import { PlanNotFound } from './plan-not-found';
 
 // The menu entries across years load after the tree: the first screen does not wait for them.
 const YearActions = lazyPage(() => import('./year-actions').then((m) => m.YearActions), null);
@@ -30,14 +31,7 @@ const YearActions = lazyPage(() => import('./year-actions').then((m) => m.YearAc
 export function PlanPage({ planId, periodId, filter = EMPTY_FILTER }: { planId: string; periodId: string | null; filter?: ItemFilter }) {
   const data = usePlanScreen(planId, periodId, localIsoDate(new Date()).slice(0, 7));
   if (data.loading) return <p class="page">読み込み中…</p>;
-  if (!data.value) {
-    return (
-      <section class="page">
-        <h1>計画が見つかりません</h1>
-        <Link href={paths.plans()}>計画の一覧へ</Link>
-      </section>
-    );
-  }
+  if (!data.value) return <PlanNotFound />;
   return <PlanTree data={data.value} stale={data.stale === true} requestedPeriod={periodId} initialFilter={filter} />;
 }
 

@@ -17,6 +17,7 @@ import { localIsoDate, seirekiMonth, warekiDate, warekiFiscalYear, warekiMonth }
 import { downloadFile } from './download';
 import { Link } from './link';
 import { navigate, paths } from './router';
+import { PlanNotFound } from './plan-not-found';
 import './report-page.css';
 
 const CSV_TYPE = 'text/csv;charset=utf-8';
@@ -27,14 +28,7 @@ export function ReportPage({ planId, periodId, filter }: { planId: string; perio
   const kpis = useKpiProgress(planId);
   // A snapshot (stale) is not printed, exported or counted: this page waits for the database.
   if (screen.loading || screen.stale || kpis.loading) return <p class="page">読み込み中…</p>;
-  if (!screen.value) {
-    return (
-      <section class="page">
-        <h1>計画が見つかりません</h1>
-        <Link href={paths.plans()}>計画の一覧へ</Link>
-      </section>
-    );
-  }
+  if (!screen.value) return <PlanNotFound />;
   return <ReportDocument data={screen.value} kpis={kpis.value} filter={filter} today={today} />;
 }
 

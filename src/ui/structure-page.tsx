@@ -14,18 +14,14 @@ import { bothFiscalYear } from '../model/wareki';
 import { ItemChips } from './item-chips';
 import { Link } from './link';
 import { paths } from './router';
+import { PlanNotFound } from './plan-not-found';
 import './structure-page.css';
 
 export function StructurePage({ planId }: { planId: string }) {
   const structure = usePlanStructure(planId);
   if (structure.loading) return <p class="page">読み込み中…</p>;
   if (!structure.value || structure.value.plan.deleted) {
-    return (
-      <section class="page">
-        <h1>計画が見つかりません</h1>
-        <Link href={paths.plans()}>計画の一覧へ</Link>
-      </section>
-    );
+    return <PlanNotFound />;
   }
   const { plan, sections, items, kpis } = structure.value;
   return <StructureEditor plan={plan} sections={sections} items={items} kpis={kpis} />;
