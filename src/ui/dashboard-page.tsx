@@ -7,7 +7,6 @@ import { usePlanScreen, type PlanScreenData } from '../db/hooks';
 import { useKpiInsight, type KpiInsight } from '../db/report-hooks';
 import { itemsMarked, MARKS, marksByGroup, marksByPillar, offTrackKpis, type MarkCounts, type OffTrackKpi } from '../model/dashboard';
 import { describeGap, describeTarget, formatNumber } from '../model/kpi-judgement';
-import { periodsOf } from '../model/period';
 import { buildTree, labelPath, type EvaluationFilter } from '../model/plan-tree';
 import { lastMonthOf } from '../model/report';
 import { bothFiscalYear, bothMonth, localIsoDate, warekiMonth } from '../model/wareki';
@@ -15,6 +14,7 @@ import { ItemChips } from './item-chips';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { PlanNotFound } from './plan-not-found';
+import { PeriodSelect } from './period-select';
 import './dashboard-page.css';
 
 export function DashboardPage({ planId, periodId }: { planId: string; periodId: string | null }) {
@@ -51,16 +51,7 @@ function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiInsight }) {
         {plan.branch}・{bothFiscalYear(plan.fiscalYear)}
       </p>
       <div class="dashboard-toolbar">
-        <label class="field">
-          報告期間
-          <select value={period.id} onChange={(e) => navigate(paths.dashboard(plan.id, e.currentTarget.value), { replace: true })}>
-            {periodsOf(plan.fiscalYear, plan.periodKind).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PeriodSelect plan={plan} value={period.id} onPick={(id) => navigate(paths.dashboard(plan.id, id), { replace: true })} />
         <Link href={paths.report(plan.id, period.id)} class="button">
           報告書（印刷）
         </Link>

@@ -14,6 +14,7 @@ import { ItemChips } from './item-chips';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { saveStateLabel, useAutosave } from './use-autosave';
+import { PeriodSelect } from './period-select';
 
 export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId: string; periodId: string | null }) {
   const structure = usePlanStructure(planId);
@@ -38,17 +39,12 @@ export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId:
         <Link href={paths.plan(plan.id, period.id)}>← {plan.title}</Link>
       </nav>
       <ItemHeader plan={plan} sections={sections} item={item} />
-      <label class="field">
-        報告期間
-        <select value={period.id} onChange={(e) => navigate(paths.item(plan.id, item.id, e.currentTarget.value), { replace: true })}>
-          {periodsOf(plan.fiscalYear, plan.periodKind).map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.label}
-              {withProgress.has(p.id) ? '（記入あり）' : ''}
-            </option>
-          ))}
-        </select>
-      </label>
+      <PeriodSelect
+        plan={plan}
+        value={period.id}
+        onPick={(id) => navigate(paths.item(plan.id, item.id, id), { replace: true })}
+        note={(p) => (withProgress.has(p.id) ? '（記入あり）' : '')}
+      />
       <ConflictsPanel plan={plan} item={item} />
       {/* Keyed by period so switching periods starts from that period's saved text. */}
       <ProgressEditor key={period.id} plan={plan} item={item} period={period} progress={current} />

@@ -3,7 +3,7 @@
 // The filters are kept in the URL, so a reload keeps them and the report link carries them.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useConflictsOfPlan, usePlanScreen, type PlanScreenData } from '../db/hooks';
-import { periodsOf, type Period } from '../model/period';
+import type { Period } from '../model/period';
 import {
   buildSearchIndex,
   buildTree,
@@ -24,6 +24,7 @@ import { lazyPage } from './lazy-page';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { PlanNotFound } from './plan-not-found';
+import { PeriodSelect } from './period-select';
 
 // The menu entries across years load after the tree: the first screen does not wait for them.
 const YearActions = lazyPage(() => import('./year-actions').then((m) => m.YearActions), null);
@@ -74,7 +75,6 @@ function PlanTree({ data, stale, requestedPeriod, initialFilter }: { data: PlanS
     [active, liveItems, filter, progress, searchIndex],
   );
   const shown = visible ? pruneTree(tree, visible) : tree;
-  const periods = periodsOf(plan.fiscalYear, plan.periodKind);
 
   const toggle = (id: string) =>
     setCollapsed((prev) => {
@@ -113,16 +113,7 @@ function PlanTree({ data, stale, requestedPeriod, initialFilter }: { data: PlanS
       </div>
 
       <div class="toolbar">
-        <label class="field">
-          報告期間
-          <select value={period.id} onChange={(e) => navigate(paths.plan(plan.id, e.currentTarget.value, filter), { replace: true })}>
-            {periods.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PeriodSelect plan={plan} value={period.id} onPick={(id) => navigate(paths.plan(plan.id, id, filter), { replace: true })} />
         <label class="field field-grow">
           検索
           <input type="search" value={filter.query} placeholder="項目・メモの文言" onInput={(e) => setFilter({ ...filter, query: e.currentTarget.value })} />

@@ -9,7 +9,6 @@ import { exportPlanFile } from '../db/plan-io';
 import { useKpiProgress, type KpiProgress } from '../db/report-hooks';
 import { kpiCsv, progressCsv } from '../model/csv-export';
 import { describeTarget, formatNumber } from '../model/kpi-judgement';
-import { periodsOf } from '../model/period';
 import { isFilterActive, type ItemFilter } from '../model/plan-tree';
 import { buildReport, describeFilter, periodRange, type ReportBlock, type ReportKpiRow, type ReportKpiTable, type ReportPillar } from '../model/report';
 import type { Progress, Section } from '../model/schemas';
@@ -18,6 +17,7 @@ import { downloadFile } from './download';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { PlanNotFound } from './plan-not-found';
+import { PeriodSelect } from './period-select';
 import './report-page.css';
 
 const CSV_TYPE = 'text/csv;charset=utf-8';
@@ -70,16 +70,7 @@ function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; k
     <article class="page report-page" aria-labelledby="report-title">
       <div class="report-toolbar" role="group" aria-label="報告書の操作">
         <Link href={paths.plan(plan.id, period.id, filter)}>← 計画へ戻る</Link>
-        <label class="field">
-          報告期間
-          <select value={period.id} onChange={(e) => navigate(paths.report(plan.id, e.currentTarget.value, filter), { replace: true })}>
-            {periodsOf(plan.fiscalYear, plan.periodKind).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PeriodSelect plan={plan} value={period.id} onPick={(id) => navigate(paths.report(plan.id, id, filter), { replace: true })} />
         {active && <Link href={paths.report(plan.id, period.id)}>絞り込みを外す</Link>}
         <div class="page-actions" role="group" aria-label="書き出し">
           <button type="button" onClick={downloadProgressCsv}>

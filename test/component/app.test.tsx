@@ -1,12 +1,11 @@
 // The app shell: the always-visible status (pending edits), storage trouble banners, and the
 // update prompt, which writes what is being typed before the new version takes over.
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/preact';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { progressId } from '../../src/model/schemas';
 import { App } from '../../src/ui/app';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
-afterEach(() => history.replaceState(null, '', '/'));
 
 describe('App', () => {
   it('lists the plans and counts the edits waiting to sync', async () => {

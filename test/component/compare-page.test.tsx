@@ -12,7 +12,7 @@ import { PlanPage } from '../../src/ui/plan-page';
 import { paths } from '../../src/ui/router';
 import r4 from '../fixtures/yamaguchi-r4.plan.json';
 import r5 from '../fixtures/yamaguchi-r5.plan.json';
-import { dbWithFixturePlan, emptyDb, importPlanFixture, PLAN_ID } from './plan-fixture';
+import { dbWithFixturePlan, discardDb, emptyDb, importPlanFixture, PLAN_ID } from './plan-fixture';
 
 let db: TrackerDb;
 let r4Id: string;
@@ -24,11 +24,7 @@ beforeEach(async () => {
   r5Id = await importPlanFixture(db, r5);
 });
 
-afterEach(async () => {
-  history.replaceState(null, '', '/');
-  db.close();
-  await db.delete({ disableAutoOpen: false }).catch(() => undefined);
-});
+afterEach(() => discardDb(db));
 
 function renderCompare(planId: string, withPlanId: string | null = null) {
   render(

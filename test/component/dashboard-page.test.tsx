@@ -9,7 +9,7 @@ import { DbContext } from '../../src/db/hooks';
 import { App } from '../../src/ui/app';
 import { DashboardPage } from '../../src/ui/dashboard-page';
 import { paths } from '../../src/ui/router';
-import { dbWithFixturePlan, PLAN_ID, ref, saveActuals, storePreviousYearPlan } from './plan-fixture';
+import { dbWithFixturePlan, discardDb, PLAN_ID, ref, saveActuals, storePreviousYearPlan } from './plan-fixture';
 
 let db: TrackerDb;
 
@@ -17,11 +17,7 @@ beforeEach(async () => {
   db = await dbWithFixturePlan();
 });
 
-afterEach(async () => {
-  history.replaceState(null, '', '/');
-  db.close();
-  await db.delete({ disableAutoOpen: false }).catch(() => undefined);
-});
+afterEach(() => discardDb(db));
 
 function renderDashboard(periodId: string | null = '2024-H1') {
   render(

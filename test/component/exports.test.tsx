@@ -14,7 +14,7 @@ import { monthsOfFiscalYear } from '../../src/model/wareki';
 import { ReportPage } from '../../src/ui/report-page';
 import good from '../fixtures/plan-file-good.json';
 import { parseCsv } from '../unit/csv-parse';
-import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
+import { dbWithFixturePlan, discardDb, PLAN_ID, ref } from './plan-fixture';
 
 let db: TrackerDb;
 /** What each download click handed over. */
@@ -38,8 +38,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   vi.restoreAllMocks();
-  db.close();
-  await db.delete({ disableAutoOpen: false }).catch(() => undefined);
+  await discardDb(db);
 });
 
 async function download(button: string, filter: ItemFilter = EMPTY_FILTER, periodId = '2024-H1'): Promise<{ name: string; type: string; bytes: Uint8Array; text: string }> {

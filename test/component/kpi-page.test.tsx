@@ -6,7 +6,7 @@ import type { TrackerDb } from '../../src/db/database';
 import { DbContext } from '../../src/db/hooks';
 import { measurementId } from '../../src/model/schemas';
 import { KpiPage } from '../../src/ui/kpi-page';
-import { dbWithFixturePlan, PLAN_ID, ref, saveActuals, storePreviousYearPlan } from './plan-fixture';
+import { dbWithFixturePlan, discardDb, PLAN_ID, ref, saveActuals, storePreviousYearPlan } from './plan-fixture';
 
 const MAIL = '現金給付等の申請に係る郵送化率';
 /** Builds up over the year (a 実施率), against 60%以上. */
@@ -18,10 +18,7 @@ beforeEach(async () => {
   db = await dbWithFixturePlan();
 });
 
-afterEach(async () => {
-  db.close();
-  await db.delete({ disableAutoOpen: false }).catch(() => undefined);
-});
+afterEach(() => discardDb(db));
 
 function renderPage() {
   render(

@@ -3,12 +3,11 @@
 // spelled out; offline, the form says a first login needs a connection. The engine is the small
 // fake of fake-sync-engine.ts (the screens only see SyncEngineApi).
 import { fireEvent, render, screen } from '@testing-library/preact';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../src/ui/app';
 import { FakeSyncEngine } from './fake-sync-engine';
 import { dbWithFixturePlan } from './plan-fixture';
 
-afterEach(() => history.replaceState(null, '', '/'));
 
 const DEMO_INFO = {
   protocolVersion: 1,

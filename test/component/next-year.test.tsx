@@ -17,7 +17,7 @@ import { paths } from '../../src/ui/router';
 import { SyncContext } from '../../src/ui/sync-context';
 import { FakeSyncEngine, session } from './fake-sync-engine';
 import good from '../fixtures/plan-file-good.json';
-import { dbWithFixturePlan, importPlanFixture, PLAN_ID, ref, saveActuals } from './plan-fixture';
+import { dbWithFixturePlan, discardDb, importPlanFixture, PLAN_ID, ref, saveActuals } from './plan-fixture';
 
 let db: TrackerDb;
 
@@ -25,11 +25,7 @@ beforeEach(async () => {
   db = await dbWithFixturePlan();
 });
 
-afterEach(async () => {
-  history.replaceState(null, '', '/');
-  db.close();
-  await db.delete({ disableAutoOpen: false }).catch(() => undefined);
-});
+afterEach(() => discardDb(db));
 
 function renderPlan(engine: FakeSyncEngine | null = null) {
   render(

@@ -24,6 +24,12 @@ export async function dbWithFixturePlan(): Promise<TrackerDb> {
   return db;
 }
 
+/** Closes and deletes a test's database, so the next test starts from its own. */
+export async function discardDb(db: TrackerDb): Promise<void> {
+  db.close();
+  await db.delete({ disableAutoOpen: false }).catch(() => undefined);
+}
+
 /** An empty on-device database, for tests that load their plans themselves. */
 export function emptyDb(): TrackerDb {
   return new TrackerDb(`test-${crypto.randomUUID()}`);

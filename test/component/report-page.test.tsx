@@ -10,7 +10,7 @@ import { App } from '../../src/ui/app';
 import { PlanPage } from '../../src/ui/plan-page';
 import { ReportPage } from '../../src/ui/report-page';
 import { paths } from '../../src/ui/router';
-import { dbWithFixturePlan, PLAN_ID } from './plan-fixture';
+import { dbWithFixturePlan, discardDb, PLAN_ID } from './plan-fixture';
 
 const SERVICE = 'サービススタンダードの遵守';
 const MAIL = '現金給付等の申請に係る郵送化の促進';
@@ -22,11 +22,7 @@ beforeEach(async () => {
   db = await dbWithFixturePlan();
 });
 
-afterEach(async () => {
-  history.replaceState(null, '', '/');
-  db.close();
-  await db.delete({ disableAutoOpen: false }).catch(() => undefined);
-});
+afterEach(() => discardDb(db));
 
 function renderReport(filter: ItemFilter = EMPTY_FILTER, periodId: string | null = '2024-H1') {
   render(

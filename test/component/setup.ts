@@ -17,6 +17,8 @@ options.requestAnimationFrame = (run) => void setTimeout(run, 0);
 afterEach(async () => {
   cleanup();
   await new Promise((resolve) => setTimeout(resolve, 0));
-  // The plan screen keeps a snapshot there (plan-snapshot.ts); each test starts without one.
+  // The plan screen keeps a snapshot there (plan-snapshot.ts); each test starts without one,
+  // and at the app's root (routes are read from the address).
   localStorage.clear();
+  history.replaceState(null, '', '/');
 });

@@ -11,7 +11,6 @@ import { FakeSyncEngine } from './fake-sync-engine';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
 afterEach(() => {
-  history.replaceState(null, '', '/');
   vi.restoreAllMocks();
 });
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
 import { DbContext } from '../../src/db/hooks';
 import { StructurePage } from '../../src/ui/structure-page';
-import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
+import { dbWithFixturePlan, discardDb, PLAN_ID, ref } from './plan-fixture';
 
 const SECTION = '区分「（２） サービス水準の向上」';
 const MAIL_ITEM = '項目「② 現金給付等の申請に係る郵送化の促進」';
@@ -16,10 +16,7 @@ beforeEach(async () => {
   db = await dbWithFixturePlan();
 });
 
-afterEach(async () => {
-  db.close();
-  await db.delete({ disableAutoOpen: false }).catch(() => undefined);
-});
+afterEach(() => discardDb(db));
 
 function renderPage() {
   render(

@@ -3,12 +3,11 @@
 // needs a newer app (update, after writing what is being typed). The engine is the small fake of
 // fake-sync-engine.ts.
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../src/ui/app';
 import { FakeSyncEngine } from './fake-sync-engine';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
-afterEach(() => history.replaceState(null, '', '/'));
 
 describe('sync banners', () => {
   it('asks for a new login when the token expired and keeps the app usable meanwhile', async () => {
