@@ -3,6 +3,7 @@
 // the branch pull the new plan on their next sync.
 import { planFileToRecords, type PlanFile, type PlanRecords } from '../model/plan-file';
 import type { RecordTable } from '../model/schemas';
+import { planIdProblem } from './plan-ids';
 import type { Storage } from './storage/storage';
 
 export class PlanImportError extends Error {
@@ -23,9 +24,15 @@ export interface PlanImport {
   newId: () => string;
 }
 
-/** Returns how many records were written. Refuses a plan id that exists, in any branch. */
+/**
+ * Returns how many records were written. Refuses a plan id that exists, in any branch, and one
+ * outside the branch's namespace (plan-ids.ts).
+ */
 export async function importPlan(storage: Storage, input: PlanImport): Promise<number> {
-  if (!(await storage.getBranch(input.branchId))) throw new PlanImportError(`branch ${input.branchId} does not exist`);
+  const branches = await storage.listBranches();
+  if (!branches.some((b) => b.id === input.branchId)) throw new PlanImportError(`branch ${input.branchId} does not exist`);
+  const idProblem = planIdProblem(input.planId, input.branchId, branches.map((b) => b.id));
+  if (idProblem !== null) throw new PlanImportError(idProblem);
   const at = input.now.toISOString();
   const records: PlanRecords = planFileToRecords(input.file, { planId: input.planId, now: at, author: input.author, newId: input.newId });
   const plan = { ...records.plan, branchId: input.branchId };

@@ -17,6 +17,7 @@ import {
 } from '../model/schemas';
 import { LIMITS, PROTOCOL_VERSION, type Mutation, type MutationResult, type Role, type SyncRequest } from '../sync/protocol';
 import type { Principal } from './accounts';
+import { planIdProblem } from './plan-ids';
 import { ApiFailure } from './errors';
 import type { Storage, StoredRecord, WriteTx } from './storage/storage';
 
@@ -94,6 +95,14 @@ export function parseCursor(cursor: string, epoch: string | null = null): number
   return Number.isSafeInteger(version) ? version : null;
 }
 
+/** What one round trip's write carries from mutation to mutation. */
+interface WriteContext {
+  /** Plan id → branch id of the plan records this write read: cached once it commits. */
+  read: Map<string, string>;
+  /** The branches that exist (read when a plan mutation is sent): whose namespace a new plan id is in. */
+  branchIds: readonly string[];
+}
+
 interface Authorized {
   branchId: string;
   current: StoredRecord | undefined;
@@ -110,8 +119,10 @@ function itemIdOf(table: RecordTable, record: Record<string, unknown>): string |
 /** Runs one round trip's mutations and pull; returns the response body (JSON, UTF-8). */
 export class SyncService {
   /**
-   * Plan id → branch id of committed plans. A plan's branch never changes (an identity field),
-   * so it is kept; entries are added only after the transaction that saw them committed.
+   * Plan id → branch id of committed plans, learned only from plan records read from the
+   * database, and only after the write that read them committed: a request's claims (a plan
+   * mutation naming a branch, accepted or not) never reach it. A plan's branch never changes
+   * (an identity field, and importPlan refuses an id that exists), so an entry stays true.
    */
   private readonly planBranches = new Map<string, string>();
   /** Read once: a restore replaces the database only while no server runs. */
@@ -134,16 +145,19 @@ export class SyncService {
   async roundTrip(principal: Principal, request: SyncRequest, now: Date): Promise<Uint8Array> {
     let results: MutationResult[] = [];
     if (request.mutations.length) {
-      const seen = new Map<string, string>();
-      results = await this.storage.write((tx) => this.applyAll(tx, principal, request, now, seen));
+      // Plan records this write read (or wrote): known to be committed once the write returns.
+      const read = new Map<string, string>();
+      // Read before the write: inside it the storage's one connection (SQLite) is taken.
+      const branchIds = request.mutations.some((m) => m.table === 'plans') ? (await this.storage.listBranches()).map((b) => b.id) : [];
+      results = await this.storage.write((tx) => this.applyAll(tx, principal, request, now, { read, branchIds }));
       // Bounded: a server holds few plans, but nothing should grow without limit.
       if (this.planBranches.size > 10_000) this.planBranches.clear();
-      for (const [plan, branch] of seen) this.planBranches.set(plan, branch);
+      for (const [plan, branch] of read) this.planBranches.set(plan, branch);
     }
     return this.pull(principal, request, results);
   }
 
-  private async applyAll(tx: WriteTx, principal: Principal, request: SyncRequest, now: Date, planBranches: Map<string, string>): Promise<MutationResult[]> {
+  private async applyAll(tx: WriteTx, principal: Principal, request: SyncRequest, now: Date, ctx: WriteContext): Promise<MutationResult[]> {
     const userId = principal.user.id;
     const { clientId } = request;
     const before = await tx.getLastSeq(clientId, userId);
@@ -157,7 +171,7 @@ export class SyncService {
         else results.push({ mutationId: m.id, status: 'rejected', reason: `seq ${m.seq} was already used by this client (last ${lastSeq})` });
         continue;
       }
-      const result = await this.apply(tx, principal, m, planBranches, now);
+      const result = await this.apply(tx, principal, m, ctx, now);
       await tx.putMutationResult(clientId, userId, { seq: m.seq, mutationId: m.id, status: result.status, reason: result.reason ?? null });
       lastSeq = m.seq;
       results.push(result);
@@ -169,7 +183,7 @@ export class SyncService {
   }
 
   /** Decides whether this principal may make this mutation; throws 403 (naming it) if not. */
-  private async authorize(tx: WriteTx, principal: Principal, m: Mutation, planBranches: Map<string, string>): Promise<Authorized> {
+  private async authorize(tx: WriteTx, principal: Principal, m: Mutation, ctx: WriteContext): Promise<Authorized> {
     if (m.table === 'history') throw forbidden(m, '履歴はサーバーだけが書きます (history is written by the server)');
     let branchId: string | undefined;
     let current: StoredRecord | undefined;
@@ -178,17 +192,21 @@ export class SyncService {
       current = await tx.getRecord('plans', m.recordId);
       if (current) {
         branchId = current.branchId;
+        ctx.read.set(current.id, current.branchId);
       } else {
+        // A new plan: the branch it names is only a claim, checked here and remembered by nobody.
         const named = m.create?.branchId ?? m.changes.branchId;
         if (typeof named !== 'string') throw forbidden(m, '計画がサーバーにありません (unknown plan; a new plan must name its branchId)');
         if (principal.roles.get(named) !== 'admin') throw forbidden(m, '計画を作れるのは支部の管理者だけです (only an admin of the branch creates plans)');
+        const idProblem = planIdProblem(m.recordId, named, ctx.branchIds);
+        if (idProblem !== null) throw forbidden(m, idProblem);
         branchId = named;
       }
     } else {
-      branchId = planBranches.get(m.planId) ?? this.planBranches.get(m.planId) ?? (await tx.getRecord('plans', m.planId))?.branchId;
+      branchId = await this.branchOfPlan(tx, m.planId, ctx.read);
       if (branchId === undefined) throw forbidden(m, '計画がサーバーにありません (unknown plan)');
       current = await tx.getRecord(m.table, m.recordId);
-      if (current && current.planId !== m.planId) throw forbidden(m, '記録は別の計画のものです (the record belongs to another plan)');
+      if (current && (current.planId !== m.planId || current.branchId !== branchId)) throw forbidden(m, '記録は別の計画のものです (the record belongs to another plan)');
     }
     const role = principal.roles.get(branchId);
     if (!role) throw forbidden(m, 'この支部の記録は変更できません (not one of your branches)');
@@ -200,12 +218,23 @@ export class SyncService {
       if (planId !== undefined && planId !== m.planId) throw forbidden(m, '作成する記録の planId が違います (forged planId)');
       if (m.changes.planId !== undefined && m.changes.planId !== m.planId && m.table !== 'plans') throw forbidden(m, '作成する記録の planId が違います (forged planId)');
     }
-    planBranches.set(m.planId, branchId);
     return { branchId, current };
   }
 
-  private async apply(tx: WriteTx, principal: Principal, m: Mutation, planBranches: Map<string, string>, now: Date): Promise<MutationResult> {
-    const { branchId, current } = await this.authorize(tx, principal, m, planBranches);
+  /**
+   * The branch of a committed plan: from the cache, else from the plan record (the cache learns
+   * it when the write commits). Never from anything a request says.
+   */
+  private async branchOfPlan(tx: WriteTx, planId: string, read: Map<string, string>): Promise<string | undefined> {
+    const known = this.planBranches.get(planId);
+    if (known !== undefined) return known;
+    const plan = await tx.getRecord('plans', planId);
+    if (plan) read.set(planId, plan.branchId);
+    return plan?.branchId;
+  }
+
+  private async apply(tx: WriteTx, principal: Principal, m: Mutation, ctx: WriteContext, now: Date): Promise<MutationResult> {
+    const { branchId, current } = await this.authorize(tx, principal, m, ctx);
     const problem = namingProblem(m);
     if (problem !== null) throw new ApiFailure('bad_request', problem, m.id);
     const currentData = current ? (JSON.parse(current.data) as Record<string, unknown>) : undefined;

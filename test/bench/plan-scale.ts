@@ -32,8 +32,8 @@ async function timeSearch(page: Page, items: number): Promise<number> {
 }
 
 export const SCALE_SIZES = [
-  { id: 'synthetic-100', items: 100, notes: 200 },
-  { id: 'synthetic-1000', items: 1000, notes: 2000 },
+  { id: 'demo-tokyo-synthetic-100', items: 100, notes: 200 },
+  { id: 'demo-tokyo-synthetic-1000', items: 1000, notes: 2000 },
 ] as const;
 
 /** The synthetic plans, for the server to hold before the benchmark starts. */

@@ -273,13 +273,13 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
     await withDb(live, (s) => deviceSynced(s, token));
     const file = join(dir, 'backup.sqlite');
     expect((await run('backup', file)).code).toBe(0);
-    expect((await run('import-plan', '--branch', 'tokyo', '--plan-id', 'after-backup', GOOD)).code).toBe(0);
+    expect((await run('import-plan', '--branch', 'tokyo', '--plan-id', 'tokyo-after-backup', GOOD)).code).toBe(0);
     const cursor = await withDb(live, (s) => deviceSynced(s, token));
 
     expect((await run('restore', file)).code).toBe(0);
     // New writes take the versions the lost ones had, and more.
-    expect((await run('import-plan', '--branch', 'tokyo', '--plan-id', 'after-restore-1', GOOD)).code).toBe(0);
-    expect((await run('import-plan', '--branch', 'tokyo', '--plan-id', 'after-restore-2', GOOD)).code).toBe(0);
+    expect((await run('import-plan', '--branch', 'tokyo', '--plan-id', 'tokyo-after-restore-1', GOOD)).code).toBe(0);
+    expect((await run('import-plan', '--branch', 'tokyo', '--plan-id', 'tokyo-after-restore-2', GOOD)).code).toBe(0);
     await withDb(live, async (s) => {
       expect(await s.maxVersion()).toBeGreaterThan(Number(cursor.slice(3)));
       const app = createApp({ storage: s, now: () => NOW });

@@ -79,7 +79,7 @@ function mutationFor(kind: WriteKind, planId: string, branchId: string): Omit<Mu
     case 'plans (update)':
       return { table: 'plans', recordId: planId, planId, changes: { title: `計画 ${unique}` }, base: {}, create: null };
     case 'plans (create)': {
-      const id = `plan-${unique}`;
+      const id = `${branchId}-plan-${unique}`;
       const plan = { id, branchId, branch: '支部', fiscalYear: 2025, title: '新しい計画', periodKind: 'half', demo: false, deleted: false };
       const { id: _, ...fields } = plan;
       return { table: 'plans', recordId: id, planId: id, changes: fields, base: {}, create: plan };

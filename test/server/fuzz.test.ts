@@ -193,7 +193,7 @@ async function validBody(r: Recipe): Promise<{ body: Json; role: Role }> {
       mutations = [c.m({ table: 'conflicts', recordId: `conflict:none:${r.num}`, planId, changes: { resolved: true }, base: { resolved: false }, create: null })];
       break;
     case 'plan import':
-      mutations = importMutations(c, `fuzz-import-${++importCount}`);
+      mutations = importMutations(c, `demo-tokyo-fuzz-import-${++importCount}`);
       break;
   }
   const role = r.kind === 'plan import' ? 'admin' : r.role;
@@ -492,7 +492,7 @@ describe('fuzzing npm run admin -- import-plan', () => {
         const version = await storage.maxVersion();
         const before = n % FULL_CHECK_EVERY === 0 ? storage.serialize() : null;
         let stderr = '';
-        const code = await admin(['import-plan', '--branch', 'tokyo', '--plan-id', `plan-${n}`, file], { stdout: () => undefined, stderr: (t) => (stderr += t), storage, now: () => T0 });
+        const code = await admin(['import-plan', '--branch', 'tokyo', '--plan-id', `tokyo-plan-${n}`, file], { stdout: () => undefined, stderr: (t) => (stderr += t), storage, now: () => T0 });
         tally.cases++;
         if (code === 0) {
           imported++;

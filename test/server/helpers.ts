@@ -9,6 +9,7 @@ import { DEMO_BRANCH, DEMO_PASSWORD, seedDemo, type DemoAccount } from '../../sr
 import { memoryLogger } from '../../src/server/log';
 import { importPlan } from '../../src/server/plan-import';
 import { openSqliteStorage, type SqliteStorage } from '../../src/server/storage/sqlite';
+import type { Storage } from '../../src/server/storage/storage';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { parsePlanFile } from '../../src/model/plan-file';
 import { progressId } from '../../src/model/schemas';
@@ -26,8 +27,9 @@ export const OTHER_ITEM = `${OTHER_PLAN}/p1-s1-i1`;
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-export async function startTestServer(options: { demoAccounts?: DemoAccount[] | null } = {}) {
-  const storage: SqliteStorage = await openSqliteStorage(':memory:');
+export async function startTestServer(options: { demoAccounts?: DemoAccount[] | null; openStorage?: () => Promise<Storage> } = {}) {
+  // Typed as SQLite's for the many tests that compare its bytes; snapshot() refuses on PostgreSQL.
+  const storage = (options.openStorage ? await options.openStorage() : await openSqliteStorage(':memory:')) as SqliteStorage;
   let clock = T0;
   const now = () => clock;
   await seedDemo(storage, clock);
@@ -102,7 +104,10 @@ export async function startTestServer(options: { demoAccounts?: DemoAccount[] | 
     sync,
     pullAll,
     record,
-    snapshot: () => storage.serialize(),
+    snapshot: () => {
+      if (storage.dialect !== 'sqlite') throw new Error('snapshot() compares SQLite bytes only');
+      return storage.serialize();
+    },
   };
 }
 

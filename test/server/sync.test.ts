@@ -248,19 +248,19 @@ describe('plans', () => {
   it('lets an admin create a plan in their branch with its sections in one batch', async () => {
     const admin = await s.login('admin@test');
     const c = client('admin');
-    const plan = { id: 'new-plan', branchId: 'demo-tokyo', branch: '東京支部', fiscalYear: 2025, title: '令和7年度', periodKind: 'half', demo: false, deleted: false };
-    const section = { id: 'new-plan/s1', planId: 'new-plan', parentId: null, label: '１．', title: '柱', order: 0, deleted: false };
+    const plan = { id: 'demo-tokyo-new', branchId: 'demo-tokyo', branch: '東京支部', fiscalYear: 2025, title: '令和7年度', periodKind: 'half', demo: false, deleted: false };
+    const section = { id: 'demo-tokyo-new/s1', planId: 'demo-tokyo-new', parentId: null, label: '１．', title: '柱', order: 0, deleted: false };
     const { id: _p, ...planFields } = plan;
     const { id: _s, ...sectionFields } = section;
     const res = await s.sync(admin, {
       clientId: c.clientId,
       mutations: [
-        c.m({ table: 'plans', recordId: 'new-plan', planId: 'new-plan', changes: planFields, base: {}, create: plan }),
-        c.m({ table: 'sections', recordId: section.id, planId: 'new-plan', changes: sectionFields, base: {}, create: section }),
+        c.m({ table: 'plans', recordId: 'demo-tokyo-new', planId: 'demo-tokyo-new', changes: planFields, base: {}, create: plan }),
+        c.m({ table: 'sections', recordId: section.id, planId: 'demo-tokyo-new', changes: sectionFields, base: {}, create: section }),
       ],
     });
     expect(res.results.map((r) => r.status)).toEqual(['applied', 'applied']);
     const staffView = await s.pullAll(staff, client().clientId);
-    expect(staffView.changes.filter((ch) => ch.id === 'new-plan' || ch.record.planId === 'new-plan').map((ch) => ch.table)).toEqual(['plans', 'history', 'sections', 'history']);
+    expect(staffView.changes.filter((ch) => ch.id === 'demo-tokyo-new' || ch.record.planId === 'demo-tokyo-new').map((ch) => ch.table)).toEqual(['plans', 'history', 'sections', 'history']);
   });
 });
