@@ -10,6 +10,7 @@ import {
   measurementId,
   progressId,
   RECORD_SCHEMAS,
+  RECORD_TABLES,
   type Conflict,
   type EditableTable,
   type History,
@@ -22,6 +23,12 @@ import { ApiFailure } from './errors';
 import type { Storage, StoredRecord, WriteTx } from './storage/storage';
 
 export const DEFAULT_PULL_LIMIT = 500;
+/**
+ * The bytes of a pull page's changes at most (docs/sync-protocol.md): a record that passes its
+ * schema is well under half of it, so a page holds at least two, and a fresh device's first
+ * pull of a plan with large texts and conflicts comes in pages a tablet parses at once.
+ */
+export const PULL_PAGE_BYTES = 1024 * 1024;
 const CURSOR_PREFIX = 'v1.';
 /**
  * Meta key a restore from backup sets (admin-cli restore): versions after the backup's are
@@ -61,18 +68,30 @@ const REFERENCES: Partial<Record<RecordTable, readonly (readonly [string, Record
  * change of `constructor` made a conflict whose serverValue was a function).
  */
 const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** Each table's fields and their schemas: what a mutation may name, and what each value must be. */
+const FIELD_SCHEMAS = Object.fromEntries(RECORD_TABLES.map((t) => [t, (RECORD_SCHEMAS[t] as z.ZodMiniObject).shape])) as Record<RecordTable, Readonly<Record<string, z.ZodMiniType>>>;
+
+/** A field name as an error message may show it: cut short, control characters escaped. */
+const shownName = (name: string) => JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
 
 /**
- * Why the history and conflict records made from this mutation could not be valid, or null:
- * their ids are made of the mutation id and field names, and an id has no control characters.
+ * Why this mutation cannot make valid records, or null. Its history and conflict ids are made of
+ * the mutation id and field names (an id has no control characters). Every field it names in
+ * `changes`, `base` and `create` must be a field of the table's record, and every value must
+ * pass that field's schema (a base may also be null: the field was empty), checked before the
+ * merge: a value that loses to another device's becomes a conflict record, which must obey the
+ * same limits as the value it would have been (a conflict bypassed them, issue 10).
  */
-function namingProblem(m: Mutation): string | null {
+function fieldProblem(m: Mutation): string | null {
   if (!idSchema.safeParse(m.id).success) return `変更のIDに制御文字は使えません (a mutation id has no control characters)`;
-  for (const fields of [m.changes, m.base, m.create ?? {}]) {
-    for (const name of Object.keys(fields)) {
-      if (INHERITED_NAMES.has(name)) return `フィールド名 ${name} は使えません (no record has a field ${name})`;
-      if (CONTROL_CHARACTER.test(name)) return 'フィールド名に制御文字は使えません (a field name has no control characters)';
+  const shape = FIELD_SCHEMAS[m.table];
+  for (const [part, fields] of [['changes', m.changes], ['base', m.base], ['create', m.create ?? {}]] as const) {
+    for (const [name, value] of Object.entries(fields)) {
+      if (INHERITED_NAMES.has(name) || !Object.hasOwn(shape, name)) return `フィールド ${shownName(name)} は ${m.table} にありません (unknown field ${shownName(name)} in ${part})`;
+      if (part === 'base' && value === null) continue;
+      const parsed = shape[name]!.safeParse(value);
+      if (!parsed.success) return `${m.table} の ${name} が正しくありません (${part}.${name}: ${parsed.error.issues[0]?.message ?? 'invalid'})`;
     }
   }
   return null;
@@ -235,7 +254,7 @@ export class SyncService {
 
   private async apply(tx: WriteTx, principal: Principal, m: Mutation, ctx: WriteContext, now: Date): Promise<MutationResult> {
     const { branchId, current } = await this.authorize(tx, principal, m, ctx);
-    const problem = namingProblem(m);
+    const problem = fieldProblem(m);
     if (problem !== null) throw new ApiFailure('bad_request', problem, m.id);
     const currentData = current ? (JSON.parse(current.data) as Record<string, unknown>) : undefined;
     const merged = mergeMutation(m.table, currentData, { changes: m.changes, base: m.base, create: m.create });
@@ -341,7 +360,7 @@ export class SyncService {
     }
     const limit = Math.min(request.pullLimit ?? DEFAULT_PULL_LIMIT, LIMITS.pullPage);
     // Records are stored as the JSON that is sent, so a page is joined, never parsed and re-encoded.
-    const page = await this.storage.encodedChangesSince([...principal.roles.keys()], after, limit);
+    const page = await this.storage.encodedChangesSince([...principal.roles.keys()], after, limit, PULL_PAGE_BYTES);
     const cursor = formatCursor(page.lastVersion ?? after, epoch);
     const head = `{"protocolVersion":${PROTOCOL_VERSION},"results":${JSON.stringify(results)},"changes":[`;
     const tail = `],"cursor":${JSON.stringify(cursor)},"hasMore":${page.hasMore},"reset":${reset}}`;

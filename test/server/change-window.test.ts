@@ -7,22 +7,35 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeWindow, type WindowChange } from '../../src/server/storage/change-window';
+import { encodeChange } from '../../src/server/storage/kysely-storage';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
 
 const enc = (key: string, version: number) => Buffer.from(JSON.stringify({ key, version }));
+
+/** How many of these elements a page of at most `limit` and `maxBytes` (commas included) holds. */
+function fits(sizes: readonly number[], limit: number, maxBytes: number): number {
+  let bytes = 0;
+  let n = 0;
+  for (const size of sizes) {
+    if (n === limit || (n > 0 && bytes + 1 + size > maxBytes)) break;
+    bytes += (n ? 1 : 0) + size;
+    n++;
+  }
+  return n;
+}
 
 describe('ChangeWindow', () => {
   it('answers like the latest version of every record, or not at all', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('commit' as const), keys: fc.array(fc.record({ key: fc.integer({ min: 0, max: 30 }), branch: fc.constantFrom('a', 'b') }), { minLength: 0, maxLength: 5 }) }),
       fc.record({ kind: fc.constant('external' as const), keys: fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 3 }) }),
-      fc.record({ kind: fc.constant('pull' as const), back: fc.integer({ min: 0, max: 80 }), limit: fc.integer({ min: 1, max: 20 }), branches: fc.constantFrom<string[]>(['a'], ['b'], ['a', 'b']) }),
+      fc.record({ kind: fc.constant('pull' as const), back: fc.integer({ min: 0, max: 80 }), limit: fc.integer({ min: 1, max: 20 }), maxBytes: fc.integer({ min: 1, max: 300 }), branches: fc.constantFrom<string[]>(['a'], ['b'], ['a', 'b']) }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 4, max: 40 }), (ops, maxEntries) => {
+      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 4, max: 40 }), fc.integer({ min: 30, max: 600 }), (ops, maxEntries, maxWindowBytes) => {
         let version = 10;
         const db = new Map<string, { version: number; branch: string }>();
-        const window = new ChangeWindow(version, maxEntries);
+        const window = new ChangeWindow(version, maxEntries, maxWindowBytes);
         for (const o of ops) {
           if (o.kind === 'commit') {
             const written: WindowChange[] = [];
@@ -33,18 +46,19 @@ describe('ChangeWindow', () => {
               written.push({ key: k, branchId: b, version, bytes: enc(k, version) });
             }
             window.append(written, version);
+            expect(window.heldBytes).toBeLessThanOrEqual(maxWindowBytes);
           } else if (o.kind === 'external') {
             for (const key of o.keys) db.set(`k${key}`, { version: ++version, branch: db.get(`k${key}`)?.branch ?? 'a' });
           } else {
             const after = Math.max(0, version - o.back);
-            const page = window.page(new Set(o.branches), after, o.limit, version);
+            const page = window.page(new Set(o.branches), after, o.limit, o.maxBytes, version);
             if (!page) continue;
             const expected = [...db.entries()]
               .filter(([, r]) => r.version > after && o.branches.includes(r.branch))
               .sort((x, y) => x[1].version - y[1].version);
-            const taken = expected.slice(0, o.limit);
+            const taken = expected.slice(0, fits(expected.map(([key, r]) => enc(key, r.version).length), o.limit, o.maxBytes));
             expect(JSON.parse(`[${Buffer.concat(page.chunks).toString()}]`)).toEqual(taken.map(([key, r]) => ({ key, version: r.version })));
-            expect(page).toMatchObject({ count: taken.length, lastVersion: taken.at(-1)?.[1].version ?? null, hasMore: expected.length > o.limit });
+            expect(page).toMatchObject({ count: taken.length, lastVersion: taken.at(-1)?.[1].version ?? null, hasMore: expected.length > taken.length });
           }
         }
       }),
@@ -54,9 +68,9 @@ describe('ChangeWindow', () => {
 
   it('refuses a cursor older than what it holds, and one from another process’s writes', () => {
     const window = new ChangeWindow(100);
-    expect(window.page(new Set(['a']), 99, 10, 100)).toBeNull();
-    expect(window.page(new Set(['a']), 100, 10, 100)).toMatchObject({ count: 0, hasMore: false });
-    expect(window.page(new Set(['a']), 100, 10, 101)).toBeNull();
+    expect(window.page(new Set(['a']), 99, 10, 1000, 100)).toBeNull();
+    expect(window.page(new Set(['a']), 100, 10, 1000, 100)).toMatchObject({ count: 0, hasMore: false });
+    expect(window.page(new Set(['a']), 100, 10, 1000, 101)).toBeNull();
   });
 });
 
@@ -73,7 +87,8 @@ describe('SQLite pulls from the window and from SQL agree', () => {
     const path = join(dir, 'window.sqlite');
     const server = await openSqliteStorage(path);
     const other = await openSqliteStorage(path);
-    const rec = (id: number, branchId: string, n: number) => ({ table: 'progress' as const, id: `r${id}`, branchId, planId: 'p', data: { id: `r${id}`, n }, updatedAt: 't', updatedBy: 'u' });
+    // Records of different sizes, some with characters of several bytes, so the byte bound cuts pages.
+    const rec = (id: number, branchId: string, n: number) => ({ table: 'progress' as const, id: `r${id}`, branchId, planId: 'p', data: { id: `r${id}`, n, text: '界'.repeat((id * 7) % 40) }, updatedAt: 't', updatedBy: 'u' });
     let seed = 7;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -102,10 +117,12 @@ describe('SQLite pulls from the window and from SQL agree', () => {
         const after = Math.max(0, max - rand(30));
         const limit = 1 + rand(12);
         const branches = [['a'], ['b'], ['a', 'b']][rand(3)]!;
-        const encoded = await server.encodedChangesSince(branches, after, limit);
-        const plain = await server.changesSince(branches, after, limit);
-        expect(JSON.parse(`[${Buffer.concat(encoded.chunks).toString()}]`)).toEqual(plain.records.map((p) => ({ table: p.table, id: p.id, version: p.version, record: JSON.parse(p.data) })));
-        expect(encoded).toMatchObject({ count: plain.records.length, hasMore: plain.hasMore });
+        const maxBytes = 1 + rand(600);
+        const encoded = await server.encodedChangesSince(branches, after, limit, maxBytes);
+        const plain = await server.changesSince(branches, after, 1000);
+        const n = fits(plain.records.map((p) => Buffer.byteLength(encodeChange(p))), limit, maxBytes);
+        expect(JSON.parse(`[${Buffer.concat(encoded.chunks).toString()}]`)).toEqual(plain.records.slice(0, n).map((p) => ({ table: p.table, id: p.id, version: p.version, record: JSON.parse(p.data) })));
+        expect(encoded).toMatchObject({ count: n, hasMore: plain.records.length > n });
       }
     } finally {
       await server.close();

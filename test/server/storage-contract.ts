@@ -2,6 +2,7 @@
 // storageContract(name, open) from an implementation's test file. `open` gives a new, empty,
 // migrated storage each time.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeChange } from '../../src/server/storage/kysely-storage';
 import { StorageError, type RecordWrite, type Storage } from '../../src/server/storage/storage';
 
 const AT = '2026-05-01T00:00:00.000Z';
@@ -218,6 +219,33 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(await storage.changesSince([], 0, 10)).toEqual({ records: [], hasMore: false });
       });
 
+      it('bounds an encoded page in bytes: never past the bound, except one change alone, and hasMore says what follows', async () => {
+        const sizes = [10, 3000, 200, 5000, 20, 20, 9000];
+        await storage.write(async (tx) => {
+          for (const [i, n] of sizes.entries()) await tx.putRecord(rec(`s${i}`, { data: { id: `s${i}`, text: '界'.repeat(n) } }));
+        });
+        const all = (await storage.changesSince(['b1'], 0, 100)).records.map((r) => Buffer.byteLength(encodeChange(r)));
+        for (const maxBytes of [1, 1000, 10_000, 20_000, 100_000]) {
+          let after = 0;
+          let seen = 0;
+          for (;;) {
+            const page = await storage.encodedChangesSince(['b1'], after, 100, maxBytes);
+            const bytes = Buffer.concat(page.chunks).length;
+            expect(page.count).toBeGreaterThan(0);
+            if (page.count > 1) expect(bytes).toBeLessThanOrEqual(maxBytes);
+            const expected = all.slice(seen, seen + page.count);
+            expect(bytes).toBe(expected.reduce((a, b) => a + b, 0) + page.count - 1);
+            // The next change would not have fitted.
+            if (page.hasMore && page.count > 0) expect(bytes + 1 + all[seen + page.count]!).toBeGreaterThan(maxBytes);
+            seen += page.count;
+            after = page.lastVersion!;
+            expect(page.hasMore).toBe(seen < all.length);
+            if (!page.hasMore) break;
+          }
+          expect(seen).toBe(all.length);
+        }
+      });
+
       it('encodes a page as the protocol’s changes, with the stored JSON as the record', async () => {
         await storage.write(async (tx) => {
           for (let i = 0; i < 4; i++) await tx.putRecord(rec(`e${i}`, { data: { id: `e${i}`, text: '日本語 "quoted" \\ \u2028', n: i, nested: { a: [1, null] } } }));
@@ -230,12 +258,12 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
           [99, 10],
         ] as const) {
           const plain = await storage.changesSince(['b1'], after, limit);
-          const encoded = await storage.encodedChangesSince(['b1'], after, limit);
+          const encoded = await storage.encodedChangesSince(['b1'], after, limit, 1024 * 1024);
           const parsed = JSON.parse(`[${Buffer.concat(encoded.chunks).toString('utf8')}]`) as unknown[];
           expect(parsed).toEqual(plain.records.map((r) => ({ table: r.table, id: r.id, version: r.version, record: JSON.parse(r.data) })));
           expect(encoded).toMatchObject({ count: plain.records.length, lastVersion: plain.records.at(-1)?.version ?? null, hasMore: plain.hasMore });
         }
-        expect(await storage.encodedChangesSince([], 0, 10)).toMatchObject({ count: 0, lastVersion: null, hasMore: false });
+        expect(await storage.encodedChangesSince([], 0, 10, 1024 * 1024)).toMatchObject({ count: 0, lastVersion: null, hasMore: false });
       });
 
       it('lists the records of one table', async () => {

@@ -4,7 +4,9 @@
 // trip's cost. The window only answers when it can prove it is complete: it holds every
 // change with a version in (base, last], and `last` equals the database's version counter
 // (so no other process, e.g. the admin command, wrote meanwhile). Otherwise the caller reads
-// the database, and resets the window when it was behind.
+// the database, and resets the window when it was behind. It is bounded in entries and in
+// bytes (big records, e.g. conflicts of long texts, must not hold the server's memory), and so
+// are the pages it serves.
 import type { EncodedChangePage } from './storage';
 
 export interface WindowChange {
@@ -24,12 +26,15 @@ export class ChangeWindow {
   private entries: Entry[] = [];
   private readonly latest = new Map<string, Entry>();
   private supersededCount = 0;
+  /** The bytes of the entries' changes. */
+  private bytes = 0;
   private base: number;
   private last: number;
 
   constructor(
     version: number,
     private readonly maxEntries = 50_000,
+    private readonly maxBytes = 16 * 1024 * 1024,
   ) {
     this.base = version;
     this.last = version;
@@ -44,8 +49,14 @@ export class ChangeWindow {
     this.entries = [];
     this.latest.clear();
     this.supersededCount = 0;
+    this.bytes = 0;
     this.base = version;
     this.last = version;
+  }
+
+  /** The bytes of the changes held (for tests and the benchmark). */
+  get heldBytes(): number {
+    return this.bytes;
   }
 
   /** Adds one committed transaction's changes, in version order. */
@@ -63,6 +74,7 @@ export class ChangeWindow {
       }
       const entry: Entry = { ...c, superseded: false };
       this.entries.push(entry);
+      this.bytes += entry.bytes.length;
       this.latest.set(c.key, entry);
       this.last = c.version;
     }
@@ -71,17 +83,23 @@ export class ChangeWindow {
   }
 
   private trim(): void {
-    if (this.entries.length > this.maxEntries) {
-      const drop = this.entries.length - Math.floor(this.maxEntries * 0.75);
+    if (this.entries.length > this.maxEntries || this.bytes > this.maxBytes) {
+      // Drop the oldest until both bounds are a quarter below their limit.
+      let drop = Math.max(0, this.entries.length - Math.floor(this.maxEntries * 0.75));
+      let bytes = this.bytes;
+      for (let i = 0; i < drop; i++) bytes -= this.entries[i]!.bytes.length;
+      while (drop < this.entries.length && bytes > this.maxBytes * 0.75) bytes -= this.entries[drop++]!.bytes.length;
       for (const e of this.entries.slice(0, drop)) {
         if (this.latest.get(e.key) === e) this.latest.delete(e.key);
         else if (e.superseded) this.supersededCount--;
       }
       this.base = this.entries[drop - 1]!.version;
       this.entries = this.entries.slice(drop);
+      this.bytes = bytes;
     }
     if (this.supersededCount > 1000 && this.supersededCount * 2 > this.entries.length) {
       this.entries = this.entries.filter((e) => !e.superseded);
+      this.bytes = this.entries.reduce((sum, e) => sum + e.bytes.length, 0);
       this.supersededCount = 0;
     }
   }
@@ -90,7 +108,7 @@ export class ChangeWindow {
    * The changes after `after` in these branches, or null when the window cannot answer for
    * certain (the cursor is older than the window, or the database moved on without it).
    */
-  page(branchIds: ReadonlySet<string>, after: number, limit: number, databaseVersion: number): EncodedChangePage | null {
+  page(branchIds: ReadonlySet<string>, after: number, limit: number, maxBytes: number, databaseVersion: number): EncodedChangePage | null {
     if (databaseVersion !== this.last || after < this.base || after > this.last) return null;
     let lo = 0;
     let hi = this.entries.length;
@@ -101,17 +119,22 @@ export class ChangeWindow {
     }
     const parts: Uint8Array[] = [];
     let count = 0;
+    let bytes = 0;
     let lastVersion: number | null = null;
     let hasMore = false;
     for (let i = lo; i < this.entries.length; i++) {
       const e = this.entries[i]!;
       if (e.superseded || !branchIds.has(e.branchId)) continue;
-      if (count === limit) {
+      if (count === limit || (count > 0 && bytes + 1 + e.bytes.length > maxBytes)) {
         hasMore = true;
         break;
       }
-      if (count++) parts.push(COMMA);
+      if (count++) {
+        parts.push(COMMA);
+        bytes++;
+      }
       parts.push(e.bytes);
+      bytes += e.bytes.length;
       lastVersion = e.version;
     }
     return { chunks: parts, count, lastVersion, hasMore };

@@ -422,9 +422,29 @@ export class KyselyStorage implements Storage {
     return { records: (hasMore ? rows.slice(0, limit) : rows).map(toRecord), hasMore };
   }
 
-  async encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<EncodedChangePage> {
-    const page = await this.changesSince(branchIds, afterVersion, limit);
-    return { chunks: [Buffer.from(page.records.map(encodeChange).join(','))], count: page.records.length, lastVersion: page.records.at(-1)?.version ?? null, hasMore: page.hasMore };
+  async encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number, maxBytes: number): Promise<EncodedChangePage> {
+    if (branchIds.length === 0) return { chunks: [], count: 0, lastVersion: null, hasMore: false };
+    // The database leaves out the rows that start past maxBytes characters (a character is at
+    // least a byte, so every row the byte bound lets in is among them): a page of big records
+    // is never read whole into memory. `fetched` says whether rows follow the ones sent.
+    const { rows } = await sql<RecordRow & { chars_before: number | string; fetched: number | string }>`
+      select * from (
+        select p.*, sum(length(p.data)) over (order by p.version) - length(p.data) as chars_before, count(*) over () as fetched
+        from (select * from records where branch_id in (${sql.join(branchIds)}) and version > ${afterVersion} order by version limit ${limit + 1}) p
+      ) w where w.chars_before < ${maxBytes} order by w.version`.execute(this.db);
+    const parts: string[] = [];
+    let bytes = 0;
+    let lastVersion: number | null = null;
+    for (const row of rows) {
+      if (parts.length === limit) break;
+      const element = encodeChange(toRecord(row));
+      const size = Buffer.byteLength(element) + (parts.length ? 1 : 0);
+      if (parts.length && bytes + size > maxBytes) break;
+      parts.push(element);
+      bytes += size;
+      lastVersion = Number(row.version);
+    }
+    return { chunks: parts.length ? [Buffer.from(parts.join(','))] : [], count: parts.length, lastVersion, hasMore: parts.length < Number(rows[0]?.fetched ?? 0) };
   }
 
   async maxVersion(): Promise<number> {

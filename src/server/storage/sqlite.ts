@@ -277,7 +277,7 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   declare readonly dialect: 'sqlite';
   private readonly q: Statements;
   private readonly changeQueries = new Map<number, Prepared>();
-  private readonly pageQueries = new Map<number, { page: Statement; more: Statement }>();
+  private readonly pageQueries = new Map<number, Statement>();
   private readonly window: ChangeWindow;
   private readonly pendingWrites: { fn: (tx: WriteTx) => Promise<unknown>; resolve: (value: unknown) => void; reject: (e: unknown) => void }[] = [];
   private drainScheduled = false;
@@ -398,33 +398,33 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
    * bytes: no row objects, no strings in between. Either way each element is what
    * encodeChange() makes.
    */
-  override encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<EncodedChangePage> {
+  override encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number, maxBytes: number): Promise<EncodedChangePage> {
     if (branchIds.length === 0) return Promise.resolve({ chunks: [], count: 0, lastVersion: null, hasMore: false });
     const n = branchIds.length;
-    let q = this.pageQueries.get(n);
-    if (!q) {
+    let page = this.pageQueries.get(n);
+    if (!page) {
       const inList = `(${Array.from({ length: n }, () => '?').join(', ')})`;
-      q = {
-        page: this.raw.prepare(
-          `select cast(group_concat('{"table":' || json_quote(table_name) || ',"id":' || json_quote(id) || ',"version":' || version || ',"record":' || data || '}', ',' order by version) as blob) as json, ` +
-            `count(*) as count, max(version) as last ` +
-            `from (select table_name, id, version, data from records where branch_id in ${inList} and version > ? order by version limit ?)`,
-        ),
-        more: this.raw.prepare(`select 1 from records where branch_id in ${inList} and version > ? limit 1`),
-      };
-      if (this.pageQueries.size < 16) this.pageQueries.set(n, q);
+      // `total`: the bytes of the elements so far, commas included; `fetched` > the rows sent
+      // means more follow (limit + 1 are read).
+      page = this.raw.prepare(
+        `select cast(group_concat(elem, ',' order by version) as blob) as json, count(*) as count, max(version) as last, max(fetched) as fetched from (` +
+          `select elem, version, row_number() over (order by version) as n, sum(length(cast(elem as blob)) + 1) over (order by version) - 1 as total, count(*) over () as fetched from (` +
+          `select '{"table":' || json_quote(table_name) || ',"id":' || json_quote(id) || ',"version":' || version || ',"record":' || data || '}' as elem, version ` +
+          `from records where branch_id in ${inList} and version > ? order by version limit ?)` +
+          `) where n <= ? and (n = 1 or total <= ?)`,
+      );
+      if (this.pageQueries.size < 16) this.pageQueries.set(n, page);
     }
-    const { page, more } = q;
+    const query = page;
     return this.exclusive(() => {
       const current = this.counterValue();
-      const fromWindow = this.window.page(new Set(branchIds), afterVersion, limit, current);
+      const fromWindow = this.window.page(new Set(branchIds), afterVersion, limit, maxBytes, current);
       if (fromWindow) return fromWindow;
       // Another process wrote (or the cursor is older than the window): the database answers.
       if (current !== this.window.lastVersion) this.window.reset(current);
-      const row = page.get(...branchIds, afterVersion, limit) as { json: Buffer | null; count: number; last: number | null };
+      const row = query.get(...branchIds, afterVersion, limit + 1, limit, maxBytes) as { json: Buffer | null; count: number; last: number | null; fetched: number | null };
       const lastVersion = row.last === null ? null : Number(row.last);
-      const hasMore = lastVersion !== null && row.count === limit && more.get(...branchIds, lastVersion) !== undefined;
-      return { chunks: row.json ? [row.json] : [], count: row.count, lastVersion, hasMore };
+      return { chunks: row.json ? [row.json] : [], count: row.count, lastVersion, hasMore: row.count < Number(row.fetched ?? 0) };
     });
   }
 

@@ -132,9 +132,10 @@ export interface Storage {
   changesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<ChangePage>;
   /**
    * changesSince() as the bytes a sync response carries: the record's JSON as stored, never
-   * parsed and encoded again on the way out.
+   * parsed and encoded again on the way out. The page also stops before its elements (commas
+   * included) would pass `maxBytes`, but always holds at least one change when there is one.
    */
-  encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<EncodedChangePage>;
+  encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number, maxBytes: number): Promise<EncodedChangePage>;
   /** The highest version allocated so far (0 on a new database). */
   maxVersion(): Promise<number>;
 
