@@ -5,9 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod/mini';
 import { mergeMutation, type FieldConflict } from '../model/merge';
+import { isPeriodOf } from '../model/period';
 import {
   idSchema,
   measurementId,
+  planSchema,
   progressId,
   RECORD_SCHEMAS,
   RECORD_TABLES,
@@ -16,6 +18,7 @@ import {
   type History,
   type RecordTable,
 } from '../model/schemas';
+import { fiscalYearOfMonth, isYearMonth } from '../model/wareki';
 import { LIMITS, PROTOCOL_VERSION, type Mutation, type MutationResult, type Role, type SyncRequest } from '../sync/protocol';
 import type { Principal } from './accounts';
 import { planIdProblem } from './plan-ids';
@@ -94,6 +97,38 @@ function fieldProblem(m: Mutation): string | null {
       if (!parsed.success) return `${m.table} の ${name} が正しくありません (${part}.${name}: ${parsed.error.issues[0]?.message ?? 'invalid'})`;
     }
   }
+  return null;
+}
+
+/** The earliest date a note may have. */
+const FIRST_NOTE_DATE = '2000-01-01';
+
+/**
+ * Why a new record's key does not fit what exists, or null: a measurement's month must lie in
+ * its plan's fiscal year (April–March; a KPI has no baseline field yet, so no other year is
+ * allowed), a note's date between 2000-01-01 and a year after the server's today, a progress
+ * record's period be one the plan defines. These fields are identities (merge.ts), so they are
+ * checked when the record is created only.
+ */
+async function valueProblem(tx: WriteTx, table: RecordTable, record: Record<string, unknown>, planId: string, now: Date): Promise<string | null> {
+  if (table === 'notes') {
+    const date = String(record.date);
+    const latest = new Date(Date.UTC(now.getUTCFullYear() + 1, now.getUTCMonth(), now.getUTCDate())).toISOString().slice(0, 10);
+    if (date < FIRST_NOTE_DATE || date > latest) return `メモの日付は ${FIRST_NOTE_DATE} から ${latest} までです (a note's date lies between ${FIRST_NOTE_DATE} and a year after today)`;
+    return null;
+  }
+  if (table !== 'measurements' && table !== 'progress') return null;
+  const stored = await tx.getRecord('plans', planId);
+  const plan = stored && planSchema.safeParse(JSON.parse(stored.data));
+  if (!plan?.success) return `計画 ${planId} が読めません (plan ${planId} is not readable)`;
+  const { fiscalYear, periodKind } = plan.data;
+  if (table === 'measurements') {
+    const month = String(record.month);
+    if (!isYearMonth(month) || fiscalYearOfMonth(month) !== fiscalYear) return `実績の月 ${month} は計画の年度（${fiscalYear}年4月〜${fiscalYear + 1}年3月）にありません (a measurement's month lies in its plan's fiscal year)`;
+    return null;
+  }
+  const periodId = String(record.periodId);
+  if (!isPeriodOf(fiscalYear, periodKind, periodId)) return `報告期間 ${periodId} は計画にありません (not a period of plan ${planId})`;
   return null;
 }
 
@@ -278,6 +313,11 @@ export class SyncService {
     const planId = table === 'plans' ? m.recordId : m.planId;
     if (table !== 'plans' && record.planId !== planId) throw forbidden(m, '作成する記録の planId が違います (forged planId)');
     if (table === 'plans' && record.branchId !== branchId) throw forbidden(m, '計画の branchId が違います (forged branchId)');
+
+    if (merged.kind === 'create') {
+      const problem = await valueProblem(tx, table, record, planId, now);
+      if (problem !== null) return { mutationId: m.id, status: 'rejected', reason: problem };
+    }
 
     for (const [field, target] of REFERENCES[table] ?? []) {
       const value = record[field];

@@ -25,8 +25,8 @@ import { describePostgres } from './postgres-env';
 const ROUNDS = 8;
 /** Every device edits this record's `next` with the base it last pulled: the contested field. */
 const SHARED = progressId(ITEM, '2024-H1');
-/** A period the demo has no progress for: each device creates its own record there. */
-const PERIOD = '2030-H1';
+/** A period of the demo plan it has no progress for: each device creates its own record there. */
+const PERIOD = '2024-H2';
 const DEVICES = [
   { email: 'lead@demo', password: DEMO_PASSWORD, item: `${DEMO_PLAN_ID}/p1-s1-i1` },
   { email: 'staff@demo', password: DEMO_PASSWORD, item: `${DEMO_PLAN_ID}/p1-s1-i2` },
