@@ -316,6 +316,18 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(await storage.getToken('nope')).toBeUndefined();
       });
 
+      it('revokes the live tokens of every user at once (a restore), keeping an earlier revocation', async () => {
+        await storage.addUser({ id: 'u1', email: 'a@b', name: 'A', passwordHash: 'h', createdAt: AT });
+        await storage.addUser({ id: 'u2', email: 'c@d', name: 'C', passwordHash: 'h', createdAt: AT });
+        await storage.addToken({ hash: 't1', userId: 'u1', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        await storage.addToken({ hash: 't2', userId: 'u2', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        await storage.addToken({ hash: 't3', userId: 'u2', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: '2026-05-01T12:00:00.000Z' });
+        expect(await storage.revokeAllTokens('2026-05-02T00:00:00.000Z')).toBe(2);
+        expect((await storage.getToken('t1'))?.revokedAt).toBe('2026-05-02T00:00:00.000Z');
+        expect((await storage.getToken('t3'))?.revokedAt).toBe('2026-05-01T12:00:00.000Z');
+        expect(await storage.revokeAllTokens('2026-05-03T00:00:00.000Z')).toBe(0);
+      });
+
       it('counts login failures in a window, forgets old ones and clears them', async () => {
         await storage.addLoginFailure('a@b', '2026-05-01T00:00:00.000Z', '2026-04-30T23:45:00.000Z');
         await storage.addLoginFailure('a@b', '2026-05-01T00:10:00.000Z', '2026-04-30T23:55:00.000Z');

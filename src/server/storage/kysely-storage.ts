@@ -534,6 +534,11 @@ export class KyselyStorage implements Storage {
     return Number(result.numUpdatedRows);
   }
 
+  async revokeAllTokens(at: string): Promise<number> {
+    const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async countLoginFailures(email: string, since: string): Promise<number> {
     const row = await this.db
       .selectFrom('login_failures')

@@ -162,6 +162,8 @@ export interface Storage {
   getSession(tokenHash: string): Promise<Session | undefined>;
   /** Revokes every live token of the user; returns how many. */
   revokeTokensOf(userId: string, at: string): Promise<number>;
+  /** Revokes every live token of every user (after a restore); returns how many. */
+  revokeAllTokens(at: string): Promise<number>;
 
   /** Failed logins for this email at or after `since`. */
   countLoginFailures(email: string, since: string): Promise<number>;
