@@ -214,7 +214,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.post('/api/login', async (c) => {
     const parsed = loginRequestSchema.safeParse(await readJson(c.req.raw, LOGIN_BODY_BYTES));
     if (!parsed.success) throw fail('bad_request', `ログインの内容が正しくありません (${issuesText(parsed.error.issues)})`);
-    const outcome = await login(storage, parsed.data.email, parsed.data.password, now(), clientAddress(c, http), attempts);
+    const outcome = await login(storage, parsed.data, now(), clientAddress(c, http), attempts);
     if (!outcome.ok) {
       if (outcome.code === 'too_many_attempts') throw tooManyAttempts(outcome);
       throw fail('unauthorized', 'メールアドレスまたはパスワードが違います (wrong email or password)');

@@ -41,6 +41,13 @@ export interface TokenRow {
   revokedAt: string | null;
 }
 
+/** A device's secret from its last successful login (see accounts.ts): only its SHA-256 is kept. */
+export interface DeviceSecretRow {
+  hash: string;
+  userId: string;
+  createdAt: string;
+}
+
 /** What a bearer token stands for: the token row, its user and the user's roles. */
 export interface Session {
   token: TokenRow;
@@ -167,9 +174,14 @@ export interface Storage {
 
   /** Failed logins for this email at or after `since`. */
   countLoginFailures(email: string, since: string): Promise<number>;
+  /** The time of the latest failed login for this email at or after `since`; null when none. */
+  latestLoginFailure(email: string, since: string): Promise<string | null>;
   /** Records a failure and forgets failures older than `forgetBefore`. */
   addLoginFailure(email: string, at: string, forgetBefore: string): Promise<void>;
   clearLoginFailures(email: string): Promise<void>;
+
+  addDeviceSecret(secret: DeviceSecretRow): Promise<void>;
+  getDeviceSecret(hash: string): Promise<DeviceSecretRow | undefined>;
 
   /** Every row of every table in a fixed order, for tests that prove nothing changed. */
   dump(): Promise<Record<string, unknown[]>>;
