@@ -367,6 +367,23 @@ async function checkPasswordChange(storage: Storage, user: User, input: { curren
   return { ok: true, response: await issueSession(storage, user, now) };
 }
 
+/**
+ * Ends the session of the token in `authorization` (a sign-out). A token already revoked or
+ * expired is answered as done: sign-out is retried by devices that lost the first answer. A
+ * token this server never issued is refused like any request with it.
+ */
+export async function logout(storage: Storage, authorization: string | undefined, now: Date): Promise<{ ok: true; userId: string } | { ok: false; message: string }> {
+  const token = bearerToken(authorization);
+  if (token === null) return { ok: false, message: 'Authorization: Bearer <token> is required' };
+  const hash = hashToken(token);
+  const row = await storage.getToken(hash);
+  if (!row) return { ok: false, message: 'the token is not valid' };
+  await storage.revokeToken(hash, now.toISOString());
+  return { ok: true, userId: row.userId };
+}
+
+const bearerToken = (authorization: string | undefined): string | null => /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(authorization?.trim() ?? '')?.[1] ?? null;
+
 export interface Principal {
   user: User;
   /** Role per branch id: the branches this token may read and write. */
@@ -376,9 +393,9 @@ export interface Principal {
 export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; code: 'unauthorized' | 'token_expired'; message: string };
 
 export async function authenticate(storage: Storage, authorization: string | undefined, now: Date): Promise<AuthOutcome> {
-  const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(authorization?.trim() ?? '');
-  if (!match) return { ok: false, code: 'unauthorized', message: 'Authorization: Bearer <token> is required' };
-  const session = await storage.getSession(hashToken(match[1]!));
+  const token = bearerToken(authorization);
+  if (token === null) return { ok: false, code: 'unauthorized', message: 'Authorization: Bearer <token> is required' };
+  const session = await storage.getSession(hashToken(token));
   if (!session || session.token.revokedAt !== null) return { ok: false, code: 'unauthorized', message: 'the token is not valid; log in again' };
   if (session.token.expiresAt <= now.toISOString()) return { ok: false, code: 'token_expired', message: 'the token has expired; log in again' };
   const { user, memberships } = session;

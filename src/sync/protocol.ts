@@ -142,6 +142,10 @@ export const loginResponseSchema = z.object({
 });
 export type LoginResponse = z.infer<typeof loginResponseSchema>;
 
+/** POST /api/logout (no body): the token it carries is revoked. */
+export const logoutResponseSchema = z.object({ ok: z.literal(true) });
+export type LogoutResponse = z.infer<typeof logoutResponseSchema>;
+
 /** What the embedded default tells the login screen (demo accounts), and nothing in production. */
 export const serverInfoSchema = z.object({
   protocolVersion: z.number(),

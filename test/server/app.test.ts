@@ -65,6 +65,25 @@ describe('POST /api/login', () => {
   });
 });
 
+describe('POST /api/logout', () => {
+  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 1, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
+
+  it('revokes the token it is called with, and only that one; again is harmless', async () => {
+    const tablet = (await login('staff@demo', DEMO_PASSWORD)).json.token as string;
+    const phone = (await login('staff@demo', DEMO_PASSWORD)).json.token as string;
+    expect(await s.post('/api/logout', {}, tablet)).toEqual({ status: 200, json: { ok: true } });
+    expect(await pull(tablet)).toMatchObject({ status: 401, json: { error: { code: 'unauthorized' } } });
+    expect((await pull(phone)).status).toBe(200);
+    expect(await s.post('/api/logout', {}, tablet)).toEqual({ status: 200, json: { ok: true } });
+    expect((await pull(tablet)).status).toBe(401);
+  });
+
+  it('needs a token it issued', async () => {
+    expect((await s.post('/api/logout', {})).status).toBe(401);
+    expect((await s.post('/api/logout', {}, 'x'.repeat(43))).status).toBe(401);
+  });
+});
+
 describe('POST /api/password', () => {
   const pull = (token: string) => s.post('/api/sync', { protocolVersion: 1, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
   const change = (token: string | undefined, body: unknown) => s.post('/api/password', body, token);

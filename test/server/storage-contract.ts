@@ -328,6 +328,17 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(await storage.revokeAllTokens('2026-05-03T00:00:00.000Z')).toBe(0);
       });
 
+      it('revokes one token (a logout), once', async () => {
+        await storage.addUser({ id: 'u1', email: 'a@b', name: 'A', passwordHash: 'h', createdAt: AT });
+        await storage.addToken({ hash: 't1', userId: 'u1', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        await storage.addToken({ hash: 't2', userId: 'u1', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        expect(await storage.revokeToken('t1', '2026-05-02T00:00:00.000Z')).toBe(true);
+        expect(await storage.revokeToken('t1', '2026-05-03T00:00:00.000Z')).toBe(false);
+        expect((await storage.getToken('t1'))?.revokedAt).toBe('2026-05-02T00:00:00.000Z');
+        expect((await storage.getToken('t2'))?.revokedAt).toBeNull();
+        expect(await storage.revokeToken('nope', '2026-05-03T00:00:00.000Z')).toBe(false);
+      });
+
       it('counts login failures in a window, forgets old ones and clears them', async () => {
         await storage.addLoginFailure('a@b', '2026-05-01T00:00:00.000Z', '2026-04-30T23:45:00.000Z');
         await storage.addLoginFailure('a@b', '2026-05-01T00:10:00.000Z', '2026-04-30T23:55:00.000Z');

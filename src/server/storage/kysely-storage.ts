@@ -537,6 +537,11 @@ export class KyselyStorage implements Storage {
     return Number(result.numUpdatedRows);
   }
 
+  async revokeToken(hash: string, at: string): Promise<boolean> {
+    const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async revokeAllTokens(at: string): Promise<number> {
     const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('revoked_at', 'is', null).executeTakeFirst();
     return Number(result.numUpdatedRows);

@@ -169,6 +169,8 @@ export interface Storage {
   getSession(tokenHash: string): Promise<Session | undefined>;
   /** Revokes every live token of the user; returns how many. */
   revokeTokensOf(userId: string, at: string): Promise<number>;
+  /** Revokes this token unless it is revoked already; returns whether it was live. */
+  revokeToken(hash: string, at: string): Promise<boolean>;
   /** Revokes every live token of every user (after a restore); returns how many. */
   revokeAllTokens(at: string): Promise<number>;
 
