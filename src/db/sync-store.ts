@@ -17,7 +17,7 @@ import {
   type History,
   type RecordTable,
 } from '../model/schemas';
-import { loginResponseSchema, type LoginResponse, type Mutation, type SyncResponse } from '../sync/protocol';
+import { deviceSecretSchema, loginResponseSchema, type LoginResponse, type Mutation, type SyncResponse } from '../sync/protocol';
 import { SYNCED_TABLES, outboxEntrySchema, type OutboxEntry, type RejectedEntry, type SyncedTable, type TrackerDb } from './database';
 import { newId } from './repository';
 import { parseRows } from './rows';
@@ -27,6 +27,7 @@ const META = {
   session: 'sync.session',
   cursor: 'sync.cursor',
   lastSyncAt: 'sync.lastSyncAt',
+  deviceSecrets: 'sync.deviceSecrets',
 } as const;
 const SERVER_COPY_PREFIX = 'sync.server:';
 
@@ -78,6 +79,26 @@ export function getSession(db: TrackerDb): Promise<LoginResponse | null> {
 export async function setSession(db: TrackerDb, session: LoginResponse | null): Promise<void> {
   if (session) await db.meta.put({ key: META.session, value: session });
   else await db.meta.delete(META.session);
+}
+
+/**
+ * The device secret each account got at its last login here (by lower-cased email), sent with
+ * its next login so that its owner is never throttled out by others' guesses. Kept across
+ * sign-out: that is when it is needed.
+ */
+const deviceSecretsSchema = z.record(z.string(), deviceSecretSchema);
+const deviceSecretKey = (email: string) => email.trim().toLowerCase();
+
+export async function getDeviceSecret(db: TrackerDb, email: string): Promise<string | null> {
+  const secrets = await readMeta(db, META.deviceSecrets, deviceSecretsSchema);
+  return secrets?.[deviceSecretKey(email)] ?? null;
+}
+
+export function setDeviceSecret(db: TrackerDb, email: string, secret: string): Promise<void> {
+  return db.transaction('rw', db.meta, async () => {
+    const secrets = (await readMeta(db, META.deviceSecrets, deviceSecretsSchema)) ?? {};
+    await db.meta.put({ key: META.deviceSecrets, value: { ...secrets, [deviceSecretKey(email)]: secret } });
+  });
 }
 
 /**

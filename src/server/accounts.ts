@@ -8,14 +8,37 @@ import { addressGroup } from './security';
 import type { Storage, User } from './storage/storage';
 
 export const TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-/** Failed logins of one email within the window after which login answers 429 until it passes. */
-export const LOGIN_THROTTLE = { failures: 5, windowMs: 15 * 60 * 1000 } as const;
+
 /**
- * Failed logins from one client address within the window after which it gets 429 for every
- * account: higher than an account's, as an office shares one address behind its NAT, but it
- * bounds guessing across many accounts.
+ * How failed logins slow guessing (docs/sync-protocol.md, "Throttling"). After `free` failures
+ * counted under one key, the next attempt must wait `firstDelayMs` after the latest failure, and
+ * the wait doubles with each further failure up to `maxDelayMs`: guessing is slowed to one try per
+ * cap, and nobody is ever locked out for longer than the cap. Attempts that come while the delay
+ * runs are answered 429 with Retry-After, and counted as nothing.
  */
-export const ADDRESS_THROTTLE = { failures: 30, windowMs: 15 * 60 * 1000 } as const;
+export interface Throttle {
+  readonly free: number;
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+}
+/** Failures of one account (and of one device's secret). */
+export const ACCOUNT_THROTTLE: Throttle = { free: 5, firstDelayMs: 1000, maxDelayMs: 5 * 60 * 1000 };
+/**
+ * Failures from one client address: more of them free, as an office shares one address behind
+ * its NAT, but it bounds guessing across many accounts. One account adds at most `perAccount`
+ * of its failures, so one person (or one guesser) at one account never slows their colleagues;
+ * and its cap is short, as a colleague on a new device waits it out too.
+ */
+export const ADDRESS_THROTTLE: Throttle & { readonly perAccount: number } = { free: 30, firstDelayMs: 1000, maxDelayMs: 60 * 1000, perAccount: 3 };
+/** Failures older than this are forgotten; a successful login forgets its account's at once. */
+export const FAILURE_MEMORY_MS = 24 * 60 * 60 * 1000;
+
+/** How long after the latest of `failures` the next attempt must wait. */
+export function throttleDelayMs(throttle: Throttle, failures: number): number {
+  if (failures < throttle.free) return 0;
+  // 2^31 ms is weeks: far beyond any cap, and no overflow of the shift.
+  return Math.min(throttle.firstDelayMs * 2 ** Math.min(failures - throttle.free, 31), throttle.maxDelayMs);
+}
 export const MIN_PASSWORD_LENGTH = PASSWORD_LENGTH.min;
 /** A branch id: safe in a path, a file name and a log line. */
 export const BRANCH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -92,54 +115,43 @@ export type LoginOutcome = { ok: true; response: LoginResponse; userId: string }
 
 /**
  * Attempts are counted in the database (login_failures), so every server instance sees them.
- * An address is counted under a key no email can take (it has no '@'); a name without '@' is
- * no account, so its failures count for the address alone and cannot throttle an address.
+ * An address is counted under a key no email can take (it has no '@'), and so is a device's
+ * secret; a name without '@' is no account, so its failures count for the address alone.
  *
- * An attempt is written down as a failure before its password is checked, and checked against
- * the limit with itself included: attempts that arrive at once (scrypt takes ~50 ms, and another
- * server instance may be checking at the same moment) see one another, so at most the limit of
- * them get a password checked; those found over the limit are refused and stay counted (more
- * attempts at once than the limit are what the throttle is for). Once the password proves right
- * the rows are taken back: for the account by clearing its failures (a right password forgives
- * them, as it always did), for the address by an "undone" row of the same time under a key of
- * its own, which no email can take either (it has no '@') and which ages out of the window with it.
+ * An attempt is written down as a failure before its password is checked, and checked again
+ * with itself included: attempts that arrive at once (scrypt takes a while, and another server
+ * instance may be checking at the same moment) see one another, so at most the free number of
+ * them get a password checked; those found over it are refused and stay counted. Once the
+ * password proves right the rows are taken back: for the account (or device) by clearing its
+ * failures, for the address by an "undone" row of the same time under a key of its own, which no
+ * email can take either and which ages out with it.
  */
 const addressKey = (address: string) => `address:${addressGroup(address)}`;
 const accountKey = (email: string) => (email.includes('@') ? email : null);
+const deviceKey = (secretHash: string) => `device:${secretHash}`;
 const undoneKey = (key: string) => `undone:${encodeURIComponent(key)}`;
 
-type Limit = { readonly failures: number; readonly windowMs: number };
 interface Counter {
-  kind: 'address' | 'account';
+  kind: 'address' | 'account' | 'device';
   key: string;
-  limit: Limit;
+  throttle: Throttle;
+  /** Whether this attempt is written down under the key, or only checked against it. */
+  counts: boolean;
 }
 
-/** What an attempt is counted under: its address, then its account. */
-function countersOf(email: string, address: string | null): Counter[] {
-  const counters: Counter[] = [];
-  if (address !== null) counters.push({ kind: 'address', key: addressKey(address), limit: ADDRESS_THROTTLE });
-  const account = accountKey(email);
-  if (account !== null) counters.push({ kind: 'account', key: account, limit: LOGIN_THROTTLE });
-  return counters;
-}
-
-/** Rows older than this are of no window any more; each write forgets them. */
-const forgetBefore = (now: Date) => new Date(now.getTime() - Math.max(LOGIN_THROTTLE.windowMs, ADDRESS_THROTTLE.windowMs)).toISOString();
+const since = (now: Date) => new Date(now.getTime() - FAILURE_MEMORY_MS).toISOString();
 
 /**
- * Attempts counted under `key` within the window and not taken back. An address's "undone" rows
- * are read first: each was written after its attempt's row, so the attempts read next include
- * it, and a write in between can only make the answer too high, never too low.
+ * Attempts counted under `counter` and not taken back. An address's "undone" rows are read
+ * first: each was written after its attempt's row, so the attempts read next include it, and a
+ * write in between can only make the answer too high, never too low.
  */
-async function counted(storage: Storage, { kind, key, limit }: Counter, now: Date): Promise<number> {
-  const since = new Date(now.getTime() - limit.windowMs).toISOString();
-  const undone = kind === 'address' ? await storage.countLoginFailures(undoneKey(key), since) : 0;
-  return (await storage.countLoginFailures(key, since)) - undone;
+async function counted(storage: Storage, { kind, key }: Counter, now: Date): Promise<number> {
+  const undone = kind === 'address' ? await storage.countLoginFailures(undoneKey(key), since(now)) : 0;
+  return (await storage.countLoginFailures(key, since(now))) - undone;
 }
 
-/** Retry-After is an upper bound: the count falls below the limit once the oldest counted failure is out of the window. */
-const tooMany = (limit: Limit): ThrottledOutcome => ({ ok: false, code: 'too_many_attempts', retryAfterSeconds: Math.ceil(limit.windowMs / 1000) });
+const tooMany = (waitMs: number): ThrottledOutcome => ({ ok: false, code: 'too_many_attempts', retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
 
 /** An attempt let through the throttle: its rows, written at `at`, count as failures until settled. */
 interface Attempt {
@@ -148,40 +160,70 @@ interface Attempt {
 }
 
 /**
- * Lets an attempt through the throttle, or refuses it. An attempt is let through only when,
- * counting itself and every attempt written before its count was read, it is within every limit:
- * however attempts interleave, at most the limit of them are let through in a window.
+ * What an attempt is checked and counted under. With a valid device secret, that device alone:
+ * its owner gets through whatever others guessed at the account or from the address, while a
+ * stolen secret still buys only slowed guesses. Otherwise the address and the account; an
+ * account that has already added its share of failures at the address adds no more there.
  */
-async function beginAttempt(storage: Storage, email: string, address: string | null, now: Date): Promise<Attempt | ThrottledOutcome> {
-  const counters = countersOf(email, address);
-  // Already at the limit: refused without writing anything, so hammering a throttled account or
-  // address neither fills the table nor moves the end of its window.
-  for (const c of counters) if ((await counted(storage, c, now)) >= c.limit.failures) return tooMany(c.limit);
-  const at = now.toISOString();
-  for (const c of counters) await storage.addLoginFailure(c.key, at, forgetBefore(now));
-  // Others got there first: refused, and counted like them.
-  for (const c of counters) if ((await counted(storage, c, now)) > c.limit.failures) return tooMany(c.limit);
-  return { counters, at };
+async function countersOf(storage: Storage, email: string, address: string | null, device: string | null, now: Date): Promise<Counter[]> {
+  if (device !== null) return [{ kind: 'device', key: deviceKey(device), throttle: ACCOUNT_THROTTLE, counts: true }];
+  const account = accountKey(email);
+  const accountCounter: Counter | null = account === null ? null : { kind: 'account', key: account, throttle: ACCOUNT_THROTTLE, counts: true };
+  const counters: Counter[] = [];
+  if (address !== null) {
+    const share = accountCounter === null ? 0 : await counted(storage, accountCounter, now);
+    counters.push({ kind: 'address', key: addressKey(address), throttle: ADDRESS_THROTTLE, counts: share < ADDRESS_THROTTLE.perAccount });
+  }
+  if (accountCounter !== null) counters.push(accountCounter);
+  return counters;
 }
 
 /**
- * The password was right: the account's failures are forgiven, and the address's row of this
- * attempt is taken back. A wrong password needs nothing: its rows are the failure.
+ * Lets an attempt through the throttle, or refuses it. An attempt is let through when, for every
+ * key, the delay since its latest failure has run. It is then written down and counted once
+ * more: if attempts of the same key were written meanwhile and, with them, the key is past its
+ * free attempts, it is refused (another attempt got there first) and stays counted.
+ */
+async function beginAttempt(storage: Storage, email: string, address: string | null, device: string | null, now: Date): Promise<Attempt | ThrottledOutcome> {
+  const counters = await countersOf(storage, email, address, device, now);
+  const before = new Map<Counter, number>();
+  for (const c of counters) {
+    const n = await counted(storage, c, now);
+    const delay = throttleDelayMs(c.throttle, n);
+    const latest = delay > 0 ? await storage.latestLoginFailure(c.key, since(now)) : null;
+    const wait = latest === null ? 0 : Date.parse(latest) + delay - now.getTime();
+    // Still waiting: refused without writing anything, so hammering a slowed key neither fills
+    // the table nor pushes its delay on.
+    if (wait > 0) return tooMany(wait);
+    before.set(c, n);
+  }
+  const at = now.toISOString();
+  const written = counters.filter((c) => c.counts);
+  for (const c of written) await storage.addLoginFailure(c.key, at, since(now));
+  for (const c of written) {
+    const others = (await counted(storage, c, now)) - 1;
+    if (others > before.get(c)! && throttleDelayMs(c.throttle, others) > 0) return tooMany(throttleDelayMs(c.throttle, others + 1));
+  }
+  return { counters: written, at };
+}
+
+/**
+ * The password was right: the failures of the account (or of the device, when it came with its
+ * secret: then the account's stay, as someone else may be guessing at it) are forgiven, and the
+ * address's row of this attempt is taken back. A wrong password needs nothing: its rows are the
+ * failure.
  */
 async function attemptSucceeded(storage: Storage, attempt: Attempt, now: Date): Promise<void> {
   for (const { kind, key } of attempt.counters) {
-    if (kind === 'account') {
-      await storage.clearLoginFailures(key);
-    } else {
-      await storage.addLoginFailure(undoneKey(key), attempt.at, forgetBefore(now));
-    }
+    if (kind === 'address') await storage.addLoginFailure(undoneKey(key), attempt.at, since(now));
+    else await storage.clearLoginFailures(key);
   }
 }
 
 const isAttempt = (outcome: Attempt | ThrottledOutcome): outcome is Attempt => 'counters' in outcome;
 
-/** How many attempts of one address, and of one account, this process checks at a time. */
-export const ATTEMPTS_AT_ONCE = { address: 4, account: 1 } as const;
+/** How many attempts of one address, of one account and of one device this process checks at a time. */
+export const ATTEMPTS_AT_ONCE = { address: 4, account: 1, device: 1 } as const;
 
 /**
  * Runs the attempts of one address (and of one account) a few at a time in this process; the
@@ -194,12 +236,17 @@ export class AttemptGate {
   private readonly running = new Map<string, number>();
   private readonly queued = new Map<string, (() => void)[]>();
 
-  async run<T>(email: string, address: string | null, fn: () => Promise<T>): Promise<T> {
-    // Always address first, then account: two attempts never wait for each other in a circle.
+  async run<T>({ email, address, device }: { email: string; address: string | null; device: string | null }, fn: () => Promise<T>): Promise<T> {
+    // An attempt with a valid device secret is counted under that device alone (see countersOf),
+    // so it waits for no guesser's turn either.
     const slots: [string, number][] = [];
-    if (address !== null) slots.push([addressKey(address), ATTEMPTS_AT_ONCE.address]);
-    const account = accountKey(email);
-    if (account !== null) slots.push([account, ATTEMPTS_AT_ONCE.account]);
+    if (device !== null) slots.push([deviceKey(device), ATTEMPTS_AT_ONCE.device]);
+    // Always address first, then account: two attempts never wait for each other in a circle.
+    else {
+      if (address !== null) slots.push([addressKey(address), ATTEMPTS_AT_ONCE.address]);
+      const account = accountKey(email);
+      if (account !== null) slots.push([account, ATTEMPTS_AT_ONCE.account]);
+    }
     const held: string[] = [];
     try {
       for (const [key, max] of slots) {
@@ -232,8 +279,8 @@ export class AttemptGate {
   }
 }
 
-/** A new token for this user and the answer a login gives with it. */
-async function issueSession(storage: Storage, user: User, now: Date): Promise<LoginResponse> {
+/** A new token for this user and the answer a login gives with it (with the device's secret when it is a login). */
+async function issueSession(storage: Storage, user: User, now: Date, deviceSecret?: string): Promise<LoginResponse> {
   const { token, hash } = newToken();
   const expiresAt = new Date(now.getTime() + TOKEN_TTL_MS).toISOString();
   await storage.addToken({ hash, userId: user.id, createdAt: now.toISOString(), expiresAt, revokedAt: null });
@@ -243,24 +290,57 @@ async function issueSession(storage: Storage, user: User, now: Date): Promise<Lo
     const branch = await storage.getBranch(m.branchId);
     if (branch) branches.push({ id: branch.id, name: branch.name, role: m.role });
   }
-  return { token, expiresAt, user: { id: user.id, email: user.email, name: user.name }, branches };
+  return { token, expiresAt, user: { id: user.id, email: user.email, name: user.name }, branches, ...(deviceSecret !== undefined ? { deviceSecret } : {}) };
 }
 
-/** `address` is the client's (see security.ts), or null when unknown: then only the account is throttled. */
-export async function login(storage: Storage, emailInput: string, password: string, now: Date, address: string | null, gate: AttemptGate): Promise<LoginOutcome> {
-  const email = normalizeEmail(emailInput);
-  return gate.run(email, address, () => checkLogin(storage, email, password, now, address));
+/**
+ * The hash of `secret` when it is a device secret of the account `email`, else null (absent,
+ * unknown, or another account's: then the attempt is throttled like any other).
+ */
+async function validDevice(storage: Storage, email: string, secret: string | undefined): Promise<string | null> {
+  if (secret === undefined) return null;
+  const hash = hashToken(secret);
+  const row = await storage.getDeviceSecret(hash);
+  if (!row) return null;
+  const user = await storage.getUserById(row.userId);
+  return user?.email === email ? hash : null;
 }
 
-async function checkLogin(storage: Storage, email: string, password: string, now: Date, address: string | null): Promise<LoginOutcome> {
-  const attempt = await beginAttempt(storage, email, address, now);
+/** A new device secret for this user: the device keeps it, the server only its hash. */
+async function issueDeviceSecret(storage: Storage, userId: string, now: Date): Promise<string> {
+  const { token, hash } = newToken();
+  await storage.addDeviceSecret({ hash, userId, createdAt: now.toISOString() });
+  return token;
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  /** The secret this device got at its last successful login of the account, if any. */
+  deviceSecret?: string | undefined;
+}
+
+/**
+ * `address` is the client's (see security.ts), or null when unknown: then only the account is
+ * throttled. A successful login answers the device's secret: the one it came with when valid,
+ * else a new one.
+ */
+export async function login(storage: Storage, input: LoginInput, now: Date, address: string | null, gate: AttemptGate): Promise<LoginOutcome> {
+  const email = normalizeEmail(input.email);
+  const device = await validDevice(storage, email, input.deviceSecret);
+  return gate.run({ email, address, device }, () => checkLogin(storage, email, input, device, now, address));
+}
+
+async function checkLogin(storage: Storage, email: string, input: LoginInput, device: string | null, now: Date, address: string | null): Promise<LoginOutcome> {
+  const attempt = await beginAttempt(storage, email, address, device, now);
   if (!isAttempt(attempt)) return attempt;
   const user = await storage.getUserByEmail(email);
-  const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+  const valid = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
   // A failure is already counted.
   if (!user || !valid) return { ok: false, code: 'unauthorized' };
   await attemptSucceeded(storage, attempt, now);
-  return { ok: true, userId: user.id, response: await issueSession(storage, user, now) };
+  const deviceSecret = device !== null ? input.deviceSecret! : await issueDeviceSecret(storage, user.id, now);
+  return { ok: true, userId: user.id, response: await issueSession(storage, user, now, deviceSecret) };
 }
 
 export type PasswordChangeOutcome = { ok: true; response: LoginResponse } | { ok: false; code: 'wrong_password' | 'same_password' } | ThrottledOutcome;
@@ -272,11 +352,11 @@ export type PasswordChangeOutcome = { ok: true; response: LoginResponse } | { ok
  * device gets a new one.
  */
 export async function changePassword(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, now: Date, address: string | null, gate: AttemptGate): Promise<PasswordChangeOutcome> {
-  return gate.run(user.email, address, () => checkPasswordChange(storage, user, input, now, address));
+  return gate.run({ email: user.email, address, device: null }, () => checkPasswordChange(storage, user, input, now, address));
 }
 
 async function checkPasswordChange(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, now: Date, address: string | null): Promise<PasswordChangeOutcome> {
-  const attempt = await beginAttempt(storage, user.email, address, now);
+  const attempt = await beginAttempt(storage, user.email, address, null, now);
   if (!isAttempt(attempt)) return attempt;
   // A failure is already counted.
   if (!(await verifyPassword(input.currentPassword, user.passwordHash))) return { ok: false, code: 'wrong_password' };
@@ -287,6 +367,23 @@ async function checkPasswordChange(storage: Storage, user: User, input: { curren
   return { ok: true, response: await issueSession(storage, user, now) };
 }
 
+/**
+ * Ends the session of the token in `authorization` (a sign-out). A token already revoked or
+ * expired is answered as done: sign-out is retried by devices that lost the first answer. A
+ * token this server never issued is refused like any request with it.
+ */
+export async function logout(storage: Storage, authorization: string | undefined, now: Date): Promise<{ ok: true; userId: string } | { ok: false; message: string }> {
+  const token = bearerToken(authorization);
+  if (token === null) return { ok: false, message: 'Authorization: Bearer <token> is required' };
+  const hash = hashToken(token);
+  const row = await storage.getToken(hash);
+  if (!row) return { ok: false, message: 'the token is not valid' };
+  await storage.revokeToken(hash, now.toISOString());
+  return { ok: true, userId: row.userId };
+}
+
+const bearerToken = (authorization: string | undefined): string | null => /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(authorization?.trim() ?? '')?.[1] ?? null;
+
 export interface Principal {
   user: User;
   /** Role per branch id: the branches this token may read and write. */
@@ -296,9 +393,9 @@ export interface Principal {
 export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; code: 'unauthorized' | 'token_expired'; message: string };
 
 export async function authenticate(storage: Storage, authorization: string | undefined, now: Date): Promise<AuthOutcome> {
-  const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(authorization?.trim() ?? '');
-  if (!match) return { ok: false, code: 'unauthorized', message: 'Authorization: Bearer <token> is required' };
-  const session = await storage.getSession(hashToken(match[1]!));
+  const token = bearerToken(authorization);
+  if (token === null) return { ok: false, code: 'unauthorized', message: 'Authorization: Bearer <token> is required' };
+  const session = await storage.getSession(hashToken(token));
   if (!session || session.token.revokedAt !== null) return { ok: false, code: 'unauthorized', message: 'the token is not valid; log in again' };
   if (session.token.expiresAt <= now.toISOString()) return { ok: false, code: 'token_expired', message: 'the token has expired; log in again' };
   const { user, memberships } = session;

@@ -14,7 +14,7 @@ import { parsePlanFileText } from '../model/plan-file';
 import { auditQuerySchema, ROLES, type Role } from '../sync/protocol';
 import { AccountError, BRANCH_ID_PATTERN, createUser, generatePassword, hashPassword, MIN_PASSWORD_LENGTH, normalizeEmail } from './accounts';
 import { auditCsv, auditOfBranch, auditRange } from './audit-export';
-import { BackupError, backupSqlite, POSTGRES_BACKUP_HINT, restoreSqlite } from './backup';
+import { AFTER_RESTORE_NOTICE, BackupError, backupSqlite, POSTGRES_BACKUP_HINT, restoreSqlite } from './backup';
 import { importPlan, PlanImportError } from './plan-import';
 import { CURSOR_EPOCH_META_KEY } from './sync';
 import { openStorage, SQLITE_FILE } from './storage/open-storage';
@@ -45,8 +45,10 @@ const USAGE = `usage: npm run admin -- <command>   (database: DATABASE_URL, else
                                               WHEN is YYYY-MM-DD, a whole day in Japan time, or an ISO time with offset)
   backup FILE                                 copy the SQLite database into FILE, online (the server may run)
   restore FILE                                replace the SQLite database with a backup: stop the server first; the
-                                              replaced file is kept beside it, and devices pull everything again
-  reset-cursors                               make every device pull everything again (after a pg_restore; servers stopped)
+                                              replaced file is kept beside it, devices pull everything again, and
+                                              every session ends (passwords and roles are the backup's)
+  reset-cursors                               after a pg_restore (servers stopped): make every device pull everything
+                                              again and end every session
 `;
 
 class UsageError extends Error {}
@@ -119,6 +121,7 @@ const OWN_COMMANDS: Record<string, OwnCommand> = {
     const live = join(ctx.dataDir, SQLITE_FILE);
     const { version, kept } = await restoreSqlite(positionals[0]!, live, ctx.now);
     ctx.io.stdout(`restored ${live} from ${positionals[0]} (version ${version}); devices pull everything again on their next sync\n`);
+    ctx.io.stdout(`${AFTER_RESTORE_NOTICE}\n`);
     if (kept) ctx.io.stdout(`the replaced database is kept as ${kept}\n`);
   },
 };
@@ -178,12 +181,15 @@ const COMMANDS: Record<string, Command> = {
     io.stdout(`${revoked} token(s) of ${user.email} revoked\n`);
   },
 
-  async 'reset-cursors'(storage, args, io) {
+  async 'reset-cursors'(storage, args, io, now) {
     parse(args, {}, 0);
-    // The same as restore does for SQLite: every device's next pull starts over from the start.
+    // The same as restore does for SQLite: every device's next pull starts over from the start,
+    // and no token of the restored database (some revoked after the dump) comes back.
     const epoch = randomUUID().slice(0, 8);
     await storage.setMeta(CURSOR_EPOCH_META_KEY, epoch);
+    const revoked = await storage.revokeAllTokens(now.toISOString());
     io.stdout(`cursor epoch set to ${epoch}: every device pulls everything again on its next sync (restart running servers)\n`);
+    io.stdout(`${revoked} token(s) revoked; ${AFTER_RESTORE_NOTICE}\n`);
   },
 
   async 'import-plan'(storage, args, io, now) {

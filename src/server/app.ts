@@ -1,4 +1,4 @@
-// The HTTP app (Hono): /api/login, /api/sync, /api/password, /api/branches/:id/audit,
+// The HTTP app (Hono): /api/login, /api/logout, /api/sync, /api/password, /api/branches/:id/audit,
 // /api/info, /api/health, and, when given a folder, the built PWA with an SPA fallback; every
 // response with the security headers of security.ts. It takes its storage, logger, clock and
 // HTTP settings as dependencies, so tests drive it with app.request() and no socket, and
@@ -15,9 +15,10 @@ import {
   PROTOCOL_VERSION,
   syncRequestSchema,
   type ApiErrorCode,
+  type LogoutResponse,
   type ServerInfo,
 } from '../sync/protocol';
-import { AttemptGate, authenticate, BRANCH_ID_PATTERN, changePassword, login, type Principal, type ThrottledOutcome } from './accounts';
+import { AttemptGate, authenticate, BRANCH_ID_PATTERN, changePassword, login, logout, type Principal, type ThrottledOutcome } from './accounts';
 import { auditCsv, auditFileName, auditOfBranch, auditRange } from './audit-export';
 import type { DemoAccount } from './demo';
 import { ApiFailure } from './errors';
@@ -214,13 +215,21 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.post('/api/login', async (c) => {
     const parsed = loginRequestSchema.safeParse(await readJson(c.req.raw, LOGIN_BODY_BYTES));
     if (!parsed.success) throw fail('bad_request', `ログインの内容が正しくありません (${issuesText(parsed.error.issues)})`);
-    const outcome = await login(storage, parsed.data.email, parsed.data.password, now(), clientAddress(c, http), attempts);
+    const outcome = await login(storage, parsed.data, now(), clientAddress(c, http), attempts);
     if (!outcome.ok) {
       if (outcome.code === 'too_many_attempts') throw tooManyAttempts(outcome);
       throw fail('unauthorized', 'メールアドレスまたはパスワードが違います (wrong email or password)');
     }
     c.set('userId', outcome.userId);
     return c.json(outcome.response);
+  });
+
+  app.post('/api/logout', async (c) => {
+    const outcome = await logout(storage, c.req.header('authorization'), now());
+    if (!outcome.ok) throw fail('unauthorized', `ログアウトできません (${outcome.message})`);
+    c.set('userId', outcome.userId);
+    const answer: LogoutResponse = { ok: true };
+    return c.json(answer);
   });
 
   app.post('/api/password', async (c) => {

@@ -23,7 +23,12 @@ export class BackupError extends Error {
 export const POSTGRES_BACKUP_HINT =
   'backup and restore of PostgreSQL are pg_dump\'s and pg_restore\'s (e.g. pg_dump --format=custom --file=FILE "$DATABASE_URL"; ' +
   'pg_restore --clean --if-exists --no-owner --dbname="$DATABASE_URL" FILE, servers stopped), ' +
-  'then `npm run admin -- reset-cursors` once before starting the servers (see docs/deploy.md)';
+  'then `npm run admin -- reset-cursors` once before starting the servers: it resets the devices\' cursors and ends every session (see docs/deploy.md)';
+
+/** What an administrator must know after a restore, printed by restore and reset-cursors. */
+export const AFTER_RESTORE_NOTICE =
+  'every session has ended: passwords and roles are those of the backup, and everyone must sign in again ' +
+  '(with the password they had at the time of the backup); edits waiting on devices stay there and are sent after sign-in';
 
 /** The tables a tracker database has (migrations/001-initial.ts). */
 const TRACKER_TABLES = ['meta', 'counters', 'branches', 'users', 'memberships', 'tokens', 'login_failures', 'clients', 'mutation_results', 'records'];
@@ -137,7 +142,9 @@ function quiesce(livePath: string): void {
 /**
  * Replaces the database at `livePath` with the backup `source`. The server must be stopped. The
  * replaced database (and any WAL of it) is renamed to `<livePath>.before-restore-<time>`.
- * Cursors of devices made before the restore are reset on their next sync (CURSOR_EPOCH_META_KEY).
+ * Cursors of devices made before the restore are reset on their next sync (CURSOR_EPOCH_META_KEY),
+ * and every session ends: each token of the backup is revoked (passwords and roles are the
+ * backup's, so everyone signs in again with those).
  */
 export async function restoreSqlite(source: string, livePath: string, now: Date): Promise<{ version: number; kept: string | null }> {
   const from = resolve(source);
@@ -151,7 +158,13 @@ export async function restoreSqlite(source: string, livePath: string, now: Date)
     ({ version } = await checkTrackerDatabase(tmp));
     const db = new Database(tmp, { fileMustExist: true });
     try {
-      db.prepare('insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(CURSOR_EPOCH_META_KEY, randomUUID().slice(0, 8));
+      db.transaction(() => {
+        db.prepare('insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(CURSOR_EPOCH_META_KEY, randomUUID().slice(0, 8));
+        // The backup's tokens include ones revoked since (a password change, a removed role's
+        // holder logged out): none of them may come back, so every session ends here. Tokens
+        // issued after the backup are not in it at all.
+        db.prepare('update tokens set revoked_at = ? where revoked_at is null').run(now.toISOString());
+      })();
     } finally {
       db.close();
     }

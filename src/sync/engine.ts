@@ -5,7 +5,7 @@
 // createSyncEngine, and the database work is in db/sync-store.ts (one transaction per answer).
 import { liveQuery } from 'dexie';
 import type { TrackerDb } from '../db/database';
-import { applyRoundTrip, getClientId, getCursor, getLastSyncAt, getSession, scopeOf, setAside, setSession, takeOutboxBatch } from '../db/sync-store';
+import { applyRoundTrip, getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setAside, setDeviceSecret, setSession, takeOutboxBatch } from '../db/sync-store';
 import type { LoginResult, SyncEngineApi, SyncStatus } from './engine-api';
 import { API_ERROR, LIMITS, PROTOCOL_VERSION, type Mutation, type ServerInfo, type SyncResponse } from './protocol';
 import { TransportError, type Transport } from './transport';
@@ -25,6 +25,12 @@ export const SYNC_TIMING = {
   requestBytes: Math.floor(LIMITS.requestBytes * 0.75),
 } as const;
 
+/** 8秒 / 約2分: how long the server asks to wait, rounded up. */
+function waitText(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return seconds < 60 ? `${seconds}秒` : `約${Math.ceil(seconds / 60)}分`;
+}
+
 /** What the engine tells people, in Japanese. */
 export const SYNC_MESSAGES = {
   offline: '通信できません（オフライン）。つながったら自動で同期します。',
@@ -39,7 +45,8 @@ export const SYNC_MESSAGES = {
   server: (status: number) => `サーバーでエラーが発生しました（${status}）。自動で再試行します。`,
   local: (detail: string) => `この端末のデータベースに同期結果を書き込めませんでした：${detail}`,
   wrongPassword: 'メールアドレスまたはパスワードが違います。',
-  tooManyAttempts: 'ログインの試行が多すぎます。しばらく待ってからもう一度お試しください。',
+  tooManyAttempts: (waitMs: number | null) =>
+    waitMs === null ? 'ログインの試行が多すぎます。しばらく待ってからもう一度お試しください。' : `ログインの試行が多すぎます。${waitText(waitMs)}待ってからもう一度お試しください。`,
   loginOffline: '通信できません（オフライン）。ネットワークにつながってからログインしてください。',
   loginFailed: 'ログインできませんでした。しばらくしてからもう一度お試しください。',
 } as const;
@@ -105,6 +112,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   let running: Promise<void> | null = null;
   let again = false;
   let failures = 0;
+  /** What the server's last refusal asked us to wait (Retry-After); the backoff is never shorter. */
+  let serverWaitMs = 0;
   let timer: { handle: TimerHandle; due: number } | null = null;
   let stopWatching: (() => void) | null = null;
 
@@ -152,6 +161,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
   /** Maps a failed round trip to a state; true when trying again later may help. */
   function fail(e: unknown): boolean {
+    serverWaitMs = e instanceof TransportError ? (e.retryAfterMs ?? 0) : 0;
     if (e instanceof TransportError) {
       if (e.kind === 'network') {
         setStatus({ state: 'error', online: online(), lastError: online() ? SYNC_MESSAGES.unreachable : SYNC_MESSAGES.offline });
@@ -255,7 +265,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       cancelTimer();
       if (outcome.retry) {
         failures++;
-        schedule(backoffMs());
+        schedule(Math.max(backoffMs(), serverWaitMs));
       }
       return;
     }
@@ -341,19 +351,21 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
     async login(email, password): Promise<LoginResult> {
       let session;
+      const deviceSecret = await getDeviceSecret(db, email);
       try {
-        session = await transport.login({ email, password });
+        session = await transport.login({ email, password, ...(deviceSecret !== null ? { deviceSecret } : {}) });
       } catch (e) {
         if (!(e instanceof TransportError)) throw e;
         if (e.kind === 'network') return { ok: false, message: SYNC_MESSAGES.loginOffline };
         if (e.status === 401 || e.status === 400) return { ok: false, message: SYNC_MESSAGES.wrongPassword };
-        if (e.status === 429) return { ok: false, message: SYNC_MESSAGES.tooManyAttempts };
+        if (e.status === 429) return { ok: false, message: SYNC_MESSAGES.tooManyAttempts(e.retryAfterMs) };
         if (e.status === 426) {
           setStatus({ state: 'update-required', lastError: SYNC_MESSAGES.updateRequired });
           return { ok: false, message: SYNC_MESSAGES.updateRequired };
         }
         return { ok: false, message: SYNC_MESSAGES.loginFailed };
       }
+      if (session.deviceSecret !== undefined) await setDeviceSecret(db, session.user.email, session.deviceSecret);
       await setSession(db, session);
       failures = 0;
       setStatus({ state: 'idle', session, lastError: null });
@@ -362,6 +374,10 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     },
 
     async logout() {
+      // Best-effort and not awaited: offline, or with a server that does not answer, the device
+      // signs out all the same (the token then ends with its expiry).
+      const token = (await getSession(db))?.token;
+      if (token !== undefined) transport.logout(token).catch(() => undefined);
       await setSession(db, null);
       cancelTimer();
       setStatus({ state: 'signed-out', session: null, lastError: null });

@@ -117,9 +117,14 @@ export type SyncResponse = z.infer<typeof syncResponseSchema>;
 /** Lengths of a password a person chooses. */
 export const PASSWORD_LENGTH = { min: 8, max: 200 } as const;
 
+/** A device secret (see docs/sync-protocol.md, Throttling): 32 random bytes, base64url. */
+export const deviceSecretSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/));
+
 export const loginRequestSchema = z.strictObject({
   email: z.string().check(z.minLength(3), z.maxLength(200)),
   password: z.string().check(z.minLength(1), z.maxLength(PASSWORD_LENGTH.max)),
+  /** The secret this device got at its last successful login of the account: lets its owner past the throttle. */
+  deviceSecret: z.optional(deviceSecretSchema),
 });
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
 
@@ -132,8 +137,14 @@ export const loginResponseSchema = z.object({
   expiresAt: z.string(),
   user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
   branches: z.array(z.object({ id: z.string(), name: z.string(), role: roleSchema })),
+  /** A login's answer: the secret the device keeps and sends with its later logins of this account. */
+  deviceSecret: z.optional(deviceSecretSchema),
 });
 export type LoginResponse = z.infer<typeof loginResponseSchema>;
+
+/** POST /api/logout (no body): the token it carries is revoked. */
+export const logoutResponseSchema = z.object({ ok: z.literal(true) });
+export type LogoutResponse = z.infer<typeof logoutResponseSchema>;
 
 /** What the embedded default tells the login screen (demo accounts), and nothing in production. */
 export const serverInfoSchema = z.object({

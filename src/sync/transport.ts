@@ -1,5 +1,5 @@
-// The client's only door to the server: the three calls of the protocol (sync, login, info) over
-// fetch. Every body that comes back is parsed with the protocol's schemas; anything else (a
+// The client's only door to the server: the calls of the protocol (sync, login, logout, info)
+// over fetch. Every body that comes back is parsed with the protocol's schemas; anything else (a
 // network failure, an error status, a body that does not parse) becomes a TransportError, so
 // the engine never trusts what it did not check. Tests pass their own fetch (e.g. a Hono app's
 // `app.request`) to run the same code in-process.
@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import {
   apiErrorSchema,
   loginResponseSchema,
+  logoutResponseSchema,
   serverInfoSchema,
   syncResponseSchema,
   type ApiErrorCode,
@@ -20,6 +21,8 @@ import {
 export interface Transport {
   sync(request: SyncRequest, token: string): Promise<SyncResponse>;
   login(request: LoginRequest): Promise<LoginResponse>;
+  /** Revokes the token on the server (sign-out). */
+  logout(token: string): Promise<void>;
   info(): Promise<ServerInfo>;
 }
 
@@ -36,6 +39,8 @@ export class TransportError extends Error {
     readonly code: ApiErrorCode | null = null,
     /** The mutation a 403/400 names, so the engine can set that one aside. */
     readonly mutationId: string | null = null,
+    /** How long the server asks us to wait (its Retry-After, on a 429 or 503); null when it did not say. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
     this.name = 'TransportError';
@@ -62,9 +67,11 @@ export function fetchTransport(fetchFn: FetchLike, options: FetchTransportOption
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let status: number;
     let text: string;
+    let retryAfterMs: number | null;
     try {
       const response = await fetchFn(`${baseUrl}${path}`, { ...init, signal: controller.signal });
       status = response.status;
+      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       // Reading the body can fail midway too; that is a lost connection, not a bad body.
       text = await response.text();
     } catch (e) {
@@ -75,8 +82,8 @@ export function fetchTransport(fetchFn: FetchLike, options: FetchTransportOption
     const json = parseJson(text);
     if (status < 200 || status >= 300) {
       const body = apiErrorSchema.safeParse(json);
-      if (body.success) throw new TransportError('http', body.data.error.message, status, body.data.error.code, body.data.error.mutationId ?? null);
-      throw new TransportError('http', `HTTP ${status}`, status);
+      if (body.success) throw new TransportError('http', body.data.error.message, status, body.data.error.code, body.data.error.mutationId ?? null, retryAfterMs);
+      throw new TransportError('http', `HTTP ${status}`, status, null, null, retryAfterMs);
     }
     const body = schema.safeParse(json);
     if (!body.success) throw new TransportError('http', `The answer to ${path} does not follow the protocol`, status);
@@ -87,6 +94,9 @@ export function fetchTransport(fetchFn: FetchLike, options: FetchTransportOption
   return {
     sync: (request, token) => call('/api/sync', { method: 'POST', headers: { ...jsonHeaders, authorization: `Bearer ${token}` }, body: JSON.stringify(request) }, syncResponseSchema),
     login: (request) => call('/api/login', { method: 'POST', headers: jsonHeaders, body: JSON.stringify(request) }, loginResponseSchema),
+    logout: async (token) => {
+      await call('/api/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` } }, logoutResponseSchema);
+    },
     info: () => call('/api/info', { method: 'GET' }, serverInfoSchema),
   };
 }
@@ -94,6 +104,15 @@ export function fetchTransport(fetchFn: FetchLike, options: FetchTransportOption
 /** The browser's transport: fetch against the app's own origin (or `baseUrl`). */
 export function httpTransport(baseUrl = ''): Transport {
   return fetchTransport((url, init) => fetch(url, init), { baseUrl });
+}
+
+/** Retry-After is whole seconds or an HTTP date (RFC 9110); anything else says nothing. */
+function parseRetryAfter(header: string | null): number | null {
+  if (header === null) return null;
+  const value = header.trim();
+  if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) || /^-/.test(value) ? null : Math.max(0, at - Date.now());
 }
 
 function parseJson(text: string): unknown {

@@ -282,6 +282,8 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
     expect((await run('import-plan', '--branch', 'tokyo', '--plan-id', 'tokyo-after-restore-2', GOOD)).code).toBe(0);
     await withDb(live, async (s) => {
       expect(await s.maxVersion()).toBeGreaterThan(Number(cursor.slice(3)));
+      // The restore ended the session: the device signs in again and syncs on from its cursor.
+      const token = await loginA(s);
       const app = createApp({ storage: s, now: () => NOW });
       const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor }) });
       const page = syncResponseSchema.parse(await res.json());
@@ -290,6 +292,42 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
       const next = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor: page.cursor }) });
       expect(syncResponseSchema.parse(await next.json()).reset).toBe(false);
     });
+  });
+
+  it('ends every session: a token revoked after the backup and one issued before it are refused; passwords and roles are the backup’s', async () => {
+    await seed();
+    const before = await withDb(live, loginA);
+    const file = join(dir, 'backup.sqlite');
+    expect((await run('backup', file)).code).toBe(0);
+    // After the backup: a new token, then a password change that revokes it.
+    const revoked = await withDb(live, loginA);
+    expect((await run('reset-password', 'a@example.jp', '--password', 'another-password')).code).toBe(0);
+
+    const restored = await run('restore', file);
+    expect(restored.code).toBe(0);
+    await withDb(live, async (s) => {
+      const app = createApp({ storage: s, now: () => NOW });
+      for (const token of [before, revoked]) {
+        const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor: null }) });
+        expect(res.status).toBe(401);
+      }
+      // The backup's password is the one that works now, and its session is a new one.
+      const fresh = await loginA(s);
+      expect(await deviceSynced(s, fresh)).toMatch(/^v1\./);
+    });
+    expect(restored.stdout).toContain('passwords and roles are those of the backup');
+    expect(restored.stdout).toContain('everyone must sign in again');
+  });
+
+  it('reset-cursors (after a pg_restore) ends every session too', async () => {
+    await seed();
+    const token = await withDb(live, loginA);
+    const reset = await run('reset-cursors');
+    await withDb(live, async (s) => {
+      const res = await createApp({ storage: s, now: () => NOW }).request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-reset-test', mutations: [], cursor: null }) });
+      expect(res.status).toBe(401);
+    });
+    expect(reset.stdout).toContain('everyone must sign in again');
   });
 
   it('reset-cursors (after a pg_restore) makes a device that synced before pull everything again', async () => {
@@ -301,7 +339,8 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
     expect((await run('reset-cursors', 'extra')).code).toBe(2);
     await withDb(live, async (s) => {
       const app = createApp({ storage: s, now: () => NOW });
-      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-reset-test', mutations: [], cursor }) });
+      const again = await loginA(s);
+      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${again}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-reset-test', mutations: [], cursor }) });
       const page = syncResponseSchema.parse(await res.json());
       expect(page.reset).toBe(true);
       expect(page.changes.length).toBeGreaterThan(0);

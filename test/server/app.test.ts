@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashToken, LOGIN_THROTTLE, TOKEN_TTL_MS } from '../../src/server/accounts';
+import { ACCOUNT_THROTTLE, hashToken, TOKEN_TTL_MS } from '../../src/server/accounts';
 import { createApp } from '../../src/server/app';
 import { DEMO_PASSWORD } from '../../src/server/demo';
 import { jsonLogger } from '../../src/server/log';
@@ -46,22 +46,41 @@ describe('POST /api/login', () => {
     expect(wrongPassword.json.error.code).toBe('unauthorized');
   });
 
-  it(`throttles an email after ${LOGIN_THROTTLE.failures} failures until the window has passed`, async () => {
-    for (let i = 0; i < LOGIN_THROTTLE.failures; i++) expect((await login('staff@demo', 'wrong-password')).status).toBe(401);
+  it(`slows an email after ${ACCOUNT_THROTTLE.free} failures until its delay has run`, async () => {
+    for (let i = 0; i < ACCOUNT_THROTTLE.free; i++) expect((await login('staff@demo', 'wrong-password')).status).toBe(401);
     const throttled = await login('staff@demo', DEMO_PASSWORD);
     expect(throttled.status).toBe(429);
     expect(throttled.json.error.code).toBe('too_many_attempts');
     // Another account is not affected.
     expect((await login('lead@demo', DEMO_PASSWORD)).status).toBe(200);
-    s.advance(LOGIN_THROTTLE.windowMs + 1);
+    s.advance(ACCOUNT_THROTTLE.firstDelayMs);
     expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(200);
   });
 
   it('forgets earlier failures after a successful login', async () => {
-    for (let i = 0; i < LOGIN_THROTTLE.failures - 1; i++) await login('staff@demo', 'wrong-password');
+    for (let i = 0; i < ACCOUNT_THROTTLE.free - 1; i++) await login('staff@demo', 'wrong-password');
     expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(200);
-    for (let i = 0; i < LOGIN_THROTTLE.failures - 1; i++) await login('staff@demo', 'wrong-password');
+    for (let i = 0; i < ACCOUNT_THROTTLE.free - 1; i++) await login('staff@demo', 'wrong-password');
     expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(200);
+  });
+});
+
+describe('POST /api/logout', () => {
+  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 1, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
+
+  it('revokes the token it is called with, and only that one; again is harmless', async () => {
+    const tablet = (await login('staff@demo', DEMO_PASSWORD)).json.token as string;
+    const phone = (await login('staff@demo', DEMO_PASSWORD)).json.token as string;
+    expect(await s.post('/api/logout', {}, tablet)).toEqual({ status: 200, json: { ok: true } });
+    expect(await pull(tablet)).toMatchObject({ status: 401, json: { error: { code: 'unauthorized' } } });
+    expect((await pull(phone)).status).toBe(200);
+    expect(await s.post('/api/logout', {}, tablet)).toEqual({ status: 200, json: { ok: true } });
+    expect((await pull(tablet)).status).toBe(401);
+  });
+
+  it('needs a token it issued', async () => {
+    expect((await s.post('/api/logout', {})).status).toBe(401);
+    expect((await s.post('/api/logout', {}, 'x'.repeat(43))).status).toBe(401);
   });
 });
 
@@ -99,12 +118,12 @@ describe('POST /api/password', () => {
     expect((await pull(token)).status).toBe(200);
   });
 
-  it(`throttles guessing with a stolen token like logins: 429 with Retry-After after ${LOGIN_THROTTLE.failures} failures`, async () => {
+  it(`throttles guessing with a stolen token like logins: 429 with Retry-After after ${ACCOUNT_THROTTLE.free} failures`, async () => {
     const token = await s.login('staff@demo');
-    for (let i = 0; i < LOGIN_THROTTLE.failures; i++) expect((await change(token, { currentPassword: `guess-${i}-guess`, newPassword: 'a-new-password' })).status).toBe(403);
+    for (let i = 0; i < ACCOUNT_THROTTLE.free; i++) expect((await change(token, { currentPassword: `guess-${i}-guess`, newPassword: 'a-new-password' })).status).toBe(403);
     const res = await s.app.request('/api/password', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ currentPassword: DEMO_PASSWORD, newPassword: 'a-new-password' }) });
     expect(res.status).toBe(429);
-    expect(res.headers.get('retry-after')).toBe(String(LOGIN_THROTTLE.windowMs / 1000));
+    expect(res.headers.get('retry-after')).toBe(String(ACCOUNT_THROTTLE.firstDelayMs / 1000));
     expect((await pull(token)).status).toBe(200);
   });
 

@@ -1,15 +1,17 @@
 // HTTP hardening: the security headers on every kind of response (and that the CSP allows what
 // the built app loads), CORS off unless configured, cross-site calls refused, the client address
-// (socket, or X-Forwarded-For only behind trusted proxies), and login throttling per address.
+// (socket, or X-Forwarded-For only behind trusted proxies), and login throttling: guesses slowed
+// per account and per address, a device's secret letting its owner in whatever others guessed.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HttpBindings } from '@hono/node-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ADDRESS_THROTTLE, LOGIN_THROTTLE } from '../../src/server/accounts';
+import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE } from '../../src/server/accounts';
 import { createApp } from '../../src/server/app';
 import { DEMO_PASSWORD } from '../../src/server/demo';
 import { addressGroup, CONTENT_SECURITY_POLICY, DEFAULT_HTTP_SETTINGS, httpSettingsFromEnv, type HttpSettings } from '../../src/server/security';
+import { loginResponseSchema } from '../../src/sync/protocol';
 import { PASSWORD, startTestServer, type TestServer } from './helpers';
 
 let s: TestServer;
@@ -154,106 +156,182 @@ describe('settings from the environment', () => {
 });
 
 // Every failed attempt costs a scrypt hash (as a real one does): these tests make a few dozen.
-describe('login throttling per client address', { timeout: 60_000 }, () => {
+describe('login throttling: slowed guessing, never a locked-out owner', { timeout: 60_000 }, () => {
   // Each test starts with no failures counted.
   beforeEach(async () => {
     s = await startTestServer();
   });
-  const attempt = (app: ReturnType<typeof createApp>, address: string, email: string, password = 'wrong-password', headers: Record<string, string> = {}) =>
-    app.request('/api/login', { method: 'POST', headers, body: JSON.stringify({ email, password }) }, from(address));
+  const attempt = (app: ReturnType<typeof createApp>, address: string, email: string, password = 'wrong-password', headers: Record<string, string> = {}, deviceSecret?: string) =>
+    app.request('/api/login', { method: 'POST', headers, body: JSON.stringify({ email, password, ...(deviceSecret ? { deviceSecret } : {}) }) }, from(address));
+  /** The device secret a successful login hands this device. */
+  const secretOf = async (res: Response): Promise<string> => {
+    expect(res.status).toBe(200);
+    const { deviceSecret } = loginResponseSchema.parse(await res.json());
+    expect(deviceSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    return deviceSecret!;
+  };
   /** The statuses of `n` requests made at once (scrypt runs on the thread pool, so they overlap). */
   const burst = async (n: number, make: (i: number) => Response | Promise<Response>) => (await Promise.all(Array.from({ length: n }, (_, i) => make(i)))).map((r) => r.status);
   /**
-   * `limit.failures` failed attempts at once, with none counted before: every one of them has its
-   * password checked (401), as each is counted with all the others and so is within the limit.
+   * `n` failed attempts at once, with none counted before and `n` within the free attempts: every
+   * one of them has its password checked (401), as each is counted with all the others.
    */
-  const failures = async (limit: { failures: number }, make: (i: number) => Response | Promise<Response>) => {
-    expect(await burst(limit.failures, make)).toEqual(Array(limit.failures).fill(401));
+  const failures = async (n: number, make: (i: number) => Response | Promise<Response>) => {
+    expect(await burst(n, make)).toEqual(Array(n).fill(401));
   };
   /**
-   * What the throttle guarantees of attempts that arrive at once, more of them than the limit:
-   * each has its password checked (`checked`: 401 at login) or is refused with 429, and at most the
-   * limit are checked, however they interleave; the others count too, so the account or address
-   * is refused from then on until the window has passed.
+   * What the throttle guarantees of attempts that arrive at once, more of them than are free:
+   * each has its password checked (`checked`) or is refused with 429, and at most the free
+   * number are checked, however they interleave.
    */
-  const atMostLimitChecked = (statuses: number[], checked: number, limit: { failures: number }) => {
+  const atMostFreeChecked = (statuses: number[], checked: number, free: number) => {
     expect(statuses.every((st) => st === checked || st === 429)).toBe(true);
-    expect(statuses.filter((st) => st === checked).length).toBeLessThanOrEqual(limit.failures);
-    expect(statuses.filter((st) => st === 429).length).toBeGreaterThanOrEqual(statuses.length - limit.failures);
+    expect(statuses.filter((st) => st === checked).length).toBeLessThanOrEqual(free);
+    expect(statuses.filter((st) => st === 429).length).toBeGreaterThanOrEqual(statuses.length - free);
   };
+  const retryAfter = (res: Response) => Number(res.headers.get('retry-after'));
 
-  it(`refuses an address after ${ADDRESS_THROTTLE.failures} failures on any accounts, with Retry-After, until the window has passed`, async () => {
+  it('lets the owner in on a device they signed in on before, with the right password, whatever others guessed', async () => {
     const app = createApp({ storage: s.storage, now: s.now, http: settings() });
-    for (let i = 0; i < ADDRESS_THROTTLE.failures; i++) expect((await attempt(app, '203.0.113.7', `guess-${i}@demo`)).status).toBe(401);
+    const tablet = await secretOf(await attempt(app, '203.0.113.20', 'staff@demo', DEMO_PASSWORD));
+    const leadTablet = await secretOf(await attempt(app, '203.0.113.20', 'lead@demo', DEMO_PASSWORD));
+    // Guessing at the account from elsewhere, and at many accounts from the office's own address.
+    atMostFreeChecked(await burst(20, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo')), 401, ACCOUNT_THROTTLE.free);
+    atMostFreeChecked(await burst(ADDRESS_THROTTLE.free + 10, (i) => attempt(app, '203.0.113.20', `guess-${i}@demo`)), 401, ADDRESS_THROTTLE.free);
+    expect((await attempt(app, '203.0.113.20', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
+    // The owner's tablet: in at once, and its secret stays the same.
+    expect(await secretOf(await attempt(app, '203.0.113.20', 'staff@demo', DEMO_PASSWORD, {}, tablet))).toBe(tablet);
+    // The password is still required, and a device's secret is its account's alone.
+    expect((await attempt(app, '203.0.113.20', 'staff@demo', 'wrong-password', {}, tablet)).status).toBe(401);
+    expect((await attempt(app, '203.0.113.21', 'staff@demo', DEMO_PASSWORD, {}, leadTablet)).status).toBe(429);
+    expect((await attempt(app, '203.0.113.21', 'staff@demo', DEMO_PASSWORD, {}, 'x'.repeat(43))).status).toBe(429);
+    // The owner's success on the tablet does not forgive the guesser: the account is still slowed elsewhere.
+    expect((await attempt(app, '198.51.100.200', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
+    // Only the hash of a device secret is stored.
+    expect(JSON.stringify(await s.storage.dump())).not.toContain(tablet);
+  });
+
+  it('slows a device’s own wrong passwords like an account’s, without touching the account', async () => {
+    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const tablet = await secretOf(await attempt(app, '203.0.113.22', 'staff@demo', DEMO_PASSWORD));
+    await failures(ACCOUNT_THROTTLE.free, () => attempt(app, '203.0.113.22', 'staff@demo', 'wrong-password', {}, tablet));
+    const slowed = await attempt(app, '203.0.113.22', 'staff@demo', DEMO_PASSWORD, {}, tablet);
+    expect(slowed.status).toBe(429);
+    expect(retryAfter(slowed)).toBe(1);
+    // Another device of the owner is not slowed by them.
+    expect((await attempt(app, '198.51.100.5', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
+    s.advance(1000);
+    expect((await attempt(app, '203.0.113.22', 'staff@demo', DEMO_PASSWORD, {}, tablet)).status).toBe(200);
+  });
+
+  it(`slows an account after ${ACCOUNT_THROTTLE.free} failures with a delay that doubles, capped: never a long lockout`, async () => {
+    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    await failures(ACCOUNT_THROTTLE.free, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo'));
+    const delays: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const refused = await attempt(app, `198.51.100.${50 + i}`, 'staff@demo', DEMO_PASSWORD);
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toMatchObject({ error: { code: 'too_many_attempts', message: expect.any(String) } });
+      delays.push(retryAfter(refused));
+      s.advance(retryAfter(refused) * 1000);
+      expect((await attempt(app, `198.51.100.${50 + i}`, 'staff@demo')).status).toBe(401);
+    }
+    const cap = ACCOUNT_THROTTLE.maxDelayMs / 1000;
+    expect(delays).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, cap, cap, cap].map((d) => Math.min(d, cap)));
+    // Waiting out the delay is enough for the right password, from any device.
+    const wait = await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD);
+    s.advance(retryAfter(wait) * 1000);
+    expect((await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
+    // Another account is not affected at any time.
+    expect((await attempt(app, '198.51.100.99', 'lead@demo', DEMO_PASSWORD)).status).toBe(200);
+  });
+
+  it(`checks at most ${ACCOUNT_THROTTLE.free} passwords of an account at once; refusals write nothing`, async () => {
+    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    // From as many addresses, so that only the account's count is in play.
+    atMostFreeChecked(await burst(12, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo')), 401, ACCOUNT_THROTTLE.free);
+    const refused = await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD);
+    expect(refused.status).toBe(429);
+    expect(retryAfter(refused)).toBeGreaterThanOrEqual(1);
+    expect(retryAfter(refused)).toBeLessThanOrEqual(ACCOUNT_THROTTLE.maxDelayMs / 1000);
+    // Refusals of a slowed account write nothing: they neither fill the table nor push the delay on.
+    const rows = (await s.storage.dump()).login_failures;
+    expect(await burst(5, (i) => attempt(app, `198.51.100.${100 + i}`, 'staff@demo'))).toEqual(Array(5).fill(429));
+    expect((await s.storage.dump()).login_failures).toEqual(rows);
+    s.advance(retryAfter(refused) * 1000);
+    expect((await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
+  });
+
+  it(`slows an address after ${ADDRESS_THROTTLE.free} failures on many accounts, for seconds, not a quarter of an hour`, async () => {
+    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    for (let i = 0; i < ADDRESS_THROTTLE.free; i++) expect((await attempt(app, '203.0.113.7', `guess-${i}@demo`)).status).toBe(401);
     const refused = await attempt(app, '203.0.113.7', 'staff@demo', DEMO_PASSWORD);
     expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toBe(String(ADDRESS_THROTTLE.windowMs / 1000));
-    expect(await refused.json()).toMatchObject({ error: { code: 'too_many_attempts', message: expect.any(String) } });
+    expect(retryAfter(refused)).toBe(1);
     // The same address mapped into IPv6 is the same client.
     expect((await attempt(app, '::ffff:203.0.113.7', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
-    // Another address, and the account itself, are not affected.
+    // Another address is not affected.
     expect((await attempt(app, '203.0.113.8', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
-    s.advance(ADDRESS_THROTTLE.windowMs + 1);
-    expect((await attempt(app, '203.0.113.7', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
+    s.advance(1000);
+    expect((await attempt(app, '203.0.113.7', 'lead@demo', DEMO_PASSWORD)).status).toBe(200);
+    // Guessing on doubles the address's delay, up to its cap.
+    for (let i = 0; i < 10; i++) {
+      const wait = await attempt(app, '203.0.113.7', `more-${i}@demo`);
+      s.advance(retryAfter(wait) * 1000);
+      expect((await attempt(app, '203.0.113.7', `more-${i}@demo`)).status).toBe(401);
+    }
+    expect(retryAfter(await attempt(app, '203.0.113.7', 'staff@demo', DEMO_PASSWORD))).toBe(ADDRESS_THROTTLE.maxDelayMs / 1000);
+  });
+
+  it('does not slow the other accounts behind an address for one account’s failures', async () => {
+    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    // Someone at the office keeps typing their own password wrong (waiting out each delay).
+    for (let i = 0; i < ADDRESS_THROTTLE.free + 5; i++) {
+      const res = await attempt(app, '203.0.113.30', 'staff@demo');
+      if (res.status === 429) {
+        s.advance(retryAfter(res) * 1000);
+        expect((await attempt(app, '203.0.113.30', 'staff@demo')).status).toBe(401);
+      } else {
+        expect(res.status).toBe(401);
+      }
+    }
+    // Their colleagues, on devices never used before, are not slowed.
+    expect((await attempt(app, '203.0.113.30', 'lead@demo', DEMO_PASSWORD)).status).toBe(200);
+    expect((await attempt(app, '203.0.113.30', 'admin@test', PASSWORD)).status).toBe(200);
   });
 
   it('counts an IPv6 client by its /64', async () => {
     const app = createApp({ storage: s.storage, now: s.now, http: settings() });
-    await failures(ADDRESS_THROTTLE, (i) => attempt(app, `2001:db8:1:2::${i.toString(16)}`, `guess-${i}@demo`));
+    await failures(ADDRESS_THROTTLE.free, (i) => attempt(app, `2001:db8:1:2::${i.toString(16)}`, `guess-${i}@demo`));
     expect((await attempt(app, '2001:db8:1:2:ffff::1', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
     expect((await attempt(app, '2001:db8:1:3::1', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
   });
 
-  it('answers an account’s own throttle with Retry-After too', async () => {
+  it(`checks at most ${ADDRESS_THROTTLE.free} passwords from an address at once`, async () => {
     const app = createApp({ storage: s.storage, now: s.now, http: settings() });
-    await failures(LOGIN_THROTTLE, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo'));
-    const refused = await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD);
+    atMostFreeChecked(await burst(ADDRESS_THROTTLE.free + 10, (i) => attempt(app, '203.0.113.9', `burst-${i}@demo`)), 401, ADDRESS_THROTTLE.free);
+    const refused = await attempt(app, '203.0.113.9', 'staff@demo', DEMO_PASSWORD);
     expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toBe(String(LOGIN_THROTTLE.windowMs / 1000));
-  });
-
-  it(`checks at most ${LOGIN_THROTTLE.failures} passwords of an account in the window, also when the attempts arrive at once`, async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
-    // From as many addresses, so that only the account's limit is in play.
-    atMostLimitChecked(await burst(12, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo')), 401, LOGIN_THROTTLE);
-    const refused = await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD);
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toBe(String(LOGIN_THROTTLE.windowMs / 1000));
-    // Refusals of a throttled account write nothing: they neither fill the table nor push the end of the window.
-    const rows = (await s.storage.dump()).login_failures;
-    expect(await burst(5, (i) => attempt(app, `198.51.100.${100 + i}`, 'staff@demo'))).toEqual(Array(5).fill(429));
-    expect((await s.storage.dump()).login_failures).toEqual(rows);
-    // After the window, the right password works, and the count starts again.
-    s.advance(LOGIN_THROTTLE.windowMs + 1);
-    expect((await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
-    await failures(LOGIN_THROTTLE, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo'));
-    expect((await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
-  });
-
-  it(`checks at most ${ADDRESS_THROTTLE.failures} passwords from an address in the window, also when the attempts arrive at once`, async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
-    atMostLimitChecked(await burst(ADDRESS_THROTTLE.failures + 10, (i) => attempt(app, '203.0.113.9', `burst-${i}@demo`)), 401, ADDRESS_THROTTLE);
-    expect((await attempt(app, '203.0.113.9', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
     expect((await attempt(app, '203.0.113.10', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
-    s.advance(ADDRESS_THROTTLE.windowMs + 1);
+    s.advance(retryAfter(refused) * 1000);
     expect((await attempt(app, '203.0.113.9', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
   });
 
   it('does not count right passwords against the address', async () => {
     const app = createApp({ storage: s.storage, now: s.now, http: settings() });
     // A name without '@' is no account: these count for the address alone.
-    await failures({ failures: ADDRESS_THROTTLE.failures - 1 }, (i) => attempt(app, '203.0.113.11', `nobody-${i}`));
+    await failures(ADDRESS_THROTTLE.free - 1, (i) => attempt(app, '203.0.113.11', `nobody-${i}`));
     // An office behind one address: its people keep logging in.
     for (const email of ['staff@demo', 'lead@demo', 'staff@demo', 'admin@test', 'lead@demo']) expect((await attempt(app, '203.0.113.11', email, email.endsWith('@demo') ? DEMO_PASSWORD : PASSWORD)).status).toBe(200);
     expect((await attempt(app, '203.0.113.11', 'nobody-else')).status).toBe(401);
     expect((await attempt(app, '203.0.113.11', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
   });
 
-  it(`lets a burst of right passwords from one address in, more of them than the ${ADDRESS_THROTTLE.failures} the address may fail`, async () => {
+  it(`lets a burst of right passwords from one address in, more of them than the ${ADDRESS_THROTTLE.free} the address may fail`, async () => {
     const app = createApp({ storage: s.storage, now: s.now, http: settings() });
     // A branch office behind one router, everyone logging in at the start of a meeting.
-    const statuses = await burst(ADDRESS_THROTTLE.failures + 10, (i) => attempt(app, '203.0.113.12', i % 2 ? 'staff@demo' : 'lead@demo', DEMO_PASSWORD));
-    expect(statuses).toEqual(Array(ADDRESS_THROTTLE.failures + 10).fill(200));
+    const statuses = await burst(ADDRESS_THROTTLE.free + 10, (i) => attempt(app, '203.0.113.12', i % 2 ? 'staff@demo' : 'lead@demo', DEMO_PASSWORD));
+    expect(statuses).toEqual(Array(ADDRESS_THROTTLE.free + 10).fill(200));
   });
 
   it('throttles POST /api/password with the same counts, also when the attempts arrive at once', async () => {
@@ -262,30 +340,31 @@ describe('login throttling per client address', { timeout: 60_000 }, () => {
     const change = (address: string, currentPassword: string) =>
       app.request('/api/password', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ currentPassword, newPassword: 'a-new-password' }) }, from(address));
     // A wrong current password is 403 (the token is good).
-    atMostLimitChecked(await burst(12, (i) => change(`198.51.100.${i}`, 'not-the-password')), 403, LOGIN_THROTTLE);
-    expect((await change('198.51.100.99', DEMO_PASSWORD)).status).toBe(429);
-    // One throttle: the account's login is refused too.
+    atMostFreeChecked(await burst(12, (i) => change(`198.51.100.${i}`, 'not-the-password')), 403, ACCOUNT_THROTTLE.free);
+    const refused = await change('198.51.100.99', DEMO_PASSWORD);
+    expect(refused.status).toBe(429);
+    // One throttle: the account's login is slowed too.
     expect((await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
-    s.advance(LOGIN_THROTTLE.windowMs + 1);
+    s.advance(retryAfter(refused) * 1000);
     expect((await change('198.51.100.99', DEMO_PASSWORD)).status).toBe(200);
     expect((await attempt(app, '198.51.100.99', 'staff@demo', 'a-new-password')).status).toBe(200);
   });
 
   it('cannot be aimed at another address through the email field', async () => {
     const app = createApp({ storage: s.storage, now: s.now, http: settings() });
-    await failures(ADDRESS_THROTTLE, () => attempt(app, '198.51.100.1', 'address:203.0.113.50'));
+    await failures(ADDRESS_THROTTLE.free, () => attempt(app, '198.51.100.1', 'address:203.0.113.50'));
     expect((await attempt(app, '203.0.113.50', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
   });
 
   it('takes the address from X-Forwarded-For only behind trusted proxies, counting hops from the right', async () => {
     const direct = createApp({ storage: s.storage, now: s.now, http: settings() });
     // Without TRUST_PROXY a forged header changes nothing: all from the socket's address.
-    await failures(ADDRESS_THROTTLE, (i) => attempt(direct, '192.0.2.1', `g${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.0.0.${i}` }));
+    await failures(ADDRESS_THROTTLE.free, (i) => attempt(direct, '192.0.2.1', `g${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.0.0.${i}` }));
     expect((await attempt(direct, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '10.9.9.9' })).status).toBe(429);
 
     const proxied = createApp({ storage: s.storage, now: s.now, http: settings({ trustProxy: 1 }) });
     // Behind one proxy the client is the last entry; whatever the client wrote before it is ignored.
-    await failures(ADDRESS_THROTTLE, (i) => attempt(proxied, '192.0.2.1', `h${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.1.1.${i}, 198.51.100.77` }));
+    await failures(ADDRESS_THROTTLE.free, (i) => attempt(proxied, '192.0.2.1', `h${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.1.1.${i}, 198.51.100.77` }));
     expect((await attempt(proxied, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '198.51.100.77' })).status).toBe(429);
     expect((await attempt(proxied, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '198.51.100.78' })).status).toBe(200);
 

@@ -344,6 +344,29 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(await storage.getToken('nope')).toBeUndefined();
       });
 
+      it('revokes the live tokens of every user at once (a restore), keeping an earlier revocation', async () => {
+        await storage.addUser({ id: 'u1', email: 'a@b', name: 'A', passwordHash: 'h', createdAt: AT });
+        await storage.addUser({ id: 'u2', email: 'c@d', name: 'C', passwordHash: 'h', createdAt: AT });
+        await storage.addToken({ hash: 't1', userId: 'u1', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        await storage.addToken({ hash: 't2', userId: 'u2', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        await storage.addToken({ hash: 't3', userId: 'u2', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: '2026-05-01T12:00:00.000Z' });
+        expect(await storage.revokeAllTokens('2026-05-02T00:00:00.000Z')).toBe(2);
+        expect((await storage.getToken('t1'))?.revokedAt).toBe('2026-05-02T00:00:00.000Z');
+        expect((await storage.getToken('t3'))?.revokedAt).toBe('2026-05-01T12:00:00.000Z');
+        expect(await storage.revokeAllTokens('2026-05-03T00:00:00.000Z')).toBe(0);
+      });
+
+      it('revokes one token (a logout), once', async () => {
+        await storage.addUser({ id: 'u1', email: 'a@b', name: 'A', passwordHash: 'h', createdAt: AT });
+        await storage.addToken({ hash: 't1', userId: 'u1', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        await storage.addToken({ hash: 't2', userId: 'u1', createdAt: AT, expiresAt: '2026-06-01T00:00:00.000Z', revokedAt: null });
+        expect(await storage.revokeToken('t1', '2026-05-02T00:00:00.000Z')).toBe(true);
+        expect(await storage.revokeToken('t1', '2026-05-03T00:00:00.000Z')).toBe(false);
+        expect((await storage.getToken('t1'))?.revokedAt).toBe('2026-05-02T00:00:00.000Z');
+        expect((await storage.getToken('t2'))?.revokedAt).toBeNull();
+        expect(await storage.revokeToken('nope', '2026-05-03T00:00:00.000Z')).toBe(false);
+      });
+
       it('counts login failures in a window, forgets old ones and clears them', async () => {
         await storage.addLoginFailure('a@b', '2026-05-01T00:00:00.000Z', '2026-04-30T23:45:00.000Z');
         await storage.addLoginFailure('a@b', '2026-05-01T00:10:00.000Z', '2026-04-30T23:55:00.000Z');
@@ -357,6 +380,23 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(await storage.countLoginFailures('a@b', '2026-01-01T00:00:00.000Z')).toBe(0);
         expect(await storage.countLoginFailures('c@d', '2026-01-01T00:00:00.000Z')).toBe(1);
       });
+
+      it('tells the latest login failure of a key in a window', async () => {
+        expect(await storage.latestLoginFailure('a@b', '2026-01-01T00:00:00.000Z')).toBeNull();
+        await storage.addLoginFailure('a@b', '2026-05-01T00:10:00.000Z', '2026-04-30T00:00:00.000Z');
+        await storage.addLoginFailure('a@b', '2026-05-01T00:00:00.000Z', '2026-04-30T00:00:00.000Z');
+        await storage.addLoginFailure('c@d', '2026-05-01T00:20:00.000Z', '2026-04-30T00:00:00.000Z');
+        expect(await storage.latestLoginFailure('a@b', '2026-01-01T00:00:00.000Z')).toBe('2026-05-01T00:10:00.000Z');
+        expect(await storage.latestLoginFailure('a@b', '2026-05-01T00:15:00.000Z')).toBeNull();
+      });
+
+      it('stores device secrets by hash, gone with their user', async () => {
+        await storage.addUser({ id: 'u1', email: 'a@b', name: 'A', passwordHash: 'h', createdAt: AT });
+        await storage.addDeviceSecret({ hash: 'd1', userId: 'u1', createdAt: AT });
+        expect(await storage.getDeviceSecret('d1')).toEqual({ hash: 'd1', userId: 'u1', createdAt: AT });
+        expect(await storage.getDeviceSecret('d2')).toBeUndefined();
+        await expect(storage.addDeviceSecret({ hash: 'd1', userId: 'u1', createdAt: AT })).rejects.toThrow();
+      });
     });
 
     describe('meta and dump', () => {
@@ -369,7 +409,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
 
       it('dumps every table in a stable order', async () => {
         const empty = await storage.dump();
-        expect(Object.keys(empty).sort()).toEqual(['branches', 'clients', 'counters', 'login_failures', 'memberships', 'meta', 'mutation_results', 'records', 'tokens', 'users']);
+        expect(Object.keys(empty).sort()).toEqual(['branches', 'clients', 'counters', 'device_secrets', 'login_failures', 'memberships', 'meta', 'mutation_results', 'records', 'tokens', 'users']);
         await storage.write((tx) => tx.putRecord(rec('a')));
         const one = await storage.dump();
         expect(one.records).toHaveLength(1);

@@ -87,8 +87,8 @@ describePostgres('PostgreSQL storage', (env) => {
     const client = new pg.Client({ connectionString: env.url });
     await client.connect();
     try {
-      const migrations = await client.query(`select name from ${pg.escapeIdentifier(schema)}.kysely_migration`);
-      expect(migrations.rows).toEqual([{ name: '001-initial' }]);
+      const migrations = await client.query(`select name from ${pg.escapeIdentifier(schema)}.kysely_migration order by name`);
+      expect(migrations.rows).toEqual([{ name: '001-initial' }, { name: '002-device-secrets' }]);
     } finally {
       await client.end();
     }

@@ -31,7 +31,7 @@ describe('SQLite file', () => {
     expect(await second.maxVersion()).toBe(1);
     await second.close();
     const raw = new Database(path, { readonly: true });
-    expect(raw.prepare('select name from kysely_migration').all()).toEqual([{ name: '001-initial' }]);
+    expect(raw.prepare('select name from kysely_migration order by name').all()).toEqual([{ name: '001-initial' }, { name: '002-device-secrets' }]);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
   });

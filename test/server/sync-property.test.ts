@@ -233,6 +233,7 @@ class Scenario {
         return base.sync(req, token);
       },
       login: (req) => base.login(req),
+      logout: (token) => base.logout(token),
       info: () => base.info(),
     };
   }

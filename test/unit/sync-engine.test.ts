@@ -5,12 +5,12 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TrackerDb } from '../../src/db/database';
 import { addNote, saveProgress, storePlanRecords } from '../../src/db/repository';
-import { getSession, setSession } from '../../src/db/sync-store';
+import { getDeviceSecret, getSession, setSession } from '../../src/db/sync-store';
 import { parsePlanFile, planFileToRecords } from '../../src/model/plan-file';
 import { progressId } from '../../src/model/schemas';
 import { createSyncEngine, SYNC_MESSAGES, type PageEvents, type SyncEngine, type SyncEngineDeps } from '../../src/sync/engine';
 import type { SyncState } from '../../src/sync/engine-api';
-import { PROTOCOL_VERSION, type LoginResponse, type SyncRequest, type SyncResponse } from '../../src/sync/protocol';
+import { PROTOCOL_VERSION, type LoginRequest, type LoginResponse, type SyncRequest, type SyncResponse } from '../../src/sync/protocol';
 import { TransportError, type Transport } from '../../src/sync/transport';
 import good from '../fixtures/plan-file-good.json';
 
@@ -65,16 +65,25 @@ function ack(req: SyncRequest, cursor = 'c1'): SyncResponse {
 
 function stub(handler: Handler = (req) => ack(req)) {
   const requests: { req: SyncRequest; token: string }[] = [];
-  const state = { handler, login: async (): Promise<LoginResponse> => session };
+  const logins: LoginRequest[] = [];
+  const logouts: string[] = [];
+  const state = { handler, login: async (): Promise<LoginResponse> => session, logout: async (): Promise<void> => undefined };
   const transport: Transport = {
     sync: async (req, token) => {
       requests.push({ req: structuredClone(req), token });
       return state.handler(req, token);
     },
-    login: () => state.login(),
+    login: (request) => {
+      logins.push(request);
+      return state.login();
+    },
+    logout: (token) => {
+      logouts.push(token);
+      return state.logout();
+    },
     info: async () => ({ protocolVersion: PROTOCOL_VERSION, demo: null }),
   };
-  return { requests, state, transport };
+  return { requests, logins, logouts, state, transport };
 }
 
 const engines: SyncEngine[] = [];
@@ -199,6 +208,32 @@ describe('failures', () => {
     expect(requests[2]!.req.mutations).toHaveLength(2);
     expect(await db.outbox.count()).toBe(0);
     expect(timers.delays()).toEqual([30_000]);
+  });
+
+  it('waits at least what Retry-After says after a 503 or 429, and backs off as usual without it', async () => {
+    const db = await freshDb();
+    await setSession(db, session);
+    const { requests, state, transport } = stub(() => {
+      throw new TransportError('http', 'busy', 503, 'internal', null, 120_000);
+    });
+    const { engine: e, timers } = engine(db, transport);
+    await e.start();
+    timers.advance(0);
+    await vi.waitFor(() => expect(e.getStatus().state).toBe('error'));
+    expect(timers.delays()).toEqual([120_000]);
+    state.handler = () => {
+      throw new TransportError('http', 'slow down', 429, 'too_many_attempts', null, 1_000);
+    };
+    timers.advance(120_000);
+    await vi.waitFor(() => expect(requests).toHaveLength(2));
+    // Its own backoff is longer here: the longer of the two.
+    await vi.waitFor(() => expect(timers.delays()).toEqual([4000]));
+    state.handler = () => {
+      throw new TransportError('http', 'busy', 503, null, null, null);
+    };
+    timers.advance(4000);
+    await vi.waitFor(() => expect(requests).toHaveLength(3));
+    await vi.waitFor(() => expect(timers.delays()).toEqual([8000]));
   });
 
   it('says it is offline when the device is', async () => {
@@ -403,6 +438,61 @@ describe('login and logout', () => {
     expect(await db.items.count()).toBe(0);
     await e.syncNow();
     expect(requests[2]!.req.cursor).toBe('c1');
+  });
+
+  it('says how long to wait when logins are throttled', async () => {
+    const db = await freshDb();
+    const { state, transport } = stub();
+    const { engine: e } = engine(db, transport);
+    await e.start();
+    state.login = () => Promise.reject(new TransportError('http', 'slow', 429, 'too_many_attempts', null, 90_000));
+    const minutes = await e.login('sato@example.jp', 'pw');
+    expect(minutes).toEqual({ ok: false, message: SYNC_MESSAGES.tooManyAttempts(90_000) });
+    expect(SYNC_MESSAGES.tooManyAttempts(90_000)).toContain('約2分');
+    state.login = () => Promise.reject(new TransportError('http', 'slow', 429, 'too_many_attempts', null, 8_000));
+    expect(await e.login('sato@example.jp', 'pw')).toEqual({ ok: false, message: SYNC_MESSAGES.tooManyAttempts(8_000) });
+    expect(SYNC_MESSAGES.tooManyAttempts(8_000)).toContain('8秒');
+    expect(SYNC_MESSAGES.tooManyAttempts(null)).toContain('しばらく');
+  });
+
+  it('sends the device secret of the account with its login, keeps the one answered, also after logout', async () => {
+    const db = await freshDb();
+    const { logins, state, transport } = stub();
+    const { engine: e } = engine(db, transport);
+    await e.start();
+    const secret = 'S'.repeat(43);
+    state.login = async () => ({ ...session, deviceSecret: secret });
+    expect(await e.login('Sato@Example.jp', 'pw')).toEqual({ ok: true });
+    expect(logins[0]).toEqual({ email: 'Sato@Example.jp', password: 'pw' });
+    await e.logout();
+    // Another person on the same tablet sends none of it.
+    state.login = async () => ({ ...session, user: { id: 'u2', email: 'suzuki@example.jp', name: '鈴木' }, deviceSecret: 'T'.repeat(43) });
+    expect(await e.login('suzuki@example.jp', 'pw')).toEqual({ ok: true });
+    expect(logins[1]).toEqual({ email: 'suzuki@example.jp', password: 'pw' });
+    await e.logout();
+    state.login = async () => ({ ...session, deviceSecret: secret });
+    expect(await e.login('sato@example.jp', 'pw')).toEqual({ ok: true });
+    expect(logins[2]).toEqual({ email: 'sato@example.jp', password: 'pw', deviceSecret: secret });
+    expect(await getDeviceSecret(db, 'SATO@example.jp')).toBe(secret);
+  });
+
+  it('revokes the token on the server at logout, best-effort: offline or hanging, it still signs out at once', async () => {
+    const db = await freshDb();
+    const { logouts, state, transport } = stub();
+    const { engine: e } = engine(db, transport);
+    await e.start();
+    await e.login('sato@example.jp', 'pw');
+    await e.logout();
+    expect(logouts).toEqual(['tok-1']);
+    expect(e.getStatus().state).toBe('signed-out');
+    for (const failing of [() => Promise.reject(new TransportError('network', 'Failed to fetch')), () => new Promise<void>(() => undefined)]) {
+      state.logout = failing;
+      await e.login('sato@example.jp', 'pw');
+      await e.logout();
+      expect(await getSession(db)).toBeNull();
+      expect(e.getStatus()).toMatchObject({ state: 'signed-out', session: null });
+    }
+    expect(logouts).toEqual(['tok-1', 'tok-1', 'tok-1']);
   });
 
   it('tells the login screen what the server says, or null when it cannot be reached', async () => {

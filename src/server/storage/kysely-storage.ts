@@ -19,6 +19,7 @@ import {
   type StoredMutationResult,
   type StoredRecord,
   type TokenRow,
+  type DeviceSecretRow,
   type User,
   type WriteTx,
 } from './storage';
@@ -32,6 +33,7 @@ export interface Db {
   memberships: { user_id: string; branch_id: string; role: string };
   tokens: { hash: string; user_id: string; created_at: string; expires_at: string; revoked_at: string | null };
   login_failures: { email: string; at: string };
+  device_secrets: { hash: string; user_id: string; created_at: string };
   clients: { client_id: string; user_id: string; last_seq: number | string; updated_at: string };
   mutation_results: { client_id: string; user_id: string; seq: number | string; mutation_id: string; status: string; reason: string | null };
   records: {
@@ -55,6 +57,7 @@ const DUMP_ORDER: Record<keyof Db, string[]> = {
   memberships: ['user_id', 'branch_id'],
   tokens: ['hash'],
   login_failures: ['email', 'at'],
+  device_secrets: ['hash'],
   clients: ['client_id', 'user_id'],
   mutation_results: ['client_id', 'user_id', 'seq'],
   records: ['table_name', 'id'],
@@ -554,6 +557,16 @@ export class KyselyStorage implements Storage {
     return Number(result.numUpdatedRows);
   }
 
+  async revokeToken(hash: string, at: string): Promise<boolean> {
+    const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async revokeAllTokens(at: string): Promise<number> {
+    const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async countLoginFailures(email: string, since: string): Promise<number> {
     const row = await this.db
       .selectFrom('login_failures')
@@ -562,6 +575,25 @@ export class KyselyStorage implements Storage {
       .where('at', '>=', since)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async latestLoginFailure(email: string, since: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('login_failures')
+      .select((eb) => eb.fn.max('at').as('latest'))
+      .where('email', '=', email)
+      .where('at', '>=', since)
+      .executeTakeFirst();
+    return row?.latest ?? null;
+  }
+
+  async addDeviceSecret(secret: DeviceSecretRow): Promise<void> {
+    await this.db.insertInto('device_secrets').values({ hash: secret.hash, user_id: secret.userId, created_at: secret.createdAt }).execute();
+  }
+
+  async getDeviceSecret(hash: string): Promise<DeviceSecretRow | undefined> {
+    const r = await this.db.selectFrom('device_secrets').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return r && { hash: r.hash, userId: r.user_id, createdAt: r.created_at };
   }
 
   async addLoginFailure(email: string, at: string, forgetBefore: string): Promise<void> {

@@ -41,6 +41,13 @@ export interface TokenRow {
   revokedAt: string | null;
 }
 
+/** A device's secret from its last successful login (see accounts.ts): only its SHA-256 is kept. */
+export interface DeviceSecretRow {
+  hash: string;
+  userId: string;
+  createdAt: string;
+}
+
 /** What a bearer token stands for: the token row, its user and the user's roles. */
 export interface Session {
   token: TokenRow;
@@ -163,12 +170,21 @@ export interface Storage {
   getSession(tokenHash: string): Promise<Session | undefined>;
   /** Revokes every live token of the user; returns how many. */
   revokeTokensOf(userId: string, at: string): Promise<number>;
+  /** Revokes this token unless it is revoked already; returns whether it was live. */
+  revokeToken(hash: string, at: string): Promise<boolean>;
+  /** Revokes every live token of every user (after a restore); returns how many. */
+  revokeAllTokens(at: string): Promise<number>;
 
   /** Failed logins for this email at or after `since`. */
   countLoginFailures(email: string, since: string): Promise<number>;
+  /** The time of the latest failed login for this email at or after `since`; null when none. */
+  latestLoginFailure(email: string, since: string): Promise<string | null>;
   /** Records a failure and forgets failures older than `forgetBefore`. */
   addLoginFailure(email: string, at: string, forgetBefore: string): Promise<void>;
   clearLoginFailures(email: string): Promise<void>;
+
+  addDeviceSecret(secret: DeviceSecretRow): Promise<void>;
+  getDeviceSecret(hash: string): Promise<DeviceSecretRow | undefined>;
 
   /** Every row of every table in a fixed order, for tests that prove nothing changed. */
   dump(): Promise<Record<string, unknown[]>>;

@@ -3,9 +3,11 @@
 // one that has shipped.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m001 from './001-initial';
+import * as m002 from './002-device-secrets';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
+  '002-device-secrets': m002,
 };
 
 export const migrationProvider: MigrationProvider = {
