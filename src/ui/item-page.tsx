@@ -3,7 +3,7 @@
 // periods' entries, the notes timeline with メモを追加, and the change history (変更履歴).
 import { useState } from 'preact/hooks';
 import { useActorName, useDb, useItemDetail, usePlanStructure } from '../db/hooks';
-import { addNote, saveProgress } from '../db/repository';
+import { addNote, saveProgress, saveProgressText } from '../db/repository';
 import { choosePeriod, periodsOf, type Period } from '../model/period';
 import { labelPath } from '../model/plan-tree';
 import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, type Progress, type Section } from '../model/schemas';
@@ -79,8 +79,8 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
   const db = useDb();
   const actor = useActorName();
   const key = { planId: plan.id, itemId: item.id, periodId: period.id };
-  const done = useAutosave(progress?.done ?? '', async (value) => void (await saveProgress(db, key, { done: value }, actor)));
-  const next = useAutosave(progress?.next ?? '', async (value) => void (await saveProgress(db, key, { next: value }, actor)));
+  const done = useAutosave(progress?.done ?? '', async (value, expected) => void (await saveProgressText(db, key, 'done', value, expected, actor)));
+  const next = useAutosave(progress?.next ?? '', async (value, expected) => void (await saveProgressText(db, key, 'next', value, expected, actor)));
   const [evalError, setEvalError] = useState<string | null>(null);
   const evaluation = progress?.evaluation ?? null;
 
@@ -119,11 +119,11 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
       )}
       <label class="field">
         実施状況
-        <textarea rows={6} maxLength={LIMITS.longText} value={done.text} onInput={(e) => done.onInput(e.currentTarget.value)} onBlur={() => void done.flush()} />
+        <textarea rows={6} maxLength={LIMITS.longText} {...done.bind} />
       </label>
       <label class="field">
         今後の実施予定等
-        <textarea rows={4} maxLength={LIMITS.longText} value={next.text} onInput={(e) => next.onInput(e.currentTarget.value)} onBlur={() => void next.flush()} />
+        <textarea rows={4} maxLength={LIMITS.longText} {...next.bind} />
       </label>
       <p class={`save-state save-${worst.kind}`} role="status" data-testid="save-state">
         {saveStateLabel(worst)}
