@@ -2,6 +2,7 @@
 // radio group 評価 with options ○ △ －), 実施状況 and 今後の実施予定等 with autosave, earlier
 // periods' entries, the notes timeline with メモを追加, and the change history (変更履歴).
 import { useState } from 'preact/hooks';
+import { useDraftForm } from '../db/drafts';
 import { useActorName, useDb, useItemDetail, usePlanStructure } from '../db/hooks';
 import { addNote, saveProgress, saveProgressText } from '../db/repository';
 import { choosePeriod, periodsOf, type Period } from '../model/period';
@@ -15,6 +16,8 @@ import { Link } from './link';
 import { navigate, paths } from './router';
 import { saveStateLabel, useAutosave } from './use-autosave';
 import { PeriodSelect } from './period-select';
+import { DraftState } from './draft-state';
+import { useRegisterFlush } from './save-registry';
 
 export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId: string; periodId: string | null }) {
   const structure = usePlanStructure(planId);
@@ -164,8 +167,11 @@ function EarlierPeriods({ plan, period, progress }: { plan: Plan; period: Period
 function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: Note[] }) {
   const db = useDb();
   const actor = useActorName();
-  const [date, setDate] = useState(() => localIsoDate(new Date()));
-  const [text, setText] = useState('');
+  const [today] = useState(() => localIsoDate(new Date()));
+  // What is typed here is kept on the device as a draft until it is added or discarded.
+  const draft = useDraftForm(`note:${item.id}`, { date: today, text: '' });
+  useRegisterFlush(draft.flush);
+  const { date, text } = draft.fields;
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
 
   async function onSubmit(e: Event) {
@@ -180,7 +186,7 @@ function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: N
     }
     try {
       await addNote(db, { planId: plan.id, itemId: item.id, date, text }, actor);
-      setText('');
+      await draft.reset();
       setMessage({ kind: 'ok', text: 'メモを保存しました。' });
     } catch (err) {
       setMessage({ kind: 'error', text: err instanceof Error ? err.message : String(err) });
@@ -193,15 +199,16 @@ function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: N
       <form class="note-form" onSubmit={onSubmit}>
         <label class="field">
           日付
-          <input type="date" required value={date} onInput={(e) => setDate(e.currentTarget.value)} />
+          <input type="date" required value={date} onInput={(e) => draft.set({ date: e.currentTarget.value })} />
         </label>
         <label class="field field-grow">
           メモ
-          <textarea rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <textarea rows={3} value={text} onInput={(e) => draft.set({ text: e.currentTarget.value })} />
         </label>
         <button type="submit" class="primary">
           メモを追加
         </button>
+        {draft.isDraft && <DraftState what="メモ" onDiscard={() => void draft.reset().then(() => setMessage(null))} />}
       </form>
       {message && (
         <p role={message.kind === 'error' ? 'alert' : 'status'} class={message.kind === 'error' ? 'error' : 'ok'}>
