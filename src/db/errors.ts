@@ -4,6 +4,7 @@ export const DB_ERROR = {
   closed: 'closed',
   invalid: 'invalid',
   notFound: 'not_found',
+  stale: 'stale',
 } as const;
 export type DbErrorCode = (typeof DB_ERROR)[keyof typeof DB_ERROR];
 
@@ -12,6 +13,7 @@ const MESSAGES: Record<DbErrorCode, string> = {
   closed: 'データベースとの接続が切れました。再接続してください。入力は保存されていません。',
   invalid: '入力内容が正しくありません。',
   not_found: '対象の記録が見つかりません。',
+  stale: 'ほかの画面で先に変更されていました。変更を取り込んでから保存し直します。',
 };
 
 export class DbError extends Error {

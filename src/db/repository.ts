@@ -162,6 +162,27 @@ export function saveProgress(db: TrackerDb, key: { planId: string; itemId: strin
   return writeRecord(db, 'progress', id, (cur) => ({ ...(cur ?? template), ...patch }), actor, template);
 }
 
+/**
+ * One text of a progress record as a field typing into it saves it: written only when the stored
+ * text is still `expected` (what the field last knew), so a value another tab or a sync wrote
+ * meanwhile is never overwritten unseen; otherwise it throws DbError `stale` and changes nothing.
+ */
+export function saveProgressText(db: TrackerDb, key: { planId: string; itemId: string; periodId: string }, field: 'done' | 'next', value: string, expected: string, actor: string): Promise<Progress> {
+  const id = progressId(key.itemId, key.periodId);
+  const template: Progress = { id, ...key, evaluation: null, done: '', next: '', updatedAt: '', updatedBy: '' };
+  return writeRecord(
+    db,
+    'progress',
+    id,
+    (cur) => {
+      if ((cur ?? template)[field] !== expected) throw new DbError(DB_ERROR.stale);
+      return { ...(cur ?? template), [field]: value };
+    },
+    actor,
+    template,
+  );
+}
+
 /** A dated note (e.g. a visit record); notes are append-only. */
 export function addNote(db: TrackerDb, input: { planId: string; itemId: string; date: string; text: string }, actor: string): Promise<Note> {
   const id = newId();

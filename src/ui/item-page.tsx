@@ -2,8 +2,9 @@
 // radio group 評価 with options ○ △ －), 実施状況 and 今後の実施予定等 with autosave, earlier
 // periods' entries, the notes timeline with メモを追加, and the change history (変更履歴).
 import { useState } from 'preact/hooks';
+import { useDraftForm } from '../db/drafts';
 import { useActorName, useDb, useItemDetail, usePlanStructure } from '../db/hooks';
-import { addNote, saveProgress } from '../db/repository';
+import { addNote, saveProgress, saveProgressText } from '../db/repository';
 import { choosePeriod, periodsOf, type Period } from '../model/period';
 import { labelPath } from '../model/plan-tree';
 import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, type Progress, type Section } from '../model/schemas';
@@ -15,6 +16,8 @@ import { Link } from './link';
 import { navigate, paths } from './router';
 import { saveStateLabel, useAutosave } from './use-autosave';
 import { PeriodSelect } from './period-select';
+import { DraftState } from './draft-state';
+import { useRegisterFlush } from './save-registry';
 
 export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId: string; periodId: string | null }) {
   const structure = usePlanStructure(planId);
@@ -79,8 +82,8 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
   const db = useDb();
   const actor = useActorName();
   const key = { planId: plan.id, itemId: item.id, periodId: period.id };
-  const done = useAutosave(progress?.done ?? '', async (value) => void (await saveProgress(db, key, { done: value }, actor)));
-  const next = useAutosave(progress?.next ?? '', async (value) => void (await saveProgress(db, key, { next: value }, actor)));
+  const done = useAutosave(progress?.done ?? '', async (value, expected) => void (await saveProgressText(db, key, 'done', value, expected, actor)));
+  const next = useAutosave(progress?.next ?? '', async (value, expected) => void (await saveProgressText(db, key, 'next', value, expected, actor)));
   const [evalError, setEvalError] = useState<string | null>(null);
   const evaluation = progress?.evaluation ?? null;
 
@@ -119,11 +122,11 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
       )}
       <label class="field">
         実施状況
-        <textarea rows={6} maxLength={LIMITS.longText} value={done.text} onInput={(e) => done.onInput(e.currentTarget.value)} onBlur={() => void done.flush()} />
+        <textarea rows={6} maxLength={LIMITS.longText} {...done.bind} />
       </label>
       <label class="field">
         今後の実施予定等
-        <textarea rows={4} maxLength={LIMITS.longText} value={next.text} onInput={(e) => next.onInput(e.currentTarget.value)} onBlur={() => void next.flush()} />
+        <textarea rows={4} maxLength={LIMITS.longText} {...next.bind} />
       </label>
       <p class={`save-state save-${worst.kind}`} role="status" data-testid="save-state">
         {saveStateLabel(worst)}
@@ -164,8 +167,11 @@ function EarlierPeriods({ plan, period, progress }: { plan: Plan; period: Period
 function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: Note[] }) {
   const db = useDb();
   const actor = useActorName();
-  const [date, setDate] = useState(() => localIsoDate(new Date()));
-  const [text, setText] = useState('');
+  const [today] = useState(() => localIsoDate(new Date()));
+  // What is typed here is kept on the device as a draft until it is added or discarded.
+  const draft = useDraftForm(`note:${item.id}`, { date: today, text: '' });
+  useRegisterFlush(draft.flush);
+  const { date, text } = draft.fields;
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
 
   async function onSubmit(e: Event) {
@@ -180,7 +186,7 @@ function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: N
     }
     try {
       await addNote(db, { planId: plan.id, itemId: item.id, date, text }, actor);
-      setText('');
+      await draft.reset();
       setMessage({ kind: 'ok', text: 'メモを保存しました。' });
     } catch (err) {
       setMessage({ kind: 'error', text: err instanceof Error ? err.message : String(err) });
@@ -193,15 +199,16 @@ function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: N
       <form class="note-form" onSubmit={onSubmit}>
         <label class="field">
           日付
-          <input type="date" required value={date} onInput={(e) => setDate(e.currentTarget.value)} />
+          <input type="date" required value={date} onInput={(e) => draft.set({ date: e.currentTarget.value })} />
         </label>
         <label class="field field-grow">
           メモ
-          <textarea rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <textarea rows={3} value={text} onInput={(e) => draft.set({ text: e.currentTarget.value })} />
         </label>
         <button type="submit" class="primary">
           メモを追加
         </button>
+        {draft.isDraft && <DraftState what="メモ" onDiscard={() => void draft.reset().then(() => setMessage(null))} />}
       </form>
       {message && (
         <p role={message.kind === 'error' ? 'alert' : 'status'} class={message.kind === 'error' ? 'error' : 'ok'}>

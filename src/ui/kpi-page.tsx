@@ -4,6 +4,7 @@
 // shows the entry of a month's actual, the monthly actuals, the projection and a chart of the
 // fiscal year beside last year's actuals.
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useDraftForm } from '../db/drafts';
 import { useActorName, useDb, usePlanStructure } from '../db/hooks';
 import { useKpiInsight } from '../db/report-hooks';
 import { saveMeasurement } from '../db/repository';
@@ -18,6 +19,8 @@ import { KpiChart } from './kpi-chart';
 import { Link } from './link';
 import { kpiAnchor, paths } from './router';
 import { PlanNotFound } from './plan-not-found';
+import { DraftState } from './draft-state';
+import { useRegisterFlush } from './save-registry';
 import './kpi-page.css';
 
 export function KpiPage({ planId }: { planId: string }) {
@@ -422,17 +425,36 @@ type Message = { kind: 'ok' | 'error'; text: string } | null;
 function MeasurementForm({ plan, kpi, months, values, latestMonth }: { plan: Plan; kpi: Kpi; months: YearMonth[]; values: (number | null)[]; latestMonth: string | null }) {
   const db = useDb();
   const actor = useActorName();
-  const [month, setMonth] = useState(() => defaultMonth(months, latestMonth));
+  const [firstMonth] = useState(() => defaultMonth(months, latestMonth));
+  // An actual being typed is kept on the device as a draft until it is saved or discarded.
+  // Until the person types, the box shows the stored actual of the month (also when another
+  // device changes it meanwhile).
+  const draft = useDraftForm(`measurement:${kpi.id}`, { month: firstMonth, text: '', typed: '' });
+  useRegisterFlush(draft.flush);
+  const month = months.includes(draft.fields.month) ? draft.fields.month : firstMonth;
+  const storedText = (m: YearMonth) => {
+    const v = values[months.indexOf(m)] ?? null;
+    return v === null ? '' : String(v);
+  };
   const stored = values[months.indexOf(month)] ?? null;
-  const [text, setText] = useState(() => (stored === null ? '' : String(stored)));
+  const typed = draft.fields.typed === '1';
+  const text = typed ? draft.fields.text : storedText(month);
   const [message, setMessage] = useState<Message>(null);
   const idBase = `kpi-${kpi.id}`;
 
+  /** Back to the stored actual of a month: no draft. */
+  const showStored = (m: YearMonth) => draft.reset({ month: m, text: '', typed: '' });
+
   function chooseMonth(m: YearMonth) {
-    setMonth(m);
-    const v = values[months.indexOf(m)] ?? null;
-    setText(v === null ? '' : String(v));
+    // A value being typed stays (and stays a draft) when the month is changed after it.
+    if (typed) draft.set({ month: m });
+    else void showStored(m);
     setMessage(null);
+  }
+
+  function onValueInput(value: string) {
+    if (value === storedText(month)) void showStored(month);
+    else draft.set({ month, text: value, typed: '1' });
   }
 
   async function write(value: number | null, done: string): Promise<boolean> {
@@ -457,7 +479,7 @@ function MeasurementForm({ plan, kpi, months, values, latestMonth }: { plan: Pla
       setMessage({ kind: 'error', text: `「${text.trim()}」は数値として読めません。実績は 98.2 や 2,719 のように数字で入力してください。何も保存していません。` });
       return;
     }
-    if (await write(value, `${bothMonth(month)}の実績 ${formatNumber(value)}${kpi.unit} を保存しました。`)) setText(String(value));
+    if (await write(value, `${bothMonth(month)}の実績 ${formatNumber(value)}${kpi.unit} を保存しました。`)) await showStored(month);
   }
 
   return (
@@ -487,7 +509,7 @@ function MeasurementForm({ plan, kpi, months, values, latestMonth }: { plan: Pla
             value={text}
             aria-describedby={kpi.unit ? `${idBase}-unit` : undefined}
             aria-invalid={message?.kind === 'error'}
-            onInput={(e) => setText(e.currentTarget.value)}
+            onInput={(e) => onValueInput(e.currentTarget.value)}
           />
           {kpi.unit && <span id={`${idBase}-unit`}>{kpi.unit}</span>}
         </span>
@@ -499,11 +521,12 @@ function MeasurementForm({ plan, kpi, months, values, latestMonth }: { plan: Pla
         type="button"
         disabled={stored === null}
         onClick={async () => {
-          if (await write(null, `${bothMonth(month)}の実績を消しました。`)) setText('');
+          if (await write(null, `${bothMonth(month)}の実績を消しました。`)) await showStored(month);
         }}
       >
         この月の実績を消す
       </button>
+      {typed && <DraftState what="実績" onDiscard={() => void showStored(month).then(() => setMessage(null))} />}
       {/* The status region stays mounted so screen readers hear each new confirmation. */}
       <p role="status" class="form-message ok">
         {message?.kind === 'ok' && message.text}

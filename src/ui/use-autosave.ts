@@ -1,55 +1,84 @@
-// Autosave for a text a person types: every change is written at once (a killed tab loses at
-// most the write in flight), writes never overlap (while one runs, the newest text waits and is
-// written next), and a failed write keeps the text and says so.
+// Autosave for a text a person types, driving the pure state machine of
+// src/model/autosave-state.ts with the field's DOM events and the live query's values. Every
+// edit is written at once (a killed tab loses at most the write in flight), one write at a
+// time, never mid-IME-composition; a value read back is the field's own echo, an old value, or
+// a change from elsewhere that is merged into the text with the caret kept where it was.
+import type { Ref } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { DbError, DB_ERROR } from '../db/errors';
+import { autosaveReducer, finalWrite, initialAutosave, isDirty, mapCaret, nextWrite, type AutosaveEvent, type AutosaveState, type Write } from '../model/autosave-state';
 import { useRegisterFlush } from './save-registry';
 
 export type SaveState = { kind: 'saved' } | { kind: 'dirty' } | { kind: 'saving' } | { kind: 'error'; message: string };
 
-export function useAutosave(persisted: string, save: (value: string) => Promise<void>) {
-  const [text, setText] = useState(persisted);
-  const [state, setState] = useState<SaveState>({ kind: 'saved' });
-  const latest = useRef(persisted);
-  const dirty = useRef(false);
+type TextElement = HTMLTextAreaElement | HTMLInputElement;
+
+/** Writes `value` where the stored text is still `expected` (else throws DbError `stale`). */
+export type SaveText = (value: string, expected: string) => Promise<void>;
+
+export interface AutosaveBinding<E extends TextElement> {
+  ref: Ref<E>;
+  value: string;
+  onInput: (e: Event) => void;
+  onCompositionStart: () => void;
+  onCompositionEnd: (e: Event) => void;
+  onBlur: () => void;
+}
+
+export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persisted: string, save: SaveText) {
+  const machine = useRef<AutosaveState>(initialAutosave(persisted));
+  const element = useRef<E>(null);
   const running = useRef<Promise<void> | null>(null);
   const saveRef = useRef(save);
   saveRef.current = save;
+  const [, rerender] = useState(0);
 
-  // A value that changed elsewhere (another tab, later: another device) shows unless the person is typing.
-  useEffect(() => {
-    if (!dirty.current && persisted !== latest.current) {
-      latest.current = persisted;
-      setText(persisted);
-    }
-  }, [persisted]);
-
-  const flush = useCallback(async (): Promise<void> => {
-    if (running.current) {
-      await running.current;
-      return flush();
-    }
-    if (!dirty.current) return;
-    dirty.current = false;
-    const value = latest.current;
-    setState({ kind: 'saving' });
-    const write = (async () => {
-      try {
-        await saveRef.current(value);
-        if (!dirty.current) setState({ kind: 'saved' });
-      } catch (e) {
-        dirty.current = true;
-        setState({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
-        throw e;
-      }
-    })();
-    running.current = write.catch(() => undefined).finally(() => (running.current = null));
-    try {
-      await write;
-    } catch {
-      return;
-    }
-    if (dirty.current) await flush();
+  const start = useCallback((w: Write): Promise<void> => {
+    machine.current = autosaveReducer(machine.current, { type: 'writeStarted', write: w });
+    const write = saveRef.current(w.value, w.base).then(
+      () => dispatch({ type: 'writeSucceeded', write: w }),
+      (e: unknown) =>
+        dispatch(e instanceof DbError && e.code === DB_ERROR.stale ? { type: 'writeStale', write: w } : { type: 'writeFailed', write: w, message: e instanceof Error ? e.message : String(e) }),
+    );
+    running.current = write;
+    return write;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+
+  const dispatch = useCallback((e: AutosaveEvent) => {
+    const before = machine.current;
+    const after = autosaveReducer(before, e);
+    machine.current = after;
+    const el = element.current;
+    // A merge changed the text: put it on screen now, before the next key can land on the old
+    // text, and keep the caret and selection where they were in the person's words.
+    if (after.replaced !== before.replaced && el) {
+      const focused = el.ownerDocument.activeElement === el;
+      const [from, to] = [el.selectionStart ?? before.text.length, el.selectionEnd ?? before.text.length];
+      el.value = after.text;
+      if (focused) el.setSelectionRange(mapCaret(before.text, after.text, from), mapCaret(before.text, after.text, to));
+    }
+    const w = nextWrite(machine.current);
+    if (w) void start(w);
+    rerender((n) => n + 1);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => dispatch({ type: 'readBack', value: persisted }), [persisted, dispatch]);
+
+  /** Writes what is on screen now (leaving the page, an app update), composition or not. */
+  const flush = useCallback(async (): Promise<void> => {
+    for (let tries = 0; tries < 20; tries++) {
+      if (machine.current.inFlight) {
+        await running.current;
+        continue;
+      }
+      const w = finalWrite(machine.current);
+      if (!w) return;
+      await start(w);
+      if (machine.current.error !== null || machine.current.awaitingRead) return;
+    }
+  }, [start]);
 
   useRegisterFlush(flush);
 
@@ -66,18 +95,27 @@ export function useAutosave(persisted: string, save: (value: string) => Promise<
     };
   }, [flush]);
 
-  const onInput = useCallback(
-    (value: string) => {
-      latest.current = value;
-      dirty.current = true;
-      setText(value);
-      setState({ kind: 'dirty' });
-      void flush();
+  const bind: AutosaveBinding<E> = {
+    ref: element,
+    value: machine.current.text,
+    onInput: (e) => {
+      const value = (e.currentTarget as TextElement).value;
+      const composing = machine.current.composing || (e as InputEvent).isComposing === true;
+      dispatch(composing ? { type: 'compositionupdate', value } : { type: 'input', value });
     },
-    [flush],
-  );
+    onCompositionStart: () => dispatch({ type: 'compositionstart' }),
+    onCompositionEnd: (e) => dispatch({ type: 'compositionend', value: (e.currentTarget as TextElement).value }),
+    onBlur: () => dispatch({ type: 'retry' }),
+  };
 
-  return { text, state, onInput, flush };
+  return { text: machine.current.text, state: saveStateOf(machine.current), bind, flush };
+}
+
+function saveStateOf(s: AutosaveState): SaveState {
+  if (s.error !== null) return { kind: 'error', message: s.error };
+  if (s.inFlight) return { kind: 'saving' };
+  if (s.composing || isDirty(s)) return { kind: 'dirty' };
+  return { kind: 'saved' };
 }
 
 export function saveStateLabel(state: SaveState): string {

@@ -162,6 +162,54 @@ export class ItemScreen {
     await this.done().fill(text);
   }
 
+  next() {
+    return this.page.getByRole('textbox', { name: '今後の実施予定等' });
+  }
+
+  field(name: '実施状況' | '今後の実施予定等') {
+    return name === '実施状況' ? this.done() : this.next();
+  }
+
+  /** Selects everything in a field and deletes it, with the keyboard. */
+  async clear(name: '実施状況' | '今後の実施予定等'): Promise<void> {
+    await this.field(name).click();
+    await this.page.keyboard.press('Control+A');
+    await this.page.keyboard.press('Delete');
+    await expect(this.field(name)).toHaveValue('');
+  }
+
+  /** Types key by key at the end of a field, as a person does, `delay` ms between keys. */
+  async typeKeys(name: '実施状況' | '今後の実施予定等', text: string, delay: number): Promise<void> {
+    await this.field(name).click();
+    await this.page.keyboard.press('Control+End');
+    await this.page.keyboard.type(text, { delay });
+  }
+
+  /**
+   * Types Japanese through the IME as Chromium gets it from one: each kana step as the open
+   * composition (Input.imeSetComposition), then the converted text committed (Input.insertText).
+   */
+  async typeWithIme(name: '実施状況' | '今後の実施予定等', words: readonly { kana: string; commit: string }[], delay: number): Promise<void> {
+    await this.field(name).click();
+    await this.page.keyboard.press('Control+End');
+    const cdp = await this.page.context().newCDPSession(this.page);
+    for (const { kana, commit } of words) {
+      const chars = [...kana];
+      for (let i = 1; i <= chars.length; i++) {
+        const text = chars.slice(0, i).join('');
+        await cdp.send('Input.imeSetComposition', { text, selectionStart: text.length, selectionEnd: text.length });
+        await this.page.waitForTimeout(delay);
+      }
+      await cdp.send('Input.insertText', { text: commit });
+      await this.page.waitForTimeout(delay);
+    }
+    await cdp.detach();
+  }
+
+  noteBox() {
+    return this.page.getByRole('textbox', { name: 'メモ', exact: true });
+  }
+
   async waitUntilSaved(): Promise<void> {
     await expect(this.page.getByTestId('save-state')).toContainText('保存済み');
   }

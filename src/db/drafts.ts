@@ -1,0 +1,119 @@
+// Drafts: what a person typed into a form and has not submitted yet (a メモ, a KPI actual, a
+// merged text of a conflict), kept on the device in meta rows (`draft:<key>`) at every change,
+// so it survives a reload, a killed tab and an app update (更新する). A draft goes away only
+// when the form is submitted or the person discards it. Rows are parsed on read; one that does
+// not parse is treated as no draft.
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import * as z from 'zod/mini';
+import type { TrackerDb } from './database';
+import { useDb } from './hooks';
+
+export const draftSchema = z.object({
+  fields: z.record(z.string(), z.string()),
+  savedAt: z.string(),
+});
+export type Draft = z.infer<typeof draftSchema>;
+
+const PREFIX = 'draft:';
+
+export async function readDraft(db: TrackerDb, key: string): Promise<Draft | null> {
+  const row = await db.meta.get(PREFIX + key);
+  if (!row) return null;
+  const parsed = draftSchema.safeParse(row.value);
+  return parsed.success ? parsed.data : null;
+}
+
+export async function saveDraft(db: TrackerDb, key: string, fields: Record<string, string>): Promise<void> {
+  await db.meta.put({ key: PREFIX + key, value: { fields, savedAt: new Date().toISOString() } satisfies Draft });
+}
+
+export async function discardDraft(db: TrackerDb, key: string): Promise<void> {
+  await db.meta.delete(PREFIX + key);
+}
+
+export interface DraftForm<F extends Record<string, string>> {
+  fields: F;
+  /** A draft of this form is kept on the device (the form differs from its empty state). */
+  isDraft: boolean;
+  /** Changes fields and keeps the form as a draft (or drops the draft when it is empty again). */
+  set: (patch: Partial<F>) => void;
+  /** The person discards the draft, or submitted the form: back to the empty form, draft gone. */
+  reset: (to?: F) => Promise<void>;
+  /** Resolves when every change so far is kept on the device. */
+  flush: () => Promise<void>;
+}
+
+/**
+ * A form whose fields are kept as a draft under `key`. `empty` is the form with nothing typed
+ * (a draft equal to it is no draft). A draft read back after the person already typed does
+ * not overwrite their typing.
+ */
+export function useDraftForm<F extends Record<string, string>>(key: string, empty: F): DraftForm<F> {
+  const db = useDb();
+  const [fields, setFields] = useState<F>(empty);
+  const current = useRef(fields);
+  const touched = useRef(false);
+  const writes = useRef<Promise<void>>(Promise.resolve());
+  const emptyRef = useRef(empty);
+  emptyRef.current = empty;
+
+  useEffect(() => {
+    let live = true;
+    touched.current = false;
+    void readDraft(db, key).then(
+      (draft) => {
+        if (!live || touched.current || !draft) return;
+        const restored = { ...emptyRef.current, ...draft.fields } as F;
+        current.current = restored;
+        setFields(restored);
+      },
+      (e: unknown) => console.error('Reading a draft failed', e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [db, key]);
+
+  /** Writes are chained, so the last change is the one kept. */
+  const keep = useCallback(
+    (next: F) => {
+      const isEmpty = sameFields(next, emptyRef.current);
+      writes.current = writes.current
+        .then(() => (isEmpty ? discardDraft(db, key) : saveDraft(db, key, next)))
+        .catch((e: unknown) => console.error('Keeping a draft failed', e));
+    },
+    [db, key],
+  );
+
+  const set = useCallback(
+    (patch: Partial<F>) => {
+      touched.current = true;
+      const next = { ...current.current, ...patch } as F;
+      current.current = next;
+      setFields(next);
+      keep(next);
+    },
+    [keep],
+  );
+
+  const reset = useCallback(
+    async (to?: F) => {
+      touched.current = true;
+      const next = to ?? emptyRef.current;
+      current.current = next;
+      setFields(next);
+      writes.current = writes.current.then(() => discardDraft(db, key)).catch((e: unknown) => console.error('Discarding a draft failed', e));
+      await writes.current;
+    },
+    [db, key],
+  );
+
+  const flush = useCallback(() => writes.current, []);
+
+  return { fields, isDraft: !sameFields(fields, empty), set, reset, flush };
+}
+
+function sameFields(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => (a[k] ?? '') === (b[k] ?? ''));
+}
