@@ -4,7 +4,7 @@
 // row), then answer with the changes after the client's cursor in the token's branches.
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod/mini';
-import { mergeMutation, type FieldConflict } from '../model/merge';
+import { mergeMutation, sameValue, type FieldConflict } from '../model/merge';
 import {
   idSchema,
   measurementId,
@@ -77,6 +77,22 @@ function namingProblem(m: Mutation): string | null {
   return null;
 }
 
+/**
+ * Characters of free text (base + server + client, summed over merges) one request may merge
+ * three-way. A merge of 20,000-character texts costs up to ~0.4 s of CPU when each side edited
+ * hundreds of scattered places (npm run bench:text-merge), and a request carries 200 mutations
+ * of two such fields: unbounded, one hostile request could hold the write lock for minutes.
+ * Past the budget a text field that needs a merge becomes a conflict (kept, for a person to
+ * resolve), so nothing is lost. 200,000 characters is three worst-case merges of the longest
+ * texts, or some fifty of the usual few hundred characters.
+ */
+export const TEXT_MERGE_BUDGET = 200_000;
+
+/** A value a created record leaves at its empty default, which its history need not list. */
+function isEmptyValue(value: unknown): boolean {
+  return value === null || value === undefined || value === '' || value === false || (Array.isArray(value) && value.length === 0);
+}
+
 /** Tables whose records carry updatedAt / updatedBy. */
 const STAMPED = new Set<RecordTable>(['plans', 'sections', 'items', 'progress', 'kpis', 'measurements', 'conflicts']);
 
@@ -135,7 +151,16 @@ export class SyncService {
     let results: MutationResult[] = [];
     if (request.mutations.length) {
       const seen = new Map<string, string>();
-      results = await this.storage.write((tx) => this.applyAll(tx, principal, request, now, seen));
+      results = await this.storage.write((tx) => {
+        // Per attempt of the transaction: a retried write starts with the whole budget again.
+        let textBudget = TEXT_MERGE_BUDGET;
+        const allowTextMerge = (cost: number): boolean => {
+          if (cost > textBudget) return false;
+          textBudget -= cost;
+          return true;
+        };
+        return this.applyAll(tx, principal, request, now, seen, allowTextMerge);
+      });
       // Bounded: a server holds few plans, but nothing should grow without limit.
       if (this.planBranches.size > 10_000) this.planBranches.clear();
       for (const [plan, branch] of seen) this.planBranches.set(plan, branch);
@@ -143,7 +168,7 @@ export class SyncService {
     return this.pull(principal, request, results);
   }
 
-  private async applyAll(tx: WriteTx, principal: Principal, request: SyncRequest, now: Date, planBranches: Map<string, string>): Promise<MutationResult[]> {
+  private async applyAll(tx: WriteTx, principal: Principal, request: SyncRequest, now: Date, planBranches: Map<string, string>, allowTextMerge: (cost: number) => boolean): Promise<MutationResult[]> {
     const userId = principal.user.id;
     const { clientId } = request;
     const before = await tx.getLastSeq(clientId, userId);
@@ -157,7 +182,7 @@ export class SyncService {
         else results.push({ mutationId: m.id, status: 'rejected', reason: `seq ${m.seq} was already used by this client (last ${lastSeq})` });
         continue;
       }
-      const result = await this.apply(tx, principal, m, planBranches, now);
+      const result = await this.apply(tx, principal, m, planBranches, now, allowTextMerge);
       await tx.putMutationResult(clientId, userId, { seq: m.seq, mutationId: m.id, status: result.status, reason: result.reason ?? null });
       lastSeq = m.seq;
       results.push(result);
@@ -204,12 +229,12 @@ export class SyncService {
     return { branchId, current };
   }
 
-  private async apply(tx: WriteTx, principal: Principal, m: Mutation, planBranches: Map<string, string>, now: Date): Promise<MutationResult> {
+  private async apply(tx: WriteTx, principal: Principal, m: Mutation, planBranches: Map<string, string>, now: Date, allowTextMerge: (cost: number) => boolean): Promise<MutationResult> {
     const { branchId, current } = await this.authorize(tx, principal, m, planBranches);
     const problem = namingProblem(m);
     if (problem !== null) throw new ApiFailure('bad_request', problem, m.id);
     const currentData = current ? (JSON.parse(current.data) as Record<string, unknown>) : undefined;
-    const merged = mergeMutation(m.table, currentData, { changes: m.changes, base: m.base, create: m.create });
+    const merged = mergeMutation(m.table, currentData, { changes: m.changes, base: m.base, create: m.create }, { allowTextMerge });
     if (merged.kind === 'reject') return { mutationId: m.id, status: 'rejected', reason: merged.reason };
     if (merged.kind === 'unchanged') return { mutationId: m.id, status: 'applied' };
 
@@ -252,11 +277,19 @@ export class SyncService {
       const data = parsed.data;
       await tx.putRecord({ table, id: m.recordId, branchId, planId, data, updatedAt: at, updatedBy: by });
       if (table !== 'conflicts') {
-        const fields = applied ?? Object.keys(data).filter((k) => k !== 'id' && k !== 'updatedAt' && k !== 'updatedBy' && k !== 'createdAt');
+        // Only what really changed: a create's set fields (not its empty defaults), an update's
+        // fields whose stored value differs (the schema may have trimmed one back to the old value).
+        const fields = applied ?? Object.keys(data).filter((k) => k !== 'id' && k !== 'updatedAt' && k !== 'updatedBy' && k !== 'createdAt' && !isEmptyValue(data[k]));
         const changes: History['changes'] = {};
-        for (const f of fields) changes[f] = { from: currentData?.[f] ?? null, to: data[f] ?? null };
-        const history: History = { id: `history:${m.id}`, planId, table, recordId: m.recordId, itemId: itemIdOf(table, data), changes, by, at };
-        await this.insertServerRecord(tx, m.id, 'history', history, branchId, planId, at, by);
+        for (const f of fields) {
+          const from = currentData?.[f] ?? null;
+          const to = data[f] ?? null;
+          if (applied === null || !sameValue(from, to)) changes[f] = { from, to };
+        }
+        if (Object.keys(changes).length > 0) {
+          const history: History = { id: `history:${m.id}`, planId, table, recordId: m.recordId, itemId: itemIdOf(table, data), changes, by, at };
+          await this.insertServerRecord(tx, m.id, 'history', history, branchId, planId, at, by);
+        }
       }
     }
 

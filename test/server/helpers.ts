@@ -1,4 +1,4 @@
-// A server on an in-memory SQLite database with the demo seeded (branch demo-tokyo with lead@demo
+// A server on an in-memory SQLite database (or the storage a test opens, e.g. PostgreSQL) with the demo seeded (branch demo-tokyo with lead@demo
 // and staff@demo, the demo plan), an admin of demo-tokyo, and a second branch with its own plan
 // and lead; a settable clock; and helpers to log in and sync through app.request (no socket).
 import { randomUUID } from 'node:crypto';
@@ -9,6 +9,7 @@ import { DEMO_BRANCH, DEMO_PASSWORD, seedDemo, type DemoAccount } from '../../sr
 import { memoryLogger } from '../../src/server/log';
 import { importPlan } from '../../src/server/plan-import';
 import { openSqliteStorage, type SqliteStorage } from '../../src/server/storage/sqlite';
+import type { Storage } from '../../src/server/storage/storage';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { parsePlanFile } from '../../src/model/plan-file';
 import { progressId } from '../../src/model/schemas';
@@ -26,8 +27,8 @@ export const OTHER_ITEM = `${OTHER_PLAN}/p1-s1-i1`;
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-export async function startTestServer(options: { demoAccounts?: DemoAccount[] | null } = {}) {
-  const storage: SqliteStorage = await openSqliteStorage(':memory:');
+export async function startTestServer<S extends Storage = SqliteStorage>(options: { demoAccounts?: DemoAccount[] | null; openStorage?: () => Promise<S> } = {}) {
+  const storage = options.openStorage ? await options.openStorage() : ((await openSqliteStorage(':memory:')) as Storage as S);
   let clock = T0;
   const now = () => clock;
   await seedDemo(storage, clock);
@@ -102,7 +103,11 @@ export async function startTestServer(options: { demoAccounts?: DemoAccount[] | 
     sync,
     pullAll,
     record,
-    snapshot: () => storage.serialize(),
+    /** The whole SQLite database as bytes (SQLite only). */
+    snapshot: () => {
+      if (!('serialize' in storage)) throw new Error('snapshot() needs the SQLite storage');
+      return (storage as Storage as SqliteStorage).serialize();
+    },
   };
 }
 
