@@ -7,6 +7,7 @@
 import { useState } from 'preact/hooks';
 import { useActorName, useDb, useHistoryOfItem } from '../db/hooks';
 import { restoreField, type RestorableTable } from '../db/repository';
+import { sameValue } from '../model/merge';
 import type { History, Item, Plan } from '../model/schemas';
 import { fieldLabel, isShownField, LONG_TEXT_FIELDS, periodLabelOf, shortValue } from './change-text';
 import { bothDateTime } from './date-time';
@@ -25,6 +26,11 @@ function ownLastChange(history: readonly History[], actor: string): History | nu
   const own = history.find((h) => h.by === actor);
   if (!own || !STAFF_TABLES.has(own.table)) return null;
   return history.find((h) => h.recordId === own.recordId) === own ? own : null;
+}
+
+/** A value a new record starts with: no value, empty text, an empty list. */
+function isEmptyDefault(value: unknown): boolean {
+  return value === null || value === undefined || value === '' || value === false || (Array.isArray(value) && value.length === 0);
 }
 
 /** A create lists the fields it set with from: null; there was no earlier value to go back to. */
@@ -82,7 +88,9 @@ function HistoryEntry({ plan, item, entry, restorable, onDone }: EntryProps) {
   const actor = useActorName();
   const [busy, setBusy] = useState(false);
   const period = entry.table === 'progress' ? periodLabelOf(plan, item.id, entry.recordId) : null;
-  const fields = Object.entries(entry.changes).filter(([field]) => isShownField(field));
+  // Rows the server wrote before it listed only real changes may hold a field that stayed as it
+  // was (評価: 未評価 → 未評価) or a create's empty default: those are no change to show.
+  const fields = Object.entries(entry.changes).filter(([field, { from, to }]) => isShownField(field) && !sameValue(from, to) && !(isCreate(entry) && isEmptyDefault(to)));
 
   async function restore(field: string, value: unknown) {
     setBusy(true);

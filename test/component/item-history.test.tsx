@@ -51,6 +51,26 @@ describe('ItemHistory', () => {
     expect(within(entries[1]!).getByText('評価: ○ → △')).toBeTruthy();
   });
 
+  it('leaves out fields that did not change, as rows written before the server left them out had them', async () => {
+    const db = await dbWithFixturePlan();
+    const record = progressId(ITEM, '2024-H1');
+    await db.history.put({
+      id: 'old-create',
+      planId: PLAN_ID,
+      table: 'progress',
+      recordId: record,
+      itemId: ITEM,
+      changes: { planId: { from: null, to: PLAN_ID }, evaluation: { from: null, to: null }, done: { from: null, to: '' }, next: { from: null, to: '来月訪問する' } },
+      by: '田中',
+      at: new Date(2026, 10, 1).toISOString(),
+    });
+    renderItem(db);
+    const list = await screen.findByRole('list', { name: '変更履歴の一覧' });
+    await waitFor(() => expect(list.textContent).toContain('今後の実施予定等'));
+    expect(list.textContent).not.toContain('未評価 → 未評価');
+    expect(list.textContent).not.toContain('（空欄）');
+  });
+
   it('says when there is no history yet', async () => {
     renderItem(await dbWithFixturePlan());
     const section = await screen.findByRole('region', { name: '変更履歴' });
