@@ -358,6 +358,32 @@ export function resolveConflict(db: TrackerDb, conflict: Conflict, chosenValue: 
   );
 }
 
+/** The tables whose changes the history lists and a person may restore. */
+export type RestorableTable = 'plans' | 'sections' | 'items' | 'progress' | 'kpis' | 'measurements';
+
+/**
+ * Puts a field back to an earlier value (from the change history) as a new change of its own:
+ * written and queued like any edit, with the value this device has now as its base, so it syncs,
+ * merges and is recorded with who and when. Returns false (writing nothing) when the field holds
+ * that value already.
+ */
+export async function restoreField(db: TrackerDb, name: RestorableTable, id: string, field: string, value: unknown, actor: string): Promise<boolean> {
+  let changed = false;
+  await writeRecord(
+    db,
+    name,
+    id,
+    (cur) => {
+      if (!cur) throw new DbError(DB_ERROR.notFound);
+      if (STAMP_FIELDS.has(field) || field === 'id' || !Object.hasOwn(cur, field)) throw new DbError(DB_ERROR.invalid, `${field} cannot be restored`);
+      changed = !sameValue((cur as Record<string, unknown>)[field], value);
+      return { ...cur, [field]: value };
+    },
+    actor,
+  );
+  return changed;
+}
+
 /** Removes a refused mutation from the list once the person has read it. */
 export function dismissRejected(db: TrackerDb, id: number): Promise<void> {
   return runWrite(db, () => db.rejected.delete(id));

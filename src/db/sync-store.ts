@@ -9,8 +9,15 @@
 // meta row (`sync.server:<table>:<id>`) until no edit of the record is pending any more. The
 // stored record is always that copy with the pending entries' changes laid over in seq order,
 // so an edit the server refused or lost to another device never lingers on this device.
+//
+// A pending edit of a free text (実施状況, …) whose server value moved on is laid over it with
+// the server's own three-way merge (mergeTextField), so the device shows before the answer the
+// text the server will make. An entry not yet in flight is then rewritten to go from the text
+// it was merged onto to the merged text: its base stays what this device showed before the
+// edit, so an edit folded into it later is diffed against the right text.
 import type { Table } from 'dexie';
 import * as z from 'zod/mini';
+import { mergeTextField, sameValue } from '../model/merge';
 import {
   RECORD_SCHEMAS,
   RECORD_TABLES,
@@ -235,7 +242,7 @@ class Rebase {
     if (!w.server) {
       if (entry.create) w.server = { ...stampsOf(w.local, entry), ...entry.create, ...entry.changes, id: entry.recordId };
     } else if (status === 'applied') {
-      w.server = { ...w.server, ...entry.changes };
+      w.server = layOver(entry.table, w.server, entry).record;
     }
   }
 
@@ -264,6 +271,9 @@ class Rebase {
     }
   }
 
+  /** Entries not in flight whose text fields were merged during the overlay: written back in finish(). */
+  private readonly rewritten: PendingEntry[] = [];
+
   /** Stores every touched record as the server's copy with the pending edits laid over. */
   async finish(): Promise<void> {
     const puts = new Map<SyncedTable, Row[]>(SYNCED_TABLES.map((t) => [t, []]));
@@ -282,6 +292,7 @@ class Rebase {
     for (const [table, ids] of deletes) if (ids.length > 0) await rows(this.db, table).bulkDelete(ids);
     if (settledCopies.length > 0) await this.db.meta.bulkDelete(settledCopies);
     if (copies.length > 0) await this.db.meta.bulkPut(copies);
+    if (this.rewritten.length > 0) await this.db.outbox.bulkPut(this.rewritten);
   }
 
   private asServerHasIt(w: Work): Row | null {
@@ -297,8 +308,13 @@ class Rebase {
     for (const e of pending) {
       // An edit of a record the server does not have (yet) waits for it to arrive.
       if (!record && !e.create) continue;
-      record = record ?? { ...stampsOf(w.local, e), ...e.create, id: e.recordId };
-      Object.assign(record, e.changes);
+      if (!record) {
+        record = { ...stampsOf(w.local, e), ...e.create, ...e.changes, id: e.recordId };
+        continue;
+      }
+      const laid = layOver(w.table, record, e);
+      if (laid.merged.length > 0 && !e.inFlight) this.rewritten.push(rebased(e, record, laid));
+      record = laid.record;
     }
     if (!record) return null;
     const parsed = PULL_SCHEMAS[w.table].safeParse(record);
@@ -306,6 +322,48 @@ class Rebase {
     this.problems.push({ what: `pending edits of ${w.table} ${w.id} do not fit the server's record`, detail: parsed.error.issues });
     return w.server ?? w.local ?? null;
   }
+}
+
+interface LaidOver {
+  record: Row;
+  /** Text fields merged with a value that moved on since the entry's base. */
+  merged: string[];
+}
+
+/**
+ * An entry's changes over a record as the server applies them: a field whose value still is the
+ * entry's base takes the change; a free text that moved on takes the three-way merge when the
+ * edits do not overlap. An overlapping one (a conflict on the server) shows this device's value
+ * until the server's answer settles it.
+ */
+function layOver(table: SyncedTable, record: Row, e: PendingEntry): LaidOver {
+  const next: Row = { ...record };
+  const merged: string[] = [];
+  for (const [field, value] of Object.entries(e.changes)) {
+    const current = record[field];
+    const base = Object.hasOwn(e.base, field) ? e.base[field] : undefined;
+    const text = sameValue(current, base) || sameValue(current, value) ? null : mergeTextField(table, field, base, current, value);
+    if (text === null) {
+      next[field] = value;
+    } else {
+      next[field] = text;
+      merged.push(field);
+    }
+  }
+  return { record: next, merged };
+}
+
+/** The entry going from `before` (what it was merged onto) to the merged text, for each merged field. */
+function rebased(e: PendingEntry, before: Row, laid: LaidOver): PendingEntry {
+  const changes = { ...e.changes };
+  const base = { ...e.base };
+  const create = e.create ? { ...e.create } : null;
+  for (const field of laid.merged) {
+    changes[field] = laid.record[field];
+    base[field] = before[field];
+    if (create && Object.hasOwn(create, field)) create[field] = laid.record[field];
+  }
+  return { ...e, changes, base, create };
 }
 
 /** The stamps a record made here carries until the server's own arrive. */

@@ -1,8 +1,11 @@
 // Field-level merge of one client mutation into the server's current record (the sync
 // contract in DESIGN.md): a field is applied when the server still has the value the client
 // based its edit on; when another device changed it meanwhile the server keeps its value and
-// the client's becomes a conflict. Nothing is dropped without a trace.
+// the client's becomes a conflict. Nothing is dropped without a trace. A free text another
+// device changed meanwhile is merged three-way instead (text-merge.ts), so only edits of the
+// same part of it conflict.
 import type { RecordTable } from './schemas';
+import { mergeText } from './text-merge';
 
 export interface FieldMutation {
   changes: Readonly<Record<string, unknown>>;
@@ -24,6 +27,29 @@ export type MergeResult =
   | { kind: 'update'; record: Record<string, unknown>; applied: string[]; conflicts: FieldConflict[] }
   | { kind: 'unchanged' }
   | { kind: 'reject'; reason: string };
+
+/**
+ * Free texts written as prose, where two people adding to different sentences is the normal
+ * case: 実施状況, 今後の実施予定等 and an item's 取組内容. Names and labels (a section's title, a
+ * KPI's name) are not: a merge of two renames is a name nobody chose. Notes are append-only and
+ * conflicts are settled by a person, so neither merges.
+ */
+const MERGEABLE_TEXT: Partial<Record<RecordTable, readonly string[]>> = {
+  progress: ['done', 'next'],
+  items: ['text'],
+};
+
+export function isMergeableText(table: RecordTable, field: string): boolean {
+  return MERGEABLE_TEXT[table]?.includes(field) ?? false;
+}
+
+export interface MergeOptions {
+  /**
+   * Asked before each three-way text merge with its size (the three texts' lengths); false
+   * makes the field a conflict instead. The server bounds the merge work of one request with it.
+   */
+  allowTextMerge?: (cost: number) => boolean;
+}
 
 /** Stamped by the server; a client's values for these are ignored. */
 const STAMPS = new Set(['updatedAt', 'updatedBy', 'createdAt']);
@@ -52,7 +78,21 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return a === b || canonicalJson(a ?? null) === canonicalJson(b ?? null);
 }
 
-export function mergeMutation(table: RecordTable, current: Readonly<Record<string, unknown>> | undefined, m: FieldMutation): MergeResult {
+/**
+ * The text a field takes when its server value moved on since the client's base: the three-way
+ * merge of base, server (ours) and client (theirs), or null when they overlap (or the merge is
+ * not allowed). mergeText gives the same text whichever side is "ours", so devices whose
+ * mutations arrive in either order end with the same text.
+ */
+export function mergeTextField(table: RecordTable, field: string, baseValue: unknown, serverValue: unknown, clientValue: unknown, options: MergeOptions = {}): string | null {
+  if (!isMergeableText(table, field)) return null;
+  if (typeof baseValue !== 'string' || typeof serverValue !== 'string' || typeof clientValue !== 'string') return null;
+  if (options.allowTextMerge && !options.allowTextMerge(baseValue.length + serverValue.length + clientValue.length)) return null;
+  const merged = mergeText(baseValue, serverValue, clientValue);
+  return merged.kind === 'merged' ? merged.text : null;
+}
+
+export function mergeMutation(table: RecordTable, current: Readonly<Record<string, unknown>> | undefined, m: FieldMutation, options: MergeOptions = {}): MergeResult {
   if (table === 'history') return { kind: 'reject', reason: 'history is written by the server' };
   if (!current) {
     if (!m.create) return { kind: 'reject', reason: 'the record does not exist' };
@@ -75,8 +115,14 @@ export function mergeMutation(table: RecordTable, current: Readonly<Record<strin
     if (sameValue(serverValue, baseValue)) {
       Object.defineProperty(record, field, { value: clientValue, enumerable: true, writable: true, configurable: true });
       applied.push(field);
-    } else {
+      continue;
+    }
+    const merged = mergeTextField(table, field, baseValue, serverValue, clientValue, options);
+    if (merged === null) {
       conflicts.push({ field, baseValue, serverValue, clientValue });
+    } else if (merged !== serverValue) {
+      Object.defineProperty(record, field, { value: merged, enumerable: true, writable: true, configurable: true });
+      applied.push(field);
     }
   }
   if (applied.length === 0 && conflicts.length === 0) return { kind: 'unchanged' };

@@ -8,6 +8,9 @@
 // changes against the base as hunks; the merge is the diff3 rule on those hunks. It works on
 // code points, so an edit inside a paragraph merges with another elsewhere in it and a
 // surrogate pair is never split. Edits too large for that fall back to lines, then give up.
+// Each side's hunks are first joined across short unchanged runs (diff-match-patch's semantic
+// rule): a word replaced by one that happens to share a character is one change, so an edit of
+// the other side inside it conflicts instead of interleaving the two words character by character.
 import { diffArrays } from 'diff';
 
 export type TextMergeResult = { kind: 'merged'; text: string } | { kind: 'conflict' };
@@ -70,7 +73,34 @@ function hunksOf(base: string[], other: string[]): Hunk[] | null {
       open.insert.push(...c.value);
     }
   }
-  return hunks;
+  return joinAcrossShortRuns(base, hunks);
+}
+
+/** How much a hunk changes: the larger of what it removes and what it inserts. */
+function sizeOf(h: Hunk): number {
+  return Math.max(h.end - h.start, h.insert.length);
+}
+
+/**
+ * Joins neighbouring hunks when the unchanged run between them is no longer than the change on
+ * either side of it (the run is then rewritten with them), until no run qualifies.
+ */
+function joinAcrossShortRuns(base: string[], hunks: Hunk[]): Hunk[] {
+  let joined = hunks;
+  for (let changed = true; changed; ) {
+    changed = false;
+    const out: Hunk[] = [];
+    for (const h of joined) {
+      const prev = out[out.length - 1];
+      const gap = prev ? h.start - prev.end : Infinity;
+      if (prev && gap <= sizeOf(prev) && gap <= sizeOf(h)) {
+        out[out.length - 1] = { start: prev.start, end: h.end, insert: [...prev.insert, ...base.slice(prev.end, h.start), ...h.insert] };
+        changed = true;
+      } else out.push(h);
+    }
+    joined = out;
+  }
+  return joined;
 }
 
 function sameHunk(x: Hunk, y: Hunk): boolean {

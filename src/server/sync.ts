@@ -4,7 +4,7 @@
 // row), then answer with the changes after the client's cursor in the token's branches.
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod/mini';
-import { mergeMutation, type FieldConflict } from '../model/merge';
+import { mergeMutation, sameValue, type FieldConflict } from '../model/merge';
 import { isPeriodOf } from '../model/period';
 import {
   idSchema,
@@ -132,6 +132,22 @@ async function valueProblem(tx: WriteTx, table: RecordTable, record: Record<stri
   return null;
 }
 
+/**
+ * Characters of free text (base + server + client, summed over merges) one request may merge
+ * three-way. A merge of 20,000-character texts costs up to ~0.4 s of CPU when each side edited
+ * hundreds of scattered places (npm run bench:text-merge), and a request carries 200 mutations
+ * of two such fields: unbounded, one hostile request could hold the write lock for minutes.
+ * Past the budget a text field that needs a merge becomes a conflict (kept, for a person to
+ * resolve), so nothing is lost. 200,000 characters is three worst-case merges of the longest
+ * texts, or some fifty of the usual few hundred characters.
+ */
+export const TEXT_MERGE_BUDGET = 200_000;
+
+/** A value a created record leaves at its empty default, which its history need not list. */
+function isEmptyValue(value: unknown): boolean {
+  return value === null || value === undefined || value === '' || value === false || (Array.isArray(value) && value.length === 0);
+}
+
 /** Tables whose records carry updatedAt / updatedBy. */
 const STAMPED = new Set<RecordTable>(['plans', 'sections', 'items', 'progress', 'kpis', 'measurements', 'conflicts']);
 
@@ -155,6 +171,8 @@ interface WriteContext {
   read: Map<string, string>;
   /** The branches that exist (read when a plan mutation is sent): whose namespace a new plan id is in. */
   branchIds: readonly string[];
+  /** Spends the request's text-merge budget (TEXT_MERGE_BUDGET); false when it is spent. */
+  allowTextMerge: (cost: number) => boolean;
 }
 
 interface Authorized {
@@ -203,7 +221,16 @@ export class SyncService {
       const read = new Map<string, string>();
       // Read before the write: inside it the storage's one connection (SQLite) is taken.
       const branchIds = request.mutations.some((m) => m.table === 'plans') ? (await this.storage.listBranches()).map((b) => b.id) : [];
-      results = await this.storage.write((tx) => this.applyAll(tx, principal, request, now, { read, branchIds }));
+      results = await this.storage.write((tx) => {
+        // Per attempt of the transaction: a retried write starts with the whole budget again.
+        let textBudget = TEXT_MERGE_BUDGET;
+        const allowTextMerge = (cost: number): boolean => {
+          if (cost > textBudget) return false;
+          textBudget -= cost;
+          return true;
+        };
+        return this.applyAll(tx, principal, request, now, { read, branchIds, allowTextMerge });
+      });
       // Bounded: a server holds few plans, but nothing should grow without limit.
       if (this.planBranches.size > 10_000) this.planBranches.clear();
       for (const [plan, branch] of read) this.planBranches.set(plan, branch);
@@ -292,7 +319,7 @@ export class SyncService {
     const problem = fieldProblem(m);
     if (problem !== null) throw new ApiFailure('bad_request', problem, m.id);
     const currentData = current ? (JSON.parse(current.data) as Record<string, unknown>) : undefined;
-    const merged = mergeMutation(m.table, currentData, { changes: m.changes, base: m.base, create: m.create });
+    const merged = mergeMutation(m.table, currentData, { changes: m.changes, base: m.base, create: m.create }, { allowTextMerge: ctx.allowTextMerge });
     if (merged.kind === 'reject') return { mutationId: m.id, status: 'rejected', reason: merged.reason };
     if (merged.kind === 'unchanged') return { mutationId: m.id, status: 'applied' };
 
@@ -340,11 +367,19 @@ export class SyncService {
       const data = parsed.data;
       await tx.putRecord({ table, id: m.recordId, branchId, planId, data, updatedAt: at, updatedBy: by });
       if (table !== 'conflicts') {
-        const fields = applied ?? Object.keys(data).filter((k) => k !== 'id' && k !== 'updatedAt' && k !== 'updatedBy' && k !== 'createdAt');
+        // Only what really changed: a create's set fields (not its empty defaults), an update's
+        // fields whose stored value differs (the schema may have trimmed one back to the old value).
+        const fields = applied ?? Object.keys(data).filter((k) => k !== 'id' && k !== 'updatedAt' && k !== 'updatedBy' && k !== 'createdAt' && !isEmptyValue(data[k]));
         const changes: History['changes'] = {};
-        for (const f of fields) changes[f] = { from: currentData?.[f] ?? null, to: data[f] ?? null };
-        const history: History = { id: `history:${m.id}`, planId, table, recordId: m.recordId, itemId: itemIdOf(table, data), changes, by, at };
-        await this.insertServerRecord(tx, m.id, 'history', history, branchId, planId, at, by);
+        for (const f of fields) {
+          const from = currentData?.[f] ?? null;
+          const to = data[f] ?? null;
+          if (applied === null || !sameValue(from, to)) changes[f] = { from, to };
+        }
+        if (Object.keys(changes).length > 0) {
+          const history: History = { id: `history:${m.id}`, planId, table, recordId: m.recordId, itemId: itemIdOf(table, data), changes, by, at };
+          await this.insertServerRecord(tx, m.id, 'history', history, branchId, planId, at, by);
+        }
       }
     }
 

@@ -35,6 +35,19 @@ export const ROLE_LABELS: Record<Role, string> = { staff: '担当', lead: 'リ�
  * to decide, so it is allowed.
  */
 export function useCanResolveConflicts(plan: Plan): boolean {
+  return useIsLeadOf(plan);
+}
+
+/**
+ * Whether the person may put back any earlier value from the plan's change history (a lead or
+ * admin of its branch; staff may undo only their own last change). As for conflicts, anyone
+ * may without a session or for a plan only on this device.
+ */
+export function useCanRestoreAnyChange(plan: Plan): boolean {
+  return useIsLeadOf(plan);
+}
+
+function useIsLeadOf(plan: Plan): boolean {
   const session = useSyncStatus()?.session ?? null;
   if (!session || plan.branchId === undefined) return true;
   const role = session.branches.find((b) => b.id === plan.branchId)?.role;

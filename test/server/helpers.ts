@@ -1,4 +1,4 @@
-// A server on an in-memory SQLite database with the demo seeded (branch demo-tokyo with lead@demo
+// A server on an in-memory SQLite database (or the storage a test opens, e.g. PostgreSQL) with the demo seeded (branch demo-tokyo with lead@demo
 // and staff@demo, the demo plan), an admin of demo-tokyo, and a second branch with its own plan
 // and lead; a settable clock; and helpers to log in and sync through app.request (no socket).
 import { randomUUID } from 'node:crypto';
@@ -27,9 +27,8 @@ export const OTHER_ITEM = `${OTHER_PLAN}/p1-s1-i1`;
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-export async function startTestServer(options: { demoAccounts?: DemoAccount[] | null; openStorage?: () => Promise<Storage> } = {}) {
-  // Typed as SQLite's for the many tests that compare its bytes; snapshot() refuses on PostgreSQL.
-  const storage = (options.openStorage ? await options.openStorage() : await openSqliteStorage(':memory:')) as SqliteStorage;
+export async function startTestServer<S extends Storage = SqliteStorage>(options: { demoAccounts?: DemoAccount[] | null; openStorage?: () => Promise<S> } = {}) {
+  const storage = options.openStorage ? await options.openStorage() : ((await openSqliteStorage(':memory:')) as Storage as S);
   let clock = T0;
   const now = () => clock;
   await seedDemo(storage, clock);
@@ -104,9 +103,10 @@ export async function startTestServer(options: { demoAccounts?: DemoAccount[] | 
     sync,
     pullAll,
     record,
+    /** The whole SQLite database as bytes (SQLite only). */
     snapshot: () => {
-      if (storage.dialect !== 'sqlite') throw new Error('snapshot() compares SQLite bytes only');
-      return storage.serialize();
+      if (!('serialize' in storage)) throw new Error('snapshot() needs the SQLite storage');
+      return (storage as Storage as SqliteStorage).serialize();
     },
   };
 }

@@ -1,13 +1,17 @@
 // Property-based test of sync end to end: three devices, each its own TrackerDb on
 // fake-indexeddb running the real engine, against the real server (Hono app over SQLite in a
 // temp file, called in-process), logged in as the demo accounts. fast-check draws interleavings
-// of offline edits (progress fields, notes, measurements), syncs, edits made while a request is
+// of offline edits (evaluations; insertions into 実施状況 and 今後の実施予定等 at random places,
+// by several devices at once; notes, measurements), syncs, edits made while a request is
 // out, lost answers (the server applied, the device never heard), duplicated requests, failed
 // requests, server restarts and tab reloads. Before every request and after every sync a device
 // shows its own pending edits; at the end every device syncs until quiet, and then:
 //   - every device holds exactly the server's records, table by table;
 //   - every edit a device made (the last one of each field before each request) is the field's
 //     final value, or kept in a conflict record, or was replaced by an edit made on top of it;
+//   - every text a device inserted is in the field's final text (edits of different places of
+//     one text are merged), or, where two devices inserted at the same place, in a conflict
+//     record; a device shows every text of its pending edits while it waits;
 //   - nothing was applied twice (one history row per mutation, notes once each).
 // Runs are bounded; the seed is fixed (override with SYNC_PROPERTY_SEED, and the number of runs
 // with SYNC_PROPERTY_RUNS) and fast-check prints the seed and shrunk counterexample on failure.
@@ -21,7 +25,7 @@ import { TrackerDb } from '../../src/db/database';
 import { addNote, saveMeasurement, saveProgress } from '../../src/db/repository';
 import { setSession } from '../../src/db/sync-store';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
-import { canonicalJson, sameValue } from '../../src/model/merge';
+import { canonicalJson, isMergeableText, sameValue } from '../../src/model/merge';
 import { RECORD_TABLES, measurementId, progressId, type Evaluation, type RecordTable } from '../../src/model/schemas';
 import { createApp } from '../../src/server/app';
 import { DEMO_BRANCH, DEMO_PASSWORD, DEMO_USERS, ensureDemo } from '../../src/server/demo';
@@ -42,7 +46,8 @@ const MONTHS = ['2024-09'] as const;
 const EVALUATIONS: (Evaluation | null)[] = ['○', '△', '－', null];
 
 type Edit =
-  | { kind: 'progress'; item: number; period: number; field: 'done' | 'next' | 'evaluation'; evaluation: number }
+  /** A text field gets a token inserted at its `at`-th place between tokens (counting round). */
+  | { kind: 'progress'; item: number; period: number; field: 'done' | 'next' | 'evaluation'; evaluation: number; at: number }
   | { kind: 'note'; item: number }
   | { kind: 'measurement'; kpi: number; month: number; clear: boolean };
 type Fault = 'none' | 'offline' | 'lost' | 'duplicate';
@@ -54,7 +59,7 @@ type Action =
   | { kind: 'restart' };
 
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('progress' as const), item: fc.nat({ max: ITEMS - 1 }), period: fc.nat({ max: PERIODS.length - 1 }), field: fc.constantFrom('done' as const, 'next' as const, 'evaluation' as const), evaluation: fc.nat({ max: EVALUATIONS.length - 1 }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('progress' as const), item: fc.nat({ max: ITEMS - 1 }), period: fc.nat({ max: PERIODS.length - 1 }), field: fc.constantFrom('done' as const, 'next' as const, 'evaluation' as const), evaluation: fc.nat({ max: EVALUATIONS.length - 1 }), at: fc.nat({ max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('note' as const), item: fc.nat({ max: ITEMS - 1 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('measurement' as const), kpi: fc.nat({ max: KPIS - 1 }), month: fc.nat({ max: MONTHS.length - 1 }), clear: fc.boolean() }) },
 );
@@ -87,6 +92,22 @@ interface Device {
   during: Edit | null;
   /** Requests made so far: an edit belongs to the window before the next one. */
   requests: number;
+}
+
+/** A text a device inserted into a field: it must never be lost. */
+interface Insertion {
+  recordId: string;
+  field: 'done' | 'next';
+  token: string;
+}
+
+const TOKEN = /〔[^〕]*〕/g;
+
+/** The places a token may go into a text: its start, its end and after each token, so none is split. */
+function places(text: string): number[] {
+  const at = new Set([0, text.length]);
+  for (const m of text.matchAll(TOKEN)) at.add(m.index + m[0].length);
+  return [...at].sort((a, b) => a - b);
 }
 
 /** A field value a device wrote, and the request window it was written in. */
@@ -161,7 +182,10 @@ async function deviceRecords(db: TrackerDb): Promise<{ table: RecordTable; data:
   return out;
 }
 
-/** A device shows its own latest value of every field it has pending. */
+/**
+ * A device shows its own latest value of every field it has pending; of a free text, which it
+ * shows merged with what the server has, every token of the pending value.
+ */
 async function expectOwnEditsShown(db: TrackerDb, label: string): Promise<void> {
   const pending = new Map<string, { table: string; id: string; fields: Row }>();
   for (const e of await db.outbox.toArray()) {
@@ -172,7 +196,12 @@ async function expectOwnEditsShown(db: TrackerDb, label: string): Promise<void> 
   }
   for (const { table, id, fields } of pending.values()) {
     const record = (await db.table(table).get(id)) as Row | undefined;
-    for (const [field, value] of Object.entries(fields)) expect(record?.[field], `${label}: ${table} ${id} ${field}`).toEqual(value);
+    for (const [field, value] of Object.entries(fields)) {
+      if (isMergeableText(table as RecordTable, field) && typeof value === 'string') {
+        const shown = String(record?.[field] ?? '');
+        for (const token of value.match(TOKEN) ?? []) expect(shown, `${label}: ${table} ${id} ${field} shows ${token}`).toContain(token);
+      } else expect(record?.[field], `${label}: ${table} ${id} ${field}`).toEqual(value);
+    }
   }
 }
 
@@ -182,6 +211,7 @@ class Scenario {
   readonly path = join(dir, `run-${crypto.randomUUID()}.sqlite`);
   readonly devices: Device[] = [];
   readonly writes: Write[] = [];
+  readonly insertions: Insertion[] = [];
   readonly notesAdded = new Set<string>();
   /** Failed expectations inside a transport call. */
   readonly violations: unknown[] = [];
@@ -244,9 +274,19 @@ class Scenario {
       case 'progress': {
         const itemId = itemIds[edit.item]!;
         const periodId = PERIODS[edit.period]!;
-        const value = edit.field === 'evaluation' ? EVALUATIONS[edit.evaluation]! : `d${d.index}-${n}`;
-        await saveProgress(d.db, { planId: DEMO_PLAN_ID, itemId, periodId }, { [edit.field]: value }, d.actor);
-        this.writes.push({ device: d.index, table: 'progress', recordId: progressId(itemId, periodId), field: edit.field, value, window: d.requests });
+        const recordId = progressId(itemId, periodId);
+        if (edit.field === 'evaluation') {
+          const value = EVALUATIONS[edit.evaluation]!;
+          await saveProgress(d.db, { planId: DEMO_PLAN_ID, itemId, periodId }, { evaluation: value }, d.actor);
+          this.writes.push({ device: d.index, table: 'progress', recordId, field: edit.field, value, window: d.requests });
+          return;
+        }
+        const text = String((await d.db.progress.get(recordId))?.[edit.field] ?? '');
+        const at = places(text);
+        const place = at[edit.at % at.length]!;
+        const token = `〔d${d.index}-${n}〕`;
+        await saveProgress(d.db, { planId: DEMO_PLAN_ID, itemId, periodId }, { [edit.field]: text.slice(0, place) + token + text.slice(place) }, d.actor);
+        this.insertions.push({ recordId, field: edit.field, token });
         return;
       }
       case 'note': {
@@ -332,6 +372,13 @@ class Scenario {
       expect(sameValue(final, w.value) || inConflict || replaced, `edit lost: ${JSON.stringify(w)} (final ${JSON.stringify(final)})`).toBe(true);
     }
 
+    // No text is lost: merged into the final text, or (inserted at the same place as another) in a conflict.
+    for (const ins of this.insertions) {
+      const final = String(onServer.find((r) => r.table === 'progress' && r.data.id === ins.recordId)?.data[ins.field] ?? '');
+      const inConflict = conflicts.some((c) => c.recordId === ins.recordId && c.field === ins.field && typeof c.clientValue === 'string' && c.clientValue.includes(ins.token));
+      expect(final.includes(ins.token) || inConflict, `text lost: ${JSON.stringify(ins)} (final ${JSON.stringify(final)})`).toBe(true);
+    }
+
     // Nothing applied twice: a history row per mutation, a conflict per mutation and field.
     const count = (keys: string[]) => [...keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>())].filter(([, n]) => n > 1);
     const historyMutations = history.map((h) => String(h.id).split(':')[1]!);
@@ -352,8 +399,8 @@ class Scenario {
   }
 }
 
-const done = (item = 0): Edit => ({ kind: 'progress', item, period: 0, field: 'done', evaluation: 0 });
-const next: Edit = { kind: 'progress', item: 0, period: 0, field: 'next', evaluation: 0 };
+const done = (item = 0, at = 0): Edit => ({ kind: 'progress', item, period: 0, field: 'done', evaluation: 0, at });
+const next: Edit = { kind: 'progress', item: 0, period: 0, field: 'next', evaluation: 0, at: 0 };
 /** Runs first: cases that once broke, or that random runs reach only now and then. */
 const EXAMPLES: Action[][] = [
   // An edit after a lost answer must not be folded into the entry the server already applied.
@@ -364,9 +411,30 @@ const EXAMPLES: Action[][] = [
   [{ kind: 'sync', device: 1, fault: 'none', during: done(1) }, { kind: 'sync', device: 0, fault: 'none', during: done(1) }, { kind: 'sync', device: 0, fault: 'none', during: null }],
   // An edit taken back before it was sent changes nothing on the server, stamps included.
   [
-    { kind: 'edit', device: 0, edit: { kind: 'progress', item: 1, period: 0, field: 'evaluation', evaluation: 1 } },
-    { kind: 'edit', device: 0, edit: { kind: 'progress', item: 1, period: 0, field: 'evaluation', evaluation: 0 } },
+    { kind: 'edit', device: 0, edit: { kind: 'progress', item: 1, period: 0, field: 'evaluation', evaluation: 1, at: 0 } },
+    { kind: 'edit', device: 0, edit: { kind: 'progress', item: 1, period: 0, field: 'evaluation', evaluation: 0, at: 0 } },
     { kind: 'sync', device: 0, fault: 'none', during: null },
+  ],
+  // Three devices insert into one text offline, at its start, its end and (again) its start: the
+  // first two merge, the third meets an insertion at the same place and is a conflict.
+  [
+    { kind: 'edit', device: 0, edit: done(0, 0) },
+    { kind: 'edit', device: 1, edit: done(0, 1) },
+    { kind: 'edit', device: 2, edit: done(0, 0) },
+    { kind: 'sync', device: 0, fault: 'none', during: null },
+    { kind: 'sync', device: 1, fault: 'none', during: null },
+    { kind: 'sync', device: 2, fault: 'none', during: null },
+  ],
+  // A device merges a pulled text into its pending edit, types on, then sends: one merge, no conflict.
+  [
+    { kind: 'edit', device: 0, edit: done(0, 0) },
+    { kind: 'sync', device: 0, fault: 'none', during: null },
+    { kind: 'edit', device: 1, edit: done(0, 2) },
+    { kind: 'sync', device: 1, fault: 'offline', during: null },
+    { kind: 'edit', device: 2, edit: done(0, 0) },
+    { kind: 'sync', device: 2, fault: 'none', during: done(0, 3) },
+    { kind: 'sync', device: 1, fault: 'lost', during: done(0, 4) },
+    { kind: 'edit', device: 1, edit: done(0, 1) },
   ],
 ];
 

@@ -181,6 +181,38 @@ describe('applyRoundTrip', () => {
     expect(await db.outbox.toArray()).toEqual([before]);
   });
 
+  it('merges a pending text edit with another device’s edit of another part, and moves its base to what it was merged onto', async () => {
+    const db = await freshDb();
+    await saveProgress(db, key, { done: '訪問した。説明した。', next: '予定' }, 'a');
+    const first = await takeOutboxBatch(db, 10);
+    await applyRoundTrip(db, first, answer({ results: results(first, 'applied'), changes: [await serverProgress(db, {})] }), CTX);
+    await saveProgress(db, key, { done: '訪問した。説明した。以上。', evaluation: '－' }, 'a');
+    await applyRoundTrip(db, [], answer({ changes: [await serverProgress(db, { done: '4月に訪問した。説明した。', evaluation: '○', next: '予定（改）' })] }), CTX);
+    expect(await progress(db)).toMatchObject({ done: '4月に訪問した。説明した。以上。', next: '予定（改）', evaluation: '－' });
+    // The entry now says what it does to the text the device shows: the server applies it as is
+    // (or merges it again with whatever came meanwhile), and a further edit folds onto that base.
+    const [entry] = await db.outbox.toArray();
+    expect(entry).toMatchObject({ changes: { done: '4月に訪問した。説明した。以上。', evaluation: '－' }, base: { done: '4月に訪問した。説明した。', evaluation: expect.anything() } });
+    await saveProgress(db, key, { done: '4月に訪問した。説明した。以上です。' }, 'a');
+    expect(await db.outbox.toArray()).toMatchObject([{ changes: { done: '4月に訪問した。説明した。以上です。' }, base: { done: '4月に訪問した。説明した。' } }]);
+  });
+
+  it('leaves an entry in flight as it was sent, and shows the merged text the server applied', async () => {
+    const db = await freshDb();
+    await saveProgress(db, key, { done: '訪問した。' }, 'a');
+    const first = await takeOutboxBatch(db, 10);
+    await applyRoundTrip(db, first, answer({ results: results(first, 'applied'), changes: [await serverProgress(db, {})] }), CTX);
+    await saveProgress(db, key, { done: '訪問した。説明した。' }, 'a');
+    const sent = await takeOutboxBatch(db, 10);
+    // Another device's edit arrives while this entry is in flight (its answer not yet in)…
+    await applyRoundTrip(db, [], answer({ changes: [await serverProgress(db, { done: '4月に訪問した。' })] }), CTX);
+    expect((await progress(db)).done).toBe('4月に訪問した。説明した。');
+    expect(await takeOutboxBatch(db, 10)).toEqual(sent);
+    // …then the server answers applied, its new version not on this page: the device shows what the server made.
+    await applyRoundTrip(db, sent, answer({ results: results(sent, 'applied'), hasMore: true }), CTX);
+    expect((await progress(db)).done).toBe('4月に訪問した。説明した。');
+  });
+
   it('after a lost field, shows the server value it learnt while the edit was pending', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { done: 'mine' }, 'a');

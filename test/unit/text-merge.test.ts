@@ -16,6 +16,10 @@ describe('mergeText', () => {
     ['merges a deletion with an edit elsewhere', 'abcdef', 'abef', 'abcdeF', 'abeF'],
     ['never splits a surrogate pair', '𠮷野家', '𠮷野屋', '𠮷田野家', '𠮷田野屋'],
     ['merges onto an empty base', '', 'x', '', 'x'],
+    // A replacement the diff sees as scattered one-character changes ("2"→"0", "2"→"1" around an
+    // unchanged "-") is one change: the other side's insertion inside it is a conflict, never a
+    // text that mixes the two ("〔d0-3〕〔d2-1〕").
+    ['conflicts on an insertion inside a replacement that only shares a character with it', '〔d2-2〕T', '〔d0-1〕T', '〔d2-3〕〔d2-2〕T', null],
   ];
   for (const [name, base, ours, theirs, expected] of cases) {
     it(name, () => {
