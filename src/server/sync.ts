@@ -18,7 +18,28 @@ import {
 import { LIMITS, PROTOCOL_VERSION, type Mutation, type MutationResult, type Role, type SyncRequest } from '../sync/protocol';
 import type { Principal } from './accounts';
 import { ApiFailure } from './errors';
-import type { Storage, StoredRecord, WriteTx } from './storage/storage';
+import type { RecordWrite, Storage, StoredRecord, WriteTx } from './storage/storage';
+
+/** Told after a write transaction commits which branches it changed, and for which device. */
+export type CommitListener = (branches: readonly string[], clientId: string) => void;
+
+/** The transaction as applyAll sees it, noting the branch of every record it writes. */
+function notingBranches(tx: WriteTx, into: Set<string>): WriteTx {
+  return new Proxy(tx, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (prop === 'putRecord' || prop === 'insertRecordIfAbsent') {
+        return async (write: RecordWrite) => {
+          const result: unknown = await value.call(target, write);
+          if (result !== null) into.add(write.branchId);
+          return result;
+        };
+      }
+      return value.bind(target);
+    },
+  });
+}
 
 export const DEFAULT_PULL_LIMIT = 500;
 const CURSOR_PREFIX = 'v1.';
@@ -117,7 +138,10 @@ export class SyncService {
   /** Read once: a restore replaces the database only while no server runs. */
   private epoch: Promise<string | null> | undefined;
 
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly onCommit: CommitListener = () => undefined,
+  ) {}
 
   private cursorEpoch(): Promise<string | null> {
     this.epoch ??= this.storage.getMeta(CURSOR_EPOCH_META_KEY).then(
@@ -135,7 +159,9 @@ export class SyncService {
     let results: MutationResult[] = [];
     if (request.mutations.length) {
       const seen = new Map<string, string>();
-      results = await this.storage.write((tx) => this.applyAll(tx, principal, request, now, seen));
+      const changed = new Set<string>();
+      results = await this.storage.write((tx) => this.applyAll(notingBranches(tx, changed), principal, request, now, seen));
+      if (changed.size) this.onCommit([...changed], request.clientId);
       // Bounded: a server holds few plans, but nothing should grow without limit.
       if (this.planBranches.size > 10_000) this.planBranches.clear();
       for (const [plan, branch] of seen) this.planBranches.set(plan, branch);
