@@ -54,6 +54,20 @@ describe('commit signals', () => {
     expect(ownStream.changes()).toEqual([[DEMO_BRANCH.id]]);
   });
 
+  it('drops a stream whose reader has stopped reading, rather than queue for it without end', async () => {
+    const hub = new LiveHub(localBus());
+    try {
+      const stalled = hub.open({ userId: 'u', clientId: null, branches: ['b1'] });
+      expect(hub.streamCount).toBe(1);
+      const branches = Array.from({ length: 50 }, (_, i) => `b1-${'x'.repeat(50)}-${i}`);
+      for (let i = 0; i < 200 && hub.streamCount > 0; i++) hub.committed(['b1', ...branches], null);
+      expect(hub.streamCount).toBe(0);
+      await stalled.cancel();
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('says nothing for a round trip that changed nothing', async () => {
     const [lead, staff] = await Promise.all([server.login('lead@demo'), server.login('staff@demo')]);
     const stream = open(lead, client('lead').clientId);

@@ -83,7 +83,8 @@ export class LiveHub {
       cancel: () => {
         if (stream) this.remove(stream);
       },
-    });
+      // Counted in bytes, so that write() can tell how much a slow reader has left unread.
+    }, new ByteLengthQueuingStrategy({ highWaterMark: 0 }));
   }
 
   /** The sync route calls this after a commit that changed these branches. */
