@@ -2,6 +2,7 @@
 // made through instance A is signalled at once to the event streams open on B (and to A's),
 // through PostgreSQL LISTEN/NOTIFY, and never to the streams of another branch; presence told
 // to one instance reaches the branch's people connected to the other.
+// Each test is given 30 s: logins hash passwords with scrypt, which is slow on a busy machine.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +89,7 @@ describePostgres('the live channel across two server instances on one PostgreSQL
     expect((await post(a, '/api/presence', { sessionId: 'osaka-tab-1', at: { branchId: OTHER_BRANCH, planId: 'osaka-plan', itemId: null, field: null } }, osaka)).status).toBe(204);
     await osakaOnB.until(presenceOf(OTHER_BRANCH, (e) => e.length === 1));
     expect(osakaOnB.changes()).toEqual([]);
-  });
+  }, 30_000);
 
   it('carries presence told to one instance to the branch on the other', async () => {
     const [a, b] = instances as [Instance, Instance];
@@ -101,5 +102,5 @@ describePostgres('the live channel across two server instances on one PostgreSQL
     const seen = await onB.until(presenceOf(DEMO_BRANCH.id, (e) => e.some((x) => x.sessionId === 'lead-tab-on-a' && x.field === 'next')));
     await post(a, '/api/presence', { sessionId: 'lead-tab-on-a', at: null }, lead);
     await onB.until(presenceOf(DEMO_BRANCH.id, (e) => e.every((x) => x.sessionId !== 'lead-tab-on-a')), seen.index + 1);
-  });
+  }, 30_000);
 });

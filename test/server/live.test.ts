@@ -1,6 +1,7 @@
 // The live channel on one server (in-process app, SQLite): a commit is signalled at once to every
 // open event stream of the branch (but not to the device that made it, nor to another branch's);
 // presence goes only to people of the same branch and expires when no longer repeated.
+// Each test is given 30 s: logins hash passwords with scrypt, which is slow on a busy machine.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_BRANCH } from '../../src/server/demo';
 import { localBus } from '../../src/server/live/bus';
@@ -52,7 +53,7 @@ describe('commit signals', () => {
     await server.sync(lead, { clientId: leadDevice.clientId, mutations: [leadDevice.m({ changes: { done: 'リーダーが追記' }, base: { done: '' } })] });
     await ownStream.until(isChange(DEMO_BRANCH.id));
     expect(ownStream.changes()).toEqual([[DEMO_BRANCH.id]]);
-  });
+  }, 30_000);
 
   it('drops a stream whose reader has stopped reading, rather than queue for it without end', async () => {
     const hub = new LiveHub(localBus());
@@ -66,7 +67,7 @@ describe('commit signals', () => {
     } finally {
       await hub.close();
     }
-  });
+  }, 30_000);
 
   it('says nothing for a round trip that changed nothing', async () => {
     const [lead, staff] = await Promise.all([server.login('lead@demo'), server.login('staff@demo')]);
@@ -77,7 +78,7 @@ describe('commit signals', () => {
     await server.sync(staff, { clientId: pusher.clientId, mutations: [pusher.m({ changes: { done: '済' }, base: { done: '' } })] });
     await stream.until(isChange(DEMO_BRANCH.id));
     expect(stream.changes()).toHaveLength(1);
-  });
+  }, 30_000);
 
   it('needs a token, in the Authorization header', async () => {
     const res = await server.app.request('/api/events');
@@ -85,7 +86,7 @@ describe('commit signals', () => {
     const log = open('not-a-token', client('x').clientId);
     const error = await log.ended;
     expect(error).toMatchObject({ status: 401 });
-  });
+  }, 30_000);
 });
 
 describe('presence', () => {
@@ -113,14 +114,14 @@ describe('presence', () => {
     await present(other, { sessionId: 'osaka-tab-1', at: { branchId: OTHER_BRANCH, planId: OTHER_PLAN, itemId: OTHER_ITEM, field: null } });
     await osaka.until(presenceOf(OTHER_BRANCH, (e) => e.length === 1));
     expect(osaka.events.filter((e) => e.type === 'presence' && e.branchId === DEMO_BRANCH.id)).toEqual([]);
-  });
+  }, 30_000);
 
   it('is refused for a branch the token does not grant, and for a malformed body', async () => {
     const staff = await server.login('staff@demo');
     expect((await present(staff, { sessionId: 'staff-tab-1', at: { branchId: OTHER_BRANCH, planId: OTHER_PLAN, itemId: null, field: null } })).status).toBe(403);
     expect((await server.post('/api/presence', { sessionId: 'staff-tab-1', at: at(ITEM), extra: 1 }, staff)).status).toBe(400);
     expect((await server.post('/api/presence', { sessionId: 'staff-tab-1', at: at(ITEM) })).status).toBe(401);
-  });
+  }, 30_000);
 
   it('expires when the tab stops repeating it', async () => {
     let clock = 1_000_000;
@@ -144,5 +145,5 @@ describe('presence', () => {
     } finally {
       await hub.close();
     }
-  });
+  }, 30_000);
 });
