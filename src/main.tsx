@@ -36,8 +36,8 @@ function show(engine?: SyncEngineApi): void {
 
 show();
 void idleAfterFirstScreen.then(async () => {
-  const [{ createSyncEngine }, { httpTransport }] = await Promise.all([import('./sync/engine'), import('./sync/transport')]);
-  const engine = createSyncEngine({ db, transport: httpTransport('') });
+  const [{ createSyncEngine }, { httpTransport }, { httpLiveTransport }] = await Promise.all([import('./sync/engine'), import('./sync/transport'), import('./sync/live-transport')]);
+  const engine = createSyncEngine({ db, transport: httpTransport(''), live: httpLiveTransport('') });
   await engine.start();
   show(engine);
 });

@@ -21,6 +21,9 @@ import {
 import { AttemptGate, authenticate, BRANCH_ID_PATTERN, changePassword, login, logout, type Principal, type ThrottledOutcome } from './accounts';
 import { auditCsv, auditFileName, auditOfBranch, auditRange } from './audit-export';
 import type { DemoAccount } from './demo';
+import { localBus } from './live/bus';
+import { LiveHub } from './live/hub';
+import { eventsHandler, PRESENCE_BODY_BYTES, presenceHandler } from './live/routes';
 import { ApiFailure } from './errors';
 import { silentLogger, type Logger } from './log';
 import { clientAddress, crossOrigin, httpSettingsFromEnv, securityHeaders, type HttpSettings } from './security';
@@ -37,6 +40,8 @@ export interface AppDeps {
   staticDir?: string;
   /** CORS origins, trusted proxies, HSTS; read from the environment when absent. */
   http?: HttpSettings;
+  /** The live channel (/api/events, /api/presence); an in-process one when absent. */
+  live?: LiveHub;
 }
 
 type Env = { Bindings: Partial<HttpBindings>; Variables: { userId?: string } };
@@ -167,7 +172,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const log = deps.log ?? silentLogger;
   const now = deps.now ?? (() => new Date());
   const http = deps.http ?? httpSettingsFromEnv(process.env);
-  const sync = new SyncService(storage);
+  const live = deps.live ?? new LiveHub(localBus());
+  const sync = new SyncService(storage, (branches, clientId) => live.committed(branches, clientId));
   const attempts = new AttemptGate();
   const app = new Hono<Env>();
 
@@ -278,6 +284,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const answer = await sync.roundTrip(principal, parsed.data, at);
     return c.body(answer as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
   });
+
+  const liveDeps = { hub: live, principalOf: (c: Context) => principalOf(c as Context<Env>, now()), readJson: (c: Context) => readJson(c.req.raw, PRESENCE_BODY_BYTES) };
+  app.get('/api/events', eventsHandler(liveDeps));
+  app.post('/api/presence', presenceHandler(liveDeps));
 
   app.all('/api/*', () => {
     throw fail('not_found', 'そのAPIはありません (no such endpoint)');

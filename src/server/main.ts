@@ -9,9 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { ensureDemo } from './demo';
+import { localBus, postgresBus } from './live/bus';
+import { LiveHub } from './live/hub';
 import { jsonLogger, type Logger } from './log';
-import { describeDatabase, openStorage } from './storage/open-storage';
-import type { Storage } from './storage/storage';
+import { describeDatabase, openStorage, type OpenedStorage } from './storage/open-storage';
+import { splitSchemaParam } from './storage/postgres';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -60,9 +62,12 @@ export async function startServer(settings: ServerSettings, log: Logger = jsonLo
   }
 }
 
-async function listen(settings: ServerSettings, storage: Storage, log: Logger): Promise<RunningServer> {
+async function listen(settings: ServerSettings, storage: OpenedStorage, log: Logger): Promise<RunningServer> {
   const demoAccounts = await ensureDemo(storage, { production: settings.production, log, now: new Date() });
-  const app = createApp({ storage, log, demoAccounts, ...(settings.staticDir ? { staticDir: settings.staticDir } : {}) });
+  // Instances on one PostgreSQL hear each other's commits; SQLite has one instance.
+  const bus = storage.dialect === 'postgres' && settings.databaseUrl ? await postgresBus(splitSchemaParam(settings.databaseUrl).url, storage.schema, log) : localBus();
+  const live = new LiveHub(bus);
+  const app = createApp({ storage, log, demoAccounts, live, ...(settings.staticDir ? { staticDir: settings.staticDir } : {}) });
   const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host });
   await new Promise<void>((ok, fail) => {
     server.once('listening', ok);
@@ -79,6 +84,8 @@ async function listen(settings: ServerSettings, storage: Storage, log: Logger): 
         // Keep-alive connections would hold close() open; the listener is closed already.
         (server as import('node:http').Server).closeAllConnections?.();
       });
+      await live.close();
+      await bus.close();
       await storage.close();
     },
   };

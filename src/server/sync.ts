@@ -23,7 +23,28 @@ import { LIMITS, PROTOCOL_VERSION, type Mutation, type MutationResult, type Role
 import type { Principal } from './accounts';
 import { planIdProblem } from './plan-ids';
 import { ApiFailure } from './errors';
-import type { Storage, StoredRecord, WriteTx } from './storage/storage';
+import type { RecordWrite, Storage, StoredRecord, WriteTx } from './storage/storage';
+
+/** Told after a write transaction commits which branches it changed, and for which device. */
+export type CommitListener = (branches: readonly string[], clientId: string) => void;
+
+/** The transaction as applyAll sees it, noting the branch of every record it writes. */
+function notingBranches(tx: WriteTx, into: Set<string>): WriteTx {
+  return new Proxy(tx, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (prop === 'putRecord' || prop === 'insertRecordIfAbsent') {
+        return async (write: RecordWrite) => {
+          const result: unknown = await value.call(target, write);
+          if (result !== null) into.add(write.branchId);
+          return result;
+        };
+      }
+      return value.bind(target);
+    },
+  });
+}
 
 export const DEFAULT_PULL_LIMIT = 500;
 /**
@@ -200,7 +221,10 @@ export class SyncService {
   /** Read once: a restore replaces the database only while no server runs. */
   private epoch: Promise<string | null> | undefined;
 
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly onCommit: CommitListener = () => undefined,
+  ) {}
 
   private cursorEpoch(): Promise<string | null> {
     this.epoch ??= this.storage.getMeta(CURSOR_EPOCH_META_KEY).then(
@@ -219,6 +243,7 @@ export class SyncService {
     if (request.mutations.length) {
       // Plan records this write read (or wrote): known to be committed once the write returns.
       const read = new Map<string, string>();
+      const changed = new Set<string>();
       // Read before the write: inside it the storage's one connection (SQLite) is taken.
       const branchIds = request.mutations.some((m) => m.table === 'plans') ? (await this.storage.listBranches()).map((b) => b.id) : [];
       results = await this.storage.write((tx) => {
@@ -229,8 +254,9 @@ export class SyncService {
           textBudget -= cost;
           return true;
         };
-        return this.applyAll(tx, principal, request, now, { read, branchIds, allowTextMerge });
+        return this.applyAll(notingBranches(tx, changed), principal, request, now, { read, branchIds, allowTextMerge });
       });
+      if (changed.size) this.onCommit([...changed], request.clientId);
       // Bounded: a server holds few plans, but nothing should grow without limit.
       if (this.planBranches.size > 10_000) this.planBranches.clear();
       for (const [plan, branch] of read) this.planBranches.set(plan, branch);

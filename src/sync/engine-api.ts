@@ -1,5 +1,6 @@
 // What the UI sees of the sync engine: its status and the few actions a person can take.
 // The engine (engine.ts) implements it; screens get it through context and never call fetch.
+import type { PresenceAt, PresenceEntry } from './live-protocol';
 import type { LoginResponse, ServerInfo } from './protocol';
 
 export type SyncState =
@@ -38,4 +39,24 @@ export interface SyncEngineApi {
   syncNow(): Promise<void>;
   /** What the server tells the login screen (demo accounts in the embedded default). */
   serverInfo(): Promise<ServerInfo | null>;
+  /** The live channel: commit signals and presence. */
+  readonly live: LiveApi;
+}
+
+/**
+ * The live channel as this tab sees it: 'connected' when the server signals commits at once;
+ * 'disconnected' while it is down (the periodic pull goes on); 'other-tab' when another tab of
+ * this device holds it and has not said how it is; 'off' without a session or a server.
+ */
+export type LiveState = 'off' | 'connecting' | 'connected' | 'disconnected' | 'other-tab';
+
+/** Commit signals and presence (live-protocol.ts), for the status bar and the presence hooks. */
+export interface LiveApi {
+  getState(): LiveState;
+  subscribe(listener: (state: LiveState) => void): () => void;
+  /** Where the other people of this person's branches are (never this person's own tabs). */
+  getPresence(): readonly PresenceEntry[];
+  subscribePresence(listener: (entries: readonly PresenceEntry[]) => void): () => void;
+  /** Where this tab is now (null: on no plan); repeated to the server while it stays. */
+  setPresence(at: PresenceAt | null): void;
 }

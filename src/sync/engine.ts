@@ -1,22 +1,31 @@
 // The client sync engine: pushes the outbox and pulls changes in round trips on POST /api/sync,
 // in one tab at a time (Web Lock 'tracker-sync'), when the device comes online, the page becomes
-// visible, every 30 s, about a second after a local edit, and with exponential backoff after a
-// failure. It implements SyncEngineApi for the UI; all state lives in the closure of
+// visible, at once when the live channel (live-client.ts) signals a commit, every 30 s while that
+// channel is down (every 5 min while it is up), about 300 ms after a local edit, and with
+// exponential backoff after a failure. It implements SyncEngineApi for the UI; all state lives in the closure of
 // createSyncEngine, and the database work is in db/sync-store.ts (one transaction per answer).
 import { liveQuery } from 'dexie';
 import type { TrackerDb } from '../db/database';
 import { applyRoundTrip, getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setAside, setDeviceSecret, setSession, takeOutboxBatch } from '../db/sync-store';
-import type { LoginResult, SyncEngineApi, SyncStatus } from './engine-api';
+import type { LiveState, LoginResult, SyncEngineApi, SyncStatus } from './engine-api';
+import { broadcastRelay, createLiveClient, type Relay } from './live-client';
+import type { LiveTransport } from './live-transport';
 import { API_ERROR, LIMITS, PROTOCOL_VERSION, type Mutation, type ServerInfo, type SyncResponse } from './protocol';
 import { TransportError, type Transport } from './transport';
 
 export const SYNC_LOCK = 'tracker-sync';
 
 export const SYNC_TIMING = {
-  /** Between round trips while online and nothing else triggers one. */
+  /** Between round trips while online, the live channel is down and nothing else triggers one. */
   periodicMs: 30_000,
-  /** After a local edit, so that a burst of typing goes in one request. */
-  afterEditMs: 1_000,
+  /** The same while the live channel is up: only a safety net for a signal lost on the way. */
+  periodicLiveMs: 5 * 60_000,
+  /**
+   * After a local edit, so that a burst of typing goes in one request. Later edits never push
+   * the round trip back (schedule keeps the earliest), so continuous typing still goes out
+   * every afterEditMs.
+   */
+  afterEditMs: 300,
   backoffFirstMs: 2_000,
   backoffMaxMs: 5 * 60_000,
   /** Round trips in one syncNow() at most; more work continues at the next trigger. */
@@ -75,6 +84,10 @@ export interface SyncEngineDeps {
   online?: () => boolean;
   /** The page's events; null when there is no page (tests, workers). */
   events?: PageEvents | null;
+  /** The live channel's transport; null or absent runs without it (the periodic pull only). */
+  live?: LiveTransport | null;
+  /** The device's other tabs, for the live state and presence; a BroadcastChannel when absent. */
+  relay?: Relay | null;
 }
 
 export interface SyncEngine extends SyncEngineApi {
@@ -117,11 +130,32 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   let timer: { handle: TimerHandle; due: number } | null = null;
   let stopWatching: (() => void) | null = null;
 
+  const live = createLiveClient({
+    transport: deps.live ?? { events: () => new Promise<void>(() => undefined), presence: async () => undefined },
+    clientId: () => getClientId(db),
+    pull: () => autoSync(),
+    changed: (state) => {
+      // The channel went down: the periodic pull takes over from now, not from its last due time.
+      if (state !== 'connected') schedule(SYNC_TIMING.periodicMs);
+    },
+    setTimer,
+    clearTimer,
+    random,
+    locks,
+    relay: deps.relay === undefined ? (deps.live ? broadcastRelay() : null) : deps.relay,
+  });
+  const liveWanted = !!deps.live;
+
   function setStatus(patch: Partial<SyncStatus>): void {
     const next = { ...status, ...patch };
     if ((Object.keys(next) as (keyof SyncStatus)[]).every((k) => next[k] === status[k])) return;
     status = next;
     for (const l of [...listeners]) l(status);
+    live.setSession(liveWanted && status.session && !blocked() ? { token: status.session.token, userId: status.session.user.id } : null);
+  }
+
+  function periodicMs(state: LiveState = live.getState()): number {
+    return state === 'connected' ? SYNC_TIMING.periodicLiveMs : SYNC_TIMING.periodicMs;
   }
 
   /** States in which no automatic round trip is tried. */
@@ -270,7 +304,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       return;
     }
     if (status.state === 'syncing') setStatus({ state: 'idle' });
-    if (!blocked()) schedule(outcome.kind === 'more' ? 0 : SYNC_TIMING.periodicMs);
+    if (!blocked()) schedule(outcome.kind === 'more' ? 0 : periodicMs());
   }
 
   function syncNow(): Promise<void> {
@@ -339,11 +373,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         events?.connection.removeEventListener('offline', onOffline);
         events?.visibility.removeEventListener('visibilitychange', onVisibility);
       };
+      if (liveWanted) live.start();
       if (session) schedule(0);
     },
 
     stop() {
       started = false;
+      live.stop();
       cancelTimer();
       stopWatching?.();
       stopWatching = null;
@@ -384,6 +420,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     },
 
     syncNow,
+
+    live: { getState: live.getState, subscribe: live.subscribe, getPresence: live.getPresence, subscribePresence: live.subscribePresence, setPresence: live.setPresence },
 
     async serverInfo(): Promise<ServerInfo | null> {
       try {

@@ -18,6 +18,9 @@ import { saveStateLabel, useAutosave } from './use-autosave';
 import { PeriodSelect } from './period-select';
 import { DraftState } from './draft-state';
 import { useRegisterFlush } from './save-registry';
+import { useReportPresence } from '../db/presence-hooks';
+import { ItemPresence } from './presence';
+import { presenceFieldSchema } from '../sync/live-protocol';
 
 export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId: string; periodId: string | null }) {
   const structure = usePlanStructure(planId);
@@ -42,6 +45,7 @@ export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId:
         <Link href={paths.plan(plan.id, period.id)}>← {plan.title}</Link>
       </nav>
       <ItemHeader plan={plan} sections={sections} item={item} />
+      <ItemPresence itemId={item.id} />
       <PeriodSelect
         plan={plan}
         value={period.id}
@@ -86,6 +90,12 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
   const next = useAutosave(progress?.next ?? '', async (value, expected) => void (await saveProgressText(db, key, 'next', value, expected, actor)));
   const [evalError, setEvalError] = useState<string | null>(null);
   const evaluation = progress?.evaluation ?? null;
+  const typing = useReportPresence(plan, item.id);
+  // Which field a key went into, for the others' 入力中… (data-presence-field on the textareas).
+  const onAnyInput = (e: Event) => {
+    const field = presenceFieldSchema.safeParse((e.target as HTMLElement).dataset?.presenceField);
+    if (field.success) typing(field.data);
+  };
 
   async function setEvaluation(value: Evaluation | null) {
     try {
@@ -100,7 +110,7 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
   const worst = states.find((s) => s.kind === 'error') ?? states.find((s) => s.kind === 'saving') ?? states.find((s) => s.kind === 'dirty') ?? done.state;
 
   return (
-    <div class="progress-editor">
+    <div class="progress-editor" onInput={onAnyInput}>
       <h2>{period.label}の実施状況</h2>
       <fieldset class="evaluation" role="radiogroup" aria-label="評価">
         <legend>評価</legend>
@@ -122,11 +132,11 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
       )}
       <label class="field">
         実施状況
-        <textarea rows={6} maxLength={LIMITS.longText} {...done.bind} />
+        <textarea data-presence-field="done" rows={6} maxLength={LIMITS.longText} {...done.bind} />
       </label>
       <label class="field">
         今後の実施予定等
-        <textarea rows={4} maxLength={LIMITS.longText} {...next.bind} />
+        <textarea data-presence-field="next" rows={4} maxLength={LIMITS.longText} {...next.bind} />
       </label>
       <p class={`save-state save-${worst.kind}`} role="status" data-testid="save-state">
         {saveStateLabel(worst)}

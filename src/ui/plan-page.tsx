@@ -20,6 +20,8 @@ import {
 import { EVALUATIONS, type Item, type Plan, type Progress } from '../model/schemas';
 import { bothFiscalYear, localIsoDate } from '../model/wareki';
 import { ItemChips } from './item-chips';
+import { usePlanPresence } from '../db/presence-hooks';
+import { PresenceMarker } from './presence';
 import { lazyPage } from './lazy-page';
 import { Link } from './link';
 import { navigate, paths } from './router';
@@ -226,6 +228,7 @@ function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts }: N
   const evaluation = progress.get(item.id)?.evaluation ?? null;
   const count = noteCounts.get(item.id) ?? 0;
   const conflictCount = conflictCounts.get(item.id) ?? 0;
+  const viewers = usePlanPresence(plan.id).get(item.id);
   return (
     <li class="item-row">
       <Link href={paths.item(plan.id, item.id, period.id)} class="item-link">
@@ -244,6 +247,7 @@ function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts }: N
                 <span aria-hidden="true">⚠ </span>競合 {conflictCount}件
               </span>
             )}
+            <PresenceMarker names={viewers} />
           </span>
         </span>
       </Link>

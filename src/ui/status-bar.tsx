@@ -8,6 +8,7 @@ import type { PersistenceState } from '../db/persistence';
 import type { SyncState } from '../sync/engine-api';
 import { ActorName } from './actor-name';
 import { bothDateTime } from './date-time';
+import { LiveBadge } from './presence';
 import { useSyncEngine, useSyncStatus } from './sync-context';
 
 function useOnline(): boolean {
@@ -78,6 +79,7 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
           <strong>{errorLabel}:</strong> {status!.lastError}
         </span>
       )}
+      {status?.session && <LiveBadge />}
       {status && status.state !== 'signed-out' && (
         <span class="status-note" data-testid="last-sync">
           {status.lastSyncAt ? (

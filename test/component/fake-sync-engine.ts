@@ -1,7 +1,8 @@
 // A stand-in for the sync engine in UI tests. The screens only see SyncEngineApi, so this small
 // fake implements it: the test sets the status (and what login answers), and the fake records
 // the actions the screens take. The real engine (src/sync/engine.ts) is tested on its own.
-import type { LoginResult, SyncEngineApi, SyncStatus } from '../../src/sync/engine-api';
+import type { LiveApi, LiveState, LoginResult, SyncEngineApi, SyncStatus } from '../../src/sync/engine-api';
+import type { PresenceAt, PresenceEntry } from '../../src/sync/live-protocol';
 import type { LoginResponse, Role, ServerInfo } from '../../src/sync/protocol';
 
 export function session(role: Role = 'lead', branchId = 'branch-tokyo'): LoginResponse {
@@ -13,7 +14,51 @@ export function session(role: Role = 'lead', branchId = 'branch-tokyo'): LoginRe
   };
 }
 
+/** The live channel of the fake: the test sets its state and who is present; where the screen says it is, is recorded. */
+export class FakeLive implements LiveApi {
+  private state: LiveState = 'connected';
+  private entries: PresenceEntry[] = [];
+  private readonly stateListeners = new Set<(s: LiveState) => void>();
+  private readonly presenceListeners = new Set<(p: readonly PresenceEntry[]) => void>();
+  /** Every setPresence call, in order. */
+  readonly reported: (PresenceAt | null)[] = [];
+
+  setState(state: LiveState): void {
+    this.state = state;
+    for (const l of [...this.stateListeners]) l(state);
+  }
+
+  /** Who else is present, as the server would tell it. */
+  setEntries(entries: PresenceEntry[]): void {
+    this.entries = entries;
+    for (const l of [...this.presenceListeners]) l(entries);
+  }
+
+  getState(): LiveState {
+    return this.state;
+  }
+
+  subscribe(listener: (state: LiveState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  getPresence(): readonly PresenceEntry[] {
+    return this.entries;
+  }
+
+  subscribePresence(listener: (entries: readonly PresenceEntry[]) => void): () => void {
+    this.presenceListeners.add(listener);
+    return () => this.presenceListeners.delete(listener);
+  }
+
+  setPresence(at: PresenceAt | null): void {
+    this.reported.push(at);
+  }
+}
+
 export class FakeSyncEngine implements SyncEngineApi {
+  readonly live = new FakeLive();
   private status: SyncStatus;
   private readonly listeners = new Set<(status: SyncStatus) => void>();
   readonly calls = { login: [] as [string, string][], logout: 0, syncNow: 0 };

@@ -6,20 +6,18 @@
 // every version once and in increasing order (no cursor skipped a change made through the other
 // instance), each device's mutations were applied in its seq order, none twice, and every
 // contested edit is either applied or kept as a conflict record.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/server/accounts';
 import { DEMO_BRANCH, DEMO_PASSWORD, seedDemo } from '../../src/server/demo';
-import { PROJECT_ROOT } from '../../src/server/main';
 import { openPostgresStorage, type PostgresStorage } from '../../src/server/storage/postgres';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { progressId } from '../../src/model/schemas';
 import { PROTOCOL_VERSION, syncResponseSchema, type Mutation, type MutationResult, type SyncResponse } from '../../src/sync/protocol';
 import { client, ITEM, PASSWORD, progressCreate } from './helpers';
+import { startInstance, stopInstance, type Instance } from './instances';
 import { describePostgres } from './postgres-env';
 
 const ROUNDS = 8;
@@ -33,54 +31,6 @@ const DEVICES = [
   { email: 'staff2@test', password: PASSWORD, item: `${DEMO_PLAN_ID}/p1-s1-i3` },
   { email: 'staff3@test', password: PASSWORD, item: `${DEMO_PLAN_ID}/p1-s2-c1-i1` },
 ];
-
-interface Instance {
-  name: string;
-  url: string;
-  process: ChildProcess;
-  /** What the process printed, for the failure message. */
-  output: string[];
-}
-
-function parseLogLine(line: string): { msg?: string; url?: string } | null {
-  try {
-    return JSON.parse(line) as { msg?: string; url?: string };
-  } catch {
-    return null;
-  }
-}
-
-/** Starts main.ts as `npm start` would run it (without the build), and waits for its 'listening' line. */
-function startInstance(name: string, env: NodeJS.ProcessEnv): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/server/main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`instance ${name} did not start:\n${output.join('\n')}`)), 60_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`instance ${name} exited with ${code}:\n${output.join('\n')}`));
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      output.push(line);
-      const entry = parseLogLine(line);
-      if (entry?.msg === 'listening' && entry.url) {
-        clearTimeout(timer);
-        resolve({ name, url: entry.url, process: child, output });
-      }
-    });
-  });
-}
-
-async function stopInstance(instance: Instance): Promise<void> {
-  const { process: child } = instance;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function post(instance: Instance, path: string, body: unknown, token?: string): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${instance.url}${path}`, {

@@ -360,7 +360,7 @@ describe('triggers', () => {
     await vi.waitFor(() => expect(requests).toHaveLength(3));
   });
 
-  it('syncs about a second after a local edit, and every 30 s', async () => {
+  it('syncs about 300 ms after a local edit, and every 30 s', async () => {
     const db = await freshDb();
     await setSession(db, session);
     const { requests, transport } = stub();
@@ -369,8 +369,8 @@ describe('triggers', () => {
     timers.advance(0);
     await vi.waitFor(() => expect(timers.delays()).toEqual([30_000]));
     await saveProgress(db, key, { evaluation: '－' }, 'a');
-    await vi.waitFor(() => expect(timers.delays()).toEqual([1000]));
-    timers.advance(1000);
+    await vi.waitFor(() => expect(timers.delays()).toEqual([300]));
+    timers.advance(300);
     await vi.waitFor(() => expect(requests).toHaveLength(2));
     expect(requests[1]!.req.mutations).toHaveLength(1);
     await vi.waitFor(() => expect(timers.delays()).toEqual([30_000]));

@@ -59,6 +59,16 @@ export class TrackerApp {
     return this.page.getByTestId('pending-count');
   }
 
+  /** The status bar's word on the live connection. */
+  liveState() {
+    return this.page.getByTestId('live-state');
+  }
+
+  /** Waits until commits of others reach this device at once. */
+  async waitUntilLive(): Promise<void> {
+    await expect(this.liveState()).toHaveText('リアルタイム同期: 接続中', { timeout: 30_000 });
+  }
+
   /** Presses 今すぐ同期 and waits until nothing waits to sync. */
   async syncNow(): Promise<void> {
     await this.page.getByRole('button', { name: '今すぐ同期' }).click();
@@ -76,6 +86,11 @@ export class PlanScreen {
 
   itemLink(text: RegExp | string) {
     return this.page.getByRole('link', { name: text });
+  }
+
+  /** The marker on an item's row that says who else has it open. */
+  othersOn(text: RegExp | string) {
+    return this.page.getByRole('link', { name: text }).first().locator('.presence-marker');
   }
 
   async openItem(text: RegExp | string): Promise<ItemScreen> {
@@ -208,6 +223,19 @@ export class ItemScreen {
 
   noteBox() {
     return this.page.getByRole('textbox', { name: 'メモ', exact: true });
+  }
+
+  /** Who else has this item open, as the screen lists them. */
+  othersHere() {
+    return this.page.getByRole('region', { name: 'この項目を開いている人' });
+  }
+
+  /** Back to the plan by the breadcrumb. */
+  async backToPlan(): Promise<PlanScreen> {
+    await this.page.getByRole('navigation', { name: 'パンくず' }).getByRole('link').click();
+    const plan = new PlanScreen(this.page);
+    await plan.waitForTree();
+    return plan;
   }
 
   async waitUntilSaved(): Promise<void> {

@@ -1,0 +1,204 @@
+// The live channel's server side (docs/sync-protocol.md, "Live channel"): the open event streams
+// of this instance, each with the branches its token grants, and the presence of every person
+// of those branches (kept in memory only, forgotten LIVE_TIMING.presenceTtlMs after the tab last
+// said where it is). It hears commits and presence updates from the bus (its own instance's and,
+// on PostgreSQL, every other's) and writes them to the streams of the branches concerned; a
+// heartbeat comment goes to every stream every LIVE_TIMING.heartbeatMs.
+import { LIVE_TIMING, type PresenceAt, type PresenceEntry } from '../../sync/live-protocol';
+import type { BusMessage, LiveBus } from './bus';
+
+export interface LiveTiming {
+  heartbeatMs: number;
+  presenceTtlMs: number;
+  /** How often expired presence is looked for. */
+  sweepMs: number;
+}
+
+export interface StreamOwner {
+  userId: string;
+  /** The device's sync clientId (X-Client-Id), so its own commits are not signalled back to it. */
+  clientId: string | null;
+  branches: readonly string[];
+}
+
+interface Stream extends StreamOwner {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+}
+
+interface Presence {
+  branchId: string;
+  entry: PresenceEntry;
+  expiresAt: number;
+}
+
+/** A stream that has not read this much of what was written to it is dropped (the client reconnects). */
+const MAX_UNREAD_BYTES = 256 * 1024;
+
+const encoder = new TextEncoder();
+const HEARTBEAT = encoder.encode(': hb\n\n');
+
+function sse(event: string, data: unknown): Uint8Array {
+  return encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+export class LiveHub {
+  private readonly byBranch = new Map<string, Set<Stream>>();
+  private readonly presence = new Map<string, Presence>();
+  private readonly timers: ReturnType<typeof setInterval>[];
+  private readonly unsubscribe: () => void;
+  private readonly timing: LiveTiming;
+
+  constructor(
+    readonly bus: LiveBus,
+    timing: Partial<LiveTiming> = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.timing = { heartbeatMs: LIVE_TIMING.heartbeatMs, presenceTtlMs: LIVE_TIMING.presenceTtlMs, sweepMs: 1_000, ...timing };
+    this.unsubscribe = bus.subscribe((m) => this.hear(m));
+    this.timers = [setInterval(() => this.heartbeat(), this.timing.heartbeatMs), setInterval(() => this.sweep(), this.timing.sweepMs)];
+    for (const t of this.timers) t.unref?.();
+  }
+
+  /** Open streams on this instance. */
+  get streamCount(): number {
+    let n = 0;
+    for (const set of this.byBranch.values()) n += set.size;
+    return n;
+  }
+
+  /** A new event stream for this owner: `hello`, then the presence of each of its branches. */
+  open(owner: StreamOwner): ReadableStream<Uint8Array> {
+    let stream: Stream | null = null;
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        stream = { ...owner, controller };
+        for (const b of owner.branches) {
+          let set = this.byBranch.get(b);
+          if (!set) this.byBranch.set(b, (set = new Set()));
+          set.add(stream);
+        }
+        controller.enqueue(sse('hello', { branches: owner.branches }));
+        for (const b of owner.branches) controller.enqueue(sse('presence', { branchId: b, entries: this.entriesOf(b) }));
+      },
+      cancel: () => {
+        if (stream) this.remove(stream);
+      },
+      // Counted in bytes, so that write() can tell how much a slow reader has left unread.
+    }, new ByteLengthQueuingStrategy({ highWaterMark: 0 }));
+  }
+
+  /** The sync route calls this after a commit that changed these branches. */
+  committed(branches: readonly string[], clientId: string | null): void {
+    if (branches.length) this.bus.publish({ kind: 'change', branches: [...branches], clientId });
+  }
+
+  /** A tab says where it is (null: it left). The caller has checked that the branch is granted. */
+  present(user: { id: string; name: string }, sessionId: string, at: PresenceAt | null): void {
+    this.bus.publish({ kind: 'presence', userId: user.id, name: user.name, sessionId, at });
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.unsubscribe();
+    for (const set of this.byBranch.values()) for (const s of set) this.end(s);
+    this.byBranch.clear();
+    this.presence.clear();
+  }
+
+  private hear(m: BusMessage): void {
+    if (m.kind === 'change') {
+      const data = sse('change', { branches: m.branches });
+      const sent = new Set<Stream>();
+      for (const b of m.branches) {
+        for (const s of this.byBranch.get(b) ?? []) {
+          // A device learns of its own commit from the sync answer itself.
+          if (sent.has(s) || (m.clientId !== null && s.clientId === m.clientId)) continue;
+          sent.add(s);
+          this.write(s, data);
+        }
+      }
+      return;
+    }
+    const key = `${m.userId}\u0000${m.sessionId}`;
+    const before = this.presence.get(key);
+    const touched = new Set<string>();
+    if (before) touched.add(before.branchId);
+    if (m.at === null) this.presence.delete(key);
+    else {
+      const entry: PresenceEntry = { sessionId: m.sessionId, userId: m.userId, name: m.name, planId: m.at.planId, itemId: m.at.itemId, field: m.at.field };
+      this.presence.set(key, { branchId: m.at.branchId, entry, expiresAt: this.now() + this.timing.presenceTtlMs });
+      // A repeat of the same place only extends its life; nobody needs telling.
+      if (before && before.branchId === m.at.branchId && samePlace(before.entry, entry)) return;
+      touched.add(m.at.branchId);
+    }
+    for (const b of touched) this.broadcastPresence(b);
+  }
+
+  private entriesOf(branchId: string): PresenceEntry[] {
+    const out: PresenceEntry[] = [];
+    for (const p of this.presence.values()) if (p.branchId === branchId) out.push(p.entry);
+    return out;
+  }
+
+  private broadcastPresence(branchId: string): void {
+    const streams = this.byBranch.get(branchId);
+    if (!streams?.size) return;
+    const data = sse('presence', { branchId, entries: this.entriesOf(branchId) });
+    for (const s of streams) this.write(s, data);
+  }
+
+  private sweep(): void {
+    const at = this.now();
+    const touched = new Set<string>();
+    for (const [key, p] of this.presence) {
+      if (p.expiresAt > at) continue;
+      this.presence.delete(key);
+      touched.add(p.branchId);
+    }
+    for (const b of touched) this.broadcastPresence(b);
+  }
+
+  private heartbeat(): void {
+    const sent = new Set<Stream>();
+    for (const set of this.byBranch.values()) {
+      for (const s of set) {
+        if (sent.has(s)) continue;
+        sent.add(s);
+        this.write(s, HEARTBEAT);
+      }
+    }
+  }
+
+  private write(s: Stream, data: Uint8Array): void {
+    if ((s.controller.desiredSize ?? 0) < -MAX_UNREAD_BYTES) {
+      this.end(s);
+      this.remove(s);
+      return;
+    }
+    try {
+      s.controller.enqueue(data);
+    } catch {
+      this.remove(s);
+    }
+  }
+
+  private end(s: Stream): void {
+    try {
+      s.controller.close();
+    } catch {
+      // Already closed or cancelled by the client.
+    }
+  }
+
+  private remove(s: Stream): void {
+    for (const b of s.branches) {
+      const set = this.byBranch.get(b);
+      set?.delete(s);
+      if (set?.size === 0) this.byBranch.delete(b);
+    }
+  }
+}
+
+function samePlace(a: PresenceEntry, b: PresenceEntry): boolean {
+  return a.planId === b.planId && a.itemId === b.itemId && a.field === b.field && a.name === b.name;
+}

@@ -1,0 +1,106 @@
+// The live channel across two server processes (src/server/main.ts) on one PostgreSQL: a commit
+// made through instance A is signalled at once to the event streams open on B (and to A's),
+// through PostgreSQL LISTEN/NOTIFY, and never to the streams of another branch; presence told
+// to one instance reaches the branch's people connected to the other.
+// Each test is given 30 s: logins hash passwords with scrypt, which is slow on a busy machine.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { createUser } from '../../src/server/accounts';
+import { DEMO_BRANCH, DEMO_PASSWORD, seedDemo } from '../../src/server/demo';
+import { openPostgresStorage, type PostgresStorage } from '../../src/server/storage/postgres';
+import { DEMO_PLAN_ID } from '../../src/model/demo';
+import { PROTOCOL_VERSION } from '../../src/sync/protocol';
+import { client, ITEM, PASSWORD } from './helpers';
+import { startInstance, stopInstance, type Instance } from './instances';
+import { EventLog, isChange, isHello, presenceOf } from './live-clients';
+import { describePostgres } from './postgres-env';
+
+const OTHER_BRANCH = 'osaka';
+
+async function post(instance: Instance, path: string, body: unknown, token?: string): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${instance.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+describePostgres('the live channel across two server instances on one PostgreSQL', (env) => {
+  let instances: Instance[] = [];
+  let storage: PostgresStorage | undefined;
+  let dataDir: string;
+  const logs: EventLog[] = [];
+
+  beforeAll(async () => {
+    const databaseUrl = env.urlWithSchema(env.newSchema());
+    dataDir = await mkdtemp(join(tmpdir(), 'tracker-live-'));
+    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '2', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', DATA_DIR: dataDir };
+    const started = await Promise.allSettled(['A', 'B'].map((name) => startInstance(name, childEnv)));
+    instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    storage = await openPostgresStorage(databaseUrl);
+    const now = new Date();
+    await seedDemo(storage, now);
+    await storage.addBranch({ id: OTHER_BRANCH, name: '大阪支部', createdAt: now.toISOString() });
+    const other = await createUser(storage, { email: 'other@test', name: '大阪 花子', password: PASSWORD }, now);
+    await storage.setMembership({ userId: other.id, branchId: OTHER_BRANCH, role: 'lead' });
+  }, 120_000);
+
+  afterEach(() => {
+    for (const l of logs.splice(0)) l.close();
+  });
+
+  afterAll(async () => {
+    await Promise.all(instances.map(stopInstance));
+    await storage?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function login(instance: Instance, email: string, password: string): Promise<string> {
+    const { status, json } = await post(instance, '/api/login', { email, password });
+    expect(status).toBe(200);
+    return (json as { token: string }).token;
+  }
+
+  function open(instance: Instance, token: string, clientId: string): EventLog {
+    const log = new EventLog((url, init) => fetch(url, init), token, clientId, instance.url);
+    logs.push(log);
+    return log;
+  }
+
+  it('signals a commit on one instance to the branch devices on both, and to no other branch', async () => {
+    const [a, b] = instances as [Instance, Instance];
+    const staff = await login(a, 'staff@demo', DEMO_PASSWORD);
+    const lead = await login(b, 'lead@demo', DEMO_PASSWORD);
+    const osaka = await login(b, 'other@test', PASSWORD);
+    const onB = open(b, lead, client('lead-on-b').clientId);
+    const onA = open(a, lead, client('lead-on-a').clientId);
+    const osakaOnB = open(b, osaka, client('osaka-on-b').clientId);
+    for (const l of [onB, onA, osakaOnB]) await l.until(isHello);
+
+    const pusher = client('pusher');
+    const { status } = await post(a, '/api/sync', { protocolVersion: PROTOCOL_VERSION, clientId: pusher.clientId, cursor: null, mutations: [pusher.m({ changes: { done: 'Aから' }, base: { done: '' } })] }, staff);
+    expect(status).toBe(200);
+    await onB.until(isChange(DEMO_BRANCH.id));
+    await onA.until(isChange(DEMO_BRANCH.id));
+
+    // Presence in Osaka, told to A after the commit, reaches Osaka's stream on B; the messages
+    // cross in order, so had the demo branch's signal gone to Osaka it would have come first.
+    expect((await post(a, '/api/presence', { sessionId: 'osaka-tab-1', at: { branchId: OTHER_BRANCH, planId: 'osaka-plan', itemId: null, field: null } }, osaka)).status).toBe(204);
+    await osakaOnB.until(presenceOf(OTHER_BRANCH, (e) => e.length === 1));
+    expect(osakaOnB.changes()).toEqual([]);
+  }, 30_000);
+
+  it('carries presence told to one instance to the branch on the other', async () => {
+    const [a, b] = instances as [Instance, Instance];
+    const staff = await login(b, 'staff@demo', DEMO_PASSWORD);
+    const lead = await login(a, 'lead@demo', DEMO_PASSWORD);
+    const onB = open(b, staff, client('staff-on-b').clientId);
+    await onB.until(isHello);
+    const { status } = await post(a, '/api/presence', { sessionId: 'lead-tab-on-a', at: { branchId: DEMO_BRANCH.id, planId: DEMO_PLAN_ID, itemId: ITEM, field: 'next' } }, lead);
+    expect(status).toBe(204);
+    const seen = await onB.until(presenceOf(DEMO_BRANCH.id, (e) => e.some((x) => x.sessionId === 'lead-tab-on-a' && x.field === 'next')));
+    await post(a, '/api/presence', { sessionId: 'lead-tab-on-a', at: null }, lead);
+    await onB.until(presenceOf(DEMO_BRANCH.id, (e) => e.every((x) => x.sessionId !== 'lead-tab-on-a')), seen.index + 1);
+  }, 30_000);
+});

@@ -1,0 +1,149 @@
+// The live channel on one server (in-process app, SQLite): a commit is signalled at once to every
+// open event stream of the branch (but not to the device that made it, nor to another branch's);
+// presence goes only to people of the same branch and expires when no longer repeated.
+// Each test is given 30 s: logins hash passwords with scrypt, which is slow on a busy machine.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_BRANCH } from '../../src/server/demo';
+import { localBus } from '../../src/server/live/bus';
+import { LiveHub } from '../../src/server/live/hub';
+import { DEMO_PLAN_ID } from '../../src/model/demo';
+import type { PresenceRequest } from '../../src/sync/live-protocol';
+import { client, ITEM, OTHER_BRANCH, OTHER_ITEM, OTHER_PLAN, startTestServer, type TestServer } from './helpers';
+import { EventLog, isChange, isHello, presenceOf } from './live-clients';
+
+let server: TestServer;
+const logs: EventLog[] = [];
+
+function open(token: string, clientId: string): EventLog {
+  const log = new EventLog((url, init) => server.app.request(url, init), token, clientId);
+  logs.push(log);
+  return log;
+}
+
+beforeEach(async () => {
+  server = await startTestServer();
+});
+
+afterEach(() => {
+  for (const l of logs.splice(0)) l.close();
+});
+
+describe('commit signals', () => {
+  it('reach every open stream of the branch at once, none of another branch, and not the device that pushed', async () => {
+    const [lead, staff, other] = await Promise.all([server.login('lead@demo'), server.login('staff@demo'), server.login('other@test')]);
+    const pusher = client('pusher');
+    const leadTablet = open(lead, client('lead-tablet').clientId);
+    const leadPc = open(lead, client('lead-pc').clientId);
+    const ownStream = open(staff, pusher.clientId);
+    const osaka = open(other, client('osaka').clientId);
+    for (const l of [leadTablet, leadPc, ownStream, osaka]) await l.until(isHello);
+
+    await server.sync(staff, { clientId: pusher.clientId, mutations: [pusher.m({ changes: { next: '来月も訪問' }, base: { next: '' } })] });
+    for (const l of [leadTablet, leadPc]) expect((await l.until(isChange(DEMO_BRANCH.id))).event).toEqual({ type: 'change', branches: [DEMO_BRANCH.id] });
+
+    // A commit in the other branch is signalled there; the stream is in order, so had the demo
+    // branch's signal gone to Osaka it would have come before this one.
+    const osakaDevice = client('osaka-device');
+    await server.sync(other, { clientId: osakaDevice.clientId, mutations: [osakaDevice.m({ recordId: `progress:${OTHER_ITEM}:2024-H1`, planId: OTHER_PLAN, changes: { next: '大阪' }, base: { next: '' } })] });
+    await osaka.until(isChange(OTHER_BRANCH));
+    expect(osaka.changes()).toEqual([[OTHER_BRANCH]]);
+
+    // The pushing device's stream hears the next commit of someone else, and nothing before it.
+    const leadDevice = client('lead-device');
+    await server.sync(lead, { clientId: leadDevice.clientId, mutations: [leadDevice.m({ changes: { done: 'リーダーが追記' }, base: { done: '' } })] });
+    await ownStream.until(isChange(DEMO_BRANCH.id));
+    expect(ownStream.changes()).toEqual([[DEMO_BRANCH.id]]);
+  }, 30_000);
+
+  it('drops a stream whose reader has stopped reading, rather than queue for it without end', async () => {
+    const hub = new LiveHub(localBus());
+    try {
+      const stalled = hub.open({ userId: 'u', clientId: null, branches: ['b1'] });
+      expect(hub.streamCount).toBe(1);
+      const branches = Array.from({ length: 50 }, (_, i) => `b1-${'x'.repeat(50)}-${i}`);
+      for (let i = 0; i < 200 && hub.streamCount > 0; i++) hub.committed(['b1', ...branches], null);
+      expect(hub.streamCount).toBe(0);
+      await stalled.cancel();
+    } finally {
+      await hub.close();
+    }
+  }, 30_000);
+
+  it('says nothing for a round trip that changed nothing', async () => {
+    const [lead, staff] = await Promise.all([server.login('lead@demo'), server.login('staff@demo')]);
+    const stream = open(lead, client('lead').clientId);
+    await stream.until(isHello);
+    await server.sync(staff, { clientId: client('puller').clientId });
+    const pusher = client('pusher');
+    await server.sync(staff, { clientId: pusher.clientId, mutations: [pusher.m({ changes: { done: '済' }, base: { done: '' } })] });
+    await stream.until(isChange(DEMO_BRANCH.id));
+    expect(stream.changes()).toHaveLength(1);
+  }, 30_000);
+
+  it('needs a token, in the Authorization header', async () => {
+    const res = await server.app.request('/api/events');
+    expect(res.status).toBe(401);
+    const log = open('not-a-token', client('x').clientId);
+    const error = await log.ended;
+    expect(error).toMatchObject({ status: 401 });
+  }, 30_000);
+});
+
+describe('presence', () => {
+  const at = (itemId: string | null, field: 'done' | 'next' | null = null) => ({ branchId: DEMO_BRANCH.id, planId: DEMO_PLAN_ID, itemId, field });
+  const present = (token: string, body: PresenceRequest) => server.post('/api/presence', body, token);
+
+  it('goes to the people of the branch only, and clears when the tab leaves', async () => {
+    const [lead, staff, other] = await Promise.all([server.login('lead@demo'), server.login('staff@demo'), server.login('other@test')]);
+    const staffStream = open(staff, client('staff').clientId);
+    const osaka = open(other, client('osaka').clientId);
+    await staffStream.until(isHello);
+    await osaka.until(isHello);
+
+    expect((await present(lead, { sessionId: 'lead-tab-1', at: at(ITEM) })).status).toBe(204);
+    const opened = await staffStream.until(presenceOf(DEMO_BRANCH.id, (e) => e.length === 1));
+    expect(opened.event).toMatchObject({ entries: [{ sessionId: 'lead-tab-1', name: 'デモ リーダー', planId: DEMO_PLAN_ID, itemId: ITEM, field: null }] });
+
+    await present(lead, { sessionId: 'lead-tab-1', at: at(ITEM, 'done') });
+    await staffStream.until(presenceOf(DEMO_BRANCH.id, (e) => e[0]?.field === 'done'), opened.index + 1);
+
+    await present(lead, { sessionId: 'lead-tab-1', at: null });
+    await staffStream.until(presenceOf(DEMO_BRANCH.id, (e) => e.length === 0), opened.index + 1);
+
+    // Osaka heard of its own (empty) branch on opening, and of nothing of the demo branch since.
+    await present(other, { sessionId: 'osaka-tab-1', at: { branchId: OTHER_BRANCH, planId: OTHER_PLAN, itemId: OTHER_ITEM, field: null } });
+    await osaka.until(presenceOf(OTHER_BRANCH, (e) => e.length === 1));
+    expect(osaka.events.filter((e) => e.type === 'presence' && e.branchId === DEMO_BRANCH.id)).toEqual([]);
+  }, 30_000);
+
+  it('is refused for a branch the token does not grant, and for a malformed body', async () => {
+    const staff = await server.login('staff@demo');
+    expect((await present(staff, { sessionId: 'staff-tab-1', at: { branchId: OTHER_BRANCH, planId: OTHER_PLAN, itemId: null, field: null } })).status).toBe(403);
+    expect((await server.post('/api/presence', { sessionId: 'staff-tab-1', at: at(ITEM), extra: 1 }, staff)).status).toBe(400);
+    expect((await server.post('/api/presence', { sessionId: 'staff-tab-1', at: at(ITEM) })).status).toBe(401);
+  }, 30_000);
+
+  it('expires when the tab stops repeating it', async () => {
+    let clock = 1_000_000;
+    const hub = new LiveHub(localBus(), { presenceTtlMs: 8_000, sweepMs: 5 }, () => clock);
+    try {
+      const log = new EventLog(async () => new Response(hub.open({ userId: 'u-staff', clientId: null, branches: ['b1'] })), 'token', 'staff-device');
+      await log.until(isHello);
+      hub.present({ id: 'u-lead', name: '佐藤' }, 'lead-tab-1', { branchId: 'b1', planId: 'p', itemId: 'i', field: null });
+      const shown = await log.until(presenceOf('b1', (e) => e.length === 1));
+      clock += 7_999;
+      hub.present({ id: 'u-lead', name: '佐藤' }, 'lead-tab-1', { branchId: 'b1', planId: 'p', itemId: 'i', field: null });
+      clock += 7_999;
+      // Repeated just in time, the lead is still there when someone else comes.
+      hub.present({ id: 'u-2', name: '鈴木' }, 'staff-tab-2', { branchId: 'b1', planId: 'p', itemId: null, field: null });
+      await log.until(presenceOf('b1', (e) => e.length === 2), shown.index + 1);
+      clock += 1;
+      const gone = await log.until(presenceOf('b1', (e) => e.length === 1 && e[0]!.userId === 'u-2'), shown.index + 1);
+      clock += 8_000;
+      await log.until(presenceOf('b1', (e) => e.length === 0), gone.index + 1);
+      log.close();
+    } finally {
+      await hub.close();
+    }
+  }, 30_000);
+});
