@@ -28,6 +28,34 @@ interface Hunk {
 export function mergeText(base: string, ours: string, theirs: string): TextMergeResult {
   if (ours === theirs || theirs === base) return { kind: 'merged', text: ours };
   if (ours === base) return { kind: 'merged', text: theirs };
+  // What all three share at the start and at the end neither side changed: the diffs only need
+  // the middle (a typical edit of a 20,000-character text is then a few hundred characters).
+  const head = sharedHead(base, ours, theirs);
+  const tail = sharedTail(base.slice(head), ours.slice(head), theirs.slice(head));
+  const merged = mergeMiddles(base.slice(head, base.length - tail), ours.slice(head, ours.length - tail), theirs.slice(head, theirs.length - tail));
+  return merged.kind === 'merged' ? { kind: 'merged', text: base.slice(0, head) + merged.text + base.slice(base.length - tail) } : merged;
+}
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+/** Length of the start the three texts share, never ending inside a surrogate pair. */
+function sharedHead(a: string, b: string, c: string): number {
+  const max = Math.min(a.length, b.length, c.length);
+  let n = 0;
+  while (n < max && a.charCodeAt(n) === b.charCodeAt(n) && a.charCodeAt(n) === c.charCodeAt(n)) n++;
+  return n > 0 && isHighSurrogate(a.charCodeAt(n - 1)) ? n - 1 : n;
+}
+
+/** Length of the end the three texts share, never starting inside a surrogate pair. */
+function sharedTail(a: string, b: string, c: string): number {
+  const max = Math.min(a.length, b.length, c.length);
+  let n = 0;
+  while (n < max && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n) && a.charCodeAt(a.length - 1 - n) === c.charCodeAt(c.length - 1 - n)) n++;
+  return n > 0 && isLowSurrogate(a.charCodeAt(a.length - n)) ? n - 1 : n;
+}
+
+function mergeMiddles(base: string, ours: string, theirs: string): TextMergeResult {
   for (const tokenize of [codePoints, lines]) {
     const o = tokenize(base);
     const a = hunksOf(o, tokenize(ours));

@@ -16,6 +16,9 @@ describe('mergeText', () => {
     ['merges a deletion with an edit elsewhere', 'abcdef', 'abef', 'abcdeF', 'abeF'],
     ['never splits a surrogate pair', '𠮷野家', '𠮷野屋', '𠮷田野家', '𠮷田野屋'],
     ['merges onto an empty base', '', 'x', '', 'x'],
+    // The start and end all three share are set aside before the diff, never half a surrogate pair.
+    ['keeps a pair whole when only its second half differs', 'x\u{20BB7}y', 'x\u{20BB8}y', 'x\u{20BB7}yZ', 'x\u{20BB8}yZ'],
+    ['keeps a pair whole when only its first half differs', 'a\u{20BB7}', 'a\u{1FFB7}', 'b\u{20BB7}', 'b\u{1FFB7}'],
     // A replacement the diff sees as scattered one-character changes ("2"→"0", "2"→"1" around an
     // unchanged "-") is one change: the other side's insertion inside it is a conflict, never a
     // text that mixes the two ("〔d0-3〕〔d2-1〕").
