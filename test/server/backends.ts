@@ -8,7 +8,7 @@ import { describePostgres } from './postgres-env';
 
 export type OpenStorage = () => Promise<Storage>;
 
-export function describeEachStorage(name: string, body: (openStorage: OpenStorage) => void): void {
-  describe(`${name} (SQLite)`, () => body(() => openSqliteStorage(':memory:')));
-  describePostgres(`${name} (PostgreSQL)`, (env) => body(() => openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 2 })));
+export function describeEachStorage(name: string, body: (openStorage: OpenStorage, dialect: 'sqlite' | 'postgres') => void): void {
+  describe(`${name} (SQLite)`, () => body(() => openSqliteStorage(':memory:'), 'sqlite'));
+  describePostgres(`${name} (PostgreSQL)`, (env) => body(() => openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 2 }), 'postgres'));
 }
