@@ -33,6 +33,8 @@ export default defineConfig({
       },
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,svg}'],
+        globIgnores: ['**/*.map'],
+        sourcemap: false,
       },
       devOptions: { enabled: false },
     }),
@@ -41,7 +43,9 @@ export default defineConfig({
   server: { proxy: { '/api': process.env.API_URL ?? 'http://127.0.0.1:8080' } },
   build: {
     target: 'es2022',
-    sourcemap: true,
+    // No source maps in production: they would publish the source to anyone (the server also
+    // refuses to serve a .map file, and the service worker's precache lists none).
+    sourcemap: false,
     manifest: true,
   },
   test: {

@@ -43,37 +43,66 @@ export const MIN_PASSWORD_LENGTH = PASSWORD_LENGTH.min;
 /** A branch id: safe in a path, a file name and a log line. */
 export const BRANCH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32, saltBytes: 16 } as const;
+/** The cost of a password hash: scrypt's N (a power of two), r and p. */
+export interface PasswordCost {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+}
+/**
+ * OWASP's minimum for scrypt. Each hash takes about 128 MiB (128·N·r bytes) for a moment.
+ * Tests pass a lower cost explicitly (to createUser, createApp, the admin command) so that
+ * the many users they make do not each cost this much.
+ */
+export const PASSWORD_COST: PasswordCost = { N: 2 ** 17, r: 8, p: 1 };
+const SCRYPT = { keylen: 32, saltBytes: 16 } as const;
 /** Upper bounds for parameters read back from a stored hash. */
 const SCRYPT_MAX_N = 1 << 20;
 
-function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+function scrypt(password: string, salt: Buffer, keylen: number, { N, r, p }: PasswordCost): Promise<Buffer> {
+  // Node refuses above 32 MiB by default; N = 2^17 needs 128 MiB.
+  const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
   return new Promise((resolve, reject) => scryptCb(password.normalize('NFC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
-export async function hashPassword(password: string): Promise<string> {
+/** `scrypt$N$r$p$salt$key`: the parameters are kept with the hash, so they can be raised later. */
+export async function hashPassword(password: string, cost: PasswordCost = PASSWORD_COST): Promise<string> {
   const salt = randomBytes(SCRYPT.saltBytes);
-  const key = await scrypt(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+  const key = await scrypt(password, salt, SCRYPT.keylen, cost);
+  return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+/** The cost a stored hash was made with, or null when it is not one of ours. */
+function costOf(stored: string): PasswordCost | null {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
+  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  if (![N, r, p].every(Number.isSafeInteger) || N < 2 || N > SCRYPT_MAX_N || r < 1 || r > 32 || p < 1 || p > 16) return null;
+  return { N, r, p };
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const cost = costOf(stored);
+  if (cost === null) return false;
   const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
-  if (![N, r, p].every(Number.isSafeInteger) || N > SCRYPT_MAX_N || r > 32 || p > 16) return false;
   const salt = Buffer.from(parts[4]!, 'base64url');
   const expected = Buffer.from(parts[5]!, 'base64url');
   if (expected.length === 0) return false;
-  const key = await scrypt(password, salt, expected.length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+  const key = await scrypt(password, salt, expected.length, cost);
   return timingSafeEqual(key, expected);
+}
+
+/** A stored hash made with less than `cost` in any parameter: rehashed at the next successful login. */
+export function needsRehash(stored: string, cost: PasswordCost): boolean {
+  const was = costOf(stored);
+  return was === null || was.N < cost.N || was.r < cost.r || was.p < cost.p;
 }
 
 /**
  * Compared against when the email is unknown, so a wrong email costs as long as a wrong
- * password. The hash of a random password nobody kept.
+ * password (at the same cost). A salt and key nobody's password gives.
  */
-const DUMMY_HASH = 'scrypt$16384$8$1$aSIEQ3J3T9mvKObNcEHaxA$k7pfHN75VZ7snBT4IupClwwLXkbNu6hSxURYPX6AhAw';
+const dummyHash = ({ N, r, p }: PasswordCost) => `scrypt$${N}$${r}$${p}$aSIEQ3J3T9mvKObNcEHaxA$k7pfHN75VZ7snBT4IupClwwLXkbNu6hSxURYPX6AhAw`;
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -92,13 +121,13 @@ export function generatePassword(): string {
   return randomBytes(12).toString('base64url');
 }
 
-export async function createUser(storage: Storage, input: { email: string; name: string; password: string }, now: Date): Promise<User> {
+export async function createUser(storage: Storage, input: { email: string; name: string; password: string }, now: Date, cost: PasswordCost = PASSWORD_COST): Promise<User> {
   if (input.password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   const email = normalizeEmail(input.email);
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new AccountError(`not an email address: ${input.email}`);
   const name = input.name.trim();
   if (!name) throw new AccountError('the name is empty');
-  const user: User = { id: randomUUID(), email, name, passwordHash: await hashPassword(input.password), createdAt: now.toISOString() };
+  const user: User = { id: randomUUID(), email, name, passwordHash: await hashPassword(input.password, cost), createdAt: now.toISOString() };
   await storage.addUser(user);
   return user;
 }
@@ -320,25 +349,35 @@ export interface LoginInput {
   deviceSecret?: string | undefined;
 }
 
-/**
- * `address` is the client's (see security.ts), or null when unknown: then only the account is
- * throttled. A successful login answers the device's secret: the one it came with when valid,
- * else a new one.
- */
-export async function login(storage: Storage, input: LoginInput, now: Date, address: string | null, gate: AttemptGate): Promise<LoginOutcome> {
-  const email = normalizeEmail(input.email);
-  const device = await validDevice(storage, email, input.deviceSecret);
-  return gate.run({ email, address, device }, () => checkLogin(storage, email, input, device, now, address));
+/** What a login and a password change need besides the request: the cost new hashes get. */
+export interface AccountOptions {
+  now: Date;
+  /** The client's (see security.ts), or null when unknown: then only the account is throttled. */
+  address: string | null;
+  gate: AttemptGate;
+  cost: PasswordCost;
 }
 
-async function checkLogin(storage: Storage, email: string, input: LoginInput, device: string | null, now: Date, address: string | null): Promise<LoginOutcome> {
+/**
+ * A successful login answers the device's secret: the one it came with when valid, else a new
+ * one; and a password hash made at a lower cost than `cost` is made again at it (only now is the
+ * password at hand).
+ */
+export async function login(storage: Storage, input: LoginInput, options: AccountOptions): Promise<LoginOutcome> {
+  const email = normalizeEmail(input.email);
+  const device = await validDevice(storage, email, input.deviceSecret);
+  return options.gate.run({ email, address: options.address, device }, () => checkLogin(storage, email, input, device, options));
+}
+
+async function checkLogin(storage: Storage, email: string, input: LoginInput, device: string | null, { now, address, cost }: AccountOptions): Promise<LoginOutcome> {
   const attempt = await beginAttempt(storage, email, address, device, now);
   if (!isAttempt(attempt)) return attempt;
   const user = await storage.getUserByEmail(email);
-  const valid = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
+  const valid = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(cost));
   // A failure is already counted.
   if (!user || !valid) return { ok: false, code: 'unauthorized' };
   await attemptSucceeded(storage, attempt, now);
+  if (needsRehash(user.passwordHash, cost)) await storage.setPasswordHash(user.id, await hashPassword(input.password, cost));
   const deviceSecret = device !== null ? input.deviceSecret! : await issueDeviceSecret(storage, user.id, now);
   return { ok: true, userId: user.id, response: await issueSession(storage, user, now, deviceSecret) };
 }
@@ -351,18 +390,18 @@ export type PasswordChangeOutcome = { ok: true; response: LoginResponse } | { ok
  * count as failed logins. Every token of the user is revoked, other devices' too, and this
  * device gets a new one.
  */
-export async function changePassword(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, now: Date, address: string | null, gate: AttemptGate): Promise<PasswordChangeOutcome> {
-  return gate.run({ email: user.email, address, device: null }, () => checkPasswordChange(storage, user, input, now, address));
+export async function changePassword(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, options: AccountOptions): Promise<PasswordChangeOutcome> {
+  return options.gate.run({ email: user.email, address: options.address, device: null }, () => checkPasswordChange(storage, user, input, options));
 }
 
-async function checkPasswordChange(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, now: Date, address: string | null): Promise<PasswordChangeOutcome> {
+async function checkPasswordChange(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, { now, address, cost }: AccountOptions): Promise<PasswordChangeOutcome> {
   const attempt = await beginAttempt(storage, user.email, address, null, now);
   if (!isAttempt(attempt)) return attempt;
   // A failure is already counted.
   if (!(await verifyPassword(input.currentPassword, user.passwordHash))) return { ok: false, code: 'wrong_password' };
   await attemptSucceeded(storage, attempt, now);
   if (input.newPassword.normalize('NFC') === input.currentPassword.normalize('NFC')) return { ok: false, code: 'same_password' };
-  await storage.setPasswordHash(user.id, await hashPassword(input.newPassword));
+  await storage.setPasswordHash(user.id, await hashPassword(input.newPassword, cost));
   await storage.revokeTokensOf(user.id, now.toISOString());
   return { ok: true, response: await issueSession(storage, user, now) };
 }

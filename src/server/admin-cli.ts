@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parsePlanFileText } from '../model/plan-file';
 import { auditQuerySchema, ROLES, type Role } from '../sync/protocol';
-import { AccountError, BRANCH_ID_PATTERN, createUser, generatePassword, hashPassword, MIN_PASSWORD_LENGTH, normalizeEmail } from './accounts';
+import { AccountError, BRANCH_ID_PATTERN, createUser, generatePassword, hashPassword, MIN_PASSWORD_LENGTH, normalizeEmail, type PasswordCost } from './accounts';
 import { auditCsv, auditOfBranch, auditRange } from './audit-export';
 import { AFTER_RESTORE_NOTICE, BackupError, backupSqlite, POSTGRES_BACKUP_HINT, restoreSqlite } from './backup';
 import { importPlan, PlanImportError } from './plan-import';
@@ -27,6 +27,8 @@ export interface AdminIo {
   /** The database to use, left open; by default the one the environment names is opened and closed. */
   storage?: Storage;
   now?: () => Date;
+  /** The cost of the password hashes it makes; PASSWORD_COST by default (tests pass a lower one). */
+  passwordCost?: PasswordCost;
   /** DATA_DIR and DATABASE_URL; process.env by default. */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -143,7 +145,7 @@ const COMMANDS: Record<string, Command> = {
     const role = values.role === undefined ? undefined : parseRole(values.role);
     if (values.branch !== undefined) await branchExists(storage, values.branch);
     const password = values.password === undefined ? generatePassword() : checkPassword(values.password);
-    const user = await createUser(storage, { email, name, password }, now);
+    const user = await createUser(storage, { email, name, password }, now, io.passwordCost);
     if (values.branch !== undefined && role) await storage.setMembership({ userId: user.id, branchId: values.branch, role });
     io.stdout(`added user ${user.email} (${user.name})${role ? ` as ${role} of ${values.branch}` : ''}\n`);
     if (values.password === undefined) io.stdout(`password: ${password}\n`);
@@ -168,7 +170,7 @@ const COMMANDS: Record<string, Command> = {
     const { values, positionals } = parse(args, { password: { type: 'string' } }, 1);
     const user = await userByEmail(storage, positionals[0]!);
     const password = values.password === undefined ? generatePassword() : checkPassword(values.password);
-    await storage.setPasswordHash(user.id, await hashPassword(password));
+    await storage.setPasswordHash(user.id, await hashPassword(password, io.passwordCost));
     const revoked = await storage.revokeTokensOf(user.id, now.toISOString());
     io.stdout(`new password set for ${user.email}; ${revoked} token(s) revoked\n`);
     if (values.password === undefined) io.stdout(`password: ${password}\n`);

@@ -18,13 +18,13 @@ import {
   type LogoutResponse,
   type ServerInfo,
 } from '../sync/protocol';
-import { AttemptGate, authenticate, BRANCH_ID_PATTERN, changePassword, login, logout, type Principal, type ThrottledOutcome } from './accounts';
+import { AttemptGate, authenticate, BRANCH_ID_PATTERN, changePassword, login, logout, PASSWORD_COST, type PasswordCost, type Principal, type ThrottledOutcome } from './accounts';
 import { auditCsv, auditFileName, auditOfBranch, auditRange } from './audit-export';
 import type { DemoAccount } from './demo';
 import { localBus } from './live/bus';
 import { LiveHub } from './live/hub';
 import { eventsHandler, PRESENCE_BODY_BYTES, presenceHandler } from './live/routes';
-import { ApiFailure } from './errors';
+import { ApiFailure, UploadAborted } from './errors';
 import { silentLogger, type Logger } from './log';
 import { clientAddress, crossOrigin, httpSettingsFromEnv, securityHeaders, type HttpSettings } from './security';
 import type { Storage } from './storage/storage';
@@ -42,9 +42,11 @@ export interface AppDeps {
   http?: HttpSettings;
   /** The live channel (/api/events, /api/presence); an in-process one when absent. */
   live?: LiveHub;
+  /** The cost of password hashes made at login (an upgrade) and password change; PASSWORD_COST by default. */
+  passwordCost?: PasswordCost;
 }
 
-type Env = { Bindings: Partial<HttpBindings>; Variables: { userId?: string } };
+type Env = { Bindings: Partial<HttpBindings>; Variables: { userId?: string; aborted?: true } };
 
 /** A login or password body is a few hundred bytes. */
 const LOGIN_BODY_BYTES = 16 * 1024;
@@ -62,7 +64,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json',
-  '.map': 'application/json',
   '.webmanifest': 'application/manifest+json',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
@@ -84,6 +85,22 @@ const tooManyAttempts = (outcome: ThrottledOutcome) =>
 
 /** Reads a body of at most `limit` bytes, whatever Content-Length claims; null when larger. */
 async function readBody(req: Request, limit: number): Promise<string | null> {
+  let bytes: Uint8Array | null;
+  try {
+    bytes = await readBodyBytes(req, limit);
+  } catch {
+    // Reading fails only when the connection breaks off mid-body.
+    throw new UploadAborted();
+  }
+  if (bytes === null) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw fail('bad_request', '本文が UTF-8 ではありません (the body is not UTF-8)');
+  }
+}
+
+async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array | null> {
   const declared = req.headers.get('content-length');
   if (declared !== null && !(Number(declared) <= limit)) return null;
   let bytes: Uint8Array;
@@ -94,7 +111,7 @@ async function readBody(req: Request, limit: number): Promise<string | null> {
     bytes = new Uint8Array(await req.arrayBuffer());
     if (bytes.byteLength > limit) return null;
   } else {
-    if (!req.body) return '';
+    if (!req.body) return new Uint8Array();
     const reader = req.body.getReader();
     const chunks: Uint8Array[] = [];
     let total = 0;
@@ -110,11 +127,7 @@ async function readBody(req: Request, limit: number): Promise<string | null> {
     }
     bytes = Buffer.concat(chunks);
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw fail('bad_request', '本文が UTF-8 ではありません (the body is not UTF-8)');
-  }
+  return bytes;
 }
 
 /**
@@ -175,6 +188,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const live = deps.live ?? new LiveHub(localBus());
   const sync = new SyncService(storage, (branches, clientId) => live.committed(branches, clientId));
   const attempts = new AttemptGate();
+  const passwordCost = deps.passwordCost ?? PASSWORD_COST;
   const app = new Hono<Env>();
 
   async function principalOf(c: Context<Env>, at: Date): Promise<Principal> {
@@ -187,7 +201,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.use('*', async (c, next) => {
     const start = performance.now();
     await next();
-    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - start) * 10) / 10, userId: c.get('userId') };
+    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - start) * 10) / 10, userId: c.get('userId'), aborted: c.get('aborted') };
     if (c.res.status >= 500) log.error('request', fields);
     else log.info('request', fields);
   });
@@ -195,6 +209,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.use('/api/*', crossOrigin(http));
 
   app.onError((err, c) => {
+    if (err instanceof ApiFailure && err.aborted) c.set('aborted', true);
     if (err instanceof ApiFailure) return errorResponse(c, err);
     log.error('unhandled error', { method: c.req.method, path: c.req.path, error: err });
     return errorResponse(c, fail('internal', 'サーバーでエラーが起きました (internal error)'));
@@ -221,7 +236,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.post('/api/login', async (c) => {
     const parsed = loginRequestSchema.safeParse(await readJson(c.req.raw, LOGIN_BODY_BYTES));
     if (!parsed.success) throw fail('bad_request', `ログインの内容が正しくありません (${issuesText(parsed.error.issues)})`);
-    const outcome = await login(storage, parsed.data, now(), clientAddress(c, http), attempts);
+    const outcome = await login(storage, parsed.data, { now: now(), address: clientAddress(c, http), gate: attempts, cost: passwordCost });
     if (!outcome.ok) {
       if (outcome.code === 'too_many_attempts') throw tooManyAttempts(outcome);
       throw fail('unauthorized', 'メールアドレスまたはパスワードが違います (wrong email or password)');
@@ -243,7 +258,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const principal = await principalOf(c, at);
     const parsed = passwordChangeRequestSchema.safeParse(await readJson(c.req.raw, LOGIN_BODY_BYTES));
     if (!parsed.success) throw fail('bad_request', `パスワード変更の内容が正しくありません (${issuesText(parsed.error.issues)})`);
-    const outcome = await changePassword(storage, principal.user, parsed.data, at, clientAddress(c, http), attempts);
+    const outcome = await changePassword(storage, principal.user, parsed.data, { now: at, address: clientAddress(c, http), gate: attempts, cost: passwordCost });
     if (!outcome.ok) {
       if (outcome.code === 'too_many_attempts') throw tooManyAttempts(outcome);
       // Not 401: the token is good, and a client would drop it on a 401.
@@ -310,6 +325,8 @@ function serveApp(root: string) {
     }
     const file = normalize(join(base, path));
     if (!file.startsWith(base) || path.includes('\0')) return c.text('Not Found', 404);
+    // Source maps would hand out the app's source: the build makes none, and none is served.
+    if (extname(path).toLowerCase() === '.map') return c.text('Not Found', 404);
     const found = await stat(file).then(
       (s) => s.isFile(),
       () => false,

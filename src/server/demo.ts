@@ -5,7 +5,7 @@ import demoPlanFile from '../demo/tokyo-r6.plan.json';
 import { DEMO_PLAN_ID, demoNoteId } from '../model/demo';
 import { parsePlanFile } from '../model/plan-file';
 import type { Role } from '../sync/protocol';
-import { createUser } from './accounts';
+import { createUser, PASSWORD_COST, type PasswordCost } from './accounts';
 import type { Logger } from './log';
 import { importPlan } from './plan-import';
 import type { Storage } from './storage/storage';
@@ -31,7 +31,7 @@ const demoAccounts = (): DemoAccount[] => DEMO_USERS.map((u) => ({ email: u.emai
  * Seeds the demo into a new database (no branches, no users yet) unless `production`.
  * Returns the demo accounts when this database has them (seeded now or earlier), else null.
  */
-export async function ensureDemo(storage: Storage, options: { production: boolean; log: Logger; now: Date }): Promise<DemoAccount[] | null> {
+export async function ensureDemo(storage: Storage, options: { production: boolean; log: Logger; now: Date; passwordCost?: PasswordCost }): Promise<DemoAccount[] | null> {
   const { production, log, now } = options;
   if (production) {
     if ((await storage.getMeta(DEMO_META_KEY)) !== undefined) {
@@ -44,7 +44,7 @@ export async function ensureDemo(storage: Storage, options: { production: boolea
   if ((await storage.getMeta(DEMO_META_KEY)) === undefined) {
     const isNew = (await storage.listBranches()).length === 0 && (await storage.listUsers()).length === 0;
     if (!isNew) return null;
-    await seedDemo(storage, now);
+    await seedDemo(storage, now, options.passwordCost);
     log.warn('demo data created', { branch: DEMO_BRANCH.id, plan: DEMO_PLAN_ID });
   }
   log.warn('demo accounts exist with a published password: not for production (set NODE_ENV=production on a new data folder)', {
@@ -53,12 +53,12 @@ export async function ensureDemo(storage: Storage, options: { production: boolea
   return demoAccounts();
 }
 
-export async function seedDemo(storage: Storage, now: Date): Promise<void> {
+export async function seedDemo(storage: Storage, now: Date, passwordCost: PasswordCost = PASSWORD_COST): Promise<void> {
   const parsed = parsePlanFile(demoPlanFile);
   if (!parsed.ok) throw new Error(`the bundled demo plan does not parse: ${JSON.stringify(parsed.problems.slice(0, 3))}`);
   await storage.addBranch({ ...DEMO_BRANCH, createdAt: now.toISOString() });
   for (const u of DEMO_USERS) {
-    const user = await createUser(storage, { email: u.email, name: u.name, password: DEMO_PASSWORD }, now);
+    const user = await createUser(storage, { email: u.email, name: u.name, password: DEMO_PASSWORD }, now, passwordCost);
     await storage.setMembership({ userId: user.id, branchId: DEMO_BRANCH.id, role: u.role });
   }
   let n = 0;

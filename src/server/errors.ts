@@ -20,7 +20,27 @@ export class ApiFailure extends Error {
     return API_ERROR_STATUS[this.code];
   }
 
+  /** The client broke the request off while sending it (see UploadAborted). */
+  get aborted(): boolean {
+    return false;
+  }
+
   body(): ApiError {
     return { error: { code: this.code, message: this.message, ...(this.mutationId === undefined ? {} : { mutationId: this.mutationId }) } };
+  }
+}
+
+/**
+ * The request body broke off before its end: the client closed the tab, lost its connection or
+ * gave up. Not a server failure: it is logged as aborted (nobody is there to read the answer).
+ */
+export class UploadAborted extends ApiFailure {
+  constructor() {
+    super('bad_request', '本文を最後まで受け取れませんでした (the upload was aborted)');
+    this.name = 'UploadAborted';
+  }
+
+  override get aborted(): boolean {
+    return true;
   }
 }

@@ -13,6 +13,7 @@ import { memoryLogger, silentLogger } from '../../src/server/log';
 import { openSqliteStorage, type SqliteStorage } from '../../src/server/storage/sqlite';
 import { CURSOR_EPOCH_META_KEY } from '../../src/server/sync';
 import { syncResponseSchema } from '../../src/sync/protocol';
+import { TEST_PASSWORD_COST } from './helpers';
 
 const GOOD = 'test/fixtures/plan-file-good.json';
 const BAD = 'test/fixtures/plan-file-bad.json';
@@ -26,18 +27,18 @@ beforeEach(async () => {
 async function admin(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), storage, now: () => NOW });
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), storage, now: () => NOW, passwordCost: TEST_PASSWORD_COST });
   return { code, stdout, stderr };
 }
 
 async function login(email: string, password: string): Promise<{ status: number; token?: string; branches?: unknown }> {
-  const res = await createApp({ storage, now: () => NOW }).request('/api/login', { method: 'POST', body: JSON.stringify({ email, password }) });
+  const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage, now: () => NOW }).request('/api/login', { method: 'POST', body: JSON.stringify({ email, password }) });
   const json = (await res.json()) as { token?: string; branches?: unknown };
   return { status: res.status, ...json };
 }
 
 async function pullStatus(token: string): Promise<number> {
-  const res = await createApp({ storage, now: () => NOW }).request('/api/sync', {
+  const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage, now: () => NOW }).request('/api/sync', {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
     body: JSON.stringify({ protocolVersion: 1, clientId: 'admin-test-client', mutations: [], cursor: null, pullLimit: 1 }),
@@ -153,14 +154,14 @@ describe('npm run admin', () => {
 describe('the demo of the embedded default', () => {
   it('is seeded on a new database, once, with a warning', async () => {
     const log = memoryLogger();
-    const accounts = await ensureDemo(storage, { production: false, log, now: NOW });
+    const accounts = await ensureDemo(storage, { production: false, log, now: NOW, passwordCost: TEST_PASSWORD_COST });
     expect(accounts).toEqual([
       { email: 'lead@demo', password: 'demo1234', role: 'lead' },
       { email: 'staff@demo', password: 'demo1234', role: 'staff' },
     ]);
     expect(log.entries.filter((e) => e.level === 'warn').map((e) => e.msg)).toEqual(['demo data created', expect.stringContaining('demo accounts exist')]);
     const version = await storage.maxVersion();
-    expect(await ensureDemo(storage, { production: false, log: silentLogger, now: NOW })).toEqual(accounts);
+    expect(await ensureDemo(storage, { production: false, log: silentLogger, now: NOW, passwordCost: TEST_PASSWORD_COST })).toEqual(accounts);
     expect(await storage.maxVersion()).toBe(version);
     expect(JSON.parse((await storage.getRecord('plans', 'demo-tokyo-r6'))!.data)).toMatchObject({ branchId: 'demo-tokyo', demo: true });
     expect(await storage.getRecord('notes', 'demo-tokyo-r6/note-1')).toBeDefined();
@@ -169,20 +170,20 @@ describe('the demo of the embedded default', () => {
 
   it('is never created in production', async () => {
     const before = storage.serialize();
-    expect(await ensureDemo(storage, { production: true, log: silentLogger, now: NOW })).toBeNull();
+    expect(await ensureDemo(storage, { production: true, log: silentLogger, now: NOW, passwordCost: TEST_PASSWORD_COST })).toBeNull();
     expect(storage.serialize().equals(before)).toBe(true);
     expect(await storage.getUserByEmail('lead@demo')).toBeUndefined();
   });
 
   it('is not added to a database that already has accounts', async () => {
     await admin('add-branch', 'tokyo', '東京支部');
-    expect(await ensureDemo(storage, { production: false, log: silentLogger, now: NOW })).toBeNull();
+    expect(await ensureDemo(storage, { production: false, log: silentLogger, now: NOW, passwordCost: TEST_PASSWORD_COST })).toBeNull();
     expect(await storage.getUserByEmail('lead@demo')).toBeUndefined();
   });
 
   it('is not announced in production even when an earlier run seeded it', async () => {
-    await ensureDemo(storage, { production: false, log: silentLogger, now: NOW });
-    expect(await ensureDemo(storage, { production: true, log: silentLogger, now: NOW })).toBeNull();
+    await ensureDemo(storage, { production: false, log: silentLogger, now: NOW, passwordCost: TEST_PASSWORD_COST });
+    expect(await ensureDemo(storage, { production: true, log: silentLogger, now: NOW, passwordCost: TEST_PASSWORD_COST })).toBeNull();
   });
 });
 
@@ -203,7 +204,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
   async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
-    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), now: () => NOW, env: { DATA_DIR: dataDir } });
+    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), now: () => NOW, env: { DATA_DIR: dataDir }, passwordCost: TEST_PASSWORD_COST });
     return { code, stdout, stderr };
   }
 
@@ -217,13 +218,13 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
   }
 
   async function loginA(s: SqliteStorage): Promise<string> {
-    const login = await createApp({ storage: s, now: () => NOW }).request('/api/login', { method: 'POST', body: JSON.stringify({ email: 'a@example.jp', password: 'long-enough' }) });
+    const login = await createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW }).request('/api/login', { method: 'POST', body: JSON.stringify({ email: 'a@example.jp', password: 'long-enough' }) });
     return ((await login.json()) as { token: string }).token;
   }
 
   /** The user's device pulls everything; returns its cursor. */
   async function deviceSynced(s: SqliteStorage, token: string): Promise<string> {
-    const app = createApp({ storage: s, now: () => NOW });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
     let cursor: string | null = null;
     for (;;) {
       const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor }) });
@@ -284,7 +285,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
       expect(await s.maxVersion()).toBeGreaterThan(Number(cursor.slice(3)));
       // The restore ended the session: the device signs in again and syncs on from its cursor.
       const token = await loginA(s);
-      const app = createApp({ storage: s, now: () => NOW });
+      const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
       const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor }) });
       const page = syncResponseSchema.parse(await res.json());
       expect(page.reset).toBe(true);
@@ -306,7 +307,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
     const restored = await run('restore', file);
     expect(restored.code).toBe(0);
     await withDb(live, async (s) => {
-      const app = createApp({ storage: s, now: () => NOW });
+      const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
       for (const token of [before, revoked]) {
         const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor: null }) });
         expect(res.status).toBe(401);
@@ -324,7 +325,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
     const token = await withDb(live, loginA);
     const reset = await run('reset-cursors');
     await withDb(live, async (s) => {
-      const res = await createApp({ storage: s, now: () => NOW }).request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-reset-test', mutations: [], cursor: null }) });
+      const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW }).request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-reset-test', mutations: [], cursor: null }) });
       expect(res.status).toBe(401);
     });
     expect(reset.stdout).toContain('everyone must sign in again');
@@ -338,7 +339,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', () => {
     expect(reset).toMatchObject({ code: 0, stdout: expect.stringMatching(/^cursor epoch set to [0-9a-f]{8}/) });
     expect((await run('reset-cursors', 'extra')).code).toBe(2);
     await withDb(live, async (s) => {
-      const app = createApp({ storage: s, now: () => NOW });
+      const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
       const again = await loginA(s);
       const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${again}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-reset-test', mutations: [], cursor }) });
       const page = syncResponseSchema.parse(await res.json());

@@ -5,13 +5,13 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACCOUNT_THROTTLE, hashToken, TOKEN_TTL_MS } from '../../src/server/accounts';
+import { ACCOUNT_THROTTLE, createUser, hashPassword, hashToken, TOKEN_TTL_MS, verifyPassword } from '../../src/server/accounts';
 import { createApp } from '../../src/server/app';
 import { DEMO_PASSWORD } from '../../src/server/demo';
 import { jsonLogger } from '../../src/server/log';
 import type { Storage } from '../../src/server/storage/storage';
 import { loginResponseSchema, serverInfoSchema } from '../../src/sync/protocol';
-import { client, startTestServer, T0, type TestServer } from './helpers';
+import { client, startTestServer, T0, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 let s: TestServer;
 beforeEach(async () => {
@@ -62,6 +62,30 @@ describe('POST /api/login', () => {
     expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(200);
     for (let i = 0; i < ACCOUNT_THROTTLE.free - 1; i++) await login('staff@demo', 'wrong-password');
     expect((await login('staff@demo', DEMO_PASSWORD)).status).toBe(200);
+  });
+});
+
+// Two or three hashes at the production cost: a few seconds on a busy machine.
+describe('password hashes', { timeout: 120_000 }, () => {
+  it('are scrypt at N = 2^17, r 8, p 1 by default, with their parameters recorded', async () => {
+    const hash = await hashPassword('a-long-password');
+    expect(hash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(await verifyPassword('a-long-password', hash)).toBe(true);
+    expect(await verifyPassword('another-password', hash)).toBe(false);
+  });
+
+  it('of N = 2^14 are upgraded to the default at the next successful login, not at a failed one', async () => {
+    const user = await createUser(s.storage, { email: 'old@test', name: '旧 ハッシュ', password: 'an-old-password' }, T0, { N: 2 ** 14, r: 8, p: 1 });
+    expect(user.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    // At the production cost, PASSWORD_COST.
+    const app = createApp({ storage: s.storage, now: s.now });
+    const attempt = (password: string) => app.request('/api/login', { method: 'POST', body: JSON.stringify({ email: 'old@test', password }) });
+    expect((await attempt('not-the-password')).status).toBe(401);
+    expect((await s.storage.getUserById(user.id))?.passwordHash).toBe(user.passwordHash);
+    expect((await attempt('an-old-password')).status).toBe(200);
+    const upgraded = (await s.storage.getUserById(user.id))!.passwordHash;
+    expect(upgraded).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(await verifyPassword('an-old-password', upgraded)).toBe(true);
   });
 });
 
@@ -183,7 +207,7 @@ describe('GET /api/info and /api/health', () => {
   it('answers health when storage is reachable, and 503 when it is not', async () => {
     expect(await (await s.app.request('/api/health')).json()).toEqual({ ok: true });
     const broken = { ...s.storage, ping: () => Promise.reject(new Error('disk gone')) } as unknown as Storage;
-    const res = await createApp({ storage: broken }).request('/api/health');
+    const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage: broken }).request('/api/health');
     expect(res.status).toBe(503);
   });
 
@@ -197,7 +221,7 @@ describe('GET /api/info and /api/health', () => {
 describe('the request log', () => {
   it('logs one JSON line per request with method, path, status, ms and user, never a password or token', async () => {
     const lines: string[] = [];
-    const app = createApp({ storage: s.storage, log: jsonLogger((l) => lines.push(l), s.now), now: s.now });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, log: jsonLogger((l) => lines.push(l), s.now), now: s.now });
     const res = await app.request('/api/login', { method: 'POST', body: JSON.stringify({ email: 'staff@demo', password: DEMO_PASSWORD }) });
     const { token } = (await res.json()) as { token: string };
     await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'client-123456', mutations: [], cursor: null, pullLimit: 1 }) });
@@ -212,6 +236,28 @@ describe('the request log', () => {
   });
 });
 
+describe('an upload the client aborted', () => {
+  /** A body that sends its first part and then breaks off, as a closed tab or a lost connection does. */
+  const brokenBody = () => {
+    let sent = false;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) controller.error(new Error('aborted'));
+        else controller.enqueue(new TextEncoder().encode('{"protocolVersion":1,"clientId":"client-aborted","mutations":['));
+        sent = true;
+      },
+    });
+  };
+
+  it.each(['/api/sync', '/api/login'])('to %s is logged as aborted, not as a 500 error', async (path) => {
+    const token = await s.login('staff@demo');
+    const res = await s.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: brokenBody(), duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(400);
+    expect(s.log.entries.filter((e) => e.level === 'error')).toEqual([]);
+    expect(s.log.entries.filter((e) => e.msg === 'request' && e.path === path).at(-1)).toMatchObject({ level: 'info', status: 400, aborted: true });
+  });
+});
+
 describe('serving the built app', () => {
   let dir: string;
   beforeAll(async () => {
@@ -220,12 +266,13 @@ describe('serving the built app', () => {
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>app</title>');
     await writeFile(join(dir, 'sw.js'), 'self.x = 1;');
     await writeFile(join(dir, 'assets', 'index-abc.js'), 'console.log(1)');
+    await writeFile(join(dir, 'assets', 'index-abc.js.map'), '{"version":3,"sources":["../src/server-secret.ts"]}');
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const get = (path: string) => createApp({ storage: s.storage, staticDir: dir }).request(path);
+  const get = (path: string) => createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, staticDir: dir }).request(path);
 
   it('serves index.html for the root and for any page path (SPA fallback)', async () => {
     for (const path of ['/', '/plans/demo-tokyo-r6', '/plans/x/items/y']) {
@@ -241,6 +288,14 @@ describe('serving the built app', () => {
     expect(sw.headers.get('cache-control')).toBe('no-cache');
     expect(sw.headers.get('content-type')).toContain('javascript');
     expect((await get('/assets/index-abc.js')).headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('never serves a source map, even one left in the folder', async () => {
+    for (const path of ['/assets/index-abc.js.map', '/assets/INDEX-abc.js.MAP', '/assets/missing.js.map']) {
+      const res = await get(path);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain('sources');
+    }
   });
 
   it('answers 404 for a missing file and for paths outside the folder, and keeps /api/* for the API', async () => {

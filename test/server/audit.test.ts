@@ -11,7 +11,7 @@ import { createUser } from '../../src/server/accounts';
 import { main } from '../../src/server/admin-cli';
 import { auditCsv, auditOfBranch } from '../../src/server/audit-export';
 import { auditResponseSchema, type AuditResponse } from '../../src/sync/protocol';
-import { client, ITEM, ITEM2, OTHER_BRANCH, OTHER_ITEM, OTHER_PLAN, startTestServer, T0, type TestServer } from './helpers';
+import { client, ITEM, ITEM2, OTHER_BRANCH, OTHER_ITEM, OTHER_PLAN, startTestServer, T0, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 let s: TestServer;
 let tokens: Record<'staff' | 'lead' | 'admin' | 'other', string>;
@@ -92,7 +92,7 @@ describe('GET /api/branches/:branchId/audit', () => {
   });
 
   it('resolves a name several members of the branch share to all of them', async () => {
-    const namesake = await createUser(s.storage, { email: 'namesake@test', name: 'デモ 担当', password: 'password-123' }, T0);
+    const namesake = await createUser(s.storage, { email: 'namesake@test', name: 'デモ 担当', password: 'password-123' }, T0, TEST_PASSWORD_COST);
     await s.storage.setMembership({ userId: namesake.id, branchId: 'demo-tokyo', role: 'staff' });
     const body = auditResponseSchema.parse(await (await get(AUDIT, tokens.lead)).json());
     expect(body.entries[0]!.emails).toEqual(['namesake@test', 'staff@demo']);
@@ -100,12 +100,12 @@ describe('GET /api/branches/:branchId/audit', () => {
 
   it('shows no email of an account that belongs to other branches only', async () => {
     // Namesakes of people who edit the one branch, made members of the other branch alone.
-    const inOsaka = await createUser(s.storage, { email: 'osaka-namesake@test', name: 'デモ 担当', password: 'password-123' }, T0);
+    const inOsaka = await createUser(s.storage, { email: 'osaka-namesake@test', name: 'デモ 担当', password: 'password-123' }, T0, TEST_PASSWORD_COST);
     await s.storage.setMembership({ userId: inOsaka.id, branchId: OTHER_BRANCH, role: 'staff' });
-    const inTokyo = await createUser(s.storage, { email: 'tokyo-namesake@test', name: '大阪 花子', password: 'password-123' }, T0);
+    const inTokyo = await createUser(s.storage, { email: 'tokyo-namesake@test', name: '大阪 花子', password: 'password-123' }, T0, TEST_PASSWORD_COST);
     await s.storage.setMembership({ userId: inTokyo.id, branchId: 'demo-tokyo', role: 'staff' });
     // And one of no branch at all.
-    await createUser(s.storage, { email: 'nobranch@test', name: 'デモ リーダー', password: 'password-123' }, T0);
+    await createUser(s.storage, { email: 'nobranch@test', name: 'デモ リーダー', password: 'password-123' }, T0, TEST_PASSWORD_COST);
 
     const tokyo = auditResponseSchema.parse(await (await get(AUDIT, tokens.lead)).json());
     expect(tokyo.entries.map((e) => [e.by, e.emails])).toEqual([

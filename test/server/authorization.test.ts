@@ -12,7 +12,7 @@ import { createApp } from '../../src/server/app';
 import { DEMO_BRANCH, DEMO_PASSWORD } from '../../src/server/demo';
 import { DEFAULT_HTTP_SETTINGS } from '../../src/server/security';
 import { apiErrorSchema, syncResponseSchema, type Mutation, type Role } from '../../src/sync/protocol';
-import { client, OTHER_BRANCH, OTHER_PLAN, PASSWORD, startTestServer, T0, type TestServer } from './helpers';
+import { client, OTHER_BRANCH, OTHER_PLAN, PASSWORD, startTestServer, T0, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 type Who = 'no token' | 'no branch' | Role;
 type Where = 'own branch' | 'another branch';
@@ -195,8 +195,8 @@ const ENDPOINTS: Endpoint[] = [
 
 beforeAll(async () => {
   s = await startTestServer();
-  app = createApp({ storage: s.storage, now: s.now, http: DEFAULT_HTTP_SETTINGS });
-  await createUser(s.storage, { email: USERS['no branch'], name: '所属 なし', password: PASSWORD }, T0);
+  app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: DEFAULT_HTTP_SETTINGS });
+  await createUser(s.storage, { email: USERS['no branch'], name: '所属 なし', password: PASSWORD }, T0, TEST_PASSWORD_COST);
   for (const who of Object.keys(USERS) as Exclude<Who, 'no token'>[]) tokens[who] = await s.login(USERS[who]);
   await s.storage.write(async (tx) => {
     for (const [planId, branchId] of [
@@ -221,7 +221,7 @@ describe.each(ENDPOINTS)('$name', (endpoint) => {
         planId: where === 'own branch' ? DEMO_PLAN_ID : OTHER_PLAN,
         async freshAccount() {
           const email = `fresh-${randomUUID()}@test`;
-          const user = await createUser(s.storage, { email, name: '新規 利用者', password: PASSWORD }, T0);
+          const user = await createUser(s.storage, { email, name: '新規 利用者', password: PASSWORD }, T0, TEST_PASSWORD_COST);
           if (who !== 'no token' && who !== 'no branch') await s.storage.setMembership({ userId: user.id, branchId: DEMO_BRANCH.id, role: who });
           const res = await app.request('/api/login', { method: 'POST', body: json({ email, password: PASSWORD }) });
           return { token: ((await res.json()) as { token: string }).token, password: PASSWORD };

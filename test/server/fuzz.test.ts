@@ -23,7 +23,7 @@ import { memoryLogger } from '../../src/server/log';
 import { DEFAULT_HTTP_SETTINGS } from '../../src/server/security';
 import { openSqliteStorage, type SqliteStorage } from '../../src/server/storage/sqlite';
 import { apiErrorSchema, syncResponseSchema, type Mutation, type Role } from '../../src/sync/protocol';
-import { client, ITEM, OTHER_PLAN, startTestServer, T0, type TestServer } from './helpers';
+import { client, ITEM, OTHER_PLAN, startTestServer, T0, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 /** Cases per property; 10,200 in all. */
 const RUNS = { mutatedBodies: 6500, rawBodies: 3100, importFiles: 600 } as const;
@@ -46,7 +46,7 @@ const tally = { cases: 0, refused: 0, accepted: 0, fullChecks: 0, statuses: new 
 /** A new server: each property starts from the seeded database, so copies of it stay small. */
 async function freshServer(): Promise<void> {
   s = await startTestServer();
-  app = createApp({ storage: s.storage, log, now: s.now, http: DEFAULT_HTTP_SETTINGS });
+  app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, log, now: s.now, http: DEFAULT_HTTP_SETTINGS });
   tokens.staff = await s.login('staff@demo');
   tokens.lead = await s.login('lead@demo');
   tokens.admin = await s.login('admin@test');

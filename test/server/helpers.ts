@@ -3,7 +3,7 @@
 // and lead; a settable clock; and helpers to log in and sync through app.request (no socket).
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { createUser } from '../../src/server/accounts';
+import { createUser, type PasswordCost } from '../../src/server/accounts';
 import { createApp } from '../../src/server/app';
 import { DEMO_BRANCH, DEMO_PASSWORD, seedDemo, type DemoAccount } from '../../src/server/demo';
 import { memoryLogger } from '../../src/server/log';
@@ -20,6 +20,8 @@ export const T0 = new Date('2026-05-01T09:00:00.000Z');
 export const OTHER_BRANCH = 'osaka';
 export const OTHER_PLAN = 'osaka-2024';
 export const PASSWORD = 'password-123';
+/** Password hashes in tests cost what they did before N = 2^17 (PASSWORD_COST): tests make many users and logins. */
+export const TEST_PASSWORD_COST: PasswordCost = { N: 2 ** 14, r: 8, p: 1 };
 /** An item and a KPI of the demo plan. */
 export const ITEM = `${DEMO_PLAN_ID}/p1-s1-i1`;
 export const ITEM2 = `${DEMO_PLAN_ID}/p1-s1-i2`;
@@ -31,11 +33,11 @@ export async function startTestServer<S extends Storage = SqliteStorage>(options
   const storage = options.openStorage ? await options.openStorage() : ((await openSqliteStorage(':memory:')) as Storage as S);
   let clock = T0;
   const now = () => clock;
-  await seedDemo(storage, clock);
-  const admin = await createUser(storage, { email: 'admin@test', name: '管理 太郎', password: PASSWORD }, clock);
+  await seedDemo(storage, clock, TEST_PASSWORD_COST);
+  const admin = await createUser(storage, { email: 'admin@test', name: '管理 太郎', password: PASSWORD }, clock, TEST_PASSWORD_COST);
   await storage.setMembership({ userId: admin.id, branchId: DEMO_BRANCH.id, role: 'admin' });
   await storage.addBranch({ id: OTHER_BRANCH, name: '大阪支部', createdAt: clock.toISOString() });
-  const other = await createUser(storage, { email: 'other@test', name: '大阪 花子', password: PASSWORD }, clock);
+  const other = await createUser(storage, { email: 'other@test', name: '大阪 花子', password: PASSWORD }, clock, TEST_PASSWORD_COST);
   await storage.setMembership({ userId: other.id, branchId: OTHER_BRANCH, role: 'lead' });
   const parsed = parsePlanFile(demoFile);
   if (!parsed.ok) throw new Error('demo plan does not parse');
@@ -43,7 +45,7 @@ export async function startTestServer<S extends Storage = SqliteStorage>(options
   await importPlan(storage, { branchId: OTHER_BRANCH, planId: OTHER_PLAN, file: parsed.file, now: clock, author: '取込', newId: () => `${OTHER_PLAN}/note-${++n}` });
 
   const log = memoryLogger(now);
-  const app = createApp({ storage, log, now, demoAccounts: options.demoAccounts ?? null });
+  const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage, log, now, demoAccounts: options.demoAccounts ?? null });
 
   const tokens = new Map<string, string>();
   async function login(email: string, password = email.endsWith('@demo') ? DEMO_PASSWORD : PASSWORD): Promise<string> {

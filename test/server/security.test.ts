@@ -12,7 +12,7 @@ import { createApp } from '../../src/server/app';
 import { DEMO_PASSWORD } from '../../src/server/demo';
 import { addressGroup, CONTENT_SECURITY_POLICY, DEFAULT_HTTP_SETTINGS, httpSettingsFromEnv, type HttpSettings } from '../../src/server/security';
 import { loginResponseSchema } from '../../src/sync/protocol';
-import { PASSWORD, startTestServer, type TestServer } from './helpers';
+import { PASSWORD, startTestServer, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -36,7 +36,7 @@ describe('security headers', () => {
   });
 
   it('are on every kind of response: API answers and errors, pages, assets, missing files', async () => {
-    const app = createApp({ storage: s.storage, now: s.now, staticDir: dir, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, staticDir: dir, http: settings() });
     const token = await s.login('staff@demo');
     const responses = [
       await app.request('/api/health'),
@@ -77,14 +77,14 @@ describe('security headers', () => {
   });
 
   it('sends HSTS only for requests that came over TLS (or a trusted proxy says so)', async () => {
-    const app = createApp({ storage: s.storage, http: settings({ hstsMaxAge: 31536000 }) });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, http: settings({ hstsMaxAge: 31536000 }) });
     expect((await app.request('https://tracker.example/api/health')).headers.get('strict-transport-security')).toBe('max-age=31536000');
     expect((await app.request('http://tracker.example/api/health')).headers.get('strict-transport-security')).toBeNull();
     // X-Forwarded-Proto is anyone's to send unless a proxy is trusted.
     expect((await app.request('/api/health', { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).toBeNull();
-    const proxied = createApp({ storage: s.storage, http: settings({ hstsMaxAge: 31536000, trustProxy: 1 }) });
+    const proxied = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, http: settings({ hstsMaxAge: 31536000, trustProxy: 1 }) });
     expect((await proxied.request('/api/health', { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).toBe('max-age=31536000');
-    const off = createApp({ storage: s.storage, http: settings({ hstsMaxAge: 0 }) });
+    const off = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, http: settings({ hstsMaxAge: 0 }) });
     expect((await off.request('https://tracker.example/api/health')).headers.get('strict-transport-security')).toBeNull();
   });
 });
@@ -93,7 +93,7 @@ describe('CORS', () => {
   const preflight = { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } };
 
   it('is off by default: no Access-Control-* headers, preflights and cross-site calls refused', async () => {
-    const app = createApp({ storage: s.storage, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, http: settings() });
     const pre = await app.request('/api/sync', preflight);
     expect(pre.status).toBe(403);
     expect(await pre.json()).toMatchObject({ error: { code: 'forbidden', message: expect.any(String) } });
@@ -110,7 +110,7 @@ describe('CORS', () => {
   });
 
   it('allows exactly the configured origins', async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings({ corsOrigins: ['https://elsewhere.example'] }) });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings({ corsOrigins: ['https://elsewhere.example'] }) });
     const pre = await app.request('/api/sync', preflight);
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('https://elsewhere.example');
@@ -192,7 +192,7 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   const retryAfter = (res: Response) => Number(res.headers.get('retry-after'));
 
   it('lets the owner in on a device they signed in on before, with the right password, whatever others guessed', async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     const tablet = await secretOf(await attempt(app, '203.0.113.20', 'staff@demo', DEMO_PASSWORD));
     const leadTablet = await secretOf(await attempt(app, '203.0.113.20', 'lead@demo', DEMO_PASSWORD));
     // Guessing at the account from elsewhere, and at many accounts from the office's own address.
@@ -212,7 +212,7 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   });
 
   it('slows a device’s own wrong passwords like an account’s, without touching the account', async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     const tablet = await secretOf(await attempt(app, '203.0.113.22', 'staff@demo', DEMO_PASSWORD));
     await failures(ACCOUNT_THROTTLE.free, () => attempt(app, '203.0.113.22', 'staff@demo', 'wrong-password', {}, tablet));
     const slowed = await attempt(app, '203.0.113.22', 'staff@demo', DEMO_PASSWORD, {}, tablet);
@@ -225,7 +225,7 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   });
 
   it(`slows an account after ${ACCOUNT_THROTTLE.free} failures with a delay that doubles, capped: never a long lockout`, async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     await failures(ACCOUNT_THROTTLE.free, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo'));
     const delays: number[] = [];
     for (let i = 0; i < 12; i++) {
@@ -247,7 +247,7 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   });
 
   it(`checks at most ${ACCOUNT_THROTTLE.free} passwords of an account at once; refusals write nothing`, async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     // From as many addresses, so that only the account's count is in play.
     atMostFreeChecked(await burst(12, (i) => attempt(app, `198.51.100.${i}`, 'staff@demo')), 401, ACCOUNT_THROTTLE.free);
     const refused = await attempt(app, '198.51.100.99', 'staff@demo', DEMO_PASSWORD);
@@ -263,7 +263,7 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   });
 
   it(`slows an address after ${ADDRESS_THROTTLE.free} failures on many accounts, for seconds, not a quarter of an hour`, async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     for (let i = 0; i < ADDRESS_THROTTLE.free; i++) expect((await attempt(app, '203.0.113.7', `guess-${i}@demo`)).status).toBe(401);
     const refused = await attempt(app, '203.0.113.7', 'staff@demo', DEMO_PASSWORD);
     expect(refused.status).toBe(429);
@@ -284,7 +284,7 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   });
 
   it('does not slow the other accounts behind an address for one account’s failures', async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     // Someone at the office keeps typing their own password wrong (waiting out each delay).
     for (let i = 0; i < ADDRESS_THROTTLE.free + 5; i++) {
       const res = await attempt(app, '203.0.113.30', 'staff@demo');
@@ -301,14 +301,14 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   });
 
   it('counts an IPv6 client by its /64', async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     await failures(ADDRESS_THROTTLE.free, (i) => attempt(app, `2001:db8:1:2::${i.toString(16)}`, `guess-${i}@demo`));
     expect((await attempt(app, '2001:db8:1:2:ffff::1', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
     expect((await attempt(app, '2001:db8:1:3::1', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
   });
 
   it(`checks at most ${ADDRESS_THROTTLE.free} passwords from an address at once`, async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     atMostFreeChecked(await burst(ADDRESS_THROTTLE.free + 10, (i) => attempt(app, '203.0.113.9', `burst-${i}@demo`)), 401, ADDRESS_THROTTLE.free);
     const refused = await attempt(app, '203.0.113.9', 'staff@demo', DEMO_PASSWORD);
     expect(refused.status).toBe(429);
@@ -318,7 +318,7 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   });
 
   it('does not count right passwords against the address', async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     // A name without '@' is no account: these count for the address alone.
     await failures(ADDRESS_THROTTLE.free - 1, (i) => attempt(app, '203.0.113.11', `nobody-${i}`));
     // An office behind one address: its people keep logging in.
@@ -328,14 +328,14 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   });
 
   it(`lets a burst of right passwords from one address in, more of them than the ${ADDRESS_THROTTLE.free} the address may fail`, async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     // A branch office behind one router, everyone logging in at the start of a meeting.
     const statuses = await burst(ADDRESS_THROTTLE.free + 10, (i) => attempt(app, '203.0.113.12', i % 2 ? 'staff@demo' : 'lead@demo', DEMO_PASSWORD));
     expect(statuses).toEqual(Array(ADDRESS_THROTTLE.free + 10).fill(200));
   });
 
   it('throttles POST /api/password with the same counts, also when the attempts arrive at once', async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     const token = await s.login('staff@demo');
     const change = (address: string, currentPassword: string) =>
       app.request('/api/password', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ currentPassword, newPassword: 'a-new-password' }) }, from(address));
@@ -351,24 +351,24 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   });
 
   it('cannot be aimed at another address through the email field', async () => {
-    const app = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     await failures(ADDRESS_THROTTLE.free, () => attempt(app, '198.51.100.1', 'address:203.0.113.50'));
     expect((await attempt(app, '203.0.113.50', 'staff@demo', DEMO_PASSWORD)).status).toBe(200);
   });
 
   it('takes the address from X-Forwarded-For only behind trusted proxies, counting hops from the right', async () => {
-    const direct = createApp({ storage: s.storage, now: s.now, http: settings() });
+    const direct = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     // Without TRUST_PROXY a forged header changes nothing: all from the socket's address.
     await failures(ADDRESS_THROTTLE.free, (i) => attempt(direct, '192.0.2.1', `g${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.0.0.${i}` }));
     expect((await attempt(direct, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '10.9.9.9' })).status).toBe(429);
 
-    const proxied = createApp({ storage: s.storage, now: s.now, http: settings({ trustProxy: 1 }) });
+    const proxied = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings({ trustProxy: 1 }) });
     // Behind one proxy the client is the last entry; whatever the client wrote before it is ignored.
     await failures(ADDRESS_THROTTLE.free, (i) => attempt(proxied, '192.0.2.1', `h${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.1.1.${i}, 198.51.100.77` }));
     expect((await attempt(proxied, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '198.51.100.77' })).status).toBe(429);
     expect((await attempt(proxied, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '198.51.100.78' })).status).toBe(200);
 
-    const twoHops = createApp({ storage: s.storage, now: s.now, http: settings({ trustProxy: 2 }) });
+    const twoHops = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings({ trustProxy: 2 }) });
     expect((await attempt(twoHops, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '198.51.100.77, 10.0.0.2' })).status).toBe(429);
   });
 

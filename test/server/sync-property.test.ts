@@ -34,6 +34,7 @@ import { openSqliteStorage, type SqliteStorage } from '../../src/server/storage/
 import { createSyncEngine, type SyncEngine } from '../../src/sync/engine';
 import type { LoginResponse, Mutation } from '../../src/sync/protocol';
 import { TransportError, fetchTransport, type Transport } from '../../src/sync/transport';
+import { TEST_PASSWORD_COST } from './helpers';
 
 const DEVICES = 3;
 const NUM_RUNS = Number(process.env.SYNC_PROPERTY_RUNS ?? 50);
@@ -78,8 +79,8 @@ interface Server {
 
 async function openServer(path: string): Promise<Server> {
   const storage = await openSqliteStorage(path);
-  const demoAccounts = await ensureDemo(storage, { production: false, log: silentLogger, now: new Date() });
-  return { storage, app: createApp({ storage, demoAccounts }) };
+  const demoAccounts = await ensureDemo(storage, { production: false, log: silentLogger, now: new Date(), passwordCost: TEST_PASSWORD_COST });
+  return { storage, app: createApp({ passwordCost: TEST_PASSWORD_COST, storage, demoAccounts }) };
 }
 
 interface Device {

@@ -16,7 +16,7 @@ import { openPostgresStorage, type PostgresStorage } from '../../src/server/stor
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { progressId } from '../../src/model/schemas';
 import { PROTOCOL_VERSION, syncResponseSchema, type Mutation, type MutationResult, type SyncResponse } from '../../src/sync/protocol';
-import { client, ITEM, PASSWORD, progressCreate } from './helpers';
+import { client, ITEM, PASSWORD, progressCreate, TEST_PASSWORD_COST } from './helpers';
 import { startInstance, stopInstance, type Instance } from './instances';
 import { describePostgres } from './postgres-env';
 
@@ -109,9 +109,9 @@ describePostgres('two server instances on one PostgreSQL', (env) => {
 
     storage = await openPostgresStorage(databaseUrl);
     const now = new Date();
-    await seedDemo(storage, now);
+    await seedDemo(storage, now, TEST_PASSWORD_COST);
     for (const d of DEVICES.filter((d) => d.email.endsWith('@test'))) {
-      const user = await createUser(storage, { email: d.email, name: d.email, password: d.password }, now);
+      const user = await createUser(storage, { email: d.email, name: d.email, password: d.password }, now, TEST_PASSWORD_COST);
       await storage.setMembership({ userId: user.id, branchId: DEMO_BRANCH.id, role: 'staff' });
     }
   }, 120_000);
