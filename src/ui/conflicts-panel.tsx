@@ -3,11 +3,14 @@
 // anyone, when the app runs without accounts) keeps one of them or writes a merge, which syncs
 // and clears the conflict on every device.
 import { useId, useState } from 'preact/hooks';
+import { useDraftForm } from '../db/drafts';
 import { useActorName, useConflictsOfItem, useDb } from '../db/hooks';
 import { resolveConflict } from '../db/repository';
 import { LIMITS, type Conflict, type Item, type Plan } from '../model/schemas';
 import { fieldLabel, formatValue, LONG_TEXT_FIELDS, periodLabelOf } from './change-text';
 import { bothDateTime } from './date-time';
+import { DraftState } from './draft-state';
+import { useRegisterFlush } from './save-registry';
 import { useCanResolveConflicts } from './sync-context';
 
 export function ConflictsPanel({ plan, item }: { plan: Plan; item: Item }) {
@@ -34,7 +37,11 @@ function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Co
   const id = useId();
   const { field, serverValue, clientValue } = conflict;
   const mergeable = LONG_TEXT_FIELDS.has(field) && typeof serverValue === 'string' && typeof clientValue === 'string';
-  const [merged, setMerged] = useState(() => (mergeable ? [serverValue, clientValue].filter((t) => t.trim()).join('\n') : ''));
+  const [proposal] = useState(() => (mergeable ? [serverValue, clientValue].filter((t) => t.trim()).join('\n') : ''));
+  // A merge being written is kept on the device as a draft until it is saved or discarded.
+  const draft = useDraftForm(`conflict-merge:${conflict.id}`, { text: proposal });
+  useRegisterFlush(draft.flush);
+  const merged = draft.fields.text;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const period = conflict.table === 'progress' && conflict.itemId ? periodLabelOf(plan, conflict.itemId, conflict.recordId) : null;
@@ -45,6 +52,7 @@ function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Co
     setError(null);
     try {
       await resolveConflict(db, conflict, value, actor);
+      await draft.reset();
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
       setBusy(false);
@@ -72,11 +80,12 @@ function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Co
         <div class="conflict-merge">
           <label class="field">
             統合した内容
-            <textarea rows={6} maxLength={LIMITS.longText} value={merged} onInput={(e) => setMerged(e.currentTarget.value)} />
+            <textarea rows={6} maxLength={LIMITS.longText} value={merged} onInput={(e) => draft.set({ text: e.currentTarget.value })} />
           </label>
           <button type="button" class="primary" disabled={busy} onClick={() => void resolve(merged)}>
             統合して保存
           </button>
+          {draft.isDraft && <DraftState what="統合した内容" onDiscard={() => void draft.reset()} />}
         </div>
       )}
       {error && (

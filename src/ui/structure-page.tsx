@@ -14,6 +14,7 @@ import { bothFiscalYear } from '../model/wareki';
 import { ItemChips } from './item-chips';
 import { Link } from './link';
 import { paths } from './router';
+import { useSharedText } from './use-autosave';
 import { PlanNotFound } from './plan-not-found';
 import './structure-page.css';
 
@@ -234,20 +235,21 @@ function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections
 function PlanSettings({ plan, run }: { plan: Plan; run: Ctx['run'] }) {
   const db = useDb();
   const actor = useActorName();
-  const [title, setTitle] = useState(plan.title);
+  // A name changed elsewhere (another tab or device) is merged into what the person is typing.
+  const titleField = useSharedText(plan.title);
+  const title = titleField.text;
   const [periodKind, setPeriodKind] = useState<PeriodKind>(plan.periodKind);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
   const dirty = title !== plan.title || periodKind !== plan.periodKind;
-  // A change saved elsewhere (another tab, later another device) shows here too; compared with
-  // what was last seen, so the first effect run cannot undo typing that came before it.
-  const seen = useRef({ title: plan.title, periodKind: plan.periodKind });
+  // A period kind saved elsewhere shows here too; compared with what was last seen, so the
+  // first effect run cannot undo a choice made before it.
+  const seenKind = useRef(plan.periodKind);
   useEffect(() => {
-    if (seen.current.title === plan.title && seen.current.periodKind === plan.periodKind) return;
-    seen.current = { title: plan.title, periodKind: plan.periodKind };
-    setTitle(plan.title);
+    if (seenKind.current === plan.periodKind) return;
+    seenKind.current = plan.periodKind;
     setPeriodKind(plan.periodKind);
-  }, [plan.title, plan.periodKind]);
+  }, [plan.periodKind]);
 
   async function onSubmit(e: Event) {
     e.preventDefault();
@@ -266,7 +268,7 @@ function PlanSettings({ plan, run }: { plan: Plan; run: Ctx['run'] }) {
       <div class="form-row">
         <label class="field field-grow">
           計画名
-          <input value={title} maxLength={LIMITS.shortText} onInput={(e) => setTitle(e.currentTarget.value)} />
+          <input maxLength={LIMITS.shortText} {...titleField.bind} />
         </label>
         <label class="field">
           報告期間
@@ -414,7 +416,8 @@ function SectionForm({ ctx, section, parentId }: { ctx: Ctx; section?: Section; 
   const db = useDb();
   const actor = useActorName();
   const [label, setLabel] = useState(section?.label ?? '');
-  const [title, setTitle] = useState(section?.title ?? '');
+  const titleField = useSharedText(section?.title ?? '');
+  const title = titleField.text;
   const [error, setError] = useState<string | null>(null);
   const what = section ? '区分の編集' : parentId === null ? '柱の追加' : '下位の区分の追加';
 
@@ -441,7 +444,7 @@ function SectionForm({ ctx, section, parentId }: { ctx: Ctx; section?: Section; 
         </label>
         <label class="field field-grow">
           名前
-          <input value={title} maxLength={LIMITS.shortText} aria-invalid={error !== null} onInput={(e) => setTitle(e.currentTarget.value)} />
+          <input maxLength={LIMITS.shortText} aria-invalid={error !== null} {...titleField.bind} />
         </label>
       </div>
       <FormError error={error} />
@@ -487,7 +490,8 @@ function ItemForm({ ctx, item, sectionId: initialSection }: { ctx: Ctx; item?: I
   const liveSiblings = ctx.items.filter((i) => !i.deleted && i.sectionId === initialSection);
   // A new item gets the next circled number, as the plans number their items.
   const [label, setLabel] = useState(item?.label ?? CIRCLED[liveSiblings.length] ?? '');
-  const [text, setText] = useState(item?.text ?? '');
+  const textField = useSharedText<HTMLTextAreaElement>(item?.text ?? '');
+  const text = textField.text;
   const [group, setGroup] = useState(item?.group ?? '');
   const [tags, setTags] = useState<readonly string[]>(item?.tags ?? []);
   const [sectionId, setSectionId] = useState(initialSection);
@@ -545,7 +549,7 @@ function ItemForm({ ctx, item, sectionId: initialSection }: { ctx: Ctx; item?: I
       </div>
       <label class="field">
         事業計画
-        <textarea rows={3} value={text} aria-invalid={error !== null} onInput={(e) => setText(e.currentTarget.value)} />
+        <textarea rows={3} aria-invalid={error !== null} {...textField.bind} />
       </label>
       <fieldset class="st-tags">
         <legend>タグ</legend>
@@ -607,7 +611,8 @@ function targetDraft(t: KpiTarget | undefined) {
 function KpiForm({ ctx, kpi }: { ctx: Ctx; kpi?: Kpi }) {
   const db = useDb();
   const actor = useActorName();
-  const [name, setName] = useState(kpi?.name ?? '');
+  const nameField = useSharedText(kpi?.name ?? '');
+  const name = nameField.text;
   const [unit, setUnit] = useState(kpi?.unit ?? '%');
   const [sectionId, setSectionId] = useState(kpi?.sectionId ?? '');
   const [draft, setDraft] = useState(() => targetDraft(kpi?.target));
@@ -645,7 +650,7 @@ function KpiForm({ ctx, kpi }: { ctx: Ctx; kpi?: Kpi }) {
       <div class="form-row">
         <label class="field field-grow">
           指標名
-          <input value={name} maxLength={LIMITS.shortText} aria-invalid={error !== null && !name.trim()} onInput={(e) => setName(e.currentTarget.value)} />
+          <input maxLength={LIMITS.shortText} aria-invalid={error !== null && !name.trim()} {...nameField.bind} />
         </label>
         <label class="field field-unit">
           単位

@@ -25,7 +25,17 @@ export interface AutosaveBinding<E extends TextElement> {
   onBlur: () => void;
 }
 
-export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persisted: string, save: SaveText) {
+/**
+ * A text typed into a form that is saved when the form is submitted, while another tab or
+ * device may change the same text: nothing is written here, but what comes back from the
+ * database is merged into the person's text exactly as in an autosaved field.
+ */
+export function useSharedText<E extends TextElement = HTMLInputElement>(persisted: string) {
+  return useAutosave<E>(persisted, null);
+}
+
+/** `save` null: the text is saved elsewhere (a form's submit); see useSharedText. */
+export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persisted: string, save: SaveText | null) {
   const machine = useRef<AutosaveState>(initialAutosave(persisted));
   const element = useRef<E>(null);
   const running = useRef<Promise<void> | null>(null);
@@ -34,8 +44,10 @@ export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persist
   const [, rerender] = useState(0);
 
   const start = useCallback((w: Write): Promise<void> => {
+    const saveText = saveRef.current;
+    if (!saveText) return Promise.resolve();
     machine.current = autosaveReducer(machine.current, { type: 'writeStarted', write: w });
-    const write = saveRef.current(w.value, w.base).then(
+    const write = saveText(w.value, w.base).then(
       () => dispatch({ type: 'writeSucceeded', write: w }),
       (e: unknown) =>
         dispatch(e instanceof DbError && e.code === DB_ERROR.stale ? { type: 'writeStale', write: w } : { type: 'writeFailed', write: w, message: e instanceof Error ? e.message : String(e) }),
@@ -58,7 +70,7 @@ export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persist
       el.value = after.text;
       if (focused) el.setSelectionRange(mapCaret(before.text, after.text, from), mapCaret(before.text, after.text, to));
     }
-    const w = nextWrite(machine.current);
+    const w = saveRef.current && nextWrite(machine.current);
     if (w) void start(w);
     rerender((n) => n + 1);
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -68,6 +80,7 @@ export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persist
 
   /** Writes what is on screen now (leaving the page, an app update), composition or not. */
   const flush = useCallback(async (): Promise<void> => {
+    if (!saveRef.current) return;
     for (let tries = 0; tries < 20; tries++) {
       if (machine.current.inFlight) {
         await running.current;

@@ -8,6 +8,7 @@ import { initialSyncReport } from './initial-sync';
 import { offlineReloadReport } from './offline-reload';
 import { planScaleReport, scalePlans } from './plan-scale';
 import { reportPrintReport } from './report-print';
+import { typingReport } from './typing';
 
 await buildApp();
 console.log('== Bundle size');
@@ -22,6 +23,8 @@ try {
   for (const line of (await planScaleReport(browser, server.url)).lines) console.log(line);
   console.log('\n== Progress report (print view and PDF)');
   for (const line of (await reportPrintReport(browser, server.url)).lines) console.log(line);
+  console.log('\n== Typing: key to IndexedDB');
+  for (const line of (await typingReport(browser, server.url)).lines) console.log(line);
   console.log('\n== Initial sync');
   for (const line of (await initialSyncReport(browser)).lines) console.log(line);
 } finally {

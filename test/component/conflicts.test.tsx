@@ -3,7 +3,7 @@
 // field and the resolution (two outbox entries) and clears the conflict. Staff see the values
 // but leave the decision to a lead. The engine (for the session's role) is the small fake of
 // fake-sync-engine.ts.
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import type { ComponentChildren } from 'preact';
 import { describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
@@ -60,6 +60,22 @@ function withProviders(db: TrackerDb, children: ComponentChildren, role?: Role) 
 const renderItem = (db: TrackerDb, role?: Role) => render(withProviders(db, <ItemPage planId={PLAN_ID} itemId={ITEM} periodId="2024-H1" />, role));
 
 describe('conflicts', () => {
+  it('keeps a merge being written as a draft when the page goes away, until it is discarded', async () => {
+    const db = await dbWithFixturePlan();
+    await seedConflict(db);
+    renderItem(db);
+    const box = await screen.findByRole('textbox', { name: '統合した内容' });
+    fireEvent.input(box, { target: { value: '両方の内容をまとめた文章' } });
+    await screen.findByRole('button', { name: '統合した内容の下書きを破棄' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    cleanup();
+    renderItem(db);
+    await waitFor(async () => expect(((await screen.findByRole('textbox', { name: '統合した内容' })) as HTMLTextAreaElement).value).toBe('両方の内容をまとめた文章'));
+    fireEvent.click(screen.getByRole('button', { name: '統合した内容の下書きを破棄' }));
+    await waitFor(() => expect((screen.getByRole('textbox', { name: '統合した内容' }) as HTMLTextAreaElement).value).not.toBe('両方の内容をまとめた文章'));
+    expect(screen.queryByRole('button', { name: '統合した内容の下書きを破棄' })).toBeNull();
+  });
+
   it('marks the items with unresolved conflicts on the plan screen', async () => {
     const db = await dbWithFixturePlan();
     await seedConflict(db);

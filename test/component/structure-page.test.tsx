@@ -4,6 +4,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/pre
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
 import { DbContext } from '../../src/db/hooks';
+import { updateRecord } from '../../src/db/repository';
 import { StructurePage } from '../../src/ui/structure-page';
 import { dbWithFixturePlan, discardDb, PLAN_ID, ref } from './plan-fixture';
 
@@ -167,5 +168,15 @@ describe('StructurePage', () => {
     await waitFor(() => expect(form.getByRole('status').textContent).toBe('計画の設定を保存しました。'));
     expect(await db.plans.get(PLAN_ID)).toMatchObject({ title: '令和6年度 東京支部事業計画（改訂）', periodKind: 'quarter' });
     expect(await outboxOf('plans')).toHaveLength(1);
+  });
+
+  it('merges a rename made in another tab into the name being typed, never swapping it', async () => {
+    renderPage();
+    const form = within(await screen.findByRole('form', { name: '計画の設定' }));
+    const box = form.getByRole('textbox', { name: '計画名' }) as HTMLInputElement;
+    const before = box.value;
+    fireEvent.input(box, { target: { value: `${before}（改訂）` } });
+    await updateRecord(db, 'plans', PLAN_ID, { title: `【案】${before}` }, '別のタブ');
+    await waitFor(() => expect(box.value).toBe(`【案】${before}（改訂）`));
   });
 });

@@ -99,3 +99,21 @@ for (const [i, delay] of [50, 250].entries()) {
     await expectKeptEverywhere(item, other, JAPANESE, '健康企業宣言の');
   });
 }
+
+test('a メモ being written is kept as a draft through a reload, until it is added', async () => {
+  for (const p of context.pages()) if (p !== page) await p.close();
+  await page.goto('/');
+  await new TrackerApp(page).openPlan(DEMO_PLAN);
+  await page.locator('.item-link').nth(6).click();
+  const item = new ItemScreen(page);
+  await item.noteBox().click();
+  await page.keyboard.type('Houmon: setsumei shiryo wo watashita', { delay: 20 });
+  await expect(item.noteDraftDiscard()).toBeVisible();
+  await page.reload();
+  const reloaded = new ItemScreen(page);
+  await expect(reloaded.noteBox()).toHaveValue('Houmon: setsumei shiryo wo watashita');
+  await expect(reloaded.noteDraftDiscard()).toBeVisible();
+  await reloaded.addNote('Houmon: setsumei shiryo wo watashita');
+  await expect(reloaded.noteBox()).toHaveValue('');
+  await expect(reloaded.noteDraftDiscard()).toHaveCount(0);
+});

@@ -6,7 +6,7 @@ import Dexie from 'dexie';
 import { describe, expect, it, vi } from 'vitest';
 import { TrackerDb } from '../../src/db/database';
 import { DbError } from '../../src/db/errors';
-import { addNote, readPlanRecords, saveMeasurement, saveProgress, setDeleted, storePlanRecords } from '../../src/db/repository';
+import { addNote, readPlanRecords, saveMeasurement, saveProgress, saveProgressText, setDeleted, storePlanRecords } from '../../src/db/repository';
 import { parsePlanFile, planFileToRecords } from '../../src/model/plan-file';
 import { measurementId, progressId } from '../../src/model/schemas';
 import good from '../fixtures/plan-file-good.json';
@@ -145,5 +145,20 @@ describe('storage trouble', () => {
     warn.mockRestore();
     expect(records.items.map((i) => i.id)).not.toContain('broken');
     expect(records.items).toHaveLength(3);
+  });
+});
+
+describe('saveProgressText', () => {
+  it('writes a text only over the value the field expects, else fails as stale and changes nothing', async () => {
+    const db = await freshDb();
+    const before = (await db.progress.get(progressId(key.itemId, key.periodId)))?.done ?? '';
+    await saveProgressText(db, key, 'done', '一行目', before, 'A');
+    await saveProgress(db, key, { done: '別のタブ：一行目' }, 'B');
+    const outboxBefore = await db.outbox.count();
+    await expect(saveProgressText(db, key, 'done', '一行目と二行目', '一行目', 'A')).rejects.toMatchObject({ code: 'stale' });
+    expect((await db.progress.get(progressId(key.itemId, key.periodId)))?.done).toBe('別のタブ：一行目');
+    expect(await db.outbox.count()).toBe(outboxBefore);
+    await saveProgressText(db, key, 'done', '別のタブ：一行目と二行目', '別のタブ：一行目', 'A');
+    expect((await db.progress.get(progressId(key.itemId, key.periodId)))?.done).toBe('別のタブ：一行目と二行目');
   });
 });

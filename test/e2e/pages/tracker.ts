@@ -238,6 +238,11 @@ export class ItemScreen {
     return plan;
   }
 
+  /** The 破棄 button shown while a メモ draft is kept on the device. */
+  noteDraftDiscard() {
+    return this.page.getByRole('button', { name: 'メモの下書きを破棄' });
+  }
+
   async waitUntilSaved(): Promise<void> {
     await expect(this.page.getByTestId('save-state')).toContainText('保存済み');
   }
@@ -254,6 +259,7 @@ export class ItemScreen {
     await expect(panel).toHaveCount(0);
   }
 
+  /** Adds a メモ with `text` (typed over whatever the box holds, e.g. a draft). */
   async addNote(text: string): Promise<void> {
     await this.page.getByRole('textbox', { name: 'メモ', exact: true }).fill(text);
     await this.page.getByRole('button', { name: 'メモを追加' }).click();
