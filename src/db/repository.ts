@@ -28,7 +28,7 @@ import {
 import type { PlanRecords } from '../model/plan-file';
 import { sameValue } from '../model/merge';
 import { DB_ERROR, DbError, toDbError } from './errors';
-import type { OutboxEntry, SyncedTable, TrackerDb } from './database';
+import { currentAuthor, type OutboxEntry, type SyncedTable, type TrackerDb } from './database';
 import { parseRows } from './rows';
 
 type RecordOf = {
@@ -86,9 +86,17 @@ async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<T> {
 /**
  * Appends an outbox entry, or folds it into the pending one for the same record. `create` is
  * the whole record when this write created it (the server creates it from that if absent).
+ * The entry is the signed-in person's (read here, in the write's transaction, so no screen has
+ * to pass it along); it is never folded into another person's entry, which goes out under
+ * their name alone. The caller's transaction must include `db.meta`.
  */
 async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>): Promise<void> {
-  const pending = await db.outbox.where('recordId').equals(record.id).filter((e) => e.table === table && !e.inFlight).last();
+  const author = await currentAuthor(db);
+  const pending = await db.outbox
+    .where('recordId')
+    .equals(record.id)
+    .filter((e) => e.table === table && !e.inFlight && e.author?.id === author?.id)
+    .last();
   if (pending) {
     // The older entry's base is what the server last had; keep it for fields it already names.
     await db.outbox.put({
@@ -100,7 +108,7 @@ async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; 
     });
     return;
   }
-  const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now, ...(baseStamps ? { baseStamps } : {}) };
+  const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now, ...(baseStamps ? { baseStamps } : {}), ...(author ? { author } : {}) };
   await db.outbox.add(entry);
 }
 
@@ -120,7 +128,7 @@ function withoutStamps(record: Record<string, unknown>): Record<string, unknown>
  */
 async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: string, build: (current: RecordOf[T] | undefined) => RecordOf[T], actor: string, template?: RecordOf[T]): Promise<RecordOf[T]> {
   return runWrite(db, () =>
-    db.transaction('rw', [db.table(name), db.outbox], async () => {
+    db.transaction('rw', [db.table(name), db.outbox, db.meta], async () => {
       const raw = await table(db, name).get(id);
       const current = raw === undefined ? undefined : schemaOf(name).parse(raw);
       const now = new Date().toISOString();
@@ -166,7 +174,7 @@ export function saveProgress(db: TrackerDb, key: { planId: string; itemId: strin
 export function addNote(db: TrackerDb, input: { planId: string; itemId: string; date: string; text: string }, actor: string): Promise<Note> {
   const id = newId();
   return runWrite(db, () =>
-    db.transaction('rw', [db.notes, db.outbox], async () => {
+    db.transaction('rw', [db.notes, db.outbox, db.meta], async () => {
       const now = new Date().toISOString();
       const parsed = noteSchema.safeParse({ id, ...input, text: input.text.trim(), author: actor, createdAt: now });
       if (!parsed.success) throw new DbError(DB_ERROR.invalid, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -237,8 +245,9 @@ export async function storePlanRecords(db: TrackerDb, records: PlanRecords, opti
     ['measurements', records.measurements],
   ];
   await runWrite(db, () =>
-    db.transaction('rw', [...tables.map(([t]) => db.table(t)), db.outbox], async () => {
+    db.transaction('rw', [...tables.map(([t]) => db.table(t)), db.outbox, db.meta], async () => {
       const now = new Date().toISOString();
+      const author = await currentAuthor(db);
       await db.plans.put(records.plan);
       await db.sections.bulkPut(records.sections);
       await db.items.bulkPut(records.items);
@@ -252,7 +261,7 @@ export async function storePlanRecords(db: TrackerDb, records: PlanRecords, opti
         for (const row of rows) {
           const record = (name === 'plans' ? records.plan : row) as Record<string, unknown> & { id: string };
           const { id, ...fields } = withoutStamps(record) as Record<string, unknown> & { id: string };
-          entries.push({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: {}, create: withoutStamps(record), createdAt: now });
+          entries.push({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: {}, create: withoutStamps(record), createdAt: now, ...(author ? { author } : {}) });
         }
       }
       await db.outbox.bulkAdd(entries);
@@ -303,7 +312,7 @@ export function setMeta(db: TrackerDb, key: string, value: unknown): Promise<unk
  */
 export function reorderRecords(db: TrackerDb, name: 'sections' | 'items' | 'kpis', ids: readonly string[], actor: string): Promise<void> {
   return runWrite(db, () =>
-    db.transaction('rw', [db.table(name), db.outbox], async () => {
+    db.transaction('rw', [db.table(name), db.outbox, db.meta], async () => {
       for (const [order, id] of ids.entries()) await updateRecord(db, name, id, { order }, actor);
     }),
   );
@@ -317,7 +326,7 @@ export function reorderRecords(db: TrackerDb, name: 'sections' | 'items' | 'kpis
  */
 export function resolveConflict(db: TrackerDb, conflict: Conflict, chosenValue: unknown, actor: string): Promise<boolean> {
   return runWrite(db, () =>
-    db.transaction('rw', [db.table(conflict.table), db.conflicts, db.outbox], async () => {
+    db.transaction('rw', [db.table(conflict.table), db.conflicts, db.outbox, db.meta], async () => {
       const stored = conflictSchema.safeParse(await db.conflicts.get(conflict.id));
       if (!stored.success) throw new DbError(DB_ERROR.notFound);
       if (stored.data.resolved) return false;

@@ -18,13 +18,24 @@ import {
   type RecordTable,
 } from '../model/schemas';
 import { loginResponseSchema, type LoginResponse, type Mutation, type SyncResponse } from '../sync/protocol';
-import { SYNCED_TABLES, outboxEntrySchema, type OutboxEntry, type RejectedEntry, type SyncedTable, type TrackerDb } from './database';
+import {
+  DEVICE_META_PREFIX,
+  LAST_USER_META_KEY,
+  SESSION_META_KEY,
+  SYNCED_TABLES,
+  outboxEntrySchema,
+  type OutboxAuthor,
+  type OutboxEntry,
+  type RejectedEntry,
+  type SyncedTable,
+  type TrackerDb,
+} from './database';
 import { newId } from './repository';
 import { parseRows } from './rows';
 
 const META = {
   clientId: 'sync.clientId',
-  session: 'sync.session',
+  session: SESSION_META_KEY,
   cursor: 'sync.cursor',
   lastSyncAt: 'sync.lastSyncAt',
 } as const;
@@ -75,9 +86,28 @@ export function getSession(db: TrackerDb): Promise<LoginResponse | null> {
   return readMeta(db, META.session, loginResponseSchema);
 }
 
+/**
+ * Stores the signed-in session, or forgets it (sign-out). Signing in also records the person as
+ * the device's last user and makes them the author of entries nobody was signed in for (written
+ * on a device no one had signed in on yet); other people's entries stay theirs.
+ */
 export async function setSession(db: TrackerDb, session: LoginResponse | null): Promise<void> {
-  if (session) await db.meta.put({ key: META.session, value: session });
-  else await db.meta.delete(META.session);
+  if (!session) {
+    await db.meta.delete(META.session);
+    return;
+  }
+  const author: OutboxAuthor = { id: session.user.id, name: session.user.name };
+  await db.transaction('rw', [db.meta, db.outbox], async () => {
+    await db.meta.bulkPut([
+      { key: META.session, value: session },
+      { key: LAST_USER_META_KEY, value: { user: author } },
+    ]);
+    await db.outbox
+      .filter((e) => e.author === undefined)
+      .modify((e) => {
+        e.author = author;
+      });
+  });
 }
 
 /**
@@ -113,14 +143,22 @@ function toMutation(e: PendingEntry): Mutation {
 }
 
 /**
- * Marks the oldest entries in flight (up to `max` of them, and up to about `maxBytes` of
- * JSON, but always at least one) and returns them as mutations. An entry in flight is never
- * folded into again, so if the answer is lost it is sent again exactly as it was and the
- * server recognises it by its seq.
+ * Marks the oldest entries of `authorId` in flight (up to `max` of them, and up to about
+ * `maxBytes` of JSON, but always at least one) and returns them as mutations. Other people's
+ * entries stay on the device until their author signs in. An entry in flight is never folded
+ * into again, so if the answer is lost it is sent again exactly as it was and the server
+ * recognises it by its seq.
  */
-export function takeOutboxBatch(db: TrackerDb, max: number, maxBytes = Infinity): Promise<Mutation[]> {
+export function takeOutboxBatch(db: TrackerDb, authorId: string, max: number, maxBytes = Infinity): Promise<Mutation[]> {
   return db.transaction('rw', db.outbox, async () => {
-    const entries = parseRows(outboxEntrySchema, await db.outbox.limit(max).toArray(), 'outbox entry');
+    const entries = parseRows(
+      outboxEntrySchema,
+      await db.outbox
+        .filter((e) => isByAuthor(e, authorId))
+        .limit(max)
+        .toArray(),
+      'outbox entry',
+    );
     const batch: PendingEntry[] = [];
     let bytes = 0;
     for (const e of entries) {
@@ -133,6 +171,15 @@ export function takeOutboxBatch(db: TrackerDb, max: number, maxBytes = Infinity)
     if (toMark.length > 0) await db.outbox.bulkPut(toMark.map((e) => ({ ...e, inFlight: true })));
     return batch.map(toMutation);
   });
+}
+
+function isByAuthor(e: { author?: { id?: unknown } }, authorId: string): boolean {
+  return e.author?.id === authorId;
+}
+
+/** How many entries of `authorId` wait (the ones a round trip under their login may send). */
+export function countOutboxOf(db: TrackerDb, authorId: string): Promise<number> {
+  return db.outbox.filter((e) => isByAuthor(e, authorId)).count();
 }
 
 function utf8Length(s: string): number {
@@ -327,11 +374,15 @@ function rejectedRow(e: PendingEntry, reason: string, at: string): RejectedEntry
  * pulled changes are stored (a reset first drops every synced record), pending edits are
  * rebased, and the cursor moves on (for `scope`). Logs only after the commit.
  */
-export async function applyRoundTrip(db: TrackerDb, sent: readonly Mutation[], response: SyncResponse, context: { at: string; scope: string }): Promise<RoundTripOutcome> {
-  const { at, scope } = context;
+export async function applyRoundTrip(db: TrackerDb, sent: readonly Mutation[], response: SyncResponse, context: { at: string; scope: string; userId?: string }): Promise<RoundTripOutcome> {
+  const { at, scope, userId } = context;
   const outcome: RoundTripOutcome = { acknowledged: 0, rejected: 0, stored: 0, skipped: 0 };
   const problems: Problem[] = [];
   await db.transaction('rw', syncTables(db), async () => {
+    // The person signed out (or the device was erased, or someone else signed in) while the
+    // request was out: its answer is not for this device's state any more. Entries it carried
+    // stay in flight and are sent again, unchanged, when their author signs in.
+    if (userId !== undefined && (await getSession(db))?.user.id !== userId) return;
     const rebase = new Rebase(db, await readPending(db));
     if (response.reset) {
       await rebase.forgetServer();
@@ -395,4 +446,60 @@ export async function setAside(db: TrackerDb, mutationId: string, reason: string
   });
   warn(problems);
   return found;
+}
+
+/** The entries waiting on this device, per author (in the order each author first wrote one). */
+export interface PendingOfAuthor {
+  /** null: written while nobody had ever signed in here; the next person to sign in takes them. */
+  author: OutboxAuthor | null;
+  count: number;
+}
+
+export async function pendingByAuthor(db: TrackerDb): Promise<PendingOfAuthor[]> {
+  const byId = new Map<string | null, PendingOfAuthor>();
+  for (const e of parseRows(outboxEntrySchema, await db.outbox.toArray(), 'outbox entry')) {
+    const id = e.author?.id ?? null;
+    const known = byId.get(id);
+    if (known) known.count++;
+    else byId.set(id, { author: e.author ?? null, count: 1 });
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Throws away every waiting entry of `authorId` (the person signed in chose to, after a
+ * warning): the records they touched go back to what the server has, with the entries of
+ * anyone else still laid over. Returns how many were discarded.
+ */
+export async function discardOutboxOf(db: TrackerDb, authorId: string): Promise<number> {
+  let discarded = 0;
+  const problems: Problem[] = [];
+  await db.transaction('rw', syncTables(db), async () => {
+    const pending = await readPending(db);
+    const rebase = new Rebase(db, pending);
+    for (const entry of pending) {
+      if (!isByAuthor(entry, authorId)) continue;
+      await rebase.settle(entry, 'rejected');
+      discarded++;
+    }
+    await rebase.finish();
+    problems.push(...rebase.problems);
+  });
+  warn(problems);
+  return discarded;
+}
+
+/**
+ * 「この端末のデータを消す」: every plan record, waiting entry, refused change, conflict and
+ * history row, and every meta row (session, last user, cursor, client id, server copies, the
+ * 記入者 name) but the device's own secret (`sync.device…`), in one transaction. The client id
+ * goes too, so the next person starts as a new device whose seqs the server has not seen.
+ */
+export async function eraseDeviceData(db: TrackerDb): Promise<void> {
+  await db.transaction('rw', [...RECORD_TABLES.map((t) => db.table(t)), db.outbox, db.rejected, db.meta], async () => {
+    for (const t of RECORD_TABLES) await db.table(t).clear();
+    await db.outbox.clear();
+    await db.rejected.clear();
+    await db.meta.filter((row) => !row.key.startsWith(DEVICE_META_PREFIX)).delete();
+  });
 }

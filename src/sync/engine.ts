@@ -5,7 +5,7 @@
 // createSyncEngine, and the database work is in db/sync-store.ts (one transaction per answer).
 import { liveQuery } from 'dexie';
 import type { TrackerDb } from '../db/database';
-import { applyRoundTrip, getClientId, getCursor, getLastSyncAt, getSession, scopeOf, setAside, setSession, takeOutboxBatch } from '../db/sync-store';
+import { applyRoundTrip, countOutboxOf, getClientId, getCursor, getLastSyncAt, getSession, scopeOf, setAside, setSession, takeOutboxBatch } from '../db/sync-store';
 import type { LoginResult, SyncEngineApi, SyncStatus } from './engine-api';
 import { API_ERROR, LIMITS, PROTOCOL_VERSION, type Mutation, type ServerInfo, type SyncResponse } from './protocol';
 import { TransportError, type Transport } from './transport';
@@ -202,7 +202,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       let startOver = false;
       try {
         const clientId = await getClientId(db);
-        sent = await takeOutboxBatch(db, LIMITS.mutationsPerRequest, SYNC_TIMING.requestBytes);
+        // Only the signed-in person's own entries: earlier users' wait for them on this device.
+        sent = await takeOutboxBatch(db, session.user.id, LIMITS.mutationsPerRequest, SYNC_TIMING.requestBytes);
         const saved = await getCursor(db);
         // Another user or other branches than the cursor was pulled for: pull everything
         // again and drop what was pulled before (it may be of a branch no longer granted).
@@ -224,7 +225,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       const at = now().toISOString();
       let settled: number;
       try {
-        const outcome = await applyRoundTrip(db, sent, startOver ? { ...response, reset: true } : response, { at, scope });
+        const outcome = await applyRoundTrip(db, sent, startOver ? { ...response, reset: true } : response, { at, scope, userId: session.user.id });
         settled = outcome.acknowledged + outcome.rejected;
       } catch (e) {
         return { kind: 'failed', retry: fail(e) };
@@ -233,7 +234,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       setStatus({ lastSyncAt: at, lastError: null });
       if (response.hasMore || again) continue;
       // Entries the server left unanswered wait for the next trigger rather than spin here.
-      if ((await db.outbox.count()) === 0 || (sent.length > 0 && settled === 0)) return { kind: 'done' };
+      if ((await countOutboxOf(db, session.user.id)) === 0 || (sent.length > 0 && settled === 0)) return { kind: 'done' };
     }
     return { kind: 'more' };
   }
