@@ -448,24 +448,6 @@ export async function setAside(db: TrackerDb, mutationId: string, reason: string
   return found;
 }
 
-/** The entries waiting on this device, per author (in the order each author first wrote one). */
-export interface PendingOfAuthor {
-  /** null: written while nobody had ever signed in here; the next person to sign in takes them. */
-  author: OutboxAuthor | null;
-  count: number;
-}
-
-export async function pendingByAuthor(db: TrackerDb): Promise<PendingOfAuthor[]> {
-  const byId = new Map<string | null, PendingOfAuthor>();
-  for (const e of parseRows(outboxEntrySchema, await db.outbox.toArray(), 'outbox entry')) {
-    const id = e.author?.id ?? null;
-    const known = byId.get(id);
-    if (known) known.count++;
-    else byId.set(id, { author: e.author ?? null, count: 1 });
-  }
-  return [...byId.values()];
-}
-
 /**
  * Throws away every waiting entry of `authorId` (the person signed in chose to, after a
  * warning): the records they touched go back to what the server has, with the entries of
