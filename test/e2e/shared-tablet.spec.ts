@@ -10,11 +10,11 @@ import { TrackerApp } from './pages/tracker';
 const DEMO_PLAN = /令和6年度 東京支部事業計画/;
 const ITEM = /医療費適正化等に努めるとともに/;
 
-/** The demo branch's audit as the server has it, read by its lead through the API. */
-async function audit(request: APIRequestContext): Promise<AuditEntry[]> {
+/** The demo branch's audit since `from` as the server has it, read by its lead through the API. */
+async function audit(request: APIRequestContext, from: string): Promise<AuditEntry[]> {
   const login = await request.post('/api/login', { data: { email: 'lead@demo', password: 'demo1234' } });
   const { token } = loginResponseSchema.parse(await login.json());
-  const answer = await request.get('/api/branches/demo-tokyo/audit?format=json', { headers: { authorization: `Bearer ${token}` } });
+  const answer = await request.get(`/api/branches/demo-tokyo/audit?format=json&from=${encodeURIComponent(from)}`, { headers: { authorization: `Bearer ${token}` } });
   expect(answer.status()).toBe(200);
   return auditResponseSchema.parse(await answer.json()).entries;
 }
@@ -53,6 +53,7 @@ function deviceContents(page: Page) {
 }
 
 test('an earlier person’s offline edits are never sent under the next login, and arrive under their own name later', async ({ page, request }) => {
+  const start = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const done = `担当がオフラインで入力した実施状況 ${Date.now()}`;
   const app = new TrackerApp(page);
   await app.login('staff@demo');
@@ -71,8 +72,8 @@ test('an earlier person’s offline edits are never sent under the next login, a
   await expect(app.previousUserPending('デモ 担当')).toContainText('前の利用者（デモ 担当）の未送信 1件');
   await app.syncNow();
   await expect(app.previousUserPending('デモ 担当')).toBeVisible();
-  // On the server: neither the edit nor anything under the lead for it.
-  const before = await audit(request);
+  // On the server: neither the edit nor anything under the lead since the test began.
+  const before = await audit(request, start);
   expect(changesWith(before, done)).toEqual([]);
   expect(before.filter((e) => e.by === 'デモ リーダー')).toEqual([]);
   // On the tablet the edit is still laid over the item, waiting.
@@ -84,7 +85,7 @@ test('an earlier person’s offline edits are never sent under the next login, a
   await app.login('staff@demo');
   await app.syncNow();
   await expect(app.previousUserPending('デモ 担当')).toHaveCount(0);
-  const after = changesWith(await audit(request), done);
+  const after = changesWith(await audit(request, start), done);
   expect(after).toHaveLength(1);
   expect(after[0]).toMatchObject({ by: 'デモ 担当', emails: ['staff@demo'], changes: { evaluation: { to: '－' }, done: { to: done } } });
   const history = (await (await app.openPlan(DEMO_PLAN)).openItem(ITEM)).page.getByRole('region', { name: '変更履歴' });
