@@ -15,6 +15,11 @@ export const SESSION_META_KEY = 'sync.session';
  * edit written after it (a field flushed as the person signs out) is still theirs.
  */
 export const LAST_USER_META_KEY = 'sync.lastUser';
+/**
+ * The meta row of the signed-in person's signing key (`{ userId, key }`, see outbox-seal.ts):
+ * written at login, erased at sign-out and when another person signs in.
+ */
+export const SIGNING_KEY_META_KEY = 'sync.signingKey';
 /** Meta rows that survive 「この端末のデータを消す」: the device's own secret, never plan data. */
 export const DEVICE_META_PREFIX = 'sync.device';
 
@@ -56,6 +61,8 @@ export const outboxEntrySchema = z.object({
    * ever signed in on this device (use without a server): the next person to sign in takes it.
    */
   author: z.optional(outboxAuthorSchema),
+  /** The author's seal over the entry (outbox-seal.ts), made when it was written or last folded into. */
+  seal: z.optional(z.string()),
 });
 export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 
@@ -111,9 +118,23 @@ async function readUserRow(meta: { get(key: string): Promise<MetaRow | undefined
   return parsed.success ? { id: parsed.data.user.id, name: parsed.data.user.name } : null;
 }
 
-/** The author of an edit written now: the signed-in user, else the last one (see LAST_USER_META_KEY). */
-export async function currentAuthor(db: TrackerDb): Promise<OutboxAuthor | null> {
-  return (await readUserRow(db.meta, SESSION_META_KEY)) ?? (await readUserRow(db.meta, LAST_USER_META_KEY));
+const signingKeyRowSchema = z.object({ userId: z.string(), key: z.string().check(z.regex(/^[0-9a-f]{64}$/)) });
+
+/** The signing key of `userId` when it is on the device (they are signed in with a password). */
+export async function signingKeyOf(db: TrackerDb, userId: string): Promise<string | null> {
+  const parsed = signingKeyRowSchema.safeParse((await db.meta.get(SIGNING_KEY_META_KEY))?.value);
+  return parsed.success && parsed.data.userId === userId ? parsed.data.key : null;
+}
+
+/**
+ * The author of an edit written now — the signed-in user, else the last one (see
+ * LAST_USER_META_KEY) — and the key it is sealed with (only while that author is signed in).
+ */
+export async function currentAuthor(db: TrackerDb): Promise<{ author: OutboxAuthor; key: string | null } | null> {
+  const signedIn = await readUserRow(db.meta, SESSION_META_KEY);
+  if (signedIn) return { author: signedIn, key: await signingKeyOf(db, signedIn.id) };
+  const last = await readUserRow(db.meta, LAST_USER_META_KEY);
+  return last ? { author: last, key: null } : null;
 }
 
 export class TrackerDb extends Dexie {

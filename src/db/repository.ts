@@ -28,6 +28,7 @@ import {
 import type { PlanRecords } from '../model/plan-file';
 import { sameValue } from '../model/merge';
 import { DB_ERROR, DbError, toDbError } from './errors';
+import { sealOf } from './outbox-seal';
 import { currentAuthor, type OutboxEntry, type SyncedTable, type TrackerDb } from './database';
 import { parseRows } from './rows';
 
@@ -91,7 +92,8 @@ async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<T> {
  * their name alone. The caller's transaction must include `db.meta`.
  */
 async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>): Promise<void> {
-  const author = await currentAuthor(db);
+  const signer = await currentAuthor(db);
+  const author = signer?.author;
   const pending = await db.outbox
     .where('recordId')
     .equals(record.id)
@@ -99,17 +101,28 @@ async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; 
     .last();
   if (pending) {
     // The older entry's base is what the server last had; keep it for fields it already names.
-    await db.outbox.put({
-      ...pending,
-      changes: { ...pending.changes, ...changes },
-      base: { ...base, ...pending.base },
-      create: pending.create ? { ...pending.create, ...changes } : null,
-      createdAt: now,
-    });
+    await db.outbox.put(
+      sealed(
+        {
+          ...pending,
+          changes: { ...pending.changes, ...changes },
+          base: { ...base, ...pending.base },
+          create: pending.create ? { ...pending.create, ...changes } : null,
+          createdAt: now,
+        },
+        signer?.key ?? null,
+      ),
+    );
     return;
   }
   const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now, ...(baseStamps ? { baseStamps } : {}), ...(author ? { author } : {}) };
-  await db.outbox.add(entry);
+  await db.outbox.add(sealed(entry, signer?.key ?? null));
+}
+
+/** The entry with its author's seal, or with none when their key is not on the device. */
+function sealed(entry: OutboxEntry, key: string | null): OutboxEntry {
+  const { seal: _old, ...rest } = entry;
+  return key ? { ...rest, seal: sealOf(key, rest) } : rest;
 }
 
 function pickStamps(record: Record<string, unknown>): Record<string, unknown> {
@@ -247,7 +260,7 @@ export async function storePlanRecords(db: TrackerDb, records: PlanRecords, opti
   await runWrite(db, () =>
     db.transaction('rw', [...tables.map(([t]) => db.table(t)), db.outbox, db.meta], async () => {
       const now = new Date().toISOString();
-      const author = await currentAuthor(db);
+      const signer = await currentAuthor(db);
       await db.plans.put(records.plan);
       await db.sections.bulkPut(records.sections);
       await db.items.bulkPut(records.items);
@@ -261,7 +274,7 @@ export async function storePlanRecords(db: TrackerDb, records: PlanRecords, opti
         for (const row of rows) {
           const record = (name === 'plans' ? records.plan : row) as Record<string, unknown> & { id: string };
           const { id, ...fields } = withoutStamps(record) as Record<string, unknown> & { id: string };
-          entries.push({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: {}, create: withoutStamps(record), createdAt: now, ...(author ? { author } : {}) });
+          entries.push(sealed({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: {}, create: withoutStamps(record), createdAt: now, ...(signer ? { author: signer.author } : {}) }, signer?.key ?? null));
         }
       }
       await db.outbox.bulkAdd(entries);

@@ -22,7 +22,9 @@ import {
   DEVICE_META_PREFIX,
   LAST_USER_META_KEY,
   SESSION_META_KEY,
+  SIGNING_KEY_META_KEY,
   SYNCED_TABLES,
+  signingKeyOf,
   outboxEntrySchema,
   type OutboxAuthor,
   type OutboxEntry,
@@ -30,6 +32,7 @@ import {
   type SyncedTable,
   type TrackerDb,
 } from './database';
+import { sealOf, sealVerifies } from './outbox-seal';
 import { newId } from './repository';
 import { parseRows } from './rows';
 
@@ -87,27 +90,72 @@ export function getSession(db: TrackerDb): Promise<LoginResponse | null> {
 }
 
 /**
- * Stores the signed-in session, or forgets it (sign-out). Signing in also records the person as
- * the device's last user and makes them the author of entries nobody was signed in for (written
- * on a device no one had signed in on yet); other people's entries stay theirs.
+ * Stores the signed-in session with the person's signing key (outbox-seal.ts), or forgets both
+ * (sign-out; the key never outlives the session on the device). Signing in also records the
+ * person as the device's last user. Entries stay their author's; this login seals, with the new
+ * key, only entries that are provably the same person's: those sealed under their previous key
+ * (a changed password), those of their own session from before seals existed, and — on a device
+ * nobody had signed in on before — those written with no one signed in.
  */
-export async function setSession(db: TrackerDb, session: LoginResponse | null): Promise<void> {
+export async function setSession(db: TrackerDb, session: LoginResponse | null, signingKey?: string): Promise<void> {
   if (!session) {
-    await db.meta.delete(META.session);
+    await db.meta.bulkDelete([META.session, SIGNING_KEY_META_KEY]);
     return;
   }
   const author: OutboxAuthor = { id: session.user.id, name: session.user.name };
   await db.transaction('rw', [db.meta, db.outbox], async () => {
+    const previous = await getSession(db);
+    const previousKey = await signingKeyOf(db, author.id);
+    const keyRowExisted = (await db.meta.get(SIGNING_KEY_META_KEY)) !== undefined;
+    const deviceHadUser = (await db.meta.get(LAST_USER_META_KEY)) !== undefined;
     await db.meta.bulkPut([
       { key: META.session, value: session },
       { key: LAST_USER_META_KEY, value: { user: author } },
     ]);
-    await db.outbox
-      .filter((e) => e.author === undefined)
-      .modify((e) => {
-        e.author = author;
-      });
+    if (signingKey) await db.meta.put({ key: SIGNING_KEY_META_KEY, value: { userId: author.id, key: signingKey } });
+    else await db.meta.delete(SIGNING_KEY_META_KEY);
+    const sameSession = previous?.user.id === author.id;
+    await db.outbox.toCollection().modify((e) => {
+      const entry = e as OutboxEntry;
+      const unowned = entry.author === undefined && !deviceHadUser;
+      const own = entry.author?.id === author.id;
+      if (!unowned && !own) return;
+      if (unowned) entry.author = author;
+      if (!signingKey) return;
+      const provablyOwn = unowned || (previousKey !== null ? sealVerifies(previousKey, entry, entry.seal) : sameSession && !keyRowExisted && entry.seal === undefined);
+      if (provablyOwn) entry.seal = sealOf(signingKey, entry);
+    });
   });
+}
+
+/** Why an entry whose seal does not verify is not sent (shown with the refused changes). */
+export const UNSEALED_REASON = 'この利用者がこの端末で入力したことを確認できない変更のため、送信しませんでした（ログイン中でない間に作られた、またはパスワードが変わった可能性があります）。';
+
+/**
+ * Before a round trip under `userId`: their entries whose seal does not verify under their key
+ * are set aside (moved to `rejected`, records rebased), never sent. Without their key on the
+ * device (a session from before seals) nothing can be checked and nothing is set aside.
+ */
+export async function setAsideUnsealed(db: TrackerDb, userId: string, at: string): Promise<number> {
+  let count = 0;
+  const problems: Problem[] = [];
+  await db.transaction('rw', syncTables(db), async () => {
+    const key = await signingKeyOf(db, userId);
+    if (!key) return;
+    const pending = await readPending(db);
+    const suspect = pending.filter((e) => isByAuthor(e, userId) && !sealVerifies(key, e, e.seal));
+    if (suspect.length === 0) return;
+    const rebase = new Rebase(db, pending);
+    for (const entry of suspect) {
+      await rebase.settle(entry, 'rejected');
+      await db.rejected.add(rejectedRow(entry, UNSEALED_REASON, at));
+      count++;
+    }
+    await rebase.finish();
+    problems.push(...rebase.problems);
+  });
+  warn(problems);
+  return count;
 }
 
 /**

@@ -5,7 +5,8 @@
 // createSyncEngine, and the database work is in db/sync-store.ts (one transaction per answer).
 import { liveQuery } from 'dexie';
 import type { TrackerDb } from '../db/database';
-import { applyRoundTrip, countOutboxOf, getClientId, getCursor, getLastSyncAt, getSession, scopeOf, setAside, setSession, takeOutboxBatch } from '../db/sync-store';
+import { deriveSigningKey } from '../db/outbox-seal';
+import { applyRoundTrip, countOutboxOf, getClientId, getCursor, getLastSyncAt, getSession, scopeOf, setAside, setAsideUnsealed, setSession, takeOutboxBatch } from '../db/sync-store';
 import type { LoginResult, SyncEngineApi, SyncStatus } from './engine-api';
 import { API_ERROR, LIMITS, PROTOCOL_VERSION, type Mutation, type ServerInfo, type SyncResponse } from './protocol';
 import { TransportError, type Transport } from './transport';
@@ -202,7 +203,10 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       let startOver = false;
       try {
         const clientId = await getClientId(db);
-        // Only the signed-in person's own entries: earlier users' wait for them on this device.
+        // Only the signed-in person's own entries, and only those sealed with their key (an
+        // entry written in the browser's storage in their name is set aside): earlier users'
+        // wait for them on this device.
+        await setAsideUnsealed(db, session.user.id, now().toISOString());
         sent = await takeOutboxBatch(db, session.user.id, LIMITS.mutationsPerRequest, SYNC_TIMING.requestBytes);
         const saved = await getCursor(db);
         // Another user or other branches than the cursor was pulled for: pull everything
@@ -355,7 +359,9 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         }
         return { ok: false, message: SYNC_MESSAGES.loginFailed };
       }
-      await setSession(db, session);
+      // The key that seals this person's entries: from the password, so that only they can
+      // make it, and the same at their next login (outbox-seal.ts).
+      await setSession(db, session, await deriveSigningKey(password, session.user.id));
       failures = 0;
       setStatus({ state: 'idle', session, lastError: null });
       schedule(0);

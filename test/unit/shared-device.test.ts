@@ -185,6 +185,47 @@ describe('two people on one tablet', () => {
   });
 });
 
+describe('an entry forged in the browser’s storage', () => {
+  it('is never sent under the login of the person it claims, and is shown as refused', async () => {
+    const db = await freshDb();
+    const api = server();
+    const e = engine(db, api.transport);
+    await e.start();
+    expect(await e.login('staff@osaka', 'staff-pw')).toEqual({ ok: true });
+    await saveProgress(db, key, { evaluation: '△' }, '大阪 担当');
+    // With DevTools, while signed in as staff: a delete of an item in the lead's name, and a
+    // copy of the staff's own sealed entry relabelled as the lead's.
+    const own = (await db.outbox.toArray())[0]!;
+    const leadAuthor = { id: 'u-lead', name: '大阪 リーダー' };
+    await db.outbox.add({ mutationId: 'forged-delete', table: 'items', recordId: key.itemId, planId: PLAN, changes: { deleted: true }, base: { deleted: false }, create: null, createdAt: new Date().toISOString(), author: leadAuthor });
+    await db.outbox.add({ ...own, seq: undefined, mutationId: 'forged-copy', author: leadAuthor });
+    await e.logout();
+
+    api.signInAs(lead);
+    expect(await e.login('lead@osaka', 'lead-pw')).toEqual({ ok: true });
+    await e.syncNow();
+    expect(api.requests.filter((r) => r.token === 'tok-lead').flatMap((r) => r.req.mutations)).toEqual([]);
+    expect((await db.rejected.toArray()).map((r) => r.mutationId).sort()).toEqual(['forged-copy', 'forged-delete']);
+    expect((await db.items.get(key.itemId))?.deleted).toBe(false);
+    // The staff's own entry still waits for the staff.
+    expect(await pendingByAuthor(db)).toEqual([{ author: { id: 'u-staff', name: '大阪 担当' }, count: 1 }]);
+  });
+
+  it('does not stop the person’s own entries from going out at their next login', async () => {
+    const db = await freshDb();
+    const api = server();
+    const e = engine(db, api.transport);
+    await e.start();
+    expect(await e.login('staff@osaka', 'staff-pw')).toEqual({ ok: true });
+    await saveProgress(db, key, { evaluation: '△' }, '大阪 担当');
+    await e.logout();
+    expect(await e.login('staff@osaka', 'staff-pw')).toEqual({ ok: true });
+    await e.syncNow();
+    expect(api.requests.flatMap((r) => r.req.mutations)).toHaveLength(1);
+    expect(await db.rejected.count()).toBe(0);
+  });
+});
+
 describe('discarding and erasing', () => {
   it('discards one person’s entries, putting the records back and keeping everyone else’s', async () => {
     const db = await freshDb();
