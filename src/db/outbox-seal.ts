@@ -137,8 +137,16 @@ export function sealVerifies(signingKey: string, e: SealedContent, seal: string 
 /** PBKDF2 rounds: a key taken from a device costs a guesser this much per password tried. */
 export const SIGNING_KEY_ROUNDS = 210_000;
 
-/** The signing key of a person: from their password, salted with their user id (hex, 32 bytes). */
-export async function deriveSigningKey(password: string, userId: string): Promise<string> {
+/**
+ * The signing key of a person: from their password, salted with their user id (hex, 32 bytes).
+ * Undefined where Web Crypto is not offered (a page not served over HTTPS, where the service
+ * worker does not run either): entries are then not sealed, and not checked.
+ */
+export async function deriveSigningKey(password: string, userId: string): Promise<string | undefined> {
+  if (typeof crypto === 'undefined' || !crypto.subtle) {
+    console.warn('Web Crypto is not available (is the app served over HTTPS?): outbox entries are not sealed');
+    return undefined;
+  }
   const material = await crypto.subtle.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: new TextEncoder().encode(`jigyo-keikaku-tracker outbox seal:${userId}`), iterations: SIGNING_KEY_ROUNDS }, material, 256);
   return hex(new Uint8Array(bits));

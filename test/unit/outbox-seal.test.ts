@@ -26,9 +26,9 @@ describe('the seal', () => {
   });
 
   it('verifies under the author’s key only, and not once anything it covers changed', async () => {
-    const key = await deriveSigningKey('demo1234', 'u1');
+    const key = (await deriveSigningKey('demo1234', 'u1'))!;
     expect(key).toBe(await deriveSigningKey('demo1234', 'u1'));
-    const other = await deriveSigningKey('demo1234', 'u2');
+    const other = (await deriveSigningKey('demo1234', 'u2'))!;
     const seal = sealOf(key, entry);
     expect(sealVerifies(key, { ...entry, changes: { evaluation: '△', done: '訪問した' } }, seal)).toBe(true);
     expect(sealVerifies(other, entry, seal)).toBe(false);
