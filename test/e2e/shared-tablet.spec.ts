@@ -53,6 +53,8 @@ function deviceContents(page: Page) {
 }
 
 test('an earlier person’s offline edits are never sent under the next login, and arrive under their own name later', async ({ page, request }) => {
+  // Three sign-ins, an offline spell and three syncs: more steps than the default budget allows on a busy machine.
+  test.slow();
   const start = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const done = `担当がオフラインで入力した実施状況 ${Date.now()}`;
   const app = new TrackerApp(page);
