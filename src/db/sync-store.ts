@@ -137,13 +137,16 @@ export const UNSEALED_REASON = 'この利用者がこの端末で入力したこ
  * device (a session from before seals) nothing can be checked and nothing is set aside.
  */
 export async function setAsideUnsealed(db: TrackerDb, userId: string, at: string): Promise<number> {
+  // Usually every entry verifies: a read first, and a write transaction only when one does not.
+  const key = await signingKeyOf(db, userId);
+  if (key === null || (await readPending(db)).every((e) => !isByAuthor(e, userId) || sealVerifies(key, e, e.seal))) return 0;
   let count = 0;
   const problems: Problem[] = [];
   await db.transaction('rw', syncTables(db), async () => {
-    const key = await signingKeyOf(db, userId);
-    if (!key) return;
+    const current = await signingKeyOf(db, userId);
+    if (!current) return;
     const pending = await readPending(db);
-    const suspect = pending.filter((e) => isByAuthor(e, userId) && !sealVerifies(key, e, e.seal));
+    const suspect = pending.filter((e) => isByAuthor(e, userId) && !sealVerifies(current, e, e.seal));
     if (suspect.length === 0) return;
     const rebase = new Rebase(db, pending);
     for (const entry of suspect) {
