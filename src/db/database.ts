@@ -8,6 +8,21 @@ import { EDITABLE_TABLES, type Conflict, type History, type Item, type Kpi, type
 
 export const DB_NAME = 'jigyo-keikaku-tracker';
 
+/** The meta row of the signed-in session (the sync engine's; see db/sync-store.ts). */
+export const SESSION_META_KEY = 'sync.session';
+/**
+ * The meta row naming the last person signed in on this device: kept at sign-out, so that an
+ * edit written after it (a field flushed as the person signs out) is still theirs.
+ */
+export const LAST_USER_META_KEY = 'sync.lastUser';
+/**
+ * The meta row of the signed-in person's signing key (`{ userId, key }`, see outbox-seal.ts):
+ * written at login, erased at sign-out and when another person signs in.
+ */
+export const SIGNING_KEY_META_KEY = 'sync.signingKey';
+/** Meta rows that survive 「この端末のデータを消す」: the device's own secret, never plan data. */
+export const DEVICE_META_PREFIX = 'sync.device';
+
 /**
  * The tables the outbox carries; their names are part of the outbox entries. A person edits the
  * editable ones; a conflict is only ever marked resolved (see resolveConflict). History is
@@ -15,6 +30,10 @@ export const DB_NAME = 'jigyo-keikaku-tracker';
  */
 export const SYNCED_TABLES = [...EDITABLE_TABLES, 'conflicts'] as const;
 export type SyncedTable = (typeof SYNCED_TABLES)[number];
+
+/** Who made an outbox entry: the account signed in on the device when it was written. */
+export const outboxAuthorSchema = z.object({ id: z.string(), name: z.string() });
+export type OutboxAuthor = z.infer<typeof outboxAuthorSchema>;
 
 /**
  * One pending mutation: the changed fields of one record with the values they had before
@@ -37,6 +56,13 @@ export const outboxEntrySchema = z.object({
   inFlight: z.optional(z.boolean()),
   /** The edited record's stamps before this entry's edits (for sync's rebase; never sent). */
   baseStamps: z.optional(z.record(z.string(), z.unknown())),
+  /**
+   * The person who made the entry; it is sent only under their login. Absent when nobody has
+   * ever signed in on this device (use without a server): the next person to sign in takes it.
+   */
+  author: z.optional(outboxAuthorSchema),
+  /** The author's seal over the entry (outbox-seal.ts), made when it was written or last folded into. */
+  seal: z.optional(z.string()),
 });
 export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 
@@ -84,6 +110,33 @@ export class HealthStore {
   }
 }
 
+const userRowSchema = z.object({ user: outboxAuthorSchema });
+
+/** The user a session or last-user meta row names (both keep `{ user: { id, name, … } }`). */
+async function readUserRow(meta: { get(key: string): Promise<MetaRow | undefined> }, key: string): Promise<OutboxAuthor | null> {
+  const parsed = userRowSchema.safeParse((await meta.get(key))?.value);
+  return parsed.success ? { id: parsed.data.user.id, name: parsed.data.user.name } : null;
+}
+
+const signingKeyRowSchema = z.object({ userId: z.string(), key: z.string().check(z.regex(/^[0-9a-f]{64}$/)) });
+
+/** The signing key of `userId` when it is on the device (they are signed in with a password). */
+export async function signingKeyOf(db: TrackerDb, userId: string): Promise<string | null> {
+  const parsed = signingKeyRowSchema.safeParse((await db.meta.get(SIGNING_KEY_META_KEY))?.value);
+  return parsed.success && parsed.data.userId === userId ? parsed.data.key : null;
+}
+
+/**
+ * The author of an edit written now — the signed-in user, else the last one (see
+ * LAST_USER_META_KEY) — and the key it is sealed with (only while that author is signed in).
+ */
+export async function currentAuthor(db: TrackerDb): Promise<{ author: OutboxAuthor; key: string | null } | null> {
+  const signedIn = await readUserRow(db.meta, SESSION_META_KEY);
+  if (signedIn) return { author: signedIn, key: await signingKeyOf(db, signedIn.id) };
+  const last = await readUserRow(db.meta, LAST_USER_META_KEY);
+  return last ? { author: last, key: null } : null;
+}
+
 export class TrackerDb extends Dexie {
   plans!: EntityTable<Plan, 'id'>;
   sections!: EntityTable<Section, 'id'>;
@@ -119,6 +172,20 @@ export class TrackerDb extends Dexie {
       history: 'id, planId, recordId, itemId',
       rejected: '++id, planId, recordId',
     });
+    // Outbox entries name their author. Entries written before that were made by whoever was
+    // signed in then, which is the session still stored (or the last one known).
+    this.version(3)
+      .stores({})
+      .upgrade(async (tx) => {
+        const author = (await readUserRow(tx.table('meta'), SESSION_META_KEY)) ?? (await readUserRow(tx.table('meta'), LAST_USER_META_KEY));
+        if (!author) return;
+        await tx
+          .table('outbox')
+          .toCollection()
+          .modify((entry: { author?: OutboxAuthor }) => {
+            entry.author ??= author;
+          });
+      });
     // Another tab opened a newer schema: let it upgrade, and ask this tab to reload.
     this.on('versionchange', () => {
       this.close({ disableAutoOpen: true });

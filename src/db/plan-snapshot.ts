@@ -105,3 +105,12 @@ export function writePlanSnapshot(key: PlanSnapshotKey, data: PlanSnapshotData, 
     }
   }
 }
+
+/** Removes the snapshot (「この端末のデータを消す」). Never throws. */
+export function removePlanSnapshot(store: KeyValueStore | null = defaultStore()): void {
+  try {
+    store?.removeItem(PLAN_SNAPSHOT_KEY);
+  } catch {
+    // Storage disabled: there is no snapshot to remove.
+  }
+}

@@ -28,7 +28,8 @@ import {
 import type { PlanRecords } from '../model/plan-file';
 import { sameValue } from '../model/merge';
 import { DB_ERROR, DbError, toDbError } from './errors';
-import type { OutboxEntry, SyncedTable, TrackerDb } from './database';
+import { sealOf } from './outbox-seal';
+import { currentAuthor, type OutboxEntry, type SyncedTable, type TrackerDb } from './database';
 import { parseRows } from './rows';
 
 type RecordOf = {
@@ -86,22 +87,42 @@ async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<T> {
 /**
  * Appends an outbox entry, or folds it into the pending one for the same record. `create` is
  * the whole record when this write created it (the server creates it from that if absent).
+ * The entry is the signed-in person's (read here, in the write's transaction, so no screen has
+ * to pass it along); it is never folded into another person's entry, which goes out under
+ * their name alone. The caller's transaction must include `db.meta`.
  */
 async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>): Promise<void> {
-  const pending = await db.outbox.where('recordId').equals(record.id).filter((e) => e.table === table && !e.inFlight).last();
+  const signer = await currentAuthor(db);
+  const author = signer?.author;
+  const pending = await db.outbox
+    .where('recordId')
+    .equals(record.id)
+    .filter((e) => e.table === table && !e.inFlight && e.author?.id === author?.id)
+    .last();
   if (pending) {
     // The older entry's base is what the server last had; keep it for fields it already names.
-    await db.outbox.put({
-      ...pending,
-      changes: { ...pending.changes, ...changes },
-      base: { ...base, ...pending.base },
-      create: pending.create ? { ...pending.create, ...changes } : null,
-      createdAt: now,
-    });
+    await db.outbox.put(
+      sealed(
+        {
+          ...pending,
+          changes: { ...pending.changes, ...changes },
+          base: { ...base, ...pending.base },
+          create: pending.create ? { ...pending.create, ...changes } : null,
+          createdAt: now,
+        },
+        signer?.key ?? null,
+      ),
+    );
     return;
   }
-  const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now, ...(baseStamps ? { baseStamps } : {}) };
-  await db.outbox.add(entry);
+  const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now, ...(baseStamps ? { baseStamps } : {}), ...(author ? { author } : {}) };
+  await db.outbox.add(sealed(entry, signer?.key ?? null));
+}
+
+/** The entry with its author's seal, or with none when their key is not on the device. */
+function sealed(entry: OutboxEntry, key: string | null): OutboxEntry {
+  const { seal: _old, ...rest } = entry;
+  return key ? { ...rest, seal: sealOf(key, rest) } : rest;
 }
 
 function pickStamps(record: Record<string, unknown>): Record<string, unknown> {
@@ -120,7 +141,7 @@ function withoutStamps(record: Record<string, unknown>): Record<string, unknown>
  */
 async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: string, build: (current: RecordOf[T] | undefined) => RecordOf[T], actor: string, template?: RecordOf[T]): Promise<RecordOf[T]> {
   return runWrite(db, () =>
-    db.transaction('rw', [db.table(name), db.outbox], async () => {
+    db.transaction('rw', [db.table(name), db.outbox, db.meta], async () => {
       const raw = await table(db, name).get(id);
       const current = raw === undefined ? undefined : schemaOf(name).parse(raw);
       const now = new Date().toISOString();
@@ -187,7 +208,7 @@ export function saveProgressText(db: TrackerDb, key: { planId: string; itemId: s
 export function addNote(db: TrackerDb, input: { planId: string; itemId: string; date: string; text: string }, actor: string): Promise<Note> {
   const id = newId();
   return runWrite(db, () =>
-    db.transaction('rw', [db.notes, db.outbox], async () => {
+    db.transaction('rw', [db.notes, db.outbox, db.meta], async () => {
       const now = new Date().toISOString();
       const parsed = noteSchema.safeParse({ id, ...input, text: input.text.trim(), author: actor, createdAt: now });
       if (!parsed.success) throw new DbError(DB_ERROR.invalid, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -258,8 +279,9 @@ export async function storePlanRecords(db: TrackerDb, records: PlanRecords, opti
     ['measurements', records.measurements],
   ];
   await runWrite(db, () =>
-    db.transaction('rw', [...tables.map(([t]) => db.table(t)), db.outbox], async () => {
+    db.transaction('rw', [...tables.map(([t]) => db.table(t)), db.outbox, db.meta], async () => {
       const now = new Date().toISOString();
+      const signer = await currentAuthor(db);
       await db.plans.put(records.plan);
       await db.sections.bulkPut(records.sections);
       await db.items.bulkPut(records.items);
@@ -273,7 +295,7 @@ export async function storePlanRecords(db: TrackerDb, records: PlanRecords, opti
         for (const row of rows) {
           const record = (name === 'plans' ? records.plan : row) as Record<string, unknown> & { id: string };
           const { id, ...fields } = withoutStamps(record) as Record<string, unknown> & { id: string };
-          entries.push({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: {}, create: withoutStamps(record), createdAt: now });
+          entries.push(sealed({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: {}, create: withoutStamps(record), createdAt: now, ...(signer ? { author: signer.author } : {}) }, signer?.key ?? null));
         }
       }
       await db.outbox.bulkAdd(entries);
@@ -324,7 +346,7 @@ export function setMeta(db: TrackerDb, key: string, value: unknown): Promise<unk
  */
 export function reorderRecords(db: TrackerDb, name: 'sections' | 'items' | 'kpis', ids: readonly string[], actor: string): Promise<void> {
   return runWrite(db, () =>
-    db.transaction('rw', [db.table(name), db.outbox], async () => {
+    db.transaction('rw', [db.table(name), db.outbox, db.meta], async () => {
       for (const [order, id] of ids.entries()) await updateRecord(db, name, id, { order }, actor);
     }),
   );
@@ -338,7 +360,7 @@ export function reorderRecords(db: TrackerDb, name: 'sections' | 'items' | 'kpis
  */
 export function resolveConflict(db: TrackerDb, conflict: Conflict, chosenValue: unknown, actor: string): Promise<boolean> {
   return runWrite(db, () =>
-    db.transaction('rw', [db.table(conflict.table), db.conflicts, db.outbox], async () => {
+    db.transaction('rw', [db.table(conflict.table), db.conflicts, db.outbox, db.meta], async () => {
       const stored = conflictSchema.safeParse(await db.conflicts.get(conflict.id));
       if (!stored.success) throw new DbError(DB_ERROR.notFound);
       if (stored.data.resolved) return false;

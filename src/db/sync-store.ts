@@ -25,13 +25,27 @@ import {
   type RecordTable,
 } from '../model/schemas';
 import { deviceSecretSchema, loginResponseSchema, type LoginResponse, type Mutation, type SyncResponse } from '../sync/protocol';
-import { SYNCED_TABLES, outboxEntrySchema, type OutboxEntry, type RejectedEntry, type SyncedTable, type TrackerDb } from './database';
+import {
+  DEVICE_META_PREFIX,
+  LAST_USER_META_KEY,
+  SESSION_META_KEY,
+  SIGNING_KEY_META_KEY,
+  SYNCED_TABLES,
+  signingKeyOf,
+  outboxEntrySchema,
+  type OutboxAuthor,
+  type OutboxEntry,
+  type RejectedEntry,
+  type SyncedTable,
+  type TrackerDb,
+} from './database';
+import { sealOf, sealVerifies } from './outbox-seal';
 import { newId } from './repository';
 import { parseRows } from './rows';
 
 const META = {
   clientId: 'sync.clientId',
-  session: 'sync.session',
+  session: SESSION_META_KEY,
   cursor: 'sync.cursor',
   lastSyncAt: 'sync.lastSyncAt',
   deviceSecrets: 'sync.deviceSecrets',
@@ -83,9 +97,76 @@ export function getSession(db: TrackerDb): Promise<LoginResponse | null> {
   return readMeta(db, META.session, loginResponseSchema);
 }
 
-export async function setSession(db: TrackerDb, session: LoginResponse | null): Promise<void> {
-  if (session) await db.meta.put({ key: META.session, value: session });
-  else await db.meta.delete(META.session);
+/**
+ * Stores the signed-in session with the person's signing key (outbox-seal.ts), or forgets both
+ * (sign-out; the key never outlives the session on the device). Signing in also records the
+ * person as the device's last user. Entries stay their author's; this login seals, with the new
+ * key, only entries that are provably the same person's: those sealed under their previous key
+ * (a changed password), those of their own session from before seals existed, and — on a device
+ * nobody had signed in on before — those written with no one signed in.
+ */
+export async function setSession(db: TrackerDb, session: LoginResponse | null, signingKey?: string): Promise<void> {
+  if (!session) {
+    await db.meta.bulkDelete([META.session, SIGNING_KEY_META_KEY]);
+    return;
+  }
+  const author: OutboxAuthor = { id: session.user.id, name: session.user.name };
+  await db.transaction('rw', [db.meta, db.outbox], async () => {
+    const previous = await getSession(db);
+    const previousKey = await signingKeyOf(db, author.id);
+    const keyRowExisted = (await db.meta.get(SIGNING_KEY_META_KEY)) !== undefined;
+    const deviceHadUser = (await db.meta.get(LAST_USER_META_KEY)) !== undefined;
+    await db.meta.bulkPut([
+      { key: META.session, value: session },
+      { key: LAST_USER_META_KEY, value: { user: author } },
+    ]);
+    if (signingKey) await db.meta.put({ key: SIGNING_KEY_META_KEY, value: { userId: author.id, key: signingKey } });
+    else await db.meta.delete(SIGNING_KEY_META_KEY);
+    const sameSession = previous?.user.id === author.id;
+    await db.outbox.toCollection().modify((e) => {
+      const entry = e as OutboxEntry;
+      const unowned = entry.author === undefined && !deviceHadUser;
+      const own = entry.author?.id === author.id;
+      if (!unowned && !own) return;
+      if (unowned) entry.author = author;
+      if (!signingKey) return;
+      const provablyOwn = unowned || (previousKey !== null ? sealVerifies(previousKey, entry, entry.seal) : sameSession && !keyRowExisted && entry.seal === undefined);
+      if (provablyOwn) entry.seal = sealOf(signingKey, entry);
+    });
+  });
+}
+
+/** Why an entry whose seal does not verify is not sent (shown with the refused changes). */
+export const UNSEALED_REASON = 'この利用者がこの端末で入力したことを確認できない変更のため、送信しませんでした（ログイン中でない間に作られた、またはパスワードが変わった可能性があります）。';
+
+/**
+ * Before a round trip under `userId`: their entries whose seal does not verify under their key
+ * are set aside (moved to `rejected`, records rebased), never sent. Without their key on the
+ * device (a session from before seals) nothing can be checked and nothing is set aside.
+ */
+export async function setAsideUnsealed(db: TrackerDb, userId: string, at: string): Promise<number> {
+  // Usually every entry verifies: a read first, and a write transaction only when one does not.
+  const key = await signingKeyOf(db, userId);
+  if (key === null || (await readPending(db)).every((e) => !isByAuthor(e, userId) || sealVerifies(key, e, e.seal))) return 0;
+  let count = 0;
+  const problems: Problem[] = [];
+  await db.transaction('rw', syncTables(db), async () => {
+    const current = await signingKeyOf(db, userId);
+    if (!current) return;
+    const pending = await readPending(db);
+    const suspect = pending.filter((e) => isByAuthor(e, userId) && !sealVerifies(current, e, e.seal));
+    if (suspect.length === 0) return;
+    const rebase = new Rebase(db, pending);
+    for (const entry of suspect) {
+      await rebase.settle(entry, 'rejected');
+      await db.rejected.add(rejectedRow(entry, UNSEALED_REASON, at));
+      count++;
+    }
+    await rebase.finish();
+    problems.push(...rebase.problems);
+  });
+  warn(problems);
+  return count;
 }
 
 /**
@@ -141,14 +222,22 @@ function toMutation(e: PendingEntry): Mutation {
 }
 
 /**
- * Marks the oldest entries in flight (up to `max` of them, and up to about `maxBytes` of
- * JSON, but always at least one) and returns them as mutations. An entry in flight is never
- * folded into again, so if the answer is lost it is sent again exactly as it was and the
- * server recognises it by its seq.
+ * Marks the oldest entries of `authorId` in flight (up to `max` of them, and up to about
+ * `maxBytes` of JSON, but always at least one) and returns them as mutations. Other people's
+ * entries stay on the device until their author signs in. An entry in flight is never folded
+ * into again, so if the answer is lost it is sent again exactly as it was and the server
+ * recognises it by its seq.
  */
-export function takeOutboxBatch(db: TrackerDb, max: number, maxBytes = Infinity): Promise<Mutation[]> {
+export function takeOutboxBatch(db: TrackerDb, authorId: string, max: number, maxBytes = Infinity): Promise<Mutation[]> {
   return db.transaction('rw', db.outbox, async () => {
-    const entries = parseRows(outboxEntrySchema, await db.outbox.limit(max).toArray(), 'outbox entry');
+    const entries = parseRows(
+      outboxEntrySchema,
+      await db.outbox
+        .filter((e) => isByAuthor(e, authorId))
+        .limit(max)
+        .toArray(),
+      'outbox entry',
+    );
     const batch: PendingEntry[] = [];
     let bytes = 0;
     for (const e of entries) {
@@ -161,6 +250,15 @@ export function takeOutboxBatch(db: TrackerDb, max: number, maxBytes = Infinity)
     if (toMark.length > 0) await db.outbox.bulkPut(toMark.map((e) => ({ ...e, inFlight: true })));
     return batch.map(toMutation);
   });
+}
+
+function isByAuthor(e: { author?: { id?: unknown } }, authorId: string): boolean {
+  return e.author?.id === authorId;
+}
+
+/** How many entries of `authorId` wait (the ones a round trip under their login may send). */
+export function countOutboxOf(db: TrackerDb, authorId: string): Promise<number> {
+  return db.outbox.filter((e) => isByAuthor(e, authorId)).count();
 }
 
 function utf8Length(s: string): number {
@@ -406,11 +504,15 @@ function rejectedRow(e: PendingEntry, reason: string, at: string): RejectedEntry
  * pulled changes are stored (a reset first drops every synced record), pending edits are
  * rebased, and the cursor moves on (for `scope`). Logs only after the commit.
  */
-export async function applyRoundTrip(db: TrackerDb, sent: readonly Mutation[], response: SyncResponse, context: { at: string; scope: string }): Promise<RoundTripOutcome> {
-  const { at, scope } = context;
+export async function applyRoundTrip(db: TrackerDb, sent: readonly Mutation[], response: SyncResponse, context: { at: string; scope: string; userId?: string }): Promise<RoundTripOutcome> {
+  const { at, scope, userId } = context;
   const outcome: RoundTripOutcome = { acknowledged: 0, rejected: 0, stored: 0, skipped: 0 };
   const problems: Problem[] = [];
   await db.transaction('rw', syncTables(db), async () => {
+    // The person signed out (or the device was erased, or someone else signed in) while the
+    // request was out: its answer is not for this device's state any more. Entries it carried
+    // stay in flight and are sent again, unchanged, when their author signs in.
+    if (userId !== undefined && (await getSession(db))?.user.id !== userId) return;
     const rebase = new Rebase(db, await readPending(db));
     if (response.reset) {
       await rebase.forgetServer();
@@ -474,4 +576,42 @@ export async function setAside(db: TrackerDb, mutationId: string, reason: string
   });
   warn(problems);
   return found;
+}
+
+/**
+ * Throws away every waiting entry of `authorId` (the person signed in chose to, after a
+ * warning): the records they touched go back to what the server has, with the entries of
+ * anyone else still laid over. Returns how many were discarded.
+ */
+export async function discardOutboxOf(db: TrackerDb, authorId: string): Promise<number> {
+  let discarded = 0;
+  const problems: Problem[] = [];
+  await db.transaction('rw', syncTables(db), async () => {
+    const pending = await readPending(db);
+    const rebase = new Rebase(db, pending);
+    for (const entry of pending) {
+      if (!isByAuthor(entry, authorId)) continue;
+      await rebase.settle(entry, 'rejected');
+      discarded++;
+    }
+    await rebase.finish();
+    problems.push(...rebase.problems);
+  });
+  warn(problems);
+  return discarded;
+}
+
+/**
+ * 「この端末のデータを消す」: every plan record, waiting entry, refused change, conflict and
+ * history row, and every meta row (session, last user, cursor, client id, server copies, the
+ * 記入者 name) but the device's own secret (`sync.device…`), in one transaction. The client id
+ * goes too, so the next person starts as a new device whose seqs the server has not seen.
+ */
+export async function eraseDeviceData(db: TrackerDb): Promise<void> {
+  await db.transaction('rw', [...RECORD_TABLES.map((t) => db.table(t)), db.outbox, db.rejected, db.meta], async () => {
+    for (const t of RECORD_TABLES) await db.table(t).clear();
+    await db.outbox.clear();
+    await db.rejected.clear();
+    await db.meta.filter((row) => !row.key.startsWith(DEVICE_META_PREFIX)).delete();
+  });
 }

@@ -6,7 +6,8 @@
 // createSyncEngine, and the database work is in db/sync-store.ts (one transaction per answer).
 import { liveQuery } from 'dexie';
 import type { TrackerDb } from '../db/database';
-import { applyRoundTrip, getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setAside, setDeviceSecret, setSession, takeOutboxBatch } from '../db/sync-store';
+import { deriveSigningKey } from '../db/outbox-seal';
+import { applyRoundTrip, countOutboxOf, getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setAside, setAsideUnsealed, setDeviceSecret, setSession, takeOutboxBatch } from '../db/sync-store';
 import type { LiveState, LoginResult, SyncEngineApi, SyncStatus } from './engine-api';
 import { broadcastRelay, createLiveClient, type Relay } from './live-client';
 import type { LiveTransport } from './live-transport';
@@ -246,7 +247,11 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       let startOver = false;
       try {
         const clientId = await getClientId(db);
-        sent = await takeOutboxBatch(db, LIMITS.mutationsPerRequest, SYNC_TIMING.requestBytes);
+        // Only the signed-in person's own entries, and only those sealed with their key (an
+        // entry written in the browser's storage in their name is set aside): earlier users'
+        // wait for them on this device.
+        await setAsideUnsealed(db, session.user.id, now().toISOString());
+        sent = await takeOutboxBatch(db, session.user.id, LIMITS.mutationsPerRequest, SYNC_TIMING.requestBytes);
         const saved = await getCursor(db);
         // Another user or other branches than the cursor was pulled for: pull everything
         // again and drop what was pulled before (it may be of a branch no longer granted).
@@ -268,7 +273,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       const at = now().toISOString();
       let settled: number;
       try {
-        const outcome = await applyRoundTrip(db, sent, startOver ? { ...response, reset: true } : response, { at, scope });
+        const outcome = await applyRoundTrip(db, sent, startOver ? { ...response, reset: true } : response, { at, scope, userId: session.user.id });
         settled = outcome.acknowledged + outcome.rejected;
       } catch (e) {
         return { kind: 'failed', retry: fail(e) };
@@ -277,7 +282,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       setStatus({ lastSyncAt: at, lastError: null });
       if (response.hasMore || again) continue;
       // Entries the server left unanswered wait for the next trigger rather than spin here.
-      if ((await db.outbox.count()) === 0 || (sent.length > 0 && settled === 0)) return { kind: 'done' };
+      if ((await countOutboxOf(db, session.user.id)) === 0 || (sent.length > 0 && settled === 0)) return { kind: 'done' };
     }
     return { kind: 'more' };
   }
@@ -402,7 +407,9 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         return { ok: false, message: SYNC_MESSAGES.loginFailed };
       }
       if (session.deviceSecret !== undefined) await setDeviceSecret(db, session.user.email, session.deviceSecret);
-      await setSession(db, session);
+      // The key that seals this person's entries: from the password, so that only they can
+      // make it, and the same at their next login (outbox-seal.ts).
+      await setSession(db, session, await deriveSigningKey(password, session.user.id));
       failures = 0;
       setStatus({ state: 'idle', session, lastError: null });
       schedule(0);

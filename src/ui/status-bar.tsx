@@ -1,14 +1,18 @@
 // The always-visible status in the header: network, edits waiting to sync, and — with a sync
 // engine — the last sync (和暦 and 西暦), what the engine is doing, why the last attempt failed,
-// 今すぐ同期, refused changes, and who is signed in (ログアウト). Without an engine (local-only
-// use) the device's 記入者 name is shown and editable instead.
+// 今すぐ同期, refused changes, who is signed in (ログアウト, with 「この端末のデータを消す」 for a
+// shared tablet), and the edits earlier people left on this device, which wait for their own
+// login (前の利用者（氏名）の未送信 N件, discarded only after a warning). Without an engine
+// (local-only use) the device's 記入者 name is shown and editable instead.
 import { useEffect, useState } from 'preact/hooks';
-import { usePendingCount, useRejectedCount } from '../db/hooks';
+import { useDb, usePendingCount, useRejectedCount } from '../db/hooks';
+import { discardPendingOf, eraseThisDevice, usePendingByAuthor, type PendingOfAuthor } from '../db/shared-device';
 import type { PersistenceState } from '../db/persistence';
 import type { SyncState } from '../sync/engine-api';
 import { ActorName } from './actor-name';
 import { bothDateTime } from './date-time';
 import { LiveBadge } from './presence';
+import { useSaveRegistry } from './save-registry';
 import { useSyncEngine, useSyncStatus } from './sync-context';
 
 function useOnline(): boolean {
@@ -49,72 +53,151 @@ export interface StatusBarProps {
 }
 
 export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: StatusBarProps) {
+  const db = useDb();
   const engine = useSyncEngine();
   const status = useSyncStatus();
+  const registry = useSaveRegistry();
   const browserOnline = useOnline();
   const online = status ? status.online : browserOnline;
   const pending = usePendingCount();
+  const byAuthor = usePendingByAuthor();
   const rejected = useRejectedCount();
+  const [logoutOpen, setLogoutOpen] = useState(false);
   const stateLabel = status && STATE_LABELS[status.state];
   // The reason goes with the state it caused; while a retry runs it is the previous attempt's.
   const retrying = status?.state === 'syncing' || status?.state === 'idle';
   const errorLabel = status?.lastError ? (retrying ? '前回のエラー' : stateLabel) : null;
   const canSync = status?.state === 'idle' || status?.state === 'error' || status?.state === 'syncing';
+  const me = status?.session?.user.id ?? null;
+  // Earlier people's edits wait for their own login; the count beside 未同期 is what this login sends.
+  const others = me !== null && !byAuthor.loading ? byAuthor.value.filter((p): p is PendingOfAuthor & { author: NonNullable<PendingOfAuthor['author']> } => p.author !== null && p.author.id !== me) : [];
+  const ownCount = pending.loading ? null : pending.value - others.reduce((n, p) => n + p.count, 0);
 
-  async function logout() {
-    const count = pending.loading ? 0 : pending.value;
-    const kept = count > 0 ? `\n未同期の変更 ${count}件はこの端末に残り、次にログインしたときに送信されます。` : '';
-    if (engine && window.confirm(`ログアウトしますか？${kept}`)) await engine.logout();
+  async function discard(other: PendingOfAuthor & { author: { id: string; name: string } }) {
+    const message = `前の利用者「${other.author.name}」の未送信の変更 ${other.count}件を破棄します。\n破棄した変更は送信されず、元に戻せません（${other.author.name}さんがこの端末で再びログインすれば、破棄しない限り自動で送信されます）。\n破棄しますか？`;
+    if (window.confirm(message)) await discardPendingOf(db, other.author.id);
+  }
+
+  async function logout(erase: boolean) {
+    if (!engine) return;
+    if (erase) {
+      const unsent = byAuthor.loading ? [] : byAuthor.value;
+      const lost = unsent.length > 0 ? `\n次の未送信の変更は送信されずに消えます：\n${unsent.map((p) => `・${authorLabel(p)} ${p.count}件`).join('\n')}` : '';
+      if (!window.confirm(`この端末から計画のデータ、未送信の変更、入力途中の内容とログイン情報を消します。${lost}\n消してよろしいですか？`)) return;
+    }
+    // What is being typed is written first, so a field flushed later never lands after the erase.
+    await registry.flushAll();
+    await engine.logout();
+    if (erase) await eraseThisDevice(db);
+    setLogoutOpen(false);
   }
 
   return (
-    <div class="status-bar" role="status" aria-label="状態">
-      <span class={online ? 'badge badge-online' : 'badge badge-offline'}>{online ? 'オンライン' : 'オフライン'}</span>
-      <span class="badge" data-testid="pending-count">
-        未同期 {pending.loading ? '…' : pending.value}件
-      </span>
-      {stateLabel && (retrying || !errorLabel) && <span class={`badge badge-sync-${status!.state}`}>{stateLabel}</span>}
-      {errorLabel && (
-        <span class="status-error">
-          <strong>{errorLabel}:</strong> {status!.lastError}
+    <>
+      <div class="status-bar" role="status" aria-label="状態">
+        <span class={online ? 'badge badge-online' : 'badge badge-offline'}>{online ? 'オンライン' : 'オフライン'}</span>
+        <span class="badge" data-testid="pending-count">
+          未同期 {ownCount === null ? '…' : ownCount}件
         </span>
-      )}
-      {status?.session && <LiveBadge />}
-      {status && status.state !== 'signed-out' && (
-        <span class="status-note" data-testid="last-sync">
-          {status.lastSyncAt ? (
-            <>
-              最終同期 <time dateTime={status.lastSyncAt}>{bothDateTime(status.lastSyncAt)}</time>
-            </>
-          ) : (
-            '未同期（初回同期前）'
-          )}
-        </span>
-      )}
-      {canSync && (
-        <button type="button" class="header-button" disabled={status.state === 'syncing' || !online} onClick={() => void engine?.syncNow()}>
-          今すぐ同期
-        </button>
-      )}
-      {!rejected.loading && rejected.value > 0 && (
-        <button type="button" class="header-button header-button-warn" aria-expanded={rejectedOpen} onClick={onToggleRejected}>
-          送信できなかった変更 {rejected.value}件
-        </button>
-      )}
-      {persistence && <span class="status-note">{PERSISTENCE_LABELS[persistence]}</span>}
-      {status?.session ? (
-        <span class="status-user">
-          <span>
-            <span class="visually-hidden">記入者: </span>
-            {status.session.user.name}
+        {others.map((other) => (
+          <span key={other.author.id} class="status-others">
+            <span class="badge badge-others">
+              前の利用者（{other.author.name}）の未送信 {other.count}件
+            </span>
+            <button type="button" class="header-button header-button-warn" aria-label={`前の利用者（${other.author.name}）の未送信 ${other.count}件を破棄`} onClick={() => void discard(other)}>
+              破棄…
+            </button>
           </span>
-          <button type="button" class="link-button" onClick={() => void logout()}>
-            ログアウト
+        ))}
+        {stateLabel && (retrying || !errorLabel) && <span class={`badge badge-sync-${status!.state}`}>{stateLabel}</span>}
+        {errorLabel && (
+          <span class="status-error">
+            <strong>{errorLabel}:</strong> {status!.lastError}
+          </span>
+        )}
+        {status?.session && <LiveBadge />}
+        {status && status.state !== 'signed-out' && (
+          <span class="status-note" data-testid="last-sync">
+            {status.lastSyncAt ? (
+              <>
+                最終同期 <time dateTime={status.lastSyncAt}>{bothDateTime(status.lastSyncAt)}</time>
+              </>
+            ) : (
+              '未同期（初回同期前）'
+            )}
+          </span>
+        )}
+        {canSync && (
+          <button type="button" class="header-button" disabled={status.state === 'syncing' || !online} onClick={() => void engine?.syncNow()}>
+            今すぐ同期
           </button>
-        </span>
+        )}
+        {!rejected.loading && rejected.value > 0 && (
+          <button type="button" class="header-button header-button-warn" aria-expanded={rejectedOpen} onClick={onToggleRejected}>
+            送信できなかった変更 {rejected.value}件
+          </button>
+        )}
+        {persistence && <span class="status-note">{PERSISTENCE_LABELS[persistence]}</span>}
+        {status?.session ? (
+          <span class="status-user">
+            <span>
+              <span class="visually-hidden">記入者: </span>
+              {status.session.user.name}
+            </span>
+            <button type="button" class="link-button" aria-expanded={logoutOpen} onClick={() => setLogoutOpen(!logoutOpen)}>
+              ログアウト
+            </button>
+          </span>
+        ) : (
+          <ActorName />
+        )}
+      </div>
+      {logoutOpen && status?.session && <LogoutPanel unsent={byAuthor.loading ? null : byAuthor.value} onLogout={(erase) => void logout(erase)} onCancel={() => setLogoutOpen(false)} />}
+    </>
+  );
+}
+
+function authorLabel(p: PendingOfAuthor): string {
+  return p.author ? p.author.name : 'ログイン前の入力';
+}
+
+/**
+ * Signing out: keep the data (the usual: unsent edits go out when their person signs in again)
+ * or, on a shared tablet, erase it; what is still unsent is listed per person first.
+ */
+function LogoutPanel({ unsent, onLogout, onCancel }: { unsent: PendingOfAuthor[] | null; onLogout: (erase: boolean) => void; onCancel: () => void }) {
+  return (
+    <section class="logout-panel" role="dialog" aria-labelledby="logout-title">
+      <h2 id="logout-title">ログアウト</h2>
+      {unsent === null ? (
+        <p>未送信の変更を確認しています…</p>
+      ) : unsent.length > 0 ? (
+        <>
+          <p>この端末にまだ送信されていない変更があります。</p>
+          <ul aria-label="未送信の変更">
+            {unsent.map((p) => (
+              <li key={p.author?.id ?? ''}>
+                {authorLabel(p)}：{p.count}件
+              </li>
+            ))}
+          </ul>
+          <p>ログアウトしても未送信の変更はこの端末に残り、入力した人が次にログインしたときに送信されます。</p>
+        </>
       ) : (
-        <ActorName />
+        <p>未送信の変更はありません。</p>
       )}
-    </div>
+      <p>共用の端末では「この端末のデータを消す」を選ぶと、計画のデータとログイン情報がこの端末に残りません。</p>
+      <div class="logout-actions">
+        <button type="button" onClick={() => onLogout(false)}>
+          ログアウト（データは残す）
+        </button>
+        <button type="button" class="danger" onClick={() => onLogout(true)}>
+          この端末のデータを消す
+        </button>
+        <button type="button" onClick={onCancel}>
+          キャンセル
+        </button>
+      </div>
+    </section>
   );
 }

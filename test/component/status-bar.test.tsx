@@ -1,7 +1,8 @@
 // The always-visible sync status with an engine: edits waiting, the last sync in 和暦 and 西暦
 // (or 未同期 when there was none), what the engine is doing and why it last failed, 今すぐ同期,
-// and who is signed in — whose name every write carries — with a confirmed ログアウト that keeps
-// pending edits. The engine is the small fake of fake-sync-engine.ts.
+// and who is signed in — whose name every write carries — with a ログアウト that keeps pending
+// edits unless the person chooses to erase the device (see shared-tablet.test.tsx). The engine is
+// the small fake of fake-sync-engine.ts.
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { saveProgress } from '../../src/db/repository';
@@ -56,17 +57,20 @@ describe('StatusBar with a sync engine', () => {
     await waitFor(async () => expect(await db.progress.get(progressId(ref('p1-2-2'), '2024-H1'))).toMatchObject({ evaluation: '○', updatedBy: '佐藤（リーダー）' }));
   });
 
-  it('logs out only after confirming, keeping the pending edits on the device', async () => {
+  it('logs out, when asked to keep the data, keeping the pending edits on the device', async () => {
     const db = await dbWithFixturePlan();
     await saveProgress(db, { planId: PLAN_ID, itemId: ref('p1-2-2'), periodId: '2024-H1' }, { evaluation: '○' }, 'テスト');
     const engine = new FakeSyncEngine();
     render(<App db={db} engine={engine} />);
     await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toBe('未同期 1件'));
-    const confirm = vi.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValueOnce(true);
     fireEvent.click(screen.getByRole('button', { name: 'ログアウト' }));
-    expect(confirm).toHaveBeenCalledWith(expect.stringContaining('未同期の変更 1件はこの端末に残り'));
+    const dialog = screen.getByRole('dialog', { name: 'ログアウト' });
+    expect((await within(dialog).findByRole('list', { name: '未送信の変更' })).textContent).toBe('ログイン前の入力：1件');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'キャンセル' }));
+    expect(screen.queryByRole('dialog', { name: 'ログアウト' })).toBeNull();
     expect(engine.calls.logout).toBe(0);
     fireEvent.click(screen.getByRole('button', { name: 'ログアウト' }));
+    fireEvent.click(within(screen.getByRole('dialog', { name: 'ログアウト' })).getByRole('button', { name: 'ログアウト（データは残す）' }));
     await waitFor(() => expect(engine.calls.logout).toBe(1));
     expect(await screen.findByRole('heading', { name: 'ログイン', level: 1 })).toBeTruthy();
     expect(await db.outbox.count()).toBe(1);

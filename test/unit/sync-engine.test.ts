@@ -433,8 +433,9 @@ describe('login and logout', () => {
     expect(await e.login('suzuki@example.jp', 'pw')).toEqual({ ok: true });
     await e.syncNow();
     expect(requests.map((r) => r.req.cursor)).toEqual([null, null]);
-    // The pending edit was still sent; the records pulled for the other user are gone.
-    expect(requests[1]!.req.mutations).toHaveLength(1);
+    // The first user's pending edit stays on the device, unsent; the records pulled for them are gone.
+    expect(requests[1]!.req.mutations).toHaveLength(0);
+    expect(await db.outbox.count()).toBe(1);
     expect(await db.items.count()).toBe(0);
     await e.syncNow();
     expect(requests[2]!.req.cursor).toBe('c1');

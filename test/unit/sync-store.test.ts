@@ -15,6 +15,7 @@ const key = { planId: PLAN, itemId: `${PLAN}/p1-2-1`, periodId: '2024-H1' };
 const PID = progressId(key.itemId, key.periodId);
 const AT = '2024-07-02T00:00:00.000Z';
 const CTX = { at: AT, scope: 'u1' };
+const SESSION = { token: 't', expiresAt: '2030-01-01T00:00:00Z', user: { id: 'u1', email: 'a@example.jp', name: 'A' }, branches: [{ id: 'b1', name: '東京支部', role: 'staff' as const }] };
 
 async function freshDb(): Promise<TrackerDb> {
   const db = new TrackerDb(`sync-store-${crypto.randomUUID()}`);
@@ -22,6 +23,8 @@ async function freshDb(): Promise<TrackerDb> {
   if (!parsed.ok) throw new Error('fixture does not parse');
   let n = 0;
   await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), { outbox: false });
+  // Every edit of these tests is u1's, the user the batches are taken for.
+  await setSession(db, SESSION);
   return db;
 }
 
@@ -74,7 +77,7 @@ describe('takeOutboxBatch', () => {
     await saveProgress(db, key, { evaluation: '△' }, 'a');
     await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '訪問' }, 'a');
     const [first, second] = await db.outbox.toArray();
-    const sent = await takeOutboxBatch(db, 10);
+    const sent = await takeOutboxBatch(db, 'u1', 10);
     expect(sent).toEqual([
       { id: first!.mutationId, seq: first!.seq, table: 'progress', recordId: PID, planId: PLAN, changes: { evaluation: '△' }, base: { evaluation: '○' }, create: null, madeAt: first!.createdAt },
       expect.objectContaining({ id: second!.mutationId, seq: second!.seq, table: 'notes' }),
@@ -85,18 +88,18 @@ describe('takeOutboxBatch', () => {
   it('takes at most n entries, and fewer when they are big, but always one', async () => {
     const db = await freshDb();
     for (const d of ['01', '02', '03']) await addNote(db, { planId: PLAN, itemId: key.itemId, date: `2024-06-${d}`, text: 'あ'.repeat(1000) }, 'a');
-    expect(await takeOutboxBatch(db, 2)).toHaveLength(2);
+    expect(await takeOutboxBatch(db, 'u1', 2)).toHaveLength(2);
     expect((await db.outbox.toArray()).map((e) => !!e.inFlight)).toEqual([true, true, false]);
-    expect(await takeOutboxBatch(db, 10, 100)).toHaveLength(1);
-    expect(await takeOutboxBatch(db, 10, 14_000)).toHaveLength(2);
+    expect(await takeOutboxBatch(db, 'u1', 10, 100)).toHaveLength(1);
+    expect(await takeOutboxBatch(db, 'u1', 10, 14_000)).toHaveLength(2);
   });
 
   it('sends an entry again exactly as it was when its answer was lost', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { done: 'A' }, 'a');
-    const first = await takeOutboxBatch(db, 10);
+    const first = await takeOutboxBatch(db, 'u1', 10);
     await saveProgress(db, key, { done: 'B' }, 'a');
-    const again = await takeOutboxBatch(db, 10);
+    const again = await takeOutboxBatch(db, 'u1', 10);
     expect(again[0]).toEqual(first[0]);
     expect(again[1]).toMatchObject({ changes: { done: 'B' }, base: { done: 'A' } });
   });
@@ -107,7 +110,7 @@ describe('applyRoundTrip', () => {
     const db = await freshDb();
     await saveProgress(db, key, { evaluation: '△' }, 'a');
     await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '訪問' }, 'a');
-    const sent = await takeOutboxBatch(db, 10);
+    const sent = await takeOutboxBatch(db, 'u1', 10);
     await applyRoundTrip(db, sent, answer({ results: results(sent.slice(0, 1), 'applied'), cursor: 'c9' }), CTX);
     expect((await db.outbox.toArray()).map((e) => e.mutationId)).toEqual([sent[1]!.id]);
     expect(await getCursor(db)).toEqual({ cursor: 'c9', scope: 'u1' });
@@ -117,7 +120,7 @@ describe('applyRoundTrip', () => {
   it('moves a rejected entry to rejected with its reason and puts the record back as the server has it', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { evaluation: '△' }, 'a');
-    const sent = await takeOutboxBatch(db, 10);
+    const sent = await takeOutboxBatch(db, 'u1', 10);
     await applyRoundTrip(db, sent, answer({ results: results(sent, 'rejected', 'no permission') }), CTX);
     expect(await db.outbox.count()).toBe(0);
     expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: sent[0]!.id, recordId: PID, changes: { evaluation: '△' }, reason: 'no permission', at: AT })]);
@@ -127,7 +130,7 @@ describe('applyRoundTrip', () => {
   it('drops a rejected create from this device', async () => {
     const db = await freshDb();
     const note = await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '訪問' }, 'a');
-    const sent = await takeOutboxBatch(db, 10);
+    const sent = await takeOutboxBatch(db, 'u1', 10);
     await applyRoundTrip(db, sent, answer({ results: results(sent, 'rejected', 'x') }), CTX);
     expect(await db.notes.get(note.id)).toBeUndefined();
   });
@@ -184,7 +187,7 @@ describe('applyRoundTrip', () => {
   it('merges a pending text edit with another device’s edit of another part, and moves its base to what it was merged onto', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { done: '訪問した。説明した。', next: '予定' }, 'a');
-    const first = await takeOutboxBatch(db, 10);
+    const first = await takeOutboxBatch(db, 'u1', 10);
     await applyRoundTrip(db, first, answer({ results: results(first, 'applied'), changes: [await serverProgress(db, {})] }), CTX);
     await saveProgress(db, key, { done: '訪問した。説明した。以上。', evaluation: '－' }, 'a');
     await applyRoundTrip(db, [], answer({ changes: [await serverProgress(db, { done: '4月に訪問した。説明した。', evaluation: '○', next: '予定（改）' })] }), CTX);
@@ -200,14 +203,14 @@ describe('applyRoundTrip', () => {
   it('leaves an entry in flight as it was sent, and shows the merged text the server applied', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { done: '訪問した。' }, 'a');
-    const first = await takeOutboxBatch(db, 10);
+    const first = await takeOutboxBatch(db, 'u1', 10);
     await applyRoundTrip(db, first, answer({ results: results(first, 'applied'), changes: [await serverProgress(db, {})] }), CTX);
     await saveProgress(db, key, { done: '訪問した。説明した。' }, 'a');
-    const sent = await takeOutboxBatch(db, 10);
+    const sent = await takeOutboxBatch(db, 'u1', 10);
     // Another device's edit arrives while this entry is in flight (its answer not yet in)…
     await applyRoundTrip(db, [], answer({ changes: [await serverProgress(db, { done: '4月に訪問した。' })] }), CTX);
     expect((await progress(db)).done).toBe('4月に訪問した。説明した。');
-    expect(await takeOutboxBatch(db, 10)).toEqual(sent);
+    expect(await takeOutboxBatch(db, 'u1', 10)).toEqual(sent);
     // …then the server answers applied, its new version not on this page: the device shows what the server made.
     await applyRoundTrip(db, sent, answer({ results: results(sent, 'applied'), hasMore: true }), CTX);
     expect((await progress(db)).done).toBe('4月に訪問した。説明した。');
@@ -220,7 +223,7 @@ describe('applyRoundTrip', () => {
     await applyRoundTrip(db, [], answer({ changes: [await serverProgress(db, { done: 'theirs' })] }), CTX);
     expect((await progress(db)).done).toBe('mine');
     // …and the edit then loses with no new version of the record to pull.
-    const sent = await takeOutboxBatch(db, 10);
+    const sent = await takeOutboxBatch(db, 'u1', 10);
     await applyRoundTrip(db, sent, answer({ results: results(sent, 'conflict') }), CTX);
     expect((await progress(db)).done).toBe('theirs');
     expect(await db.meta.where('key').startsWith('sync.server:').count()).toBe(0);
@@ -231,7 +234,7 @@ describe('applyRoundTrip', () => {
     const before = await progress(db);
     await saveProgress(db, key, { evaluation: '△' }, 'a');
     await saveProgress(db, key, { evaluation: before.evaluation }, 'a');
-    const sent = await takeOutboxBatch(db, 10);
+    const sent = await takeOutboxBatch(db, 'u1', 10);
     // The server had the value already: applied, with no new version to pull.
     await applyRoundTrip(db, sent, answer({ results: results(sent, 'applied') }), CTX);
     expect(await progress(db)).toEqual(before);
@@ -240,7 +243,7 @@ describe('applyRoundTrip', () => {
   it('keeps an edit made while a request was out, over what that request brought back', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { done: 'one' }, 'a');
-    const sent = await takeOutboxBatch(db, 10);
+    const sent = await takeOutboxBatch(db, 'u1', 10);
     await saveProgress(db, key, { next: 'two' }, 'a');
     await applyRoundTrip(db, sent, answer({ results: results(sent, 'applied'), changes: [await serverProgress(db, { done: 'one', next: '' })] }), CTX);
     expect(await progress(db)).toMatchObject({ done: 'one', next: 'two' });
@@ -265,7 +268,7 @@ describe('applyRoundTrip', () => {
     const db = await freshDb();
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     await saveProgress(db, key, { done: 'mine' }, 'a');
-    const sent = await takeOutboxBatch(db, 10);
+    const sent = await takeOutboxBatch(db, 'u1', 10);
     const bad = answer({ results: results(sent, 'applied'), changes: [{ table: 'progress', id: PID, version: 1, record: { id: PID } }] });
     // A change for a table the device does not have makes the transaction fail midway.
     const broken = { ...bad, changes: [...bad.changes, { table: 'nope', id: 'x', version: 2, record: { id: 'x' } }] } as unknown as SyncResponse;
@@ -280,7 +283,7 @@ describe('setAside', () => {
     const db = await freshDb();
     await saveProgress(db, key, { evaluation: '△' }, 'a');
     await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '訪問' }, 'a');
-    const sent = await takeOutboxBatch(db, 10);
+    const sent = await takeOutboxBatch(db, 'u1', 10);
     expect(await setAside(db, sent[0]!.id, '権限がありません', AT)).toBe(true);
     expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: sent[0]!.id, reason: '権限がありません' })]);
     expect((await progress(db)).evaluation).toBe('○');

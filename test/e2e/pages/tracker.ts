@@ -69,6 +69,32 @@ export class TrackerApp {
     await expect(this.liveState()).toHaveText('リアルタイム同期: 接続中', { timeout: 30_000 });
   }
 
+  /** The status bar's 「前の利用者（氏名）の未送信 N件」 for an earlier person on this device. */
+  previousUserPending(name: string) {
+    return this.page.getByRole('status', { name: '状態' }).getByText(`前の利用者（${name}）の未送信`);
+  }
+
+  /** ログアウト, keeping the data on the device (works offline). */
+  async logout(): Promise<void> {
+    await this.page.getByRole('button', { name: 'ログアウト', exact: true }).click();
+    await this.page.getByRole('dialog', { name: 'ログアウト' }).getByRole('button', { name: 'ログアウト（データは残す）' }).click();
+    await expect(this.page.getByRole('heading', { name: 'ログイン', level: 1 })).toBeVisible();
+  }
+
+  /** ログアウト with 「この端末のデータを消す」, accepting the warning that lists what is unsent. */
+  async logoutErasingDevice(): Promise<string> {
+    await this.page.getByRole('button', { name: 'ログアウト', exact: true }).click();
+    const warning = new Promise<string>((resolve) => {
+      this.page.once('dialog', (dialog) => {
+        resolve(dialog.message());
+        void dialog.accept();
+      });
+    });
+    await this.page.getByRole('dialog', { name: 'ログアウト' }).getByRole('button', { name: 'この端末のデータを消す' }).click();
+    await expect(this.page.getByRole('heading', { name: 'ログイン', level: 1 })).toBeVisible();
+    return warning;
+  }
+
   /** Presses 今すぐ同期 and waits until nothing waits to sync. */
   async syncNow(): Promise<void> {
     await this.page.getByRole('button', { name: '今すぐ同期' }).click();
