@@ -1,8 +1,8 @@
 // The client sync engine: pushes the outbox and pulls changes in round trips on POST /api/sync,
 // in one tab at a time (Web Lock 'tracker-sync'), when the device comes online, the page becomes
 // visible, at once when the live channel (live-client.ts) signals a commit, every 30 s while that
-// channel is down (every 5 min while it is up), about 300 ms after a local edit, and with
-// exponential backoff after a failure. It implements SyncEngineApi for the UI; all state lives in the closure of
+// channel is down (every minute while it is up), at once after a local edit made after a quiet
+// spell (then at most every 300 ms while typing), and with exponential backoff after a failure. It implements SyncEngineApi for the UI; all state lives in the closure of
 // createSyncEngine, and the database work is in db/sync-store.ts (one transaction per answer).
 import { liveQuery } from 'dexie';
 import type { TrackerDb } from '../db/database';
@@ -19,12 +19,13 @@ export const SYNC_LOCK = 'tracker-sync';
 export const SYNC_TIMING = {
   /** Between round trips while online, the live channel is down and nothing else triggers one. */
   periodicMs: 30_000,
-  /** The same while the live channel is up: only a safety net for a signal lost on the way. */
-  periodicLiveMs: 5 * 60_000,
+  /** The same while the live channel is up: a safety net for a signal lost on the way (a server
+   * instance whose LISTEN connection is down keeps its streams open but hears nothing). */
+  periodicLiveMs: 60_000,
   /**
-   * After a local edit, so that a burst of typing goes in one request. Later edits never push
-   * the round trip back (schedule keeps the earliest), so continuous typing still goes out
-   * every afterEditMs.
+   * Between two pushes of local edits at least: an edit after a quiet spell goes out at once (a
+   * tap on 評価 reaches colleagues in one round trip), a burst of typing goes out every
+   * afterEditMs, and edits made while a request is out go in the next loop of the same run.
    */
   afterEditMs: 300,
   backoffFirstMs: 2_000,
@@ -128,6 +129,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   let failures = 0;
   /** What the server's last refusal asked us to wait (Retry-After); the backoff is never shorter. */
   let serverWaitMs = 0;
+  /** When local edits last went out, for afterEditMs. */
+  let lastPushAt = Number.NEGATIVE_INFINITY;
   let timer: { handle: TimerHandle; due: number } | null = null;
   let stopWatching: (() => void) | null = null;
 
@@ -252,6 +255,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         // wait for them on this device.
         await setAsideUnsealed(db, session.user.id, now().toISOString());
         sent = await takeOutboxBatch(db, session.user.id, LIMITS.mutationsPerRequest, SYNC_TIMING.requestBytes);
+        if (sent.length > 0) lastPushAt = now().getTime();
         const saved = await getCursor(db);
         // Another user or other branches than the cursor was pulled for: pull everything
         // again and drop what was pulled before (it may be of a branch no longer granted).
@@ -346,7 +350,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         // Only growth is an edit; the engine itself shrinks the outbox.
         if (last !== null && count > last && status.state !== 'error') {
           if (running) again = true;
-          else if (online() && !blocked()) schedule(SYNC_TIMING.afterEditMs);
+          else if (online() && !blocked()) schedule(Math.max(0, lastPushAt + SYNC_TIMING.afterEditMs - now().getTime()));
         }
         last = count;
       },

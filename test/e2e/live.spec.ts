@@ -8,7 +8,7 @@ import { TrackerApp } from './pages/tracker';
 const DEMO_PLAN = /令和6年度 東京支部事業計画/;
 const ITEM = /医療費適正化等に努めるとともに/;
 /**
- * While the live channel is up the periodic pull waits 5 minutes, so only the channel brings a
+ * While the live channel is up the periodic pull waits a minute, so only the channel brings a
  * change this soon (the bound allows for a machine shared with other test runs).
  */
 const LIVE = { timeout: 8_000 };

@@ -360,7 +360,7 @@ describe('triggers', () => {
     await vi.waitFor(() => expect(requests).toHaveLength(3));
   });
 
-  it('syncs about 300 ms after a local edit, and every 30 s', async () => {
+  it('pushes an edit after a quiet spell at once, the next within 300 ms of the last push, and syncs every 30 s', async () => {
     const db = await freshDb();
     await setSession(db, session);
     const { requests, transport } = stub();
@@ -369,13 +369,20 @@ describe('triggers', () => {
     timers.advance(0);
     await vi.waitFor(() => expect(timers.delays()).toEqual([30_000]));
     await saveProgress(db, key, { evaluation: '－' }, 'a');
-    await vi.waitFor(() => expect(timers.delays()).toEqual([300]));
-    timers.advance(300);
+    await vi.waitFor(() => expect(timers.delays()).toEqual([0]));
+    timers.advance(0);
     await vi.waitFor(() => expect(requests).toHaveLength(2));
     expect(requests[1]!.req.mutations).toHaveLength(1);
     await vi.waitFor(() => expect(timers.delays()).toEqual([30_000]));
-    timers.advance(30_000);
+    // 100 ms after that push, another edit waits the rest of the 300 ms.
+    timers.advance(100);
+    await saveProgress(db, key, { evaluation: '○' }, 'a');
+    await vi.waitFor(() => expect(timers.delays()).toEqual([200]));
+    timers.advance(200);
     await vi.waitFor(() => expect(requests).toHaveLength(3));
+    await vi.waitFor(() => expect(timers.delays()).toEqual([30_000]));
+    timers.advance(30_000);
+    await vi.waitFor(() => expect(requests).toHaveLength(4));
   });
 
   it('stops every trigger on stop()', async () => {
