@@ -3,7 +3,8 @@
 // visible, at once when the live channel (live-client.ts) signals a commit, every 30 s while that
 // channel is down (every minute while it is up), at once after a local edit made after a quiet
 // spell (then at most every 300 ms while typing), and with exponential backoff after a failure.
-// It implements SyncEngineApi for the UI; all state lives in the closure of createSyncEngine, and the database work is in db/sync-store.ts (one transaction per answer).
+// It implements SyncEngineApi for the UI; all state lives in the closure of createSyncEngine,
+// and the database work is in db/sync-store.ts (one transaction per answer).
 import { liveQuery } from 'dexie';
 import type { TrackerDb } from '../db/database';
 import { deriveSigningKey } from '../db/outbox-seal';
