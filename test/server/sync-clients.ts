@@ -319,6 +319,14 @@ export class Device {
   /** The counter's value on the device; 0 while its record does not exist. */
   counter = 0;
   private sharedEdits = 0;
+  /**
+   * Ten private-use code points of this device's own, for its values of the shared field: a
+   * value of another device (or the plan's text) then has no character in common with it, so
+   * two devices' edits of the field always overlap in the three-way text merge and each edit is
+   * applied or kept as a conflict, never merged into a text that already holds it unrecorded.
+   */
+  private readonly alphabet: number;
+  private static alphabets = 0;
   /** `next` of the shared record as last pulled. */
   private sharedServer: string;
   private readonly counterId: string;
@@ -332,6 +340,7 @@ export class Device {
   ) {
     this.clientId = `${name}-${randomUUID()}`;
     this.sharedServer = plan.shared.next;
+    this.alphabet = 0xe000 + 10 * Device.alphabets++;
     this.counterId = measurementId(slot.kpiId, slot.month);
   }
 
@@ -385,7 +394,7 @@ export class Device {
   }
 
   private editShared(): void {
-    const next = `${this.clientId} の予定 ${++this.sharedEdits}`;
+    const next = [...String(++this.sharedEdits)].map((d) => String.fromCodePoint(this.alphabet + Number(d))).join('');
     const pending = this.foldable(this.plan.shared.id);
     if (pending) return this.fold(pending, { next });
     // The device's copy: the server's value with its own pending edit of it laid over.
