@@ -25,6 +25,15 @@ const ROUNDS = 8;
 const SHARED = progressId(ITEM, '2024-H1');
 /** A period of the demo plan it has no progress for: each device creates its own record there. */
 const PERIOD = '2024-H2';
+
+/**
+ * Device i's value of the shared field in round r, in ten private-use code points of its own:
+ * no two devices' values share a character, so their edits always overlap in the text merge and
+ * each is applied (with a history row) or kept as a conflict, never absorbed unrecorded.
+ */
+function sharedValue(device: number, round: number): string {
+  return [...String(round)].map((digit) => String.fromCodePoint(0xe000 + 10 * device + Number(digit))).join('');
+}
 const DEVICES = [
   { email: 'lead@demo', password: DEMO_PASSWORD, item: `${DEMO_PLAN_ID}/p1-s1-i1` },
   { email: 'staff@demo', password: DEMO_PASSWORD, item: `${DEMO_PLAN_ID}/p1-s1-i2` },
@@ -142,7 +151,7 @@ describePostgres('two server instances on one PostgreSQL', (env) => {
           const batch = [
             d.c.m(r === 0 ? progressCreate(d.item, PERIOD, { done: `${d.name} r0` }) : { recordId: own, changes: { done: `${d.name} r${r}` }, base: { done: d.local('progress', own).done } }),
             d.c.m(note(`note-${i}-${r}`, `${d.name} の訪問 ${r}`)),
-            d.c.m({ recordId: SHARED, changes: { next: `${d.name} r${r}` }, base: { next: d.local('progress', SHARED).next } }),
+            d.c.m({ recordId: SHARED, changes: { next: sharedValue(i, r) }, base: { next: d.local('progress', SHARED).next } }),
           ];
           const res = await d.sync(pushTo, batch);
           expect(res.results.map((x) => x.status).slice(0, 2)).toEqual(['applied', 'applied']);
