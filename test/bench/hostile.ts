@@ -9,7 +9,7 @@
 // demo seeded), called in-process through app.request, one mutation a request (as a device's
 // outbox sends a set-aside one alone). RSS includes pages of the database file SQLite maps in.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
@@ -25,12 +25,18 @@ const MUTATIONS = Number(process.env.BENCH_HOSTILE_MUTATIONS ?? 10_000);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:hostile does)');
 
-function memory(): { rss: number; heap: number } {
+/**
+ * RSS, its anonymous part (the process's own allocations: JS heap, buffers, SQLite's page cache;
+ * not the database file's pages SQLite maps in, which the kernel can drop) and the heap after GC.
+ */
+function memory(): { rss: number; anon: number; heap: number } {
   gc!();
   gc!();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed };
+  const anonKb = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return { rss: m.rss, anon: anonKb === undefined ? Number.NaN : Number(anonKb) * 1024, heap: m.heapUsed };
 }
+const delta = (a: number, b: number) => `${b >= a ? '+' : ''}${mb(b - a)}`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** The hostile changes, in turn: most are refused, every fourth is a valid value at the limit that becomes a conflict. */
@@ -102,10 +108,10 @@ try {
   await storage.close();
 
   console.log(`hostile conflicting mutations: ${MUTATIONS} in ${seconds.toFixed(1)} s; answers ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
-  console.log(`server memory before: RSS ${mb(before.rss)}, heap after GC ${mb(before.heap)}`);
-  console.log(`server memory after:  RSS ${mb(after.rss)} (${after.rss >= before.rss ? '+' : ''}${mb(after.rss - before.rss)}), heap after GC ${mb(after.heap)} (${after.heap >= before.heap ? '+' : ''}${mb(after.heap - before.heap)})   goal: within 50 MB`);
+  console.log(`server memory before: RSS ${mb(before.rss)} (anonymous ${mb(before.anon)}), heap after GC ${mb(before.heap)}`);
+  console.log(`server memory after:  RSS ${mb(after.rss)} (${delta(before.rss, after.rss)}; anonymous ${mb(after.anon)}, ${delta(before.anon, after.anon)}), heap after GC ${mb(after.heap)} (${delta(before.heap, after.heap)})   goal: within 50 MB`);
   console.log(`fresh device: ${changes} changes in ${pages} pages; largest page's changes ${largestChanges} bytes (bound ${PULL_PAGE_BYTES}), largest response ${largestResponse} bytes   goal: at most the bound`);
-  console.log(`after the pull: RSS ${mb(end.rss)}, heap after GC ${mb(end.heap)}`);
+  console.log(`after the pull: RSS ${mb(end.rss)} (anonymous ${mb(end.anon)}), heap after GC ${mb(end.heap)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
