@@ -100,10 +100,11 @@ export function getSession(db: TrackerDb): Promise<LoginResponse | null> {
 /**
  * Stores the signed-in session with the person's signing key (outbox-seal.ts), or forgets both
  * (sign-out; the key never outlives the session on the device). Signing in also records the
- * person as the device's last user. Entries stay their author's; this login seals, with the new
- * key, only entries that are provably the same person's: those sealed under their previous key
- * (a changed password), those of their own session from before seals existed, and — on a device
- * nobody had signed in on before — those written with no one signed in.
+ * person as the device's last user. Entries are never given an author or a seal here: whatever
+ * this device's storage says about them (a missing author, an earlier session, an earlier key)
+ * could have been written by someone else with the browser's tools, so an entry is sent only if
+ * it carries a seal made with its author's key when it was written (the same password gives the
+ * same key at the next login).
  */
 export async function setSession(db: TrackerDb, session: LoginResponse | null, signingKey?: string): Promise<void> {
   if (!session) {
@@ -111,28 +112,13 @@ export async function setSession(db: TrackerDb, session: LoginResponse | null, s
     return;
   }
   const author: OutboxAuthor = { id: session.user.id, name: session.user.name };
-  await db.transaction('rw', [db.meta, db.outbox], async () => {
-    const previous = await getSession(db);
-    const previousKey = await signingKeyOf(db, author.id);
-    const keyRowExisted = (await db.meta.get(SIGNING_KEY_META_KEY)) !== undefined;
-    const deviceHadUser = (await db.meta.get(LAST_USER_META_KEY)) !== undefined;
+  await db.transaction('rw', db.meta, async () => {
     await db.meta.bulkPut([
       { key: META.session, value: session },
       { key: LAST_USER_META_KEY, value: { user: author } },
     ]);
     if (signingKey) await db.meta.put({ key: SIGNING_KEY_META_KEY, value: { userId: author.id, key: signingKey } });
     else await db.meta.delete(SIGNING_KEY_META_KEY);
-    const sameSession = previous?.user.id === author.id;
-    await db.outbox.toCollection().modify((e) => {
-      const entry = e as OutboxEntry;
-      const unowned = entry.author === undefined && !deviceHadUser;
-      const own = entry.author?.id === author.id;
-      if (!unowned && !own) return;
-      if (unowned) entry.author = author;
-      if (!signingKey) return;
-      const provablyOwn = unowned || (previousKey !== null ? sealVerifies(previousKey, entry, entry.seal) : sameSession && !keyRowExisted && entry.seal === undefined);
-      if (provablyOwn) entry.seal = sealOf(signingKey, entry);
-    });
   });
 }
 

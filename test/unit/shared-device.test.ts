@@ -90,15 +90,16 @@ describe('an outbox entry belongs to the person who made it', () => {
     expect(entries[1]!.changes).not.toHaveProperty('done');
   });
 
-  it('is the first signed-in person’s when nobody had signed in on the device yet', async () => {
+  it('is nobody’s when nobody had signed in on the device yet, and never goes out under whoever signs in', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { evaluation: '△' }, '担当者');
     expect((await db.outbox.toArray())[0]!.author).toBeUndefined();
-    await setSession(db, lead);
-    expect((await db.outbox.toArray())[0]!.author).toEqual({ id: 'u-lead', name: '大阪 リーダー' });
-    // …and stays theirs when someone else signs in after.
-    await setSession(db, staff);
-    expect((await db.outbox.toArray())[0]!.author?.id).toBe('u-lead');
+    // Nothing on the device can prove who wrote it (the device's storage can be edited with
+    // the browser's tools), so a login never takes it over.
+    await setSession(db, lead, 'a'.repeat(64));
+    expect((await db.outbox.toArray())[0]!.author).toBeUndefined();
+    expect(await takeOutboxBatch(db, 'u-lead', 10)).toEqual([]);
+    expect(await db.outbox.count()).toBe(1);
   });
 
   it('is taken into a batch only for its author', async () => {
@@ -210,6 +211,42 @@ describe('an entry forged in the browser’s storage', () => {
     expect((await db.items.get(key.itemId))?.deleted).toBe(false);
     // The staff's own entry still waits for the staff.
     expect(await pendingByAuthor(db)).toEqual([{ author: { id: 'u-staff', name: '大阪 担当' }, count: 1 }]);
+  });
+
+  it('is not taken over at the next login when the device’s memory of its last user was deleted', async () => {
+    const db = await freshDb();
+    const api = server();
+    const e = engine(db, api.transport);
+    await e.start();
+    expect(await e.login('staff@osaka', 'staff-pw')).toEqual({ ok: true });
+    await e.logout();
+    // With DevTools: the device "never had a user", and an entry with no author deletes an item.
+    await db.meta.delete('sync.lastUser');
+    await db.outbox.add({ mutationId: 'forged-unowned', table: 'items', recordId: key.itemId, planId: PLAN, changes: { deleted: true }, base: { deleted: false }, create: null, createdAt: new Date().toISOString() });
+
+    api.signInAs(lead);
+    expect(await e.login('lead@osaka', 'lead-pw')).toEqual({ ok: true });
+    await e.syncNow();
+    expect(api.requests.flatMap((r) => r.req.mutations).map((m) => m.id)).not.toContain('forged-unowned');
+  });
+
+  it('is not sealed at the lead’s login when the stored session was forged to look like theirs', async () => {
+    const db = await freshDb();
+    const api = server();
+    const e = engine(db, api.transport);
+    await e.start();
+    expect(await e.login('staff@osaka', 'staff-pw')).toEqual({ ok: true });
+    // With DevTools, while signed in as staff: the stored session made the lead's, the signing
+    // key removed, and an unsealed delete in the lead's name.
+    await db.meta.put({ key: 'sync.session', value: { ...lead, token: 'bogus' } });
+    await db.meta.delete('sync.signingKey');
+    await db.outbox.add({ mutationId: 'forged-session', table: 'items', recordId: key.itemId, planId: PLAN, changes: { deleted: true }, base: { deleted: false }, create: null, createdAt: new Date().toISOString(), author: { id: 'u-lead', name: '大阪 リーダー' } });
+
+    api.signInAs(lead);
+    expect(await e.login('lead@osaka', 'lead-pw')).toEqual({ ok: true });
+    await e.syncNow();
+    expect(api.requests.filter((r) => r.token === 'tok-lead').flatMap((r) => r.req.mutations).map((m) => m.id)).not.toContain('forged-session');
+    expect((await db.items.get(key.itemId))?.deleted).toBe(false);
   });
 
   it('does not stop the person’s own entries from going out at their next login', async () => {

@@ -4,6 +4,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TrackerDb } from '../../src/db/database';
+import { deriveSigningKey } from '../../src/db/outbox-seal';
 import { addNote, saveProgress, storePlanRecords } from '../../src/db/repository';
 import { getDeviceSecret, getSession, setSession } from '../../src/db/sync-store';
 import { parsePlanFile, planFileToRecords } from '../../src/model/plan-file';
@@ -144,7 +145,8 @@ describe('a round trip', () => {
 describe('failures', () => {
   it('on 401 keeps every pending edit and the user, and asks for a login', async () => {
     const db = await freshDb();
-    await setSession(db, session);
+    // As a login leaves it: the session with the key its password makes (the entry is sealed with it).
+    await setSession(db, session, await deriveSigningKey('pw', session.user.id));
     await saveProgress(db, key, { done: '実施した' }, 'a');
     const { requests, state, transport } = stub(() => {
       throw new TransportError('http', 'expired', 401, 'token_expired');
