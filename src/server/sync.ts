@@ -324,6 +324,10 @@ export class SyncService {
       const planId = m.table === 'plans' ? create.id : create.planId;
       if (planId !== undefined && planId !== m.planId) throw forbidden(m, '作成する記録の planId が違います (forged planId)');
       if (m.changes.planId !== undefined && m.changes.planId !== m.planId && m.table !== 'plans') throw forbidden(m, '作成する記録の planId が違います (forged planId)');
+      // Ids made from a plan file or by next year's plan are `<planId>/<ref>` (progress and
+      // measurements derive theirs from those): a record in another plan's namespace would block
+      // that plan's import, so a new id with a '/' lies in its own plan's.
+      if (m.table !== 'plans' && m.recordId.includes('/') && !m.recordId.startsWith(`${m.planId}/`)) throw forbidden(m, `記録の id は別の計画の名前空間にあります (a record id with a '/' starts with its plan id ${m.planId}/)`);
     }
     return { branchId, current };
   }

@@ -103,6 +103,21 @@ describeEachStorage('ownership', (openStorage) => {
     expect((await s.storage.getRecord('plans', 'demo-tokyo-2025'))?.branchId).toBe('demo-tokyo');
   });
 
+  it('a record cannot be created in another plan’s namespace, so nobody blocks that plan’s import', async () => {
+    const lead = await s.login('lead@demo');
+    const l = client('tokyo-lead');
+    const squat = 'osaka-2025/p1-s1-i1';
+    const res = await s.post('/api/sync', {
+      protocolVersion: 1,
+      clientId: l.clientId,
+      cursor: null,
+      mutations: [l.m({ table: 'items', recordId: squat, planId: DEMO_PLAN_ID, changes: {}, base: {}, create: { id: squat, planId: DEMO_PLAN_ID, sectionId: `${DEMO_PLAN_ID}/p1-s1`, label: '①', text: '先取り' } })],
+    }, lead);
+    expect(res.status).toBe(403);
+    expect(await s.storage.getRecord('items', squat)).toBeUndefined();
+    await expect(importAs(s, OTHER_BRANCH, 'osaka-2025')).resolves.toBeGreaterThan(0);
+  });
+
   it('an import takes only an id of its branch, the longest branch prefix deciding', async () => {
     await expect(importAs(s, OTHER_BRANCH, 'demo-tokyo-2030')).rejects.toThrow('demo-tokyo');
     await expect(importAs(s, 'demo-tokyo', 'osaka-2030')).rejects.toThrow('osaka');
