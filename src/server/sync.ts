@@ -169,6 +169,9 @@ function isEmptyValue(value: unknown): boolean {
   return value === null || value === undefined || value === '' || value === false || (Array.isArray(value) && value.length === 0);
 }
 
+/** Tables whose new records with a '/' in their id must lie in their plan's namespace. */
+const OWN_NAMESPACE = new Set<RecordTable>(['sections', 'items', 'kpis', 'notes']);
+
 /** Tables whose records carry updatedAt / updatedBy. */
 const STAMPED = new Set<RecordTable>(['plans', 'sections', 'items', 'progress', 'kpis', 'measurements', 'conflicts']);
 
@@ -325,9 +328,10 @@ export class SyncService {
       if (planId !== undefined && planId !== m.planId) throw forbidden(m, '作成する記録の planId が違います (forged planId)');
       if (m.changes.planId !== undefined && m.changes.planId !== m.planId && m.table !== 'plans') throw forbidden(m, '作成する記録の planId が違います (forged planId)');
       // Ids made from a plan file or by next year's plan are `<planId>/<ref>` (progress and
-      // measurements derive theirs from those): a record in another plan's namespace would block
-      // that plan's import, so a new id with a '/' lies in its own plan's.
-      if (m.table !== 'plans' && m.recordId.includes('/') && !m.recordId.startsWith(`${m.planId}/`)) throw forbidden(m, `記録の id は別の計画の名前空間にあります (a record id with a '/' starts with its plan id ${m.planId}/)`);
+      // measurements derive theirs from an item or KPI of the plan, checked below): a record in
+      // another plan's namespace would block that plan's import, so a new id with a '/' lies in
+      // its own plan's.
+      if (OWN_NAMESPACE.has(m.table) && m.recordId.includes('/') && !m.recordId.startsWith(`${m.planId}/`)) throw forbidden(m, `記録の id は別の計画の名前空間にあります (a record id with a '/' starts with its plan id ${m.planId}/)`);
     }
     return { branchId, current };
   }
