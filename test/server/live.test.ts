@@ -2,10 +2,10 @@
 // open event stream of the branch (but not to the device that made it, nor to another branch's);
 // presence goes only to people of the same branch and expires when no longer repeated.
 // Each test is given 30 s: logins hash passwords with scrypt, which is slow on a busy machine.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_BRANCH } from '../../src/server/demo';
 import { localBus } from '../../src/server/live/bus';
-import { LiveHub } from '../../src/server/live/hub';
+import { LiveHub, PRESENCE_SESSIONS_PER_USER } from '../../src/server/live/hub';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import type { PresenceRequest } from '../../src/sync/live-protocol';
 import { client, ITEM, OTHER_BRANCH, OTHER_ITEM, OTHER_PLAN, startTestServer, type TestServer } from './helpers';
@@ -69,6 +69,22 @@ describe('commit signals', () => {
     }
   }, 30_000);
 
+  it('ends a stream whose token no longer holds (logout, password change, a role removed) at the next check', async () => {
+    const hub = new LiveHub(localBus(), { recheckMs: 10 });
+    try {
+      let valid = true;
+      const stream = hub.open({ userId: 'u', clientId: null, branches: ['b1'], stillValid: async () => valid });
+      const kept = hub.open({ userId: 'v', clientId: null, branches: ['b1'], stillValid: async () => true });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(hub.streamCount).toBe(2);
+      valid = false;
+      await vi.waitFor(() => expect(hub.streamCount).toBe(1));
+      await Promise.all([stream.cancel(), kept.cancel()]);
+    } finally {
+      await hub.close();
+    }
+  }, 30_000);
+
   it('says nothing for a round trip that changed nothing', async () => {
     const [lead, staff] = await Promise.all([server.login('lead@demo'), server.login('staff@demo')]);
     const stream = open(lead, client('lead').clientId);
@@ -115,6 +131,24 @@ describe('presence', () => {
     await osaka.until(presenceOf(OTHER_BRANCH, (e) => e.length === 1));
     expect(osaka.events.filter((e) => e.type === 'presence' && e.branchId === DEMO_BRANCH.id)).toEqual([]);
   }, 30_000);
+
+  it('keeps at most a few tabs of one person, so made-up session ids cannot swell what every stream is sent', async () => {
+    const hub = new LiveHub(localBus());
+    try {
+      const reader = hub.open({ userId: 'watcher', clientId: null, branches: ['b1'] }).getReader();
+      const at = { branchId: 'b1', planId: 'p', itemId: 'i', field: null };
+      for (let i = 0; i < 50; i++) hub.present({ id: 'flooder', name: '大量' }, `session-${i}`, at);
+      const decoder = new TextDecoder();
+      let last = '';
+      // hello, the first presence, then one presence event per new tab.
+      for (let i = 0; i < 52; i++) last = decoder.decode((await reader.read()).value);
+      const entries = (JSON.parse(/^data: (.*)$/m.exec(last)![1]!) as { entries: unknown[] }).entries;
+      expect(entries).toHaveLength(PRESENCE_SESSIONS_PER_USER);
+      await reader.cancel();
+    } finally {
+      await hub.close();
+    }
+  });
 
   it('is refused for a branch the token does not grant, and for a malformed body', async () => {
     const staff = await server.login('staff@demo');

@@ -12,6 +12,8 @@ export interface LiveTiming {
   presenceTtlMs: number;
   /** How often expired presence is looked for. */
   sweepMs: number;
+  /** How often each stream's token is checked again (a revoked token or a removed role ends it). */
+  recheckMs: number;
 }
 
 export interface StreamOwner {
@@ -19,6 +21,8 @@ export interface StreamOwner {
   /** The device's sync clientId (X-Client-Id), so its own commits are not signalled back to it. */
   clientId: string | null;
   branches: readonly string[];
+  /** Whether the stream's token still grants every one of its branches; absent: always. */
+  stillValid?: () => Promise<boolean>;
 }
 
 interface Stream extends StreamOwner {
@@ -33,6 +37,12 @@ interface Presence {
 
 /** A stream that has not read this much of what was written to it is dropped (the client reconnects). */
 const MAX_UNREAD_BYTES = 256 * 1024;
+/**
+ * Tabs one person may be present with at once (a newer one replaces their oldest): presence is
+ * sent whole to every stream of the branch, so one account making up session ids must not be
+ * able to grow it without end and choke everyone's stream.
+ */
+export const PRESENCE_SESSIONS_PER_USER = 8;
 
 const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(': hb\n\n');
@@ -53,9 +63,13 @@ export class LiveHub {
     timing: Partial<LiveTiming> = {},
     private readonly now: () => number = Date.now,
   ) {
-    this.timing = { heartbeatMs: LIVE_TIMING.heartbeatMs, presenceTtlMs: LIVE_TIMING.presenceTtlMs, sweepMs: 1_000, ...timing };
+    this.timing = { heartbeatMs: LIVE_TIMING.heartbeatMs, presenceTtlMs: LIVE_TIMING.presenceTtlMs, sweepMs: 1_000, recheckMs: 60_000, ...timing };
     this.unsubscribe = bus.subscribe((m) => this.hear(m));
-    this.timers = [setInterval(() => this.heartbeat(), this.timing.heartbeatMs), setInterval(() => this.sweep(), this.timing.sweepMs)];
+    this.timers = [
+      setInterval(() => this.heartbeat(), this.timing.heartbeatMs),
+      setInterval(() => this.sweep(), this.timing.sweepMs),
+      setInterval(() => void this.recheck(), this.timing.recheckMs),
+    ];
     for (const t of this.timers) t.unref?.();
   }
 
@@ -125,6 +139,7 @@ export class LiveHub {
     if (before) touched.add(before.branchId);
     if (m.at === null) this.presence.delete(key);
     else {
+      if (!before) this.makeRoomFor(m.userId, touched);
       const entry: PresenceEntry = { sessionId: m.sessionId, userId: m.userId, name: m.name, planId: m.at.planId, itemId: m.at.itemId, field: m.at.field };
       this.presence.set(key, { branchId: m.at.branchId, entry, expiresAt: this.now() + this.timing.presenceTtlMs });
       // A repeat of the same place only extends its life; nobody needs telling.
@@ -132,6 +147,28 @@ export class LiveHub {
       touched.add(m.at.branchId);
     }
     for (const b of touched) this.broadcastPresence(b);
+  }
+
+  /** Forgets the person's oldest presence when they already have the most a person may. */
+  private makeRoomFor(userId: string, touched: Set<string>): void {
+    const own = [...this.presence].filter(([, p]) => p.entry.userId === userId).sort(([, a], [, b]) => a.expiresAt - b.expiresAt);
+    for (const [key, p] of own.slice(0, Math.max(0, own.length - PRESENCE_SESSIONS_PER_USER + 1))) {
+      this.presence.delete(key);
+      touched.add(p.branchId);
+    }
+  }
+
+  /** Ends every stream whose token no longer holds (revoked, expired, a role removed); the client reconnects or signs in again. */
+  private async recheck(): Promise<void> {
+    const streams = new Set<Stream>();
+    for (const set of this.byBranch.values()) for (const s of set) if (s.stillValid) streams.add(s);
+    for (const s of streams) {
+      const valid = await s.stillValid!().catch(() => true);
+      if (!valid) {
+        this.end(s);
+        this.remove(s);
+      }
+    }
   }
 
   private entriesOf(branchId: string): PresenceEntry[] {

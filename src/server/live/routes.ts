@@ -24,7 +24,15 @@ export function eventsHandler(deps: LiveRouteDeps) {
   return async (c: Context): Promise<Response> => {
     const principal = await deps.principalOf(c);
     const clientId = c.req.header('x-client-id') ?? null;
-    const stream = deps.hub.open({ userId: principal.user.id, clientId: clientId !== null && CLIENT_ID.test(clientId) ? clientId : null, branches: [...principal.roles.keys()] });
+    const branches = [...principal.roles.keys()];
+    // The token is checked again while the stream is open: a logout, a password change or a
+    // removed role ends it (a failed check of the database itself does not).
+    const stillValid = () =>
+      deps.principalOf(c).then(
+        (now) => now.user.id === principal.user.id && branches.every((b) => now.roles.has(b)),
+        (e: unknown) => !(e instanceof ApiFailure),
+      );
+    const stream = deps.hub.open({ userId: principal.user.id, clientId: clientId !== null && CLIENT_ID.test(clientId) ? clientId : null, branches, stillValid });
     return new Response(stream, {
       headers: {
         'content-type': 'text/event-stream; charset=utf-8',
