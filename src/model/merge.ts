@@ -4,7 +4,7 @@
 // the client's becomes a conflict. Nothing is dropped without a trace. A free text another
 // device changed meanwhile is merged three-way instead (text-merge.ts), so only edits of the
 // same part of it conflict.
-import type { RecordTable } from './schemas';
+import { LIMITS, type RecordTable } from './schemas';
 import { mergeText } from './text-merge';
 
 export interface FieldMutation {
@@ -89,7 +89,9 @@ export function mergeTextField(table: RecordTable, field: string, baseValue: unk
   if (typeof baseValue !== 'string' || typeof serverValue !== 'string' || typeof clientValue !== 'string') return null;
   if (options.allowTextMerge && !options.allowTextMerge(baseValue.length + serverValue.length + clientValue.length)) return null;
   const merged = mergeText(baseValue, serverValue, clientValue);
-  return merged.kind === 'merged' ? merged.text : null;
+  // Two edits that each fit can merge into a text over the field's limit: a conflict keeps both
+  // for a person, where a refused record would set the edit aside.
+  return merged.kind === 'merged' && merged.text.length <= LIMITS.longText ? merged.text : null;
 }
 
 export function mergeMutation(table: RecordTable, current: Readonly<Record<string, unknown>> | undefined, m: FieldMutation, options: MergeOptions = {}): MergeResult {

@@ -145,3 +145,13 @@ describe('text merge properties', () => {
     );
   });
 });
+
+describe('a merged text over the field’s limit', () => {
+  it('is a conflict, not a record the schema would refuse (both edits fit, their merge does not)', () => {
+    const base = 'あ'.repeat(19_500);
+    const server = `${'い'.repeat(600)}${base}`;
+    const client = `${base}${'う'.repeat(600)}`;
+    const r = mergeMutation('progress', { id: 'p', done: server }, { changes: { done: client }, base: { done: base }, create: null });
+    expect(r).toMatchObject({ kind: 'update', applied: [], conflicts: [{ field: 'done', serverValue: server, clientValue: client }] });
+  });
+});
