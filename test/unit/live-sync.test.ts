@@ -13,34 +13,9 @@ import { LIVE_TIMING, type LiveEvent, type PresenceEntry, type PresenceRequest }
 import type { LiveTransport } from '../../src/sync/live-transport';
 import { PROTOCOL_VERSION, type LoginResponse, type SyncRequest } from '../../src/sync/protocol';
 import { TransportError, type Transport } from '../../src/sync/transport';
+import { ManualTimers } from './manual-timers';
 
 const session: LoginResponse = { token: 'tok-1', expiresAt: '2030-01-01T00:00:00Z', user: { id: 'u1', email: 'sato@example.jp', name: '佐藤' }, branches: [{ id: 'tokyo', name: '東京支部', role: 'staff' }] };
-
-/** Timers that run only when the test moves the clock. */
-class ManualTimers {
-  now = 0;
-  private next = 1;
-  readonly pending = new Map<number, { due: number; run: () => void }>();
-  set = (run: () => void, ms: number): number => {
-    const id = this.next++;
-    this.pending.set(id, { due: this.now + ms, run });
-    return id;
-  };
-  clear = (id: unknown): void => {
-    this.pending.delete(id as number);
-  };
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      const due = [...this.pending].filter(([, t]) => t.due <= until).sort((a, b) => a[1].due - b[1].due)[0];
-      if (!due) break;
-      this.now = due[1].due;
-      this.pending.delete(due[0]);
-      due[1].run();
-    }
-    this.now = until;
-  }
-}
 
 interface FakeStream {
   token: string;

@@ -14,6 +14,7 @@ import type { SyncState } from '../../src/sync/engine-api';
 import { PROTOCOL_VERSION, type LoginRequest, type LoginResponse, type SyncRequest, type SyncResponse } from '../../src/sync/protocol';
 import { TransportError, type Transport } from '../../src/sync/transport';
 import good from '../fixtures/plan-file-good.json';
+import { ManualTimers } from './manual-timers';
 
 const PLAN = 'plan-1';
 const key = { planId: PLAN, itemId: `${PLAN}/p1-2-1`, periodId: '2024-H1' };
@@ -28,34 +29,6 @@ async function freshDb(): Promise<TrackerDb> {
   let n = 0;
   await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), { outbox: false });
   return db;
-}
-
-/** Timers that run only when the test moves the clock. */
-class ManualTimers {
-  now = 0;
-  private next = 1;
-  readonly pending = new Map<number, { due: number; run: () => void }>();
-  set = (run: () => void, ms: number): number => {
-    const id = this.next++;
-    this.pending.set(id, { due: this.now + ms, run });
-    return id;
-  };
-  clear = (id: unknown): void => {
-    this.pending.delete(id as number);
-  };
-  /** Delays of the timers now waiting, from now. */
-  delays(): number[] {
-    return [...this.pending.values()].map((t) => t.due - this.now);
-  }
-  advance(ms: number): void {
-    this.now += ms;
-    for (const [id, t] of [...this.pending]) {
-      if (t.due <= this.now) {
-        this.pending.delete(id);
-        t.run();
-      }
-    }
-  }
 }
 
 type Handler = (req: SyncRequest, token: string) => SyncResponse | Promise<SyncResponse>;
