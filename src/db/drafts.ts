@@ -1,11 +1,13 @@
 // Drafts: what a person typed into a form and has not submitted yet (a メモ, a KPI actual, a
-// merged text of a conflict), kept on the device in meta rows (`draft:<key>`) at every change,
-// so it survives a reload, a killed tab and an app update (更新する). A draft goes away only
-// when the form is submitted or the person discards it. Rows are parsed on read; one that does
-// not parse is treated as no draft.
+// merged text of a conflict), kept on the device in meta rows (`draft:<user>:<key>`) at every
+// change, so it survives a reload, a killed tab and an app update (更新する). A draft goes away
+// only when the form is submitted or the person discards it. A draft is its person's (the one
+// signed in, else the device's last user): on a shared tablet the next person never sees, nor
+// submits under their name, what the previous one was writing. Rows are parsed on read; one
+// that does not parse is treated as no draft.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import * as z from 'zod/mini';
-import type { TrackerDb } from './database';
+import { currentAuthor, type TrackerDb } from './database';
 import { useDb } from './hooks';
 
 export const draftSchema = z.object({
@@ -16,19 +18,25 @@ export type Draft = z.infer<typeof draftSchema>;
 
 const PREFIX = 'draft:';
 
+/** The meta row of this person's draft under `key`. */
+async function rowKey(db: TrackerDb, key: string): Promise<string> {
+  const owner = await currentAuthor(db);
+  return `${PREFIX}${owner?.author.id ?? '-'}:${key}`;
+}
+
 export async function readDraft(db: TrackerDb, key: string): Promise<Draft | null> {
-  const row = await db.meta.get(PREFIX + key);
+  const row = await db.meta.get(await rowKey(db, key));
   if (!row) return null;
   const parsed = draftSchema.safeParse(row.value);
   return parsed.success ? parsed.data : null;
 }
 
 export async function saveDraft(db: TrackerDb, key: string, fields: Record<string, string>): Promise<void> {
-  await db.meta.put({ key: PREFIX + key, value: { fields, savedAt: new Date().toISOString() } satisfies Draft });
+  await db.meta.put({ key: await rowKey(db, key), value: { fields, savedAt: new Date().toISOString() } satisfies Draft });
 }
 
 export async function discardDraft(db: TrackerDb, key: string): Promise<void> {
-  await db.meta.delete(PREFIX + key);
+  await db.meta.delete(await rowKey(db, key));
 }
 
 export interface DraftForm<F extends Record<string, string>> {
