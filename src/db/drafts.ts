@@ -31,18 +31,25 @@ export async function readDraft(db: TrackerDb, key: string): Promise<Draft | nul
   return parsed.success ? parsed.data : null;
 }
 
+/** One transaction: whose draft it is and the write itself, so a sign-out cannot come between. */
 export async function saveDraft(db: TrackerDb, key: string, fields: Record<string, string>): Promise<void> {
-  await db.meta.put({ key: await rowKey(db, key), value: { fields, savedAt: new Date().toISOString() } satisfies Draft });
+  await db.transaction('rw', db.meta, async () => {
+    await db.meta.put({ key: await rowKey(db, key), value: { fields, savedAt: new Date().toISOString() } satisfies Draft });
+  });
 }
 
 export async function discardDraft(db: TrackerDb, key: string): Promise<void> {
-  await db.meta.delete(await rowKey(db, key));
+  await db.transaction('rw', db.meta, async () => {
+    await db.meta.delete(await rowKey(db, key));
+  });
 }
 
 export interface DraftForm<F extends Record<string, string>> {
   fields: F;
   /** A draft of this form is kept on the device (the form differs from its empty state). */
   isDraft: boolean;
+  /** The latest change is not on the device yet (a write is under way). */
+  saving: boolean;
   /** Changes fields and keeps the form as a draft (or drops the draft when it is empty again). */
   set: (patch: Partial<F>) => void;
   /** The person discards the draft, or submitted the form: back to the empty form, draft gone. */
@@ -59,9 +66,12 @@ export interface DraftForm<F extends Record<string, string>> {
 export function useDraftForm<F extends Record<string, string>>(key: string, empty: F): DraftForm<F> {
   const db = useDb();
   const [fields, setFields] = useState<F>(empty);
+  const [saving, setSaving] = useState(false);
   const current = useRef(fields);
   const touched = useRef(false);
-  const writes = useRef<Promise<void>>(Promise.resolve());
+  /** The latest form not written yet (null: none); `discard` drops the draft instead. */
+  const pending = useRef<{ fields: F; discard: boolean } | null>(null);
+  const pump = useRef<Promise<void> | null>(null);
   const emptyRef = useRef(empty);
   emptyRef.current = empty;
 
@@ -82,13 +92,27 @@ export function useDraftForm<F extends Record<string, string>>(key: string, empt
     };
   }, [db, key]);
 
-  /** Writes are chained, so the last change is the one kept. */
+  // One write at a time, always of the latest form: typing faster than the device writes
+  // skips the forms in between instead of queueing them, so what is on the device is at most
+  // one write behind the screen (a reload right after typing keeps all but that write).
   const keep = useCallback(
-    (next: F) => {
-      const isEmpty = sameFields(next, emptyRef.current);
-      writes.current = writes.current
-        .then(() => (isEmpty ? discardDraft(db, key) : saveDraft(db, key, next)))
-        .catch((e: unknown) => console.error('Keeping a draft failed', e));
+    (next: F, discard: boolean) => {
+      pending.current = { fields: next, discard: discard || sameFields(next, emptyRef.current) };
+      setSaving(true);
+      if (pump.current) return pump.current;
+      pump.current = (async () => {
+        for (let job = pending.current; job; job = pending.current) {
+          pending.current = null;
+          try {
+            await (job.discard ? discardDraft(db, key) : saveDraft(db, key, job.fields));
+          } catch (e: unknown) {
+            console.error('Keeping a draft failed', e);
+          }
+        }
+        pump.current = null;
+        setSaving(false);
+      })();
+      return pump.current;
     },
     [db, key],
   );
@@ -99,7 +123,7 @@ export function useDraftForm<F extends Record<string, string>>(key: string, empt
       const next = { ...current.current, ...patch } as F;
       current.current = next;
       setFields(next);
-      keep(next);
+      void keep(next, false);
     },
     [keep],
   );
@@ -110,15 +134,14 @@ export function useDraftForm<F extends Record<string, string>>(key: string, empt
       const next = to ?? emptyRef.current;
       current.current = next;
       setFields(next);
-      writes.current = writes.current.then(() => discardDraft(db, key)).catch((e: unknown) => console.error('Discarding a draft failed', e));
-      await writes.current;
+      await keep(next, true);
     },
-    [db, key],
+    [keep],
   );
 
-  const flush = useCallback(() => writes.current, []);
+  const flush = useCallback(() => pump.current ?? Promise.resolve(), []);
 
-  return { fields, isDraft: !sameFields(fields, empty), set, reset, flush };
+  return { fields, isDraft: !sameFields(fields, empty), saving, set, reset, flush };
 }
 
 function sameFields(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -3,6 +3,7 @@
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import { progressId } from '../../src/model/schemas';
+import { readDraft } from '../../src/db/drafts';
 import { App } from '../../src/ui/app';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
@@ -28,6 +29,20 @@ describe('App', () => {
     await waitFor(() => expect(savedWhenApplied).toHaveLength(1));
     expect(await savedWhenApplied[0]).toBe('更新直前の入力');
     await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toContain('未同期 1件'));
+  });
+
+  it('applies an update only after a メモ being written is kept as a draft', async () => {
+    const db = await dbWithFixturePlan();
+    history.replaceState(null, '', `/plans/${PLAN_ID}/items/${encodeURIComponent(ref('p2-5-1'))}?period=2024-H1`);
+    let offerUpdate: ((apply: () => void) => void) | undefined;
+    const draftWhenApplied: Promise<string | undefined>[] = [];
+    render(<App db={db} subscribeUpdate={(onReady) => (offerUpdate = onReady)} />);
+    const note = await screen.findByRole('textbox', { name: 'メモ' });
+    act(() => offerUpdate!(() => draftWhenApplied.push(readDraft(db, `note:${ref('p2-5-1')}`).then((d) => d?.fields.text))));
+    for (const text of ['訪', '訪問', '訪問で説', '訪問で説明した']) fireEvent.input(note, { target: { value: text } });
+    fireEvent.click(await screen.findByRole('button', { name: '更新する' }));
+    await waitFor(() => expect(draftWhenApplied).toHaveLength(1));
+    expect(await draftWhenApplied[0]).toBe('訪問で説明した');
   });
 
   it('asks for a reload when another tab upgraded the database', async () => {

@@ -58,6 +58,22 @@ describe('drafts', () => {
     expect(screen.queryByRole('button', { name: 'メモの下書きを破棄' })).toBeNull();
   });
 
+  it('typing faster than the device writes keeps the latest text, and says 保存済み only once it is kept', async () => {
+    db = await dbWithFixturePlan();
+    showItem(db);
+    const box = await screen.findByRole('textbox', { name: 'メモ' });
+    let writes = 0;
+    db.meta.hook('creating', () => void writes++);
+    db.meta.hook('updating', () => void writes++);
+    const text = '訪問先で説明資料を渡し、次回の健診案内も依頼した';
+    for (let i = 1; i <= text.length; i++) fireEvent.input(box, { target: { value: text.slice(0, i) } });
+    expect(screen.getByText(/下書きを保存しています/)).toBeTruthy();
+    await screen.findByText(/この端末に保存済み/);
+    expect((await readDraft(db, `note:${ITEM}`))?.fields.text).toBe(text);
+    // One write under way and the latest one after it, not one per key.
+    expect(writes).toBeLessThanOrEqual(2);
+  });
+
   it('discards a メモ draft when the person presses 破棄', async () => {
     db = await dbWithFixturePlan();
     showItem(db);

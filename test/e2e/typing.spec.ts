@@ -106,14 +106,16 @@ test('a メモ being written is kept as a draft through a reload, until it is ad
   await new TrackerApp(page).openPlan(DEMO_PLAN);
   await page.locator('.item-link').nth(6).click();
   const item = new ItemScreen(page);
+  // Unique per run, so a repeated run on the same server finds its own note.
+  const memo = `Houmon: setsumei shiryo wo watashita ${Date.now().toString(36)}`;
   await item.noteBox().click();
-  await page.keyboard.type('Houmon: setsumei shiryo wo watashita', { delay: 20 });
-  await expect(item.noteDraftDiscard()).toBeVisible();
+  await page.keyboard.type(memo, { delay: 20 });
+  await item.waitUntilNoteDraftKept();
   await page.reload();
   const reloaded = new ItemScreen(page);
-  await expect(reloaded.noteBox()).toHaveValue('Houmon: setsumei shiryo wo watashita');
+  await expect(reloaded.noteBox()).toHaveValue(memo);
   await expect(reloaded.noteDraftDiscard()).toBeVisible();
-  await reloaded.addNote('Houmon: setsumei shiryo wo watashita');
+  await reloaded.addNote(memo);
   await expect(reloaded.noteBox()).toHaveValue('');
   await expect(reloaded.noteDraftDiscard()).toHaveCount(0);
 });

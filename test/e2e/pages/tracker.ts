@@ -269,6 +269,11 @@ export class ItemScreen {
     return this.page.getByRole('button', { name: 'メモの下書きを破棄' });
   }
 
+  /** Waits until the メモ draft says it is on the device (保存済み), as a person would see. */
+  async waitUntilNoteDraftKept(): Promise<void> {
+    await expect(this.noteDraftDiscard().locator('xpath=..')).toContainText('保存済み');
+  }
+
   async waitUntilSaved(): Promise<void> {
     await expect(this.page.getByTestId('save-state')).toContainText('保存済み');
   }
