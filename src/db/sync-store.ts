@@ -82,10 +82,18 @@ async function readMeta<T>(db: TrackerDb, key: string, schema: z.ZodMiniType<T>)
   return parsed.success ? parsed.data : null;
 }
 
-/** This device database's id in the protocol, made once. */
-export function getClientId(db: TrackerDb): Promise<string> {
+const clientIdSchema = z.string().check(z.minLength(8));
+
+/**
+ * This device database's id in the protocol, made once. Read before every round trip, so the
+ * usual case is a plain read: a write transaction on meta would queue behind any other one
+ * (a cursor, a draft) and delay the push of an edit a colleague is waiting to see.
+ */
+export async function getClientId(db: TrackerDb): Promise<string> {
+  const known = await readMeta(db, META.clientId, clientIdSchema);
+  if (known) return known;
   return db.transaction('rw', db.meta, async () => {
-    const existing = await readMeta(db, META.clientId, z.string().check(z.minLength(8)));
+    const existing = await readMeta(db, META.clientId, clientIdSchema);
     if (existing) return existing;
     const id = newId();
     await db.meta.put({ key: META.clientId, value: id });

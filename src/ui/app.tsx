@@ -14,7 +14,7 @@ import { PlanPage } from './plan-page';
 import { paths, useRoute } from './router';
 import { SaveRegistry, SaveRegistryContext, useSaveRegistry } from './save-registry';
 import { StatusBar } from './status-bar';
-import { SyncContext, useSyncStatus } from './sync-context';
+import { SyncContext, useSession, useSyncSelect } from './sync-context';
 
 // Screens and panels that are not the first screen load on first use.
 const LoginPage = lazyPage(() => import('./login-page').then((m) => m.LoginPage));
@@ -59,13 +59,17 @@ export function App({ db, persistence, subscribeUpdate, engine, firstResults }: 
   );
 }
 
+/** The sync states that change what the shell shows (the others only change the status bar). */
+const SHELL_STATES: ReadonlySet<string> = new Set(['needs-login', 'update-required', 'signed-out']);
+
 function Shell({ persisted, applyUpdate }: { persisted: PersistenceState | null; applyUpdate: (() => void) | null }) {
-  const status = useSyncStatus();
+  // Only what the shell shows: a sync round trip's other status changes re-render the status bar, not the page.
+  const state = useSyncSelect((status) => (status && SHELL_STATES.has(status.state) ? status.state : 'other'));
+  const session = useSession();
   const [rejectedOpen, setRejectedOpen] = useState(false);
   const header = useStickyHeaderHeight();
-  const state = status?.state;
   return (
-    <SessionNameContext.Provider value={status?.session?.user.name ?? null}>
+    <SessionNameContext.Provider value={session?.user.name ?? null}>
       <header class="app-header" ref={header}>
         <Link href={paths.plans()} class="app-title">
           事業計画トラッカー
@@ -73,7 +77,7 @@ function Shell({ persisted, applyUpdate }: { persisted: PersistenceState | null;
         <StatusBar persistence={persisted} rejectedOpen={rejectedOpen} onToggleRejected={() => setRejectedOpen((open) => !open)} />
       </header>
       <HealthBanner />
-      {state === 'needs-login' && <ReloginBanner email={status?.session?.user.email ?? ''} />}
+      {state === 'needs-login' && <ReloginBanner email={session?.user.email ?? ''} />}
       {state === 'update-required' ? <UpdateRequiredBanner applyUpdate={applyUpdate} /> : applyUpdate && <UpdatePrompt apply={applyUpdate} />}
       {rejectedOpen && <RejectedPanel onClose={() => setRejectedOpen(false)} />}
       <main id="main">{state === 'signed-out' ? <LoginPage /> : <Page />}</main>

@@ -8,7 +8,7 @@ import { bothFiscalYear, warekiFiscalYear } from '../model/wareki';
 import { downloadFile } from './download';
 import { Link } from './link';
 import { navigate, paths } from './router';
-import { useSyncStatus } from './sync-context';
+import { useSession } from './sync-context';
 
 type ImportState = { kind: 'idle' } | { kind: 'reading' } | { kind: 'problems'; fileName: string; problems: PlanFileProblem[] } | { kind: 'error'; message: string };
 
@@ -17,7 +17,7 @@ export function PlanListPage() {
   const actor = useActorName();
   const plans = usePlans();
   const [importState, setImportState] = useState<ImportState>({ kind: 'idle' });
-  const session = useSyncStatus()?.session ?? null;
+  const session = useSession();
   // With an account, plans are imported into a branch, which only its admins may do.
   const adminBranches = session ? session.branches.filter((b) => b.role === 'admin') : null;
   const [branchId, setBranchId] = useState<string | null>(null);

@@ -2,7 +2,7 @@
 // when the app runs without a server, e.g. local-only use or component tests), and screens read
 // its status with useSyncStatus(). Screens never call fetch; they only call the engine's actions.
 import { createContext } from 'preact';
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { Plan } from '../model/schemas';
 import type { Role } from '../sync/protocol';
 import type { SyncEngineApi, SyncStatus } from '../sync/engine-api';
@@ -15,16 +15,40 @@ export function useSyncEngine(): SyncEngineApi | null {
 
 /** The engine's current status, re-rendering on every change; null without an engine. */
 export function useSyncStatus(): SyncStatus | null {
+  return useSyncSelect((status) => status);
+}
+
+/**
+ * Part of the engine's status (`select` gets null without an engine), re-rendering only when
+ * that part changes (`same`, default Object.is). The status changes several times a round
+ * trip (syncing, last sync, idle): the app shell and the screens under it must not render again
+ * for each, or every push while someone types re-renders the whole plan.
+ */
+export function useSyncSelect<T>(select: (status: SyncStatus | null) => T, same: (a: T, b: T) => boolean = Object.is): T {
   const engine = useSyncEngine();
-  const [state, setState] = useState(() => ({ engine, status: engine?.getStatus() ?? null }));
+  const current = () => select(engine?.getStatus() ?? null);
+  const [state, setState] = useState(() => ({ engine, value: current() }));
+  const selectRef = useRef(select);
+  selectRef.current = select;
+  const sameRef = useRef(same);
+  sameRef.current = same;
   useEffect(() => {
     if (!engine) return;
-    const unsubscribe = engine.subscribe((status) => setState({ engine, status }));
+    const update = (status: SyncStatus) => {
+      const value = selectRef.current(status);
+      setState((prev) => (prev.engine === engine && sameRef.current(prev.value, value) ? prev : { engine, value }));
+    };
+    const unsubscribe = engine.subscribe(update);
     // A change between the first render and subscribing would otherwise be missed.
-    setState({ engine, status: engine.getStatus() });
+    update(engine.getStatus());
     return unsubscribe;
   }, [engine]);
-  return state.engine === engine ? state.status : (engine?.getStatus() ?? null);
+  return state.engine === engine ? state.value : current();
+}
+
+/** The signed-in session, re-rendering only when it changes (sign-in, sign-out, a new token). */
+export function useSession(): SyncStatus['session'] | null {
+  return useSyncSelect((status) => status?.session ?? null);
 }
 
 export const ROLE_LABELS: Record<Role, string> = { staff: '担当', lead: 'リーダー', admin: '管理者' };
@@ -48,7 +72,7 @@ export function useCanRestoreAnyChange(plan: Plan): boolean {
 }
 
 function useIsLeadOf(plan: Plan): boolean {
-  const session = useSyncStatus()?.session ?? null;
+  const session = useSession();
   if (!session || plan.branchId === undefined) return true;
   const role = session.branches.find((b) => b.id === plan.branchId)?.role;
   return role === 'lead' || role === 'admin';

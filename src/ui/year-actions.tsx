@@ -11,7 +11,7 @@ import { yearMonthSchema, type Plan } from '../model/schemas';
 import { warekiFiscalYear, warekiMonth } from '../model/wareki';
 import { Link } from './link';
 import { navigate, paths } from './router';
-import { useSyncStatus } from './sync-context';
+import { useSession } from './sync-context';
 
 type NextYearState = { kind: 'idle' } | { kind: 'creating' } | { kind: 'exists'; plan: Plan } | { kind: 'error'; message: string };
 
@@ -125,7 +125,7 @@ function CreatedNotice({ baselines }: { baselines: readonly NextYearBaseline[] }
  * said who is signed in, the button stays hidden rather than flashing up for everyone.
  */
 function useCanCreatePlan(plan: Plan): boolean {
-  const session = useSyncStatus()?.session ?? null;
+  const session = useSession();
   if (plan.branchId === undefined) return true;
   return session?.branches.some((b) => b.id === plan.branchId && b.role === 'admin') ?? false;
 }
