@@ -18,7 +18,7 @@ import { saveStateLabel, useAutosave } from './use-autosave';
 import { PeriodSelect } from './period-select';
 import { DraftState } from './draft-state';
 import { useRegisterFlush } from './save-registry';
-import { useReportPresence } from '../db/presence-hooks';
+import { useReportPresence } from './presence-hooks';
 import { ItemPresence } from './presence';
 import { presenceFieldSchema } from '../sync/live-protocol';
 

@@ -20,7 +20,7 @@ import {
 import { EVALUATIONS, type Item, type Plan, type Progress } from '../model/schemas';
 import { bothFiscalYear, localIsoDate } from '../model/wareki';
 import { ItemChips } from './item-chips';
-import { usePlanPresence } from '../db/presence-hooks';
+import { usePlanPresence } from './presence-hooks';
 import { PresenceMarker } from './presence';
 import { lazyPage } from './lazy-page';
 import { Link } from './link';

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Plan } from '../model/schemas';
 import type { LiveState } from '../sync/engine-api';
 import { LIVE_TIMING, type PresenceEntry, type PresenceField } from '../sync/live-protocol';
-import { useSyncEngine } from '../ui/sync-context';
+import { useSyncEngine } from './sync-context';
 
 const NOBODY: readonly PresenceEntry[] = [];
 
