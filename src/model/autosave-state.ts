@@ -1,16 +1,15 @@
 // The logic of a text field that saves as the person types, as a pure state machine driven by
 // events (input, IME composition, writes started/succeeded/failed, values read back from the
 // database). The field belongs to the person typing: what is on screen is never replaced by an
-// older value or by the echo of the field's own write. Each write carries the number of the
-// local edit it holds, writes never overlap, and a value read back is compared with what this
-// field wrote (and not yet saw come back), not with the last thing it saw. A change made
-// elsewhere is merged three-way into the person's text (mergeText); nothing is written or
-// replaced while an IME composition is open.
+// older value or by the echo of the field's own write. Writes never overlap and compare and set
+// (a write finds the base it expects stored or changes nothing). Reads come one after another,
+// so none returns an older value than the one before, and each says how many of the field's
+// writes had ended when it started: a read that overlapped one of them may predate its commit
+// and is left for the read that follows it, while any other value that differs from the base is
+// a change made elsewhere (a revert to an earlier text included), merged three-way into the
+// person's text (mergeText). Nothing is written or replaced while an IME composition is open.
 import { diffChars } from 'diff';
 import { mergeText } from './text-merge';
-
-/** How many older values of the stored text a field remembers to tell a late delivery from a change. */
-const OLD_VALUES_KEPT = 64;
 
 export interface Write {
   /** The local edit (sequence number) whose text the write carries. */
@@ -34,24 +33,18 @@ export interface AutosaveState {
   base: string;
   /** The write under way, if any: writes never overlap. */
   inFlight: Write | null;
-  /** Writes started whose value has not come back from the database yet, oldest first. */
-  unacked: Write[];
-  /** Values the stored text had before `base` (newest last): a late delivery of one is no change. */
-  old: string[];
+  /** How many of the field's writes have ended (stored, stale or failed): a read names the count it started at. */
+  writesEnded: number;
   /**
    * A change from elsewhere that arrived mid-composition, merged at compositionend against the
-   * base it came in on (`base` moved on to it at once, so writes ending meanwhile count right).
+   * base it came in on (`base` moved on to it at once, so a write after compositionend counts right).
    */
   pendingForeign: { base: string; value: string } | null;
-  /** A value from elsewhere was adopted while the write in flight ran. */
-  foreignDuringWrite: boolean;
   /** The highest local edit that is stored. */
   savedSeq: number;
   /** The last write failed (message); no new write starts until the next edit or a retry. */
   error: string | null;
-  /** The last value read back, whatever it was. */
-  lastRead: string;
-  /** A write found another value stored: the next write waits until that value is read back. */
+  /** A write found another value stored: the next write waits until a read says which. */
   awaitingRead: boolean;
   /** Bumped each time the field replaced the on-screen text (a merge): the UI then maps the caret. */
   replaced: number;
@@ -68,7 +61,8 @@ export type AutosaveEvent =
   | { type: 'writeSucceeded'; write: Write }
   | { type: 'writeFailed'; write: Write; message: string }
   | { type: 'writeStale'; write: Write }
-  | { type: 'readBack'; value: string }
+  /** The stored value, read by a read that started when `after` (writesEnded) of the field's writes had ended. */
+  | { type: 'readBack'; value: string; after: number }
   | { type: 'retry' };
 
 export function initialAutosave(stored: string): AutosaveState {
@@ -78,13 +72,10 @@ export function initialAutosave(stored: string): AutosaveState {
     composing: false,
     base: stored,
     inFlight: null,
-    unacked: [],
-    old: [],
+    writesEnded: 0,
     pendingForeign: null,
-    foreignDuringWrite: false,
     savedSeq: 0,
     error: null,
-    lastRead: stored,
     awaitingRead: false,
     replaced: 0,
     conflicts: 0,
@@ -124,53 +115,33 @@ export function autosaveReducer(s: AutosaveState, e: AutosaveEvent): AutosaveSta
       return s.pendingForeign === null ? ended : mergeIntoScreen(ended, s.pendingForeign.base, s.pendingForeign.value);
     }
     case 'writeStarted':
-      return { ...s, inFlight: e.write, unacked: [...s.unacked, e.write], foreignDuringWrite: false };
-    case 'writeSucceeded': {
+      return { ...s, inFlight: e.write };
+    case 'writeSucceeded':
       if (s.inFlight?.seq !== e.write.seq) return s;
-      const done = { ...s, inFlight: null, savedSeq: Math.max(s.savedSeq, e.write.seq) };
-      // The value is stored now, unless a change from elsewhere came in meanwhile: that one was
-      // adopted as the base already (and the merged text will be written next).
-      return s.foreignDuringWrite || e.write.value === s.base ? done : { ...done, base: e.write.value, old: remember(s.old, s.base) };
-    }
+      // The write found its base stored and replaced it; no read was taken meanwhile, so the
+      // base is still the one the write carried.
+      return { ...s, inFlight: null, writesEnded: s.writesEnded + 1, savedSeq: Math.max(s.savedSeq, e.write.seq), base: e.write.value };
     case 'writeFailed':
       if (s.inFlight?.seq !== e.write.seq) return s;
-      return { ...s, inFlight: null, unacked: s.unacked.filter((w) => w.seq !== e.write.seq), error: e.message };
-    case 'writeStale': {
+      return { ...s, inFlight: null, writesEnded: s.writesEnded + 1, error: e.message };
+    case 'writeStale':
       if (s.inFlight?.seq !== e.write.seq) return s;
-      const failed = { ...s, inFlight: null, unacked: s.unacked.filter((w) => w.seq !== e.write.seq) };
-      // The value the write found was read back and merged meanwhile: write again on it.
-      if (s.base !== e.write.base) return failed;
-      // It was read back but not taken as the base (it looked old): it is the base now, with the
-      // screen left as it is. Otherwise its delivery is still to come.
-      return s.lastRead === s.base ? { ...failed, awaitingRead: true } : { ...failed, base: s.lastRead, old: remember(s.old, s.base) };
-    }
+      return { ...s, inFlight: null, writesEnded: s.writesEnded + 1, awaitingRead: true };
     case 'retry':
       return { ...s, error: null };
-    case 'readBack': {
-      const read = readBack({ ...s, lastRead: e.value }, e.value);
-      // A delivery of the base itself may be a late one; the one the stale write saw is still to come.
-      return s.awaitingRead && e.value !== s.base ? { ...read, awaitingRead: false, ...(read.base === s.base ? { base: e.value, old: remember(s.old, s.base) } : {}) } : read;
-    }
+    case 'readBack':
+      // A read during one of the field's writes may have started before that write committed:
+      // what it says is older than the write's end, and the read after it will say what is
+      // stored now.
+      if (s.inFlight || e.after !== s.writesEnded) return s;
+      return readBack({ ...s, awaitingRead: false }, e.value);
   }
 }
 
+/** What is stored after every write of this field ended: the base itself, or a change made elsewhere. */
 function readBack(s: AutosaveState, value: string): AutosaveState {
-  // The echo of one of this field's writes: that write and the ones before it have come back.
-  const own = s.unacked.findIndex((w) => w.value === value);
-  // The value of the write still under way: its early echo, or a late delivery of an older value
-  // that happens to read the same. Either way the screen keeps its text, and the write's end
-  // says what is stored.
-  if (own >= 0 && s.unacked[own]!.seq === s.inFlight?.seq) return s;
-  if (own >= 0) {
-    // Those earlier writes' values are old now: a late delivery of one is no change.
-    const passed = s.unacked.slice(0, own).map((w) => w.value);
-    const rest = s.unacked.slice(own + 1);
-    const old = remember(s.old, ...passed, ...(value === s.base ? [] : [s.base]));
-    return { ...s, unacked: rest, base: value, old: old.filter((v) => v !== value) };
-  }
-  // Nothing new, or a late delivery of a value the store held before: never put back on screen.
-  if (value === s.base || s.old.includes(value)) return s;
-  const adopted = { ...s, base: value, old: remember(s.old, s.base), foreignDuringWrite: s.inFlight !== null };
+  if (value === s.base) return s;
+  const adopted = { ...s, base: value };
   if (s.composing) return { ...adopted, pendingForeign: { base: s.pendingForeign?.base ?? s.base, value } };
   return mergeIntoScreen(adopted, s.base, value);
 }
@@ -181,15 +152,8 @@ function mergeIntoScreen(s: AutosaveState, base: string, value: string): Autosav
   if (merged.kind === 'conflict') return { ...s, conflicts: s.conflicts + 1 };
   if (merged.text === s.text) return s;
   // The merged text differs from the stored one when the person had edits of their own: those
-  // still wait to be written, now on top of the other's (a new local edit, so a write in flight
-  // that ends cannot count them as stored).
+  // still wait to be written, now on top of the other's.
   return { ...s, text: merged.text, seq: s.seq + 1, replaced: s.replaced + 1 };
-}
-
-function remember(old: readonly string[], ...values: string[]): string[] {
-  const kept = old.filter((v) => !values.includes(v));
-  kept.push(...values);
-  return kept.length > OLD_VALUES_KEPT ? kept.slice(kept.length - OLD_VALUES_KEPT) : kept;
 }
 
 /**

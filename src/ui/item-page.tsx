@@ -4,7 +4,8 @@
 import { useState } from 'preact/hooks';
 import { useDraftForm } from '../db/drafts';
 import { useActorName, useDb, useItemDetail, usePlanStructure } from '../db/hooks';
-import { addNote, saveProgress, saveProgressText } from '../db/repository';
+import { addNote, saveProgress } from '../db/repository';
+import { progressTextStore } from '../db/text-store';
 import { choosePeriod, periodsOf, type Period } from '../model/period';
 import { labelPath } from '../model/plan-tree';
 import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, type Progress, type Section } from '../model/schemas';
@@ -86,8 +87,8 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
   const db = useDb();
   const actor = useActorName();
   const key = { planId: plan.id, itemId: item.id, periodId: period.id };
-  const done = useAutosave(progress?.done ?? '', async (value, expected) => void (await saveProgressText(db, key, 'done', value, expected, actor)));
-  const next = useAutosave(progress?.next ?? '', async (value, expected) => void (await saveProgressText(db, key, 'next', value, expected, actor)));
+  const done = useAutosave(progress?.done ?? '', progressTextStore(db, key, 'done', actor));
+  const next = useAutosave(progress?.next ?? '', progressTextStore(db, key, 'next', actor));
   const [evalError, setEvalError] = useState<string | null>(null);
   const evaluation = progress?.evaluation ?? null;
   const typing = useReportPresence(plan, item.id);

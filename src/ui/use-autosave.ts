@@ -1,20 +1,20 @@
 // Autosave for a text a person types, driving the pure state machine of
-// src/model/autosave-state.ts with the field's DOM events and the live query's values. Every
-// edit is written at once (a killed tab loses at most the write in flight), one write at a
-// time, never mid-IME-composition; a value read back is the field's own echo, an old value, or
-// a change from elsewhere that is merged into the text with the caret kept where it was.
+// src/model/autosave-state.ts with the field's DOM events and the stored text. Every edit is
+// written at once (a killed tab loses at most the write in flight), one write at a time, never
+// mid-IME-composition. The hook reads the stored text itself, one read at a time and once more
+// after every change signalled meanwhile and every write's end, so no read returns an older
+// value than the one before; a change from elsewhere is merged into the text with the caret kept
+// where it was.
 import type { Ref } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { DbError, DB_ERROR } from '../db/errors';
+import type { TextStore } from '../db/text-store';
 import { autosaveReducer, finalWrite, initialAutosave, isDirty, mapCaret, nextWrite, type AutosaveEvent, type AutosaveState, type Write } from '../model/autosave-state';
 import { useRegisterFlush } from './save-registry';
 
 export type SaveState = { kind: 'saved' } | { kind: 'dirty' } | { kind: 'saving' } | { kind: 'error'; message: string };
 
 type TextElement = HTMLTextAreaElement | HTMLInputElement;
-
-/** Writes `value` where the stored text is still `expected` (else throws DbError `stale`). */
-export type SaveText = (value: string, expected: string) => Promise<void>;
 
 export interface AutosaveBinding<E extends TextElement> {
   ref: Ref<E>;
@@ -34,17 +34,23 @@ export function useSharedText<E extends TextElement = HTMLInputElement>(persiste
   return useAutosave<E>(persisted, null);
 }
 
-/** `save` null: the text is saved elsewhere (a form's submit); see useSharedText. */
-export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persisted: string, save: SaveText | null) {
+/**
+ * `store` null: the text is saved elsewhere (a form's submit) and `persisted` (from a live
+ * query) is what is stored; see useSharedText. With a store, `persisted` is only where the
+ * field starts: the hook reads the store from then on.
+ */
+export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persisted: string, store: TextStore | null) {
   const machine = useRef<AutosaveState>(initialAutosave(persisted));
   const element = useRef<E>(null);
   const running = useRef<Promise<void> | null>(null);
-  const saveRef = useRef(save);
-  saveRef.current = save;
+  const reads = useRef<{ running: Promise<void> | null; again: boolean }>({ running: null, again: false });
+  const storeRef = useRef(store);
+  storeRef.current = store;
+  const storeKey = store?.key ?? null;
   const [, rerender] = useState(0);
 
   const start = useCallback((w: Write): Promise<void> => {
-    const saveText = saveRef.current;
+    const saveText = storeRef.current?.save;
     if (!saveText) return Promise.resolve();
     machine.current = autosaveReducer(machine.current, { type: 'writeStarted', write: w });
     const write = saveText(w.value, w.base).then(
@@ -52,9 +58,40 @@ export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persist
       (e: unknown) =>
         dispatch(e instanceof DbError && e.code === DB_ERROR.stale ? { type: 'writeStale', write: w } : { type: 'writeFailed', write: w, message: e instanceof Error ? e.message : String(e) }),
     );
-    running.current = write;
-    return write;
+    // A read that overlapped the write does not count (autosave-state.ts): one more after its end.
+    running.current = write.then(read);
+    return running.current;
     // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  /** Reads the stored text, or, with a read under way, once more after it. */
+  const read = useCallback((): void => {
+    const readText = storeRef.current?.read;
+    const r = reads.current;
+    if (!readText) return;
+    if (r.running) {
+      r.again = true;
+      return;
+    }
+    const after = machine.current.writesEnded;
+    r.running = readText()
+      .then(
+        (value) => dispatch({ type: 'readBack', value, after }),
+        (e: unknown) => console.error('Reading a saved text failed', e),
+      )
+      .finally(() => {
+        r.running = null;
+        if (r.again) {
+          r.again = false;
+          read();
+        }
+      });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  /** Until no read is under way or asked for. */
+  const readsDone = useCallback(async (): Promise<void> => {
+    while (reads.current.running) await reads.current.running;
   }, []);
 
   const dispatch = useCallback((e: AutosaveEvent) => {
@@ -70,28 +107,36 @@ export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persist
       el.value = after.text;
       if (focused) el.setSelectionRange(mapCaret(before.text, after.text, from), mapCaret(before.text, after.text, to));
     }
-    const w = saveRef.current && nextWrite(machine.current);
+    const w = storeRef.current && nextWrite(machine.current);
     if (w) void start(w);
     rerender((n) => n + 1);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  useEffect(() => dispatch({ type: 'readBack', value: persisted }), [persisted, dispatch]);
+  useEffect(() => storeRef.current?.watch(read), [storeKey, read]);
+
+  // Without a store, the live query's values are the reads (nothing is written here to overlap them).
+  useEffect(() => {
+    if (!storeRef.current) dispatch({ type: 'readBack', value: persisted, after: machine.current.writesEnded });
+  }, [persisted, dispatch]);
 
   /** Writes what is on screen now (leaving the page, an app update), composition or not. */
   const flush = useCallback(async (): Promise<void> => {
-    if (!saveRef.current) return;
+    if (!storeRef.current) return;
     for (let tries = 0; tries < 20; tries++) {
       if (machine.current.inFlight) {
         await running.current;
         continue;
       }
+      // A stale write waits for the read that says what is stored, to write on top of it.
+      if (machine.current.awaitingRead) await readsDone();
+      if (machine.current.awaitingRead) return;
       const w = finalWrite(machine.current);
       if (!w) return;
       await start(w);
-      if (machine.current.error !== null || machine.current.awaitingRead) return;
+      if (machine.current.error !== null) return;
     }
-  }, [start]);
+  }, [start, readsDone]);
 
   useRegisterFlush(flush);
 

@@ -5,7 +5,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
 import { DbContext } from '../../src/db/hooks';
-import { saveProgress } from '../../src/db/repository';
+import { restoreField, saveProgress } from '../../src/db/repository';
 import { progressId } from '../../src/model/schemas';
 import { ItemPage } from '../../src/ui/item-page';
 import { dbWithFixturePlan, discardDb, PLAN_ID, ref } from './plan-fixture';
@@ -94,5 +94,39 @@ describe('typing into an autosaved field', () => {
     typeKey(box, 'は');
     await waitFor(async () => expect(await stored('done')).toBe('【上期】本文はを書く'));
     expect(box.value).toBe('【上期】本文はを書く');
+  });
+
+  it('shows a restored earlier value and keeps it when the person types on (「この値に戻す」)', async () => {
+    const db = await openItem();
+    const box = (await screen.findByRole('textbox', { name: '実施状況' })) as HTMLTextAreaElement;
+    box.focus();
+    for (const ch of '説明会') typeKey(box, ch);
+    await waitFor(async () => expect(await stored('done')).toBe('説明会'));
+    for (const ch of 'を中止') typeKey(box, ch);
+    await waitFor(async () => expect(await stored('done')).toBe('説明会を中止'));
+    await waitFor(() => expect(screen.getByTestId('save-state').textContent).toContain('保存済み'));
+    // A lead puts back the value the field held a moment ago.
+    await restoreField(db, 'progress', progressId(ref(ITEM), '2024-H1'), 'done', '説明会', 'リーダー');
+    await waitFor(() => expect(box.value).toBe('説明会'));
+    typeKey(box, '。');
+    await waitFor(async () => expect(await stored('done')).toBe('説明会。'));
+    expect(box.value).toBe('説明会。');
+  });
+
+  it('takes another tab’s revert to an earlier text mid-typing and merges the person’s keys into it', async () => {
+    const db = await openItem();
+    const box = (await screen.findByRole('textbox', { name: '実施状況' })) as HTMLTextAreaElement;
+    box.focus();
+    for (const ch of '前文。') typeKey(box, ch);
+    await waitFor(async () => expect(await stored('done')).toBe('前文。'));
+    box.setSelectionRange(0, 0);
+    for (const ch of '追記') typeKey(box, ch);
+    await waitFor(async () => expect(await stored('done')).toBe('追記前文。'));
+    box.setSelectionRange(5, 5);
+    // The other tab takes 追記 out again (the text it had before) while the person types at the end.
+    await saveProgress(db, KEY, { done: '前文。' }, '別のタブ');
+    typeKey(box, '本文');
+    await waitFor(async () => expect(await stored('done')).toBe('前文。本文'));
+    await waitFor(() => expect(box.value).toBe('前文。本文'));
   });
 });
