@@ -1,9 +1,10 @@
 // Two people typing into one item at once (issue 9), each on a device of their own (two browser
 // contexts, both online with the live channel up; A the lead, B staff): key-by-key edits of
 // different paragraphs of 実施状況 both survive with no conflict, also while A types Japanese
-// through the IME on a CPU slowed 4× with a second tab open; edits of the same words make a
-// conflict that names both people and keeps both texts. Each test uses an item of the demo plan
-// that no other spec uses, and puts its 実施状況 back at the end.
+// through the IME on a CPU slowed 4× with a second tab open; edits of the same words (one made
+// offline, or one converted through the IME while the other arrives) make a conflict that names
+// both people and keeps both texts. Each test uses an item of the demo plan that no other spec
+// uses, and puts its 実施状況 back at the end.
 import { expect, test, type Browser } from '@playwright/test';
 import { ItemScreen, signInOnNewDevice, type ImeWord, type TrackerApp } from './pages/tracker';
 
@@ -129,6 +130,41 @@ test('two people changing the same words make a conflict that names both, and ne
     }
 
     // The lead settles it by writing the demo's text back, which clears it on both.
+    await a.item.resolveConflictWithMerge(original);
+    await a.app.waitUntilSynced();
+    await expect(b.item.conflicts()).toHaveCount(0, LIVE);
+    await expect(b.item.done()).toHaveValue(original, LIVE);
+  } finally {
+    await close();
+  }
+});
+
+test('a colleague’s change of the same words arriving mid-IME-composition makes a conflict that names both, and neither text is lost', async ({ browser }) => {
+  const { a, b, close } = await bothOnItem(browser, /支給決定データ等の分析により不正の疑い/);
+  try {
+    const original = await a.item.done().inputValue();
+    await startWith(a, b, SENTENCE);
+    const aText = SENTENCE.replace('7月に実施予定', A_WORDS);
+    const bText = SENTENCE.replace('7月に実施予定', B_WORDS);
+
+    // B is still converting Japanese over the words when A's change of them is stored and reaches B.
+    const composing = await b.item.composeOver('実施状況', '7月に実施予定', 'ちゅうしになった', 30);
+    await a.item.replaceKeys('実施状況', '7月に実施予定', A_WORDS, 30);
+    await a.item.waitUntilSaved();
+    await a.app.waitUntilSynced();
+    await expect(b.item.history()).toContainText(`→「${aText}」`, LIVE);
+    await composing.commit(B_WORDS);
+    await b.item.waitUntilSaved();
+    await b.app.waitUntilSynced();
+
+    for (const d of [a, b]) {
+      await expect(d.item.conflicts()).toBeVisible(LIVE);
+      await expect(d.item.conflicts()).toContainText(`${LEAD}・`);
+      await expect(d.item.conflicts()).toContainText(`${STAFF}・`);
+      await expect(d.item.conflicts()).toContainText(aText);
+      await expect(d.item.conflicts()).toContainText(bText);
+    }
+
     await a.item.resolveConflictWithMerge(original);
     await a.app.waitUntilSynced();
     await expect(b.item.conflicts()).toHaveCount(0, LIVE);

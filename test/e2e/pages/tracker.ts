@@ -1,5 +1,5 @@
 // Page objects named for what a person does in the app; the specs speak in these terms.
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 
 export type Mark = '○' | '△' | '－';
 
@@ -302,19 +302,40 @@ export class ItemScreen {
     await this.compose(words, delay);
   }
 
+  /**
+   * Selects `old` in a field and composes `kana` over it through the IME, left open (not yet
+   * converted) until `commit` converts it to `text`.
+   */
+  async composeOver(name: '実施状況' | '今後の実施予定等', old: string, kana: string, delay: number): Promise<{ commit: (text: string) => Promise<void> }> {
+    await this.placeCaret(name, old, true);
+    const cdp = await this.page.context().newCDPSession(this.page);
+    await this.composeKana(cdp, kana, delay);
+    return {
+      commit: async (text) => {
+        await cdp.send('Input.insertText', { text });
+        await cdp.detach();
+      },
+    };
+  }
+
   private async compose(words: readonly ImeWord[], delay: number): Promise<void> {
     const cdp = await this.page.context().newCDPSession(this.page);
     for (const { kana, commit } of words) {
-      const chars = [...kana];
-      for (let i = 1; i <= chars.length; i++) {
-        const text = chars.slice(0, i).join('');
-        await cdp.send('Input.imeSetComposition', { text, selectionStart: text.length, selectionEnd: text.length });
-        await this.page.waitForTimeout(delay);
-      }
+      await this.composeKana(cdp, kana, delay);
       await cdp.send('Input.insertText', { text: commit });
       await this.page.waitForTimeout(delay);
     }
     await cdp.detach();
+  }
+
+  /** The open composition grows kana by kana, as an IME shows what is typed before conversion. */
+  private async composeKana(cdp: CDPSession, kana: string, delay: number): Promise<void> {
+    const chars = [...kana];
+    for (let i = 1; i <= chars.length; i++) {
+      const text = chars.slice(0, i).join('');
+      await cdp.send('Input.imeSetComposition', { text, selectionStart: text.length, selectionEnd: text.length });
+      await this.page.waitForTimeout(delay);
+    }
   }
 
   noteBox() {
@@ -345,6 +366,11 @@ export class ItemScreen {
 
   conflicts() {
     return this.page.getByRole('region', { name: '競合' });
+  }
+
+  /** 変更履歴: the changes the server recorded, who made them and the texts before and after. */
+  history() {
+    return this.page.getByRole('region', { name: '変更履歴' });
   }
 
   /** A lead writes the merged text of a conflict and saves it. */
