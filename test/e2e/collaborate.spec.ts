@@ -31,7 +31,7 @@ async function bothOnItem(browser: Browser, item: RegExp) {
     await a.context.close();
     await b.context.close();
   };
-  return { a: { app: a.app, item: aItem, context: a.context }, b: { app: b.app, item: bItem, context: b.context }, close };
+  return { a: { app: a.app, item: aItem }, b: { app: b.app, item: bItem }, close };
 }
 
 /** A writes `text` into 実施状況 in one go, and it reaches B. */
