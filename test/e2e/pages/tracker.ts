@@ -1,7 +1,13 @@
 // Page objects named for what a person does in the app; the specs speak in these terms.
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 
 export type Mark = '○' | '△' | '－';
+
+/** A word typed through the IME: its kana as typed, then the text it is converted to. */
+export interface ImeWord {
+  kana: string;
+  commit: string;
+}
 
 export class TrackerApp {
   constructor(readonly page: Page) {}
@@ -95,11 +101,37 @@ export class TrackerApp {
     return warning;
   }
 
+  /**
+   * Reloads, and waits until this tab has made a round trip since: the screen then shows what
+   * the server holds now (conflicts included), not only what the device kept.
+   */
+  async reloadAndPull(): Promise<void> {
+    const since = Date.now();
+    await this.page.reload();
+    const lastSync = this.page.getByTestId('last-sync').locator('time');
+    await expect
+      .poll(async () => Date.parse((await lastSync.getAttribute('datetime', { timeout: 1_000 }).catch(() => null)) ?? ''), { timeout: 30_000 })
+      .toBeGreaterThan(since);
+  }
+
   /** Presses 今すぐ同期 and waits until nothing waits to sync. */
   async syncNow(): Promise<void> {
     await this.page.getByRole('button', { name: '今すぐ同期' }).click();
     await this.waitUntilSynced();
   }
+}
+
+/**
+ * A device of its own (a browser context) on which `email` signs in, once the first sync has
+ * brought the demo plan and the live channel is up.
+ */
+export async function signInOnNewDevice(browser: Browser, email: string): Promise<{ context: BrowserContext; app: TrackerApp }> {
+  const context = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  const app = new TrackerApp(await context.newPage());
+  await app.login(email);
+  await app.openPlans();
+  await app.waitUntilLive();
+  return { context, app };
 }
 
 export class PlanScreen {
@@ -227,24 +259,83 @@ export class ItemScreen {
   }
 
   /**
+   * Puts the caret right after the first `anchor` in a field (the end of a paragraph, say),
+   * or selects `anchor` itself with `select`, as a person does with a tap or a drag.
+   */
+  async placeCaret(name: '実施状況' | '今後の実施予定等', anchor: string, select = false): Promise<void> {
+    await this.field(name).click();
+    await this.field(name).evaluate(
+      (el: HTMLTextAreaElement, [text, selecting]) => {
+        const at = el.value.indexOf(text);
+        if (at < 0) throw new Error(`「${text}」 is not in the field: ${el.value}`);
+        el.setSelectionRange(selecting ? at : at + text.length, at + text.length);
+      },
+      [anchor, select] as const,
+    );
+  }
+
+  /** Types key by key right after `anchor` in a field, `delay` ms between keys. */
+  async typeKeysAfter(name: '実施状況' | '今後の実施予定等', anchor: string, text: string, delay: number): Promise<void> {
+    await this.placeCaret(name, anchor);
+    await this.page.keyboard.type(text, { delay });
+  }
+
+  /** Selects `old` in a field and types `text` over it key by key. */
+  async replaceKeys(name: '実施状況' | '今後の実施予定等', old: string, text: string, delay: number): Promise<void> {
+    await this.placeCaret(name, old, true);
+    await this.page.keyboard.type(text, { delay });
+  }
+
+  /**
    * Types Japanese through the IME as Chromium gets it from one: each kana step as the open
    * composition (Input.imeSetComposition), then the converted text committed (Input.insertText).
    */
-  async typeWithIme(name: '実施状況' | '今後の実施予定等', words: readonly { kana: string; commit: string }[], delay: number): Promise<void> {
+  async typeWithIme(name: '実施状況' | '今後の実施予定等', words: readonly ImeWord[], delay: number): Promise<void> {
     await this.field(name).click();
     await this.page.keyboard.press('Control+End');
+    await this.compose(words, delay);
+  }
+
+  /** typeWithIme, right after `anchor` in the field. */
+  async typeWithImeAfter(name: '実施状況' | '今後の実施予定等', anchor: string, words: readonly ImeWord[], delay: number): Promise<void> {
+    await this.placeCaret(name, anchor);
+    await this.compose(words, delay);
+  }
+
+  /**
+   * Selects `old` in a field and composes `kana` over it through the IME, left open (not yet
+   * converted) until `commit` converts it to `text`.
+   */
+  async composeOver(name: '実施状況' | '今後の実施予定等', old: string, kana: string, delay: number): Promise<{ commit: (text: string) => Promise<void> }> {
+    await this.placeCaret(name, old, true);
+    const cdp = await this.page.context().newCDPSession(this.page);
+    await this.composeKana(cdp, kana, delay);
+    return {
+      commit: async (text) => {
+        await cdp.send('Input.insertText', { text });
+        await cdp.detach();
+      },
+    };
+  }
+
+  private async compose(words: readonly ImeWord[], delay: number): Promise<void> {
     const cdp = await this.page.context().newCDPSession(this.page);
     for (const { kana, commit } of words) {
-      const chars = [...kana];
-      for (let i = 1; i <= chars.length; i++) {
-        const text = chars.slice(0, i).join('');
-        await cdp.send('Input.imeSetComposition', { text, selectionStart: text.length, selectionEnd: text.length });
-        await this.page.waitForTimeout(delay);
-      }
+      await this.composeKana(cdp, kana, delay);
       await cdp.send('Input.insertText', { text: commit });
       await this.page.waitForTimeout(delay);
     }
     await cdp.detach();
+  }
+
+  /** The open composition grows kana by kana, as an IME shows what is typed before conversion. */
+  private async composeKana(cdp: CDPSession, kana: string, delay: number): Promise<void> {
+    const chars = [...kana];
+    for (let i = 1; i <= chars.length; i++) {
+      const text = chars.slice(0, i).join('');
+      await cdp.send('Input.imeSetComposition', { text, selectionStart: text.length, selectionEnd: text.length });
+      await this.page.waitForTimeout(delay);
+    }
   }
 
   noteBox() {
@@ -280,6 +371,11 @@ export class ItemScreen {
 
   conflicts() {
     return this.page.getByRole('region', { name: '競合' });
+  }
+
+  /** 変更履歴: the changes the server recorded, who made them and the texts before and after. */
+  history() {
+    return this.page.getByRole('region', { name: '変更履歴' });
   }
 
   /** A lead writes the merged text of a conflict and saves it. */
