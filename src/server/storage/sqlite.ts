@@ -456,7 +456,7 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
  * this private cache mostly keeps pages written lately and the hot indexes; 16 MiB holds those
  * for a branch-sized database. It fills up to its size on any server that has written that
  * much and stays full: it is the largest part of the process's memory that SQLite keeps
- * (64 MiB was +60 MB of RSS in `npm run bench:hostile`, at no gain in `npm run bench:server`).
+ * (at 64 MiB the hostile writes of `npm run bench:hostile` grew RSS by 60 MB more than at 2 MiB).
  */
 export const DEFAULT_SQLITE_CACHE_MB = 16;
 
