@@ -198,7 +198,7 @@ try {
   console.log(`fresh server (demo seeded):      ${show(fresh)}`);
   console.log(`baseline, after normal traffic:  ${show(baseline)}`);
   console.log(`   (${n(roundTrips)} round trips of ${DEVICES} devices, ${n(edits)} text edits, database +${mb(warmGrowth)} in ${warmSeconds.toFixed(1)} s: the caches a serving server has filled)`);
-  console.log(`   normal traffic levels off: RSS at half the warm-up ${mb(halfway!.rss)}, at its end ${mb(baseline.rss)} (${delta(halfway!.rss, baseline.rss)})`);
+  if (halfway) console.log(`   normal traffic levels off: RSS at half the warm-up ${mb(halfway.rss)}, at its end ${mb(baseline.rss)} (${delta(halfway.rss, baseline.rss)})`);
   console.log(`after ${n(MUTATIONS)} hostile:           ${show(at10k)}   (${phases[0]!.seconds.toFixed(1)} s)`);
   console.log(`after ${n(2 * MUTATIONS)} hostile:           ${show(at20k)}   (${phases[1]!.seconds.toFixed(1)} s)`);
   console.log(`   answers ${[...statuses].map(([s, k]) => `${s}×${n(k)}`).join(' ')}`);
