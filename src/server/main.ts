@@ -1,5 +1,5 @@
 // The server process: reads its settings from the environment (PORT, HOST, DATA_DIR,
-// DATABASE_URL, DATABASE_POOL_SIZE, NODE_ENV), opens PostgreSQL when DATABASE_URL names it and
+// DATABASE_URL, DATABASE_POOL_SIZE, SQLITE_CACHE_MB, NODE_ENV), opens PostgreSQL when DATABASE_URL names it and
 // SQLite at $DATA_DIR/tracker.sqlite otherwise (storage/open-storage.ts), seeds the demo unless
 // in production, and serves /api/* and the built app (dist/) until SIGINT or SIGTERM. `npm
 // start` reaches it through start.ts, which builds the app first when needed.
@@ -25,6 +25,8 @@ export interface ServerSettings {
   databaseUrl?: string;
   /** Most PostgreSQL connections this process opens (the storage's default when unset). */
   poolSize?: number;
+  /** SQLite's page cache in MiB (the storage's default when unset). */
+  sqliteCacheMb?: number;
   production: boolean;
   /** The built app; null serves the API alone. */
   staticDir: string | null;
@@ -35,12 +37,15 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
   const poolSize = env.DATABASE_POOL_SIZE ? Number(env.DATABASE_POOL_SIZE) : undefined;
   if (poolSize !== undefined && (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)) throw new Error(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, not ${env.DATABASE_POOL_SIZE}`);
+  const sqliteCacheMb = env.SQLITE_CACHE_MB ? Number(env.SQLITE_CACHE_MB) : undefined;
+  if (sqliteCacheMb !== undefined && (!Number.isInteger(sqliteCacheMb) || sqliteCacheMb < 1 || sqliteCacheMb > 65536)) throw new Error(`SQLITE_CACHE_MB must be a whole number from 1 to 65536, not ${env.SQLITE_CACHE_MB}`);
   return {
     port,
     host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.DATA_DIR || './data'),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(poolSize !== undefined ? { poolSize } : {}),
+    ...(sqliteCacheMb !== undefined ? { sqliteCacheMb } : {}),
     production: env.NODE_ENV === 'production',
     staticDir: join(PROJECT_ROOT, 'dist'),
   };
@@ -52,7 +57,12 @@ export interface RunningServer {
 }
 
 export async function startServer(settings: ServerSettings, log: Logger = jsonLogger()): Promise<RunningServer> {
-  const storage = await openStorage({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, ...(settings.poolSize !== undefined ? { poolSize: settings.poolSize } : {}) });
+  const storage = await openStorage({
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    ...(settings.poolSize !== undefined ? { poolSize: settings.poolSize } : {}),
+    ...(settings.sqliteCacheMb !== undefined ? { sqliteCacheMb: settings.sqliteCacheMb } : {}),
+  });
   // A storage that is open must be closed again if the server does not come up.
   try {
     return await listen(settings, storage, log);

@@ -108,12 +108,14 @@ export interface ServerProcess {
 
 /**
  * server-process.ts in a child process on a new database: SQLite in a new temporary folder, or
- * a new schema `bench_…` of `databaseUrl`; with `extraBranches` benchmark branches seeded.
+ * a new schema `bench_…` of `databaseUrl`; with `extraBranches` benchmark branches seeded; with
+ * `sqliteCacheMb`, SQLite's page cache of that size.
  */
-export async function startServerProcess(backend: Backend, options: { extraBranches?: number; databaseUrl?: string } = {}): Promise<ServerProcess> {
+export async function startServerProcess(backend: Backend, options: { extraBranches?: number; databaseUrl?: string; sqliteCacheMb?: number } = {}): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tracker-bench-'));
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
+  if (options.sqliteCacheMb !== undefined) env.SQLITE_CACHE_MB = String(options.sqliteCacheMb);
   let schema: string | undefined;
   if (backend === 'PostgreSQL') {
     if (!options.databaseUrl) throw new Error('PostgreSQL needs a database URL');

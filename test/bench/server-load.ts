@@ -22,6 +22,7 @@
 // per client, retired before the server's keep-alive timeout); it reads each response's
 // results, cursor and hasMore and counts its changes, without parsing them. Runs alternate
 // between the databases at each level and mode, so both see the machine in the same state.
+// BENCH_SQLITE_CACHE_MB=64,16 runs SQLite once per page cache size (SQLITE_CACHE_MB), side by side.
 // Goal: ≥ 1,000 round trips/s at 100 clients with p99 ≤ 50 ms, and no errors.
 import { randomUUID } from 'node:crypto';
 import { request, type Agent } from 'node:http';
@@ -37,9 +38,19 @@ type Mode = 'closed' | 'paced' | 'branches';
 const MODES = (process.env.BENCH_MODES ?? 'closed,paced,branches').split(',') as Mode[];
 const PER_BRANCH = Number(process.env.BENCH_PER_BRANCH ?? 10);
 const DATABASE_URL = benchDatabaseUrl();
-const BACKENDS: Backend[] = DATABASE_URL ? ['SQLite', 'PostgreSQL'] : ['SQLite'];
+/** One column of the comparison: a database, and for SQLite a page cache size when one is given. */
+interface Setup {
+  backend: Backend;
+  sqliteCacheMb?: number;
+  label: string;
+}
+const SQLITE_CACHES = process.env.BENCH_SQLITE_CACHE_MB ? process.env.BENCH_SQLITE_CACHE_MB.split(',').map(Number) : [undefined];
+const SETUPS: Setup[] = [
+  ...SQLITE_CACHES.map((mb): Setup => (mb === undefined ? { backend: 'SQLite', label: 'SQLite' } : { backend: 'SQLite', sqliteCacheMb: mb, label: `SQLite ${mb}M` })),
+  ...(DATABASE_URL ? [{ backend: 'PostgreSQL', label: 'PostgreSQL' } satisfies Setup] : []),
+];
 // Two databases take twice the runs: 5 s measured each keeps the whole run near 6 minutes.
-const SECONDS = Number(process.env.BENCH_SECONDS ?? (BACKENDS.length > 1 ? 5 : 10));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (SETUPS.length > 1 ? 5 : 10));
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 /** How long answers are awaited after the measured window (a slow database may have a long queue). */
@@ -165,7 +176,7 @@ class Client {
 }
 
 interface RunResult {
-  backend: Backend;
+  setup: string;
   clients: number;
   mode: Mode;
   roundTrips: number;
@@ -205,9 +216,9 @@ async function loginGroup(agent: Agent, url: string, email: string): Promise<Gro
   return { token, planId: changes.find((c) => c.table === 'plans')!.id, itemIds };
 }
 
-async function run(backend: Backend, clientCount: number, mode: Mode): Promise<RunResult> {
+async function run(setup: Setup, clientCount: number, mode: Mode): Promise<RunResult> {
   const branches = mode === 'branches' ? Math.ceil(clientCount / PER_BRANCH) : 0;
-  const server = await startServerProcess(backend, { extraBranches: branches, ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}) });
+  const server = await startServerProcess(setup.backend, { extraBranches: branches, ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}), ...(setup.sqliteCacheMb !== undefined ? { sqliteCacheMb: setup.sqliteCacheMb } : {}) });
   const agent = keepAliveAgent(clientCount + 10);
   try {
     const groups = branches > 0 ? await Promise.all(Array.from({ length: branches }, (_, b) => loginGroup(agent, server.url, `staff@bench-b${b + 1}`))) : [await loginGroup(agent, server.url, 'staff@demo')];
@@ -216,7 +227,7 @@ async function run(backend: Backend, clientCount: number, mode: Mode): Promise<R
     // Not timed: every client's first full pull, all at once (so every client has its connection).
     await Promise.all(clients.map((c, i) => c.initialPull(agent, server.url, groupOf(i).token)));
 
-    const result: RunResult = { backend, clients: clientCount, mode, roundTrips: 0, seconds: 0, latencies: [], errors: 0, statuses: { applied: 0, conflict: 0, rejected: 0 }, changes: 0, bytes: 0, hasMore: 0, unsent: 0, unfinished: 0 };
+    const result: RunResult = { setup: setup.label, clients: clientCount, mode, roundTrips: 0, seconds: 0, latencies: [], errors: 0, statuses: { applied: 0, conflict: 0, rejected: 0 }, changes: 0, bytes: 0, hasMore: 0, unsent: 0, unfinished: 0 };
     // The first WARMUP seconds run the same load unmeasured (JIT, caches, connections), as
     // benchmarks do: what is answered in them is not counted, but errors in them are.
     const begin = performance.now();
@@ -292,8 +303,8 @@ async function run(backend: Backend, clientCount: number, mode: Mode): Promise<R
 const rateOf = (r: RunResult) => r.roundTrips / r.seconds;
 
 const began = performance.now();
-console.log(`== Server load: ${BACKENDS.length > 1 ? `${BACKENDS.join(' and ')} side by side` : `${BACKENDS[0]} only`}, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}), ${WARMUP} s warm-up then ${SECONDS} s measured per run`);
-if (BACKENDS.length > 1 && process.env.BENCH_SECONDS === undefined) console.log(`   (${SECONDS} s per run, not 10: two databases, and the whole run kept near 6 minutes; BENCH_SECONDS sets it)`);
+console.log(`== Server load: ${SETUPS.length > 1 ? `${SETUPS.map((s) => s.label).join(' and ')} side by side` : `${SETUPS[0]!.label} only`}, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}), ${WARMUP} s warm-up then ${SECONDS} s measured per run`);
+if (SETUPS.length > 1 && process.env.BENCH_SECONDS === undefined) console.log(`   (${SECONDS} s per run, not 10: several setups, and the whole run kept near 6 minutes; BENCH_SECONDS sets it)`);
 if (!DATABASE_URL) console.log(postgresNotMeasured('npm run bench:server'));
 console.log(`   load: node:http keep-alive loop; closed = as fast as answered, paced = clients together at the target rate, branches = paced with ${PER_BRANCH} clients per branch`);
 console.log(`   unsent = paced round trips due in the window but never sent (the server was behind); unfinished = unanswered ${DRAIN_MS / 1000} s after the window, abandoned (their latency counts as of then, so p99/max are lower bounds)`);
@@ -301,15 +312,15 @@ console.log(' clients  mode      database     target/s   round trips/s   p50 ms 
 const results: RunResult[] = [];
 for (const level of LEVELS) {
   for (const mode of MODES) {
-    for (const backend of BACKENDS) {
-      const r = await run(backend, level, mode);
+    for (const setup of SETUPS) {
+      const r = await run(setup, level, mode);
       results.push(r);
       const ok = Math.max(1, r.roundTrips - r.errors);
       console.log(
         [
           String(r.clients).padStart(8),
           mode.padEnd(8),
-          backend.padEnd(10),
+          setup.label.padEnd(10),
           (mode !== 'closed' ? String(RATE) : '—').padStart(9),
           rateOf(r).toFixed(0).padStart(15),
           percentile(r.latencies, 50).toFixed(1).padStart(8),
@@ -329,7 +340,7 @@ for (const level of LEVELS) {
 for (const r of results.filter((x) => x.clients === 100)) {
   const p99 = percentile(r.latencies, 99);
   const met = rateOf(r) >= 1000 && p99 <= 50 && r.errors === 0;
-  console.log(`goal at 100 clients, ${r.mode}, ${r.backend} (≥ 1,000 round trips/s, p99 ≤ 50 ms, no errors): ${met ? 'met' : 'NOT met'} (${rateOf(r).toFixed(0)}/s, p99 ${p99.toFixed(1)} ms, ${r.errors} errors)`);
+  console.log(`goal at 100 clients, ${r.mode}, ${r.setup} (≥ 1,000 round trips/s, p99 ≤ 50 ms, no errors): ${met ? 'met' : 'NOT met'} (${rateOf(r).toFixed(0)}/s, p99 ${p99.toFixed(1)} ms, ${r.errors} errors)`);
 }
 if (!DATABASE_URL) console.log(postgresNotMeasured('npm run bench:server'));
 console.log(`(whole run: ${((performance.now() - began) / 60_000).toFixed(1)} min)`);

@@ -1,6 +1,6 @@
 // The server as the load benchmark and the soak run it, in its own process (so the load
 // generator does not share its event loop): SQLite in the given folder, or PostgreSQL when
-// DATABASE_URL is set (as the server reads it, open-storage.ts), with the demo seeded; createApp
+// DATABASE_URL is set (as the server reads it, open-storage.ts; SQLITE_CACHE_MB too), with the demo seeded; createApp
 // on @hono/node-server at 127.0.0.1 on a free port, request logs as JSON lines to a file in the
 // folder.
 // With a second argument N it also seeds N more branches (bench-b1 … bench-bN), each with its
@@ -28,7 +28,8 @@ const extraBranches = Number(process.argv[3] ?? 0);
 const logFile = createWriteStream(join(dir, 'server.log'));
 const log = jsonLogger((line) => logFile.write(line));
 const poolSize = process.env.DATABASE_POOL_SIZE ? Number(process.env.DATABASE_POOL_SIZE) : undefined;
-const storage = await openStorage({ databaseUrl: process.env.DATABASE_URL, dataDir: dir, ...(poolSize !== undefined ? { poolSize } : {}) });
+const sqliteCacheMb = process.env.SQLITE_CACHE_MB ? Number(process.env.SQLITE_CACHE_MB) : undefined;
+const storage = await openStorage({ databaseUrl: process.env.DATABASE_URL, dataDir: dir, ...(poolSize !== undefined ? { poolSize } : {}), ...(sqliteCacheMb !== undefined ? { sqliteCacheMb } : {}) });
 const demoAccounts = await ensureDemo(storage, { production: false, log, now: new Date() });
 if (extraBranches > 0) {
   const parsed = parsePlanFile(JSON.parse(await readFile(fileURLToPath(new URL('../../src/demo/tokyo-r6.plan.json', import.meta.url)), 'utf8')));

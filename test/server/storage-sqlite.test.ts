@@ -1,10 +1,12 @@
 // The storage contract on SQLite (in memory and in a file), and what is SQLite's own: the file
-// survives a reopen with migrations run once, WAL is on, and an online backup is a database.
+// survives a reopen with migrations run once, WAL is on, an online backup is a database, and
+// the page cache's size comes from SQLITE_CACHE_MB.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settingsFromEnv } from '../../src/server/main';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
 import { storageContract } from './storage-contract';
 
@@ -44,5 +46,14 @@ describe('SQLite file', () => {
     const copy = await openSqliteStorage(join(dir, 'backup.sqlite'));
     expect(await copy.getMeta('k')).toBe('v');
     await copy.close();
+  });
+
+  it('takes its page cache size from SQLITE_CACHE_MB and refuses a senseless one', async () => {
+    expect(settingsFromEnv({ SQLITE_CACHE_MB: '32' }).sqliteCacheMb).toBe(32);
+    expect(settingsFromEnv({ SQLITE_CACHE_MB: '' }).sqliteCacheMb).toBeUndefined();
+    for (const bad of ['0', '1.5', 'lots']) expect(() => settingsFromEnv({ SQLITE_CACHE_MB: bad })).toThrow('SQLITE_CACHE_MB');
+    await expect(openSqliteStorage(':memory:', { cacheMb: 0 })).rejects.toThrow('cache size');
+    const storage = await openSqliteStorage(join(dir, 'cache.sqlite'), { cacheMb: 4 });
+    await storage.close();
   });
 });

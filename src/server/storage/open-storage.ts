@@ -14,6 +14,8 @@ export interface StorageSettings {
   dataDir: string;
   /** DATABASE_POOL_SIZE: most PostgreSQL connections this process opens. */
   poolSize?: number;
+  /** SQLITE_CACHE_MB: SQLite's page cache in MiB (sqlite.ts's default when unset). */
+  sqliteCacheMb?: number;
 }
 
 export type OpenedStorage = SqliteStorage | PostgresStorage;
@@ -42,7 +44,7 @@ export async function openStorage(settings: StorageSettings): Promise<OpenedStor
   const url = settings.databaseUrl;
   if (url === undefined || url === '') {
     await mkdir(settings.dataDir, { recursive: true });
-    return openSqliteStorage(join(settings.dataDir, SQLITE_FILE));
+    return openSqliteStorage(join(settings.dataDir, SQLITE_FILE), settings.sqliteCacheMb !== undefined ? { cacheMb: settings.sqliteCacheMb } : {});
   }
   if (!isPostgresUrl(url)) {
     // Never echo the value: it may hold a password.
