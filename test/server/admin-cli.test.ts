@@ -187,7 +187,8 @@ describe('the demo of the embedded default', () => {
   });
 });
 
-describe('backup and restore (SQLite file in DATA_DIR)', () => {
+// Backups copy the database and logins hash passwords at full cost: seconds on a busy machine.
+describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, () => {
   let dir: string;
   let dataDir: string;
   let live: string;
