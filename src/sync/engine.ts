@@ -286,8 +286,11 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       failures = 0;
       setStatus({ lastSyncAt: at, lastError: null });
       if (response.hasMore || again) continue;
+      const left = await countOutboxOf(db, session.user.id);
+      // A signal or an edit that came during that read still needs this run.
+      if (again) continue;
       // Entries the server left unanswered wait for the next trigger rather than spin here.
-      if ((await countOutboxOf(db, session.user.id)) === 0 || (sent.length > 0 && settled === 0)) return { kind: 'done' };
+      if (left === 0 || (sent.length > 0 && settled === 0)) return { kind: 'done' };
     }
     return { kind: 'more' };
   }
@@ -314,7 +317,9 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       return;
     }
     if (status.state === 'syncing') setStatus({ state: 'idle' });
-    if (!blocked()) schedule(outcome.kind === 'more' ? 0 : periodicMs());
+    // `again`: a commit signal or an edit arrived after the run's last loop (while the sync
+    // lock was being let go): it must not wait for the periodic pull.
+    if (!blocked()) schedule(outcome.kind === 'more' || again ? 0 : periodicMs());
   }
 
   function syncNow(): Promise<void> {

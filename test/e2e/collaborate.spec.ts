@@ -44,8 +44,6 @@ async function startWith(a: Device, b: Device, text: string): Promise<void> {
 
 /** Every device shows `text` in 実施状況 with nothing left to save or send. */
 async function expectSettled(devices: readonly Device[], text: string): Promise<void> {
-  await new Promise((r) => setTimeout(r, 6000));
-  for (const d of devices) console.log('DBG screen', JSON.stringify(await d.item.done().inputValue()), await d.item.page.getByTestId('save-state').textContent(), await d.item.page.getByTestId('pending-count').textContent());
   for (const d of devices) await expect(d.item.done()).toHaveValue(text);
   for (const d of devices) {
     await d.item.waitUntilSaved();

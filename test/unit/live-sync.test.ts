@@ -123,6 +123,21 @@ describe('commit signals', () => {
     server.last.send({ type: 'change', branches: ['tokyo'] });
     await vi.waitFor(() => expect(requests).toHaveLength(4));
   });
+
+  it('pull at once on a signal that comes as a round trip is ending, not a minute later', async () => {
+    const { engine, server, requests, timers } = await connected();
+    let signalled = false;
+    // The moment the run is over but the engine is still finishing it (the sync lock being let go).
+    engine.subscribe((status) => {
+      if (status.state !== 'idle' || signalled) return;
+      signalled = true;
+      server.last.send({ type: 'change', branches: ['tokyo'] });
+    });
+    server.last.send({ type: 'change', branches: ['tokyo'] });
+    await vi.waitFor(() => expect(signalled).toBe(true));
+    timers.advance(0);
+    await vi.waitFor(() => expect(requests).toHaveLength(4));
+  });
 });
 
 describe('a dropped channel', () => {
