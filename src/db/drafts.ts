@@ -69,8 +69,12 @@ export function useDraftForm<F extends Record<string, string>>(key: string, empt
   const [saving, setSaving] = useState(false);
   const current = useRef(fields);
   const touched = useRef(false);
-  /** The latest form not written yet (null: none); `discard` drops the draft instead. */
-  const pending = useRef<{ fields: F; discard: boolean } | null>(null);
+  /**
+   * The latest form not written yet (null: none), with the key it belongs to (the screen may
+   * have moved to another item's form while a write ran); `discard` drops the draft instead.
+   */
+  const pending = useRef<{ key: string; fields: F; discard: boolean } | null>(null);
+  const queued = useRef<{ key: string; fields: F; discard: boolean }[]>([]);
   const pump = useRef<Promise<void> | null>(null);
   const emptyRef = useRef(empty);
   emptyRef.current = empty;
@@ -97,14 +101,17 @@ export function useDraftForm<F extends Record<string, string>>(key: string, empt
   // one write behind the screen (a reload right after typing keeps all but that write).
   const keep = useCallback(
     (next: F, discard: boolean) => {
-      pending.current = { fields: next, discard: discard || sameFields(next, emptyRef.current) };
+      const earlier = pending.current;
+      // A form of another key not written yet goes first: only the latest of one key is skipped.
+      if (earlier && earlier.key !== key) queued.current.push(earlier);
+      pending.current = { key, fields: next, discard: discard || sameFields(next, emptyRef.current) };
       setSaving(true);
       if (pump.current) return pump.current;
       pump.current = (async () => {
-        for (let job = pending.current; job; job = pending.current) {
-          pending.current = null;
+        for (let job = queued.current.shift() ?? pending.current; job; job = queued.current.shift() ?? pending.current) {
+          if (job === pending.current) pending.current = null;
           try {
-            await (job.discard ? discardDraft(db, key) : saveDraft(db, key, job.fields));
+            await (job.discard ? discardDraft(db, job.key) : saveDraft(db, job.key, job.fields));
           } catch (e: unknown) {
             console.error('Keeping a draft failed', e);
           }

@@ -110,7 +110,9 @@ function Page() {
     case 'plan':
       return <PlanPage planId={route.planId} periodId={route.periodId} filter={route.filter} />;
     case 'item':
-      return <ItemPage planId={route.planId} itemId={route.itemId} periodId={route.periodId} />;
+      // A screen of its own per item: from one item straight to another (a link in the refused
+      // changes panel) no typed text, draft or autosave state of the first may carry over.
+      return <ItemPage key={`${route.planId}/${route.itemId}`} planId={route.planId} itemId={route.itemId} periodId={route.periodId} />;
     case 'kpis':
       return <KpiPage planId={route.planId} />;
     case 'structure':

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { progressId } from '../../src/model/schemas';
 import { readDraft } from '../../src/db/drafts';
 import { App } from '../../src/ui/app';
+import { navigate, paths } from '../../src/ui/router';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
 
@@ -43,6 +44,26 @@ describe('App', () => {
     fireEvent.click(await screen.findByRole('button', { name: '更新する' }));
     await waitFor(() => expect(draftWhenApplied).toHaveLength(1));
     expect(await draftWhenApplied[0]).toBe('訪問で説明した');
+  });
+
+  it('from one item straight to another carries no typed text over: each item keeps its own', async () => {
+    const db = await dbWithFixturePlan();
+    const [a, b] = [ref('p2-5-1'), ref('p1-2-2')];
+    history.replaceState(null, '', paths.item(PLAN_ID, a, '2024-H1'));
+    render(<App db={db} />);
+    fireEvent.input(await screen.findByRole('textbox', { name: 'メモ' }), { target: { value: '項目Aのメモ' } });
+    const doneOfA = await screen.findByRole('textbox', { name: '実施状況' });
+    fireEvent.input(doneOfA, { target: { value: `${(doneOfA as HTMLTextAreaElement).value}（A に追記）` } });
+    await screen.findByText(/この端末に保存済み/);
+    const storedB = (await db.progress.get(progressId(b, '2024-H1')))?.done ?? '';
+    act(() => navigate(paths.item(PLAN_ID, b, '2024-H1')));
+    await waitFor(() => expect((screen.getByRole('textbox', { name: '実施状況' }) as HTMLTextAreaElement).value).toBe(storedB));
+    expect((screen.getByRole('textbox', { name: 'メモ' }) as HTMLTextAreaElement).value).toBe('');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await db.progress.get(progressId(b, '2024-H1')))?.done ?? '').toBe(storedB);
+    expect((await readDraft(db, `note:${a}`))?.fields.text).toBe('項目Aのメモ');
+    expect(await readDraft(db, `note:${b}`)).toBeNull();
+    await waitFor(async () => expect((await db.progress.get(progressId(a, '2024-H1')))?.done).toContain('（A に追記）'));
   });
 
   it('asks for a reload when another tab upgraded the database', async () => {
