@@ -318,8 +318,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     }
     if (status.state === 'syncing') setStatus({ state: 'idle' });
     // `again`: a commit signal or an edit arrived after the run's last loop (while the sync
-    // lock was being let go): it must not wait for the periodic pull.
-    if (!blocked()) schedule(outcome.kind === 'more' || again ? 0 : periodicMs());
+    // lock was being let go): it must not wait for the periodic pull. With another tab holding
+    // the lock it is that tab's run; try again once it may be over, not in a tight loop.
+    const soon = again;
+    again = false;
+    if (blocked()) return;
+    if (outcome.kind === 'busy') schedule(soon ? SYNC_TIMING.afterEditMs : periodicMs());
+    else schedule(outcome.kind === 'more' || soon ? 0 : periodicMs());
   }
 
   function syncNow(): Promise<void> {

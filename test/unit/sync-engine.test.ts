@@ -9,7 +9,7 @@ import { addNote, saveProgress, storePlanRecords } from '../../src/db/repository
 import { getDeviceSecret, getSession, setSession } from '../../src/db/sync-store';
 import { parsePlanFile, planFileToRecords } from '../../src/model/plan-file';
 import { progressId } from '../../src/model/schemas';
-import { createSyncEngine, SYNC_MESSAGES, type PageEvents, type SyncEngine, type SyncEngineDeps } from '../../src/sync/engine';
+import { createSyncEngine, SYNC_MESSAGES, SYNC_TIMING, type PageEvents, type SyncEngine, type SyncEngineDeps } from '../../src/sync/engine';
 import type { SyncState } from '../../src/sync/engine-api';
 import { PROTOCOL_VERSION, type LoginRequest, type LoginResponse, type SyncRequest, type SyncResponse } from '../../src/sync/protocol';
 import { TransportError, type Transport } from '../../src/sync/transport';
@@ -269,6 +269,36 @@ describe('one run at a time', () => {
     const { engine: e } = engine(db, transport, { locks });
     await e.syncNow();
     expect(requests).toHaveLength(0);
+  });
+
+  it('with another tab holding the lock, retries a signal that came meanwhile after a pause, not in a tight loop', async () => {
+    const db = await freshDb();
+    await setSession(db, session);
+    const { transport } = stub();
+    let asked = 0;
+    let release = () => undefined as void;
+    const locks = {
+      request: async (_name: string, _opts: LockOptions, cb: (lock: Lock | null) => unknown) => {
+        asked++;
+        await new Promise<void>((resolve) => (release = resolve));
+        return cb(null);
+      },
+      query: async () => ({}),
+    } as unknown as LockManager;
+    const { engine: e, timers } = engine(db, transport, { locks });
+    await e.start();
+    timers.advance(0);
+    await vi.waitFor(() => expect(asked).toBe(1));
+    const before = asked;
+    // A commit signal while the lock is being asked for.
+    void e.syncNow();
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    timers.advance(0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(asked).toBe(before);
+    timers.advance(SYNC_TIMING.afterEditMs);
+    await vi.waitFor(() => expect(asked).toBe(before + 1));
   });
 
   it('runs one round trip at a time, across engines sharing a lock and within one engine', async () => {
