@@ -91,7 +91,7 @@ async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<T> {
  * to pass it along); it is never folded into another person's entry, which goes out under
  * their name alone. The caller's transaction must include `db.meta`.
  */
-async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>): Promise<void> {
+async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>, baseOf?: Record<string, unknown>): Promise<void> {
   const signer = await currentAuthor(db);
   const author = signer?.author;
   const pending = await db.outbox
@@ -100,13 +100,14 @@ async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; 
     .filter((e) => e.table === table && !e.inFlight && e.author?.id === author?.id)
     .last();
   if (pending) {
-    // The older entry's base is what the server last had; keep it for fields it already names.
+    // The older entry's base is what the server last had; keep it for fields it already names,
+    // except where the caller knows the edit grew from another value (`baseOf`).
     await db.outbox.put(
       sealed(
         {
           ...pending,
           changes: { ...pending.changes, ...changes },
-          base: { ...base, ...pending.base },
+          base: { ...base, ...pending.base, ...pick(base, baseOf) },
           create: pending.create ? { ...pending.create, ...changes } : null,
           createdAt: now,
         },
@@ -117,6 +118,10 @@ async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; 
   }
   const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now, ...(baseStamps ? { baseStamps } : {}), ...(author ? { author } : {}) };
   await db.outbox.add(sealed(entry, signer?.key ?? null));
+}
+
+function pick(base: Record<string, unknown>, keys: Record<string, unknown> | undefined): Record<string, unknown> {
+  return keys ? Object.fromEntries(Object.keys(keys).filter((k) => k in base).map((k) => [k, base[k]])) : {};
 }
 
 /** The entry with its author's seal, or with none when their key is not on the device. */
@@ -139,7 +144,7 @@ function withoutStamps(record: Record<string, unknown>): Record<string, unknown>
  * `template` (its empty state): a create then sends only what differs from it, with the
  * template's values as base, so two devices creating it offline merge field by field.
  */
-async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: string, build: (current: RecordOf[T] | undefined) => RecordOf[T], actor: string, template?: RecordOf[T]): Promise<RecordOf[T]> {
+async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: string, build: (current: RecordOf[T] | undefined) => RecordOf[T], actor: string, template?: RecordOf[T], baseOf?: Record<string, unknown>): Promise<RecordOf[T]> {
   return runWrite(db, () =>
     db.transaction('rw', [db.table(name), db.outbox, db.meta], async () => {
       const raw = await table(db, name).get(id);
@@ -158,13 +163,13 @@ async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: st
         if (STAMP_FIELDS.has(k) || k === 'id') continue;
         if (!before || !sameValue(before[k], v)) {
           changes[k] = v;
-          if (before) base[k] = before[k] ?? null;
+          if (before) base[k] = baseOf && k in baseOf ? baseOf[k] : (before[k] ?? null);
         }
       }
       if (current && Object.keys(changes).length === 0) return current;
       await table(db, name).put(next);
       const stamps = current && pickStamps(current as Record<string, unknown>);
-      await enqueue(db, name, { id: next.id, planId }, changes, base, current ? null : withoutStamps(next), now, stamps);
+      await enqueue(db, name, { id: next.id, planId }, changes, base, current ? null : withoutStamps(next), now, stamps, baseOf);
       return next;
     }),
   );
@@ -187,8 +192,11 @@ export function saveProgress(db: TrackerDb, key: { planId: string; itemId: strin
  * One text of a progress record as a field typing into it saves it: written only when the stored
  * text is still `expected` (what the field last knew), so a value another tab or a sync wrote
  * meanwhile is never overwritten unseen; otherwise it throws DbError `stale` and changes nothing.
+ * `ancestor`: what the person's text grew from when a change made elsewhere overlapped it; it
+ * goes to the server as the change's base (instead of the other's value now stored here), so
+ * the server keeps both as a 競合 rather than the person's text silently replacing the other's.
  */
-export function saveProgressText(db: TrackerDb, key: { planId: string; itemId: string; periodId: string }, field: 'done' | 'next', value: string, expected: string, actor: string): Promise<Progress> {
+export function saveProgressText(db: TrackerDb, key: { planId: string; itemId: string; periodId: string }, field: 'done' | 'next', value: string, expected: string, actor: string, ancestor?: string): Promise<Progress> {
   const id = progressId(key.itemId, key.periodId);
   const template: Progress = { id, ...key, evaluation: null, done: '', next: '', updatedAt: '', updatedBy: '' };
   return writeRecord(
@@ -201,6 +209,7 @@ export function saveProgressText(db: TrackerDb, key: { planId: string; itemId: s
     },
     actor,
     template,
+    ancestor === undefined ? undefined : { [field]: ancestor },
   );
 }
 

@@ -13,8 +13,12 @@ export interface TextStore {
   key: string;
   /** The text stored now. */
   read: () => Promise<string>;
-  /** Writes `value` where the stored text is still `expected` (else throws DbError `stale`). */
-  save: (value: string, expected: string) => Promise<void>;
+  /**
+   * Writes `value` where the stored text is still `expected` (else throws DbError `stale`).
+   * `ancestor`: what the value grew from when that differs from `expected` (a change made
+   * elsewhere overlapped it), sent to the server as the change's base.
+   */
+  save: (value: string, expected: string, ancestor?: string) => Promise<void>;
   /** Calls `changed` whenever the text may have changed; returns the way to stop. */
   watch: (changed: () => void) => () => void;
 }
@@ -32,7 +36,7 @@ export function progressTextStore(db: TrackerDb, key: { planId: string; itemId: 
   return {
     key: `progress/${id}/${field}`,
     read,
-    save: async (value, expected) => void (await saveProgressText(db, key, field, value, expected, actor)),
+    save: async (value, expected, ancestor) => void (await saveProgressText(db, key, field, value, expected, actor, ancestor)),
     watch: (changed) => {
       // Only as the signal: the live query's own reads are not the field's serialized ones.
       const sub = liveQuery(read).subscribe({ next: changed, error: (e: unknown) => console.error('Watching a saved text failed', e) });

@@ -20,6 +20,11 @@ export interface Write {
    * elsewhere, not yet read back here) fails as stale instead of overwriting it unseen.
    */
   base: string;
+  /**
+   * What the person's text grew from when a change made elsewhere overlapped it (see
+   * AutosaveState.ancestor): sent as the change's base, so the server keeps both as a 競合.
+   */
+  ancestor?: string;
 }
 
 export interface AutosaveState {
@@ -50,6 +55,13 @@ export interface AutosaveState {
   replaced: number;
   /** Changes from elsewhere that overlapped the person's and were not merged (their text stayed). */
   conflicts: number;
+  /**
+   * Set when a change from elsewhere overlapped the person's unsaved text: the value their text
+   * grew from. The next write carries it, so the server sees the person's edit against what it
+   * was made on and keeps both as a 競合 naming both people, instead of the person's text
+   * silently replacing the other's (whose value is the local base by then).
+   */
+  ancestor: string | null;
 }
 
 export type AutosaveEvent =
@@ -79,13 +91,14 @@ export function initialAutosave(stored: string): AutosaveState {
     awaitingRead: false,
     replaced: 0,
     conflicts: 0,
+    ancestor: null,
   };
 }
 
 /** The write to start now, or null: none while composing, while one runs, after a failure, or with nothing new. */
 export function nextWrite(s: AutosaveState): Write | null {
   if (s.composing || s.inFlight || s.error !== null || s.awaitingRead) return null;
-  return isDirty(s) ? { seq: s.seq, value: s.text, base: s.base } : null;
+  return isDirty(s) ? writeOf(s) : null;
 }
 
 /**
@@ -94,7 +107,11 @@ export function nextWrite(s: AutosaveState): Write | null {
  */
 export function finalWrite(s: AutosaveState): Write | null {
   if (s.inFlight) return null;
-  return isDirty(s) ? { seq: s.seq, value: s.text, base: s.base } : null;
+  return isDirty(s) ? writeOf(s) : null;
+}
+
+function writeOf(s: AutosaveState): Write {
+  return { seq: s.seq, value: s.text, base: s.base, ...(s.ancestor !== null ? { ancestor: s.ancestor } : {}) };
 }
 
 /** The screen holds an edit that is not stored yet. */
@@ -120,7 +137,8 @@ export function autosaveReducer(s: AutosaveState, e: AutosaveEvent): AutosaveSta
       if (s.inFlight?.seq !== e.write.seq) return s;
       // The write found its base stored and replaced it; no read was taken meanwhile, so the
       // base is still the one the write carried.
-      return { ...s, inFlight: null, writesEnded: s.writesEnded + 1, savedSeq: Math.max(s.savedSeq, e.write.seq), base: e.write.value };
+      // A write that carried the ancestor told the server: later edits build on this value.
+      return { ...s, inFlight: null, writesEnded: s.writesEnded + 1, savedSeq: Math.max(s.savedSeq, e.write.seq), base: e.write.value, ancestor: e.write.ancestor === undefined ? s.ancestor : null };
     case 'writeFailed':
       if (s.inFlight?.seq !== e.write.seq) return s;
       return { ...s, inFlight: null, writesEnded: s.writesEnded + 1, error: e.message };
@@ -149,7 +167,7 @@ function readBack(s: AutosaveState, value: string): AutosaveState {
 /** A value written elsewhere (already the new base): merged into the person's text; on a conflict their text stays. */
 function mergeIntoScreen(s: AutosaveState, base: string, value: string): AutosaveState {
   const merged = mergeText(base, s.text, value);
-  if (merged.kind === 'conflict') return { ...s, conflicts: s.conflicts + 1 };
+  if (merged.kind === 'conflict') return { ...s, conflicts: s.conflicts + 1, ancestor: s.ancestor ?? base };
   if (merged.text === s.text) return s;
   // The merged text differs from the stored one when the person had edits of their own: those
   // still wait to be written, now on top of the other's.

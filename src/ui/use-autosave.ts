@@ -53,7 +53,7 @@ export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persist
     const saveText = storeRef.current?.save;
     if (!saveText) return Promise.resolve();
     machine.current = autosaveReducer(machine.current, { type: 'writeStarted', write: w });
-    const write = saveText(w.value, w.base).then(
+    const write = saveText(w.value, w.base, w.ancestor).then(
       () => dispatch({ type: 'writeSucceeded', write: w }),
       (e: unknown) =>
         dispatch(e instanceof DbError && e.code === DB_ERROR.stale ? { type: 'writeStale', write: w } : { type: 'writeFailed', write: w, message: e instanceof Error ? e.message : String(e) }),

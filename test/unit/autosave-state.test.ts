@@ -397,6 +397,18 @@ describe('autosave state machine', () => {
     expect(nextWrite(s)?.value).toBe('abX');
   });
 
+  it('sends the person’s text against what it grew from after an overlap, once, so the server keeps both', () => {
+    let s = initialAutosave('abc');
+    s = autosaveReducer(s, { type: 'input', value: 'abX' });
+    s = autosaveReducer(s, { type: 'readBack', value: 'abY', after: 0 });
+    const w = nextWrite(s)!;
+    expect(w).toMatchObject({ value: 'abX', base: 'abY', ancestor: 'abc' });
+    s = autosaveReducer(s, { type: 'writeStarted', write: w });
+    s = autosaveReducer(s, { type: 'input', value: 'abXZ' });
+    s = autosaveReducer(s, { type: 'writeSucceeded', write: w });
+    expect(nextWrite(s)).toEqual({ seq: s.seq, value: 'abXZ', base: 'abX' });
+  });
+
   it('writes once more when leaving the page, even mid-composition', () => {
     let s = initialAutosave('');
     s = autosaveReducer(s, { type: 'compositionstart' });

@@ -161,4 +161,21 @@ describe('saveProgressText', () => {
     await saveProgressText(db, key, 'done', '別のタブ：一行目と二行目', '別のタブ：一行目', 'A');
     expect((await db.progress.get(progressId(key.itemId, key.periodId)))?.done).toBe('別のタブ：一行目と二行目');
   });
+
+  it('sends the value the person’s text grew from as the base when another change overlapped it', async () => {
+    const db = await freshDb();
+    const id = progressId(key.itemId, key.periodId);
+    const now = new Date().toISOString();
+    // A colleague's text arrived by sync (stored, nothing pending) while the person was typing on the old one.
+    await db.progress.put({ id, ...key, evaluation: null, done: '同僚の文', next: '', updatedAt: now, updatedBy: '同僚' });
+    await db.outbox.clear();
+    await saveProgressText(db, key, 'done', '元の文と私の追記', '同僚の文', 'A', '元の文');
+    const sent = await db.outbox.toArray();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.base).toEqual({ done: '元の文' });
+    expect(sent[0]!.changes).toMatchObject({ done: '元の文と私の追記' });
+    // A later edit folded into the same pending entry keeps the ancestor as its base.
+    await saveProgressText(db, key, 'done', '元の文と私の追記。', '元の文と私の追記', 'A');
+    expect((await db.outbox.toArray()).map((e) => e.base)).toEqual([{ done: '元の文' }]);
+  });
 });
