@@ -137,6 +137,17 @@ export async function currentAuthor(db: TrackerDb): Promise<{ author: OutboxAuth
   return last ? { author: last, key: null } : null;
 }
 
+/** Meta rows `sync.server:<table>:<id>`: the server's copy of a record while edits of it are pending. */
+export const SERVER_COPY_PREFIX = 'sync.server:';
+
+export function recordKey(table: string, id: string): string {
+  return `${table}:${id}`;
+}
+
+export function serverCopyKey(key: string): string {
+  return SERVER_COPY_PREFIX + key;
+}
+
 export class TrackerDb extends Dexie {
   plans!: EntityTable<Plan, 'id'>;
   sections!: EntityTable<Section, 'id'>;

@@ -29,7 +29,7 @@ import type { PlanRecords } from '../model/plan-file';
 import { sameValue } from '../model/merge';
 import { DB_ERROR, DbError, toDbError } from './errors';
 import { sealOf } from './outbox-seal';
-import { currentAuthor, type OutboxEntry, type SyncedTable, type TrackerDb } from './database';
+import { currentAuthor, recordKey, serverCopyKey, type OutboxEntry, type SyncedTable, type TrackerDb } from './database';
 import { parseRows } from './rows';
 
 type RecordOf = {
@@ -91,7 +91,7 @@ async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<T> {
  * to pass it along); it is never folded into another person's entry, which goes out under
  * their name alone. The caller's transaction must include `db.meta`.
  */
-async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>, baseOf?: Record<string, unknown>): Promise<void> {
+async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>): Promise<void> {
   const signer = await currentAuthor(db);
   const author = signer?.author;
   const pending = await db.outbox
@@ -100,14 +100,13 @@ async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; 
     .filter((e) => e.table === table && !e.inFlight && e.author?.id === author?.id)
     .last();
   if (pending) {
-    // The older entry's base is what the server last had; keep it for fields it already names,
-    // except where the caller knows the edit grew from another value (`baseOf`).
+    // The older entry's base is what the server last had; keep it for fields it already names.
     await db.outbox.put(
       sealed(
         {
           ...pending,
           changes: { ...pending.changes, ...changes },
-          base: { ...base, ...pending.base, ...pick(base, baseOf) },
+          base: { ...base, ...pending.base },
           create: pending.create ? { ...pending.create, ...changes } : null,
           createdAt: now,
         },
@@ -118,10 +117,6 @@ async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; 
   }
   const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now, ...(baseStamps ? { baseStamps } : {}), ...(author ? { author } : {}) };
   await db.outbox.add(sealed(entry, signer?.key ?? null));
-}
-
-function pick(base: Record<string, unknown>, keys: Record<string, unknown> | undefined): Record<string, unknown> {
-  return keys ? Object.fromEntries(Object.keys(keys).filter((k) => k in base).map((k) => [k, base[k]])) : {};
 }
 
 /** The entry with its author's seal, or with none when their key is not on the device. */
@@ -157,19 +152,25 @@ async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: st
       // A plan is its own plan; every other record names the plan it belongs to.
       const planId = 'planId' in next ? (next.planId as string) : next.id;
       const before = (current ?? template) as Record<string, unknown> | undefined;
+      // A base other than the stored value only while nothing of the record is pending: then
+      // the stored record is the server's, kept as its copy (sync-store.ts) so that answering
+      // the change does not rebuild the server's record from that base; otherwise the pending
+      // edits would go out against a base the server never had.
+      const ancestorBase = baseOf && current && (await db.outbox.where('recordId').equals(id).filter((e) => e.table === name).count()) === 0 ? baseOf : undefined;
       const changes: Record<string, unknown> = {};
       const base: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(next)) {
         if (STAMP_FIELDS.has(k) || k === 'id') continue;
         if (!before || !sameValue(before[k], v)) {
           changes[k] = v;
-          if (before) base[k] = baseOf && k in baseOf ? baseOf[k] : (before[k] ?? null);
+          if (before) base[k] = ancestorBase && k in ancestorBase ? ancestorBase[k] : (before[k] ?? null);
         }
       }
       if (current && Object.keys(changes).length === 0) return current;
+      if (ancestorBase) await db.meta.put({ key: serverCopyKey(recordKey(name, id)), value: { record: current } });
       await table(db, name).put(next);
       const stamps = current && pickStamps(current as Record<string, unknown>);
-      await enqueue(db, name, { id: next.id, planId }, changes, base, current ? null : withoutStamps(next), now, stamps, baseOf);
+      await enqueue(db, name, { id: next.id, planId }, changes, base, current ? null : withoutStamps(next), now, stamps);
       return next;
     }),
   );

@@ -28,6 +28,9 @@ import { deviceSecretSchema, loginResponseSchema, type LoginResponse, type Mutat
 import {
   DEVICE_META_PREFIX,
   LAST_USER_META_KEY,
+  recordKey,
+  SERVER_COPY_PREFIX,
+  serverCopyKey,
   SESSION_META_KEY,
   SIGNING_KEY_META_KEY,
   SYNCED_TABLES,
@@ -50,7 +53,6 @@ const META = {
   lastSyncAt: 'sync.lastSyncAt',
   deviceSecrets: 'sync.deviceSecrets',
 } as const;
-const SERVER_COPY_PREFIX = 'sync.server:';
 
 type Row = Record<string, unknown>;
 type PendingEntry = OutboxEntry & { seq: number };
@@ -67,13 +69,6 @@ function rows(db: TrackerDb, table: RecordTable): Table<Row, string> {
   return db.table(table) as Table<Row, string>;
 }
 
-function recordKey(table: string, id: string): string {
-  return `${table}:${id}`;
-}
-
-function serverCopyKey(key: string): string {
-  return SERVER_COPY_PREFIX + key;
-}
 
 async function readMeta<T>(db: TrackerDb, key: string, schema: z.ZodMiniType<T>): Promise<T | null> {
   const row = await db.meta.get(key);

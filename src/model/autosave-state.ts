@@ -120,6 +120,13 @@ export function isDirty(s: AutosaveState): boolean {
 }
 
 export function autosaveReducer(s: AutosaveState, e: AutosaveEvent): AutosaveState {
+  const next = step(s, e);
+  // Back at what is stored (the person undid their words, or a merge took them in): no longer
+  // an edit made on another text, so no 競合 is to be made of the next one.
+  return next.ancestor !== null && next.inFlight === null && next.text === next.base ? { ...next, ancestor: null } : next;
+}
+
+function step(s: AutosaveState, e: AutosaveEvent): AutosaveState {
   switch (e.type) {
     case 'input':
       return { ...s, text: e.value, seq: s.seq + 1, error: null };

@@ -409,6 +409,16 @@ describe('autosave state machine', () => {
     expect(nextWrite(s)).toEqual({ seq: s.seq, value: 'abXZ', base: 'abX' });
   });
 
+  it('forgets what the text grew from once the person is back at what is stored', () => {
+    let s = initialAutosave('abc');
+    s = autosaveReducer(s, { type: 'input', value: 'abX' });
+    s = autosaveReducer(s, { type: 'readBack', value: 'abY', after: 0 });
+    s = autosaveReducer(s, { type: 'input', value: 'abY' });
+    expect(s.ancestor).toBeNull();
+    s = autosaveReducer(s, { type: 'input', value: 'aY' });
+    expect(nextWrite(s)).toEqual({ seq: s.seq, value: 'aY', base: 'abY' });
+  });
+
   it('writes once more when leaving the page, even mid-composition', () => {
     let s = initialAutosave('');
     s = autosaveReducer(s, { type: 'compositionstart' });

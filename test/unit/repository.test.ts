@@ -7,7 +7,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { TrackerDb } from '../../src/db/database';
 import { DbError } from '../../src/db/errors';
 import { addNote, readPlanRecords, saveMeasurement, saveProgress, saveProgressText, setDeleted, storePlanRecords } from '../../src/db/repository';
+import { applyRoundTrip, takeOutboxBatch } from '../../src/db/sync-store';
 import { parsePlanFile, planFileToRecords } from '../../src/model/plan-file';
+import { PROTOCOL_VERSION } from '../../src/sync/protocol';
 import { measurementId, progressId } from '../../src/model/schemas';
 import good from '../fixtures/plan-file-good.json';
 
@@ -174,8 +176,37 @@ describe('saveProgressText', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]!.base).toEqual({ done: '元の文' });
     expect(sent[0]!.changes).toMatchObject({ done: '元の文と私の追記' });
+    // The server's record is kept as its copy: answering the change rebuilds nothing from the ancestor.
+    expect((await db.meta.get(`sync.server:progress:${id}`))?.value).toMatchObject({ record: { done: '同僚の文' } });
     // A later edit folded into the same pending entry keeps the ancestor as its base.
     await saveProgressText(db, key, 'done', '元の文と私の追記。', '元の文と私の追記', 'A');
     expect((await db.outbox.toArray()).map((e) => e.base)).toEqual([{ done: '元の文' }]);
+  });
+
+  it('after the server answers 競合, the device shows the server’s text, not the ancestor', async () => {
+    const db = await freshDb();
+    const id = progressId(key.itemId, key.periodId);
+    const now = new Date().toISOString();
+    await db.progress.put({ id, ...key, evaluation: null, done: '同僚の文', next: '', updatedAt: now, updatedBy: '同僚' });
+    await db.outbox.clear();
+    await saveProgressText(db, key, 'done', '元の文と私の追記', '同僚の文', 'A', '元の文');
+    // Nobody is signed in here: the entries have no author, as takeOutboxBatch's filter then expects.
+    const mutations = await takeOutboxBatch(db, undefined as unknown as string, 10, 1_000_000);
+    expect(mutations).toHaveLength(1);
+    await applyRoundTrip(db, mutations, { protocolVersion: PROTOCOL_VERSION, results: mutations.map((m) => ({ mutationId: m.id, status: 'conflict' as const })), changes: [], cursor: 'c1', hasMore: false, reset: false }, { at: now, scope: 's' });
+    expect((await db.progress.get(id))?.done).toBe('同僚の文');
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('never gives an unsent edit a base the server did not have', async () => {
+    const db = await freshDb();
+    const id = progressId(key.itemId, key.periodId);
+    const now = new Date().toISOString();
+    await db.progress.put({ id, ...key, evaluation: null, done: 'Hello world', next: '', updatedAt: now, updatedBy: 'server' });
+    await db.outbox.clear();
+    await saveProgressText(db, key, 'done', 'Hello brave world', 'Hello world', 'A');
+    await saveProgressText(db, key, 'done', 'Hello brave new world', 'Hello brave world', 'A', 'Hello world!');
+    expect((await db.outbox.toArray()).map((e) => e.base)).toEqual([{ done: 'Hello world' }]);
+    expect(await db.meta.get(`sync.server:progress:${id}`)).toBeUndefined();
   });
 });
