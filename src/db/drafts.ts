@@ -50,6 +50,8 @@ export interface DraftForm<F extends Record<string, string>> {
   isDraft: boolean;
   /** The latest change is not on the device yet (a write is under way). */
   saving: boolean;
+  /** The last write of the draft failed (full storage, a closed database): it is not kept. */
+  failed: boolean;
   /** Changes fields and keeps the form as a draft (or drops the draft when it is empty again). */
   set: (patch: Partial<F>) => void;
   /** The person discards the draft, or submitted the form: back to the empty form, draft gone. */
@@ -67,6 +69,7 @@ export function useDraftForm<F extends Record<string, string>>(key: string, empt
   const db = useDb();
   const [fields, setFields] = useState<F>(empty);
   const [saving, setSaving] = useState(false);
+  const [failed, setFailed] = useState(false);
   const current = useRef(fields);
   const touched = useRef(false);
   /**
@@ -108,15 +111,19 @@ export function useDraftForm<F extends Record<string, string>>(key: string, empt
       setSaving(true);
       if (pump.current) return pump.current;
       pump.current = (async () => {
+        let ok = true;
         for (let job = queued.current.shift() ?? pending.current; job; job = queued.current.shift() ?? pending.current) {
           if (job === pending.current) pending.current = null;
           try {
             await (job.discard ? discardDraft(db, job.key) : saveDraft(db, job.key, job.fields));
+            ok = true;
           } catch (e: unknown) {
+            ok = false;
             console.error('Keeping a draft failed', e);
           }
         }
         pump.current = null;
+        setFailed(!ok);
         setSaving(false);
       })();
       return pump.current;
@@ -148,7 +155,7 @@ export function useDraftForm<F extends Record<string, string>>(key: string, empt
 
   const flush = useCallback(() => pump.current ?? Promise.resolve(), []);
 
-  return { fields, isDraft: !sameFields(fields, empty), saving, set, reset, flush };
+  return { fields, isDraft: !sameFields(fields, empty), saving, failed, set, reset, flush };
 }
 
 function sameFields(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -85,7 +85,7 @@ function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Co
           <button type="button" class="primary" disabled={busy} onClick={() => void resolve(merged)}>
             統合して保存
           </button>
-          {draft.isDraft && <DraftState what="統合した内容" saving={draft.saving} onDiscard={() => void draft.reset()} />}
+          {draft.isDraft && <DraftState what="統合した内容" saving={draft.saving} failed={draft.failed} onDiscard={() => void draft.reset()} />}
         </div>
       )}
       {error && (

@@ -219,7 +219,7 @@ function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: N
         <button type="submit" class="primary">
           メモを追加
         </button>
-        {draft.isDraft && <DraftState what="メモ" saving={draft.saving} onDiscard={() => void draft.reset().then(() => setMessage(null))} />}
+        {draft.isDraft && <DraftState what="メモ" saving={draft.saving} failed={draft.failed} onDiscard={() => void draft.reset().then(() => setMessage(null))} />}
       </form>
       {message && (
         <p role={message.kind === 'error' ? 'alert' : 'status'} class={message.kind === 'error' ? 'error' : 'ok'}>

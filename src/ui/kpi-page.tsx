@@ -526,7 +526,7 @@ function MeasurementForm({ plan, kpi, months, values, latestMonth }: { plan: Pla
       >
         この月の実績を消す
       </button>
-      {typed && <DraftState what="実績" saving={draft.saving} onDiscard={() => void showStored(month).then(() => setMessage(null))} />}
+      {typed && <DraftState what="実績" saving={draft.saving} failed={draft.failed} onDiscard={() => void showStored(month).then(() => setMessage(null))} />}
       {/* The status region stays mounted so screen readers hear each new confirmation. */}
       <p role="status" class="form-message ok">
         {message?.kind === 'ok' && message.text}

@@ -2,7 +2,7 @@
 // going away (a reload, a killed tab, an app update all start the screen again from the
 // database), show as 下書き, and go away only when submitted or discarded (破棄).
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
 import { readDraft } from '../../src/db/drafts';
 import { DbContext } from '../../src/db/hooks';
@@ -72,6 +72,23 @@ describe('drafts', () => {
     expect((await readDraft(db, `note:${ITEM}`))?.fields.text).toBe(text);
     // One write under way and the latest one after it, not one per key.
     expect(writes).toBeLessThanOrEqual(2);
+  });
+
+  it('says so when the device cannot keep the draft, instead of 保存済み', async () => {
+    db = await dbWithFixturePlan();
+    showItem(db);
+    const box = await screen.findByRole('textbox', { name: 'メモ' });
+    const put = db.meta.put.bind(db.meta);
+    // Full storage, as IndexedDB reports it, for draft rows only.
+    db.meta.put = ((row: { key: string; value: unknown }) => (row.key.startsWith('draft:') ? Promise.reject(new DOMException('full', 'QuotaExceededError')) : put(row))) as typeof db.meta.put;
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    fireEvent.input(box, { target: { value: '保存できないメモ' } });
+    await screen.findByText(/下書きをこの端末に保存できませんでした/);
+    expect(screen.queryByText(/この端末に保存済み/)).toBeNull();
+    db.meta.put = put;
+    fireEvent.input(box, { target: { value: '保存できないメモ。' } });
+    await screen.findByText(/この端末に保存済み/);
+    errors.mockRestore();
   });
 
   it('discards a メモ draft when the person presses 破棄', async () => {
