@@ -287,12 +287,15 @@ function put(container: Json[] | Record<string, Json>, key: string | number, val
 /** Applies the ops; returns the JSON text (with the text-level ones spliced in). */
 function mutate(body: Json, ops: readonly Op[]): string {
   let root: Json = structuredClone(body);
+  // Each op puts in a copy of its value: fast-check may hand two ops the same object, and
+  // values put in are mutated by later ops (which must not make a cycle).
+  const copy = <T>(value: T): T => structuredClone(value);
   const splices: [string, string][] = [];
   for (const [i, op] of ops.entries()) {
     if (op.op === 'version') {
       if (root === null || typeof root !== 'object' || Array.isArray(root)) continue;
       if (op.value === undefined) delete root.protocolVersion;
-      else root.protocolVersion = op.value;
+      else root.protocolVersion = copy(op.value);
       continue;
     }
     const paths = pathsOf(root);
@@ -310,7 +313,7 @@ function mutate(body: Json, ops: readonly Op[]): string {
         else delete at.container[at.key];
         break;
       case 'retype':
-        replace(op.value);
+        replace(copy(op.value));
         break;
       case 'rename':
         if (at && !Array.isArray(at.container)) {
@@ -320,14 +323,14 @@ function mutate(body: Json, ops: readonly Op[]): string {
         }
         break;
       case 'add':
-        if (target !== null && typeof target === 'object' && !Array.isArray(target)) put(target, op.key, op.value);
-        else if (Array.isArray(target)) target.push(op.value);
+        if (target !== null && typeof target === 'object' && !Array.isArray(target)) put(target, op.key, copy(op.value));
+        else if (Array.isArray(target)) target.push(copy(op.value));
         break;
       case 'duplicate':
         // JSON text may repeat a key; JSON.parse keeps the last. Spliced in as text.
         if (at && !Array.isArray(at.container)) {
           const marker = `@@dup-${i}@@`;
-          put(at.container, marker, op.value);
+          put(at.container, marker, copy(op.value));
           splices.push([JSON.stringify(marker), JSON.stringify(String(at.key))]);
         }
         break;
