@@ -124,6 +124,12 @@ export function sealOf(signingKey: string, e: SealedContent): string {
   return hex(hmacSha256(fromHex(signingKey), new TextEncoder().encode(canonicalJson(content))));
 }
 
+/** The entry with its author's seal, or with none when their key is not on the device. */
+export function withSeal<T extends SealedContent & { seal?: string }>(entry: T, signingKey: string | null): T {
+  const { seal: _old, ...rest } = entry;
+  return (signingKey ? { ...rest, seal: sealOf(signingKey, rest) } : rest) as T;
+}
+
 /** Whether `seal` is the entry's seal under the key (compared in constant time). */
 export function sealVerifies(signingKey: string, e: SealedContent, seal: string | undefined): boolean {
   if (seal === undefined) return false;

@@ -28,9 +28,10 @@ import {
 import type { PlanRecords } from '../model/plan-file';
 import { sameValue } from '../model/merge';
 import { DB_ERROR, DbError, toDbError } from './errors';
-import { sealOf } from './outbox-seal';
-import { currentAuthor, recordKey, serverCopyKey, type OutboxEntry, type SyncedTable, type TrackerDb } from './database';
+import { withSeal } from './outbox-seal';
+import { currentAuthor, type OutboxEntry, type SyncedTable, type TrackerDb } from './database';
 import { parseRows } from './rows';
+import { pinServerCopy } from './server-copy';
 
 type RecordOf = {
   plans: Plan;
@@ -85,24 +86,27 @@ async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Appends an outbox entry, or folds it into the pending one for the same record. `create` is
+ * Appends an outbox entry, or folds it into the pending one for the same record (not with
+ * `fold` false: an entry on a base of its own, see writeRecord). `create` is
  * the whole record when this write created it (the server creates it from that if absent).
  * The entry is the signed-in person's (read here, in the write's transaction, so no screen has
  * to pass it along); it is never folded into another person's entry, which goes out under
  * their name alone. The caller's transaction must include `db.meta`.
  */
-async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>): Promise<void> {
+async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>, options = { fold: true }): Promise<void> {
   const signer = await currentAuthor(db);
   const author = signer?.author;
-  const pending = await db.outbox
-    .where('recordId')
-    .equals(record.id)
-    .filter((e) => e.table === table && !e.inFlight && e.author?.id === author?.id)
-    .last();
+  const pending =
+    options.fold &&
+    (await db.outbox
+      .where('recordId')
+      .equals(record.id)
+      .filter((e) => e.table === table && !e.inFlight && e.author?.id === author?.id)
+      .last());
   if (pending) {
     // The older entry's base is what the server last had; keep it for fields it already names.
     await db.outbox.put(
-      sealed(
+      withSeal(
         {
           ...pending,
           changes: { ...pending.changes, ...changes },
@@ -116,13 +120,7 @@ async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; 
     return;
   }
   const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now, ...(baseStamps ? { baseStamps } : {}), ...(author ? { author } : {}) };
-  await db.outbox.add(sealed(entry, signer?.key ?? null));
-}
-
-/** The entry with its author's seal, or with none when their key is not on the device. */
-function sealed(entry: OutboxEntry, key: string | null): OutboxEntry {
-  const { seal: _old, ...rest } = entry;
-  return key ? { ...rest, seal: sealOf(key, rest) } : rest;
+  await db.outbox.add(withSeal(entry, signer?.key ?? null));
 }
 
 function pickStamps(record: Record<string, unknown>): Record<string, unknown> {
@@ -152,11 +150,11 @@ async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: st
       // A plan is its own plan; every other record names the plan it belongs to.
       const planId = 'planId' in next ? (next.planId as string) : next.id;
       const before = (current ?? template) as Record<string, unknown> | undefined;
-      // A base other than the stored value only while nothing of the record is pending: then
-      // the stored record is the server's, kept as its copy (sync-store.ts) so that answering
-      // the change does not rebuild the server's record from that base; otherwise the pending
-      // edits would go out against a base the server never had.
-      const ancestorBase = baseOf && current && (await db.outbox.where('recordId').equals(id).filter((e) => e.table === name).count()) === 0 ? baseOf : undefined;
+      // A base other than the stored value (an ancestor) goes out in an entry of its own, after
+      // any waiting one (folded in, it would take back that entry's edits, which its base
+      // already holds), with the server's copy kept first (server-copy.ts) so that no rebase
+      // rebuilds the server's record from that base.
+      const ancestorBase = baseOf && current ? baseOf : undefined;
       const changes: Record<string, unknown> = {};
       const base: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(next)) {
@@ -167,10 +165,10 @@ async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: st
         }
       }
       if (current && Object.keys(changes).length === 0) return current;
-      if (ancestorBase) await db.meta.put({ key: serverCopyKey(recordKey(name, id)), value: { record: current } });
+      if (ancestorBase && current) await pinServerCopy(db, name, id, current as Record<string, unknown>);
       await table(db, name).put(next);
       const stamps = current && pickStamps(current as Record<string, unknown>);
-      await enqueue(db, name, { id: next.id, planId }, changes, base, current ? null : withoutStamps(next), now, stamps);
+      await enqueue(db, name, { id: next.id, planId }, changes, base, current ? null : withoutStamps(next), now, stamps, { fold: !ancestorBase });
       return next;
     }),
   );
@@ -305,7 +303,7 @@ export async function storePlanRecords(db: TrackerDb, records: PlanRecords, opti
         for (const row of rows) {
           const record = (name === 'plans' ? records.plan : row) as Record<string, unknown> & { id: string };
           const { id, ...fields } = withoutStamps(record) as Record<string, unknown> & { id: string };
-          entries.push(sealed({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: {}, create: withoutStamps(record), createdAt: now, ...(signer ? { author: signer.author } : {}) }, signer?.key ?? null));
+          entries.push(withSeal({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: {}, create: withoutStamps(record), createdAt: now, ...(signer ? { author: signer.author } : {}) }, signer?.key ?? null));
         }
       }
       await db.outbox.bulkAdd(entries);

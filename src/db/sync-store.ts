@@ -3,18 +3,18 @@
 // trip's answer in one transaction (acknowledged entries leave the outbox, refused ones move to
 // `rejected`, pulled records are stored and pending edits rebased on top of them).
 //
-// Rebase needs what the server has of a record while edits of it are pending. Until the record
-// is touched by a round trip that is the stored record with the pending edits undone (each
-// entry's base is what the field held before); once touched, the server's copy is kept in a
-// meta row (`sync.server:<table>:<id>`) until no edit of the record is pending any more. The
-// stored record is always that copy with the pending entries' changes laid over in seq order,
+// Rebase needs what the server has of a record while edits of it are pending (server-copy.ts:
+// the stored record with the pending edits undone, or, once a round trip touched it, the copy
+// kept in a meta row until no edit of the record is pending any more). The stored record is always that copy with the pending entries' changes laid over in seq order,
 // so an edit the server refused or lost to another device never lingers on this device.
 //
 // A pending edit of a free text (実施状況, …) whose server value moved on is laid over it with
 // the server's own three-way merge (mergeTextField), so the device shows before the answer the
-// text the server will make. An entry not yet in flight is then rewritten to go from the text
-// it was merged onto to the merged text: its base stays what this device showed before the
-// edit, so an edit folded into it later is diffed against the right text.
+// text the server will make. An entry of the signed-in person not yet in flight is then
+// rewritten to go from the text it was merged onto to the merged text, and sealed again with
+// their key (else the next round trip would set it aside as unsealed): its base stays what this
+// device showed before the edit, so an edit folded into it later is diffed against the right
+// text. Nobody else's entry is rewritten (their key is not here, and nothing folds into it).
 import type { Table } from 'dexie';
 import * as z from 'zod/mini';
 import { mergeTextField, sameValue } from '../model/merge';
@@ -37,14 +37,14 @@ import {
   signingKeyOf,
   outboxEntrySchema,
   type OutboxAuthor,
-  type OutboxEntry,
   type RejectedEntry,
   type SyncedTable,
   type TrackerDb,
 } from './database';
-import { sealOf, sealVerifies } from './outbox-seal';
+import { sealVerifies, withSeal } from './outbox-seal';
 import { newId } from './repository';
 import { parseRows } from './rows';
+import { readServerCopy, undoPending, type PendingEntry } from './server-copy';
 
 const META = {
   clientId: 'sync.clientId',
@@ -55,11 +55,8 @@ const META = {
 } as const;
 
 type Row = Record<string, unknown>;
-type PendingEntry = OutboxEntry & { seq: number };
 
 const PULL_SCHEMAS = RECORD_SCHEMAS as unknown as Record<RecordTable, z.ZodMiniType<Row>>;
-
-const serverCopySchema = z.object({ record: z.nullable(z.record(z.string(), z.unknown())) });
 
 function isSynced(table: RecordTable): table is SyncedTable {
   return (SYNCED_TABLES as readonly string[]).includes(table);
@@ -145,7 +142,7 @@ export async function setAsideUnsealed(db: TrackerDb, userId: string, at: string
     const pending = await readPending(db);
     const suspect = pending.filter((e) => isByAuthor(e, userId) && !sealVerifies(current, e, e.seal));
     if (suspect.length === 0) return;
-    const rebase = new Rebase(db, pending);
+    const rebase = new Rebase(db, pending, await resealerOf(db));
     for (const entry of suspect) {
       await rebase.settle(entry, 'rejected');
       await db.rejected.add(rejectedRow(entry, UNSEALED_REASON, at));
@@ -277,6 +274,30 @@ interface Work {
 
 type Problem = { what: string; detail: unknown };
 
+/**
+ * The signed-in person and the key their entries are sealed with (null for a session from
+ * before seals): whose entries a rebase may rewrite.
+ */
+interface Resealer {
+  userId: string;
+  key: string | null;
+}
+
+async function resealerOf(db: TrackerDb): Promise<Resealer | null> {
+  const session = await getSession(db);
+  return session && { userId: session.user.id, key: await signingKeyOf(db, session.user.id) };
+}
+
+/**
+ * Whether a rebase may rewrite the entry: the signed-in person's, with a seal that verifies
+ * under their key (so nothing written in their name is made valid by a rewrite), or unsealed
+ * under a session without a key (nothing is checked then, and a sealed entry keeps its seal).
+ */
+function resealable(e: PendingEntry, resealer: Resealer | null): resealer is Resealer {
+  if (resealer === null || !isByAuthor(e, resealer.userId)) return false;
+  return resealer.key === null ? e.seal === undefined : sealVerifies(resealer.key, e, e.seal);
+}
+
 /** One transaction's view of the records it touches; written out by finish(). */
 class Rebase {
   private readonly work = new Map<string, Work>();
@@ -287,6 +308,7 @@ class Rebase {
   constructor(
     private readonly db: TrackerDb,
     entries: readonly PendingEntry[],
+    private readonly resealer: Resealer | null,
   ) {
     for (const e of [...entries].sort((a, b) => a.seq - b.seq)) {
       const key = recordKey(e.table, e.recordId);
@@ -307,7 +329,7 @@ class Rebase {
     const known = this.work.get(key);
     if (known) return known;
     const local = await rows(this.db, table).get(id);
-    const stored = await readMeta(this.db, serverCopyKey(key), serverCopySchema);
+    const stored = await readServerCopy(this.db, table, id);
     const server = stored ? stored.record : undoPending(local, this.pending.get(key) ?? []);
     const w: Work = { table, id, server, local, copied: stored !== null };
     this.work.set(key, w);
@@ -358,7 +380,7 @@ class Rebase {
     }
   }
 
-  /** Entries not in flight whose text fields were merged during the overlay: written back in finish(). */
+  /** The signed-in person's entries not in flight whose text fields were merged during the overlay: written back, sealed again, in finish(). */
   private readonly rewritten: PendingEntry[] = [];
 
   /** Stores every touched record as the server's copy with the pending edits laid over. */
@@ -400,7 +422,7 @@ class Rebase {
         continue;
       }
       const laid = layOver(w.table, record, e);
-      if (laid.merged.length > 0 && !e.inFlight) this.rewritten.push(rebased(e, record, laid));
+      if (laid.merged.length > 0 && !e.inFlight && resealable(e, this.resealer)) this.rewritten.push(withSeal(rebased(e, record, laid), this.resealer.key));
       record = laid.record;
     }
     if (!record) return null;
@@ -458,24 +480,6 @@ function stampsOf(local: Row | undefined, e: PendingEntry): Row {
   return { updatedAt: local?.updatedAt ?? e.createdAt, updatedBy: local?.updatedBy ?? '' };
 }
 
-/**
- * The record before the pending entries: undone newest first, each changed field back to its
- * base and the stamps back to the entry's baseStamps.
- */
-function undoPending(local: Row | undefined, pending: readonly PendingEntry[]): Row | null {
-  if (!local || pending.length === 0) return local ?? null;
-  if (pending[0]?.create) return null;
-  const record: Row = { ...local };
-  for (const e of [...pending].reverse()) {
-    for (const field of Object.keys(e.changes)) {
-      if (Object.hasOwn(e.base, field)) record[field] = e.base[field];
-      else delete record[field];
-    }
-    Object.assign(record, e.baseStamps);
-  }
-  return record;
-}
-
 function warn(problems: readonly Problem[]): void {
   for (const p of problems) console.warn(`Sync: ${p.what}`, p.detail);
 }
@@ -502,7 +506,7 @@ export async function applyRoundTrip(db: TrackerDb, sent: readonly Mutation[], r
     // request was out: its answer is not for this device's state any more. Entries it carried
     // stay in flight and are sent again, unchanged, when their author signs in.
     if (userId !== undefined && (await getSession(db))?.user.id !== userId) return;
-    const rebase = new Rebase(db, await readPending(db));
+    const rebase = new Rebase(db, await readPending(db), await resealerOf(db));
     if (response.reset) {
       await rebase.forgetServer();
       for (const t of RECORD_TABLES) await rows(db, t).clear();
@@ -554,7 +558,7 @@ export async function setAside(db: TrackerDb, mutationId: string, reason: string
   let found = false;
   const problems: Problem[] = [];
   await db.transaction('rw', syncTables(db), async () => {
-    const rebase = new Rebase(db, await readPending(db));
+    const rebase = new Rebase(db, await readPending(db), await resealerOf(db));
     const entry = rebase.entry(mutationId);
     if (!entry) return;
     await rebase.settle(entry, 'rejected');
@@ -577,7 +581,7 @@ export async function discardOutboxOf(db: TrackerDb, authorId: string): Promise<
   const problems: Problem[] = [];
   await db.transaction('rw', syncTables(db), async () => {
     const pending = await readPending(db);
-    const rebase = new Rebase(db, pending);
+    const rebase = new Rebase(db, pending, await resealerOf(db));
     for (const entry of pending) {
       if (!isByAuthor(entry, authorId)) continue;
       await rebase.settle(entry, 'rejected');

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TrackerDb } from '../../src/db/database';
+import { signingKeyOf, TrackerDb } from '../../src/db/database';
 import { addNote, saveMeasurement, saveProgress } from '../../src/db/repository';
 import { setSession } from '../../src/db/sync-store';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
@@ -126,6 +126,7 @@ let templatePath: string;
 let itemIds: string[] = [];
 let kpiIds: string[] = [];
 const sessions: LoginResponse[] = [];
+const signingKeys: string[] = [];
 
 function newEngine(db: TrackerDb, transport: Transport): SyncEngine {
   // Timers never fire and there is no page: the test decides when each device syncs.
@@ -154,6 +155,10 @@ beforeAll(async () => {
     const session = engine.getStatus().session;
     if (!login.ok || !session) throw new Error(`login as ${account.email} failed`);
     sessions.push(session);
+    // Every edit is sealed with this key, as on a device where its author signed in.
+    const key = await signingKeyOf(db, session.user.id);
+    if (!key) throw new Error(`login as ${account.email} kept no signing key`);
+    signingKeys.push(key);
     await db.delete();
   }
   await template.storage.close();
@@ -227,7 +232,7 @@ class Scenario {
     this.server = await openServer(this.path);
     for (let i = 0; i < DEVICES; i++) {
       const db = new TrackerDb(`sync-property-${crypto.randomUUID()}`);
-      await setSession(db, sessions[i]!);
+      await setSession(db, sessions[i]!, signingKeys[i]);
       const d: Device = { index: i, db, engine: undefined as unknown as SyncEngine, actor: sessions[i]!.user.name, fault: 'none', during: null, requests: 0 };
       d.engine = newEngine(db, this.transport(d));
       await d.engine.start();
@@ -410,6 +415,16 @@ const EXAMPLES: Action[][] = [
   [{ kind: 'edit', device: 1, edit: done() }, { kind: 'sync', device: 1, fault: 'none', during: null }, { kind: 'sync', device: 0, fault: 'none', during: next }],
   // …and when that edit then loses to the value pulled meanwhile, the device shows the winner.
   [{ kind: 'sync', device: 1, fault: 'none', during: done(1) }, { kind: 'sync', device: 0, fault: 'none', during: done(1) }, { kind: 'sync', device: 0, fault: 'none', during: null }],
+  // An edit made while the request is out (at the start of the text) is merged with a
+  // colleague's (at its end) when the answer comes, and sealed again: the next request must
+  // still send it, not set it aside as unsealed.
+  [
+    { kind: 'edit', device: 0, edit: done(0, 0) },
+    { kind: 'edit', device: 1, edit: done(0, 1) },
+    { kind: 'sync', device: 1, fault: 'none', during: null },
+    { kind: 'sync', device: 0, fault: 'none', during: done(0, 0) },
+    { kind: 'sync', device: 0, fault: 'none', during: null },
+  ],
   // An edit taken back before it was sent changes nothing on the server, stamps included.
   [
     { kind: 'edit', device: 0, edit: { kind: 'progress', item: 1, period: 0, field: 'evaluation', evaluation: 1, at: 0 } },

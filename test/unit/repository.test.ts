@@ -198,15 +198,33 @@ describe('saveProgressText', () => {
     expect(await db.outbox.count()).toBe(0);
   });
 
-  it('never gives an unsent edit a base the server did not have', async () => {
+  it('with an edit of the record still waiting, sends the ancestor in an entry of its own and keeps the server’s record', async () => {
     const db = await freshDb();
     const id = progressId(key.itemId, key.periodId);
     const now = new Date().toISOString();
     await db.progress.put({ id, ...key, evaluation: null, done: 'Hello world', next: '', updatedAt: now, updatedBy: 'server' });
     await db.outbox.clear();
     await saveProgressText(db, key, 'done', 'Hello brave world', 'Hello world', 'A');
-    await saveProgressText(db, key, 'done', 'Hello brave new world', 'Hello brave world', 'A', 'Hello world!');
-    expect((await db.outbox.toArray()).map((e) => e.base)).toEqual([{ done: 'Hello world' }]);
+    await saveProgressText(db, key, 'done', 'Hello brave new world', 'Hello brave world', 'A', 'Hello brave world!');
+    // Folded into the waiting entry, the ancestor would take back its 「brave」: the server has not seen it yet.
+    expect((await db.outbox.toArray()).map((e) => [e.base, e.changes])).toEqual([
+      [{ done: 'Hello world' }, { done: 'Hello brave world' }],
+      [{ done: 'Hello brave world!' }, { done: 'Hello brave new world' }],
+    ]);
+    expect((await db.meta.get(`sync.server:progress:${id}`))?.value).toMatchObject({ record: { done: 'Hello world' } });
+    // Later keys build on the person's own entry.
+    await saveProgressText(db, key, 'done', 'Hello brave new world.', 'Hello brave new world', 'A');
+    expect((await db.outbox.toArray()).map((e) => [e.base, e.changes])).toEqual([
+      [{ done: 'Hello world' }, { done: 'Hello brave world' }],
+      [{ done: 'Hello brave world!' }, { done: 'Hello brave new world.' }],
+    ]);
+    // The server applies the first and keeps the second as a 競合: the device shows the server's text.
+    const mutations = await takeOutboxBatch(db, undefined as unknown as string, 10, 1_000_000);
+    const stored = { id, ...key, evaluation: null, done: 'Hello brave world!', next: '', updatedAt: now, updatedBy: 'server' };
+    const statuses = ['applied', 'conflict'] as const;
+    await applyRoundTrip(db, mutations, { protocolVersion: PROTOCOL_VERSION, results: mutations.map((m, i) => ({ mutationId: m.id, status: statuses[i]! })), changes: [{ table: 'progress', id, version: 3, record: stored }], cursor: 'c1', hasMore: false, reset: false }, { at: now, scope: 's' });
+    expect((await db.progress.get(id))?.done).toBe('Hello brave world!');
+    expect(await db.outbox.count()).toBe(0);
     expect(await db.meta.get(`sync.server:progress:${id}`)).toBeUndefined();
   });
 });

@@ -4,7 +4,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TrackerDb } from '../../src/db/database';
 import { addNote, saveProgress, storePlanRecords } from '../../src/db/repository';
-import { applyRoundTrip, getClientId, getCursor, getSession, setAside, setSession, takeOutboxBatch } from '../../src/db/sync-store';
+import { withSeal } from '../../src/db/outbox-seal';
+import { applyRoundTrip, getClientId, getCursor, getSession, setAside, setAsideUnsealed, setSession, takeOutboxBatch } from '../../src/db/sync-store';
 import { parsePlanFile, planFileToRecords } from '../../src/model/plan-file';
 import { progressId, type Progress } from '../../src/model/schemas';
 import { PROTOCOL_VERSION, type Mutation, type MutationResult, type SyncResponse } from '../../src/sync/protocol';
@@ -16,6 +17,11 @@ const PID = progressId(key.itemId, key.periodId);
 const AT = '2024-07-02T00:00:00.000Z';
 const CTX = { at: AT, scope: 'u1' };
 const SESSION = { token: 't', expiresAt: '2030-01-01T00:00:00Z', user: { id: 'u1', email: 'a@example.jp', name: 'A' }, branches: [{ id: 'b1', name: '東京支部', role: 'staff' as const }] };
+
+/** Signing keys (outbox-seal.ts) as login derives them: hex of 32 bytes. */
+const KEY = 'ab'.repeat(32);
+const OTHER = { ...SESSION, user: { id: 'u2', email: 'b@example.jp', name: 'B' } };
+const OTHER_KEY = 'cd'.repeat(32);
 
 async function freshDb(): Promise<TrackerDb> {
   const db = new TrackerDb(`sync-store-${crypto.randomUUID()}`);
@@ -45,6 +51,14 @@ async function progress(db: TrackerDb): Promise<Progress> {
 /** The progress record as the server would send it. */
 function serverProgress(db: TrackerDb, patch: Partial<Progress>): Promise<{ table: 'progress'; id: string; version: number; record: Record<string, unknown> }> {
   return progress(db).then((p) => ({ table: 'progress', id: PID, version: 10, record: { ...p, updatedBy: 'server', ...patch } }));
+}
+
+/** Signs `session` in with its key and has the server store `done` as this device's edit. */
+async function syncedAs(db: TrackerDb, session: typeof SESSION, signingKey: string, done: string): Promise<void> {
+  await setSession(db, session, signingKey);
+  await saveProgress(db, key, { done }, session.user.name);
+  const sent = await takeOutboxBatch(db, session.user.id, 10);
+  await applyRoundTrip(db, sent, answer({ results: results(sent, 'applied'), changes: [await serverProgress(db, {})] }), { ...CTX, userId: session.user.id });
 }
 
 afterEach(() => {
@@ -198,6 +212,42 @@ describe('applyRoundTrip', () => {
     expect(entry).toMatchObject({ changes: { done: '4月に訪問した。説明した。以上。', evaluation: '－' }, base: { done: '4月に訪問した。説明した。', evaluation: expect.anything() } });
     await saveProgress(db, key, { done: '4月に訪問した。説明した。以上です。' }, 'a');
     expect(await db.outbox.toArray()).toMatchObject([{ changes: { done: '4月に訪問した。説明した。以上です。' }, base: { done: '4月に訪問した。説明した。' } }]);
+  });
+
+  it('seals a merged entry again with the signed-in person’s key, so it is still sent', async () => {
+    const db = await freshDb();
+    await syncedAs(db, SESSION, KEY, '訪問した。説明した。');
+    await saveProgress(db, key, { done: '訪問した。説明した。以上。' }, 'a');
+    await applyRoundTrip(db, [], answer({ changes: [await serverProgress(db, { done: '4月に訪問した。説明した。' })] }), CTX);
+    // Set aside as unsealed, the person's 「以上。」 would vanish from every screen.
+    expect(await setAsideUnsealed(db, 'u1', AT)).toBe(0);
+    expect(await db.rejected.count()).toBe(0);
+    expect(await takeOutboxBatch(db, 'u1', 10)).toMatchObject([{ changes: { done: '4月に訪問した。説明した。以上。' }, base: { done: '4月に訪問した。説明した。' } }]);
+  });
+
+  it('rewrites no entry in the person’s name whose seal does not verify: it is set aside, not made valid', async () => {
+    const db = await freshDb();
+    await syncedAs(db, SESSION, KEY, '訪問した。');
+    // Written into the browser's storage in u1's name, with a seal made under another key.
+    await saveProgress(db, key, { done: '訪問した。偽の追記。' }, 'a');
+    const [forged] = await db.outbox.toArray();
+    await db.outbox.put(withSeal(forged!, OTHER_KEY));
+    await applyRoundTrip(db, [], answer({ changes: [await serverProgress(db, { done: '4月に訪問した。' })] }), CTX);
+    expect(await setAsideUnsealed(db, 'u1', AT)).toBe(1);
+    expect((await progress(db)).done).toBe('4月に訪問した。');
+  });
+
+  it('leaves another person’s waiting entry as they sealed it, and still shows it merged', async () => {
+    const db = await freshDb();
+    await syncedAs(db, OTHER, OTHER_KEY, '訪問した。');
+    await saveProgress(db, key, { done: '訪問した。以上。' }, 'b');
+    const waiting = await db.outbox.toArray();
+    await setSession(db, SESSION, KEY);
+    await applyRoundTrip(db, [], answer({ changes: [await serverProgress(db, { done: '4月に訪問した。' })] }), CTX);
+    expect((await progress(db)).done).toBe('4月に訪問した。以上。');
+    expect(await db.outbox.toArray()).toEqual(waiting);
+    await setSession(db, OTHER, OTHER_KEY);
+    expect(await setAsideUnsealed(db, 'u2', AT)).toBe(0);
   });
 
   it('leaves an entry in flight as it was sent, and shows the merged text the server applied', async () => {

@@ -12,6 +12,12 @@ export interface ImeWord {
 export class TrackerApp {
   constructor(readonly page: Page) {}
 
+  /** Runs the page `rate` times slower (CDP), as on a mid-range tablet; 1 puts it back. */
+  async slowCpu(rate: number): Promise<void> {
+    const cdp = await this.page.context().newCDPSession(this.page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+  }
+
   /** Signs in on the login screen (the embedded server's demo accounts by default). */
   async login(email = 'lead@demo', password = 'demo1234'): Promise<void> {
     await this.page.goto('/');
