@@ -96,13 +96,18 @@ async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<T> {
 async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>, options = { fold: true }): Promise<void> {
   const signer = await currentAuthor(db);
   const author = signer?.author;
-  const pending =
+  const last =
     options.fold &&
     (await db.outbox
       .where('recordId')
       .equals(record.id)
       .filter((e) => e.table === table && !e.inFlight && e.author?.id === author?.id)
       .last());
+  // Folded only where the device shows the entry's own values (each field's base here is the
+  // value shown): a field the rebase merged with a colleague's text without rewriting the entry
+  // (one left by an earlier login) or that a later entry changed goes out in a new entry, from
+  // what is shown, so the server does not see the new keys against the older text.
+  const pending = last && Object.keys(changes).every((k) => !Object.hasOwn(last.changes, k) || sameValue(last.changes[k], base[k])) ? last : undefined;
   if (pending) {
     // The older entry's base is what the server last had; keep it for fields it already names.
     await db.outbox.put(

@@ -202,29 +202,29 @@ describe('saveProgressText', () => {
     const db = await freshDb();
     const id = progressId(key.itemId, key.periodId);
     const now = new Date().toISOString();
-    await db.progress.put({ id, ...key, evaluation: null, done: 'Hello world', next: '', updatedAt: now, updatedBy: 'server' });
+    const server = { id, ...key, evaluation: null, done: 'Hello world', next: '', updatedAt: now, updatedBy: 'server' };
+    await db.progress.put(server);
     await db.outbox.clear();
-    await saveProgressText(db, key, 'done', 'Hello brave world', 'Hello world', 'A');
-    await saveProgressText(db, key, 'done', 'Hello brave new world', 'Hello brave world', 'A', 'Hello brave world!');
-    // Folded into the waiting entry, the ancestor would take back its 「brave」: the server has not seen it yet.
+    // A colleague's words arrive while nothing of the record waits; then the person sets 評価,
+    // and their unsaved words (typed on 'Hello world') overlap the colleague's.
+    const answer = (partial: object) => ({ protocolVersion: PROTOCOL_VERSION, results: [], changes: [], cursor: 'c1', hasMore: false, reset: false, ...partial });
+    await applyRoundTrip(db, [], answer({ changes: [{ table: 'progress', id, version: 2, record: { ...server, done: 'Hello world, said Ann' } }] }), { at: now, scope: 's' });
+    await saveProgress(db, key, { evaluation: '○' }, 'A');
+    await saveProgressText(db, key, 'done', 'Hello world!', 'Hello world, said Ann', 'A', 'Hello world');
+    // Folded into the waiting entry, the ancestor would go out without it, or take back its edits.
     expect((await db.outbox.toArray()).map((e) => [e.base, e.changes])).toEqual([
-      [{ done: 'Hello world' }, { done: 'Hello brave world' }],
-      [{ done: 'Hello brave world!' }, { done: 'Hello brave new world' }],
+      [{ evaluation: null }, { evaluation: '○' }],
+      [{ done: 'Hello world' }, { done: 'Hello world!' }],
     ]);
-    expect((await db.meta.get(`sync.server:progress:${id}`))?.value).toMatchObject({ record: { done: 'Hello world' } });
     // Later keys build on the person's own entry.
-    await saveProgressText(db, key, 'done', 'Hello brave new world.', 'Hello brave new world', 'A');
-    expect((await db.outbox.toArray()).map((e) => [e.base, e.changes])).toEqual([
-      [{ done: 'Hello world' }, { done: 'Hello brave world' }],
-      [{ done: 'Hello brave world!' }, { done: 'Hello brave new world.' }],
-    ]);
-    // The server applies the first and keeps the second as a 競合: the device shows the server's text.
+    await saveProgressText(db, key, 'done', 'Hello world!!', 'Hello world!', 'A');
+    expect((await db.outbox.toArray()).map((e) => e.changes)).toEqual([{ evaluation: '○' }, { done: 'Hello world!!' }]);
+    // The server applies the 評価 and keeps the words as a 競合; its record is on a later page.
+    // The device shows the colleague's words: what the server has, kept before the ancestor went in.
     const mutations = await takeOutboxBatch(db, undefined as unknown as string, 10, 1_000_000);
-    const stored = { id, ...key, evaluation: null, done: 'Hello brave world!', next: '', updatedAt: now, updatedBy: 'server' };
     const statuses = ['applied', 'conflict'] as const;
-    await applyRoundTrip(db, mutations, { protocolVersion: PROTOCOL_VERSION, results: mutations.map((m, i) => ({ mutationId: m.id, status: statuses[i]! })), changes: [{ table: 'progress', id, version: 3, record: stored }], cursor: 'c1', hasMore: false, reset: false }, { at: now, scope: 's' });
-    expect((await db.progress.get(id))?.done).toBe('Hello brave world!');
+    await applyRoundTrip(db, mutations, answer({ results: mutations.map((m, i) => ({ mutationId: m.id, status: statuses[i]! })), hasMore: true }), { at: now, scope: 's' });
+    expect(await db.progress.get(id)).toMatchObject({ done: 'Hello world, said Ann', evaluation: '○' });
     expect(await db.outbox.count()).toBe(0);
-    expect(await db.meta.get(`sync.server:progress:${id}`)).toBeUndefined();
   });
 });

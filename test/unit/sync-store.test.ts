@@ -237,7 +237,7 @@ describe('applyRoundTrip', () => {
     expect((await progress(db)).done).toBe('4月に訪問した。');
   });
 
-  it('leaves another person’s waiting entry as they sealed it, and still shows it merged', async () => {
+  it('leaves another person’s waiting entry as they sealed it, shows it merged, and folds nothing onto its older text', async () => {
     const db = await freshDb();
     await syncedAs(db, OTHER, OTHER_KEY, '訪問した。');
     await saveProgress(db, key, { done: '訪問した。以上。' }, 'b');
@@ -248,6 +248,12 @@ describe('applyRoundTrip', () => {
     expect(await db.outbox.toArray()).toEqual(waiting);
     await setSession(db, OTHER, OTHER_KEY);
     expect(await setAsideUnsealed(db, 'u2', AT)).toBe(0);
+    // Back on the tablet, their next keys go out from the text shown, not folded onto the older one.
+    await saveProgress(db, key, { done: '4月5日に訪問した。以上。' }, 'b');
+    expect((await db.outbox.toArray()).map((e) => [e.base.done, e.changes.done])).toEqual([
+      ['訪問した。', '訪問した。以上。'],
+      ['4月に訪問した。以上。', '4月5日に訪問した。以上。'],
+    ]);
   });
 
   it('leaves an entry in flight as it was sent, and shows the merged text the server applied', async () => {
