@@ -35,4 +35,17 @@ describe('startCheckpointer', () => {
     }
     expect(errors).toEqual([]);
   });
+
+  it('stops at once when its worker already died', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracker-checkpoint-'));
+    dirs.push(dir);
+    const errors: string[] = [];
+    // A folder is no database: the worker throws on opening it and exits.
+    const checkpointer = startCheckpointer(dir, { intervalMs: 20, onError: (m) => errors.push(m) });
+    await expect.poll(() => errors.length, { timeout: 5000 }).toBeGreaterThan(0);
+    // Its exit follows the error: let it pass before stopping.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopped = await Promise.race([checkpointer.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting after 5 s'))]);
+    expect(stopped).toBe('stopped');
+  });
 });

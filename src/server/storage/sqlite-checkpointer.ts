@@ -26,15 +26,17 @@ export function startCheckpointer(path: string, options: { intervalMs: number; o
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, module, intervalMs: options.intervalMs } });
   worker.on('message', (m: { error?: string }) => m.error && options.onError(m.error));
   worker.on('error', (e) => options.onError(String(e)));
+  // A worker that died (its database could not be opened, it threw) fires no second exit: stop()
+  // must not wait for one, or a shutdown hangs.
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   // A server that is otherwise done must not be kept alive by its checkpointer.
   worker.unref();
   return {
-    stop: () =>
-      new Promise<void>((resolve) => {
-        // Referenced again while stopping: the caller awaits the exit.
-        worker.ref();
-        worker.once('exit', () => resolve());
-        worker.postMessage('stop');
-      }),
+    stop: () => {
+      // Referenced again while stopping: the caller awaits the exit.
+      worker.ref();
+      worker.postMessage('stop');
+      return exited;
+    },
   };
 }
