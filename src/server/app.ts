@@ -3,10 +3,9 @@
 // response with the security headers of security.ts. It takes its storage, logger, clock and
 // HTTP settings as dependencies, so tests drive it with app.request() and no socket, and
 // main.ts serves it.
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { etag } from 'hono/etag';
 import {
   auditQuerySchema,
   LIMITS,
@@ -28,6 +27,7 @@ import { ApiFailure, UploadAborted } from './errors';
 import { silentLogger, type Logger } from './log';
 import { clientAddress, crossOrigin, httpSettingsFromEnv, securityHeaders, type HttpSettings } from './security';
 import type { Storage } from './storage/storage';
+import { serveApp } from './static-files';
 import { SyncService } from './sync';
 
 export interface AppDeps {
@@ -57,20 +57,6 @@ const LOGIN_BODY_BYTES = 16 * 1024;
 const MAX_JSON_DEPTH = 64;
 /** Who may export a branch's audit log. */
 const AUDIT_ROLES = new Set(['lead', 'admin']);
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.woff2': 'font/woff2',
-};
 
 function errorResponse(c: Context<Env>, failure: ApiFailure): Response {
   return c.json(failure.body(), failure.status as 400, failure.headers);
@@ -308,45 +294,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     throw fail('not_found', 'そのAPIはありません (no such endpoint)');
   });
 
-  if (deps.staticDir !== undefined) app.get('*', serveApp(deps.staticDir));
+  if (deps.staticDir !== undefined) app.get('*', etag(), serveApp<Env>(deps.staticDir));
 
   return app;
-}
-
-/** Serves the built app: files as they are, and index.html for any other page path (SPA). */
-function serveApp(root: string) {
-  const base = normalize(root + sep);
-  return async (c: Context<Env>) => {
-    let path: string;
-    try {
-      path = decodeURIComponent(c.req.path);
-    } catch {
-      return c.text('Bad Request', 400);
-    }
-    const file = normalize(join(base, path));
-    if (!file.startsWith(base) || path.includes('\0')) return c.text('Not Found', 404);
-    // Source maps would hand out the app's source: the build makes none, and none is served.
-    if (extname(path).toLowerCase() === '.map') return c.text('Not Found', 404);
-    const found = await stat(file).then(
-      (s) => s.isFile(),
-      () => false,
-    );
-    if (found) return sendFile(c, file, path);
-    // A missing asset is a 404; a page path is the app's to route.
-    if (extname(path) !== '') return c.text('Not Found', 404);
-    return sendFile(c, join(base, 'index.html'), '/index.html');
-  };
-}
-
-async function sendFile(c: Context<Env>, file: string, path: string): Promise<Response> {
-  let body: Buffer;
-  try {
-    body = await readFile(file);
-  } catch {
-    return c.text('Not Found', 404);
-  }
-  // Hashed build assets never change; everything else (sw.js, index.html, the manifest) is
-  // revalidated so an update reaches the service worker.
-  const cache = path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-  return c.body(new Uint8Array(body), 200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': cache });
 }

@@ -1,9 +1,11 @@
 // `npm run bench`: builds the app, then prints the figures of the app: bundle size, offline
-// reload, plan scale, the progress report and initial sync. Figures come from medians measured
+// reload, plan scale, the progress report and initial sync, and what a first and a repeat
+// visit cost over the wire. Figures come from medians measured
 // side by side in one run; nothing here is a pass/fail test. The server's load figures:
 // `npm run bench:server`.
 import { buildApp, launchBrowser, startBenchServer } from './bench-env';
 import { bundleSizeReport } from './bundle-size';
+import { firstVisitReport } from './first-visit';
 import { initialSyncReport } from './initial-sync';
 import { offlineReloadReport } from './offline-reload';
 import { planScaleReport, scalePlans } from './plan-scale';
@@ -17,6 +19,8 @@ for (const line of bundleSizeReport().lines) console.log(line);
 const server = await startBenchServer(scalePlans());
 const browser = await launchBrowser();
 try {
+  console.log('\n== First and repeat visit over the wire');
+  for (const line of (await firstVisitReport(browser, server.url)).lines) console.log(line);
   console.log('\n== Offline reload');
   for (const line of (await offlineReloadReport(browser, server.url)).lines) console.log(line);
   console.log('\n== Plan scale');

@@ -4,6 +4,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_THROTTLE, createUser, hashPassword, hashToken, TOKEN_TTL_MS, verifyPassword } from '../../src/server/accounts';
 import { createApp } from '../../src/server/app';
@@ -258,6 +259,9 @@ describe('an upload the client aborted', () => {
   });
 });
 
+/** A built script big enough to be worth compressing. */
+const BIG_JS = Array.from({ length: 400 }, (_, i) => `export const label${i} = '事業計画 ${i}';`).join('\n');
+
 describe('serving the built app', () => {
   let dir: string;
   beforeAll(async () => {
@@ -267,12 +271,13 @@ describe('serving the built app', () => {
     await writeFile(join(dir, 'sw.js'), 'self.x = 1;');
     await writeFile(join(dir, 'assets', 'index-abc.js'), 'console.log(1)');
     await writeFile(join(dir, 'assets', 'index-abc.js.map'), '{"version":3,"sources":["../src/server-secret.ts"]}');
+    await writeFile(join(dir, 'assets', 'big-abc.js'), BIG_JS);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const get = (path: string) => createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, staticDir: dir }).request(path);
+  const get = (path: string, headers: Record<string, string> = {}) => createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, staticDir: dir }).request(path, { headers });
 
   it('serves index.html for the root and for any page path (SPA fallback)', async () => {
     for (const path of ['/', '/plans/demo-tokyo-r6', '/plans/x/items/y']) {
@@ -288,6 +293,41 @@ describe('serving the built app', () => {
     expect(sw.headers.get('cache-control')).toBe('no-cache');
     expect(sw.headers.get('content-type')).toContain('javascript');
     expect((await get('/assets/index-abc.js')).headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('sends text files brotli or gzip compressed as the browser accepts, each with an ETag of its own', async () => {
+    const br = await get('/assets/big-abc.js', { 'accept-encoding': 'gzip, deflate, br, zstd' });
+    expect(br.headers.get('content-encoding')).toBe('br');
+    expect(br.headers.get('vary')).toBe('Accept-Encoding');
+    const brBody = Buffer.from(await br.arrayBuffer());
+    expect(brBody.length).toBeLessThan(BIG_JS.length / 10);
+    expect(brotliDecompressSync(brBody).toString()).toBe(BIG_JS);
+    const gz = await get('/assets/big-abc.js', { 'accept-encoding': 'gzip' });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(gunzipSync(Buffer.from(await gz.arrayBuffer())).toString()).toBe(BIG_JS);
+    const plain = await get('/assets/big-abc.js');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(BIG_JS);
+    expect(new Set([br, gz, plain].map((r) => r.headers.get('etag'))).size).toBe(3);
+    // A small file is not worth it.
+    expect((await get('/sw.js', { 'accept-encoding': 'br' })).headers.get('content-encoding')).toBeNull();
+  });
+
+  it('answers a repeat visit 304 while the file is unchanged, and 200 with a new ETag once it changed', async () => {
+    const first = await get('/index.html', { 'accept-encoding': 'br' });
+    const tag = first.headers.get('etag');
+    expect(tag).toMatch(/^"[\w-]+"$/);
+    const again = await get('/index.html', { 'accept-encoding': 'br', 'if-none-match': tag! });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    // Another encoding is another representation: its own tag does not match this one.
+    expect((await get('/assets/big-abc.js', { 'accept-encoding': 'gzip', 'if-none-match': (await get('/assets/big-abc.js', { 'accept-encoding': 'br' })).headers.get('etag')! })).status).toBe(200);
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>app v2</title>');
+    const changed = await get('/index.html', { 'accept-encoding': 'br', 'if-none-match': tag! });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(tag);
+    expect(await changed.text()).toContain('app v2');
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>app</title>');
   });
 
   it('never serves a source map, even one left in the folder', async () => {
