@@ -15,6 +15,7 @@ import {
   progressSchema,
   RECORD_SCHEMAS,
   sectionSchema,
+  STAMP_FIELDS,
   type Conflict,
   type Evaluation,
   type Item,
@@ -43,9 +44,6 @@ type RecordOf = {
   measurements: Measurement;
   conflicts: Conflict;
 };
-
-/** Fields the server stamps; they never count as a change of their own. */
-const STAMP_FIELDS = new Set(['updatedAt', 'updatedBy', 'createdAt']);
 
 export function newId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();

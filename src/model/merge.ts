@@ -4,7 +4,7 @@
 // the client's becomes a conflict. Nothing is dropped without a trace. A free text another
 // device changed meanwhile is merged three-way instead (text-merge.ts), so only edits of the
 // same part of it conflict.
-import { LIMITS, type RecordTable } from './schemas';
+import { LIMITS, STAMP_FIELDS, type RecordTable } from './schemas';
 import { mergeText } from './text-merge';
 
 export interface FieldMutation {
@@ -50,9 +50,6 @@ export interface MergeOptions {
    */
   allowTextMerge?: (cost: number) => boolean;
 }
-
-/** Stamped by the server; a client's values for these are ignored. */
-const STAMPS = new Set(['updatedAt', 'updatedBy', 'createdAt']);
 
 /** Fields that make a record what it is; changing them is refused. */
 const IDENTITY: Record<RecordTable, readonly string[]> = {
@@ -108,7 +105,7 @@ export function mergeMutation(table: RecordTable, current: Readonly<Record<strin
   const applied: string[] = [];
   const conflicts: FieldConflict[] = [];
   for (const [field, clientValue] of Object.entries(m.changes)) {
-    if (STAMPS.has(field)) continue;
+    if (STAMP_FIELDS.has(field)) continue;
     // Own fields only: a field named `constructor` or `__proto__` is data, not the prototype's.
     const serverValue = Object.hasOwn(current, field) ? current[field] : undefined;
     if (sameValue(serverValue, clientValue)) continue;
@@ -132,5 +129,5 @@ export function mergeMutation(table: RecordTable, current: Readonly<Record<strin
 }
 
 function withoutStamps(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([k]) => !STAMPS.has(k)));
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !STAMP_FIELDS.has(k)));
 }

@@ -161,6 +161,9 @@ export function measurementId(kpiId: string, month: string): string {
   return `measurement:${kpiId}:${month}`;
 }
 
+/** Fields the server stamps on every record it stores; a client's values for them are ignored and they never count as a change. */
+export const STAMP_FIELDS: ReadonlySet<string> = new Set(['updatedAt', 'updatedBy', 'createdAt']);
+
 /** Tables whose records sync; the names are part of the sync protocol. */
 export const RECORD_TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements', 'conflicts', 'history'] as const;
 export const recordTableSchema = z.enum(RECORD_TABLES);

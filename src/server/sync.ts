@@ -13,6 +13,7 @@ import {
   progressId,
   RECORD_SCHEMAS,
   RECORD_TABLES,
+  STAMP_FIELDS,
   type Conflict,
   type EditableTable,
   type History,
@@ -403,7 +404,7 @@ export class SyncService {
       if (table !== 'conflicts') {
         // Only what really changed: a create's set fields (not its empty defaults), an update's
         // fields whose stored value differs (the schema may have trimmed one back to the old value).
-        const fields = applied ?? Object.keys(data).filter((k) => k !== 'id' && k !== 'updatedAt' && k !== 'updatedBy' && k !== 'createdAt' && !isEmptyValue(data[k]));
+        const fields = applied ?? Object.keys(data).filter((k) => k !== 'id' && !STAMP_FIELDS.has(k) && !isEmptyValue(data[k]));
         const changes: History['changes'] = {};
         for (const f of fields) {
           const from = currentData?.[f] ?? null;

@@ -2,7 +2,7 @@
 // the list of refused changes: the field's name, its value, short excerpts of long texts, and
 // which period a progress record belongs to.
 import { periodsOf } from '../model/period';
-import { progressId, type Plan } from '../model/schemas';
+import { progressId, STAMP_FIELDS, type Plan } from '../model/schemas';
 import type { SyncedTable } from '../db/database';
 
 const FIELD_LABELS: Record<string, string> = {
@@ -45,7 +45,7 @@ export const TABLE_LABELS: Record<SyncedTable, string> = {
 export const LONG_TEXT_FIELDS: ReadonlySet<string> = new Set(['done', 'next', 'text']);
 
 /** Fields that only say what a record is (set once when it is created), left out of change lists. */
-const IDENTITY_FIELDS: ReadonlySet<string> = new Set(['id', 'planId', 'itemId', 'periodId', 'kpiId', 'month', 'createdAt', 'updatedAt', 'updatedBy']);
+const IDENTITY_FIELDS: ReadonlySet<string> = new Set(['id', 'planId', 'itemId', 'periodId', 'kpiId', 'month', ...STAMP_FIELDS]);
 
 export function fieldLabel(field: string): string {
   return FIELD_LABELS[field] ?? field;
