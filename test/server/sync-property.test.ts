@@ -2,10 +2,12 @@
 // fake-indexeddb running the real engine, against the real server (Hono app over SQLite in a
 // temp file, called in-process), logged in as the demo accounts. fast-check draws interleavings
 // of offline edits (evaluations; insertions into 実施状況 and 今後の実施予定等 at random places,
-// by several devices at once; notes, measurements), syncs, edits made while a request is
-// out, lost answers (the server applied, the device never heard), duplicated requests, failed
-// requests, server restarts and tab reloads. Before every request and after every sync a device
-// shows its own pending edits; at the end every device syncs until quiet, and then:
+// by several devices at once, some typed on the text as the person last saw it and sent against
+// it as their ancestor; notes, measurements), syncs, edits made while a request is out, lost
+// answers (the server applied, the device never heard), duplicated requests, failed requests,
+// server restarts and tab reloads, every entry sealed with its author's key. Before every
+// request and after every sync a device shows its own pending edits; at the end every device
+// syncs until quiet, and then:
 //   - every device holds exactly the server's records, table by table;
 //   - every edit a device made (the last one of each field before each request) is the field's
 //     final value, or kept in a conflict record, or was replaced by an edit made on top of it;
@@ -22,7 +24,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signingKeyOf, TrackerDb } from '../../src/db/database';
-import { addNote, saveMeasurement, saveProgress } from '../../src/db/repository';
+import { addNote, saveMeasurement, saveProgress, saveProgressText } from '../../src/db/repository';
 import { setSession } from '../../src/db/sync-store';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { canonicalJson, isMergeableText, sameValue } from '../../src/model/merge';
@@ -47,8 +49,13 @@ const MONTHS = ['2024-09'] as const;
 const EVALUATIONS: (Evaluation | null)[] = ['○', '△', '－', null];
 
 type Edit =
-  /** A text field gets a token inserted at its `at`-th place between tokens (counting round). */
-  | { kind: 'progress'; item: number; period: number; field: 'done' | 'next' | 'evaluation'; evaluation: number; at: number }
+  /**
+   * A text field gets a token inserted at its `at`-th place between tokens (counting round).
+   * `stale`: typed into the text as the person last wrote it (or first saw it), as a field open
+   * on screen since then whose text overlapped a change that arrived meanwhile: written against
+   * that text as its ancestor (autosave-state.ts), so the server merges or keeps both as a 競合.
+   */
+  | { kind: 'progress'; item: number; period: number; field: 'done' | 'next' | 'evaluation'; evaluation: number; at: number; stale: boolean }
   | { kind: 'note'; item: number }
   | { kind: 'measurement'; kpi: number; month: number; clear: boolean };
 type Fault = 'none' | 'offline' | 'lost' | 'duplicate';
@@ -60,7 +67,7 @@ type Action =
   | { kind: 'restart' };
 
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('progress' as const), item: fc.nat({ max: ITEMS - 1 }), period: fc.nat({ max: PERIODS.length - 1 }), field: fc.constantFrom('done' as const, 'next' as const, 'evaluation' as const), evaluation: fc.nat({ max: EVALUATIONS.length - 1 }), at: fc.nat({ max: 4 }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('progress' as const), item: fc.nat({ max: ITEMS - 1 }), period: fc.nat({ max: PERIODS.length - 1 }), field: fc.constantFrom('done' as const, 'next' as const, 'evaluation' as const), evaluation: fc.nat({ max: EVALUATIONS.length - 1 }), at: fc.nat({ max: 4 }), stale: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('note' as const), item: fc.nat({ max: ITEMS - 1 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('measurement' as const), kpi: fc.nat({ max: KPIS - 1 }), month: fc.nat({ max: MONTHS.length - 1 }), clear: fc.boolean() }) },
 );
@@ -93,6 +100,8 @@ interface Device {
   during: Edit | null;
   /** Requests made so far: an edit belongs to the window before the next one. */
   requests: number;
+  /** Each text field (`recordId/field`) as the device's person last wrote it (or first saw it). */
+  shown: Map<string, string>;
 }
 
 /** A text a device inserted into a field: it must never be lost. */
@@ -233,12 +242,13 @@ class Scenario {
     for (let i = 0; i < DEVICES; i++) {
       const db = new TrackerDb(`sync-property-${crypto.randomUUID()}`);
       await setSession(db, sessions[i]!, signingKeys[i]);
-      const d: Device = { index: i, db, engine: undefined as unknown as SyncEngine, actor: sessions[i]!.user.name, fault: 'none', during: null, requests: 0 };
+      const d: Device = { index: i, db, engine: undefined as unknown as SyncEngine, actor: sessions[i]!.user.name, fault: 'none', during: null, requests: 0, shown: new Map() };
       d.engine = newEngine(db, this.transport(d));
       await d.engine.start();
       this.devices.push(d);
       // The first sync brings the demo plan, as on a device that just logged in.
       await d.engine.syncNow();
+      await this.showStored(d);
       expect(d.engine.getStatus()).toMatchObject({ state: 'idle', lastError: null });
     }
   }
@@ -287,11 +297,18 @@ class Scenario {
           this.writes.push({ device: d.index, table: 'progress', recordId, field: edit.field, value, window: d.requests });
           return;
         }
-        const text = String((await d.db.progress.get(recordId))?.[edit.field] ?? '');
-        const at = places(text);
+        const stored = await d.db.progress.get(recordId);
+        const text = String(stored?.[edit.field] ?? '');
+        const ancestor = d.shown.get(`${recordId}/${edit.field}`);
+        const typedOn = edit.stale && stored && ancestor !== undefined && ancestor !== text ? ancestor : text;
+        const at = places(typedOn);
         const place = at[edit.at % at.length]!;
         const token = `〔d${d.index}-${n}〕`;
-        await saveProgress(d.db, { planId: DEMO_PLAN_ID, itemId, periodId }, { [edit.field]: text.slice(0, place) + token + text.slice(place) }, d.actor);
+        const value = typedOn.slice(0, place) + token + typedOn.slice(place);
+        const key = { planId: DEMO_PLAN_ID, itemId, periodId };
+        if (typedOn === text) await saveProgress(d.db, key, { [edit.field]: value }, d.actor);
+        else await saveProgressText(d.db, key, edit.field, value, text, d.actor, typedOn);
+        d.shown.set(`${recordId}/${edit.field}`, value);
         this.insertions.push({ recordId, field: edit.field, token });
         return;
       }
@@ -309,6 +326,10 @@ class Scenario {
         return;
       }
     }
+  }
+
+  async showStored(d: Device): Promise<void> {
+    for (const p of await d.db.progress.toArray()) for (const field of ['done', 'next'] as const) d.shown.set(`${p.id}/${field}`, p[field]);
   }
 
   async run(a: Action): Promise<void> {
@@ -333,6 +354,8 @@ class Scenario {
         return;
       }
       case 'reload':
+        // The screen opens again on what is stored.
+        await this.showStored(d);
         d.engine.stop();
         d.engine = newEngine(d.db, this.transport(d));
         await d.engine.start();
@@ -405,8 +428,9 @@ class Scenario {
   }
 }
 
-const done = (item = 0, at = 0): Edit => ({ kind: 'progress', item, period: 0, field: 'done', evaluation: 0, at });
-const next: Edit = { kind: 'progress', item: 0, period: 0, field: 'next', evaluation: 0, at: 0 };
+const done = (item = 0, at = 0, stale = false): Edit => ({ kind: 'progress', item, period: 0, field: 'done', evaluation: 0, at, stale });
+const evaluate: Edit = { kind: 'progress', item: 0, period: 0, field: 'evaluation', evaluation: 1, at: 0, stale: false };
+const next: Edit = { kind: 'progress', item: 0, period: 0, field: 'next', evaluation: 0, at: 0, stale: false };
 /** Runs first: cases that once broke, or that random runs reach only now and then. */
 const EXAMPLES: Action[][] = [
   // An edit after a lost answer must not be folded into the entry the server already applied.
@@ -425,10 +449,23 @@ const EXAMPLES: Action[][] = [
     { kind: 'sync', device: 0, fault: 'none', during: done(0, 0) },
     { kind: 'sync', device: 0, fault: 'none', during: null },
   ],
+  // Typed on the text as the person last saw it, after a colleague's change arrived (at the
+  // end): written against that text (its ancestor) at the start it merges, at the end it is a
+  // 競合 keeping both; and the same with an edit of the record (評価) still waiting meanwhile.
+  [{ kind: 'edit', device: 1, edit: done(0, 1) }, { kind: 'sync', device: 1, fault: 'none', during: null }, { kind: 'sync', device: 0, fault: 'none', during: null }, { kind: 'edit', device: 0, edit: done(0, 0, true) }],
+  [{ kind: 'edit', device: 1, edit: done(0, 1) }, { kind: 'sync', device: 1, fault: 'none', during: null }, { kind: 'sync', device: 0, fault: 'none', during: null }, { kind: 'edit', device: 0, edit: done(0, 1, true) }],
+  [
+    { kind: 'edit', device: 1, edit: done(0, 1) },
+    { kind: 'sync', device: 1, fault: 'none', during: null },
+    { kind: 'sync', device: 0, fault: 'none', during: null },
+    { kind: 'edit', device: 0, edit: evaluate },
+    { kind: 'edit', device: 0, edit: done(0, 1, true) },
+    { kind: 'sync', device: 0, fault: 'lost', during: null },
+  ],
   // An edit taken back before it was sent changes nothing on the server, stamps included.
   [
-    { kind: 'edit', device: 0, edit: { kind: 'progress', item: 1, period: 0, field: 'evaluation', evaluation: 1, at: 0 } },
-    { kind: 'edit', device: 0, edit: { kind: 'progress', item: 1, period: 0, field: 'evaluation', evaluation: 0, at: 0 } },
+    { kind: 'edit', device: 0, edit: { kind: 'progress', item: 1, period: 0, field: 'evaluation', evaluation: 1, at: 0, stale: false } },
+    { kind: 'edit', device: 0, edit: { kind: 'progress', item: 1, period: 0, field: 'evaluation', evaluation: 0, at: 0, stale: false } },
     { kind: 'sync', device: 0, fault: 'none', during: null },
   ],
   // Three devices insert into one text offline, at its start, its end and (again) its start: the
