@@ -72,6 +72,9 @@ export class FirstResults {
 
 export const FirstResultsContext = createContext<FirstResults | null>(null);
 
+/** Told of every live query that fails, so the screen says so instead of loading forever. */
+export const QueryFailureContext = createContext<((error: unknown) => void) | null>(null);
+
 /**
  * Subscribes to a Dexie live query; `deps` say when the query itself changes. `initial` may give
  * a value to show (as stale) from the first render until the query's first result.
@@ -79,6 +82,7 @@ export const FirstResultsContext = createContext<FirstResults | null>(null);
 export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: readonly unknown[], initial?: () => T | null): Loadable<T> {
   const db = useDb();
   const firstResults = useContext(FirstResultsContext);
+  const reportFailure = useContext(QueryFailureContext);
   const [state, setState] = useState<{ key: readonly unknown[]; value: T; stale?: boolean } | undefined>(() => {
     const value = initial?.() ?? null;
     return value === null ? undefined : { key: deps, value, stale: true };
@@ -97,6 +101,7 @@ export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: read
       },
       error: (e: unknown) => {
         console.error('A live query failed', e);
+        reportFailure?.(e);
         delivered?.();
       },
     });
@@ -106,9 +111,9 @@ export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: read
     };
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  useLayoutEffect(() => (afterPaint ? undefined : subscribe()), [db, firstResults, ...deps]);
+  useLayoutEffect(() => (afterPaint ? undefined : subscribe()), [db, firstResults, reportFailure, ...deps]);
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  useEffect(() => (afterPaint ? subscribe() : undefined), [db, firstResults, ...deps]);
+  useEffect(() => (afterPaint ? subscribe() : undefined), [db, firstResults, reportFailure, ...deps]);
   // A value computed for other deps is stale: show loading until the new one arrives.
   if (!state || state.key.length !== deps.length || state.key.some((k, i) => !Object.is(k, deps[i]))) return { loading: true };
   return state.stale ? { loading: false, value: state.value, stale: true } : { loading: false, value: state.value };

@@ -1,9 +1,9 @@
 // The app shell: providers (database, sync engine, the signed-in user's name), header with the
 // always-visible status, banners for storage trouble, an expired login and updates, and the page
 // for the current route — or the login screen while this device has no session.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TrackerDb } from '../db/database';
-import { DbContext, FirstResultsContext, SessionNameContext, useDbHealth, useDb, type FirstResults } from '../db/hooks';
+import { DbContext, FirstResultsContext, QueryFailureContext, SessionNameContext, useDbHealth, useDb, type FirstResults } from '../db/hooks';
 import type { PersistenceState } from '../db/persistence';
 import type { SyncEngineApi } from '../sync/engine-api';
 import { lazyPage } from './lazy-page';
@@ -42,6 +42,8 @@ export function App({ db, persistence, subscribeUpdate, engine, firstResults }: 
   const registry = useMemo(() => new SaveRegistry(), []);
   const [persisted, setPersisted] = useState<PersistenceState | null>(null);
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | null>(null);
+  const [queryFailure, setQueryFailure] = useState<string | null>(null);
+  const reportQueryFailure = useCallback((e: unknown) => setQueryFailure(e instanceof Error ? e.message : String(e)), []);
   useEffect(() => {
     void persistence?.then(setPersisted);
     subscribeUpdate?.((apply) => setApplyUpdate(() => apply));
@@ -49,11 +51,13 @@ export function App({ db, persistence, subscribeUpdate, engine, firstResults }: 
   return (
     <DbContext.Provider value={db}>
       <FirstResultsContext.Provider value={firstResults ?? null}>
-        <SyncContext.Provider value={engine ?? null}>
-          <SaveRegistryContext.Provider value={registry}>
-            <Shell persisted={persisted} applyUpdate={applyUpdate} />
-          </SaveRegistryContext.Provider>
-        </SyncContext.Provider>
+        <QueryFailureContext.Provider value={reportQueryFailure}>
+          <SyncContext.Provider value={engine ?? null}>
+            <SaveRegistryContext.Provider value={registry}>
+              <Shell persisted={persisted} applyUpdate={applyUpdate} queryFailure={queryFailure} />
+            </SaveRegistryContext.Provider>
+          </SyncContext.Provider>
+        </QueryFailureContext.Provider>
       </FirstResultsContext.Provider>
     </DbContext.Provider>
   );
@@ -62,7 +66,7 @@ export function App({ db, persistence, subscribeUpdate, engine, firstResults }: 
 /** The sync states that change what the shell shows (the others only change the status bar). */
 const SHELL_STATES: ReadonlySet<string> = new Set(['needs-login', 'update-required', 'signed-out']);
 
-function Shell({ persisted, applyUpdate }: { persisted: PersistenceState | null; applyUpdate: (() => void) | null }) {
+function Shell({ persisted, applyUpdate, queryFailure }: { persisted: PersistenceState | null; applyUpdate: (() => void) | null; queryFailure: string | null }) {
   // Only what the shell shows: a sync round trip's other status changes re-render the status bar, not the page.
   const state = useSyncSelect((status) => (status && SHELL_STATES.has(status.state) ? status.state : 'other'));
   const session = useSession();
@@ -77,6 +81,7 @@ function Shell({ persisted, applyUpdate }: { persisted: PersistenceState | null;
         <StatusBar persistence={persisted} rejectedOpen={rejectedOpen} onToggleRejected={() => setRejectedOpen((open) => !open)} />
       </header>
       <HealthBanner />
+      {queryFailure !== null && <QueryFailureBanner detail={queryFailure} />}
       {state === 'needs-login' && <ReloginBanner email={session?.user.email ?? ''} />}
       {state === 'update-required' ? <UpdateRequiredBanner applyUpdate={applyUpdate} /> : applyUpdate && <UpdatePrompt apply={applyUpdate} />}
       {rejectedOpen && <RejectedPanel onClose={() => setRejectedOpen(false)} />}
@@ -149,6 +154,31 @@ function HealthBanner() {
           再接続
         </button>
       ) : null}
+    </div>
+  );
+}
+
+/**
+ * A read of this device's data failed, so a screen would wait for it forever: say so, and offer
+ * a reload (what is being typed is written first). Storage trouble the health banner already
+ * explains is left to it.
+ */
+function QueryFailureBanner({ detail }: { detail: string }) {
+  const health = useDbHealth();
+  const registry = useSaveRegistry();
+  if (health.state !== 'ok') return null;
+  return (
+    <div class="banner banner-error" role="alert">
+      <span>この端末のデータを読み込めませんでした。再読み込みしてください。（{detail}）</span>
+      <button
+        type="button"
+        onClick={async () => {
+          await registry.flushAll();
+          window.location.reload();
+        }}
+      >
+        再読み込み
+      </button>
     </div>
   );
 }

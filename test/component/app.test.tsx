@@ -1,7 +1,7 @@
 // The app shell: the always-visible status (pending edits), storage trouble banners, and the
 // update prompt, which writes what is being typed before the new version takes over.
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/preact';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { progressId } from '../../src/model/schemas';
 import { readDraft } from '../../src/db/drafts';
 import { App } from '../../src/ui/app';
@@ -15,6 +15,20 @@ describe('App', () => {
     render(<App db={db} />);
     expect(await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ })).toBeTruthy();
     await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toContain('未同期 0件'));
+  });
+
+  it('says on screen when this device’s data cannot be read, instead of loading forever', async () => {
+    const db = await dbWithFixturePlan();
+    history.replaceState(null, '', '/');
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // A read the browser refuses (e.g. a corrupt store): every list of plans fails.
+    vi.spyOn(db.plans, 'toArray').mockRejectedValue(new Error('UnknownError: the store cannot be read'));
+    render(<App db={db} />);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('この端末のデータを読み込めませんでした');
+    expect(alert.textContent).toContain('the store cannot be read');
+    expect(screen.getByRole('button', { name: '再読み込み' })).toBeTruthy();
+    error.mockRestore();
   });
 
   it('applies an update only after what is being typed is saved', async () => {
