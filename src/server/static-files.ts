@@ -40,11 +40,16 @@ interface Variant {
 }
 
 interface CachedFile {
-  /** The version read: a file rewritten in place (a deploy) is read again. */
-  mtimeMs: number;
-  size: number;
+  /** The version read (a deploy rewrites files in place): what stat() says of it. */
+  stamp: string;
+  /** Read, with its compressed variants under way; shared by requests that come meanwhile. */
+  loaded: Promise<LoadedFile | null>;
+}
+
+interface LoadedFile {
   identity: Variant;
-  compressed: Promise<Record<Encoding, Variant>> | null;
+  /** Null when not worth it, or when compressing failed (the file then goes out as it is). */
+  compressed: Promise<Record<Encoding, Variant> | null> | null;
 }
 
 /** A strong ETag of the file's bytes; its compressed variants add their encoding to it. */
@@ -86,35 +91,49 @@ export function serveApp<E extends object>(root: string) {
   const base = normalize(root + sep);
   const cache = new Map<string, CachedFile>();
 
-  async function load(file: string): Promise<CachedFile | null> {
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) return null;
-    const known = cache.get(file);
-    if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) return known;
+  async function read(file: string): Promise<LoadedFile | null> {
     const raw = await readFile(file).catch(() => null);
     if (!raw) return null;
     const body = new Uint8Array(raw);
-    const compressible = COMPRESSIBLE.has(extname(file).toLowerCase()) && body.length >= MIN_COMPRESS_BYTES;
     const identity: Variant = { body, etag: etagOf(body) };
-    const entry: CachedFile = { mtimeMs: info.mtimeMs, size: info.size, identity, compressed: compressible ? compress(identity) : null };
-    cache.set(file, entry);
-    return entry;
+    const compressible = COMPRESSIBLE.has(extname(file).toLowerCase()) && body.length >= MIN_COMPRESS_BYTES;
+    return { identity, compressed: compressible ? compress(identity).catch(() => null) : null };
   }
 
-  async function send(c: Context<E>, file: string, path: string): Promise<Response | null> {
+  /** The file as it is now; the same promise for every request until the file changes. */
+  async function load(file: string): Promise<LoadedFile | null> {
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) {
+      cache.delete(file);
+      return null;
+    }
+    // A build with fixed timestamps can rewrite a file with the same size and mtime: the inode
+    // and ctime of the new file still differ.
+    const stamp = `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+    const known = cache.get(file);
+    if (known?.stamp === stamp) return known.loaded;
+    const loaded = read(file);
+    cache.set(file, { stamp, loaded });
+    return loaded;
+  }
+
+  async function send(c: Context<E>, file: string): Promise<Response | null> {
     const entry = await load(file);
     if (!entry) return null;
-    const encoding = entry.compressed ? chooseEncoding(c.req.header('accept-encoding')) : null;
-    const chosen = encoding && entry.compressed ? (await entry.compressed)[encoding] : entry.identity;
+    const variants = entry.compressed && (await entry.compressed);
+    const encoding = variants ? chooseEncoding(c.req.header('accept-encoding')) : null;
+    const chosen = variants && encoding ? variants[encoding] : entry.identity;
     // Hashed build assets never change; everything else (sw.js, index.html, the manifest) is
-    // revalidated so an update reaches the service worker.
+    // revalidated so an update reaches the service worker. Decided by the file found, not by
+    // how the request spelt its path.
+    const immutable = file.startsWith(join(base, 'assets') + sep);
     const headers: Record<string, string> = {
       'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'cache-control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       etag: chosen.etag,
     };
     if (entry.compressed) headers.vary = 'Accept-Encoding';
-    if (encoding) headers['content-encoding'] = encoding;
+    if (encoding && variants) headers['content-encoding'] = encoding;
     return c.body(chosen.body as Uint8Array<ArrayBuffer>, 200, headers);
   }
 
@@ -129,10 +148,10 @@ export function serveApp<E extends object>(root: string) {
     if (!file.startsWith(base) || path.includes('\0')) return c.text('Not Found', 404);
     // Source maps would hand out the app's source: the build makes none, and none is served.
     if (extname(path).toLowerCase() === '.map') return c.text('Not Found', 404);
-    const sent = await send(c, file, path);
+    const sent = await send(c, file);
     if (sent) return sent;
     // A missing asset is a 404; a page path is the app's to route.
     if (extname(path) !== '') return c.text('Not Found', 404);
-    return (await send(c, join(base, 'index.html'), '/index.html')) ?? c.text('Not Found', 404);
+    return (await send(c, join(base, 'index.html'))) ?? c.text('Not Found', 404);
   };
 }

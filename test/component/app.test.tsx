@@ -20,15 +20,18 @@ describe('App', () => {
   it('says on screen when this device’s data cannot be read, instead of loading forever', async () => {
     const db = await dbWithFixturePlan();
     history.replaceState(null, '', '/');
-    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
     // A read the browser refuses (e.g. a corrupt store): every list of plans fails.
     vi.spyOn(db.plans, 'toArray').mockRejectedValue(new Error('UnknownError: the store cannot be read'));
-    render(<App db={db} />);
-    const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('この端末のデータを読み込めませんでした');
-    expect(alert.textContent).toContain('the store cannot be read');
-    expect(screen.getByRole('button', { name: '再読み込み' })).toBeTruthy();
-    error.mockRestore();
+    try {
+      render(<App db={db} />);
+      const alert = await screen.findByRole('alert');
+      expect(alert.textContent).toContain('この端末のデータを読み込めませんでした');
+      expect(alert.textContent).toContain('the store cannot be read');
+      expect(screen.getByRole('button', { name: '再読み込み' })).toBeTruthy();
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it('applies an update only after what is being typed is saved', async () => {

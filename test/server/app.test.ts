@@ -1,7 +1,7 @@
 // The HTTP app without a socket: login (tokens, expiry, revocation, throttling), a user changing
 // their own password, info, health, unknown routes, static serving of the built app, and the
 // request log.
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -277,7 +277,9 @@ describe('serving the built app', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const get = (path: string, headers: Record<string, string> = {}) => createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, staticDir: dir }).request(path, { headers });
+  // One app for the whole block, as one server serves every request: its files stay in memory.
+  let app: ReturnType<typeof createApp> | undefined;
+  const get = (path: string, headers: Record<string, string> = {}) => (app ??= createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, staticDir: dir })).request(path, { headers });
 
   it('serves index.html for the root and for any page path (SPA fallback)', async () => {
     for (const path of ['/', '/plans/demo-tokyo-r6', '/plans/x/items/y']) {
@@ -293,6 +295,10 @@ describe('serving the built app', () => {
     expect(sw.headers.get('cache-control')).toBe('no-cache');
     expect(sw.headers.get('content-type')).toContain('javascript');
     expect((await get('/assets/index-abc.js')).headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('marks as immutable only the files under assets/, however the path is spelt', async () => {
+    expect((await get('/assets/..%2fsw.js')).headers.get('cache-control')).toBe('no-cache');
   });
 
   it('sends text files brotli or gzip compressed as the browser accepts, each with an ETag of its own', async () => {
@@ -314,6 +320,9 @@ describe('serving the built app', () => {
   });
 
   it('answers a repeat visit 304 while the file is unchanged, and 200 with a new ETag once it changed', async () => {
+    // A reproducible build: every file carries one fixed time.
+    const built = new Date('2026-01-01T00:00:00Z');
+    await utimes(join(dir, 'index.html'), built, built);
     const first = await get('/index.html', { 'accept-encoding': 'br' });
     const tag = first.headers.get('etag');
     expect(tag).toMatch(/^"[\w-]+"$/);
@@ -322,11 +331,13 @@ describe('serving the built app', () => {
     expect(await again.text()).toBe('');
     // Another encoding is another representation: its own tag does not match this one.
     expect((await get('/assets/big-abc.js', { 'accept-encoding': 'gzip', 'if-none-match': (await get('/assets/big-abc.js', { 'accept-encoding': 'br' })).headers.get('etag')! })).status).toBe(200);
-    await writeFile(join(dir, 'index.html'), '<!doctype html><title>app v2</title>');
+    // A deploy rewrites the file in place, with the same size and (a reproducible build) mtime.
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>ap2</title>');
+    await utimes(join(dir, 'index.html'), built, built);
     const changed = await get('/index.html', { 'accept-encoding': 'br', 'if-none-match': tag! });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(tag);
-    expect(await changed.text()).toContain('app v2');
+    expect(await changed.text()).toContain('ap2');
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>app</title>');
   });
 
