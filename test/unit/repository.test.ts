@@ -164,13 +164,18 @@ describe('saveProgressText', () => {
     expect((await db.progress.get(progressId(key.itemId, key.periodId)))?.done).toBe('別のタブ：一行目と二行目');
   });
 
-  it('sends the value the person’s text grew from as the base when another change overlapped it', async () => {
+  /** A colleague's text arrived by sync (stored, nothing pending) while the person was typing on the old one. */
+  async function colleagueTextStored() {
     const db = await freshDb();
     const id = progressId(key.itemId, key.periodId);
     const now = new Date().toISOString();
-    // A colleague's text arrived by sync (stored, nothing pending) while the person was typing on the old one.
     await db.progress.put({ id, ...key, evaluation: null, done: '同僚の文', next: '', updatedAt: now, updatedBy: '同僚' });
     await db.outbox.clear();
+    return { db, id, now };
+  }
+
+  it('sends the value the person’s text grew from as the base when another change overlapped it', async () => {
+    const { db, id } = await colleagueTextStored();
     await saveProgressText(db, key, 'done', '元の文と私の追記', '同僚の文', 'A', '元の文');
     const sent = await db.outbox.toArray();
     expect(sent).toHaveLength(1);
@@ -184,11 +189,7 @@ describe('saveProgressText', () => {
   });
 
   it('after the server answers 競合, the device shows the server’s text, not the ancestor', async () => {
-    const db = await freshDb();
-    const id = progressId(key.itemId, key.periodId);
-    const now = new Date().toISOString();
-    await db.progress.put({ id, ...key, evaluation: null, done: '同僚の文', next: '', updatedAt: now, updatedBy: '同僚' });
-    await db.outbox.clear();
+    const { db, id, now } = await colleagueTextStored();
     await saveProgressText(db, key, 'done', '元の文と私の追記', '同僚の文', 'A', '元の文');
     // Nobody is signed in here: the entries have no author, as takeOutboxBatch's filter then expects.
     const mutations = await takeOutboxBatch(db, undefined as unknown as string, 10, 1_000_000);
