@@ -5,8 +5,9 @@
 //
 // Rebase needs what the server has of a record while edits of it are pending (server-copy.ts:
 // the stored record with the pending edits undone, or, once a round trip touched it, the copy
-// kept in a meta row until no edit of the record is pending any more). The stored record is always that copy with the pending entries' changes laid over in seq order,
-// so an edit the server refused or lost to another device never lingers on this device.
+// kept in a meta row until no edit of the record is pending any more). The stored record is
+// always that copy with the pending entries' changes laid over in seq order, so an edit the
+// server refused or lost to another device never lingers on this device.
 //
 // A pending edit of a free text (実施状況, …) whose server value moved on is laid over it with
 // the server's own three-way merge (mergeTextField), so the device shows before the answer the
@@ -14,7 +15,8 @@
 // rewritten to go from the text it was merged onto to the merged text, and sealed again with
 // their key (else the next round trip would set it aside as unsealed): its base stays what this
 // device showed before the edit, so an edit folded into it later is diffed against the right
-// text. Nobody else's entry is rewritten (their key is not here, and nothing folds into it).
+// text. Nobody else's entry is rewritten (their key is not here); their next keys, once they
+// sign in again, go out in an entry of their own (repository.ts folds only onto what is shown).
 import type { Table } from 'dexie';
 import * as z from 'zod/mini';
 import { mergeTextField, sameValue } from '../model/merge';
