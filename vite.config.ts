@@ -50,7 +50,7 @@ export default defineConfig({
   },
   test: {
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/architecture.test.ts'], environment: 'node' } },
       {
         extends: true,
         test: {

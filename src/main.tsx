@@ -4,7 +4,7 @@
 // worker: both would otherwise compete with the first screen for IndexedDB and the main thread.
 import { render } from 'preact';
 import { TrackerDb } from './db/database';
-import { FirstResults } from './db/hooks';
+import { FirstResults } from './ui/data/hooks';
 import { requestPersistentStorage } from './db/persistence';
 import { App } from './ui/app';
 import type { SyncEngineApi } from './sync/engine-api';

@@ -8,7 +8,7 @@ import { EDITABLE_TABLES, type Conflict, type History, type Item, type Kpi, type
 
 export const DB_NAME = 'jigyo-keikaku-tracker';
 
-/** The meta row of the signed-in session (the sync engine's; see db/sync-store.ts). */
+/** The meta row of the signed-in session (the sync layer's; see src/sync/session-store.ts). */
 export const SESSION_META_KEY = 'sync.session';
 /**
  * The meta row naming the last person signed in on this device: kept at sign-out, so that an

@@ -25,7 +25,7 @@ const snapshotSchema = z.object({
   notes: z.array(noteSchema),
 });
 
-/** What the plan screen shows (PlanScreenData in hooks.ts, which re-exports this shape). */
+/** What the plan screen shows (PlanScreenData in src/ui/data/hooks.ts, which re-exports this shape). */
 export interface PlanSnapshotData {
   plan: z.infer<typeof planSchema>;
   sections: z.infer<typeof sectionSchema>[];

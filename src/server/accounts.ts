@@ -3,7 +3,7 @@
 // attempts per account and per client address, and the authentication of a request. The token
 // alone decides which branches a request may touch.
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { PASSWORD_LENGTH, type LoginResponse, type Role } from '../sync/protocol';
+import { PASSWORD_LENGTH, type LoginResponse, type Role } from '../model/protocol';
 import { addressGroup } from './security';
 import type { Storage, User } from './storage/storage';
 

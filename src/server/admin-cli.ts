@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parsePlanFileText } from '../model/plan-file';
-import { auditQuerySchema, ROLES, type Role } from '../sync/protocol';
+import { auditQuerySchema, ROLES, type Role } from '../model/protocol';
 import { AccountError, BRANCH_ID_PATTERN, createUser, generatePassword, hashPassword, MIN_PASSWORD_LENGTH, normalizeEmail, type PasswordCost } from './accounts';
 import { auditCsv, auditOfBranch, auditRange } from './audit-export';
 import { AFTER_RESTORE_NOTICE, BackupError, backupSqlite, POSTGRES_BACKUP_HINT, restoreSqlite } from './backup';

@@ -16,7 +16,7 @@ import {
   type ApiErrorCode,
   type LogoutResponse,
   type ServerInfo,
-} from '../sync/protocol';
+} from '../model/protocol';
 import { AttemptGate, authenticate, BRANCH_ID_PATTERN, changePassword, login, logout, PASSWORD_COST, type PasswordCost, type Principal, type ThrottledOutcome } from './accounts';
 import { auditCsv, auditFileName, auditOfBranch, auditRange } from './audit-export';
 import type { DemoAccount } from './demo';

@@ -3,7 +3,7 @@
 // field, cells that a spreadsheet would run as a formula defused). Served by
 // GET /api/branches/:branchId/audit and written by `npm run admin -- audit`.
 import { historySchema } from '../model/schemas';
-import type { AuditEntry, AuditQuery, AuditResponse } from '../sync/protocol';
+import type { AuditEntry, AuditQuery, AuditResponse } from '../model/protocol';
 import type { Storage } from './storage/storage';
 
 /** Records read per page while scanning a branch. */

@@ -4,7 +4,7 @@
 import demoPlanFile from '../demo/tokyo-r6.plan.json';
 import { DEMO_PLAN_ID, demoNoteId } from '../model/demo';
 import { parsePlanFile } from '../model/plan-file';
-import type { Role } from '../sync/protocol';
+import type { Role } from '../model/protocol';
 import { createUser, PASSWORD_COST, type PasswordCost } from './accounts';
 import type { Logger } from './log';
 import { importPlan } from './plan-import';

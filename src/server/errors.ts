@@ -1,7 +1,7 @@
 // Typed API failures: thrown anywhere below a route, turned by the app into
 // `{ error: { code, message, mutationId? } }` with the status protocol.ts gives the code (and
 // any headers the failure carries, e.g. Retry-After on a 429).
-import { API_ERROR_STATUS, type ApiError, type ApiErrorCode } from '../sync/protocol';
+import { API_ERROR_STATUS, type ApiError, type ApiErrorCode } from '../model/protocol';
 
 export class ApiFailure extends Error {
   constructor(

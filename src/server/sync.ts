@@ -20,7 +20,7 @@ import {
   type RecordTable,
 } from '../model/schemas';
 import { fiscalYearOfMonth, isYearMonth } from '../model/wareki';
-import { LIMITS, PROTOCOL_VERSION, type Mutation, type MutationResult, type Role, type SyncRequest } from '../sync/protocol';
+import { LIMITS, PROTOCOL_VERSION, type Mutation, type MutationResult, type Role, type SyncRequest } from '../model/protocol';
 import type { Principal } from './accounts';
 import { planIdProblem } from './plan-ids';
 import { ApiFailure } from './errors';

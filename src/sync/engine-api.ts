@@ -1,7 +1,7 @@
 // What the UI sees of the sync engine: its status and the few actions a person can take.
 // The engine (engine.ts) implements it; screens get it through context and never call fetch.
-import type { PresenceAt, PresenceEntry } from './live-protocol';
-import type { LoginResponse, ServerInfo } from './protocol';
+import type { PresenceAt, PresenceEntry } from '../model/live-protocol';
+import type { LoginResponse, ServerInfo } from '../model/protocol';
 
 export type SyncState =
   /** No session on this device: the login screen is shown. */

@@ -4,15 +4,17 @@
 // channel is down (every minute while it is up), at once after a local edit made after a quiet
 // spell (then at most every 300 ms while typing), and with exponential backoff after a failure.
 // It implements SyncEngineApi for the UI; all state lives in the closure of createSyncEngine,
-// and the database work is in db/sync-store.ts (one transaction per answer).
+// and the database work is in round-trip.ts (one transaction per answer).
 import { liveQuery } from 'dexie';
 import type { TrackerDb } from '../db/database';
-import { deriveSigningKey } from '../db/outbox-seal';
-import { applyRoundTrip, countOutboxOf, getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setAside, setAsideUnsealed, setDeviceSecret, setSession, takeOutboxBatch } from '../db/sync-store';
+import { deriveSigningKey } from './outbox-seal';
+import { applyRoundTrip, setAside, setAsideUnsealed } from './round-trip';
+import { countOutboxOf, takeOutboxBatch } from './outbox';
+import { getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setDeviceSecret, setSession } from './session-store';
 import type { LiveState, LoginResult, SyncEngineApi, SyncStatus } from './engine-api';
 import { broadcastRelay, createLiveClient, type Relay } from './live-client';
 import type { LiveTransport } from './live-transport';
-import { API_ERROR, LIMITS, PROTOCOL_VERSION, type Mutation, type ServerInfo, type SyncResponse } from './protocol';
+import { API_ERROR, LIMITS, PROTOCOL_VERSION, type Mutation, type ServerInfo, type SyncResponse } from '../model/protocol';
 import { TransportError, type Transport } from './transport';
 
 export const SYNC_LOCK = 'tracker-sync';

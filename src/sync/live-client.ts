@@ -6,7 +6,7 @@
 // device's other tabs over a BroadcastChannel (presence is never stored). Any tab tells the
 // server where it is with small POSTs, repeated while it stays. All state is in the closure.
 import type { LiveApi, LiveState } from './engine-api';
-import { LIVE_TIMING, type LiveEvent, type PresenceAt, type PresenceEntry } from './live-protocol';
+import { LIVE_TIMING, type LiveEvent, type PresenceAt, type PresenceEntry } from '../model/live-protocol';
 import type { LiveTransport } from './live-transport';
 import { TransportError } from './transport';
 

@@ -3,8 +3,8 @@
 // header, and the token never goes into a URL) and sends presence with POST /api/presence.
 // Every event is parsed with the schemas of live-protocol.ts; a failure becomes a TransportError
 // as in transport.ts. Tests pass their own fetch to run the same code against an in-process app.
-import { apiErrorSchema } from './protocol';
-import { parseLiveEvent, type LiveEvent, type PresenceRequest } from './live-protocol';
+import { apiErrorSchema } from '../model/protocol';
+import { parseLiveEvent, type LiveEvent, type PresenceRequest } from '../model/live-protocol';
 import { TransportError, type FetchLike } from './transport';
 
 export interface LiveTransport {

@@ -16,7 +16,7 @@ import {
   type ServerInfo,
   type SyncRequest,
   type SyncResponse,
-} from './protocol';
+} from '../model/protocol';
 
 export interface Transport {
   sync(request: SyncRequest, token: string): Promise<SyncResponse>;

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ACTOR_KEY, useActorName, useDb } from '../db/hooks';
+import { ACTOR_KEY, useActorName, useDb } from './data/hooks';
 
 /** The name notes and changes are written under on this device. */
 export function ActorName() {

@@ -3,7 +3,7 @@
 // for the current route — or the login screen while this device has no session.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TrackerDb } from '../db/database';
-import { DbContext, FirstResultsContext, QueryFailureContext, SessionNameContext, useDbHealth, useDb, type FirstResults } from '../db/hooks';
+import { DbContext, FirstResultsContext, QueryFailureContext, SessionNameContext, useDbHealth, useDb, type FirstResults } from './data/hooks';
 import type { PersistenceState } from '../db/persistence';
 import type { SyncEngineApi } from '../sync/engine-api';
 import { lazyPage } from './lazy-page';
@@ -14,7 +14,7 @@ import { PlanPage } from './plan-page';
 import { paths, useRoute } from './router';
 import { SaveRegistry, SaveRegistryContext, useSaveRegistry } from './save-registry';
 import { StatusBar } from './status-bar';
-import { SyncContext, useSession, useSyncSelect } from './sync-context';
+import { SyncContext, useSession, useSyncSelect } from './data/sync-context';
 
 // Screens and panels that are not the first screen load on first use.
 const LoginPage = lazyPage(() => import('./login-page').then((m) => m.LoginPage));

@@ -4,7 +4,7 @@
 // targets of both years. By default the plan is compared with the branch's plan of the previous
 // year; a selector picks another of the branch's plans. Loaded lazily with its own CSS.
 import { useMemo, useState } from 'preact/hooks';
-import { usePlanComparison, type PlanComparisonData, type PlanContents } from '../db/compare-hooks';
+import { usePlanComparison, type PlanComparisonData, type PlanContents } from './data/compare-hooks';
 import type { Plan } from '../model/schemas';
 import { warekiFiscalYear } from '../model/wareki';
 import { comparePlans, type DiffSegment, type ItemComparison, type KpiComparison, type SectionComparison, type TargetChange } from '../model/year-over-year';

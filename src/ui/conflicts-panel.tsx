@@ -3,15 +3,15 @@
 // anyone, when the app runs without accounts) keeps one of them or writes a merge, which syncs
 // and clears the conflict on every device.
 import { useId, useState } from 'preact/hooks';
-import { useDraftForm } from '../db/drafts';
-import { useActorName, useConflictsOfItem, useDb } from '../db/hooks';
-import { resolveConflict } from '../db/repository';
+import { useDraftForm } from './data/draft-form';
+import { useActorName, useConflictsOfItem, useDb } from './data/hooks';
+import { resolveConflict } from '../sync/edits';
 import { LIMITS, type Conflict, type Item, type Plan } from '../model/schemas';
 import { fieldLabel, formatValue, LONG_TEXT_FIELDS, periodLabelOf } from './change-text';
 import { bothDateTime } from './date-time';
 import { DraftState } from './draft-state';
 import { useRegisterFlush } from './save-registry';
-import { useCanResolveConflicts } from './sync-context';
+import { useCanResolveConflicts } from './data/sync-context';
 
 export function ConflictsPanel({ plan, item }: { plan: Plan; item: Item }) {
   const conflicts = useConflictsOfItem(item.id);

@@ -3,8 +3,8 @@
 // off track (未達 now; for one that builds up over the year, 未達見込み by the year-end projection
 // until March is reported), each a link to where it is worked on.
 import { useMemo } from 'preact/hooks';
-import { usePlanScreen, type PlanScreenData } from '../db/hooks';
-import { useKpiInsight, type KpiInsight } from '../db/report-hooks';
+import { usePlanScreen, type PlanScreenData } from './data/hooks';
+import { useKpiInsight, type KpiInsight } from './data/report-hooks';
 import { itemsMarked, MARKS, marksByGroup, marksByPillar, offTrackKpis, type MarkCounts, type OffTrackKpi } from '../model/dashboard';
 import { describeGap, describeTarget, formatNumber } from '../model/kpi-judgement';
 import { buildTree, labelPath, type EvaluationFilter } from '../model/plan-tree';

@@ -5,13 +5,13 @@
 // (synced and recorded like any edit): for a lead on every change, for staff only on their own
 // last change of the item when nobody changed that record after it.
 import { useState } from 'preact/hooks';
-import { useActorName, useDb, useHistoryOfItem } from '../db/hooks';
-import { restoreField, type RestorableTable } from '../db/repository';
+import { useActorName, useDb, useHistoryOfItem } from './data/hooks';
+import { restoreField, type RestorableTable } from '../sync/edits';
 import { sameValue } from '../model/merge';
 import type { History, Item, Plan } from '../model/schemas';
 import { fieldLabel, isShownField, LONG_TEXT_FIELDS, periodLabelOf, shortValue } from './change-text';
 import { bothDateTime } from './date-time';
-import { useCanRestoreAnyChange } from './sync-context';
+import { useCanRestoreAnyChange } from './data/sync-context';
 
 const PAGE = 20;
 

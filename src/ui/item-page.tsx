@@ -2,10 +2,10 @@
 // radio group 評価 with options ○ △ －), 実施状況 and 今後の実施予定等 with autosave, earlier
 // periods' entries, the notes timeline with メモを追加, and the change history (変更履歴).
 import { useState } from 'preact/hooks';
-import { useDraftForm } from '../db/drafts';
-import { useActorName, useDb, useItemDetail, usePlanStructure } from '../db/hooks';
-import { addNote, saveProgress } from '../db/repository';
-import { progressTextStore } from '../db/text-store';
+import { useDraftForm } from './data/draft-form';
+import { useActorName, useDb, useItemDetail, usePlanStructure } from './data/hooks';
+import { addNote, saveProgress } from '../sync/edits';
+import { progressTextStore } from '../sync/text-store';
 import { choosePeriod, periodsOf, type Period } from '../model/period';
 import { labelPath } from '../model/plan-tree';
 import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, type Progress, type Section } from '../model/schemas';
@@ -19,9 +19,9 @@ import { saveStateLabel, useAutosave } from './use-autosave';
 import { PeriodSelect } from './period-select';
 import { DraftState } from './draft-state';
 import { useRegisterFlush } from './save-registry';
-import { useReportPresence } from './presence-hooks';
+import { useReportPresence } from './data/presence-hooks';
 import { ItemPresence } from './presence';
-import { presenceFieldSchema } from '../sync/live-protocol';
+import { presenceFieldSchema } from '../model/live-protocol';
 
 export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId: string; periodId: string | null }) {
   const structure = usePlanStructure(planId);

@@ -4,10 +4,10 @@
 // shows the entry of a month's actual, the monthly actuals, the projection and a chart of the
 // fiscal year beside last year's actuals.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { useDraftForm } from '../db/drafts';
-import { useActorName, useDb, usePlanStructure } from '../db/hooks';
-import { useKpiInsight } from '../db/report-hooks';
-import { saveMeasurement } from '../db/repository';
+import { useDraftForm } from './data/draft-form';
+import { useActorName, useDb, usePlanStructure } from './data/hooks';
+import { useKpiInsight } from './data/report-hooks';
+import { saveMeasurement } from '../sync/edits';
 import { isForecast, offTrackReason, projectAsOf } from '../model/dashboard';
 import { describeGap, describeTarget, formatNumber, judge, judgeLatest, targetBound, type Judgement, type JudgementStatus } from '../model/kpi-judgement';
 import { kpisInPlanOrder } from '../model/kpi-order';

@@ -2,8 +2,8 @@
 // the "login expired" banner. It talks to the sync engine only; pending edits stay on the
 // device whatever happens here. The embedded default server advertises its demo accounts.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ServerInfo } from '../sync/protocol';
-import { ROLE_LABELS, useSyncEngine, useSyncStatus } from './sync-context';
+import type { ServerInfo } from '../model/protocol';
+import { ROLE_LABELS, useSyncEngine, useSyncStatus } from './data/sync-context';
 
 /** デモ用アカウント: lead@demo（リーダー）/ staff@demo（担当）、パスワード demo1234 */
 export function demoHint(info: ServerInfo | null): string | null {

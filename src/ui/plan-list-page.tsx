@@ -1,14 +1,14 @@
 // The plan list: every plan on this device, with import of a plan file (a bad file shows its
 // problems and writes nothing) and export of any plan.
 import { useState } from 'preact/hooks';
-import { useActorName, useDb, usePlans } from '../db/hooks';
+import { useActorName, useDb, usePlans } from './data/hooks';
 import type { PlanFileProblem } from '../model/plan-file';
 import { PERIOD_KIND_LABELS } from '../model/period';
 import { bothFiscalYear, warekiFiscalYear } from '../model/wareki';
 import { downloadFile } from './download';
 import { Link } from './link';
 import { navigate, paths } from './router';
-import { useSession } from './sync-context';
+import { useSession } from './data/sync-context';
 
 type ImportState = { kind: 'idle' } | { kind: 'reading' } | { kind: 'problems'; fileName: string; problems: PlanFileProblem[] } | { kind: 'error'; message: string };
 
@@ -29,7 +29,7 @@ export function PlanListPage() {
     input.value = '';
     if (!file) return;
     setImportState({ kind: 'reading' });
-    const [{ parsePlanFileText }, { importPlanFile }] = await Promise.all([import('../model/plan-file'), import('../db/plan-io')]);
+    const [{ parsePlanFileText }, { importPlanFile }] = await Promise.all([import('../model/plan-file'), import('../sync/plan-io')]);
     const parsed = parsePlanFileText(await file.text());
     if (!parsed.ok) {
       setImportState({ kind: 'problems', fileName: file.name, problems: parsed.problems });
@@ -45,7 +45,7 @@ export function PlanListPage() {
   }
 
   async function onExport(planId: string) {
-    const { exportPlanFile } = await import('../db/plan-io');
+    const { exportPlanFile } = await import('../sync/plan-io');
     const file = await exportPlanFile(db, planId);
     downloadFile(`${file.plan.branch}-${warekiFiscalYear(file.plan.fiscalYear)}.plan.json`, JSON.stringify(file, null, 2), 'application/json');
   }

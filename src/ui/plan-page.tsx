@@ -2,7 +2,7 @@
 // count and its unresolved conflicts, foldable sections, and filters by mark, group and text.
 // The filters are kept in the URL, so a reload keeps them and the report link carries them.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { useConflictsOfPlan, usePlanScreen, type PlanScreenData } from '../db/hooks';
+import { useConflictsOfPlan, usePlanScreen, type PlanScreenData } from './data/hooks';
 import type { Period } from '../model/period';
 import {
   buildSearchIndex,
@@ -20,7 +20,7 @@ import {
 import { EVALUATIONS, type Item, type Plan, type Progress } from '../model/schemas';
 import { bothFiscalYear, localIsoDate } from '../model/wareki';
 import { ItemChips } from './item-chips';
-import { usePlanPresence } from './presence-hooks';
+import { usePlanPresence } from './data/presence-hooks';
 import { PresenceMarker } from './presence';
 import { lazyPage } from './lazy-page';
 import { Link } from './link';

@@ -1,9 +1,9 @@
 // Presence on screen: who else has this item open and who is typing in which field (on the item
 // screen), a marker on the items someone else has open (on the plan screen), and whether the
 // live connection is up (in the status bar). Data comes from the hooks of presence-hooks.ts.
-import { useItemPresence, useLiveState } from './presence-hooks';
+import { useItemPresence, useLiveState } from './data/presence-hooks';
 import type { LiveState } from '../sync/engine-api';
-import type { PresenceField } from '../sync/live-protocol';
+import type { PresenceField } from '../model/live-protocol';
 
 export const FIELD_LABELS: Record<PresenceField, string> = { done: '実施状況', next: '今後の実施予定等' };
 

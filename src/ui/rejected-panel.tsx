@@ -1,7 +1,7 @@
 // The changes the server refused (no permission, a record that no longer exists …), opened from
 // the status bar: what each was about, why it was refused and when, and a way to clear an entry
 // once the person has read it. Nothing here resends: a refused change needs a person's action.
-import { useDb, useRejected, type RejectedView } from '../db/hooks';
+import { useDb, useRejected, type RejectedView } from './data/hooks';
 import { dismissRejected } from '../db/repository';
 import { excerpt, fieldLabel, isShownField, shortValue, TABLE_LABELS } from './change-text';
 import { bothDateTime } from './date-time';

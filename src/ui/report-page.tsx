@@ -4,9 +4,9 @@
 // is A4 landscape with page numbers (report-page.css). The plan screen's filters carry over. The
 // toolbar also downloads what the report shows as CSV for Excel, and the plan as a plan file.
 import { useMemo, useState } from 'preact/hooks';
-import { useDb, usePlanScreen, type PlanScreenData } from '../db/hooks';
-import { exportPlanFile } from '../db/plan-io';
-import { useKpiProgress, type KpiProgress } from '../db/report-hooks';
+import { useDb, usePlanScreen, type PlanScreenData } from './data/hooks';
+import { exportPlanFile } from '../sync/plan-io';
+import { useKpiProgress, type KpiProgress } from './data/report-hooks';
 import { kpiCsv, progressCsv } from '../model/csv-export';
 import { describeTarget, formatNumber } from '../model/kpi-judgement';
 import { isFilterActive, type ItemFilter } from '../model/plan-tree';

@@ -5,15 +5,16 @@
 // login (前の利用者（氏名）の未送信 N件, discarded only after a warning). Without an engine
 // (local-only use) the device's 記入者 name is shown and editable instead.
 import { useEffect, useState } from 'preact/hooks';
-import { useDb, usePendingCount, useRejectedCount } from '../db/hooks';
-import { discardPendingOf, eraseThisDevice, usePendingByAuthor, type PendingOfAuthor } from '../db/shared-device';
+import { useDb, usePendingCount, useRejectedCount } from './data/hooks';
+import { discardPendingOf, eraseThisDevice, type PendingOfAuthor } from '../sync/shared-device';
+import { usePendingByAuthor } from './data/pending-hooks';
 import type { PersistenceState } from '../db/persistence';
 import type { SyncState } from '../sync/engine-api';
 import { ActorName } from './actor-name';
 import { bothDateTime } from './date-time';
 import { LiveBadge } from './presence';
 import { useSaveRegistry } from './save-registry';
-import { useSyncEngine, useSyncStatus } from './sync-context';
+import { useSyncEngine, useSyncStatus } from './data/sync-context';
 
 function useOnline(): boolean {
   const [online, setOnline] = useState(navigator.onLine);

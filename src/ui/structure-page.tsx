@@ -2,8 +2,8 @@
 // section tree (柱 › 区分) with its items, and the KPIs. Every change is written at once through
 // the repository; deletes are tombstones with 「元に戻す」, and bad input writes nothing.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { useActorName, useDb, usePlanStructure } from '../db/hooks';
-import { createItem, createKpi, createSection, reorderRecords, setDeleted, updateRecord } from '../db/repository';
+import { useActorName, useDb, usePlanStructure } from './data/hooks';
+import { createItem, createKpi, createSection, reorderRecords, setDeleted, updateRecord } from '../sync/edits';
 import { describeTarget } from '../model/kpi-judgement';
 import { kpisInPlanOrder } from '../model/kpi-order';
 import { parseDecimal } from '../model/number-text';

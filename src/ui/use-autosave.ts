@@ -8,7 +8,7 @@
 import type { Ref } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { DbError, DB_ERROR } from '../db/errors';
-import type { TextStore } from '../db/text-store';
+import type { TextStore } from '../sync/text-store';
 import { autosaveReducer, finalWrite, initialAutosave, isDirty, mapCaret, nextWrite, type AutosaveEvent, type AutosaveState, type Write } from '../model/autosave-state';
 import { useRegisterFlush } from './save-registry';
 

@@ -3,7 +3,7 @@
 // would). Loaded after the plan tree, off the first screen's path.
 import { useState } from 'preact/hooks';
 import * as z from 'zod/mini';
-import { useActorName, useDb, usePlans } from '../db/hooks';
+import { useActorName, useDb, usePlans } from './data/hooks';
 import { formatNumber } from '../model/kpi-judgement';
 import type { NextYearBaseline } from '../model/next-year-plan';
 import { plansOfSameBranch, previousYearPlan } from '../model/plan-lineage';
@@ -11,7 +11,7 @@ import { yearMonthSchema, type Plan } from '../model/schemas';
 import { warekiFiscalYear, warekiMonth } from '../model/wareki';
 import { Link } from './link';
 import { navigate, paths } from './router';
-import { useSession } from './sync-context';
+import { useSession } from './data/sync-context';
 
 type NextYearState = { kind: 'idle' } | { kind: 'creating' } | { kind: 'exists'; plan: Plan } | { kind: 'error'; message: string };
 
@@ -54,7 +54,7 @@ export function YearActions({ plan }: { plan: Plan }) {
     setState({ kind: 'creating' });
     try {
       // Loaded on use: the plan screen ships with the entry.
-      const [{ exportPlanFile, importPlanFile }, { nextYearPlan, nextYearPlanId }, { parsePlanFile }] = await Promise.all([import('../db/plan-io'), import('../model/next-year-plan'), import('../model/plan-file')]);
+      const [{ exportPlanFile, importPlanFile }, { nextYearPlan, nextYearPlanId }, { parsePlanFile }] = await Promise.all([import('../sync/plan-io'), import('../model/next-year-plan'), import('../model/plan-file')]);
       // The id, and the ids inside (the plan id and this year's refs), are what any device would
       // make, so the same plan created on two devices meets as one plan when they sync.
       const nextId = nextYearPlanId(plan);

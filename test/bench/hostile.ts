@@ -30,7 +30,7 @@ import { silentLogger } from '../../src/server/log';
 import { settingsFromEnv } from '../../src/server/main';
 import { DEFAULT_SQLITE_CACHE_MB, openSqliteStorage } from '../../src/server/storage/sqlite';
 import { PULL_PAGE_BYTES } from '../../src/server/sync';
-import { PROTOCOL_VERSION } from '../../src/sync/protocol';
+import { PROTOCOL_VERSION } from '../../src/model/protocol';
 
 /** Hostile mutations per phase: the first phase is the figure the goal is about, the second shows the slope. */
 const MUTATIONS = Number(process.env.BENCH_HOSTILE_MUTATIONS ?? 10_000);

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { fetchLiveTransport } from '../../src/sync/live-transport';
-import { PROTOCOL_VERSION, syncResponseSchema, type Mutation } from '../../src/sync/protocol';
+import { PROTOCOL_VERSION, syncResponseSchema, type Mutation } from '../../src/model/protocol';
 import { buildApp, launchBrowser, startBenchServer, startServerProcess } from './bench-env';
 
 const TRIALS = Number(process.env.LIVE_TRIALS ?? 20);

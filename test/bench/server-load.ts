@@ -29,7 +29,7 @@ import { request, type Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { progressId } from '../../src/model/schemas';
-import { PROTOCOL_VERSION, type Mutation, type MutationResult } from '../../src/sync/protocol';
+import { PROTOCOL_VERSION, type Mutation, type MutationResult } from '../../src/model/protocol';
 import { keepAliveAgent } from '../server/sync-clients';
 import { benchDatabaseUrl, postgresNotMeasured, startServerProcess, type Backend } from './bench-env';
 

@@ -5,7 +5,7 @@
 // merge budget (TEXT_MERGE_BUDGET) bounds a hostile request to. Figures only, no pass/fail.
 import { mergeText } from '../../src/model/text-merge';
 import { TEXT_MERGE_BUDGET } from '../../src/server/sync';
-import { LIMITS as PROTOCOL_LIMITS } from '../../src/sync/protocol';
+import { LIMITS as PROTOCOL_LIMITS } from '../../src/model/protocol';
 import { fmt, median } from './bench-env';
 
 const RUNS = 7;

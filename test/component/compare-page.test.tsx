@@ -5,7 +5,7 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
-import { DbContext } from '../../src/db/hooks';
+import { DbContext } from '../../src/ui/data/hooks';
 import { App } from '../../src/ui/app';
 import { ComparePage } from '../../src/ui/compare-page';
 import { PlanPage } from '../../src/ui/plan-page';

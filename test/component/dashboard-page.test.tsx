@@ -4,8 +4,8 @@
 import { render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
-import { saveProgress } from '../../src/db/repository';
-import { DbContext } from '../../src/db/hooks';
+import { saveProgress } from '../../src/sync/edits';
+import { DbContext } from '../../src/ui/data/hooks';
 import { App } from '../../src/ui/app';
 import { DashboardPage } from '../../src/ui/dashboard-page';
 import { paths } from '../../src/ui/router';

@@ -2,8 +2,8 @@
 // fake implements it: the test sets the status (and what login answers), and the fake records
 // the actions the screens take. The real engine (src/sync/engine.ts) is tested on its own.
 import type { LiveApi, LiveState, LoginResult, SyncEngineApi, SyncStatus } from '../../src/sync/engine-api';
-import type { PresenceAt, PresenceEntry } from '../../src/sync/live-protocol';
-import type { LoginResponse, Role, ServerInfo } from '../../src/sync/protocol';
+import type { PresenceAt, PresenceEntry } from '../../src/model/live-protocol';
+import type { LoginResponse, Role, ServerInfo } from '../../src/model/protocol';
 
 export function session(role: Role = 'lead', branchId = 'branch-tokyo'): LoginResponse {
   return {

@@ -4,11 +4,11 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
-import { DbContext, SessionNameContext } from '../../src/db/hooks';
+import { DbContext, SessionNameContext } from '../../src/ui/data/hooks';
 import { progressId } from '../../src/model/schemas';
-import type { Role } from '../../src/sync/protocol';
+import type { Role } from '../../src/model/protocol';
 import { ItemPage } from '../../src/ui/item-page';
-import { SyncContext } from '../../src/ui/sync-context';
+import { SyncContext } from '../../src/ui/data/sync-context';
 import { FakeSyncEngine, session } from './fake-sync-engine';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 

@@ -3,7 +3,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
-import { DbContext } from '../../src/db/hooks';
+import { DbContext } from '../../src/ui/data/hooks';
 import { progressId } from '../../src/model/schemas';
 import { ItemPage } from '../../src/ui/item-page';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';

@@ -3,7 +3,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
-import { DbContext } from '../../src/db/hooks';
+import { DbContext } from '../../src/ui/data/hooks';
 import { measurementId } from '../../src/model/schemas';
 import { KpiPage } from '../../src/ui/kpi-page';
 import { dbWithFixturePlan, discardDb, PLAN_ID, ref, saveActuals, storePreviousYearPlan } from './plan-fixture';

@@ -2,8 +2,8 @@
 // (東京支部 令和6年度: 郵送化率 98.2% in June against 対前年度（98.4%）以上, and so on), or an empty
 // one that a test fills with plan files through the real import.
 import { TrackerDb } from '../../src/db/database';
-import { importPlanFile } from '../../src/db/plan-io';
-import { saveMeasurement, storePlanRecords } from '../../src/db/repository';
+import { importPlanFile } from '../../src/sync/plan-io';
+import { saveMeasurement, storePlanRecords } from '../../src/sync/edits';
 import { parsePlanFile, planFileToRecords } from '../../src/model/plan-file';
 import { monthsOfFiscalYear } from '../../src/model/wareki';
 import good from '../fixtures/plan-file-good.json';

@@ -3,9 +3,9 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
-import { DbContext } from '../../src/db/hooks';
+import { DbContext } from '../../src/ui/data/hooks';
 import { PlanListPage } from '../../src/ui/plan-list-page';
-import { SyncContext } from '../../src/ui/sync-context';
+import { SyncContext } from '../../src/ui/data/sync-context';
 import good from '../fixtures/plan-file-good.json';
 import { FakeSyncEngine, session } from './fake-sync-engine';
 import { dbWithFixturePlan } from './plan-fixture';

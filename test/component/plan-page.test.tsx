@@ -2,10 +2,10 @@
 // filters by mark, group and text (a text found only in a note counts).
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
-import { DbContext } from '../../src/db/hooks';
+import { DbContext } from '../../src/ui/data/hooks';
 import { PlanPage } from '../../src/ui/plan-page';
 import { PLAN_SNAPSHOT_KEY } from '../../src/db/plan-snapshot';
-import { saveProgress } from '../../src/db/repository';
+import { saveProgress } from '../../src/sync/edits';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 import type { TrackerDb } from '../../src/db/database';
 

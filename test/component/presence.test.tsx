@@ -5,12 +5,12 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
-import { DbContext } from '../../src/db/hooks';
-import type { PresenceEntry } from '../../src/sync/live-protocol';
+import { DbContext } from '../../src/ui/data/hooks';
+import type { PresenceEntry } from '../../src/model/live-protocol';
 import { App } from '../../src/ui/app';
 import { ItemPage } from '../../src/ui/item-page';
 import { PlanPage } from '../../src/ui/plan-page';
-import { SyncContext } from '../../src/ui/sync-context';
+import { SyncContext } from '../../src/ui/data/sync-context';
 import { FakeSyncEngine } from './fake-sync-engine';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 

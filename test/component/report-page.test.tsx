@@ -4,7 +4,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
-import { DbContext } from '../../src/db/hooks';
+import { DbContext } from '../../src/ui/data/hooks';
 import { EMPTY_FILTER, type ItemFilter } from '../../src/model/plan-tree';
 import { App } from '../../src/ui/app';
 import { PlanPage } from '../../src/ui/plan-page';

@@ -5,7 +5,7 @@
 // the small fake of fake-sync-engine.ts.
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { saveProgress } from '../../src/db/repository';
+import { saveProgress } from '../../src/sync/edits';
 import { progressId } from '../../src/model/schemas';
 import { App } from '../../src/ui/app';
 import { FakeSyncEngine } from './fake-sync-engine';

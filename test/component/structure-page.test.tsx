@@ -3,8 +3,8 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
-import { DbContext } from '../../src/db/hooks';
-import { updateRecord } from '../../src/db/repository';
+import { DbContext } from '../../src/ui/data/hooks';
+import { updateRecord } from '../../src/sync/edits';
 import { StructurePage } from '../../src/ui/structure-page';
 import { dbWithFixturePlan, discardDb, PLAN_ID, ref } from './plan-fixture';
 

@@ -4,7 +4,7 @@
 // 担当; 担当 signs in again and the edits arrive under 担当's name. Then 「この端末のデータを消す」
 // leaves nothing of the plan on the device (IndexedDB and localStorage).
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { auditResponseSchema, loginResponseSchema, type AuditEntry } from '../../src/sync/protocol';
+import { auditResponseSchema, loginResponseSchema, type AuditEntry } from '../../src/model/protocol';
 import { TrackerApp } from './pages/tracker';
 
 const DEMO_PLAN = /令和6年度 東京支部事業計画/;

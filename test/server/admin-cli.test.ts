@@ -12,7 +12,7 @@ import { ensureDemo } from '../../src/server/demo';
 import { memoryLogger, silentLogger } from '../../src/server/log';
 import { openSqliteStorage, type SqliteStorage } from '../../src/server/storage/sqlite';
 import { CURSOR_EPOCH_META_KEY } from '../../src/server/sync';
-import { syncResponseSchema } from '../../src/sync/protocol';
+import { syncResponseSchema } from '../../src/model/protocol';
 import { TEST_PASSWORD_COST } from './helpers';
 
 const GOOD = 'test/fixtures/plan-file-good.json';

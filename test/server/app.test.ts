@@ -11,7 +11,7 @@ import { createApp } from '../../src/server/app';
 import { DEMO_PASSWORD } from '../../src/server/demo';
 import { jsonLogger } from '../../src/server/log';
 import type { Storage } from '../../src/server/storage/storage';
-import { loginResponseSchema, serverInfoSchema } from '../../src/sync/protocol';
+import { loginResponseSchema, serverInfoSchema } from '../../src/model/protocol';
 import { client, startTestServer, T0, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 let s: TestServer;

@@ -10,7 +10,7 @@ import { progressId } from '../../src/model/schemas';
 import { createUser } from '../../src/server/accounts';
 import { main } from '../../src/server/admin-cli';
 import { auditCsv, auditOfBranch } from '../../src/server/audit-export';
-import { auditResponseSchema, type AuditResponse } from '../../src/sync/protocol';
+import { auditResponseSchema, type AuditResponse } from '../../src/model/protocol';
 import { client, ITEM, ITEM2, OTHER_BRANCH, OTHER_ITEM, OTHER_PLAN, startTestServer, T0, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 let s: TestServer;

@@ -11,7 +11,7 @@ import { createUser } from '../../src/server/accounts';
 import { createApp } from '../../src/server/app';
 import { DEMO_BRANCH, DEMO_PASSWORD } from '../../src/server/demo';
 import { DEFAULT_HTTP_SETTINGS } from '../../src/server/security';
-import { apiErrorSchema, syncResponseSchema, type Mutation, type Role } from '../../src/sync/protocol';
+import { apiErrorSchema, syncResponseSchema, type Mutation, type Role } from '../../src/model/protocol';
 import { client, OTHER_BRANCH, OTHER_PLAN, PASSWORD, startTestServer, T0, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 type Who = 'no token' | 'no branch' | Role;

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { progressId } from '../../src/model/schemas';
-import { LIMITS, PROTOCOL_VERSION } from '../../src/sync/protocol';
+import { LIMITS, PROTOCOL_VERSION } from '../../src/model/protocol';
 import { TOKEN_TTL_MS } from '../../src/server/accounts';
 import { client, ITEM, OTHER_ITEM, OTHER_PLAN, progressCreate, startTestServer, T0, type TestServer } from './helpers';
 
@@ -182,7 +182,7 @@ describe('a refused sync request changes nothing', () => {
   });
 
   it('the error body parses with the protocol’s schema', async () => {
-    const { apiErrorSchema } = await import('../../src/sync/protocol');
+    const { apiErrorSchema } = await import('../../src/model/protocol');
     const res = await s.post('/api/sync', '{', staff);
     expect(apiErrorSchema.parse(res.json).error.code).toBe('bad_request');
   });

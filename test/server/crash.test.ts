@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { DEMO_PASSWORD } from '../../src/server/demo';
-import type { Mutation } from '../../src/sync/protocol';
+import type { Mutation } from '../../src/model/protocol';
 import { describePostgres, urlWithSchema } from './postgres-env';
 import { backoffMs, checkFleet, Device, freePort, keepAliveAgent, login, openCommitProbe, planViewOf, pullEverything, seededRandom, ServerChild } from './sync-clients';
 

@@ -22,7 +22,7 @@ import { createApp } from '../../src/server/app';
 import { memoryLogger } from '../../src/server/log';
 import { DEFAULT_HTTP_SETTINGS } from '../../src/server/security';
 import { openSqliteStorage, type SqliteStorage } from '../../src/server/storage/sqlite';
-import { apiErrorSchema, syncResponseSchema, type Mutation, type Role } from '../../src/sync/protocol';
+import { apiErrorSchema, syncResponseSchema, type Mutation, type Role } from '../../src/model/protocol';
 import { client, ITEM, OTHER_PLAN, startTestServer, T0, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 /** Cases per property; 11,700 in all. */

@@ -13,7 +13,7 @@ import type { Storage } from '../../src/server/storage/storage';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { parsePlanFile } from '../../src/model/plan-file';
 import { progressId } from '../../src/model/schemas';
-import { PROTOCOL_VERSION, syncResponseSchema, type Mutation, type SyncRequest, type SyncResponse } from '../../src/sync/protocol';
+import { PROTOCOL_VERSION, syncResponseSchema, type Mutation, type SyncRequest, type SyncResponse } from '../../src/model/protocol';
 import demoFile from '../../src/demo/tokyo-r6.plan.json';
 
 export const T0 = new Date('2026-05-01T09:00:00.000Z');

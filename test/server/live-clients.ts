@@ -2,7 +2,7 @@
 // client's own live transport (src/sync/live-transport.ts) and keeps every event it reads, so a
 // test can wait for the event it expects and then look at everything that came before it.
 import { fetchLiveTransport } from '../../src/sync/live-transport';
-import type { LiveEvent } from '../../src/sync/live-protocol';
+import type { LiveEvent } from '../../src/model/live-protocol';
 import type { FetchLike } from '../../src/sync/transport';
 
 export class EventLog {

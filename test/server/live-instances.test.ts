@@ -11,7 +11,7 @@ import { createUser } from '../../src/server/accounts';
 import { DEMO_BRANCH, DEMO_PASSWORD, seedDemo } from '../../src/server/demo';
 import { openPostgresStorage, type PostgresStorage } from '../../src/server/storage/postgres';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
-import { PROTOCOL_VERSION } from '../../src/sync/protocol';
+import { PROTOCOL_VERSION } from '../../src/model/protocol';
 import { client, ITEM, PASSWORD } from './helpers';
 import { startInstance, stopInstance, type Instance } from './instances';
 import { EventLog, isChange, isHello, presenceOf } from './live-clients';

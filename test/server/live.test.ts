@@ -7,7 +7,7 @@ import { DEMO_BRANCH } from '../../src/server/demo';
 import { localBus } from '../../src/server/live/bus';
 import { LiveHub, PRESENCE_SESSIONS_PER_USER } from '../../src/server/live/hub';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
-import type { PresenceRequest } from '../../src/sync/live-protocol';
+import type { PresenceRequest } from '../../src/model/live-protocol';
 import { client, ITEM, OTHER_BRANCH, OTHER_ITEM, OTHER_PLAN, startTestServer, type TestServer } from './helpers';
 import { EventLog, isChange, isHello, presenceOf } from './live-clients';
 

@@ -11,7 +11,7 @@ import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE } from '../../src/server/accounts';
 import { createApp } from '../../src/server/app';
 import { DEMO_PASSWORD } from '../../src/server/demo';
 import { addressGroup, CONTENT_SECURITY_POLICY, DEFAULT_HTTP_SETTINGS, httpSettingsFromEnv, type HttpSettings } from '../../src/server/security';
-import { loginResponseSchema } from '../../src/sync/protocol';
+import { loginResponseSchema } from '../../src/model/protocol';
 import { PASSWORD, startTestServer, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 let s: TestServer;

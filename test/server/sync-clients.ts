@@ -1,6 +1,6 @@
 // Simulated devices that sync with a real server over HTTP, for the crash test and the soak: each
-// has its own clientId and an outbox kept as the client engine keeps it (src/db/repository.ts,
-// src/db/sync-store.ts): entries numbered by an increasing seq, a new edit folded into the
+// has its own clientId and an outbox kept as the client engine keeps it (src/sync/outbox.ts,
+// src/sync/round-trip.ts): entries numbered by an increasing seq, a new edit folded into the
 // record's pending entry unless that entry is in flight, a batch of the oldest entries sent
 // again unchanged (same ids, same seqs) until an answer settles them. Bodies are built and
 // parsed with the protocol's schemas. Three kinds of edit, chosen so that applying one twice or
@@ -37,7 +37,7 @@ import {
   type Mutation,
   type MutationResult,
   type SyncResponse,
-} from '../../src/sync/protocol';
+} from '../../src/model/protocol';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/server/main.ts', import.meta.url));

@@ -24,8 +24,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signingKeyOf, TrackerDb } from '../../src/db/database';
-import { addNote, saveMeasurement, saveProgress, saveProgressText } from '../../src/db/repository';
-import { setSession } from '../../src/db/sync-store';
+import { addNote, saveMeasurement, saveProgress, saveProgressText } from '../../src/sync/edits';
+import { setSession } from '../../src/sync/session-store';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { canonicalJson, isMergeableText, sameValue } from '../../src/model/merge';
 import { RECORD_TABLES, measurementId, progressId, type Evaluation, type RecordTable } from '../../src/model/schemas';
@@ -34,7 +34,7 @@ import { DEMO_BRANCH, DEMO_PASSWORD, DEMO_USERS, ensureDemo } from '../../src/se
 import { silentLogger } from '../../src/server/log';
 import { openSqliteStorage, type SqliteStorage } from '../../src/server/storage/sqlite';
 import { createSyncEngine, type SyncEngine } from '../../src/sync/engine';
-import type { LoginResponse, Mutation } from '../../src/sync/protocol';
+import type { LoginResponse, Mutation } from '../../src/model/protocol';
 import { TransportError, fetchTransport, type Transport } from '../../src/sync/transport';
 import { TEST_PASSWORD_COST } from './helpers';
 

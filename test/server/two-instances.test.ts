@@ -15,7 +15,7 @@ import { DEMO_BRANCH, DEMO_PASSWORD, seedDemo } from '../../src/server/demo';
 import { openPostgresStorage, type PostgresStorage } from '../../src/server/storage/postgres';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { progressId } from '../../src/model/schemas';
-import { PROTOCOL_VERSION, syncResponseSchema, type Mutation, type MutationResult, type SyncResponse } from '../../src/sync/protocol';
+import { PROTOCOL_VERSION, syncResponseSchema, type Mutation, type MutationResult, type SyncResponse } from '../../src/model/protocol';
 import { client, ITEM, PASSWORD, progressCreate, TEST_PASSWORD_COST } from './helpers';
 import { startInstance, stopInstance, type Instance } from './instances';
 import { describePostgres } from './postgres-env';

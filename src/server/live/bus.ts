@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import * as z from 'zod/mini';
-import { presenceAtSchema } from '../../sync/live-protocol';
+import { presenceAtSchema } from '../../model/live-protocol';
 import type { Logger } from '../log';
 
 export const busMessageSchema = z.union([

@@ -4,7 +4,7 @@
 // said where it is). It hears commits and presence updates from the bus (its own instance's and,
 // on PostgreSQL, every other's) and writes them to the streams of the branches concerned; a
 // heartbeat comment goes to every stream every LIVE_TIMING.heartbeatMs.
-import { LIVE_TIMING, type PresenceAt, type PresenceEntry } from '../../sync/live-protocol';
+import { LIVE_TIMING, type PresenceAt, type PresenceEntry } from '../../model/live-protocol';
 import type { BusMessage, LiveBus } from './bus';
 
 export interface LiveTiming {

@@ -3,7 +3,7 @@
 // Authorization header, never in the URL), and POST /api/presence, where a tab says which plan,
 // item and field it is on. The app passes in how it authenticates and reads a bounded JSON body.
 import type { Context } from 'hono';
-import { presenceRequestSchema } from '../../sync/live-protocol';
+import { presenceRequestSchema } from '../../model/live-protocol';
 import type { Principal } from '../accounts';
 import { ApiFailure } from '../errors';
 import type { LiveHub } from './hub';

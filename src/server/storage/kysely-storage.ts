@@ -6,7 +6,7 @@
 // the migrations and hand the Kysely instance here.
 import { sql, type Compilable, type Kysely, type OnConflictBuilder, type RawBuilder, type Transaction } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
-import { ROLES, type Role } from '../../sync/protocol';
+import { ROLES, type Role } from '../../model/protocol';
 import {
   StorageError,
   type Branch,

@@ -8,7 +8,7 @@
 // order of versions is the order of commits and a reader that saw version N has seen every
 // version below it: a pull cursor never skips a change.
 import type { RecordTable } from '../../model/schemas';
-import type { Role } from '../../sync/protocol';
+import type { Role } from '../../model/protocol';
 
 export interface Branch {
   id: string;

@@ -5,7 +5,7 @@ import Dexie from 'dexie';
 import { TrackerDb } from '../../../src/db/database';
 import { createSyncEngine } from '../../../src/sync/engine';
 import { httpTransport } from '../../../src/sync/transport';
-import { PROTOCOL_VERSION } from '../../../src/sync/protocol';
+import { PROTOCOL_VERSION } from '../../../src/model/protocol';
 
 const TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements', 'conflicts', 'history'] as const;
 

@@ -1,0 +1,120 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SCHEMA_PATH, main, planFileJsonSchema } from '../../../src/cli/plan';
+
+const GOOD = 'test/fixtures/plan-file-good.json';
+const BAD = 'test/fixtures/plan-file-bad.json';
+
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe('plan check', () => {
+  it('summarises a good file and judges each KPI', async () => {
+    const { code, stdout, stderr } = await run('check', GOOD);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const lines = stdout.split('\n').map((l) => l.trim().replace(/\s{2,}/g, ' | '));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `${GOOD}: 問題なし (valid, jigyo-keikaku-plan v1)`,
+        '支部 | branch | 東京支部',
+        '年度 | fiscal year | 令和6年度（2024年度）',
+        '報告期間 | period kind | 半期 (half)',
+        '柱 | pillars | 2',
+        'セクション | sections | 2 (柱を除く / below pillars)',
+        '項目 | items | 3',
+        'KPI | KPIs | 5',
+        '実施状況 | progress | 2',
+        'メモ | notes | 1',
+        '実績 | measurements | 5',
+        '達成 (met) | サービススタンダードの達成状況',
+        '実績 value: 100% | 時点 as of: 令和6年4月（2024年4月） | 目標 target: 100%以上 | 差 gap: ±0%',
+        '未達 (not met) | 現金給付等の申請に係る郵送化率',
+        '実績 value: 98.2% | 時点 as of: 令和6年6月（2024年6月） | 目標 target: 対前年度（98.4%）以上 | 差 gap: −0.2%',
+        '未達 (not met) | 健康宣言事業所数',
+        '実績 value: 2,719事業所 | 時点 as of: 令和6年5月（2024年5月） | 目標 target: 2,900事業所以上 | 差 gap: −181事業所',
+        '判定不可 (n/a) | 生活習慣病予防健診実施率',
+        '実績 value: なし (none) | 目標 target: 60%以上',
+        '判定不可 (n/a) | SNSによる情報発信',
+        '実績 value: なし (none) | 目標 target: 毎月情報発信を行う',
+      ]),
+    );
+  });
+
+  it('lists the problems of a bad file on stderr and exits 1', async () => {
+    const { code, stdout, stderr } = await run('check', BAD);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')).toEqual([
+      `${BAD}: 4件の問題があります (4 problem(s))`,
+      '  項目（②）: ID「p1-1」が重複しています',
+      '  実施状況の記録 1番目: 項目「p1-9」がありません',
+      '  実施状況の記録 1番目: 報告期間「2024-Q1」はこの計画の期間ではありません（2024-H1, 2024-H2）',
+      '  実績 1番目: 時点「2025-04」はこの計画の年度の月ではありません',
+      '',
+    ]);
+  });
+
+  it.each([
+    ['a file that does not exist', ['check', 'test/fixtures/no-such-plan.json']],
+    ['no file', ['check']],
+    ['two files', ['check', GOOD, BAD]],
+    ['no command', []],
+    ['an unknown command', ['import', GOOD]],
+  ])('prints the usage and exits 2 for %s', async (_name, argv) => {
+    const { code, stdout, stderr } = await run(...argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('npm run plan -- check FILE');
+  });
+
+  it('explains why a file cannot be read', async () => {
+    const { stderr } = await run('check', 'test/fixtures/no-such-plan.json');
+    expect(stderr).toMatch(/^test\/fixtures\/no-such-plan\.json: ファイルを読めません \(cannot read the file: ENOENT\)/);
+  });
+
+  it('prints the usage on stdout when asked for help', async () => {
+    const { code, stdout } = await run('--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain('npm run plan -- schema [OUT]');
+  });
+});
+
+describe('plan schema', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('the committed schema is what the generator makes now', async () => {
+    expect(await readFile(DEFAULT_SCHEMA_PATH, 'utf8')).toBe(planFileJsonSchema());
+  });
+
+  it('writes the schema to the file it is given', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'plan-cli-'));
+    const out = join(dir, 'schema.json');
+    const { code, stdout } = await run('schema', out);
+    expect(code).toBe(0);
+    expect(stdout).toContain(out);
+    expect(await readFile(out, 'utf8')).toBe(planFileJsonSchema());
+  });
+
+  it('is a draft 2020-12 schema of the versioned format with named parts', () => {
+    const schema = JSON.parse(planFileJsonSchema()) as Record<string, unknown> & { properties: Record<string, unknown>; $defs: Record<string, unknown> };
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.properties.format).toEqual({ type: 'string', const: 'jigyo-keikaku-plan' });
+    expect(schema.properties.version).toEqual({ type: 'number', const: 1 });
+    expect(schema.required).toEqual(['format', 'version', 'plan', 'sections']);
+    expect(Object.keys(schema.$defs).sort()).toEqual(
+      ['date', 'evaluation', 'item', 'kpi', 'kpiTarget', 'measurement', 'note', 'periodKind', 'progress', 'section', 'yearMonth'].sort(),
+    );
+    expect(schema.$defs.yearMonth).toMatchObject({ type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$' });
+  });
+});

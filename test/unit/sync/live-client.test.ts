@@ -1,0 +1,251 @@
+// The engine with the live channel (src/sync/live-client.ts), on fake timers and a fake event
+// stream: a commit signal makes it pull at once; while the stream is up the periodic pull is
+// only a safety net, and when it drops (or falls silent) the 30-second pull takes over and the
+// stream is opened again with backoff; only the tab holding the live lock keeps a stream; a
+// tab's presence is sent and repeated, and the presence of others is what the stream said.
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TrackerDb } from '../../../src/db/database';
+import { setSession } from '../../../src/sync/session-store';
+import { createSyncEngine, SYNC_TIMING, type SyncEngine } from '../../../src/sync/engine';
+import { LIVE_LOCK } from '../../../src/sync/live-client';
+import { LIVE_TIMING, type LiveEvent, type PresenceEntry, type PresenceRequest } from '../../../src/model/live-protocol';
+import type { LiveTransport } from '../../../src/sync/live-transport';
+import { PROTOCOL_VERSION, type LoginResponse, type SyncRequest } from '../../../src/model/protocol';
+import { TransportError, type Transport } from '../../../src/sync/transport';
+import { ManualTimers } from '../manual-timers';
+
+const session: LoginResponse = { token: 'tok-1', expiresAt: '2030-01-01T00:00:00Z', user: { id: 'u1', email: 'sato@example.jp', name: '佐藤' }, branches: [{ id: 'tokyo', name: '東京支部', role: 'staff' }] };
+
+interface FakeStream {
+  token: string;
+  send(event: LiveEvent): void;
+  /** Ends the stream: with an error, as a dropped connection does. */
+  drop(error?: Error): void;
+  aborted(): boolean;
+}
+
+/** The server's side of the live channel, as far as one device sees it. */
+class FakeLiveServer implements LiveTransport {
+  readonly streams: FakeStream[] = [];
+  readonly presences: PresenceRequest[] = [];
+  events(token: string, _clientId: string, onEvent: (e: LiveEvent) => void, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(new TransportError('network', 'aborted')));
+      this.streams.push({ token, send: onEvent, drop: (e) => (e ? reject(e) : resolve()), aborted: () => signal.aborted });
+    });
+  }
+  async presence(request: PresenceRequest): Promise<void> {
+    this.presences.push(structuredClone(request));
+  }
+  get last(): FakeStream {
+    return this.streams.at(-1)!;
+  }
+}
+
+/** A LockManager of one origin, as far as the engine uses it. */
+class FakeLocks {
+  private readonly held = new Set<string>();
+  private readonly waiting = new Map<string, (() => void)[]>();
+  async request(name: string, a: LockOptions | ((l: Lock | null) => unknown), b?: (l: Lock | null) => unknown): Promise<unknown> {
+    const options = typeof a === 'function' ? {} : a;
+    const callback = (typeof a === 'function' ? a : b)!;
+    if (this.held.has(name)) {
+      if (options.ifAvailable) return callback(null);
+      await new Promise<void>((resolve, reject) => {
+        const queue = this.waiting.get(name) ?? [];
+        this.waiting.set(name, queue);
+        queue.push(resolve);
+        options.signal?.addEventListener('abort', () => {
+          queue.splice(queue.indexOf(resolve), 1);
+          reject(new DOMException('aborted', 'AbortError'));
+        });
+      });
+    }
+    this.held.add(name);
+    try {
+      return await callback({ name, mode: 'exclusive' } as Lock);
+    } finally {
+      this.held.delete(name);
+      this.waiting.get(name)?.shift()?.();
+    }
+  }
+  isHeld(name: string): boolean {
+    return this.held.has(name);
+  }
+}
+
+const engines: SyncEngine[] = [];
+afterEach(() => {
+  for (const e of engines.splice(0)) e.stop();
+});
+
+async function setup(options: { locks?: FakeLocks; timers?: ManualTimers; db?: TrackerDb } = {}) {
+  const db = options.db ?? new TrackerDb(`live-sync-${crypto.randomUUID()}`);
+  await setSession(db, session);
+  const requests: SyncRequest[] = [];
+  const transport: Transport = {
+    sync: async (req) => {
+      requests.push(req);
+      return { protocolVersion: PROTOCOL_VERSION, results: req.mutations.map((m) => ({ mutationId: m.id, status: 'applied' })), changes: [], cursor: 'c1', hasMore: false, reset: false };
+    },
+    login: async () => session,
+    logout: async () => undefined,
+    info: async () => ({ protocolVersion: PROTOCOL_VERSION, demo: null }),
+  };
+  const server = new FakeLiveServer();
+  const timers = options.timers ?? new ManualTimers();
+  const engine = createSyncEngine({ db, transport, live: server, relay: null, now: () => new Date(timers.now), random: () => 0.5, setTimer: timers.set, clearTimer: timers.clear, locks: (options.locks ?? null) as LockManager | null, online: () => true, events: null });
+  engines.push(engine);
+  await engine.start();
+  return { db, engine, server, timers, requests };
+}
+
+/** Starts and connects: the first round trip done, the stream open and said hello. */
+async function connected() {
+  const s = await setup();
+  s.timers.advance(0);
+  await vi.waitFor(() => expect(s.requests).toHaveLength(1));
+  await vi.waitFor(() => expect(s.server.streams).toHaveLength(1));
+  s.server.last.send({ type: 'hello', branches: ['tokyo'] });
+  await vi.waitFor(() => expect(s.requests).toHaveLength(2));
+  await vi.waitFor(() => expect(s.engine.getStatus().state).toBe('idle'));
+  return s;
+}
+
+describe('commit signals', () => {
+  it('open the stream with the session token and pull at once on each signal', async () => {
+    const { engine, server, requests } = await connected();
+    expect(server.last.token).toBe('tok-1');
+    expect(engine.live.getState()).toBe('connected');
+    server.last.send({ type: 'change', branches: ['tokyo'] });
+    await vi.waitFor(() => expect(requests).toHaveLength(3));
+    server.last.send({ type: 'change', branches: ['tokyo'] });
+    await vi.waitFor(() => expect(requests).toHaveLength(4));
+  });
+
+  it('pull at once on a signal that comes as a round trip is ending, not a minute later', async () => {
+    const { engine, server, requests, timers } = await connected();
+    let signalled = false;
+    // The moment the run is over but the engine is still finishing it (the sync lock being let go).
+    engine.subscribe((status) => {
+      if (status.state !== 'idle' || signalled) return;
+      signalled = true;
+      server.last.send({ type: 'change', branches: ['tokyo'] });
+    });
+    server.last.send({ type: 'change', branches: ['tokyo'] });
+    await vi.waitFor(() => expect(signalled).toBe(true));
+    timers.advance(0);
+    await vi.waitFor(() => expect(requests).toHaveLength(4));
+  });
+});
+
+describe('a dropped channel', () => {
+  it('falls back to the 30-second pull and reconnects with backoff', async () => {
+    const { engine, server, timers, requests } = await connected();
+    // While the stream is up, the pull after the old 30-s timer waits the long safety interval.
+    timers.advance(SYNC_TIMING.periodicMs);
+    await vi.waitFor(() => expect(requests).toHaveLength(3));
+    await vi.waitFor(() => expect(engine.getStatus().state).toBe('idle'));
+    server.last.send({ type: 'heartbeat' });
+
+    server.last.drop(new TransportError('network', 'connection reset'));
+    await vi.waitFor(() => expect(engine.live.getState()).toBe('disconnected'));
+    // The reconnect after about a second opens a stream that never says hello (server down).
+    timers.advance(LIVE_TIMING.presenceRepeatMs);
+    await vi.waitFor(() => expect(server.streams).toHaveLength(2));
+    timers.advance(SYNC_TIMING.periodicMs - LIVE_TIMING.presenceRepeatMs - 1);
+    expect(requests).toHaveLength(3);
+    timers.advance(1);
+    await vi.waitFor(() => expect(requests).toHaveLength(4));
+    expect(engine.live.getState()).toBe('disconnected');
+
+    // Back: the stream says hello, the engine pulls what it missed.
+    server.last.send({ type: 'hello', branches: ['tokyo'] });
+    await vi.waitFor(() => expect(requests).toHaveLength(5));
+    expect(engine.live.getState()).toBe('connected');
+  });
+
+  it('is noticed when nothing, not even a heartbeat, comes for silenceMs', async () => {
+    const { engine, server, timers } = await connected();
+    timers.advance(LIVE_TIMING.silenceMs - 1);
+    expect(server.last.aborted()).toBe(false);
+    timers.advance(1);
+    expect(server.streams[0]!.aborted()).toBe(true);
+    await vi.waitFor(() => expect(engine.live.getState()).toBe('disconnected'));
+    timers.advance(2_000);
+    await vi.waitFor(() => expect(server.streams).toHaveLength(2));
+  });
+
+  it('waits longer after each failed reconnect', async () => {
+    const { server, timers } = await connected();
+    server.last.drop(new TransportError('network', 'reset'));
+    const opened: number[] = [];
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      const before = server.streams.length;
+      const start = timers.now;
+      while (server.streams.length === before) {
+        timers.advance(100);
+        // Opening waits for the client id from IndexedDB.
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      opened.push(timers.now - start);
+      server.last.drop(new TransportError('network', 'refused'));
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    // In whole seconds: the stream opens on the step of the clock after its timer.
+    expect(opened.map((ms) => Math.floor(ms / 1000))).toEqual([1, 2, 4, 8]);
+  });
+});
+
+describe('one tab keeps the stream', () => {
+  it('is the holder of the live lock; when it stops, another tab takes over', async () => {
+    const locks = new FakeLocks();
+    const db = new TrackerDb(`live-sync-${crypto.randomUUID()}`);
+    const first = await setup({ locks, db });
+    await vi.waitFor(() => expect(first.server.streams).toHaveLength(1));
+    const second = await setup({ locks, db });
+    expect(second.engine.live.getState()).toBe('other-tab');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(second.server.streams).toHaveLength(0);
+    expect(locks.isHeld(LIVE_LOCK)).toBe(true);
+
+    first.engine.stop();
+    await vi.waitFor(() => expect(second.server.streams).toHaveLength(1));
+    expect(first.server.last.aborted()).toBe(true);
+  });
+});
+
+describe('presence', () => {
+  const at = { branchId: 'tokyo', planId: 'p1', itemId: 'p1/i1', field: null };
+
+  it('says where the tab is, repeats it while it stays, and says once that it left', async () => {
+    const { engine, server, timers } = await connected();
+    engine.live.setPresence(at);
+    engine.live.setPresence(at);
+    expect(server.presences).toEqual([{ sessionId: expect.any(String), at }]);
+    timers.advance(LIVE_TIMING.presenceRepeatMs);
+    expect(server.presences).toHaveLength(2);
+    engine.live.setPresence({ ...at, field: 'done' });
+    expect(server.presences.at(-1)!.at).toEqual({ ...at, field: 'done' });
+    engine.live.setPresence(null);
+    const count = server.presences.length;
+    expect(server.presences.at(-1)!.at).toBeNull();
+    timers.advance(LIVE_TIMING.presenceRepeatMs * 3);
+    expect(server.presences).toHaveLength(count);
+    expect(LIVE_TIMING.presenceRepeatMs).toBeLessThan(LIVE_TIMING.presenceTtlMs);
+  });
+
+  it('shows others as the stream says, never the person themself, and nothing once the stream drops', async () => {
+    const { engine, server } = await connected();
+    const seen: (readonly PresenceEntry[])[] = [];
+    engine.live.subscribePresence((p) => seen.push(p));
+    const other: PresenceEntry = { sessionId: 'tab-of-suzuki', userId: 'u2', name: '鈴木', planId: 'p1', itemId: 'p1/i1', field: 'next' };
+    const self: PresenceEntry = { sessionId: 'my-other-tab', userId: 'u1', name: '佐藤', planId: 'p1', itemId: 'p1/i1', field: null };
+    server.last.send({ type: 'presence', branchId: 'tokyo', entries: [other, self] });
+    expect(engine.live.getPresence()).toEqual([other]);
+    server.last.drop(new TransportError('network', 'reset'));
+    await vi.waitFor(() => expect(engine.live.getPresence()).toEqual([]));
+    expect(seen.at(-1)).toEqual([]);
+  });
+});
