@@ -2,25 +2,15 @@
 // paragraph, bullet or table row) and the tests that prove them (an id at the start of a test's
 // or describe's title: 'S4: …', or 'S4, S16: …'): every rule is cited by some test, and every id
 // a test cites is a rule of the document. Ids are never reused, so a removed rule leaves a gap.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import doc from '../../../docs/sync-protocol.md?raw';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const DOC = join(ROOT, 'docs/sync-protocol.md');
-const THIS_FILE = resolve(import.meta.filename);
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === 'node_modules' ? [] : filesUnder(path);
-    return /\.tsx?$/.test(name) ? [path] : [];
-  });
-}
+// Every source under test/ but this file, read as text by Vite.
+const SOURCES = import.meta.glob<string>(['/test/**/*.ts', '/test/**/*.tsx', '!**/protocol.rules.test.ts'], { query: '?raw', import: 'default', eager: true });
 
 /** Ids a document defines: a bold id opening a line, a bullet or a table row. */
-function definedRules(doc: string): string[] {
-  return [...doc.matchAll(/^(?:- |\| )?\*\*(S\d+)\b/gm)].map((m) => m[1]!);
+function definedRules(text: string): string[] {
+  return [...text.matchAll(/^(?:- |\| )?\*\*(S\d+)\b/gm)].map((m) => m[1]!);
 }
 
 /** Ids a source cites: a string literal (a title) that opens with ids and a colon. */
@@ -28,20 +18,20 @@ function citedRules(source: string): string[] {
   return [...source.matchAll(/['"`]((?:S\d+, )*S\d+): /g)].flatMap((m) => m[1]!.split(', '));
 }
 
-const defined = definedRules(readFileSync(DOC, 'utf8'));
+const defined = definedRules(doc);
 /** Each cited id with the test files that cite it. */
 const citations = new Map<string, Set<string>>();
-for (const file of filesUnder(join(ROOT, 'test'))) {
-  if (resolve(file) === THIS_FILE) continue;
-  for (const id of citedRules(readFileSync(file, 'utf8'))) {
+for (const [file, source] of Object.entries(SOURCES)) {
+  for (const id of citedRules(source)) {
     const files = citations.get(id) ?? new Set<string>();
-    files.add(relative(ROOT, file));
+    files.add(file);
     citations.set(id, files);
   }
 }
 
 describe('the rules of docs/sync-protocol.md', () => {
   it('are numbered, each id defined once', () => {
+    expect(Object.keys(SOURCES).length).toBeGreaterThan(50);
     expect(defined.length).toBeGreaterThan(20);
     expect(defined.filter((id, i) => defined.indexOf(id) !== i)).toEqual([]);
   });
