@@ -34,7 +34,8 @@ it('S17: writes no history row for a change that leaves every value as it was', 
   const plan = (await s.record('plans', DEMO_PLAN_ID))!;
   const progress = (await s.record('progress', H1))!;
   // A title trimmed back to itself by the schema, and a value the server already has.
-  const trimmed = c.m({ table: 'plans', recordId: DEMO_PLAN_ID, planId: DEMO_PLAN_ID, changes: { title: ` ${String(plan.title)} ` }, base: { title: plan.title } });
+  const title = { table: 'plans' as const, recordId: DEMO_PLAN_ID, planId: DEMO_PLAN_ID };
+  const trimmed = c.m({ ...title, changes: { title: ` ${String(plan.title)} ` }, base: { title: plan.title } });
   const same = c.m({ changes: { done: progress.done }, base: { done: 'whatever the device had' } });
   const res = await s.sync(lead, { clientId: c.clientId, mutations: [trimmed, same] });
   expect(res.results.map((r) => r.status)).toEqual(['applied', 'applied']);
@@ -45,7 +46,7 @@ it('S17: writes no history row for a change that leaves every value as it was', 
 
 it('S43: checks the token, then the body’s size, the JSON, the protocol version, the shape, and each mutation’s authorization before its values', async () => {
   const c = client();
-  const body = (mutations: unknown, extra: Record<string, unknown> = {}) => ({ protocolVersion: PROTOCOL_VERSION, clientId: c.clientId, cursor: null, mutations, ...extra });
+  const body = (mutations: unknown, extra = {}) => ({ protocolVersion: PROTOCOL_VERSION, clientId: c.clientId, cursor: null, mutations, ...extra });
   const send = async (text: string, token: string | null = staff) => {
     const res = await s.app.request('/api/sync', { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {}, body: text });
     return { status: res.status, error: ((await res.json()) as { error: { code: string; mutationId?: string } }).error };
