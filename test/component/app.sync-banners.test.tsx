@@ -35,7 +35,7 @@ describe('sync banners', () => {
     expect(await db.outbox.count()).toBe(1);
   });
 
-  it('asks to update the app when the server speaks a newer protocol', async () => {
+  it('S44: asks to update the app when the server speaks a newer protocol', async () => {
     const db = await dbWithFixturePlan();
     const engine = new FakeSyncEngine({ state: 'update-required', lastError: 'アプリの更新が必要です' });
     let applied = 0;

@@ -35,7 +35,7 @@ async function tabletWithEarlierEdits(): Promise<TrackerDb> {
 }
 
 describe('earlier people’s unsent edits', () => {
-  it('are named in the status bar apart from the signed-in person’s, and discarded only after a warning', async () => {
+  it('S29: are named in the status bar apart from the signed-in person’s, and discarded only after a warning', async () => {
     db = await tabletWithEarlierEdits();
     render(<App db={db} engine={new FakeSyncEngine()} />);
     await waitFor(() => expect(statusBar().textContent).toContain('前の利用者（鈴木（担当））の未送信 2件'));
@@ -54,7 +54,7 @@ describe('earlier people’s unsent edits', () => {
 });
 
 describe('ログアウト on a shared tablet', () => {
-  it('lists what is unsent per person and erases the plan from the device only after asking', async () => {
+  it('S29: lists what is unsent per person and erases the plan from the device only after asking', async () => {
     db = await tabletWithEarlierEdits();
     await db.meta.put({ key: 'sync.deviceSecret', value: 'stays' });
     localStorage.setItem(PLAN_SNAPSHOT_KEY, '{"version":1}');

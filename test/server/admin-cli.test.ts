@@ -269,7 +269,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
     expect((await run('list')).stdout).not.toContain('osaka');
   });
 
-  it('resets a device that synced after the backup, even once the counter has passed its cursor again', async () => {
+  it('S21: resets a device that synced after the backup, even once the counter has passed its cursor again', async () => {
     await seed();
     const token = await withDb(live, loginA);
     await withDb(live, (s) => deviceSynced(s, token));
@@ -332,7 +332,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
     expect(reset.stdout).toContain('everyone must sign in again');
   });
 
-  it('reset-cursors (after a pg_restore) makes a device that synced before pull everything again', async () => {
+  it('S21: reset-cursors (after a pg_restore) makes a device that synced before pull everything again', async () => {
     await seed();
     const token = await withDb(live, loginA);
     const cursor = await withDb(live, (s) => deviceSynced(s, token));

@@ -117,7 +117,7 @@ function syncWrite(kind: WriteKind): Endpoint {
   const byRole = (role: Role) => (WRITES_IN_OWN_BRANCH[role].includes(kind) ? ownOnly(200) : 403);
   let sent: Mutation | undefined;
   return {
-    name: `POST /api/sync writing ${kind}`,
+    name: `S32: POST /api/sync writing ${kind}`,
     expected: { 'no token': 401, 'no branch': 403, staff: byRole('staff'), lead: byRole('lead'), admin: byRole('admin') },
     async request(ctx) {
       const c = client(ctx.who);
@@ -150,7 +150,7 @@ const ENDPOINTS: Endpoint[] = [
       }),
   },
   {
-    name: 'POST /api/sync pulling',
+    name: 'S20: POST /api/sync pulling',
     expected: { 'no token': 401, 'no branch': 200, staff: 200, lead: 200, admin: 200 },
     request: (ctx) => app.request('/api/sync', { method: 'POST', headers: authorized(ctx), body: json({ protocolVersion: 1, clientId: client(ctx.who).clientId, mutations: [], cursor: null, pullLimit: 1000 }) }),
     async check(res, ctx) {

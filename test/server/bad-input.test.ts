@@ -35,7 +35,7 @@ async function raw(init: RequestInit & { headers?: Record<string, string> }, tok
   return { status: res.status, json: (await res.json()) as { error: { code: string; message: string; mutationId?: string } } };
 }
 
-describe('a refused sync request changes nothing', () => {
+describe('S42: a refused sync request changes nothing', () => {
   it('(control) an accepted edit does change the bytes compared', async () => {
     const c = client();
     const before = s.snapshot();
@@ -65,20 +65,20 @@ describe('a refused sync request changes nothing', () => {
     ['an unknown mutation field', (c: ReturnType<typeof client>) => body(c, [{ ...c.m({ changes: { done: 'x' } }), branchId: 'demo-tokyo' }])],
     ['too many mutations', (c: ReturnType<typeof client>) => body(c, Array.from({ length: LIMITS.mutationsPerRequest + 1 }, () => c.m({ changes: { done: 'x' } })))],
     ['a JSON array', () => [1, 2, 3]],
-  ])('wrong types or fields: %s → 400 bad_request', async (_name, make) => {
+  ])('S1, S23: wrong types or fields: %s → 400 bad_request', async (_name, make) => {
     const res = await unchanged(() => s.post('/api/sync', make(client()), staff));
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('bad_request');
   });
 
-  it('an oversized body → 413 payload_too_large', async () => {
+  it('S22: an oversized body → 413 payload_too_large', async () => {
     const c = client();
     const big = JSON.stringify(body(c, [c.m({ changes: { done: 'x'.repeat(LIMITS.requestBytes) } })]));
     const res = await unchanged(() => raw({ body: big }));
     expect(res).toMatchObject({ status: 413, json: { error: { code: 'payload_too_large' } } });
   });
 
-  it('an oversized body whose Content-Length lies (streamed) → 413 payload_too_large', async () => {
+  it('S22: an oversized body whose Content-Length lies (streamed) → 413 payload_too_large', async () => {
     const chunk = new TextEncoder().encode(' '.repeat(64 * 1024));
     let sent = 0;
     const stream = new ReadableStream<Uint8Array>({
@@ -94,14 +94,14 @@ describe('a refused sync request changes nothing', () => {
     expect(res).toMatchObject({ status: 413, json: { error: { code: 'payload_too_large' } } });
   });
 
-  it('a wrong protocol version → 426 protocol_version', async () => {
+  it('S43, S44: a wrong protocol version → 426 protocol_version', async () => {
     const c = client();
     const res = await unchanged(() => s.post('/api/sync', { ...body(c, [c.m({ changes: { done: 'x' } })]), protocolVersion: PROTOCOL_VERSION + 1, somethingNew: true }, staff));
     expect(res.status).toBe(426);
     expect(res.json.error.code).toBe('protocol_version');
   });
 
-  it('a forged branch (a plan of another branch) → 403 forbidden naming the mutation', async () => {
+  it('S32, S35: a forged branch (a plan of another branch) → 403 forbidden naming the mutation', async () => {
     const c = client();
     const good = c.m({ changes: { done: 'applied?' }, base: { done: (await s.record('progress', H1))!.done } });
     const forged = c.m(progressCreate(OTHER_ITEM, '2024-H2', { done: 'x' }, OTHER_PLAN));
@@ -110,14 +110,14 @@ describe('a refused sync request changes nothing', () => {
     expect(res.json.error).toMatchObject({ code: 'forbidden', mutationId: forged.id });
   });
 
-  it('a record of another plan named under this plan → 403 forbidden', async () => {
+  it('S35: a record of another plan named under this plan → 403 forbidden', async () => {
     const c = client();
     const forged = c.m({ recordId: progressId(OTHER_ITEM, '2024-H1'), planId: DEMO_PLAN_ID, changes: { done: 'x' } });
     const res = await unchanged(() => s.post('/api/sync', body(c, [forged]), staff));
     expect(res).toMatchObject({ status: 403, json: { error: { code: 'forbidden', mutationId: forged.id } } });
   });
 
-  it('a create whose record names another plan or id → 403 forbidden', async () => {
+  it('S35: a create whose record names another plan or id → 403 forbidden', async () => {
     const c = client();
     const create = progressCreate(ITEM, '2024-H2', { done: 'x' });
     for (const forged of [c.m({ ...create, create: { ...create.create, planId: OTHER_PLAN } }), c.m({ ...create, create: { ...create.create, id: 'someone-else' } })]) {
@@ -126,14 +126,14 @@ describe('a refused sync request changes nothing', () => {
     }
   });
 
-  it('a staff account changing plan structure → 403 forbidden', async () => {
+  it('S32: a staff account changing plan structure → 403 forbidden', async () => {
     const c = client();
     const m = c.m({ table: 'items', recordId: ITEM, changes: { text: '書き換え' }, base: { text: (await s.record('items', ITEM))!.text } });
     const res = await unchanged(() => s.post('/api/sync', body(c, [m]), staff));
     expect(res).toMatchObject({ status: 403, json: { error: { code: 'forbidden', mutationId: m.id } } });
   });
 
-  it('a merged record that fails its schema → 400 bad_request naming the mutation, earlier ones not applied', async () => {
+  it('S15: a merged record that fails its schema → 400 bad_request naming the mutation, earlier ones not applied', async () => {
     const c = client();
     const good = c.m({ changes: { done: 'ok' }, base: { done: (await s.record('progress', H1))!.done } });
     const bad = c.m({ changes: { evaluation: '◎' }, base: { evaluation: '○' } });
@@ -141,7 +141,7 @@ describe('a refused sync request changes nothing', () => {
     expect(res).toMatchObject({ status: 400, json: { error: { code: 'bad_request', mutationId: bad.id } } });
   });
 
-  it('a natural-key record under another id → 400 bad_request', async () => {
+  it('S10: a natural-key record under another id → 400 bad_request', async () => {
     const c = client();
     const create = progressCreate(ITEM, '2024-H2', { done: 'x' });
     const m = c.m({ ...create, recordId: 'progress-random-id', create: { ...create.create, id: 'progress-random-id' } });
@@ -149,7 +149,7 @@ describe('a refused sync request changes nothing', () => {
     expect(res).toMatchObject({ status: 400, json: { error: { code: 'bad_request', mutationId: m.id } } });
   });
 
-  it('a note over the length limit → 400 bad_request', async () => {
+  it('S15, S25: a note over the length limit → 400 bad_request', async () => {
     const c = client();
     const note = { id: 'long-note', planId: DEMO_PLAN_ID, itemId: ITEM, date: '2026-04-01', author: 'me', text: 'あ'.repeat(5001) };
     const { id: _, ...fields } = note;
@@ -181,7 +181,7 @@ describe('a refused sync request changes nothing', () => {
     }
   });
 
-  it('the error body parses with the protocol’s schema', async () => {
+  it('S42: the error body parses with the protocol’s schema', async () => {
     const { apiErrorSchema } = await import('../../src/model/protocol');
     const res = await s.post('/api/sync', '{', staff);
     expect(apiErrorSchema.parse(res.json).error.code).toBe('bad_request');
@@ -199,7 +199,7 @@ describe('a refused login changes nothing', () => {
     expect(res).toMatchObject({ status: 400, json: { error: { code: 'bad_request' } } });
   });
 
-  it('an oversized login body → 413', async () => {
+  it('S26: an oversized login body → 413', async () => {
     const res = await unchanged(() => s.post('/api/login', { email: 'staff@demo', password: 'x'.repeat(100_000) }));
     expect(res).toMatchObject({ status: 413, json: { error: { code: 'payload_too_large' } } });
   });

@@ -25,7 +25,7 @@ function fits(sizes: readonly number[], limit: number, maxBytes: number): number
 }
 
 describe('ChangeWindow', () => {
-  it('answers like the latest version of every record, or not at all', () => {
+  it('S20: answers like the latest version of every record, or not at all', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('commit' as const), keys: fc.array(fc.record({ key: fc.integer({ min: 0, max: 30 }), branch: fc.constantFrom('a', 'b') }), { minLength: 0, maxLength: 5 }) }),
       fc.record({ kind: fc.constant('external' as const), keys: fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 3 }) }),

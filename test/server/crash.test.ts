@@ -187,12 +187,12 @@ async function crashRun(label: string, database?: { url: string; schema: string 
   }
 }
 
-it('keeps every edit exactly once when the SQLite server is killed mid-push and restarted', { timeout: TIMEOUT_MS }, async () => {
+it('S2: keeps every edit exactly once when the SQLite server is killed mid-push and restarted', { timeout: TIMEOUT_MS }, async () => {
   await crashRun('SQLite');
 });
 
 describePostgres('crash on PostgreSQL', (env) => {
-  it('keeps every edit exactly once when the PostgreSQL server is killed mid-push and restarted', { timeout: TIMEOUT_MS }, async () => {
+  it('S2: keeps every edit exactly once when the PostgreSQL server is killed mid-push and restarted', { timeout: TIMEOUT_MS }, async () => {
     await crashRun('PostgreSQL', { url: env.url, schema: env.newSchema() });
   });
 });

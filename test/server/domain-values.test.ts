@@ -35,7 +35,7 @@ describeEachStorage('months, dates and periods', (openStorage) => {
     return { table: 'notes' as const, recordId: id, planId: DEMO_PLAN_ID, changes: {}, base: {}, create: { id, planId: DEMO_PLAN_ID, itemId: ITEM, date, author: 'me', text: '訪問した' } };
   };
 
-  it('takes a measurement only for a month of the plan’s fiscal year: 9999-12 never becomes a KPI’s latest value', async () => {
+  it('S12: takes a measurement only for a month of the plan’s fiscal year: 9999-12 never becomes a KPI’s latest value', async () => {
     for (const month of ['9999-12', '2024-03', '2025-04', '0000-01']) {
       expect(await statusOf(measurement(month)), month).toBe('rejected');
       expect(await s.record('measurements', measurementId(KPI, month)), month).toBeUndefined();
@@ -43,12 +43,12 @@ describeEachStorage('months, dates and periods', (openStorage) => {
     for (const month of ['2024-04', '2025-03']) expect(await statusOf(measurement(month)), month).toBe('applied');
   });
 
-  it('takes a note dated from 2000-01-01 to a year after today', async () => {
+  it('S12: takes a note dated from 2000-01-01 to a year after today', async () => {
     for (const date of ['0000-01-01', '1999-12-31', '2027-05-02', '9999-12-31']) expect(await statusOf(note(date)), date).toBe('rejected');
     for (const date of ['2000-01-01', '2026-05-01', '2027-05-01']) expect(await statusOf(note(date)), date).toBe('applied');
   });
 
-  it('takes progress only for a period the plan defines', async () => {
+  it('S12: takes progress only for a period the plan defines', async () => {
     for (const period of ['2024-H9', '2024-H3', '2025-H1', '2024-Q1', '2024-05']) expect(await statusOf(progressCreate(ITEM, period, { done: 'x' })), period).toBe('rejected');
     expect(await statusOf(progressCreate(ITEM, '2024-H2', { done: 'x' }))).toBe('applied');
   });

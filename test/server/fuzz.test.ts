@@ -391,7 +391,7 @@ describe('fuzzing POST /api/sync', () => {
     }
   });
 
-  it(`answers ${RUNS.mutatedBodies} mutated device bodies (edits, creates, plan imports) with 2xx or a clean 4xx, refusals changing nothing`, { timeout: 300_000 }, async () => {
+  it(`S42: answers ${RUNS.mutatedBodies} mutated device bodies (edits, creates, plan imports) with 2xx or a clean 4xx, refusals changing nothing`, { timeout: 300_000 }, async () => {
     await freshServer();
     await fc.assert(
       fc.asyncProperty(recipeArb, fc.array(opArb, { maxLength: 3 }), contentTypeArb, authArb, async (recipe, ops, contentType, auth) => {
@@ -430,7 +430,7 @@ describe('fuzzing POST /api/sync', () => {
     role: fc.constantFrom<Role>('staff', 'lead', 'admin'),
   });
 
-  it(`answers ${RUNS.hostileConflicts} conflicting mutations with hostile values with a clean answer, storing only values within the field's schema`, { timeout: 300_000 }, async () => {
+  it(`S15, S25: answers ${RUNS.hostileConflicts} conflicting mutations with hostile values with a clean answer, storing only values within the field's schema`, { timeout: 300_000 }, async () => {
     await freshServer();
     const ids = { progress: progressId(ITEM, '2024-H1'), items: ITEM, kpis: `${DEMO_PLAN_ID}/k-mail-rate`, plans: DEMO_PLAN_ID, sections: `${DEMO_PLAN_ID}/p1`, measurements: '' };
     const measurement = (await s.storage.recordsOfTable('measurements')).find((r) => r.planId === DEMO_PLAN_ID);
@@ -460,7 +460,7 @@ describe('fuzzing POST /api/sync', () => {
     fc.record({ op: fc.constant('as is' as const) }),
   );
 
-  it(`answers ${RUNS.rawBodies} bodies that are not JSON, not UTF-8 or oddly typed with 2xx or a clean 4xx`, { timeout: 300_000 }, async () => {
+  it(`S42: answers ${RUNS.rawBodies} bodies that are not JSON, not UTF-8 or oddly typed with 2xx or a clean 4xx`, { timeout: 300_000 }, async () => {
     await freshServer();
     await fc.assert(
       fc.asyncProperty(recipeArb, textOpArb, contentTypeArb, async (recipe, op, contentType) => {
@@ -506,7 +506,7 @@ describe('fuzzing POST /api/sync', () => {
     }
   });
 
-  it.each(['constructor', 'toString', '__proto__'])('(found by fuzzing) refuses a field named %s, which every object inherits, naming the mutation', async (field) => {
+  it.each(['constructor', 'toString', '__proto__'])('S15: (found by fuzzing) refuses a field named %s, which every object inherits, naming the mutation', async (field) => {
     await freshServer();
     const c = client();
     const m = { ...c.m({ changes: { done: 'x' } }), changes: '@@' };

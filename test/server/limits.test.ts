@@ -24,7 +24,7 @@ describeEachStorage('limits', (openStorage) => {
     return s.post('/api/sync', { protocolVersion: 1, clientId: c.clientId, cursor: null, mutations: [c.m(m)] }, token);
   }
 
-  it('refuses hostile values and invented fields, with a wrong base (a conflict) as with a right one, storing nothing', async () => {
+  it('S15: refuses hostile values and invented fields, with a wrong base (a conflict) as with a right one, storing nothing', async () => {
     const staff = await s.login('staff@demo');
     const c = client('hostile');
     const version = await s.storage.maxVersion();
@@ -49,7 +49,7 @@ describeEachStorage('limits', (openStorage) => {
     expect(await s.storage.maxVersion()).toBe(version);
   });
 
-  it('keeps a conflict of a valid value whole, its values within the field’s schema', async () => {
+  it('S16, S25: keeps a conflict of a valid value whole, its values within the field’s schema', async () => {
     const staff = await s.login('staff@demo');
     const c = client('fine');
     const long = 'い'.repeat(LIMITS.longText);
@@ -59,7 +59,7 @@ describeEachStorage('limits', (openStorage) => {
     expect(RECORD_SCHEMAS.conflicts.parse(conflict?.record).clientValue).toBe(long);
   });
 
-  it('bounds a pull page in bytes: a fresh device gets every record, no page over the bound, each with at least one change', async () => {
+  it('S24: bounds a pull page in bytes: a fresh device gets every record, no page over the bound, each with at least one change', async () => {
     const lead = await s.login('lead@demo');
     const c = client('big');
     // Items of 20,000 three-byte characters, with control characters (6 bytes in JSON) mixed in.

@@ -68,7 +68,7 @@ describePostgres('the live channel across two server instances on one PostgreSQL
     return log;
   }
 
-  it('signals a commit on one instance to the branch devices on both, and to no other branch', async () => {
+  it('S37, S41: signals a commit on one instance to the branch devices on both, and to no other branch', async () => {
     const [a, b] = instances as [Instance, Instance];
     const staff = await login(a, 'staff@demo', DEMO_PASSWORD);
     const lead = await login(b, 'lead@demo', DEMO_PASSWORD);
@@ -91,7 +91,7 @@ describePostgres('the live channel across two server instances on one PostgreSQL
     expect(osakaOnB.changes()).toEqual([]);
   }, 30_000);
 
-  it('carries presence told to one instance to the branch on the other', async () => {
+  it('S41: carries presence told to one instance to the branch on the other', async () => {
     const [a, b] = instances as [Instance, Instance];
     const staff = await login(b, 'staff@demo', DEMO_PASSWORD);
     const lead = await login(a, 'lead@demo', DEMO_PASSWORD);

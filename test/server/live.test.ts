@@ -29,7 +29,7 @@ afterEach(() => {
 });
 
 describe('commit signals', () => {
-  it('reach every open stream of the branch at once, none of another branch, and not the device that pushed', async () => {
+  it('S36, S37: reach every open stream of the branch at once, none of another branch, and not the device that pushed', async () => {
     const [lead, staff, other] = await Promise.all([server.login('lead@demo'), server.login('staff@demo'), server.login('other@test')]);
     const pusher = client('pusher');
     const leadTablet = open(lead, client('lead-tablet').clientId);
@@ -85,7 +85,7 @@ describe('commit signals', () => {
     }
   }, 30_000);
 
-  it('says nothing for a round trip that changed nothing', async () => {
+  it('S36: says nothing for a round trip that changed nothing', async () => {
     const [lead, staff] = await Promise.all([server.login('lead@demo'), server.login('staff@demo')]);
     const stream = open(lead, client('lead').clientId);
     await stream.until(isHello);
@@ -96,7 +96,7 @@ describe('commit signals', () => {
     expect(stream.changes()).toHaveLength(1);
   }, 30_000);
 
-  it('needs a token, in the Authorization header', async () => {
+  it('S37: needs a token, in the Authorization header', async () => {
     const res = await server.app.request('/api/events');
     expect(res.status).toBe(401);
     const log = open('not-a-token', client('x').clientId);
@@ -109,7 +109,7 @@ describe('presence', () => {
   const at = (itemId: string | null, field: 'done' | 'next' | null = null) => ({ branchId: DEMO_BRANCH.id, planId: DEMO_PLAN_ID, itemId, field });
   const present = (token: string, body: PresenceRequest) => server.post('/api/presence', body, token);
 
-  it('goes to the people of the branch only, and clears when the tab leaves', async () => {
+  it('S39: goes to the people of the branch only, and clears when the tab leaves', async () => {
     const [lead, staff, other] = await Promise.all([server.login('lead@demo'), server.login('staff@demo'), server.login('other@test')]);
     const staffStream = open(staff, client('staff').clientId);
     const osaka = open(other, client('osaka').clientId);
@@ -150,14 +150,14 @@ describe('presence', () => {
     }
   });
 
-  it('is refused for a branch the token does not grant, and for a malformed body', async () => {
+  it('S39: is refused for a branch the token does not grant, and for a malformed body', async () => {
     const staff = await server.login('staff@demo');
     expect((await present(staff, { sessionId: 'staff-tab-1', at: { branchId: OTHER_BRANCH, planId: OTHER_PLAN, itemId: null, field: null } })).status).toBe(403);
     expect((await server.post('/api/presence', { sessionId: 'staff-tab-1', at: at(ITEM), extra: 1 }, staff)).status).toBe(400);
     expect((await server.post('/api/presence', { sessionId: 'staff-tab-1', at: at(ITEM) })).status).toBe(401);
   }, 30_000);
 
-  it('expires when the tab stops repeating it', async () => {
+  it('S39: expires when the tab stops repeating it', async () => {
     let clock = 1_000_000;
     const hub = new LiveHub(localBus(), { presenceTtlMs: 8_000, sweepMs: 5 }, () => clock);
     try {

@@ -121,7 +121,7 @@ async function run(s: TestServer, actions: Action[]): Promise<void> {
 
 // PostgreSQL makes a schema and runs the migrations for every case: fewer cases there.
 describeEachStorage('ownership property', (openStorage, dialect) => {
-  it('no user reads or writes a record of a branch not theirs', async () => {
+  it('S20, S33, S35: no user reads or writes a record of a branch not theirs', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 30 }), async (actions) => {
         const s = await startTestServer({ openStorage });

@@ -33,7 +33,7 @@ describeEachStorage('ownership', (openStorage) => {
     await s.storage.close();
   });
 
-  it('a rejected plan mutation naming a branch teaches the server nothing: the plan imported later under that id stays its branch’s', async () => {
+  it('S33: a rejected plan mutation naming a branch teaches the server nothing: the plan imported later under that id stays its branch’s', async () => {
     const admin = await s.login('admin@test');
     const a = client('tokyo-admin');
     const poison = await s.post('/api/sync', {
@@ -68,7 +68,7 @@ describeEachStorage('ownership', (openStorage) => {
     expect(tokyoPull.changes.filter((c) => JSON.stringify(c.record).includes('osaka-2025'))).toEqual([]);
   });
 
-  it('a rejected plan mutation in the branch’s own namespace teaches nothing either: a branch added later imports the id and keeps it', async () => {
+  it('S33: a rejected plan mutation in the branch’s own namespace teaches nothing either: a branch added later imports the id and keeps it', async () => {
     // An admin of osaka claims osaka-kita-2025 while no branch osaka-kita exists (so the id is osaka's).
     const osakaAdmin = await createUser(s.storage, { email: 'osaka-admin@test', name: '大阪 管理', password: PASSWORD }, T0);
     await s.storage.setMembership({ userId: osakaAdmin.id, branchId: OTHER_BRANCH, role: 'admin' });
@@ -88,7 +88,7 @@ describeEachStorage('ownership', (openStorage) => {
     expect((await s.pullAll(lead, 'osaka-pull')).changes.filter((c) => JSON.stringify(c.record).includes('osaka-kita-2025'))).toEqual([]);
   });
 
-  it('a plan create names an id of its own branch: another branch’s prefix (osaka-2025x) is refused, its own is taken', async () => {
+  it('S34: a plan create names an id of its own branch: another branch’s prefix (osaka-2025x) is refused, its own is taken', async () => {
     const admin = await s.login('admin@test');
     const a = client('tokyo-admin');
     for (const id of ['osaka-2025x', 'osaka-2025', 'tokyo-2025', '2025', 'demo-tokyo']) {
@@ -103,7 +103,7 @@ describeEachStorage('ownership', (openStorage) => {
     expect((await s.storage.getRecord('plans', 'demo-tokyo-2025'))?.branchId).toBe('demo-tokyo');
   });
 
-  it('a record cannot be created in another plan’s namespace, so nobody blocks that plan’s import', async () => {
+  it('S35: a record cannot be created in another plan’s namespace, so nobody blocks that plan’s import', async () => {
     const lead = await s.login('lead@demo');
     const l = client('tokyo-lead');
     const squat = 'osaka-2025/p1-s1-i1';
@@ -118,7 +118,7 @@ describeEachStorage('ownership', (openStorage) => {
     await expect(importAs(s, OTHER_BRANCH, 'osaka-2025')).resolves.toBeGreaterThan(0);
   });
 
-  it('an import takes only an id of its branch, the longest branch prefix deciding', async () => {
+  it('S34: an import takes only an id of its branch, the longest branch prefix deciding', async () => {
     await expect(importAs(s, OTHER_BRANCH, 'demo-tokyo-2030')).rejects.toThrow('demo-tokyo');
     await expect(importAs(s, 'demo-tokyo', 'osaka-2030')).rejects.toThrow('osaka');
     await s.storage.addBranch({ id: 'osaka-kita', name: '大阪北', createdAt: T0.toISOString() });
@@ -129,7 +129,7 @@ describeEachStorage('ownership', (openStorage) => {
     expect((await s.storage.getRecord('plans', 'osaka-2025'))?.branchId).toBe(OTHER_BRANCH);
   });
 
-  it('a record committed under another plan is never taken over: not by a create, a conflict resolve or a tombstone', async () => {
+  it('S35: a record committed under another plan is never taken over: not by a create, a conflict resolve or a tombstone', async () => {
     const lead = await s.login('lead@demo');
     const l = client('tokyo-lead');
     const section = `${OTHER_PLAN}/p1`;

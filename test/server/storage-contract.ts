@@ -91,7 +91,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(await storage.write((tx) => tx.putRecord(rec('next')))).toBe(2);
       });
 
-      it('serializes concurrent writers: versions are unique, gap-free, and in commit order', async () => {
+      it('S19: serializes concurrent writers: versions are unique, gap-free, and in commit order', async () => {
         const writers = Array.from({ length: 20 }, (_, w) =>
           storage.write(async (tx) => {
             const mine: number[] = [];
@@ -203,7 +203,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(page.records.map((r) => r.version)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
       });
 
-      it('pages changes by version for the given branches only, with hasMore', async () => {
+      it('S20: pages changes by version for the given branches only, with hasMore', async () => {
         await storage.write(async (tx) => {
           for (let i = 0; i < 5; i++) await tx.putRecord(rec(`a${i}`));
           await tx.putRecord(rec('other', { branchId: 'b2' }));
@@ -219,7 +219,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(await storage.changesSince([], 0, 10)).toEqual({ records: [], hasMore: false });
       });
 
-      it('bounds an encoded page in bytes: never past the bound, except one change alone, and hasMore says what follows', async () => {
+      it('S24: bounds an encoded page in bytes: never past the bound, except one change alone, and hasMore says what follows', async () => {
         const sizes = [10, 3000, 200, 5000, 20, 20, 9000];
         await storage.write(async (tx) => {
           for (const [i, n] of sizes.entries()) await tx.putRecord(rec(`s${i}`, { data: { id: `s${i}`, text: '界'.repeat(n) } }));
@@ -277,7 +277,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     });
 
     describe('clients and mutation results', () => {
-      it('keeps the last seq per client and user, and the answers until pruned', async () => {
+      it('S2: keeps the last seq per client and user, and the answers until pruned', async () => {
         await storage.write(async (tx) => {
           expect(await tx.getLastSeq('c1', 'u1')).toBe(0);
           await tx.setLastSeq('c1', 'u1', 7, AT);

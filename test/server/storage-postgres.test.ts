@@ -124,7 +124,7 @@ describePostgres('PostgreSQL storage', (env) => {
     await Promise.all(both.map((s) => s.close()));
   });
 
-  it('serializes the writers of two pools on one schema, so a reader polling its cursor never skips a change', async () => {
+  it('S19: serializes the writers of two pools on one schema, so a reader polling its cursor never skips a change', async () => {
     const schema = env.newSchema();
     const a = await openPostgresStorage(env.url, { schema, poolSize: 3 });
     const b = await openPostgresStorage(env.url, { schema, poolSize: 3 });

@@ -491,7 +491,7 @@ const EXAMPLES: Action[][] = [
   ],
 ];
 
-it('devices converge on the server, lose no edit and apply nothing twice, whatever the network does', async () => {
+it('S2, S5: devices converge on the server, lose no edit and apply nothing twice, whatever the network does', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 40 }), async (actions) => {
       const scenario = new Scenario();

@@ -17,7 +17,7 @@ beforeEach(async () => {
 });
 
 describe('applying mutations', () => {
-  it('applies an edit, stamps it with the server clock and the user, and pulls it back as stored', async () => {
+  it('S7, S20: applies an edit, stamps it with the server clock and the user, and pulls it back as stored', async () => {
     const c = client();
     s.advance(60_000);
     const res = await s.sync(staff, { clientId: c.clientId, mutations: [c.m({ changes: { done: '訪問した', updatedBy: 'mallory', updatedAt: '1999-01-01' }, base: { done: (await s.record('progress', H1))!.done } })] });
@@ -28,7 +28,7 @@ describe('applying mutations', () => {
     expect(pulled?.record).toEqual(stored);
   });
 
-  it('writes a history row naming who changed which field from what to what', async () => {
+  it('S17: writes a history row naming who changed which field from what to what', async () => {
     const c = client();
     const m = c.m({ changes: { evaluation: '△' }, base: { evaluation: '○' } });
     await s.sync(staff, { clientId: c.clientId, mutations: [m] });
@@ -36,7 +36,7 @@ describe('applying mutations', () => {
     expect(history).toEqual({ id: `history:${m.id}`, planId: DEMO_PLAN_ID, table: 'progress', recordId: H1, itemId: ITEM, changes: { evaluation: { from: '○', to: '△' } }, by: 'デモ 担当', at: T0.toISOString() });
   });
 
-  it('records every field a create set in its history row (its empty defaults left out)', async () => {
+  it('S17: records every field a create set in its history row (its empty defaults left out)', async () => {
     const c = client();
     const m = c.m(progressCreate(ITEM, '2024-H2', { evaluation: '○', done: 'した' }));
     await s.sync(staff, { clientId: c.clientId, mutations: [m] });
@@ -50,7 +50,7 @@ describe('applying mutations', () => {
     });
   });
 
-  it('applies a replayed batch only once and answers it as the first time', async () => {
+  it('S2: applies a replayed batch only once and answers it as the first time', async () => {
     const c = client();
     const batch = [c.m({ changes: { done: 'A' }, base: { done: (await s.record('progress', H1))!.done } }), c.m({ changes: { next: 'B' }, base: { next: (await s.record('progress', H1))!.next } })];
     const first = await s.sync(staff, { clientId: c.clientId, mutations: batch });
@@ -63,7 +63,7 @@ describe('applying mutations', () => {
     expect(await s.storage.dump()).toEqual(dumpAfterFirst);
   });
 
-  it('applies the new mutations of a batch that repeats some already applied', async () => {
+  it('S2: applies the new mutations of a batch that repeats some already applied', async () => {
     const c = client();
     const a = c.m({ changes: { done: 'A' }, base: { done: (await s.record('progress', H1))!.done } });
     await s.sync(staff, { clientId: c.clientId, mutations: [a] });
@@ -73,7 +73,7 @@ describe('applying mutations', () => {
     expect((await s.record('progress', H1))!.done).toBe('B');
   });
 
-  it('keeps replay state per user of a device, so a second user of the device is not mistaken for a replay', async () => {
+  it('S2: keeps replay state per user of a device, so a second user of the device is not mistaken for a replay', async () => {
     const c = client();
     await s.sync(staff, { clientId: c.clientId, mutations: [c.m({ changes: { done: 'A' }, base: { done: (await s.record('progress', H1))!.done } })] });
     const res = await s.sync(lead, { clientId: c.clientId, mutations: [{ ...c.m({ changes: { done: 'L' }, base: { done: 'A' } }), seq: 1 }] });
@@ -81,13 +81,13 @@ describe('applying mutations', () => {
     expect((await s.record('progress', H1))!.done).toBe('L');
   });
 
-  it('rejects (with a reason, applying nothing) a change of an identity field', async () => {
+  it('S8, S18: rejects (with a reason, applying nothing) a change of an identity field', async () => {
     const c = client();
     const res = await s.sync(staff, { clientId: c.clientId, mutations: [c.m({ changes: { itemId: ITEM2 }, base: { itemId: ITEM } })] });
     expect(res.results[0]).toMatchObject({ status: 'rejected', reason: 'itemId cannot be changed' });
   });
 
-  it('rejects a record that names an item the plan does not have', async () => {
+  it('S11: rejects a record that names an item the plan does not have', async () => {
     const c = client();
     const res = await s.sync(staff, { clientId: c.clientId, mutations: [c.m(progressCreate(`${DEMO_PLAN_ID}/nope`, '2024-H1', { done: 'x' }))] });
     expect(res.results[0]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('itemId') });
@@ -96,7 +96,7 @@ describe('applying mutations', () => {
 });
 
 describe('conflicts', () => {
-  it('keeps the first edit of a field and turns the second into a conflict record that syncs to everyone', async () => {
+  it('S4, S16: keeps the first edit of a field and turns the second into a conflict record that syncs to everyone', async () => {
     const a = client('a');
     const b = client('b');
     const base = (await s.record('progress', H1))!.done;
@@ -130,7 +130,7 @@ describe('conflicts', () => {
     expect(pulled.changes.some((ch) => ch.table === 'conflicts' && ch.id === conflict.id)).toBe(true);
   });
 
-  it('meets two offline creates of the same natural key as one record with a field conflict', async () => {
+  it('S9: meets two offline creates of the same natural key as one record with a field conflict', async () => {
     const a = client('a');
     const b = client('b');
     const ra = await s.sync(staff, { clientId: a.clientId, mutations: [a.m(progressCreate(ITEM, '2024-H2', { evaluation: '○', done: 'A' }))] });
@@ -145,7 +145,7 @@ describe('conflicts', () => {
     expect(await s.record('conflicts', `conflict:${mb.id}:evaluation`)).toMatchObject({ baseValue: null, serverValue: '○', clientValue: '△' });
   });
 
-  it('never conflicts on notes: two devices add notes to one item, and a replayed note is the same note', async () => {
+  it('S7, S13: never conflicts on notes: two devices add notes to one item, and a replayed note is the same note', async () => {
     const a = client('a');
     const b = client('b');
     const note = (id: string, text: string) => ({ table: 'notes' as const, recordId: id, planId: DEMO_PLAN_ID, changes: { planId: DEMO_PLAN_ID, itemId: ITEM, date: '2026-04-30', author: 'who', text }, base: {}, create: { id, planId: DEMO_PLAN_ID, itemId: ITEM, date: '2026-04-30', author: 'who', text, createdAt: '2000-01-01' } });
@@ -158,7 +158,7 @@ describe('conflicts', () => {
     expect(await s.storage.recordsOfTable('conflicts')).toEqual([]);
   });
 
-  it('lets a lead resolve a conflict, and the resolution syncs', async () => {
+  it('S16: lets a lead resolve a conflict, and the resolution syncs', async () => {
     const a = client('a');
     const b = client('b');
     const base = (await s.record('progress', H1))!.done;
@@ -173,7 +173,7 @@ describe('conflicts', () => {
 });
 
 describe('tombstones', () => {
-  it('syncs a delete as a record with deleted: true', async () => {
+  it('S14: syncs a delete as a record with deleted: true', async () => {
     const c = client();
     const { cursor } = await s.pullAll(staff, c.clientId);
     await s.sync(lead, { clientId: client('lead').clientId, mutations: [c.m({ table: 'items', recordId: ITEM2, changes: { deleted: true }, base: { deleted: false } })] });
@@ -185,7 +185,7 @@ describe('tombstones', () => {
 });
 
 describe('pulls', () => {
-  it('pages by version with hasMore and a cursor, each record once, only from the token’s branches', async () => {
+  it('S20: pages by version with hasMore and a cursor, each record once, only from the token’s branches', async () => {
     const c = client();
     const { changes, pages } = await s.pullAll(staff, c.clientId, null, 50);
     const own = (await s.storage.dump()).records!.filter((r) => (r as { branch_id: string }).branch_id !== OTHER_BRANCH);
@@ -198,7 +198,7 @@ describe('pulls', () => {
     expect(changes.some((ch) => ch.id.startsWith('osaka'))).toBe(false);
   });
 
-  it('returns only what changed after the cursor, and the same cursor when nothing did', async () => {
+  it('S20: returns only what changed after the cursor, and the same cursor when nothing did', async () => {
     const c = client();
     const { cursor } = await s.pullAll(staff, c.clientId);
     const idle = await s.sync(staff, { clientId: c.clientId, cursor });
@@ -209,7 +209,7 @@ describe('pulls', () => {
     expect(next.cursor).not.toBe(cursor);
   });
 
-  it('moves a record changed during paging to the end, so it is never skipped', async () => {
+  it('S20: moves a record changed during paging to the end, so it is never skipped', async () => {
     const c = client();
     const first = await s.sync(staff, { clientId: c.clientId, pullLimit: 5 });
     // H1 was stored early (version ≤ the first page's) and changes now: it must come again.
@@ -218,20 +218,20 @@ describe('pulls', () => {
     expect(rest.changes.filter((ch) => ch.id === H1).map((ch) => ch.record.next)).toEqual(['後で']);
   });
 
-  it.each([['garbage'], ['v1.-1'], ['v2.10'], ['v1.99999999']])('resets on a cursor it cannot have made: %s', async (cursor) => {
+  it.each([['garbage'], ['v1.-1'], ['v2.10'], ['v1.99999999']])('S21: resets on a cursor it cannot have made: %s', async (cursor) => {
     const res = await s.sync(staff, { clientId: client().clientId, cursor, pullLimit: 10 });
     expect(res.reset).toBe(true);
     expect(res.changes[0]!.version).toBe(1);
     expect(res.hasMore).toBe(true);
   });
 
-  it('does not reset on a cursor it made', async () => {
+  it('S21: does not reset on a cursor it made', async () => {
     const res = await s.sync(staff, { clientId: client().clientId, cursor: 'v1.0', pullLimit: 10 });
     expect(res.reset).toBe(false);
     expect(res.cursor).toBe(`v1.${res.changes.at(-1)!.version}`);
   });
 
-  it('includes the server’s version of the client’s own mutation in the same round trip', async () => {
+  it('S20: includes the server’s version of the client’s own mutation in the same round trip', async () => {
     const c = client();
     const { cursor } = await s.pullAll(staff, c.clientId);
     const m = c.m({ changes: { evaluation: '－' }, base: { evaluation: '○' } });
@@ -244,7 +244,7 @@ describe('pulls', () => {
 });
 
 describe('plans', () => {
-  it('lets an admin create a plan in their branch with its sections in one batch', async () => {
+  it('S32, S34: lets an admin create a plan in their branch with its sections in one batch', async () => {
     const admin = await s.login('admin@test');
     const c = client('admin');
     const plan = { id: 'demo-tokyo-new', branchId: 'demo-tokyo', branch: '東京支部', fiscalYear: 2025, title: '令和7年度', periodKind: 'half', demo: false, deleted: false };

@@ -40,7 +40,7 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
     const merged = '4月に健康宣言事業所を訪問した。\n6月に説明会を2回開いた。';
 
     for (const order of [['a', 'b'], ['b', 'a']] as const) {
-      it(`keeps both edits of different parts of 実施状況 (${order.join(' then ')}), with a history row of what really changed`, async () => {
+      it(`S5, S17: keeps both edits of different parts of 実施状況 (${order.join(' then ')}), with a history row of what really changed`, async () => {
         await setDone(base);
         const edits = { a: { text: a, token: lead, c: client('a') }, b: { text: b, token: staff, c: client('b') } };
         const [first, second] = order.map((k) => edits[k]);
@@ -55,7 +55,7 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
       });
     }
 
-    it('keeps an overlapping edit as a conflict record, the server keeping the text it has', async () => {
+    it('S5, S16: keeps an overlapping edit as a conflict record, the server keeping the text it has', async () => {
       await setDone(base);
       const ca = client('a');
       const cb = client('b');
@@ -68,7 +68,7 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
       expect(conflict).toMatchObject({ field: 'done', baseValue: base, serverValue: '4月に事業所を訪問した。\n6月に研修会を開いた。', clientValue: '4月に事業所を訪問した。\n6月に勉強会を開いた。' });
     });
 
-    it('bounds the merge work of one request: past the budget a text field becomes a conflict, nothing lost', async () => {
+    it('S6: bounds the merge work of one request: past the budget a text field becomes a conflict, nothing lost', async () => {
       // Texts near the 20,000-character limit: each merge costs three of them, so the budget runs out part way.
       const long = (k: number) => `${k}${'健康企業宣言の取組を支援する。'.repeat(1333)}`.slice(0, 19_990);
       // Records of periods the demo plan defines (a server refuses others): its two halves of three items.
@@ -103,7 +103,7 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
   });
 
   describe('history rows', () => {
-    it('list on a create only the fields it set, not the empty ones', async () => {
+    it('S17: list on a create only the fields it set, not the empty ones', async () => {
       const c = client();
       const m = c.m(progressCreate(ITEM, '2024-H2', { next: '来月訪問する' }));
       await s.sync(staff, { clientId: c.clientId, mutations: [m] });
@@ -116,7 +116,7 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
       });
     });
 
-    it('list on an update only the fields whose stored value differs (a title trimmed back to itself is no change)', async () => {
+    it('S17: list on an update only the fields whose stored value differs (a title trimmed back to itself is no change)', async () => {
       const plan = (await s.record('plans', DEMO_PLAN_ID))!;
       const c = client();
       const m = c.m({ table: 'plans', recordId: DEMO_PLAN_ID, planId: DEMO_PLAN_ID, changes: { title: ` ${String(plan.title)} `, deleted: true }, base: { title: plan.title, deleted: false } });

@@ -131,7 +131,7 @@ describePostgres('two server instances on one PostgreSQL', (env) => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('serve the same devices: all converge, no cursor skips a change, mutations apply once and in order', async () => {
+  it('S2, S19: serve the same devices: all converge, no cursor skips a change, mutations apply once and in order', async () => {
     const [a, b] = instances as [Instance, Instance];
     const devices = await Promise.all(
       DEVICES.map(async (d, i) => {

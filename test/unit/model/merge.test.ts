@@ -7,13 +7,13 @@ const m = (changes: Record<string, unknown>, base: Record<string, unknown> = {},
 
 describe('mergeMutation on an existing record', () => {
   const cases: [string, FieldMutation, { applied?: string[]; conflicts?: string[]; kind: string; value?: Record<string, unknown> }][] = [
-    ['applies a field whose server value equals the base', m({ done: 'B' }, { done: 'A' }), { kind: 'update', applied: ['done'], conflicts: [], value: { done: 'B' } }],
-    ['keeps the server value and reports a conflict when it moved on', m({ done: 'C' }, { done: 'Z' }), { kind: 'update', applied: [], conflicts: ['done'], value: { done: 'A' } }],
-    ['is unchanged when the server already has the value', m({ done: 'A' }, { done: 'Z' }), { kind: 'unchanged' }],
-    ['merges two fields independently', m({ done: 'B', evaluation: '△' }, { done: 'A', evaluation: '－' }), { kind: 'update', applied: ['done'], conflicts: ['evaluation'], value: { done: 'B', evaluation: '○' } }],
-    ['treats a missing base as "the field was absent"', m({ extra: 1 }), { kind: 'update', applied: ['extra'], conflicts: [] }],
-    ['ignores the client’s stamps', m({ updatedBy: 'mallory', updatedAt: 'later' }), { kind: 'unchanged' }],
-    ['applies null over a value when the base matches', m({ evaluation: null }, { evaluation: '○' }), { kind: 'update', applied: ['evaluation'], conflicts: [] }],
+    ['S4: applies a field whose server value equals the base', m({ done: 'B' }, { done: 'A' }), { kind: 'update', applied: ['done'], conflicts: [], value: { done: 'B' } }],
+    ['S4: keeps the server value and reports a conflict when it moved on', m({ done: 'C' }, { done: 'Z' }), { kind: 'update', applied: [], conflicts: ['done'], value: { done: 'A' } }],
+    ['S4: is unchanged when the server already has the value', m({ done: 'A' }, { done: 'Z' }), { kind: 'unchanged' }],
+    ['S4: merges two fields independently', m({ done: 'B', evaluation: '△' }, { done: 'A', evaluation: '－' }), { kind: 'update', applied: ['done'], conflicts: ['evaluation'], value: { done: 'B', evaluation: '○' } }],
+    ['S4: treats a missing base as "the field was absent"', m({ extra: 1 }), { kind: 'update', applied: ['extra'], conflicts: [] }],
+    ['S7: ignores the client’s stamps', m({ updatedBy: 'mallory', updatedAt: 'later' }), { kind: 'unchanged' }],
+    ['S4: applies null over a value when the base matches', m({ evaluation: null }, { evaluation: '○' }), { kind: 'update', applied: ['evaluation'], conflicts: [] }],
   ];
   for (const [name, mutation, expected] of cases) {
     it(name, () => {
@@ -38,12 +38,12 @@ describe('mergeMutation on an existing record', () => {
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
-  it('records both sides of a conflict', () => {
+  it('S16: records both sides of a conflict', () => {
     const r = mergeMutation('progress', progress, m({ done: 'C' }, { done: 'Z' }));
     expect(r).toMatchObject({ conflicts: [{ field: 'done', baseValue: 'Z', serverValue: 'A', clientValue: 'C' }] });
   });
 
-  it('refuses to change identity fields', () => {
+  it('S8: refuses to change identity fields', () => {
     expect(mergeMutation('progress', progress, m({ itemId: 'other' }, { itemId: 'i1' }))).toEqual({ kind: 'reject', reason: 'itemId cannot be changed' });
     expect(mergeMutation('plans', { id: 'p', branchId: 'b1' }, m({ branchId: 'b2' }, { branchId: 'b1' })).kind).toBe('reject');
   });
@@ -53,7 +53,7 @@ describe('mergeMutation on an existing record', () => {
     expect(mergeMutation('kpis', kpi, m({ target: { value: 2, kind: 'value', direction: '以上' } }, { target: { direction: '以上', value: 1, kind: 'value' } })).kind).toBe('update');
   });
 
-  it('lets a conflict be resolved but not rewritten', () => {
+  it('S16: lets a conflict be resolved but not rewritten', () => {
     const conflict = { id: 'c', planId: 'p', resolved: false, clientValue: 'x' };
     expect(mergeMutation('conflicts', conflict, m({ resolved: true }, { resolved: false })).kind).toBe('update');
     expect(mergeMutation('conflicts', conflict, m({ clientValue: 'y' }, { clientValue: 'x' })).kind).toBe('reject');
@@ -61,7 +61,7 @@ describe('mergeMutation on an existing record', () => {
 });
 
 describe('mergeMutation of creates and append-only records', () => {
-  it('creates a missing record from the client’s whole record, without its stamps', () => {
+  it('S7, S9: creates a missing record from the client’s whole record, without its stamps', () => {
     const r = mergeMutation('progress', undefined, m({ done: 'B' }, { done: '' }, { ...progress, done: 'B', updatedBy: 'mallory' }));
     expect(r.kind).toBe('create');
     if (r.kind === 'create') {
@@ -70,20 +70,20 @@ describe('mergeMutation of creates and append-only records', () => {
     }
   });
 
-  it('merges a create into a record another device created first (natural key)', () => {
+  it('S9: merges a create into a record another device created first (natural key)', () => {
     const r = mergeMutation('progress', { ...progress, done: 'from A', evaluation: null }, m({ done: 'from B', evaluation: '△' }, { done: '', evaluation: null }, { ...progress }));
     expect(r).toMatchObject({ kind: 'update', applied: ['evaluation'], conflicts: [{ field: 'done', serverValue: 'from A', clientValue: 'from B' }] });
   });
 
-  it('refuses an update of a record that does not exist', () => {
+  it('S18: refuses an update of a record that does not exist', () => {
     expect(mergeMutation('items', undefined, m({ text: 'x' }, { text: 'y' })).kind).toBe('reject');
   });
 
-  it('treats an existing note as a replay', () => {
+  it('S13: treats an existing note as a replay', () => {
     expect(mergeMutation('notes', { id: 'n' }, m({ text: 'x' }, {}, { id: 'n', text: 'x' })).kind).toBe('unchanged');
   });
 
-  it('never accepts history or new conflicts from a client', () => {
+  it('S32: never accepts history or new conflicts from a client', () => {
     expect(mergeMutation('history', undefined, m({}, {}, { id: 'h' })).kind).toBe('reject');
     expect(mergeMutation('conflicts', undefined, m({}, {}, { id: 'c' })).kind).toBe('reject');
   });

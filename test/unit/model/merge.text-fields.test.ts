@@ -12,7 +12,7 @@ const m = (changes: Record<string, unknown>, base: Record<string, unknown>): Fie
 
 type Expected = { kind: 'update'; applied: string[]; conflicts: string[]; value: Record<string, unknown> } | { kind: 'unchanged' };
 
-describe('mergeMutation of text fields', () => {
+describe('S5: mergeMutation of text fields', () => {
   const cases: [string, RecordTable, Record<string, unknown>, FieldMutation, Expected][] = [
     [
       '実施状況: an edit elsewhere in the text merges with the server’s',
@@ -90,7 +90,7 @@ describe('mergeMutation of text fields', () => {
     for (const [table, field] of [['progress', 'evaluation'], ['items', 'label'], ['sections', 'title'], ['kpis', 'name'], ['plans', 'title'], ['notes', 'text'], ['conflicts', 'serverValue']] as const) expect(isMergeableText(table, field)).toBe(false);
   });
 
-  it('falls back to a conflict when the caller allows no more text merging', () => {
+  it('S6: falls back to a conflict when the caller allows no more text merging', () => {
     const current = { ...progress, done: '事業所を訪問した。説明した。' };
     const mutation = m({ done: '訪問した。資料で説明した。' }, { done: '訪問した。説明した。' });
     const asked: number[] = [];
@@ -114,7 +114,7 @@ function serverAfter(base: string, first: string, second: string): { text: strin
   return { text: record.done as string, conflicts };
 }
 
-describe('text merge properties', () => {
+describe('S5: text merge properties', () => {
   const text = fc.array(fc.constantFrom('あ', 'い', '健', '。', '\n', 'a', ' ', '𠮷'), { maxLength: 40 }).map((cs) => cs.join(''));
 
   it('keeps both of two non-overlapping edits of a random base, whichever arrives first', () => {

@@ -66,7 +66,7 @@ describe('mergeText', () => {
     );
   });
 
-  it('gives the same result whichever side is "ours"', () => {
+  it('S5: gives the same result whichever side is "ours"', () => {
     fc.assert(
       fc.property(text, text, text, (base, a, b) => {
         const ab = mergeText(base, a, b);

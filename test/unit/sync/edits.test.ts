@@ -83,7 +83,7 @@ describe('notes, measurements and deletes', () => {
     expect(await db.outbox.count()).toBe(0);
   });
 
-  it('keys a measurement by KPI and month, so the same month is one record', async () => {
+  it('S9: keys a measurement by KPI and month, so the same month is one record', async () => {
     const db = await freshDb();
     const kpiId = `${PLAN}/k-mail`;
     await saveMeasurement(db, { planId: PLAN, kpiId, month: '2024-09' }, 98.5, 'a');
@@ -92,7 +92,7 @@ describe('notes, measurements and deletes', () => {
     expect(await db.outbox.count()).toBe(1);
   });
 
-  it('deletes as a tombstone that can be undone', async () => {
+  it('S14: deletes as a tombstone that can be undone', async () => {
     const db = await freshDb();
     await setDeleted(db, 'items', key.itemId, true, 'a');
     expect((await db.items.get(key.itemId))!.deleted).toBe(true);

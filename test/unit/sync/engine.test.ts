@@ -142,7 +142,7 @@ describe('failures', () => {
     expect(await db.outbox.count()).toBe(0);
   });
 
-  it('on 426 asks for an update and stops trying', async () => {
+  it('S44: on 426 asks for an update and stops trying', async () => {
     const db = await freshDb();
     await setSession(db, session);
     const { requests, transport } = stub(() => {
@@ -222,7 +222,7 @@ describe('failures', () => {
     expect(e.getStatus()).toMatchObject({ state: 'error', online: false, lastError: SYNC_MESSAGES.offline });
   });
 
-  it('sets aside the mutation a 403 names and sends the rest', async () => {
+  it('S35: sets aside the mutation a 403 names and sends the rest', async () => {
     const db = await freshDb();
     await setSession(db, session);
     await saveProgress(db, key, { evaluation: '△' }, 'a');
@@ -365,7 +365,7 @@ describe('triggers', () => {
     await vi.waitFor(() => expect(requests).toHaveLength(3));
   });
 
-  it('pushes an edit after a quiet spell at once, the next within 300 ms of the last push, and syncs every 30 s', async () => {
+  it('S40: pushes an edit after a quiet spell at once, the next within 300 ms of the last push, and syncs every 30 s', async () => {
     const db = await freshDb();
     await setSession(db, session);
     const { requests, transport } = stub();
@@ -432,7 +432,7 @@ describe('login and logout', () => {
     expect(await db.outbox.count()).toBe(1);
   });
 
-  it('starts the pull over, dropping what was pulled, when another user logs in on the device', async () => {
+  it('S28: starts the pull over, dropping what was pulled, when another user logs in on the device', async () => {
     const db = await freshDb();
     await setSession(db, session);
     const { requests, transport, state } = stub();

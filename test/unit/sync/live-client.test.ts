@@ -114,7 +114,7 @@ async function connected() {
 }
 
 describe('commit signals', () => {
-  it('open the stream with the session token and pull at once on each signal', async () => {
+  it('S36, S40: open the stream with the session token and pull at once on each signal', async () => {
     const { engine, server, requests } = await connected();
     expect(server.last.token).toBe('tok-1');
     expect(engine.live.getState()).toBe('connected');
@@ -124,7 +124,7 @@ describe('commit signals', () => {
     await vi.waitFor(() => expect(requests).toHaveLength(4));
   });
 
-  it('pull at once on a signal that comes as a round trip is ending, not a minute later', async () => {
+  it('S40: pull at once on a signal that comes as a round trip is ending, not a minute later', async () => {
     const { engine, server, requests, timers } = await connected();
     let signalled = false;
     // The moment the run is over but the engine is still finishing it (the sync lock being let go).
@@ -141,7 +141,7 @@ describe('commit signals', () => {
 });
 
 describe('a dropped channel', () => {
-  it('falls back to the 30-second pull and reconnects with backoff', async () => {
+  it('S40: falls back to the 30-second pull and reconnects with backoff', async () => {
     const { engine, server, timers, requests } = await connected();
     // While the stream is up, the pull after the old 30-s timer waits the long safety interval.
     timers.advance(SYNC_TIMING.periodicMs);
@@ -166,7 +166,7 @@ describe('a dropped channel', () => {
     expect(engine.live.getState()).toBe('connected');
   });
 
-  it('is noticed when nothing, not even a heartbeat, comes for silenceMs', async () => {
+  it('S38: is noticed when nothing, not even a heartbeat, comes for silenceMs', async () => {
     const { engine, server, timers } = await connected();
     timers.advance(LIVE_TIMING.silenceMs - 1);
     expect(server.last.aborted()).toBe(false);
@@ -177,7 +177,7 @@ describe('a dropped channel', () => {
     await vi.waitFor(() => expect(server.streams).toHaveLength(2));
   });
 
-  it('waits longer after each failed reconnect', async () => {
+  it('S40: waits longer after each failed reconnect', async () => {
     const { server, timers } = await connected();
     server.last.drop(new TransportError('network', 'reset'));
     const opened: number[] = [];
@@ -199,7 +199,7 @@ describe('a dropped channel', () => {
 });
 
 describe('one tab keeps the stream', () => {
-  it('is the holder of the live lock; when it stops, another tab takes over', async () => {
+  it('S40: is the holder of the live lock; when it stops, another tab takes over', async () => {
     const locks = new FakeLocks();
     const db = new TrackerDb(`live-sync-${crypto.randomUUID()}`);
     const first = await setup({ locks, db });
@@ -219,7 +219,7 @@ describe('one tab keeps the stream', () => {
 describe('presence', () => {
   const at = { branchId: 'tokyo', planId: 'p1', itemId: 'p1/i1', field: null };
 
-  it('says where the tab is, repeats it while it stays, and says once that it left', async () => {
+  it('S39: says where the tab is, repeats it while it stays, and says once that it left', async () => {
     const { engine, server, timers } = await connected();
     engine.live.setPresence(at);
     engine.live.setPresence(at);

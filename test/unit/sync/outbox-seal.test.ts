@@ -25,7 +25,7 @@ describe('the seal', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
   });
 
-  it('verifies under the author’s key only, and not once anything it covers changed', async () => {
+  it('S30: verifies under the author’s key only, and not once anything it covers changed', async () => {
     const key = (await deriveSigningKey('demo1234', 'u1'))!;
     expect(key).toBe(await deriveSigningKey('demo1234', 'u1'));
     const other = (await deriveSigningKey('demo1234', 'u2'))!;

@@ -88,7 +88,7 @@ describe('meta', () => {
 });
 
 describe('takeOutboxBatch', () => {
-  it('marks entries in flight in seq order and returns them as mutations', async () => {
+  it('S2: marks entries in flight in seq order and returns them as mutations', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { evaluation: '△' }, 'a');
     await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '訪問' }, 'a');
@@ -110,7 +110,7 @@ describe('takeOutboxBatch', () => {
     expect(await takeOutboxBatch(db, 'u1', 10, 14_000)).toHaveLength(2);
   });
 
-  it('sends an entry again exactly as it was when its answer was lost', async () => {
+  it('S2: sends an entry again exactly as it was when its answer was lost', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { done: 'A' }, 'a');
     const first = await takeOutboxBatch(db, 'u1', 10);
@@ -133,7 +133,7 @@ describe('applyRoundTrip', () => {
     expect((await progress(db)).evaluation).toBe('△');
   });
 
-  it('moves a rejected entry to rejected with its reason and puts the record back as the server has it', async () => {
+  it('S18: moves a rejected entry to rejected with its reason and puts the record back as the server has it', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { evaluation: '△' }, 'a');
     const sent = await takeOutboxBatch(db, 'u1', 10);
@@ -143,7 +143,7 @@ describe('applyRoundTrip', () => {
     expect((await progress(db)).evaluation).toBe('○');
   });
 
-  it('drops a rejected create from this device', async () => {
+  it('S18: drops a rejected create from this device', async () => {
     const db = await freshDb();
     const note = await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '訪問' }, 'a');
     const sent = await takeOutboxBatch(db, 'u1', 10);
@@ -200,7 +200,7 @@ describe('applyRoundTrip', () => {
     expect(await db.outbox.toArray()).toEqual([before]);
   });
 
-  it('merges a pending text edit with another device’s edit of another part, and moves its base to what it was merged onto', async () => {
+  it('S31: merges a pending text edit with another device’s edit of another part, and moves its base to what it was merged onto', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { done: '訪問した。説明した。', next: '予定' }, 'a');
     const first = await takeOutboxBatch(db, 'u1', 10);
@@ -216,7 +216,7 @@ describe('applyRoundTrip', () => {
     expect(await db.outbox.toArray()).toMatchObject([{ changes: { done: '4月に訪問した。説明した。以上です。' }, base: { done: '4月に訪問した。説明した。' } }]);
   });
 
-  it('seals a merged entry again with the signed-in person’s key, so it is still sent', async () => {
+  it('S31: seals a merged entry again with the signed-in person’s key, so it is still sent', async () => {
     const db = await freshDb();
     await syncedAs(db, SESSION, KEY, '訪問した。説明した。');
     await saveProgress(db, key, { done: '訪問した。説明した。以上。' }, 'a');
@@ -227,7 +227,7 @@ describe('applyRoundTrip', () => {
     expect(await takeOutboxBatch(db, 'u1', 10)).toMatchObject([{ changes: { done: '4月に訪問した。説明した。以上。' }, base: { done: '4月に訪問した。説明した。' } }]);
   });
 
-  it('rewrites no entry in the person’s name whose seal does not verify: it is set aside, not made valid', async () => {
+  it('S30, S31: rewrites no entry in the person’s name whose seal does not verify: it is set aside, not made valid', async () => {
     const db = await freshDb();
     await syncedAs(db, SESSION, KEY, '訪問した。');
     // Written into the browser's storage in u1's name, with a seal made under another key.
@@ -239,7 +239,7 @@ describe('applyRoundTrip', () => {
     expect((await progress(db)).done).toBe('4月に訪問した。');
   });
 
-  it('leaves another person’s waiting entry as they sealed it, shows it merged, and folds nothing onto its older text', async () => {
+  it('S28, S31: leaves another person’s waiting entry as they sealed it, shows it merged, and folds nothing onto its older text', async () => {
     const db = await freshDb();
     await syncedAs(db, OTHER, OTHER_KEY, '訪問した。');
     await saveProgress(db, key, { done: '訪問した。以上。' }, 'b');
@@ -308,7 +308,7 @@ describe('applyRoundTrip', () => {
     expect(await db.outbox.count()).toBe(1);
   });
 
-  it('on reset drops synced records but keeps the outbox and records made here', async () => {
+  it('S21: on reset drops synced records but keeps the outbox and records made here', async () => {
     const db = await freshDb();
     const note = await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '訪問' }, 'a');
     await db.conflicts.put({ id: 'old', planId: PLAN, table: 'progress', recordId: PID, itemId: null, field: 'done', baseValue: 1, serverValue: 2, serverBy: 'x', serverAt: AT, clientValue: 3, clientBy: 'y', clientAt: AT, resolved: false, updatedAt: AT, updatedBy: 'x' });

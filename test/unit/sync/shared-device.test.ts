@@ -68,7 +68,7 @@ afterEach(() => {
 });
 
 describe('an outbox entry belongs to the person who made it', () => {
-  it('names the signed-in user, and after sign-out still the last one', async () => {
+  it('S27: names the signed-in user, and after sign-out still the last one', async () => {
     const db = await freshDb();
     await setSession(db, staff);
     await saveProgress(db, key, { evaluation: '△' }, '大阪 担当');
@@ -78,7 +78,7 @@ describe('an outbox entry belongs to the person who made it', () => {
     expect((await db.outbox.toArray()).map((e) => e.author)).toEqual([{ id: 'u-staff', name: '大阪 担当' }]);
   });
 
-  it('is never folded into another person’s entry of the same record', async () => {
+  it('S27: is never folded into another person’s entry of the same record', async () => {
     const db = await freshDb();
     await setSession(db, staff);
     await saveProgress(db, key, { done: '担当の入力' }, '大阪 担当');
@@ -92,7 +92,7 @@ describe('an outbox entry belongs to the person who made it', () => {
     expect(entries[1]!.changes).not.toHaveProperty('done');
   });
 
-  it('is nobody’s when nobody had signed in on the device yet, and never goes out under whoever signs in', async () => {
+  it('S27: is nobody’s when nobody had signed in on the device yet, and never goes out under whoever signs in', async () => {
     const db = await freshDb();
     await saveProgress(db, key, { evaluation: '△' }, '担当者');
     expect((await db.outbox.toArray())[0]!.author).toBeUndefined();
@@ -104,7 +104,7 @@ describe('an outbox entry belongs to the person who made it', () => {
     expect(await db.outbox.count()).toBe(1);
   });
 
-  it('is taken into a batch only for its author', async () => {
+  it('S28: is taken into a batch only for its author', async () => {
     const db = await freshDb();
     await setSession(db, staff);
     await saveProgress(db, key, { evaluation: '△' }, '大阪 担当');
@@ -131,7 +131,7 @@ describe('the upgrade to authored entries', () => {
 });
 
 describe('two people on one tablet', () => {
-  it('never sends the first person’s edits under the second’s login; they go when the first signs in again', async () => {
+  it('S28: never sends the first person’s edits under the second’s login; they go when the first signs in again', async () => {
     const db = await freshDb();
     const before = (await progress(db))!;
     // What the server has of the record: the second person's first pull brings it.
@@ -163,7 +163,7 @@ describe('two people on one tablet', () => {
     expect(await db.outbox.count()).toBe(0);
   });
 
-  it('drops an answer that arrives after its person signed out, keeping the entries for them', async () => {
+  it('S28: drops an answer that arrives after its person signed out, keeping the entries for them', async () => {
     const db = await freshDb();
     await setSession(db, staff);
     await saveProgress(db, key, { evaluation: '△' }, '大阪 担当');
@@ -190,7 +190,7 @@ describe('two people on one tablet', () => {
 });
 
 describe('an entry forged in the browser’s storage', () => {
-  it('is never sent under the login of the person it claims, and is shown as refused', async () => {
+  it('S30: is never sent under the login of the person it claims, and is shown as refused', async () => {
     const db = await freshDb();
     const api = server();
     const e = engine(db, api.transport);
@@ -215,7 +215,7 @@ describe('an entry forged in the browser’s storage', () => {
     expect(await pendingByAuthor(db)).toEqual([{ author: { id: 'u-staff', name: '大阪 担当' }, count: 1 }]);
   });
 
-  it('is not taken over at the next login when the device’s memory of its last user was deleted', async () => {
+  it('S27, S31: is not taken over at the next login when the device’s memory of its last user was deleted', async () => {
     const db = await freshDb();
     const api = server();
     const e = engine(db, api.transport);
@@ -232,7 +232,7 @@ describe('an entry forged in the browser’s storage', () => {
     expect(api.requests.flatMap((r) => r.req.mutations).map((m) => m.id)).not.toContain('forged-unowned');
   });
 
-  it('is not sealed at the lead’s login when the stored session was forged to look like theirs', async () => {
+  it('S31: is not sealed at the lead’s login when the stored session was forged to look like theirs', async () => {
     const db = await freshDb();
     const api = server();
     const e = engine(db, api.transport);
@@ -251,7 +251,7 @@ describe('an entry forged in the browser’s storage', () => {
     expect((await db.items.get(key.itemId))?.deleted).toBe(false);
   });
 
-  it('does not stop the person’s own entries from going out at their next login', async () => {
+  it('S30: does not stop the person’s own entries from going out at their next login', async () => {
     const db = await freshDb();
     const api = server();
     const e = engine(db, api.transport);
@@ -267,7 +267,7 @@ describe('an entry forged in the browser’s storage', () => {
 });
 
 describe('discarding and erasing', () => {
-  it('discards one person’s entries, putting the records back and keeping everyone else’s', async () => {
+  it('S29: discards one person’s entries, putting the records back and keeping everyone else’s', async () => {
     const db = await freshDb();
     const before = (await progress(db))!;
     await setSession(db, staff);
@@ -280,7 +280,7 @@ describe('discarding and erasing', () => {
     expect((await db.progress.get(progressId(key.itemId, '2024-H2')))!.evaluation).toBe('○');
   });
 
-  it('erases every plan record, entry and meta row but the device’s secret', async () => {
+  it('S29: erases every plan record, entry and meta row but the device’s secret', async () => {
     const db = await freshDb();
     await setSession(db, staff);
     await saveProgress(db, key, { done: '担当の入力' }, '大阪 担当');
