@@ -153,6 +153,14 @@ describe('the test tree', () => {
     expect(orphans.map((f) => relative(ROOT, f))).toEqual([]);
   });
 
+  it('maps a test in a subfolder to the module in the same subfolder', () => {
+    expect(modulesFor(join(ROOT, 'test/component/structure/kpi-form.test.tsx'), join(ROOT, 'test/component'), ['ui'])).toEqual([
+      'ui/structure/kpi-form.ts',
+      'ui/structure/kpi-form.tsx',
+    ]);
+    expect(modulesFor(join(ROOT, 'test/unit/model/kpi-rows.aspect.test.ts'), join(ROOT, 'test/unit'), [''])).toContain('/model/kpi-rows.ts');
+  });
+
   it('has each component test mirror a screen or data hook of src/ui/', () => {
     const root = join(ROOT, 'test/component');
     const orphans = filesUnder(root, /\.test\.tsx$/).filter((f) => !modulesFor(f, root, ['ui', 'ui/data']).some(exists));

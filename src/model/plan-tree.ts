@@ -1,5 +1,7 @@
 // The plan tree (柱 › section › … › item) built from flat records, and the filters of the plan
 // screen: by evaluation mark of a period, by owning group, and free text over items and notes.
+// Also what the structure screen needs of it: names of sections and items, the sections as a flat
+// list, and the order and label a new record gets among its siblings.
 import type { Evaluation, Item, Note, Progress, Section } from './schemas';
 
 export interface TreeNode {
@@ -118,3 +120,37 @@ export function pruneTree(tree: readonly TreeNode[], visible: ReadonlySet<string
 export function groupsOf(items: readonly Item[]): string[] {
   return [...new Set(items.filter((i) => !i.deleted && i.group).map((i) => i.group))].sort((a, b) => a.localeCompare(b, 'ja'));
 }
+
+/** "（２） サービス水準の向上": a section as a control names it. */
+export const sectionName = (s: Section) => `${s.label} ${s.title}`.trim();
+
+/** "② 現金給付等の申請に係る郵送化の促進": an item as a control names it, its text cut at 24 characters. */
+export function itemName(item: Item): string {
+  const text = item.text.replace(/\s+/g, ' ').trim();
+  return `${item.label} ${text.length > 24 ? `${text.slice(0, 24)}…` : text}`.trim();
+}
+
+export interface SectionOption {
+  id: string;
+  /** Indented by depth, so the tree reads in a flat list. */
+  text: string;
+}
+
+/** The sections in tree order, for a select. */
+export function sectionOptions(tree: readonly TreeNode[]): SectionOption[] {
+  const out: SectionOption[] = [];
+  const visit = (node: TreeNode, depth: number) => {
+    out.push({ id: node.section.id, text: `${'　'.repeat(depth)}${sectionName(node.section) || '（名前なし）'}` });
+    node.children.forEach((c) => visit(c, depth + 1));
+  };
+  tree.forEach((n) => visit(n, 0));
+  return out;
+}
+
+/** One past the largest order, so a new record goes last among its siblings. */
+export const nextOrder = (rows: readonly { order: number }[]) => rows.reduce((max, r) => Math.max(max, r.order + 1), 0);
+
+const CIRCLED = '①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳';
+
+/** The label of a new item after `siblings` live ones: the next circled number, as the plans number their items; '' past ⑳. */
+export const nextItemLabel = (siblings: number) => CIRCLED[siblings] ?? '';

@@ -2,10 +2,22 @@
 // beside 令和4年度: the items side by side in the later plan's tree order, changed wording marked
 // with <del>/<ins>, new (新規) and dropped (廃止) items and renamed sections marked, then the KPI
 // targets of both years. By default the plan is compared with the branch's plan of the previous
-// year; a selector picks another of the branch's plans. Loaded lazily with its own CSS.
+// year; a selector picks another of the branch's plans. Loaded lazily with its own CSS. The rows
+// are built by src/model/comparison-rows.ts; this renders them.
 import { useMemo, useState } from 'preact/hooks';
 import { usePlanComparison, type PlanComparisonData, type PlanContents } from './data/compare-hooks';
-import type { Plan } from '../model/schemas';
+import {
+  comparedPair,
+  groupBySection,
+  itemChanges,
+  movedFromNames,
+  planName,
+  shownKpis,
+  shownSectionGroups,
+  sideParts,
+  targetChanged,
+  type Heads,
+} from '../model/comparison-rows';
 import { warekiFiscalYear } from '../model/wareki';
 import { comparePlans, type DiffSegment, type ItemComparison, type KpiComparison, type SectionComparison, type TargetChange } from '../model/year-over-year';
 import { Link } from './link';
@@ -61,19 +73,11 @@ function ComparisonView({ data, withPlanId }: { data: PlanComparisonData; withPl
   );
 }
 
-const planName = (p: Plan) => `${p.title}${p.demo ? '（デモ）' : ''}`;
-
 /** The two plans compared, the earlier one on the left, whichever of them this screen was opened from. */
 function PlanPair({ current, other }: { current: PlanContents; other: PlanContents }) {
-  const [older, newer] = other.plan.fiscalYear > current.plan.fiscalYear ? [current, other] : [other, current];
+  const { older, newer, heads } = comparedPair(current, other);
   const comparison = useMemo(() => comparePlans(newer, older), [newer, older]);
   const [shown, setShown] = useState<Shown>('all');
-  // Two plans of one year (a demo beside a real one) are told apart by title.
-  const sameYear = older.plan.fiscalYear === newer.plan.fiscalYear;
-  const heads = {
-    old: sameYear ? planName(older.plan) : warekiFiscalYear(older.plan.fiscalYear),
-    new: sameYear ? planName(newer.plan) : warekiFiscalYear(newer.plan.fiscalYear),
-  };
   const { items, sections, kpis } = comparison.counts;
   return (
     <>
@@ -115,47 +119,14 @@ function PlanPair({ current, other }: { current: PlanContents; other: PlanConten
   );
 }
 
-interface Heads {
-  old: string;
-  new: string;
-}
-
-/** Changed in anything a person would want to see, not only in wording. */
-function itemChanged(r: ItemComparison): boolean {
-  return r.status !== 'same' || r.moved || r.labelChanged || r.groupChanged || r.tagsAdded.length > 0 || r.tagsRemoved.length > 0;
-}
-
-const sectionChanged = (s: SectionComparison) => s.status !== 'same' || s.moved;
-
-interface SectionGroup {
-  section: SectionComparison;
-  items: ItemComparison[];
-}
-
-/** Item rows under the section row they sit in: this year's section, or last year's for a dropped item. */
-function groupBySection(sections: readonly SectionComparison[], items: readonly ItemComparison[]): SectionGroup[] {
-  const groups = sections.map((section) => ({ section, items: [] as ItemComparison[] }));
-  const byCurrent = new Map<string, SectionGroup>();
-  const byPrevious = new Map<string, SectionGroup>();
-  for (const g of groups) {
-    if (g.section.current) byCurrent.set(g.section.current.id, g);
-    if (g.section.previous) byPrevious.set(g.section.previous.id, g);
-  }
-  // Always found: the comparison lists every live section of both plans.
-  for (const r of items) (r.current ? byCurrent.get(r.current.sectionId) : byPrevious.get(r.previous!.sectionId))?.items.push(r);
-  return groups;
-}
-
 const ITEM_STATUS: Record<ItemComparison['status'], string> = { same: '', reworded: '文言変更', added: '新規', dropped: '廃止' };
 const SECTION_STATUS: Record<SectionComparison['status'], string> = { same: '', renamed: '名称変更', added: '新規', dropped: '廃止' };
 
 function ItemTable({ sections, items, heads, onlyChanged }: { sections: readonly SectionComparison[]; items: readonly ItemComparison[]; heads: Heads; onlyChanged: boolean }) {
   const groups = useMemo(() => groupBySection(sections, items), [sections, items]);
-  // A moved item names the section it came from by its title: last year's labels alone say little.
-  const movedFrom = useMemo(() => new Map(sections.flatMap((s) => (s.previous ? [[s.previous.id, `${s.previous.label}${s.previous.title}`] as const] : []))), [sections]);
-  const shown = onlyChanged
-    ? groups.map((g) => ({ ...g, items: g.items.filter(itemChanged) })).filter((g) => g.items.length > 0 || sectionChanged(g.section))
-    : groups;
+  // A moved item names the section it came from.
+  const movedFrom = useMemo(() => movedFromNames(sections), [sections]);
+  const shown = shownSectionGroups(groups, onlyChanged);
   if (shown.length === 0) return <p>{onlyChanged ? '変更のあった項目はありません。' : '項目がありません。'}</p>;
   return (
     <table class="cmp-table">
@@ -217,15 +188,9 @@ function ItemRow({ row: r, movedFrom }: { row: ItemComparison; movedFrom: Readon
 }
 
 function ItemChanges({ row: r, movedFrom }: { row: ItemComparison; movedFrom: ReadonlyMap<string, string> }) {
-  const chips: string[] = [];
-  if (r.moved) chips.push(`移動（元：${movedFrom.get(r.previous!.sectionId) ?? ''}）`);
-  if (r.labelChanged) chips.push(`番号 ${r.previous!.label} → ${r.current!.label}`);
-  if (r.groupChanged) chips.push(`担当 ${r.previous!.group || 'なし'} → ${r.current!.group || 'なし'}`);
-  for (const t of r.tagsAdded) chips.push(`${t} を追加`);
-  for (const t of r.tagsRemoved) chips.push(`${t} を削除`);
   return (
     <>
-      {chips.map((c) => (
+      {itemChanges(r, movedFrom).map((c) => (
         <span key={c} class="chip">
           {c}
         </span>
@@ -249,34 +214,13 @@ function Labelled({ label, text, segments, side }: { label: string; text: string
   );
 }
 
-/**
- * One side of a diff: `text` with what the other year lacks marked — removed parts on the old
- * side, added parts on the new. The pieces are cut from `text` itself by length, since a diff
- * segment may hold the other side's spelling (full- or half-width) of the characters they share.
- */
+/** One side of a diff, with what the other year lacks marked (see sideParts). */
 function SideText({ text, segments, side }: { text: string; segments: readonly DiffSegment[] | null; side: 'old' | 'new' }) {
-  if (!segments) return <>{text}</>;
-  const chars = [...text];
-  const skipped = side === 'old' ? 'added' : 'removed';
-  let at = 0;
-  const parts = segments
-    .filter((s) => s.kind !== skipped)
-    .map((s, i) => {
-      const n = [...s.text].length;
-      const piece = chars.slice(at, at + n).join('');
-      at += n;
-      return s.kind === 'same' ? piece : <Change key={i} kind={s.kind} text={piece} />;
-    });
-  return (
-    <>
-      {parts}
-      {chars.slice(at).join('')}
-    </>
-  );
+  return segments ? <Pieces segments={sideParts(text, segments, side)} /> : <>{text}</>;
 }
 
-/** Both sides in one line (a KPI name): removed then added, as the diff gives them. */
-function InlineDiff({ segments }: { segments: readonly DiffSegment[] }) {
+/** Text in pieces, the changed ones marked; for a KPI name both sides in one line, as the diff gives them. */
+function Pieces({ segments }: { segments: readonly DiffSegment[] }) {
   return <>{segments.map((s, i) => (s.kind === 'same' ? s.text : <Change key={i} kind={s.kind} text={s.text} />))}</>;
 }
 
@@ -297,7 +241,7 @@ const KPI_STATUS: Record<KpiComparison['status'], string> = { same: '', changed:
 const TARGET_CHANGES: Record<TargetChange, string> = { kind: '目標の種類', value: '目標値', direction: '以上・以下', text: '目標の文言', unit: '単位', baseline: '前年度の値' };
 
 function KpiTable({ kpis, heads, onlyChanged }: { kpis: readonly KpiComparison[]; heads: Heads; onlyChanged: boolean }) {
-  const shown = onlyChanged ? kpis.filter((k) => k.status !== 'same') : kpis;
+  const shown = shownKpis(kpis, onlyChanged);
   if (shown.length === 0) return <p>{onlyChanged ? '変更のあったKPIはありません。' : 'KPIがありません。'}</p>;
   return (
     <table class="cmp-table cmp-kpi-table">
@@ -320,8 +264,7 @@ function KpiTable({ kpis, heads, onlyChanged }: { kpis: readonly KpiComparison[]
       </thead>
       <tbody>
         {shown.map((k) => {
-          // A new 前年度 value is what moving on a year means, not a change of target.
-          const targetChanged = k.targetChanges.some((c) => c !== 'baseline');
+          const changed = targetChanged(k);
           return (
             <tr key={keyOf(k)} class={`cmp-kpi cmp-${k.status}`}>
               <td class="cmp-status">
@@ -333,11 +276,11 @@ function KpiTable({ kpis, heads, onlyChanged }: { kpis: readonly KpiComparison[]
                   </span>
                 ))}
               </td>
-              <th scope="row">{k.nameDiff ? <InlineDiff segments={k.nameDiff} /> : (k.current ?? k.previous)!.name}</th>
+              <th scope="row">{k.nameDiff ? <Pieces segments={k.nameDiff} /> : (k.current ?? k.previous)!.name}</th>
               <td>{k.previousTarget ?? <None />}</td>
-              <td class={targetChanged ? 'cmp-target-changed' : undefined}>
+              <td class={changed ? 'cmp-target-changed' : undefined}>
                 {k.currentTarget ?? <None />}
-                {targetChanged && <span class="visually-hidden">（変更）</span>}
+                {changed && <span class="visually-hidden">（変更）</span>}
               </td>
             </tr>
           );

@@ -2,19 +2,18 @@
 // row, target, latest actual, the month it is as of (和暦 and 西暦) and the judgement, and for a
 // KPI that builds up over the year its year-end projection (未達見込み / 達成見込み). Opening a KPI
 // shows the entry of a month's actual, the monthly actuals, the projection and a chart of the
-// fiscal year beside last year's actuals.
+// fiscal year beside last year's actuals. What it shows is built by src/model/kpi-rows.ts; this renders it.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useDraftForm } from './data/draft-form';
 import { useActorName, useDb, usePlanStructure } from './data/hooks';
 import { useKpiInsight } from './data/report-hooks';
 import { saveMeasurement } from '../sync/edits';
-import { isForecast, offTrackReason, projectAsOf } from '../model/dashboard';
-import { describeGap, describeTarget, formatNumber, judge, judgeLatest, targetBound, type Judgement, type JudgementStatus } from '../model/kpi-judgement';
-import { kpisInPlanOrder } from '../model/kpi-order';
-import { PROJECTION_GAPS, type KpiProjection, type MonthValue, type ProjectionStatus } from '../model/kpi-projection';
+import { describeGap, formatNumber, judge, targetBound, type Judgement, type JudgementStatus } from '../model/kpi-judgement';
+import type { KpiProjection, MonthValue, ProjectionStatus } from '../model/kpi-projection';
+import { countKpiRows, defaultMonth, groupKpiRows, kpiDetailView, kpiRows, whyNoJudgement, type KpiRow } from '../model/kpi-rows';
 import { parseDecimal } from '../model/number-text';
 import type { Kpi, Measurement, Plan, Section } from '../model/schemas';
-import { bothFiscalYear, bothMonth, fiscalMonthIndex, fiscalYearOfMonth, monthsOfFiscalYear, seirekiMonth, warekiFiscalYear, warekiMonth, type YearMonth } from '../model/wareki';
+import { bothFiscalYear, bothMonth, seirekiMonth, warekiMonth, type YearMonth } from '../model/wareki';
 import { KpiChart } from './kpi-chart';
 import { Link } from './link';
 import { kpiAnchor, paths } from './router';
@@ -35,24 +34,6 @@ export function KpiPage({ planId }: { planId: string }) {
   return <KpiBoard plan={plan} sections={sections} kpis={kpis} measurements={measurements} lastYear={lastYear} />;
 }
 
-interface Row {
-  kpi: Kpi;
-  judgement: Judgement & { month: string | null };
-  measurements: Measurement[];
-  /** The year-end projection from all of this year's actuals (and last year's curve). */
-  projection: KpiProjection;
-  /** `projection` when it is a forecast to show (see isForecast), else null. */
-  forecast: KpiProjection | null;
-  /** The same KPI's actuals in last year's plan, when it is on this device. */
-  lastYear: readonly MonthValue[];
-}
-
-/** Consecutive KPIs of one 事業計画 row share its cell, as in the paper table. */
-interface Group {
-  section: Section | undefined;
-  rows: Row[];
-}
-
 const STATUS_CLASS: Record<JudgementStatus, string> = { 達成: 'good', 未達: 'short', 判定不可: 'none' };
 // A shape as well as a colour, so 未達 stands out in grey print and for colour-blind readers.
 const STATUS_ICON: Record<JudgementStatus, string> = { 達成: '✔', 未達: '▼', 判定不可: '' };
@@ -60,43 +41,16 @@ const FORECAST_CLASS: Record<ProjectionStatus, string> = { 達成見込み: 'goo
 // Hollow shapes beside the judgement's solid ones: a projection, not yet a fact.
 const FORECAST_ICON: Record<ProjectionStatus, string> = { 達成見込み: '✓', 未達見込み: '▽', 判定不可: '' };
 
-/** The same rule as the dashboard's off-track list (offTrackReason), on the latest actuals. */
-function isOffTrack(row: Row): boolean {
-  return offTrackReason(row.judgement, row.forecast) !== null;
-}
-
 function KpiBoard({ plan, sections, kpis, measurements, lastYear }: { plan: Plan; sections: Section[]; kpis: Kpi[]; measurements: Measurement[]; lastYear: ReadonlyMap<string, MonthValue[]> }) {
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [onlyShort, setOnlyShort] = useState(false);
 
-  const rows = useMemo(() => {
-    const byKpi = new Map<string, Measurement[]>();
-    for (const m of measurements) byKpi.set(m.kpiId, [...(byKpi.get(m.kpiId) ?? []), m]);
-    const yearEnd = monthsOfFiscalYear(plan.fiscalYear)[11]!;
-    return kpisInPlanOrder(sections, kpis).map((kpi): Row => {
-      const own = byKpi.get(kpi.id) ?? [];
-      const previous = lastYear.get(kpi.id) ?? [];
-      const projection = projectAsOf(kpi, own, yearEnd, previous);
-      return { kpi, judgement: judgeLatest(kpi, own), measurements: own, projection, forecast: isForecast(projection) ? projection : null, lastYear: previous };
-    });
-  }, [plan.fiscalYear, sections, kpis, measurements, lastYear]);
-
-  const counts = { 達成: 0, 未達: 0, 判定不可: 0 };
-  for (const r of rows) counts[r.judgement.status]++;
-  const projectedShort = rows.filter((r) => r.forecast?.status === '未達見込み').length;
-
-  const groups = useMemo(() => {
-    const live = new Map(sections.filter((s) => !s.deleted).map((s) => [s.id, s]));
-    const out: Group[] = [];
-    for (const row of rows) {
-      if (onlyShort && !isOffTrack(row)) continue;
-      const section = row.kpi.sectionId === null ? undefined : live.get(row.kpi.sectionId);
-      const last = out[out.length - 1];
-      if (last && last.section === section) last.rows.push(row);
-      else out.push({ section, rows: [row] });
-    }
-    return out;
-  }, [rows, sections, onlyShort]);
+  const rows = useMemo(
+    () => kpiRows(plan.fiscalYear, sections, kpis, measurements, lastYear),
+    [plan.fiscalYear, sections, kpis, measurements, lastYear],
+  );
+  const counts = countKpiRows(rows);
+  const groups = useMemo(() => groupKpiRows(rows, sections, onlyShort), [rows, sections, onlyShort]);
 
   const toggle = (id: string) =>
     setOpen((prev) => {
@@ -134,9 +88,9 @@ function KpiBoard({ plan, sections, kpis, measurements, lastYear }: { plan: Plan
           </span>
           <span class="count">達成 {counts.達成}件</span>
           <span class="count">判定不可 {counts.判定不可}件</span>
-          {projectedShort > 0 && (
+          {counts.未達見込み > 0 && (
             <span class="count count-forecast">
-              <span aria-hidden="true">{FORECAST_ICON.未達見込み} </span>未達見込み {projectedShort}件
+              <span aria-hidden="true">{FORECAST_ICON.未達見込み} </span>未達見込み {counts.未達見込み}件
             </span>
           )}
         </p>
@@ -189,10 +143,9 @@ function KpiBoard({ plan, sections, kpis, measurements, lastYear }: { plan: Plan
   );
 }
 
-function KpiRows({ plan, row, open, toggle, sectionCell }: { plan: Plan; row: Row; open: boolean; toggle: (id: string) => void; sectionCell: { section: Section | undefined; span: number } | null }) {
+function KpiRows({ plan, row, open, toggle, sectionCell }: { plan: Plan; row: KpiRow; open: boolean; toggle: (id: string) => void; sectionCell: { section: Section | undefined; span: number } | null }) {
   const { kpi, judgement } = row;
   const detailId = `kpi-detail-${kpi.id}`;
-  const latest = judgement.month === null ? undefined : row.measurements.find((m) => m.month === judgement.month);
   return (
     <>
       <tr id={kpiAnchor(kpi.id)} class={`kpi-row kpi-row-${STATUS_CLASS[judgement.status]}`}>
@@ -215,8 +168,8 @@ function KpiRows({ plan, row, open, toggle, sectionCell }: { plan: Plan; row: Ro
             <span>{kpi.name}</span>
           </button>
         </td>
-        <td>{describeTarget(kpi.target, kpi.unit)}</td>
-        <td class="num">{latest?.value != null ? <Amount value={latest.value} unit={kpi.unit} /> : '－'}</td>
+        <td>{row.target}</td>
+        <td class="num">{row.latest !== null ? <Amount value={row.latest} unit={kpi.unit} /> : '－'}</td>
         <td class="month">{judgement.month ? <BothMonth month={judgement.month} /> : '－'}</td>
         <td>
           <JudgementBadge kpi={kpi} judgement={judgement} />
@@ -253,12 +206,6 @@ function BothMonth({ month }: { month: YearMonth }) {
   );
 }
 
-function whyNoJudgement(kpi: Kpi, judgement: Judgement): string {
-  if (kpi.target.kind === 'qualitative') return '定性目標';
-  if (targetBound(kpi.target) === null) return '前年度値なし';
-  return judgement.gap === null ? '実績なし' : '';
-}
-
 function JudgementBadge({ kpi, judgement }: { kpi: Kpi; judgement: Judgement }) {
   const gap = describeGap(judgement, kpi.unit);
   return (
@@ -289,58 +236,9 @@ function ForecastBadge({ kpi, forecast }: { kpi: Kpi; forecast: KpiProjection })
   );
 }
 
-/** "令和7年3月（2025年3月）の見込みは49%、未達見込み（−11%）。" */
-function describeForecast(kpi: Kpi, forecast: KpiProjection, yearEnd: YearMonth): string {
-  const value = forecast.projected === null ? '' : `${formatNumber(forecast.projected)}${kpi.unit}`;
-  const gap = forecast.judgement === null ? '' : describeGap(forecast.judgement, kpi.unit);
-  const judged = forecast.gap !== null ? `（${PROJECTION_GAPS[forecast.gap]}）` : `、${forecast.status}${gap && `（${gap}）`}`;
-  return `${bothMonth(yearEnd)}の見込みは${value}${judged}。`;
-}
-
-/** Values of one fiscal year by month, April first; null when there is none at all. */
-function byFiscalMonth(values: readonly MonthValue[], fiscalYear: number): (number | null)[] | null {
-  const out: (number | null)[] = Array.from({ length: 12 }, () => null);
-  let any = false;
-  for (const { month, value } of values) {
-    if (value === null || fiscalYearOfMonth(month) !== fiscalYear) continue;
-    out[fiscalMonthIndex(month)] = value;
-    any = true;
-  }
-  return any ? out : null;
-}
-
-/** The projection as a line by month: from the latest actual it starts at, to March. */
-function forecastLine(forecast: KpiProjection | null): (number | null)[] | null {
-  if (!forecast) return null;
-  const out: (number | null)[] = Array.from({ length: 12 }, () => null);
-  for (const p of forecast.points) {
-    if (p.kind === 'projected' || p.month === forecast.basisMonth) out[fiscalMonthIndex(p.month)] = p.value;
-  }
-  return out;
-}
-
-function KpiDetail({ plan, row }: { plan: Plan; row: Row }) {
-  const { kpi, judgement, measurements, projection, forecast } = row;
-  const months = useMemo(() => monthsOfFiscalYear(plan.fiscalYear), [plan.fiscalYear]);
-  const values = useMemo(() => months.map((m) => measurements.find((x) => x.month === m)?.value ?? null), [months, measurements]);
-  const lastYear = useMemo(() => byFiscalMonth(row.lastYear, plan.fiscalYear - 1), [row.lastYear, plan.fiscalYear]);
-  const projected = useMemo(() => forecastLine(forecast), [forecast]);
-  const recorded = months.flatMap((m, i) => {
-    const v = values[i];
-    return v === null || v === undefined ? [] : [{ month: m, value: v }];
-  });
-  const target = describeTarget(kpi.target, kpi.unit);
-  const latest = judgement.month === null ? null : values[months.indexOf(judgement.month)];
-  const yearEnd = months[11]!;
-  const forecastText = forecast && describeForecast(kpi, forecast, yearEnd);
-  const lastMarch = lastYear?.[11] ?? null;
-  const summary =
-    `${kpi.name}の${bothFiscalYear(plan.fiscalYear)}の月別実績のグラフ。目標は${target}。` +
-    (judgement.month === null || latest == null
-      ? '実績はまだありません。'
-      : `最新の実績は${bothMonth(judgement.month)}時点で${formatNumber(latest)}${kpi.unit}、${judgement.status}${judgement.gap === null ? '' : `（${describeGap(judgement, kpi.unit)}）`}。`) +
-    (forecast ? `破線は年度末までの見込みで、${forecastText}見込みの出し方：${forecast.description}。` : '') +
-    (lastYear ? `点線は前年度（${warekiFiscalYear(plan.fiscalYear - 1)}）の実績${lastMarch === null ? '' : `で、3月は${formatNumber(lastMarch)}${kpi.unit}`}。` : '');
+function KpiDetail({ plan, row }: { plan: Plan; row: KpiRow }) {
+  const { kpi, judgement, projection, forecast } = row;
+  const { months, values, recorded, lastYear, projected, forecastText, summary } = useMemo(() => kpiDetailView(row, plan.fiscalYear), [row, plan.fiscalYear]);
   return (
     <section class="kpi-detail" aria-label={`${kpi.name}の詳細`}>
       {/* The row above shows the name; the heading keeps the outline whole for screen readers. */}
@@ -402,7 +300,7 @@ function KpiDetail({ plan, row }: { plan: Plan; row: Row }) {
             values={values}
             months={months}
             target={targetBound(kpi.target)}
-            targetLabel={target}
+            targetLabel={row.target}
             lastYear={lastYear}
             projection={projected}
             unit={kpi.unit}
@@ -412,12 +310,6 @@ function KpiDetail({ plan, row }: { plan: Plan; row: Row }) {
       </div>
     </section>
   );
-}
-
-/** The month to offer first: the one after the latest actual, so the next report is one tap away. */
-function defaultMonth(months: readonly YearMonth[], latestMonth: string | null): YearMonth {
-  const i = latestMonth === null ? -1 : months.indexOf(latestMonth);
-  return months[Math.min(i + 1, months.length - 1)]!;
 }
 
 type Message = { kind: 'ok' | 'error'; text: string } | null;

@@ -7,9 +7,14 @@ import {
   flattenItems,
   groupsOf,
   isFilterActive,
+  itemName,
   labelPath,
+  nextItemLabel,
+  nextOrder,
   normalizeForSearch,
   pruneTree,
+  sectionName,
+  sectionOptions,
   type EvaluationFilter,
   type ItemFilter,
   type TreeNode,
@@ -213,5 +218,43 @@ describe('helpers', () => {
   it('lists the groups in use in Japanese order, once each, without blanks or deleted items', () => {
     const items = [...ITEMS, item('x', 's2', 1), item('y', 's2', 2, { group: '企画総務', deleted: true })];
     expect(groupsOf(items)).toEqual(['レセプト', '業務', '保健']);
+  });
+});
+
+describe('the structure screen’s helpers', () => {
+  it('names a section by label and title, and an item by label and its text cut at 24 characters', () => {
+    expect(sectionName(section('s', null, 0, '（２）'))).toBe('（２） （２） の見出し');
+    expect(sectionName({ ...section('s', null, 0, ''), title: ' 見出しだけ ' })).toBe('見出しだけ');
+    expect(itemName(item('i', 's', 0, { label: '②', text: '郵送化の\n  促進' }))).toBe('② 郵送化の 促進');
+    expect(itemName(item('i', 's', 0, { label: '', text: 'あ'.repeat(25) }))).toBe(`${'あ'.repeat(24)}…`);
+    expect(itemName(item('i', 's', 0, { label: '①', text: 'あ'.repeat(24) }))).toBe(`① ${'あ'.repeat(24)}`);
+  });
+
+  it('lists the sections in tree order, indented by depth, a nameless one said so', () => {
+    const sections = [...SECTIONS, { ...section('s3', null, 2, ''), title: '' }];
+    expect(sectionOptions(buildTree(sections, []))).toEqual([
+      { id: 's1', text: '１． １． の見出し' },
+      { id: 's1-1', text: '　（１） （１） の見出し' },
+      { id: 's1-2', text: '　（２） （２） の見出し' },
+      { id: 's2', text: '２． ２． の見出し' },
+      { id: 's3', text: '（名前なし）' },
+    ]);
+  });
+
+  it.each<[string, { order: number }[], number]>([
+    ['no siblings', [], 0],
+    ['siblings in order', [{ order: 0 }, { order: 1 }], 2],
+    ['siblings with gaps, out of order', [{ order: 7 }, { order: 2 }], 8],
+  ])('gives a new record the order after its siblings: %s', (_, rows, expected) => {
+    expect(nextOrder(rows)).toBe(expected);
+  });
+
+  it.each<[number, string]>([
+    [0, '①'],
+    [3, '④'],
+    [19, '⑳'],
+    [20, ''],
+  ])('labels a new item after %i siblings %j', (siblings, label) => {
+    expect(nextItemLabel(siblings)).toBe(label);
   });
 });
