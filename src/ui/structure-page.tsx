@@ -17,6 +17,7 @@ import { paths } from './router';
 import { useSharedText } from './use-autosave';
 import { PlanNotFound } from './plan-not-found';
 import './structure-page.css';
+import { errorText } from './messages';
 
 export function StructurePage({ planId }: { planId: string }) {
   const structure = usePlanStructure(planId);
@@ -102,7 +103,7 @@ function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections
       await write();
       return true;
     } catch (e) {
-      setNotice({ kind: 'error', text: `変更を保存できませんでした: ${e instanceof Error ? e.message : String(e)}` });
+      setNotice({ kind: 'error', text: `変更を保存できませんでした: ${errorText(e)}` });
       return false;
     }
   }
