@@ -121,7 +121,12 @@ export function generatePassword(): string {
   return randomBytes(12).toString('base64url');
 }
 
-export async function createUser(storage: AccountStore, input: { email: string; name: string; password: string }, now: Date, cost: PasswordCost = PASSWORD_COST): Promise<User> {
+export async function createUser(
+  storage: AccountStore,
+  input: { email: string; name: string; password: string },
+  now: Date,
+  cost: PasswordCost = PASSWORD_COST,
+): Promise<User> {
   if (input.password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   const email = normalizeEmail(input.email);
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new AccountError(`not an email address: ${input.email}`);
@@ -213,7 +218,13 @@ async function countersOf(storage: AccountStore, email: string, address: string 
  * more: if attempts of the same key were written meanwhile and, with them, the key is past its
  * free attempts, it is refused (another attempt got there first) and stays counted.
  */
-async function beginAttempt(storage: AccountStore, email: string, address: string | null, device: string | null, now: Date): Promise<Attempt | ThrottledOutcome> {
+async function beginAttempt(
+  storage: AccountStore,
+  email: string,
+  address: string | null,
+  device: string | null,
+  now: Date,
+): Promise<Attempt | ThrottledOutcome> {
   const counters = await countersOf(storage, email, address, device, now);
   const before = new Map<Counter, number>();
   for (const c of counters) {
@@ -369,7 +380,13 @@ export async function login(storage: AccountStore, input: LoginInput, options: A
   return options.gate.run({ email, address: options.address, device }, () => checkLogin(storage, email, input, device, options));
 }
 
-async function checkLogin(storage: AccountStore, email: string, input: LoginInput, device: string | null, { now, address, cost }: AccountOptions): Promise<LoginOutcome> {
+async function checkLogin(
+  storage: AccountStore,
+  email: string,
+  input: LoginInput,
+  device: string | null,
+  { now, address, cost }: AccountOptions,
+): Promise<LoginOutcome> {
   const attempt = await beginAttempt(storage, email, address, device, now);
   if (!isAttempt(attempt)) return attempt;
   const user = await storage.getUserByEmail(email);
@@ -390,11 +407,21 @@ export type PasswordChangeOutcome = { ok: true; response: LoginResponse } | { ok
  * count as failed logins. Every token of the user is revoked, other devices' too, and this
  * device gets a new one.
  */
-export async function changePassword(storage: AccountStore, user: User, input: { currentPassword: string; newPassword: string }, options: AccountOptions): Promise<PasswordChangeOutcome> {
+export async function changePassword(
+  storage: AccountStore,
+  user: User,
+  input: { currentPassword: string; newPassword: string },
+  options: AccountOptions,
+): Promise<PasswordChangeOutcome> {
   return options.gate.run({ email: user.email, address: options.address, device: null }, () => checkPasswordChange(storage, user, input, options));
 }
 
-async function checkPasswordChange(storage: AccountStore, user: User, input: { currentPassword: string; newPassword: string }, { now, address, cost }: AccountOptions): Promise<PasswordChangeOutcome> {
+async function checkPasswordChange(
+  storage: AccountStore,
+  user: User,
+  input: { currentPassword: string; newPassword: string },
+  { now, address, cost }: AccountOptions,
+): Promise<PasswordChangeOutcome> {
   const attempt = await beginAttempt(storage, user.email, address, null, now);
   if (!isAttempt(attempt)) return attempt;
   // A failure is already counted.
@@ -411,7 +438,11 @@ async function checkPasswordChange(storage: AccountStore, user: User, input: { c
  * expired is answered as done: sign-out is retried by devices that lost the first answer. A
  * token this server never issued is refused like any request with it.
  */
-export async function logout(storage: AccountStore, authorization: string | undefined, now: Date): Promise<{ ok: true; userId: string } | { ok: false; message: string }> {
+export async function logout(
+  storage: AccountStore,
+  authorization: string | undefined,
+  now: Date,
+): Promise<{ ok: true; userId: string } | { ok: false; message: string }> {
   const token = bearerToken(authorization);
   if (token === null) return { ok: false, message: 'Authorization: Bearer <token> is required' };
   const hash = hashToken(token);

@@ -31,7 +31,10 @@ const demoAccounts = (): DemoAccount[] => DEMO_USERS.map((u) => ({ email: u.emai
  * Seeds the demo into a new database (no branches, no users yet) unless `production`.
  * Returns the demo accounts when this database has them (seeded now or earlier), else null.
  */
-export async function ensureDemo(storage: RecordStore & AccountStore, options: { production: boolean; log: Logger; now: Date; passwordCost?: PasswordCost }): Promise<DemoAccount[] | null> {
+export async function ensureDemo(
+  storage: RecordStore & AccountStore,
+  options: { production: boolean; log: Logger; now: Date; passwordCost?: PasswordCost },
+): Promise<DemoAccount[] | null> {
   const { production, log, now } = options;
   if (production) {
     if ((await storage.getMeta(DEMO_META_KEY)) !== undefined) {
