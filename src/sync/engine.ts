@@ -242,7 +242,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       } catch (e) {
         // A request the server refused because of one mutation: set that one aside and go on.
         if (e instanceof TransportError && e.mutationId && (e.status === 403 || e.status === 400)) {
-          const reason: RejectedReason = { code: e.status === 403 ? REJECTED_REASON.forbidden : REJECTED_REASON.badRequest, ...(e.message ? { detail: e.message } : {}) };
+          const code = e.status === 403 ? REJECTED_REASON.forbidden : REJECTED_REASON.badRequest;
+          const reason: RejectedReason = { code, ...(e.message ? { detail: e.message } : {}) };
           if (await setAside(db, e.mutationId, reason, now().toISOString())) continue;
         }
         return { kind: 'failed', retry: fail(e) };

@@ -68,7 +68,13 @@ export function App({ db, persistence, subscribeUpdate, engine, firstResults }: 
 /** The sync states that change what the shell shows (the others only change the status bar). */
 const SHELL_STATES: ReadonlySet<string> = new Set(['needs-login', 'update-required', 'signed-out']);
 
-function Shell({ persisted, applyUpdate, queryFailure }: { persisted: PersistenceState | null; applyUpdate: (() => void) | null; queryFailure: DbError | null }) {
+interface ShellProps {
+  persisted: PersistenceState | null;
+  applyUpdate: (() => void) | null;
+  queryFailure: DbError | null;
+}
+
+function Shell({ persisted, applyUpdate, queryFailure }: ShellProps) {
   // Only what the shell shows: a sync round trip's other status changes re-render the status bar, not the page.
   const state = useSyncSelect((status) => (status && SHELL_STATES.has(status.state) ? status.state : 'other'));
   const session = useSession();

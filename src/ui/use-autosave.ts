@@ -57,7 +57,9 @@ export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persist
     const write = saveText(w.value, w.base, w.ancestor).then(
       () => dispatch({ type: 'writeSucceeded', write: w }),
       (e: unknown) =>
-        dispatch(e instanceof DbError && e.code === DB_ERROR.stale ? { type: 'writeStale', write: w } : { type: 'writeFailed', write: w, message: errorText(e) }),
+        dispatch(
+          e instanceof DbError && e.code === DB_ERROR.stale ? { type: 'writeStale', write: w } : { type: 'writeFailed', write: w, message: errorText(e) },
+        ),
     );
     // A read that overlapped the write does not count (autosave-state.ts): one more after its end.
     running.current = write.then(read);

@@ -46,10 +46,12 @@ describe('RejectedPanel', () => {
   it('says why in Japanese from the stored code, with the server’s own reason', async () => {
     const db = await dbWithFixturePlan();
     const row = { table: 'progress' as const, recordId: progressId(ref('p1-2-2'), '2024-H1'), planId: PLAN_ID, changes: { evaluation: '○' } };
+    const at = (minute: number) => new Date(2026, 10, 22, 18, minute).toISOString();
     await db.rejected.bulkAdd([
-      { ...row, mutationId: 'm-1', reason: { code: 'rejected.forbidden', detail: 'no write access to branch tokyo' }, at: new Date(2026, 10, 22, 18, 30).toISOString() },
-      { ...row, mutationId: 'm-2', reason: { code: 'rejected.unsealed' }, at: new Date(2026, 10, 22, 18, 31).toISOString() },
-      { ...row, mutationId: 'm-3', reason: '', at: new Date(2026, 10, 22, 18, 32).toISOString() },
+      { ...row, mutationId: 'm-1', reason: { code: 'rejected.forbidden', detail: 'no write access to branch tokyo' }, at: at(30) },
+      { ...row, mutationId: 'm-2', reason: { code: 'rejected.unsealed' }, at: at(31) },
+      // Stored before reasons had codes, when the server had given none.
+      { ...row, mutationId: 'm-3', reason: '', at: at(32) },
     ]);
     render(<App db={db} />);
     fireEvent.click(await screen.findByRole('button', { name: '送信できなかった変更 3件' }));

@@ -21,7 +21,8 @@ describe('StatusBar with a sync engine', () => {
   it('shows the edits waiting, the last sync in 和暦 and 西暦, the error state and its reason', async () => {
     const db = await dbWithFixturePlan();
     await saveProgress(db, { planId: PLAN_ID, itemId: ref('p1-2-2'), periodId: '2024-H1' }, { evaluation: '○' }, 'テスト');
-    const engine = new FakeSyncEngine({ state: 'error', lastSyncAt: new Date(2026, 10, 22, 18, 30).toISOString(), lastError: { code: 'sync.server', status: 503 } });
+    const lastSyncAt = new Date(2026, 10, 22, 18, 30).toISOString();
+    const engine = new FakeSyncEngine({ state: 'error', lastSyncAt, lastError: { code: 'sync.server', status: 503 } });
     render(<App db={db} engine={engine} />);
     await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toBe('未同期 1件'));
     const bar = statusBar();

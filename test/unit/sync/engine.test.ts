@@ -236,7 +236,8 @@ describe('failures', () => {
     const { engine: e } = engine(db, transport);
     await e.syncNow();
     expect(requests.map((r) => r.req.mutations.length)).toEqual([2, 1]);
-    expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: forbidden!.mutationId, reason: { code: 'rejected.forbidden', detail: 'この支部に書き込む権限がありません' } })]);
+    const reason = { code: 'rejected.forbidden', detail: 'この支部に書き込む権限がありません' };
+    expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: forbidden!.mutationId, reason })]);
     expect((await db.progress.get(progressId(key.itemId, key.periodId)))?.evaluation).toBe('○');
     expect(await db.notes.get(note.id)).toEqual(note);
     expect(e.getStatus().state).toBe('idle');

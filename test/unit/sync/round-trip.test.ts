@@ -139,7 +139,9 @@ describe('applyRoundTrip', () => {
     const sent = await takeOutboxBatch(db, 'u1', 10);
     await applyRoundTrip(db, sent, answer({ results: results(sent, 'rejected', 'no permission') }), CTX);
     expect(await db.outbox.count()).toBe(0);
-    expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: sent[0]!.id, recordId: PID, changes: { evaluation: '△' }, reason: { code: 'rejected.refused', detail: 'no permission' }, at: AT })]);
+    const reason = { code: REJECTED_REASON.refused, detail: 'no permission' };
+    const row = { mutationId: sent[0]!.id, recordId: PID, changes: { evaluation: '△' }, reason, at: AT };
+    expect(await db.rejected.toArray()).toEqual([expect.objectContaining(row)]);
     expect((await progress(db)).evaluation).toBe('○');
   });
 
