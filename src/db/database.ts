@@ -4,6 +4,7 @@
 // down through context; nothing here is module-level state.
 import Dexie, { type EntityTable } from 'dexie';
 import * as z from 'zod/mini';
+import { DB_ERROR } from './errors';
 import { EDITABLE_TABLES, type Conflict, type History, type Item, type Kpi, type Measurement, type Note, type Plan, type Progress, type Section } from '../model/schemas';
 
 export const DB_NAME = 'jigyo-keikaku-tracker';
@@ -66,6 +67,25 @@ export const outboxEntrySchema = z.object({
 });
 export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 
+/** Why a change was not taken: a code the screens put in words (src/ui/messages.ts). */
+export const REJECTED_REASON = {
+  /** The server answered the mutation `rejected` (its reason, in English, is the detail). */
+  refused: 'rejected.refused',
+  /** The server refused the whole request because of this mutation: no permission (403) … */
+  forbidden: 'rejected.forbidden',
+  /** … or a mutation it cannot take (400); the server's message is the detail. */
+  badRequest: 'rejected.bad-request',
+  /** Never sent: its seal does not verify under its author's key (outbox-seal.ts). */
+  unsealed: 'rejected.unsealed',
+} as const;
+export type RejectedReasonCode = (typeof REJECTED_REASON)[keyof typeof REJECTED_REASON];
+
+export const rejectedReasonSchema = z.object({
+  code: z.enum(Object.values(REJECTED_REASON) as [RejectedReasonCode, ...RejectedReasonCode[]]),
+  detail: z.optional(z.string()),
+});
+export type RejectedReason = z.infer<typeof rejectedReasonSchema>;
+
 /** A mutation the server refused (e.g. no permission): kept so the person sees what did not go through. */
 export const rejectedEntrySchema = z.object({
   id: z.optional(z.number()),
@@ -74,7 +94,8 @@ export const rejectedEntrySchema = z.object({
   recordId: z.string(),
   planId: z.string(),
   changes: z.record(z.string(), z.unknown()),
-  reason: z.string(),
+  /** A free text in rows stored before reasons had codes: shown as it is. */
+  reason: z.union([rejectedReasonSchema, z.string()]),
   at: z.string(),
 });
 export type RejectedEntry = z.infer<typeof rejectedEntrySchema>;
@@ -84,11 +105,13 @@ export interface MetaRow {
   value: unknown;
 }
 
+/** The connection's trouble, with the code of what people are told (src/ui/messages.ts). */
 export type DbHealth =
   | { state: 'ok' }
-  | { state: 'quota'; message: string }
-  | { state: 'closed'; message: string }
-  | { state: 'upgrade'; message: string };
+  | { state: 'quota'; code: typeof DB_ERROR.quota }
+  /** `closed`: a write failed on it; `connectionLost`: nothing was being written. */
+  | { state: 'closed'; code: typeof DB_ERROR.closed | typeof DB_ERROR.connectionLost }
+  | { state: 'upgrade'; code: typeof DB_ERROR.upgrade };
 
 /** A small observable for the connection's health, owned by the database instance. */
 export class HealthStore {
@@ -200,12 +223,12 @@ export class TrackerDb extends Dexie {
     // Another tab opened a newer schema: let it upgrade, and ask this tab to reload.
     this.on('versionchange', () => {
       this.close({ disableAutoOpen: true });
-      this.health.set({ state: 'upgrade', message: '新しいバージョンが別のタブで開かれました。再読み込みしてください。' });
+      this.health.set({ state: 'upgrade', code: DB_ERROR.upgrade });
       return false;
     });
     this.on('close', () => {
       if (this.health.value.state === 'ok') {
-        this.health.set({ state: 'closed', message: 'データベースとの接続が切れました。再接続してください。' });
+        this.health.set({ state: 'closed', code: DB_ERROR.connectionLost });
       }
     });
   }

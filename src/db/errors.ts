@@ -1,27 +1,42 @@
-// Typed errors of the on-device database, with the Japanese message the UI shows.
+// Typed errors of the on-device database: a code (and a detail for the log), never the words
+// people read; the screens turn the code into Japanese (src/ui/messages.ts).
 export const DB_ERROR = {
-  quota: 'quota',
-  closed: 'closed',
-  invalid: 'invalid',
-  notFound: 'not_found',
-  stale: 'stale',
+  quota: 'db.quota',
+  /** A write failed on a lost connection (it was retried once). */
+  closed: 'db.closed',
+  invalid: 'db.invalid',
+  notFound: 'db.not-found',
+  stale: 'db.stale',
+  /** An import under an id a plan on this device already has (the detail is the id). */
+  planExists: 'db.plan-exists',
+  /** A live query failed, so a screen cannot show this device's data. */
+  readFailed: 'db.read-failed',
+  /** The connection was lost with no write failing (the health only). */
+  connectionLost: 'db.connection-lost',
+  /** Another tab opened a newer schema (the health only). */
+  upgrade: 'db.upgrade',
 } as const;
 export type DbErrorCode = (typeof DB_ERROR)[keyof typeof DB_ERROR];
 
-const MESSAGES: Record<DbErrorCode, string> = {
-  quota: '端末の保存容量が足りません。不要なデータを削除するか、ブラウザの設定で容量を確保してください。入力は保存されていません。',
-  closed: 'データベースとの接続が切れました。再接続してください。入力は保存されていません。',
-  invalid: '入力内容が正しくありません。',
-  not_found: '対象の記録が見つかりません。',
-  stale: 'ほかの画面で先に変更されていました。変更を取り込んでから保存し直します。',
+/** What the codes mean, in English, for logs and the Error's message. */
+const LOG_TEXT: Record<DbErrorCode, string> = {
+  'db.quota': 'the device storage is full',
+  'db.closed': 'the database connection was lost',
+  'db.invalid': 'invalid input',
+  'db.not-found': 'no such record',
+  'db.stale': 'changed elsewhere first',
+  'db.plan-exists': 'a plan with this id is already on this device',
+  'db.read-failed': 'a read of this device’s data failed',
+  'db.connection-lost': 'the database connection was lost',
+  'db.upgrade': 'a newer version was opened in another tab',
 };
 
 export class DbError extends Error {
   constructor(
     readonly code: DbErrorCode,
-    detail?: string,
+    readonly detail?: string,
   ) {
-    super(detail ? `${MESSAGES[code]}（${detail}）` : MESSAGES[code]);
+    super(detail ? `${LOG_TEXT[code]} (${detail})` : LOG_TEXT[code]);
     this.name = 'DbError';
   }
 }

@@ -66,11 +66,11 @@ export async function runWrite<T>(db: TrackerDb, fn: () => Promise<T>): Promise<
         return await fn();
       } catch (again) {
         const err2 = toDbError(again);
-        if (err2.code === DB_ERROR.closed) db.health.set({ state: 'closed', message: err2.message });
+        if (err2.code === DB_ERROR.closed) db.health.set({ state: 'closed', code: DB_ERROR.closed });
         throw err2;
       }
     }
-    if (err.code === DB_ERROR.quota) db.health.set({ state: 'quota', message: err.message });
+    if (err.code === DB_ERROR.quota) db.health.set({ state: 'quota', code: DB_ERROR.quota });
     throw err;
   }
 }

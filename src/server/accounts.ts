@@ -5,7 +5,7 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { PASSWORD_LENGTH, type LoginResponse, type Role } from '../model/protocol';
 import { addressGroup } from './security';
-import type { Storage, User } from './storage/storage';
+import type { AccountStore, User } from './storage/storage';
 
 export const TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -121,7 +121,12 @@ export function generatePassword(): string {
   return randomBytes(12).toString('base64url');
 }
 
-export async function createUser(storage: Storage, input: { email: string; name: string; password: string }, now: Date, cost: PasswordCost = PASSWORD_COST): Promise<User> {
+export async function createUser(
+  storage: AccountStore,
+  input: { email: string; name: string; password: string },
+  now: Date,
+  cost: PasswordCost = PASSWORD_COST,
+): Promise<User> {
   if (input.password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   const email = normalizeEmail(input.email);
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new AccountError(`not an email address: ${input.email}`);
@@ -175,7 +180,7 @@ const since = (now: Date) => new Date(now.getTime() - FAILURE_MEMORY_MS).toISOSt
  * first: each was written after its attempt's row, so the attempts read next include it, and a
  * write in between can only make the answer too high, never too low.
  */
-async function counted(storage: Storage, { kind, key }: Counter, now: Date): Promise<number> {
+async function counted(storage: AccountStore, { kind, key }: Counter, now: Date): Promise<number> {
   const undone = kind === 'address' ? await storage.countLoginFailures(undoneKey(key), since(now)) : 0;
   return (await storage.countLoginFailures(key, since(now))) - undone;
 }
@@ -194,7 +199,7 @@ interface Attempt {
  * stolen secret still buys only slowed guesses. Otherwise the address and the account; an
  * account that has already added its share of failures at the address adds no more there.
  */
-async function countersOf(storage: Storage, email: string, address: string | null, device: string | null, now: Date): Promise<Counter[]> {
+async function countersOf(storage: AccountStore, email: string, address: string | null, device: string | null, now: Date): Promise<Counter[]> {
   if (device !== null) return [{ kind: 'device', key: deviceKey(device), throttle: ACCOUNT_THROTTLE, counts: true }];
   const account = accountKey(email);
   const accountCounter: Counter | null = account === null ? null : { kind: 'account', key: account, throttle: ACCOUNT_THROTTLE, counts: true };
@@ -213,7 +218,13 @@ async function countersOf(storage: Storage, email: string, address: string | nul
  * more: if attempts of the same key were written meanwhile and, with them, the key is past its
  * free attempts, it is refused (another attempt got there first) and stays counted.
  */
-async function beginAttempt(storage: Storage, email: string, address: string | null, device: string | null, now: Date): Promise<Attempt | ThrottledOutcome> {
+async function beginAttempt(
+  storage: AccountStore,
+  email: string,
+  address: string | null,
+  device: string | null,
+  now: Date,
+): Promise<Attempt | ThrottledOutcome> {
   const counters = await countersOf(storage, email, address, device, now);
   const before = new Map<Counter, number>();
   for (const c of counters) {
@@ -242,7 +253,7 @@ async function beginAttempt(storage: Storage, email: string, address: string | n
  * address's row of this attempt is taken back. A wrong password needs nothing: its rows are the
  * failure.
  */
-async function attemptSucceeded(storage: Storage, attempt: Attempt, now: Date): Promise<void> {
+async function attemptSucceeded(storage: AccountStore, attempt: Attempt, now: Date): Promise<void> {
   for (const { kind, key } of attempt.counters) {
     if (kind === 'address') await storage.addLoginFailure(undoneKey(key), attempt.at, since(now));
     else await storage.clearLoginFailures(key);
@@ -309,7 +320,7 @@ export class AttemptGate {
 }
 
 /** A new token for this user and the answer a login gives with it (with the device's secret when it is a login). */
-async function issueSession(storage: Storage, user: User, now: Date, deviceSecret?: string): Promise<LoginResponse> {
+async function issueSession(storage: AccountStore, user: User, now: Date, deviceSecret?: string): Promise<LoginResponse> {
   const { token, hash } = newToken();
   const expiresAt = new Date(now.getTime() + TOKEN_TTL_MS).toISOString();
   await storage.addToken({ hash, userId: user.id, createdAt: now.toISOString(), expiresAt, revokedAt: null });
@@ -326,7 +337,7 @@ async function issueSession(storage: Storage, user: User, now: Date, deviceSecre
  * The hash of `secret` when it is a device secret of the account `email`, else null (absent,
  * unknown, or another account's: then the attempt is throttled like any other).
  */
-async function validDevice(storage: Storage, email: string, secret: string | undefined): Promise<string | null> {
+async function validDevice(storage: AccountStore, email: string, secret: string | undefined): Promise<string | null> {
   if (secret === undefined) return null;
   const hash = hashToken(secret);
   const row = await storage.getDeviceSecret(hash);
@@ -336,7 +347,7 @@ async function validDevice(storage: Storage, email: string, secret: string | und
 }
 
 /** A new device secret for this user: the device keeps it, the server only its hash. */
-async function issueDeviceSecret(storage: Storage, userId: string, now: Date): Promise<string> {
+async function issueDeviceSecret(storage: AccountStore, userId: string, now: Date): Promise<string> {
   const { token, hash } = newToken();
   await storage.addDeviceSecret({ hash, userId, createdAt: now.toISOString() });
   return token;
@@ -363,13 +374,19 @@ export interface AccountOptions {
  * one; and a password hash made at a lower cost than `cost` is made again at it (only now is the
  * password at hand).
  */
-export async function login(storage: Storage, input: LoginInput, options: AccountOptions): Promise<LoginOutcome> {
+export async function login(storage: AccountStore, input: LoginInput, options: AccountOptions): Promise<LoginOutcome> {
   const email = normalizeEmail(input.email);
   const device = await validDevice(storage, email, input.deviceSecret);
   return options.gate.run({ email, address: options.address, device }, () => checkLogin(storage, email, input, device, options));
 }
 
-async function checkLogin(storage: Storage, email: string, input: LoginInput, device: string | null, { now, address, cost }: AccountOptions): Promise<LoginOutcome> {
+async function checkLogin(
+  storage: AccountStore,
+  email: string,
+  input: LoginInput,
+  device: string | null,
+  { now, address, cost }: AccountOptions,
+): Promise<LoginOutcome> {
   const attempt = await beginAttempt(storage, email, address, device, now);
   if (!isAttempt(attempt)) return attempt;
   const user = await storage.getUserByEmail(email);
@@ -390,11 +407,21 @@ export type PasswordChangeOutcome = { ok: true; response: LoginResponse } | { ok
  * count as failed logins. Every token of the user is revoked, other devices' too, and this
  * device gets a new one.
  */
-export async function changePassword(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, options: AccountOptions): Promise<PasswordChangeOutcome> {
+export async function changePassword(
+  storage: AccountStore,
+  user: User,
+  input: { currentPassword: string; newPassword: string },
+  options: AccountOptions,
+): Promise<PasswordChangeOutcome> {
   return options.gate.run({ email: user.email, address: options.address, device: null }, () => checkPasswordChange(storage, user, input, options));
 }
 
-async function checkPasswordChange(storage: Storage, user: User, input: { currentPassword: string; newPassword: string }, { now, address, cost }: AccountOptions): Promise<PasswordChangeOutcome> {
+async function checkPasswordChange(
+  storage: AccountStore,
+  user: User,
+  input: { currentPassword: string; newPassword: string },
+  { now, address, cost }: AccountOptions,
+): Promise<PasswordChangeOutcome> {
   const attempt = await beginAttempt(storage, user.email, address, null, now);
   if (!isAttempt(attempt)) return attempt;
   // A failure is already counted.
@@ -411,7 +438,11 @@ async function checkPasswordChange(storage: Storage, user: User, input: { curren
  * expired is answered as done: sign-out is retried by devices that lost the first answer. A
  * token this server never issued is refused like any request with it.
  */
-export async function logout(storage: Storage, authorization: string | undefined, now: Date): Promise<{ ok: true; userId: string } | { ok: false; message: string }> {
+export async function logout(
+  storage: AccountStore,
+  authorization: string | undefined,
+  now: Date,
+): Promise<{ ok: true; userId: string } | { ok: false; message: string }> {
   const token = bearerToken(authorization);
   if (token === null) return { ok: false, message: 'Authorization: Bearer <token> is required' };
   const hash = hashToken(token);
@@ -431,7 +462,7 @@ export interface Principal {
 
 export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; code: 'unauthorized' | 'token_expired'; message: string };
 
-export async function authenticate(storage: Storage, authorization: string | undefined, now: Date): Promise<AuthOutcome> {
+export async function authenticate(storage: AccountStore, authorization: string | undefined, now: Date): Promise<AuthOutcome> {
   const token = bearerToken(authorization);
   if (token === null) return { ok: false, code: 'unauthorized', message: 'Authorization: Bearer <token> is required' };
   const session = await storage.getSession(hashToken(token));

@@ -19,7 +19,7 @@ import { importPlan, PlanImportError } from './plan-import';
 import { CURSOR_EPOCH_META_KEY } from './sync';
 import { openStorage, SQLITE_FILE } from './storage/open-storage';
 import type { SqliteStorage } from './storage/sqlite';
-import { StorageError, type Storage, type User } from './storage/storage';
+import { StorageError, type AccountStore, type Storage, type User } from './storage/storage';
 
 export interface AdminIo {
   stdout: (text: string) => void;
@@ -89,13 +89,13 @@ function checkPassword(password: string): string {
   return password;
 }
 
-async function userByEmail(storage: Storage, email: string): Promise<User> {
+async function userByEmail(storage: AccountStore, email: string): Promise<User> {
   const user = await storage.getUserByEmail(normalizeEmail(email));
   if (!user) throw new Refused(`no user ${email}`);
   return user;
 }
 
-async function branchExists(storage: Storage, id: string): Promise<void> {
+async function branchExists(storage: AccountStore, id: string): Promise<void> {
   if (!(await storage.getBranch(id))) throw new Refused(`no branch ${id}`);
 }
 

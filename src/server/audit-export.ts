@@ -4,7 +4,7 @@
 // GET /api/branches/:branchId/audit and written by `npm run admin -- audit`.
 import { historySchema } from '../model/schemas';
 import type { AuditEntry, AuditQuery, AuditResponse } from '../model/protocol';
-import type { Storage } from './storage/storage';
+import type { AccountStore, RecordStore } from './storage/storage';
 
 /** Records read per page while scanning a branch. */
 const PAGE = 1000;
@@ -34,7 +34,7 @@ export function auditRange(query: Pick<AuditQuery, 'from' | 'to'>): AuditRange |
 }
 
 /** The branch's history records in the range, oldest first, with who made them resolved. */
-export async function auditOfBranch(storage: Storage, branchId: string, range: AuditRange): Promise<AuditResponse> {
+export async function auditOfBranch(storage: RecordStore & AccountStore, branchId: string, range: AuditRange): Promise<AuditResponse> {
   const found: { entry: Omit<AuditEntry, 'emails'>; version: number }[] = [];
   for (let after = 0; ; ) {
     const page = await storage.changesSince([branchId], after, PAGE);
@@ -59,7 +59,7 @@ export async function auditOfBranch(storage: Storage, branchId: string, range: A
  * listed. Only members: whoever reads a branch's log learns no address of an account that
  * belongs to other branches alone (a name no member has gets no email).
  */
-async function memberEmailsByName(storage: Storage, branchId: string, names: ReadonlySet<string>): Promise<Map<string, string[]>> {
+async function memberEmailsByName(storage: AccountStore, branchId: string, names: ReadonlySet<string>): Promise<Map<string, string[]>> {
   const emailsByName = new Map<string, string[]>();
   for (const u of await storage.listUsers()) {
     if (!names.has(u.name)) continue;

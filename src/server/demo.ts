@@ -8,7 +8,7 @@ import type { Role } from '../model/protocol';
 import { createUser, PASSWORD_COST, type PasswordCost } from './accounts';
 import type { Logger } from './log';
 import { importPlan } from './plan-import';
-import type { Storage } from './storage/storage';
+import type { AccountStore, RecordStore } from './storage/storage';
 
 export const DEMO_BRANCH = { id: 'demo-tokyo', name: '東京支部（デモ）' } as const;
 export const DEMO_PASSWORD = 'demo1234';
@@ -31,7 +31,10 @@ const demoAccounts = (): DemoAccount[] => DEMO_USERS.map((u) => ({ email: u.emai
  * Seeds the demo into a new database (no branches, no users yet) unless `production`.
  * Returns the demo accounts when this database has them (seeded now or earlier), else null.
  */
-export async function ensureDemo(storage: Storage, options: { production: boolean; log: Logger; now: Date; passwordCost?: PasswordCost }): Promise<DemoAccount[] | null> {
+export async function ensureDemo(
+  storage: RecordStore & AccountStore,
+  options: { production: boolean; log: Logger; now: Date; passwordCost?: PasswordCost },
+): Promise<DemoAccount[] | null> {
   const { production, log, now } = options;
   if (production) {
     if ((await storage.getMeta(DEMO_META_KEY)) !== undefined) {
@@ -53,7 +56,7 @@ export async function ensureDemo(storage: Storage, options: { production: boolea
   return demoAccounts();
 }
 
-export async function seedDemo(storage: Storage, now: Date, passwordCost: PasswordCost = PASSWORD_COST): Promise<void> {
+export async function seedDemo(storage: RecordStore & AccountStore, now: Date, passwordCost: PasswordCost = PASSWORD_COST): Promise<void> {
   const parsed = parsePlanFile(demoPlanFile);
   if (!parsed.ok) throw new Error(`the bundled demo plan does not parse: ${JSON.stringify(parsed.problems.slice(0, 3))}`);
   await storage.addBranch({ ...DEMO_BRANCH, createdAt: now.toISOString() });

@@ -4,7 +4,7 @@
 import { planFileToRecords, type PlanFile, type PlanRecords } from '../model/plan-file';
 import type { RecordTable } from '../model/schemas';
 import { planIdProblem } from './plan-ids';
-import type { Storage } from './storage/storage';
+import type { AccountStore, RecordStore } from './storage/storage';
 
 export class PlanImportError extends Error {
   constructor(message: string) {
@@ -28,7 +28,7 @@ export interface PlanImport {
  * Returns how many records were written. Refuses a plan id that exists, in any branch, and one
  * outside the branch's namespace (plan-ids.ts).
  */
-export async function importPlan(storage: Storage, input: PlanImport): Promise<number> {
+export async function importPlan(storage: RecordStore & Pick<AccountStore, 'listBranches'>, input: PlanImport): Promise<number> {
   const branches = await storage.listBranches();
   if (!branches.some((b) => b.id === input.branchId)) throw new PlanImportError(`branch ${input.branchId} does not exist`);
   const idProblem = planIdProblem(input.planId, input.branchId, branches.map((b) => b.id));

@@ -24,7 +24,7 @@ import { LIMITS, PROTOCOL_VERSION, type Mutation, type MutationResult, type Role
 import type { Principal } from './accounts';
 import { planIdProblem } from './plan-ids';
 import { ApiFailure } from './errors';
-import type { RecordWrite, Storage, StoredRecord, WriteTx } from './storage/storage';
+import type { AccountStore, RecordStore, RecordWrite, StoredRecord, WriteTx } from './storage/storage';
 
 /** Told after a write transaction commits which branches it changed, and for which device. */
 export type CommitListener = (branches: readonly string[], clientId: string) => void;
@@ -226,7 +226,8 @@ export class SyncService {
   private epoch: Promise<string | null> | undefined;
 
   constructor(
-    private readonly storage: Storage,
+    /** The records, and the branches: a plan's id lies in its branch's namespace (plan-ids.ts). */
+    private readonly storage: RecordStore & Pick<AccountStore, 'listBranches'>,
     private readonly onCommit: CommitListener = () => undefined,
   ) {}
 

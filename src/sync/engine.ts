@@ -6,12 +6,12 @@
 // It implements SyncEngineApi for the UI; all state lives in the closure of createSyncEngine,
 // and the database work is in round-trip.ts (one transaction per answer).
 import { liveQuery } from 'dexie';
-import type { TrackerDb } from '../db/database';
+import { REJECTED_REASON, type RejectedReason, type TrackerDb } from '../db/database';
 import { deriveSigningKey } from './outbox-seal';
 import { applyRoundTrip, setAside, setAsideUnsealed } from './round-trip';
 import { countOutboxOf, takeOutboxBatch } from './outbox';
 import { getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setDeviceSecret, setSession } from './session-store';
-import type { LiveState, LoginResult, SyncEngineApi, SyncStatus } from './engine-api';
+import { LOGIN_ERROR, SYNC_ERROR, type LiveState, type LoginResult, type SyncEngineApi, type SyncError, type SyncStatus } from './engine-api';
 import { broadcastRelay, createLiveClient, type Relay } from './live-client';
 import type { LiveTransport } from './live-transport';
 import { API_ERROR, LIMITS, PROTOCOL_VERSION, type Mutation, type ServerInfo, type SyncResponse } from '../model/protocol';
@@ -37,32 +37,6 @@ export const SYNC_TIMING = {
   maxLoops: 20,
   /** Of one request body, below the server's limit with room for the envelope. */
   requestBytes: Math.floor(LIMITS.requestBytes * 0.75),
-} as const;
-
-/** 8秒 / 約2分: how long the server asks to wait, rounded up. */
-function waitText(ms: number): string {
-  const seconds = Math.max(1, Math.ceil(ms / 1000));
-  return seconds < 60 ? `${seconds}秒` : `約${Math.ceil(seconds / 60)}分`;
-}
-
-/** What the engine tells people, in Japanese. */
-export const SYNC_MESSAGES = {
-  offline: '通信できません（オフライン）。つながったら自動で同期します。',
-  unreachable: 'サーバーに接続できません。しばらくしてから自動で再試行します。',
-  loginExpired: 'ログインの有効期限が切れました。もう一度ログインしてください。未送信の入力はこの端末に残っています。',
-  updateRequired: 'アプリが古くなっています。最新の版に更新してください。',
-  forbidden: 'この操作を行う権限がありません。',
-  badRequest: 'サーバーが送信内容を受け付けませんでした。',
-  tooLarge: '送信するデータが大きすぎます。',
-  busy: 'サーバーが混み合っています。しばらくしてから自動で再試行します。',
-  badAnswer: 'サーバーの応答を読み取れませんでした。自動で再試行します。',
-  server: (status: number) => `サーバーでエラーが発生しました（${status}）。自動で再試行します。`,
-  local: (detail: string) => `この端末のデータベースに同期結果を書き込めませんでした：${detail}`,
-  wrongPassword: 'メールアドレスまたはパスワードが違います。',
-  tooManyAttempts: (waitMs: number | null) =>
-    waitMs === null ? 'ログインの試行が多すぎます。しばらく待ってからもう一度お試しください。' : `ログインの試行が多すぎます。${waitText(waitMs)}待ってからもう一度お試しください。`,
-  loginOffline: '通信できません（オフライン）。ネットワークにつながってからログインしてください。',
-  loginFailed: 'ログインできませんでした。しばらくしてからもう一度お試しください。',
 } as const;
 
 /** A window and a document, as far as the engine listens to them. */
@@ -205,35 +179,35 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     serverWaitMs = e instanceof TransportError ? (e.retryAfterMs ?? 0) : 0;
     if (e instanceof TransportError) {
       if (e.kind === 'network') {
-        setStatus({ state: 'error', online: online(), lastError: online() ? SYNC_MESSAGES.unreachable : SYNC_MESSAGES.offline });
+        setStatus({ state: 'error', online: online(), lastError: { code: online() ? SYNC_ERROR.unreachable : SYNC_ERROR.offline } });
         return true;
       }
       if (e.code === API_ERROR.unauthorized || e.code === API_ERROR.tokenExpired || e.status === 401) {
         // The session's user stays in the status, so the login screen can fill it in.
-        setStatus({ state: 'needs-login', lastError: SYNC_MESSAGES.loginExpired });
+        setStatus({ state: 'needs-login', lastError: { code: SYNC_ERROR.loginExpired } });
         return false;
       }
       if (e.code === API_ERROR.protocolVersion || e.status === 426) {
-        setStatus({ state: 'update-required', lastError: SYNC_MESSAGES.updateRequired });
+        setStatus({ state: 'update-required', lastError: { code: SYNC_ERROR.updateRequired } });
         return false;
       }
-      const message =
+      const error: SyncError =
         e.status === 403
-          ? SYNC_MESSAGES.forbidden
+          ? { code: SYNC_ERROR.forbidden }
           : e.status === 400
-            ? SYNC_MESSAGES.badRequest
+            ? { code: SYNC_ERROR.badRequest }
             : e.status === 413
-              ? SYNC_MESSAGES.tooLarge
+              ? { code: SYNC_ERROR.tooLarge }
               : e.status === 429
-                ? SYNC_MESSAGES.busy
+                ? { code: SYNC_ERROR.busy }
                 : e.code === null && e.status !== null && e.status < 300
-                  ? SYNC_MESSAGES.badAnswer
-                  : SYNC_MESSAGES.server(e.status ?? 0);
-      setStatus({ state: 'error', lastError: message });
+                  ? { code: SYNC_ERROR.badAnswer }
+                  : { code: SYNC_ERROR.server, status: e.status ?? 0 };
+      setStatus({ state: 'error', lastError: error });
       return true;
     }
     console.error('Sync failed', e);
-    setStatus({ state: 'error', lastError: SYNC_MESSAGES.local(e instanceof Error ? e.message : String(e)) });
+    setStatus({ state: 'error', lastError: { code: SYNC_ERROR.local, detail: e instanceof Error ? e.message : String(e) } });
     return true;
   }
 
@@ -268,13 +242,14 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       } catch (e) {
         // A request the server refused because of one mutation: set that one aside and go on.
         if (e instanceof TransportError && e.mutationId && (e.status === 403 || e.status === 400)) {
-          const reason = e.message || (e.status === 403 ? SYNC_MESSAGES.forbidden : SYNC_MESSAGES.badRequest);
+          const code = e.status === 403 ? REJECTED_REASON.forbidden : REJECTED_REASON.badRequest;
+          const reason: RejectedReason = { code, ...(e.message ? { detail: e.message } : {}) };
           if (await setAside(db, e.mutationId, reason, now().toISOString())) continue;
         }
         return { kind: 'failed', retry: fail(e) };
       }
       if (response.protocolVersion !== PROTOCOL_VERSION) {
-        setStatus({ state: 'update-required', lastError: SYNC_MESSAGES.updateRequired });
+        setStatus({ state: 'update-required', lastError: { code: SYNC_ERROR.updateRequired } });
         return { kind: 'failed', retry: false };
       }
       const at = now().toISOString();
@@ -414,14 +389,14 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         session = await transport.login({ email, password, ...(deviceSecret !== null ? { deviceSecret } : {}) });
       } catch (e) {
         if (!(e instanceof TransportError)) throw e;
-        if (e.kind === 'network') return { ok: false, message: SYNC_MESSAGES.loginOffline };
-        if (e.status === 401 || e.status === 400) return { ok: false, message: SYNC_MESSAGES.wrongPassword };
-        if (e.status === 429) return { ok: false, message: SYNC_MESSAGES.tooManyAttempts(e.retryAfterMs) };
+        if (e.kind === 'network') return { ok: false, error: { code: LOGIN_ERROR.offline } };
+        if (e.status === 401 || e.status === 400) return { ok: false, error: { code: LOGIN_ERROR.wrongPassword } };
+        if (e.status === 429) return { ok: false, error: { code: LOGIN_ERROR.tooManyAttempts, waitMs: e.retryAfterMs } };
         if (e.status === 426) {
-          setStatus({ state: 'update-required', lastError: SYNC_MESSAGES.updateRequired });
-          return { ok: false, message: SYNC_MESSAGES.updateRequired };
+          setStatus({ state: 'update-required', lastError: { code: SYNC_ERROR.updateRequired } });
+          return { ok: false, error: { code: SYNC_ERROR.updateRequired } };
         }
-        return { ok: false, message: SYNC_MESSAGES.loginFailed };
+        return { ok: false, error: { code: LOGIN_ERROR.failed } };
       }
       if (session.deviceSecret !== undefined) await setDeviceSecret(db, session.user.email, session.deviceSecret);
       // The key that seals this person's entries: from the password, so that only they can

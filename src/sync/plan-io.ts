@@ -1,6 +1,7 @@
 // Import and export of whole plans in the interchange format (docs/plan-format.md).
 import { planFileToRecords, recordsToPlanFile, type PlanFile } from '../model/plan-file';
 import type { TrackerDb } from '../db/database';
+import { DB_ERROR, DbError } from '../db/errors';
 import { newId, readPlanRecords } from '../db/repository';
 import { storePlanRecords } from './edits';
 
@@ -13,7 +14,7 @@ import { storePlanRecords } from './edits';
  */
 export async function importPlanFile(db: TrackerDb, file: PlanFile, actor: string, branchId?: string, explicitPlanId?: string): Promise<string> {
   const planId = explicitPlanId ?? newId();
-  if (explicitPlanId !== undefined && (await db.plans.get(planId)) !== undefined) throw new Error(`ID「${planId}」の計画はこの端末にすでにあります`);
+  if (explicitPlanId !== undefined && (await db.plans.get(planId)) !== undefined) throw new DbError(DB_ERROR.planExists, planId);
   const records = planFileToRecords({ ...file, plan: { ...file.plan, demo: false } }, { planId, now: new Date().toISOString(), author: actor, newId });
   if (branchId !== undefined) records.plan = { ...records.plan, branchId };
   await storePlanRecords(db, records, { outbox: true });

@@ -25,11 +25,13 @@ import { RECORD_SCHEMAS, RECORD_TABLES, type History, type RecordTable } from '.
 import {
   DEVICE_META_PREFIX,
   recordKey,
+  REJECTED_REASON,
   SERVER_COPY_PREFIX,
   serverCopyKey,
   SYNCED_TABLES,
   signingKeyOf,
   type RejectedEntry,
+  type RejectedReason,
   type SyncedTable,
   type TrackerDb,
 } from '../db/database';
@@ -49,9 +51,6 @@ function rows(db: TrackerDb, table: RecordTable): Table<Row, string> {
   return db.table(table) as Table<Row, string>;
 }
 
-
-/** Why an entry whose seal does not verify is not sent (shown with the refused changes). */
-export const UNSEALED_REASON = 'この利用者がこの端末で入力したことを確認できない変更のため、送信しませんでした（ログイン中でない間に作られた、またはパスワードが変わった可能性があります）。';
 
 /**
  * Before a round trip under `userId`: their entries whose seal does not verify under their key
@@ -73,7 +72,7 @@ export async function setAsideUnsealed(db: TrackerDb, userId: string, at: string
     const rebase = new Rebase(db, pending, await resealerOf(db));
     for (const entry of suspect) {
       await rebase.settle(entry, 'rejected');
-      await db.rejected.add(rejectedRow(entry, UNSEALED_REASON, at));
+      await db.rejected.add(rejectedRow(entry, { code: REJECTED_REASON.unsealed }, at));
       count++;
     }
     await rebase.finish();
@@ -325,7 +324,7 @@ function syncTables(db: TrackerDb): Table[] {
   return [...RECORD_TABLES.map((t) => db.table(t)), db.outbox, db.rejected, db.meta];
 }
 
-function rejectedRow(e: PendingEntry, reason: string, at: string): RejectedEntry {
+function rejectedRow(e: PendingEntry, reason: RejectedReason, at: string): RejectedEntry {
   return { mutationId: e.mutationId, table: e.table, recordId: e.recordId, planId: e.planId, changes: e.changes, reason, at };
 }
 
@@ -357,7 +356,7 @@ export async function applyRoundTrip(db: TrackerDb, sent: readonly Mutation[], r
       if (!result || !entry) continue;
       await rebase.settle(entry, result.status);
       if (result.status === 'rejected') {
-        await db.rejected.add(rejectedRow(entry, result.reason ?? '', at));
+        await db.rejected.add(rejectedRow(entry, { code: REJECTED_REASON.refused, ...(result.reason ? { detail: result.reason } : {}) }, at));
         outcome.rejected++;
       } else outcome.acknowledged++;
     }
@@ -391,7 +390,7 @@ export async function applyRoundTrip(db: TrackerDb, sent: readonly Mutation[], r
  * Moves one entry to `rejected` (the server refused the whole request because of it, e.g. a
  * 403 naming it) and rebases its record. False when no such entry is waiting.
  */
-export async function setAside(db: TrackerDb, mutationId: string, reason: string, at: string): Promise<boolean> {
+export async function setAside(db: TrackerDb, mutationId: string, reason: RejectedReason, at: string): Promise<boolean> {
   let found = false;
   const problems: Problem[] = [];
   await db.transaction('rw', syncTables(db), async () => {

@@ -3,11 +3,13 @@
 // for the current route — or the login screen while this device has no session.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TrackerDb } from '../db/database';
+import type { DbError } from '../db/errors';
 import { DbContext, FirstResultsContext, QueryFailureContext, SessionNameContext, useDbHealth, useDb, type FirstResults } from './data/hooks';
 import type { PersistenceState } from '../db/persistence';
 import type { SyncEngineApi } from '../sync/engine-api';
 import { lazyPage } from './lazy-page';
 import { Link } from './link';
+import { problemText } from './messages';
 import { PlanListPage } from './plan-list-page';
 // The plan screen is where people spend their time: it ships with the entry, not lazily.
 import { PlanPage } from './plan-page';
@@ -42,8 +44,8 @@ export function App({ db, persistence, subscribeUpdate, engine, firstResults }: 
   const registry = useMemo(() => new SaveRegistry(), []);
   const [persisted, setPersisted] = useState<PersistenceState | null>(null);
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | null>(null);
-  const [queryFailure, setQueryFailure] = useState<string | null>(null);
-  const reportQueryFailure = useCallback((e: unknown) => setQueryFailure(e instanceof Error ? e.message : String(e)), []);
+  const [queryFailure, setQueryFailure] = useState<DbError | null>(null);
+  const reportQueryFailure = useCallback((failure: DbError) => setQueryFailure(failure), []);
   useEffect(() => {
     void persistence?.then(setPersisted);
     subscribeUpdate?.((apply) => setApplyUpdate(() => apply));
@@ -66,7 +68,13 @@ export function App({ db, persistence, subscribeUpdate, engine, firstResults }: 
 /** The sync states that change what the shell shows (the others only change the status bar). */
 const SHELL_STATES: ReadonlySet<string> = new Set(['needs-login', 'update-required', 'signed-out']);
 
-function Shell({ persisted, applyUpdate, queryFailure }: { persisted: PersistenceState | null; applyUpdate: (() => void) | null; queryFailure: string | null }) {
+interface ShellProps {
+  persisted: PersistenceState | null;
+  applyUpdate: (() => void) | null;
+  queryFailure: DbError | null;
+}
+
+function Shell({ persisted, applyUpdate, queryFailure }: ShellProps) {
   // Only what the shell shows: a sync round trip's other status changes re-render the status bar, not the page.
   const state = useSyncSelect((status) => (status && SHELL_STATES.has(status.state) ? status.state : 'other'));
   const session = useSession();
@@ -81,7 +89,7 @@ function Shell({ persisted, applyUpdate, queryFailure }: { persisted: Persistenc
         <StatusBar persistence={persisted} rejectedOpen={rejectedOpen} onToggleRejected={() => setRejectedOpen((open) => !open)} />
       </header>
       <HealthBanner />
-      {queryFailure !== null && <QueryFailureBanner detail={queryFailure} />}
+      {queryFailure !== null && <QueryFailureBanner failure={queryFailure} />}
       {state === 'needs-login' && <ReloginBanner email={session?.user.email ?? ''} />}
       {state === 'update-required' ? <UpdateRequiredBanner applyUpdate={applyUpdate} /> : applyUpdate && <UpdatePrompt apply={applyUpdate} />}
       {rejectedOpen && <RejectedPanel onClose={() => setRejectedOpen(false)} />}
@@ -144,7 +152,7 @@ function HealthBanner() {
   if (health.state === 'ok') return null;
   return (
     <div class="banner banner-error" role="alert">
-      <span>{health.message}</span>
+      <span>{problemText({ code: health.code })}</span>
       {health.state === 'upgrade' ? (
         <button type="button" onClick={() => window.location.reload()}>
           再読み込み
@@ -163,13 +171,13 @@ function HealthBanner() {
  * a reload (what is being typed is written first). Storage trouble the health banner already
  * explains is left to it.
  */
-function QueryFailureBanner({ detail }: { detail: string }) {
+function QueryFailureBanner({ failure }: { failure: DbError }) {
   const health = useDbHealth();
   const registry = useSaveRegistry();
   if (health.state !== 'ok') return null;
   return (
     <div class="banner banner-error" role="alert">
-      <span>この端末のデータを読み込めませんでした。再読み込みしてください。（{detail}）</span>
+      <span>{problemText(failure)}</span>
       <button
         type="button"
         onClick={async () => {

@@ -12,6 +12,7 @@ import { bothDateTime } from './date-time';
 import { DraftState } from './draft-state';
 import { useRegisterFlush } from './save-registry';
 import { useCanResolveConflicts } from './data/sync-context';
+import { errorText } from './messages';
 
 export function ConflictsPanel({ plan, item }: { plan: Plan; item: Item }) {
   const conflicts = useConflictsOfItem(item.id);
@@ -54,7 +55,7 @@ function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Co
       await resolveConflict(db, conflict, value, actor);
       await draft.reset();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
       setBusy(false);
     }
   }

@@ -12,6 +12,7 @@ import type { History, Item, Plan } from '../model/schemas';
 import { fieldLabel, isShownField, LONG_TEXT_FIELDS, periodLabelOf, shortValue } from './change-text';
 import { bothDateTime } from './date-time';
 import { useCanRestoreAnyChange } from './data/sync-context';
+import { errorText } from './messages';
 
 const PAGE = 20;
 
@@ -98,7 +99,7 @@ function HistoryEntry({ plan, item, entry, restorable, onDone }: EntryProps) {
       const changed = await restoreField(db, entry.table as RestorableTable, entry.recordId, field, value, actor);
       onDone({ kind: 'ok', text: changed ? `${fieldLabel(field)}を「${shortValue(field, value)}」に戻しました` : `${fieldLabel(field)}はすでに「${shortValue(field, value)}」です` });
     } catch (e) {
-      onDone({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+      onDone({ kind: 'error', text: errorText(e) });
     } finally {
       setBusy(false);
     }

@@ -22,6 +22,7 @@ import { useRegisterFlush } from './save-registry';
 import { useReportPresence } from './data/presence-hooks';
 import { ItemPresence } from './presence';
 import { presenceFieldSchema } from '../model/live-protocol';
+import { errorText } from './messages';
 
 export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId: string; periodId: string | null }) {
   const structure = usePlanStructure(planId);
@@ -103,7 +104,7 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
       await saveProgress(db, key, { evaluation: value }, actor);
       setEvalError(null);
     } catch (e) {
-      setEvalError(e instanceof Error ? e.message : String(e));
+      setEvalError(errorText(e));
     }
   }
 
@@ -200,7 +201,7 @@ function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: N
       await draft.reset();
       setMessage({ kind: 'ok', text: 'メモを保存しました。' });
     } catch (err) {
-      setMessage({ kind: 'error', text: err instanceof Error ? err.message : String(err) });
+      setMessage({ kind: 'error', text: errorText(err) });
     }
   }
 

@@ -21,6 +21,7 @@ import { PlanNotFound } from './plan-not-found';
 import { DraftState } from './draft-state';
 import { useRegisterFlush } from './save-registry';
 import './kpi-page.css';
+import { errorText } from './messages';
 
 export function KpiPage({ planId }: { planId: string }) {
   const structure = usePlanStructure(planId);
@@ -355,7 +356,7 @@ function MeasurementForm({ plan, kpi, months, values, latestMonth }: { plan: Pla
       setMessage({ kind: 'ok', text: done });
       return true;
     } catch (e) {
-      setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+      setMessage({ kind: 'error', text: errorText(e) });
       return false;
     }
   }

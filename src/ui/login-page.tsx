@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ServerInfo } from '../model/protocol';
 import { ROLE_LABELS, useSyncEngine, useSyncStatus } from './data/sync-context';
+import { errorText, problemText } from './messages';
 
 /** デモ用アカウント: lead@demo（リーダー）/ staff@demo（担当）、パスワード demo1234 */
 export function demoHint(info: ServerInfo | null): string | null {
@@ -63,9 +64,9 @@ export function LoginForm({ initialEmail = '', again = false }: { initialEmail?:
     try {
       const result = await engine.login(email.trim(), password);
       if (result.ok) setPassword('');
-      else setError(result.message);
+      else setError(problemText(result.error));
     } catch (err) {
-      setError(`ログインできませんでした。${err instanceof Error ? err.message : String(err)}`);
+      setError(`ログインできませんでした。${errorText(err)}`);
     } finally {
       setBusy(false);
     }

@@ -9,6 +9,7 @@ import { downloadFile } from './download';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { useSession } from './data/sync-context';
+import { errorText } from './messages';
 
 type ImportState = { kind: 'idle' } | { kind: 'reading' } | { kind: 'problems'; fileName: string; problems: PlanFileProblem[] } | { kind: 'error'; message: string };
 
@@ -40,7 +41,7 @@ export function PlanListPage() {
       setImportState({ kind: 'idle' });
       navigate(paths.plan(planId));
     } catch (e) {
-      setImportState({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
+      setImportState({ kind: 'error', message: errorText(e) });
     }
   }
 

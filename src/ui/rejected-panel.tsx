@@ -6,6 +6,7 @@ import { dismissRejected } from '../db/repository';
 import { excerpt, fieldLabel, isShownField, shortValue, TABLE_LABELS } from './change-text';
 import { bothDateTime } from './date-time';
 import { Link } from './link';
+import { rejectedReasonText } from './messages';
 import { paths } from './router';
 
 export function RejectedPanel({ onClose }: { onClose: () => void }) {
@@ -58,7 +59,7 @@ function RejectedRow({ view: { entry, item } }: { view: RejectedView }) {
           ))}
         </ul>
       )}
-      <p class="error">理由: {entry.reason}</p>
+      <p class="error">理由: {rejectedReasonText(entry.reason)}</p>
       <button
         type="button"
         onClick={async () => {

@@ -19,6 +19,7 @@ import { navigate, paths } from './router';
 import { PlanNotFound } from './plan-not-found';
 import { PeriodSelect } from './period-select';
 import './report-page.css';
+import { errorText } from './messages';
 
 const CSV_TYPE = 'text/csv;charset=utf-8';
 
@@ -63,7 +64,7 @@ function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; k
       // Named as the plan list names it, so both give the same file the same name.
       downloadFile(`${file.plan.branch}-${warekiFiscalYear(file.plan.fiscalYear)}.plan.json`, JSON.stringify(file, null, 2), 'application/json');
     } catch (e) {
-      setExportError(`計画ファイルを書き出せませんでした: ${e instanceof Error ? e.message : String(e)}`);
+      setExportError(`計画ファイルを書き出せませんでした: ${errorText(e)}`);
     }
   }
   return (

@@ -11,6 +11,7 @@ import { usePendingByAuthor } from './data/pending-hooks';
 import type { PersistenceState } from '../db/persistence';
 import type { SyncState } from '../sync/engine-api';
 import { ActorName } from './actor-name';
+import { problemText } from './messages';
 import { bothDateTime } from './date-time';
 import { LiveBadge } from './presence';
 import { useSaveRegistry } from './save-registry';
@@ -113,7 +114,7 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
         {stateLabel && (retrying || !errorLabel) && <span class={`badge badge-sync-${status!.state}`}>{stateLabel}</span>}
         {errorLabel && (
           <span class="status-error">
-            <strong>{errorLabel}:</strong> {status!.lastError}
+            <strong>{errorLabel}:</strong> {problemText(status!.lastError!)}
           </span>
         )}
         {status?.session && <LiveBadge />}

@@ -20,6 +20,7 @@ import { PlanSettings } from './structure/plan-settings';
 import { SectionBlock } from './structure/section-block';
 import { SectionForm } from './structure/section-form';
 import './structure-page.css';
+import { errorText } from './messages';
 
 export function StructurePage({ planId }: { planId: string }) {
   const structure = usePlanStructure(planId);
@@ -52,7 +53,7 @@ function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections
       await write();
       return true;
     } catch (e) {
-      setNotice({ kind: 'error', text: `変更を保存できませんでした: ${e instanceof Error ? e.message : String(e)}` });
+      setNotice({ kind: 'error', text: `変更を保存できませんでした: ${errorText(e)}` });
       return false;
     }
   }

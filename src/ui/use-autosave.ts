@@ -10,6 +10,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { DbError, DB_ERROR } from '../db/errors';
 import type { TextStore } from '../sync/text-store';
 import { autosaveReducer, finalWrite, initialAutosave, isDirty, mapCaret, nextWrite, type AutosaveEvent, type AutosaveState, type Write } from '../model/autosave-state';
+import { errorText } from './messages';
 import { useRegisterFlush } from './save-registry';
 
 export type SaveState = { kind: 'saved' } | { kind: 'dirty' } | { kind: 'saving' } | { kind: 'error'; message: string };
@@ -56,7 +57,9 @@ export function useAutosave<E extends TextElement = HTMLTextAreaElement>(persist
     const write = saveText(w.value, w.base, w.ancestor).then(
       () => dispatch({ type: 'writeSucceeded', write: w }),
       (e: unknown) =>
-        dispatch(e instanceof DbError && e.code === DB_ERROR.stale ? { type: 'writeStale', write: w } : { type: 'writeFailed', write: w, message: e instanceof Error ? e.message : String(e) }),
+        dispatch(
+          e instanceof DbError && e.code === DB_ERROR.stale ? { type: 'writeStale', write: w } : { type: 'writeFailed', write: w, message: errorText(e) },
+        ),
     );
     // A read that overlapped the write does not count (autosave-state.ts): one more after its end.
     running.current = write.then(read);

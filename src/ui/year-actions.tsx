@@ -12,6 +12,7 @@ import { warekiFiscalYear, warekiMonth } from '../model/wareki';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { useSession } from './data/sync-context';
+import { errorText } from './messages';
 
 type NextYearState = { kind: 'idle' } | { kind: 'creating' } | { kind: 'exists'; plan: Plan } | { kind: 'error'; message: string };
 
@@ -70,7 +71,7 @@ export function YearActions({ plan }: { plan: Plan }) {
       const planId = await importPlanFile(db, parsed.file, actor, plan.branchId, nextId);
       navigate(paths.plan(planId), { state: { createdPlanId: planId, baselines: next.baselines } });
     } catch (e) {
-      setState({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
+      setState({ kind: 'error', message: errorText(e) });
     }
   }
 

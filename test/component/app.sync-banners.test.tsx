@@ -13,7 +13,7 @@ describe('sync banners', () => {
   it('asks for a new login when the token expired and keeps the app usable meanwhile', async () => {
     const db = await dbWithFixturePlan();
     history.replaceState(null, '', `/plans/${PLAN_ID}/items/${encodeURIComponent(ref('p1-2-2'))}?period=2024-H1`);
-    const engine = new FakeSyncEngine({ state: 'needs-login', lastError: 'ログインの有効期限が切れました' });
+    const engine = new FakeSyncEngine({ state: 'needs-login', lastError: { code: 'sync.login-expired' } });
     render(<App db={db} engine={engine} />);
     const banner = await screen.findByRole('alert');
     expect(banner.textContent).toContain('ログインの有効期限が切れました。未同期の変更はこの端末に保存されています。');
@@ -37,7 +37,7 @@ describe('sync banners', () => {
 
   it('S44: asks to update the app when the server speaks a newer protocol', async () => {
     const db = await dbWithFixturePlan();
-    const engine = new FakeSyncEngine({ state: 'update-required', lastError: 'アプリの更新が必要です' });
+    const engine = new FakeSyncEngine({ state: 'update-required', lastError: { code: 'sync.update-required' } });
     let applied = 0;
     render(<App db={db} engine={engine} subscribeUpdate={(onReady) => onReady(() => applied++)} />);
     const banner = await screen.findByRole('alert');

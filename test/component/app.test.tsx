@@ -26,8 +26,7 @@ describe('App', () => {
     try {
       render(<App db={db} />);
       const alert = await screen.findByRole('alert');
-      expect(alert.textContent).toContain('この端末のデータを読み込めませんでした');
-      expect(alert.textContent).toContain('the store cannot be read');
+      expect(alert.textContent).toContain('この端末のデータを読み込めませんでした。再読み込みしてください。（UnknownError: the store cannot be read）');
       expect(screen.getByRole('button', { name: '再読み込み' })).toBeTruthy();
     } finally {
       vi.restoreAllMocks();
@@ -86,8 +85,8 @@ describe('App', () => {
   it('asks for a reload when another tab upgraded the database', async () => {
     const db = await dbWithFixturePlan();
     render(<App db={db} />);
-    act(() => db.health.set({ state: 'upgrade', message: '新しいバージョンが別のタブで開かれました。再読み込みしてください。' }));
-    expect((await screen.findByRole('alert')).textContent).toContain('再読み込みしてください');
+    act(() => db.health.set({ state: 'upgrade', code: 'db.upgrade' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('新しいバージョンが別のタブで開かれました。再読み込みしてください。');
     expect(screen.getByRole('button', { name: '再読み込み' })).toBeTruthy();
   });
 
@@ -96,7 +95,7 @@ describe('App', () => {
     render(<App db={db} />);
     await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ });
     act(() => db.close({ disableAutoOpen: true }));
-    expect((await screen.findByRole('alert')).textContent).toContain('接続が切れました');
+    expect((await screen.findByRole('alert')).textContent).toContain('データベースとの接続が切れました。再接続してください。');
     fireEvent.click(screen.getByRole('button', { name: '再接続' }));
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
     expect(db.isOpen()).toBe(true);

@@ -2,7 +2,7 @@
 // screens; a refused login shows the engine's message; the embedded default's demo accounts are
 // spelled out; offline, the form says a first login needs a connection. The engine is the small
 // fake of fake-sync-engine.ts (the screens only see SyncEngineApi).
-import { fireEvent, render, screen } from '@testing-library/preact';
+import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import { App } from '../../src/ui/app';
 import { FakeSyncEngine } from './fake-sync-engine';
@@ -23,7 +23,7 @@ describe('LoginPage', () => {
   it('replaces the screens while signed out, shows why a login failed, and opens the app once logged in', async () => {
     const db = await dbWithFixturePlan();
     const engine = new FakeSyncEngine({ state: 'signed-out', session: null });
-    engine.loginResult = { ok: false, message: 'メールアドレスまたはパスワードが違います。' };
+    engine.loginResult = { ok: false, error: { code: 'login.wrong-password' } };
     render(<App db={db} engine={engine} />);
     expect(await screen.findByRole('heading', { name: 'ログイン', level: 1 })).toBeTruthy();
     expect(screen.queryByRole('link', { name: /令和6年度 東京支部事業計画/ })).toBeNull();
@@ -34,12 +34,16 @@ describe('LoginPage', () => {
     expect((await screen.findByRole('alert')).textContent).toBe('メールアドレスまたはパスワードが違います。');
     expect(engine.calls.login).toEqual([['lead@demo', 'wrong']]);
 
+    engine.loginResult = { ok: false, error: { code: 'login.too-many-attempts', waitMs: 90_000 } };
+    fireEvent.click(screen.getByRole('button', { name: 'ログイン' }));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('ログインの試行が多すぎます。約2分待ってからもう一度お試しください。'));
+
     engine.loginResult = { ok: true };
     fireEvent.input(screen.getByLabelText('パスワード'), { target: { value: 'demo1234' } });
     fireEvent.click(screen.getByRole('button', { name: 'ログイン' }));
     expect(await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ })).toBeTruthy();
     expect(screen.queryByRole('heading', { name: 'ログイン' })).toBeNull();
-    expect(engine.calls.login[1]).toEqual(['lead@demo', 'demo1234']);
+    expect(engine.calls.login[2]).toEqual(['lead@demo', 'demo1234']);
   });
 
   it('spells out the demo accounts the server advertises', async () => {

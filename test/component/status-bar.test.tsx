@@ -21,12 +21,13 @@ describe('StatusBar with a sync engine', () => {
   it('shows the edits waiting, the last sync in 和暦 and 西暦, the error state and its reason', async () => {
     const db = await dbWithFixturePlan();
     await saveProgress(db, { planId: PLAN_ID, itemId: ref('p1-2-2'), periodId: '2024-H1' }, { evaluation: '○' }, 'テスト');
-    const engine = new FakeSyncEngine({ state: 'error', lastSyncAt: new Date(2026, 10, 22, 18, 30).toISOString(), lastError: 'サーバーに接続できませんでした（タイムアウト）' });
+    const lastSyncAt = new Date(2026, 10, 22, 18, 30).toISOString();
+    const engine = new FakeSyncEngine({ state: 'error', lastSyncAt, lastError: { code: 'sync.server', status: 503 } });
     render(<App db={db} engine={engine} />);
     await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toBe('未同期 1件'));
     const bar = statusBar();
     expect(screen.getByTestId('last-sync').textContent).toBe('最終同期 令和8年11月22日 18:30（2026年）');
-    expect(bar.textContent).toContain('エラー: サーバーに接続できませんでした（タイムアウト）');
+    expect(bar.textContent).toContain('エラー: サーバーでエラーが発生しました（503）。自動で再試行します。');
     expect(bar.textContent).toContain('オンライン');
   });
 
@@ -43,8 +44,8 @@ describe('StatusBar with a sync engine', () => {
     expect(within(statusBar()).queryByText('同期中…')).toBeNull();
     fireEvent.click(syncNow);
     expect(engine.calls.syncNow).toBe(1);
-    engine.set({ state: 'syncing', lastError: 'ネットワークに接続できません' });
-    await waitFor(() => expect(statusBar().textContent).toContain('同期中…前回のエラー: ネットワークに接続できません'));
+    engine.set({ state: 'syncing', lastError: { code: 'sync.offline' } });
+    await waitFor(() => expect(statusBar().textContent).toContain('同期中…前回のエラー: 通信できません（オフライン）。つながったら自動で同期します。'));
   });
 
   it('writes under the signed-in user’s name', async () => {

@@ -1,6 +1,9 @@
 // The server's storage, behind one interface so that SQLite (the embedded default) and
 // PostgreSQL (production, two server instances on one database) are interchangeable. Every
-// implementation passes the contract suite in test/server/storage-contract.ts.
+// implementation passes the contract suite in test/server/storage-contract.ts. It is two stores
+// in one database: the record store (plan records, changes, clients' seqs, meta) and the account
+// store (branches, users, tokens, device secrets, login failures); code that needs one takes
+// only that one.
 //
 // Versions: every write of a synced record (a record, a conflict, a history row) takes the next
 // value of one counter, allocated inside the write transaction. Writers are serialized on that
@@ -121,12 +124,12 @@ export interface EncodedChangePage {
   hasMore: boolean;
 }
 
-export interface Storage {
-  readonly dialect: 'sqlite' | 'postgres';
-  /** A trivial query; throws when the storage cannot be reached. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
-
+/**
+ * Plan records and what sync keeps about them: the records (plans, items, progress, conflicts,
+ * history …) with their versions, the pages of changes a pull reads, each client's last seq
+ * and answers (in a write), and the server's meta values (the cursor epoch, the demo's mark).
+ */
+export interface RecordStore {
   /**
    * Runs `fn` in one write transaction, serialized with every other writer (of every server
    * instance on the same database). Throwing from `fn` rolls everything back.
@@ -148,7 +151,10 @@ export interface Storage {
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+}
 
+/** Who may do what: branches, users and their roles, tokens, device secrets and the login throttle's failures. */
+export interface AccountStore {
   addBranch(branch: Branch): Promise<void>;
   getBranch(id: string): Promise<Branch | undefined>;
   listBranches(): Promise<Branch[]>;
@@ -185,6 +191,14 @@ export interface Storage {
 
   addDeviceSecret(secret: DeviceSecretRow): Promise<void>;
   getDeviceSecret(hash: string): Promise<DeviceSecretRow | undefined>;
+}
+
+/** One database holding both stores, and what is about the database itself. */
+export interface Storage extends RecordStore, AccountStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** A trivial query; throws when the storage cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
 
   /** Every row of every table in a fixed order, for tests that prove nothing changed. */
   dump(): Promise<Record<string, unknown[]>>;

@@ -25,6 +25,7 @@ import {
 } from '../../model/schemas';
 import { choosePeriod, type Period } from '../../model/period';
 import { rejectedEntrySchema, type DbHealth, type RejectedEntry, type TrackerDb } from '../../db/database';
+import { DB_ERROR, DbError } from '../../db/errors';
 import { readPlanSnapshot, writePlanSnapshot } from '../../db/plan-snapshot';
 import { parseRows } from '../../db/rows';
 
@@ -72,8 +73,8 @@ export class FirstResults {
 
 export const FirstResultsContext = createContext<FirstResults | null>(null);
 
-/** Told of every live query that fails, so the screen says so instead of loading forever. */
-export const QueryFailureContext = createContext<((error: unknown) => void) | null>(null);
+/** Told of every live query that fails (DB_ERROR.readFailed), so the screen says so instead of loading forever. */
+export const QueryFailureContext = createContext<((failure: DbError) => void) | null>(null);
 
 /**
  * Subscribes to a Dexie live query; `deps` say when the query itself changes. `initial` may give
@@ -101,7 +102,7 @@ export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: read
       },
       error: (e: unknown) => {
         console.error('A live query failed', e);
-        reportFailure?.(e);
+        reportFailure?.(new DbError(DB_ERROR.readFailed, e instanceof Error ? e.message : String(e)));
         delivered?.();
       },
     });

@@ -26,7 +26,7 @@ async function engineRun(email: string, password: string, expected: number): Pro
   const engine = createSyncEngine({ db, transport: httpTransport(''), events: null });
   const t0 = performance.now();
   const login = await engine.login(email, password);
-  if (!login.ok) throw new Error(login.message);
+  if (!login.ok) throw new Error(`login failed: ${login.error.code}`);
   while ((await stored(db)) < expected) {
     await engine.syncNow();
     await new Promise((r) => setTimeout(r, 0));

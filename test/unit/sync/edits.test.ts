@@ -117,7 +117,7 @@ describe('storage trouble', () => {
       }),
     });
     await freshDb(db);
-    await expect(saveProgress(db, key, { evaluation: '△' }, 'a')).rejects.toMatchObject({ code: 'quota' });
+    await expect(saveProgress(db, key, { evaluation: '△' }, 'a')).rejects.toMatchObject({ code: 'db.quota' });
     expect((await db.progress.get(progressId(key.itemId, key.periodId)))!.evaluation).toBe('○');
     expect(db.health.value.state).toBe('quota');
   });
@@ -159,7 +159,7 @@ describe('saveProgressText', () => {
     await saveProgressText(db, key, 'done', '一行目', before, 'A');
     await saveProgress(db, key, { done: '別のタブ：一行目' }, 'B');
     const outboxBefore = await db.outbox.count();
-    await expect(saveProgressText(db, key, 'done', '一行目と二行目', '一行目', 'A')).rejects.toMatchObject({ code: 'stale' });
+    await expect(saveProgressText(db, key, 'done', '一行目と二行目', '一行目', 'A')).rejects.toMatchObject({ code: 'db.stale' });
     expect((await db.progress.get(progressId(key.itemId, key.periodId)))?.done).toBe('別のタブ：一行目');
     expect(await db.outbox.count()).toBe(outboxBefore);
     await saveProgressText(db, key, 'done', '別のタブ：一行目と二行目', '別のタブ：一行目', 'A');

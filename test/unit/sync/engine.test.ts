@@ -9,7 +9,8 @@ import { addNote, saveProgress, storePlanRecords } from '../../../src/sync/edits
 import { getDeviceSecret, getSession, setSession } from '../../../src/sync/session-store';
 import { parsePlanFile, planFileToRecords } from '../../../src/model/plan-file';
 import { progressId } from '../../../src/model/schemas';
-import { createSyncEngine, SYNC_MESSAGES, SYNC_TIMING, type PageEvents, type SyncEngine, type SyncEngineDeps } from '../../../src/sync/engine';
+import { createSyncEngine, SYNC_TIMING, type PageEvents, type SyncEngine, type SyncEngineDeps } from '../../../src/sync/engine';
+import { LOGIN_ERROR, SYNC_ERROR } from '../../../src/sync/engine-api';
 import type { SyncState } from '../../../src/sync/engine-api';
 import { PROTOCOL_VERSION, type LoginRequest, type LoginResponse, type SyncRequest, type SyncResponse } from '../../../src/model/protocol';
 import { TransportError, type Transport } from '../../../src/sync/transport';
@@ -127,7 +128,7 @@ describe('failures', () => {
     const { engine: e } = engine(db, transport);
     await e.start();
     await e.syncNow();
-    expect(e.getStatus()).toMatchObject({ state: 'needs-login', session, lastError: SYNC_MESSAGES.loginExpired });
+    expect(e.getStatus()).toMatchObject({ state: 'needs-login', session, lastError: { code: SYNC_ERROR.loginExpired } });
     expect(await db.outbox.count()).toBe(1);
     expect((await db.progress.get(progressId(key.itemId, key.periodId)))?.done).toBe('実施した');
     await e.syncNow();
@@ -151,7 +152,7 @@ describe('failures', () => {
     const { engine: e, timers } = engine(db, transport);
     await e.start();
     await e.syncNow();
-    expect(e.getStatus()).toMatchObject({ state: 'update-required', lastError: SYNC_MESSAGES.updateRequired });
+    expect(e.getStatus()).toMatchObject({ state: 'update-required', lastError: { code: SYNC_ERROR.updateRequired } });
     expect(timers.delays()).toEqual([]);
     await e.syncNow();
     expect(requests).toHaveLength(1);
@@ -168,7 +169,7 @@ describe('failures', () => {
     await e.start();
     timers.advance(0);
     await vi.waitFor(() => expect(e.getStatus().state).toBe('error'));
-    expect(e.getStatus().lastError).toBe(SYNC_MESSAGES.unreachable);
+    expect(e.getStatus().lastError).toEqual({ code: SYNC_ERROR.unreachable });
     expect((await db.outbox.toArray()).map((x) => x.inFlight)).toEqual([true]);
     expect(timers.delays()).toEqual([2000]);
     timers.advance(2000);
@@ -219,7 +220,7 @@ describe('failures', () => {
     });
     const { engine: e } = engine(db, transport, { online: () => false });
     await e.syncNow();
-    expect(e.getStatus()).toMatchObject({ state: 'error', online: false, lastError: SYNC_MESSAGES.offline });
+    expect(e.getStatus()).toMatchObject({ state: 'error', online: false, lastError: { code: SYNC_ERROR.offline } });
   });
 
   it('S35: sets aside the mutation a 403 names and sends the rest', async () => {
@@ -235,7 +236,8 @@ describe('failures', () => {
     const { engine: e } = engine(db, transport);
     await e.syncNow();
     expect(requests.map((r) => r.req.mutations.length)).toEqual([2, 1]);
-    expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: forbidden!.mutationId, reason: 'この支部に書き込む権限がありません' })]);
+    const reason = { code: 'rejected.forbidden', detail: 'この支部に書き込む権限がありません' };
+    expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: forbidden!.mutationId, reason })]);
     expect((await db.progress.get(progressId(key.itemId, key.periodId)))?.evaluation).toBe('○');
     expect(await db.notes.get(note.id)).toEqual(note);
     expect(e.getStatus().state).toBe('idle');
@@ -250,12 +252,12 @@ describe('failures', () => {
     });
     const { engine: e } = engine(db, transport);
     await e.syncNow();
-    expect(e.getStatus()).toMatchObject({ state: 'error', lastError: SYNC_MESSAGES.server(500) });
+    expect(e.getStatus()).toMatchObject({ state: 'error', lastError: { code: SYNC_ERROR.server, status: 500 } });
     state.handler = () => {
       throw new TransportError('http', 'bad body', 200);
     };
     await e.syncNow();
-    expect(e.getStatus()).toMatchObject({ state: 'error', lastError: SYNC_MESSAGES.badAnswer });
+    expect(e.getStatus()).toMatchObject({ state: 'error', lastError: { code: SYNC_ERROR.badAnswer } });
     expect(await db.outbox.count()).toBe(1);
   });
 });
@@ -402,16 +404,16 @@ describe('triggers', () => {
 });
 
 describe('login and logout', () => {
-  it('refuses a wrong password in Japanese and stays signed out', async () => {
+  it('refuses a wrong password and stays signed out', async () => {
     const db = await freshDb();
     const { state, transport } = stub();
     state.login = () => Promise.reject(new TransportError('http', 'bad credentials', 401, 'unauthorized'));
     const { engine: e } = engine(db, transport);
     await e.start();
-    expect(await e.login('sato@example.jp', 'wrong')).toEqual({ ok: false, message: SYNC_MESSAGES.wrongPassword });
+    expect(await e.login('sato@example.jp', 'wrong')).toEqual({ ok: false, error: { code: LOGIN_ERROR.wrongPassword } });
     expect(e.getStatus().state).toBe('signed-out');
     state.login = () => Promise.reject(new TransportError('network', 'Failed to fetch'));
-    expect(await e.login('sato@example.jp', 'pw')).toEqual({ ok: false, message: SYNC_MESSAGES.loginOffline });
+    expect(await e.login('sato@example.jp', 'pw')).toEqual({ ok: false, error: { code: LOGIN_ERROR.offline } });
   });
 
   it('stores the session and starts syncing; logout forgets it and keeps the outbox', async () => {
@@ -460,12 +462,9 @@ describe('login and logout', () => {
     await e.start();
     state.login = () => Promise.reject(new TransportError('http', 'slow', 429, 'too_many_attempts', null, 90_000));
     const minutes = await e.login('sato@example.jp', 'pw');
-    expect(minutes).toEqual({ ok: false, message: SYNC_MESSAGES.tooManyAttempts(90_000) });
-    expect(SYNC_MESSAGES.tooManyAttempts(90_000)).toContain('約2分');
-    state.login = () => Promise.reject(new TransportError('http', 'slow', 429, 'too_many_attempts', null, 8_000));
-    expect(await e.login('sato@example.jp', 'pw')).toEqual({ ok: false, message: SYNC_MESSAGES.tooManyAttempts(8_000) });
-    expect(SYNC_MESSAGES.tooManyAttempts(8_000)).toContain('8秒');
-    expect(SYNC_MESSAGES.tooManyAttempts(null)).toContain('しばらく');
+    expect(minutes).toEqual({ ok: false, error: { code: LOGIN_ERROR.tooManyAttempts, waitMs: 90_000 } });
+    state.login = () => Promise.reject(new TransportError('http', 'slow', 429, 'too_many_attempts', null, null));
+    expect(await e.login('sato@example.jp', 'pw')).toEqual({ ok: false, error: { code: LOGIN_ERROR.tooManyAttempts, waitMs: null } });
   });
 
   it('sends the device secret of the account with its login, keeps the one answered, also after logout', async () => {

@@ -2,7 +2,7 @@
 // in flight, and applying an answer atomically (settle, set aside, pull, rebase, reset).
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TrackerDb } from '../../../src/db/database';
+import { REJECTED_REASON, TrackerDb } from '../../../src/db/database';
 import { addNote, saveProgress, storePlanRecords } from '../../../src/sync/edits';
 import { withSeal } from '../../../src/sync/outbox-seal';
 import { applyRoundTrip, setAside, setAsideUnsealed } from '../../../src/sync/round-trip';
@@ -139,7 +139,9 @@ describe('applyRoundTrip', () => {
     const sent = await takeOutboxBatch(db, 'u1', 10);
     await applyRoundTrip(db, sent, answer({ results: results(sent, 'rejected', 'no permission') }), CTX);
     expect(await db.outbox.count()).toBe(0);
-    expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: sent[0]!.id, recordId: PID, changes: { evaluation: '△' }, reason: 'no permission', at: AT })]);
+    const reason = { code: REJECTED_REASON.refused, detail: 'no permission' };
+    const row = { mutationId: sent[0]!.id, recordId: PID, changes: { evaluation: '△' }, reason, at: AT };
+    expect(await db.rejected.toArray()).toEqual([expect.objectContaining(row)]);
     expect((await progress(db)).evaluation).toBe('○');
   });
 
@@ -236,6 +238,7 @@ describe('applyRoundTrip', () => {
     await db.outbox.put(withSeal(forged!, OTHER_KEY));
     await applyRoundTrip(db, [], answer({ changes: [await serverProgress(db, { done: '4月に訪問した。' })] }), CTX);
     expect(await setAsideUnsealed(db, 'u1', AT)).toBe(1);
+    expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: forged!.mutationId, reason: { code: 'rejected.unsealed' } })]);
     expect((await progress(db)).done).toBe('4月に訪問した。');
   });
 
@@ -342,10 +345,11 @@ describe('setAside', () => {
     await saveProgress(db, key, { evaluation: '△' }, 'a');
     await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '訪問' }, 'a');
     const sent = await takeOutboxBatch(db, 'u1', 10);
-    expect(await setAside(db, sent[0]!.id, '権限がありません', AT)).toBe(true);
-    expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: sent[0]!.id, reason: '権限がありません' })]);
+    const reason = { code: REJECTED_REASON.forbidden, detail: 'no write access to branch tokyo' };
+    expect(await setAside(db, sent[0]!.id, reason, AT)).toBe(true);
+    expect(await db.rejected.toArray()).toEqual([expect.objectContaining({ mutationId: sent[0]!.id, reason })]);
     expect((await progress(db)).evaluation).toBe('○');
     expect(await db.outbox.count()).toBe(1);
-    expect(await setAside(db, 'unknown', 'x', AT)).toBe(false);
+    expect(await setAside(db, 'unknown', reason, AT)).toBe(false);
   });
 });
