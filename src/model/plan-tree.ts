@@ -1,5 +1,6 @@
 // The plan tree (柱 › section › … › item) built from flat records, and the filters of the plan
 // screen: by evaluation mark of a period, by owning group, and free text over items and notes.
+import { compareOrder } from './order-key';
 import type { Evaluation, Item, Note, Progress, Section } from './schemas';
 
 export interface TreeNode {
@@ -7,8 +8,6 @@ export interface TreeNode {
   items: Item[];
   children: TreeNode[];
 }
-
-const byOrder = <T extends { order: number; id: string }>(a: T, b: T) => a.order - b.order || a.id.localeCompare(b.id);
 
 /** Live sections and items as a tree; a section whose parent is gone shows as a pillar. */
 export function buildTree(sections: readonly Section[], items: readonly Item[]): TreeNode[] {
@@ -19,9 +18,9 @@ export function buildTree(sections: readonly Section[], items: readonly Item[]):
     if (!item.deleted) nodes.get(item.sectionId)?.items.push(item);
   }
   const roots: TreeNode[] = [];
-  for (const s of [...live].sort(byOrder)) {
+  for (const s of [...live].sort(compareOrder)) {
     const node = nodes.get(s.id)!;
-    node.items.sort(byOrder);
+    node.items.sort(compareOrder);
     const parent = s.parentId !== null && ids.has(s.parentId) ? nodes.get(s.parentId) : undefined;
     (parent ? parent.children : roots).push(node);
   }

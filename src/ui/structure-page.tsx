@@ -3,9 +3,10 @@
 // the repository; deletes are tombstones with 「元に戻す」, and bad input writes nothing.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useActorName, useDb, usePlanStructure } from './data/hooks';
-import { createItem, createKpi, createSection, reorderRecords, setDeleted, updateRecord } from '../sync/edits';
+import { createItem, createKpi, createSection, moveRecord, setDeleted, updateRecord } from '../sync/edits';
 import { describeTarget } from '../model/kpi-judgement';
 import { kpisInPlanOrder } from '../model/kpi-order';
+import { keyAfter } from '../model/order-key';
 import { parseDecimal } from '../model/number-text';
 import { PERIOD_KIND_LABELS } from '../model/period';
 import { buildTree, groupsOf, type TreeNode } from '../model/plan-tree';
@@ -75,8 +76,8 @@ function itemName(item: Item): string {
 
 const INFO_NOTICE_MS = 6000;
 
-/** One past the largest order, so a new record goes last among its siblings. */
-const nextOrder = (rows: readonly { order: number }[]) => rows.reduce((max, r) => Math.max(max, r.order + 1), 0);
+/** A key after the largest, so a new record goes last among its siblings. */
+const nextOrder = keyAfter;
 
 function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections: Section[]; items: Item[]; kpis: Kpi[] }) {
   const db = useDb();
@@ -132,7 +133,7 @@ function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections
       if (target < 0 || target >= siblings.length) return;
       const ids = [...siblings];
       [ids[index], ids[target]] = [ids[target]!, ids[index]!];
-      await run(() => reorderRecords(db, table, ids, actor));
+      await run(() => moveRecord(db, table, siblings[index]!, ids, actor));
     },
   };
 

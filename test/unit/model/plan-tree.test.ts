@@ -15,15 +15,16 @@ import {
   type TreeNode,
 } from '../../../src/model/plan-tree';
 import type { Evaluation, Item, Note, Progress, Section } from '../../../src/model/schemas';
+import { orderKeyOfNumber } from '../../../src/model/order-key';
 
 const stamp = { updatedAt: '2024-06-01T00:00:00.000Z', updatedBy: 'test' };
 
 function section(id: string, parentId: string | null, order: number, label: string, deleted = false): Section {
-  return { id, planId: 'p', parentId, label, title: `${label} の見出し`, order, deleted, ...stamp };
+  return { id, planId: 'p', parentId, label, title: `${label} の見出し`, order: orderKeyOfNumber(order), deleted, ...stamp };
 }
 
 function item(id: string, sectionId: string, order: number, fields: Partial<Item> = {}): Item {
-  return { id, planId: 'p', sectionId, label: id, text: '', group: '', tags: [], order, deleted: false, ...stamp, ...fields };
+  return { id, planId: 'p', sectionId, label: id, text: '', group: '', tags: [], order: orderKeyOfNumber(order), deleted: false, ...stamp, ...fields };
 }
 
 function progress(itemId: string, done: string, next = ''): Progress {
