@@ -3,7 +3,8 @@
 // based its edit on; when another device changed it meanwhile the server keeps its value and
 // the client's becomes a conflict. Nothing is dropped without a trace. A free text another
 // device changed meanwhile is merged three-way instead (text-merge.ts), so only edits of the
-// same part of it conflict. A sibling order key takes the later move (LATER_WINS).
+// same part of it conflict. A sibling order key takes the later move (isLaterWins).
+import { isOrderedTable } from './order-key';
 import { LIMITS, STAMP_FIELDS, type RecordTable } from './schemas';
 import { mergeText } from './text-merge';
 
@@ -50,14 +51,8 @@ export function isMergeableText(table: RecordTable, field: string): boolean {
  * lead asked to choose between two places of one row gains nothing over the move made last, and
  * every device still ends with one order.
  */
-const LATER_WINS: Partial<Record<RecordTable, readonly string[]>> = {
-  sections: ['order'],
-  items: ['order'],
-  kpis: ['order'],
-};
-
 function isLaterWins(table: RecordTable, field: string): boolean {
-  return LATER_WINS[table]?.includes(field) ?? false;
+  return field === 'order' && isOrderedTable(table);
 }
 
 export interface MergeOptions {

@@ -255,3 +255,29 @@ export function orderKeyOfNumber(n: number): string {
   }
   return String.fromCharCode(head) + int + fraction.replace(/0+$/, '');
 }
+
+/** The tables whose records have an order among their siblings. */
+export const ORDERED_TABLES = ['sections', 'items', 'kpis'] as const;
+
+export function isOrderedTable(table: string): boolean {
+  return (ORDERED_TABLES as readonly string[]).includes(table);
+}
+
+/** An order value as an older version may have stored it: a number becomes its key, anything else stays. */
+export function upgradeOrder(value: unknown): unknown {
+  return typeof value === 'number' && Number.isFinite(value) ? orderKeyOfNumber(value) : value;
+}
+
+/**
+ * A record, change set or conflict of `table` with integer orders turned into keys (a copy; the
+ * same object when nothing changed): the `order` field of an ordered table's record, and the
+ * values of a conflict over such a field.
+ */
+export function upgradeOrders<T extends Record<string, unknown>>(table: string, row: T): T {
+  if (isOrderedTable(table) && typeof row.order === 'number') return { ...row, order: upgradeOrder(row.order) };
+  if (table === 'conflicts' && isOrderedTable(String(row.table)) && row.field === 'order') {
+    const values = { baseValue: upgradeOrder(row.baseValue), serverValue: upgradeOrder(row.serverValue), clientValue: upgradeOrder(row.clientValue) };
+    return Object.entries(values).some(([k, v]) => row[k] !== v) ? { ...row, ...values } : row;
+  }
+  return row;
+}

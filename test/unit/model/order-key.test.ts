@@ -9,6 +9,7 @@ import {
   keysForMove,
   ORDER_KEY_SPREAD_AT,
   orderKeyOfNumber,
+  upgradeOrders,
   type Ordered,
 } from '../../../src/model/order-key';
 
@@ -224,4 +225,24 @@ describe('isOrderKey', () => {
   it.each(['', 'a', 'b0', 'a00', 'a0V0', '0', 'a-', 'a 1', 'A00000000000000000000000000', `a${'1'.repeat(200)}`])('refuses %j', (key) =>
     expect(isOrderKey(key)).toBe(false),
   );
+});
+
+describe('upgradeOrders', () => {
+  it('turns the integer order of an ordered table’s row into its key, and leaves anything else as it is', () => {
+    expect(upgradeOrders('items', { id: 'i', order: 3 })).toEqual({ id: 'i', order: 'a3' });
+    const keyed = { id: 'i', order: 'a3' };
+    expect(upgradeOrders('items', keyed)).toBe(keyed);
+    const progress = { id: 'p', order: 3 };
+    expect(upgradeOrders('progress', progress)).toBe(progress);
+    expect(upgradeOrders('sections', { title: 'x' })).toEqual({ title: 'x' });
+  });
+
+  it('turns the values of a 並び順 conflict, not those of another field', () => {
+    const conflict = { table: 'kpis', field: 'order', baseValue: 0, serverValue: 2, clientValue: null };
+    expect(upgradeOrders('conflicts', conflict)).toEqual({ ...conflict, baseValue: 'a0', serverValue: 'a2' });
+    const other = { ...conflict, field: 'name' };
+    expect(upgradeOrders('conflicts', other)).toBe(other);
+    const done = { ...conflict, baseValue: 'a0', serverValue: 'a2' };
+    expect(upgradeOrders('conflicts', done)).toBe(done);
+  });
 });
