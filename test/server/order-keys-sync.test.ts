@@ -180,7 +180,10 @@ describe('two devices reordering one section offline', () => {
           const touched = [new Set<string>(), new Set<string>()];
           for (const [k, edits] of [editsA, editsB].entries()) {
             const d = w.devices[k]!;
-            for (const e of edits) touched[k]!.add(e.kind === 'move' ? await move(d, w.sectionId, e.from, e.to) : await insert(d, w.sectionId, e.to, `追加 ${++n}`));
+            for (const e of edits) {
+              const id = e.kind === 'move' ? await move(d, w.sectionId, e.from, e.to) : await insert(d, w.sectionId, e.to, `追加 ${++n}`);
+              touched[k]!.add(id);
+            }
           }
           const before = await Promise.all(w.devices.map((d) => siblingsOn(d, w.sectionId)));
           if (bFirst) w.devices.reverse();

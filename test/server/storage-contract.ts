@@ -18,8 +18,8 @@ const tick = () => new Promise((r) => setTimeout(r, 0));
 export const LEGACY_ORDERS: [RecordTable, string, Record<string, unknown>][] = [
   ['sections', 's1', { id: 's1', planId: 'p', parentId: null, label: '１．', title: '柱', order: 1, deleted: false }],
   ['items', 'i62', { id: 'i62', planId: 'p', sectionId: 's1', label: '①', text: '', group: '', tags: [], order: 62, deleted: false }],
-  ['kpis', 'k0', { id: 'k0', planId: 'p', sectionId: null, name: 'KPI', unit: '%', target: { kind: 'value', value: 1, direction: '以上' }, order: 0, deleted: false }],
-  ['conflicts', 'c1', { id: 'c1', planId: 'p', table: 'items', recordId: 'i62', itemId: 'i62', field: 'order', baseValue: 0, serverValue: 2, clientValue: 1, resolved: false }],
+  ['kpis', 'k0', { id: 'k0', planId: 'p', sectionId: null, name: 'KPI', unit: '%', target: { kind: 'value', value: 1, direction: '以上' }, order: 0 }],
+  ['conflicts', 'c1', { id: 'c1', planId: 'p', table: 'items', recordId: 'i62', field: 'order', baseValue: 0, serverValue: 2, clientValue: 1 }],
   ['notes', 'n1', { id: 'n1', planId: 'p', itemId: 'i62', order: 3 }],
 ];
 

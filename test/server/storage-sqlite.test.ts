@@ -33,7 +33,8 @@ describe('SQLite file', () => {
     expect(await second.maxVersion()).toBe(1);
     await second.close();
     const raw = new Database(path, { readonly: true });
-    expect(raw.prepare('select name from kysely_migration order by name').all()).toEqual([{ name: '001-initial' }, { name: '002-device-secrets' }, { name: '003-order-keys' }]);
+    const migrations = [{ name: '001-initial' }, { name: '002-device-secrets' }, { name: '003-order-keys' }];
+    expect(raw.prepare('select name from kysely_migration order by name').all()).toEqual(migrations);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
   });

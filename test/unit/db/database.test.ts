@@ -37,12 +37,14 @@ describe('version 4', () => {
     await previousVersion(name, async (db) => {
       await db.table('sections').bulkPut([section('s0', 0), section('s1', 1), section('s10', 10), section('s62', 62)]);
       await db.table('items').put({ id: 'i', planId: 'p', sectionId: 's0', label: '①', text: 't', group: '', tags: [], order: 3, deleted: false, ...stamp });
-      await db.table('kpis').put({ id: 'k', planId: 'p', sectionId: null, name: 'KPI', unit: '%', target: { kind: 'value', value: 1, direction: '以上' }, order: 2, deleted: false, ...stamp });
+      const target = { kind: 'value', value: 1, direction: '以上' };
+      await db.table('kpis').put({ id: 'k', planId: 'p', sectionId: null, name: 'KPI', unit: '%', target, order: 2, deleted: false, ...stamp });
       await db.table('meta').bulkPut([
         { key: serverCopyKey('sections:s1'), value: { record: section('s1', 0) } },
         { key: serverCopyKey('sections:new'), value: { record: null } },
       ]);
-      const conflict = { planId: 'p', recordId: 's1', itemId: null, baseValue: 0, serverValue: 2, clientValue: 1, serverBy: 'a', serverAt: 't', clientBy: 'b', clientAt: 't', resolved: false, ...stamp };
+      const sides = { serverBy: 'a', serverAt: 't', clientBy: 'b', clientAt: 't' };
+      const conflict = { planId: 'p', recordId: 's1', itemId: null, baseValue: 0, serverValue: 2, clientValue: 1, ...sides, resolved: false, ...stamp };
       await db.table('conflicts').bulkPut([
         { id: 'c-order', table: 'sections', field: 'order', ...conflict },
         { id: 'c-title', table: 'sections', field: 'title', ...conflict },

@@ -108,8 +108,9 @@ describe('a round trip', () => {
     const db = await freshDb();
     const signingKey = await deriveSigningKey('pw', session.user.id);
     await setSession(db, session, signingKey);
-    const entry = { mutationId: 'm-old', table: 'items' as const, recordId: `${PLAN}/p1-2-1`, planId: PLAN, changes: { order: 1 }, base: { order: 0 }, create: null, createdAt: 't' };
-    await db.outbox.add(withSeal({ ...entry, author: { id: session.user.id, name: session.user.name } }, signingKey!));
+    const author = { id: session.user.id, name: session.user.name };
+    const entry = { mutationId: 'm-old', table: 'items' as const, recordId: `${PLAN}/p1-2-1`, planId: PLAN, changes: { order: 1 }, base: { order: 0 } };
+    await db.outbox.add(withSeal({ ...entry, create: null, createdAt: 't', author }, signingKey!));
     const { requests, transport } = stub();
     const { engine: e } = engine(db, transport);
     await e.syncNow();
