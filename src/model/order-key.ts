@@ -17,7 +17,7 @@ const LAST = DIGITS[DIGITS.length - 1]!;
 const SMALLEST_INTEGER = `A${ZERO.repeat(26)}`;
 
 /** Longer keys are refused by the schema; a move past ORDER_KEY_SPREAD_AT spreads the siblings again first. */
-export const ORDER_KEY_MAX_LENGTH = 200;
+const ORDER_KEY_MAX_LENGTH = 200;
 /**
  * Key length past which a move gives every sibling a fresh short key (writing them all) rather
  * than a longer one: a key grows by about one character per six moves into the same gap.
@@ -264,7 +264,7 @@ export function isOrderedTable(table: string): boolean {
 }
 
 /** An order value as an older version may have stored it: a number becomes its key, anything else stays. */
-export function upgradeOrder(value: unknown): unknown {
+function upgradeOrder(value: unknown): unknown {
   return typeof value === 'number' && Number.isFinite(value) ? orderKeyOfNumber(value) : value;
 }
 

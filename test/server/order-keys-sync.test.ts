@@ -16,7 +16,7 @@ import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { compareOrder, keyAfter } from '../../src/model/order-key';
 import { conflictSchema, type Item } from '../../src/model/schemas';
 import { createApp } from '../../src/server/app';
-import { DEMO_PASSWORD, ensureDemo } from '../../src/server/demo';
+import { DEMO_BRANCH, DEMO_PASSWORD, ensureDemo } from '../../src/server/demo';
 import { silentLogger } from '../../src/server/log';
 import { openSqliteStorage, type SqliteStorage } from '../../src/server/storage/sqlite';
 import { createItem, moveRecord } from '../../src/sync/edits';
@@ -127,7 +127,7 @@ async function written(d: Device): Promise<Set<string>> {
 }
 
 async function orderConflicts(w: World): Promise<unknown[]> {
-  const page = await w.storage.changesSince(['demo-tokyo'], 0, 1_000_000);
+  const page = await w.storage.changesSince([DEMO_BRANCH.id], 0, 1_000_000);
   return page.records
     .filter((r) => r.table === 'conflicts')
     .map((r) => conflictSchema.parse(JSON.parse(r.data)))
@@ -135,7 +135,7 @@ async function orderConflicts(w: World): Promise<unknown[]> {
 }
 
 async function serverOrder(w: World): Promise<string[]> {
-  const page = await w.storage.changesSince(['demo-tokyo'], 0, 1_000_000);
+  const page = await w.storage.changesSince([DEMO_BRANCH.id], 0, 1_000_000);
   return page.records
     .filter((r) => r.table === 'items')
     .map((r) => JSON.parse(r.data) as Item)
