@@ -5,6 +5,7 @@
 import Dexie, { type EntityTable } from 'dexie';
 import * as z from 'zod/mini';
 import { DB_ERROR } from './errors';
+import { ORDERED_TABLES, upgradeOrders } from '../model/order-key';
 import { EDITABLE_TABLES, type Conflict, type History, type Item, type Kpi, type Measurement, type Note, type Plan, type Progress, type Section } from '../model/schemas';
 
 export const DB_NAME = 'jigyo-keikaku-tracker';
@@ -218,6 +219,32 @@ export class TrackerDb extends Dexie {
           .toCollection()
           .modify((entry: { author?: OutboxAuthor }) => {
             entry.author ??= author;
+          });
+      });
+    // Sibling order became an order key (src/model/order-key.ts). An integer order turns into the
+    // key the server's migration 003 gives it, without looking at siblings, so the records, the
+    // server's copies and the conflicts here agree with the server without pulling anything.
+    // Outbox entries are sealed by their author: the sync layer turns theirs before sending
+    // (keyLegacyOrders in src/sync/round-trip.ts).
+    this.version(4)
+      .stores({})
+      .upgrade(async (tx) => {
+        for (const table of [...ORDERED_TABLES, 'conflicts']) {
+          await tx
+            .table(table)
+            .toCollection()
+            .modify((row: Record<string, unknown>, ref: { value: Record<string, unknown> }) => {
+              ref.value = upgradeOrders(table, row);
+            });
+        }
+        await tx
+          .table('meta')
+          .where('key')
+          .startsWith(SERVER_COPY_PREFIX)
+          .modify((row: MetaRow) => {
+            const table = row.key.slice(SERVER_COPY_PREFIX.length).split(':')[0]!;
+            const copy = row.value as { record?: unknown } | null;
+            if (copy?.record && typeof copy.record === 'object') row.value = { ...copy, record: upgradeOrders(table, copy.record as Record<string, unknown>) };
           });
       });
     // Another tab opened a newer schema: let it upgrade, and ask this tab to reload.

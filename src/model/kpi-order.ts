@@ -1,5 +1,6 @@
 // The order KPIs are listed in: the plan's own order, as in the paper KPI table, so that the
 // KPIs of one 事業計画 row stay together however they were added.
+import { compareOrder } from './order-key';
 import { buildTree, type TreeNode } from './plan-tree';
 import type { Kpi, Section } from './schemas';
 
@@ -13,5 +14,5 @@ export function kpisInPlanOrder(sections: readonly Section[], kpis: readonly Kpi
   buildTree(sections, []).forEach(visit);
   const none = rank.size;
   const rankOf = (k: Kpi) => (k.sectionId === null ? none : (rank.get(k.sectionId) ?? none));
-  return kpis.filter((k) => !k.deleted).sort((a, b) => rankOf(a) - rankOf(b) || a.order - b.order || a.id.localeCompare(b.id));
+  return kpis.filter((k) => !k.deleted).sort((a, b) => rankOf(a) - rankOf(b) || compareOrder(a, b));
 }

@@ -3,7 +3,8 @@
 // based its edit on; when another device changed it meanwhile the server keeps its value and
 // the client's becomes a conflict. Nothing is dropped without a trace. A free text another
 // device changed meanwhile is merged three-way instead (text-merge.ts), so only edits of the
-// same part of it conflict.
+// same part of it conflict. A sibling order key takes the later move (isLaterWins).
+import { isOrderedTable } from './order-key';
 import { LIMITS, STAMP_FIELDS, type RecordTable } from './schemas';
 import { mergeText } from './text-merge';
 
@@ -41,6 +42,17 @@ const MERGEABLE_TEXT: Partial<Record<RecordTable, readonly string[]>> = {
 
 export function isMergeableText(table: RecordTable, field: string): boolean {
   return MERGEABLE_TEXT[table]?.includes(field) ?? false;
+}
+
+/**
+ * Sibling order keys (order-key.ts). A move writes only the moved record's key, so moves of
+ * different siblings never meet; two moves of the same record do, and there the later one to
+ * reach the server wins instead of conflicting (the earlier stays in the record's history): a
+ * lead asked to choose between two places of one row gains nothing over the move made last, and
+ * every device still ends with one order.
+ */
+function isLaterWins(table: RecordTable, field: string): boolean {
+  return field === 'order' && isOrderedTable(table);
 }
 
 export interface MergeOptions {
@@ -111,7 +123,7 @@ export function mergeMutation(table: RecordTable, current: Readonly<Record<strin
     if (sameValue(serverValue, clientValue)) continue;
     if (identity.includes(field)) return { kind: 'reject', reason: `${field} cannot be changed` };
     const baseValue = Object.hasOwn(m.base, field) ? m.base[field] : undefined;
-    if (sameValue(serverValue, baseValue)) {
+    if (sameValue(serverValue, baseValue) || isLaterWins(table, field)) {
       Object.defineProperty(record, field, { value: clientValue, enumerable: true, writable: true, configurable: true });
       applied.push(field);
       continue;

@@ -21,6 +21,7 @@ import {
   type Progress,
   type Section,
 } from './schemas';
+import { compareOrder, orderKeyOfNumber } from './order-key';
 import { periodsOf } from './period';
 import { fiscalYearOfMonth } from './wareki';
 
@@ -313,7 +314,7 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
       parentId: parent ? recordId(planId, parent.id) : null,
       label: section.label,
       title: section.title,
-      order: index,
+      order: orderKeyOfNumber(index),
       deleted: false,
       ...stamp,
     });
@@ -326,7 +327,7 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
         text: item.text,
         group: item.group ?? '',
         tags: item.tags ?? [],
-        order: i,
+        order: orderKeyOfNumber(i),
         deleted: false,
         ...stamp,
       });
@@ -344,7 +345,7 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
       unit: k.unit,
       target: k.target,
       ...(k.cumulative === undefined ? {} : { cumulative: k.cumulative }),
-      order: i,
+      order: orderKeyOfNumber(i),
       deleted: false,
       ...stamp,
     })),
@@ -360,8 +361,6 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
   };
 }
 
-const byOrder = <T extends { order: number }>(a: T, b: T) => a.order - b.order;
-
 /** The file for a plan's live (not deleted) records. */
 export function recordsToPlanFile(records: PlanRecords): PlanFile {
   const planId = records.plan.id;
@@ -371,12 +370,12 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
   // An item whose section is gone (deleted on another device) is not shown, so it is not exported.
   const items = live(records.items).filter((i) => sectionIds.has(i.sectionId));
   const itemIds = new Set(items.map((i) => i.id));
-  const kpis = live(records.kpis).sort(byOrder);
+  const kpis = live(records.kpis).sort(compareOrder);
   const kpiIds = new Set(kpis.map((k) => k.id));
 
   const toFileSection = (s: Section): FileSection => {
-    const children = sections.filter((c) => c.parentId === s.id).sort(byOrder);
-    const own = items.filter((i) => i.sectionId === s.id).sort(byOrder);
+    const children = sections.filter((c) => c.parentId === s.id).sort(compareOrder);
+    const own = items.filter((i) => i.sectionId === s.id).sort(compareOrder);
     return {
       id: fileRef(planId, s.id),
       label: s.label,
@@ -392,7 +391,7 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
     format: PLAN_FILE_FORMAT,
     version: PLAN_FILE_VERSION,
     plan: { branch, fiscalYear, title, periodKind, ...(demo ? { demo } : {}) },
-    sections: sections.filter((s) => s.parentId === null || !sectionIds.has(s.parentId)).sort(byOrder).map(toFileSection),
+    sections: sections.filter((s) => s.parentId === null || !sectionIds.has(s.parentId)).sort(compareOrder).map(toFileSection),
     kpis: kpis.map((k) => ({
       id: fileRef(planId, k.id),
       ...(k.sectionId && sectionIds.has(k.sectionId) ? { section: fileRef(planId, k.sectionId) } : {}),

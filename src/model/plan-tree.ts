@@ -1,7 +1,8 @@
 // The plan tree (柱 › section › … › item) built from flat records, and the filters of the plan
 // screen: by evaluation mark of a period, by owning group, and free text over items and notes.
 // Also what the structure screen needs of it: names of sections and items, the sections as a flat
-// list, and the order and label a new record gets among its siblings.
+// list, and the label a new item gets among its siblings.
+import { compareOrder } from './order-key';
 import type { Evaluation, Item, Note, Progress, Section } from './schemas';
 
 export interface TreeNode {
@@ -9,8 +10,6 @@ export interface TreeNode {
   items: Item[];
   children: TreeNode[];
 }
-
-const byOrder = <T extends { order: number; id: string }>(a: T, b: T) => a.order - b.order || a.id.localeCompare(b.id);
 
 /** Live sections and items as a tree; a section whose parent is gone shows as a pillar. */
 export function buildTree(sections: readonly Section[], items: readonly Item[]): TreeNode[] {
@@ -21,9 +20,9 @@ export function buildTree(sections: readonly Section[], items: readonly Item[]):
     if (!item.deleted) nodes.get(item.sectionId)?.items.push(item);
   }
   const roots: TreeNode[] = [];
-  for (const s of [...live].sort(byOrder)) {
+  for (const s of [...live].sort(compareOrder)) {
     const node = nodes.get(s.id)!;
-    node.items.sort(byOrder);
+    node.items.sort(compareOrder);
     const parent = s.parentId !== null && ids.has(s.parentId) ? nodes.get(s.parentId) : undefined;
     (parent ? parent.children : roots).push(node);
   }
@@ -146,9 +145,6 @@ export function sectionOptions(tree: readonly TreeNode[]): SectionOption[] {
   tree.forEach((n) => visit(n, 0));
   return out;
 }
-
-/** One past the largest order, so a new record goes last among its siblings. */
-export const nextOrder = (rows: readonly { order: number }[]) => rows.reduce((max, r) => Math.max(max, r.order + 1), 0);
 
 const CIRCLED = '①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳';
 

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { idSchema, recordTableSchema } from './schemas';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const LIMITS = {
   /** Mutations in one request. */

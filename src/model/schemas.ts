@@ -2,6 +2,7 @@
 // their types beside them. Every record read from IndexedDB, a file or the network is parsed
 // with one of these before the app trusts it.
 import * as z from 'zod/mini';
+import { orderKeySchema } from './order-key';
 import { isYearMonth } from './wareki';
 
 export const LIMITS = {
@@ -57,7 +58,8 @@ export const sectionSchema = z.object({
   /** As written: "１．", "Ⅱ", "（３）". */
   label: shortText,
   title: shortText,
-  order: z.number(),
+  /** The place among its siblings (order-key.ts); equal keys sort by id. */
+  order: orderKeySchema,
   deleted: z.boolean(),
   ...stamp,
 });
@@ -75,7 +77,7 @@ export const itemSchema = z.object({
   /** 担当グループ, e.g. 業務, レセプト, 保健, 企画総務; empty when not assigned. */
   group: shortText,
   tags: z.array(requiredShortText).check(z.maxLength(LIMITS.tags)),
-  order: z.number(),
+  order: orderKeySchema,
   deleted: z.boolean(),
   ...stamp,
 });
@@ -134,7 +136,7 @@ export const kpiSchema = z.object({
    * Absent on older records: then the KPI's name decides, see isCumulativeKpi.
    */
   cumulative: z.optional(z.boolean()),
-  order: z.number(),
+  order: orderKeySchema,
   deleted: z.boolean(),
   ...stamp,
 });

@@ -18,6 +18,7 @@ import {
 } from '../model/schemas';
 import type { PlanRecords } from '../model/plan-file';
 import { sameValue } from '../model/merge';
+import { keysForMove, orderKeySchema } from '../model/order-key';
 import { currentAuthor, type OutboxEntry, type SyncedTable, type TrackerDb } from '../db/database';
 import { DB_ERROR, DbError } from '../db/errors';
 import { newId, runWrite, type RecordOf } from '../db/repository';
@@ -161,14 +162,21 @@ export async function storePlanRecords(db: TrackerDb, records: PlanRecords, opti
 }
 
 /**
- * Renumbers `order` to 0…n−1 in the sequence of `ids` (siblings after a move up or down), in
- * one transaction so a reload never shows half a move. Records already in place are untouched
- * and get no outbox entry.
+ * Moves `id` to where it stands in `ids` (its siblings in their new sequence, e.g. after a move
+ * up or down): it alone gets a new order key, between its new neighbours, so a colleague's move
+ * of another sibling never meets this one. Siblings tied on one key (two devices inserted at the
+ * same spot) or grown long are keyed again too (keysForMove), all in one transaction.
  */
-export function reorderRecords(db: TrackerDb, name: 'sections' | 'items' | 'kpis', ids: readonly string[], actor: string): Promise<void> {
+export function moveRecord(db: TrackerDb, name: 'sections' | 'items' | 'kpis', id: string, ids: readonly string[], actor: string): Promise<void> {
   return runWrite(db, () =>
     db.transaction('rw', [db.table(name), db.outbox, db.meta], async () => {
-      for (const [order, id] of ids.entries()) await updateRecord(db, name, id, { order }, actor);
+      const rows = await db.table(name).bulkGet([...ids]);
+      const siblings = rows.map((row: unknown, i) => {
+        const order = orderKeySchema.safeParse((row as { order?: unknown } | undefined)?.order);
+        if (!order.success) throw new DbError(DB_ERROR.notFound);
+        return { id: ids[i]!, order: order.data };
+      });
+      for (const [sibling, order] of keysForMove(siblings, id)) await updateRecord(db, name, sibling, { order }, actor);
     }),
   );
 }

@@ -8,7 +8,7 @@
 import { liveQuery } from 'dexie';
 import { REJECTED_REASON, type RejectedReason, type TrackerDb } from '../db/database';
 import { deriveSigningKey } from './outbox-seal';
-import { applyRoundTrip, setAside, setAsideUnsealed } from './round-trip';
+import { applyRoundTrip, keyLegacyOrders, setAside, setAsideUnsealed } from './round-trip';
 import { countOutboxOf, takeOutboxBatch } from './outbox';
 import { getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setDeviceSecret, setSession } from './session-store';
 import { LOGIN_ERROR, SYNC_ERROR, type LiveState, type LoginResult, type SyncEngineApi, type SyncError, type SyncStatus } from './engine-api';
@@ -230,6 +230,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         // Only the signed-in person's own entries, and only those sealed with their key (an
         // entry written in the browser's storage in their name is set aside): earlier users'
         // wait for them on this device.
+        await keyLegacyOrders(db);
         await setAsideUnsealed(db, session.user.id, now().toISOString());
         sent = await takeOutboxBatch(db, session.user.id, LIMITS.mutationsPerRequest, SYNC_TIMING.requestBytes);
         if (sent.length > 0) lastPushAt = now().getTime();

@@ -20,6 +20,7 @@
 import type { Table } from 'dexie';
 import type * as z from 'zod/mini';
 import { mergeTextField, sameValue } from '../model/merge';
+import { upgradeOrders } from '../model/order-key';
 import type { Mutation, SyncResponse } from '../model/protocol';
 import { RECORD_SCHEMAS, RECORD_TABLES, type History, type RecordTable } from '../model/schemas';
 import {
@@ -80,6 +81,33 @@ export async function setAsideUnsealed(db: TrackerDb, userId: string, at: string
   });
   warn(problems);
   return count;
+}
+
+/**
+ * Before a round trip: the signed-in person's entries written before order keys (an integer
+ * `order` in their changes, base or created record) take the keys the server's migration gave
+ * the same integers, sealed again with their key. Only entries a rebase may rewrite are
+ * (resealable); another person's wait as they are until that person syncs here.
+ */
+export async function keyLegacyOrders(db: TrackerDb): Promise<number> {
+  if ((await readPending(db)).every((e) => withOrderKeys(e) === e)) return 0;
+  return db.transaction('rw', db.outbox, db.meta, async () => {
+    const resealer = await resealerOf(db);
+    const rewritten: PendingEntry[] = [];
+    for (const e of await readPending(db)) {
+      const keyed = withOrderKeys(e);
+      if (keyed !== e && resealable(e, resealer)) rewritten.push(withSeal(keyed, resealer.key));
+    }
+    await db.outbox.bulkPut(rewritten);
+    return rewritten.length;
+  });
+}
+
+function withOrderKeys(e: PendingEntry): PendingEntry {
+  const changes = upgradeOrders(e.table, e.changes);
+  const base = upgradeOrders(e.table, e.base);
+  const create = e.create && upgradeOrders(e.table, e.create);
+  return changes === e.changes && base === e.base && create === e.create ? e : { ...e, changes, base, create };
 }
 
 /**

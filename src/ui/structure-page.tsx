@@ -5,7 +5,7 @@
 // the rows share (delete with undo, move among siblings).
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useActorName, useDb, usePlanStructure } from './data/hooks';
-import { reorderRecords, setDeleted } from '../sync/edits';
+import { moveRecord, setDeleted } from '../sync/edits';
 import { kpisInPlanOrder } from '../model/kpi-order';
 import { buildTree, groupsOf, sectionOptions as optionsOf } from '../model/plan-tree';
 import type { Item, Kpi, Plan, Section } from '../model/schemas';
@@ -83,7 +83,7 @@ function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections
       if (target < 0 || target >= siblings.length) return;
       const ids = [...siblings];
       [ids[index], ids[target]] = [ids[target]!, ids[index]!];
-      await run(() => reorderRecords(db, table, ids, actor));
+      await run(() => moveRecord(db, table, siblings[index]!, ids, actor));
     },
   };
 

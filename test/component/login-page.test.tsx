@@ -10,7 +10,7 @@ import { dbWithFixturePlan } from './plan-fixture';
 
 
 const DEMO_INFO = {
-  protocolVersion: 1,
+  protocolVersion: 2,
   demo: {
     accounts: [
       { email: 'lead@demo', password: 'demo1234', role: 'lead' as const },
@@ -55,7 +55,7 @@ describe('LoginPage', () => {
 
   it('gives no hint when the server has no demo accounts', async () => {
     const engine = new FakeSyncEngine({ state: 'signed-out', session: null });
-    engine.info = { protocolVersion: 1, demo: null };
+    engine.info = { protocolVersion: 2, demo: null };
     render(<App db={await dbWithFixturePlan()} engine={engine} />);
     await screen.findByRole('button', { name: 'ログイン' });
     await engine.serverInfo();

@@ -67,7 +67,7 @@ describe('StructurePage', () => {
     fireEvent.click(form.getByRole('button', { name: '保存' }));
     expect(await screen.findByRole('button', { name: '項目「③ 電話相談の品質向上を図る。」を編集' })).toBeTruthy();
     const added = (await db.items.where('sectionId').equals(ref('p1-2')).toArray()).find((i) => i.label === '③');
-    expect(added).toMatchObject({ planId: PLAN_ID, text: '電話相談の品質向上を図る。', group: '業務', tags: ['重要度：高'], order: 2, deleted: false });
+    expect(added).toMatchObject({ planId: PLAN_ID, text: '電話相談の品質向上を図る。', group: '業務', tags: ['重要度：高'], order: 'a2', deleted: false });
     const entries = await outboxOf('items');
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ recordId: added!.id, base: {}, create: { id: added!.id } });
@@ -101,15 +101,16 @@ describe('StructurePage', () => {
     expect(entries[0]).toMatchObject({ recordId: ref('p1-2-2'), changes: { deleted: false } });
   });
 
-  it('moves an item down among its siblings, renumbering the order', async () => {
+  it('moves an item down among its siblings, writing only its own order key', async () => {
     renderPage();
     const first = '項目「① サービススタンダードの遵守」';
     expect((await screen.findByRole('button', { name: `${first}を上へ` })).hasAttribute('disabled')).toBe(true);
     fireEvent.click(screen.getByRole('button', { name: `${first}を下へ` }));
-    await waitFor(async () => expect((await db.items.get(ref('p1-2-1')))?.order).toBe(1));
-    expect((await db.items.get(ref('p1-2-2')))?.order).toBe(0);
+    // Between ② ('a1') and the end: the next key after it.
+    await waitFor(async () => expect((await db.items.get(ref('p1-2-1')))?.order).toBe('a2'));
+    expect((await db.items.get(ref('p1-2-2')))?.order).toBe('a1');
     await waitFor(() => expect(screen.getByRole('button', { name: `${first}を下へ` }).hasAttribute('disabled')).toBe(true));
-    expect((await outboxOf('items')).map((e) => e.recordId).sort()).toEqual([ref('p1-2-1'), ref('p1-2-2')]);
+    expect((await outboxOf('items')).map((e) => e.recordId)).toEqual([ref('p1-2-1')]);
   });
 
   it('moves an item to another section', async () => {
@@ -119,7 +120,7 @@ describe('StructurePage', () => {
     fireEvent.change(form.getByRole('combobox', { name: '区分' }), { target: { value: ref('p2-5') } });
     fireEvent.click(form.getByRole('button', { name: '保存' }));
     await waitFor(async () => expect((await db.items.get(ref('p1-2-2')))?.sectionId).toBe(ref('p2-5')));
-    expect((await db.items.get(ref('p1-2-2')))?.order).toBe(1);
+    expect((await db.items.get(ref('p1-2-2')))?.order).toBe('a1');
   });
 
   it('will not delete a section that still has items', async () => {

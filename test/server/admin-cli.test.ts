@@ -41,7 +41,7 @@ async function pullStatus(token: string): Promise<number> {
   const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage, now: () => NOW }).request('/api/sync', {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
-    body: JSON.stringify({ protocolVersion: 1, clientId: 'admin-test-client', mutations: [], cursor: null, pullLimit: 1 }),
+    body: JSON.stringify({ protocolVersion: 2, clientId: 'admin-test-client', mutations: [], cursor: null, pullLimit: 1 }),
   });
   return res.status;
 }
@@ -228,7 +228,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
     const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
     let cursor: string | null = null;
     for (;;) {
-      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor }) });
+      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor }) });
       const page = syncResponseSchema.parse(await res.json());
       cursor = page.cursor;
       if (!page.hasMore) return cursor;
@@ -287,11 +287,11 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
       // The restore ended the session: the device signs in again and syncs on from its cursor.
       const token = await loginA(s);
       const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
-      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor }) });
+      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor }) });
       const page = syncResponseSchema.parse(await res.json());
       expect(page.reset).toBe(true);
       // The new cursor carries the epoch and is accepted from then on.
-      const next = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor: page.cursor }) });
+      const next = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor: page.cursor }) });
       expect(syncResponseSchema.parse(await next.json()).reset).toBe(false);
     });
   });
@@ -310,7 +310,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
     await withDb(live, async (s) => {
       const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
       for (const token of [before, revoked]) {
-        const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-backup-test', mutations: [], cursor: null }) });
+        const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor: null }) });
         expect(res.status).toBe(401);
       }
       // The backup's password is the one that works now, and its session is a new one.
@@ -326,7 +326,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
     const token = await withDb(live, loginA);
     const reset = await run('reset-cursors');
     await withDb(live, async (s) => {
-      const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW }).request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-reset-test', mutations: [], cursor: null }) });
+      const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW }).request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-reset-test', mutations: [], cursor: null }) });
       expect(res.status).toBe(401);
     });
     expect(reset.stdout).toContain('everyone must sign in again');
@@ -342,7 +342,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
     await withDb(live, async (s) => {
       const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
       const again = await loginA(s);
-      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${again}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'device-reset-test', mutations: [], cursor }) });
+      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${again}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-reset-test', mutations: [], cursor }) });
       const page = syncResponseSchema.parse(await res.json());
       expect(page.reset).toBe(true);
       expect(page.changes.length).toBeGreaterThan(0);

@@ -91,7 +91,7 @@ describe('password hashes', { timeout: 120_000 }, () => {
 });
 
 describe('POST /api/logout', () => {
-  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 1, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
+  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 2, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
 
   it('revokes the token it is called with, and only that one; again is harmless', async () => {
     const tablet = (await login('staff@demo', DEMO_PASSWORD)).json.token as string;
@@ -110,7 +110,7 @@ describe('POST /api/logout', () => {
 });
 
 describe('POST /api/password', () => {
-  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 1, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
+  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 2, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
   const change = (token: string | undefined, body: unknown) => s.post('/api/password', body, token);
 
   it('sets the new password, revokes every token of the user (other devices too) and answers a new one', async () => {
@@ -169,7 +169,7 @@ describe('POST /api/password', () => {
 });
 
 describe('tokens', () => {
-  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 1, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
+  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 2, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
 
   it('is refused once expired, with token_expired', async () => {
     const token = await s.login('staff@demo');
@@ -196,13 +196,13 @@ describe('tokens', () => {
 describe('GET /api/info and /api/health', () => {
   it('tells the protocol version and no demo accounts unless the demo was seeded', async () => {
     const res = await s.app.request('/api/info');
-    expect(serverInfoSchema.parse(await res.json())).toEqual({ protocolVersion: 1, demo: null });
+    expect(serverInfoSchema.parse(await res.json())).toEqual({ protocolVersion: 2, demo: null });
   });
 
   it('lists the demo accounts in the embedded default', async () => {
     const demo = await startTestServer({ demoAccounts: [{ email: 'staff@demo', password: DEMO_PASSWORD, role: 'staff' }] });
     const res = await demo.app.request('/api/info');
-    expect(await res.json()).toEqual({ protocolVersion: 1, demo: { accounts: [{ email: 'staff@demo', password: DEMO_PASSWORD, role: 'staff' }] } });
+    expect(await res.json()).toEqual({ protocolVersion: 2, demo: { accounts: [{ email: 'staff@demo', password: DEMO_PASSWORD, role: 'staff' }] } });
   });
 
   it('answers health when storage is reachable, and 503 when it is not', async () => {
@@ -225,7 +225,7 @@ describe('the request log', () => {
     const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, log: jsonLogger((l) => lines.push(l), s.now), now: s.now });
     const res = await app.request('/api/login', { method: 'POST', body: JSON.stringify({ email: 'staff@demo', password: DEMO_PASSWORD }) });
     const { token } = (await res.json()) as { token: string };
-    await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'client-123456', mutations: [], cursor: null, pullLimit: 1 }) });
+    await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'client-123456', mutations: [], cursor: null, pullLimit: 1 }) });
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const user = await s.storage.getUserByEmail('staff@demo');
     expect(entries).toEqual([
@@ -244,7 +244,7 @@ describe('an upload the client aborted', () => {
     return new ReadableStream<Uint8Array>({
       pull(controller) {
         if (sent) controller.error(new Error('aborted'));
-        else controller.enqueue(new TextEncoder().encode('{"protocolVersion":1,"clientId":"client-aborted","mutations":['));
+        else controller.enqueue(new TextEncoder().encode('{"protocolVersion":2,"clientId":"client-aborted","mutations":['));
         sent = true;
       },
     });

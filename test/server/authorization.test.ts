@@ -128,7 +128,7 @@ function syncWrite(kind: WriteKind): Endpoint {
         m.base = Object.fromEntries(Object.keys(m.changes).map((k) => [k, current?.[k] ?? null]));
       }
       sent = m;
-      return app.request('/api/sync', { method: 'POST', headers: authorized(ctx), body: json({ protocolVersion: 1, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 1 }) });
+      return app.request('/api/sync', { method: 'POST', headers: authorized(ctx), body: json({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 1 }) });
     },
     async check(res) {
       expect(syncResponseSchema.parse(await res.json()).results).toEqual([{ mutationId: sent!.id, status: 'applied' }]);
@@ -152,7 +152,7 @@ const ENDPOINTS: Endpoint[] = [
   {
     name: 'S20: POST /api/sync pulling',
     expected: { 'no token': 401, 'no branch': 200, staff: 200, lead: 200, admin: 200 },
-    request: (ctx) => app.request('/api/sync', { method: 'POST', headers: authorized(ctx), body: json({ protocolVersion: 1, clientId: client(ctx.who).clientId, mutations: [], cursor: null, pullLimit: 1000 }) }),
+    request: (ctx) => app.request('/api/sync', { method: 'POST', headers: authorized(ctx), body: json({ protocolVersion: 2, clientId: client(ctx.who).clientId, mutations: [], cursor: null, pullLimit: 1000 }) }),
     async check(res, ctx) {
       const { changes } = syncResponseSchema.parse(await res.json());
       // Only the token's branches: nothing of the other branch's plan, nothing at all without a branch.

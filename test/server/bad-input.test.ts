@@ -45,7 +45,7 @@ describe('S42: a refused sync request changes nothing', () => {
   });
 
   it('malformed JSON → 400 bad_request', async () => {
-    const res = await unchanged(() => raw({ body: '{"protocolVersion": 1, "clientId": ' }));
+    const res = await unchanged(() => raw({ body: '{"protocolVersion": 2, "clientId": ' }));
     expect(res).toMatchObject({ status: 400, json: { error: { code: 'bad_request' } } });
   });
 
@@ -97,6 +97,14 @@ describe('S42: a refused sync request changes nothing', () => {
   it('S43, S44: a wrong protocol version → 426 protocol_version', async () => {
     const c = client();
     const res = await unchanged(() => s.post('/api/sync', { ...body(c, [c.m({ changes: { done: 'x' } })]), protocolVersion: PROTOCOL_VERSION + 1, somethingNew: true }, staff));
+    expect(res.status).toBe(426);
+    expect(res.json.error.code).toBe('protocol_version');
+  });
+
+  it('S44: an app from before order keys (protocol 1, integer orders) → 426 protocol_version, nothing applied', async () => {
+    const c = client();
+    const move = c.m({ table: 'sections', recordId: 'demo-tokyo-r6/p1', changes: { order: 2 }, base: { order: 0 } });
+    const res = await unchanged(() => s.post('/api/sync', { ...body(c, [move]), protocolVersion: 1 }, staff));
     expect(res.status).toBe(426);
     expect(res.json.error.code).toBe('protocol_version');
   });

@@ -125,7 +125,7 @@ async function checkDatabaseAtEnd(): Promise<void> {
     expect(problems.filter((p) => p !== null), `${r.table} ${r.id}`).toEqual([]);
   }
   const before = s.snapshot();
-  const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.staff}` }, body: '{"protocolVersion":1' });
+  const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.staff}` }, body: '{"protocolVersion":2' });
   expect(res.status).toBe(400);
   expect(s.snapshot().equals(before)).toBe(true);
 }
@@ -222,7 +222,7 @@ async function validBody(r: Recipe): Promise<{ body: Json; role: Role }> {
       break;
   }
   const role = r.kind === 'plan import' ? 'admin' : r.role;
-  return { role, body: { protocolVersion: 1, clientId: c.clientId, mutations: mutations as unknown as Json, cursor: null, pullLimit: 1 + (r.num % 20) } };
+  return { role, body: { protocolVersion: 2, clientId: c.clientId, mutations: mutations as unknown as Json, cursor: null, pullLimit: 1 + (r.num % 20) } };
 }
 
 // ---- mutating a body --------------------------------------------------------------------------
@@ -444,7 +444,7 @@ describe('fuzzing POST /api/sync', () => {
         put(changes, field, h.value);
         put(base, field, h.base);
         const m = c.m({ table: h.table, recordId: ids[h.table], planId: DEMO_PLAN_ID, changes, base });
-        await sendAndCheck({ body: JSON.stringify({ protocolVersion: 1, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 5 }), contentType: 'application/json', authorization: `Bearer ${tokens[h.role]}` });
+        await sendAndCheck({ body: JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 5 }), contentType: 'application/json', authorization: `Bearer ${tokens[h.role]}` });
       }),
       { numRuns: RUNS.hostileConflicts },
     );
@@ -500,7 +500,7 @@ describe('fuzzing POST /api/sync', () => {
     const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
     for (const depth of [65, 5_000, 100_000]) {
       const m = { ...c.m({ changes: { done: 'x' } }), changes: '@@' };
-      const body = JSON.stringify({ protocolVersion: 1, clientId: c.clientId, mutations: [m], cursor: null }).replace('"@@"', `{"done":${deep(depth)}}`);
+      const body = JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null }).replace('"@@"', `{"done":${deep(depth)}}`);
       const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.staff}` }, body });
       expect(res.status).toBe(400);
     }
@@ -511,7 +511,7 @@ describe('fuzzing POST /api/sync', () => {
     const c = client();
     const m = { ...c.m({ changes: { done: 'x' } }), changes: '@@' };
     // As text: a "__proto__" key must reach the server as JSON.parse makes it, an own field.
-    const body = JSON.stringify({ protocolVersion: 1, clientId: c.clientId, mutations: [m], cursor: null }).replace('"@@"', `{${JSON.stringify(field)}:{"deleted":true}}`);
+    const body = JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null }).replace('"@@"', `{${JSON.stringify(field)}:{"deleted":true}}`);
     const before = s.snapshot();
     const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.lead}` }, body });
     expect(res.status).toBe(400);
@@ -529,7 +529,7 @@ describe('fuzzing POST /api/sync', () => {
     // A conflict: base differs from what the server has.
     const m = { ...c.m({ changes: { next: 'mine' }, base: { next: 'not what the server has' } }), ...over };
     const before = s.snapshot();
-    const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.staff}` }, body: JSON.stringify({ protocolVersion: 1, clientId: c.clientId, mutations: [m], cursor: null }) });
+    const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.staff}` }, body: JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null }) });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'bad_request', mutationId: m.id } });
     expect(s.snapshot().equals(before)).toBe(true);

@@ -37,7 +37,7 @@ describeEachStorage('ownership', (openStorage) => {
     const admin = await s.login('admin@test');
     const a = client('tokyo-admin');
     const poison = await s.post('/api/sync', {
-      protocolVersion: 1,
+      protocolVersion: 2,
       clientId: a.clientId,
       cursor: null,
       mutations: [a.m({ table: 'plans', recordId: 'osaka-2025', planId: 'osaka-2025', changes: { branchId: 'demo-tokyo' }, create: null })],
@@ -54,12 +54,12 @@ describeEachStorage('ownership', (openStorage) => {
     const st = client('tokyo-staff');
     // With the right base (an edit), and with a wrong one (a conflict copying osaka's text).
     for (const base of [{ done: before?.done }, { done: 'not what the server has' }]) {
-      const edit = await s.post('/api/sync', { protocolVersion: 1, clientId: st.clientId, cursor: null, mutations: [st.m({ recordId: progress, planId: 'osaka-2025', changes: { done: '東京が書いた' }, base })] }, staff);
+      const edit = await s.post('/api/sync', { protocolVersion: 2, clientId: st.clientId, cursor: null, mutations: [st.m({ recordId: progress, planId: 'osaka-2025', changes: { done: '東京が書いた' }, base })] }, staff);
       expect(edit.status).toBe(403);
     }
     const lead = await s.login('lead@demo');
     const l = client('tokyo-lead');
-    const del = await s.post('/api/sync', { protocolVersion: 1, clientId: l.clientId, cursor: null, mutations: [l.m({ table: 'sections', recordId: 'osaka-2025/p1', planId: 'osaka-2025', changes: { deleted: true }, base: { deleted: false } })] }, lead);
+    const del = await s.post('/api/sync', { protocolVersion: 2, clientId: l.clientId, cursor: null, mutations: [l.m({ table: 'sections', recordId: 'osaka-2025/p1', planId: 'osaka-2025', changes: { deleted: true }, base: { deleted: false } })] }, lead);
     expect(del.status).toBe(403);
 
     expect(await s.record('progress', progress)).toEqual(before);
@@ -82,7 +82,7 @@ describeEachStorage('ownership', (openStorage) => {
     const l = client('osaka-lead');
     const progress = progressId('osaka-kita-2025/p1-s1-i1', '2024-H1');
     const before = await s.record('progress', progress);
-    const edit = await s.post('/api/sync', { protocolVersion: 1, clientId: l.clientId, cursor: null, mutations: [l.m({ recordId: progress, planId: 'osaka-kita-2025', changes: { done: '大阪が書いた' }, base: { done: before?.done } })] }, lead);
+    const edit = await s.post('/api/sync', { protocolVersion: 2, clientId: l.clientId, cursor: null, mutations: [l.m({ recordId: progress, planId: 'osaka-kita-2025', changes: { done: '大阪が書いた' }, base: { done: before?.done } })] }, lead);
     expect(edit.status).toBe(403);
     expect(await s.record('progress', progress)).toEqual(before);
     expect((await s.pullAll(lead, 'osaka-pull')).changes.filter((c) => JSON.stringify(c.record).includes('osaka-kita-2025'))).toEqual([]);
@@ -92,7 +92,7 @@ describeEachStorage('ownership', (openStorage) => {
     const admin = await s.login('admin@test');
     const a = client('tokyo-admin');
     for (const id of ['osaka-2025x', 'osaka-2025', 'tokyo-2025', '2025', 'demo-tokyo']) {
-      const res = await s.post('/api/sync', { protocolVersion: 1, clientId: a.clientId, cursor: null, mutations: [a.m({ table: 'plans', recordId: id, planId: id, changes: {}, create: newPlan(id, 'demo-tokyo') })] }, admin);
+      const res = await s.post('/api/sync', { protocolVersion: 2, clientId: a.clientId, cursor: null, mutations: [a.m({ table: 'plans', recordId: id, planId: id, changes: {}, create: newPlan(id, 'demo-tokyo') })] }, admin);
       expect(res.status, id).toBe(403);
       expect(res.json.error.message, id).toContain('demo-tokyo-');
     }
@@ -108,7 +108,7 @@ describeEachStorage('ownership', (openStorage) => {
     const l = client('tokyo-lead');
     const squat = 'osaka-2025/p1-s1-i1';
     const res = await s.post('/api/sync', {
-      protocolVersion: 1,
+      protocolVersion: 2,
       clientId: l.clientId,
       cursor: null,
       mutations: [l.m({ table: 'items', recordId: squat, planId: DEMO_PLAN_ID, changes: {}, base: {}, create: { id: squat, planId: DEMO_PLAN_ID, sectionId: `${DEMO_PLAN_ID}/p1-s1`, label: '①', text: '先取り' } })],
@@ -140,7 +140,7 @@ describeEachStorage('ownership', (openStorage) => {
       l.m({ table: 'sections', recordId: section, planId: OTHER_PLAN, changes: { deleted: true }, base: { deleted: false } }),
     ];
     for (const m of attempts) {
-      const res = await s.post('/api/sync', { protocolVersion: 1, clientId: l.clientId, cursor: null, mutations: [m] }, lead);
+      const res = await s.post('/api/sync', { protocolVersion: 2, clientId: l.clientId, cursor: null, mutations: [m] }, lead);
       expect(res.status).toBe(403);
     }
     // A conflict of osaka's, resolved by tokyo's lead naming tokyo's plan.
@@ -151,7 +151,7 @@ describeEachStorage('ownership', (openStorage) => {
     expect(made.results[0]?.status).toBe('conflict');
     const conflict = made.changes.find((c) => c.table === 'conflicts');
     expect(conflict).toBeDefined();
-    const resolve = await s.post('/api/sync', { protocolVersion: 1, clientId: l.clientId, cursor: null, mutations: [l.m({ table: 'conflicts', recordId: conflict!.id, planId: DEMO_PLAN_ID, changes: { resolved: true }, base: { resolved: false } })] }, lead);
+    const resolve = await s.post('/api/sync', { protocolVersion: 2, clientId: l.clientId, cursor: null, mutations: [l.m({ table: 'conflicts', recordId: conflict!.id, planId: DEMO_PLAN_ID, changes: { resolved: true }, base: { resolved: false } })] }, lead);
     expect(resolve.status).toBe(403);
     expect(await s.record('sections', section)).toEqual(stored);
     expect((await s.record('conflicts', conflict!.id))?.resolved).toBe(false);

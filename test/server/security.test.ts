@@ -42,7 +42,7 @@ describe('security headers', () => {
       await app.request('/api/health'),
       await app.request('/api/info'),
       await app.request('/api/login', { method: 'POST', body: '{' }),
-      await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'headers-client', mutations: [], cursor: null, pullLimit: 1 }) }),
+      await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'headers-client', mutations: [], cursor: null, pullLimit: 1 }) }),
       await app.request('/api/sync', { method: 'POST', body: '{}' }),
       await app.request('/api/nothing'),
       await app.request('/'),
@@ -121,7 +121,7 @@ describe('CORS', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
 
     const token = await s.login('staff@demo');
-    const call = await app.request('/api/sync', { method: 'POST', headers: { origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site', authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, clientId: 'cors-client-1', mutations: [], cursor: null, pullLimit: 1 }) });
+    const call = await app.request('/api/sync', { method: 'POST', headers: { origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site', authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'cors-client-1', mutations: [], cursor: null, pullLimit: 1 }) });
     expect(call.status).toBe(200);
     expect(call.headers.get('access-control-allow-origin')).toBe('https://elsewhere.example');
     expect(call.headers.get('vary')).toContain('Origin');

@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeChange } from '../../src/server/storage/kysely-storage';
 import { StorageError, type RecordWrite, type Storage } from '../../src/server/storage/storage';
+import type { RecordTable } from '../../src/model/schemas';
 
 const AT = '2026-05-01T00:00:00.000Z';
 
@@ -12,6 +13,24 @@ function rec(id: string, extra: Partial<RecordWrite> = {}): RecordWrite {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** Records as a database from before order keys holds them (integer orders), for migration 003's tests. */
+export const LEGACY_ORDERS: [RecordTable, string, Record<string, unknown>][] = [
+  ['sections', 's1', { id: 's1', planId: 'p', parentId: null, label: '１．', title: '柱', order: 1, deleted: false }],
+  ['items', 'i62', { id: 'i62', planId: 'p', sectionId: 's1', label: '①', text: '', group: '', tags: [], order: 62, deleted: false }],
+  ['kpis', 'k0', { id: 'k0', planId: 'p', sectionId: null, name: 'KPI', unit: '%', target: { kind: 'value', value: 1, direction: '以上' }, order: 0 }],
+  ['conflicts', 'c1', { id: 'c1', planId: 'p', table: 'items', recordId: 'i62', field: 'order', baseValue: 0, serverValue: 2, clientValue: 1 }],
+  ['notes', 'n1', { id: 'n1', planId: 'p', itemId: 'i62', order: 3 }],
+];
+
+/** What migration 003 makes of LEGACY_ORDERS: keys for the orders, the rest and every version as they were. */
+export async function expectKeyedOrders(storage: Storage): Promise<void> {
+  const stored = await Promise.all(LEGACY_ORDERS.map(([table, id]) => storage.getRecord(table, id)));
+  expect(stored.map((r) => r?.version)).toEqual([1, 2, 3, 4, 5]);
+  const data = stored.map((r) => JSON.parse(r?.data ?? 'null') as Record<string, unknown>);
+  expect(data.map((d) => d.order)).toEqual(['a1', 'b00', 'a0', undefined, 3]);
+  expect(data[3]).toMatchObject({ baseValue: 'a0', serverValue: 'a2', clientValue: 'a1' });
+}
 
 export function storageContract(name: string, open: () => Promise<Storage>): void {
   describe(`Storage contract: ${name}`, () => {

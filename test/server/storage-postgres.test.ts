@@ -15,7 +15,7 @@ import { describeDatabase, openStorage } from '../../src/server/storage/open-sto
 import { openPostgresStorage, splitSchemaParam } from '../../src/server/storage/postgres';
 import type { RecordWrite } from '../../src/server/storage/storage';
 import { describePostgres } from './postgres-env';
-import { storageContract } from './storage-contract';
+import { expectKeyedOrders, LEGACY_ORDERS, storageContract } from './storage-contract';
 
 const AT = '2026-05-01T00:00:00.000Z';
 const rec = (id: string): RecordWrite => ({ table: 'notes', id, branchId: 'b1', planId: 'p1', data: { id }, updatedAt: AT, updatedBy: 'tester' });
@@ -88,10 +88,29 @@ describePostgres('PostgreSQL storage', (env) => {
     await client.connect();
     try {
       const migrations = await client.query(`select name from ${pg.escapeIdentifier(schema)}.kysely_migration order by name`);
-      expect(migrations.rows).toEqual([{ name: '001-initial' }, { name: '002-device-secrets' }]);
+      expect(migrations.rows).toEqual([{ name: '001-initial' }, { name: '002-device-secrets' }, { name: '003-order-keys' }]);
     } finally {
       await client.end();
     }
+  });
+
+  it('turns the integer orders of a database from before order keys into keys (migration 003), leaving versions', async () => {
+    const schema = env.newSchema();
+    const before = await openPostgresStorage(env.url, { schema });
+    await before.write(async (tx) => {
+      for (const [table, id, data] of LEGACY_ORDERS) await tx.putRecord({ table, id, branchId: 'b', planId: 'p', data, updatedAt: AT, updatedBy: 'u' });
+    });
+    await before.close();
+    const client = new pg.Client({ connectionString: env.url });
+    await client.connect();
+    try {
+      await client.query(`delete from ${pg.escapeIdentifier(schema)}.kysely_migration where name = '003-order-keys'`);
+    } finally {
+      await client.end();
+    }
+    const after = await openPostgresStorage(env.url, { schema });
+    await expectKeyedOrders(after);
+    await after.close();
   });
 
   it('serves from PostgreSQL when DATABASE_URL names it, and logs where without the password', async () => {

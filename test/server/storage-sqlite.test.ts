@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsFromEnv } from '../../src/server/main';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
-import { storageContract } from './storage-contract';
+import { expectKeyedOrders, LEGACY_ORDERS, storageContract } from './storage-contract';
 
 let dir: string;
 let n = 0;
@@ -33,9 +33,25 @@ describe('SQLite file', () => {
     expect(await second.maxVersion()).toBe(1);
     await second.close();
     const raw = new Database(path, { readonly: true });
-    expect(raw.prepare('select name from kysely_migration order by name').all()).toEqual([{ name: '001-initial' }, { name: '002-device-secrets' }]);
+    const migrations = [{ name: '001-initial' }, { name: '002-device-secrets' }, { name: '003-order-keys' }];
+    expect(raw.prepare('select name from kysely_migration order by name').all()).toEqual(migrations);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
+  });
+
+  it('turns the integer orders of a database from before order keys into keys (migration 003), leaving versions', async () => {
+    const path = join(dir, 'orders.sqlite');
+    const before = await openSqliteStorage(path);
+    await before.write(async (tx) => {
+      for (const [table, id, data] of LEGACY_ORDERS) await tx.putRecord({ table, id, branchId: 'b', planId: 'p', data, updatedAt: 't', updatedBy: 'u' });
+    });
+    await before.close();
+    const raw = new Database(path);
+    raw.prepare(`delete from kysely_migration where name = '003-order-keys'`).run();
+    raw.close();
+    const after = await openSqliteStorage(path);
+    await expectKeyedOrders(after);
+    await after.close();
   });
 
   it('makes an online backup that opens as the same database', async () => {

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { useActorName, useDb } from '../data/hooks';
 import { createSection, updateRecord } from '../../sync/edits';
-import { nextOrder } from '../../model/plan-tree';
+import { keyAfter } from '../../model/order-key';
 import { LIMITS, type Section } from '../../model/schemas';
 import { useSharedText } from '../use-autosave';
 import type { Ctx } from './editor-context';
@@ -27,7 +27,7 @@ export function SectionForm({ ctx, section, parentId }: { ctx: Ctx; section?: Se
     const fields = { label: label.trim(), title: title.trim() };
     const siblings = ctx.sections.filter((s) => !s.deleted && s.parentId === parentId);
     const ok = await ctx.run(() =>
-      section ? updateRecord(db, 'sections', section.id, fields, actor) : createSection(db, { planId: ctx.plan.id, parentId, ...fields, order: nextOrder(siblings) }, actor),
+      section ? updateRecord(db, 'sections', section.id, fields, actor) : createSection(db, { planId: ctx.plan.id, parentId, ...fields, order: keyAfter(siblings) }, actor),
     );
     if (ok) ctx.setEditing(null);
   }

@@ -24,8 +24,8 @@ const plan = { id: 'p1', branchId: 'b', branch: '東京支部', fiscalYear: 2024
 const period = periodsOf(2024, 'half')[0]!;
 const data: PlanSnapshotData = {
   plan,
-  sections: [{ id: 's1', planId: 'p1', parentId: null, label: 'Ⅰ', title: '健全な財政運営', order: 0, deleted: false, ...stamp }],
-  items: [{ id: 'i1', planId: 'p1', sectionId: 's1', label: '①', text: '保険料率の議論', group: '企画総務', tags: [], order: 0, deleted: false, ...stamp }],
+  sections: [{ id: 's1', planId: 'p1', parentId: null, label: 'Ⅰ', title: '健全な財政運営', order: 'a0', deleted: false, ...stamp }],
+  items: [{ id: 'i1', planId: 'p1', sectionId: 's1', label: '①', text: '保険料率の議論', group: '企画総務', tags: [], order: 'a0', deleted: false, ...stamp }],
   period,
   progress: new Map([['i1', { id: 'progress:i1:2024-H1', planId: 'p1', itemId: 'i1', periodId: '2024-H1', evaluation: '△', done: '説明した', next: '', ...stamp }]]),
   notes: [],

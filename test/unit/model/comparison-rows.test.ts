@@ -22,11 +22,11 @@ function plan(id: string, fiscalYear: number, title: string, demo = false): Plan
 }
 
 function section(id: string, label: string, title: string): Section {
-  return { id, planId: 'p', parentId: null, label, title, order: 0, deleted: false, ...stamp };
+  return { id, planId: 'p', parentId: null, label, title, order: 'a0', deleted: false, ...stamp };
 }
 
 function item(id: string, sectionId: string, extra: Partial<Item> = {}): Item {
-  return { id, planId: 'p', sectionId, label: '①', text: `${id}の事業計画`, group: '業務', tags: [], order: 0, deleted: false, ...stamp, ...extra };
+  return { id, planId: 'p', sectionId, label: '①', text: `${id}の事業計画`, group: '業務', tags: [], order: 'a0', deleted: false, ...stamp, ...extra };
 }
 
 function sectionRow(current: Section | null, previous: Section | null, extra: Partial<SectionComparison> = {}): SectionComparison {

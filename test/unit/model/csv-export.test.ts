@@ -10,6 +10,7 @@ import type { Item, Note, Progress, Section } from '../../../src/model/schemas';
 import { monthsOfFiscalYear } from '../../../src/model/wareki';
 import demo from '../../../src/demo/tokyo-r6.plan.json';
 import { CSV_ERROR, CsvError, parseCsv } from '../csv-parse';
+import { orderKeyOfNumber } from '../../../src/model/order-key';
 
 function demoRecords(): PlanRecords {
   const parsed = parsePlanFile(demo);
@@ -148,10 +149,10 @@ describe('progressCsv', () => {
   describe('tricky texts', () => {
     const stamp = { updatedAt: '', updatedBy: '' };
     const sections: Section[] = [
-      { id: 's', planId: 'p', parentId: null, label: '２．', title: '戦略的保険者機能の一層の発揮', order: 0, deleted: false, ...stamp },
-      { id: 't', planId: 'p', parentId: 's', label: 'Ⅱ', title: '健康づくり, "コラボヘルス"', order: 0, deleted: false, ...stamp },
+      { id: 's', planId: 'p', parentId: null, label: '２．', title: '戦略的保険者機能の一層の発揮', order: 'a0', deleted: false, ...stamp },
+      { id: 't', planId: 'p', parentId: 's', label: 'Ⅱ', title: '健康づくり, "コラボヘルス"', order: 'a0', deleted: false, ...stamp },
     ];
-    const item = (id: string, text: string, order: number, extra: Partial<Item> = {}): Item => ({ id, planId: 'p', sectionId: 't', label: `（${order + 1}）`, text, group: '保健', tags: [], order, deleted: false, ...stamp, ...extra });
+    const item = (id: string, text: string, order: number, extra: Partial<Item> = {}): Item => ({ id, planId: 'p', sectionId: 't', label: `（${order + 1}）`, text, group: '保健', tags: [], order: orderKeyOfNumber(order), deleted: false, ...stamp, ...extra });
     const items = [
       item('a', '健診の受診勧奨を行う。対象：40歳以上,75歳未満', 0, { tags: ['重要度：高', '困難度：高'] }),
       item('b', '「健康宣言」の\r\n普及', 1, { group: '' }),
@@ -184,7 +185,7 @@ describe('progressCsv', () => {
     });
 
     it('defuses a formula in the 番号 (a label of the section or of the item)', () => {
-      const formulaSections: Section[] = [{ id: 'f', planId: 'p', parentId: null, label: '=HYPERLINK("x")', title: '見出し', order: 0, deleted: false, ...stamp }, { id: 'e', planId: 'p', parentId: null, label: '', title: '番号のない見出し', order: 1, deleted: false, ...stamp }];
+      const formulaSections: Section[] = [{ id: 'f', planId: 'p', parentId: null, label: '=HYPERLINK("x")', title: '見出し', order: 'a0', deleted: false, ...stamp }, { id: 'e', planId: 'p', parentId: null, label: '', title: '番号のない見出し', order: 'a1', deleted: false, ...stamp }];
       const formulaItems = [item('x', '本文', 0, { sectionId: 'f', label: '①' }), item('y', '本文', 1, { sectionId: 'e', label: '+1' })];
       const rows = parseCsv(progressCsv({ sections: formulaSections, items: formulaItems, progress: [], notes: [], period: periodsOf(2024, 'quarter')[1]! }));
       expect(rows.slice(1).map((r) => r[1])).toEqual(['\'=HYPERLINK("x") > ①', "'+1"]);
@@ -237,8 +238,8 @@ describe('kpiCsv', () => {
       plan: { fiscalYear: 2024 },
       sections: [],
       kpis: [
-        { id: 'q', planId: 'p', sectionId: null, name: '=SNSによる情報発信', unit: '回', target: { kind: 'qualitative', text: '毎月情報発信を行う' }, order: 0, deleted: false, ...stamp },
-        { id: 'gone', planId: 'p', sectionId: null, name: '削除した指標', unit: '', target: { kind: 'qualitative', text: 'なし' }, order: 1, deleted: true, ...stamp },
+        { id: 'q', planId: 'p', sectionId: null, name: '=SNSによる情報発信', unit: '回', target: { kind: 'qualitative', text: '毎月情報発信を行う' }, order: 'a0', deleted: false, ...stamp },
+        { id: 'gone', planId: 'p', sectionId: null, name: '削除した指標', unit: '', target: { kind: 'qualitative', text: 'なし' }, order: 'a1', deleted: true, ...stamp },
       ],
       measurements: [
         { id: 'm1', planId: 'p', kpiId: 'q', month: '2025-03', value: 12, ...stamp },
@@ -256,8 +257,8 @@ describe('kpiCsv', () => {
     const rows = parseCsv(
       kpiCsv({
         plan: { fiscalYear: 2024 },
-        sections: [{ id: 's', planId: 'p', parentId: null, label: '=HYPERLINK("x")', title: '見出し', order: 0, deleted: false, ...stamp }],
-        kpis: [{ id: 'k', planId: 'p', sectionId: 's', name: '郵送化率', unit: '%', target: { kind: 'value', value: 98, direction: '以上' }, order: 0, deleted: false, ...stamp }],
+        sections: [{ id: 's', planId: 'p', parentId: null, label: '=HYPERLINK("x")', title: '見出し', order: 'a0', deleted: false, ...stamp }],
+        kpis: [{ id: 'k', planId: 'p', sectionId: 's', name: '郵送化率', unit: '%', target: { kind: 'value', value: 98, direction: '以上' }, order: 'a0', deleted: false, ...stamp }],
         measurements: [],
       }),
     );

@@ -4,19 +4,20 @@ import type { MonthValue } from '../../../src/model/kpi-projection';
 import { buildTree } from '../../../src/model/plan-tree';
 import type { Evaluation, Item, Kpi, KpiTarget, Measurement, Section } from '../../../src/model/schemas';
 import { monthsOfFiscalYear } from '../../../src/model/wareki';
+import { orderKeyOfNumber } from '../../../src/model/order-key';
 
 const stamp = { updatedAt: '2024-06-01T00:00:00.000Z', updatedBy: 'test' };
 
 function section(id: string, parentId: string | null, order: number, label: string): Section {
-  return { id, planId: 'p', parentId, label, title: `${label}の見出し`, order, deleted: false, ...stamp };
+  return { id, planId: 'p', parentId, label, title: `${label}の見出し`, order: orderKeyOfNumber(order), deleted: false, ...stamp };
 }
 
 function item(id: string, sectionId: string, order: number, group: string, deleted = false): Item {
-  return { id, planId: 'p', sectionId, label: id, text: `${id}の事業計画`, group, tags: [], order, deleted, ...stamp };
+  return { id, planId: 'p', sectionId, label: id, text: `${id}の事業計画`, group, tags: [], order: orderKeyOfNumber(order), deleted, ...stamp };
 }
 
 function kpi(id: string, sectionId: string | null, order: number, target: KpiTarget, deleted = false): Kpi {
-  return { id, planId: 'p', sectionId, name: id, unit: '%', target, order, deleted, ...stamp };
+  return { id, planId: 'p', sectionId, name: id, unit: '%', target, order: orderKeyOfNumber(order), deleted, ...stamp };
 }
 
 function measurement(kpiId: string, month: string, value: number | null): Measurement {

@@ -18,7 +18,7 @@ const overLastYear = (previousValue: number | null): KpiTarget => ({ kind: 'prev
 const stamp = { updatedAt: '2024-06-01T00:00:00.000Z', updatedBy: 'test' };
 
 function kpi(id: string, target: KpiTarget, unit = '%'): Kpi {
-  return { id, planId: 'p', sectionId: null, name: id, unit, target, order: 0, deleted: false, ...stamp };
+  return { id, planId: 'p', sectionId: null, name: id, unit, target, order: 'a0', deleted: false, ...stamp };
 }
 
 function measurement(kpiId: string, month: string, value: number | null): Measurement {

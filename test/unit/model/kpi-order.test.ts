@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { kpisInPlanOrder } from '../../../src/model/kpi-order';
 import type { Kpi, Section } from '../../../src/model/schemas';
+import { orderKeyOfNumber } from '../../../src/model/order-key';
 
 const stamp = { updatedAt: '', updatedBy: '' };
-const section = (id: string, parentId: string | null, order: number, deleted = false): Section => ({ id, planId: 'p', parentId, label: '', title: id, order, deleted, ...stamp });
+const section = (id: string, parentId: string | null, order: number, deleted = false): Section => ({ id, planId: 'p', parentId, label: '', title: id, order: orderKeyOfNumber(order), deleted, ...stamp });
 const kpi = (id: string, sectionId: string | null, order: number, deleted = false): Kpi => ({
   id,
   planId: 'p',
@@ -11,7 +12,7 @@ const kpi = (id: string, sectionId: string | null, order: number, deleted = fals
   name: id,
   unit: '%',
   target: { kind: 'value', value: 1, direction: '以上' },
-  order,
+  order: orderKeyOfNumber(order),
   deleted,
   ...stamp,
 });

@@ -217,7 +217,7 @@ describe('projectKpi: no projection', () => {
 
   it('accepts stored measurements as they are', () => {
     const stamp = { updatedAt: '', updatedBy: '' };
-    const record: Kpi = { id: 'k', planId: 'p', sectionId: null, name: '生活習慣病予防健診実施率', unit: '%', target: atLeast(60), order: 0, deleted: false, ...stamp };
+    const record: Kpi = { id: 'k', planId: 'p', sectionId: null, name: '生活習慣病予防健診実施率', unit: '%', target: atLeast(60), order: 'a0', deleted: false, ...stamp };
     const ms = curve(2024, [5, 10]).map((m) => ({ id: `measurement:k:${m.month}`, planId: 'p', kpiId: 'k', ...m, ...stamp }));
     expect(projectKpi({ kpi: record, fiscalYear: 2024, actuals: ms }).projected).toBe(60);
   });

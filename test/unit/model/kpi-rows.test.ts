@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judge, type Judgement } from '../../../src/model/kpi-judgement';
 import type { MonthValue } from '../../../src/model/kpi-projection';
+import { orderKeyOfNumber } from '../../../src/model/order-key';
 import {
   byFiscalMonth,
   countKpiRows,
@@ -20,12 +21,12 @@ import { monthsOfFiscalYear } from '../../../src/model/wareki';
 const stamp = { updatedAt: '2024-06-01T00:00:00.000Z', updatedBy: 'test' };
 const FY = 2024;
 
-function section(id: string, order: number, deleted = false): Section {
-  return { id, planId: 'p', parentId: null, label: id, title: `${id}の見出し`, order, deleted, ...stamp };
+function section(id: string, place: number, deleted = false): Section {
+  return { id, planId: 'p', parentId: null, label: id, title: `${id}の見出し`, order: orderKeyOfNumber(place), deleted, ...stamp };
 }
 
-function kpi(id: string, sectionId: string | null, order: number, target: KpiTarget, extra: Partial<Kpi> = {}): Kpi {
-  return { id, planId: 'p', sectionId, name: id, unit: '%', target, order, deleted: false, ...stamp, ...extra };
+function kpi(id: string, sectionId: string | null, place: number, target: KpiTarget, extra: Partial<Kpi> = {}): Kpi {
+  return { id, planId: 'p', sectionId, name: id, unit: '%', target, order: orderKeyOfNumber(place), deleted: false, ...stamp, ...extra };
 }
 
 function measurement(kpiId: string, month: string, value: number | null): Measurement {

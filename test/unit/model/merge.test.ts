@@ -38,6 +38,13 @@ describe('mergeMutation on an existing record', () => {
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
+  it.each(['sections', 'items', 'kpis'] as const)('S45: takes the later move of one %s without a conflict, but not a label changed meanwhile', (table) => {
+    const current = { id: 'r', planId: 'p', order: 'a1V', label: '②' };
+    const r = mergeMutation(table, current, m({ order: 'a3', label: '③' }, { order: 'a1', label: '①' }));
+    expect(r).toMatchObject({ kind: 'update', applied: ['order'], record: { order: 'a3', label: '②' } });
+    expect(r.kind === 'update' && r.conflicts.map((c) => c.field)).toEqual(['label']);
+  });
+
   it('S16: records both sides of a conflict', () => {
     const r = mergeMutation('progress', progress, m({ done: 'C' }, { done: 'Z' }));
     expect(r).toMatchObject({ conflicts: [{ field: 'done', baseValue: 'Z', serverValue: 'A', clientValue: 'C' }] });

@@ -98,19 +98,19 @@ describe('a valid file', () => {
     const stamp = { updatedAt: '2024-06-01T09:00:00.000Z', updatedBy: 'planner' };
     expect(r.plan).toEqual({ id: 'plan-1', ...SMALL.plan, demo: false, deleted: false, ...stamp });
     expect(r.sections.map((s) => [s.id, s.parentId, s.order])).toEqual([
-      ['plan-1/s1', null, 0],
-      ['plan-1/s1-2', 'plan-1/s1', 0],
-      ['plan-1/s2', null, 1],
+      ['plan-1/s1', null, 'a0'],
+      ['plan-1/s1-2', 'plan-1/s1', 'a0'],
+      ['plan-1/s2', null, 'a1'],
     ]);
     expect(r.items.map((i) => [i.id, i.sectionId, i.order, i.group, i.tags])).toEqual([
-      ['plan-1/i1', 'plan-1/s1-2', 0, '業務', ['重要度：高']],
-      ['plan-1/i2', 'plan-1/s1-2', 1, '', []],
-      ['plan-1/i3', 'plan-1/s2', 0, '保健', ['重要度：高', '困難度：高']],
+      ['plan-1/i1', 'plan-1/s1-2', 'a0', '業務', ['重要度：高']],
+      ['plan-1/i2', 'plan-1/s1-2', 'a1', '', []],
+      ['plan-1/i3', 'plan-1/s2', 'a0', '保健', ['重要度：高', '困難度：高']],
     ]);
     expect(r.kpis.map((k) => [k.id, k.sectionId, k.order])).toEqual([
-      ['plan-1/k1', 'plan-1/s1-2', 0],
-      ['plan-1/k2', 'plan-1/s1-2', 1],
-      ['plan-1/k3', null, 2],
+      ['plan-1/k1', 'plan-1/s1-2', 'a0'],
+      ['plan-1/k2', 'plan-1/s1-2', 'a1'],
+      ['plan-1/k3', null, 'a2'],
     ]);
     expect(r.progress[0]).toEqual({
       id: 'progress:plan-1/i1:2024-Q1',
@@ -201,6 +201,21 @@ describe('export', () => {
     r.items.reverse();
     r.kpis.reverse();
     expect(recordsToPlanFile(r)).toEqual(SMALL);
+  });
+
+  it('writes siblings moved to keys between others in key order, which an import turns back into plain keys', () => {
+    const r = planFileToRecords(SMALL, context());
+    // i2 moved before i1, the last KPI to the front: keys made by moves on a device.
+    r.items.find((i) => i.id === 'plan-1/i2')!.order = 'Zz';
+    r.kpis.find((k) => k.id === 'plan-1/k3')!.order = 'ZzV';
+    const file = recordsToPlanFile(r);
+    expect(file.sections[0]!.sections![0]!.items!.map((i) => i.id)).toEqual(['i2', 'i1']);
+    expect(file.kpis!.map((k) => k.id)).toEqual(['k3', 'k1', 'k2']);
+    const again = planFileToRecords(file, context());
+    expect(again.items.filter((i) => i.sectionId === 'plan-1/s1-2').map((i) => [i.id, i.order])).toEqual([
+      ['plan-1/i2', 'a0'],
+      ['plan-1/i1', 'a1'],
+    ]);
   });
 });
 

@@ -10,7 +10,6 @@ import {
   itemName,
   labelPath,
   nextItemLabel,
-  nextOrder,
   normalizeForSearch,
   pruneTree,
   sectionName,
@@ -20,15 +19,16 @@ import {
   type TreeNode,
 } from '../../../src/model/plan-tree';
 import type { Evaluation, Item, Note, Progress, Section } from '../../../src/model/schemas';
+import { orderKeyOfNumber } from '../../../src/model/order-key';
 
 const stamp = { updatedAt: '2024-06-01T00:00:00.000Z', updatedBy: 'test' };
 
 function section(id: string, parentId: string | null, order: number, label: string, deleted = false): Section {
-  return { id, planId: 'p', parentId, label, title: `${label} の見出し`, order, deleted, ...stamp };
+  return { id, planId: 'p', parentId, label, title: `${label} の見出し`, order: orderKeyOfNumber(order), deleted, ...stamp };
 }
 
 function item(id: string, sectionId: string, order: number, fields: Partial<Item> = {}): Item {
-  return { id, planId: 'p', sectionId, label: id, text: '', group: '', tags: [], order, deleted: false, ...stamp, ...fields };
+  return { id, planId: 'p', sectionId, label: id, text: '', group: '', tags: [], order: orderKeyOfNumber(order), deleted: false, ...stamp, ...fields };
 }
 
 function progress(itemId: string, done: string, next = ''): Progress {
@@ -239,14 +239,6 @@ describe('the structure screen’s helpers', () => {
       { id: 's2', text: '２． ２． の見出し' },
       { id: 's3', text: '（名前なし）' },
     ]);
-  });
-
-  it.each<[string, { order: number }[], number]>([
-    ['no siblings', [], 0],
-    ['siblings in order', [{ order: 0 }, { order: 1 }], 2],
-    ['siblings with gaps, out of order', [{ order: 7 }, { order: 2 }], 8],
-  ])('gives a new record the order after its siblings: %s', (_, rows, expected) => {
-    expect(nextOrder(rows)).toBe(expected);
   });
 
   it.each<[number, string]>([

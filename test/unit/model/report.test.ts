@@ -4,15 +4,16 @@ import { EMPTY_FILTER, type ItemFilter } from '../../../src/model/plan-tree';
 import { buildReport, describeFilter, kpiStatusAsOf, periodRange, type Report } from '../../../src/model/report';
 import type { Evaluation, Item, Kpi, KpiTarget, Measurement, Note, Progress, Section } from '../../../src/model/schemas';
 import { parseRoute, paths } from '../../../src/ui/router';
+import { orderKeyOfNumber } from '../../../src/model/order-key';
 
 const stamp = { updatedAt: '2024-06-01T00:00:00.000Z', updatedBy: 'test' };
 
 function section(id: string, parentId: string | null, order: number, label: string, title: string, deleted = false): Section {
-  return { id, planId: 'p', parentId, label, title, order, deleted, ...stamp };
+  return { id, planId: 'p', parentId, label, title, order: orderKeyOfNumber(order), deleted, ...stamp };
 }
 
 function item(id: string, sectionId: string, order: number, label: string, text: string, group: string, deleted = false): Item {
-  return { id, planId: 'p', sectionId, label, text, group, tags: [], order, deleted, ...stamp };
+  return { id, planId: 'p', sectionId, label, text, group, tags: [], order: orderKeyOfNumber(order), deleted, ...stamp };
 }
 
 function progress(itemId: string, evaluation: Evaluation | null, done = '', next = ''): Progress {
@@ -20,7 +21,7 @@ function progress(itemId: string, evaluation: Evaluation | null, done = '', next
 }
 
 function kpi(id: string, sectionId: string | null, order: number, target: KpiTarget = { kind: 'value', value: 100, direction: '以上' }): Kpi {
-  return { id, planId: 'p', sectionId, name: id, unit: '%', target, order, deleted: false, ...stamp };
+  return { id, planId: 'p', sectionId, name: id, unit: '%', target, order: orderKeyOfNumber(order), deleted: false, ...stamp };
 }
 
 function measurement(kpiId: string, month: string, value: number | null): Measurement {

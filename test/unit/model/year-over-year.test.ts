@@ -4,6 +4,7 @@ import type { Item, Kpi, Section } from '../../../src/model/schemas';
 import { comparePlans, diffText, normalizeText, textSimilarity, type ComparablePlan, type DiffSegment, type ItemComparison } from '../../../src/model/year-over-year';
 import r4 from '../../fixtures/yamaguchi-r4.plan.json';
 import r5 from '../../fixtures/yamaguchi-r5.plan.json';
+import { orderKeyOfNumber } from '../../../src/model/order-key';
 
 function records(data: unknown, planId: string): PlanRecords {
   const parsed = parsePlanFile(data);
@@ -208,9 +209,9 @@ describe('comparePlans: 山口支部 令和5年度 against 令和4年度 (seed 0
 
 describe('comparePlans: edge cases', () => {
   const stamp = { updatedAt: '', updatedBy: '' };
-  const section = (id: string, title: string, parentId: string | null = null, order = 0, deleted = false): Section => ({ id, planId: 'p', parentId, label: '', title, order, deleted, ...stamp });
-  const item = (id: string, sectionId: string, text: string, order = 0, deleted = false): Item => ({ id, planId: 'p', sectionId, label: '', text, group: '', tags: [], order, deleted, ...stamp });
-  const kpi = (id: string, name: string, target: Kpi['target'], unit = '%'): Kpi => ({ id, planId: 'p', sectionId: null, name, unit, target, order: 0, deleted: false, ...stamp });
+  const section = (id: string, title: string, parentId: string | null = null, order = 0, deleted = false): Section => ({ id, planId: 'p', parentId, label: '', title, order: orderKeyOfNumber(order), deleted, ...stamp });
+  const item = (id: string, sectionId: string, text: string, order = 0, deleted = false): Item => ({ id, planId: 'p', sectionId, label: '', text, group: '', tags: [], order: orderKeyOfNumber(order), deleted, ...stamp });
+  const kpi = (id: string, name: string, target: Kpi['target'], unit = '%'): Kpi => ({ id, planId: 'p', sectionId: null, name, unit, target, order: 'a0', deleted: false, ...stamp });
   const empty: ComparablePlan = { sections: [], items: [], kpis: [] };
 
   it('compares empty plans', () => {
@@ -311,8 +312,8 @@ describe('comparePlans: 1,000 items a year', () => {
   }
   function plan(texts: readonly string[]): ComparablePlan {
     const stamp = { updatedAt: '', updatedBy: '' };
-    const sections: Section[] = Array.from({ length: 50 }, (_, s) => ({ id: `s${s}`, planId: 'p', parentId: null, label: `${s + 1}`, title: `分野${s + 1}`, order: s, deleted: false, ...stamp }));
-    const items: Item[] = texts.map((text, i) => ({ id: `i${i}`, planId: 'p', sectionId: `s${i % 50}`, label: '', text, group: '', tags: [], order: i, deleted: false, ...stamp }));
+    const sections: Section[] = Array.from({ length: 50 }, (_, s) => ({ id: `s${s}`, planId: 'p', parentId: null, label: `${s + 1}`, title: `分野${s + 1}`, order: orderKeyOfNumber(s), deleted: false, ...stamp }));
+    const items: Item[] = texts.map((text, i) => ({ id: `i${i}`, planId: 'p', sectionId: `s${i % 50}`, label: '', text, group: '', tags: [], order: orderKeyOfNumber(i), deleted: false, ...stamp }));
     return { sections, items, kpis: [] };
   }
 

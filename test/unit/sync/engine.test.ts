@@ -4,7 +4,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TrackerDb } from '../../../src/db/database';
-import { deriveSigningKey } from '../../../src/sync/outbox-seal';
+import { deriveSigningKey, withSeal } from '../../../src/sync/outbox-seal';
 import { addNote, saveProgress, storePlanRecords } from '../../../src/sync/edits';
 import { getDeviceSecret, getSession, setSession } from '../../../src/sync/session-store';
 import { parsePlanFile, planFileToRecords } from '../../../src/model/plan-file';
@@ -103,6 +103,20 @@ describe('a round trip', () => {
     const { engine: e } = engine(db, transport);
     await e.syncNow();
     expect(requests.map((r) => r.req.cursor)).toEqual([null, 'c1']);
+  });
+
+  it('sends a move waiting from before order keys with keys, sealed, as its author syncs after the update', async () => {
+    const db = await freshDb();
+    const signingKey = await deriveSigningKey('pw', session.user.id);
+    await setSession(db, session, signingKey);
+    const author = { id: session.user.id, name: session.user.name };
+    const entry = { mutationId: 'm-old', table: 'items' as const, recordId: `${PLAN}/p1-2-1`, planId: PLAN, changes: { order: 1 }, base: { order: 0 } };
+    await db.outbox.add(withSeal({ ...entry, create: null, createdAt: 't', author }, signingKey!));
+    const { requests, transport } = stub();
+    const { engine: e } = engine(db, transport);
+    await e.syncNow();
+    expect(requests[0]!.req.mutations).toMatchObject([{ id: 'm-old', changes: { order: 'a1' }, base: { order: 'a0' } }]);
+    expect(await db.rejected.count()).toBe(0);
   });
 
   it('does nothing without a session', async () => {

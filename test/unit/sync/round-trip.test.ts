@@ -4,8 +4,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REJECTED_REASON, TrackerDb } from '../../../src/db/database';
 import { addNote, saveProgress, storePlanRecords } from '../../../src/sync/edits';
-import { withSeal } from '../../../src/sync/outbox-seal';
-import { applyRoundTrip, setAside, setAsideUnsealed } from '../../../src/sync/round-trip';
+import { sealVerifies, withSeal } from '../../../src/sync/outbox-seal';
+import { applyRoundTrip, keyLegacyOrders, setAside, setAsideUnsealed } from '../../../src/sync/round-trip';
 import { getClientId, getCursor, getSession, setSession } from '../../../src/sync/session-store';
 import { takeOutboxBatch } from '../../../src/sync/outbox';
 import { parsePlanFile, planFileToRecords } from '../../../src/model/plan-file';
@@ -351,5 +351,52 @@ describe('setAside', () => {
     expect((await progress(db)).evaluation).toBe('○');
     expect(await db.outbox.count()).toBe(1);
     expect(await setAside(db, 'unknown', reason, AT)).toBe(false);
+  });
+});
+
+describe('keyLegacyOrders', () => {
+  const ITEM = `${PLAN}/p1-2-1`;
+
+  /** An entry as the previous version wrote it: integer orders, sealed with `signingKey` (or not). */
+  async function legacyMove(db: TrackerDb, author: typeof SESSION, signingKey: string | null): Promise<void> {
+    const entry = {
+      mutationId: crypto.randomUUID(),
+      table: 'items' as const,
+      recordId: ITEM,
+      planId: PLAN,
+      changes: { order: 2 },
+      base: { order: 0 },
+      create: null,
+      createdAt: AT,
+      author: { id: author.user.id, name: author.user.name },
+    };
+    await db.outbox.add(withSeal(entry, signingKey));
+  }
+
+  it('gives the signed-in person’s waiting moves the keys the server migrated the same orders to, sealed again', async () => {
+    const db = await freshDb();
+    await setSession(db, SESSION, KEY);
+    await legacyMove(db, SESSION, KEY);
+    expect(await keyLegacyOrders(db)).toBe(1);
+    const [entry] = await db.outbox.toArray();
+    expect(entry).toMatchObject({ changes: { order: 'a2' }, base: { order: 'a0' } });
+    expect(sealVerifies(KEY, entry!, entry!.seal)).toBe(true);
+    // Nothing is set aside as unsealed, and the batch carries keys.
+    expect(await setAsideUnsealed(db, 'u1', AT)).toBe(0);
+    expect(await takeOutboxBatch(db, 'u1', 10)).toMatchObject([{ changes: { order: 'a2' }, base: { order: 'a0' } }]);
+    expect(await keyLegacyOrders(db)).toBe(0);
+  });
+
+  it('leaves another person’s entry as they sealed it until they sync here, and rewrites none whose seal does not verify', async () => {
+    const db = await freshDb();
+    await setSession(db, SESSION, KEY);
+    await legacyMove(db, OTHER, OTHER_KEY);
+    await legacyMove(db, SESSION, OTHER_KEY);
+    const before = await db.outbox.toArray();
+    expect(await keyLegacyOrders(db)).toBe(0);
+    expect(await db.outbox.toArray()).toEqual(before);
+    await setSession(db, OTHER, OTHER_KEY);
+    expect(await keyLegacyOrders(db)).toBe(1);
+    expect((await db.outbox.toArray()).map((e) => e.changes.order)).toEqual(['a2', 2]);
   });
 });

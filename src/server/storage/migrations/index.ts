@@ -4,10 +4,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m001 from './001-initial';
 import * as m002 from './002-device-secrets';
+import * as m003 from './003-order-keys';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-device-secrets': m002,
+  '003-order-keys': m003,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,72 @@
+// The on-device schema's upgrades, on fake-indexeddb: a database written by the previous version
+// is opened by this one and its data comes out as this version reads it.
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { describe, expect, it } from 'vitest';
+import { serverCopyKey, TrackerDb } from '../../../src/db/database';
+import { sectionSchema } from '../../../src/model/schemas';
+
+/** The schema of version 3, as the previous app version declared it. */
+async function previousVersion(name: string, fill: (db: Dexie) => Promise<void>): Promise<void> {
+  const old = new Dexie(name);
+  old.version(3).stores({
+    plans: 'id',
+    sections: 'id, planId',
+    items: 'id, planId, sectionId',
+    progress: 'id, planId, itemId, [planId+periodId]',
+    notes: 'id, planId, itemId',
+    kpis: 'id, planId',
+    measurements: 'id, planId, kpiId',
+    outbox: '++seq, recordId, planId',
+    meta: 'key',
+    conflicts: 'id, planId, itemId, recordId',
+    history: 'id, planId, recordId, itemId',
+    rejected: '++id, planId, recordId',
+  });
+  await old.open();
+  await fill(old);
+  old.close();
+}
+
+const stamp = { updatedAt: '2024-06-01T00:00:00.000Z', updatedBy: 'u' };
+const section = (id: string, order: number) => ({ id, planId: 'p', parentId: null, label: id, title: id, order, deleted: false, ...stamp });
+
+describe('version 4', () => {
+  it('turns integer orders into order keys that keep the sequence, in records, the server’s copies and 並び順 conflicts', async () => {
+    const name = `upgrade-${crypto.randomUUID()}`;
+    await previousVersion(name, async (db) => {
+      await db.table('sections').bulkPut([section('s0', 0), section('s1', 1), section('s10', 10), section('s62', 62)]);
+      await db.table('items').put({ id: 'i', planId: 'p', sectionId: 's0', label: '①', text: 't', group: '', tags: [], order: 3, deleted: false, ...stamp });
+      const target = { kind: 'value', value: 1, direction: '以上' };
+      await db.table('kpis').put({ id: 'k', planId: 'p', sectionId: null, name: 'KPI', unit: '%', target, order: 2, deleted: false, ...stamp });
+      await db.table('meta').bulkPut([
+        { key: serverCopyKey('sections:s1'), value: { record: section('s1', 0) } },
+        { key: serverCopyKey('sections:new'), value: { record: null } },
+      ]);
+      const sides = { serverBy: 'a', serverAt: 't', clientBy: 'b', clientAt: 't' };
+      const conflict = { planId: 'p', recordId: 's1', itemId: null, baseValue: 0, serverValue: 2, clientValue: 1, ...sides, resolved: false, ...stamp };
+      await db.table('conflicts').bulkPut([
+        { id: 'c-order', table: 'sections', field: 'order', ...conflict },
+        { id: 'c-title', table: 'sections', field: 'title', ...conflict },
+      ]);
+    });
+
+    const db = new TrackerDb(name);
+    const sections = await db.sections.toArray();
+    expect(sections.map((s) => [s.id, s.order])).toEqual([
+      ['s0', 'a0'],
+      ['s1', 'a1'],
+      ['s10', 'aA'],
+      ['s62', 'b00'],
+    ]);
+    for (const s of sections) expect(sectionSchema.safeParse(s).success).toBe(true);
+    expect([...sections].sort((a, b) => (a.order < b.order ? -1 : 1)).map((s) => s.id)).toEqual(['s0', 's1', 's10', 's62']);
+    expect((await db.items.get('i'))?.order).toBe('a3');
+    expect((await db.kpis.get('k'))?.order).toBe('a2');
+    expect((await db.meta.get(serverCopyKey('sections:s1')))?.value).toEqual({ record: { ...section('s1', 0), order: 'a0' } });
+    expect((await db.meta.get(serverCopyKey('sections:new')))?.value).toEqual({ record: null });
+    expect(await db.conflicts.get('c-order')).toMatchObject({ baseValue: 'a0', serverValue: 'a2', clientValue: 'a1' });
+    expect(await db.conflicts.get('c-title')).toMatchObject({ baseValue: 0, serverValue: 2, clientValue: 1 });
+    db.close();
+  });
+});
