@@ -44,6 +44,13 @@ export const TABLE_LABELS: Record<SyncedTable, string> = {
 /** Fields holding long free text: shown as excerpts in lists, and merged by hand in a conflict. */
 export const LONG_TEXT_FIELDS: ReadonlySet<string> = new Set(['done', 'next', 'text']);
 
+/**
+ * Fields that hold a place among siblings (an order key, src/model/order-key.ts): a key means
+ * something only beside the siblings it was made between, so a change of one reads as a move
+ * (「並び順を変更」), never as its values, and is not put back from the history.
+ */
+export const POSITION_FIELDS: ReadonlySet<string> = new Set(['order']);
+
 /** Fields that only say what a record is (set once when it is created), left out of change lists. */
 const IDENTITY_FIELDS: ReadonlySet<string> = new Set(['id', 'planId', 'itemId', 'periodId', 'kpiId', 'month', ...STAMP_FIELDS]);
 
@@ -72,6 +79,7 @@ export function excerpt(text: string, length = 30): string {
 
 /** A value for a one-line list: long texts cut short. */
 export function shortValue(field: string, value: unknown): string {
+  if (POSITION_FIELDS.has(field)) return '移動';
   return excerpt(formatValue(field, value));
 }
 

@@ -9,7 +9,7 @@ import { useActorName, useDb, useHistoryOfItem } from './data/hooks';
 import { restoreField, type RestorableTable } from '../sync/edits';
 import { sameValue } from '../model/merge';
 import type { History, Item, Plan } from '../model/schemas';
-import { fieldLabel, isShownField, LONG_TEXT_FIELDS, periodLabelOf, shortValue } from './change-text';
+import { fieldLabel, isShownField, LONG_TEXT_FIELDS, periodLabelOf, POSITION_FIELDS, shortValue } from './change-text';
 import { bothDateTime } from './date-time';
 import { useCanRestoreAnyChange } from './data/sync-context';
 import { errorText } from './messages';
@@ -119,7 +119,9 @@ function HistoryEntry({ plan, item, entry, restorable, onDone }: EntryProps) {
       </p>
       <ul class="change-lines">
         {fields.map(([field, { from, to }]) =>
-          LONG_TEXT_FIELDS.has(field) ? (
+          POSITION_FIELDS.has(field) ? (
+            <li key={field}>{fieldLabel(field)}を変更</li>
+          ) : LONG_TEXT_FIELDS.has(field) ? (
             <li key={field}>
               {fieldLabel(field)}を変更
               <span class="change-excerpt">

@@ -143,6 +143,18 @@ describe('restoring a value from the history', () => {
     expect(within(list).queryAllByRole('button', { name: /この値に戻す/ })).toHaveLength(0);
   });
 
+  it('shows a move as 並び順を変更, without the order keys and without a way to put one back', async () => {
+    const db = await seeded();
+    await db.history.put({ id: 'h3', planId: PLAN_ID, table: 'items', recordId: ITEM, itemId: ITEM, changes: { order: { from: 'a1', to: 'a0V' } }, by: '田中', at: at(3) });
+    renderAs(db, 'lead');
+    const list = await screen.findByRole('list', { name: '変更履歴の一覧' });
+    const move = await within(list).findByText('並び順を変更');
+    expect(move.textContent).toBe('並び順を変更');
+    expect(list.textContent).not.toContain('a0V');
+    expect(within(list).queryByRole('button', { name: /並び順をこの値に戻す/ })).toBeNull();
+    expect(within(list).getByRole('button', { name: '評価をこの値に戻す（○）' })).toBeTruthy();
+  });
+
   it('offers nothing to restore on the fields a record was created with', async () => {
     const db = await dbWithFixturePlan();
     await db.history.put({ id: 'c1', planId: PLAN_ID, table: 'progress', recordId: record, itemId: ITEM, changes: { planId: { from: null, to: PLAN_ID }, done: { from: null, to: 'した' } }, by: '田中', at: at(1) });
