@@ -5,7 +5,7 @@
 // - the server and the command line share only src/model (and the demo plan file) with the app;
 // - the screens reach the sync layer through its named API (SYNC_API), never its internals;
 // - each layer uses only the packages it is allowed (src/model: no Dexie, Preact or Node);
-// - every unit and component test file mirrors the module it tests.
+// - every unit, component and server test file mirrors the module it tests.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -164,6 +164,12 @@ describe('the test tree', () => {
   it('has each component test mirror a screen or data hook of src/ui/', () => {
     const root = join(ROOT, 'test/component');
     const orphans = filesUnder(root, /\.test\.tsx$/).filter((f) => !modulesFor(f, root, ['ui', 'ui/data']).some(exists));
+    expect(orphans.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+
+  it('has each server test mirror a module of src/server/ (the API as a whole: app.<aspect>, sync.<aspect>, main.<aspect>)', () => {
+    const root = join(ROOT, 'test/server');
+    const orphans = filesUnder(root, /\.test\.ts$/).filter((f) => !modulesFor(f, root, ['server']).some(exists));
     expect(orphans.map((f) => relative(ROOT, f))).toEqual([]);
   });
 });

@@ -89,7 +89,7 @@ const REFERENCES: Partial<Record<RecordTable, readonly (readonly [string, Record
 
 /**
  * Names every object inherits (constructor, toString, __proto__, …): no record has such a field,
- * and merging one would read or set the inherited value (found by test/server/fuzz.test.ts: a
+ * and merging one would read or set the inherited value (found by test/server/app.fuzz.test.ts: a
  * change of `constructor` made a conflict whose serverValue was a function).
  */
 const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));

@@ -7,15 +7,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createUser } from '../../src/server/accounts';
-import { DEMO_BRANCH, DEMO_PASSWORD, seedDemo } from '../../src/server/demo';
-import { openPostgresStorage, type PostgresStorage } from '../../src/server/storage/postgres';
-import { DEMO_PLAN_ID } from '../../src/model/demo';
-import { PROTOCOL_VERSION } from '../../src/model/protocol';
-import { client, ITEM, PASSWORD } from './helpers';
-import { startInstance, stopInstance, type Instance } from './instances';
-import { EventLog, isChange, isHello, presenceOf } from './live-clients';
-import { describePostgres } from './postgres-env';
+import { createUser } from '../../../src/server/accounts';
+import { DEMO_BRANCH, DEMO_PASSWORD, seedDemo } from '../../../src/server/demo';
+import { openPostgresStorage, type PostgresStorage } from '../../../src/server/storage/postgres';
+import { DEMO_PLAN_ID } from '../../../src/model/demo';
+import { PROTOCOL_VERSION } from '../../../src/model/protocol';
+import { client, ITEM, PASSWORD } from '../helpers';
+import { startInstance, stopInstance, type Instance } from '../instances';
+import { EventLog, isChange, isHello, presenceOf } from '../live-clients';
+import { describePostgres } from '../postgres-env';
 
 const OTHER_BRANCH = 'osaka';
 

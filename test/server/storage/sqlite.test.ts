@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settingsFromEnv } from '../../src/server/main';
-import { openSqliteStorage } from '../../src/server/storage/sqlite';
-import { expectKeyedOrders, LEGACY_ORDERS, storageContract } from './storage-contract';
+import { settingsFromEnv } from '../../../src/server/main';
+import { openSqliteStorage } from '../../../src/server/storage/sqlite';
+import { expectKeyedOrders, LEGACY_ORDERS, storageContract } from '../storage-contract';
 
 let dir: string;
 let n = 0;

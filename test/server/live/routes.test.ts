@@ -3,13 +3,13 @@
 // presence goes only to people of the same branch and expires when no longer repeated.
 // Each test is given 30 s: logins hash passwords with scrypt, which is slow on a busy machine.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEMO_BRANCH } from '../../src/server/demo';
-import { localBus } from '../../src/server/live/bus';
-import { LiveHub, PRESENCE_SESSIONS_PER_USER } from '../../src/server/live/hub';
-import { DEMO_PLAN_ID } from '../../src/model/demo';
-import type { PresenceRequest } from '../../src/model/live-protocol';
-import { client, ITEM, OTHER_BRANCH, OTHER_ITEM, OTHER_PLAN, startTestServer, type TestServer } from './helpers';
-import { EventLog, isChange, isHello, presenceOf } from './live-clients';
+import { DEMO_BRANCH } from '../../../src/server/demo';
+import { localBus } from '../../../src/server/live/bus';
+import { LiveHub, PRESENCE_SESSIONS_PER_USER } from '../../../src/server/live/hub';
+import { DEMO_PLAN_ID } from '../../../src/model/demo';
+import type { PresenceRequest } from '../../../src/model/live-protocol';
+import { client, ITEM, OTHER_BRANCH, OTHER_ITEM, OTHER_PLAN, startTestServer, type TestServer } from '../helpers';
+import { EventLog, isChange, isHello, presenceOf } from '../live-clients';
 
 let server: TestServer;
 const logs: EventLog[] = [];

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChangeWindow, type WindowChange } from '../../src/server/storage/change-window';
-import { encodeChange } from '../../src/server/storage/kysely-storage';
-import { openSqliteStorage } from '../../src/server/storage/sqlite';
+import { ChangeWindow, type WindowChange } from '../../../src/server/storage/change-window';
+import { encodeChange } from '../../../src/server/storage/kysely-storage';
+import { openSqliteStorage } from '../../../src/server/storage/sqlite';
 
 const enc = (key: string, version: number) => Buffer.from(JSON.stringify({ key, version }));
 
