@@ -36,7 +36,11 @@ function show(engine?: SyncEngineApi): void {
 
 show();
 void idleAfterFirstScreen.then(async () => {
-  const [{ createSyncEngine }, { httpTransport }, { httpLiveTransport }] = await Promise.all([import('./sync/engine'), import('./sync/transport'), import('./sync/live-transport')]);
+  const [{ createSyncEngine }, { httpTransport }, { httpLiveTransport }] = await Promise.all([
+    import('./sync/engine'),
+    import('./sync/transport'),
+    import('./sync/live-transport'),
+  ]);
   const engine = createSyncEngine({ db, transport: httpTransport(''), live: httpLiveTransport('') });
   await engine.start();
   show(engine);

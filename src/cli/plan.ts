@@ -97,7 +97,9 @@ function summary(path: string, file: PlanFile): string {
     const latest = latestMeasurement(r.measurements.filter((m) => m.kpiId === kpi.id));
     const j = judge(kpi.target, latest?.value);
     const facts = [
-      latest === undefined || latest.value === null ? '実績 value: なし (none)' : `実績 value: ${formatNumber(latest.value)}${kpi.unit}  時点 as of: ${bothMonth(latest.month)}`,
+      latest === undefined || latest.value === null
+        ? '実績 value: なし (none)'
+        : `実績 value: ${formatNumber(latest.value)}${kpi.unit}  時点 as of: ${bothMonth(latest.month)}`,
       `目標 target: ${describeTarget(kpi.target, kpi.unit)}`,
       ...(j.gap === null ? [] : [`差 gap: ${describeGap(j, kpi.unit)}`]),
     ];

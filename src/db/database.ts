@@ -6,7 +6,18 @@ import Dexie, { type EntityTable } from 'dexie';
 import * as z from 'zod/mini';
 import { DB_ERROR } from './errors';
 import { ORDERED_TABLES, upgradeOrders } from '../model/order-key';
-import { EDITABLE_TABLES, type Conflict, type History, type Item, type Kpi, type Measurement, type Note, type Plan, type Progress, type Section } from '../model/schemas';
+import {
+  EDITABLE_TABLES,
+  type Conflict,
+  type History,
+  type Item,
+  type Kpi,
+  type Measurement,
+  type Note,
+  type Plan,
+  type Progress,
+  type Section,
+} from '../model/schemas';
 
 export const DB_NAME = 'jigyo-keikaku-tracker';
 

@@ -2,7 +2,7 @@
 // schemas, meta rows, ids, and the retry every write runs under. Edits, which write a record with
 // its outbox entry, are the sync layer's (src/sync/edits.ts).
 import type { Table } from 'dexie';
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import {
   itemSchema,
   kpiSchema,

@@ -145,7 +145,14 @@ function step(s: AutosaveState, e: AutosaveEvent): AutosaveState {
       // The write found its base stored and replaced it; no read was taken meanwhile, so the
       // base is still the one the write carried.
       // A write that carried the ancestor told the server: later edits build on this value.
-      return { ...s, inFlight: null, writesEnded: s.writesEnded + 1, savedSeq: Math.max(s.savedSeq, e.write.seq), base: e.write.value, ancestor: e.write.ancestor === undefined ? s.ancestor : null };
+      return {
+        ...s,
+        inFlight: null,
+        writesEnded: s.writesEnded + 1,
+        savedSeq: Math.max(s.savedSeq, e.write.seq),
+        base: e.write.value,
+        ancestor: e.write.ancestor === undefined ? s.ancestor : null,
+      };
     case 'writeFailed':
       if (s.inFlight?.seq !== e.write.seq) return s;
       return { ...s, inFlight: null, writesEnded: s.writesEnded + 1, error: e.message };

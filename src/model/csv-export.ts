@@ -61,7 +61,18 @@ export interface ProgressCsvInput {
   period: Period;
 }
 
-export const PROGRESS_CSV_HEADER = ['報告期間', '番号', '見出し', '事業計画', '担当グループ', '重要度・困難度', '評価', '実施状況', '今後の実施予定等', 'メモ件数（期間内）'] as const;
+export const PROGRESS_CSV_HEADER = [
+  '報告期間',
+  '番号',
+  '見出し',
+  '事業計画',
+  '担当グループ',
+  '重要度・困難度',
+  '評価',
+  '実施状況',
+  '今後の実施予定等',
+  'メモ件数（期間内）',
+] as const;
 
 /** One row per live item in plan order; 評価 is empty while not evaluated, notes are counted by their date. */
 export function progressCsv(input: ProgressCsvInput): string {

@@ -52,9 +52,7 @@ export function judgeLatest(kpi: Kpi, measurements: readonly Measurement[]): Jud
 export function describeTarget(target: KpiTarget, unit: string): string {
   if (target.kind === 'value') return `${formatNumber(target.value)}${unit}${target.direction}`;
   if (target.kind === 'previousYear') {
-    return target.previousValue === null
-      ? `対前年度${target.direction}`
-      : `対前年度（${formatNumber(target.previousValue)}${unit}）${target.direction}`;
+    return target.previousValue === null ? `対前年度${target.direction}` : `対前年度（${formatNumber(target.previousValue)}${unit}）${target.direction}`;
   }
   return target.text;
 }

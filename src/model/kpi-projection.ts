@@ -99,7 +99,17 @@ function formatRatio(r: number): string {
 }
 
 function notProjected(gap: ProjectionGap): KpiProjection {
-  return { status: '判定不可', method: null, gap, description: PROJECTION_GAPS[gap], projected: null, basisMonth: null, points: [], judgement: null, capped: false };
+  return {
+    status: '判定不可',
+    method: null,
+    gap,
+    description: PROJECTION_GAPS[gap],
+    projected: null,
+    basisMonth: null,
+    points: [],
+    judgement: null,
+    capped: false,
+  };
 }
 
 export function projectKpi(input: ProjectionInput): KpiProjection {
@@ -157,7 +167,9 @@ export function projectKpi(input: ProjectionInput): KpiProjection {
   }
   const projected = points[points.length - 1]!.value;
   const bound: KpiTarget =
-    kpi.target.kind === 'previousYear' && kpi.target.previousValue === null && previousMarch !== undefined ? { ...kpi.target, previousValue: previousMarch } : kpi.target;
+    kpi.target.kind === 'previousYear' && kpi.target.previousValue === null && previousMarch !== undefined
+      ? { ...kpi.target, previousValue: previousMarch }
+      : kpi.target;
   const judgement = judge(bound, projected);
   const status: ProjectionStatus = judgement.status === '達成' ? '達成見込み' : judgement.status === '未達' ? '未達見込み' : '判定不可';
   return {

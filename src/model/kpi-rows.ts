@@ -159,7 +159,9 @@ export function kpiDetailView(row: KpiRow, fiscalYear: number): KpiDetailView {
       ? '実績はまだありません。'
       : `最新の実績は${bothMonth(judgement.month)}時点で${formatNumber(latest)}${kpi.unit}、${judgement.status}${gap}。`) +
     (forecast ? `破線は年度末までの見込みで、${forecastText}見込みの出し方：${forecast.description}。` : '') +
-    (lastYear ? `点線は前年度（${warekiFiscalYear(fiscalYear - 1)}）の実績${lastMarch === null ? '' : `で、3月は${formatNumber(lastMarch)}${kpi.unit}`}。` : '');
+    (lastYear
+      ? `点線は前年度（${warekiFiscalYear(fiscalYear - 1)}）の実績${lastMarch === null ? '' : `で、3月は${formatNumber(lastMarch)}${kpi.unit}`}。`
+      : '');
   return { months, values, recorded, lastYear, projected: forecastLine(forecast), forecastText, summary };
 }
 

@@ -28,6 +28,9 @@ export function buildTarget(draft: TargetDraft): KpiTarget | string {
   if (draft.kind === 'qualitative') return draft.text.trim() ? { kind: 'qualitative', text: draft.text.trim() } : '目標の文言を入力してください。';
   if (draft.kind === 'previousYear' && !draft.number.trim()) return { kind: 'previousYear', previousValue: null, direction: draft.direction };
   const n = parseDecimal(draft.number);
-  if (n === undefined) return draft.kind === 'value' ? '目標値を数値で入力してください（例: 68.0）。' : '前年度の値は数値で入力してください（わからなければ空欄）。';
-  return draft.kind === 'value' ? { kind: 'value', value: n, direction: draft.direction } : { kind: 'previousYear', previousValue: n, direction: draft.direction };
+  if (n === undefined)
+    return draft.kind === 'value' ? '目標値を数値で入力してください（例: 68.0）。' : '前年度の値は数値で入力してください（わからなければ空欄）。';
+  return draft.kind === 'value'
+    ? { kind: 'value', value: n, direction: draft.direction }
+    : { kind: 'previousYear', previousValue: n, direction: draft.direction };
 }

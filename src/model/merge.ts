@@ -72,14 +72,30 @@ const IDENTITY: Record<RecordTable, readonly string[]> = {
   notes: ['id', 'planId', 'itemId', 'date', 'author', 'text'],
   kpis: ['id', 'planId'],
   measurements: ['id', 'planId', 'kpiId', 'month'],
-  conflicts: ['id', 'planId', 'table', 'recordId', 'itemId', 'field', 'baseValue', 'serverValue', 'serverBy', 'serverAt', 'clientValue', 'clientBy', 'clientAt'],
+  conflicts: [
+    'id',
+    'planId',
+    'table',
+    'recordId',
+    'itemId',
+    'field',
+    'baseValue',
+    'serverValue',
+    'serverBy',
+    'serverAt',
+    'clientValue',
+    'clientBy',
+    'clientAt',
+  ],
   history: ['id'],
 };
 
 /** JSON with sorted keys, so equal values compare equal whatever their key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 
@@ -93,7 +109,14 @@ export function sameValue(a: unknown, b: unknown): boolean {
  * not allowed). mergeText gives the same text whichever side is "ours", so devices whose
  * mutations arrive in either order end with the same text.
  */
-export function mergeTextField(table: RecordTable, field: string, baseValue: unknown, serverValue: unknown, clientValue: unknown, options: MergeOptions = {}): string | null {
+export function mergeTextField(
+  table: RecordTable,
+  field: string,
+  baseValue: unknown,
+  serverValue: unknown,
+  clientValue: unknown,
+  options: MergeOptions = {},
+): string | null {
   if (!isMergeableText(table, field)) return null;
   if (typeof baseValue !== 'string' || typeof serverValue !== 'string' || typeof clientValue !== 'string') return null;
   if (options.allowTextMerge && !options.allowTextMerge(baseValue.length + serverValue.length + clientValue.length)) return null;
@@ -103,7 +126,12 @@ export function mergeTextField(table: RecordTable, field: string, baseValue: unk
   return merged.kind === 'merged' && merged.text.length <= LIMITS.longText ? merged.text : null;
 }
 
-export function mergeMutation(table: RecordTable, current: Readonly<Record<string, unknown>> | undefined, m: FieldMutation, options: MergeOptions = {}): MergeResult {
+export function mergeMutation(
+  table: RecordTable,
+  current: Readonly<Record<string, unknown>> | undefined,
+  m: FieldMutation,
+  options: MergeOptions = {},
+): MergeResult {
   if (table === 'history') return { kind: 'reject', reason: 'history is written by the server' };
   if (!current) {
     if (!m.create) return { kind: 'reject', reason: 'the record does not exist' };

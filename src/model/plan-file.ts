@@ -180,7 +180,11 @@ function japaneseIssue(issue: z.core.$ZodRawIssue): string {
     case 'invalid_type':
       return issue.input === undefined ? '必須の項目がありません' : `形式が違います（${issue.expected} が必要です）`;
     case 'too_big':
-      return issue.origin === 'array' ? `多すぎます（${issue.maximum}件まで）` : issue.origin === 'number' ? `${issue.maximum}以下にしてください` : `長すぎます（${issue.maximum}文字まで）`;
+      return issue.origin === 'array'
+        ? `多すぎます（${issue.maximum}件まで）`
+        : issue.origin === 'number'
+          ? `${issue.maximum}以下にしてください`
+          : `長すぎます（${issue.maximum}文字まで）`;
     case 'too_small':
       return issue.origin === 'array' ? '1件以上必要です' : issue.origin === 'number' ? `${issue.minimum}以上にしてください` : '空にはできません';
     case 'invalid_value':
@@ -221,7 +225,10 @@ export function parsePlanFile(data: unknown): PlanFileResult {
   return problems.length ? { ok: false, problems } : { ok: true, file: parsed.data };
 }
 
-export function* walkSections(sections: readonly FileSection[], parent: FileSection | null = null): Generator<{ section: FileSection; parent: FileSection | null; index: number }> {
+export function* walkSections(
+  sections: readonly FileSection[],
+  parent: FileSection | null = null,
+): Generator<{ section: FileSection; parent: FileSection | null; index: number }> {
   for (const [index, section] of sections.entries()) {
     yield { section, parent, index };
     yield* walkSections(section.sections ?? [], section);
@@ -351,9 +358,26 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
     })),
     progress: (file.progress ?? []).map((p) => {
       const itemId = recordId(planId, p.item);
-      return { id: progressId(itemId, p.period), planId, itemId, periodId: p.period, evaluation: p.evaluation ?? null, done: p.done ?? '', next: p.next ?? '', ...stamp };
+      return {
+        id: progressId(itemId, p.period),
+        planId,
+        itemId,
+        periodId: p.period,
+        evaluation: p.evaluation ?? null,
+        done: p.done ?? '',
+        next: p.next ?? '',
+        ...stamp,
+      };
     }),
-    notes: (file.notes ?? []).map((n) => ({ id: ctx.newId(), planId, itemId: recordId(planId, n.item), date: n.date, author: n.author, text: n.text, createdAt: now })),
+    notes: (file.notes ?? []).map((n) => ({
+      id: ctx.newId(),
+      planId,
+      itemId: recordId(planId, n.item),
+      date: n.date,
+      author: n.author,
+      text: n.text,
+      createdAt: now,
+    })),
     measurements: (file.measurements ?? []).map((m) => {
       const kpiId = recordId(planId, m.kpi);
       return { id: measurementId(kpiId, m.month), planId, kpiId, month: m.month, value: m.value, ...stamp };
@@ -381,7 +405,15 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
       label: s.label,
       title: s.title,
       ...(own.length
-        ? { items: own.map((i) => ({ id: fileRef(planId, i.id), label: i.label, text: i.text, ...(i.group ? { group: i.group } : {}), ...(i.tags.length ? { tags: i.tags } : {}) })) }
+        ? {
+            items: own.map((i) => ({
+              id: fileRef(planId, i.id),
+              label: i.label,
+              text: i.text,
+              ...(i.group ? { group: i.group } : {}),
+              ...(i.tags.length ? { tags: i.tags } : {}),
+            })),
+          }
         : {}),
       ...(children.length ? { sections: children.map(toFileSection) } : {}),
     };
@@ -391,7 +423,10 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
     format: PLAN_FILE_FORMAT,
     version: PLAN_FILE_VERSION,
     plan: { branch, fiscalYear, title, periodKind, ...(demo ? { demo } : {}) },
-    sections: sections.filter((s) => s.parentId === null || !sectionIds.has(s.parentId)).sort(compareOrder).map(toFileSection),
+    sections: sections
+      .filter((s) => s.parentId === null || !sectionIds.has(s.parentId))
+      .sort(compareOrder)
+      .map(toFileSection),
     kpis: kpis.map((k) => ({
       id: fileRef(planId, k.id),
       ...(k.sectionId && sectionIds.has(k.sectionId) ? { section: fileRef(planId, k.sectionId) } : {}),

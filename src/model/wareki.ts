@@ -16,9 +16,7 @@ type Era = (typeof ERAS)[number];
 
 /** Full-width digits and signs to ASCII, so ６ reads as 6. */
 export function toHalfWidth(text: string): string {
-  return text
-    .replace(/[０-９．－，]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-    .replace(/\u3000/g, ' ');
+  return text.replace(/[０-９．－，]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ');
 }
 
 function eraByName(name: string): Era | undefined {
@@ -71,7 +69,11 @@ function eraOfMonth(year: number, month: number): Era {
  * Returns undefined for anything else.
  */
 export function parseMonth(text: string): YearMonth | undefined {
-  const t = toHalfWidth(text).trim().replace(/(時点|末)$/u, '').replace(/(時点|末)$/u, '').trim();
+  const t = toHalfWidth(text)
+    .trim()
+    .replace(/(時点|末)$/u, '')
+    .replace(/(時点|末)$/u, '')
+    .trim();
   let m = /^(令和|平成)\s*(元|\d{1,2})\s*年\s*(\d{1,2})\s*月$/.exec(t);
   if (!m) m = /^([RH])\s*(元|\d{1,2})\s*[.．/]\s*(\d{1,2})$/i.exec(t);
   if (m) {

@@ -93,11 +93,18 @@ export interface PlanComparison {
  * whitespace and line breaks, and 〇 (U+3007) for ○, which the seeds use interchangeably.
  */
 export function normalizeText(text: string): string {
-  return text.normalize('NFKC').replace(/\u3007/g, '○').replace(/\s+/g, '').toLowerCase();
+  return text
+    .normalize('NFKC')
+    .replace(/\u3007/g, '○')
+    .replace(/\s+/g, '')
+    .toLowerCase();
 }
 
 function foldChar(ch: string): string {
-  return ch.normalize('NFKC').replace(/\u3007/g, '○').toLowerCase();
+  return ch
+    .normalize('NFKC')
+    .replace(/\u3007/g, '○')
+    .toLowerCase();
 }
 
 /** Ids of the character bigrams of a normalized text (the text itself when shorter), sorted and unique. */
@@ -220,7 +227,11 @@ export function diffText(before: string, after: string): DiffSegment[] {
     endB--;
   }
   const middle = myers(fa.slice(start, endA), fb.slice(start, endB));
-  const ops: Op[] = [...Array<Op>(start).fill(0), ...(middle ?? [...Array<Op>(endA - start).fill(2), ...Array<Op>(endB - start).fill(1)]), ...Array<Op>(a.length - endA).fill(0)];
+  const ops: Op[] = [
+    ...Array<Op>(start).fill(0),
+    ...(middle ?? [...Array<Op>(endA - start).fill(2), ...Array<Op>(endB - start).fill(1)]),
+    ...Array<Op>(a.length - endA).fill(0),
+  ];
 
   // Runs of one kind, with the text they cover.
   const runs: DiffSegment[] = [];
@@ -463,7 +474,8 @@ export function comparePlans(current: ComparablePlan, previous: ComparablePlan):
     if (!g) titleGrams.set(titles, (g = table.grams(titles)));
     return g;
   };
-  const titleSimilarity = (c: number, p: number) => (c < 0 && p < 0 ? 1 : c < 0 || p < 0 ? 0 : dice(titlesOf(cur.sections[c]!.titles), titlesOf(prev.sections[p]!.titles)));
+  const titleSimilarity = (c: number, p: number) =>
+    c < 0 && p < 0 ? 1 : c < 0 || p < 0 ? 0 : dice(titlesOf(cur.sections[c]!.titles), titlesOf(prev.sections[p]!.titles));
   // A pillar's context is the plan itself; deeper sections' is their parent's title path.
   const curSections = sectionCandidates(cur);
   const prevSections = sectionCandidates(prev);
@@ -508,7 +520,16 @@ export function comparePlans(current: ComparablePlan, previous: ComparablePlan):
     const p = prev.sections[m.previous]!;
     const renamed = curSections[c]!.norm !== prevSections[m.previous]!.norm;
     const moved = p.parent >= 0 ? sectionCounterpart.get(p.parent) !== s.parent : s.parent >= 0;
-    return { status: renamed ? 'renamed' : 'same', current: s.section, previous: p.section, currentPath: s.path, previousPath: p.path, similarity: m.similarity, diff: renamed ? diffText(p.section.title, s.section.title) : null, moved };
+    return {
+      status: renamed ? 'renamed' : 'same',
+      current: s.section,
+      previous: p.section,
+      currentPath: s.path,
+      previousPath: p.path,
+      similarity: m.similarity,
+      diff: renamed ? diffText(p.section.title, s.section.title) : null,
+      moved,
+    };
   };
   const droppedSection = (p: number): SectionComparison => {
     const s = prev.sections[p]!;
@@ -528,7 +549,21 @@ export function comparePlans(current: ComparablePlan, previous: ComparablePlan):
   const itemRow = (c: number): ItemComparison => {
     const i = cur.items[c]!;
     const m = itemMatches.get(c);
-    if (!m) return { status: 'added', current: i.item, previous: null, currentPath: i.path, previousPath: null, similarity: null, diff: null, moved: false, labelChanged: false, groupChanged: false, tagsAdded: [], tagsRemoved: [] };
+    if (!m)
+      return {
+        status: 'added',
+        current: i.item,
+        previous: null,
+        currentPath: i.path,
+        previousPath: null,
+        similarity: null,
+        diff: null,
+        moved: false,
+        labelChanged: false,
+        groupChanged: false,
+        tagsAdded: [],
+        tagsRemoved: [],
+      };
     const p = prev.items[m.previous]!;
     const reworded = curItems[c]!.norm !== prevItems[m.previous]!.norm;
     const tags = tagDiff(i.item.tags, p.item.tags);
@@ -549,7 +584,20 @@ export function comparePlans(current: ComparablePlan, previous: ComparablePlan):
   };
   const droppedItem = (p: number): ItemComparison => {
     const i = prev.items[p]!;
-    return { status: 'dropped', current: null, previous: i.item, currentPath: null, previousPath: i.path, similarity: null, diff: null, moved: false, labelChanged: false, groupChanged: false, tagsAdded: [], tagsRemoved: [] };
+    return {
+      status: 'dropped',
+      current: null,
+      previous: i.item,
+      currentPath: null,
+      previousPath: i.path,
+      similarity: null,
+      diff: null,
+      moved: false,
+      labelChanged: false,
+      groupChanged: false,
+      tagsAdded: [],
+      tagsRemoved: [],
+    };
   };
   const prevItemOrder = prev.items.map((_, i) => i);
   const itemAnchor = (p: number): number | 'start' | { endOf: number } => {
@@ -578,7 +626,17 @@ export function comparePlans(current: ComparablePlan, previous: ComparablePlan):
   const kpiRow = (c: number): KpiComparison => {
     const k = cur.kpis[c]!;
     const m = kpiMatches.get(c);
-    if (!m) return { status: 'added', current: k, previous: null, similarity: null, nameDiff: null, targetChanges: [], currentTarget: describeTarget(k.target, k.unit), previousTarget: null };
+    if (!m)
+      return {
+        status: 'added',
+        current: k,
+        previous: null,
+        similarity: null,
+        nameDiff: null,
+        targetChanges: [],
+        currentTarget: describeTarget(k.target, k.unit),
+        previousTarget: null,
+      };
     const p = prev.kpis[m.previous]!;
     const renamed = curKpis[c]!.norm !== prevKpis[m.previous]!.norm;
     const changes = targetChanges(k, p);
@@ -595,7 +653,16 @@ export function comparePlans(current: ComparablePlan, previous: ComparablePlan):
   };
   const droppedKpi = (p: number): KpiComparison => {
     const k = prev.kpis[p]!;
-    return { status: 'dropped', current: null, previous: k, similarity: null, nameDiff: null, targetChanges: [], currentTarget: null, previousTarget: describeTarget(k.target, k.unit) };
+    return {
+      status: 'dropped',
+      current: null,
+      previous: k,
+      similarity: null,
+      nameDiff: null,
+      targetChanges: [],
+      currentTarget: null,
+      previousTarget: describeTarget(k.target, k.unit),
+    };
   };
   const kpis = interleave(
     cur.kpis.length,

@@ -12,7 +12,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parsePlanFileText } from '../model/plan-file';
 import { auditQuerySchema, ROLES, type Role } from '../model/protocol';
-import { AccountError, BRANCH_ID_PATTERN, createUser, generatePassword, hashPassword, MIN_PASSWORD_LENGTH, normalizeEmail, type PasswordCost } from './accounts';
+import {
+  AccountError,
+  BRANCH_ID_PATTERN,
+  createUser,
+  generatePassword,
+  hashPassword,
+  MIN_PASSWORD_LENGTH,
+  normalizeEmail,
+  type PasswordCost,
+} from './accounts';
 import { auditCsv, auditOfBranch, auditRange } from './audit-export';
 import { AFTER_RESTORE_NOTICE, BackupError, backupSqlite, POSTGRES_BACKUP_HINT, restoreSqlite } from './backup';
 import { importPlan, PlanImportError } from './plan-import';
@@ -209,12 +218,23 @@ const COMMANDS: Record<string, Command> = {
     if (!parsed.ok) throw new Refused(`${path}: ${parsed.problems.length} problem(s)\n${parsed.problems.map((p) => `  ${p.where}: ${p.message}`).join('\n')}`);
     const planId = values['plan-id'] ?? `${values.branch}-${parsed.file.plan.fiscalYear}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(planId)) throw new Refused('a plan id is 1–100 letters, digits, - or _');
-    const n = await importPlan(storage, { branchId: values.branch, planId, file: parsed.file, now, author: IMPORT_AUTHOR, newId: () => `${planId}/note-${randomUUID()}` });
+    const n = await importPlan(storage, {
+      branchId: values.branch,
+      planId,
+      file: parsed.file,
+      now,
+      author: IMPORT_AUTHOR,
+      newId: () => `${planId}/note-${randomUUID()}`,
+    });
     io.stdout(`imported ${path} into ${values.branch} as plan ${planId} (${n} records)\n`);
   },
 
   async audit(storage, args, io) {
-    const { values } = parse(args, { branch: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } }, 0);
+    const { values } = parse(
+      args,
+      { branch: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+      0,
+    );
     if (values.branch === undefined) throw new UsageError('--branch is required');
     if (!BRANCH_ID_PATTERN.test(values.branch)) throw new Refused('a branch id is 1–64 letters, digits, - or _');
     const query = auditQuerySchema.safeParse({

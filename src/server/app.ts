@@ -17,7 +17,18 @@ import {
   type LogoutResponse,
   type ServerInfo,
 } from '../model/protocol';
-import { AttemptGate, authenticate, BRANCH_ID_PATTERN, changePassword, login, logout, PASSWORD_COST, type PasswordCost, type Principal, type ThrottledOutcome } from './accounts';
+import {
+  AttemptGate,
+  authenticate,
+  BRANCH_ID_PATTERN,
+  changePassword,
+  login,
+  logout,
+  PASSWORD_COST,
+  type PasswordCost,
+  type Principal,
+  type ThrottledOutcome,
+} from './accounts';
 import { auditCsv, auditFileName, auditOfBranch, auditRange } from './audit-export';
 import type { DemoAccount } from './demo';
 import { localBus } from './live/bus';
@@ -187,7 +198,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.use('*', async (c, next) => {
     const start = performance.now();
     await next();
-    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - start) * 10) / 10, userId: c.get('userId'), aborted: c.get('aborted') };
+    const fields = {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - start) * 10) / 10,
+      userId: c.get('userId'),
+      aborted: c.get('aborted'),
+    };
     if (c.res.status >= 500) log.error('request', fields);
     else log.info('request', fields);
   });
@@ -244,7 +262,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const principal = await principalOf(c, at);
     const parsed = passwordChangeRequestSchema.safeParse(await readJson(c.req.raw, LOGIN_BODY_BYTES));
     if (!parsed.success) throw fail('bad_request', `パスワード変更の内容が正しくありません (${issuesText(parsed.error.issues)})`);
-    const outcome = await changePassword(storage, principal.user, parsed.data, { now: at, address: clientAddress(c, http), gate: attempts, cost: passwordCost });
+    const outcome = await changePassword(storage, principal.user, parsed.data, {
+      now: at,
+      address: clientAddress(c, http),
+      gate: attempts,
+      cost: passwordCost,
+    });
     if (!outcome.ok) {
       if (outcome.code === 'too_many_attempts') throw tooManyAttempts(outcome);
       // Not 401: the token is good, and a client would drop it on a 401.
@@ -259,14 +282,18 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const branchId = c.req.param('branchId');
     if (!BRANCH_ID_PATTERN.test(branchId)) throw fail('bad_request', `支部IDが正しくありません (not a branch id: ${branchId.slice(0, 64)})`);
     // The same answer for a branch that does not exist as for one not granted: nothing to learn.
-    if (!AUDIT_ROLES.has(principal.roles.get(branchId) ?? '')) throw fail('forbidden', '監査ログを出力できるのは支部のリーダーと管理者だけです (only a lead or admin of the branch exports its audit log)');
+    if (!AUDIT_ROLES.has(principal.roles.get(branchId) ?? ''))
+      throw fail('forbidden', '監査ログを出力できるのは支部のリーダーと管理者だけです (only a lead or admin of the branch exports its audit log)');
     const query = auditQuerySchema.safeParse(singleQuery(c));
     if (!query.success) throw fail('bad_request', `監査ログの条件が正しくありません (${issuesText(query.error.issues)})`);
     const range = auditRange(query.data);
     if (!range) throw fail('bad_request', '開始が終了より後です (from is after to)');
     const audit = await auditOfBranch(storage, branchId, range);
     if (query.data.format === 'csv') {
-      return c.body(auditCsv(audit), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${auditFileName(branchId, 'csv')}"` });
+      return c.body(auditCsv(audit), 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${auditFileName(branchId, 'csv')}"`,
+      });
     }
     return c.json(audit);
   });
@@ -278,7 +305,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
     // The version is checked before the shape: a newer client's body may not parse here at all.
     const version = body && typeof body === 'object' ? (body as Record<string, unknown>).protocolVersion : undefined;
     if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
-      throw fail('protocol_version', `プロトコルの版が違います（サーバーは ${PROTOCOL_VERSION}）。アプリを更新してください (protocol ${version} is not supported; this server speaks ${PROTOCOL_VERSION})`);
+      throw fail(
+        'protocol_version',
+        `プロトコルの版が違います（サーバーは ${PROTOCOL_VERSION}）。アプリを更新してください (protocol ${version} is not supported; this server speaks ${PROTOCOL_VERSION})`,
+      );
     }
     const parsed = syncRequestSchema.safeParse(body);
     if (!parsed.success) throw fail('bad_request', `同期の内容が正しくありません (${issuesText(parsed.error.issues)})`);
@@ -286,7 +316,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.body(answer as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
   });
 
-  const liveDeps = { hub: live, principalOf: (c: Context) => principalOf(c as Context<Env>, now()), readJson: (c: Context) => readJson(c.req.raw, PRESENCE_BODY_BYTES) };
+  const liveDeps = {
+    hub: live,
+    principalOf: (c: Context) => principalOf(c as Context<Env>, now()),
+    readJson: (c: Context) => readJson(c.req.raw, PRESENCE_BODY_BYTES),
+  };
   app.get('/api/events', eventsHandler(liveDeps));
   app.post('/api/presence', presenceHandler(liveDeps));
 

@@ -27,7 +27,9 @@ export function auditRange(query: Pick<AuditQuery, 'from' | 'to'>): AuditRange |
   let to: string | null = null;
   if (query.to !== undefined) {
     // A date as the end means through that whole day.
-    to = isDate(query.to) ? new Date(new Date(`${query.to}T00:00:00${JST_OFFSET}`).getTime() + 24 * 60 * 60 * 1000).toISOString() : new Date(query.to).toISOString();
+    to = isDate(query.to)
+      ? new Date(new Date(`${query.to}T00:00:00${JST_OFFSET}`).getTime() + 24 * 60 * 60 * 1000).toISOString()
+      : new Date(query.to).toISOString();
   }
   if (from !== null && to !== null && from > to) return null;
   return { from, to };
@@ -44,7 +46,10 @@ export async function auditOfBranch(storage: RecordStore & AccountStore, branchI
       if (!parsed.success) throw new Error(`history record ${r.id} does not parse`);
       const h = parsed.data;
       if ((range.from !== null && h.at < range.from) || (range.to !== null && h.at >= range.to)) continue;
-      found.push({ version: r.version, entry: { at: h.at, by: h.by, planId: h.planId, table: h.table, recordId: h.recordId, itemId: h.itemId, changes: h.changes, historyId: h.id } });
+      found.push({
+        version: r.version,
+        entry: { at: h.at, by: h.by, planId: h.planId, table: h.table, recordId: h.recordId, itemId: h.itemId, changes: h.changes, historyId: h.id },
+      });
     }
     if (!page.hasMore || page.records.length === 0) break;
     after = page.records[page.records.length - 1]!.version;
@@ -90,7 +95,20 @@ export function auditCsv(audit: AuditResponse): string {
   const lines = [CSV_HEADER.map(cell).join(',')];
   for (const e of audit.entries) {
     for (const [field, change] of Object.entries(e.changes)) {
-      const row = [e.at, japanTime(e.at), e.by, e.emails.join(' / '), e.planId, e.table, e.recordId, e.itemId ?? '', field, valueText(change.from), valueText(change.to), e.historyId];
+      const row = [
+        e.at,
+        japanTime(e.at),
+        e.by,
+        e.emails.join(' / '),
+        e.planId,
+        e.table,
+        e.recordId,
+        e.itemId ?? '',
+        field,
+        valueText(change.from),
+        valueText(change.to),
+        e.historyId,
+      ];
       lines.push(row.map(cell).join(','));
     }
   }

@@ -23,7 +23,7 @@ export class BackupError extends Error {
 export const POSTGRES_BACKUP_HINT =
   'backup and restore of PostgreSQL are pg_dump\'s and pg_restore\'s (e.g. pg_dump --format=custom --file=FILE "$DATABASE_URL"; ' +
   'pg_restore --clean --if-exists --no-owner --dbname="$DATABASE_URL" FILE, servers stopped), ' +
-  'then `npm run admin -- reset-cursors` once before starting the servers: it resets the devices\' cursors and ends every session (see docs/deploy.md)';
+  "then `npm run admin -- reset-cursors` once before starting the servers: it resets the devices' cursors and ends every session (see docs/deploy.md)";
 
 /** What an administrator must know after a restore, printed by restore and reset-cursors. */
 export const AFTER_RESTORE_NOTICE =
@@ -97,7 +97,8 @@ export async function checkTrackerDatabase(path: string): Promise<{ version: num
  */
 export async function backupSqlite(storage: SqliteStorage, target: string, livePath: string | null): Promise<{ version: number; bytes: number }> {
   const out = resolve(target);
-  if (livePath !== null && ['', ...SIDECARS].some((suffix) => sameFile(out, livePath + suffix))) throw new BackupError('the backup cannot be written over the database itself');
+  if (livePath !== null && ['', ...SIDECARS].some((suffix) => sameFile(out, livePath + suffix)))
+    throw new BackupError('the backup cannot be written over the database itself');
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${randomUUID()}`);
   try {
     await storage.backup(tmp);
@@ -149,7 +150,13 @@ function quiesce(livePath: string): void {
 export async function restoreSqlite(source: string, livePath: string, now: Date): Promise<{ version: number; kept: string | null }> {
   const from = resolve(source);
   if (sameFile(from, livePath)) throw new BackupError('that is the database itself');
-  if (!(await stat(from).then((s) => s.isFile(), () => false))) throw new BackupError(`no file ${source}`);
+  if (
+    !(await stat(from).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    throw new BackupError(`no file ${source}`);
   await mkdir(dirname(livePath), { recursive: true });
   const tmp = join(dirname(livePath), `.${basename(livePath)}.restore-${randomUUID()}`);
   let version: number;
@@ -159,7 +166,10 @@ export async function restoreSqlite(source: string, livePath: string, now: Date)
     const db = new Database(tmp, { fileMustExist: true });
     try {
       db.transaction(() => {
-        db.prepare('insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(CURSOR_EPOCH_META_KEY, randomUUID().slice(0, 8));
+        db.prepare('insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(
+          CURSOR_EPOCH_META_KEY,
+          randomUUID().slice(0, 8),
+        );
         // The backup's tokens include ones revoked since (a password change, a removed role's
         // holder logged out): none of them may come back, so every session ends here. Tokens
         // issued after the backup are not in it at all.

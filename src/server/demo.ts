@@ -38,9 +38,12 @@ export async function ensureDemo(
   const { production, log, now } = options;
   if (production) {
     if ((await storage.getMeta(DEMO_META_KEY)) !== undefined) {
-      log.warn('this database was seeded with the demo accounts, whose password is published: reset their passwords (npm run admin -- reset-password) or start production on a new data folder', {
-        accounts: DEMO_USERS.map((u) => u.email),
-      });
+      log.warn(
+        'this database was seeded with the demo accounts, whose password is published: reset their passwords (npm run admin -- reset-password) or start production on a new data folder',
+        {
+          accounts: DEMO_USERS.map((u) => u.email),
+        },
+      );
     }
     return null;
   }

@@ -46,5 +46,8 @@ export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 /** Keeps the entries in memory (tests). */
 export function memoryLogger(now: () => Date = () => new Date()): Logger & { entries: LogEntry[] } {
   const entries: LogEntry[] = [];
-  return Object.assign(loggerFrom((e) => entries.push(e), now), { entries });
+  return Object.assign(
+    loggerFrom((e) => entries.push(e), now),
+    { entries },
+  );
 }

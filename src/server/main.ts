@@ -36,9 +36,11 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
   const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
   const poolSize = env.DATABASE_POOL_SIZE ? Number(env.DATABASE_POOL_SIZE) : undefined;
-  if (poolSize !== undefined && (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)) throw new Error(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, not ${env.DATABASE_POOL_SIZE}`);
+  if (poolSize !== undefined && (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000))
+    throw new Error(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, not ${env.DATABASE_POOL_SIZE}`);
   const sqliteCacheMb = env.SQLITE_CACHE_MB ? Number(env.SQLITE_CACHE_MB) : undefined;
-  if (sqliteCacheMb !== undefined && (!Number.isInteger(sqliteCacheMb) || sqliteCacheMb < 1 || sqliteCacheMb > 65536)) throw new Error(`SQLITE_CACHE_MB must be a whole number from 1 to 65536, not ${env.SQLITE_CACHE_MB}`);
+  if (sqliteCacheMb !== undefined && (!Number.isInteger(sqliteCacheMb) || sqliteCacheMb < 1 || sqliteCacheMb > 65536))
+    throw new Error(`SQLITE_CACHE_MB must be a whole number from 1 to 65536, not ${env.SQLITE_CACHE_MB}`);
   return {
     port,
     host: env.HOST || '127.0.0.1',
@@ -75,7 +77,8 @@ export async function startServer(settings: ServerSettings, log: Logger = jsonLo
 async function listen(settings: ServerSettings, storage: OpenedStorage, log: Logger): Promise<RunningServer> {
   const demoAccounts = await ensureDemo(storage, { production: settings.production, log, now: new Date() });
   // Instances on one PostgreSQL hear each other's commits; SQLite has one instance.
-  const bus = storage.dialect === 'postgres' && settings.databaseUrl ? await postgresBus(splitSchemaParam(settings.databaseUrl).url, storage.schema, log) : localBus();
+  const bus =
+    storage.dialect === 'postgres' && settings.databaseUrl ? await postgresBus(splitSchemaParam(settings.databaseUrl).url, storage.schema, log) : localBus();
   const live = new LiveHub(bus);
   const app = createApp({ storage, log, demoAccounts, live, ...(settings.staticDir ? { staticDir: settings.staticDir } : {}) });
   const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host });

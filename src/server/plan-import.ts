@@ -31,7 +31,11 @@ export interface PlanImport {
 export async function importPlan(storage: RecordStore & Pick<AccountStore, 'listBranches'>, input: PlanImport): Promise<number> {
   const branches = await storage.listBranches();
   if (!branches.some((b) => b.id === input.branchId)) throw new PlanImportError(`branch ${input.branchId} does not exist`);
-  const idProblem = planIdProblem(input.planId, input.branchId, branches.map((b) => b.id));
+  const idProblem = planIdProblem(
+    input.planId,
+    input.branchId,
+    branches.map((b) => b.id),
+  );
   if (idProblem !== null) throw new PlanImportError(idProblem);
   const at = input.now.toISOString();
   const records: PlanRecords = planFileToRecords(input.file, { planId: input.planId, now: at, author: input.author, newId: input.newId });

@@ -75,7 +75,8 @@ export function httpSettingsFromEnv(env: Readonly<Record<string, string | undefi
     .map((o) => o.trim())
     .filter(Boolean);
   for (const origin of corsOrigins) {
-    if (!originSchema.safeParse(origin).success) throw new Error(`CORS_ORIGINS: ${origin} is not an origin (scheme://host[:port], e.g. https://tracker.example.jp)`);
+    if (!originSchema.safeParse(origin).success)
+      throw new Error(`CORS_ORIGINS: ${origin} is not an origin (scheme://host[:port], e.g. https://tracker.example.jp)`);
   }
   return {
     corsOrigins,
@@ -117,7 +118,8 @@ export function crossOrigin(settings: HttpSettings): MiddlewareHandler<BindingsE
     const origin = c.req.header('origin');
     const isAllowed = origin !== undefined && allowed.has(origin);
     if (c.req.method === 'OPTIONS' && origin !== undefined && c.req.header('access-control-request-method') !== undefined) {
-      if (!isAllowed) throw new ApiFailure('forbidden', `他のオリジンからの呼び出しは許可されていません (cross-origin requests from ${origin} are not allowed)`);
+      if (!isAllowed)
+        throw new ApiFailure('forbidden', `他のオリジンからの呼び出しは許可されていません (cross-origin requests from ${origin} are not allowed)`);
       return c.body(null, 204, {
         'access-control-allow-origin': origin,
         'access-control-allow-methods': 'GET, POST',

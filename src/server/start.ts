@@ -34,7 +34,9 @@ export async function buildNeeded(root: string = PROJECT_ROOT): Promise<boolean>
 // Read before building: Vite's build sets NODE_ENV=production in this process.
 const settings = settingsFromEnv();
 if (await buildNeeded()) {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'building the app (dist/ is missing or older than its sources)' })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'building the app (dist/ is missing or older than its sources)' })}\n`,
+  );
   const { build } = await import('vite');
   await build({ root: PROJECT_ROOT, logLevel: 'warn' });
 }

@@ -95,7 +95,10 @@ const REFERENCES: Partial<Record<RecordTable, readonly (readonly [string, Record
 const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** Each table's fields and their schemas: what a mutation may name, and what each value must be. */
-const FIELD_SCHEMAS = Object.fromEntries(RECORD_TABLES.map((t) => [t, (RECORD_SCHEMAS[t] as z.ZodMiniObject).shape])) as Record<RecordTable, Readonly<Record<string, z.ZodMiniType>>>;
+const FIELD_SCHEMAS = Object.fromEntries(RECORD_TABLES.map((t) => [t, (RECORD_SCHEMAS[t] as z.ZodMiniObject).shape])) as Record<
+  RecordTable,
+  Readonly<Record<string, z.ZodMiniType>>
+>;
 
 /** A field name as an error message may show it: cut short, control characters escaped. */
 const shownName = (name: string) => JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
@@ -111,9 +114,14 @@ const shownName = (name: string) => JSON.stringify(name.length > 60 ? `${name.sl
 function fieldProblem(m: Mutation): string | null {
   if (!idSchema.safeParse(m.id).success) return `変更のIDに制御文字は使えません (a mutation id has no control characters)`;
   const shape = FIELD_SCHEMAS[m.table];
-  for (const [part, fields] of [['changes', m.changes], ['base', m.base], ['create', m.create ?? {}]] as const) {
+  for (const [part, fields] of [
+    ['changes', m.changes],
+    ['base', m.base],
+    ['create', m.create ?? {}],
+  ] as const) {
     for (const [name, value] of Object.entries(fields)) {
-      if (INHERITED_NAMES.has(name) || !Object.hasOwn(shape, name)) return `フィールド ${shownName(name)} は ${m.table} にありません (unknown field ${shownName(name)} in ${part})`;
+      if (INHERITED_NAMES.has(name) || !Object.hasOwn(shape, name))
+        return `フィールド ${shownName(name)} は ${m.table} にありません (unknown field ${shownName(name)} in ${part})`;
       if (part === 'base' && value === null) continue;
       const parsed = shape[name]!.safeParse(value);
       if (!parsed.success) return `${m.table} の ${name} が正しくありません (${part}.${name}: ${parsed.error.issues[0]?.message ?? 'invalid'})`;
@@ -136,7 +144,8 @@ async function valueProblem(tx: WriteTx, table: RecordTable, record: Record<stri
   if (table === 'notes') {
     const date = String(record.date);
     const latest = new Date(Date.UTC(now.getUTCFullYear() + 1, now.getUTCMonth(), now.getUTCDate())).toISOString().slice(0, 10);
-    if (date < FIRST_NOTE_DATE || date > latest) return `メモの日付は ${FIRST_NOTE_DATE} から ${latest} までです (a note's date lies between ${FIRST_NOTE_DATE} and a year after today)`;
+    if (date < FIRST_NOTE_DATE || date > latest)
+      return `メモの日付は ${FIRST_NOTE_DATE} から ${latest} までです (a note's date lies between ${FIRST_NOTE_DATE} and a year after today)`;
     return null;
   }
   if (table !== 'measurements' && table !== 'progress') return null;
@@ -146,7 +155,8 @@ async function valueProblem(tx: WriteTx, table: RecordTable, record: Record<stri
   const { fiscalYear, periodKind } = plan.data;
   if (table === 'measurements') {
     const month = String(record.month);
-    if (!isYearMonth(month) || fiscalYearOfMonth(month) !== fiscalYear) return `実績の月 ${month} は計画の年度（${fiscalYear}年4月〜${fiscalYear + 1}年3月）にありません (a measurement's month lies in its plan's fiscal year)`;
+    if (!isYearMonth(month) || fiscalYearOfMonth(month) !== fiscalYear)
+      return `実績の月 ${month} は計画の年度（${fiscalYear}年4月〜${fiscalYear + 1}年3月）にありません (a measurement's month lies in its plan's fiscal year)`;
     return null;
   }
   const periodId = String(record.periodId);
@@ -279,7 +289,8 @@ export class SyncService {
       if (m.seq <= lastSeq) {
         // A replay (or a seq used twice): the answer given the first time, never a second apply.
         const stored = await tx.getMutationResult(clientId, userId, m.seq);
-        if (stored && stored.mutationId === m.id) results.push({ mutationId: m.id, status: stored.status, ...(stored.reason === null ? {} : { reason: stored.reason }) });
+        if (stored && stored.mutationId === m.id)
+          results.push({ mutationId: m.id, status: stored.status, ...(stored.reason === null ? {} : { reason: stored.reason }) });
         else results.push({ mutationId: m.id, status: 'rejected', reason: `seq ${m.seq} was already used by this client (last ${lastSeq})` });
         continue;
       }
@@ -318,7 +329,8 @@ export class SyncService {
       branchId = await this.branchOfPlan(tx, m.planId, ctx.read);
       if (branchId === undefined) throw forbidden(m, '計画がサーバーにありません (unknown plan)');
       current = await tx.getRecord(m.table, m.recordId);
-      if (current && (current.planId !== m.planId || current.branchId !== branchId)) throw forbidden(m, '記録は別の計画のものです (the record belongs to another plan)');
+      if (current && (current.planId !== m.planId || current.branchId !== branchId))
+        throw forbidden(m, '記録は別の計画のものです (the record belongs to another plan)');
     }
     const role = principal.roles.get(branchId);
     if (!role) throw forbidden(m, 'この支部の記録は変更できません (not one of your branches)');
@@ -328,12 +340,14 @@ export class SyncService {
       if (create.id !== undefined && create.id !== m.recordId) throw forbidden(m, '作成する記録の id が recordId と違います (forged id)');
       const planId = m.table === 'plans' ? create.id : create.planId;
       if (planId !== undefined && planId !== m.planId) throw forbidden(m, '作成する記録の planId が違います (forged planId)');
-      if (m.changes.planId !== undefined && m.changes.planId !== m.planId && m.table !== 'plans') throw forbidden(m, '作成する記録の planId が違います (forged planId)');
+      if (m.changes.planId !== undefined && m.changes.planId !== m.planId && m.table !== 'plans')
+        throw forbidden(m, '作成する記録の planId が違います (forged planId)');
       // Ids made from a plan file or by next year's plan are `<planId>/<ref>` (progress and
       // measurements derive theirs from an item or KPI of the plan, checked below): a record in
       // another plan's namespace would block that plan's import, so a new id with a '/' lies in
       // its own plan's.
-      if (OWN_NAMESPACE.has(m.table) && m.recordId.includes('/') && !m.recordId.startsWith(`${m.planId}/`)) throw forbidden(m, `記録の id は別の計画の名前空間にあります (a record id with a '/' starts with its plan id ${m.planId}/)`);
+      if (OWN_NAMESPACE.has(m.table) && m.recordId.includes('/') && !m.recordId.startsWith(`${m.planId}/`))
+        throw forbidden(m, `記録の id は別の計画の名前空間にあります (a record id with a '/' starts with its plan id ${m.planId}/)`);
     }
     return { branchId, current };
   }
@@ -366,7 +380,8 @@ export class SyncService {
     let conflicts: FieldConflict[] = merged.kind === 'create' ? [] : merged.conflicts;
     if (table === 'conflicts' && conflicts.length) {
       // A conflict about a conflict cannot be recorded as one: say so instead of keeping it silently.
-      if (!applied?.length) return { mutationId: m.id, status: 'rejected', reason: `changed by someone else meanwhile: ${conflicts.map((c) => c.field).join(', ')}` };
+      if (!applied?.length)
+        return { mutationId: m.id, status: 'rejected', reason: `changed by someone else meanwhile: ${conflicts.map((c) => c.field).join(', ')}` };
       conflicts = [];
     }
 
@@ -390,8 +405,14 @@ export class SyncService {
     }
 
     if (applied === null || applied.length) {
-      const naturalId = table === 'progress' ? progressId(String(record.itemId), String(record.periodId)) : table === 'measurements' ? measurementId(String(record.kpiId), String(record.month)) : m.recordId;
-      if (naturalId !== m.recordId) throw new ApiFailure('bad_request', `記録の id は ${naturalId} のはずです (a ${table} record's id is derived from its key)`, m.id);
+      const naturalId =
+        table === 'progress'
+          ? progressId(String(record.itemId), String(record.periodId))
+          : table === 'measurements'
+            ? measurementId(String(record.kpiId), String(record.month))
+            : m.recordId;
+      if (naturalId !== m.recordId)
+        throw new ApiFailure('bad_request', `記録の id は ${naturalId} のはずです (a ${table} record's id is derived from its key)`, m.id);
       const parsed = SCHEMAS[table].safeParse(record);
       if (!parsed.success) {
         const detail = parsed.error.issues
@@ -448,9 +469,23 @@ export class SyncService {
    * taken (a client reusing a mutation id), under a fresh one, never over someone else's row.
    * It must parse as every device will parse it: a record no device can read would stop syncing.
    */
-  private async insertServerRecord(tx: WriteTx, mutationId: string, table: 'history' | 'conflicts', data: History | Conflict, branchId: string, planId: string, at: string, by: string): Promise<void> {
+  private async insertServerRecord(
+    tx: WriteTx,
+    mutationId: string,
+    table: 'history' | 'conflicts',
+    data: History | Conflict,
+    branchId: string,
+    planId: string,
+    at: string,
+    by: string,
+  ): Promise<void> {
     const parsed = SCHEMAS[table].safeParse(data);
-    if (!parsed.success) throw new ApiFailure('bad_request', `変更から正しい記録が作れません (the ${table} record made of this mutation is invalid: ${parsed.error.issues[0]?.message ?? ''})`, mutationId);
+    if (!parsed.success)
+      throw new ApiFailure(
+        'bad_request',
+        `変更から正しい記録が作れません (the ${table} record made of this mutation is invalid: ${parsed.error.issues[0]?.message ?? ''})`,
+        mutationId,
+      );
     const write = { table, id: data.id, branchId, planId, data, updatedAt: at, updatedBy: by };
     if ((await tx.insertRecordIfAbsent(write)) !== null) return;
     const fresh = `${data.id}:${randomUUID()}`;

@@ -45,7 +45,15 @@ export function saveProgress(db: TrackerDb, key: { planId: string; itemId: strin
  * goes to the server as the change's base (instead of the other's value now stored here), so
  * the server keeps both as a 競合 rather than the person's text silently replacing the other's.
  */
-export function saveProgressText(db: TrackerDb, key: { planId: string; itemId: string; periodId: string }, field: 'done' | 'next', value: string, expected: string, actor: string, ancestor?: string): Promise<Progress> {
+export function saveProgressText(
+  db: TrackerDb,
+  key: { planId: string; itemId: string; periodId: string },
+  field: 'done' | 'next',
+  value: string,
+  expected: string,
+  actor: string,
+  ancestor?: string,
+): Promise<Progress> {
   const id = progressId(key.itemId, key.periodId);
   const template: Progress = { id, ...key, evaluation: null, done: '', next: '', updatedAt: '', updatedBy: '' };
   return writeRecord(
@@ -79,7 +87,12 @@ export function addNote(db: TrackerDb, input: { planId: string; itemId: string; 
 }
 
 /** The actual of a KPI as of a month; null clears it. */
-export function saveMeasurement(db: TrackerDb, key: { planId: string; kpiId: string; month: string }, value: number | null, actor: string): Promise<Measurement> {
+export function saveMeasurement(
+  db: TrackerDb,
+  key: { planId: string; kpiId: string; month: string },
+  value: number | null,
+  actor: string,
+): Promise<Measurement> {
   const id = measurementId(key.kpiId, key.month);
   const template: Measurement = { id, ...key, value: null, updatedAt: '', updatedBy: '' };
   return writeRecord(db, 'measurements', id, (cur) => ({ ...(cur ?? template), value }), actor, template);
@@ -89,7 +102,13 @@ type StructureTable = 'sections' | 'items' | 'kpis' | 'plans';
 type Editable<T> = Partial<Omit<T, 'id' | 'planId' | 'updatedAt' | 'updatedBy'>>;
 
 /** Changes fields of a plan, section, item or KPI (rename, move, retag, retarget…). */
-export async function updateRecord<T extends StructureTable>(db: TrackerDb, name: T, id: string, patch: Editable<RecordOf[T]>, actor: string): Promise<RecordOf[T]> {
+export async function updateRecord<T extends StructureTable>(
+  db: TrackerDb,
+  name: T,
+  id: string,
+  patch: Editable<RecordOf[T]>,
+  actor: string,
+): Promise<RecordOf[T]> {
   return writeRecord(
     db,
     name,
@@ -112,7 +131,11 @@ export function createSection(db: TrackerDb, input: Pick<Section, 'planId' | 'pa
   return writeRecord(db, 'sections', id, () => ({ id, ...input, deleted: false, updatedAt: '', updatedBy: '' }), actor);
 }
 
-export function createItem(db: TrackerDb, input: Pick<Item, 'planId' | 'sectionId' | 'label' | 'text' | 'group' | 'tags' | 'order'>, actor: string): Promise<Item> {
+export function createItem(
+  db: TrackerDb,
+  input: Pick<Item, 'planId' | 'sectionId' | 'label' | 'text' | 'group' | 'tags' | 'order'>,
+  actor: string,
+): Promise<Item> {
   const id = newId();
   return writeRecord(db, 'items', id, () => ({ id, ...input, deleted: false, updatedAt: '', updatedBy: '' }), actor);
 }
@@ -153,7 +176,22 @@ export async function storePlanRecords(db: TrackerDb, records: PlanRecords, opti
         for (const row of rows) {
           const record = (name === 'plans' ? records.plan : row) as Record<string, unknown> & { id: string };
           const { id, ...fields } = withoutStamps(record) as Record<string, unknown> & { id: string };
-          entries.push(withSeal({ mutationId: newId(), table: name, recordId: id, planId: row.planId, changes: fields, base: {}, create: withoutStamps(record), createdAt: now, ...(signer ? { author: signer.author } : {}) }, signer?.key ?? null));
+          entries.push(
+            withSeal(
+              {
+                mutationId: newId(),
+                table: name,
+                recordId: id,
+                planId: row.planId,
+                changes: fields,
+                base: {},
+                create: withoutStamps(record),
+                createdAt: now,
+                ...(signer ? { author: signer.author } : {}),
+              },
+              signer?.key ?? null,
+            ),
+          );
         }
       }
       await db.outbox.bulkAdd(entries);

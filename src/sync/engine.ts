@@ -421,7 +421,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
     syncNow,
 
-    live: { getState: live.getState, subscribe: live.subscribe, getPresence: live.getPresence, subscribePresence: live.subscribePresence, setPresence: live.setPresence },
+    live: {
+      getState: live.getState,
+      subscribe: live.subscribe,
+      getPresence: live.getPresence,
+      subscribePresence: live.subscribePresence,
+      setPresence: live.setPresence,
+    },
 
     async serverInfo(): Promise<ServerInfo | null> {
       try {

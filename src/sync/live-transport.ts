@@ -65,7 +65,12 @@ export function fetchLiveTransport(fetchFn: FetchLike, options: { baseUrl?: stri
     async events(token, clientId, onEvent, signal) {
       let response: Response;
       try {
-        response = await fetchFn(`${baseUrl}/api/events`, { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'x-client-id': clientId }, cache: 'no-store', signal });
+        response = await fetchFn(`${baseUrl}/api/events`, {
+          method: 'GET',
+          headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'x-client-id': clientId },
+          cache: 'no-store',
+          signal,
+        });
       } catch (e) {
         throw new TransportError('network', e instanceof Error ? e.message : String(e));
       }
@@ -95,7 +100,11 @@ export function fetchLiveTransport(fetchFn: FetchLike, options: { baseUrl?: stri
     async presence(request, token) {
       let response: Response;
       try {
-        response = await fetchFn(`${baseUrl}/api/presence`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(request) });
+        response = await fetchFn(`${baseUrl}/api/presence`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(request),
+        });
       } catch (e) {
         throw new TransportError('network', e instanceof Error ? e.message : String(e));
       }

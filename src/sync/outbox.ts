@@ -19,7 +19,17 @@ import { pinServerCopy, type PendingEntry } from './server-copy';
  * to pass it along); it is never folded into another person's entry, which goes out under
  * their name alone. The caller's transaction must include `db.meta`.
  */
-export async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: string; planId: string }, changes: Record<string, unknown>, base: Record<string, unknown>, create: Record<string, unknown> | null, now: string, baseStamps?: Record<string, unknown>, options = { fold: true }): Promise<void> {
+export async function enqueue(
+  db: TrackerDb,
+  table: SyncedTable,
+  record: { id: string; planId: string },
+  changes: Record<string, unknown>,
+  base: Record<string, unknown>,
+  create: Record<string, unknown> | null,
+  now: string,
+  baseStamps?: Record<string, unknown>,
+  options = { fold: true },
+): Promise<void> {
   const signer = await currentAuthor(db);
   const author = signer?.author;
   const last =
@@ -50,7 +60,18 @@ export async function enqueue(db: TrackerDb, table: SyncedTable, record: { id: s
     );
     return;
   }
-  const entry: OutboxEntry = { mutationId: newId(), table, recordId: record.id, planId: record.planId, changes, base, create, createdAt: now, ...(baseStamps ? { baseStamps } : {}), ...(author ? { author } : {}) };
+  const entry: OutboxEntry = {
+    mutationId: newId(),
+    table,
+    recordId: record.id,
+    planId: record.planId,
+    changes,
+    base,
+    create,
+    createdAt: now,
+    ...(baseStamps ? { baseStamps } : {}),
+    ...(author ? { author } : {}),
+  };
   await db.outbox.add(withSeal(entry, signer?.key ?? null));
 }
 
@@ -68,7 +89,15 @@ export function withoutStamps(record: Record<string, unknown>): Record<string, u
  * `template` (its empty state): a create then sends only what differs from it, with the
  * template's values as base, so two devices creating it offline merge field by field.
  */
-export async function writeRecord<T extends SyncedTable>(db: TrackerDb, name: T, id: string, build: (current: RecordOf[T] | undefined) => RecordOf[T], actor: string, template?: RecordOf[T], baseOf?: Record<string, unknown>): Promise<RecordOf[T]> {
+export async function writeRecord<T extends SyncedTable>(
+  db: TrackerDb,
+  name: T,
+  id: string,
+  build: (current: RecordOf[T] | undefined) => RecordOf[T],
+  actor: string,
+  template?: RecordOf[T],
+  baseOf?: Record<string, unknown>,
+): Promise<RecordOf[T]> {
   return runWrite(db, () =>
     db.transaction('rw', [db.table(name), db.outbox, db.meta], async () => {
       const raw = await recordTable(db, name).get(id);
@@ -110,7 +139,17 @@ export async function readPending(db: TrackerDb): Promise<PendingEntry[]> {
 }
 
 function toMutation(e: PendingEntry): Mutation {
-  return { id: e.mutationId, seq: e.seq, table: e.table, recordId: e.recordId, planId: e.planId, changes: e.changes, base: e.base, create: e.create, madeAt: e.createdAt };
+  return {
+    id: e.mutationId,
+    seq: e.seq,
+    table: e.table,
+    recordId: e.recordId,
+    planId: e.planId,
+    changes: e.changes,
+    base: e.base,
+    create: e.create,
+    madeAt: e.createdAt,
+  };
 }
 
 /**

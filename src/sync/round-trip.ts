@@ -52,7 +52,6 @@ function rows(db: TrackerDb, table: RecordTable): Table<Row, string> {
   return db.table(table) as Table<Row, string>;
 }
 
-
 /**
  * Before a round trip under `userId`: their entries whose seal does not verify under their key
  * are set aside (moved to `rejected`, records rebased), never sent. Without their key on the
@@ -204,7 +203,10 @@ class Rebase {
   async settle(entry: PendingEntry, status: 'applied' | 'conflict' | 'rejected'): Promise<void> {
     const w = await this.touch(entry.table, entry.recordId);
     const key = recordKey(entry.table, entry.recordId);
-    this.pending.set(key, (this.pending.get(key) ?? []).filter((e) => e.seq !== entry.seq));
+    this.pending.set(
+      key,
+      (this.pending.get(key) ?? []).filter((e) => e.seq !== entry.seq),
+    );
     this.byMutationId.delete(entry.mutationId);
     await this.db.outbox.delete(entry.seq);
     if (status === 'rejected') return;
@@ -361,7 +363,12 @@ function rejectedRow(e: PendingEntry, reason: RejectedReason, at: string): Rejec
  * pulled changes are stored (a reset first drops every synced record), pending edits are
  * rebased, and the cursor moves on (for `scope`). Logs only after the commit.
  */
-export async function applyRoundTrip(db: TrackerDb, sent: readonly Mutation[], response: SyncResponse, context: { at: string; scope: string; userId?: string }): Promise<RoundTripOutcome> {
+export async function applyRoundTrip(
+  db: TrackerDb,
+  sent: readonly Mutation[],
+  response: SyncResponse,
+  context: { at: string; scope: string; userId?: string },
+): Promise<RoundTripOutcome> {
   const { at, scope, userId } = context;
   const outcome: RoundTripOutcome = { acknowledged: 0, rejected: 0, stored: 0, skipped: 0 };
   const problems: Problem[] = [];

@@ -45,7 +45,15 @@ export function undoPending(local: Row | undefined, pending: readonly PendingEnt
  */
 export async function pinServerCopy(db: TrackerDb, table: SyncedTable, id: string, current: Row): Promise<void> {
   if (await readServerCopy(db, table, id)) return;
-  const pending = parseRows(outboxEntrySchema, await db.outbox.where('recordId').equals(id).filter((e) => e.table === table).toArray(), 'outbox entry')
+  const pending = parseRows(
+    outboxEntrySchema,
+    await db.outbox
+      .where('recordId')
+      .equals(id)
+      .filter((e) => e.table === table)
+      .toArray(),
+    'outbox entry',
+  )
     .filter((e): e is PendingEntry => e.seq !== undefined)
     .sort((a, b) => a.seq - b.seq);
   await db.meta.put({ key: serverCopyKey(recordKey(table, id)), value: { record: undoPending(current, pending) } });

@@ -68,7 +68,6 @@ export async function setSession(db: TrackerDb, session: LoginResponse | null, s
   });
 }
 
-
 const deviceSecretsSchema = z.record(z.string(), deviceSecretSchema);
 const deviceSecretKey = (email: string) => email.trim().toLowerCase();
 

@@ -3,7 +3,7 @@
 // network failure, an error status, a body that does not parse) becomes a TransportError, so
 // the engine never trusts what it did not check. Tests pass their own fetch (e.g. a Hono app's
 // `app.request`) to run the same code in-process.
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import {
   apiErrorSchema,
   loginResponseSchema,
@@ -82,7 +82,8 @@ export function fetchTransport(fetchFn: FetchLike, options: FetchTransportOption
     const json = parseJson(text);
     if (status < 200 || status >= 300) {
       const body = apiErrorSchema.safeParse(json);
-      if (body.success) throw new TransportError('http', body.data.error.message, status, body.data.error.code, body.data.error.mutationId ?? null, retryAfterMs);
+      if (body.success)
+        throw new TransportError('http', body.data.error.message, status, body.data.error.code, body.data.error.mutationId ?? null, retryAfterMs);
       throw new TransportError('http', `HTTP ${status}`, status, null, null, retryAfterMs);
     }
     const body = schema.safeParse(json);
@@ -92,7 +93,8 @@ export function fetchTransport(fetchFn: FetchLike, options: FetchTransportOption
 
   const jsonHeaders = { 'content-type': 'application/json' };
   return {
-    sync: (request, token) => call('/api/sync', { method: 'POST', headers: { ...jsonHeaders, authorization: `Bearer ${token}` }, body: JSON.stringify(request) }, syncResponseSchema),
+    sync: (request, token) =>
+      call('/api/sync', { method: 'POST', headers: { ...jsonHeaders, authorization: `Bearer ${token}` }, body: JSON.stringify(request) }, syncResponseSchema),
     login: (request) => call('/api/login', { method: 'POST', headers: jsonHeaders, body: JSON.stringify(request) }, loginResponseSchema),
     logout: async (token) => {
       await call('/api/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` } }, logoutResponseSchema);

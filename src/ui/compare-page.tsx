@@ -122,7 +122,17 @@ function PlanPair({ current, other }: { current: PlanContents; other: PlanConten
 const ITEM_STATUS: Record<ItemComparison['status'], string> = { same: '', reworded: '文言変更', added: '新規', dropped: '廃止' };
 const SECTION_STATUS: Record<SectionComparison['status'], string> = { same: '', renamed: '名称変更', added: '新規', dropped: '廃止' };
 
-function ItemTable({ sections, items, heads, onlyChanged }: { sections: readonly SectionComparison[]; items: readonly ItemComparison[]; heads: Heads; onlyChanged: boolean }) {
+function ItemTable({
+  sections,
+  items,
+  heads,
+  onlyChanged,
+}: {
+  sections: readonly SectionComparison[];
+  items: readonly ItemComparison[];
+  heads: Heads;
+  onlyChanged: boolean;
+}) {
   const groups = useMemo(() => groupBySection(sections, items), [sections, items]);
   // A moved item names the section it came from.
   const movedFrom = useMemo(() => movedFromNames(sections), [sections]);
@@ -238,7 +248,14 @@ function Change({ kind, text }: { kind: 'added' | 'removed'; text: string }) {
 }
 
 const KPI_STATUS: Record<KpiComparison['status'], string> = { same: '', changed: '変更', added: '新規', dropped: '廃止' };
-const TARGET_CHANGES: Record<TargetChange, string> = { kind: '目標の種類', value: '目標値', direction: '以上・以下', text: '目標の文言', unit: '単位', baseline: '前年度の値' };
+const TARGET_CHANGES: Record<TargetChange, string> = {
+  kind: '目標の種類',
+  value: '目標値',
+  direction: '以上・以下',
+  text: '目標の文言',
+  unit: '単位',
+  baseline: '前年度の値',
+};
 
 function KpiTable({ kpis, heads, onlyChanged }: { kpis: readonly KpiComparison[]; heads: Heads; onlyChanged: boolean }) {
   const shown = shownKpis(kpis, onlyChanged);

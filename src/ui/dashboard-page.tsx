@@ -60,8 +60,16 @@ function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiInsight }) {
       <section aria-labelledby="dashboard-marks">
         <h2 id="dashboard-marks">評価の件数（{period.label}）</h2>
         <div class="dashboard-tables">
-          <MarkTable caption="柱ごとの評価の件数" head="柱" rows={byPillar.map((r) => ({ key: r.pillar.id, name: `${r.pillar.label} ${r.pillar.title}`, counts: r.counts }))} />
-          <MarkTable caption="担当グループごとの評価の件数" head="担当グループ" rows={byGroup.map((r) => ({ key: r.group, name: r.group || '（担当なし）', counts: r.counts }))} />
+          <MarkTable
+            caption="柱ごとの評価の件数"
+            head="柱"
+            rows={byPillar.map((r) => ({ key: r.pillar.id, name: `${r.pillar.label} ${r.pillar.title}`, counts: r.counts }))}
+          />
+          <MarkTable
+            caption="担当グループごとの評価の件数"
+            head="担当グループ"
+            rows={byGroup.map((r) => ({ key: r.group, name: r.group || '（担当なし）', counts: r.counts }))}
+          />
         </div>
       </section>
 
@@ -89,7 +97,8 @@ function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiInsight }) {
       <section aria-labelledby="dashboard-kpis">
         <h2 id="dashboard-kpis">未達・未達見込みのKPI（{offTrack.length}件）</h2>
         <p class="hint">
-          {warekiMonth(asOf)}までの最新の実績で判定しています。ただし、年度内に積み上がる指標は、年度末の値を見込める間（3月の実績が出るまで）はその見込みで判定します（未達見込み）。
+          {warekiMonth(asOf)}
+          までの最新の実績で判定しています。ただし、年度内に積み上がる指標は、年度末の値を見込める間（3月の実績が出るまで）はその見込みで判定します（未達見込み）。
         </p>
         {offTrack.length === 0 ? (
           <p class="hint">未達・未達見込みのKPIはありません。</p>

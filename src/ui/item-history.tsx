@@ -45,7 +45,8 @@ export function ItemHistory({ plan, item }: { plan: Plan; item: Item }) {
   const canRestoreAny = useCanRestoreAnyChange(plan);
   const actor = useActorName();
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const restorable = (entry: History): boolean => !isCreate(entry) && entry.table !== 'notes' && (canRestoreAny || (!history.loading && ownLastChange(history.value, actor) === entry));
+  const restorable = (entry: History): boolean =>
+    !isCreate(entry) && entry.table !== 'notes' && (canRestoreAny || (!history.loading && ownLastChange(history.value, actor) === entry));
   return (
     <section class="history" aria-labelledby="history-heading">
       <h2 id="history-heading">変更履歴</h2>
@@ -91,13 +92,18 @@ function HistoryEntry({ plan, item, entry, restorable, onDone }: EntryProps) {
   const period = entry.table === 'progress' ? periodLabelOf(plan, item.id, entry.recordId) : null;
   // Rows the server wrote before it listed only real changes may hold a field that stayed as it
   // was (評価: 未評価 → 未評価) or a create's empty default: those are no change to show.
-  const fields = Object.entries(entry.changes).filter(([field, { from, to }]) => isShownField(field) && !sameValue(from, to) && !(isCreate(entry) && isEmptyDefault(to)));
+  const fields = Object.entries(entry.changes).filter(
+    ([field, { from, to }]) => isShownField(field) && !sameValue(from, to) && !(isCreate(entry) && isEmptyDefault(to)),
+  );
 
   async function restore(field: string, value: unknown) {
     setBusy(true);
     try {
       const changed = await restoreField(db, entry.table as RestorableTable, entry.recordId, field, value, actor);
-      onDone({ kind: 'ok', text: changed ? `${fieldLabel(field)}を「${shortValue(field, value)}」に戻しました` : `${fieldLabel(field)}はすでに「${shortValue(field, value)}」です` });
+      onDone({
+        kind: 'ok',
+        text: changed ? `${fieldLabel(field)}を「${shortValue(field, value)}」に戻しました` : `${fieldLabel(field)}はすでに「${shortValue(field, value)}」です`,
+      });
     } catch (e) {
       onDone({ kind: 'error', text: errorText(e) });
     } finally {
@@ -107,7 +113,13 @@ function HistoryEntry({ plan, item, entry, restorable, onDone }: EntryProps) {
 
   const restoreButton = (field: string, from: unknown) =>
     restorable && (
-      <button type="button" class="restore" disabled={busy} aria-label={`${fieldLabel(field)}をこの値に戻す（${shortValue(field, from)}）`} onClick={() => void restore(field, from)}>
+      <button
+        type="button"
+        class="restore"
+        disabled={busy}
+        aria-label={`${fieldLabel(field)}をこの値に戻す（${shortValue(field, from)}）`}
+        onClick={() => void restore(field, from)}
+      >
         この値に戻す
       </button>
     );

@@ -73,9 +73,7 @@ function ItemHeader({ plan, sections, item }: { plan: Plan; sections: Section[];
         {plan.branch}・{bothFiscalYear(plan.fiscalYear)}・{path.join(' ')}
         {section && `　${section.title}`}
       </p>
-      <h1>
-        {item.label && <span class="label">{item.label}</span>} 事業計画
-      </h1>
+      <h1>{item.label && <span class="label">{item.label}</span>} 事業計画</h1>
       <p class="plan-text">{item.text}</p>
       <p class="item-meta">
         <ItemChips item={item} groupPrefix="担当: " />
@@ -118,7 +116,14 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
         <legend>評価</legend>
         {EVALUATIONS.map((mark) => (
           <label key={mark} class="evaluation-option">
-            <input type="radio" name={`evaluation-${period.id}`} value={mark} checked={evaluation === mark} aria-label={mark} onChange={() => void setEvaluation(mark)} />
+            <input
+              type="radio"
+              name={`evaluation-${period.id}`}
+              value={mark}
+              checked={evaluation === mark}
+              aria-label={mark}
+              onChange={() => void setEvaluation(mark)}
+            />
             <span aria-hidden="true">{mark}</span>
           </label>
         ))}
@@ -150,7 +155,10 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
 
 function EarlierPeriods({ plan, period, progress }: { plan: Plan; period: Period; progress: Progress[] }) {
   const order = periodsOf(plan.fiscalYear, plan.periodKind);
-  const others = order.filter((p) => p.id !== period.id).map((p) => ({ period: p, progress: progress.find((x) => x.periodId === p.id) })).filter((x) => x.progress);
+  const others = order
+    .filter((p) => p.id !== period.id)
+    .map((p) => ({ period: p, progress: progress.find((x) => x.periodId === p.id) }))
+    .filter((x) => x.progress);
   if (others.length === 0) return null;
   return (
     <section class="earlier" aria-labelledby="earlier-heading">
@@ -220,7 +228,9 @@ function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: N
         <button type="submit" class="primary">
           メモを追加
         </button>
-        {draft.isDraft && <DraftState what="メモ" saving={draft.saving} failed={draft.failed} onDiscard={() => void draft.reset().then(() => setMessage(null))} />}
+        {draft.isDraft && (
+          <DraftState what="メモ" saving={draft.saving} failed={draft.failed} onDiscard={() => void draft.reset().then(() => setMessage(null))} />
+        )}
       </form>
       {message && (
         <p role={message.kind === 'error' ? 'alert' : 'status'} class={message.kind === 'error' ? 'error' : 'ok'}>
@@ -234,7 +244,10 @@ function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: N
           {notes.map((n) => (
             <li key={n.id}>
               <p class="timeline-meta">
-                <time dateTime={n.date}>{warekiDate(n.date)}（{n.date}）</time>・{n.author}
+                <time dateTime={n.date}>
+                  {warekiDate(n.date)}（{n.date}）
+                </time>
+                ・{n.author}
               </p>
               <p class="timeline-text">{n.text}</p>
             </li>

@@ -35,13 +35,18 @@ const TARGET = '#a4262c';
 function lines(props: KpiChartProps): { series: uPlot.Series; values: readonly (number | null)[] }[] {
   const out: { series: uPlot.Series; values: readonly (number | null)[] }[] = [];
   // Months last year lacks, or the projection skips, are bridged: both are trends, not reports.
-  if (props.lastYear) out.push({ series: { label: '前年度', stroke: LAST_YEAR, width: 2, dash: [2, 4], spanGaps: true, points: { show: false } }, values: props.lastYear });
+  if (props.lastYear)
+    out.push({ series: { label: '前年度', stroke: LAST_YEAR, width: 2, dash: [2, 4], spanGaps: true, points: { show: false } }, values: props.lastYear });
   if (props.target !== null) {
     const target = props.target;
-    out.push({ series: { label: `目標（${props.targetLabel}）`, stroke: TARGET, width: 1.5, points: { show: false } }, values: props.months.map(() => target) });
+    out.push({
+      series: { label: `目標（${props.targetLabel}）`, stroke: TARGET, width: 1.5, points: { show: false } },
+      values: props.months.map(() => target),
+    });
   }
   // The projection continues the actuals in their colour, dashed.
-  if (props.projection) out.push({ series: { label: '見込み', stroke: ACTUAL, width: 2, dash: [8, 5], spanGaps: true, points: { show: false } }, values: props.projection });
+  if (props.projection)
+    out.push({ series: { label: '見込み', stroke: ACTUAL, width: 2, dash: [8, 5], spanGaps: true, points: { show: false } }, values: props.projection });
   // Points as well as the line: a month between gaps has no line to show it.
   // Months without a report are joined: the figure as of a month builds on the one before.
   out.push({ series: { label: '実績', stroke: ACTUAL, width: 2, spanGaps: true, points: { show: true, size: 8, fill: ACTUAL } }, values: props.values });

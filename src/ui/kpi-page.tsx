@@ -42,14 +42,23 @@ const FORECAST_CLASS: Record<ProjectionStatus, string> = { 達成見込み: 'goo
 // Hollow shapes beside the judgement's solid ones: a projection, not yet a fact.
 const FORECAST_ICON: Record<ProjectionStatus, string> = { 達成見込み: '✓', 未達見込み: '▽', 判定不可: '' };
 
-function KpiBoard({ plan, sections, kpis, measurements, lastYear }: { plan: Plan; sections: Section[]; kpis: Kpi[]; measurements: Measurement[]; lastYear: ReadonlyMap<string, MonthValue[]> }) {
+function KpiBoard({
+  plan,
+  sections,
+  kpis,
+  measurements,
+  lastYear,
+}: {
+  plan: Plan;
+  sections: Section[];
+  kpis: Kpi[];
+  measurements: Measurement[];
+  lastYear: ReadonlyMap<string, MonthValue[]>;
+}) {
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [onlyShort, setOnlyShort] = useState(false);
 
-  const rows = useMemo(
-    () => kpiRows(plan.fiscalYear, sections, kpis, measurements, lastYear),
-    [plan.fiscalYear, sections, kpis, measurements, lastYear],
-  );
+  const rows = useMemo(() => kpiRows(plan.fiscalYear, sections, kpis, measurements, lastYear), [plan.fiscalYear, sections, kpis, measurements, lastYear]);
   const counts = countKpiRows(rows);
   const groups = useMemo(() => groupKpiRows(rows, sections, onlyShort), [rows, sections, onlyShort]);
 
@@ -133,7 +142,14 @@ function KpiBoard({ plan, sections, kpis, measurements, lastYear }: { plan: Plan
             return (
               <tbody key={`${g.section?.id ?? 'none'}-${gi}`}>
                 {g.rows.map((row, i) => (
-                  <KpiRows key={row.kpi.id} plan={plan} row={row} open={open.has(row.kpi.id)} toggle={toggle} sectionCell={i === 0 ? { section: g.section, span } : null} />
+                  <KpiRows
+                    key={row.kpi.id}
+                    plan={plan}
+                    row={row}
+                    open={open.has(row.kpi.id)}
+                    toggle={toggle}
+                    sectionCell={i === 0 ? { section: g.section, span } : null}
+                  />
                 ))}
               </tbody>
             );
@@ -144,7 +160,19 @@ function KpiBoard({ plan, sections, kpis, measurements, lastYear }: { plan: Plan
   );
 }
 
-function KpiRows({ plan, row, open, toggle, sectionCell }: { plan: Plan; row: KpiRow; open: boolean; toggle: (id: string) => void; sectionCell: { section: Section | undefined; span: number } | null }) {
+function KpiRows({
+  plan,
+  row,
+  open,
+  toggle,
+  sectionCell,
+}: {
+  plan: Plan;
+  row: KpiRow;
+  open: boolean;
+  toggle: (id: string) => void;
+  sectionCell: { section: Section | undefined; span: number } | null;
+}) {
   const { kpi, judgement } = row;
   const detailId = `kpi-detail-${kpi.id}`;
   return (
@@ -315,7 +343,19 @@ function KpiDetail({ plan, row }: { plan: Plan; row: KpiRow }) {
 
 type Message = { kind: 'ok' | 'error'; text: string } | null;
 
-function MeasurementForm({ plan, kpi, months, values, latestMonth }: { plan: Plan; kpi: Kpi; months: YearMonth[]; values: (number | null)[]; latestMonth: string | null }) {
+function MeasurementForm({
+  plan,
+  kpi,
+  months,
+  values,
+  latestMonth,
+}: {
+  plan: Plan;
+  kpi: Kpi;
+  months: YearMonth[];
+  values: (number | null)[];
+  latestMonth: string | null;
+}) {
   const db = useDb();
   const actor = useActorName();
   const [firstMonth] = useState(() => defaultMonth(months, latestMonth));
@@ -369,7 +409,10 @@ function MeasurementForm({ plan, kpi, months, values, latestMonth }: { plan: Pla
     }
     const value = parseDecimal(text);
     if (value === undefined) {
-      setMessage({ kind: 'error', text: `「${text.trim()}」は数値として読めません。実績は 98.2 や 2,719 のように数字で入力してください。何も保存していません。` });
+      setMessage({
+        kind: 'error',
+        text: `「${text.trim()}」は数値として読めません。実績は 98.2 や 2,719 のように数字で入力してください。何も保存していません。`,
+      });
       return;
     }
     if (await write(value, `${bothMonth(month)}の実績 ${formatNumber(value)}${kpi.unit} を保存しました。`)) await showStored(month);

@@ -23,7 +23,12 @@ export function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>
         alive = false;
       };
     }, []);
-    if (failed) return <p role="alert" class="page error">画面を読み込めませんでした。再読み込みしてください。</p>;
+    if (failed)
+      return (
+        <p role="alert" class="page error">
+          画面を読み込めませんでした。再読み込みしてください。
+        </p>
+      );
     return Page ? <Page {...props} /> : <>{placeholder}</>;
   };
 }

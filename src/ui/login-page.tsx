@@ -88,7 +88,15 @@ export function LoginForm({ initialEmail = '', again = false }: { initialEmail?:
       </label>
       <label class="field">
         パスワード
-        <input ref={passwordRef} type="password" name="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        <input
+          ref={passwordRef}
+          type="password"
+          name="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
       </label>
       {error && (
         <p class="error" role="alert">

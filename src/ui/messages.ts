@@ -43,7 +43,9 @@ export const MESSAGES: Texts = {
   'login.offline': '通信できません（オフライン）。ネットワークにつながってからログインしてください。',
   'login.wrong-password': 'メールアドレスまたはパスワードが違います。',
   'login.too-many-attempts': ({ waitMs }) =>
-    waitMs === null ? 'ログインの試行が多すぎます。しばらく待ってからもう一度お試しください。' : `ログインの試行が多すぎます。${waitText(waitMs)}待ってからもう一度お試しください。`,
+    waitMs === null
+      ? 'ログインの試行が多すぎます。しばらく待ってからもう一度お試しください。'
+      : `ログインの試行が多すぎます。${waitText(waitMs)}待ってからもう一度お試しください。`,
   'login.failed': 'ログインできませんでした。しばらくしてからもう一度お試しください。',
 
   'rejected.refused': 'サーバーがこの変更を受け付けませんでした。',

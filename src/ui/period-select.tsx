@@ -3,7 +3,17 @@
 import { periodsOf, type Period } from '../model/period';
 import type { Plan } from '../model/schemas';
 
-export function PeriodSelect({ plan, value, onPick, note }: { plan: Plan; value: string; onPick: (periodId: string) => void; note?: (period: Period) => string }) {
+export function PeriodSelect({
+  plan,
+  value,
+  onPick,
+  note,
+}: {
+  plan: Plan;
+  value: string;
+  onPick: (periodId: string) => void;
+  note?: (period: Period) => string;
+}) {
   return (
     <label class="field">
       報告期間

@@ -11,7 +11,11 @@ import { navigate, paths } from './router';
 import { useSession } from './data/sync-context';
 import { errorText } from './messages';
 
-type ImportState = { kind: 'idle' } | { kind: 'reading' } | { kind: 'problems'; fileName: string; problems: PlanFileProblem[] } | { kind: 'error'; message: string };
+type ImportState =
+  | { kind: 'idle' }
+  | { kind: 'reading' }
+  | { kind: 'problems'; fileName: string; problems: PlanFileProblem[] }
+  | { kind: 'error'; message: string };
 
 export function PlanListPage() {
   const db = useDb();

@@ -39,7 +39,17 @@ export function PlanPage({ planId, periodId, filter = EMPTY_FILTER }: { planId: 
 }
 
 /** `stale`: drawn from the last visit's snapshot while IndexedDB opens; marked busy until the live data is in. */
-function PlanTree({ data, stale, requestedPeriod, initialFilter }: { data: PlanScreenData; stale: boolean; requestedPeriod: string | null; initialFilter: ItemFilter }) {
+function PlanTree({
+  data,
+  stale,
+  requestedPeriod,
+  initialFilter,
+}: {
+  data: PlanScreenData;
+  stale: boolean;
+  requestedPeriod: string | null;
+  initialFilter: ItemFilter;
+}) {
   const { plan, period, sections, items, progress, notes } = data;
   const [filter, setFilter] = useState<ItemFilter>(initialFilter);
   // The filters go into the address once typing pauses: Safari refuses more than 100 history
@@ -152,9 +162,7 @@ function PlanTree({ data, stale, requestedPeriod, initialFilter }: { data: PlanS
         </div>
       </div>
       <div class="tree-meta">
-        <span role="status">
-          {visible ? `${visible.size}件 / 全${liveItems.length}件を表示` : `全${liveItems.length}件`}
-        </span>
+        <span role="status">{visible ? `${visible.size}件 / 全${liveItems.length}件を表示` : `全${liveItems.length}件`}</span>
         {active && (
           <button type="button" class="link-button" onClick={() => setFilter(EMPTY_FILTER)}>
             絞り込みを解除
@@ -170,7 +178,19 @@ function PlanTree({ data, stale, requestedPeriod, initialFilter }: { data: PlanS
       {shown.length === 0 && <p>条件に合う項目はありません。</p>}
       <div class="tree" aria-label="事業計画の項目" aria-busy={stale}>
         {shown.map((node) => (
-          <SectionNode key={node.section.id} node={node} depth={1} plan={plan} period={period} progress={progress} noteCounts={noteCounts} conflictCounts={conflictCounts} collapsed={collapsed} toggle={toggle} forceOpen={active} />
+          <SectionNode
+            key={node.section.id}
+            node={node}
+            depth={1}
+            plan={plan}
+            period={period}
+            progress={progress}
+            noteCounts={noteCounts}
+            conflictCounts={conflictCounts}
+            collapsed={collapsed}
+            toggle={toggle}
+            forceOpen={active}
+          />
         ))}
       </div>
     </section>
@@ -232,7 +252,10 @@ function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts }: N
   return (
     <li class="item-row">
       <Link href={paths.item(plan.id, item.id, period.id)} class="item-link">
-        <span class={`mark mark-${evaluation === null ? 'none' : evaluation === '○' ? 'good' : evaluation === '△' ? 'warn' : 'na'}`} aria-label={`評価 ${evaluation ?? '未評価'}`}>
+        <span
+          class={`mark mark-${evaluation === null ? 'none' : evaluation === '○' ? 'good' : evaluation === '△' ? 'warn' : 'na'}`}
+          aria-label={`評価 ${evaluation ?? '未評価'}`}
+        >
           {evaluation ?? '・'}
         </span>
         <span class="item-body">

@@ -19,7 +19,9 @@ export function RejectedPanel({ onClose }: { onClose: () => void }) {
           閉じる
         </button>
       </div>
-      <p class="hint">サーバーが受け付けなかった変更です。ほかの端末には届いていません。必要なら権限のある人に依頼するか、内容を確かめて入力し直してください。</p>
+      <p class="hint">
+        サーバーが受け付けなかった変更です。ほかの端末には届いていません。必要なら権限のある人に依頼するか、内容を確かめて入力し直してください。
+      </p>
       {rejected.loading ? (
         <p>読み込み中…</p>
       ) : rejected.value.length === 0 ? (
@@ -63,7 +65,8 @@ function RejectedRow({ view: { entry, item } }: { view: RejectedView }) {
       <button
         type="button"
         onClick={async () => {
-          if (entry.id !== undefined && window.confirm('この記録を一覧から消しますか？変更はサーバーに送られないままです。')) await dismissRejected(db, entry.id);
+          if (entry.id !== undefined && window.confirm('この記録を一覧から消しますか？変更はサーバーに送られないままです。'))
+            await dismissRejected(db, entry.id);
         }}
       >
         確認済みにして消す

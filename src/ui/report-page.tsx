@@ -102,7 +102,8 @@ function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; k
           <p class="report-meta">
             {plan.fiscalYear}年度・{range.seireki}
             <span class="report-date">
-              出力日 {warekiDate(today)}（{seirekiMonth(today.slice(0, 7))}{Number(today.slice(8, 10))}日）
+              出力日 {warekiDate(today)}（{seirekiMonth(today.slice(0, 7))}
+              {Number(today.slice(8, 10))}日）
             </span>
           </p>
           {active && (

@@ -72,7 +72,10 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
   const canSync = status?.state === 'idle' || status?.state === 'error' || status?.state === 'syncing';
   const me = status?.session?.user.id ?? null;
   // Earlier people's edits wait for their own login; the count beside 未同期 is what this login sends.
-  const others = me !== null && !byAuthor.loading ? byAuthor.value.filter((p): p is PendingOfAuthor & { author: NonNullable<PendingOfAuthor['author']> } => p.author !== null && p.author.id !== me) : [];
+  const others =
+    me !== null && !byAuthor.loading
+      ? byAuthor.value.filter((p): p is PendingOfAuthor & { author: NonNullable<PendingOfAuthor['author']> } => p.author !== null && p.author.id !== me)
+      : [];
   const ownCount = pending.loading ? null : pending.value - others.reduce((n, p) => n + p.count, 0);
 
   async function discard(other: PendingOfAuthor & { author: { id: string; name: string } }) {
@@ -106,7 +109,12 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
             <span class="badge badge-others">
               前の利用者（{other.author.name}）の未送信 {other.count}件
             </span>
-            <button type="button" class="header-button header-button-warn" aria-label={`前の利用者（${other.author.name}）の未送信 ${other.count}件を破棄`} onClick={() => void discard(other)}>
+            <button
+              type="button"
+              class="header-button header-button-warn"
+              aria-label={`前の利用者（${other.author.name}）の未送信 ${other.count}件を破棄`}
+              onClick={() => void discard(other)}
+            >
               破棄…
             </button>
           </span>
@@ -154,7 +162,9 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
           <ActorName />
         )}
       </div>
-      {logoutOpen && status?.session && <LogoutPanel unsent={byAuthor.loading ? null : byAuthor.value} onLogout={(erase) => void logout(erase)} onCancel={() => setLogoutOpen(false)} />}
+      {logoutOpen && status?.session && (
+        <LogoutPanel unsent={byAuthor.loading ? null : byAuthor.value} onLogout={(erase) => void logout(erase)} onCancel={() => setLogoutOpen(false)} />
+      )}
     </>
   );
 }

@@ -9,7 +9,17 @@ import type { Ref } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { DbError, DB_ERROR } from '../db/errors';
 import type { TextStore } from '../sync/text-store';
-import { autosaveReducer, finalWrite, initialAutosave, isDirty, mapCaret, nextWrite, type AutosaveEvent, type AutosaveState, type Write } from '../model/autosave-state';
+import {
+  autosaveReducer,
+  finalWrite,
+  initialAutosave,
+  isDirty,
+  mapCaret,
+  nextWrite,
+  type AutosaveEvent,
+  type AutosaveState,
+  type Write,
+} from '../model/autosave-state';
 import { errorText } from './messages';
 import { useRegisterFlush } from './save-registry';
 

@@ -23,7 +23,14 @@ type NextYearState = { kind: 'idle' } | { kind: 'creating' } | { kind: 'exists';
 const createdStateSchema = z.object({
   createdPlanId: z.string(),
   baselines: z.array(
-    z.object({ kpi: z.string(), name: z.string(), unit: z.string(), cumulative: z.boolean(), value: z.nullable(z.number()), month: z.nullable(yearMonthSchema) }),
+    z.object({
+      kpi: z.string(),
+      name: z.string(),
+      unit: z.string(),
+      cumulative: z.boolean(),
+      value: z.nullable(z.number()),
+      month: z.nullable(yearMonthSchema),
+    }),
   ),
 });
 
@@ -55,7 +62,11 @@ export function YearActions({ plan }: { plan: Plan }) {
     setState({ kind: 'creating' });
     try {
       // Loaded on use: the plan screen ships with the entry.
-      const [{ exportPlanFile, importPlanFile }, { nextYearPlan, nextYearPlanId }, { parsePlanFile }] = await Promise.all([import('../sync/plan-io'), import('../model/next-year-plan'), import('../model/plan-file')]);
+      const [{ exportPlanFile, importPlanFile }, { nextYearPlan, nextYearPlanId }, { parsePlanFile }] = await Promise.all([
+        import('../sync/plan-io'),
+        import('../model/next-year-plan'),
+        import('../model/plan-file'),
+      ]);
       // The id, and the ids inside (the plan id and this year's refs), are what any device would
       // make, so the same plan created on two devices meets as one plan when they sync.
       const nextId = nextYearPlanId(plan);

@@ -36,7 +36,14 @@ export async function startBenchServer(plans: { id: string; file: PlanFile }[] =
   await ensureDemo(storage, { production: false, log: silentLogger, now: new Date() });
   for (const plan of plans) {
     let n = 0;
-    await importPlan(storage, { branchId: DEMO_BRANCH.id, planId: plan.id, file: plan.file, now: new Date(), author: 'ベンチ', newId: () => `${plan.id}/note-${++n}` });
+    await importPlan(storage, {
+      branchId: DEMO_BRANCH.id,
+      planId: plan.id,
+      file: plan.file,
+      now: new Date(),
+      author: 'ベンチ',
+      newId: () => `${plan.id}/note-${++n}`,
+    });
   }
   await storage.close();
   const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, production: false, staticDir: join(PROJECT_ROOT, 'dist') }, silentLogger);
@@ -84,7 +91,12 @@ export function benchDatabaseUrl(): string | undefined {
 /** Printed when a server benchmark did not measure PostgreSQL: never a silent gap. */
 export function postgresNotMeasured(what: string, variables = 'BENCH_DATABASE_URL (or TEST_DATABASE_URL)'): string {
   const line = '#'.repeat(100);
-  return [line, `#  POSTGRESQL NOT MEASURED by ${what}: set ${variables},`, '#  e.g. postgres://postgres@127.0.0.1:5432/test (each run works in a new schema, dropped afterwards).', line].join('\n');
+  return [
+    line,
+    `#  POSTGRESQL NOT MEASURED by ${what}: set ${variables},`,
+    '#  e.g. postgres://postgres@127.0.0.1:5432/test (each run works in a new schema, dropped afterwards).',
+    line,
+  ].join('\n');
 }
 
 export interface ServerMemory {
@@ -111,7 +123,10 @@ export interface ServerProcess {
  * a new schema `bench_…` of `databaseUrl`; with `extraBranches` benchmark branches seeded; with
  * `sqliteCacheMb`, SQLite's page cache of that size.
  */
-export async function startServerProcess(backend: Backend, options: { extraBranches?: number; databaseUrl?: string; sqliteCacheMb?: number } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  backend: Backend,
+  options: { extraBranches?: number; databaseUrl?: string; sqliteCacheMb?: number } = {},
+): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tracker-bench-'));
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
@@ -126,7 +141,10 @@ export async function startServerProcess(backend: Backend, options: { extraBranc
   }
   const script = fileURLToPath(new URL('./server-process.ts', import.meta.url));
   // --expose-gc: the heap figure is taken after a full collection, so it shows what is kept.
-  const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', script, dir, String(options.extraBranches ?? 0)], { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', script, dir, String(options.extraBranches ?? 0)], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));

@@ -43,7 +43,9 @@ export async function firstVisitReport(browser: Browser, baseUrl: string): Promi
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
     await page.waitForLoadState('networkidle');
     await first.cdp.detach();
-    const lines = [`first visit (login screen, page's own requests): ${kb(first.counted.wire)} over the wire for ${kb(first.counted.decoded)} of files (${((first.counted.wire / first.counted.decoded) * 100).toFixed(0)} %)`];
+    const lines = [
+      `first visit (login screen, page's own requests): ${kb(first.counted.wire)} over the wire for ${kb(first.counted.decoded)} of files (${((first.counted.wire / first.counted.decoded) * 100).toFixed(0)} %)`,
+    ];
 
     const again = { serviceWorker: 0, cache: 0, notModified: 0, full: 0, api: 0 };
     for (let i = 0; i < RUNS; i++) {

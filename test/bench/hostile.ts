@@ -65,7 +65,8 @@ const MiB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MiB).toFixed(1)} MB`;
 const delta = (a: number, b: number) => `${b >= a ? '+' : ''}${mb(b - a)}`;
 const show = (m: Memory) => `RSS ${mb(m.rss)} (anonymous ${mb(m.anon)}), heap after GC ${mb(m.heap)} of ${mb(m.heapTotal)}, array buffers ${mb(m.buffers)}`;
-const growth = (from: Memory, to: Memory) => `RSS ${delta(from.rss, to.rss)} (anonymous ${delta(from.anon, to.anon)}), heap ${delta(from.heap, to.heap)}, array buffers ${delta(from.buffers, to.buffers)}`;
+const growth = (from: Memory, to: Memory) =>
+  `RSS ${delta(from.rss, to.rss)} (anonymous ${delta(from.anon, to.anon)}), heap ${delta(from.heap, to.heap)}, array buffers ${delta(from.buffers, to.buffers)}`;
 
 /** The hostile changes, in turn: most are refused, every fourth is a valid value at the limit that becomes a conflict. */
 function hostile(i: number): { changes: Record<string, unknown>; base: Record<string, unknown> } {
@@ -108,13 +109,22 @@ try {
   await ensureDemo(storage, { production: false, log: silentLogger, now: now() });
   const app = createApp({ storage, log: silentLogger, now, demoAccounts: null });
   const post = async (path: string, body: unknown, token?: string) => {
-    const res = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    const res = await app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()) };
   };
   const sync = async (body: Record<string, unknown>, token: string) => {
     const res = await post('/api/sync', { protocolVersion: PROTOCOL_VERSION, ...body }, token);
     if (res.status !== 200) throw new Error(`sync answered ${res.status}`);
-    return JSON.parse(Buffer.from(res.bytes).toString()) as { results: { status: string }[]; changes: { table: string; id: string }[]; cursor: string; hasMore: boolean };
+    return JSON.parse(Buffer.from(res.bytes).toString()) as {
+      results: { status: string }[];
+      changes: { table: string; id: string }[];
+      cursor: string;
+      hasMore: boolean;
+    };
   };
   const login = await post('/api/login', { email: 'staff@demo', password: DEMO_PASSWORD });
   const token = (JSON.parse(Buffer.from(login.bytes).toString()) as { token: string }).token;
@@ -144,7 +154,17 @@ try {
       const seen = known.get(recordId);
       const text = normalText(edits++);
       const create = seen ? null : { id: recordId, planId: DEMO_PLAN_ID, itemId, periodId: PERIOD, evaluation: null, done: '', next: '' };
-      mutations.push({ id: randomUUID(), seq: ++d.seq, table: 'progress', recordId, planId: DEMO_PLAN_ID, changes: { [field]: text }, base: { [field]: seen?.[field] ?? '' }, create, madeAt: new Date().toISOString() });
+      mutations.push({
+        id: randomUUID(),
+        seq: ++d.seq,
+        table: 'progress',
+        recordId,
+        planId: DEMO_PLAN_ID,
+        changes: { [field]: text },
+        base: { [field]: seen?.[field] ?? '' },
+        create,
+        madeAt: new Date().toISOString(),
+      });
       known.set(recordId, { done: seen?.done ?? '', next: seen?.next ?? '', [field]: text });
     }
     const res = await sync({ clientId: d.clientId, cursor: d.cursor, mutations }, token);
@@ -164,7 +184,17 @@ try {
     const started = performance.now();
     for (let i = phase * MUTATIONS; i < (phase + 1) * MUTATIONS; i++) {
       const { changes, base } = hostile(i);
-      const m = { id: randomUUID(), seq: i + 1, table: 'progress', recordId: record, planId: DEMO_PLAN_ID, changes, base, create: null, madeAt: new Date().toISOString() };
+      const m = {
+        id: randomUUID(),
+        seq: i + 1,
+        table: 'progress',
+        recordId: record,
+        planId: DEMO_PLAN_ID,
+        changes,
+        base,
+        create: null,
+        madeAt: new Date().toISOString(),
+      };
       const res = await post('/api/sync', { protocolVersion: PROTOCOL_VERSION, clientId, cursor: null, pullLimit: 1, mutations: [m] }, token);
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     }
@@ -178,7 +208,11 @@ try {
   let largestResponse = 0;
   let changes = 0;
   for (;;) {
-    const res = await post('/api/sync', { protocolVersion: PROTOCOL_VERSION, clientId: `fresh-${randomUUID()}`, cursor, pullLimit: 1000, mutations: [] }, token);
+    const res = await post(
+      '/api/sync',
+      { protocolVersion: PROTOCOL_VERSION, clientId: `fresh-${randomUUID()}`, cursor, pullLimit: 1000, mutations: [] },
+      token,
+    );
     const body = JSON.parse(Buffer.from(res.bytes).toString()) as { changes: unknown[]; cursor: string; hasMore: boolean };
     pages++;
     changes += body.changes.length;
@@ -197,17 +231,30 @@ try {
   console.log(`== Hostile mutations: SQLite page cache ${cacheMb} MiB (SQLITE_CACHE_MB), change window at most ${CHANGE_WINDOW_MB} MiB`);
   console.log(`fresh server (demo seeded):      ${show(fresh)}`);
   console.log(`baseline, after normal traffic:  ${show(baseline)}`);
-  console.log(`   (${n(roundTrips)} round trips of ${DEVICES} devices, ${n(edits)} text edits, database +${mb(warmGrowth)} in ${warmSeconds.toFixed(1)} s: the caches a serving server has filled)`);
-  if (halfway) console.log(`   normal traffic levels off: RSS at half the warm-up ${mb(halfway.rss)}, at its end ${mb(baseline.rss)} (${delta(halfway.rss, baseline.rss)})`);
+  console.log(
+    `   (${n(roundTrips)} round trips of ${DEVICES} devices, ${n(edits)} text edits, database +${mb(warmGrowth)} in ${warmSeconds.toFixed(1)} s: the caches a serving server has filled)`,
+  );
+  if (halfway)
+    console.log(
+      `   normal traffic levels off: RSS at half the warm-up ${mb(halfway.rss)}, at its end ${mb(baseline.rss)} (${delta(halfway.rss, baseline.rss)})`,
+    );
   console.log(`after ${n(MUTATIONS)} hostile:           ${show(at10k)}   (${phases[0]!.seconds.toFixed(1)} s)`);
   console.log(`after ${n(2 * MUTATIONS)} hostile:           ${show(at20k)}   (${phases[1]!.seconds.toFixed(1)} s)`);
   console.log(`   answers ${[...statuses].map(([s, k]) => `${s}×${n(k)}`).join(' ')}`);
   console.log(`growth over the baseline: after ${n(MUTATIONS)} ${growth(baseline, at10k)}; after ${n(2 * MUTATIONS)} ${growth(baseline, at20k)}`);
-  console.log(`slope from ${n(MUTATIONS)} to ${n(2 * MUTATIONS)} (a leak shows here): RSS ${slope(at20k.rss, at10k.rss)}, anonymous ${slope(at20k.anon, at10k.anon)}, heap ${slope(at20k.heap, at10k.heap)} per 1,000 hostile mutations`);
-  console.log(`growth over the fresh server (includes the caches' one-time fill): after ${n(MUTATIONS)} RSS ${delta(fresh.rss, at10k.rss)}; after ${n(2 * MUTATIONS)} RSS ${delta(fresh.rss, at20k.rss)}`);
+  console.log(
+    `slope from ${n(MUTATIONS)} to ${n(2 * MUTATIONS)} (a leak shows here): RSS ${slope(at20k.rss, at10k.rss)}, anonymous ${slope(at20k.anon, at10k.anon)}, heap ${slope(at20k.heap, at10k.heap)} per 1,000 hostile mutations`,
+  );
+  console.log(
+    `growth over the fresh server (includes the caches' one-time fill): after ${n(MUTATIONS)} RSS ${delta(fresh.rss, at10k.rss)}; after ${n(2 * MUTATIONS)} RSS ${delta(fresh.rss, at20k.rss)}`,
+  );
   const pass = grew10k <= GOAL_MB * MiB && grew20k <= GOAL_MB * MiB;
-  console.log(`${pass ? 'PASS' : 'MISS'}: RSS over the baseline ${delta(baseline.rss, at10k.rss)} after ${n(MUTATIONS)} and ${delta(baseline.rss, at20k.rss)} after ${n(2 * MUTATIONS)} hostile mutations   goal: at most ${GOAL_MB} MB`);
-  console.log(`fresh device: ${changes} changes in ${pages} pages; largest page's changes ${largestChanges} bytes (bound ${PULL_PAGE_BYTES}), largest response ${largestResponse} bytes   goal: at most the bound`);
+  console.log(
+    `${pass ? 'PASS' : 'MISS'}: RSS over the baseline ${delta(baseline.rss, at10k.rss)} after ${n(MUTATIONS)} and ${delta(baseline.rss, at20k.rss)} after ${n(2 * MUTATIONS)} hostile mutations   goal: at most ${GOAL_MB} MB`,
+  );
+  console.log(
+    `fresh device: ${changes} changes in ${pages} pages; largest page's changes ${largestChanges} bytes (bound ${PULL_PAGE_BYTES}), largest response ${largestResponse} bytes   goal: at most the bound`,
+  );
   console.log(`after the pull: ${show(end)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -29,7 +29,14 @@ export async function initialSyncReport(browser: Browser): Promise<{ ratio: numb
   await storage.addUser({ id: 'bench-user', email: EMAIL, name: 'ベンチ', passwordHash: await hashPassword(PASSWORD), createdAt: new Date().toISOString() });
   await storage.setMembership({ userId: 'bench-user', branchId: 'bench', role: 'staff' });
   let n = 0;
-  const records = await importPlan(storage, { branchId: 'bench', planId: 'bench-plan', file, now: new Date(), author: 'ベンチ', newId: () => `bench-note-${++n}` });
+  const records = await importPlan(storage, {
+    branchId: 'bench',
+    planId: 'bench-plan',
+    file,
+    now: new Date(),
+    author: 'ベンチ',
+    newId: () => `bench-note-${++n}`,
+  });
   await storage.close();
 
   const api = await startServer({ port: 0, host: '127.0.0.1', dataDir, production: true, staticDir: null }, silentLogger);
@@ -48,7 +55,12 @@ export async function initialSyncReport(browser: Browser): Promise<{ ratio: numb
     type Bench = { engineRun(e: string, p: string, n: number): Promise<number>; limitRun(e: string, p: string, n: number): Promise<number> };
     // One warm-up of each, so module loading and the first IndexedDB open are not measured.
     const run = (kind: 'engineRun' | 'limitRun') =>
-      page.evaluate(([k, e, p, count]) => (window as unknown as { bench: Bench }).bench[k as 'engineRun'](e as string, p as string, count as number), [kind, EMAIL, PASSWORD, records] as const);
+      page.evaluate(([k, e, p, count]) => (window as unknown as { bench: Bench }).bench[k as 'engineRun'](e as string, p as string, count as number), [
+        kind,
+        EMAIL,
+        PASSWORD,
+        records,
+      ] as const);
     await run('limitRun');
     await run('engineRun');
     const engine: number[] = [];

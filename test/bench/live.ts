@@ -31,7 +31,8 @@ function quantile(values: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 const ms = (v: number) => `${v.toFixed(0)} ms`;
-const summary = (values: readonly number[]) => `p50 ${ms(quantile(values, 0.5))}, p95 ${ms(quantile(values, 0.95))}, max ${ms(Math.max(...values))} (n=${values.length})`;
+const summary = (values: readonly number[]) =>
+  `p50 ${ms(quantile(values, 0.5))}, p95 ${ms(quantile(values, 0.95))}, max ${ms(Math.max(...values))} (n=${values.length})`;
 
 async function twoDevices(): Promise<void> {
   console.log('\n(a) edit-to-screen latency, two Chromium devices online (building the app…)');
@@ -46,7 +47,10 @@ async function twoDevices(): Promise<void> {
       await page.getByLabel('メールアドレス').fill(email);
       await page.getByLabel('パスワード').fill('demo1234');
       await page.getByRole('button', { name: 'ログイン' }).click();
-      await page.getByRole('link', { name: /東京支部事業計画/ }).first().click({ timeout: 120_000 });
+      await page
+        .getByRole('link', { name: /東京支部事業計画/ })
+        .first()
+        .click({ timeout: 120_000 });
       await page.getByRole('link', { name: ITEM_TEXT }).first().click();
       await page.getByTestId('live-state').filter({ hasText: 'リアルタイム同期: 接続中' }).waitFor({ timeout: 30_000 });
       return page;
@@ -61,7 +65,10 @@ async function twoDevices(): Promise<void> {
       await sleep(1_000);
       const start = Date.now();
       await radio(a).check();
-      await b.waitForFunction((m) => (document.querySelector(`input[type=radio][value="${m}"]`) as HTMLInputElement | null)?.checked === true, mark, { polling: 5, timeout: 60_000 });
+      await b.waitForFunction((m) => (document.querySelector(`input[type=radio][value="${m}"]`) as HTMLInputElement | null)?.checked === true, mark, {
+        polling: 5,
+        timeout: 60_000,
+      });
       evaluation.push(Date.now() - start);
 
       const value = `試行${t} ${randomUUID().slice(0, 8)}`;
@@ -99,13 +106,25 @@ async function fanOut(): Promise<void> {
     const tokens = new Map<string, string>();
     const cursors = new Map<string, string>();
     for (const b of branches) {
-      const res = await httpFetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `staff@${b}`, password: 'demo1234' }) });
+      const res = await httpFetch(`${server.url}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `staff@${b}`, password: 'demo1234' }),
+      });
       const token = ((await res.json()) as { token: string }).token;
       tokens.set(b, token);
       // Where every device of the branch starts pulling from: after everything there is now.
       let cursor: string | null = null;
       for (;;) {
-        const r = syncResponseSchema.parse(await (await httpFetch(`${server.url}/api/sync`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: `bench-setup-${b}`, mutations: [], cursor }) })).json());
+        const r = syncResponseSchema.parse(
+          await (
+            await httpFetch(`${server.url}/api/sync`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+              body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: `bench-setup-${b}`, mutations: [], cursor }),
+            })
+          ).json(),
+        );
         cursor = r.cursor;
         if (!r.hasMore) break;
       }
@@ -132,7 +151,15 @@ async function fanOut(): Promise<void> {
         pulling = true;
         do {
           again = false;
-          const r = syncResponseSchema.parse(await (await httpFetch(`${server.url}/api/sync`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId, mutations: [], cursor }) })).json());
+          const r = syncResponseSchema.parse(
+            await (
+              await httpFetch(`${server.url}/api/sync`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+                body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId, mutations: [], cursor }),
+              })
+            ).json(),
+          );
           cursor = r.cursor;
           const t = target;
           if (t && t.branch === branch && r.changes.some((c) => c.id === t.recordId)) waiting.get(clientId)?.resolve(performance.now());
@@ -170,9 +197,23 @@ async function fanOut(): Promise<void> {
       const devices = [...waiting].filter(([, w]) => w.branch === branch).map(([id]) => id);
       const done = devices.map((id) => new Promise<number>((resolve) => (waiting.get(id)!.resolve = resolve)));
       const note = { id: recordId, planId, itemId, date: '2026-04-30', author: 'ベンチ', text: 'ベンチのメモ', createdAt: '2026-04-30T00:00:00.000Z' };
-      const m: Mutation = { id: randomUUID(), seq: ++seq, table: 'notes', recordId, planId, changes: note, base: {}, create: note, madeAt: new Date().toISOString() };
+      const m: Mutation = {
+        id: randomUUID(),
+        seq: ++seq,
+        table: 'notes',
+        recordId,
+        planId,
+        changes: note,
+        base: {},
+        create: note,
+        madeAt: new Date().toISOString(),
+      };
       const start = performance.now();
-      const res = await httpFetch(`${server.url}/api/sync`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(branch)!}` }, body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: editor, mutations: [m], cursor: null, pullLimit: 1 }) });
+      const res = await httpFetch(`${server.url}/api/sync`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(branch)!}` },
+        body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: editor, mutations: [m], cursor: null, pullLimit: 1 }),
+      });
       await res.arrayBuffer();
       const times = (await Promise.all(done)).map((t) => t - start);
       perDevice.push(...times);
@@ -192,7 +233,9 @@ async function fanOut(): Promise<void> {
     const cpu = (cpuTicks(server.pid) - t0) / ticksPerSecond / ((performance.now() - w0) / 1000);
     const perConnHeap = (open.heapUsedBytes - before.heapUsedBytes) / DEVICES;
     const perConnRss = (open.rssBytes - before.rssBytes) / DEVICES;
-    console.log(`  memory per idle connection: heap ${(perConnHeap / 1024).toFixed(1)} kB, RSS ${(perConnRss / 1024).toFixed(1)} kB (server heap ${(before.heapUsedBytes / 1e6).toFixed(1)} → ${(open.heapUsedBytes / 1e6).toFixed(1)} MB, RSS ${(before.rssBytes / 1e6).toFixed(1)} → ${(open.rssBytes / 1e6).toFixed(1)} MB; includes the pulls' leftovers)`);
+    console.log(
+      `  memory per idle connection: heap ${(perConnHeap / 1024).toFixed(1)} kB, RSS ${(perConnRss / 1024).toFixed(1)} kB (server heap ${(before.heapUsedBytes / 1e6).toFixed(1)} → ${(open.heapUsedBytes / 1e6).toFixed(1)} MB, RSS ${(before.rssBytes / 1e6).toFixed(1)} → ${(open.rssBytes / 1e6).toFixed(1)} MB; includes the pulls' leftovers)`,
+    );
     console.log(`  server CPU with ${DEVICES} idle devices over ${IDLE_SECONDS} s: ${(cpu * 100).toFixed(2)} % of a core (heartbeat every 15 s)`);
     console.log('  goal: ≤ 50 kB per connection, < 2 % of a core');
     for (const c of controllers) c.abort();

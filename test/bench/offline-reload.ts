@@ -48,7 +48,8 @@ async function reloadMarks(page: Page, url: string): Promise<ReloadMarks> {
   await page.goto(url, { waitUntil: 'commit' });
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const marks = await page.evaluate(() => (window as unknown as { __reloadMarks: Partial<ReloadMarks> }).__reloadMarks);
-  if (marks.treeAt === undefined || marks.interactiveAt === undefined || marks.liveAt === undefined) throw new Error(`The plan tree did not appear within ${SETTLE_MS} ms of an offline reload`);
+  if (marks.treeAt === undefined || marks.interactiveAt === undefined || marks.liveAt === undefined)
+    throw new Error(`The plan tree did not appear within ${SETTLE_MS} ms of an offline reload`);
   return { treeAt: marks.treeAt, interactiveAt: marks.interactiveAt, liveAt: marks.liveAt };
 }
 

@@ -12,7 +12,10 @@ const GOAL_RATIO = 5;
 /** Navigation start → every item row rendered, in the page's own clock. */
 async function timeOpen(page: Page, url: string, items: number): Promise<number> {
   await page.goto(`${url}?period=2024-06`);
-  const handle = await page.waitForFunction((n) => document.querySelectorAll('.item-link').length === n && performance.now(), items, { polling: 'raf', timeout: 120_000 });
+  const handle = await page.waitForFunction((n) => document.querySelectorAll('.item-link').length === n && performance.now(), items, {
+    polling: 'raf',
+    timeout: 120_000,
+  });
   return Number(await handle.jsonValue());
 }
 

@@ -46,7 +46,9 @@ interface Setup {
 }
 const SQLITE_CACHES = process.env.BENCH_SQLITE_CACHE_MB ? process.env.BENCH_SQLITE_CACHE_MB.split(',').map(Number) : [undefined];
 const SETUPS: Setup[] = [
-  ...SQLITE_CACHES.map((mb): Setup => (mb === undefined ? { backend: 'SQLite', label: 'SQLite' } : { backend: 'SQLite', sqliteCacheMb: mb, label: `SQLite ${mb}M` })),
+  ...SQLITE_CACHES.map(
+    (mb): Setup => (mb === undefined ? { backend: 'SQLite', label: 'SQLite' } : { backend: 'SQLite', sqliteCacheMb: mb, label: `SQLite ${mb}M` }),
+  ),
   ...(DATABASE_URL ? [{ backend: 'PostgreSQL', label: 'PostgreSQL' } satisfies Setup] : []),
 ];
 // Two databases take twice the runs: 5 s measured each keeps the whole run near 6 minutes.
@@ -67,7 +69,11 @@ function post(agent: Agent, url: string, path: string, body: string, token?: str
   return new Promise((resolve, reject) => {
     const req = request(
       `${url}${path}`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -120,7 +126,13 @@ class Client {
   /** The first full pull (parsed: it gives the values the edits are based on). */
   async initialPull(agent: Agent, url: string, token: string): Promise<void> {
     for (;;) {
-      const res = await post(agent, url, '/api/sync', JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: this.clientId, mutations: [], cursor: this.cursor }), token);
+      const res = await post(
+        agent,
+        url,
+        '/api/sync',
+        JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: this.clientId, mutations: [], cursor: this.cursor }),
+        token,
+      );
       if (res.status !== 200) throw new Error(`initial pull: ${res.status} ${res.body.toString()}`);
       const body = JSON.parse(res.body.toString()) as { changes: { table: string; record: Progress }[]; cursor: string; hasMore: boolean };
       for (const ch of body.changes) if (ch.table === 'progress') this.known.set(ch.record.id, ch.record);
@@ -209,7 +221,13 @@ async function loginGroup(agent: Agent, url: string, email: string): Promise<Gro
   const login = await post(agent, url, '/api/login', JSON.stringify({ email, password: 'demo1234' }));
   if (login.status !== 200) throw new Error(`login: ${login.status} ${login.body.toString()}`);
   const token = (JSON.parse(login.body.toString()) as { token: string }).token;
-  const probe = await post(agent, url, '/api/sync', JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: `bench-probe-${randomUUID()}`, mutations: [], cursor: null, pullLimit: 1000 }), token);
+  const probe = await post(
+    agent,
+    url,
+    '/api/sync',
+    JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: `bench-probe-${randomUUID()}`, mutations: [], cursor: null, pullLimit: 1000 }),
+    token,
+  );
   const changes = (JSON.parse(probe.body.toString()) as { changes: { table: string; id: string; record: { planId?: string } }[] }).changes;
   const itemIds = changes.filter((c) => c.table === 'items').map((c) => c.id);
   if (itemIds.length !== DEMO_ITEMS) throw new Error(`expected ${DEMO_ITEMS} demo items, got ${itemIds.length}`);
@@ -218,16 +236,41 @@ async function loginGroup(agent: Agent, url: string, email: string): Promise<Gro
 
 async function run(setup: Setup, clientCount: number, mode: Mode): Promise<RunResult> {
   const branches = mode === 'branches' ? Math.ceil(clientCount / PER_BRANCH) : 0;
-  const server = await startServerProcess(setup.backend, { extraBranches: branches, ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}), ...(setup.sqliteCacheMb !== undefined ? { sqliteCacheMb: setup.sqliteCacheMb } : {}) });
+  const server = await startServerProcess(setup.backend, {
+    extraBranches: branches,
+    ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}),
+    ...(setup.sqliteCacheMb !== undefined ? { sqliteCacheMb: setup.sqliteCacheMb } : {}),
+  });
   const agent = keepAliveAgent(clientCount + 10);
   try {
-    const groups = branches > 0 ? await Promise.all(Array.from({ length: branches }, (_, b) => loginGroup(agent, server.url, `staff@bench-b${b + 1}`))) : [await loginGroup(agent, server.url, 'staff@demo')];
+    const groups =
+      branches > 0
+        ? await Promise.all(Array.from({ length: branches }, (_, b) => loginGroup(agent, server.url, `staff@bench-b${b + 1}`)))
+        : [await loginGroup(agent, server.url, 'staff@demo')];
     const groupOf = (i: number) => groups[branches > 0 ? Math.floor(i / PER_BRANCH) : 0]!;
-    const clients = Array.from({ length: clientCount }, (_, i) => new Client(branches > 0 ? i % PER_BRANCH : i, branches > 0 ? Math.min(PER_BRANCH, clientCount) : clientCount, groupOf(i).itemIds, groupOf(i).planId));
+    const clients = Array.from(
+      { length: clientCount },
+      (_, i) =>
+        new Client(branches > 0 ? i % PER_BRANCH : i, branches > 0 ? Math.min(PER_BRANCH, clientCount) : clientCount, groupOf(i).itemIds, groupOf(i).planId),
+    );
     // Not timed: every client's first full pull, all at once (so every client has its connection).
     await Promise.all(clients.map((c, i) => c.initialPull(agent, server.url, groupOf(i).token)));
 
-    const result: RunResult = { setup: setup.label, clients: clientCount, mode, roundTrips: 0, seconds: 0, latencies: [], errors: 0, statuses: { applied: 0, conflict: 0, rejected: 0 }, changes: 0, bytes: 0, hasMore: 0, unsent: 0, unfinished: 0 };
+    const result: RunResult = {
+      setup: setup.label,
+      clients: clientCount,
+      mode,
+      roundTrips: 0,
+      seconds: 0,
+      latencies: [],
+      errors: 0,
+      statuses: { applied: 0, conflict: 0, rejected: 0 },
+      changes: 0,
+      bytes: 0,
+      hasMore: 0,
+      unsent: 0,
+      unfinished: 0,
+    };
     // The first WARMUP seconds run the same load unmeasured (JIT, caches, connections), as
     // benchmarks do: what is answered in them is not counted, but errors in them are.
     const begin = performance.now();
@@ -236,10 +279,13 @@ async function run(setup: Setup, clientCount: number, mode: Mode): Promise<RunRe
     const perClient = Math.ceil(MAX_ROUND_TRIPS / clientCount);
     const interval = (clientCount * 1000) / RATE;
     let abandoned = false;
-    const abandon = setTimeout(() => {
-      abandoned = true;
-      agent.destroy();
-    }, deadline + DRAIN_MS - performance.now());
+    const abandon = setTimeout(
+      () => {
+        abandoned = true;
+        agent.destroy();
+      },
+      deadline + DRAIN_MS - performance.now(),
+    );
     await Promise.all(
       clients.map(async (c, i) => {
         let due = begin + (interval * i) / clientCount;
@@ -303,12 +349,21 @@ async function run(setup: Setup, clientCount: number, mode: Mode): Promise<RunRe
 const rateOf = (r: RunResult) => r.roundTrips / r.seconds;
 
 const began = performance.now();
-console.log(`== Server load: ${SETUPS.length > 1 ? `${SETUPS.map((s) => s.label).join(' and ')} side by side` : `${SETUPS[0]!.label} only`}, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}), ${WARMUP} s warm-up then ${SECONDS} s measured per run`);
-if (SETUPS.length > 1 && process.env.BENCH_SECONDS === undefined) console.log(`   (${SECONDS} s per run, not 10: several setups, and the whole run kept near 6 minutes; BENCH_SECONDS sets it)`);
+console.log(
+  `== Server load: ${SETUPS.length > 1 ? `${SETUPS.map((s) => s.label).join(' and ')} side by side` : `${SETUPS[0]!.label} only`}, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}), ${WARMUP} s warm-up then ${SECONDS} s measured per run`,
+);
+if (SETUPS.length > 1 && process.env.BENCH_SECONDS === undefined)
+  console.log(`   (${SECONDS} s per run, not 10: several setups, and the whole run kept near 6 minutes; BENCH_SECONDS sets it)`);
 if (!DATABASE_URL) console.log(postgresNotMeasured('npm run bench:server'));
-console.log(`   load: node:http keep-alive loop; closed = as fast as answered, paced = clients together at the target rate, branches = paced with ${PER_BRANCH} clients per branch`);
-console.log(`   unsent = paced round trips due in the window but never sent (the server was behind); unfinished = unanswered ${DRAIN_MS / 1000} s after the window, abandoned (their latency counts as of then, so p99/max are lower bounds)`);
-console.log(' clients  mode      database     target/s   round trips/s   p50 ms   p99 ms   max ms   errors   unsent   unfinished   applied/conflict/rejected   changes/pull   KB/response');
+console.log(
+  `   load: node:http keep-alive loop; closed = as fast as answered, paced = clients together at the target rate, branches = paced with ${PER_BRANCH} clients per branch`,
+);
+console.log(
+  `   unsent = paced round trips due in the window but never sent (the server was behind); unfinished = unanswered ${DRAIN_MS / 1000} s after the window, abandoned (their latency counts as of then, so p99/max are lower bounds)`,
+);
+console.log(
+  ' clients  mode      database     target/s   round trips/s   p50 ms   p99 ms   max ms   errors   unsent   unfinished   applied/conflict/rejected   changes/pull   KB/response',
+);
 const results: RunResult[] = [];
 for (const level of LEVELS) {
   for (const mode of MODES) {
@@ -340,7 +395,9 @@ for (const level of LEVELS) {
 for (const r of results.filter((x) => x.clients === 100)) {
   const p99 = percentile(r.latencies, 99);
   const met = rateOf(r) >= 1000 && p99 <= 50 && r.errors === 0;
-  console.log(`goal at 100 clients, ${r.mode}, ${r.setup} (≥ 1,000 round trips/s, p99 ≤ 50 ms, no errors): ${met ? 'met' : 'NOT met'} (${rateOf(r).toFixed(0)}/s, p99 ${p99.toFixed(1)} ms, ${r.errors} errors)`);
+  console.log(
+    `goal at 100 clients, ${r.mode}, ${r.setup} (≥ 1,000 round trips/s, p99 ≤ 50 ms, no errors): ${met ? 'met' : 'NOT met'} (${rateOf(r).toFixed(0)}/s, p99 ${p99.toFixed(1)} ms, ${r.errors} errors)`,
+  );
 }
 if (!DATABASE_URL) console.log(postgresNotMeasured('npm run bench:server'));
 console.log(`(whole run: ${((performance.now() - began) / 60_000).toFixed(1)} min)`);

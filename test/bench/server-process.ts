@@ -29,7 +29,12 @@ const logFile = createWriteStream(join(dir, 'server.log'));
 const log = jsonLogger((line) => logFile.write(line));
 const poolSize = process.env.DATABASE_POOL_SIZE ? Number(process.env.DATABASE_POOL_SIZE) : undefined;
 const sqliteCacheMb = process.env.SQLITE_CACHE_MB ? Number(process.env.SQLITE_CACHE_MB) : undefined;
-const storage = await openStorage({ databaseUrl: process.env.DATABASE_URL, dataDir: dir, ...(poolSize !== undefined ? { poolSize } : {}), ...(sqliteCacheMb !== undefined ? { sqliteCacheMb } : {}) });
+const storage = await openStorage({
+  databaseUrl: process.env.DATABASE_URL,
+  dataDir: dir,
+  ...(poolSize !== undefined ? { poolSize } : {}),
+  ...(sqliteCacheMb !== undefined ? { sqliteCacheMb } : {}),
+});
 const demoAccounts = await ensureDemo(storage, { production: false, log, now: new Date() });
 if (extraBranches > 0) {
   const parsed = parsePlanFile(JSON.parse(await readFile(fileURLToPath(new URL('../../src/demo/tokyo-r6.plan.json', import.meta.url)), 'utf8')));

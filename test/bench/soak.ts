@@ -45,7 +45,9 @@ const memoryLine = (m: ServerMemory) => `RSS ${mb(m.rssBytes)}, heap ${mb(m.heap
 
 const backend = DATABASE_URL ? 'PostgreSQL' : 'SQLite';
 const branches = Math.ceil(CLIENTS / PER_BRANCH);
-console.log(`== Soak: ${CLIENTS} clients in ${branches} branches, ${RATE} round trips/s together, ${SECONDS} s, ${backend}, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)})`);
+console.log(
+  `== Soak: ${CLIENTS} clients in ${branches} branches, ${RATE} round trips/s together, ${SECONDS} s, ${backend}, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)})`,
+);
 if (!DATABASE_URL) console.log(postgresNotMeasured('this soak (it ran on SQLite)', 'DATABASE_URL or BENCH_DATABASE_URL'));
 
 const server = await startServerProcess(backend, { extraBranches: branches, ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}) });
@@ -58,7 +60,13 @@ try {
       const token = await login(agent, server.url, `staff@${branch}`, DEMO_PASSWORD);
       const view = planViewOf((await pullEverything(agent, server.url, token)).changes, `${branch}-plan`);
       const size = Math.min(PER_BRANCH, CLIENTS - b * PER_BRANCH);
-      return { token, devices: Array.from({ length: size }, (_, j) => new Device(`${branch}-d${j + 1}`, view, view.freeMeasurements[j]!, token, seededRandom(SEED + b * PER_BRANCH + j))) };
+      return {
+        token,
+        devices: Array.from(
+          { length: size },
+          (_, j) => new Device(`${branch}-d${j + 1}`, view, view.freeMeasurements[j]!, token, seededRandom(SEED + b * PER_BRANCH + j)),
+        ),
+      };
     }),
   );
   const devices = groups.flatMap((g) => g.devices);
@@ -158,9 +166,16 @@ try {
   const total = windows.reduce((n, w) => n + w.roundTrips, 0);
   const errors = windows.reduce((n, w) => n + w.errors, 0);
   const all = windows.flatMap((w) => w.latencies).sort((a, b) => a - b);
-  console.log(`all:       ${String(total).padStart(12)} ${(total / loadSeconds).toFixed(0).padStart(7)} ${String(errors).padStart(8)} ${percentile(all, 50).toFixed(1).padStart(8)} ${percentile(all, 99).toFixed(1).padStart(8)} ${(all.at(-1) ?? NaN).toFixed(1).padStart(8)}`);
-  if (unsent) console.log(`round trips due but never sent: ${unsent} — the server could not keep up with ${RATE}/s, so latency above is mostly queueing (SOAK_RATE lowers the load)`);
-  console.log(`server at the start: ${memoryLine(startMemory)}; at the end: ${memoryLine(endMemory)} (RSS ${endMemory.rssBytes >= startMemory.rssBytes ? '+' : ''}${mb(endMemory.rssBytes - startMemory.rssBytes)}, heap ${endMemory.heapUsedBytes >= startMemory.heapUsedBytes ? '+' : ''}${mb(endMemory.heapUsedBytes - startMemory.heapUsedBytes)})`);
+  console.log(
+    `all:       ${String(total).padStart(12)} ${(total / loadSeconds).toFixed(0).padStart(7)} ${String(errors).padStart(8)} ${percentile(all, 50).toFixed(1).padStart(8)} ${percentile(all, 99).toFixed(1).padStart(8)} ${(all.at(-1) ?? NaN).toFixed(1).padStart(8)}`,
+  );
+  if (unsent)
+    console.log(
+      `round trips due but never sent: ${unsent} — the server could not keep up with ${RATE}/s, so latency above is mostly queueing (SOAK_RATE lowers the load)`,
+    );
+  console.log(
+    `server at the start: ${memoryLine(startMemory)}; at the end: ${memoryLine(endMemory)} (RSS ${endMemory.rssBytes >= startMemory.rssBytes ? '+' : ''}${mb(endMemory.rssBytes - startMemory.rssBytes)}, heap ${endMemory.heapUsedBytes >= startMemory.heapUsedBytes ? '+' : ''}${mb(endMemory.heapUsedBytes - startMemory.heapUsedBytes)})`,
+  );
 
   const checks: FleetCheck[] = [];
   for (const g of groups) checks.push(checkFleet(g.devices, (await pullEverything(agent, server.url, g.token)).changes));
@@ -177,4 +192,3 @@ try {
   await server.stop();
 }
 process.exitCode = exitCode;
-

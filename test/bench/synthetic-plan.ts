@@ -34,7 +34,13 @@ export function syntheticPlanFile(items: number, notes: number): PlanFile {
           group: groups[n % groups.length]!,
         });
         for (const [m, month] of months.entries()) {
-          file.progress!.push({ item: id, period: month, evaluation: (['○', '△', '－'] as const)[(n + m) % 3], done: `${month} の実施状況 ${n}。事業所訪問と広報を行った。`, next: `次の予定 ${n}` });
+          file.progress!.push({
+            item: id,
+            period: month,
+            evaluation: (['○', '△', '－'] as const)[(n + m) % 3],
+            done: `${month} の実施状況 ${n}。事業所訪問と広報を行った。`,
+            next: `次の予定 ${n}`,
+          });
         }
       }
       pillar.sections.push(section);

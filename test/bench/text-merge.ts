@@ -20,7 +20,13 @@ function random(seed: number): () => number {
   };
 }
 
-const SENTENCES = ['事業所を訪問し、健康宣言の取組を説明した。', '健診の受診勧奨を文書と電話で行った。', '説明会を開催し、参加者は昨年度を上回った。', '特定保健指導の利用率が前年同月を下回っている。', '関係団体と連携して広報を強化する。'];
+const SENTENCES = [
+  '事業所を訪問し、健康宣言の取組を説明した。',
+  '健診の受診勧奨を文書と電話で行った。',
+  '説明会を開催し、参加者は昨年度を上回った。',
+  '特定保健指導の利用率が前年同月を下回っている。',
+  '関係団体と連携して広報を強化する。',
+];
 
 function prose(rand: () => number, length: number): string {
   let text = '';
@@ -49,7 +55,11 @@ const rand = random(20_261_202);
 const base = prose(rand, LENGTH);
 const mid = Math.floor(base.length / 2);
 const cases: [string, string, string][] = [
-  ['typical: a sentence added at the end / a word changed in the middle', `${base.slice(0, -20)}来月も訪問する予定。`, `${base.slice(0, mid)}（再掲）${base.slice(mid)}`],
+  [
+    'typical: a sentence added at the end / a word changed in the middle',
+    `${base.slice(0, -20)}来月も訪問する予定。`,
+    `${base.slice(0, mid)}（再掲）${base.slice(mid)}`,
+  ],
   ['typical: edits in the first and the last paragraph', `前文。${base}`, `${base}以上。`],
   ['worst within the character diff: ~490 scattered edits on each side', scattered(base, 490, 'Ａ', 0.25), scattered(base, 490, 'Ｂ', 0.75)],
   ['worst: past the character diff, merged by lines', scattered(base, 1_200, 'Ａ', 0.25), scattered(base, 1_200, 'Ｂ', 0.75)],
@@ -69,4 +79,6 @@ const fields = PROTOCOL_LIMITS.mutationsPerRequest * 2;
 const allowed = Math.floor(TEXT_MERGE_BUDGET / perMerge);
 console.log(`\n== One hostile request: ${PROTOCOL_LIMITS.mutationsPerRequest} mutations × 2 text fields, each forcing the worst merge`);
 console.log(`unbounded: ${fields} merges ≈ ${fmt(fields * worst)} of CPU inside the write transaction`);
-console.log(`with the budget of ${TEXT_MERGE_BUDGET.toLocaleString('en')} characters per request: ${allowed} merges ≈ ${fmt(allowed * worst)}, the other ${fields - allowed} fields become conflicts`);
+console.log(
+  `with the budget of ${TEXT_MERGE_BUDGET.toLocaleString('en')} characters per request: ${allowed} merges ≈ ${fmt(allowed * worst)}, the other ${fields - allowed} fields become conflicts`,
+);

@@ -45,7 +45,10 @@ export async function typingReport(browser: Browser, baseUrl: string): Promise<{
   await page.getByLabel('メールアドレス').fill('staff@demo');
   await page.getByLabel('パスワード').fill('demo1234');
   await page.getByRole('button', { name: 'ログイン' }).click();
-  await page.getByRole('link', { name: /令和6年度 東京支部事業計画/ }).first().click();
+  await page
+    .getByRole('link', { name: /令和6年度 東京支部事業計画/ })
+    .first()
+    .click();
   await page.locator('.item-link').first().click();
   const box = page.getByRole('textbox', { name: '実施状況' });
   await box.click();

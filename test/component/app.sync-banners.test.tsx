@@ -8,7 +8,6 @@ import { App } from '../../src/ui/app';
 import { FakeSyncEngine } from './fake-sync-engine';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
-
 describe('sync banners', () => {
   it('asks for a new login when the token expired and keeps the app usable meanwhile', async () => {
     const db = await dbWithFixturePlan();

@@ -8,7 +8,6 @@ import { App } from '../../src/ui/app';
 import { navigate, paths } from '../../src/ui/router';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
-
 describe('App', () => {
   it('lists the plans and counts the edits waiting to sync', async () => {
     const db = await dbWithFixturePlan();

@@ -54,9 +54,17 @@ describe('ComparePage', () => {
     const table = await itemTable();
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('事業計画の年度比較山口支部');
     expect(screen.getByText('令和4年度 → 令和5年度')).toBeTruthy();
-    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['変更', '令和4年度', '令和5年度']);
+    expect(
+      within(table)
+        .getAllByRole('columnheader')
+        .map((h) => h.textContent),
+    ).toEqual(['変更', '令和4年度', '令和5年度']);
     expect((screen.getByRole('combobox', { name: '比較する計画' }) as HTMLSelectElement).value).toBe(r4Id);
-    expect(within(screen.getByRole('list', { name: '変更の件数' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+    expect(
+      within(screen.getByRole('list', { name: '変更の件数' }))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual([
       '項目：文言変更 8件・新規 10件・廃止 3件（変更なし 67件）',
       '見出し：名称変更 1件・新規 0件・廃止 1件',
       'KPI：変更 7件・新規 0件・廃止 0件（変更なし 12件）',
@@ -82,9 +90,21 @@ describe('ComparePage', () => {
   it('marks new items 新規 and dropped items 廃止, each beside an empty side', async () => {
     renderCompare(r5Id);
     const table = await itemTable();
-    expect(cellsOf(rowWith(table, '加入者からの相談・照会'))).toEqual(['新規', '（なし）', expect.stringContaining('加入者からの相談・照会に的確に対応できるよう')]);
-    expect(cellsOf(rowWith(table, '保健事業推進のための協議会の開催'))).toEqual(['廃止', expect.stringContaining('保健事業推進のための協議会の開催'), '（なし）']);
-    expect(cellsOf(rowWith(table, '中長期的な視点による健全な財政運営'))).toEqual(['', expect.stringContaining('中長期的な視点'), expect.stringContaining('中長期的な視点')]);
+    expect(cellsOf(rowWith(table, '加入者からの相談・照会'))).toEqual([
+      '新規',
+      '（なし）',
+      expect.stringContaining('加入者からの相談・照会に的確に対応できるよう'),
+    ]);
+    expect(cellsOf(rowWith(table, '保健事業推進のための協議会の開催'))).toEqual([
+      '廃止',
+      expect.stringContaining('保健事業推進のための協議会の開催'),
+      '（なし）',
+    ]);
+    expect(cellsOf(rowWith(table, '中長期的な視点による健全な財政運営'))).toEqual([
+      '',
+      expect.stringContaining('中長期的な視点'),
+      expect.stringContaining('中長期的な視点'),
+    ]);
   });
 
   it('shows the renamed section and the dropped one, and where moved items came from', async () => {
@@ -103,7 +123,11 @@ describe('ComparePage', () => {
     renderCompare(r5Id);
     await itemTable();
     const table = kpiTable();
-    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['変更', 'KPI設定項目', '令和4年度の目標', '令和5年度の目標']);
+    expect(
+      within(table)
+        .getAllByRole('columnheader')
+        .map((h) => h.textContent),
+    ).toEqual(['変更', 'KPI設定項目', '令和4年度の目標', '令和5年度の目標']);
     const declaration = within(table).getByRole('rowheader', { name: '健康宣言事業所数' }).closest('tr')!;
     expect(cellsOf(declaration)).toEqual(['変更目標値', '健康宣言事業所数', '900事業所以上', '1,100事業所以上（変更）']);
     expect(declaration.lastElementChild!.classList.contains('cmp-target-changed')).toBe(true);

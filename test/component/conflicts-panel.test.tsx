@@ -70,7 +70,9 @@ describe('conflicts', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     cleanup();
     renderItem(db);
-    await waitFor(async () => expect(((await screen.findByRole('textbox', { name: '統合した内容' })) as HTMLTextAreaElement).value).toBe('両方の内容をまとめた文章'));
+    await waitFor(async () =>
+      expect(((await screen.findByRole('textbox', { name: '統合した内容' })) as HTMLTextAreaElement).value).toBe('両方の内容をまとめた文章'),
+    );
     fireEvent.click(screen.getByRole('button', { name: '統合した内容の下書きを破棄' }));
     await waitFor(() => expect((screen.getByRole('textbox', { name: '統合した内容' }) as HTMLTextAreaElement).value).not.toBe('両方の内容をまとめた文章'));
     expect(screen.queryByRole('button', { name: '統合した内容の下書きを破棄' })).toBeNull();
@@ -108,7 +110,14 @@ describe('conflicts', () => {
     expect(outbox).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ table: 'progress', recordId: RECORD, changes: { done: CLIENT_TEXT }, base: { done: SERVER_TEXT }, create: null }),
-        expect.objectContaining({ table: 'conflicts', recordId: 'conflict-1', planId: PLAN_ID, changes: { resolved: true }, base: { resolved: false }, create: null }),
+        expect.objectContaining({
+          table: 'conflicts',
+          recordId: 'conflict-1',
+          planId: PLAN_ID,
+          changes: { resolved: true },
+          base: { resolved: false },
+          create: null,
+        }),
       ]),
     );
     await waitFor(() => expect((screen.getByRole('textbox', { name: '実施状況' }) as HTMLTextAreaElement).value).toBe(CLIENT_TEXT));

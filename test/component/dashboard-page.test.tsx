@@ -45,7 +45,11 @@ describe('DashboardPage', () => {
     renderDashboard();
     expect(await screen.findByRole('heading', { level: 2, name: '評価の件数（上半期（4〜9月））' })).toBeTruthy();
     const pillars = screen.getByRole('table', { name: '柱ごとの評価の件数' });
-    expect(within(pillars).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['柱', '○', '△', '－', '未評価', '計', '割合']);
+    expect(
+      within(pillars)
+        .getAllByRole('columnheader')
+        .map((h) => h.textContent),
+    ).toEqual(['柱', '○', '△', '－', '未評価', '計', '割合']);
     expect(await countsIn('柱ごとの評価の件数')).toEqual({
       '１． 基盤的保険者機能の盤石化': ['1', '1', '0', '0', '2'],
       '２． 戦略的保険者機能の一層の発揮': ['0', '0', '0', '1', '1'],
@@ -87,7 +91,9 @@ describe('DashboardPage', () => {
     renderDashboard();
     const section = within(await waitFor(() => listUnder(/^未達・未達見込みのKPI/)));
     expect(section.getByRole('heading').textContent).toBe('未達・未達見込みのKPI（3件）');
-    expect(section.getByText(/^令和6年9月までの最新の実績で判定しています。/).textContent).toContain('年度内に積み上がる指標は、年度末の値を見込める間（3月の実績が出るまで）はその見込みで判定します（未達見込み）。');
+    expect(section.getByText(/^令和6年9月までの最新の実績で判定しています。/).textContent).toContain(
+      '年度内に積み上がる指標は、年度末の値を見込める間（3月の実績が出るまで）はその見込みで判定します（未達見込み）。',
+    );
     const link = section.getByRole('link', { name: '生活習慣病予防健診実施率' });
     expect(link.getAttribute('href')).toBe(paths.kpi(PLAN_ID, ref('k-checkup')));
     const figures = link.closest('li')!.textContent!;
@@ -112,10 +118,11 @@ describe('DashboardPage', () => {
     await screen.findByRole('table', { name: '柱ごとの評価の件数' });
     await saveProgress(db, { planId: PLAN_ID, itemId: ref('p2-5-1'), periodId: '2024-H1' }, { evaluation: '△' }, 'テスト');
     await waitFor(async () => expect((await countsIn('担当グループごとの評価の件数')).保健).toEqual(['0', '1', '0', '0', '1']));
-    expect(within(listUnder(/^△の項目/)).getAllByRole('link').map((l) => l.textContent)).toEqual([
-      '１． （２） ②現金給付等の申請に係る郵送化の促進',
-      '２． （５） ①健康宣言事業所の拡大と取組の質の向上',
-    ]);
+    expect(
+      within(listUnder(/^△の項目/))
+        .getAllByRole('link')
+        .map((l) => l.textContent),
+    ).toEqual(['１． （２） ②現金給付等の申請に係る郵送化の促進', '２． （５） ①健康宣言事業所の拡大と取組の質の向上']);
   });
 
   it('shows another period: in the second half everything is 未評価 and no item is △', async () => {

@@ -80,7 +80,8 @@ describe('drafts', () => {
     const box = await screen.findByRole('textbox', { name: 'メモ' });
     const put = db.meta.put.bind(db.meta);
     // Full storage, as IndexedDB reports it, for draft rows only.
-    db.meta.put = ((row: { key: string; value: unknown }) => (row.key.startsWith('draft:') ? Promise.reject(new DOMException('full', 'QuotaExceededError')) : put(row))) as typeof db.meta.put;
+    db.meta.put = ((row: { key: string; value: unknown }) =>
+      row.key.startsWith('draft:') ? Promise.reject(new DOMException('full', 'QuotaExceededError')) : put(row)) as typeof db.meta.put;
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     fireEvent.input(box, { target: { value: '保存できないメモ' } });
     await screen.findByText(/下書きをこの端末に保存できませんでした/);

@@ -27,25 +27,50 @@ describe('ItemHistory', () => {
     const db = await dbWithFixturePlan();
     const record = progressId(ITEM, '2024-H1');
     await db.history.bulkPut([
-      { id: 'h1', planId: PLAN_ID, table: 'progress', recordId: record, itemId: ITEM, changes: { evaluation: { from: '○', to: '△' } }, by: '田中', at: new Date(2026, 10, 1, 10, 0).toISOString() },
+      {
+        id: 'h1',
+        planId: PLAN_ID,
+        table: 'progress',
+        recordId: record,
+        itemId: ITEM,
+        changes: { evaluation: { from: '○', to: '△' } },
+        by: '田中',
+        at: new Date(2026, 10, 1, 10, 0).toISOString(),
+      },
       {
         id: 'h2',
         planId: PLAN_ID,
         table: 'progress',
         recordId: record,
         itemId: ITEM,
-        changes: { done: { from: '郵送化率は98.2%（令和6年6月時点）で、前年度を下回っている。', to: '郵送化率は98.6%（令和6年9月時点）に改善し、前年度を上回った。' }, updatedAt: { from: 'a', to: 'b' } },
+        changes: {
+          done: { from: '郵送化率は98.2%（令和6年6月時点）で、前年度を下回っている。', to: '郵送化率は98.6%（令和6年9月時点）に改善し、前年度を上回った。' },
+          updatedAt: { from: 'a', to: 'b' },
+        },
         by: '山本',
         at: new Date(2026, 10, 2, 14, 45).toISOString(),
       },
-      { id: 'h3', planId: PLAN_ID, table: 'items', recordId: ref('p1-2-1'), itemId: ref('p1-2-1'), changes: { group: { from: '業務', to: '企画総務' } }, by: '他人', at: new Date(2026, 10, 3).toISOString() },
+      {
+        id: 'h3',
+        planId: PLAN_ID,
+        table: 'items',
+        recordId: ref('p1-2-1'),
+        itemId: ref('p1-2-1'),
+        changes: { group: { from: '業務', to: '企画総務' } },
+        by: '他人',
+        at: new Date(2026, 10, 3).toISOString(),
+      },
     ]);
     renderItem(db);
     const list = await screen.findByRole('list', { name: '変更履歴の一覧' });
-    const entries = within(list).getAllByRole('listitem').filter((li) => li.parentElement === list);
+    const entries = within(list)
+      .getAllByRole('listitem')
+      .filter((li) => li.parentElement === list);
     expect(entries).toHaveLength(2);
     expect(entries[0]!.textContent).toContain('令和8年11月2日 14:45（2026年）・山本・上半期（4〜9月）');
-    expect(entries[0]!.textContent).toContain('実施状況を変更「郵送化率は98.2%（令和6年6月時点）で、前年度を下回って…」→「郵送化率は98.6%（令和6年9月時点）に改善し、前年度を上…」');
+    expect(entries[0]!.textContent).toContain(
+      '実施状況を変更「郵送化率は98.2%（令和6年6月時点）で、前年度を下回って…」→「郵送化率は98.6%（令和6年9月時点）に改善し、前年度を上…」',
+    );
     expect(entries[0]!.textContent).not.toContain('updatedAt');
     expect(entries[1]!.textContent).toContain('令和8年11月1日 10:00（2026年）・田中');
     expect(within(entries[1]!).getByText('評価: ○ → △')).toBeTruthy();
@@ -60,7 +85,12 @@ describe('ItemHistory', () => {
       table: 'progress',
       recordId: record,
       itemId: ITEM,
-      changes: { planId: { from: null, to: PLAN_ID }, evaluation: { from: null, to: null }, done: { from: null, to: '' }, next: { from: null, to: '来月訪問する' } },
+      changes: {
+        planId: { from: null, to: PLAN_ID },
+        evaluation: { from: null, to: null },
+        done: { from: null, to: '' },
+        next: { from: null, to: '来月訪問する' },
+      },
       by: '田中',
       at: new Date(2026, 10, 1).toISOString(),
     });
@@ -89,7 +119,16 @@ describe('restoring a value from the history', () => {
     await db.progress.put({ ...current, evaluation: '△', done: '郵送化の案内を送付した。' });
     await db.history.bulkPut([
       { id: 'h1', planId: PLAN_ID, table: 'progress', recordId: record, itemId: ITEM, changes: { evaluation: { from: '○', to: '△' } }, by: '田中', at: at(1) },
-      { id: 'h2', planId: PLAN_ID, table: 'progress', recordId: record, itemId: ITEM, changes: { done: { from: '窓口で案内した。', to: '郵送化の案内を送付した。' } }, by: '鈴木（担当）', at: at(2) },
+      {
+        id: 'h2',
+        planId: PLAN_ID,
+        table: 'progress',
+        recordId: record,
+        itemId: ITEM,
+        changes: { done: { from: '窓口で案内した。', to: '郵送化の案内を送付した。' } },
+        by: '鈴木（担当）',
+        at: at(2),
+      },
     ]);
     return db;
   }
@@ -136,7 +175,16 @@ describe('restoring a value from the history', () => {
   it('gives staff nothing to undo when the last change is someone else’s', async () => {
     const db = await seeded();
     await db.plans.update(PLAN_ID, { branchId: 'branch-tokyo' });
-    await db.history.put({ id: 'h3', planId: PLAN_ID, table: 'progress', recordId: record, itemId: ITEM, changes: { next: { from: '', to: '来月訪問' } }, by: '田中', at: at(3) });
+    await db.history.put({
+      id: 'h3',
+      planId: PLAN_ID,
+      table: 'progress',
+      recordId: record,
+      itemId: ITEM,
+      changes: { next: { from: '', to: '来月訪問' } },
+      by: '田中',
+      at: at(3),
+    });
     renderAs(db, 'staff');
     const list = await screen.findByRole('list', { name: '変更履歴の一覧' });
     await waitFor(() => expect(within(list).getAllByRole('listitem').length).toBeGreaterThan(2));
@@ -145,7 +193,16 @@ describe('restoring a value from the history', () => {
 
   it('shows a move as 並び順を変更, without the order keys and without a way to put one back', async () => {
     const db = await seeded();
-    await db.history.put({ id: 'h3', planId: PLAN_ID, table: 'items', recordId: ITEM, itemId: ITEM, changes: { order: { from: 'a1', to: 'a0V' } }, by: '田中', at: at(3) });
+    await db.history.put({
+      id: 'h3',
+      planId: PLAN_ID,
+      table: 'items',
+      recordId: ITEM,
+      itemId: ITEM,
+      changes: { order: { from: 'a1', to: 'a0V' } },
+      by: '田中',
+      at: at(3),
+    });
     renderAs(db, 'lead');
     const list = await screen.findByRole('list', { name: '変更履歴の一覧' });
     const move = await within(list).findByText('並び順を変更');
@@ -157,7 +214,16 @@ describe('restoring a value from the history', () => {
 
   it('offers nothing to restore on the fields a record was created with', async () => {
     const db = await dbWithFixturePlan();
-    await db.history.put({ id: 'c1', planId: PLAN_ID, table: 'progress', recordId: record, itemId: ITEM, changes: { planId: { from: null, to: PLAN_ID }, done: { from: null, to: 'した' } }, by: '田中', at: at(1) });
+    await db.history.put({
+      id: 'c1',
+      planId: PLAN_ID,
+      table: 'progress',
+      recordId: record,
+      itemId: ITEM,
+      changes: { planId: { from: null, to: PLAN_ID }, done: { from: null, to: 'した' } },
+      by: '田中',
+      at: at(1),
+    });
     renderAs(db, 'lead');
     const list = await screen.findByRole('list', { name: '変更履歴の一覧' });
     await waitFor(() => expect(within(list).getAllByRole('listitem').length).toBeGreaterThan(0));

@@ -86,13 +86,20 @@ describe('KpiPage', () => {
     ]);
     const stored = await db.measurements.get(measurementId(ref('k-mail'), '2024-07'));
     expect(stored?.value).toBe(99);
-    expect(await db.outbox.where('recordId').equals(measurementId(ref('k-mail'), '2024-07')).count()).toBe(1);
+    expect(
+      await db.outbox
+        .where('recordId')
+        .equals(measurementId(ref('k-mail'), '2024-07'))
+        .count(),
+    ).toBe(1);
   });
 
   it('reads thousands commas, full-width ones included', async () => {
     renderPage();
     await enterActual('健康宣言事業所数', '2024-06', '２，９５０');
-    await waitFor(async () => expect(await cellsOf('健康宣言事業所数')).toEqual(['▾健康宣言事業所数', '2,900事業所以上', '2,950事業所', '令和6年6月（2024年6月）', '✔達成+50事業所']));
+    await waitFor(async () =>
+      expect(await cellsOf('健康宣言事業所数')).toEqual(['▾健康宣言事業所数', '2,900事業所以上', '2,950事業所', '令和6年6月（2024年6月）', '✔達成+50事業所']),
+    );
   });
 
   it('refuses a value that is not a number with a Japanese message and writes nothing', async () => {
@@ -135,13 +142,21 @@ describe('KpiPage', () => {
     expect(await cellsOf(CHECKUP)).toEqual(['▸' + CHECKUP, '60%以上', '5%', '令和6年4月（2024年4月）', '▼未達−55%']);
     const detail = await enterActual(CHECKUP, '2024-05', '9');
     // 9 + 4%/月 × 10 months = 49% in March.
-    await waitFor(async () => expect(await cellsOf(CHECKUP)).toEqual(['▾' + CHECKUP, '60%以上', '9%', '令和6年5月（2024年5月）', '▼未達−51%▽未達見込み3月 49%']));
+    await waitFor(async () =>
+      expect(await cellsOf(CHECKUP)).toEqual(['▾' + CHECKUP, '60%以上', '9%', '令和6年5月（2024年5月）', '▼未達−51%▽未達見込み3月 49%']),
+    );
     expect(screen.getByText('未達見込み 1件')).toBeTruthy();
     expect(detail.getByText('見込みの出し方：令和6年4月から令和6年5月までの月平均の伸び（4%/月）が3月まで続くとした見込み')).toBeTruthy();
     expect(detail.getByText(/^令和7年3月（2025年3月）の見込みは49%、未達見込み（−11%）。/)).toBeTruthy();
     // The chart's text alternative tells the projection; its legend names the dashed line.
-    expect(detail.getByRole('img').getAttribute('aria-label')).toContain('破線は年度末までの見込みで、令和7年3月（2025年3月）の見込みは49%、未達見込み（−11%）。');
-    expect(within(detail.getByRole('list', { name: '凡例' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['実績（単位: %）', '見込み', '目標（60%以上）']);
+    expect(detail.getByRole('img').getAttribute('aria-label')).toContain(
+      '破線は年度末までの見込みで、令和7年3月（2025年3月）の見込みは49%、未達見込み（−11%）。',
+    );
+    expect(
+      within(detail.getByRole('list', { name: '凡例' }))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['実績（単位: %）', '見込み', '目標（60%以上）']);
     // A KPI that does not build up (a level such as 郵送化率) gets no projection at all.
     expect(within(await rowOf(MAIL)).queryByText(/見込み/)).toBeNull();
   });
@@ -154,7 +169,11 @@ describe('KpiPage', () => {
     // The filter keeps what the dashboard lists: a build-up on pace to make it is not off track,
     // though today's figure is short of the year's target.
     fireEvent.click(screen.getByRole('button', { name: '未達・未達見込みのみ表示' }));
-    expect(within(screen.getByRole('table')).getAllByRole('button').map((b) => b.textContent)).toEqual(['▸' + MAIL, '▸健康宣言事業所数']);
+    expect(
+      within(screen.getByRole('table'))
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['▸' + MAIL, '▸健康宣言事業所数']);
   });
 
   it('projects on last year’s curve of the same KPI once last year’s plan is on the device', async () => {
@@ -172,6 +191,10 @@ describe('KpiPage', () => {
     expect(method()).not.toBe(pace);
     expect((await cellsOf(CHECKUP))[4]).toBe('▼未達−51%✓達成見込み3月 73.8%');
     expect(detail.getByRole('img').getAttribute('aria-label')).toContain('点線は前年度（令和5年度）の実績で、3月は61.5%。');
-    expect(within(detail.getByRole('list', { name: '凡例' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['実績（単位: %）', '見込み', '前年度', '目標（60%以上）']);
+    expect(
+      within(detail.getByRole('list', { name: '凡例' }))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['実績（単位: %）', '見込み', '前年度', '目標（60%以上）']);
   });
 });

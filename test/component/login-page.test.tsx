@@ -8,7 +8,6 @@ import { App } from '../../src/ui/app';
 import { FakeSyncEngine } from './fake-sync-engine';
 import { dbWithFixturePlan } from './plan-fixture';
 
-
 const DEMO_INFO = {
   protocolVersion: 2,
   demo: {

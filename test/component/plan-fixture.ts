@@ -65,6 +65,11 @@ export async function storePreviousYearPlan(db: TrackerDb, kpiName: string, mont
     measurements: monthly.map((value, i) => ({ kpi: 'k-last-year', month: months[i]!, value })),
   });
   if (!parsed.ok) throw new Error(`The previous year's plan does not parse: ${JSON.stringify(parsed.problems)}`);
-  const records = planFileToRecords(parsed.file, { planId: PREVIOUS_PLAN_ID, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => crypto.randomUUID() });
+  const records = planFileToRecords(parsed.file, {
+    planId: PREVIOUS_PLAN_ID,
+    now: '2024-07-01T00:00:00.000Z',
+    author: 'テスト',
+    newId: () => crypto.randomUUID(),
+  });
   await storePlanRecords(db, records, { outbox: false });
 }

@@ -43,11 +43,19 @@ describe('presence on the item screen', () => {
 
     engine.live.setEntries([entry('鈴木 一郎', 'p1-2-2', 'done'), entry('田中 花子', 'p1-2-2'), entry('山田 太郎', 'p2-5-1', 'next')]);
     const region = await screen.findByRole('region', { name: 'この項目を開いている人' });
-    const people = within(region).getAllByRole('listitem').map((li) => li.textContent);
+    const people = within(region)
+      .getAllByRole('listitem')
+      .map((li) => li.textContent);
     expect(people).toEqual(['鈴木 一郎（実施状況に入力中…）', '田中 花子']);
 
     engine.live.setEntries([entry('鈴木 一郎', 'p1-2-2', 'next'), entry('鈴木 一郎', 'p1-2-2', 'done')]);
-    await waitFor(() => expect(within(screen.getByRole('region', { name: 'この項目を開いている人' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['鈴木 一郎（今後の実施予定等・実施状況に入力中…）']));
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('region', { name: 'この項目を開いている人' }))
+          .getAllByRole('listitem')
+          .map((li) => li.textContent),
+      ).toEqual(['鈴木 一郎（今後の実施予定等・実施状況に入力中…）']),
+    );
 
     engine.live.setEntries([]);
     await waitFor(() => expect(screen.queryByRole('region', { name: 'この項目を開いている人' })).toBeNull());

@@ -41,7 +41,11 @@ afterEach(async () => {
   await discardDb(db);
 });
 
-async function download(button: string, filter: ItemFilter = EMPTY_FILTER, periodId = '2024-H1'): Promise<{ name: string; type: string; bytes: Uint8Array; text: string }> {
+async function download(
+  button: string,
+  filter: ItemFilter = EMPTY_FILTER,
+  periodId = '2024-H1',
+): Promise<{ name: string; type: string; bytes: Uint8Array; text: string }> {
   render(
     <DbContext.Provider value={db}>
       <ReportPage planId={PLAN_ID} periodId={periodId} filter={filter} />
@@ -60,7 +64,14 @@ function fixtureItems() {
   const visit = (section: (typeof good.sections)[number] | NonNullable<(typeof good.sections)[number]['sections']>[number], labels: string[]) => {
     const path = [...labels, section.label];
     for (const item of 'items' in section ? section.items : []) {
-      out.push({ ref: item.id, path: [...path, item.label].join(' > '), heading: section.title, text: item.text, group: item.group, tags: (item as { tags?: string[] }).tags ?? [] });
+      out.push({
+        ref: item.id,
+        path: [...path, item.label].join(' > '),
+        heading: section.title,
+        text: item.text,
+        group: item.group,
+        tags: (item as { tags?: string[] }).tags ?? [],
+      });
     }
     for (const child of 'sections' in section ? section.sections : []) visit(child, path);
   };
@@ -72,7 +83,18 @@ function fixtureItems() {
 function expectedProgressRow(item: ReturnType<typeof fixtureItems>[number], override?: { evaluation: string; done: string; next: string }): string[] {
   const p = override ?? good.progress.find((x) => x.item === item.ref && x.period === '2024-H1');
   const notes = good.notes.filter((n) => n.item === item.ref && n.date >= '2024-04' && n.date < '2024-10').length;
-  return ['上半期（4〜9月）', item.path, item.heading, item.text, item.group, item.tags.join('、'), p?.evaluation ?? '', p?.done ?? '', p?.next ?? '', String(notes)];
+  return [
+    '上半期（4〜9月）',
+    item.path,
+    item.heading,
+    item.text,
+    item.group,
+    item.tags.join('、'),
+    p?.evaluation ?? '',
+    p?.done ?? '',
+    p?.next ?? '',
+    String(notes),
+  ];
 }
 
 describe('the report’s downloads', () => {
@@ -142,7 +164,11 @@ describe('the report’s downloads', () => {
   it('KPI CSV keeps to the KPIs the filtered report shows', async () => {
     const file = await download('KPI CSV', { evaluations: [], groups: ['保健'], query: '' });
     expect(file.name).toBe('東京支部_令和6年度_KPI_絞り込み.csv');
-    expect(parseCsv(file.text).slice(1).map((r) => r[1])).toEqual(['健康宣言事業所数']);
+    expect(
+      parseCsv(file.text)
+        .slice(1)
+        .map((r) => r[1]),
+    ).toEqual(['健康宣言事業所数']);
   });
 
   it('計画ファイル: the whole plan, which reads back as the fixture', async () => {

@@ -56,9 +56,17 @@ describe('ReportPage', () => {
   it('lays out each pillar as 事業計画 | 実施状況 | 評価 | 今後の実施予定等 with the labels as written', async () => {
     renderReport();
     await title('令和6年4月〜9月');
-    expect(screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent)).toEqual(['１．基盤的保険者機能の盤石化', '２．戦略的保険者機能の一層の発揮', '令和6年度 KPI目標の進捗状況']);
+    expect(screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent)).toEqual([
+      '１．基盤的保険者機能の盤石化',
+      '２．戦略的保険者機能の一層の発揮',
+      '令和6年度 KPI目標の進捗状況',
+    ]);
     const first = screen.getByRole('table', { name: '１．基盤的保険者機能の盤石化の実施状況' });
-    expect(within(first).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['事業計画', '実施状況', '評価', '今後の実施予定等']);
+    expect(
+      within(first)
+        .getAllByRole('columnheader')
+        .map((h) => h.textContent),
+    ).toEqual(['事業計画', '実施状況', '評価', '今後の実施予定等']);
     expect(within(first).getByRole('rowheader', { name: '（２）サービス水準の向上' })).toBeTruthy();
     expect(itemRowHeaders()).toEqual([`① ${SERVICE}`, `② ${MAIL}`, `① ${DECLARATION}`]);
     expect(entriesOf(SERVICE)).toEqual(['サービススタンダード（10日以内の支給）を100%達成した。', '○', '引き続き、標準期間内の支給を徹底する。']);
@@ -74,24 +82,54 @@ describe('ReportPage', () => {
     // One 事業計画 cell spans the KPIs of its section, as in the paper table.
     expect(kpis.getByRole('rowheader', { name: '（２）サービス水準の向上' }).getAttribute('rowspan')).toBe('2');
     const mail = kpis.getByRole('rowheader', { name: '現金給付等の申請に係る郵送化率' }).closest('tr')!;
-    expect(within(mail).getAllByRole('cell').map((c) => c.textContent)).toEqual(['対前年度（98.4%）以上', '98.2%', '令和6年6月時点（2024年6月）']);
+    expect(
+      within(mail)
+        .getAllByRole('cell')
+        .map((c) => c.textContent),
+    ).toEqual(['対前年度（98.4%）以上', '98.2%', '令和6年6月時点（2024年6月）']);
     const strategic = within(screen.getByRole('table', { name: '令和6年度 ＫＰＩ設定項目一覧表（戦略的保険者機能の一層の発揮）' }));
     expect(strategic.getByRole('row', { name: /健康宣言事業所数 2,900事業所以上 2,719事業所 令和6年5月時点/ })).toBeTruthy();
     const other = within(screen.getByRole('table', { name: '令和6年度 ＫＰＩ設定項目一覧表（事業計画の指定なし）' }));
     const checkup = other.getByRole('rowheader', { name: '生活習慣病予防健診実施率' }).closest('tr')!;
-    expect(within(checkup).getAllByRole('cell').map((c) => c.textContent)).toEqual(['60%以上', '－', '－']);
+    expect(
+      within(checkup)
+        .getAllByRole('cell')
+        .map((c) => c.textContent),
+    ).toEqual(['60%以上', '－', '－']);
   });
 
   it.each<[string, ItemFilter, string, string[], string[]]>([
-    ['one group', { evaluations: [], groups: ['保健'], query: '' }, '絞り込み：担当グループ：保健（全3項目中1項目）', [`① ${DECLARATION}`], ['健康宣言事業所数']],
-    ['only △', { evaluations: ['△'], groups: [], query: '' }, '絞り込み：評価：△（全3項目中1項目）', [`② ${MAIL}`], ['サービススタンダードの達成状況', '現金給付等の申請に係る郵送化率']],
-    ['a text found in a note', { evaluations: [], groups: [], query: '案内した' }, '絞り込み：検索：「案内した」（全3項目中1項目）', [`① ${DECLARATION}`], ['健康宣言事業所数']],
+    [
+      'one group',
+      { evaluations: [], groups: ['保健'], query: '' },
+      '絞り込み：担当グループ：保健（全3項目中1項目）',
+      [`① ${DECLARATION}`],
+      ['健康宣言事業所数'],
+    ],
+    [
+      'only △',
+      { evaluations: ['△'], groups: [], query: '' },
+      '絞り込み：評価：△（全3項目中1項目）',
+      [`② ${MAIL}`],
+      ['サービススタンダードの達成状況', '現金給付等の申請に係る郵送化率'],
+    ],
+    [
+      'a text found in a note',
+      { evaluations: [], groups: [], query: '案内した' },
+      '絞り込み：検索：「案内した」（全3項目中1項目）',
+      [`① ${DECLARATION}`],
+      ['健康宣言事業所数'],
+    ],
   ])('shows only the filtered items, and says how it is filtered: %s', async (_name, filter, says, items, kpis) => {
     renderReport(filter);
     await title('令和6年4月〜9月');
     expect(screen.getByText(says)).toBeTruthy();
     expect(itemRowHeaders()).toEqual(items);
-    expect(screen.queryAllByRole('rowheader', { name: /サービススタンダードの達成状況|郵送化率|健康宣言事業所数|生活習慣病予防健診実施率|SNS/ }).map((h) => h.textContent)).toEqual(kpis);
+    expect(
+      screen
+        .queryAllByRole('rowheader', { name: /サービススタンダードの達成状況|郵送化率|健康宣言事業所数|生活習慣病予防健診実施率|SNS/ })
+        .map((h) => h.textContent),
+    ).toEqual(kpis);
     expect(screen.getByRole('link', { name: '絞り込みを外す' }).getAttribute('href')).toBe(paths.report(PLAN_ID, '2024-H1'));
   });
 
@@ -146,6 +184,8 @@ describe('ReportPage', () => {
     render(<App db={db} />);
     expect(await title('令和6年4月〜9月')).toBeTruthy();
     expect(itemRowHeaders()).toEqual([`② ${MAIL}`]);
-    expect(screen.getByRole('link', { name: '← 計画へ戻る' }).getAttribute('href')).toBe(paths.plan(PLAN_ID, '2024-H1', { evaluations: ['△'], groups: [], query: '' }));
+    expect(screen.getByRole('link', { name: '← 計画へ戻る' }).getAttribute('href')).toBe(
+      paths.plan(PLAN_ID, '2024-H1', { evaluations: ['△'], groups: [], query: '' }),
+    );
   });
 });

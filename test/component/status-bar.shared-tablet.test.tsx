@@ -64,7 +64,11 @@ describe('ログアウト on a shared tablet', () => {
     fireEvent.click(screen.getByRole('button', { name: 'ログアウト' }));
     const dialog = screen.getByRole('dialog', { name: 'ログアウト' });
     const list = await within(dialog).findByRole('list', { name: '未送信の変更' });
-    expect(within(list).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['鈴木（担当）：2件', '佐藤（リーダー）：1件']);
+    expect(
+      within(list)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['鈴木（担当）：2件', '佐藤（リーダー）：1件']);
 
     const confirm = vi.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValueOnce(true);
     fireEvent.click(within(dialog).getByRole('button', { name: 'この端末のデータを消す' }));

@@ -55,7 +55,9 @@ describe('StatusBar with a sync engine', () => {
     expect(statusBar().textContent).toContain('記入者: 佐藤（リーダー）');
     const group = await screen.findByRole('radiogroup', { name: '評価' });
     fireEvent.click(within(group).getByRole('radio', { name: '○' }));
-    await waitFor(async () => expect(await db.progress.get(progressId(ref('p1-2-2'), '2024-H1'))).toMatchObject({ evaluation: '○', updatedBy: '佐藤（リーダー）' }));
+    await waitFor(async () =>
+      expect(await db.progress.get(progressId(ref('p1-2-2'), '2024-H1'))).toMatchObject({ evaluation: '○', updatedBy: '佐藤（リーダー）' }),
+    );
   });
 
   it('logs out, when asked to keep the data, keeping the pending edits on the device', async () => {

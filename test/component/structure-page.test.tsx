@@ -42,7 +42,12 @@ describe('StructurePage', () => {
     expect((await db.sections.get(ref('p1-2')))?.title).toBe('サービス水準の一層の向上');
     const entries = await outboxOf('sections');
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ recordId: ref('p1-2'), planId: PLAN_ID, changes: { title: 'サービス水準の一層の向上' }, base: { title: 'サービス水準の向上' } });
+    expect(entries[0]).toMatchObject({
+      recordId: ref('p1-2'),
+      planId: PLAN_ID,
+      changes: { title: 'サービス水準の一層の向上' },
+      base: { title: 'サービス水準の向上' },
+    });
   });
 
   it('refuses an empty section name and writes nothing', async () => {

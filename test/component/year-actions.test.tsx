@@ -63,12 +63,25 @@ describe('次年度の計画を作成', () => {
     expect(created.id).toBe('東京支部-2025');
     expect(location.pathname).toBe(paths.plan(created.id));
     // The new plan's menu says which 前年度 values came from this year's actuals.
-    expect((await within(await menu()).findByRole('status')).textContent).toBe('次年度の計画を作成しました。前年度の値に今年度の実績を入れました: 現金給付等の申請に係る郵送化率 98.2%（令和6年6月）。');
-    expect(created).toMatchObject({ branch: '東京支部', fiscalYear: 2025, title: '令和7年度 東京支部事業計画', periodKind: 'half', demo: false, deleted: false });
+    expect((await within(await menu()).findByRole('status')).textContent).toBe(
+      '次年度の計画を作成しました。前年度の値に今年度の実績を入れました: 現金給付等の申請に係る郵送化率 98.2%（令和6年6月）。',
+    );
+    expect(created).toMatchObject({
+      branch: '東京支部',
+      fiscalYear: 2025,
+      title: '令和7年度 東京支部事業計画',
+      periodKind: 'half',
+      demo: false,
+      deleted: false,
+    });
     expect(created.branchId).toBeUndefined();
     // The new plan's menu is its own: not busy, and it compares with the plan it came from.
     expect((await createButton()).hasAttribute('disabled')).toBe(false);
-    expect(within(await menu()).getByRole('link', { name: '前年度と比較' }).getAttribute('href')).toBe(paths.compare(created.id));
+    expect(
+      within(await menu())
+        .getByRole('link', { name: '前年度と比較' })
+        .getAttribute('href'),
+    ).toBe(paths.compare(created.id));
 
     const source = await exportPlanFile(db, PLAN_ID);
     const next = await exportPlanFile(db, created.id);
@@ -111,9 +124,19 @@ describe('次年度の計画を作成', () => {
   });
 
   it('refuses when a plan with the new plan’s id is on the device, though its branch name is written otherwise', async () => {
-    const parsed = parsePlanFile({ ...good, plan: { ...good.plan, branch: '東京 支部', fiscalYear: 2025, title: '令和7年度 東京 支部事業計画' }, progress: [], notes: [], measurements: [] });
+    const parsed = parsePlanFile({
+      ...good,
+      plan: { ...good.plan, branch: '東京 支部', fiscalYear: 2025, title: '令和7年度 東京 支部事業計画' },
+      progress: [],
+      notes: [],
+      measurements: [],
+    });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    await storePlanRecords(db, planFileToRecords(parsed.file, { planId: '東京支部-2025', now: '2025-04-01T00:00:00.000Z', author: 'テスト', newId: () => crypto.randomUUID() }), { outbox: false });
+    await storePlanRecords(
+      db,
+      planFileToRecords(parsed.file, { planId: '東京支部-2025', now: '2025-04-01T00:00:00.000Z', author: 'テスト', newId: () => crypto.randomUUID() }),
+      { outbox: false },
+    );
     renderPlan();
     fireEvent.click(await createButton());
     const alert = await screen.findByRole('alert');
@@ -204,7 +227,11 @@ describe('次年度の計画を作成', () => {
   it.each(['lead', 'staff'] as const)('is not offered to a %s, since plans are created by admins', async (role) => {
     await db.plans.update(PLAN_ID, { branchId: 'branch-tokyo' });
     // Last year's plan, so that the menu's year entries show they have loaded.
-    await importPlanFixture(db, { ...good, plan: { ...good.plan, fiscalYear: 2023, title: '令和5年度 東京支部事業計画' }, progress: [], notes: [], measurements: [] }, 'branch-tokyo');
+    await importPlanFixture(
+      db,
+      { ...good, plan: { ...good.plan, fiscalYear: 2023, title: '令和5年度 東京支部事業計画' }, progress: [], notes: [], measurements: [] },
+      'branch-tokyo',
+    );
     renderPlan(new FakeSyncEngine({ session: session(role, 'branch-tokyo') }));
     const nav = await menu();
     await within(nav).findByRole('link', { name: '前年度と比較' });

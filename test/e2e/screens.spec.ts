@@ -16,7 +16,13 @@ const VIEWPORTS = [
 async function expectNoSeriousViolations(page: Page, screen: string): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const summary = serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  const summary = serious.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+        .map((n) => n.target.join(' '))
+        .slice(0, 3)
+        .join(', ')}`,
+  );
   expect(summary, `axe on the ${screen} screen`).toEqual([]);
 }
 
@@ -82,7 +88,11 @@ for (const viewport of VIEWPORTS) {
     await expect(page.getByRole('table')).toBeVisible();
     await snap(page, viewport.name, '5-kpi');
     // A KPI's detail draws its uPlot chart (its own stylesheet, loaded lazily).
-    await page.getByRole('table').getByRole('button', { name: /郵送化率/ }).first().click();
+    await page
+      .getByRole('table')
+      .getByRole('button', { name: /郵送化率/ })
+      .first()
+      .click();
     await expect(page.locator('.uplot').first()).toBeVisible();
     await snap(page, viewport.name, '5-kpi-chart');
     await page.goBack();

@@ -14,7 +14,9 @@ const ITEM = /医療費適正化等に努めるとともに/;
 async function audit(request: APIRequestContext, from: string): Promise<AuditEntry[]> {
   const login = await request.post('/api/login', { data: { email: 'lead@demo', password: 'demo1234' } });
   const { token } = loginResponseSchema.parse(await login.json());
-  const answer = await request.get(`/api/branches/demo-tokyo/audit?format=json&from=${encodeURIComponent(from)}`, { headers: { authorization: `Bearer ${token}` } });
+  const answer = await request.get(`/api/branches/demo-tokyo/audit?format=json&from=${encodeURIComponent(from)}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(answer.status()).toBe(200);
   return auditResponseSchema.parse(await answer.json()).entries;
 }

@@ -32,7 +32,10 @@ async function admin(...argv: string[]): Promise<{ code: number; stdout: string;
 }
 
 async function login(email: string, password: string): Promise<{ status: number; token?: string; branches?: unknown }> {
-  const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage, now: () => NOW }).request('/api/login', { method: 'POST', body: JSON.stringify({ email, password }) });
+  const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage, now: () => NOW }).request('/api/login', {
+    method: 'POST',
+    body: JSON.stringify({ email, password }),
+  });
   const json = (await res.json()) as { token?: string; branches?: unknown };
   return { status: res.status, ...json };
 }
@@ -62,7 +65,12 @@ describe('npm run admin', () => {
     await admin('add-user', 'a@example.jp', 'A', '--password', 'long-enough');
     expect(await admin('grant', 'a@example.jp', 'osaka', 'staff')).toMatchObject({ code: 0, stdout: 'a@example.jp is staff of osaka\n' });
     expect(await admin('grant', 'a@example.jp', 'tokyo', 'admin')).toMatchObject({ code: 0 });
-    expect(await login('a@example.jp', 'long-enough')).toMatchObject({ branches: [{ id: 'osaka', role: 'staff' }, { id: 'tokyo', role: 'admin' }] });
+    expect(await login('a@example.jp', 'long-enough')).toMatchObject({
+      branches: [
+        { id: 'osaka', role: 'staff' },
+        { id: 'tokyo', role: 'admin' },
+      ],
+    });
     expect(await admin('grant', 'a@example.jp', 'osaka', 'none')).toMatchObject({ code: 0 });
     expect(await login('a@example.jp', 'long-enough')).toMatchObject({ branches: [{ id: 'tokyo', role: 'admin' }] });
   });
@@ -205,7 +213,13 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
   async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
-    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), now: () => NOW, env: { DATA_DIR: dataDir }, passwordCost: TEST_PASSWORD_COST });
+    const code = await main(argv, {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      now: () => NOW,
+      env: { DATA_DIR: dataDir },
+      passwordCost: TEST_PASSWORD_COST,
+    });
     return { code, stdout, stderr };
   }
 
@@ -219,7 +233,10 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
   }
 
   async function loginA(s: SqliteStorage): Promise<string> {
-    const login = await createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW }).request('/api/login', { method: 'POST', body: JSON.stringify({ email: 'a@example.jp', password: 'long-enough' }) });
+    const login = await createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW }).request('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ email: 'a@example.jp', password: 'long-enough' }),
+    });
     return ((await login.json()) as { token: string }).token;
   }
 
@@ -228,7 +245,11 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
     const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
     let cursor: string | null = null;
     for (;;) {
-      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor }) });
+      const res = await app.request('/api/sync', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor }),
+      });
       const page = syncResponseSchema.parse(await res.json());
       cursor = page.cursor;
       if (!page.hasMore) return cursor;
@@ -287,11 +308,19 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
       // The restore ended the session: the device signs in again and syncs on from its cursor.
       const token = await loginA(s);
       const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
-      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor }) });
+      const res = await app.request('/api/sync', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor }),
+      });
       const page = syncResponseSchema.parse(await res.json());
       expect(page.reset).toBe(true);
       // The new cursor carries the epoch and is accepted from then on.
-      const next = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor: page.cursor }) });
+      const next = await app.request('/api/sync', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor: page.cursor }),
+      });
       expect(syncResponseSchema.parse(await next.json()).reset).toBe(false);
     });
   });
@@ -310,7 +339,11 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
     await withDb(live, async (s) => {
       const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
       for (const token of [before, revoked]) {
-        const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor: null }) });
+        const res = await app.request('/api/sync', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+          body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor: null }),
+        });
         expect(res.status).toBe(401);
       }
       // The backup's password is the one that works now, and its session is a new one.
@@ -326,7 +359,11 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
     const token = await withDb(live, loginA);
     const reset = await run('reset-cursors');
     await withDb(live, async (s) => {
-      const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW }).request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-reset-test', mutations: [], cursor: null }) });
+      const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW }).request('/api/sync', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ protocolVersion: 2, clientId: 'device-reset-test', mutations: [], cursor: null }),
+      });
       expect(res.status).toBe(401);
     });
     expect(reset.stdout).toContain('everyone must sign in again');
@@ -342,7 +379,11 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
     await withDb(live, async (s) => {
       const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW });
       const again = await loginA(s);
-      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${again}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'device-reset-test', mutations: [], cursor }) });
+      const res = await app.request('/api/sync', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${again}` },
+        body: JSON.stringify({ protocolVersion: 2, clientId: 'device-reset-test', mutations: [], cursor }),
+      });
       const page = syncResponseSchema.parse(await res.json());
       expect(page.reset).toBe(true);
       expect(page.changes.length).toBeGreaterThan(0);
@@ -420,7 +461,10 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
 
   it('leaves PostgreSQL to pg_dump and pg_restore', async () => {
     const env = { DATA_DIR: dataDir, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
-    for (const argv of [['backup', join(dir, 'b.dump')], ['restore', join(dir, 'b.dump')]]) {
+    for (const argv of [
+      ['backup', join(dir, 'b.dump')],
+      ['restore', join(dir, 'b.dump')],
+    ]) {
       let stderr = '';
       const code = await main(argv, { stdout: () => undefined, stderr: (t) => (stderr += t), env });
       expect(code).toBe(1);

@@ -98,7 +98,14 @@ function mutationFor(kind: WriteKind, planId: string, branchId: string): Omit<Mu
       return { table: 'notes', recordId: unique, planId, changes: fields, base: {}, create: note };
     }
     case 'measurements':
-      return { table: 'measurements', recordId: measurementId(`${planId}/k-mail-rate`, '2024-06'), planId, changes: { value: Math.random() }, base: {}, create: null };
+      return {
+        table: 'measurements',
+        recordId: measurementId(`${planId}/k-mail-rate`, '2024-06'),
+        planId,
+        changes: { value: Math.random() },
+        base: {},
+        create: null,
+      };
     case 'conflicts':
       return { table: 'conflicts', recordId: `conflict:seed:${planId}`, planId, changes: { resolved: true }, base: { resolved: false }, create: null };
     case 'history':
@@ -128,7 +135,11 @@ function syncWrite(kind: WriteKind): Endpoint {
         m.base = Object.fromEntries(Object.keys(m.changes).map((k) => [k, current?.[k] ?? null]));
       }
       sent = m;
-      return app.request('/api/sync', { method: 'POST', headers: authorized(ctx), body: json({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 1 }) });
+      return app.request('/api/sync', {
+        method: 'POST',
+        headers: authorized(ctx),
+        body: json({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 1 }),
+      });
     },
     async check(res) {
       expect(syncResponseSchema.parse(await res.json()).results).toEqual([{ mutationId: sent!.id, status: 'applied' }]);
@@ -146,13 +157,21 @@ const ENDPOINTS: Endpoint[] = [
     request: (ctx) =>
       app.request('/api/login', {
         method: 'POST',
-        body: ctx.who === 'no token' ? json({ email: `guess-${randomUUID()}@test`, password: 'a-guess-123' }) : json({ email: USERS[ctx.who], password: USERS[ctx.who].endsWith('@demo') ? DEMO_PASSWORD : PASSWORD }),
+        body:
+          ctx.who === 'no token'
+            ? json({ email: `guess-${randomUUID()}@test`, password: 'a-guess-123' })
+            : json({ email: USERS[ctx.who], password: USERS[ctx.who].endsWith('@demo') ? DEMO_PASSWORD : PASSWORD }),
       }),
   },
   {
     name: 'S20: POST /api/sync pulling',
     expected: { 'no token': 401, 'no branch': 200, staff: 200, lead: 200, admin: 200 },
-    request: (ctx) => app.request('/api/sync', { method: 'POST', headers: authorized(ctx), body: json({ protocolVersion: 2, clientId: client(ctx.who).clientId, mutations: [], cursor: null, pullLimit: 1000 }) }),
+    request: (ctx) =>
+      app.request('/api/sync', {
+        method: 'POST',
+        headers: authorized(ctx),
+        body: json({ protocolVersion: 2, clientId: client(ctx.who).clientId, mutations: [], cursor: null, pullLimit: 1000 }),
+      }),
     async check(res, ctx) {
       const { changes } = syncResponseSchema.parse(await res.json());
       // Only the token's branches: nothing of the other branch's plan, nothing at all without a branch.
@@ -168,9 +187,14 @@ const ENDPOINTS: Endpoint[] = [
     name: 'POST /api/password',
     expected: { 'no token': 401, 'no branch': 200, staff: 200, lead: 200, admin: 200 },
     async request(ctx) {
-      if (ctx.who === 'no token') return app.request('/api/password', { method: 'POST', body: json({ currentPassword: PASSWORD, newPassword: 'a-new-password' }) });
+      if (ctx.who === 'no token')
+        return app.request('/api/password', { method: 'POST', body: json({ currentPassword: PASSWORD, newPassword: 'a-new-password' }) });
       const fresh = await ctx.freshAccount();
-      return app.request('/api/password', { method: 'POST', headers: { authorization: `Bearer ${fresh.token}` }, body: json({ currentPassword: fresh.password, newPassword: 'a-new-password' }) });
+      return app.request('/api/password', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${fresh.token}` },
+        body: json({ currentPassword: fresh.password, newPassword: 'a-new-password' }),
+      });
     },
   },
   {
@@ -184,7 +208,11 @@ const ENDPOINTS: Endpoint[] = [
   {
     name: 'OPTIONS /api/sync (a cross-origin preflight)',
     expected: { 'no token': 403, 'no branch': 403, staff: 403, lead: 403, admin: 403 },
-    request: (ctx) => app.request('/api/sync', { method: 'OPTIONS', headers: { ...authorized(ctx), origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' } }),
+    request: (ctx) =>
+      app.request('/api/sync', {
+        method: 'OPTIONS',
+        headers: { ...authorized(ctx), origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' },
+      }),
   },
   {
     name: 'GET /api/unknown',

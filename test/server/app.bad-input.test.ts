@@ -31,7 +31,12 @@ function body(c: ReturnType<typeof client>, mutations: unknown[], extra: Record<
 }
 
 async function raw(init: RequestInit & { headers?: Record<string, string> }, token: string | null = staff) {
-  const res = await s.app.request('/api/sync', { method: 'POST', ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers }, ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+  const res = await s.app.request('/api/sync', {
+    method: 'POST',
+    ...init,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers },
+    ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit);
   return { status: res.status, json: (await res.json()) as { error: { code: string; message: string; mutationId?: string } } };
 }
 
@@ -39,7 +44,11 @@ describe('S42: a refused sync request changes nothing', () => {
   it('(control) an accepted edit does change the bytes compared', async () => {
     const c = client();
     const before = s.snapshot();
-    const res = await s.post('/api/sync', body(c, [c.m({ changes: { next: `control ${c.clientId}` }, base: { next: (await s.record('progress', H1))!.next } })]), staff);
+    const res = await s.post(
+      '/api/sync',
+      body(c, [c.m({ changes: { next: `control ${c.clientId}` }, base: { next: (await s.record('progress', H1))!.next } })]),
+      staff,
+    );
     expect(res.status).toBe(200);
     expect(s.snapshot().equals(before)).toBe(false);
   });
@@ -63,7 +72,14 @@ describe('S42: a refused sync request changes nothing', () => {
     ['a pull limit over the page size', (c: ReturnType<typeof client>) => body(c, [], { pullLimit: LIMITS.pullPage + 1 })],
     ['an unknown top-level field', (c: ReturnType<typeof client>) => body(c, [], { since: 0 })],
     ['an unknown mutation field', (c: ReturnType<typeof client>) => body(c, [{ ...c.m({ changes: { done: 'x' } }), branchId: 'demo-tokyo' }])],
-    ['too many mutations', (c: ReturnType<typeof client>) => body(c, Array.from({ length: LIMITS.mutationsPerRequest + 1 }, () => c.m({ changes: { done: 'x' } })))],
+    [
+      'too many mutations',
+      (c: ReturnType<typeof client>) =>
+        body(
+          c,
+          Array.from({ length: LIMITS.mutationsPerRequest + 1 }, () => c.m({ changes: { done: 'x' } })),
+        ),
+    ],
     ['a JSON array', () => [1, 2, 3]],
   ])('S1, S23: wrong types or fields: %s → 400 bad_request', async (_name, make) => {
     const res = await unchanged(() => s.post('/api/sync', make(client()), staff));
@@ -96,7 +112,9 @@ describe('S42: a refused sync request changes nothing', () => {
 
   it('S43, S44: a wrong protocol version → 426 protocol_version', async () => {
     const c = client();
-    const res = await unchanged(() => s.post('/api/sync', { ...body(c, [c.m({ changes: { done: 'x' } })]), protocolVersion: PROTOCOL_VERSION + 1, somethingNew: true }, staff));
+    const res = await unchanged(() =>
+      s.post('/api/sync', { ...body(c, [c.m({ changes: { done: 'x' } })]), protocolVersion: PROTOCOL_VERSION + 1, somethingNew: true }, staff),
+    );
     expect(res.status).toBe(426);
     expect(res.json.error.code).toBe('protocol_version');
   });
@@ -128,7 +146,10 @@ describe('S42: a refused sync request changes nothing', () => {
   it('S35: a create whose record names another plan or id → 403 forbidden', async () => {
     const c = client();
     const create = progressCreate(ITEM, '2024-H2', { done: 'x' });
-    for (const forged of [c.m({ ...create, create: { ...create.create, planId: OTHER_PLAN } }), c.m({ ...create, create: { ...create.create, id: 'someone-else' } })]) {
+    for (const forged of [
+      c.m({ ...create, create: { ...create.create, planId: OTHER_PLAN } }),
+      c.m({ ...create, create: { ...create.create, id: 'someone-else' } }),
+    ]) {
       const res = await unchanged(() => s.post('/api/sync', body(c, [forged]), staff));
       expect(res).toMatchObject({ status: 403, json: { error: { code: 'forbidden', mutationId: forged.id } } });
     }

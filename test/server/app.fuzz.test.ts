@@ -54,7 +54,9 @@ async function freshServer(): Promise<void> {
 
 afterAll(() => {
   const statuses = [...tally.statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`);
-  console.log(`fuzz: ${tally.cases} requests (${tally.accepted} accepted, ${tally.refused} refused; ${tally.fullChecks} whole-database checks) ${statuses.join(' ')}`);
+  console.log(
+    `fuzz: ${tally.cases} requests (${tally.accepted} accepted, ${tally.refused} refused; ${tally.fullChecks} whole-database checks) ${statuses.join(' ')}`,
+  );
 });
 
 // ---- sending and checking one request -------------------------------------------------------
@@ -120,9 +122,13 @@ async function checkDatabaseAtEnd(): Promise<void> {
       for (const v of [c.baseValue, c.serverValue, c.clientValue]) problems.push(fieldValueProblem(c.table, c.field, v));
     } else if (r.table === 'history') {
       const h = RECORD_SCHEMAS.history.parse(JSON.parse(r.data));
-      for (const [field, change] of Object.entries(h.changes)) problems.push(fieldValueProblem(h.table, field, change.from), fieldValueProblem(h.table, field, change.to));
+      for (const [field, change] of Object.entries(h.changes))
+        problems.push(fieldValueProblem(h.table, field, change.from), fieldValueProblem(h.table, field, change.to));
     }
-    expect(problems.filter((p) => p !== null), `${r.table} ${r.id}`).toEqual([]);
+    expect(
+      problems.filter((p) => p !== null),
+      `${r.table} ${r.id}`,
+    ).toEqual([]);
   }
   const before = s.snapshot();
   const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.staff}` }, body: '{"protocolVersion":2' });
@@ -132,7 +138,18 @@ async function checkDatabaseAtEnd(): Promise<void> {
 
 // ---- valid bodies -----------------------------------------------------------------------------
 
-const KINDS = ['pull', 'progress edit', 'progress create', 'note', 'measurement', 'item edit', 'kpi edit', 'plan edit', 'conflict resolve', 'plan import'] as const;
+const KINDS = [
+  'pull',
+  'progress edit',
+  'progress create',
+  'note',
+  'measurement',
+  'item edit',
+  'kpi edit',
+  'plan edit',
+  'conflict resolve',
+  'plan import',
+] as const;
 type Kind = (typeof KINDS)[number];
 
 interface Recipe {
@@ -183,7 +200,14 @@ async function validBody(r: Recipe): Promise<{ body: Json; role: Role }> {
       mutations = [];
       break;
     case 'progress edit':
-      mutations = [await edit({ table: 'progress', recordId: progressId(item, '2024-H1'), planId, changes: { done: r.text, evaluation: (['○', '△', '－', null] as const)[r.num & 3]! } })];
+      mutations = [
+        await edit({
+          table: 'progress',
+          recordId: progressId(item, '2024-H1'),
+          planId,
+          changes: { done: r.text, evaluation: (['○', '△', '－', null] as const)[r.num & 3]! },
+        }),
+      ];
       break;
     case 'progress create': {
       const periodId = ['2024-H1', '2024-H2', '2025-H1'][r.num % 3]!;
@@ -202,20 +226,33 @@ async function validBody(r: Recipe): Promise<{ body: Json; role: Role }> {
     case 'measurement': {
       const month = `2024-${String((r.num % 12) + 1).padStart(2, '0')}`;
       const id = measurementId(kpi, month);
-      mutations = [c.m({ table: 'measurements', recordId: id, planId, changes: { value: r.num }, base: { value: null }, create: { id, planId, kpiId: kpi, month, value: r.num } })];
+      mutations = [
+        c.m({
+          table: 'measurements',
+          recordId: id,
+          planId,
+          changes: { value: r.num },
+          base: { value: null },
+          create: { id, planId, kpiId: kpi, month, value: r.num },
+        }),
+      ];
       break;
     }
     case 'item edit':
       mutations = [await edit({ table: 'items', recordId: item, planId, changes: { text: r.text, group: r.text.slice(0, 10) } })];
       break;
     case 'kpi edit':
-      mutations = [await edit({ table: 'kpis', recordId: kpi, planId, changes: { name: r.text || '指標', target: { kind: 'value', value: r.num, direction: '以上' } } })];
+      mutations = [
+        await edit({ table: 'kpis', recordId: kpi, planId, changes: { name: r.text || '指標', target: { kind: 'value', value: r.num, direction: '以上' } } }),
+      ];
       break;
     case 'plan edit':
       mutations = [await edit({ table: 'plans', recordId: planId, planId, changes: { title: r.text || '計画' } })];
       break;
     case 'conflict resolve':
-      mutations = [c.m({ table: 'conflicts', recordId: `conflict:none:${r.num}`, planId, changes: { resolved: true }, base: { resolved: false }, create: null })];
+      mutations = [
+        c.m({ table: 'conflicts', recordId: `conflict:none:${r.num}`, planId, changes: { resolved: true }, base: { resolved: false }, create: null }),
+      ];
       break;
     case 'plan import':
       mutations = importMutations(c, `demo-tokyo-fuzz-import-${++importCount}`);
@@ -229,9 +266,33 @@ async function validBody(r: Recipe): Promise<{ body: Json; role: Role }> {
 
 const weirdValue: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
-  fc.constantFrom<Json>('', ' ', '\u0000', '\ud800', 'x'.repeat(201), -1, 0, -0, 0.5, 2 ** 53, 1e308, -1e308, true, false, null, [], {}, '__proto__', 'v1.99999999999999999', '2026-13-45'),
+  fc.constantFrom<Json>(
+    '',
+    ' ',
+    '\u0000',
+    '\ud800',
+    'x'.repeat(201),
+    -1,
+    0,
+    -0,
+    0.5,
+    2 ** 53,
+    1e308,
+    -1e308,
+    true,
+    false,
+    null,
+    [],
+    {},
+    '__proto__',
+    'v1.99999999999999999',
+    '2026-13-45',
+  ),
 );
-const keyArb = fc.oneof(fc.string({ maxLength: 70 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'id', 'planId', 'branchId', 'updatedBy', 'deleted', 'x'.repeat(65)));
+const keyArb = fc.oneof(
+  fc.string({ maxLength: 70 }),
+  fc.constantFrom('__proto__', 'constructor', 'toString', 'id', 'planId', 'branchId', 'updatedBy', 'deleted', 'x'.repeat(65)),
+);
 
 type Op =
   | { op: 'drop' | 'many'; at: number; count: number }
@@ -249,8 +310,22 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('add' as const), at: fc.nat(), key: keyArb, value: weirdValue }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('huge' as const), at: fc.nat(), size: fc.constantFrom(201, 5_001, 20_001, 300_000, 1_100_000) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('many' as const), at: fc.nat(), count: fc.constantFrom(201, 1_001, 10_000) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('deep' as const), at: fc.nat(), depth: fc.constantFrom(5, 63, 64, 65, 1_000, 100_000), shape: fc.constantFrom('array' as const, 'object' as const) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('version' as const), value: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 5 }), fc.constant(null), fc.constant(undefined)) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('deep' as const),
+      at: fc.nat(),
+      depth: fc.constantFrom(5, 63, 64, 65, 1_000, 100_000),
+      shape: fc.constantFrom('array' as const, 'object' as const),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('version' as const),
+      value: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 5 }), fc.constant(null), fc.constant(undefined)),
+    }),
+  },
 );
 
 /** Every path in the value, the root first (walked without recursion). */
@@ -340,7 +415,8 @@ function mutate(body: Json, ops: readonly Op[]): string {
       case 'many': {
         const element = Array.isArray(target) ? (target[0] ?? null) : target;
         const count = Math.min(op.count, Math.floor(MAX_BODY_CHARS / ((JSON.stringify(element) ?? '').length + 1)));
-        if (target !== null && typeof target === 'object' && !Array.isArray(target)) replace(Object.fromEntries(Array.from({ length: op.count }, (_, k) => [`k${k}`, k])));
+        if (target !== null && typeof target === 'object' && !Array.isArray(target))
+          replace(Object.fromEntries(Array.from({ length: op.count }, (_, k) => [`k${k}`, k])));
         else replace(Array.from({ length: count }, () => structuredClone(element)));
         break;
       }
@@ -355,17 +431,33 @@ function mutate(body: Json, ops: readonly Op[]): string {
   }
   let text = JSON.stringify(root) ?? 'null';
   // A marker copied by a later op is spliced in once; its copies become plain values.
-  for (const [marker, replacement] of splices) text = text.replace(marker, () => replacement).split(marker).join(marker.startsWith('"@@deep') ? '1' : replacement);
+  for (const [marker, replacement] of splices)
+    text = text
+      .replace(marker, () => replacement)
+      .split(marker)
+      .join(marker.startsWith('"@@deep') ? '1' : replacement);
   return text;
 }
 
-const CONTENT_TYPES = [null, 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/octet-stream'];
+const CONTENT_TYPES = [
+  null,
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=utf-16',
+  'application/octet-stream',
+];
 const contentTypeArb = fc.constantFrom(...CONTENT_TYPES);
 
 /** Mostly the role's token; sometimes none or one that is not a token. */
 const authArb = fc.oneof(
   { weight: 12, arbitrary: fc.constant('role' as const) },
-  { weight: 1, arbitrary: fc.constantFrom<string | null>(null, 'Bearer', 'Bearer short', `Bearer ${'A'.repeat(43)}`, 'Basic dXNlcjpwYXNz', `Bearer ${'é'.repeat(30)}`) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<string | null>(null, 'Bearer', 'Bearer short', `Bearer ${'A'.repeat(43)}`, 'Basic dXNlcjpwYXNz', `Bearer ${'é'.repeat(30)}`),
+  },
 );
 
 const recipeArb: fc.Arbitrary<Recipe> = fc.record({
@@ -391,7 +483,9 @@ describe('fuzzing POST /api/sync', () => {
     }
   });
 
-  it(`S42: answers ${RUNS.mutatedBodies} mutated device bodies (edits, creates, plan imports) with 2xx or a clean 4xx, refusals changing nothing`, { timeout: 300_000 }, async () => {
+  it(`S42: answers ${RUNS.mutatedBodies} mutated device bodies (edits, creates, plan imports) with 2xx or a clean 4xx, refusals changing nothing`, {
+    timeout: 300_000,
+  }, async () => {
     await freshServer();
     await fc.assert(
       fc.asyncProperty(recipeArb, fc.array(opArb, { maxLength: 3 }), contentTypeArb, authArb, async (recipe, ops, contentType, auth) => {
@@ -418,9 +512,20 @@ describe('fuzzing POST /api/sync', () => {
     fc.constantFrom(5_001, 20_000, 20_001, 200_000, 1_900_000).map((n) => 'A'.repeat(n)),
     fc.constantFrom(200, 201, 20_000, 20_001).map((n) => 'あ'.repeat(n)),
     weirdValue,
-    fc.constantFrom<Json>({ kind: 'value', value: 1, direction: '以上' }, { kind: 'qualitative', text: 'x'.repeat(201) }, ['重要度：高'], Array.from({ length: 11 }, () => 'タグ'), '○', '△', 12.5),
+    fc.constantFrom<Json>(
+      { kind: 'value', value: 1, direction: '以上' },
+      { kind: 'qualitative', text: 'x'.repeat(201) },
+      ['重要度：高'],
+      Array.from({ length: 11 }, () => 'タグ'),
+      '○',
+      '△',
+      12.5,
+    ),
   );
-  const hostileName = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'bogus', 'updatedBy', 'createdAt', 'id', 'planId', 'done\u0000', ''), fc.string({ maxLength: 20 }));
+  const hostileName = fc.oneof(
+    fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'bogus', 'updatedBy', 'createdAt', 'id', 'planId', 'done\u0000', ''),
+    fc.string({ maxLength: 20 }),
+  );
   const hostileArb = fc.record({
     table: fc.constantFrom(...(Object.keys(FIELDS) as (keyof typeof FIELDS)[])),
     field: fc.nat(),
@@ -430,9 +535,18 @@ describe('fuzzing POST /api/sync', () => {
     role: fc.constantFrom<Role>('staff', 'lead', 'admin'),
   });
 
-  it(`S15, S25: answers ${RUNS.hostileConflicts} conflicting mutations with hostile values with a clean answer, storing only values within the field's schema`, { timeout: 300_000 }, async () => {
+  it(`S15, S25: answers ${RUNS.hostileConflicts} conflicting mutations with hostile values with a clean answer, storing only values within the field's schema`, {
+    timeout: 300_000,
+  }, async () => {
     await freshServer();
-    const ids = { progress: progressId(ITEM, '2024-H1'), items: ITEM, kpis: `${DEMO_PLAN_ID}/k-mail-rate`, plans: DEMO_PLAN_ID, sections: `${DEMO_PLAN_ID}/p1`, measurements: '' };
+    const ids = {
+      progress: progressId(ITEM, '2024-H1'),
+      items: ITEM,
+      kpis: `${DEMO_PLAN_ID}/k-mail-rate`,
+      plans: DEMO_PLAN_ID,
+      sections: `${DEMO_PLAN_ID}/p1`,
+      measurements: '',
+    };
     const measurement = (await s.storage.recordsOfTable('measurements')).find((r) => r.planId === DEMO_PLAN_ID);
     ids.measurements = measurement!.id;
     await fc.assert(
@@ -444,7 +558,11 @@ describe('fuzzing POST /api/sync', () => {
         put(changes, field, h.value);
         put(base, field, h.base);
         const m = c.m({ table: h.table, recordId: ids[h.table], planId: DEMO_PLAN_ID, changes, base });
-        await sendAndCheck({ body: JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 5 }), contentType: 'application/json', authorization: `Bearer ${tokens[h.role]}` });
+        await sendAndCheck({
+          body: JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 5 }),
+          contentType: 'application/json',
+          authorization: `Bearer ${tokens[h.role]}`,
+        });
       }),
       { numRuns: RUNS.hostileConflicts },
     );
@@ -454,7 +572,11 @@ describe('fuzzing POST /api/sync', () => {
   const textOpArb = fc.oneof(
     fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
     fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.string({ minLength: 1, maxLength: 3, unit: 'binary' }) }),
-    fc.record({ op: fc.constant('replace' as const), at: fc.nat(), text: fc.constantFrom('"', '{', '}', '[', ']', ',', ':', '\\', '\u0000', 'NaN', 'undefined', "'", '\ufeff') }),
+    fc.record({
+      op: fc.constant('replace' as const),
+      at: fc.nat(),
+      text: fc.constantFrom('"', '{', '}', '[', ']', ',', ':', '\\', '\u0000', 'NaN', 'undefined', "'", '\ufeff'),
+    }),
     fc.record({ op: fc.constant('string' as const), text: fc.string({ maxLength: 200, unit: 'binary' }) }),
     fc.record({ op: fc.constant('bytes' as const), bytes: fc.uint8Array({ maxLength: 200 }) }),
     fc.record({ op: fc.constant('as is' as const) }),
@@ -506,19 +628,25 @@ describe('fuzzing POST /api/sync', () => {
     }
   });
 
-  it.each(['constructor', 'toString', '__proto__'])('S15: (found by fuzzing) refuses a field named %s, which every object inherits, naming the mutation', async (field) => {
-    await freshServer();
-    const c = client();
-    const m = { ...c.m({ changes: { done: 'x' } }), changes: '@@' };
-    // As text: a "__proto__" key must reach the server as JSON.parse makes it, an own field.
-    const body = JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null }).replace('"@@"', `{${JSON.stringify(field)}:{"deleted":true}}`);
-    const before = s.snapshot();
-    const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.lead}` }, body });
-    expect(res.status).toBe(400);
-    // __proto__ is refused with the body, before any mutation is looked at.
-    expect(await res.json()).toMatchObject({ error: { code: 'bad_request', ...(field === '__proto__' ? {} : { mutationId: m.id }) } });
-    expect(s.snapshot().equals(before)).toBe(true);
-  });
+  it.each(['constructor', 'toString', '__proto__'])(
+    'S15: (found by fuzzing) refuses a field named %s, which every object inherits, naming the mutation',
+    async (field) => {
+      await freshServer();
+      const c = client();
+      const m = { ...c.m({ changes: { done: 'x' } }), changes: '@@' };
+      // As text: a "__proto__" key must reach the server as JSON.parse makes it, an own field.
+      const body = JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null }).replace(
+        '"@@"',
+        `{${JSON.stringify(field)}:{"deleted":true}}`,
+      );
+      const before = s.snapshot();
+      const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.lead}` }, body });
+      expect(res.status).toBe(400);
+      // __proto__ is refused with the body, before any mutation is looked at.
+      expect(await res.json()).toMatchObject({ error: { code: 'bad_request', ...(field === '__proto__' ? {} : { mutationId: m.id }) } });
+      expect(s.snapshot().equals(before)).toBe(true);
+    },
+  );
 
   it.each([
     ['a mutation id', { id: 'id-with-\u0001-in-it' }],
@@ -529,7 +657,11 @@ describe('fuzzing POST /api/sync', () => {
     // A conflict: base differs from what the server has.
     const m = { ...c.m({ changes: { next: 'mine' }, base: { next: 'not what the server has' } }), ...over };
     const before = s.snapshot();
-    const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.staff}` }, body: JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null }) });
+    const res = await app.request('/api/sync', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.staff}` },
+      body: JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null }),
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'bad_request', mutationId: m.id } });
     expect(s.snapshot().equals(before)).toBe(true);
@@ -569,7 +701,12 @@ describe('fuzzing npm run admin -- import-plan', () => {
         const version = await storage.maxVersion();
         const before = n % FULL_CHECK_EVERY === 0 ? storage.serialize() : null;
         let stderr = '';
-        const code = await admin(['import-plan', '--branch', 'tokyo', '--plan-id', `tokyo-plan-${n}`, file], { stdout: () => undefined, stderr: (t) => (stderr += t), storage, now: () => T0 });
+        const code = await admin(['import-plan', '--branch', 'tokyo', '--plan-id', `tokyo-plan-${n}`, file], {
+          stdout: () => undefined,
+          stderr: (t) => (stderr += t),
+          storage,
+          now: () => T0,
+        });
         tally.cases++;
         if (code === 0) {
           imported++;

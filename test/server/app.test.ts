@@ -145,8 +145,13 @@ describe('POST /api/password', () => {
 
   it(`throttles guessing with a stolen token like logins: 429 with Retry-After after ${ACCOUNT_THROTTLE.free} failures`, async () => {
     const token = await s.login('staff@demo');
-    for (let i = 0; i < ACCOUNT_THROTTLE.free; i++) expect((await change(token, { currentPassword: `guess-${i}-guess`, newPassword: 'a-new-password' })).status).toBe(403);
-    const res = await s.app.request('/api/password', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ currentPassword: DEMO_PASSWORD, newPassword: 'a-new-password' }) });
+    for (let i = 0; i < ACCOUNT_THROTTLE.free; i++)
+      expect((await change(token, { currentPassword: `guess-${i}-guess`, newPassword: 'a-new-password' })).status).toBe(403);
+    const res = await s.app.request('/api/password', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ currentPassword: DEMO_PASSWORD, newPassword: 'a-new-password' }),
+    });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe(String(ACCOUNT_THROTTLE.firstDelayMs / 1000));
     expect((await pull(token)).status).toBe(200);
@@ -225,7 +230,11 @@ describe('the request log', () => {
     const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, log: jsonLogger((l) => lines.push(l), s.now), now: s.now });
     const res = await app.request('/api/login', { method: 'POST', body: JSON.stringify({ email: 'staff@demo', password: DEMO_PASSWORD }) });
     const { token } = (await res.json()) as { token: string };
-    await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'client-123456', mutations: [], cursor: null, pullLimit: 1 }) });
+    await app.request('/api/sync', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ protocolVersion: 2, clientId: 'client-123456', mutations: [], cursor: null, pullLimit: 1 }),
+    });
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const user = await s.storage.getUserByEmail('staff@demo');
     expect(entries).toEqual([
@@ -279,7 +288,8 @@ describe('serving the built app', () => {
 
   // One app for the whole block, as one server serves every request: its files stay in memory.
   let app: ReturnType<typeof createApp> | undefined;
-  const get = (path: string, headers: Record<string, string> = {}) => (app ??= createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, staticDir: dir })).request(path, { headers });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    (app ??= createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, staticDir: dir })).request(path, { headers });
 
   it('serves index.html for the root and for any page path (SPA fallback)', async () => {
     for (const path of ['/', '/plans/demo-tokyo-r6', '/plans/x/items/y']) {
@@ -330,7 +340,14 @@ describe('serving the built app', () => {
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
     // Another encoding is another representation: its own tag does not match this one.
-    expect((await get('/assets/big-abc.js', { 'accept-encoding': 'gzip', 'if-none-match': (await get('/assets/big-abc.js', { 'accept-encoding': 'br' })).headers.get('etag')! })).status).toBe(200);
+    expect(
+      (
+        await get('/assets/big-abc.js', {
+          'accept-encoding': 'gzip',
+          'if-none-match': (await get('/assets/big-abc.js', { 'accept-encoding': 'br' })).headers.get('etag')!,
+        })
+      ).status,
+    ).toBe(200);
     // A deploy rewrites the file in place, with the same size and (a reproducible build) mtime.
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>ap2</title>');
     await utimes(join(dir, 'index.html'), built, built);

@@ -29,7 +29,9 @@ export const OTHER_ITEM = `${OTHER_PLAN}/p1-s1-i1`;
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-export async function startTestServer<S extends Storage = SqliteStorage>(options: { demoAccounts?: DemoAccount[] | null; openStorage?: () => Promise<S> } = {}) {
+export async function startTestServer<S extends Storage = SqliteStorage>(
+  options: { demoAccounts?: DemoAccount[] | null; openStorage?: () => Promise<S> } = {},
+) {
   const storage = options.openStorage ? await options.openStorage() : ((await openSqliteStorage(':memory:')) as Storage as S);
   let clock = T0;
   const now = () => clock;
@@ -42,7 +44,14 @@ export async function startTestServer<S extends Storage = SqliteStorage>(options
   const parsed = parsePlanFile(demoFile);
   if (!parsed.ok) throw new Error('demo plan does not parse');
   let n = 0;
-  await importPlan(storage, { branchId: OTHER_BRANCH, planId: OTHER_PLAN, file: parsed.file, now: clock, author: '取込', newId: () => `${OTHER_PLAN}/note-${++n}` });
+  await importPlan(storage, {
+    branchId: OTHER_BRANCH,
+    planId: OTHER_PLAN,
+    file: parsed.file,
+    now: clock,
+    author: '取込',
+    newId: () => `${OTHER_PLAN}/note-${++n}`,
+  });
 
   const log = memoryLogger(now);
   const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage, log, now, demoAccounts: options.demoAccounts ?? null });
@@ -76,7 +85,12 @@ export async function startTestServer<S extends Storage = SqliteStorage>(options
   }
 
   /** Pulls every page after `cursor`. */
-  async function pullAll(token: string, clientId: string, cursor: string | null = null, pullLimit?: number): Promise<{ changes: SyncResponse['changes']; cursor: string; pages: number }> {
+  async function pullAll(
+    token: string,
+    clientId: string,
+    cursor: string | null = null,
+    pullLimit?: number,
+  ): Promise<{ changes: SyncResponse['changes']; cursor: string; pages: number }> {
     const changes: SyncResponse['changes'] = [];
     let pages = 0;
     for (;;) {
@@ -138,7 +152,12 @@ export function client(name = 'device') {
 }
 
 /** The create mutation a device sends for a new progress record (see saveProgress). */
-export function progressCreate(itemId: string, periodId: string, changes: Record<string, unknown>, planId = DEMO_PLAN_ID): Pick<Mutation, 'table' | 'recordId' | 'planId' | 'changes' | 'base' | 'create'> {
+export function progressCreate(
+  itemId: string,
+  periodId: string,
+  changes: Record<string, unknown>,
+  planId = DEMO_PLAN_ID,
+): Pick<Mutation, 'table' | 'recordId' | 'planId' | 'changes' | 'base' | 'create'> {
   const id = progressId(itemId, periodId);
   const template = { id, planId, itemId, periodId, evaluation: null, done: '', next: '' };
   const base = Object.fromEntries(Object.keys(changes).map((k) => [k, (template as Record<string, unknown>)[k]]));

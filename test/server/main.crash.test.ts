@@ -22,7 +22,19 @@ import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { DEMO_PASSWORD } from '../../src/server/demo';
 import type { Mutation } from '../../src/model/protocol';
 import { describePostgres, urlWithSchema } from './postgres-env';
-import { backoffMs, checkFleet, Device, freePort, keepAliveAgent, login, openCommitProbe, planViewOf, pullEverything, seededRandom, ServerChild } from './sync-clients';
+import {
+  backoffMs,
+  checkFleet,
+  Device,
+  freePort,
+  keepAliveAgent,
+  login,
+  openCommitProbe,
+  planViewOf,
+  pullEverything,
+  seededRandom,
+  ServerChild,
+} from './sync-clients';
 
 const DEVICES = Number(process.env.CRASH_DEVICES ?? 12);
 const KILLS = Number(process.env.CRASH_KILLS ?? 6);
@@ -65,7 +77,12 @@ async function freezeAfterCommit(server: ServerChild, devices: readonly Device[]
 async function crashRun(label: string, database?: { url: string; schema: string }) {
   const dir = await mkdtemp(join(tmpdir(), 'tracker-crash-'));
   const logFile = join(dir, 'server.log');
-  const server = new ServerChild({ port: await freePort(), dataDir: dir, logFile, ...(database ? { databaseUrl: urlWithSchema(database.url, database.schema) } : {}) });
+  const server = new ServerChild({
+    port: await freePort(),
+    dataDir: dir,
+    logFile,
+    ...(database ? { databaseUrl: urlWithSchema(database.url, database.schema) } : {}),
+  });
   const probeTarget: ProbeTarget = database ? { databaseUrl: database.url, schema: database.schema } : { dataDir: dir };
   const agent = keepAliveAgent(DEVICES + 4);
   const began = performance.now();

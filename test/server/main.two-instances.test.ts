@@ -80,7 +80,12 @@ class Device {
   }
 
   async sync(instance: Instance, mutations: Mutation[]): Promise<SyncResponse> {
-    const { status, json } = await post(instance, '/api/sync', { protocolVersion: PROTOCOL_VERSION, clientId: this.c.clientId, mutations, cursor: this.cursor }, this.token);
+    const { status, json } = await post(
+      instance,
+      '/api/sync',
+      { protocolVersion: PROTOCOL_VERSION, clientId: this.c.clientId, mutations, cursor: this.cursor },
+      this.token,
+    );
     if (status !== 200) throw new Error(`${this.name}: sync on ${instance.name} answered ${status}: ${JSON.stringify(json)}`);
     const res = syncResponseSchema.parse(json);
     // A cursor made by the other instance is one this instance understands.
@@ -111,7 +116,15 @@ describePostgres('two server instances on one PostgreSQL', (env) => {
   beforeAll(async () => {
     const databaseUrl = env.urlWithSchema(env.newSchema());
     dataDir = await mkdtemp(join(tmpdir(), 'tracker-two-'));
-    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', DATA_DIR: dataDir };
+    const childEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '4',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+    };
     const started = await Promise.allSettled(['A', 'B'].map((name) => startInstance(name, childEnv)));
     instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     for (const s of started) if (s.status === 'rejected') throw s.reason;
@@ -149,7 +162,11 @@ describePostgres('two server instances on one PostgreSQL', (env) => {
           const [pushTo, pullFrom] = (r + i) % 2 ? [b, a] : [a, b];
           const own = progressId(d.item, PERIOD);
           const batch = [
-            d.c.m(r === 0 ? progressCreate(d.item, PERIOD, { done: `${d.name} r0` }) : { recordId: own, changes: { done: `${d.name} r${r}` }, base: { done: d.local('progress', own).done } }),
+            d.c.m(
+              r === 0
+                ? progressCreate(d.item, PERIOD, { done: `${d.name} r0` })
+                : { recordId: own, changes: { done: `${d.name} r${r}` }, base: { done: d.local('progress', own).done } },
+            ),
             d.c.m(note(`note-${i}-${r}`, `${d.name} の訪問 ${r}`)),
             d.c.m({ recordId: SHARED, changes: { next: sharedValue(i, r) }, base: { next: d.local('progress', SHARED).next } }),
           ];
@@ -209,7 +226,10 @@ describePostgres('two server instances on one PostgreSQL', (env) => {
     await Promise.all(
       devices.map(async (d, i) => {
         const last = d.sent.slice(-3);
-        const res = await d.sync(i % 2 ? a : b, last.map((s) => s.m));
+        const res = await d.sync(
+          i % 2 ? a : b,
+          last.map((s) => s.m),
+        );
         expect(res.results).toEqual(last.map((s) => s.result));
       }),
     );

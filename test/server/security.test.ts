@@ -42,7 +42,11 @@ describe('security headers', () => {
       await app.request('/api/health'),
       await app.request('/api/info'),
       await app.request('/api/login', { method: 'POST', body: '{' }),
-      await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'headers-client', mutations: [], cursor: null, pullLimit: 1 }) }),
+      await app.request('/api/sync', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ protocolVersion: 2, clientId: 'headers-client', mutations: [], cursor: null, pullLimit: 1 }),
+      }),
       await app.request('/api/sync', { method: 'POST', body: '{}' }),
       await app.request('/api/nothing'),
       await app.request('/'),
@@ -83,14 +87,19 @@ describe('security headers', () => {
     // X-Forwarded-Proto is anyone's to send unless a proxy is trusted.
     expect((await app.request('/api/health', { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).toBeNull();
     const proxied = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, http: settings({ hstsMaxAge: 31536000, trustProxy: 1 }) });
-    expect((await proxied.request('/api/health', { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).toBe('max-age=31536000');
+    expect((await proxied.request('/api/health', { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).toBe(
+      'max-age=31536000',
+    );
     const off = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, http: settings({ hstsMaxAge: 0 }) });
     expect((await off.request('https://tracker.example/api/health')).headers.get('strict-transport-security')).toBeNull();
   });
 });
 
 describe('CORS', () => {
-  const preflight = { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } };
+  const preflight = {
+    method: 'OPTIONS',
+    headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+  };
 
   it('is off by default: no Access-Control-* headers, preflights and cross-site calls refused', async () => {
     const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, http: settings() });
@@ -98,7 +107,11 @@ describe('CORS', () => {
     expect(pre.status).toBe(403);
     expect(await pre.json()).toMatchObject({ error: { code: 'forbidden', message: expect.any(String) } });
     expect([...pre.headers.keys()].filter((k) => k.startsWith('access-control-'))).toEqual([]);
-    const crossSite = await app.request('/api/login', { method: 'POST', headers: { origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, body: JSON.stringify({ email: 'staff@demo', password: 'wrong-password' }) });
+    const crossSite = await app.request('/api/login', {
+      method: 'POST',
+      headers: { origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
+      body: JSON.stringify({ email: 'staff@demo', password: 'wrong-password' }),
+    });
     expect(crossSite.status).toBe(403);
     // Refused before login: no failure was counted.
     expect((await s.storage.dump()).login_failures).toHaveLength(0);
@@ -121,12 +134,20 @@ describe('CORS', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
 
     const token = await s.login('staff@demo');
-    const call = await app.request('/api/sync', { method: 'POST', headers: { origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site', authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 2, clientId: 'cors-client-1', mutations: [], cursor: null, pullLimit: 1 }) });
+    const call = await app.request('/api/sync', {
+      method: 'POST',
+      headers: { origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ protocolVersion: 2, clientId: 'cors-client-1', mutations: [], cursor: null, pullLimit: 1 }),
+    });
     expect(call.status).toBe(200);
     expect(call.headers.get('access-control-allow-origin')).toBe('https://elsewhere.example');
     expect(call.headers.get('vary')).toContain('Origin');
     // An error answer carries it too, so the page can read why.
-    const refused = await app.request('/api/sync', { method: 'POST', headers: { origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site' }, body: '{}' });
+    const refused = await app.request('/api/sync', {
+      method: 'POST',
+      headers: { origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site' },
+      body: '{}',
+    });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('access-control-allow-origin')).toBe('https://elsewhere.example');
   });
@@ -161,7 +182,14 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
   beforeEach(async () => {
     s = await startTestServer();
   });
-  const attempt = (app: ReturnType<typeof createApp>, address: string, email: string, password = 'wrong-password', headers: Record<string, string> = {}, deviceSecret?: string) =>
+  const attempt = (
+    app: ReturnType<typeof createApp>,
+    address: string,
+    email: string,
+    password = 'wrong-password',
+    headers: Record<string, string> = {},
+    deviceSecret?: string,
+  ) =>
     app.request('/api/login', { method: 'POST', headers, body: JSON.stringify({ email, password, ...(deviceSecret ? { deviceSecret } : {}) }) }, from(address));
   /** The device secret a successful login hands this device. */
   const secretOf = async (res: Response): Promise<string> => {
@@ -171,7 +199,8 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
     return deviceSecret!;
   };
   /** The statuses of `n` requests made at once (scrypt runs on the thread pool, so they overlap). */
-  const burst = async (n: number, make: (i: number) => Response | Promise<Response>) => (await Promise.all(Array.from({ length: n }, (_, i) => make(i)))).map((r) => r.status);
+  const burst = async (n: number, make: (i: number) => Response | Promise<Response>) =>
+    (await Promise.all(Array.from({ length: n }, (_, i) => make(i)))).map((r) => r.status);
   /**
    * `n` failed attempts at once, with none counted before and `n` within the free attempts: every
    * one of them has its password checked (401), as each is counted with all the others.
@@ -322,7 +351,8 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
     // A name without '@' is no account: these count for the address alone.
     await failures(ADDRESS_THROTTLE.free - 1, (i) => attempt(app, '203.0.113.11', `nobody-${i}`));
     // An office behind one address: its people keep logging in.
-    for (const email of ['staff@demo', 'lead@demo', 'staff@demo', 'admin@test', 'lead@demo']) expect((await attempt(app, '203.0.113.11', email, email.endsWith('@demo') ? DEMO_PASSWORD : PASSWORD)).status).toBe(200);
+    for (const email of ['staff@demo', 'lead@demo', 'staff@demo', 'admin@test', 'lead@demo'])
+      expect((await attempt(app, '203.0.113.11', email, email.endsWith('@demo') ? DEMO_PASSWORD : PASSWORD)).status).toBe(200);
     expect((await attempt(app, '203.0.113.11', 'nobody-else')).status).toBe(401);
     expect((await attempt(app, '203.0.113.11', 'staff@demo', DEMO_PASSWORD)).status).toBe(429);
   });
@@ -338,7 +368,11 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
     const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
     const token = await s.login('staff@demo');
     const change = (address: string, currentPassword: string) =>
-      app.request('/api/password', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ currentPassword, newPassword: 'a-new-password' }) }, from(address));
+      app.request(
+        '/api/password',
+        { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ currentPassword, newPassword: 'a-new-password' }) },
+        from(address),
+      );
     // A wrong current password is 403 (the token is good).
     atMostFreeChecked(await burst(12, (i) => change(`198.51.100.${i}`, 'not-the-password')), 403, ACCOUNT_THROTTLE.free);
     const refused = await change('198.51.100.99', DEMO_PASSWORD);
@@ -364,7 +398,9 @@ describe('login throttling: slowed guessing, never a locked-out owner', { timeou
 
     const proxied = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings({ trustProxy: 1 }) });
     // Behind one proxy the client is the last entry; whatever the client wrote before it is ignored.
-    await failures(ADDRESS_THROTTLE.free, (i) => attempt(proxied, '192.0.2.1', `h${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.1.1.${i}, 198.51.100.77` }));
+    await failures(ADDRESS_THROTTLE.free, (i) =>
+      attempt(proxied, '192.0.2.1', `h${i}@demo`, 'wrong-password', { 'x-forwarded-for': `10.1.1.${i}, 198.51.100.77` }),
+    );
     expect((await attempt(proxied, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '198.51.100.77' })).status).toBe(429);
     expect((await attempt(proxied, '192.0.2.1', 'lead@demo', DEMO_PASSWORD, { 'x-forwarded-for': '198.51.100.78' })).status).toBe(200);
 

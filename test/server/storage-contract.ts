@@ -54,7 +54,16 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(versions).toEqual([1, 2]);
         expect(await storage.maxVersion()).toBe(2);
         const a = await storage.getRecord('progress', 'a');
-        expect(a).toEqual({ table: 'progress', id: 'a', branchId: 'b1', planId: 'p1', data: JSON.stringify({ id: 'a', planId: 'p1', done: 'a' }), version: 1, updatedAt: AT, updatedBy: 'tester' });
+        expect(a).toEqual({
+          table: 'progress',
+          id: 'a',
+          branchId: 'b1',
+          planId: 'p1',
+          data: JSON.stringify({ id: 'a', planId: 'p1', done: 'a' }),
+          version: 1,
+          updatedAt: AT,
+          updatedBy: 'tester',
+        });
       });
 
       it('replaces a record on put, moving it to a new version', async () => {
@@ -83,7 +92,11 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       });
 
       it('inserts if absent without spending a version when the id exists', async () => {
-        const [first, second, third] = await storage.write(async (tx) => [await tx.insertRecordIfAbsent(rec('h')), await tx.insertRecordIfAbsent(rec('h', { data: { other: true } })), await tx.putRecord(rec('x'))]);
+        const [first, second, third] = await storage.write(async (tx) => [
+          await tx.insertRecordIfAbsent(rec('h')),
+          await tx.insertRecordIfAbsent(rec('h', { data: { other: true } })),
+          await tx.putRecord(rec('x')),
+        ]);
         expect([first, second, third]).toEqual([1, null, 2]);
         expect(JSON.parse((await storage.getRecord('progress', 'h'))!.data)).toEqual({ id: 'h', planId: 'p1', done: 'h' });
       });
@@ -267,7 +280,8 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
 
       it('encodes a page as the protocol’s changes, with the stored JSON as the record', async () => {
         await storage.write(async (tx) => {
-          for (let i = 0; i < 4; i++) await tx.putRecord(rec(`e${i}`, { data: { id: `e${i}`, text: '日本語 "quoted" \\ \u2028', n: i, nested: { a: [1, null] } } }));
+          for (let i = 0; i < 4; i++)
+            await tx.putRecord(rec(`e${i}`, { data: { id: `e${i}`, text: '日本語 "quoted" \\ \u2028', n: i, nested: { a: [1, null] } } }));
           await tx.putRecord(rec('elsewhere', { branchId: 'b2' }));
         });
         for (const [after, limit] of [
@@ -428,7 +442,19 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
 
       it('dumps every table in a stable order', async () => {
         const empty = await storage.dump();
-        expect(Object.keys(empty).sort()).toEqual(['branches', 'clients', 'counters', 'device_secrets', 'login_failures', 'memberships', 'meta', 'mutation_results', 'records', 'tokens', 'users']);
+        expect(Object.keys(empty).sort()).toEqual([
+          'branches',
+          'clients',
+          'counters',
+          'device_secrets',
+          'login_failures',
+          'memberships',
+          'meta',
+          'mutation_results',
+          'records',
+          'tokens',
+          'users',
+        ]);
         await storage.write((tx) => tx.putRecord(rec('a')));
         const one = await storage.dump();
         expect(one.records).toHaveLength(1);

@@ -171,7 +171,9 @@ export async function openCommitProbe(where: { dataDir: string } | { databaseUrl
     return {
       committed: async (ids) => {
         if (!ids.length) return [];
-        const rows = db.prepare(`SELECT id FROM records WHERE table_name = 'history' AND id IN (${ids.map(() => '?').join(',')})`).all(...ids.map((id) => `history:${id}`)) as { id: string }[];
+        const rows = db
+          .prepare(`SELECT id FROM records WHERE table_name = 'history' AND id IN (${ids.map(() => '?').join(',')})`)
+          .all(...ids.map((id) => `history:${id}`)) as { id: string }[];
         return rows.map((r) => r.id.slice('history:'.length));
       },
       close: async () => {
@@ -184,7 +186,9 @@ export async function openCommitProbe(where: { dataDir: string } | { databaseUrl
   return {
     committed: async (ids) => {
       if (!ids.length) return [];
-      const res = await client.query<{ id: string }>(`SELECT id FROM "${where.schema}".records WHERE table_name = 'history' AND id = ANY($1)`, [ids.map((id) => `history:${id}`)]);
+      const res = await client.query<{ id: string }>(`SELECT id FROM "${where.schema}".records WHERE table_name = 'history' AND id = ANY($1)`, [
+        ids.map((id) => `history:${id}`),
+      ]);
       return res.rows.map((r) => r.id.slice('history:'.length));
     },
     close: () => client.end(),
@@ -211,7 +215,12 @@ export function post(agent: Agent, url: string, body: string, token?: string, ti
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: 'POST', agent, timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+      {
+        method: 'POST',
+        agent,
+        timeout: timeoutMs,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -266,7 +275,9 @@ export function planViewOf(changes: readonly Change[], planId?: string): PlanVie
   // The plan's fiscal year (April to March), from a period id such as 2024-H1.
   const fy = Number(/^(\d{4})/.exec(String(progress.record.periodId))?.[1] ?? 2024);
   const months = Array.from({ length: 12 }, (_, i) => `${fy + Math.floor((i + 3) / 12)}-${String(((i + 3) % 12) + 1).padStart(2, '0')}`);
-  const freeMeasurements = of('kpis').flatMap((k) => months.map((month) => ({ kpiId: k.id, month }))).filter((s) => !taken.has(measurementId(s.kpiId, s.month)));
+  const freeMeasurements = of('kpis')
+    .flatMap((k) => months.map((month) => ({ kpiId: k.id, month })))
+    .filter((s) => !taken.has(measurementId(s.kpiId, s.month)));
   return { planId: plan, itemIds: of('items').map((c) => c.id), shared: { id: progress.id, next: String(progress.record.next ?? '') }, freeMeasurements };
 }
 
@@ -379,7 +390,15 @@ export class Device {
   private addNote(): void {
     const id = `note-${randomUUID()}`;
     const itemId = this.plan.itemIds[Math.floor(this.random() * this.plan.itemIds.length)]!;
-    const note = { id, planId: this.plan.planId, itemId, date: '2024-06-01', author: this.name, text: `${this.clientId} のメモ ${++this.notes}`, createdAt: this.now() };
+    const note = {
+      id,
+      planId: this.plan.planId,
+      itemId,
+      date: '2024-06-01',
+      author: this.name,
+      text: `${this.clientId} のメモ ${++this.notes}`,
+      createdAt: this.now(),
+    };
     const { id: _id, ...fields } = note;
     this.append('note', { table: 'notes', recordId: id, planId: this.plan.planId, changes: fields, base: {}, create: note });
   }
@@ -390,7 +409,14 @@ export class Device {
     if (pending) return this.fold(pending, { value });
     const { kpiId, month } = this.slot;
     const create = value === 1 ? { id: this.counterId, planId: this.plan.planId, kpiId, month, value } : null;
-    this.append('counter', { table: 'measurements', recordId: this.counterId, planId: this.plan.planId, changes: { value }, base: { value: value === 1 ? null : value - 1 }, create });
+    this.append('counter', {
+      table: 'measurements',
+      recordId: this.counterId,
+      planId: this.plan.planId,
+      changes: { value },
+      base: { value: value === 1 ? null : value - 1 },
+      create,
+    });
   }
 
   private editShared(): void {
@@ -399,7 +425,14 @@ export class Device {
     if (pending) return this.fold(pending, { next });
     // The device's copy: the server's value with its own pending edit of it laid over.
     const local = lastEntryOf(this.outbox, this.plan.shared.id)?.mutation.changes.next ?? this.sharedServer;
-    this.append('shared', { table: 'progress', recordId: this.plan.shared.id, planId: this.plan.planId, changes: { next }, base: { next: local }, create: null });
+    this.append('shared', {
+      table: 'progress',
+      recordId: this.plan.shared.id,
+      planId: this.plan.planId,
+      changes: { next },
+      base: { next: local },
+      create: null,
+    });
   }
 
   /**
@@ -505,14 +538,17 @@ export function checkFleet(devices: readonly Device[], changes: readonly Change[
         check.notes++;
         const count = noteTexts.get(String(m.changes.text)) ?? 0;
         copies(Math.min(count, h.length) === 0 ? 0 : Math.max(count, h.length));
-        if (count !== 1 || h.length !== 1 || a.status !== 'applied') problems.push(`${label}: note on the server ${count}×, ${h.length} history rows, answered ${a.status}`);
+        if (count !== 1 || h.length !== 1 || a.status !== 'applied')
+          problems.push(`${label}: note on the server ${count}×, ${h.length} history rows, answered ${a.status}`);
       } else if (a.kind === 'counter') {
         check.counters++;
         counterId = m.recordId;
         const to = (h[0]?.changes as Record<string, { from: unknown; to: unknown }> | undefined)?.value;
         copies(h.length);
-        if (h.length !== 1 || c.length !== 0 || a.status !== 'applied') problems.push(`${label}: ${h.length} history rows, ${c.length} conflicts, answered ${a.status}`);
-        else if (to?.from !== previous || to?.to !== m.changes.value) problems.push(`${label}: history says ${JSON.stringify(to)}, expected ${JSON.stringify(previous)} → ${JSON.stringify(m.changes.value)}`);
+        if (h.length !== 1 || c.length !== 0 || a.status !== 'applied')
+          problems.push(`${label}: ${h.length} history rows, ${c.length} conflicts, answered ${a.status}`);
+        else if (to?.from !== previous || to?.to !== m.changes.value)
+          problems.push(`${label}: history says ${JSON.stringify(to)}, expected ${JSON.stringify(previous)} → ${JSON.stringify(m.changes.value)}`);
         previous = m.changes.value;
       } else {
         const kept = a.status === 'conflict' ? c : h;

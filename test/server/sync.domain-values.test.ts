@@ -28,11 +28,25 @@ describeEachStorage('months, dates and periods', (openStorage) => {
 
   const measurement = (month: string) => {
     const id = measurementId(KPI, month);
-    return { table: 'measurements' as const, recordId: id, planId: DEMO_PLAN_ID, changes: { value: 50 }, base: { value: null }, create: { id, planId: DEMO_PLAN_ID, kpiId: KPI, month, value: 50 } };
+    return {
+      table: 'measurements' as const,
+      recordId: id,
+      planId: DEMO_PLAN_ID,
+      changes: { value: 50 },
+      base: { value: null },
+      create: { id, planId: DEMO_PLAN_ID, kpiId: KPI, month, value: 50 },
+    };
   };
   const note = (date: string) => {
     const id = `note-${date}`;
-    return { table: 'notes' as const, recordId: id, planId: DEMO_PLAN_ID, changes: {}, base: {}, create: { id, planId: DEMO_PLAN_ID, itemId: ITEM, date, author: 'me', text: '訪問した' } };
+    return {
+      table: 'notes' as const,
+      recordId: id,
+      planId: DEMO_PLAN_ID,
+      changes: {},
+      base: {},
+      create: { id, planId: DEMO_PLAN_ID, itemId: ITEM, date, author: 'me', text: '訪問した' },
+    };
   };
 
   it('S12: takes a measurement only for a month of the plan’s fiscal year: 9999-12 never becomes a KPI’s latest value', async () => {
@@ -49,7 +63,8 @@ describeEachStorage('months, dates and periods', (openStorage) => {
   });
 
   it('S12: takes progress only for a period the plan defines', async () => {
-    for (const period of ['2024-H9', '2024-H3', '2025-H1', '2024-Q1', '2024-05']) expect(await statusOf(progressCreate(ITEM, period, { done: 'x' })), period).toBe('rejected');
+    for (const period of ['2024-H9', '2024-H3', '2025-H1', '2024-Q1', '2024-05'])
+      expect(await statusOf(progressCreate(ITEM, period, { done: 'x' })), period).toBe('rejected');
     expect(await statusOf(progressCreate(ITEM, '2024-H2', { done: 'x' }))).toBe('applied');
   });
 });

@@ -44,7 +44,21 @@ describeEachStorage('limits', (openStorage) => {
       expect(res.json.error.code, name).toBe('bad_request');
       expect(res.json.error.mutationId, name).toBeDefined();
     }
-    const create = await send(staff, c, { recordId: progressId(ITEM, '2024-H2'), changes: { done: 'x' }, base: {}, create: { id: progressId(ITEM, '2024-H2'), planId: DEMO_PLAN_ID, itemId: ITEM, periodId: '2024-H2', evaluation: null, done: 'x', next: '', extra: 'y'.repeat(100_000) } });
+    const create = await send(staff, c, {
+      recordId: progressId(ITEM, '2024-H2'),
+      changes: { done: 'x' },
+      base: {},
+      create: {
+        id: progressId(ITEM, '2024-H2'),
+        planId: DEMO_PLAN_ID,
+        itemId: ITEM,
+        periodId: '2024-H2',
+        evaluation: null,
+        done: 'x',
+        next: '',
+        extra: 'y'.repeat(100_000),
+      },
+    });
     expect(create.status).toBe(400);
     expect(await s.storage.maxVersion()).toBe(version);
   });
@@ -53,7 +67,10 @@ describeEachStorage('limits', (openStorage) => {
     const staff = await s.login('staff@demo');
     const c = client('fine');
     const long = 'い'.repeat(LIMITS.longText);
-    const res = await s.sync(staff, { clientId: c.clientId, mutations: [c.m({ recordId: PROGRESS, changes: { done: long }, base: { done: 'not the server value' } })] });
+    const res = await s.sync(staff, {
+      clientId: c.clientId,
+      mutations: [c.m({ recordId: PROGRESS, changes: { done: long }, base: { done: 'not the server value' } })],
+    });
     expect(res.results[0]?.status).toBe('conflict');
     const conflict = res.changes.find((ch) => ch.table === 'conflicts');
     expect(RECORD_SCHEMAS.conflicts.parse(conflict?.record).clientValue).toBe(long);
@@ -63,12 +80,18 @@ describeEachStorage('limits', (openStorage) => {
     const lead = await s.login('lead@demo');
     const c = client('big');
     // Items of 20,000 three-byte characters, with control characters (6 bytes in JSON) mixed in.
-    const items = (await s.storage.recordsOfTable('items')).filter((r) => r.planId === DEMO_PLAN_ID).slice(0, 6).map((r) => r.id);
+    const items = (await s.storage.recordsOfTable('items'))
+      .filter((r) => r.planId === DEMO_PLAN_ID)
+      .slice(0, 6)
+      .map((r) => r.id);
     expect(items).toHaveLength(6);
     for (const id of items) {
       const current = await s.record('items', id);
       const text = `${'\u0001'.repeat(5_000)}${'界'.repeat(LIMITS.longText - 5_000)}`;
-      const res = await s.sync(lead, { clientId: c.clientId, mutations: [c.m({ table: 'items', recordId: id, planId: DEMO_PLAN_ID, changes: { text }, base: { text: current?.text } })] });
+      const res = await s.sync(lead, {
+        clientId: c.clientId,
+        mutations: [c.m({ table: 'items', recordId: id, planId: DEMO_PLAN_ID, changes: { text }, base: { text: current?.text } })],
+      });
       expect(res.results[0]?.status).toBe('applied');
     }
     const all = (await s.storage.changesSince(['demo-tokyo'], 0, 1_000_000)).records;

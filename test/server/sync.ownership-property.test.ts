@@ -52,9 +52,15 @@ const user = fc.nat({ max: USERS.length - 1 });
 const plan = fc.nat({ max: PLAN_IDS.length - 1 });
 // Weighted towards what lets one branch meet another's ids: plan mutations by admins, imports, edits.
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('create' as const), user: fc.constantFrom(0, 3), plan, claim: fc.nat({ max: 1 }), withCreate: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('create' as const), user: fc.constantFrom(0, 3), plan, claim: fc.nat({ max: 1 }), withCreate: fc.boolean() }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('import' as const), branch: fc.nat({ max: 1 }), plan }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('edit' as const), user, plan, rightBase: fc.boolean(), field: fc.constantFrom('done' as const, 'next' as const) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('edit' as const), user, plan, rightBase: fc.boolean(), field: fc.constantFrom('done' as const, 'next' as const) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('progress create' as const), user, plan }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tombstone' as const), user, plan }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('pull' as const), user }) },
@@ -71,7 +77,14 @@ async function run(s: TestServer, actions: Action[]): Promise<void> {
     if (a.kind === 'import') {
       const planId = PLAN_IDS[a.plan]!;
       let n = 0;
-      await importPlan(s.storage, { branchId: BRANCHES[a.branch]!, planId, file: planFile, now: T0, author: '取込', newId: () => `${planId}/note-${++n}` }).catch((e: unknown) => {
+      await importPlan(s.storage, {
+        branchId: BRANCHES[a.branch]!,
+        planId,
+        file: planFile,
+        now: T0,
+        author: '取込',
+        newId: () => `${planId}/note-${++n}`,
+      }).catch((e: unknown) => {
         if (!(e instanceof Error) || e.name !== 'PlanImportError') throw e;
       });
       continue;
@@ -95,10 +108,21 @@ async function run(s: TestServer, actions: Action[]): Promise<void> {
     } else if (a.kind === 'edit') {
       const id = progressId(item(planId), '2024-H1');
       const current = await s.record('progress', id);
-      m = c.m({ recordId: id, planId, changes: { [a.field]: `${u.name} ${Math.random()}` }, base: { [a.field]: a.rightBase ? (current?.[a.field] ?? '') : 'stale' } });
+      m = c.m({
+        recordId: id,
+        planId,
+        changes: { [a.field]: `${u.name} ${Math.random()}` },
+        base: { [a.field]: a.rightBase ? (current?.[a.field] ?? '') : 'stale' },
+      });
     } else if (a.kind === 'progress create') {
       const id = progressId(item(planId), '2024-H2');
-      m = c.m({ recordId: id, planId, changes: { done: u.name }, base: { done: '' }, create: { id, planId, itemId: item(planId), periodId: '2024-H2', evaluation: null, done: u.name, next: '' } });
+      m = c.m({
+        recordId: id,
+        planId,
+        changes: { done: u.name },
+        base: { done: '' },
+        create: { id, planId, itemId: item(planId), periodId: '2024-H2', evaluation: null, done: u.name, next: '' },
+      });
     } else {
       m = c.m({ table: 'sections', recordId: `${planId}/p1`, planId, changes: { deleted: true }, base: { deleted: false } });
     }
@@ -133,7 +157,11 @@ describeEachStorage('ownership property', (openStorage, dialect) => {
           await s.storage.close();
         }
       }),
-      { examples: [[REPRODUCTION]], numRuns: Number(process.env.OWNERSHIP_PROPERTY_RUNS ?? (dialect === 'sqlite' ? 25 : 4)), seed: Number(process.env.OWNERSHIP_PROPERTY_SEED ?? 20_261_202) },
+      {
+        examples: [[REPRODUCTION]],
+        numRuns: Number(process.env.OWNERSHIP_PROPERTY_RUNS ?? (dialect === 'sqlite' ? 25 : 4)),
+        seed: Number(process.env.OWNERSHIP_PROPERTY_SEED ?? 20_261_202),
+      },
     );
   }, 600_000);
 });

@@ -36,12 +36,16 @@ describeEachStorage('ownership', (openStorage) => {
   it('S33: a rejected plan mutation naming a branch teaches the server nothing: the plan imported later under that id stays its branch’s', async () => {
     const admin = await s.login('admin@test');
     const a = client('tokyo-admin');
-    const poison = await s.post('/api/sync', {
-      protocolVersion: 2,
-      clientId: a.clientId,
-      cursor: null,
-      mutations: [a.m({ table: 'plans', recordId: 'osaka-2025', planId: 'osaka-2025', changes: { branchId: 'demo-tokyo' }, create: null })],
-    }, admin);
+    const poison = await s.post(
+      '/api/sync',
+      {
+        protocolVersion: 2,
+        clientId: a.clientId,
+        cursor: null,
+        mutations: [a.m({ table: 'plans', recordId: 'osaka-2025', planId: 'osaka-2025', changes: { branchId: 'demo-tokyo' }, create: null })],
+      },
+      admin,
+    );
     // Rejected (before plan ids had namespaces) or refused: either way nothing is applied.
     expect(poison.status === 403 || poison.json.results[0].status === 'rejected').toBe(true);
     await importAs(s, OTHER_BRANCH, 'osaka-2025');
@@ -54,12 +58,30 @@ describeEachStorage('ownership', (openStorage) => {
     const st = client('tokyo-staff');
     // With the right base (an edit), and with a wrong one (a conflict copying osaka's text).
     for (const base of [{ done: before?.done }, { done: 'not what the server has' }]) {
-      const edit = await s.post('/api/sync', { protocolVersion: 2, clientId: st.clientId, cursor: null, mutations: [st.m({ recordId: progress, planId: 'osaka-2025', changes: { done: '東京が書いた' }, base })] }, staff);
+      const edit = await s.post(
+        '/api/sync',
+        {
+          protocolVersion: 2,
+          clientId: st.clientId,
+          cursor: null,
+          mutations: [st.m({ recordId: progress, planId: 'osaka-2025', changes: { done: '東京が書いた' }, base })],
+        },
+        staff,
+      );
       expect(edit.status).toBe(403);
     }
     const lead = await s.login('lead@demo');
     const l = client('tokyo-lead');
-    const del = await s.post('/api/sync', { protocolVersion: 2, clientId: l.clientId, cursor: null, mutations: [l.m({ table: 'sections', recordId: 'osaka-2025/p1', planId: 'osaka-2025', changes: { deleted: true }, base: { deleted: false } })] }, lead);
+    const del = await s.post(
+      '/api/sync',
+      {
+        protocolVersion: 2,
+        clientId: l.clientId,
+        cursor: null,
+        mutations: [l.m({ table: 'sections', recordId: 'osaka-2025/p1', planId: 'osaka-2025', changes: { deleted: true }, base: { deleted: false } })],
+      },
+      lead,
+    );
     expect(del.status).toBe(403);
 
     expect(await s.record('progress', progress)).toEqual(before);
@@ -74,7 +96,10 @@ describeEachStorage('ownership', (openStorage) => {
     await s.storage.setMembership({ userId: osakaAdmin.id, branchId: OTHER_BRANCH, role: 'admin' });
     const token = await s.login('osaka-admin@test');
     const a = client('osaka-admin');
-    const poison = await s.sync(token, { clientId: a.clientId, mutations: [a.m({ table: 'plans', recordId: 'osaka-kita-2025', planId: 'osaka-kita-2025', changes: { branchId: OTHER_BRANCH }, create: null })] });
+    const poison = await s.sync(token, {
+      clientId: a.clientId,
+      mutations: [a.m({ table: 'plans', recordId: 'osaka-kita-2025', planId: 'osaka-kita-2025', changes: { branchId: OTHER_BRANCH }, create: null })],
+    });
     expect(poison.results[0]?.status).toBe('rejected');
     await s.storage.addBranch({ id: 'osaka-kita', name: '大阪北', createdAt: T0.toISOString() });
     await importAs(s, 'osaka-kita', 'osaka-kita-2025');
@@ -82,7 +107,16 @@ describeEachStorage('ownership', (openStorage) => {
     const l = client('osaka-lead');
     const progress = progressId('osaka-kita-2025/p1-s1-i1', '2024-H1');
     const before = await s.record('progress', progress);
-    const edit = await s.post('/api/sync', { protocolVersion: 2, clientId: l.clientId, cursor: null, mutations: [l.m({ recordId: progress, planId: 'osaka-kita-2025', changes: { done: '大阪が書いた' }, base: { done: before?.done } })] }, lead);
+    const edit = await s.post(
+      '/api/sync',
+      {
+        protocolVersion: 2,
+        clientId: l.clientId,
+        cursor: null,
+        mutations: [l.m({ recordId: progress, planId: 'osaka-kita-2025', changes: { done: '大阪が書いた' }, base: { done: before?.done } })],
+      },
+      lead,
+    );
     expect(edit.status).toBe(403);
     expect(await s.record('progress', progress)).toEqual(before);
     expect((await s.pullAll(lead, 'osaka-pull')).changes.filter((c) => JSON.stringify(c.record).includes('osaka-kita-2025'))).toEqual([]);
@@ -92,13 +126,27 @@ describeEachStorage('ownership', (openStorage) => {
     const admin = await s.login('admin@test');
     const a = client('tokyo-admin');
     for (const id of ['osaka-2025x', 'osaka-2025', 'tokyo-2025', '2025', 'demo-tokyo']) {
-      const res = await s.post('/api/sync', { protocolVersion: 2, clientId: a.clientId, cursor: null, mutations: [a.m({ table: 'plans', recordId: id, planId: id, changes: {}, create: newPlan(id, 'demo-tokyo') })] }, admin);
+      const res = await s.post(
+        '/api/sync',
+        {
+          protocolVersion: 2,
+          clientId: a.clientId,
+          cursor: null,
+          mutations: [a.m({ table: 'plans', recordId: id, planId: id, changes: {}, create: newPlan(id, 'demo-tokyo') })],
+        },
+        admin,
+      );
       expect(res.status, id).toBe(403);
       expect(res.json.error.message, id).toContain('demo-tokyo-');
     }
     expect(await s.record('plans', 'osaka-2025x')).toBeUndefined();
     // The client's next-year id (<branch>-<year>) fits.
-    const ok = await s.sync(admin, { clientId: a.clientId, mutations: [a.m({ table: 'plans', recordId: 'demo-tokyo-2025', planId: 'demo-tokyo-2025', changes: {}, create: newPlan('demo-tokyo-2025', 'demo-tokyo') })] });
+    const ok = await s.sync(admin, {
+      clientId: a.clientId,
+      mutations: [
+        a.m({ table: 'plans', recordId: 'demo-tokyo-2025', planId: 'demo-tokyo-2025', changes: {}, create: newPlan('demo-tokyo-2025', 'demo-tokyo') }),
+      ],
+    });
     expect(ok.results[0]?.status).toBe('applied');
     expect((await s.storage.getRecord('plans', 'demo-tokyo-2025'))?.branchId).toBe('demo-tokyo');
   });
@@ -107,12 +155,25 @@ describeEachStorage('ownership', (openStorage) => {
     const lead = await s.login('lead@demo');
     const l = client('tokyo-lead');
     const squat = 'osaka-2025/p1-s1-i1';
-    const res = await s.post('/api/sync', {
-      protocolVersion: 2,
-      clientId: l.clientId,
-      cursor: null,
-      mutations: [l.m({ table: 'items', recordId: squat, planId: DEMO_PLAN_ID, changes: {}, base: {}, create: { id: squat, planId: DEMO_PLAN_ID, sectionId: `${DEMO_PLAN_ID}/p1-s1`, label: '①', text: '先取り' } })],
-    }, lead);
+    const res = await s.post(
+      '/api/sync',
+      {
+        protocolVersion: 2,
+        clientId: l.clientId,
+        cursor: null,
+        mutations: [
+          l.m({
+            table: 'items',
+            recordId: squat,
+            planId: DEMO_PLAN_ID,
+            changes: {},
+            base: {},
+            create: { id: squat, planId: DEMO_PLAN_ID, sectionId: `${DEMO_PLAN_ID}/p1-s1`, label: '①', text: '先取り' },
+          }),
+        ],
+      },
+      lead,
+    );
     expect(res.status).toBe(403);
     expect(await s.storage.getRecord('items', squat)).toBeUndefined();
     await expect(importAs(s, OTHER_BRANCH, 'osaka-2025')).resolves.toBeGreaterThan(0);
@@ -135,7 +196,14 @@ describeEachStorage('ownership', (openStorage) => {
     const section = `${OTHER_PLAN}/p1`;
     const stored = await s.record('sections', section);
     const attempts = [
-      l.m({ table: 'sections', recordId: section, planId: DEMO_PLAN_ID, changes: { title: '乗っ取り' }, base: {}, create: { ...stored, planId: DEMO_PLAN_ID, parentId: null } }),
+      l.m({
+        table: 'sections',
+        recordId: section,
+        planId: DEMO_PLAN_ID,
+        changes: { title: '乗っ取り' },
+        base: {},
+        create: { ...stored, planId: DEMO_PLAN_ID, parentId: null },
+      }),
       l.m({ table: 'sections', recordId: section, planId: DEMO_PLAN_ID, changes: { deleted: true }, base: { deleted: false } }),
       l.m({ table: 'sections', recordId: section, planId: OTHER_PLAN, changes: { deleted: true }, base: { deleted: false } }),
     ];
@@ -147,11 +215,23 @@ describeEachStorage('ownership', (openStorage) => {
     const other = await s.login('other@test');
     const o = client('osaka-lead');
     const item = `${OTHER_PLAN}/p1-s1-i1`;
-    const made = await s.sync(other, { clientId: o.clientId, mutations: [o.m({ table: 'items', recordId: item, planId: OTHER_PLAN, changes: { text: '大阪の文' }, base: { text: 'ちがう' } })] });
+    const made = await s.sync(other, {
+      clientId: o.clientId,
+      mutations: [o.m({ table: 'items', recordId: item, planId: OTHER_PLAN, changes: { text: '大阪の文' }, base: { text: 'ちがう' } })],
+    });
     expect(made.results[0]?.status).toBe('conflict');
     const conflict = made.changes.find((c) => c.table === 'conflicts');
     expect(conflict).toBeDefined();
-    const resolve = await s.post('/api/sync', { protocolVersion: 2, clientId: l.clientId, cursor: null, mutations: [l.m({ table: 'conflicts', recordId: conflict!.id, planId: DEMO_PLAN_ID, changes: { resolved: true }, base: { resolved: false } })] }, lead);
+    const resolve = await s.post(
+      '/api/sync',
+      {
+        protocolVersion: 2,
+        clientId: l.clientId,
+        cursor: null,
+        mutations: [l.m({ table: 'conflicts', recordId: conflict!.id, planId: DEMO_PLAN_ID, changes: { resolved: true }, base: { resolved: false } })],
+      },
+      lead,
+    );
     expect(resolve.status).toBe(403);
     expect(await s.record('sections', section)).toEqual(stored);
     expect((await s.record('conflicts', conflict!.id))?.resolved).toBe(false);

@@ -67,14 +67,41 @@ type Action =
   | { kind: 'restart' };
 
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('progress' as const), item: fc.nat({ max: ITEMS - 1 }), period: fc.nat({ max: PERIODS.length - 1 }), field: fc.constantFrom('done' as const, 'next' as const, 'evaluation' as const), evaluation: fc.nat({ max: EVALUATIONS.length - 1 }), at: fc.nat({ max: 4 }), stale: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('progress' as const),
+      item: fc.nat({ max: ITEMS - 1 }),
+      period: fc.nat({ max: PERIODS.length - 1 }),
+      field: fc.constantFrom('done' as const, 'next' as const, 'evaluation' as const),
+      evaluation: fc.nat({ max: EVALUATIONS.length - 1 }),
+      at: fc.nat({ max: 4 }),
+      stale: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('note' as const), item: fc.nat({ max: ITEMS - 1 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('measurement' as const), kpi: fc.nat({ max: KPIS - 1 }), month: fc.nat({ max: MONTHS.length - 1 }), clear: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('measurement' as const),
+      kpi: fc.nat({ max: KPIS - 1 }),
+      month: fc.nat({ max: MONTHS.length - 1 }),
+      clear: fc.boolean(),
+    }),
+  },
 );
 const deviceArb = fc.nat({ max: DEVICES - 1 });
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 7, arbitrary: fc.record({ kind: fc.constant('edit' as const), device: deviceArb, edit: editArb }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('sync' as const), device: deviceArb, fault: fc.constantFrom<Fault>('none', 'none', 'offline', 'lost', 'duplicate'), during: fc.option(editArb, { freq: 3 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('sync' as const),
+      device: deviceArb,
+      fault: fc.constantFrom<Fault>('none', 'none', 'offline', 'lost', 'duplicate'),
+      during: fc.option(editArb, { freq: 3 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reload' as const), device: deviceArb }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
 );
@@ -159,7 +186,10 @@ beforeAll(async () => {
   for (let i = 0; i < DEVICES; i++) {
     const account = DEMO_USERS[i % DEMO_USERS.length]!;
     const db = new TrackerDb(`sync-property-login-${crypto.randomUUID()}`);
-    const engine = newEngine(db, fetchTransport((url, init) => template.app.request(url, init)));
+    const engine = newEngine(
+      db,
+      fetchTransport((url, init) => template.app.request(url, init)),
+    );
     const login = await engine.login(account.email, DEMO_PASSWORD);
     const session = engine.getStatus().session;
     if (!login.ok || !session) throw new Error(`login as ${account.email} failed`);
@@ -242,7 +272,16 @@ class Scenario {
     for (let i = 0; i < DEVICES; i++) {
       const db = new TrackerDb(`sync-property-${crypto.randomUUID()}`);
       await setSession(db, sessions[i]!, signingKeys[i]);
-      const d: Device = { index: i, db, engine: undefined as unknown as SyncEngine, actor: sessions[i]!.user.name, fault: 'none', during: null, requests: 0, shown: new Map() };
+      const d: Device = {
+        index: i,
+        db,
+        engine: undefined as unknown as SyncEngine,
+        actor: sessions[i]!.user.name,
+        fault: 'none',
+        during: null,
+        requests: 0,
+        shown: new Map(),
+      };
       d.engine = newEngine(db, this.transport(d));
       await d.engine.start();
       this.devices.push(d);
@@ -396,22 +435,31 @@ class Scenario {
     for (const w of this.writes) last.set(`${w.device}|${w.window}|${w.table}|${w.recordId}|${w.field}`, w);
     for (const w of last.values()) {
       const final = onServer.find((r) => r.table === w.table && r.data.id === w.recordId)?.data[w.field];
-      const inConflict = conflicts.some((c) => c.recordId === w.recordId && c.field === w.field && (sameValue(c.clientValue, w.value) || sameValue(c.serverValue, w.value)));
-      const replaced = history.some((h) => h.recordId === w.recordId && sameValue((h.changes as Record<string, { from: unknown } | undefined>)[w.field]?.from, w.value));
+      const inConflict = conflicts.some(
+        (c) => c.recordId === w.recordId && c.field === w.field && (sameValue(c.clientValue, w.value) || sameValue(c.serverValue, w.value)),
+      );
+      const replaced = history.some(
+        (h) => h.recordId === w.recordId && sameValue((h.changes as Record<string, { from: unknown } | undefined>)[w.field]?.from, w.value),
+      );
       expect(sameValue(final, w.value) || inConflict || replaced, `edit lost: ${JSON.stringify(w)} (final ${JSON.stringify(final)})`).toBe(true);
     }
 
     // No text is lost: merged into the final text, or (inserted at the same place as another) in a conflict.
     for (const ins of this.insertions) {
       const final = String(onServer.find((r) => r.table === 'progress' && r.data.id === ins.recordId)?.data[ins.field] ?? '');
-      const inConflict = conflicts.some((c) => c.recordId === ins.recordId && c.field === ins.field && typeof c.clientValue === 'string' && c.clientValue.includes(ins.token));
+      const inConflict = conflicts.some(
+        (c) => c.recordId === ins.recordId && c.field === ins.field && typeof c.clientValue === 'string' && c.clientValue.includes(ins.token),
+      );
       expect(final.includes(ins.token) || inConflict, `text lost: ${JSON.stringify(ins)} (final ${JSON.stringify(final)})`).toBe(true);
     }
 
     // Nothing applied twice: a history row per mutation, a conflict per mutation and field.
     const count = (keys: string[]) => [...keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>())].filter(([, n]) => n > 1);
     const historyMutations = history.map((h) => String(h.id).split(':')[1]!);
-    expect(historyMutations.filter((id) => !this.sent.has(id)), 'history of mutations nobody sent').toEqual([]);
+    expect(
+      historyMutations.filter((id) => !this.sent.has(id)),
+      'history of mutations nobody sent',
+    ).toEqual([]);
     expect(count(historyMutations), 'mutations applied twice').toEqual([]);
     expect(count(conflicts.map((c) => String(c.id).split(':').slice(0, 3).join(':'))), 'conflicts recorded twice').toEqual([]);
     const notes = rows('notes').map((n) => String(n.id));
@@ -434,11 +482,24 @@ const next: Edit = { kind: 'progress', item: 0, period: 0, field: 'next', evalua
 /** Runs first: cases that once broke, or that random runs reach only now and then. */
 const EXAMPLES: Action[][] = [
   // An edit after a lost answer must not be folded into the entry the server already applied.
-  [{ kind: 'edit', device: 0, edit: done() }, { kind: 'sync', device: 0, fault: 'lost', during: null }, { kind: 'edit', device: 0, edit: done() }, { kind: 'sync', device: 0, fault: 'none', during: null }],
+  [
+    { kind: 'edit', device: 0, edit: done() },
+    { kind: 'sync', device: 0, fault: 'lost', during: null },
+    { kind: 'edit', device: 0, edit: done() },
+    { kind: 'sync', device: 0, fault: 'none', during: null },
+  ],
   // A pull while an edit of the same record waits shows the edit over the server's record…
-  [{ kind: 'edit', device: 1, edit: done() }, { kind: 'sync', device: 1, fault: 'none', during: null }, { kind: 'sync', device: 0, fault: 'none', during: next }],
+  [
+    { kind: 'edit', device: 1, edit: done() },
+    { kind: 'sync', device: 1, fault: 'none', during: null },
+    { kind: 'sync', device: 0, fault: 'none', during: next },
+  ],
   // …and when that edit then loses to the value pulled meanwhile, the device shows the winner.
-  [{ kind: 'sync', device: 1, fault: 'none', during: done(1) }, { kind: 'sync', device: 0, fault: 'none', during: done(1) }, { kind: 'sync', device: 0, fault: 'none', during: null }],
+  [
+    { kind: 'sync', device: 1, fault: 'none', during: done(1) },
+    { kind: 'sync', device: 0, fault: 'none', during: done(1) },
+    { kind: 'sync', device: 0, fault: 'none', during: null },
+  ],
   // An edit made while the request is out (at the start of the text) is merged with a
   // colleague's (at its end) when the answer comes, and sealed again: the next request must
   // still send it, not set it aside as unsealed.
@@ -452,8 +513,18 @@ const EXAMPLES: Action[][] = [
   // Typed on the text as the person last saw it, after a colleague's change arrived (at the
   // end): written against that text (its ancestor) at the start it merges, at the end it is a
   // 競合 keeping both; and the same with an edit of the record (評価) still waiting meanwhile.
-  [{ kind: 'edit', device: 1, edit: done(0, 1) }, { kind: 'sync', device: 1, fault: 'none', during: null }, { kind: 'sync', device: 0, fault: 'none', during: null }, { kind: 'edit', device: 0, edit: done(0, 0, true) }],
-  [{ kind: 'edit', device: 1, edit: done(0, 1) }, { kind: 'sync', device: 1, fault: 'none', during: null }, { kind: 'sync', device: 0, fault: 'none', during: null }, { kind: 'edit', device: 0, edit: done(0, 1, true) }],
+  [
+    { kind: 'edit', device: 1, edit: done(0, 1) },
+    { kind: 'sync', device: 1, fault: 'none', during: null },
+    { kind: 'sync', device: 0, fault: 'none', during: null },
+    { kind: 'edit', device: 0, edit: done(0, 0, true) },
+  ],
+  [
+    { kind: 'edit', device: 1, edit: done(0, 1) },
+    { kind: 'sync', device: 1, fault: 'none', during: null },
+    { kind: 'sync', device: 0, fault: 'none', during: null },
+    { kind: 'edit', device: 0, edit: done(0, 1, true) },
+  ],
   [
     { kind: 'edit', device: 1, edit: done(0, 1) },
     { kind: 'sync', device: 1, fault: 'none', during: null },

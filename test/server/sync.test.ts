@@ -20,7 +20,12 @@ describe('applying mutations', () => {
   it('S7, S20: applies an edit, stamps it with the server clock and the user, and pulls it back as stored', async () => {
     const c = client();
     s.advance(60_000);
-    const res = await s.sync(staff, { clientId: c.clientId, mutations: [c.m({ changes: { done: '訪問した', updatedBy: 'mallory', updatedAt: '1999-01-01' }, base: { done: (await s.record('progress', H1))!.done } })] });
+    const res = await s.sync(staff, {
+      clientId: c.clientId,
+      mutations: [
+        c.m({ changes: { done: '訪問した', updatedBy: 'mallory', updatedAt: '1999-01-01' }, base: { done: (await s.record('progress', H1))!.done } }),
+      ],
+    });
     expect(res.results).toEqual([{ mutationId: expect.any(String), status: 'applied' }]);
     const stored = progressSchema.parse(await s.record('progress', H1));
     expect(stored).toMatchObject({ done: '訪問した', evaluation: '○', updatedBy: 'デモ 担当', updatedAt: new Date(T0.getTime() + 60_000).toISOString() });
@@ -33,7 +38,16 @@ describe('applying mutations', () => {
     const m = c.m({ changes: { evaluation: '△' }, base: { evaluation: '○' } });
     await s.sync(staff, { clientId: c.clientId, mutations: [m] });
     const history = historySchema.parse(await s.record('history', `history:${m.id}`));
-    expect(history).toEqual({ id: `history:${m.id}`, planId: DEMO_PLAN_ID, table: 'progress', recordId: H1, itemId: ITEM, changes: { evaluation: { from: '○', to: '△' } }, by: 'デモ 担当', at: T0.toISOString() });
+    expect(history).toEqual({
+      id: `history:${m.id}`,
+      planId: DEMO_PLAN_ID,
+      table: 'progress',
+      recordId: H1,
+      itemId: ITEM,
+      changes: { evaluation: { from: '○', to: '△' } },
+      by: 'デモ 担当',
+      at: T0.toISOString(),
+    });
   });
 
   it('S17: records every field a create set in its history row (its empty defaults left out)', async () => {
@@ -52,7 +66,10 @@ describe('applying mutations', () => {
 
   it('S2: applies a replayed batch only once and answers it as the first time', async () => {
     const c = client();
-    const batch = [c.m({ changes: { done: 'A' }, base: { done: (await s.record('progress', H1))!.done } }), c.m({ changes: { next: 'B' }, base: { next: (await s.record('progress', H1))!.next } })];
+    const batch = [
+      c.m({ changes: { done: 'A' }, base: { done: (await s.record('progress', H1))!.done } }),
+      c.m({ changes: { next: 'B' }, base: { next: (await s.record('progress', H1))!.next } }),
+    ];
     const first = await s.sync(staff, { clientId: c.clientId, mutations: batch });
     const versionAfterFirst = await s.storage.maxVersion();
     const dumpAfterFirst = await s.storage.dump();
@@ -102,7 +119,11 @@ describe('conflicts', () => {
     const base = (await s.record('progress', H1))!.done;
     await s.sync(staff, { clientId: a.clientId, mutations: [a.m({ changes: { done: 'A の記録' }, base: { done: base } })] });
     s.advance(5000);
-    const mb = b.m({ changes: { done: 'B の記録', next: 'B の予定' }, base: { done: base, next: (await s.record('progress', H1))!.next }, madeAt: '2026-05-01T08:30:00.000Z' });
+    const mb = b.m({
+      changes: { done: 'B の記録', next: 'B の予定' },
+      base: { done: base, next: (await s.record('progress', H1))!.next },
+      madeAt: '2026-05-01T08:30:00.000Z',
+    });
     const res = await s.sync(lead, { clientId: b.clientId, mutations: [mb] });
     expect(res.results).toEqual([{ mutationId: mb.id, status: 'conflict' }]);
     expect(await s.record('progress', H1)).toMatchObject({ done: 'A の記録', next: 'B の予定', updatedBy: 'デモ リーダー' });
@@ -148,12 +169,27 @@ describe('conflicts', () => {
   it('S7, S13: never conflicts on notes: two devices add notes to one item, and a replayed note is the same note', async () => {
     const a = client('a');
     const b = client('b');
-    const note = (id: string, text: string) => ({ table: 'notes' as const, recordId: id, planId: DEMO_PLAN_ID, changes: { planId: DEMO_PLAN_ID, itemId: ITEM, date: '2026-04-30', author: 'who', text }, base: {}, create: { id, planId: DEMO_PLAN_ID, itemId: ITEM, date: '2026-04-30', author: 'who', text, createdAt: '2000-01-01' } });
+    const note = (id: string, text: string) => ({
+      table: 'notes' as const,
+      recordId: id,
+      planId: DEMO_PLAN_ID,
+      changes: { planId: DEMO_PLAN_ID, itemId: ITEM, date: '2026-04-30', author: 'who', text },
+      base: {},
+      create: { id, planId: DEMO_PLAN_ID, itemId: ITEM, date: '2026-04-30', author: 'who', text, createdAt: '2000-01-01' },
+    });
     const ra = await s.sync(staff, { clientId: a.clientId, mutations: [a.m(note('note-a', '訪問A'))] });
     const rb = await s.sync(lead, { clientId: b.clientId, mutations: [b.m(note('note-b', '訪問B'))] });
     const again = await s.sync(staff, { clientId: a.clientId, mutations: [a.m(note('note-a', '訪問A 改'))] });
     expect([ra, rb, again].map((r) => r.results[0]!.status)).toEqual(['applied', 'applied', 'applied']);
-    expect(noteSchema.parse(await s.record('notes', 'note-a'))).toEqual({ id: 'note-a', planId: DEMO_PLAN_ID, itemId: ITEM, date: '2026-04-30', author: 'デモ 担当', text: '訪問A', createdAt: T0.toISOString() });
+    expect(noteSchema.parse(await s.record('notes', 'note-a'))).toEqual({
+      id: 'note-a',
+      planId: DEMO_PLAN_ID,
+      itemId: ITEM,
+      date: '2026-04-30',
+      author: 'デモ 担当',
+      text: '訪問A',
+      createdAt: T0.toISOString(),
+    });
     expect(await s.record('notes', 'note-b')).toMatchObject({ author: 'デモ リーダー', text: '訪問B' });
     expect(await s.storage.recordsOfTable('conflicts')).toEqual([]);
   });
@@ -166,7 +202,10 @@ describe('conflicts', () => {
     const mb = b.m({ changes: { done: 'B' }, base: { done: base } });
     await s.sync(lead, { clientId: b.clientId, mutations: [mb] });
     const conflictId = `conflict:${mb.id}:done`;
-    const res = await s.sync(lead, { clientId: b.clientId, mutations: [b.m({ table: 'conflicts', recordId: conflictId, changes: { resolved: true }, base: { resolved: false } })] });
+    const res = await s.sync(lead, {
+      clientId: b.clientId,
+      mutations: [b.m({ table: 'conflicts', recordId: conflictId, changes: { resolved: true }, base: { resolved: false } })],
+    });
     expect(res.results[0]!.status).toBe('applied');
     expect(await s.record('conflicts', conflictId)).toMatchObject({ resolved: true, updatedBy: 'デモ リーダー' });
   });
@@ -176,7 +215,10 @@ describe('tombstones', () => {
   it('S14: syncs a delete as a record with deleted: true', async () => {
     const c = client();
     const { cursor } = await s.pullAll(staff, c.clientId);
-    await s.sync(lead, { clientId: client('lead').clientId, mutations: [c.m({ table: 'items', recordId: ITEM2, changes: { deleted: true }, base: { deleted: false } })] });
+    await s.sync(lead, {
+      clientId: client('lead').clientId,
+      mutations: [c.m({ table: 'items', recordId: ITEM2, changes: { deleted: true }, base: { deleted: false } })],
+    });
     const res = await s.sync(staff, { clientId: c.clientId, cursor });
     const item = res.changes.find((ch) => ch.table === 'items' && ch.id === ITEM2);
     expect(item?.record).toMatchObject({ id: ITEM2, deleted: true, updatedBy: 'デモ リーダー' });
@@ -203,7 +245,10 @@ describe('pulls', () => {
     const { cursor } = await s.pullAll(staff, c.clientId);
     const idle = await s.sync(staff, { clientId: c.clientId, cursor });
     expect(idle).toMatchObject({ changes: [], cursor, hasMore: false, reset: false });
-    await s.sync(lead, { clientId: client('lead').clientId, mutations: [c.m({ changes: { next: '次' }, base: { next: (await s.record('progress', H1))!.next } })] });
+    await s.sync(lead, {
+      clientId: client('lead').clientId,
+      mutations: [c.m({ changes: { next: '次' }, base: { next: (await s.record('progress', H1))!.next } })],
+    });
     const next = await s.sync(staff, { clientId: c.clientId, cursor });
     expect(next.changes.map((ch) => ch.table).sort()).toEqual(['history', 'progress']);
     expect(next.cursor).not.toBe(cursor);
@@ -213,7 +258,10 @@ describe('pulls', () => {
     const c = client();
     const first = await s.sync(staff, { clientId: c.clientId, pullLimit: 5 });
     // H1 was stored early (version ≤ the first page's) and changes now: it must come again.
-    await s.sync(lead, { clientId: client('lead').clientId, mutations: [c.m({ changes: { next: '後で' }, base: { next: (await s.record('progress', H1))!.next } })] });
+    await s.sync(lead, {
+      clientId: client('lead').clientId,
+      mutations: [c.m({ changes: { next: '後で' }, base: { next: (await s.record('progress', H1))!.next } })],
+    });
     const rest = await s.pullAll(staff, c.clientId, first.cursor);
     expect(rest.changes.filter((ch) => ch.id === H1).map((ch) => ch.record.next)).toEqual(['後で']);
   });
@@ -247,7 +295,16 @@ describe('plans', () => {
   it('S32, S34: lets an admin create a plan in their branch with its sections in one batch', async () => {
     const admin = await s.login('admin@test');
     const c = client('admin');
-    const plan = { id: 'demo-tokyo-new', branchId: 'demo-tokyo', branch: '東京支部', fiscalYear: 2025, title: '令和7年度', periodKind: 'half', demo: false, deleted: false };
+    const plan = {
+      id: 'demo-tokyo-new',
+      branchId: 'demo-tokyo',
+      branch: '東京支部',
+      fiscalYear: 2025,
+      title: '令和7年度',
+      periodKind: 'half',
+      demo: false,
+      deleted: false,
+    };
     const section = { id: 'demo-tokyo-new/s1', planId: 'demo-tokyo-new', parentId: null, label: '１．', title: '柱', order: 'a0', deleted: false };
     const { id: _p, ...planFields } = plan;
     const { id: _s, ...sectionFields } = section;
@@ -260,6 +317,11 @@ describe('plans', () => {
     });
     expect(res.results.map((r) => r.status)).toEqual(['applied', 'applied']);
     const staffView = await s.pullAll(staff, client().clientId);
-    expect(staffView.changes.filter((ch) => ch.id === 'demo-tokyo-new' || ch.record.planId === 'demo-tokyo-new').map((ch) => ch.table)).toEqual(['plans', 'history', 'sections', 'history']);
+    expect(staffView.changes.filter((ch) => ch.id === 'demo-tokyo-new' || ch.record.planId === 'demo-tokyo-new').map((ch) => ch.table)).toEqual([
+      'plans',
+      'history',
+      'sections',
+      'history',
+    ]);
   });
 });

@@ -39,7 +39,10 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
     const b = '4月に事業所を訪問した。\n6月に説明会を2回開いた。';
     const merged = '4月に健康宣言事業所を訪問した。\n6月に説明会を2回開いた。';
 
-    for (const order of [['a', 'b'], ['b', 'a']] as const) {
+    for (const order of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ] as const) {
       it(`S5, S17: keeps both edits of different parts of 実施状況 (${order.join(' then ')}), with a history row of what really changed`, async () => {
         await setDone(base);
         const edits = { a: { text: a, token: lead, c: client('a') }, b: { text: b, token: staff, c: client('b') } };
@@ -59,13 +62,21 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
       await setDone(base);
       const ca = client('a');
       const cb = client('b');
-      await s.sync(lead, { clientId: ca.clientId, mutations: [ca.m({ changes: { done: '4月に事業所を訪問した。\n6月に研修会を開いた。' }, base: { done: base } })] });
+      await s.sync(lead, {
+        clientId: ca.clientId,
+        mutations: [ca.m({ changes: { done: '4月に事業所を訪問した。\n6月に研修会を開いた。' }, base: { done: base } })],
+      });
       const mb = cb.m({ changes: { done: '4月に事業所を訪問した。\n6月に勉強会を開いた。' }, base: { done: base } });
       const res = await s.sync(staff, { clientId: cb.clientId, mutations: [mb] });
       expect(res.results[0]!.status).toBe('conflict');
       expect((await s.record('progress', H1))!.done).toBe('4月に事業所を訪問した。\n6月に研修会を開いた。');
       const conflict = conflictSchema.parse(await s.record('conflicts', `conflict:${mb.id}:done`));
-      expect(conflict).toMatchObject({ field: 'done', baseValue: base, serverValue: '4月に事業所を訪問した。\n6月に研修会を開いた。', clientValue: '4月に事業所を訪問した。\n6月に勉強会を開いた。' });
+      expect(conflict).toMatchObject({
+        field: 'done',
+        baseValue: base,
+        serverValue: '4月に事業所を訪問した。\n6月に研修会を開いた。',
+        clientValue: '4月に事業所を訪問した。\n6月に勉強会を開いた。',
+      });
     });
 
     it('S6: bounds the merge work of one request: past the budget a text field becomes a conflict, nothing lost', async () => {
@@ -79,15 +90,27 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
       const before = await Promise.all(records.map((r) => s.record('progress', progressId(r.itemId, r.periodId))));
       await s.sync(lead, {
         clientId: setup.clientId,
-        mutations: records.map((r, k) => setup.m({ ...progressCreate(r.itemId, r.periodId, { done: long(k) }), base: before[k] ? { done: before[k]!.done } : {}, changes: { done: long(k) } })),
+        mutations: records.map((r, k) =>
+          setup.m({ ...progressCreate(r.itemId, r.periodId, { done: long(k) }), base: before[k] ? { done: before[k]!.done } : {}, changes: { done: long(k) } }),
+        ),
       });
       // Another device changed the start of every text meanwhile…
       const other = client('other');
       const current = await Promise.all(records.map(async (r) => (await s.record('progress', progressId(r.itemId, r.periodId)))!.done as string));
-      await s.sync(lead, { clientId: other.clientId, mutations: records.map((r, k) => other.m({ recordId: progressId(r.itemId, r.periodId), changes: { done: `前文。${current[k]}` }, base: { done: current[k] } })) });
+      await s.sync(lead, {
+        clientId: other.clientId,
+        mutations: records.map((r, k) =>
+          other.m({ recordId: progressId(r.itemId, r.periodId), changes: { done: `前文。${current[k]}` }, base: { done: current[k] } }),
+        ),
+      });
       // …and this device appends to each, from the old base: every one needs a merge.
       const c = client('c');
-      const res = await s.sync(staff, { clientId: c.clientId, mutations: records.map((r, k) => c.m({ recordId: progressId(r.itemId, r.periodId), changes: { done: `${current[k]}後文。` }, base: { done: current[k] } })) });
+      const res = await s.sync(staff, {
+        clientId: c.clientId,
+        mutations: records.map((r, k) =>
+          c.m({ recordId: progressId(r.itemId, r.periodId), changes: { done: `${current[k]}後文。` }, base: { done: current[k] } }),
+        ),
+      });
       const perMerge = 3 * 19_990 + '前文。'.length + '後文。'.length;
       const fit = Math.floor(TEXT_MERGE_BUDGET / perMerge);
       expect(fit).toBeGreaterThan(0);
@@ -119,7 +142,13 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
     it('S17: list on an update only the fields whose stored value differs (a title trimmed back to itself is no change)', async () => {
       const plan = (await s.record('plans', DEMO_PLAN_ID))!;
       const c = client();
-      const m = c.m({ table: 'plans', recordId: DEMO_PLAN_ID, planId: DEMO_PLAN_ID, changes: { title: ` ${String(plan.title)} `, deleted: true }, base: { title: plan.title, deleted: false } });
+      const m = c.m({
+        table: 'plans',
+        recordId: DEMO_PLAN_ID,
+        planId: DEMO_PLAN_ID,
+        changes: { title: ` ${String(plan.title)} `, deleted: true },
+        base: { title: plan.title, deleted: false },
+      });
       await s.sync(lead, { clientId: c.clientId, mutations: [m] });
       const history = historySchema.parse(await s.record('history', `history:${m.id}`));
       expect(history.changes).toEqual({ deleted: { from: false, to: true } });

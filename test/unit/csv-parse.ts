@@ -14,7 +14,11 @@ export class CsvError extends Error {
     /** 1-based line of the file where the problem is. */
     readonly line: number,
   ) {
-    super(code === CSV_ERROR.unterminatedQuote ? `${line}行目: 「"」で始まる値が閉じられていません` : `${line}行目: 値の途中に「"」があります（「"」を含む値は全体を「"」で囲み、中の「"」は2つ重ねてください）`);
+    super(
+      code === CSV_ERROR.unterminatedQuote
+        ? `${line}行目: 「"」で始まる値が閉じられていません`
+        : `${line}行目: 値の途中に「"」があります（「"」を含む値は全体を「"」で囲み、中の「"」は2つ重ねてください）`,
+    );
     this.name = 'CsvError';
   }
 }

@@ -123,7 +123,9 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
       local.publish(message);
       const c = client;
       if (!c) return;
-      c.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify({ from: instance, message })]).catch((e: unknown) => log.error('live bus publish failed', { error: e }));
+      c.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify({ from: instance, message })]).catch((e: unknown) =>
+        log.error('live bus publish failed', { error: e }),
+      );
     },
     subscribe: (listener) => local.subscribe(listener),
     async close() {

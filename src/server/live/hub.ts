@@ -83,22 +83,25 @@ export class LiveHub {
   /** A new event stream for this owner: `hello`, then the presence of each of its branches. */
   open(owner: StreamOwner): ReadableStream<Uint8Array> {
     let stream: Stream | null = null;
-    return new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        stream = { ...owner, controller };
-        for (const b of owner.branches) {
-          let set = this.byBranch.get(b);
-          if (!set) this.byBranch.set(b, (set = new Set()));
-          set.add(stream);
-        }
-        controller.enqueue(sse('hello', { branches: owner.branches }));
-        for (const b of owner.branches) controller.enqueue(sse('presence', { branchId: b, entries: this.entriesOf(b) }));
+    return new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          stream = { ...owner, controller };
+          for (const b of owner.branches) {
+            let set = this.byBranch.get(b);
+            if (!set) this.byBranch.set(b, (set = new Set()));
+            set.add(stream);
+          }
+          controller.enqueue(sse('hello', { branches: owner.branches }));
+          for (const b of owner.branches) controller.enqueue(sse('presence', { branchId: b, entries: this.entriesOf(b) }));
+        },
+        cancel: () => {
+          if (stream) this.remove(stream);
+        },
+        // Counted in bytes, so that write() can tell how much a slow reader has left unread.
       },
-      cancel: () => {
-        if (stream) this.remove(stream);
-      },
-      // Counted in bytes, so that write() can tell how much a slow reader has left unread.
-    }, new ByteLengthQueuingStrategy({ highWaterMark: 0 }));
+      new ByteLengthQueuingStrategy({ highWaterMark: 0 }),
+    );
   }
 
   /** The sync route calls this after a commit that changed these branches. */

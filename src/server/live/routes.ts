@@ -32,7 +32,12 @@ export function eventsHandler(deps: LiveRouteDeps) {
         (now) => now.user.id === principal.user.id && branches.every((b) => now.roles.has(b)),
         (e: unknown) => !(e instanceof ApiFailure),
       );
-    const stream = deps.hub.open({ userId: principal.user.id, clientId: clientId !== null && CLIENT_ID.test(clientId) ? clientId : null, branches, stillValid });
+    const stream = deps.hub.open({
+      userId: principal.user.id,
+      clientId: clientId !== null && CLIENT_ID.test(clientId) ? clientId : null,
+      branches,
+      stillValid,
+    });
     return new Response(stream, {
       headers: {
         'content-type': 'text/event-stream; charset=utf-8',

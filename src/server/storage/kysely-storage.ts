@@ -157,7 +157,12 @@ type ClientRow = Db['clients'];
 const recordKey = (table: string, id: string) => `${table}\u0000${id}`;
 const clientKey = (clientId: string, userId: string) => JSON.stringify([clientId, userId]);
 const resultKey = (clientId: string, userId: string, seq: number) => JSON.stringify([clientId, userId, seq]);
-const toResult = (r: ResultRow): StoredMutationResult => ({ seq: Number(r.seq), mutationId: r.mutation_id, status: r.status as StoredMutationResult['status'], reason: r.reason });
+const toResult = (r: ResultRow): StoredMutationResult => ({
+  seq: Number(r.seq),
+  mutationId: r.mutation_id,
+  status: r.status as StoredMutationResult['status'],
+  reason: r.reason,
+});
 
 /**
  * One write, in as few round trips to the database as it can: the writes whose outcome the
@@ -238,7 +243,14 @@ class KyselyWriteTx implements WriteTx {
   async putMutationResult(clientId: string, userId: string, r: StoredMutationResult): Promise<void> {
     // A row both deleted and written by one statement has no defined outcome: the delete goes first.
     if (r.seq < this.prunedBelow(clientId, userId)) await this.flush();
-    this.results.set(resultKey(clientId, userId, r.seq), { client_id: clientId, user_id: userId, seq: r.seq, mutation_id: r.mutationId, status: r.status, reason: r.reason });
+    this.results.set(resultKey(clientId, userId, r.seq), {
+      client_id: clientId,
+      user_id: userId,
+      seq: r.seq,
+      mutation_id: r.mutationId,
+      status: r.status,
+      reason: r.reason,
+    });
   }
 
   async pruneMutationResults(clientId: string, userId: string, belowSeq: number): Promise<void> {
@@ -259,14 +271,22 @@ class KyselyWriteTx implements WriteTx {
   async flush(insert?: RecordRow): Promise<boolean> {
     const parts: RawBuilder<unknown>[] = [];
     const part = (query: Compilable) => parts.push(sql`${sql.id(`w${parts.length}`)} as (${query})`);
-    if (this.records.size) part(this.conn.insertInto('records').values([...this.records.values()]).onConflict(replaceRecordOnConflict));
+    if (this.records.size)
+      part(
+        this.conn
+          .insertInto('records')
+          .values([...this.records.values()])
+          .onConflict(replaceRecordOnConflict),
+      );
     if (this.results.size) {
       part(
         this.conn
           .insertInto('mutation_results')
           .values([...this.results.values()])
           .onConflict((oc) =>
-            oc.columns(['client_id', 'user_id', 'seq']).doUpdateSet((eb) => ({ mutation_id: eb.ref('excluded.mutation_id'), status: eb.ref('excluded.status'), reason: eb.ref('excluded.reason') })),
+            oc
+              .columns(['client_id', 'user_id', 'seq'])
+              .doUpdateSet((eb) => ({ mutation_id: eb.ref('excluded.mutation_id'), status: eb.ref('excluded.status'), reason: eb.ref('excluded.reason') })),
           ),
       );
     }
@@ -275,10 +295,13 @@ class KyselyWriteTx implements WriteTx {
         this.conn
           .insertInto('clients')
           .values([...this.clients.values()])
-          .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet((eb) => ({ last_seq: eb.ref('excluded.last_seq'), updated_at: eb.ref('excluded.updated_at') }))),
+          .onConflict((oc) =>
+            oc.columns(['client_id', 'user_id']).doUpdateSet((eb) => ({ last_seq: eb.ref('excluded.last_seq'), updated_at: eb.ref('excluded.updated_at') })),
+          ),
       );
     }
-    for (const p of this.prunes.values()) part(this.conn.deleteFrom('mutation_results').where('client_id', '=', p.clientId).where('user_id', '=', p.userId).where('seq', '<', p.belowSeq));
+    for (const p of this.prunes.values())
+      part(this.conn.deleteFrom('mutation_results').where('client_id', '=', p.clientId).where('user_id', '=', p.userId).where('seq', '<', p.belowSeq));
     this.records.clear();
     this.results.clear();
     this.clients.clear();
@@ -447,7 +470,12 @@ export class KyselyStorage implements Storage {
       bytes += size;
       lastVersion = Number(row.version);
     }
-    return { chunks: parts.length ? [Buffer.from(parts.join(','))] : [], count: parts.length, lastVersion, hasMore: parts.length < Number(rows[0]?.fetched ?? 0) };
+    return {
+      chunks: parts.length ? [Buffer.from(parts.join(','))] : [],
+      count: parts.length,
+      lastVersion,
+      hasMore: parts.length < Number(rows[0]?.fetched ?? 0),
+    };
   }
 
   async maxVersion(): Promise<number> {
@@ -532,7 +560,10 @@ export class KyselyStorage implements Storage {
   }
 
   async addToken(t: TokenRow): Promise<void> {
-    await this.db.insertInto('tokens').values({ hash: t.hash, user_id: t.userId, created_at: t.createdAt, expires_at: t.expiresAt, revoked_at: t.revokedAt }).execute();
+    await this.db
+      .insertInto('tokens')
+      .values({ hash: t.hash, user_id: t.userId, created_at: t.createdAt, expires_at: t.expiresAt, revoked_at: t.revokedAt })
+      .execute();
   }
 
   async getToken(hash: string): Promise<TokenRow | undefined> {
@@ -545,7 +576,19 @@ export class KyselyStorage implements Storage {
       .selectFrom('tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
       .leftJoin('memberships as m', 'm.user_id', 'u.id')
-      .select(['t.hash', 't.user_id', 't.created_at as token_created_at', 't.expires_at', 't.revoked_at', 'u.email', 'u.name', 'u.password_hash', 'u.created_at', 'm.branch_id', 'm.role'])
+      .select([
+        't.hash',
+        't.user_id',
+        't.created_at as token_created_at',
+        't.expires_at',
+        't.revoked_at',
+        'u.email',
+        'u.name',
+        'u.password_hash',
+        'u.created_at',
+        'm.branch_id',
+        'm.role',
+      ])
       .where('t.hash', '=', tokenHash)
       .orderBy('m.branch_id')
       .execute();

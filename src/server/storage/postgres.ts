@@ -68,7 +68,8 @@ function parseInt8(text: string): number | string {
 
 const INT8_OID = 20;
 const typeParsers = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 const postgresLocking: WriteLocking = {
@@ -93,7 +94,8 @@ class PostgresKyselyStorage extends KyselyStorage implements PostgresStorage {
 export async function openPostgresStorage(url: string, options: PostgresOptions = {}): Promise<PostgresStorage> {
   const split = splitSchemaParam(url);
   const schema = options.schema ?? split.schema;
-  if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new Error(`The PostgreSQL schema name must be lower-case letters, digits and _ (at most 63), not ${JSON.stringify(schema)}`);
+  if (schema !== undefined && !SCHEMA_NAME.test(schema))
+    throw new Error(`The PostgreSQL schema name must be lower-case letters, digits and _ (at most 63), not ${JSON.stringify(schema)}`);
   const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
   if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`The PostgreSQL pool size must be a whole number of at least 1, not ${poolSize}`);
 
@@ -101,7 +103,8 @@ export async function openPostgresStorage(url: string, options: PostgresOptions 
   const pool = new pg.Pool({ connectionString: split.url, max: poolSize, connectionTimeoutMillis: 10_000, types: typeParsers });
   // Without a listener an idle connection's error (a restarted database) would end the process;
   // the pool drops that connection and opens another when needed.
-  const onConnectionError = options.onIdleError ?? ((e: Error) => console.error(JSON.stringify({ level: 'error', msg: 'PostgreSQL connection failed', error: e.message })));
+  const onConnectionError =
+    options.onIdleError ?? ((e: Error) => console.error(JSON.stringify({ level: 'error', msg: 'PostgreSQL connection failed', error: e.message })));
   pool.on('error', onConnectionError);
   // The same for a connection in use (the database ends it mid-write): the running query fails
   // and its request gets an error, instead of the unhandled 'error' event ending the process.
@@ -115,7 +118,8 @@ export async function openPostgresStorage(url: string, options: PostgresOptions 
   try {
     if (schema !== undefined) await createSchema(db, schema);
     const current = (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? null;
-    if (current === null) throw new Error('PostgreSQL has no schema to create the tables in: name one with ?schema= in DATABASE_URL, or create the one search_path names');
+    if (current === null)
+      throw new Error('PostgreSQL has no schema to create the tables in: name one with ?schema= in DATABASE_URL, or create the one search_path names');
     // Named, so that the migration table of another schema in the same database is not taken for ours.
     await migrateToLatest(db as Kysely<unknown>, { schema: current });
     return new PostgresKyselyStorage(db, current);

@@ -137,7 +137,6 @@ class Prepared {
   }
 }
 
-
 function statements(db: Kysely<Db>, raw: Database.Database) {
   const p = (arity: number, build: (...args: never[]) => Compilable) => new Prepared(raw, arity, build);
   const recordValues = (t: string, id: string, b: string, pl: string, d: string, v: number, ua: string, ub: string) => ({
@@ -177,24 +176,44 @@ function statements(db: Kysely<Db>, raw: Database.Database) {
       db
         .insertInto('clients')
         .values({ client_id: c, user_id: u, last_seq: seq, updated_at: at })
-        .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet((eb) => ({ last_seq: eb.ref('excluded.last_seq'), updated_at: eb.ref('excluded.updated_at') }))),
+        .onConflict((oc) =>
+          oc.columns(['client_id', 'user_id']).doUpdateSet((eb) => ({ last_seq: eb.ref('excluded.last_seq'), updated_at: eb.ref('excluded.updated_at') })),
+        ),
     ),
-    getResult: p(3, (c: string, u: string, seq: number) => db.selectFrom('mutation_results').selectAll().where('client_id', '=', c).where('user_id', '=', u).where('seq', '=', seq)),
+    getResult: p(3, (c: string, u: string, seq: number) =>
+      db.selectFrom('mutation_results').selectAll().where('client_id', '=', c).where('user_id', '=', u).where('seq', '=', seq),
+    ),
     putResult: p(6, (c: string, u: string, seq: number, m: string, st: string, r: string | null) =>
       db
         .insertInto('mutation_results')
         .values({ client_id: c, user_id: u, seq, mutation_id: m, status: st, reason: r })
         .onConflict((oc) =>
-          oc.columns(['client_id', 'user_id', 'seq']).doUpdateSet((eb) => ({ mutation_id: eb.ref('excluded.mutation_id'), status: eb.ref('excluded.status'), reason: eb.ref('excluded.reason') })),
+          oc
+            .columns(['client_id', 'user_id', 'seq'])
+            .doUpdateSet((eb) => ({ mutation_id: eb.ref('excluded.mutation_id'), status: eb.ref('excluded.status'), reason: eb.ref('excluded.reason') })),
         ),
     ),
-    pruneResults: p(3, (c: string, u: string, below: number) => db.deleteFrom('mutation_results').where('client_id', '=', c).where('user_id', '=', u).where('seq', '<', below)),
+    pruneResults: p(3, (c: string, u: string, below: number) =>
+      db.deleteFrom('mutation_results').where('client_id', '=', c).where('user_id', '=', u).where('seq', '<', below),
+    ),
     session: p(1, (hash: string) =>
       db
         .selectFrom('tokens as t')
         .innerJoin('users as u', 'u.id', 't.user_id')
         .leftJoin('memberships as m', 'm.user_id', 'u.id')
-        .select(['t.hash', 't.user_id', 't.created_at as token_created_at', 't.expires_at', 't.revoked_at', 'u.email', 'u.name', 'u.password_hash', 'u.created_at', 'm.branch_id', 'm.role'])
+        .select([
+          't.hash',
+          't.user_id',
+          't.created_at as token_created_at',
+          't.expires_at',
+          't.revoked_at',
+          'u.email',
+          'u.name',
+          'u.password_hash',
+          'u.created_at',
+          'm.branch_id',
+          'm.role',
+        ])
         .where('t.hash', '=', hash)
         .orderBy('m.branch_id'),
     ),
@@ -231,7 +250,12 @@ class SqliteWriteTx implements WriteTx {
     const data = JSON.stringify(w.data);
     if (stmt.run(w.table, w.id, w.branchId, w.planId, data, version, w.updatedAt, w.updatedBy) === 0) return false;
     this.version = version;
-    this.written.push({ key: `${w.table}\u0000${w.id}`, branchId: w.branchId, version, bytes: Buffer.from(encodeChange({ table: w.table, id: w.id, version, data })) });
+    this.written.push({
+      key: `${w.table}\u0000${w.id}`,
+      branchId: w.branchId,
+      version,
+      bytes: Buffer.from(encodeChange({ table: w.table, id: w.id, version, data })),
+    });
     return true;
   }
 
@@ -422,7 +446,12 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
       if (fromWindow) return fromWindow;
       // Another process wrote (or the cursor is older than the window): the database answers.
       if (current !== this.window.lastVersion) this.window.reset(current);
-      const row = query.get(...branchIds, afterVersion, limit + 1, limit, maxBytes) as { json: Buffer | null; count: number; last: number | null; fetched: number | null };
+      const row = query.get(...branchIds, afterVersion, limit + 1, limit, maxBytes) as {
+        json: Buffer | null;
+        count: number;
+        last: number | null;
+        fetched: number | null;
+      };
       const lastVersion = row.last === null ? null : Number(row.last);
       return { chunks: row.json ? [row.json] : [], count: row.count, lastVersion, hasMore: row.count < Number(row.fetched ?? 0) };
     });
@@ -483,7 +512,12 @@ export async function openSqliteStorage(path: string | ':memory:', options: { ca
     const db = new Kysely<Db>({ dialect: new FairSqliteDialect({ database: cachingDatabase(raw) }) });
     await migrateToLatest(db as Kysely<unknown>);
     const checkpointer =
-      path === ':memory:' ? null : startCheckpointer(path, { intervalMs: 200, onError: (message) => console.error(JSON.stringify({ level: 'error', msg: 'WAL checkpoint failed', error: message })) });
+      path === ':memory:'
+        ? null
+        : startCheckpointer(path, {
+            intervalMs: 200,
+            onError: (message) => console.error(JSON.stringify({ level: 'error', msg: 'WAL checkpoint failed', error: message })),
+          });
     return new SqliteKyselyStorage(db, raw, checkpointer);
   } catch (e) {
     raw.close();

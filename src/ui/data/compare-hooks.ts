@@ -32,7 +32,12 @@ async function contentsOf(db: TrackerDb, plan: Plan): Promise<PlanContents> {
     db.items.where('planId').equals(plan.id).toArray(),
     db.kpis.where('planId').equals(plan.id).toArray(),
   ]);
-  return { plan, sections: parseRows(sectionSchema, sections, 'section'), items: parseRows(itemSchema, items, 'item'), kpis: parseRows(kpiSchema, kpis, 'kpi') };
+  return {
+    plan,
+    sections: parseRows(sectionSchema, sections, 'section'),
+    items: parseRows(itemSchema, items, 'item'),
+    kpis: parseRows(kpiSchema, kpis, 'kpi'),
+  };
 }
 
 /** null when the plan does not exist (or was deleted). */

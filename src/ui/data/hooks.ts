@@ -278,20 +278,29 @@ function whenIdle(fn: () => void): () => void {
 
 /** Unresolved conflicts of a plan (the plan screen counts them per item). */
 export function useConflictsOfPlan(planId: string): Loadable<Conflict[]> {
-  return useLiveQuery(async (db) => parseRows(conflictSchema, await db.conflicts.where('planId').equals(planId).toArray(), 'conflict').filter((c) => !c.resolved), [planId]);
+  return useLiveQuery(
+    async (db) => parseRows(conflictSchema, await db.conflicts.where('planId').equals(planId).toArray(), 'conflict').filter((c) => !c.resolved),
+    [planId],
+  );
 }
 
 /** Unresolved conflicts shown on an item, oldest first (the order they happened). */
 export function useConflictsOfItem(itemId: string): Loadable<Conflict[]> {
-  return useLiveQuery(async (db) => {
-    const rows = parseRows(conflictSchema, await db.conflicts.where('itemId').equals(itemId).toArray(), 'conflict');
-    return rows.filter((c) => !c.resolved).sort((a, b) => a.clientAt.localeCompare(b.clientAt));
-  }, [itemId]);
+  return useLiveQuery(
+    async (db) => {
+      const rows = parseRows(conflictSchema, await db.conflicts.where('itemId').equals(itemId).toArray(), 'conflict');
+      return rows.filter((c) => !c.resolved).sort((a, b) => a.clientAt.localeCompare(b.clientAt));
+    },
+    [itemId],
+  );
 }
 
 /** The applied changes of an item and its progress, newest first. */
 export function useHistoryOfItem(itemId: string): Loadable<History[]> {
-  return useLiveQuery(async (db) => parseRows(historySchema, await db.history.where('itemId').equals(itemId).toArray(), 'history').sort((a, b) => b.at.localeCompare(a.at)), [itemId]);
+  return useLiveQuery(
+    async (db) => parseRows(historySchema, await db.history.where('itemId').equals(itemId).toArray(), 'history').sort((a, b) => b.at.localeCompare(a.at)),
+    [itemId],
+  );
 }
 
 /** How many mutations the server refused (the status bar links to them). */

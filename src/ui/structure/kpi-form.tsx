@@ -11,7 +11,11 @@ import type { Ctx } from './editor-context';
 import { FormButtons, FormError } from './form-parts';
 
 type TargetKind = KpiTarget['kind'];
-const TARGET_KINDS: Record<TargetKind, string> = { value: '数値目標（例: 68.0%以上）', previousYear: '対前年度（例: 前年度（98.4%）以上）', qualitative: '定性的な目標（例: 毎月情報発信を行う）' };
+const TARGET_KINDS: Record<TargetKind, string> = {
+  value: '数値目標（例: 68.0%以上）',
+  previousYear: '対前年度（例: 前年度（98.4%）以上）',
+  qualitative: '定性的な目標（例: 毎月情報発信を行う）',
+};
 
 export function KpiForm({ ctx, kpi }: { ctx: Ctx; kpi?: Kpi }) {
   const db = useDb();
@@ -90,7 +94,13 @@ export function KpiForm({ ctx, kpi }: { ctx: Ctx; kpi?: Kpi }) {
               <legend>方向</legend>
               {KPI_DIRECTIONS.map((d) => (
                 <label key={d} class="check">
-                  <input type="radio" name={`direction-${kpi?.id ?? 'new'}`} value={d} checked={draft.direction === d} onChange={() => setDraft({ ...draft, direction: d })} />
+                  <input
+                    type="radio"
+                    name={`direction-${kpi?.id ?? 'new'}`}
+                    value={d}
+                    checked={draft.direction === d}
+                    onChange={() => setDraft({ ...draft, direction: d })}
+                  />
                   {d}
                 </label>
               ))}

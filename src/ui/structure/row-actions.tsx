@@ -1,6 +1,22 @@
 // The controls at the end of a row of the structure screen, shared by sections, items and KPIs.
 /** ↑ ↓ 編集 削除 for one row; names carry the row's name so each control is told apart. */
-export function RowActions({ name, index, count, onMove, onEdit, onDelete, editing }: { name: string; index: number; count: number; onMove?: (delta: -1 | 1) => void; onEdit: () => void; onDelete: () => void; editing: boolean }) {
+export function RowActions({
+  name,
+  index,
+  count,
+  onMove,
+  onEdit,
+  onDelete,
+  editing,
+}: {
+  name: string;
+  index: number;
+  count: number;
+  onMove?: (delta: -1 | 1) => void;
+  onEdit: () => void;
+  onDelete: () => void;
+  editing: boolean;
+}) {
   return (
     <span class="row-actions">
       {onMove && (

@@ -67,7 +67,12 @@ export function SectionBlock({ ctx, node, depth, siblings, index }: { ctx: Ctx; 
           <button type="button" class="st-add" aria-label={`${name}に項目を追加`} onClick={() => ctx.setEditing({ kind: 'newItem', sectionId: section.id })}>
             ＋ 項目を追加
           </button>
-          <button type="button" class="st-add" aria-label={`${name}に下位の区分を追加`} onClick={() => ctx.setEditing({ kind: 'newSection', parentId: section.id })}>
+          <button
+            type="button"
+            class="st-add"
+            aria-label={`${name}に下位の区分を追加`}
+            onClick={() => ctx.setEditing({ kind: 'newSection', parentId: section.id })}
+          >
             ＋ 下位の区分を追加
           </button>
         </div>

@@ -27,7 +27,9 @@ export function SectionForm({ ctx, section, parentId }: { ctx: Ctx; section?: Se
     const fields = { label: label.trim(), title: title.trim() };
     const siblings = ctx.sections.filter((s) => !s.deleted && s.parentId === parentId);
     const ok = await ctx.run(() =>
-      section ? updateRecord(db, 'sections', section.id, fields, actor) : createSection(db, { planId: ctx.plan.id, parentId, ...fields, order: keyAfter(siblings) }, actor),
+      section
+        ? updateRecord(db, 'sections', section.id, fields, actor)
+        : createSection(db, { planId: ctx.plan.id, parentId, ...fields, order: keyAfter(siblings) }, actor),
     );
     if (ok) ctx.setEditing(null);
   }

@@ -41,7 +41,9 @@ async function limitRun(email: string, password: string, expected: number): Prom
   const db = new TrackerDb(`bench-limit-${crypto.randomUUID()}`);
   await db.open();
   const t0 = performance.now();
-  const login = (await (await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })).json()) as { token: string };
+  const login = (await (
+    await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
+  ).json()) as { token: string };
   let cursor: string | null = null;
   let total = 0;
   for (;;) {
@@ -54,9 +56,13 @@ async function limitRun(email: string, password: string, expected: number): Prom
     ).json()) as { changes: { table: string; record: Record<string, unknown> }[]; cursor: string; hasMore: boolean };
     const byTable = new Map<string, Record<string, unknown>[]>();
     for (const c of res.changes) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c.record]);
-    await db.transaction('rw', [...byTable.keys()].map((t) => db.table(t)), async () => {
-      for (const [t, rows] of byTable) await db.table(t).bulkPut(rows);
-    });
+    await db.transaction(
+      'rw',
+      [...byTable.keys()].map((t) => db.table(t)),
+      async () => {
+        for (const [t, rows] of byTable) await db.table(t).bulkPut(rows);
+      },
+    );
     total += res.changes.length;
     cursor = res.cursor;
     if (!res.hasMore) break;
@@ -68,4 +74,3 @@ async function limitRun(email: string, password: string, expected: number): Prom
 }
 
 Object.assign(window, { bench: { engineRun, limitRun } });
-

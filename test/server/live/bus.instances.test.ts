@@ -20,7 +20,11 @@ import { describePostgres } from '../postgres-env';
 const OTHER_BRANCH = 'osaka';
 
 async function post(instance: Instance, path: string, body: unknown, token?: string): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`${instance.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  const res = await fetch(`${instance.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
@@ -34,7 +38,15 @@ describePostgres('the live channel across two server instances on one PostgreSQL
   beforeAll(async () => {
     const databaseUrl = env.urlWithSchema(env.newSchema());
     dataDir = await mkdtemp(join(tmpdir(), 'tracker-live-'));
-    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '2', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', DATA_DIR: dataDir };
+    const childEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '2',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+    };
     const started = await Promise.allSettled(['A', 'B'].map((name) => startInstance(name, childEnv)));
     instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     for (const s of started) if (s.status === 'rejected') throw s.reason;
@@ -79,14 +91,22 @@ describePostgres('the live channel across two server instances on one PostgreSQL
     for (const l of [onB, onA, osakaOnB]) await l.until(isHello);
 
     const pusher = client('pusher');
-    const { status } = await post(a, '/api/sync', { protocolVersion: PROTOCOL_VERSION, clientId: pusher.clientId, cursor: null, mutations: [pusher.m({ changes: { done: 'Aから' }, base: { done: '' } })] }, staff);
+    const { status } = await post(
+      a,
+      '/api/sync',
+      { protocolVersion: PROTOCOL_VERSION, clientId: pusher.clientId, cursor: null, mutations: [pusher.m({ changes: { done: 'Aから' }, base: { done: '' } })] },
+      staff,
+    );
     expect(status).toBe(200);
     await onB.until(isChange(DEMO_BRANCH.id));
     await onA.until(isChange(DEMO_BRANCH.id));
 
     // Presence in Osaka, told to A after the commit, reaches Osaka's stream on B; the messages
     // cross in order, so had the demo branch's signal gone to Osaka it would have come first.
-    expect((await post(a, '/api/presence', { sessionId: 'osaka-tab-1', at: { branchId: OTHER_BRANCH, planId: 'osaka-plan', itemId: null, field: null } }, osaka)).status).toBe(204);
+    expect(
+      (await post(a, '/api/presence', { sessionId: 'osaka-tab-1', at: { branchId: OTHER_BRANCH, planId: 'osaka-plan', itemId: null, field: null } }, osaka))
+        .status,
+    ).toBe(204);
     await osakaOnB.until(presenceOf(OTHER_BRANCH, (e) => e.length === 1));
     expect(osakaOnB.changes()).toEqual([]);
   }, 30_000);
@@ -97,10 +117,18 @@ describePostgres('the live channel across two server instances on one PostgreSQL
     const lead = await login(a, 'lead@demo', DEMO_PASSWORD);
     const onB = open(b, staff, client('staff-on-b').clientId);
     await onB.until(isHello);
-    const { status } = await post(a, '/api/presence', { sessionId: 'lead-tab-on-a', at: { branchId: DEMO_BRANCH.id, planId: DEMO_PLAN_ID, itemId: ITEM, field: 'next' } }, lead);
+    const { status } = await post(
+      a,
+      '/api/presence',
+      { sessionId: 'lead-tab-on-a', at: { branchId: DEMO_BRANCH.id, planId: DEMO_PLAN_ID, itemId: ITEM, field: 'next' } },
+      lead,
+    );
     expect(status).toBe(204);
     const seen = await onB.until(presenceOf(DEMO_BRANCH.id, (e) => e.some((x) => x.sessionId === 'lead-tab-on-a' && x.field === 'next')));
     await post(a, '/api/presence', { sessionId: 'lead-tab-on-a', at: null }, lead);
-    await onB.until(presenceOf(DEMO_BRANCH.id, (e) => e.every((x) => x.sessionId !== 'lead-tab-on-a')), seen.index + 1);
+    await onB.until(
+      presenceOf(DEMO_BRANCH.id, (e) => e.every((x) => x.sessionId !== 'lead-tab-on-a')),
+      seen.index + 1,
+    );
   }, 30_000);
 });

@@ -44,7 +44,10 @@ describe('commit signals', () => {
     // A commit in the other branch is signalled there; the stream is in order, so had the demo
     // branch's signal gone to Osaka it would have come before this one.
     const osakaDevice = client('osaka-device');
-    await server.sync(other, { clientId: osakaDevice.clientId, mutations: [osakaDevice.m({ recordId: `progress:${OTHER_ITEM}:2024-H1`, planId: OTHER_PLAN, changes: { next: '大阪' }, base: { next: '' } })] });
+    await server.sync(other, {
+      clientId: osakaDevice.clientId,
+      mutations: [osakaDevice.m({ recordId: `progress:${OTHER_ITEM}:2024-H1`, planId: OTHER_PLAN, changes: { next: '大阪' }, base: { next: '' } })],
+    });
     await osaka.until(isChange(OTHER_BRANCH));
     expect(osaka.changes()).toEqual([[OTHER_BRANCH]]);
 
@@ -121,10 +124,16 @@ describe('presence', () => {
     expect(opened.event).toMatchObject({ entries: [{ sessionId: 'lead-tab-1', name: 'デモ リーダー', planId: DEMO_PLAN_ID, itemId: ITEM, field: null }] });
 
     await present(lead, { sessionId: 'lead-tab-1', at: at(ITEM, 'done') });
-    await staffStream.until(presenceOf(DEMO_BRANCH.id, (e) => e[0]?.field === 'done'), opened.index + 1);
+    await staffStream.until(
+      presenceOf(DEMO_BRANCH.id, (e) => e[0]?.field === 'done'),
+      opened.index + 1,
+    );
 
     await present(lead, { sessionId: 'lead-tab-1', at: null });
-    await staffStream.until(presenceOf(DEMO_BRANCH.id, (e) => e.length === 0), opened.index + 1);
+    await staffStream.until(
+      presenceOf(DEMO_BRANCH.id, (e) => e.length === 0),
+      opened.index + 1,
+    );
 
     // Osaka heard of its own (empty) branch on opening, and of nothing of the demo branch since.
     await present(other, { sessionId: 'osaka-tab-1', at: { branchId: OTHER_BRANCH, planId: OTHER_PLAN, itemId: OTHER_ITEM, field: null } });
@@ -152,7 +161,9 @@ describe('presence', () => {
 
   it('S39: is refused for a branch the token does not grant, and for a malformed body', async () => {
     const staff = await server.login('staff@demo');
-    expect((await present(staff, { sessionId: 'staff-tab-1', at: { branchId: OTHER_BRANCH, planId: OTHER_PLAN, itemId: null, field: null } })).status).toBe(403);
+    expect((await present(staff, { sessionId: 'staff-tab-1', at: { branchId: OTHER_BRANCH, planId: OTHER_PLAN, itemId: null, field: null } })).status).toBe(
+      403,
+    );
     expect((await server.post('/api/presence', { sessionId: 'staff-tab-1', at: at(ITEM), extra: 1 }, staff)).status).toBe(400);
     expect((await server.post('/api/presence', { sessionId: 'staff-tab-1', at: at(ITEM) })).status).toBe(401);
   }, 30_000);
@@ -170,11 +181,20 @@ describe('presence', () => {
       clock += 7_999;
       // Repeated just in time, the lead is still there when someone else comes.
       hub.present({ id: 'u-2', name: '鈴木' }, 'staff-tab-2', { branchId: 'b1', planId: 'p', itemId: null, field: null });
-      await log.until(presenceOf('b1', (e) => e.length === 2), shown.index + 1);
+      await log.until(
+        presenceOf('b1', (e) => e.length === 2),
+        shown.index + 1,
+      );
       clock += 1;
-      const gone = await log.until(presenceOf('b1', (e) => e.length === 1 && e[0]!.userId === 'u-2'), shown.index + 1);
+      const gone = await log.until(
+        presenceOf('b1', (e) => e.length === 1 && e[0]!.userId === 'u-2'),
+        shown.index + 1,
+      );
       clock += 8_000;
-      await log.until(presenceOf('b1', (e) => e.length === 0), gone.index + 1);
+      await log.until(
+        presenceOf('b1', (e) => e.length === 0),
+        gone.index + 1,
+      );
       log.close();
     } finally {
       await hub.close();

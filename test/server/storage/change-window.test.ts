@@ -27,9 +27,18 @@ function fits(sizes: readonly number[], limit: number, maxBytes: number): number
 describe('ChangeWindow', () => {
   it('S20: answers like the latest version of every record, or not at all', () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('commit' as const), keys: fc.array(fc.record({ key: fc.integer({ min: 0, max: 30 }), branch: fc.constantFrom('a', 'b') }), { minLength: 0, maxLength: 5 }) }),
+      fc.record({
+        kind: fc.constant('commit' as const),
+        keys: fc.array(fc.record({ key: fc.integer({ min: 0, max: 30 }), branch: fc.constantFrom('a', 'b') }), { minLength: 0, maxLength: 5 }),
+      }),
       fc.record({ kind: fc.constant('external' as const), keys: fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 3 }) }),
-      fc.record({ kind: fc.constant('pull' as const), back: fc.integer({ min: 0, max: 80 }), limit: fc.integer({ min: 1, max: 20 }), maxBytes: fc.integer({ min: 1, max: 300 }), branches: fc.constantFrom<string[]>(['a'], ['b'], ['a', 'b']) }),
+      fc.record({
+        kind: fc.constant('pull' as const),
+        back: fc.integer({ min: 0, max: 80 }),
+        limit: fc.integer({ min: 1, max: 20 }),
+        maxBytes: fc.integer({ min: 1, max: 300 }),
+        branches: fc.constantFrom<string[]>(['a'], ['b'], ['a', 'b']),
+      }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 4, max: 40 }), fc.integer({ min: 30, max: 600 }), (ops, maxEntries, maxWindowBytes) => {
@@ -56,7 +65,14 @@ describe('ChangeWindow', () => {
             const expected = [...db.entries()]
               .filter(([, r]) => r.version > after && o.branches.includes(r.branch))
               .sort((x, y) => x[1].version - y[1].version);
-            const taken = expected.slice(0, fits(expected.map(([key, r]) => enc(key, r.version).length), o.limit, o.maxBytes));
+            const taken = expected.slice(
+              0,
+              fits(
+                expected.map(([key, r]) => enc(key, r.version).length),
+                o.limit,
+                o.maxBytes,
+              ),
+            );
             expect(JSON.parse(`[${Buffer.concat(page.chunks).toString()}]`)).toEqual(taken.map(([key, r]) => ({ key, version: r.version })));
             expect(page).toMatchObject({ count: taken.length, lastVersion: taken.at(-1)?.[1].version ?? null, hasMore: expected.length > taken.length });
           }
@@ -88,7 +104,15 @@ describe('SQLite pulls from the window and from SQL agree', () => {
     const server = await openSqliteStorage(path);
     const other = await openSqliteStorage(path);
     // Records of different sizes, some with characters of several bytes, so the byte bound cuts pages.
-    const rec = (id: number, branchId: string, n: number) => ({ table: 'progress' as const, id: `r${id}`, branchId, planId: 'p', data: { id: `r${id}`, n, text: '界'.repeat((id * 7) % 40) }, updatedAt: 't', updatedBy: 'u' });
+    const rec = (id: number, branchId: string, n: number) => ({
+      table: 'progress' as const,
+      id: `r${id}`,
+      branchId,
+      planId: 'p',
+      data: { id: `r${id}`, n, text: '界'.repeat((id * 7) % 40) },
+      updatedAt: 't',
+      updatedBy: 'u',
+    });
     let seed = 7;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -120,8 +144,14 @@ describe('SQLite pulls from the window and from SQL agree', () => {
         const maxBytes = 1 + rand(600);
         const encoded = await server.encodedChangesSince(branches, after, limit, maxBytes);
         const plain = await server.changesSince(branches, after, 1000);
-        const n = fits(plain.records.map((p) => Buffer.byteLength(encodeChange(p))), limit, maxBytes);
-        expect(JSON.parse(`[${Buffer.concat(encoded.chunks).toString()}]`)).toEqual(plain.records.slice(0, n).map((p) => ({ table: p.table, id: p.id, version: p.version, record: JSON.parse(p.data) })));
+        const n = fits(
+          plain.records.map((p) => Buffer.byteLength(encodeChange(p))),
+          limit,
+          maxBytes,
+        );
+        expect(JSON.parse(`[${Buffer.concat(encoded.chunks).toString()}]`)).toEqual(
+          plain.records.slice(0, n).map((p) => ({ table: p.table, id: p.id, version: p.version, record: JSON.parse(p.data) })),
+        );
         expect(encoded).toMatchObject({ count: n, hasMore: plain.records.length > n });
       }
     } finally {

@@ -48,8 +48,12 @@ describe('openStorage', () => {
   });
 
   it('describes a PostgreSQL URL without its password', () => {
-    expect(describeDatabase({ databaseUrl: 'postgres://tracker:s3cret@db.example:5432/tracker?schema=t', dataDir: '/d' })).toBe('postgres://tracker:***@db.example:5432/tracker?schema=t');
-    expect(describeDatabase({ databaseUrl: 'postgresql://db.example/tracker?password=s3cret', dataDir: '/d' })).toBe('postgresql://db.example/tracker?password=***');
+    expect(describeDatabase({ databaseUrl: 'postgres://tracker:s3cret@db.example:5432/tracker?schema=t', dataDir: '/d' })).toBe(
+      'postgres://tracker:***@db.example:5432/tracker?schema=t',
+    );
+    expect(describeDatabase({ databaseUrl: 'postgresql://db.example/tracker?password=s3cret', dataDir: '/d' })).toBe(
+      'postgresql://db.example/tracker?password=***',
+    );
   });
 
   it('reads DATABASE_URL and DATABASE_POOL_SIZE from the environment', () => {
@@ -206,7 +210,12 @@ describePostgres('PostgreSQL storage', (env) => {
     /** Starts these writes at once and notes, in order, each one's outcome as it is told. */
     async function settleInOrder<T>(writes: Promise<T>[]): Promise<{ events: string[]; outcomes: PromiseSettledResult<T>[] }> {
       const events: string[] = [];
-      writes.forEach((p, i) => p.then(() => events.push(`fulfilled ${i}`), () => events.push(`rejected ${i}`)));
+      writes.forEach((p, i) =>
+        p.then(
+          () => events.push(`fulfilled ${i}`),
+          () => events.push(`rejected ${i}`),
+        ),
+      );
       return { events, outcomes: await Promise.allSettled(writes) };
     }
 
@@ -268,8 +277,12 @@ describePostgres('PostgreSQL storage', (env) => {
       try {
         // A deferred constraint trigger refuses a record named 'poison' at COMMIT, not at the insert.
         const s = pg.escapeIdentifier(schema);
-        await client.query(`create function ${s}.refuse_poison() returns trigger language plpgsql as $$ begin if new.id = 'poison' then raise exception 'poisoned commit'; end if; return null; end $$`);
-        await client.query(`create constraint trigger refuse_poison after insert or update on ${s}.records deferrable initially deferred for each row execute function ${s}.refuse_poison()`);
+        await client.query(
+          `create function ${s}.refuse_poison() returns trigger language plpgsql as $$ begin if new.id = 'poison' then raise exception 'poisoned commit'; end if; return null; end $$`,
+        );
+        await client.query(
+          `create constraint trigger refuse_poison after insert or update on ${s}.records deferrable initially deferred for each row execute function ${s}.refuse_poison()`,
+        );
         const outcomes = await Promise.allSettled(
           ['a', 'poison', 'own error', 'b'].map((id) =>
             storage.write(async (tx) => {
@@ -278,7 +291,12 @@ describePostgres('PostgreSQL storage', (env) => {
             }),
           ),
         );
-        expect(outcomes.map((o) => o.status === 'rejected' && String(o.reason))).toEqual(['error: poisoned commit', 'error: poisoned commit', 'Error: own error', 'error: poisoned commit']);
+        expect(outcomes.map((o) => o.status === 'rejected' && String(o.reason))).toEqual([
+          'error: poisoned commit',
+          'error: poisoned commit',
+          'Error: own error',
+          'error: poisoned commit',
+        ]);
         expect(await storage.maxVersion()).toBe(0);
         expect((await storage.dump()).records).toEqual([]);
         expect(await storage.write((tx) => tx.putRecord(rec('after')))).toBe(1);

@@ -45,7 +45,10 @@ describe('startCheckpointer', () => {
     await expect.poll(() => errors.length, { timeout: 5000 }).toBeGreaterThan(0);
     // Its exit follows the error: let it pass before stopping.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const stopped = await Promise.race([checkpointer.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting after 5 s'))]);
+    const stopped = await Promise.race([
+      checkpointer.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting after 5 s')),
+    ]);
     expect(stopped).toBe('stopped');
   });
 });

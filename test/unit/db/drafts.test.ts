@@ -7,7 +7,12 @@ import { discardDraft, readDraft, saveDraft } from '../../../src/db/drafts';
 import { setSession } from '../../../src/sync/session-store';
 import type { LoginResponse } from '../../../src/model/protocol';
 
-const person = (id: string, name: string): LoginResponse => ({ token: `tok-${id}`, expiresAt: '2030-01-01T00:00:00Z', user: { id, email: `${id}@osaka`, name }, branches: [{ id: 'osaka', name: '大阪支部', role: 'staff' }] });
+const person = (id: string, name: string): LoginResponse => ({
+  token: `tok-${id}`,
+  expiresAt: '2030-01-01T00:00:00Z',
+  user: { id, email: `${id}@osaka`, name },
+  branches: [{ id: 'osaka', name: '大阪支部', role: 'staff' }],
+});
 const staff = person('u-staff', '大阪 担当');
 const lead = person('u-lead', '大阪 リーダー');
 

@@ -1,7 +1,14 @@
 // The plan screen's snapshot in localStorage: what is written reads back for the same screen
 // only, and anything that does not parse or fit is ignored, never thrown.
 import { describe, expect, it } from 'vitest';
-import { PLAN_SNAPSHOT_KEY, PLAN_SNAPSHOT_MAX_CHARS, readPlanSnapshot, writePlanSnapshot, type PlanSnapshotData, type PlanSnapshotKey } from '../../../src/db/plan-snapshot';
+import {
+  PLAN_SNAPSHOT_KEY,
+  PLAN_SNAPSHOT_MAX_CHARS,
+  readPlanSnapshot,
+  writePlanSnapshot,
+  type PlanSnapshotData,
+  type PlanSnapshotKey,
+} from '../../../src/db/plan-snapshot';
 import { periodsOf } from '../../../src/model/period';
 
 class MemoryStore {
@@ -20,14 +27,26 @@ class MemoryStore {
 }
 
 const stamp = { updatedAt: '2024-05-01T00:00:00.000Z', updatedBy: 'test' };
-const plan = { id: 'p1', branchId: 'b', branch: '東京支部', fiscalYear: 2024, title: '令和6年度 東京支部事業計画', periodKind: 'half' as const, demo: false, deleted: false, ...stamp };
+const plan = {
+  id: 'p1',
+  branchId: 'b',
+  branch: '東京支部',
+  fiscalYear: 2024,
+  title: '令和6年度 東京支部事業計画',
+  periodKind: 'half' as const,
+  demo: false,
+  deleted: false,
+  ...stamp,
+};
 const period = periodsOf(2024, 'half')[0]!;
 const data: PlanSnapshotData = {
   plan,
   sections: [{ id: 's1', planId: 'p1', parentId: null, label: 'Ⅰ', title: '健全な財政運営', order: 'a0', deleted: false, ...stamp }],
   items: [{ id: 'i1', planId: 'p1', sectionId: 's1', label: '①', text: '保険料率の議論', group: '企画総務', tags: [], order: 'a0', deleted: false, ...stamp }],
   period,
-  progress: new Map([['i1', { id: 'progress:i1:2024-H1', planId: 'p1', itemId: 'i1', periodId: '2024-H1', evaluation: '△', done: '説明した', next: '', ...stamp }]]),
+  progress: new Map([
+    ['i1', { id: 'progress:i1:2024-H1', planId: 'p1', itemId: 'i1', periodId: '2024-H1', evaluation: '△', done: '説明した', next: '', ...stamp }],
+  ]),
   notes: [],
 };
 const key: PlanSnapshotKey = { planId: 'p1', requestedPeriod: null, month: '2024-06' };
@@ -59,8 +78,36 @@ describe('plan snapshot', () => {
   const bad: [string, string][] = [
     ['text that is not JSON', '{"version":1,'],
     ['another version', JSON.stringify({ version: 2 })],
-    ['a row that does not parse', JSON.stringify({ version: 1, planId: 'p1', requestedPeriod: null, month: '2024-06', plan: { ...plan, fiscalYear: 'R6' }, sections: [], items: [], periodId: '2024-H1', progress: [], notes: [] })],
-    ['a period the plan does not have', JSON.stringify({ version: 1, planId: 'p1', requestedPeriod: null, month: '2024-06', plan, sections: [], items: [], periodId: '2024-Q1', progress: [], notes: [] })],
+    [
+      'a row that does not parse',
+      JSON.stringify({
+        version: 1,
+        planId: 'p1',
+        requestedPeriod: null,
+        month: '2024-06',
+        plan: { ...plan, fiscalYear: 'R6' },
+        sections: [],
+        items: [],
+        periodId: '2024-H1',
+        progress: [],
+        notes: [],
+      }),
+    ],
+    [
+      'a period the plan does not have',
+      JSON.stringify({
+        version: 1,
+        planId: 'p1',
+        requestedPeriod: null,
+        month: '2024-06',
+        plan,
+        sections: [],
+        items: [],
+        periodId: '2024-Q1',
+        progress: [],
+        notes: [],
+      }),
+    ],
   ];
   for (const [name, text] of bad) {
     it(`ignores ${name}`, () => {
@@ -73,7 +120,10 @@ describe('plan snapshot', () => {
   it('does not keep a plan too big to copy, and drops the older snapshot instead', () => {
     const store = new MemoryStore();
     writePlanSnapshot(key, data, store);
-    const huge = { ...data, notes: [{ id: 'n1', planId: 'p1', itemId: 'i1', date: '2024-06-01', author: 'a', text: 'x'.repeat(PLAN_SNAPSHOT_MAX_CHARS), createdAt: stamp.updatedAt }] };
+    const huge = {
+      ...data,
+      notes: [{ id: 'n1', planId: 'p1', itemId: 'i1', date: '2024-06-01', author: 'a', text: 'x'.repeat(PLAN_SNAPSHOT_MAX_CHARS), createdAt: stamp.updatedAt }],
+    };
     writePlanSnapshot(key, huge, store);
     expect(store.map.has(PLAN_SNAPSHOT_KEY)).toBe(false);
   });

@@ -8,7 +8,16 @@
 // is never lost, and nothing is written mid-composition.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { autosaveReducer, finalWrite, initialAutosave, mapCaret, nextWrite, type AutosaveEvent, type AutosaveState, type Write } from '../../../src/model/autosave-state';
+import {
+  autosaveReducer,
+  finalWrite,
+  initialAutosave,
+  mapCaret,
+  nextWrite,
+  type AutosaveEvent,
+  type AutosaveState,
+  type Write,
+} from '../../../src/model/autosave-state';
 
 type Op =
   | { kind: 'key' }
@@ -273,19 +282,25 @@ class World {
 describe('autosave state machine', () => {
   it('ends as exactly what was typed, stored, with no write mid-composition (no other tab)', () => {
     fc.assert(
-      fc.property(fc.array(opArb.filter((o) => !isForeign(o)), { maxLength: 80, size: 'max' }), (ops) => {
-        const w = new World();
-        for (const op of ops) {
-          w.run(op);
-          // At every moment the screen holds exactly what was typed so far.
+      fc.property(
+        fc.array(
+          opArb.filter((o) => !isForeign(o)),
+          { maxLength: 80, size: 'max' },
+        ),
+        (ops) => {
+          const w = new World();
+          for (const op of ops) {
+            w.run(op);
+            // At every moment the screen holds exactly what was typed so far.
+            expect(w.s.text).toBe(w.expected);
+          }
+          w.settle();
           expect(w.s.text).toBe(w.expected);
-        }
-        w.settle();
-        expect(w.s.text).toBe(w.expected);
-        expect(w.stored).toBe(w.expected);
-        expect(w.writesMidComposition).toBe(0);
-        expect(w.s.replaced).toBe(0);
-      }),
+          expect(w.stored).toBe(w.expected);
+          expect(w.writesMidComposition).toBe(0);
+          expect(w.s.replaced).toBe(0);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -313,32 +328,40 @@ describe('autosave state machine', () => {
   it('takes a revert to an earlier value from elsewhere like any other change, and keeps it', () => {
     let merged = 0;
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 80, size: 'max' }), fc.nat(), fc.array(opArb.filter((o) => o.kind !== 'key' && o.kind !== 'backspace' && o.kind !== 'compose' && !isForeign(o)), { maxLength: 10 }), (ops, pick, after) => {
-        const w = new World();
-        for (const op of ops) w.run(op);
-        w.settle();
-        expect(w.stored).toBe(w.s.text);
-        expect(w.writesMidComposition).toBe(0);
-        if (w.s.conflicts === 0 && !w.eitherWay) {
-          merged++;
-          if (w.keysMayMove) expect([...w.s.text].sort()).toEqual([...w.expected].sort());
-          else expect(w.s.text).toBe(w.expected);
-        }
-        // With the field settled, a value it held before is put back: it ends on screen and
-        // stays stored, whatever the reads and writes around it do.
-        const conflicts = w.s.conflicts;
-        w.revert(pick);
-        const reverted = w.stored;
-        for (const op of after) w.run(op);
-        w.settle();
-        expect(w.s.conflicts).toBe(conflicts);
-        expect(w.s.text).toBe(reverted);
-        expect(w.stored).toBe(reverted);
-        // And the next key lands on it.
-        w.key();
-        w.settle();
-        expect(w.stored).toBe(reverted + w.mine[w.mine.length - 1]);
-      }),
+      fc.property(
+        fc.array(opArb, { maxLength: 80, size: 'max' }),
+        fc.nat(),
+        fc.array(
+          opArb.filter((o) => o.kind !== 'key' && o.kind !== 'backspace' && o.kind !== 'compose' && !isForeign(o)),
+          { maxLength: 10 },
+        ),
+        (ops, pick, after) => {
+          const w = new World();
+          for (const op of ops) w.run(op);
+          w.settle();
+          expect(w.stored).toBe(w.s.text);
+          expect(w.writesMidComposition).toBe(0);
+          if (w.s.conflicts === 0 && !w.eitherWay) {
+            merged++;
+            if (w.keysMayMove) expect([...w.s.text].sort()).toEqual([...w.expected].sort());
+            else expect(w.s.text).toBe(w.expected);
+          }
+          // With the field settled, a value it held before is put back: it ends on screen and
+          // stays stored, whatever the reads and writes around it do.
+          const conflicts = w.s.conflicts;
+          w.revert(pick);
+          const reverted = w.stored;
+          for (const op of after) w.run(op);
+          w.settle();
+          expect(w.s.conflicts).toBe(conflicts);
+          expect(w.s.text).toBe(reverted);
+          expect(w.stored).toBe(reverted);
+          // And the next key lands on it.
+          w.key();
+          w.settle();
+          expect(w.stored).toBe(reverted + w.mine[w.mine.length - 1]);
+        },
+      ),
       { numRuns: 500 },
     );
     // Most runs have every change merged (the check above is not vacuous).

@@ -35,7 +35,12 @@ describe('csvField and toCsv', () => {
   });
 
   it('starts with a BOM and ends every row with CRLF', () => {
-    expect(toCsv([['指標', '単位'], ['郵送化率', '%']])).toBe('\uFEFF指標,単位\r\n郵送化率,%\r\n');
+    expect(
+      toCsv([
+        ['指標', '単位'],
+        ['郵送化率', '%'],
+      ]),
+    ).toBe('\uFEFF指標,単位\r\n郵送化率,%\r\n');
     expect(toCsv([])).toBe(CSV_BOM);
   });
 
@@ -55,10 +60,38 @@ describe('parseCsv', () => {
   it.each<[string, string, string[][]]>([
     ['empty text', '', []],
     ['only a BOM', CSV_BOM, []],
-    ['CRLF', 'a,b\r\nc,d\r\n', [['a', 'b'], ['c', 'd']]],
-    ['LF', 'a,b\nc,d\n', [['a', 'b'], ['c', 'd']]],
-    ['CR', 'a,b\rc,d', [['a', 'b'], ['c', 'd']]],
-    ['no line break at the end', 'a,b\r\nc,d', [['a', 'b'], ['c', 'd']]],
+    [
+      'CRLF',
+      'a,b\r\nc,d\r\n',
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    ],
+    [
+      'LF',
+      'a,b\nc,d\n',
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    ],
+    [
+      'CR',
+      'a,b\rc,d',
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    ],
+    [
+      'no line break at the end',
+      'a,b\r\nc,d',
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    ],
     ['BOM', '\uFEFF指標,単位\r\n', [['指標', '単位']]],
     ['a BOM only at the start', 'a\uFEFF,b', [['a\uFEFF', 'b']]],
     ['empty fields', ',,\r\n', [['', '', '']]],
@@ -152,7 +185,19 @@ describe('progressCsv', () => {
       { id: 's', planId: 'p', parentId: null, label: '２．', title: '戦略的保険者機能の一層の発揮', order: 'a0', deleted: false, ...stamp },
       { id: 't', planId: 'p', parentId: 's', label: 'Ⅱ', title: '健康づくり, "コラボヘルス"', order: 'a0', deleted: false, ...stamp },
     ];
-    const item = (id: string, text: string, order: number, extra: Partial<Item> = {}): Item => ({ id, planId: 'p', sectionId: 't', label: `（${order + 1}）`, text, group: '保健', tags: [], order: orderKeyOfNumber(order), deleted: false, ...stamp, ...extra });
+    const item = (id: string, text: string, order: number, extra: Partial<Item> = {}): Item => ({
+      id,
+      planId: 'p',
+      sectionId: 't',
+      label: `（${order + 1}）`,
+      text,
+      group: '保健',
+      tags: [],
+      order: orderKeyOfNumber(order),
+      deleted: false,
+      ...stamp,
+      ...extra,
+    });
     const items = [
       item('a', '健診の受診勧奨を行う。対象：40歳以上,75歳未満', 0, { tags: ['重要度：高', '困難度：高'] }),
       item('b', '「健康宣言」の\r\n普及', 1, { group: '' }),
@@ -178,14 +223,28 @@ describe('progressCsv', () => {
       expect(outsideQuotes.endsWith('\r\n') && outsideQuotes.split('\r\n').every((line) => !/[\r\n]/.test(line))).toBe(true);
       expect(parseCsv(text)).toEqual([
         [...PROGRESS_CSV_HEADER],
-        ['第2四半期（7〜9月）', '２． > Ⅱ > （1）', '健康づくり, "コラボヘルス"', '健診の受診勧奨を行う。対象：40歳以上,75歳未満', '保健', '重要度：高、困難度：高', '○', '事業所訪問 12件,電話 30件\n「"健康宣言"」 5件', '－', '2'],
+        [
+          '第2四半期（7〜9月）',
+          '２． > Ⅱ > （1）',
+          '健康づくり, "コラボヘルス"',
+          '健診の受診勧奨を行う。対象：40歳以上,75歳未満',
+          '保健',
+          '重要度：高、困難度：高',
+          '○',
+          '事業所訪問 12件,電話 30件\n「"健康宣言"」 5件',
+          '－',
+          '2',
+        ],
         ['第2四半期（7〜9月）', '２． > Ⅱ > （2）', '健康づくり, "コラボヘルス"', '「健康宣言」の\r\n普及', '', '', '', '１２３，４５６円（全角）', "'-", '0'],
         ['第2四半期（7〜9月）', '２． > Ⅱ > （3）', '健康づくり, "コラボヘルス"', '\'=HYPERLINK("http://example.com")', '保健', '', '', '', '', '0'],
       ]);
     });
 
     it('defuses a formula in the 番号 (a label of the section or of the item)', () => {
-      const formulaSections: Section[] = [{ id: 'f', planId: 'p', parentId: null, label: '=HYPERLINK("x")', title: '見出し', order: 'a0', deleted: false, ...stamp }, { id: 'e', planId: 'p', parentId: null, label: '', title: '番号のない見出し', order: 'a1', deleted: false, ...stamp }];
+      const formulaSections: Section[] = [
+        { id: 'f', planId: 'p', parentId: null, label: '=HYPERLINK("x")', title: '見出し', order: 'a0', deleted: false, ...stamp },
+        { id: 'e', planId: 'p', parentId: null, label: '', title: '番号のない見出し', order: 'a1', deleted: false, ...stamp },
+      ];
       const formulaItems = [item('x', '本文', 0, { sectionId: 'f', label: '①' }), item('y', '本文', 1, { sectionId: 'e', label: '+1' })];
       const rows = parseCsv(progressCsv({ sections: formulaSections, items: formulaItems, progress: [], notes: [], period: periodsOf(2024, 'quarter')[1]! }));
       expect(rows.slice(1).map((r) => r[1])).toEqual(['\'=HYPERLINK("x") > ①', "'+1"]);
@@ -210,7 +269,12 @@ describe('kpiCsv', () => {
     const months = monthsOfFiscalYear(2024);
     kpis.forEach((k, i) => {
       const row = rows[i + 1]!;
-      expect(row.slice(1, 5)).toEqual([k.name, k.unit, describeTarget(k.target, k.unit), k.target.kind === 'previousYear' ? String(k.target.previousValue ?? '') : '']);
+      expect(row.slice(1, 5)).toEqual([
+        k.name,
+        k.unit,
+        describeTarget(k.target, k.unit),
+        k.target.kind === 'previousYear' ? String(k.target.previousValue ?? '') : '',
+      ]);
       months.forEach((m, j) => {
         const actual = records.measurements.find((x) => x.kpiId === k.id && x.month === m);
         const [value, status] = [row[5 + 2 * j], row[6 + 2 * j]];
@@ -238,8 +302,28 @@ describe('kpiCsv', () => {
       plan: { fiscalYear: 2024 },
       sections: [],
       kpis: [
-        { id: 'q', planId: 'p', sectionId: null, name: '=SNSによる情報発信', unit: '回', target: { kind: 'qualitative', text: '毎月情報発信を行う' }, order: 'a0', deleted: false, ...stamp },
-        { id: 'gone', planId: 'p', sectionId: null, name: '削除した指標', unit: '', target: { kind: 'qualitative', text: 'なし' }, order: 'a1', deleted: true, ...stamp },
+        {
+          id: 'q',
+          planId: 'p',
+          sectionId: null,
+          name: '=SNSによる情報発信',
+          unit: '回',
+          target: { kind: 'qualitative', text: '毎月情報発信を行う' },
+          order: 'a0',
+          deleted: false,
+          ...stamp,
+        },
+        {
+          id: 'gone',
+          planId: 'p',
+          sectionId: null,
+          name: '削除した指標',
+          unit: '',
+          target: { kind: 'qualitative', text: 'なし' },
+          order: 'a1',
+          deleted: true,
+          ...stamp,
+        },
       ],
       measurements: [
         { id: 'm1', planId: 'p', kpiId: 'q', month: '2025-03', value: 12, ...stamp },
@@ -252,13 +336,25 @@ describe('kpiCsv', () => {
     expect(rows[1]!.slice(-2)).toEqual(['12', '判定不可']);
   });
 
-  it('defuses a formula in the 番号 (the labels of the KPI\'s section)', () => {
+  it("defuses a formula in the 番号 (the labels of the KPI's section)", () => {
     const stamp = { updatedAt: '', updatedBy: '' };
     const rows = parseCsv(
       kpiCsv({
         plan: { fiscalYear: 2024 },
         sections: [{ id: 's', planId: 'p', parentId: null, label: '=HYPERLINK("x")', title: '見出し', order: 'a0', deleted: false, ...stamp }],
-        kpis: [{ id: 'k', planId: 'p', sectionId: 's', name: '郵送化率', unit: '%', target: { kind: 'value', value: 98, direction: '以上' }, order: 'a0', deleted: false, ...stamp }],
+        kpis: [
+          {
+            id: 'k',
+            planId: 'p',
+            sectionId: 's',
+            name: '郵送化率',
+            unit: '%',
+            target: { kind: 'value', value: 98, direction: '以上' },
+            order: 'a0',
+            deleted: false,
+            ...stamp,
+          },
+        ],
         measurements: [],
       }),
     );

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { countMarks, itemsMarked, marksByGroup, marksByPillar, offTrackKpis, projectAsOf, type EvaluationOf, type MarkCounts, type OffTrackReason } from '../../../src/model/dashboard';
+import {
+  countMarks,
+  itemsMarked,
+  marksByGroup,
+  marksByPillar,
+  offTrackKpis,
+  projectAsOf,
+  type EvaluationOf,
+  type MarkCounts,
+  type OffTrackReason,
+} from '../../../src/model/dashboard';
 import type { MonthValue } from '../../../src/model/kpi-projection';
 import { buildTree } from '../../../src/model/plan-tree';
 import type { Evaluation, Item, Kpi, KpiTarget, Measurement, Section } from '../../../src/model/schemas';
@@ -27,10 +37,22 @@ function measurement(kpiId: string, month: string, value: number | null): Measur
 const atLeast = (value: number): KpiTarget => ({ kind: 'value', value, direction: '以上' });
 const atMost = (value: number): KpiTarget => ({ kind: 'value', value, direction: '以下' });
 
-const counts = (good: number, warn: number, na: number, none: number): MarkCounts => ({ '○': good, '△': warn, '－': na, 未評価: none, total: good + warn + na + none });
+const counts = (good: number, warn: number, na: number, none: number): MarkCounts => ({
+  '○': good,
+  '△': warn,
+  '－': na,
+  未評価: none,
+  total: good + warn + na + none,
+});
 
 // 柱 １． › （２） › a b c d; 柱 ２． › （５） › e f; 柱 ３． with nothing in it.
-const SECTIONS = [section('s1', null, 0, '１．'), section('s1-2', 's1', 0, '（２）'), section('s2', null, 1, '２．'), section('s2-5', 's2', 0, '（５）'), section('s3', null, 2, '３．')];
+const SECTIONS = [
+  section('s1', null, 0, '１．'),
+  section('s1-2', 's1', 0, '（２）'),
+  section('s2', null, 1, '２．'),
+  section('s2-5', 's2', 0, '（５）'),
+  section('s3', null, 2, '３．'),
+];
 const ITEMS = [
   item('a', 's1-2', 0, '業務'),
   item('b', 's1-2', 1, '業務'),
@@ -50,7 +72,12 @@ describe('countMarks', () => {
     ['one of each', ['a', 'b', 'c', 'd'], counts(1, 1, 1, 1)],
     ['unevaluated items count as 未評価', ['d', 'f'], counts(0, 0, 0, 2)],
   ])('%s', (_name, ids, expected) => {
-    expect(countMarks(ITEMS.filter((i) => ids.includes(i.id)), evaluationOf)).toEqual(expected);
+    expect(
+      countMarks(
+        ITEMS.filter((i) => ids.includes(i.id)),
+        evaluationOf,
+      ),
+    ).toEqual(expected);
   });
 });
 
@@ -185,7 +212,11 @@ describe('offTrackKpis', () => {
       ['checkup-rate', [2, 4, 8, 12, 16, 20, 24, 32, 40, 48, 56, 64].map((value, i) => ({ month: monthsOfFiscalYear(2023)[i]!, value }))],
     ]);
     expect(offTrackKpis(SECTIONS, KPIS, MEASUREMENTS, '2024-09', lastYear).map((s) => s.kpi.id)).toEqual(['mail', 'declaration', 'single-bids']);
-    expect(projectAsOf(checkup, MEASUREMENTS, '2024-09', lastYear.get('checkup-rate'))).toMatchObject({ status: '達成見込み', method: 'lastYearRatio', projected: 72 });
+    expect(projectAsOf(checkup, MEASUREMENTS, '2024-09', lastYear.get('checkup-rate'))).toMatchObject({
+      status: '達成見込み',
+      method: 'lastYearRatio',
+      projected: 72,
+    });
   });
 
   it('lists one that last year’s curve projects to miss: 健診 at 9 against last June’s 18 makes 32 in March', () => {
@@ -193,7 +224,10 @@ describe('offTrackKpis', () => {
       ['checkup-rate', [6, 12, 18, 24, 30, 36, 42, 48, 52, 56, 60, 64].map((value, i) => ({ month: monthsOfFiscalYear(2023)[i]!, value }))],
     ]);
     const [checkupRow] = offTrackKpis(SECTIONS, KPIS, MEASUREMENTS, '2024-09', lastYear).filter((s) => s.kpi.id === 'checkup-rate');
-    expect(checkupRow).toMatchObject({ reason: '未達見込み', forecast: { status: '未達見込み', method: 'lastYearRatio', projected: 32, judgement: { gap: -28 } } });
+    expect(checkupRow).toMatchObject({
+      reason: '未達見込み',
+      forecast: { status: '未達見込み', method: 'lastYearRatio', projected: 32, judgement: { gap: -28 } },
+    });
   });
 
   it('gives the gap of each', () => {

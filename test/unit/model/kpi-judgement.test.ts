@@ -55,8 +55,8 @@ describe('judge: edge cases', () => {
     ['negative values', atLeast(-1), -2, '未達', -1],
     ['no value yet (null)', atLeast(68), null, '判定不可', null],
     ['no value yet (undefined)', atLeast(68), undefined, '判定不可', null],
-    ['対前年度以上 without last year\'s value', overLastYear(null), 98.2, '判定不可', null],
-    ['対前年度以下 with last year\'s value', { kind: 'previousYear', previousValue: 3.5, direction: '以下' }, 3.2, '達成', 0.3],
+    ["対前年度以上 without last year's value", overLastYear(null), 98.2, '判定不可', null],
+    ["対前年度以下 with last year's value", { kind: 'previousYear', previousValue: 3.5, direction: '以下' }, 3.2, '達成', 0.3],
   ])('%s', (_name, target, value, status, gap) => {
     const j = judge(target, value);
     expect(j.status).toBe(status);

@@ -4,7 +4,16 @@ import type { Kpi, Section } from '../../../src/model/schemas';
 import { orderKeyOfNumber } from '../../../src/model/order-key';
 
 const stamp = { updatedAt: '', updatedBy: '' };
-const section = (id: string, parentId: string | null, order: number, deleted = false): Section => ({ id, planId: 'p', parentId, label: '', title: id, order: orderKeyOfNumber(order), deleted, ...stamp });
+const section = (id: string, parentId: string | null, order: number, deleted = false): Section => ({
+  id,
+  planId: 'p',
+  parentId,
+  label: '',
+  title: id,
+  order: orderKeyOfNumber(order),
+  deleted,
+  ...stamp,
+});
 const kpi = (id: string, sectionId: string | null, order: number, deleted = false): Kpi => ({
   id,
   planId: 'p',

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isCumulativeKpi, projectKpi, type MonthValue, type ProjectionGap, type ProjectionInput, type ProjectionMethod, type ProjectionStatus } from '../../../src/model/kpi-projection';
+import {
+  isCumulativeKpi,
+  projectKpi,
+  type MonthValue,
+  type ProjectionGap,
+  type ProjectionInput,
+  type ProjectionMethod,
+  type ProjectionStatus,
+} from '../../../src/model/kpi-projection';
 import { parsePlanFile, planFileToRecords, recordsToPlanFile, type PlanFile } from '../../../src/model/plan-file';
 import type { Kpi, KpiTarget } from '../../../src/model/schemas';
 import demo from '../../../src/demo/tokyo-r6.plan.json';
@@ -82,7 +90,15 @@ describe('projectKpi: the Tokyo demo plan (seed 004) as of 令和6年5月', () =
     // Pace since the first report: 30.3 + (30.3 − 25.8) × 5 = 52.8 < 60.
     ['生活習慣病予防健診実施率', atLeast(60), curve(2024, [null, null, null, null, null, 25.8, 30.3]), undefined, '未達見込み', 'pace', 52.8],
     // Last year: 29.0% at October, 61.5% at March; 61.5 × 30.3 / 29.0 = 64.256…
-    ['生活習慣病予防健診実施率', atLeast(60), curve(2024, [null, null, null, null, null, null, 30.3]), curve(2023, [3, 7.5, 12, 16.4, 20.9, 25, 29, 33, 38.2, 44.8, 53, 61.5]), '達成見込み', 'lastYearRatio', 64.256896552],
+    [
+      '生活習慣病予防健診実施率',
+      atLeast(60),
+      curve(2024, [null, null, null, null, null, null, 30.3]),
+      curve(2023, [3, 7.5, 12, 16.4, 20.9, 25, 29, 33, 38.2, 44.8, 53, 61.5]),
+      '達成見込み',
+      'lastYearRatio',
+      64.256896552,
+    ],
     ['被保険者の特定保健指導実施率', atLeast(11.4), curve(2024, [1.2, 2.9, 4.4, 5.8, 7.1, 8.5, 9.6]), undefined, '達成見込み', 'pace', 9.6 + (8.4 / 6) * 5],
     ['事業者健診データ取得率', atLeast(3.8), curve(2024, [0.1, 0.3, 0.6, 0.9, 1.1, 1.4, 1.6]), undefined, '未達見込み', 'pace', 1.6 + (1.5 / 6) * 5],
   ])('%s %j', (name, target, actuals, lastYear, status, method, projected) => {
@@ -124,7 +140,16 @@ describe('projectKpi: methods', () => {
     const p = projectKpi({ kpi: checkup, fiscalYear: 2024, actuals: curve(2024, [4, 8, 12]), lastYear });
     expect(p.method).toBe('lastYearRatio');
     expect(p.description).toContain('令和6年5月時点の前年同月比（0.8倍）');
-    expect(p.points.filter((x) => x.kind === 'projected').map((x) => x.month)).toEqual(['2024-07', '2024-09', '2024-10', '2024-11', '2024-12', '2025-01', '2025-02', '2025-03']);
+    expect(p.points.filter((x) => x.kind === 'projected').map((x) => x.month)).toEqual([
+      '2024-07',
+      '2024-09',
+      '2024-10',
+      '2024-11',
+      '2024-12',
+      '2025-01',
+      '2025-02',
+      '2025-03',
+    ]);
     expect(p).toMatchObject({ projected: 40, status: '未達見込み', judgement: { gap: -20 } });
   });
 
@@ -159,7 +184,11 @@ describe('projectKpi: methods', () => {
 
   it('cuts a share at 100%', () => {
     // Seed 002: 被扶養者の特定保健指導実施率 47.4% at R6.10末 against 14.2%; a pace past 100% is cut.
-    const p = projectKpi({ kpi: kpi('特定保健指導実施率（被扶養者）', atLeast(14.2)), fiscalYear: 2024, actuals: curve(2024, [null, null, null, null, null, 30.0, 47.4]) });
+    const p = projectKpi({
+      kpi: kpi('特定保健指導実施率（被扶養者）', atLeast(14.2)),
+      fiscalYear: 2024,
+      actuals: curve(2024, [null, null, null, null, null, 30.0, 47.4]),
+    });
     expect(p).toMatchObject({ projected: 100, capped: true, status: '達成見込み' });
   });
 
@@ -172,8 +201,8 @@ describe('projectKpi: methods', () => {
 describe('projectKpi: targets and directions', () => {
   const lastYear = curve(2023, [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 58.5]);
   it.each<[string, KpiTarget, ProjectionStatus, number | null, ProjectionGap | null]>([
-    ['対前年度以上 with last year\'s value', overLastYear(58.5), '達成見込み', 58.5, null],
-    ['対前年度以上 without a value takes last year\'s March', overLastYear(null), '達成見込み', 58.5, null],
+    ["対前年度以上 with last year's value", overLastYear(58.5), '達成見込み', 58.5, null],
+    ["対前年度以上 without a value takes last year's March", overLastYear(null), '達成見込み', 58.5, null],
     ['以下: projected over the bound', atMost(60), '未達見込み', 60, null],
     ['以上 exactly on the bound', atLeast(70.2), '達成見込み', 70.2, null],
   ])('%s', (_name, target, status, bound, gap) => {
@@ -184,7 +213,7 @@ describe('projectKpi: targets and directions', () => {
     expect(p.gap).toBe(gap);
   });
 
-  it('projects 対前年度以上 without any last year\'s value but cannot judge it', () => {
+  it("projects 対前年度以上 without any last year's value but cannot judge it", () => {
     const p = projectKpi({ kpi: kpi('被扶養者の特定健診実施率', overLastYear(null)), fiscalYear: 2024, actuals: curve(2024, [6, 12]) });
     expect(p).toMatchObject({ status: '判定不可', method: 'pace', projected: 72, gap: 'noBound', description: expect.stringContaining('月平均の伸び') });
   });
@@ -192,14 +221,32 @@ describe('projectKpi: targets and directions', () => {
 
 describe('projectKpi: no projection', () => {
   it.each<[string, KpiLike, MonthValue[], MonthValue[] | undefined, ProjectionGap]>([
-    ['qualitative target', kpi('特定健診の受診勧奨', { kind: 'qualitative', text: '全事業所に実施する' }, '', true), curve(2024, [1, 2]), undefined, 'qualitative'],
+    [
+      'qualitative target',
+      kpi('特定健診の受診勧奨', { kind: 'qualitative', text: '全事業所に実施する' }, '', true),
+      curve(2024, [1, 2]),
+      undefined,
+      'qualitative',
+    ],
     ['a level, not a build-up', kpi('現金給付等の申請に係る郵送化率', overLastYear(98.4)), curve(2024, [98.5, 98.2]), undefined, 'notCumulative'],
     ['no actual', kpi('生活習慣病予防健診実施率', atLeast(60)), [], undefined, 'noActual'],
     ['only null actuals', kpi('生活習慣病予防健診実施率', atLeast(60)), curve(2024, [null, null]), undefined, 'noActual'],
     ['actuals of another year only', kpi('生活習慣病予防健診実施率', atLeast(60)), curve(2023, [5, 10]), undefined, 'noActual'],
     ['one month, no curve', kpi('生活習慣病予防健診実施率', atLeast(60)), curve(2024, [null, 8]), undefined, 'tooShort'],
-    ['one month, a curve without that month', kpi('生活習慣病予防健診実施率', atLeast(60)), curve(2024, [null, 8]), curve(2023, [null, null, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]), 'tooShort'],
-    ['one month, last year 0 there', kpi('生活習慣病予防健診実施率', atLeast(60)), curve(2024, [1]), curve(2023, [0, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]), 'tooShort'],
+    [
+      'one month, a curve without that month',
+      kpi('生活習慣病予防健診実施率', atLeast(60)),
+      curve(2024, [null, 8]),
+      curve(2023, [null, null, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]),
+      'tooShort',
+    ],
+    [
+      'one month, last year 0 there',
+      kpi('生活習慣病予防健診実施率', atLeast(60)),
+      curve(2024, [1]),
+      curve(2023, [0, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]),
+      'tooShort',
+    ],
   ])('%s', (_name, k, actuals, lastYear, gap) => {
     const p = projectKpi({ kpi: k, fiscalYear: 2024, actuals, lastYear });
     expect(p).toEqual({
@@ -217,7 +264,17 @@ describe('projectKpi: no projection', () => {
 
   it('accepts stored measurements as they are', () => {
     const stamp = { updatedAt: '', updatedBy: '' };
-    const record: Kpi = { id: 'k', planId: 'p', sectionId: null, name: '生活習慣病予防健診実施率', unit: '%', target: atLeast(60), order: 'a0', deleted: false, ...stamp };
+    const record: Kpi = {
+      id: 'k',
+      planId: 'p',
+      sectionId: null,
+      name: '生活習慣病予防健診実施率',
+      unit: '%',
+      target: atLeast(60),
+      order: 'a0',
+      deleted: false,
+      ...stamp,
+    };
     const ms = curve(2024, [5, 10]).map((m) => ({ id: `measurement:k:${m.month}`, planId: 'p', kpiId: 'k', ...m, ...stamp }));
     expect(projectKpi({ kpi: record, fiscalYear: 2024, actuals: ms }).projected).toBe(60);
   });

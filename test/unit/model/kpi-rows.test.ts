@@ -166,7 +166,9 @@ describe('describeForecast', () => {
   it('says why a projection cannot be judged', () => {
     const noBound = kpi('k', null, 0, previousYear(null), { cumulative: true });
     const [row] = kpiRows(FY, [], [noBound], [measurement('k', '2024-04', 4), measurement('k', '2024-05', 8)], new Map());
-    expect(describeForecast(noBound, row!.forecast!, '2025-03')).toBe('令和7年3月（2025年3月）の見込みは48%（前年度の値がないため、見込みを目標と比べられません）。');
+    expect(describeForecast(noBound, row!.forecast!, '2025-03')).toBe(
+      '令和7年3月（2025年3月）の見込みは48%（前年度の値がないため、見込みを目標と比べられません）。',
+    );
   });
 });
 
@@ -226,7 +228,10 @@ describe('kpiDetailView', () => {
   });
 
   it('says when there is no actual yet', () => {
-    expect(kpiDetailView(rowOf('web'), FY)).toMatchObject({ recorded: [], summary: 'webの令和6年度（2024年度）の月別実績のグラフ。目標は毎月情報発信を行う。実績はまだありません。' });
+    expect(kpiDetailView(rowOf('web'), FY)).toMatchObject({
+      recorded: [],
+      summary: 'webの令和6年度（2024年度）の月別実績のグラフ。目標は毎月情報発信を行う。実績はまだありません。',
+    });
   });
 });
 

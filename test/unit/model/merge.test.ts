@@ -2,18 +2,48 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, mergeMutation, sameValue, type FieldMutation } from '../../../src/model/merge';
 
-const progress = { id: 'progress:i1:2024-H1', planId: 'p', itemId: 'i1', periodId: '2024-H1', evaluation: '○', done: 'A', next: '', updatedAt: 't0', updatedBy: 'x' };
-const m = (changes: Record<string, unknown>, base: Record<string, unknown> = {}, create: Record<string, unknown> | null = null): FieldMutation => ({ changes, base, create });
+const progress = {
+  id: 'progress:i1:2024-H1',
+  planId: 'p',
+  itemId: 'i1',
+  periodId: '2024-H1',
+  evaluation: '○',
+  done: 'A',
+  next: '',
+  updatedAt: 't0',
+  updatedBy: 'x',
+};
+const m = (changes: Record<string, unknown>, base: Record<string, unknown> = {}, create: Record<string, unknown> | null = null): FieldMutation => ({
+  changes,
+  base,
+  create,
+});
 
 describe('mergeMutation on an existing record', () => {
   const cases: [string, FieldMutation, { applied?: string[]; conflicts?: string[]; kind: string; value?: Record<string, unknown> }][] = [
-    ['S4: applies a field whose server value equals the base', m({ done: 'B' }, { done: 'A' }), { kind: 'update', applied: ['done'], conflicts: [], value: { done: 'B' } }],
-    ['S4: keeps the server value and reports a conflict when it moved on', m({ done: 'C' }, { done: 'Z' }), { kind: 'update', applied: [], conflicts: ['done'], value: { done: 'A' } }],
+    [
+      'S4: applies a field whose server value equals the base',
+      m({ done: 'B' }, { done: 'A' }),
+      { kind: 'update', applied: ['done'], conflicts: [], value: { done: 'B' } },
+    ],
+    [
+      'S4: keeps the server value and reports a conflict when it moved on',
+      m({ done: 'C' }, { done: 'Z' }),
+      { kind: 'update', applied: [], conflicts: ['done'], value: { done: 'A' } },
+    ],
     ['S4: is unchanged when the server already has the value', m({ done: 'A' }, { done: 'Z' }), { kind: 'unchanged' }],
-    ['S4: merges two fields independently', m({ done: 'B', evaluation: '△' }, { done: 'A', evaluation: '－' }), { kind: 'update', applied: ['done'], conflicts: ['evaluation'], value: { done: 'B', evaluation: '○' } }],
+    [
+      'S4: merges two fields independently',
+      m({ done: 'B', evaluation: '△' }, { done: 'A', evaluation: '－' }),
+      { kind: 'update', applied: ['done'], conflicts: ['evaluation'], value: { done: 'B', evaluation: '○' } },
+    ],
     ['S4: treats a missing base as "the field was absent"', m({ extra: 1 }), { kind: 'update', applied: ['extra'], conflicts: [] }],
     ['S7: ignores the client’s stamps', m({ updatedBy: 'mallory', updatedAt: 'later' }), { kind: 'unchanged' }],
-    ['S4: applies null over a value when the base matches', m({ evaluation: null }, { evaluation: '○' }), { kind: 'update', applied: ['evaluation'], conflicts: [] }],
+    [
+      'S4: applies null over a value when the base matches',
+      m({ evaluation: null }, { evaluation: '○' }),
+      { kind: 'update', applied: ['evaluation'], conflicts: [] },
+    ],
   ];
   for (const [name, mutation, expected] of cases) {
     it(name, () => {
@@ -57,7 +87,10 @@ describe('mergeMutation on an existing record', () => {
 
   it('compares objects by value whatever their key order', () => {
     const kpi = { id: 'k', planId: 'p', target: { kind: 'value', value: 1, direction: '以上' } };
-    expect(mergeMutation('kpis', kpi, m({ target: { value: 2, kind: 'value', direction: '以上' } }, { target: { direction: '以上', value: 1, kind: 'value' } })).kind).toBe('update');
+    expect(
+      mergeMutation('kpis', kpi, m({ target: { value: 2, kind: 'value', direction: '以上' } }, { target: { direction: '以上', value: 1, kind: 'value' } }))
+        .kind,
+    ).toBe('update');
   });
 
   it('S16: lets a conflict be resolved but not rewritten', () => {
@@ -78,7 +111,11 @@ describe('mergeMutation of creates and append-only records', () => {
   });
 
   it('S9: merges a create into a record another device created first (natural key)', () => {
-    const r = mergeMutation('progress', { ...progress, done: 'from A', evaluation: null }, m({ done: 'from B', evaluation: '△' }, { done: '', evaluation: null }, { ...progress }));
+    const r = mergeMutation(
+      'progress',
+      { ...progress, done: 'from A', evaluation: null },
+      m({ done: 'from B', evaluation: '△' }, { done: '', evaluation: null }, { ...progress }),
+    );
     expect(r).toMatchObject({ kind: 'update', applied: ['evaluation'], conflicts: [{ field: 'done', serverValue: 'from A', clientValue: 'from B' }] });
   });
 

@@ -7,7 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { isMergeableText, mergeMutation, type FieldMutation, type MergeResult } from '../../../src/model/merge';
 import type { RecordTable } from '../../../src/model/schemas';
 
-const progress = { id: 'progress:i1:2024-H1', planId: 'p', itemId: 'i1', periodId: '2024-H1', evaluation: '○', done: '訪問した。説明した。', next: '一段落目。\n二段落目。', updatedAt: 't0', updatedBy: 'x' };
+const progress = {
+  id: 'progress:i1:2024-H1',
+  planId: 'p',
+  itemId: 'i1',
+  periodId: '2024-H1',
+  evaluation: '○',
+  done: '訪問した。説明した。',
+  next: '一段落目。\n二段落目。',
+  updatedAt: 't0',
+  updatedBy: 'x',
+};
 const m = (changes: Record<string, unknown>, base: Record<string, unknown>): FieldMutation => ({ changes, base, create: null });
 
 type Expected = { kind: 'update'; applied: string[]; conflicts: string[]; value: Record<string, unknown> } | { kind: 'unchanged' };
@@ -52,7 +62,19 @@ describe('S5: mergeMutation of text fields', () => {
     [
       'an item’s text (取組内容) merges too',
       'items',
-      { id: 'i1', planId: 'p', sectionId: 's', label: '①', text: '特定健診を勧奨する。事業所を訪問する。', group: '保健', tags: [], order: 0, deleted: false, updatedAt: 't0', updatedBy: 'x' },
+      {
+        id: 'i1',
+        planId: 'p',
+        sectionId: 's',
+        label: '①',
+        text: '特定健診を勧奨する。事業所を訪問する。',
+        group: '保健',
+        tags: [],
+        order: 0,
+        deleted: false,
+        updatedAt: 't0',
+        updatedBy: 'x',
+      },
       m({ text: '健診を勧奨する。事業所を年2回訪問する。' }, { text: '健診を勧奨する。事業所を訪問する。' }),
       { kind: 'update', applied: ['text'], conflicts: [], value: { text: '特定健診を勧奨する。事業所を年2回訪問する。' } },
     ],
@@ -66,7 +88,18 @@ describe('S5: mergeMutation of text fields', () => {
     [
       'a KPI name is not merged',
       'kpis',
-      { id: 'k', planId: 'p', sectionId: null, name: '健診実施率（被保険者）', unit: '%', target: { kind: 'value', value: 1, direction: '以上' }, order: 0, deleted: false, updatedAt: 't0', updatedBy: 'x' },
+      {
+        id: 'k',
+        planId: 'p',
+        sectionId: null,
+        name: '健診実施率（被保険者）',
+        unit: '%',
+        target: { kind: 'value', value: 1, direction: '以上' },
+        order: 0,
+        deleted: false,
+        updatedAt: 't0',
+        updatedBy: 'x',
+      },
       m({ name: '特定健診実施率' }, { name: '健診実施率' }),
       { kind: 'update', applied: [], conflicts: ['name'], value: { name: '健診実施率（被保険者）' } },
     ],
@@ -87,7 +120,16 @@ describe('S5: mergeMutation of text fields', () => {
     expect(isMergeableText('progress', 'done')).toBe(true);
     expect(isMergeableText('progress', 'next')).toBe(true);
     expect(isMergeableText('items', 'text')).toBe(true);
-    for (const [table, field] of [['progress', 'evaluation'], ['items', 'label'], ['sections', 'title'], ['kpis', 'name'], ['plans', 'title'], ['notes', 'text'], ['conflicts', 'serverValue']] as const) expect(isMergeableText(table, field)).toBe(false);
+    for (const [table, field] of [
+      ['progress', 'evaluation'],
+      ['items', 'label'],
+      ['sections', 'title'],
+      ['kpis', 'name'],
+      ['plans', 'title'],
+      ['notes', 'text'],
+      ['conflicts', 'serverValue'],
+    ] as const)
+      expect(isMergeableText(table, field)).toBe(false);
   });
 
   it('S6: falls back to a conflict when the caller allows no more text merging', () => {
@@ -95,7 +137,11 @@ describe('S5: mergeMutation of text fields', () => {
     const mutation = m({ done: '訪問した。資料で説明した。' }, { done: '訪問した。説明した。' });
     const asked: number[] = [];
     const r = mergeMutation('progress', current, mutation, { allowTextMerge: (cost) => (asked.push(cost), false) });
-    expect(r).toMatchObject({ kind: 'update', applied: [], conflicts: [{ field: 'done', serverValue: current.done, clientValue: '訪問した。資料で説明した。' }] });
+    expect(r).toMatchObject({
+      kind: 'update',
+      applied: [],
+      conflicts: [{ field: 'done', serverValue: current.done, clientValue: '訪問した。資料で説明した。' }],
+    });
     expect(asked).toEqual([current.done.length + '訪問した。説明した。'.length + '訪問した。資料で説明した。'.length]);
   });
 });

@@ -68,7 +68,7 @@ describe('nextYearPlanId', () => {
 describe('nextYearPlan: 東京支部 令和6年度 → 令和7年度', () => {
   const next = nextYearPlan(TOKYO);
 
-  it('is a valid plan file of the next fiscal year, without this year\'s record', () => {
+  it("is a valid plan file of the next fiscal year, without this year's record", () => {
     expect(parsePlanFile(next.file).ok).toBe(true);
     expect(next.file.plan).toEqual({ branch: '東京支部', fiscalYear: 2025, title: '令和7年度 東京支部事業計画', periodKind: 'half' });
     expect(next.file).not.toHaveProperty('progress');
@@ -79,10 +79,13 @@ describe('nextYearPlan: 東京支部 令和6年度 → 令和7年度', () => {
   it('copies the tree (labels, titles, texts, groups, tags) and the KPIs under the same refs', () => {
     const { progress: _p, notes: _n, measurements: _m, plan: _plan, ...structure } = TOKYO;
     const { plan: _next, ...copied } = next.file;
-    expect({ ...copied, kpis: copied.kpis!.map(({ target: _t, ...k }) => k) }).toEqual({ ...structure, kpis: structure.kpis!.map(({ target: _t, ...k }) => k) });
+    expect({ ...copied, kpis: copied.kpis!.map(({ target: _t, ...k }) => k) }).toEqual({
+      ...structure,
+      kpis: structure.kpis!.map(({ target: _t, ...k }) => k),
+    });
   });
 
-  it('gives the records inside ids made from the new plan\'s id and this year\'s refs, the same on every device', () => {
+  it("gives the records inside ids made from the new plan's id and this year's refs, the same on every device", () => {
     const ctx = { now: '2025-03-01T00:00:00.000Z', author: 'test', newId: counter('note') };
     const planId = nextYearPlanId({ branchId: 'branch-tokyo', branch: '東京支部', fiscalYear: 2024 });
     const a = planFileToRecords(nextYearPlan(TOKYO).file, { ...ctx, planId });
@@ -119,7 +122,7 @@ describe('nextYearPlan: 東京支部 令和6年度 → 令和7年度', () => {
     expect(nextYearPlan(TOKYO)).toEqual(next);
   });
 
-  it('leaves this year\'s file as it was', () => {
+  it("leaves this year's file as it was", () => {
     expect(TOKYO).toEqual(parsed(demo));
   });
 });
@@ -131,7 +134,14 @@ describe('nextYearPlan: details', () => {
     plan: { branch: '静岡支部', fiscalYear: 2024, title: '令和6年度 静岡支部事業計画', periodKind: 'quarter', demo: true },
     sections: [{ id: 's', label: '（２）', title: '特定健診実施率の向上', items: [{ id: 'i', label: '①', text: '受診勧奨を行う' }] }],
     kpis: [
-      { id: 'k', section: 's', name: '生活習慣病予防健診受診率', unit: '%', target: { kind: 'previousYear', previousValue: 66.1, direction: '以上' }, cumulative: true },
+      {
+        id: 'k',
+        section: 's',
+        name: '生活習慣病予防健診受診率',
+        unit: '%',
+        target: { kind: 'previousYear', previousValue: 66.1, direction: '以上' },
+        cumulative: true,
+      },
       { id: 'm', name: '郵送化率', unit: '%', target: { kind: 'previousYear', previousValue: 98.4, direction: '以上' } },
       { id: 'q', name: 'SNSによる情報発信', unit: '', target: { kind: 'qualitative', text: '毎月情報発信を行う' } },
     ],
@@ -163,8 +173,11 @@ describe('nextYearPlan: details', () => {
     ]);
   });
 
-  it('takes March\'s actual, the year\'s figure, for a KPI that builds up over the year', () => {
-    const next = nextYearPlan({ ...base, measurements: [...base.measurements!, { kpi: 'k', month: '2025-03', value: 64.8 }, { kpi: 'k', month: '2025-02', value: 60.1 }] });
+  it("takes March's actual, the year's figure, for a KPI that builds up over the year", () => {
+    const next = nextYearPlan({
+      ...base,
+      measurements: [...base.measurements!, { kpi: 'k', month: '2025-03', value: 64.8 }, { kpi: 'k', month: '2025-02', value: 60.1 }],
+    });
     expect(next.file.kpis![0]!.target).toEqual({ kind: 'previousYear', previousValue: 64.8, direction: '以上' });
     expect(next.baselines[0]).toEqual({ kpi: 'k', name: '生活習慣病予防健診受診率', unit: '%', cumulative: true, value: 64.8, month: '2025-03' });
   });
@@ -178,7 +191,11 @@ describe('nextYearPlan: details', () => {
     const { cumulative: _c, ...k } = base.kpis![0]!;
     const next = nextYearPlan({ ...base, kpis: [k, ...base.kpis!.slice(1)] });
     expect(next.baselines[0]).toMatchObject({ cumulative: true, value: null });
-    expect(nextYearPlan({ ...base, kpis: [{ ...k, cumulative: false }, ...base.kpis!.slice(1)] }).baselines[0]).toMatchObject({ cumulative: false, value: 30.3, month: '2024-10' });
+    expect(nextYearPlan({ ...base, kpis: [{ ...k, cumulative: false }, ...base.kpis!.slice(1)] }).baselines[0]).toMatchObject({
+      cumulative: false,
+      value: 30.3,
+      month: '2024-10',
+    });
   });
 
   it('forgets a two-year-old 前年度 value when this year has no actual', () => {

@@ -122,7 +122,10 @@ describe('compareOrder and keyAfter', () => {
 describe('keysForMove', () => {
   const rows = (...keys: string[]): Ordered[] => keys.map((order, i) => ({ id: `r${i}`, order }));
   const inSequence = (siblings: readonly Ordered[], keys: ReadonlyMap<string, string>) =>
-    siblings.map((s) => ({ id: s.id, order: keys.get(s.id) ?? s.order })).sort(compareOrder).map((s) => s.id);
+    siblings
+      .map((s) => ({ id: s.id, order: keys.get(s.id) ?? s.order }))
+      .sort(compareOrder)
+      .map((s) => s.id);
 
   it('writes only the moved record, between its new neighbours', () => {
     const [a, b, c, d] = rows('a0', 'a1', 'a2', 'a3');
@@ -155,7 +158,12 @@ describe('keysForMove', () => {
       { id: 'm', order: 'a5' },
     ];
     const keys = keysForMove(siblings, 'm');
-    expect(keys).toEqual(new Map([['q', 'a1'], ['m', 'a2']]));
+    expect(keys).toEqual(
+      new Map([
+        ['q', 'a1'],
+        ['m', 'a2'],
+      ]),
+    );
   });
 
   it('gives any sequence, changing the moved record and as few others as it can', () => {

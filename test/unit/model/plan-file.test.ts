@@ -240,7 +240,11 @@ describe('a bad file gives problems in Japanese and nothing else', () => {
     ['wrong type', changed((f) => (f.plan.fiscalYear = '2024' as never)), [{ where: '計画 › 年度', message: '形式が違います（number が必要です）' }]],
     ['year too late', changed((f) => (f.plan.fiscalYear = 2101)), [{ where: '計画 › 年度', message: '2100以下にしてください' }]],
     ['year too early', changed((f) => (f.plan.fiscalYear = 1988)), [{ where: '計画 › 年度', message: '1989以上にしてください' }]],
-    ['bad period kind', changed((f) => (f.plan.periodKind = 'week' as never)), [{ where: '計画 › 報告期間の単位', message: '使える値は "month" / "quarter" / "half" です' }]],
+    [
+      'bad period kind',
+      changed((f) => (f.plan.periodKind = 'week' as never)),
+      [{ where: '計画 › 報告期間の単位', message: '使える値は "month" / "quarter" / "half" です' }],
+    ],
     [
       "bad evaluation 'x'",
       changed((f) => (f.progress![1]!.evaluation = 'x' as never)),
@@ -261,7 +265,11 @@ describe('a bad file gives problems in Japanese and nothing else', () => {
     ['bad date', changed((f) => (f.notes![1]!.date = '2024/05/10')), [{ where: 'メモ 2番目 › 日付', message: '日付は YYYY-MM-DD で書いてください' }]],
     ['impossible date', changed((f) => (f.notes![1]!.date = '2024-02-30')), [{ where: 'メモ 2番目 › 日付', message: '日付は YYYY-MM-DD で書いてください' }]],
     ['blank note', changed((f) => (f.notes![0]!.text = ' \n ')), [{ where: 'メモ 1番目 › 本文', message: '空にはできません' }]],
-    ['blank tag', changed((f) => (f.sections[1]!.items![0]!.tags = ['重要度：高', ' '])), [{ where: 'セクション 2番目（２．） › 項目 1番目（①） › タグ 2番目', message: '空にはできません' }]],
+    [
+      'blank tag',
+      changed((f) => (f.sections[1]!.items![0]!.tags = ['重要度：高', ' '])),
+      [{ where: 'セクション 2番目（２．） › 項目 1番目（①） › タグ 2番目', message: '空にはできません' }],
+    ],
     [
       'too many tags',
       changed((f) => (f.sections[1]!.items![0]!.tags = Array.from({ length: 11 }, (_, i) => `t${i}`))),
@@ -274,14 +282,18 @@ describe('a bad file gives problems in Japanese and nothing else', () => {
     ],
     ['oversized note', changed((f) => (f.notes![0]!.text = 'あ'.repeat(5_001))), [{ where: 'メモ 1番目 › 本文', message: '長すぎます（5000文字まで）' }]],
     ['oversized title', changed((f) => (f.plan.title = 'あ'.repeat(201))), [{ where: '計画 › 見出し', message: '長すぎます（200文字まで）' }]],
-    ['duplicate item ids', changed((f) => f.sections[1]!.items!.push({ id: 'i1', label: '②', text: '' })), [{ where: '項目（②）', message: 'ID「i1」が重複しています' }]],
-    ['duplicate section ids', changed((f) => (f.sections[1]!.id = 's1')), [{ where: 'セクション（２．）', message: 'ID「s1」が重複しています' }]],
     [
-      'duplicate KPI ids',
-      changed((f) => (f.kpis![2]!.id = 'k1')),
-      [{ where: 'KPI 3番目（SNSによる情報発信）', message: 'ID「k1」が重複しています' }],
+      'duplicate item ids',
+      changed((f) => f.sections[1]!.items!.push({ id: 'i1', label: '②', text: '' })),
+      [{ where: '項目（②）', message: 'ID「i1」が重複しています' }],
     ],
-    ['progress pointing at a missing item', changed((f) => (f.progress![2]!.item = 'i9')), [{ where: '実施状況の記録 3番目', message: '項目「i9」がありません' }]],
+    ['duplicate section ids', changed((f) => (f.sections[1]!.id = 's1')), [{ where: 'セクション（２．）', message: 'ID「s1」が重複しています' }]],
+    ['duplicate KPI ids', changed((f) => (f.kpis![2]!.id = 'k1')), [{ where: 'KPI 3番目（SNSによる情報発信）', message: 'ID「k1」が重複しています' }]],
+    [
+      'progress pointing at a missing item',
+      changed((f) => (f.progress![2]!.item = 'i9')),
+      [{ where: '実施状況の記録 3番目', message: '項目「i9」がありません' }],
+    ],
     ['note pointing at a missing item', changed((f) => (f.notes![1]!.item = 'i9')), [{ where: 'メモ 2番目', message: '項目「i9」がありません' }]],
     [
       'KPI pointing at a missing section',

@@ -41,7 +41,12 @@ describe('previousYearPlan', () => {
 describe('plansOfSameBranch', () => {
   it('lists the other plans of the branch, newest year first', () => {
     const r6 = plan('r6', '東京支部', 2024, { branchId: 't' });
-    const plans = [plan('r4', '東京支部', 2022, { branchId: 't' }), r6, plan('r5', '東京支部', 2023, { branchId: 't' }), plan('o', '大阪支部', 2023, { branchId: 'o' })];
+    const plans = [
+      plan('r4', '東京支部', 2022, { branchId: 't' }),
+      r6,
+      plan('r5', '東京支部', 2023, { branchId: 't' }),
+      plan('o', '大阪支部', 2023, { branchId: 'o' }),
+    ];
     expect(plansOfSameBranch(plans, r6).map((p) => p.id)).toEqual(['r5', 'r4']);
   });
 });

@@ -40,12 +40,7 @@ function note(itemId: string, text: string, author = '山田'): Note {
 }
 
 // 柱 １． › （２） › ①②, 柱 ２． › ①; given out of order to prove the order field rules.
-const SECTIONS = [
-  section('s2', null, 1, '２．'),
-  section('s1-2', 's1', 1, '（２）'),
-  section('s1', null, 0, '１．'),
-  section('s1-1', 's1', 0, '（１）'),
-];
+const SECTIONS = [section('s2', null, 1, '２．'), section('s1-2', 's1', 1, '（２）'), section('s1', null, 0, '１．'), section('s1-1', 's1', 0, '（１）')];
 const ITEMS = [
   item('s1-2-b', 's1-2', 1, { label: '②', text: '郵送化の促進', group: '業務' }),
   item('s1-2-a', 's1-2', 0, { label: '①', text: 'サービススタンダードの遵守', group: '業務' }),
@@ -61,10 +56,14 @@ function shape(tree: readonly TreeNode[]): unknown[] {
 describe('buildTree', () => {
   it('nests sections under their parents and orders siblings and items by order', () => {
     expect(shape(buildTree(SECTIONS, ITEMS))).toEqual([
-      ['１．', [], [
-        ['（１）', ['s1-1-a'], []],
-        ['（２）', ['s1-2-a', 's1-2-b'], []],
-      ]],
+      [
+        '１．',
+        [],
+        [
+          ['（１）', ['s1-1-a'], []],
+          ['（２）', ['s1-2-a', 's1-2-b'], []],
+        ],
+      ],
       ['２．', ['s2-a'], []],
     ]);
   });
@@ -72,7 +71,10 @@ describe('buildTree', () => {
   it('breaks order ties by id, so every device shows the same order', () => {
     const sections = [section('b', null, 0, 'B'), section('a', null, 0, 'A')];
     const items = [item('y', 'a', 0), item('x', 'a', 0)];
-    expect(shape(buildTree(sections, items))).toEqual([['A', ['x', 'y'], []], ['B', [], []]]);
+    expect(shape(buildTree(sections, items))).toEqual([
+      ['A', ['x', 'y'], []],
+      ['B', [], []],
+    ]);
   });
 
   it('shows a section whose parent is missing or deleted as a pillar', () => {
@@ -142,14 +144,20 @@ describe('filterItems', () => {
     [['△'], ['s1-2-a']],
     [['－'], ['s2-a']],
     [['未評価'], ['s1-2-b']],
-    [['△', '未評価'], ['s1-2-a', 's1-2-b']],
+    [
+      ['△', '未評価'],
+      ['s1-2-a', 's1-2-b'],
+    ],
   ])('by mark %j', (marks, ids) => {
     expect(run({ evaluations: marks })).toEqual(ids);
   });
 
   it.each([
     [['業務'], ['s1-2-a', 's1-2-b']],
-    [['保健', 'レセプト'], ['s1-1-a', 's2-a']],
+    [
+      ['保健', 'レセプト'],
+      ['s1-1-a', 's2-a'],
+    ],
     [['企画総務'], []],
   ])('by group %j', (groups, ids) => {
     expect(run({ groups })).toEqual(ids);

@@ -57,7 +57,13 @@ describe('describeFilter', () => {
 
 describe('kpiStatusAsOf', () => {
   const mail = kpi('mail', null, 0, { kind: 'previousYear', previousValue: 98.4, direction: '以上' });
-  const values = [measurement('mail', '2024-05', 98.5), measurement('mail', '2024-06', 98.2), measurement('mail', '2024-07', null), measurement('mail', '2024-10', 99), measurement('other', '2024-09', 1)];
+  const values = [
+    measurement('mail', '2024-05', 98.5),
+    measurement('mail', '2024-06', 98.2),
+    measurement('mail', '2024-07', null),
+    measurement('mail', '2024-10', 99),
+    measurement('other', '2024-09', 1),
+  ];
   it.each<[string, string, string | null, number | null, string]>([
     ['before any actual', '2024-04', null, null, '判定不可'],
     ['the first actual', '2024-05', '2024-05', 98.5, '達成'],
@@ -85,12 +91,23 @@ const ITEMS = [
   item('gone', 's1-2', 2, '③', '削除した項目', '業務', true),
 ];
 const PROGRESS = new Map([progress('i1', '○', '100%達成'), progress('i2', '△', '98.2%')].map((p) => [p.itemId, p]));
-const NOTES: Note[] = [{ id: 'n1', planId: 'p', itemId: 'i3', date: '2024-05-10', author: '山田', text: '事業所を訪問し案内した。', createdAt: stamp.updatedAt }];
+const NOTES: Note[] = [
+  { id: 'n1', planId: 'p', itemId: 'i3', date: '2024-05-10', author: '山田', text: '事業所を訪問し案内した。', createdAt: stamp.updatedAt },
+];
 const KPIS = [kpi('k-service', 's1-2', 0), kpi('k-mail', 's1-2', 1), kpi('k-declaration', 's2-5', 0), kpi('k-none', null, 0)];
 const MEASUREMENTS = [measurement('k-mail', '2024-06', 98.2), measurement('k-mail', '2024-10', 99)];
 
 function report(filter: ItemFilter): Report {
-  return buildReport({ sections: SECTIONS, items: ITEMS, kpis: KPIS, measurements: MEASUREMENTS, period: period(2024, 'half', '2024-H1'), progress: PROGRESS, notes: NOTES, filter });
+  return buildReport({
+    sections: SECTIONS,
+    items: ITEMS,
+    kpis: KPIS,
+    measurements: MEASUREMENTS,
+    period: period(2024, 'half', '2024-H1'),
+    progress: PROGRESS,
+    notes: NOTES,
+    filter,
+  });
 }
 
 /** A report as [pillar, [heading, depth, item ids][]][] so expectations read like the paper. */
@@ -105,7 +122,13 @@ describe('buildReport', () => {
     const r = report(EMPTY_FILTER);
     expect(shape(r)).toEqual([
       ['１．', [['（２）', 1, ['i1', 'i2']]]],
-      ['２．', [['２．', 0, ['i4']], ['（５）', 1, ['i3']]]],
+      [
+        '２．',
+        [
+          ['２．', 0, ['i4']],
+          ['（５）', 1, ['i3']],
+        ],
+      ],
     ]);
     expect([r.shownItems, r.totalItems, r.asOf]).toEqual([4, 4, '2024-09']);
   });
@@ -124,10 +147,28 @@ describe('buildReport', () => {
   it.each<[string, ItemFilter, unknown[], unknown[]]>([
     ['one group', { evaluations: [], groups: ['保健'], query: '' }, [['２．', [['（５）', 1, ['i3']]]]], [['２．', ['k-declaration']]]],
     ['only △', { evaluations: ['△'], groups: [], query: '' }, [['１．', [['（２）', 1, ['i2']]]]], [['１．', ['k-service', 'k-mail']]]],
-    ['only 未評価', { evaluations: ['未評価'], groups: [], query: '' }, [['２．', [['２．', 0, ['i4']], ['（５）', 1, ['i3']]]]], [['２．', ['k-declaration']]]],
+    [
+      'only 未評価',
+      { evaluations: ['未評価'], groups: [], query: '' },
+      [
+        [
+          '２．',
+          [
+            ['２．', 0, ['i4']],
+            ['（５）', 1, ['i3']],
+          ],
+        ],
+      ],
+      [['２．', ['k-declaration']]],
+    ],
     ['a word found only in a note', { evaluations: [], groups: [], query: '訪問' }, [['２．', [['（５）', 1, ['i3']]]]], [['２．', ['k-declaration']]]],
     ['a word in 実施状況', { evaluations: [], groups: [], query: '98.2' }, [['１．', [['（２）', 1, ['i2']]]]], [['１．', ['k-service', 'k-mail']]]],
-    ['an item right under a pillar brings no KPI of another section', { evaluations: [], groups: ['企画総務'], query: '' }, [['２．', [['２．', 0, ['i4']]]]], []],
+    [
+      'an item right under a pillar brings no KPI of another section',
+      { evaluations: [], groups: ['企画総務'], query: '' },
+      [['２．', [['２．', 0, ['i4']]]]],
+      [],
+    ],
     ['nothing matches', { evaluations: ['－'], groups: [], query: '' }, [], []],
   ])('filters: %s', (_name, filter, items, kpis) => {
     const r = report(filter);
@@ -139,11 +180,23 @@ describe('buildReport', () => {
 
 describe('report and dashboard URLs', () => {
   it.each<[string, string, ReturnType<typeof parseRoute>]>([
-    ['a report with every filter', paths.report('p 1', '2024-H1', { evaluations: ['△', '未評価'], groups: ['保健'], query: '郵送 案内' }), { name: 'report', planId: 'p 1', periodId: '2024-H1', filter: { evaluations: ['△', '未評価'], groups: ['保健'], query: '郵送 案内' } }],
+    [
+      'a report with every filter',
+      paths.report('p 1', '2024-H1', { evaluations: ['△', '未評価'], groups: ['保健'], query: '郵送 案内' }),
+      { name: 'report', planId: 'p 1', periodId: '2024-H1', filter: { evaluations: ['△', '未評価'], groups: ['保健'], query: '郵送 案内' } },
+    ],
     ['a report with no filter', paths.report('p', null), { name: 'report', planId: 'p', periodId: null, filter: EMPTY_FILTER }],
     ['a dashboard', paths.dashboard('p', '2024-Q2'), { name: 'dashboard', planId: 'p', periodId: '2024-Q2' }],
-    ['the plan keeps its filters', paths.plan('p', null, { evaluations: ['－'], groups: [], query: '' }), { name: 'plan', planId: 'p', periodId: null, filter: { evaluations: ['－'], groups: [], query: '' } }],
-    ['an unknown mark is ignored', '/plans/p/report?mark=%E2%9C%95&mark=%E2%97%8B', { name: 'report', planId: 'p', periodId: null, filter: { evaluations: ['○'], groups: [], query: '' } }],
+    [
+      'the plan keeps its filters',
+      paths.plan('p', null, { evaluations: ['－'], groups: [], query: '' }),
+      { name: 'plan', planId: 'p', periodId: null, filter: { evaluations: ['－'], groups: [], query: '' } },
+    ],
+    [
+      'an unknown mark is ignored',
+      '/plans/p/report?mark=%E2%9C%95&mark=%E2%97%8B',
+      { name: 'report', planId: 'p', periodId: null, filter: { evaluations: ['○'], groups: [], query: '' } },
+    ],
   ])('%s', (_name, url, route) => {
     const u = new URL(url, 'https://example.test');
     expect(parseRoute(u.pathname, u.search)).toEqual(route);

@@ -9,8 +9,20 @@ describe('mergeText', () => {
     ['takes theirs when ours is the base', 'abc', 'abc', 'abXc', 'abXc'],
     ['keeps ours when theirs is the base', 'abc', 'aYbc', 'abc', 'aYbc'],
     ['keeps one copy of an identical change', 'abc', 'abZ', 'abZ', 'abZ'],
-    ['merges edits in different paragraphs', '一段落目。\n二段落目。', '一段落目に追記。\n二段落目。', '一段落目。\n二段落目を直した。', '一段落目に追記。\n二段落目を直した。'],
-    ['merges edits in one paragraph that do not touch', '訪問した。説明した。', '事業所を訪問した。説明した。', '訪問した。資料で説明した。', '事業所を訪問した。資料で説明した。'],
+    [
+      'merges edits in different paragraphs',
+      '一段落目。\n二段落目。',
+      '一段落目に追記。\n二段落目。',
+      '一段落目。\n二段落目を直した。',
+      '一段落目に追記。\n二段落目を直した。',
+    ],
+    [
+      'merges edits in one paragraph that do not touch',
+      '訪問した。説明した。',
+      '事業所を訪問した。説明した。',
+      '訪問した。資料で説明した。',
+      '事業所を訪問した。資料で説明した。',
+    ],
     ['conflicts on changes of the same characters', '評価は○', '評価は△', '評価は－', null],
     ['conflicts on two insertions at one place', 'ab', 'aXb', 'aYb', null],
     ['merges a deletion with an edit elsewhere', 'abcdef', 'abef', 'abcdeF', 'abeF'],
@@ -44,7 +56,10 @@ describe('mergeText', () => {
     const base = lines.join('\n');
     const ours = lines.map((l, i) => (i === 10 ? rewritten : l)).join('\n');
     const theirs = lines.map((l, i) => (i === 2990 ? `${l}（修正）` : l)).join('\n');
-    expect(mergeText(base, ours, theirs)).toEqual({ kind: 'merged', text: lines.map((l, i) => (i === 10 ? rewritten : i === 2990 ? `${l}（修正）` : l)).join('\n') });
+    expect(mergeText(base, ours, theirs)).toEqual({
+      kind: 'merged',
+      text: lines.map((l, i) => (i === 10 ? rewritten : i === 2990 ? `${l}（修正）` : l)).join('\n'),
+    });
   });
 
   it('gives up (a conflict) when both sides rewrote everything', () => {

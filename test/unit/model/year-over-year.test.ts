@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlanFile, planFileToRecords, type PlanRecords } from '../../../src/model/plan-file';
 import type { Item, Kpi, Section } from '../../../src/model/schemas';
-import { comparePlans, diffText, normalizeText, textSimilarity, type ComparablePlan, type DiffSegment, type ItemComparison } from '../../../src/model/year-over-year';
+import {
+  comparePlans,
+  diffText,
+  normalizeText,
+  textSimilarity,
+  type ComparablePlan,
+  type DiffSegment,
+  type ItemComparison,
+} from '../../../src/model/year-over-year';
 import r4 from '../../fixtures/yamaguchi-r4.plan.json';
 import r5 from '../../fixtures/yamaguchi-r5.plan.json';
 import { orderKeyOfNumber } from '../../../src/model/order-key';
@@ -55,7 +63,11 @@ describe('diffText', () => {
     // Seed 001, 健全な財政運営: 令和5年度 adds 更に.
     ['今後、厳しさが増すことが予想される', '今後、更に厳しさが増すことが予想される', '今後、{+更に+}厳しさが増すことが予想される'],
     ['県内全域において商業施設等で実施（12月～3月）', '県内全域において商業施設等で実施（6月～3月）', '県内全域において商業施設等で実施（[-12-]{+6+}月～3月）'],
-    ['委託による勧奨を強化し、未治療者に対する受診勧奨を確実に実施', '文書による未治療者に対する受診勧奨を実施', '[-委託-]{+文書+}による[-勧奨を強化し、-]未治療者に対する受診勧奨を[-確実に-]実施'],
+    [
+      '委託による勧奨を強化し、未治療者に対する受診勧奨を確実に実施',
+      '文書による未治療者に対する受診勧奨を実施',
+      '[-委託-]{+文書+}による[-勧奨を強化し、-]未治療者に対する受診勧奨を[-確実に-]実施',
+    ],
     // Width and case are folded; the text shown for same segments is the new one.
     ['ＫＰＩを達成する', 'KPIを達成する', 'KPIを達成する'],
     // A lone common character between two changes is part of the change.
@@ -69,8 +81,18 @@ describe('diffText', () => {
     const before = '支部および健診（指導）機関・保健指導専門機関による加入者・事業所への利用勧奨';
     const after = '支部および健診（指導）機関・保健指導専門機関による加入者・事業所への利用勧奨（初回面談件数の増加）';
     const diff = diffText(before, after);
-    expect(diff.filter((d) => d.kind !== 'added').map((d) => d.text).join('')).toBe(before);
-    expect(diff.filter((d) => d.kind !== 'removed').map((d) => d.text).join('')).toBe(after);
+    expect(
+      diff
+        .filter((d) => d.kind !== 'added')
+        .map((d) => d.text)
+        .join(''),
+    ).toBe(before);
+    expect(
+      diff
+        .filter((d) => d.kind !== 'removed')
+        .map((d) => d.text)
+        .join(''),
+    ).toBe(after);
   });
 
   it('handles characters outside the BMP', () => {
@@ -136,7 +158,9 @@ describe('comparePlans: 山口支部 令和5年度 against 令和4年度 (seed 0
   });
 
   it('follows the 柔道整復 items into 現金給付の適正化の推進, where 令和5年度 merged their section', () => {
-    const judo = result.items.filter((r) => r.previousPath !== null && R4.sections.find((s) => s.id === r.previous!.sectionId)?.title === '柔道整復施術療養費等における文書照会の強化');
+    const judo = result.items.filter(
+      (r) => r.previousPath !== null && R4.sections.find((s) => s.id === r.previous!.sectionId)?.title === '柔道整復施術療養費等における文書照会の強化',
+    );
     expect(judo.map((r) => [r.status, r.moved])).toEqual([
       ['same', true],
       ['same', true],
@@ -152,7 +176,12 @@ describe('comparePlans: 山口支部 令和5年度 against 令和4年度 (seed 0
     const renamed = result.sections.find((s) => s.status === 'renamed')!;
     expect(show(renamed.diff)).toBe('[-第２期-]保健事業実施計画（データヘルス計画）の着実な実施〈Ⅰ、Ⅱ、Ⅲ〉');
     const relabelled = row('未受診者対策として県内全域');
-    expect(relabelled).toMatchObject({ labelChanged: true, moved: false, currentPath: ['（2）', '○', 'ⅰ）', '（１）', '①'], previousPath: ['（2）', '○', 'ⅰ）', '（１）', '②'] });
+    expect(relabelled).toMatchObject({
+      labelChanged: true,
+      moved: false,
+      currentPath: ['（2）', '○', 'ⅰ）', '（１）', '①'],
+      previousPath: ['（2）', '○', 'ⅰ）', '（１）', '②'],
+    });
     // 〇 and ○ are the same label.
     expect(result.sections.find((s) => s.current?.title === '業務改革の推進')?.status).toBe('same');
   });
@@ -162,7 +191,7 @@ describe('comparePlans: 山口支部 令和5年度 against 令和4年度 (seed 0
     expect(row('レセプトデータ、健診データ等').tagsAdded).toEqual(['重要度：高', '困難度：高']);
   });
 
-  it('places dropped items after their previous neighbours, in this year\'s order', () => {
+  it("places dropped items after their previous neighbours, in this year's order", () => {
     const texts = result.items.map((r) => `${r.status}:${textOf(r).slice(0, 10)}`);
     const around = (start: string, before: number, after: number) => {
       const i = texts.findIndex((t) => t.includes(start));
@@ -209,9 +238,39 @@ describe('comparePlans: 山口支部 令和5年度 against 令和4年度 (seed 0
 
 describe('comparePlans: edge cases', () => {
   const stamp = { updatedAt: '', updatedBy: '' };
-  const section = (id: string, title: string, parentId: string | null = null, order = 0, deleted = false): Section => ({ id, planId: 'p', parentId, label: '', title, order: orderKeyOfNumber(order), deleted, ...stamp });
-  const item = (id: string, sectionId: string, text: string, order = 0, deleted = false): Item => ({ id, planId: 'p', sectionId, label: '', text, group: '', tags: [], order: orderKeyOfNumber(order), deleted, ...stamp });
-  const kpi = (id: string, name: string, target: Kpi['target'], unit = '%'): Kpi => ({ id, planId: 'p', sectionId: null, name, unit, target, order: 'a0', deleted: false, ...stamp });
+  const section = (id: string, title: string, parentId: string | null = null, order = 0, deleted = false): Section => ({
+    id,
+    planId: 'p',
+    parentId,
+    label: '',
+    title,
+    order: orderKeyOfNumber(order),
+    deleted,
+    ...stamp,
+  });
+  const item = (id: string, sectionId: string, text: string, order = 0, deleted = false): Item => ({
+    id,
+    planId: 'p',
+    sectionId,
+    label: '',
+    text,
+    group: '',
+    tags: [],
+    order: orderKeyOfNumber(order),
+    deleted,
+    ...stamp,
+  });
+  const kpi = (id: string, name: string, target: Kpi['target'], unit = '%'): Kpi => ({
+    id,
+    planId: 'p',
+    sectionId: null,
+    name,
+    unit,
+    target,
+    order: 'a0',
+    deleted: false,
+    ...stamp,
+  });
   const empty: ComparablePlan = { sections: [], items: [], kpis: [] };
 
   it('compares empty plans', () => {
@@ -219,7 +278,11 @@ describe('comparePlans: edge cases', () => {
   });
 
   it('finds everything new against an empty plan, and everything dropped the other way', () => {
-    const plan: ComparablePlan = { sections: [section('s', '健康づくり')], items: [item('i', 's', '健診の受診勧奨')], kpis: [kpi('k', '健診実施率', { kind: 'value', value: 60, direction: '以上' })] };
+    const plan: ComparablePlan = {
+      sections: [section('s', '健康づくり')],
+      items: [item('i', 's', '健診の受診勧奨')],
+      kpis: [kpi('k', '健診実施率', { kind: 'value', value: 60, direction: '以上' })],
+    };
     expect(comparePlans(plan, empty).counts).toEqual({
       sections: { same: 0, renamed: 0, added: 1, dropped: 0 },
       items: { same: 0, reworded: 0, added: 1, dropped: 0 },
@@ -229,8 +292,16 @@ describe('comparePlans: edge cases', () => {
   });
 
   it('ignores deleted records', () => {
-    const current: ComparablePlan = { sections: [section('s', '広報')], items: [item('a', 's', 'メールマガジンの配信'), item('b', 's', 'SNSでの発信', 1, true)], kpis: [] };
-    const previous: ComparablePlan = { sections: [section('s', '広報'), section('gone', '旧', null, 1, true)], items: [item('a', 's', 'メールマガジンの配信'), item('c', 'gone', 'SNSでの発信')], kpis: [] };
+    const current: ComparablePlan = {
+      sections: [section('s', '広報')],
+      items: [item('a', 's', 'メールマガジンの配信'), item('b', 's', 'SNSでの発信', 1, true)],
+      kpis: [],
+    };
+    const previous: ComparablePlan = {
+      sections: [section('s', '広報'), section('gone', '旧', null, 1, true)],
+      items: [item('a', 's', 'メールマガジンの配信'), item('c', 'gone', 'SNSでの発信')],
+      kpis: [],
+    };
     expect(comparePlans(current, previous).counts.items).toEqual({ same: 1, reworded: 0, added: 0, dropped: 0 });
   });
 
@@ -246,17 +317,31 @@ describe('comparePlans: edge cases', () => {
     const similarity = textSimilarity(before, after);
     expect(similarity).toBeGreaterThan(0.3);
     expect(similarity).toBeLessThan(0.5);
-    const inSection = comparePlans({ sections: [section('s', '医療費適正化')], items: [item('a', 's', after)], kpis: [] }, { sections: [section('s', '医療費適正化')], items: [item('a', 's', before)], kpis: [] });
+    const inSection = comparePlans(
+      { sections: [section('s', '医療費適正化')], items: [item('a', 's', after)], kpis: [] },
+      { sections: [section('s', '医療費適正化')], items: [item('a', 's', before)], kpis: [] },
+    );
     expect(inSection.items.map((r) => r.status)).toEqual(['reworded']);
-    const elsewhere = comparePlans({ sections: [section('s', '医療費適正化')], items: [item('a', 's', after)], kpis: [] }, { sections: [section('t', '組織運営')], items: [item('a', 't', before)], kpis: [] });
+    const elsewhere = comparePlans(
+      { sections: [section('s', '医療費適正化')], items: [item('a', 's', after)], kpis: [] },
+      { sections: [section('t', '組織運営')], items: [item('a', 't', before)], kpis: [] },
+    );
     expect(elsewhere.items.map((r) => r.status)).toEqual(['dropped', 'added']);
   });
 
-  it('puts an item dropped first in a surviving section at that section\'s end', () => {
+  it("puts an item dropped first in a surviving section at that section's end", () => {
     const sections = [section('s', '広報'), section('t', '組織運営', null, 1)];
     const current: ComparablePlan = { sections, items: [item('b', 's', 'メールマガジンの配信'), item('c', 't', 'リスク管理の徹底')], kpis: [] };
-    const previous: ComparablePlan = { sections, items: [item('a', 's', '広報誌の発行を年４回とする'), item('b', 's', 'メールマガジンの配信'), item('c', 't', 'リスク管理の徹底')], kpis: [] };
-    expect(comparePlans(current, previous).items.map((r) => `${r.status}:${textOf(r)}`)).toEqual(['same:メールマガジンの配信', 'dropped:広報誌の発行を年４回とする', 'same:リスク管理の徹底']);
+    const previous: ComparablePlan = {
+      sections,
+      items: [item('a', 's', '広報誌の発行を年４回とする'), item('b', 's', 'メールマガジンの配信'), item('c', 't', 'リスク管理の徹底')],
+      kpis: [],
+    };
+    expect(comparePlans(current, previous).items.map((r) => `${r.status}:${textOf(r)}`)).toEqual([
+      'same:メールマガジンの配信',
+      'dropped:広報誌の発行を年４回とする',
+      'same:リスク管理の徹底',
+    ]);
   });
 
   it('tells kind, direction and baseline changes of KPI targets apart', () => {
@@ -290,14 +375,70 @@ describe('comparePlans: 1,000 items a year', () => {
   // Sentences of six phrases drawn with a fixed generator, so items are distinct but share words
   // as plan items do.
   const PHRASES = [
-    '健診の受診勧奨', '事業所訪問', '健康宣言', '保健指導', '重症化予防', '郵送化の促進', 'ジェネリック医薬品', '広報誌', 'メールマガジン', '評議会',
-    '保険料率', 'レセプト点検', '査定率', '返納金債権', '保険証回収', '被扶養者資格', 'マイナンバー', 'オンライン資格確認', '業務改革', '人材育成',
-    'コンプライアンス', '個人情報保護', 'リスク管理', '災害対策', '調達', 'コスト削減', 'データ分析', '医療費適正化', '地域医療構想', '意見発信',
-    '健康保険委員', 'セミナー', '集団健診', 'がん検診', '歯科健診', '特定健診', '事業者健診データ', '初回面談', 'ICT活用', '関係団体',
-    '自治体', '商工会議所', '労働局', '薬剤師会', '医師会', '大学', 'SNS', '動画配信', 'ホームページ', 'インセンティブ制度',
+    '健診の受診勧奨',
+    '事業所訪問',
+    '健康宣言',
+    '保健指導',
+    '重症化予防',
+    '郵送化の促進',
+    'ジェネリック医薬品',
+    '広報誌',
+    'メールマガジン',
+    '評議会',
+    '保険料率',
+    'レセプト点検',
+    '査定率',
+    '返納金債権',
+    '保険証回収',
+    '被扶養者資格',
+    'マイナンバー',
+    'オンライン資格確認',
+    '業務改革',
+    '人材育成',
+    'コンプライアンス',
+    '個人情報保護',
+    'リスク管理',
+    '災害対策',
+    '調達',
+    'コスト削減',
+    'データ分析',
+    '医療費適正化',
+    '地域医療構想',
+    '意見発信',
+    '健康保険委員',
+    'セミナー',
+    '集団健診',
+    'がん検診',
+    '歯科健診',
+    '特定健診',
+    '事業者健診データ',
+    '初回面談',
+    'ICT活用',
+    '関係団体',
+    '自治体',
+    '商工会議所',
+    '労働局',
+    '薬剤師会',
+    '医師会',
+    '大学',
+    'SNS',
+    '動画配信',
+    'ホームページ',
+    'インセンティブ制度',
   ];
   // New items speak of other things, so that they cannot pass for a dropped item reworded.
-  const NEW_PHRASES = ['禁煙支援', '睡眠改善', '女性の健康', '熱中症対策', 'ウォーキング大会', '食生活改善', '口腔ケア', 'メンタルヘルス', '骨粗鬆症検診', '眼底検査'];
+  const NEW_PHRASES = [
+    '禁煙支援',
+    '睡眠改善',
+    '女性の健康',
+    '熱中症対策',
+    'ウォーキング大会',
+    '食生活改善',
+    '口腔ケア',
+    'メンタルヘルス',
+    '骨粗鬆症検診',
+    '眼底検査',
+  ];
   const MIDDLE = ['を推進し、', 'と連携して', 'に取り組み、', 'を活用して', 'を強化し、'];
   function sentence(seed: number, phrases: readonly string[] = PHRASES): string {
     // mulberry32
@@ -312,8 +453,28 @@ describe('comparePlans: 1,000 items a year', () => {
   }
   function plan(texts: readonly string[]): ComparablePlan {
     const stamp = { updatedAt: '', updatedBy: '' };
-    const sections: Section[] = Array.from({ length: 50 }, (_, s) => ({ id: `s${s}`, planId: 'p', parentId: null, label: `${s + 1}`, title: `分野${s + 1}`, order: orderKeyOfNumber(s), deleted: false, ...stamp }));
-    const items: Item[] = texts.map((text, i) => ({ id: `i${i}`, planId: 'p', sectionId: `s${i % 50}`, label: '', text, group: '', tags: [], order: orderKeyOfNumber(i), deleted: false, ...stamp }));
+    const sections: Section[] = Array.from({ length: 50 }, (_, s) => ({
+      id: `s${s}`,
+      planId: 'p',
+      parentId: null,
+      label: `${s + 1}`,
+      title: `分野${s + 1}`,
+      order: orderKeyOfNumber(s),
+      deleted: false,
+      ...stamp,
+    }));
+    const items: Item[] = texts.map((text, i) => ({
+      id: `i${i}`,
+      planId: 'p',
+      sectionId: `s${i % 50}`,
+      label: '',
+      text,
+      group: '',
+      tags: [],
+      order: orderKeyOfNumber(i),
+      deleted: false,
+      ...stamp,
+    }));
     return { sections, items, kpis: [] };
   }
 

@@ -22,7 +22,9 @@ async function freshDb(db = new TrackerDb(`test-${crypto.randomUUID()}`)): Promi
   const parsed = parsePlanFile(good);
   if (!parsed.ok) throw new Error('fixture does not parse');
   let n = 0;
-  await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), { outbox: false });
+  await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), {
+    outbox: false,
+  });
   return db;
 }
 
@@ -32,7 +34,13 @@ describe('saveProgress', () => {
     const saved = await saveProgress(db, key, { evaluation: '△' }, '佐藤');
     expect(saved).toMatchObject({ evaluation: '△', updatedBy: '佐藤' });
     const [entry] = await db.outbox.toArray();
-    expect(entry).toMatchObject({ table: 'progress', recordId: progressId(key.itemId, key.periodId), planId: PLAN, changes: { evaluation: '△' }, base: { evaluation: '○' } });
+    expect(entry).toMatchObject({
+      table: 'progress',
+      recordId: progressId(key.itemId, key.periodId),
+      planId: PLAN,
+      changes: { evaluation: '△' },
+      base: { evaluation: '○' },
+    });
   });
 
   it('folds pending edits of one record into one entry, keeping the oldest base', async () => {
@@ -196,7 +204,19 @@ describe('saveProgressText', () => {
     // Nobody is signed in here: the entries have no author, as takeOutboxBatch's filter then expects.
     const mutations = await takeOutboxBatch(db, undefined as unknown as string, 10, 1_000_000);
     expect(mutations).toHaveLength(1);
-    await applyRoundTrip(db, mutations, { protocolVersion: PROTOCOL_VERSION, results: mutations.map((m) => ({ mutationId: m.id, status: 'conflict' as const })), changes: [], cursor: 'c1', hasMore: false, reset: false }, { at: now, scope: 's' });
+    await applyRoundTrip(
+      db,
+      mutations,
+      {
+        protocolVersion: PROTOCOL_VERSION,
+        results: mutations.map((m) => ({ mutationId: m.id, status: 'conflict' as const })),
+        changes: [],
+        cursor: 'c1',
+        hasMore: false,
+        reset: false,
+      },
+      { at: now, scope: 's' },
+    );
     expect((await db.progress.get(id))?.done).toBe('同僚の文');
     expect(await db.outbox.count()).toBe(0);
   });
@@ -210,8 +230,19 @@ describe('saveProgressText', () => {
     await db.outbox.clear();
     // A colleague's words arrive while nothing of the record waits; then the person sets 評価,
     // and their unsaved words (typed on 'Hello world') overlap the colleague's.
-    const answer = (partial: object) => ({ protocolVersion: PROTOCOL_VERSION, results: [], changes: [], cursor: 'c1', hasMore: false, reset: false, ...partial });
-    await applyRoundTrip(db, [], answer({ changes: [{ table: 'progress', id, version: 2, record: { ...server, done: 'Hello world, said Ann' } }] }), { at: now, scope: 's' });
+    const answer = (partial: object) => ({
+      protocolVersion: PROTOCOL_VERSION,
+      results: [],
+      changes: [],
+      cursor: 'c1',
+      hasMore: false,
+      reset: false,
+      ...partial,
+    });
+    await applyRoundTrip(db, [], answer({ changes: [{ table: 'progress', id, version: 2, record: { ...server, done: 'Hello world, said Ann' } }] }), {
+      at: now,
+      scope: 's',
+    });
     await saveProgress(db, key, { evaluation: '○' }, 'A');
     await saveProgressText(db, key, 'done', 'Hello world!', 'Hello world, said Ann', 'A', 'Hello world');
     // Folded into the waiting entry, the ancestor would go out without it, or take back its edits.
@@ -226,7 +257,10 @@ describe('saveProgressText', () => {
     // The device shows the colleague's words: what the server has, kept before the ancestor went in.
     const mutations = await takeOutboxBatch(db, undefined as unknown as string, 10, 1_000_000);
     const statuses = ['applied', 'conflict'] as const;
-    await applyRoundTrip(db, mutations, answer({ results: mutations.map((m, i) => ({ mutationId: m.id, status: statuses[i]! })), hasMore: true }), { at: now, scope: 's' });
+    await applyRoundTrip(db, mutations, answer({ results: mutations.map((m, i) => ({ mutationId: m.id, status: statuses[i]! })), hasMore: true }), {
+      at: now,
+      scope: 's',
+    });
     expect(await db.progress.get(id)).toMatchObject({ done: 'Hello world, said Ann', evaluation: '○' });
     expect(await db.outbox.count()).toBe(0);
   });

@@ -21,21 +21,35 @@ const PLAN = 'plan-1';
 const key = { planId: PLAN, itemId: `${PLAN}/p1-2-1`, periodId: '2024-H1' };
 const T0 = Date.parse('2024-07-01T09:00:00.000Z');
 
-const session: LoginResponse = { token: 'tok-1', expiresAt: '2030-01-01T00:00:00Z', user: { id: 'u1', email: 'sato@example.jp', name: '佐藤' }, branches: [{ id: 'tokyo', name: '東京支部', role: 'staff' }] };
+const session: LoginResponse = {
+  token: 'tok-1',
+  expiresAt: '2030-01-01T00:00:00Z',
+  user: { id: 'u1', email: 'sato@example.jp', name: '佐藤' },
+  branches: [{ id: 'tokyo', name: '東京支部', role: 'staff' }],
+};
 
 async function freshDb(): Promise<TrackerDb> {
   const db = new TrackerDb(`sync-engine-${crypto.randomUUID()}`);
   const parsed = parsePlanFile(good);
   if (!parsed.ok) throw new Error('fixture does not parse');
   let n = 0;
-  await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), { outbox: false });
+  await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), {
+    outbox: false,
+  });
   return db;
 }
 
 type Handler = (req: SyncRequest, token: string) => SyncResponse | Promise<SyncResponse>;
 
 function ack(req: SyncRequest, cursor = 'c1'): SyncResponse {
-  return { protocolVersion: PROTOCOL_VERSION, results: req.mutations.map((m) => ({ mutationId: m.id, status: 'applied' })), changes: [], cursor, hasMore: false, reset: false };
+  return {
+    protocolVersion: PROTOCOL_VERSION,
+    results: req.mutations.map((m) => ({ mutationId: m.id, status: 'applied' })),
+    changes: [],
+    cursor,
+    hasMore: false,
+    reset: false,
+  };
 }
 
 function stub(handler: Handler = (req) => ack(req)) {
@@ -65,7 +79,18 @@ const engines: SyncEngine[] = [];
 
 function engine(db: TrackerDb, transport: Transport, extra: Partial<SyncEngineDeps> = {}): { engine: SyncEngine; timers: ManualTimers; states: SyncState[] } {
   const timers = new ManualTimers();
-  const e = createSyncEngine({ db, transport, now: () => new Date(T0 + timers.now), random: () => 0.5, setTimer: timers.set, clearTimer: timers.clear, locks: null, online: () => true, events: null, ...extra });
+  const e = createSyncEngine({
+    db,
+    transport,
+    now: () => new Date(T0 + timers.now),
+    random: () => 0.5,
+    setTimer: timers.set,
+    clearTimer: timers.clear,
+    locks: null,
+    online: () => true,
+    events: null,
+    ...extra,
+  });
   const states: SyncState[] = [];
   e.subscribe((s) => {
     if (states.at(-1) !== s.state) states.push(s.state);
@@ -90,7 +115,11 @@ describe('a round trip', () => {
     await e.syncNow();
     expect(requests).toHaveLength(1);
     expect(requests[0]!.token).toBe('tok-1');
-    expect(requests[0]!.req).toMatchObject({ protocolVersion: PROTOCOL_VERSION, cursor: null, mutations: [{ table: 'progress', changes: { evaluation: '△' } }] });
+    expect(requests[0]!.req).toMatchObject({
+      protocolVersion: PROTOCOL_VERSION,
+      cursor: null,
+      mutations: [{ table: 'progress', changes: { evaluation: '△' } }],
+    });
     expect(await db.outbox.count()).toBe(0);
     expect(e.getStatus()).toMatchObject({ state: 'idle', lastError: null, lastSyncAt: new Date(T0).toISOString(), session });
     expect(states).toEqual(['idle', 'syncing', 'idle']);
@@ -244,7 +273,8 @@ describe('failures', () => {
     const note = await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '訪問' }, 'a');
     const [forbidden] = await db.outbox.toArray();
     const { requests, transport } = stub((req) => {
-      if (req.mutations.some((m) => m.id === forbidden!.mutationId)) throw new TransportError('http', 'この支部に書き込む権限がありません', 403, 'forbidden', forbidden!.mutationId);
+      if (req.mutations.some((m) => m.id === forbidden!.mutationId))
+        throw new TransportError('http', 'この支部に書き込む権限がありません', 403, 'forbidden', forbidden!.mutationId);
       return ack(req);
     });
     const { engine: e } = engine(db, transport);
@@ -281,7 +311,10 @@ describe('one run at a time', () => {
     const db = await freshDb();
     await setSession(db, session);
     const { requests, transport } = stub();
-    const locks = { request: async (_name: string, _opts: LockOptions, cb: (lock: Lock | null) => unknown) => cb(null), query: async () => ({}) } as unknown as LockManager;
+    const locks = {
+      request: async (_name: string, _opts: LockOptions, cb: (lock: Lock | null) => unknown) => cb(null),
+      query: async () => ({}),
+    } as unknown as LockManager;
     const { engine: e } = engine(db, transport, { locks });
     await e.syncNow();
     expect(requests).toHaveLength(0);
@@ -457,7 +490,12 @@ describe('login and logout', () => {
     await e.syncNow();
     await saveProgress(db, key, { done: '佐藤の入力' }, '佐藤');
     await e.logout();
-    state.login = async () => ({ ...session, token: 'tok-2', user: { id: 'u2', email: 'suzuki@example.jp', name: '鈴木' }, branches: [{ id: 'osaka', name: '大阪支部', role: 'lead' }] });
+    state.login = async () => ({
+      ...session,
+      token: 'tok-2',
+      user: { id: 'u2', email: 'suzuki@example.jp', name: '鈴木' },
+      branches: [{ id: 'osaka', name: '大阪支部', role: 'lead' }],
+    });
     expect(await e.login('suzuki@example.jp', 'pw')).toEqual({ ok: true });
     await e.syncNow();
     expect(requests.map((r) => r.req.cursor)).toEqual([null, null]);

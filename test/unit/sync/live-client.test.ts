@@ -15,7 +15,12 @@ import { PROTOCOL_VERSION, type LoginResponse, type SyncRequest } from '../../..
 import { TransportError, type Transport } from '../../../src/sync/transport';
 import { ManualTimers } from '../manual-timers';
 
-const session: LoginResponse = { token: 'tok-1', expiresAt: '2030-01-01T00:00:00Z', user: { id: 'u1', email: 'sato@example.jp', name: '佐藤' }, branches: [{ id: 'tokyo', name: '東京支部', role: 'staff' }] };
+const session: LoginResponse = {
+  token: 'tok-1',
+  expiresAt: '2030-01-01T00:00:00Z',
+  user: { id: 'u1', email: 'sato@example.jp', name: '佐藤' },
+  branches: [{ id: 'tokyo', name: '東京支部', role: 'staff' }],
+};
 
 interface FakeStream {
   token: string;
@@ -87,7 +92,14 @@ async function setup(options: { locks?: FakeLocks; timers?: ManualTimers; db?: T
   const transport: Transport = {
     sync: async (req) => {
       requests.push(req);
-      return { protocolVersion: PROTOCOL_VERSION, results: req.mutations.map((m) => ({ mutationId: m.id, status: 'applied' })), changes: [], cursor: 'c1', hasMore: false, reset: false };
+      return {
+        protocolVersion: PROTOCOL_VERSION,
+        results: req.mutations.map((m) => ({ mutationId: m.id, status: 'applied' })),
+        changes: [],
+        cursor: 'c1',
+        hasMore: false,
+        reset: false,
+      };
     },
     login: async () => session,
     logout: async () => undefined,
@@ -95,7 +107,19 @@ async function setup(options: { locks?: FakeLocks; timers?: ManualTimers; db?: T
   };
   const server = new FakeLiveServer();
   const timers = options.timers ?? new ManualTimers();
-  const engine = createSyncEngine({ db, transport, live: server, relay: null, now: () => new Date(timers.now), random: () => 0.5, setTimer: timers.set, clearTimer: timers.clear, locks: (options.locks ?? null) as LockManager | null, online: () => true, events: null });
+  const engine = createSyncEngine({
+    db,
+    transport,
+    live: server,
+    relay: null,
+    now: () => new Date(timers.now),
+    random: () => 0.5,
+    setTimer: timers.set,
+    clearTimer: timers.clear,
+    locks: (options.locks ?? null) as LockManager | null,
+    online: () => true,
+    events: null,
+  });
   engines.push(engine);
   await engine.start();
   return { db, engine, server, timers, requests };

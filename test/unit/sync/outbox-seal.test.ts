@@ -19,7 +19,17 @@ describe('sha256 and hmacSha256', () => {
 });
 
 describe('the seal', () => {
-  const entry = { mutationId: 'm1', table: 'progress', recordId: 'r1', planId: 'p1', changes: { done: '訪問した', evaluation: '△' }, base: { done: '' }, create: null, createdAt: '2026-01-01T00:00:00.000Z', author: { id: 'u1', name: '担当' } };
+  const entry = {
+    mutationId: 'm1',
+    table: 'progress',
+    recordId: 'r1',
+    planId: 'p1',
+    changes: { done: '訪問した', evaluation: '△' },
+    base: { done: '' },
+    create: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    author: { id: 'u1', name: '担当' },
+  };
 
   it('sorts keys at every level', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');

@@ -18,7 +18,12 @@ const key = { planId: PLAN, itemId: `${PLAN}/p1-2-1`, periodId: '2024-H1' };
 const PID = progressId(key.itemId, key.periodId);
 const AT = '2024-07-02T00:00:00.000Z';
 const CTX = { at: AT, scope: 'u1' };
-const SESSION = { token: 't', expiresAt: '2030-01-01T00:00:00Z', user: { id: 'u1', email: 'a@example.jp', name: 'A' }, branches: [{ id: 'b1', name: '東京支部', role: 'staff' as const }] };
+const SESSION = {
+  token: 't',
+  expiresAt: '2030-01-01T00:00:00Z',
+  user: { id: 'u1', email: 'a@example.jp', name: 'A' },
+  branches: [{ id: 'b1', name: '東京支部', role: 'staff' as const }],
+};
 
 /** Signing keys (outbox-seal.ts) as login derives them: hex of 32 bytes. */
 const KEY = 'ab'.repeat(32);
@@ -30,7 +35,9 @@ async function freshDb(): Promise<TrackerDb> {
   const parsed = parsePlanFile(good);
   if (!parsed.ok) throw new Error('fixture does not parse');
   let n = 0;
-  await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), { outbox: false });
+  await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), {
+    outbox: false,
+  });
   // Every edit of these tests is u1's, the user the batches are taken for.
   await setSession(db, SESSION);
   return db;
@@ -77,7 +84,12 @@ describe('meta', () => {
 
   it('keeps a session and reads a malformed one as none', async () => {
     const db = await freshDb();
-    const session = { token: 't', expiresAt: '2030-01-01T00:00:00Z', user: { id: 'u1', email: 'a@example.jp', name: 'A' }, branches: [{ id: 'b1', name: '東京支部', role: 'staff' as const }] };
+    const session = {
+      token: 't',
+      expiresAt: '2030-01-01T00:00:00Z',
+      user: { id: 'u1', email: 'a@example.jp', name: 'A' },
+      branches: [{ id: 'b1', name: '東京支部', role: 'staff' as const }],
+    };
     await setSession(db, session);
     expect(await getSession(db)).toEqual(session);
     await db.meta.put({ key: 'sync.session', value: { token: 1 } });
@@ -95,7 +107,17 @@ describe('takeOutboxBatch', () => {
     const [first, second] = await db.outbox.toArray();
     const sent = await takeOutboxBatch(db, 'u1', 10);
     expect(sent).toEqual([
-      { id: first!.mutationId, seq: first!.seq, table: 'progress', recordId: PID, planId: PLAN, changes: { evaluation: '△' }, base: { evaluation: '○' }, create: null, madeAt: first!.createdAt },
+      {
+        id: first!.mutationId,
+        seq: first!.seq,
+        table: 'progress',
+        recordId: PID,
+        planId: PLAN,
+        changes: { evaluation: '△' },
+        base: { evaluation: '○' },
+        create: null,
+        madeAt: first!.createdAt,
+      },
       expect.objectContaining({ id: second!.mutationId, seq: second!.seq, table: 'notes' }),
     ]);
     expect((await db.outbox.toArray()).every((e) => e.inFlight)).toBe(true);
@@ -156,7 +178,24 @@ describe('applyRoundTrip', () => {
   it('stores pulled records, conflicts and history; skips and logs a record that does not parse', async () => {
     const db = await freshDb();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const conflict = { id: 'c1', planId: PLAN, table: 'progress', recordId: PID, itemId: key.itemId, field: 'done', baseValue: '', serverValue: 'S', serverBy: 'b', serverAt: AT, clientValue: 'C', clientBy: 'a', clientAt: AT, resolved: false, updatedAt: AT, updatedBy: 'server' };
+    const conflict = {
+      id: 'c1',
+      planId: PLAN,
+      table: 'progress',
+      recordId: PID,
+      itemId: key.itemId,
+      field: 'done',
+      baseValue: '',
+      serverValue: 'S',
+      serverBy: 'b',
+      serverAt: AT,
+      clientValue: 'C',
+      clientBy: 'a',
+      clientAt: AT,
+      resolved: false,
+      updatedAt: AT,
+      updatedBy: 'server',
+    };
     const history = { id: 'h1', planId: PLAN, table: 'progress', recordId: PID, itemId: key.itemId, changes: { done: { from: '', to: 'S' } }, by: 'b', at: AT };
     await applyRoundTrip(
       db,
@@ -184,7 +223,12 @@ describe('applyRoundTrip', () => {
     const page = Array.from({ length: 1000 }, (_, i) => {
       const periodId = `2024-M${i}`;
       const id = progressId(key.itemId, periodId);
-      return { table: 'progress' as const, id, version: i + 1, record: { id, planId: PLAN, itemId: key.itemId, periodId, evaluation: null, done: `theirs ${i}`, next: 'n', updatedAt: AT, updatedBy: 'server' } };
+      return {
+        table: 'progress' as const,
+        id,
+        version: i + 1,
+        record: { id, planId: PLAN, itemId: key.itemId, periodId, evaluation: null, done: `theirs ${i}`, next: 'n', updatedAt: AT, updatedBy: 'server' },
+      };
     });
     await applyRoundTrip(db, [], answer({ changes: page, cursor: 'c1000' }), CTX);
     expect(await db.progress.where('itemId').equals(key.itemId).count()).toBe(1001);
@@ -208,14 +252,24 @@ describe('applyRoundTrip', () => {
     const first = await takeOutboxBatch(db, 'u1', 10);
     await applyRoundTrip(db, first, answer({ results: results(first, 'applied'), changes: [await serverProgress(db, {})] }), CTX);
     await saveProgress(db, key, { done: '訪問した。説明した。以上。', evaluation: '－' }, 'a');
-    await applyRoundTrip(db, [], answer({ changes: [await serverProgress(db, { done: '4月に訪問した。説明した。', evaluation: '○', next: '予定（改）' })] }), CTX);
+    await applyRoundTrip(
+      db,
+      [],
+      answer({ changes: [await serverProgress(db, { done: '4月に訪問した。説明した。', evaluation: '○', next: '予定（改）' })] }),
+      CTX,
+    );
     expect(await progress(db)).toMatchObject({ done: '4月に訪問した。説明した。以上。', next: '予定（改）', evaluation: '－' });
     // The entry now says what it does to the text the device shows: the server applies it as is
     // (or merges it again with whatever came meanwhile), and a further edit folds onto that base.
     const [entry] = await db.outbox.toArray();
-    expect(entry).toMatchObject({ changes: { done: '4月に訪問した。説明した。以上。', evaluation: '－' }, base: { done: '4月に訪問した。説明した。', evaluation: expect.anything() } });
+    expect(entry).toMatchObject({
+      changes: { done: '4月に訪問した。説明した。以上。', evaluation: '－' },
+      base: { done: '4月に訪問した。説明した。', evaluation: expect.anything() },
+    });
     await saveProgress(db, key, { done: '4月に訪問した。説明した。以上です。' }, 'a');
-    expect(await db.outbox.toArray()).toMatchObject([{ changes: { done: '4月に訪問した。説明した。以上です。' }, base: { done: '4月に訪問した。説明した。' } }]);
+    expect(await db.outbox.toArray()).toMatchObject([
+      { changes: { done: '4月に訪問した。説明した。以上です。' }, base: { done: '4月に訪問した。説明した。' } },
+    ]);
   });
 
   it('S31: seals a merged entry again with the signed-in person’s key, so it is still sent', async () => {
@@ -226,7 +280,9 @@ describe('applyRoundTrip', () => {
     // Set aside as unsealed, the person's 「以上。」 would vanish from every screen.
     expect(await setAsideUnsealed(db, 'u1', AT)).toBe(0);
     expect(await db.rejected.count()).toBe(0);
-    expect(await takeOutboxBatch(db, 'u1', 10)).toMatchObject([{ changes: { done: '4月に訪問した。説明した。以上。' }, base: { done: '4月に訪問した。説明した。' } }]);
+    expect(await takeOutboxBatch(db, 'u1', 10)).toMatchObject([
+      { changes: { done: '4月に訪問した。説明した。以上。' }, base: { done: '4月に訪問した。説明した。' } },
+    ]);
   });
 
   it('S30, S31: rewrites no entry in the person’s name whose seal does not verify: it is set aside, not made valid', async () => {
@@ -314,7 +370,24 @@ describe('applyRoundTrip', () => {
   it('S21: on reset drops synced records but keeps the outbox and records made here', async () => {
     const db = await freshDb();
     const note = await addNote(db, { planId: PLAN, itemId: key.itemId, date: '2024-06-01', text: '訪問' }, 'a');
-    await db.conflicts.put({ id: 'old', planId: PLAN, table: 'progress', recordId: PID, itemId: null, field: 'done', baseValue: 1, serverValue: 2, serverBy: 'x', serverAt: AT, clientValue: 3, clientBy: 'y', clientAt: AT, resolved: false, updatedAt: AT, updatedBy: 'x' });
+    await db.conflicts.put({
+      id: 'old',
+      planId: PLAN,
+      table: 'progress',
+      recordId: PID,
+      itemId: null,
+      field: 'done',
+      baseValue: 1,
+      serverValue: 2,
+      serverBy: 'x',
+      serverAt: AT,
+      clientValue: 3,
+      clientBy: 'y',
+      clientAt: AT,
+      resolved: false,
+      updatedAt: AT,
+      updatedBy: 'x',
+    });
     const item = await db.items.get(key.itemId);
     await applyRoundTrip(db, [], answer({ reset: true, changes: [{ table: 'items', id: key.itemId, version: 1, record: { ...item } }] }), CTX);
     expect(await db.plans.count()).toBe(0);

@@ -23,15 +23,27 @@ const PLAN = 'plan-1';
 const key = { planId: PLAN, itemId: `${PLAN}/p1-2-1`, periodId: '2024-H1' };
 const PID = progressId(key.itemId, key.periodId);
 const branches = [{ id: 'osaka', name: '大阪支部', role: 'staff' as const }];
-const staff: LoginResponse = { token: 'tok-staff', expiresAt: '2030-01-01T00:00:00Z', user: { id: 'u-staff', email: 'staff@osaka', name: '大阪 担当' }, branches };
-const lead: LoginResponse = { token: 'tok-lead', expiresAt: '2030-01-01T00:00:00Z', user: { id: 'u-lead', email: 'lead@osaka', name: '大阪 リーダー' }, branches: [{ ...branches[0]!, role: 'lead' }] };
+const staff: LoginResponse = {
+  token: 'tok-staff',
+  expiresAt: '2030-01-01T00:00:00Z',
+  user: { id: 'u-staff', email: 'staff@osaka', name: '大阪 担当' },
+  branches,
+};
+const lead: LoginResponse = {
+  token: 'tok-lead',
+  expiresAt: '2030-01-01T00:00:00Z',
+  user: { id: 'u-lead', email: 'lead@osaka', name: '大阪 リーダー' },
+  branches: [{ ...branches[0]!, role: 'lead' }],
+};
 
 async function freshDb(name = `shared-device-${crypto.randomUUID()}`): Promise<TrackerDb> {
   const db = new TrackerDb(name);
   const parsed = parsePlanFile(good);
   if (!parsed.ok) throw new Error('fixture does not parse');
   let n = 0;
-  await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), { outbox: false });
+  await storePlanRecords(db, planFileToRecords(parsed.file, { planId: PLAN, now: '2024-07-01T00:00:00.000Z', author: 'テスト', newId: () => `n${++n}` }), {
+    outbox: false,
+  });
   return db;
 }
 
@@ -46,7 +58,14 @@ function server(changes: () => SyncResponse['changes'] = () => []) {
   const transport: Transport = {
     sync: async (req, token) => {
       requests.push({ req: structuredClone(req), token });
-      return { protocolVersion: PROTOCOL_VERSION, results: req.mutations.map((m) => ({ mutationId: m.id, status: 'applied' as const })), changes: changes(), cursor: `c${requests.length}`, hasMore: false, reset: false };
+      return {
+        protocolVersion: PROTOCOL_VERSION,
+        results: req.mutations.map((m) => ({ mutationId: m.id, status: 'applied' as const })),
+        changes: changes(),
+        cursor: `c${requests.length}`,
+        hasMore: false,
+        reset: false,
+      };
     },
     login: async () => login,
     logout: async () => undefined,
@@ -121,7 +140,18 @@ describe('the upgrade to authored entries', () => {
     old.version(2).stores({ outbox: '++seq, recordId, planId', meta: 'key', plans: 'id' });
     await old.open();
     await old.table('meta').put({ key: 'sync.session', value: staff });
-    await old.table('outbox').add({ mutationId: 'm1', table: 'progress', recordId: PID, planId: PLAN, changes: { evaluation: '△' }, base: { evaluation: null }, create: null, createdAt: '2024-07-01T00:00:00.000Z' });
+    await old
+      .table('outbox')
+      .add({
+        mutationId: 'm1',
+        table: 'progress',
+        recordId: PID,
+        planId: PLAN,
+        changes: { evaluation: '△' },
+        base: { evaluation: null },
+        create: null,
+        createdAt: '2024-07-01T00:00:00.000Z',
+      });
     old.close();
     const db = new TrackerDb(name);
     expect((await db.outbox.toArray()).map((e) => e.author)).toEqual([{ id: 'u-staff', name: '大阪 担当' }]);
@@ -159,7 +189,9 @@ describe('two people on one tablet', () => {
     expect(await e.login('staff@osaka', 'pw')).toEqual({ ok: true });
     await e.syncNow();
     const staffMutations = api.requests.filter((r) => r.token === 'tok-staff').flatMap((r) => r.req.mutations);
-    expect(staffMutations).toEqual([expect.objectContaining({ recordId: PID, changes: expect.objectContaining({ evaluation: '△', done: '担当がオフラインで入力' }) })]);
+    expect(staffMutations).toEqual([
+      expect.objectContaining({ recordId: PID, changes: expect.objectContaining({ evaluation: '△', done: '担当がオフラインで入力' }) }),
+    ]);
     expect(await db.outbox.count()).toBe(0);
   });
 
@@ -201,7 +233,17 @@ describe('an entry forged in the browser’s storage', () => {
     // copy of the staff's own sealed entry relabelled as the lead's.
     const own = (await db.outbox.toArray())[0]!;
     const leadAuthor = { id: 'u-lead', name: '大阪 リーダー' };
-    await db.outbox.add({ mutationId: 'forged-delete', table: 'items', recordId: key.itemId, planId: PLAN, changes: { deleted: true }, base: { deleted: false }, create: null, createdAt: new Date().toISOString(), author: leadAuthor });
+    await db.outbox.add({
+      mutationId: 'forged-delete',
+      table: 'items',
+      recordId: key.itemId,
+      planId: PLAN,
+      changes: { deleted: true },
+      base: { deleted: false },
+      create: null,
+      createdAt: new Date().toISOString(),
+      author: leadAuthor,
+    });
     await db.outbox.add({ ...own, seq: undefined, mutationId: 'forged-copy', author: leadAuthor });
     await e.logout();
 
@@ -224,7 +266,16 @@ describe('an entry forged in the browser’s storage', () => {
     await e.logout();
     // With DevTools: the device "never had a user", and an entry with no author deletes an item.
     await db.meta.delete('sync.lastUser');
-    await db.outbox.add({ mutationId: 'forged-unowned', table: 'items', recordId: key.itemId, planId: PLAN, changes: { deleted: true }, base: { deleted: false }, create: null, createdAt: new Date().toISOString() });
+    await db.outbox.add({
+      mutationId: 'forged-unowned',
+      table: 'items',
+      recordId: key.itemId,
+      planId: PLAN,
+      changes: { deleted: true },
+      base: { deleted: false },
+      create: null,
+      createdAt: new Date().toISOString(),
+    });
 
     api.signInAs(lead);
     expect(await e.login('lead@osaka', 'lead-pw')).toEqual({ ok: true });
@@ -242,12 +293,27 @@ describe('an entry forged in the browser’s storage', () => {
     // key removed, and an unsealed delete in the lead's name.
     await db.meta.put({ key: 'sync.session', value: { ...lead, token: 'bogus' } });
     await db.meta.delete('sync.signingKey');
-    await db.outbox.add({ mutationId: 'forged-session', table: 'items', recordId: key.itemId, planId: PLAN, changes: { deleted: true }, base: { deleted: false }, create: null, createdAt: new Date().toISOString(), author: { id: 'u-lead', name: '大阪 リーダー' } });
+    await db.outbox.add({
+      mutationId: 'forged-session',
+      table: 'items',
+      recordId: key.itemId,
+      planId: PLAN,
+      changes: { deleted: true },
+      base: { deleted: false },
+      create: null,
+      createdAt: new Date().toISOString(),
+      author: { id: 'u-lead', name: '大阪 リーダー' },
+    });
 
     api.signInAs(lead);
     expect(await e.login('lead@osaka', 'lead-pw')).toEqual({ ok: true });
     await e.syncNow();
-    expect(api.requests.filter((r) => r.token === 'tok-lead').flatMap((r) => r.req.mutations).map((m) => m.id)).not.toContain('forged-session');
+    expect(
+      api.requests
+        .filter((r) => r.token === 'tok-lead')
+        .flatMap((r) => r.req.mutations)
+        .map((m) => m.id),
+    ).not.toContain('forged-session');
     expect((await db.items.get(key.itemId))?.deleted).toBe(false);
   });
 

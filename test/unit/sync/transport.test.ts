@@ -65,20 +65,32 @@ describe('fetchTransport', () => {
 
   it('reads Retry-After (seconds or a date) of a refusal', async () => {
     const refused = (status: number, retryAfter: string | null) => () =>
-      new Response(JSON.stringify({ error: { code: status === 429 ? 'too_many_attempts' : 'internal', message: 'x' } }), { status, headers: retryAfter === null ? {} : { 'retry-after': retryAfter } });
-    expect(await caught(fetchTransport(refused(429, '120')).login({ email: 'a@b.jp', password: 'x' }))).toMatchObject({ status: 429, code: 'too_many_attempts', retryAfterMs: 120_000 });
+      new Response(JSON.stringify({ error: { code: status === 429 ? 'too_many_attempts' : 'internal', message: 'x' } }), {
+        status,
+        headers: retryAfter === null ? {} : { 'retry-after': retryAfter },
+      });
+    expect(await caught(fetchTransport(refused(429, '120')).login({ email: 'a@b.jp', password: 'x' }))).toMatchObject({
+      status: 429,
+      code: 'too_many_attempts',
+      retryAfterMs: 120_000,
+    });
     expect(await caught(fetchTransport(refused(503, '7')).sync(request, 'tok'))).toMatchObject({ status: 503, retryAfterMs: 7_000 });
     const inAMinute = new Date(Date.now() + 60_000).toUTCString();
     const dated = (await caught(fetchTransport(refused(503, inAMinute)).sync(request, 'tok'))) as { retryAfterMs: number };
     expect(dated.retryAfterMs).toBeGreaterThan(50_000);
     expect(dated.retryAfterMs).toBeLessThanOrEqual(60_000);
-    for (const header of [null, 'soon', '-5']) expect(await caught(fetchTransport(refused(429, header)).sync(request, 'tok'))).toMatchObject({ retryAfterMs: null });
+    for (const header of [null, 'soon', '-5'])
+      expect(await caught(fetchTransport(refused(429, header)).sync(request, 'tok'))).toMatchObject({ retryAfterMs: null });
   });
 
   it('reports a failed fetch, a body cut off and a timeout as network errors', async () => {
     const cut = new Response(new ReadableStream({ start: (c) => c.error(new Error('reset')) }), { status: 200 });
     const hanging: FetchLike = (_url, init) => new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
-    for (const t of [fetchTransport(() => Promise.reject(new TypeError('Failed to fetch'))), fetchTransport(() => cut), fetchTransport(hanging, { timeoutMs: 10 })]) {
+    for (const t of [
+      fetchTransport(() => Promise.reject(new TypeError('Failed to fetch'))),
+      fetchTransport(() => cut),
+      fetchTransport(hanging, { timeoutMs: 10 }),
+    ]) {
       expect(await caught(t.login({ email: 'a@b.jp', password: 'x' }))).toMatchObject({ kind: 'network', status: null });
     }
   });

@@ -26,7 +26,9 @@ describe('MESSAGES', () => {
 describe('problemText', () => {
   it('puts a problem’s data in its words', () => {
     expect(problemText({ code: SYNC_ERROR.server, status: 502 })).toBe('サーバーでエラーが発生しました（502）。自動で再試行します。');
-    expect(problemText({ code: SYNC_ERROR.local, detail: 'QuotaExceededError' })).toBe('この端末のデータベースに同期結果を書き込めませんでした：QuotaExceededError');
+    expect(problemText({ code: SYNC_ERROR.local, detail: 'QuotaExceededError' })).toBe(
+      'この端末のデータベースに同期結果を書き込めませんでした：QuotaExceededError',
+    );
     expect(problemText({ code: DB_ERROR.planExists, detail: 'tokyo-2025' })).toBe('ID「tokyo-2025」の計画はこの端末にすでにあります');
   });
 
