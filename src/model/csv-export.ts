@@ -125,7 +125,10 @@ export function kpiCsv(input: KpiCsvInput): string {
   const byKpi = new Map<string, Map<string, number | null>>();
   for (const m of input.measurements) {
     let own = byKpi.get(m.kpiId);
-    if (!own) byKpi.set(m.kpiId, (own = new Map()));
+    if (!own) {
+      own = new Map();
+      byKpi.set(m.kpiId, own);
+    }
     own.set(m.month, m.value);
   }
   const rows = kpisInPlanOrder(input.sections, input.kpis).map((k) => {

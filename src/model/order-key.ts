@@ -208,7 +208,7 @@ export function keysForMove(siblings: readonly Ordered[], moved: string): Map<st
     // A kept sibling whose key is not above `low` (a tie) cannot bound the gap: it is placed again too.
     while (j < siblings.length && (keys[j] === null || (low !== null && keys[j]! <= low))) keys[j++] = null;
     const fresh = keysBetween(low, j < siblings.length ? keys[j]! : null, j - i);
-    fresh.forEach((key, k) => (keys[i + k] = key));
+    for (const [k, key] of fresh.entries()) keys[i + k] = key;
     i = j;
   }
   const spread = keys.some((k) => k!.length > ORDER_KEY_SPREAD_AT) ? keysBetween(null, null, siblings.length) : (keys as string[]);

@@ -140,9 +140,9 @@ export function sectionOptions(tree: readonly TreeNode[]): SectionOption[] {
   const out: SectionOption[] = [];
   const visit = (node: TreeNode, depth: number) => {
     out.push({ id: node.section.id, text: `${'　'.repeat(depth)}${sectionName(node.section) || '（名前なし）'}` });
-    node.children.forEach((c) => visit(c, depth + 1));
+    for (const c of node.children) visit(c, depth + 1);
   };
-  tree.forEach((n) => visit(n, 0));
+  for (const n of tree) visit(n, 0);
   return out;
 }
 

@@ -123,7 +123,7 @@ function kpiTables(
   const visit = (node: TreeNode, pillar: Section) => {
     pillarOf.set(node.section.id, pillar);
     sectionById.set(node.section.id, node.section);
-    node.children.forEach((child) => visit(child, pillar));
+    for (const child of node.children) visit(child, pillar);
   };
   for (const root of buildTree(sections, [])) visit(root, root.section);
 

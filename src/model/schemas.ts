@@ -22,6 +22,7 @@ export const periodKindSchema = z.enum(PERIOD_KINDS);
 export type PeriodKind = z.infer<typeof periodKindSchema>;
 
 // Ids are stored as plain text columns (PostgreSQL refuses U+0000 there): no control characters.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to refuse them
 export const idSchema = z.string().check(z.minLength(1), z.maxLength(200), z.regex(/^[^\u0000-\u001f\u007f]+$/, 'id に制御文字は使えません'));
 const shortText = z.string().check(z.maxLength(LIMITS.shortText));
 const requiredShortText = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.shortText));

@@ -310,7 +310,10 @@ function matchAll(current: readonly Candidate[], previous: readonly Candidate[],
   previous.forEach((p, index) => {
     for (const g of p.grams) {
       let list = postings.get(g);
-      if (!list) postings.set(g, (list = []));
+      if (!list) {
+        list = [];
+        postings.set(g, list);
+      }
       list.push(index);
     }
     if (p.norm) {
@@ -412,9 +415,9 @@ function flatten(plan: ComparablePlan): Flat {
       const own = sections[index]!;
       items.push({ item, section: index, path: [...own.path, item.label], labels: `${own.labels}/${normalizeText(item.label)}` });
     }
-    node.children.forEach((child) => visit(child, index));
+    for (const child of node.children) visit(child, index);
   };
-  buildTree(plan.sections, plan.items).forEach((root) => visit(root, -1));
+  for (const root of buildTree(plan.sections, plan.items)) visit(root, -1);
   return { sections, items, kpis: kpisInPlanOrder(plan.sections, plan.kpis), itemsOf };
 }
 
@@ -471,7 +474,10 @@ export function comparePlans(current: ComparablePlan, previous: ComparablePlan):
   const titleGrams = new Map<string, Int32Array>();
   const titlesOf = (titles: string) => {
     let g = titleGrams.get(titles);
-    if (!g) titleGrams.set(titles, (g = table.grams(titles)));
+    if (!g) {
+      g = table.grams(titles);
+      titleGrams.set(titles, g);
+    }
     return g;
   };
   const titleSimilarity = (c: number, p: number) =>
@@ -687,7 +693,10 @@ export function comparePlans(current: ComparablePlan, previous: ComparablePlan):
 
 function getOrAdd<K, V>(map: Map<K, V[]>, key: K): V[] {
   let list = map.get(key);
-  if (!list) map.set(key, (list = []));
+  if (!list) {
+    list = [];
+    map.set(key, list);
+  }
   return list;
 }
 

@@ -78,7 +78,7 @@ interface Context {
 }
 
 function parse(args: readonly string[], options: Record<string, { type: 'string' }>, positionals: number) {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (e) {
@@ -296,7 +296,11 @@ export async function main(argv: readonly string[], io: AdminIo): Promise<number
   const dataDir = resolve(env.DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || undefined;
   let opened: Storage | undefined;
-  const storage = async () => io.storage ?? (opened ??= await openStorage({ databaseUrl, dataDir }));
+  const storage = async () => {
+    if (io.storage) return io.storage;
+    opened ??= await openStorage({ databaseUrl, dataDir });
+    return opened;
+  };
   const now = (io.now ?? (() => new Date()))();
   try {
     if (own) await own({ storage, args, io, now, dataDir, databaseUrl });

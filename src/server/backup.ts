@@ -189,11 +189,15 @@ export async function restoreSqlite(source: string, livePath: string, now: Date)
   try {
     if (await exists(livePath)) {
       quiesce(livePath);
-      await rename(livePath, (kept = aside));
+      kept = aside;
+      await rename(livePath, aside);
     }
     // No stale WAL or shared memory may sit beside the restored file.
     for (const suffix of SIDECARS) {
-      if (await exists(livePath + suffix)) await rename(livePath + suffix, (kept = aside) + suffix);
+      if (await exists(livePath + suffix)) {
+        kept = aside;
+        await rename(livePath + suffix, aside + suffix);
+      }
     }
     await rename(tmp, livePath);
     await fsyncDir(livePath);

@@ -14,7 +14,7 @@ import { getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, sco
 import { LOGIN_ERROR, SYNC_ERROR, type LiveState, type LoginResult, type SyncEngineApi, type SyncError, type SyncStatus } from './engine-api';
 import { broadcastRelay, createLiveClient, type Relay } from './live-client';
 import type { LiveTransport } from './live-transport';
-import { API_ERROR, LIMITS, PROTOCOL_VERSION, type Mutation, type ServerInfo, type SyncResponse } from '../model/protocol';
+import { API_ERROR, LIMITS, PROTOCOL_VERSION, type LoginResponse, type Mutation, type ServerInfo, type SyncResponse } from '../model/protocol';
 import { TransportError, type Transport } from './transport';
 
 export const SYNC_LOCK = 'tracker-sync';
@@ -384,7 +384,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     },
 
     async login(email, password): Promise<LoginResult> {
-      let session;
+      let session: LoginResponse;
       const deviceSecret = await getDeviceSecret(db, email);
       try {
         session = await transport.login({ email, password, ...(deviceSecret !== null ? { deviceSecret } : {}) });

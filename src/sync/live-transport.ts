@@ -35,8 +35,7 @@ export function sseParser(onEvent: (event: LiveEvent) => void): (chunk: string) 
   let data: string[] = [];
   return (chunk) => {
     buffer += chunk;
-    let end: number;
-    while ((end = buffer.search(/\r\n|\r|\n/)) >= 0) {
+    for (let end = buffer.search(/\r\n|\r|\n/); end >= 0; end = buffer.search(/\r\n|\r|\n/)) {
       const line = buffer.slice(0, end);
       buffer = buffer.slice(end + (buffer.startsWith('\r\n', end) ? 2 : 1));
       if (line === '') {

@@ -195,7 +195,7 @@ function QueryFailureBanner({ failure }: { failure: DbError }) {
 function UpdatePrompt({ apply }: { apply: () => void }) {
   const registry = useSaveRegistry();
   return (
-    <div class="banner banner-info" role="region" aria-label="アプリの更新">
+    <section class="banner banner-info" aria-label="アプリの更新">
       <span>新しいバージョンがあります。入力中の内容は保存してから更新します。</span>
       <button
         type="button"
@@ -206,7 +206,7 @@ function UpdatePrompt({ apply }: { apply: () => void }) {
       >
         更新する
       </button>
-    </div>
+    </section>
   );
 }
 

@@ -226,7 +226,7 @@ function Labelled({ label, text, segments, side }: { label: string; text: string
 
 /** One side of a diff, with what the other year lacks marked (see sideParts). */
 function SideText({ text, segments, side }: { text: string; segments: readonly DiffSegment[] | null; side: 'old' | 'new' }) {
-  return segments ? <Pieces segments={sideParts(text, segments, side)} /> : <>{text}</>;
+  return segments ? <Pieces segments={sideParts(text, segments, side)} /> : text;
 }
 
 /** Text in pieces, the changed ones marked; for a KPI name both sides in one line, as the diff gives them. */

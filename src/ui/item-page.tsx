@@ -112,6 +112,7 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
   return (
     <div class="progress-editor" onInput={onAnyInput}>
       <h2>{period.label}の実施状況</h2>
+      {/* biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: native radios; radiogroup announces the three marks as one choice */}
       <fieldset class="evaluation" role="radiogroup" aria-label="評価">
         <legend>評価</legend>
         {EVALUATIONS.map((mark) => (

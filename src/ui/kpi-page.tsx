@@ -92,7 +92,7 @@ function KpiBoard({
         {plan.branch}・{bothFiscalYear(plan.fiscalYear)}・全{rows.length}指標
       </p>
       <div class="kpi-summary">
-        <p class="kpi-counts" aria-label="判定の件数">
+        <p class="kpi-counts">
           <span class="count count-short">
             <span aria-hidden="true">{STATUS_ICON.未達} </span>未達 {counts.未達}件
           </span>

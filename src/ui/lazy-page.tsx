@@ -29,6 +29,6 @@ export function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>
           画面を読み込めませんでした。再読み込みしてください。
         </p>
       );
-    return Page ? <Page {...props} /> : <>{placeholder}</>;
+    return Page ? <Page {...props} /> : placeholder;
   };
 }

@@ -141,6 +141,7 @@ function PlanTree({
             ))}
           </select>
         </label>
+        {/* biome-ignore lint/a11y/useSemanticElements: toggle buttons, not form fields; a fieldset would bring its border, padding and legend layout */}
         <div class="field" role="group" aria-label="評価で絞り込み">
           <span aria-hidden="true">評価</span>
           <div class="toggle-row">
@@ -176,7 +177,7 @@ function PlanTree({
         </button>
       </div>
       {shown.length === 0 && <p>条件に合う項目はありません。</p>}
-      <div class="tree" aria-label="事業計画の項目" aria-busy={stale}>
+      <section class="tree" aria-label="事業計画の項目" aria-busy={stale}>
         {shown.map((node) => (
           <SectionNode
             key={node.section.id}
@@ -192,7 +193,7 @@ function PlanTree({
             forceOpen={active}
           />
         ))}
-      </div>
+      </section>
     </section>
   );
 }
@@ -253,6 +254,7 @@ function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts }: N
     <li class="item-row">
       <Link href={paths.item(plan.id, item.id, period.id)} class="item-link">
         <span
+          role="img"
           class={`mark mark-${evaluation === null ? 'none' : evaluation === '○' ? 'good' : evaluation === '△' ? 'warn' : 'na'}`}
           aria-label={`評価 ${evaluation ?? '未評価'}`}
         >

@@ -69,10 +69,12 @@ function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; k
   }
   return (
     <article class="page report-page" aria-labelledby="report-title">
+      {/* biome-ignore lint/a11y/useSemanticElements: links and buttons, not form fields; a fieldset would bring its border and legend layout */}
       <div class="report-toolbar" role="group" aria-label="報告書の操作">
         <Link href={paths.plan(plan.id, period.id, filter)}>← 計画へ戻る</Link>
         <PeriodSelect plan={plan} value={period.id} onPick={(id) => navigate(paths.report(plan.id, id, filter), { replace: true })} />
         {active && <Link href={paths.report(plan.id, period.id)}>絞り込みを外す</Link>}
+        {/* biome-ignore lint/a11y/useSemanticElements: buttons, not form fields */}
         <div class="page-actions" role="group" aria-label="書き出し">
           <button type="button" onClick={downloadProgressCsv}>
             実施状況CSV

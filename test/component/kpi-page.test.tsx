@@ -57,7 +57,7 @@ async function enterActual(name: string, month: string, text: string) {
 describe('KpiPage', () => {
   it('shows the KPI table with target, latest actual, its month in 和暦 and 西暦, and 未達 with the gap', async () => {
     renderPage();
-    expect(await cellsOf(MAIL)).toEqual(['▸' + MAIL, '対前年度（98.4%）以上', '98.2%', '令和6年6月（2024年6月）', '▼未達−0.2%']);
+    expect(await cellsOf(MAIL)).toEqual([`▸${MAIL}`, '対前年度（98.4%）以上', '98.2%', '令和6年6月（2024年6月）', '▼未達−0.2%']);
     expect(within(await rowOf(MAIL)).getByText('未達')).toBeTruthy();
     // One 事業計画 cell spans the KPIs of its section, as in the paper table.
     const section = screen.getByRole('rowheader', { name: '（２） サービス水準の向上' });
@@ -74,7 +74,7 @@ describe('KpiPage', () => {
     renderPage();
     const detail = await enterActual(MAIL, '2024-07', '９９');
     await waitFor(() => expect(detail.getByRole('status').textContent).toContain('令和6年7月（2024年7月）の実績 99% を保存しました。'));
-    await waitFor(async () => expect(await cellsOf(MAIL)).toEqual(['▾' + MAIL, '対前年度（98.4%）以上', '99%', '令和6年7月（2024年7月）', '✔達成+0.6%']));
+    await waitFor(async () => expect(await cellsOf(MAIL)).toEqual([`▾${MAIL}`, '対前年度（98.4%）以上', '99%', '令和6年7月（2024年7月）', '✔達成+0.6%']));
     expect(screen.getByText('未達 1件')).toBeTruthy();
     // The monthly list shows every month with an actual.
     const monthly = within(detail.getByRole('table'));
@@ -123,7 +123,7 @@ describe('KpiPage', () => {
     fireEvent.change(detail.getByRole('combobox', { name: '時点' }), { target: { value: '2024-06' } });
     expect((detail.getByRole('textbox', { name: '実績' }) as HTMLInputElement).value).toBe('98.2');
     fireEvent.click(detail.getByRole('button', { name: 'この月の実績を消す' }));
-    await waitFor(async () => expect(await cellsOf(MAIL)).toEqual(['▾' + MAIL, '対前年度（98.4%）以上', '98.5%', '令和6年5月（2024年5月）', '✔達成+0.1%']));
+    await waitFor(async () => expect(await cellsOf(MAIL)).toEqual([`▾${MAIL}`, '対前年度（98.4%）以上', '98.5%', '令和6年5月（2024年5月）', '✔達成+0.1%']));
     expect((await db.measurements.get(measurementId(ref('k-mail'), '2024-06')))?.value).toBeNull();
   });
 
@@ -139,11 +139,11 @@ describe('KpiPage', () => {
     await saveActuals(db, 'k-checkup', { '2024-04': 5 });
     renderPage();
     // One month and no last year: no projection, and the table says nothing about it.
-    expect(await cellsOf(CHECKUP)).toEqual(['▸' + CHECKUP, '60%以上', '5%', '令和6年4月（2024年4月）', '▼未達−55%']);
+    expect(await cellsOf(CHECKUP)).toEqual([`▸${CHECKUP}`, '60%以上', '5%', '令和6年4月（2024年4月）', '▼未達−55%']);
     const detail = await enterActual(CHECKUP, '2024-05', '9');
     // 9 + 4%/月 × 10 months = 49% in March.
     await waitFor(async () =>
-      expect(await cellsOf(CHECKUP)).toEqual(['▾' + CHECKUP, '60%以上', '9%', '令和6年5月（2024年5月）', '▼未達−51%▽未達見込み3月 49%']),
+      expect(await cellsOf(CHECKUP)).toEqual([`▾${CHECKUP}`, '60%以上', '9%', '令和6年5月（2024年5月）', '▼未達−51%▽未達見込み3月 49%']),
     );
     expect(screen.getByText('未達見込み 1件')).toBeTruthy();
     expect(detail.getByText('見込みの出し方：令和6年4月から令和6年5月までの月平均の伸び（4%/月）が3月まで続くとした見込み')).toBeTruthy();
@@ -173,7 +173,7 @@ describe('KpiPage', () => {
       within(screen.getByRole('table'))
         .getAllByRole('button')
         .map((b) => b.textContent),
-    ).toEqual(['▸' + MAIL, '▸健康宣言事業所数']);
+    ).toEqual([`▸${MAIL}`, '▸健康宣言事業所数']);
   });
 
   it('projects on last year’s curve of the same KPI once last year’s plan is on the device', async () => {

@@ -75,7 +75,7 @@ function fixtureItems() {
     }
     for (const child of 'sections' in section ? section.sections : []) visit(child, path);
   };
-  good.sections.forEach((s) => visit(s, []));
+  for (const s of good.sections) visit(s, []);
   return out;
 }
 

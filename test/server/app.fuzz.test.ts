@@ -336,7 +336,7 @@ function pathsOf(root: Json): Path[] {
     const path = stack.pop()!;
     out.push(path);
     const v = getAt(root, path);
-    if (Array.isArray(v)) v.forEach((_, i) => stack.push([...path, i]));
+    if (Array.isArray(v)) for (const i of v.keys()) stack.push([...path, i]);
     else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) stack.push([...path, k]);
   }
   return out;

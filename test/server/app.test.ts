@@ -288,8 +288,10 @@ describe('serving the built app', () => {
 
   // One app for the whole block, as one server serves every request: its files stay in memory.
   let app: ReturnType<typeof createApp> | undefined;
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    (app ??= createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, staticDir: dir })).request(path, { headers });
+  const get = (path: string, headers: Record<string, string> = {}) => {
+    app ??= createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, staticDir: dir });
+    return app.request(path, { headers });
+  };
 
   it('serves index.html for the root and for any page path (SPA fallback)', async () => {
     for (const path of ['/', '/plans/demo-tokyo-r6', '/plans/x/items/y']) {

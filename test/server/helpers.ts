@@ -67,6 +67,7 @@ export async function startTestServer<S extends Storage = SqliteStorage>(
     return token;
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the fields they expect of any answer; a wrong guess fails the test
   async function post(path: string, body: unknown, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
     const res = await app.request(path, {
       method: 'POST',

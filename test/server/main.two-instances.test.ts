@@ -173,7 +173,7 @@ describePostgres('two server instances on one PostgreSQL', (env) => {
           const res = await d.sync(pushTo, batch);
           expect(res.results.map((x) => x.status).slice(0, 2)).toEqual(['applied', 'applied']);
           expect(['applied', 'conflict']).toContain(res.results[2]!.status);
-          batch.forEach((m, k) => d.sent.push({ m, result: res.results[k]! }));
+          for (const [k, m] of batch.entries()) d.sent.push({ m, result: res.results[k]! });
           if ((r + i) % 3 === 0) {
             // The answer was lost: the device sends the batch again, this time to the other instance.
             expect((await d.sync(pullFrom, batch)).results).toEqual(res.results);

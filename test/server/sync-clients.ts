@@ -406,7 +406,10 @@ export class Device {
   private bumpCounter(): void {
     const value = ++this.counter;
     const pending = this.foldable(this.counterId);
-    if (pending) return this.fold(pending, { value });
+    if (pending) {
+      this.fold(pending, { value });
+      return;
+    }
     const { kpiId, month } = this.slot;
     const create = value === 1 ? { id: this.counterId, planId: this.plan.planId, kpiId, month, value } : null;
     this.append('counter', {
@@ -422,7 +425,10 @@ export class Device {
   private editShared(): void {
     const next = [...String(++this.sharedEdits)].map((d) => String.fromCodePoint(this.alphabet + Number(d))).join('');
     const pending = this.foldable(this.plan.shared.id);
-    if (pending) return this.fold(pending, { next });
+    if (pending) {
+      this.fold(pending, { next });
+      return;
+    }
     // The device's copy: the server's value with its own pending edit of it laid over.
     const local = lastEntryOf(this.outbox, this.plan.shared.id)?.mutation.changes.next ?? this.sharedServer;
     this.append('shared', {

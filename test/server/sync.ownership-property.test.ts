@@ -100,7 +100,7 @@ async function run(s: TestServer, actions: Action[]): Promise<void> {
       continue;
     }
     const planId = PLAN_IDS[a.plan]!;
-    let m;
+    let m: ReturnType<typeof c.m>;
     if (a.kind === 'create') {
       const branchId = BRANCHES[a.claim]!;
       const record = { id: planId, branchId, branch: '支部', fiscalYear: 2024, title: '計画', periodKind: 'half', demo: false, deleted: false };

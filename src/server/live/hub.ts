@@ -89,7 +89,10 @@ export class LiveHub {
           stream = { ...owner, controller };
           for (const b of owner.branches) {
             let set = this.byBranch.get(b);
-            if (!set) this.byBranch.set(b, (set = new Set()));
+            if (!set) {
+              set = new Set();
+              this.byBranch.set(b, set);
+            }
             set.add(stream);
           }
           controller.enqueue(sse('hello', { branches: owner.branches }));

@@ -210,12 +210,12 @@ describePostgres('PostgreSQL storage', (env) => {
     /** Starts these writes at once and notes, in order, each one's outcome as it is told. */
     async function settleInOrder<T>(writes: Promise<T>[]): Promise<{ events: string[]; outcomes: PromiseSettledResult<T>[] }> {
       const events: string[] = [];
-      writes.forEach((p, i) =>
+      for (const [i, p] of writes.entries()) {
         p.then(
           () => events.push(`fulfilled ${i}`),
           () => events.push(`rejected ${i}`),
-        ),
-      );
+        );
+      }
       return { events, outcomes: await Promise.allSettled(writes) };
     }
 

@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startCheckpointer } from '../../../src/server/storage/sqlite-checkpointer';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe('startCheckpointer', () => {
   it('checkpoints the WAL into the database file while the writer does not', async () => {

@@ -183,7 +183,8 @@ class World {
   run(op: Op): void {
     switch (op.kind) {
       case 'key':
-        return this.key();
+        this.key();
+        return;
       case 'backspace': {
         // The person deletes the last of their own characters, when it is the end of the text.
         const last = this.mine[this.mine.length - 1];
@@ -207,21 +208,29 @@ class World {
         return;
       }
       case 'commit':
-        return this.commit();
+        this.commit();
+        return;
       case 'writeEnd':
-        return this.endWrite(true);
+        this.endWrite(true);
+        return;
       case 'writeFail':
-        return this.endWrite(false);
+        this.endWrite(false);
+        return;
       case 'retry':
-        return this.dispatch({ type: 'retry' });
+        this.dispatch({ type: 'retry' });
+        return;
       case 'tick':
-        return this.tick();
+        this.tick();
+        return;
       case 'readEnd':
-        return this.endRead(op.pick);
+        this.endRead(op.pick);
+        return;
       case 'foreign':
-        return this.foreign();
+        this.foreign();
+        return;
       case 'revert':
-        return this.revert(op.pick);
+        this.revert(op.pick);
+        return;
     }
   }
 

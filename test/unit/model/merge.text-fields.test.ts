@@ -136,7 +136,12 @@ describe('S5: mergeMutation of text fields', () => {
     const current = { ...progress, done: '事業所を訪問した。説明した。' };
     const mutation = m({ done: '訪問した。資料で説明した。' }, { done: '訪問した。説明した。' });
     const asked: number[] = [];
-    const r = mergeMutation('progress', current, mutation, { allowTextMerge: (cost) => (asked.push(cost), false) });
+    const r = mergeMutation('progress', current, mutation, {
+      allowTextMerge: (cost) => {
+        asked.push(cost);
+        return false;
+      },
+    });
     expect(r).toMatchObject({
       kind: 'update',
       applied: [],

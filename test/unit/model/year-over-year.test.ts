@@ -449,7 +449,7 @@ describe('comparePlans: 1,000 items a year', () => {
       t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
       return (t ^ (t >>> 14)) >>> 0;
     };
-    return Array.from({ length: 6 }, () => phrases[next() % phrases.length]! + MIDDLE[next() % MIDDLE.length]!).join('') + '実施する。';
+    return `${Array.from({ length: 6 }, () => phrases[next() % phrases.length]! + MIDDLE[next() % MIDDLE.length]!).join('')}実施する。`;
   }
   function plan(texts: readonly string[]): ComparablePlan {
     const stamp = { updatedAt: '', updatedBy: '' };

@@ -325,11 +325,13 @@ describe('one run at a time', () => {
     await setSession(db, session);
     const { transport } = stub();
     let asked = 0;
-    let release = () => undefined as void;
+    let release: () => void = () => {};
     const locks = {
       request: async (_name: string, _opts: LockOptions, cb: (lock: Lock | null) => unknown) => {
         asked++;
-        await new Promise<void>((resolve) => (release = resolve));
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
         return cb(null);
       },
       query: async () => ({}),

@@ -140,18 +140,16 @@ describe('the upgrade to authored entries', () => {
     old.version(2).stores({ outbox: '++seq, recordId, planId', meta: 'key', plans: 'id' });
     await old.open();
     await old.table('meta').put({ key: 'sync.session', value: staff });
-    await old
-      .table('outbox')
-      .add({
-        mutationId: 'm1',
-        table: 'progress',
-        recordId: PID,
-        planId: PLAN,
-        changes: { evaluation: '△' },
-        base: { evaluation: null },
-        create: null,
-        createdAt: '2024-07-01T00:00:00.000Z',
-      });
+    await old.table('outbox').add({
+      mutationId: 'm1',
+      table: 'progress',
+      recordId: PID,
+      planId: PLAN,
+      changes: { evaluation: '△' },
+      base: { evaluation: null },
+      create: null,
+      createdAt: '2024-07-01T00:00:00.000Z',
+    });
     old.close();
     const db = new TrackerDb(name);
     expect((await db.outbox.toArray()).map((e) => e.author)).toEqual([{ id: 'u-staff', name: '大阪 担当' }]);
