@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod/mini';
 import { mergeMutation, sameValue, type FieldConflict } from '../model/merge';
+import { upgradeOrders } from '../model/order-key';
 import { isPeriodOf } from '../model/period';
 import {
   idSchema,
@@ -368,7 +369,9 @@ export class SyncService {
     const { branchId, current } = await this.authorize(tx, principal, m, ctx);
     const problem = fieldProblem(m);
     if (problem !== null) throw new ApiFailure('bad_request', problem, m.id);
-    const currentData = current ? (JSON.parse(current.data) as Record<string, unknown>) : undefined;
+    // A record an older process wrote after migration 003 may still hold an integer order: it is
+    // merged as its key, so the record written back passes today's schema.
+    const currentData = current ? upgradeOrders(m.table, JSON.parse(current.data) as Record<string, unknown>) : undefined;
     const merged = mergeMutation(m.table, currentData, { changes: m.changes, base: m.base, create: m.create }, { allowTextMerge: ctx.allowTextMerge });
     if (merged.kind === 'reject') return { mutationId: m.id, status: 'rejected', reason: merged.reason };
     if (merged.kind === 'unchanged') return { mutationId: m.id, status: 'applied' };

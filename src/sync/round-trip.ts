@@ -193,7 +193,10 @@ class Rebase {
     if (known) return known;
     const local = await rows(this.db, table).get(id);
     const stored = await readServerCopy(this.db, table, id);
-    const server = stored ? stored.record : undoPending(local, this.pending.get(key) ?? []);
+    // Another person's entry from before order keys (kept for them, unsealable here) may undo an
+    // order back to an integer: the copy takes the key of that integer, as the server would.
+    const copy = stored ? stored.record : undoPending(local, this.pending.get(key) ?? []);
+    const server = copy && upgradeOrders(table, copy);
     const w: Work = { table, id, server, local, copied: stored !== null };
     this.work.set(key, w);
     return w;
@@ -292,7 +295,7 @@ class Rebase {
       record = laid.record;
     }
     if (!record) return null;
-    const parsed = PULL_SCHEMAS[w.table].safeParse(record);
+    const parsed = PULL_SCHEMAS[w.table].safeParse(upgradeOrders(w.table, record));
     if (parsed.success) return parsed.data;
     this.problems.push({ what: `pending edits of ${w.table} ${w.id} do not fit the server's record`, detail: parsed.error.issues });
     return w.server ?? w.local ?? null;
@@ -396,7 +399,8 @@ export async function applyRoundTrip(
       } else outcome.acknowledged++;
     }
     for (const change of response.changes) {
-      const parsed = PULL_SCHEMAS[change.table].safeParse(change.record);
+      // A record an older server process wrote may hold an integer order: taken as its key.
+      const parsed = PULL_SCHEMAS[change.table].safeParse(upgradeOrders(change.table, change.record as Record<string, unknown>));
       if (!parsed.success || parsed.data.id !== change.id) {
         problems.push({ what: `left out a ${change.table} record that does not parse (${change.id})`, detail: parsed.error?.issues ?? 'id mismatch' });
         outcome.skipped++;

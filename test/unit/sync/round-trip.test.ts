@@ -3,7 +3,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REJECTED_REASON, TrackerDb } from '../../../src/db/database';
-import { addNote, saveProgress, storePlanRecords } from '../../../src/sync/edits';
+import { addNote, saveProgress, storePlanRecords, updateRecord } from '../../../src/sync/edits';
 import { sealVerifies, withSeal } from '../../../src/sync/outbox-seal';
 import { applyRoundTrip, keyLegacyOrders, setAside, setAsideUnsealed } from '../../../src/sync/round-trip';
 import { getClientId, getCursor, getSession, setSession } from '../../../src/sync/session-store';
@@ -471,5 +471,25 @@ describe('keyLegacyOrders', () => {
     await setSession(db, OTHER, OTHER_KEY);
     expect(await keyLegacyOrders(db)).toBe(1);
     expect((await db.outbox.toArray()).map((e) => e.changes.order)).toEqual(['a2', 2]);
+  });
+  it('keeps the item readable while another person’s move from before waits and the signed-in person’s edit of it is answered', async () => {
+    const db = await freshDb();
+    const item = (await db.items.get(ITEM))!;
+    await db.items.put({ ...item, order: 'a2' });
+    await legacyMove(db, OTHER, OTHER_KEY);
+    await setSession(db, SESSION, KEY);
+    await updateRecord(db, 'items', ITEM, { label: '⑨' }, 'A');
+    const sent = await takeOutboxBatch(db, 'u1', 10);
+    // Applied; the page with the item's new version comes later (hasMore).
+    await applyRoundTrip(db, sent, answer({ results: results(sent, 'applied'), hasMore: true }), { ...CTX, userId: 'u1' });
+    expect(await db.items.get(ITEM)).toMatchObject({ label: '⑨', order: 'a2' });
+    expect((await db.outbox.toArray()).map((e) => e.changes.order)).toEqual([2]);
+  });
+
+  it('takes a pulled record an older server process wrote with an integer order as the key of that integer', async () => {
+    const db = await freshDb();
+    const item = (await db.items.get(ITEM))!;
+    await applyRoundTrip(db, [], answer({ changes: [{ table: 'items', id: ITEM, version: 10, record: { ...item, order: 3, label: '⑦' } }] }), CTX);
+    expect(await db.items.get(ITEM)).toMatchObject({ label: '⑦', order: 'a3' });
   });
 });
