@@ -50,10 +50,15 @@ function layerOf(file: string): Layer {
   throw new Error(`${rel} is in no layer: add it to test/architecture.test.ts and the README`);
 }
 
-const SPECIFIER = /(?:from\s+|import\s*\(\s*|^import\s+)'([^']+)'/gm;
+/** Static imports and re-exports (`export … from`) in either quote, and dynamic imports in any of the three. */
+const SPECIFIER = /(?:from\s+|^import\s+)(['"])([^'"]+)\1|import\s*\(\s*(['"`])([^'"`]+)\3/gm;
+
+function specifiersIn(source: string): string[] {
+  return [...source.matchAll(SPECIFIER)].map((m) => m[2] ?? m[4] ?? '');
+}
 
 function importsOf(file: string): string[] {
-  return [...readFileSync(file, 'utf8').matchAll(SPECIFIER)].map((m) => m[1] ?? '');
+  return specifiersIn(readFileSync(file, 'utf8'));
 }
 
 function resolveRelative(from: string, specifier: string): string {
@@ -86,7 +91,7 @@ function violation(from: string, to: string): string | null {
   const ia = LAYERS.indexOf(a as (typeof LAYERS)[number]);
   const ib = LAYERS.indexOf(b as (typeof LAYERS)[number]);
   if (ib > ia) return `${a} is below ${b}`;
-  if (a === 'ui' && b === 'sync') {
+  if ((a === 'ui' || a === 'ui/data') && b === 'sync') {
     const name = relative(join(SRC, 'sync'), to).replace(/\.tsx?$/, '');
     if (!SYNC_API.includes(name)) return `screens use the sync layer's API (${SYNC_API.join(', ')}), not sync/${name}`;
   }
@@ -126,7 +131,21 @@ describe('the import graph', () => {
     expect(violation(join(SRC, 'model/merge.ts'), join(SRC, 'ui/app.tsx'))).toBe('model is below ui');
     expect(violation(join(SRC, 'ui/plan-page.tsx'), join(SRC, 'sync/round-trip.ts'))).toMatch(/sync layer's API/);
     expect(violation(join(SRC, 'server/sync.ts'), join(SRC, 'db/database.ts'))).toMatch(/shares only src\/model/);
+    expect(violation(join(SRC, 'ui/data/hooks.ts'), join(SRC, 'sync/outbox.ts'))).toMatch(/sync layer's API/);
     expect(violation(join(SRC, 'ui/plan-page.tsx'), join(SRC, 'sync/edits.ts'))).toBeNull();
+  });
+
+  it('reads every way a module names another', () => {
+    const source = [
+      `import { a } from '../sync/a';`,
+      `import type { B } from "../sync/b";`,
+      `export { c } from '../sync/c';`,
+      `export * from "../sync/d";`,
+      `const e = await import('../sync/e');`,
+      'const f = await import(`../sync/f`);',
+      `import '../sync/g.css';`,
+    ].join('\n');
+    expect(specifiersIn(source)).toEqual(['../sync/a', '../sync/b', '../sync/c', '../sync/d', '../sync/e', '../sync/f', '../sync/g.css']);
   });
 });
 

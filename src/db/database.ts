@@ -98,6 +98,10 @@ export const rejectedReasonSchema = z.object({
 });
 export type RejectedReason = z.infer<typeof rejectedReasonSchema>;
 
+/** A reason with a code this version does not know (a newer version wrote it): shown as a refusal. */
+const unknownRejectedReasonSchema = z.object({ code: z.string(), detail: z.optional(z.string()) });
+export type UnknownRejectedReason = z.infer<typeof unknownRejectedReasonSchema>;
+
 /** A mutation the server refused (e.g. no permission): kept so the person sees what did not go through. */
 export const rejectedEntrySchema = z.object({
   id: z.optional(z.number()),
@@ -107,7 +111,7 @@ export const rejectedEntrySchema = z.object({
   planId: z.string(),
   changes: z.record(z.string(), z.unknown()),
   /** A free text in rows stored before reasons had codes: shown as it is. */
-  reason: z.union([rejectedReasonSchema, z.string()]),
+  reason: z.union([rejectedReasonSchema, unknownRejectedReasonSchema, z.string()]),
   at: z.string(),
 });
 export type RejectedEntry = z.infer<typeof rejectedEntrySchema>;

@@ -15,6 +15,8 @@ export const DB_ERROR = {
   connectionLost: 'db.connection-lost',
   /** Another tab opened a newer schema (the health only). */
   upgrade: 'db.upgrade',
+  /** Anything else that went wrong (the detail says what, for the log). */
+  failed: 'db.failed',
 } as const;
 export type DbErrorCode = (typeof DB_ERROR)[keyof typeof DB_ERROR];
 
@@ -29,6 +31,7 @@ const LOG_TEXT: Record<DbErrorCode, string> = {
   'db.read-failed': 'a read of this device’s data failed',
   'db.connection-lost': 'the database connection was lost',
   'db.upgrade': 'a newer version was opened in another tab',
+  'db.failed': 'an unexpected failure',
 };
 
 export class DbError extends Error {
@@ -53,5 +56,5 @@ export function toDbError(e: unknown): DbError {
   }
   if (names.has('QuotaExceededError')) return new DbError(DB_ERROR.quota);
   if (names.has('DatabaseClosedError') || names.has('InvalidStateError')) return new DbError(DB_ERROR.closed);
-  return new DbError(DB_ERROR.invalid, e instanceof Error ? e.message : String(e));
+  return new DbError(DB_ERROR.failed, e instanceof Error ? e.message : String(e));
 }

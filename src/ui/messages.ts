@@ -1,8 +1,8 @@
 // The one table of what people are told when something goes wrong. The database, the sync
 // engine and the stored refused changes report codes (with their data); the screens — status
 // bar, login, refused changes, banners, forms — turn them into Japanese here and nowhere else.
-import { REJECTED_REASON, type RejectedReason } from '../db/database';
-import { DbError, type DbErrorCode } from '../db/errors';
+import { REJECTED_REASON, rejectedReasonSchema, type RejectedReason, type UnknownRejectedReason } from '../db/database';
+import { toDbError, type DbErrorCode } from '../db/errors';
 import type { LoginError, SyncError } from '../sync/engine-api';
 
 /** Everything the layers below report: a code, with what its words need. */
@@ -27,6 +27,7 @@ export const MESSAGES: Texts = {
   'db.read-failed': 'この端末のデータを読み込めませんでした。再読み込みしてください。',
   'db.connection-lost': 'データベースとの接続が切れました。再接続してください。',
   'db.upgrade': '新しいバージョンが別のタブで開かれました。再読み込みしてください。',
+  'db.failed': '処理できませんでした。もう一度お試しください。',
 
   'sync.offline': '通信できません（オフライン）。つながったら自動で同期します。',
   'sync.unreachable': 'サーバーに接続できません。しばらくしてから自動で再試行します。',
@@ -64,13 +65,13 @@ export function problemText(problem: Problem): string {
 }
 
 /** Why a change was refused; a row stored before reasons had codes keeps its own words. */
-export function rejectedReasonText(reason: RejectedReason | string): string {
-  if (typeof reason !== 'string') return problemText(reason);
-  return reason === '' ? problemText({ code: REJECTED_REASON.refused }) : reason;
+export function rejectedReasonText(reason: RejectedReason | UnknownRejectedReason | string): string {
+  if (typeof reason === 'string') return reason === '' ? problemText({ code: REJECTED_REASON.refused }) : reason;
+  const known = rejectedReasonSchema.safeParse(reason);
+  return problemText(known.success ? known.data : { code: REJECTED_REASON.refused, detail: reason.detail });
 }
 
 /** What to tell people about an error a write or an import threw. */
 export function errorText(e: unknown): string {
-  if (e instanceof DbError) return problemText(e);
-  return e instanceof Error ? e.message : String(e);
+  return problemText(toDbError(e));
 }

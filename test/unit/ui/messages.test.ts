@@ -2,7 +2,7 @@
 // refused changes can report has Japanese words (a code added without them fails here, not on a
 // person's screen), and the words take the problem's data.
 import { describe, expect, it } from 'vitest';
-import { REJECTED_REASON } from '../../../src/db/database';
+import { REJECTED_REASON, rejectedEntrySchema } from '../../../src/db/database';
 import { DB_ERROR, DbError } from '../../../src/db/errors';
 import { LOGIN_ERROR, SYNC_ERROR } from '../../../src/sync/engine-api';
 import { errorText, MESSAGES, problemText, rejectedReasonText, type Problem } from '../../../src/ui/messages';
@@ -51,14 +51,27 @@ describe('rejectedReasonText', () => {
     expect(rejectedReasonText('この支部を編集する権限がありません')).toBe('この支部を編集する権限がありません');
     expect(rejectedReasonText('')).toBe('サーバーがこの変更を受け付けませんでした。');
   });
+
+  it('reads a code a newer version stored as a refusal, with its detail', () => {
+    const row = rejectedEntrySchema.parse({
+      mutationId: 'm',
+      table: 'items',
+      recordId: 'r',
+      planId: 'p',
+      changes: {},
+      reason: { code: 'rejected.from-the-future', detail: 'why' },
+      at: 'x',
+    });
+    expect(rejectedReasonText(row.reason)).toBe('サーバーがこの変更を受け付けませんでした。（why）');
+  });
 });
 
 describe('errorText', () => {
-  it('puts a DbError in Japanese and leaves other errors’ own words', () => {
+  it('puts a DbError in Japanese, and what IndexedDB threw as the code it stands for, never its English alone', () => {
     const stale = new DbError(DB_ERROR.stale);
     expect(stale.message).not.toMatch(JAPANESE);
     expect(errorText(stale)).toBe('ほかの画面で先に変更されていました。変更を取り込んでから保存し直します。');
-    expect(errorText(new Error('計画ファイルが読めません'))).toBe('計画ファイルが読めません');
-    expect(errorText('boom')).toBe('boom');
+    expect(errorText(Object.assign(new Error('quota'), { name: 'QuotaExceededError' }))).toBe(MESSAGES['db.quota']);
+    expect(errorText(new Error('boom'))).toBe('処理できませんでした。もう一度お試しください。（boom）');
   });
 });
