@@ -165,6 +165,18 @@ export function keyAfter(siblings: readonly { order: string }[]): string {
   return keyBetween(last, null);
 }
 
+/**
+ * The key of a record a person adds after `siblings`: keyAfter's with two random fraction digits,
+ * so that two devices adding at the end of one section offline almost never make equal keys
+ * (equal keys sort by id, and a later move between the two would have to re-key one of them).
+ */
+export function newKeyAfter(siblings: readonly { order: string }[], random: () => number = Math.random): string {
+  const key = keyAfter(siblings);
+  const digit = (from: number) => DIGITS[from + Math.floor(random() * (DIGITS.length - from))]!;
+  const jittered = `${key}${digit(0)}${digit(1)}`;
+  return isOrderKey(jittered) ? jittered : key;
+}
+
 /** The index of each element of the longest run of `rows` already in order (not necessarily adjacent), by compareOrder. */
 function longestOrderedRun(rows: readonly Ordered[]): Set<number> {
   // Patience sorting: tails[k] is the index ending the best run of length k + 1 seen so far.

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { useActorName, useDb } from '../data/hooks';
 import { createItem, updateRecord } from '../../sync/edits';
 import { nextItemLabel } from '../../model/plan-tree';
-import { keyAfter } from '../../model/order-key';
+import { newKeyAfter } from '../../model/order-key';
 import { LIMITS, TAGS, type Item } from '../../model/schemas';
 import { useSharedText } from '../use-autosave';
 import type { Ctx } from './editor-context';
@@ -37,9 +37,9 @@ export function ItemForm({ ctx, item, sectionId: initialSection }: { ctx: Ctx; i
     }
     const fields = { label: label.trim(), text: text.trim(), group: group.trim(), tags: [...tags] };
     const ok = await ctx.run(() => {
-      if (!item) return createItem(db, { planId: ctx.plan.id, sectionId, ...fields, order: keyAfter(liveSiblings) }, actor);
+      if (!item) return createItem(db, { planId: ctx.plan.id, sectionId, ...fields, order: newKeyAfter(liveSiblings) }, actor);
       // Moved to another section: it goes last there.
-      const moved = sectionId !== item.sectionId ? { sectionId, order: keyAfter(ctx.items.filter((i) => !i.deleted && i.sectionId === sectionId)) } : {};
+      const moved = sectionId !== item.sectionId ? { sectionId, order: newKeyAfter(ctx.items.filter((i) => !i.deleted && i.sectionId === sectionId)) } : {};
       return updateRecord(db, 'items', item.id, { ...fields, ...moved }, actor);
     });
     if (ok) ctx.setEditing(null);

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { useActorName, useDb } from '../data/hooks';
 import { createKpi, updateRecord } from '../../sync/edits';
 import { buildTarget, targetDraft } from '../../model/kpi-target-draft';
-import { keyAfter } from '../../model/order-key';
+import { newKeyAfter } from '../../model/order-key';
 import { KPI_DIRECTIONS, LIMITS, type Kpi, type KpiTarget } from '../../model/schemas';
 import { useSharedText } from '../use-autosave';
 import type { Ctx } from './editor-context';
@@ -40,7 +40,7 @@ export function KpiForm({ ctx, kpi }: { ctx: Ctx; kpi?: Kpi }) {
     }
     const fields = { name: name.trim(), unit: unit.trim(), target, sectionId: sectionId || null };
     const ok = await ctx.run(() =>
-      kpi ? updateRecord(db, 'kpis', kpi.id, fields, actor) : createKpi(db, { planId: ctx.plan.id, ...fields, order: keyAfter(ctx.kpis) }, actor),
+      kpi ? updateRecord(db, 'kpis', kpi.id, fields, actor) : createKpi(db, { planId: ctx.plan.id, ...fields, order: newKeyAfter(ctx.kpis) }, actor),
     );
     if (ok) ctx.setEditing(null);
   }

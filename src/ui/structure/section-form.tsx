@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { useActorName, useDb } from '../data/hooks';
 import { createSection, updateRecord } from '../../sync/edits';
-import { keyAfter } from '../../model/order-key';
+import { newKeyAfter } from '../../model/order-key';
 import { LIMITS, type Section } from '../../model/schemas';
 import { useSharedText } from '../use-autosave';
 import type { Ctx } from './editor-context';
@@ -29,7 +29,7 @@ export function SectionForm({ ctx, section, parentId }: { ctx: Ctx; section?: Se
     const ok = await ctx.run(() =>
       section
         ? updateRecord(db, 'sections', section.id, fields, actor)
-        : createSection(db, { planId: ctx.plan.id, parentId, ...fields, order: keyAfter(siblings) }, actor),
+        : createSection(db, { planId: ctx.plan.id, parentId, ...fields, order: newKeyAfter(siblings) }, actor),
     );
     if (ok) ctx.setEditing(null);
   }

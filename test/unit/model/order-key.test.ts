@@ -4,6 +4,7 @@ import {
   compareOrder,
   isOrderKey,
   keyAfter,
+  newKeyAfter,
   keyBetween,
   keysBetween,
   keysForMove,
@@ -116,6 +117,25 @@ describe('compareOrder and keyAfter', () => {
   it('puts a new record after the greatest key, whatever the order given', () => {
     expect(keyAfter([])).toBe('a0');
     expect(keyAfter([{ order: 'a5' }, { order: 'a9' }, { order: 'a0' }])).toBe('aA');
+  });
+
+  it('gives records two people add at the end offline different keys, both after the last sibling', () => {
+    const siblings = [{ order: 'a0' }, { order: 'a1' }];
+    const one = newKeyAfter(siblings, () => 0.1);
+    const other = newKeyAfter(siblings, () => 0.7);
+    expect(one).not.toBe(other);
+    for (const key of [one, other]) {
+      expect(isOrderKey(key)).toBe(true);
+      expect(key > 'a1' && key < 'a3').toBe(true);
+    }
+    expect(newKeyAfter([], () => 0)).toBe('a001');
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 0.999999, noNaN: true }), { minLength: 2, maxLength: 2 }), ([x, y]) => {
+        let i = 0;
+        const key = newKeyAfter(siblings, () => [x!, y!][i++ % 2]!);
+        return isOrderKey(key) && key > 'a1';
+      }),
+    );
   });
 });
 
