@@ -61,15 +61,14 @@ function importsOf(file: string): string[] {
   return specifiersIn(readFileSync(file, 'utf8'));
 }
 
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
 function resolveRelative(from: string, specifier: string): string {
   const base = resolve(dirname(from), specifier);
-  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts')]) {
-    try {
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not this one
-    }
-  }
+  const found = [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts')].find(isFile);
+  if (found) return found;
   throw new Error(`${relative(ROOT, from)}: cannot resolve ${specifier}`);
 }
 
@@ -158,13 +157,7 @@ describe('the test tree', () => {
     return srcDirs.flatMap((d) => [`${d}${dir ? `/${dir}` : ''}/${name}.ts`, `${d}${dir ? `/${dir}` : ''}/${name}.tsx`]);
   }
 
-  function exists(path: string): boolean {
-    try {
-      return statSync(join(SRC, path)).isFile();
-    } catch {
-      return false;
-    }
-  }
+  const exists = (path: string) => isFile(join(SRC, path));
 
   it('has each unit test under test/unit/<dir>/ mirror a module of src/<dir>/', () => {
     const root = join(ROOT, 'test/unit');

@@ -109,11 +109,6 @@ function withOrderKeys(e: PendingEntry): PendingEntry {
   return changes === e.changes && base === e.base && create === e.create ? e : { ...e, changes, base, create };
 }
 
-/**
- * The device secret each account got at its last login here (by lower-cased email), sent with
- * its next login so that its owner is never throttled out by others' guesses. Kept across
- * sign-out: that is when it is needed.
- */
 /** What a round trip did, for the engine's log and the tests. */
 export interface RoundTripOutcome {
   acknowledged: number;

@@ -68,6 +68,11 @@ export async function setSession(db: TrackerDb, session: LoginResponse | null, s
   });
 }
 
+/**
+ * The device secret each account got at its last login here (by lower-cased email), sent with
+ * its next login so that its owner is never throttled out by others' guesses. Kept across
+ * sign-out: that is when it is needed.
+ */
 const deviceSecretsSchema = z.record(z.string(), deviceSecretSchema);
 const deviceSecretKey = (email: string) => email.trim().toLowerCase();
 
