@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   bothFiscalYear,
   bothMonth,
+  describeAsOf,
   fiscalMonthIndex,
   fiscalYearFromWareki,
   fiscalYearOfMonth,
   isYearMonth,
   monthsOfFiscalYear,
+  parseAsOf,
   parseMonth,
   toHalfWidth,
   warekiDate,
@@ -72,8 +74,36 @@ describe('parseMonth', () => {
     ['2024-05', '2024-05'],
     ['2025/3', '2025-03'],
     [' 令和 6 年 12 月 ', '2024-12'],
+    ['Ｒ６．１０末', '2024-10'],
+    ['令和６年10月末時点', '2024-10'],
+    ['令和6年10月末', '2024-10'],
+    ['令和6年10月現在', '2024-10'],
+    ['（R6.１０末）', '2024-10'],
+    ['（令和６年５月時点）', '2024-05'],
+    ['平成元年1月', '1989-01'],
+    ['H31.4', '2019-04'],
+    ['R1.5', '2019-05'],
   ])('%s → %s', (text, ym) => {
     expect(parseMonth(text)).toBe(ym);
+  });
+
+  // Months no era had, eras the app does not show, and forms that are not one month.
+  it.each([
+    '令和元年4月',
+    'R1.4',
+    '令和元年1月',
+    '平成31年5月',
+    'H31.12',
+    '平成32年1月',
+    'H32.4',
+    '平成0年5月',
+    'S60.5',
+    '1988年12月',
+    'R5.末',
+    '令和5年度末',
+    'R5.4～R5.10',
+  ])('rejects %j', (text) => {
+    expect(parseMonth(text)).toBeUndefined();
   });
 
   it.each(['', 'garbage', '令和6年13月', '令和6年0月', 'R6.13末', '2024年13月', '2024-00', '令和6年度', '令和0年5月', '昭和60年5月', '2024年5月5日'])(
@@ -82,6 +112,83 @@ describe('parseMonth', () => {
       expect(parseMonth(text)).toBeUndefined();
     },
   );
+});
+
+describe('parseAsOf', () => {
+  it.each([
+    // One month, as the seeds write it after a figure.
+    ['R6.10末', { month: '2024-10' }],
+    ['Ｒ６．１０末', { month: '2024-10' }],
+    ['令和６年10月末時点', { month: '2024-10' }],
+    ['（R6.１０末）', { month: '2024-10' }],
+    ['（R6.11末）', { month: '2024-11' }],
+    ['（令和６年５月時点）', { month: '2024-05' }],
+    ['2024-05', { month: '2024-05' }],
+    // The end of a fiscal year is the March that closes it.
+    ['R5.末', { month: '2024-03' }],
+    ['（R5.末）', { month: '2024-03' }],
+    ['Ｒ５．末', { month: '2024-03' }],
+    ['令和5年度末', { month: '2024-03' }],
+    ['令和６年度末', { month: '2025-03' }],
+    ['R5年度末', { month: '2024-03' }],
+    ['令和元年度末', { month: '2020-03' }],
+    ['平成31年度末', { month: '2020-03' }],
+    ['平成30年度末', { month: '2019-03' }],
+    // Ranges; a bare month at the end takes the start's era and year.
+    ['R5.4～R5.10', { from: '2023-04', month: '2023-10' }],
+    ['R5.4~R5.10', { from: '2023-04', month: '2023-10' }],
+    ['R5.4〜R5.10', { from: '2023-04', month: '2023-10' }],
+    ['令和5年4月～令和5年10月', { from: '2023-04', month: '2023-10' }],
+    ['R5.4～10', { from: '2023-04', month: '2023-10' }],
+    ['（R5.4～R5.10健診受診分）', { from: '2023-04', month: '2023-10' }],
+    ['（令和６年４月～６月）', { from: '2024-04', month: '2024-06' }],
+    ['R5.10～R6.3', { from: '2023-10', month: '2024-03' }],
+    ['H31.4～R1.5', { from: '2019-04', month: '2019-05' }],
+    ['2024年4月～6月', { from: '2024-04', month: '2024-06' }],
+  ])('%s → %o', (text, asOf) => {
+    expect(parseAsOf(text)).toEqual({ ok: true, ...asOf });
+  });
+
+  it.each([
+    ['令和元年4月', '令和元年4月はありません（令和は2019年5月から。平成31年4月のことですか）'],
+    ['R1.4末', '令和元年4月はありません（令和は2019年5月から。平成31年4月のことですか）'],
+    ['平成31年5月', '平成31年5月はありません（平成は31年4月まで。令和元年5月のことですか）'],
+    ['平成32年1月', '平成32年はありません（平成は31年4月まで）'],
+    ['令和0年5月', '令和0年はありません（最初の年は元年です）'],
+    ['令和6年13月', '令和6年13月はありません（月は1〜12です）'],
+    ['平成32年度末', '平成32年度はありません（平成は31年度まで）'],
+    ['令和0年度末', '令和0年度はありません（最初の年度は元年度です）'],
+    ['昭和60年5月', '昭和は扱えません（平成と令和だけです）'],
+    ['1988年12月', '1988年12月は扱えません（平成元年1月から）'],
+    ['令和6年度', '令和6年度は年度です。年度末なら「令和6年度末」と書いてください'],
+    ['R5.10～R5.4', '終わり（令和5年4月）が始まり（令和5年10月）より前です'],
+    ['令和6年10月～3月', '終わり（令和6年3月）が始まり（令和6年10月）より前です'],
+    ['H31.4～5', '平成31年5月はありません（平成は31年4月まで。令和元年5月のことですか）'],
+    ['R5.4～R5.6～R5.8', '月として読めません: R5.4～R5.6～R5.8'],
+    ['令和6年8月1日', '月として読めません: 令和6年8月1日'],
+    ['garbage', '月として読めません: garbage'],
+    ['', '月が書かれていません'],
+    ['（）', '月が書かれていません'],
+  ])('refuses %j: %s', (text, message) => {
+    expect(parseAsOf(text)).toEqual({ ok: false, message });
+  });
+});
+
+describe('describeAsOf', () => {
+  it.each([
+    [{ month: '2024-11' }, '令和6年11月末'],
+    [{ month: '2019-04' }, '平成31年4月末'],
+    [{ from: '2023-04', month: '2023-10' }, '令和5年4月～令和5年10月'],
+    [{ from: '2019-04', month: '2019-05' }, '平成31年4月～令和元年5月'],
+  ])('%o → %s', (asOf, text) => {
+    expect(describeAsOf(asOf)).toBe(text);
+  });
+
+  it.each(['R6.11末', 'R5.4～R5.10', '令和5年度末', 'H31.4～R1.5'])('parseAsOf reads back what it says for %s', (text) => {
+    const asOf = parseAsOf(text);
+    if (!asOf.ok) throw new Error(asOf.message);
+    expect(parseAsOf(describeAsOf(asOf))).toEqual(asOf);
+  });
 });
 
 describe('warekiMonth', () => {
