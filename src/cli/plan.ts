@@ -8,7 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
-import { describeGap, describeTarget, formatNumber, judge, latestMeasurement, type JudgementStatus } from '../model/kpi-judgement';
+import { assessKpi, assessmentLabel, type AssessmentStatus } from '../model/kpi-assessment';
+import { describeTarget, formatFigure } from '../model/kpi-judgement';
 import { PERIOD_KIND_LABELS } from '../model/period';
 import {
   fileItemSchema,
@@ -24,7 +25,16 @@ import {
   planFileToRecords,
   type PlanFile,
 } from '../model/plan-file';
-import { evaluationSchema, isoDateSchema, kpiTargetSchema, periodKindSchema, yearMonthSchema } from '../model/schemas';
+import {
+  evaluationSchema,
+  isoDateSchema,
+  kpiBaselineSchema,
+  kpiCountSchema,
+  kpiRuleSchema,
+  kpiTargetSchema,
+  periodKindSchema,
+  yearMonthSchema,
+} from '../model/schemas';
 import { bothFiscalYear, bothMonth } from '../model/wareki';
 
 export interface CliIo {
@@ -67,13 +77,13 @@ async function check(path: string, io: CliIo): Promise<number> {
     for (const p of result.problems) io.stderr(`  ${p.where}: ${p.message}\n`);
     return 1;
   }
-  io.stdout(summary(path, result.file));
+  io.stdout(summary(path, result.file, result.version));
   return 0;
 }
 
-const STATUS_EN: Record<JudgementStatus, string> = { 達成: 'met', 未達: 'not met', 判定不可: 'n/a' };
+const STATUS_EN: Record<AssessmentStatus, string> = { 達成: 'met', 未達: 'not met', 達成見込み: 'on track', 未達見込み: 'off track', 判定不可: 'n/a' };
 
-function summary(path: string, file: PlanFile): string {
+function summary(path: string, file: PlanFile, version: 1 | 2): string {
   // Records only to reuse the app's judgement; their ids and stamps go nowhere.
   const r = planFileToRecords(file, { planId: 'check', now: '', author: '', newId: () => '' });
   const pillars = r.sections.filter((s) => s.parentId === null).length;
@@ -81,6 +91,7 @@ function summary(path: string, file: PlanFile): string {
     ['見出し', 'title', file.plan.title],
     ['支部', 'branch', file.plan.branch],
     ['年度', 'fiscal year', bothFiscalYear(file.plan.fiscalYear)],
+    ['状態', 'status', file.plan.status ?? '（記載なし / not given）'],
     ['報告期間', 'period kind', `${PERIOD_KIND_LABELS[file.plan.periodKind]} (${file.plan.periodKind})`],
     ['柱', 'pillars', String(pillars)],
     ['セクション', 'sections', `${r.sections.length - pillars} (柱を除く / below pillars)`],
@@ -90,20 +101,24 @@ function summary(path: string, file: PlanFile): string {
     ['メモ', 'notes', String(r.notes.length)],
     ['実績', 'measurements', String(r.measurements.length)],
   ];
-  const lines = [`${path}: 問題なし (valid, ${PLAN_FILE_FORMAT} v${PLAN_FILE_VERSION})`, ''];
+  const read = version === PLAN_FILE_VERSION ? `v${version}` : `v${version}, read as v${PLAN_FILE_VERSION}`;
+  const lines = [`${path}: 問題なし (valid, ${PLAN_FILE_FORMAT} ${read})`, ''];
   for (const [ja, en, value] of rows) lines.push(`  ${pad(ja, 12)}${pad(en, 14)}${value}`);
-  if (r.kpis.length) lines.push('', 'KPI の判定 (latest judgement of each KPI)');
+  if (r.kpis.length) lines.push('', 'KPI の判定 (judgement of each KPI)');
   for (const kpi of r.kpis) {
-    const latest = latestMeasurement(r.measurements.filter((m) => m.kpiId === kpi.id));
-    const j = judge(kpi.target, latest?.value);
+    const a = assessKpi({ kpi, fiscalYear: file.plan.fiscalYear, actuals: r.measurements.filter((m) => m.kpiId === kpi.id) });
+    const figure = (n: number) => `${formatFigure(n, kpi.decimals)}${kpi.unit}`;
     const facts = [
-      latest === undefined || latest.value === null
-        ? '実績 value: なし (none)'
-        : `実績 value: ${formatNumber(latest.value)}${kpi.unit}  時点 as of: ${bothMonth(latest.month)}`,
-      `目標 target: ${describeTarget(kpi.target, kpi.unit)}`,
-      ...(j.gap === null ? [] : [`差 gap: ${describeGap(j, kpi.unit)}`]),
+      a.value === null || a.month === null ? '実績 value: なし (none)' : `実績 value: ${figure(a.value)}  時点 as of: ${bothMonth(a.month)}`,
+      `目標 target: ${describeTarget(kpi.target, kpi.unit, kpi.decimals)}`,
+      ...(kpi.previousTarget ? [`前年度KPI previous target: ${describeTarget(kpi.previousTarget, kpi.unit, kpi.decimals)}`] : []),
     ];
-    lines.push(`  ${pad(`${j.status} (${STATUS_EN[j.status]})`, 20)}${kpi.name}`, `  ${' '.repeat(20)}${facts.join('  ')}`);
+    const counts = [kpi.population, kpi.expected].flatMap((c) => (c ? [`${c.label} ${formatFigure(c.value)}${c.unit}`] : []));
+    const indent = ' '.repeat(34);
+    lines.push(`  ${pad(`${assessmentLabel(a)} (${STATUS_EN[a.status]})`, 32)}${kpi.number ?? ''}${kpi.name}`, `${indent}${facts.join('  ')}`);
+    if (a.baseline) lines.push(`${indent}${a.baseline}`);
+    if (counts.length) lines.push(`${indent}${counts.join('  ')}`);
+    lines.push(`${indent}理由 reason: ${a.reason}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -125,8 +140,14 @@ export function planFileJsonSchema(): string {
   const parts = z.registry<{ id: string; description: string }>();
   parts.add(fileSectionSchema, { id: 'section', description: 'セクション（柱 / Ⅰ．/（１））: 見出しと、その下の項目・セクション' });
   parts.add(fileItemSchema, { id: 'item', description: '項目（①）: 事業計画の本文、担当グループ、タグ' });
-  parts.add(fileKpiSchema, { id: 'kpi', description: 'KPI: 指標名、単位、目標' });
-  parts.add(kpiTargetSchema, { id: 'kpiTarget', description: '目標: value（68.0%以上）/ previousYear（対前年度以上）/ qualitative（全支部で実施する）' });
+  parts.add(fileKpiSchema, { id: 'kpi', description: 'KPI: 番号、指標名、単位、目標、前年度のKPI、現状、実施対象者数・実施見込者数、注' });
+  parts.add(kpiTargetSchema, {
+    id: 'kpiTarget',
+    description: '目標: value（68.0%以上）/ previousYear（対前年度以上）/ qualitative（全支部で実施する）/ conditional（条件ごとの目標）',
+  });
+  parts.add(kpiRuleSchema, { id: 'kpiRule', description: '条件付きでない目標: value / previousYear / qualitative' });
+  parts.add(kpiBaselineSchema, { id: 'kpiBaseline', description: '現状: 値と時点（月、または範囲 from〜month）、注記' });
+  parts.add(kpiCountSchema, { id: 'kpiCount', description: '人数など: 名前（実施対象者数）、値、単位' });
   parts.add(fileProgressSchema, { id: 'progress', description: '実施状況の記録: 項目 × 報告期間ごとの評価・実施状況・今後の実施予定等' });
   parts.add(fileNoteSchema, { id: 'note', description: 'メモ（訪問記録）: 日付・記入者つきの追記' });
   parts.add(fileMeasurementSchema, { id: 'measurement', description: '実績: KPI の値（時点の月）' });

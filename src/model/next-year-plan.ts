@@ -86,11 +86,18 @@ export function nextYearPlan(file: PlanFile): NextYearPlan {
       id: i.id,
       label: i.label,
       text: i.text,
-      ...(i.group !== undefined ? { group: i.group } : {}),
+      ...(i.groups !== undefined ? { groups: [...i.groups] } : {}),
       ...(i.tags !== undefined ? { tags: [...i.tags] } : {}),
     }));
     const sections = s.sections?.map(copySection);
-    return { id: s.id, label: s.label, title: s.title, ...(items ? { items } : {}), ...(sections ? { sections } : {}) };
+    return {
+      id: s.id,
+      label: s.label,
+      title: s.title,
+      ...(s.groups !== undefined ? { groups: [...s.groups] } : {}),
+      ...(items ? { items } : {}),
+      ...(sections ? { sections } : {}),
+    };
   };
   const sections = file.sections.map(copySection);
 
@@ -116,12 +123,19 @@ export function nextYearPlan(file: PlanFile): NextYearPlan {
       target = { ...k.target, previousValue: actual?.value ?? null };
       baselines.push({ kpi: k.id, name: k.name, unit: k.unit, cumulative, value: actual?.value ?? null, month: actual?.month ?? null });
     }
+    // This year's target is next year's 令和N−1年度KPI, and this year's latest actual its 現状.
+    const now = latest.get(k.id);
     return {
       id: k.id,
       ...(k.section !== undefined ? { section: k.section } : {}),
+      ...(k.number !== undefined ? { number: k.number } : {}),
       name: k.name,
       unit: k.unit,
+      ...(k.decimals !== undefined ? { decimals: k.decimals } : {}),
       target,
+      previousTarget: k.target,
+      ...(now ? { baseline: { value: now.value, month: now.month } } : {}),
+      ...(k.footnotes !== undefined ? { footnotes: [...k.footnotes] } : {}),
       ...(k.cumulative !== undefined ? { cumulative: k.cumulative } : {}),
     };
   });
@@ -130,7 +144,7 @@ export function nextYearPlan(file: PlanFile): NextYearPlan {
     file: {
       format: file.format,
       version: file.version,
-      plan: { branch, fiscalYear: fiscalYear + 1, title: nextYearTitle(title, fiscalYear), periodKind },
+      plan: { branch, fiscalYear: fiscalYear + 1, title: nextYearTitle(title, fiscalYear), periodKind, status: '案' },
       sections,
       kpis,
     },

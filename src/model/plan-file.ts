@@ -4,13 +4,18 @@
 // problems written for people, and converts between a file and the records the app stores.
 import * as z from 'zod/mini';
 import {
+  decimalsSchema,
   evaluationSchema,
   fiscalYearSchema,
   isoDateSchema,
+  kpiBaselineSchema,
+  kpiCountSchema,
+  kpiRuleSchema,
   kpiTargetSchema,
   LIMITS,
   measurementId,
   periodKindSchema,
+  planStatusSchema,
   progressId,
   yearMonthSchema,
   type Item,
@@ -26,7 +31,8 @@ import { periodsOf } from './period';
 import { fiscalYearOfMonth } from './wareki';
 
 export const PLAN_FILE_FORMAT = 'jigyo-keikaku-plan';
-export const PLAN_FILE_VERSION = 1;
+/** The version written; version 1 files are still read (see migrateVersion1). */
+export const PLAN_FILE_VERSION = 2;
 /** Files larger than this are refused before parsing: a plan is far smaller. */
 export const PLAN_FILE_MAX_BYTES = 20 * 1024 * 1024;
 
@@ -34,11 +40,14 @@ const ref = z.string().check(z.minLength(1), z.maxLength(100));
 const shortText = z.string().check(z.maxLength(LIMITS.shortText));
 const requiredText = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.shortText));
 
+const groupsSchema = z.array(requiredText).check(z.maxLength(LIMITS.tags));
+
 export const fileItemSchema = z.strictObject({
   id: ref,
   label: shortText,
   text: z.string().check(z.maxLength(LIMITS.longText)),
-  group: z.optional(shortText),
+  /** Owning groups; absent: the section's. */
+  groups: z.optional(groupsSchema),
   tags: z.optional(z.array(requiredText).check(z.maxLength(LIMITS.tags))),
 });
 export type FileItem = z.infer<typeof fileItemSchema>;
@@ -47,6 +56,7 @@ export interface FileSection {
   id: string;
   label: string;
   title: string;
+  groups?: string[] | undefined;
   items?: FileItem[] | undefined;
   sections?: FileSection[] | undefined;
 }
@@ -55,6 +65,7 @@ export const fileSectionSchema: z.ZodMiniType<FileSection> = z.strictObject({
   id: ref,
   label: shortText,
   title: shortText,
+  groups: z.optional(groupsSchema),
   items: z.optional(z.array(fileItemSchema)),
   get sections() {
     return z.optional(z.array(fileSectionSchema));
@@ -64,9 +75,52 @@ export const fileSectionSchema: z.ZodMiniType<FileSection> = z.strictObject({
 export const fileKpiSchema = z.strictObject({
   id: ref,
   section: z.optional(ref),
+  number: z.optional(shortText),
   name: requiredText,
   unit: shortText,
+  decimals: z.optional(decimalsSchema),
   target: kpiTargetSchema,
+  previousTarget: z.optional(kpiTargetSchema),
+  baseline: z.optional(kpiBaselineSchema),
+  population: z.optional(kpiCountSchema),
+  expected: z.optional(kpiCountSchema),
+  footnotes: z.optional(z.array(requiredText).check(z.maxLength(LIMITS.footnotes))),
+  cumulative: z.optional(z.boolean()),
+});
+
+// Version 1: one group per item as text, no section groups, and a KPI had only a target.
+const fileItemSchemaV1 = z.strictObject({
+  id: ref,
+  label: shortText,
+  text: z.string().check(z.maxLength(LIMITS.longText)),
+  group: z.optional(shortText),
+  tags: z.optional(z.array(requiredText).check(z.maxLength(LIMITS.tags))),
+});
+
+interface FileSectionV1 {
+  id: string;
+  label: string;
+  title: string;
+  items?: z.infer<typeof fileItemSchemaV1>[] | undefined;
+  sections?: FileSectionV1[] | undefined;
+}
+
+const fileSectionSchemaV1: z.ZodMiniType<FileSectionV1> = z.strictObject({
+  id: ref,
+  label: shortText,
+  title: shortText,
+  items: z.optional(z.array(fileItemSchemaV1)),
+  get sections() {
+    return z.optional(z.array(fileSectionSchemaV1));
+  },
+});
+
+const fileKpiSchemaV1 = z.strictObject({
+  id: ref,
+  section: z.optional(ref),
+  name: requiredText,
+  unit: shortText,
+  target: kpiRuleSchema,
   cumulative: z.optional(z.boolean()),
 });
 
@@ -91,23 +145,58 @@ export const fileMeasurementSchema = z.strictObject({
   value: z.nullable(z.number()),
 });
 
-export const planFileSchema = z.strictObject({
-  format: z.literal(PLAN_FILE_FORMAT),
-  version: z.literal(PLAN_FILE_VERSION),
-  plan: z.strictObject({
-    branch: requiredText,
-    fiscalYear: fiscalYearSchema,
-    title: requiredText,
-    periodKind: periodKindSchema,
-    demo: z.optional(z.boolean()),
-  }),
-  sections: z.array(fileSectionSchema),
-  kpis: z.optional(z.array(fileKpiSchema)),
+const fileRecordsShape = {
   progress: z.optional(z.array(fileProgressSchema)),
   notes: z.optional(z.array(fileNoteSchema)),
   measurements: z.optional(z.array(fileMeasurementSchema)),
+};
+
+const filePlanShape = {
+  branch: requiredText,
+  fiscalYear: fiscalYearSchema,
+  title: requiredText,
+  periodKind: periodKindSchema,
+  demo: z.optional(z.boolean()),
+};
+
+export const planFileSchema = z.strictObject({
+  format: z.literal(PLAN_FILE_FORMAT),
+  version: z.literal(PLAN_FILE_VERSION),
+  plan: z.strictObject({ ...filePlanShape, status: z.optional(planStatusSchema) }),
+  sections: z.array(fileSectionSchema),
+  kpis: z.optional(z.array(fileKpiSchema)),
+  ...fileRecordsShape,
 });
 export type PlanFile = z.infer<typeof planFileSchema>;
+
+const planFileSchemaV1 = z.strictObject({
+  format: z.literal(PLAN_FILE_FORMAT),
+  version: z.literal(1),
+  plan: z.strictObject(filePlanShape),
+  sections: z.array(fileSectionSchemaV1),
+  kpis: z.optional(z.array(fileKpiSchemaV1)),
+  ...fileRecordsShape,
+});
+type PlanFileV1 = z.infer<typeof planFileSchemaV1>;
+
+/** A version 1 file as version 2: an item's one group becomes its list of groups; nothing else changes. */
+function migrateVersion1(file: PlanFileV1): PlanFile {
+  const section = (s: FileSectionV1): FileSection => ({
+    id: s.id,
+    label: s.label,
+    title: s.title,
+    ...(s.items
+      ? {
+          items: s.items.map(({ group, ...item }) => {
+            const groups = splitGroups(group ?? '');
+            return { ...item, ...(groups.length ? { groups } : {}) };
+          }),
+        }
+      : {}),
+    ...(s.sections ? { sections: s.sections.map(section) } : {}),
+  });
+  return { ...file, version: PLAN_FILE_VERSION, sections: file.sections.map(section) };
+}
 
 export interface PlanFileProblem {
   /** Where in the file, in Japanese: 「セクション 2番目（Ⅱ）› 項目 1番目（①）› 本文」 */
@@ -115,7 +204,8 @@ export interface PlanFileProblem {
   message: string;
 }
 
-export type PlanFileResult = { ok: true; file: PlanFile } | { ok: false; problems: PlanFileProblem[] };
+/** `version`: the version the file was written in (a version 1 file is read as version 2). */
+export type PlanFileResult = { ok: true; file: PlanFile; version: 1 | 2 } | { ok: false; problems: PlanFileProblem[] };
 
 const FIELD_NAMES: Record<string, string> = {
   format: '形式',
@@ -132,6 +222,21 @@ const FIELD_NAMES: Record<string, string> = {
   label: 'ラベル',
   text: '本文',
   group: '担当グループ',
+  groups: '担当グループ',
+  status: '状態',
+  number: 'KPI番号',
+  decimals: '小数点以下の桁数',
+  previousTarget: '前年度のKPI',
+  baseline: '現状',
+  from: '範囲の始まり',
+  note: '注記',
+  population: '実施対象者数',
+  expected: '実施見込者数',
+  footnotes: '注（※）',
+  yearEnd: '年度末時点',
+  rules: '条件',
+  when: '条件',
+  otherwise: 'それ以外',
   tags: 'タグ',
   kpis: 'KPI',
   section: 'セクション',
@@ -192,7 +297,7 @@ function japaneseIssue(issue: z.core.$ZodRawIssue): string {
     case 'unrecognized_keys':
       return `知らない項目があります: ${issue.keys.join(', ')}`;
     case 'invalid_union':
-      return '目標の書き方が違います（kind は value / previousYear / qualitative）';
+      return '目標の書き方が違います（kind は value / previousYear / qualitative / conditional）';
     default:
       return '値が正しくありません';
   }
@@ -213,17 +318,39 @@ export function parsePlanFileText(text: string): PlanFileResult {
 }
 
 export function parsePlanFile(data: unknown): PlanFileResult {
-  const parsed = planFileSchema.safeParse(data, { error: (issue) => japaneseIssue(issue) });
+  const version = data && typeof data === 'object' && (data as Record<string, unknown>).version === 1 ? 1 : 2;
+  const parsed =
+    version === 1
+      ? planFileSchemaV1.safeParse(data, { error: (issue) => japaneseIssue(issue) })
+      : planFileSchema.safeParse(data, { error: (issue) => japaneseIssue(issue) });
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 100).map((issue) => ({
       where: describePath(data, issue.path),
-      message: issue.message,
+      message: issue.message === '使える値は 2 です' ? '使える値は 1 / 2 です' : issue.message,
     }));
     return { ok: false, problems };
   }
-  const problems = crossCheck(parsed.data);
-  return problems.length ? { ok: false, problems } : { ok: true, file: parsed.data };
+  const file = parsed.data.version === 1 ? migrateVersion1(parsed.data) : parsed.data;
+  const problems = crossCheck(file);
+  return problems.length ? { ok: false, problems } : { ok: true, file, version };
 }
+
+/** 「業務、企画総務」 or 「業務グループ、企画総務グループ」 → ['業務', '企画総務']: the names the group filter shows. */
+export function splitGroups(text: string): string[] {
+  const names = text
+    .split(/[、,，]/)
+    .map((g) =>
+      g
+        .trim()
+        .replace(/グループ$/, '')
+        .trim(),
+    )
+    .filter(Boolean);
+  return [...new Set(names)];
+}
+
+/** The text stored in `group` for a list of groups. */
+export const joinGroups = (groups: readonly string[]): string => splitGroups(groups.join('、')).join('、');
 
 export function* walkSections(
   sections: readonly FileSection[],
@@ -242,8 +369,13 @@ function crossCheck(file: PlanFile): PlanFileProblem[] {
   for (const { section } of walkSections(file.sections)) {
     if (sectionIds.has(section.id)) problems.push({ where: `セクション（${section.label || section.id}）`, message: `ID「${section.id}」が重複しています` });
     sectionIds.add(section.id);
+    const tooManyGroups = (groups: string[] | undefined) => joinGroups(groups ?? []).length > LIMITS.shortText;
+    if (tooManyGroups(section.groups))
+      problems.push({ where: `セクション（${section.label || section.id}）`, message: `担当グループは合わせて${LIMITS.shortText}文字までです` });
     for (const item of section.items ?? []) {
-      if (itemIds.has(item.id)) problems.push({ where: `項目（${item.label || item.id}）`, message: `ID「${item.id}」が重複しています` });
+      const where = `項目（${item.label || item.id}）`;
+      if (itemIds.has(item.id)) problems.push({ where, message: `ID「${item.id}」が重複しています` });
+      if (tooManyGroups(item.groups)) problems.push({ where, message: `担当グループは合わせて${LIMITS.shortText}文字までです` });
       itemIds.add(item.id);
     }
   }
@@ -300,6 +432,16 @@ export interface ImportContext {
   newId: () => string;
 }
 
+/** The optional KPI fields a file and a record share, where they are set. */
+function kpiExtras(k: Partial<Pick<Kpi, KpiExtra>>): Partial<Pick<Kpi, KpiExtra>> {
+  const out: Partial<Pick<Kpi, KpiExtra>> = {};
+  for (const key of KPI_EXTRAS) if (k[key] !== undefined) Object.assign(out, { [key]: k[key] });
+  return out;
+}
+
+const KPI_EXTRAS = ['number', 'decimals', 'previousTarget', 'baseline', 'population', 'expected', 'footnotes', 'cumulative'] as const;
+type KpiExtra = (typeof KPI_EXTRAS)[number];
+
 /** Ids inside a plan are the file's refs prefixed with the plan id, so an export gives them back. */
 function recordId(planId: string, fileRef: string): string {
   return `${planId}/${fileRef}`;
@@ -321,6 +463,7 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
       parentId: parent ? recordId(planId, parent.id) : null,
       label: section.label,
       title: section.title,
+      ...(section.groups?.length ? { group: joinGroups(section.groups) } : {}),
       order: orderKeyOfNumber(index),
       deleted: false,
       ...stamp,
@@ -332,7 +475,7 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
         sectionId: recordId(planId, section.id),
         label: item.label,
         text: item.text,
-        group: item.group ?? '',
+        group: joinGroups(item.groups ?? []),
         tags: item.tags ?? [],
         order: orderKeyOfNumber(i),
         deleted: false,
@@ -340,8 +483,9 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
       });
     }
   }
+  const { status, ...plan } = file.plan;
   return {
-    plan: { id: planId, ...file.plan, demo: file.plan.demo ?? false, deleted: false, ...stamp },
+    plan: { id: planId, ...plan, demo: plan.demo ?? false, ...(status ? { status } : {}), deleted: false, ...stamp },
     sections,
     items,
     kpis: (file.kpis ?? []).map((k, i) => ({
@@ -351,7 +495,7 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
       name: k.name,
       unit: k.unit,
       target: k.target,
-      ...(k.cumulative === undefined ? {} : { cumulative: k.cumulative }),
+      ...kpiExtras(k),
       order: orderKeyOfNumber(i),
       deleted: false,
       ...stamp,
@@ -404,13 +548,14 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
       id: fileRef(planId, s.id),
       label: s.label,
       title: s.title,
+      ...(s.group ? { groups: splitGroups(s.group) } : {}),
       ...(own.length
         ? {
             items: own.map((i) => ({
               id: fileRef(planId, i.id),
               label: i.label,
               text: i.text,
-              ...(i.group ? { group: i.group } : {}),
+              ...(i.group ? { groups: splitGroups(i.group) } : {}),
               ...(i.tags.length ? { tags: i.tags } : {}),
             })),
           }
@@ -418,11 +563,11 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
       ...(children.length ? { sections: children.map(toFileSection) } : {}),
     };
   };
-  const { branch, fiscalYear, title, periodKind, demo } = records.plan;
+  const { branch, fiscalYear, title, periodKind, demo, status } = records.plan;
   return {
     format: PLAN_FILE_FORMAT,
     version: PLAN_FILE_VERSION,
-    plan: { branch, fiscalYear, title, periodKind, ...(demo ? { demo } : {}) },
+    plan: { branch, fiscalYear, title, periodKind, ...(demo ? { demo } : {}), ...(status ? { status } : {}) },
     sections: sections
       .filter((s) => s.parentId === null || !sectionIds.has(s.parentId))
       .sort(compareOrder)
@@ -433,7 +578,7 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
       name: k.name,
       unit: k.unit,
       target: k.target,
-      ...(k.cumulative === undefined ? {} : { cumulative: k.cumulative }),
+      ...kpiExtras(k),
     })),
     progress: records.progress
       .filter((p) => itemIds.has(p.itemId))

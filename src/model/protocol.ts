@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { idSchema, recordTableSchema } from './schemas';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const LIMITS = {
   /** Mutations in one request. */

@@ -11,6 +11,7 @@ export const LIMITS = {
   longText: 20_000,
   noteText: 5_000,
   tags: 10,
+  footnotes: 10,
 } as const;
 
 export const EVALUATIONS = ['○', '△', '－'] as const;
@@ -36,6 +37,10 @@ const stamp = {
   updatedBy: z.string(),
 };
 
+export const PLAN_STATUSES = ['案', '確定'] as const;
+export const planStatusSchema = z.enum(PLAN_STATUSES);
+export type PlanStatus = z.infer<typeof planStatusSchema>;
+
 export const planSchema = z.object({
   id: idSchema,
   /** The branch (支部) account that owns the plan on the server; absent for a plan only on this device. */
@@ -46,6 +51,8 @@ export const planSchema = z.object({
   periodKind: periodKindSchema,
   /** A demo plan loaded on first run, so a newcomer sees a real plan. */
   demo: z.boolean(),
+  /** 案 while the plan is a draft, 確定 once adopted; absent on plans from before plan format 2. */
+  status: z.optional(planStatusSchema),
   deleted: z.boolean(),
   ...stamp,
 });
@@ -59,6 +66,11 @@ export const sectionSchema = z.object({
   /** As written: "１．", "Ⅱ", "（３）". */
   label: shortText,
   title: shortText,
+  /**
+   * 担当グループ owning the section, as written in `Item.group` (several joined by 、); its items
+   * without a group of their own belong to it (see itemGroups). Absent on older records.
+   */
+  group: z.optional(shortText),
   /** The place among its siblings (order-key.ts); equal keys sort by id. */
   order: orderKeySchema,
   deleted: z.boolean(),
@@ -75,7 +87,10 @@ export const itemSchema = z.object({
   /** As written: "①", "ⅰ）". */
   label: shortText,
   text: z.string().check(z.maxLength(LIMITS.longText)),
-  /** 担当グループ, e.g. 業務, レセプト, 保健, 企画総務; empty when not assigned. */
+  /**
+   * 担当グループ, e.g. 業務, レセプト, 保健, 企画総務; several owning groups joined by 、
+   * (業務、企画総務); empty when the item takes its section's.
+   */
   group: shortText,
   tags: z.array(requiredShortText).check(z.maxLength(LIMITS.tags)),
   order: orderKeySchema,
@@ -113,15 +128,78 @@ export const KPI_DIRECTIONS = ['以上', '以下'] as const;
 export const kpiDirectionSchema = z.enum(KPI_DIRECTIONS);
 export type KpiDirection = z.infer<typeof kpiDirectionSchema>;
 
-export const kpiTargetSchema = z.discriminatedUnion('kind', [
+const valueTarget = z.object({
+  kind: z.literal('value'),
+  value: z.number(),
+  direction: kpiDirectionSchema,
+  /** 年度末時点で: judged on the year-end (March) figure only. */
+  yearEnd: z.optional(z.boolean()),
+});
+const previousYearTarget = z.object({
+  kind: z.literal('previousYear'),
+  previousValue: z.nullable(z.number()),
+  direction: kpiDirectionSchema,
+  /** 前年度末以上: compared at year end with last year's year-end figure. */
+  yearEnd: z.optional(z.boolean()),
+});
+const qualitativeTarget = z.object({ kind: z.literal('qualitative'), text: requiredShortText });
+
+/** A target that is not conditional: one rule. */
+export const kpiRuleSchema = z.discriminatedUnion('kind', [
   /** 68.0%以上, 15%以下, 100% */
-  z.object({ kind: z.literal('value'), value: z.number(), direction: kpiDirectionSchema }),
+  valueTarget,
   /** 対前年度以上, with last year's value when the plan gives it: 前年度（98.4％）以上 */
-  z.object({ kind: z.literal('previousYear'), previousValue: z.nullable(z.number()), direction: kpiDirectionSchema }),
+  previousYearTarget,
   /** 全支部で実施する, 毎月情報発信を行う */
-  z.object({ kind: z.literal('qualitative'), text: requiredShortText }),
+  qualitativeTarget,
+]);
+export type KpiRule = z.infer<typeof kpiRuleSchema>;
+
+export const CONDITION_DIRECTIONS = ['以上', '以下', '超', '未満'] as const;
+export const conditionDirectionSchema = z.enum(CONDITION_DIRECTIONS);
+export type ConditionDirection = z.infer<typeof conditionDirectionSchema>;
+
+export const kpiTargetSchema = z.discriminatedUnion('kind', [
+  valueTarget,
+  previousYearTarget,
+  qualitativeTarget,
+  /**
+   * 80%以上; ただし80%以上の支部は年度末時点で対前年度以上: the first rule whose condition holds
+   * for the KPI's figure at the start of the year (last year's year-end actual, else its 現状)
+   * applies, else `otherwise`.
+   */
+  z.object({
+    kind: z.literal('conditional'),
+    rules: z
+      .array(z.object({ when: z.object({ direction: conditionDirectionSchema, value: z.number() }), target: kpiRuleSchema }))
+      .check(z.minLength(1), z.maxLength(5)),
+    otherwise: kpiRuleSchema,
+  }),
 ]);
 export type KpiTarget = z.infer<typeof kpiTargetSchema>;
+
+export const decimalsSchema = z.number().check(z.int(), z.gte(0), z.lte(6));
+
+export const kpiBaselineSchema = z
+  .object({
+    value: z.number(),
+    /** The month the figure is as of; for a range, its last month. Any year. */
+    month: yearMonthSchema,
+    /** The first month of a range (R5.4～R5.10); absent for a single month. */
+    from: z.optional(yearMonthSchema),
+    /** What else the plan says of it: 健診受診分. */
+    note: z.optional(shortText),
+  })
+  .check(z.refine((b) => b.from === undefined || b.from <= b.month, '範囲の始まりが終わりより後です'));
+export type KpiBaseline = z.infer<typeof kpiBaselineSchema>;
+
+export const kpiCountSchema = z.object({
+  /** 実施対象者数（被保険者 40歳以上） */
+  label: requiredShortText,
+  value: z.number().check(z.gte(0)),
+  unit: shortText,
+});
+export type KpiCount = z.infer<typeof kpiCountSchema>;
 
 export const kpiSchema = z.object({
   id: idSchema,
@@ -137,6 +215,20 @@ export const kpiSchema = z.object({
    * Absent on older records: then the KPI's name decides, see isCumulativeKpi.
    */
   cumulative: z.optional(z.boolean()),
+  /** KPI number as written: ①. */
+  number: z.optional(shortText),
+  /** Decimal places the plan writes its figures with (68.0 → 1), so they show as written. */
+  decimals: z.optional(decimalsSchema),
+  /** 令和N−1年度KPI: last year's target (not last year's actual). */
+  previousTarget: z.optional(kpiTargetSchema),
+  /** 現状: the figure the plan starts from, of an earlier month or range; never judged as this year's result. */
+  baseline: z.optional(kpiBaselineSchema),
+  /** 実施対象者数: the people a rate is taken over. */
+  population: z.optional(kpiCountSchema),
+  /** 実施見込者数: how many of them are expected to reach it. */
+  expected: z.optional(kpiCountSchema),
+  /** （※）notes as written. */
+  footnotes: z.optional(z.array(requiredShortText).check(z.maxLength(LIMITS.footnotes))),
   order: orderKeySchema,
   deleted: z.boolean(),
   ...stamp,

@@ -11,7 +11,7 @@ export function syntheticPlanFile(items: number, notes: number): PlanFile {
   const months = monthsOfFiscalYear(2024);
   const file: PlanFile = {
     format: 'jigyo-keikaku-plan',
-    version: 1,
+    version: 2,
     plan: { branch: `合成支部${items}`, fiscalYear: 2024, title: `合成計画 ${items}項目`, periodKind: 'month' },
     sections: [],
     kpis: [],
@@ -31,7 +31,7 @@ export function syntheticPlanFile(items: number, notes: number): PlanFile {
           id,
           label: `${i}`,
           text: `項目 ${n}: 加入者サービスの向上のため、関係機関と連携して取組を進める${n % 10 === 0 ? `（${SEARCH_TERM}）` : ''}。`,
-          group: groups[n % groups.length]!,
+          groups: [groups[n % groups.length]!],
         });
         for (const [m, month] of months.entries()) {
           file.progress!.push({

@@ -9,7 +9,7 @@ import { FakeSyncEngine } from './fake-sync-engine';
 import { dbWithFixturePlan } from './plan-fixture';
 
 const DEMO_INFO = {
-  protocolVersion: 2,
+  protocolVersion: 3,
   demo: {
     accounts: [
       { email: 'lead@demo', password: 'demo1234', role: 'lead' as const },
@@ -54,7 +54,7 @@ describe('LoginPage', () => {
 
   it('gives no hint when the server has no demo accounts', async () => {
     const engine = new FakeSyncEngine({ state: 'signed-out', session: null });
-    engine.info = { protocolVersion: 2, demo: null };
+    engine.info = { protocolVersion: 3, demo: null };
     render(<App db={await dbWithFixturePlan()} engine={engine} />);
     await screen.findByRole('button', { name: 'ログイン' });
     await engine.serverInfo();

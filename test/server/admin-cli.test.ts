@@ -44,7 +44,7 @@ async function pullStatus(token: string): Promise<number> {
   const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage, now: () => NOW }).request('/api/sync', {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
-    body: JSON.stringify({ protocolVersion: 2, clientId: 'admin-test-client', mutations: [], cursor: null, pullLimit: 1 }),
+    body: JSON.stringify({ protocolVersion: 3, clientId: 'admin-test-client', mutations: [], cursor: null, pullLimit: 1 }),
   });
   return res.status;
 }
@@ -248,7 +248,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
       const res = await app.request('/api/sync', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}` },
-        body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor }),
+        body: JSON.stringify({ protocolVersion: 3, clientId: 'device-backup-test', mutations: [], cursor }),
       });
       const page = syncResponseSchema.parse(await res.json());
       cursor = page.cursor;
@@ -311,7 +311,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
       const res = await app.request('/api/sync', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}` },
-        body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor }),
+        body: JSON.stringify({ protocolVersion: 3, clientId: 'device-backup-test', mutations: [], cursor }),
       });
       const page = syncResponseSchema.parse(await res.json());
       expect(page.reset).toBe(true);
@@ -319,7 +319,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
       const next = await app.request('/api/sync', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}` },
-        body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor: page.cursor }),
+        body: JSON.stringify({ protocolVersion: 3, clientId: 'device-backup-test', mutations: [], cursor: page.cursor }),
       });
       expect(syncResponseSchema.parse(await next.json()).reset).toBe(false);
     });
@@ -342,7 +342,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
         const res = await app.request('/api/sync', {
           method: 'POST',
           headers: { authorization: `Bearer ${token}` },
-          body: JSON.stringify({ protocolVersion: 2, clientId: 'device-backup-test', mutations: [], cursor: null }),
+          body: JSON.stringify({ protocolVersion: 3, clientId: 'device-backup-test', mutations: [], cursor: null }),
         });
         expect(res.status).toBe(401);
       }
@@ -362,7 +362,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
       const res = await createApp({ passwordCost: TEST_PASSWORD_COST, storage: s, now: () => NOW }).request('/api/sync', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}` },
-        body: JSON.stringify({ protocolVersion: 2, clientId: 'device-reset-test', mutations: [], cursor: null }),
+        body: JSON.stringify({ protocolVersion: 3, clientId: 'device-reset-test', mutations: [], cursor: null }),
       });
       expect(res.status).toBe(401);
     });
@@ -382,7 +382,7 @@ describe('backup and restore (SQLite file in DATA_DIR)', { timeout: 20_000 }, ()
       const res = await app.request('/api/sync', {
         method: 'POST',
         headers: { authorization: `Bearer ${again}` },
-        body: JSON.stringify({ protocolVersion: 2, clientId: 'device-reset-test', mutations: [], cursor }),
+        body: JSON.stringify({ protocolVersion: 3, clientId: 'device-reset-test', mutations: [], cursor }),
       });
       const page = syncResponseSchema.parse(await res.json());
       expect(page.reset).toBe(true);

@@ -138,7 +138,7 @@ function syncWrite(kind: WriteKind): Endpoint {
       return app.request('/api/sync', {
         method: 'POST',
         headers: authorized(ctx),
-        body: json({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 1 }),
+        body: json({ protocolVersion: 3, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 1 }),
       });
     },
     async check(res) {
@@ -170,7 +170,7 @@ const ENDPOINTS: Endpoint[] = [
       app.request('/api/sync', {
         method: 'POST',
         headers: authorized(ctx),
-        body: json({ protocolVersion: 2, clientId: client(ctx.who).clientId, mutations: [], cursor: null, pullLimit: 1000 }),
+        body: json({ protocolVersion: 3, clientId: client(ctx.who).clientId, mutations: [], cursor: null, pullLimit: 1000 }),
       }),
     async check(res, ctx) {
       const { changes } = syncResponseSchema.parse(await res.json());

@@ -259,7 +259,7 @@ async function validBody(r: Recipe): Promise<{ body: Json; role: Role }> {
       break;
   }
   const role = r.kind === 'plan import' ? 'admin' : r.role;
-  return { role, body: { protocolVersion: 2, clientId: c.clientId, mutations: mutations as unknown as Json, cursor: null, pullLimit: 1 + (r.num % 20) } };
+  return { role, body: { protocolVersion: 3, clientId: c.clientId, mutations: mutations as unknown as Json, cursor: null, pullLimit: 1 + (r.num % 20) } };
 }
 
 // ---- mutating a body --------------------------------------------------------------------------
@@ -559,7 +559,7 @@ describe('fuzzing POST /api/sync', () => {
         put(base, field, h.base);
         const m = c.m({ table: h.table, recordId: ids[h.table], planId: DEMO_PLAN_ID, changes, base });
         await sendAndCheck({
-          body: JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 5 }),
+          body: JSON.stringify({ protocolVersion: 3, clientId: c.clientId, mutations: [m], cursor: null, pullLimit: 5 }),
           contentType: 'application/json',
           authorization: `Bearer ${tokens[h.role]}`,
         });
@@ -622,7 +622,7 @@ describe('fuzzing POST /api/sync', () => {
     const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
     for (const depth of [65, 5_000, 100_000]) {
       const m = { ...c.m({ changes: { done: 'x' } }), changes: '@@' };
-      const body = JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null }).replace('"@@"', `{"done":${deep(depth)}}`);
+      const body = JSON.stringify({ protocolVersion: 3, clientId: c.clientId, mutations: [m], cursor: null }).replace('"@@"', `{"done":${deep(depth)}}`);
       const res = await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${tokens.staff}` }, body });
       expect(res.status).toBe(400);
     }
@@ -635,7 +635,7 @@ describe('fuzzing POST /api/sync', () => {
       const c = client();
       const m = { ...c.m({ changes: { done: 'x' } }), changes: '@@' };
       // As text: a "__proto__" key must reach the server as JSON.parse makes it, an own field.
-      const body = JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null }).replace(
+      const body = JSON.stringify({ protocolVersion: 3, clientId: c.clientId, mutations: [m], cursor: null }).replace(
         '"@@"',
         `{${JSON.stringify(field)}:{"deleted":true}}`,
       );
@@ -660,7 +660,7 @@ describe('fuzzing POST /api/sync', () => {
     const res = await app.request('/api/sync', {
       method: 'POST',
       headers: { authorization: `Bearer ${tokens.staff}` },
-      body: JSON.stringify({ protocolVersion: 2, clientId: c.clientId, mutations: [m], cursor: null }),
+      body: JSON.stringify({ protocolVersion: 3, clientId: c.clientId, mutations: [m], cursor: null }),
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'bad_request', mutationId: m.id } });

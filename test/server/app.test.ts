@@ -91,7 +91,7 @@ describe('password hashes', { timeout: 120_000 }, () => {
 });
 
 describe('POST /api/logout', () => {
-  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 2, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
+  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 3, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
 
   it('revokes the token it is called with, and only that one; again is harmless', async () => {
     const tablet = (await login('staff@demo', DEMO_PASSWORD)).json.token as string;
@@ -110,7 +110,7 @@ describe('POST /api/logout', () => {
 });
 
 describe('POST /api/password', () => {
-  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 2, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
+  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 3, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
   const change = (token: string | undefined, body: unknown) => s.post('/api/password', body, token);
 
   it('sets the new password, revokes every token of the user (other devices too) and answers a new one', async () => {
@@ -174,7 +174,7 @@ describe('POST /api/password', () => {
 });
 
 describe('tokens', () => {
-  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 2, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
+  const pull = (token: string) => s.post('/api/sync', { protocolVersion: 3, clientId: client().clientId, mutations: [], cursor: null, pullLimit: 1 }, token);
 
   it('is refused once expired, with token_expired', async () => {
     const token = await s.login('staff@demo');
@@ -201,13 +201,13 @@ describe('tokens', () => {
 describe('GET /api/info and /api/health', () => {
   it('tells the protocol version and no demo accounts unless the demo was seeded', async () => {
     const res = await s.app.request('/api/info');
-    expect(serverInfoSchema.parse(await res.json())).toEqual({ protocolVersion: 2, demo: null });
+    expect(serverInfoSchema.parse(await res.json())).toEqual({ protocolVersion: 3, demo: null });
   });
 
   it('lists the demo accounts in the embedded default', async () => {
     const demo = await startTestServer({ demoAccounts: [{ email: 'staff@demo', password: DEMO_PASSWORD, role: 'staff' }] });
     const res = await demo.app.request('/api/info');
-    expect(await res.json()).toEqual({ protocolVersion: 2, demo: { accounts: [{ email: 'staff@demo', password: DEMO_PASSWORD, role: 'staff' }] } });
+    expect(await res.json()).toEqual({ protocolVersion: 3, demo: { accounts: [{ email: 'staff@demo', password: DEMO_PASSWORD, role: 'staff' }] } });
   });
 
   it('answers health when storage is reachable, and 503 when it is not', async () => {
@@ -233,7 +233,7 @@ describe('the request log', () => {
     await app.request('/api/sync', {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
-      body: JSON.stringify({ protocolVersion: 2, clientId: 'client-123456', mutations: [], cursor: null, pullLimit: 1 }),
+      body: JSON.stringify({ protocolVersion: 3, clientId: 'client-123456', mutations: [], cursor: null, pullLimit: 1 }),
     });
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const user = await s.storage.getUserByEmail('staff@demo');

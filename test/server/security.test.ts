@@ -45,7 +45,7 @@ describe('security headers', () => {
       await app.request('/api/sync', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}` },
-        body: JSON.stringify({ protocolVersion: 2, clientId: 'headers-client', mutations: [], cursor: null, pullLimit: 1 }),
+        body: JSON.stringify({ protocolVersion: 3, clientId: 'headers-client', mutations: [], cursor: null, pullLimit: 1 }),
       }),
       await app.request('/api/sync', { method: 'POST', body: '{}' }),
       await app.request('/api/nothing'),
@@ -137,7 +137,7 @@ describe('CORS', () => {
     const call = await app.request('/api/sync', {
       method: 'POST',
       headers: { origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ protocolVersion: 2, clientId: 'cors-client-1', mutations: [], cursor: null, pullLimit: 1 }),
+      body: JSON.stringify({ protocolVersion: 3, clientId: 'cors-client-1', mutations: [], cursor: null, pullLimit: 1 }),
     });
     expect(call.status).toBe(200);
     expect(call.headers.get('access-control-allow-origin')).toBe('https://elsewhere.example');

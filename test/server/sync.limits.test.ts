@@ -21,7 +21,7 @@ describeEachStorage('limits', (openStorage) => {
   });
 
   async function send(token: string, c: ReturnType<typeof client>, m: Parameters<ReturnType<typeof client>['m']>[0]) {
-    return s.post('/api/sync', { protocolVersion: 2, clientId: c.clientId, cursor: null, mutations: [c.m(m)] }, token);
+    return s.post('/api/sync', { protocolVersion: 3, clientId: c.clientId, cursor: null, mutations: [c.m(m)] }, token);
   }
 
   it('S15: refuses hostile values and invented fields, with a wrong base (a conflict) as with a right one, storing nothing', async () => {
@@ -98,7 +98,7 @@ describeEachStorage('limits', (openStorage) => {
     let cursor: string | null = null;
     const seen: string[] = [];
     for (let page = 0; page < 1000; page++) {
-      const res = await s.post('/api/sync', { protocolVersion: 2, clientId: 'fresh-device-1', cursor, mutations: [], pullLimit: 1000 }, lead);
+      const res = await s.post('/api/sync', { protocolVersion: 3, clientId: 'fresh-device-1', cursor, mutations: [], pullLimit: 1000 }, lead);
       expect(res.status).toBe(200);
       const bytes = Buffer.byteLength(JSON.stringify(res.json.changes));
       expect(res.json.changes.length).toBeGreaterThan(0);

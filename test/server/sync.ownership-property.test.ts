@@ -126,7 +126,7 @@ async function run(s: TestServer, actions: Action[]): Promise<void> {
     } else {
       m = c.m({ table: 'sections', recordId: `${planId}/p1`, planId, changes: { deleted: true }, base: { deleted: false } });
     }
-    const res = await s.post('/api/sync', { protocolVersion: 2, clientId: c.clientId, cursor: null, mutations: [m] }, tokens[a.user]!);
+    const res = await s.post('/api/sync', { protocolVersion: 3, clientId: c.clientId, cursor: null, mutations: [m] }, tokens[a.user]!);
     expect([200, 400, 403]).toContain(res.status);
     if (res.status === 200 && res.json.results[0].status !== 'rejected') {
       expect(await ownerOf(planId), `${u.email} wrote ${m.table} ${m.recordId}`).toBe(u.branch);

@@ -39,7 +39,7 @@ describeEachStorage('ownership', (openStorage) => {
     const poison = await s.post(
       '/api/sync',
       {
-        protocolVersion: 2,
+        protocolVersion: 3,
         clientId: a.clientId,
         cursor: null,
         mutations: [a.m({ table: 'plans', recordId: 'osaka-2025', planId: 'osaka-2025', changes: { branchId: 'demo-tokyo' }, create: null })],
@@ -61,7 +61,7 @@ describeEachStorage('ownership', (openStorage) => {
       const edit = await s.post(
         '/api/sync',
         {
-          protocolVersion: 2,
+          protocolVersion: 3,
           clientId: st.clientId,
           cursor: null,
           mutations: [st.m({ recordId: progress, planId: 'osaka-2025', changes: { done: '東京が書いた' }, base })],
@@ -75,7 +75,7 @@ describeEachStorage('ownership', (openStorage) => {
     const del = await s.post(
       '/api/sync',
       {
-        protocolVersion: 2,
+        protocolVersion: 3,
         clientId: l.clientId,
         cursor: null,
         mutations: [l.m({ table: 'sections', recordId: 'osaka-2025/p1', planId: 'osaka-2025', changes: { deleted: true }, base: { deleted: false } })],
@@ -110,7 +110,7 @@ describeEachStorage('ownership', (openStorage) => {
     const edit = await s.post(
       '/api/sync',
       {
-        protocolVersion: 2,
+        protocolVersion: 3,
         clientId: l.clientId,
         cursor: null,
         mutations: [l.m({ recordId: progress, planId: 'osaka-kita-2025', changes: { done: '大阪が書いた' }, base: { done: before?.done } })],
@@ -129,7 +129,7 @@ describeEachStorage('ownership', (openStorage) => {
       const res = await s.post(
         '/api/sync',
         {
-          protocolVersion: 2,
+          protocolVersion: 3,
           clientId: a.clientId,
           cursor: null,
           mutations: [a.m({ table: 'plans', recordId: id, planId: id, changes: {}, create: newPlan(id, 'demo-tokyo') })],
@@ -158,7 +158,7 @@ describeEachStorage('ownership', (openStorage) => {
     const res = await s.post(
       '/api/sync',
       {
-        protocolVersion: 2,
+        protocolVersion: 3,
         clientId: l.clientId,
         cursor: null,
         mutations: [
@@ -208,7 +208,7 @@ describeEachStorage('ownership', (openStorage) => {
       l.m({ table: 'sections', recordId: section, planId: OTHER_PLAN, changes: { deleted: true }, base: { deleted: false } }),
     ];
     for (const m of attempts) {
-      const res = await s.post('/api/sync', { protocolVersion: 2, clientId: l.clientId, cursor: null, mutations: [m] }, lead);
+      const res = await s.post('/api/sync', { protocolVersion: 3, clientId: l.clientId, cursor: null, mutations: [m] }, lead);
       expect(res.status).toBe(403);
     }
     // A conflict of osaka's, resolved by tokyo's lead naming tokyo's plan.
@@ -225,7 +225,7 @@ describeEachStorage('ownership', (openStorage) => {
     const resolve = await s.post(
       '/api/sync',
       {
-        protocolVersion: 2,
+        protocolVersion: 3,
         clientId: l.clientId,
         cursor: null,
         mutations: [l.m({ table: 'conflicts', recordId: conflict!.id, planId: DEMO_PLAN_ID, changes: { resolved: true }, base: { resolved: false } })],

@@ -5,6 +5,7 @@ import { useActorName, useDb } from '../data/hooks';
 import { createKpi, updateRecord } from '../../sync/edits';
 import { buildTarget, targetDraft } from '../../model/kpi-target-draft';
 import { newKeyAfter } from '../../model/order-key';
+import { describeTarget } from '../../model/kpi-judgement';
 import { KPI_DIRECTIONS, LIMITS, type Kpi, type KpiTarget } from '../../model/schemas';
 import { useSharedText } from '../use-autosave';
 import type { Ctx } from './editor-context';
@@ -15,6 +16,7 @@ const TARGET_KINDS: Record<TargetKind, string> = {
   value: '数値目標（例: 68.0%以上）',
   previousYear: '対前年度（例: 前年度（98.4%）以上）',
   qualitative: '定性的な目標（例: 毎月情報発信を行う）',
+  conditional: '条件付きの目標（計画ファイルで設定）',
 };
 
 export function KpiForm({ ctx, kpi }: { ctx: Ctx; kpi?: Kpi }) {
@@ -33,7 +35,7 @@ export function KpiForm({ ctx, kpi }: { ctx: Ctx; kpi?: Kpi }) {
       setError('指標名を入力してください。');
       return;
     }
-    const target = buildTarget(draft);
+    const target = buildTarget(draft, kpi?.target);
     if (typeof target === 'string') {
       setError(target);
       return;
@@ -73,13 +75,15 @@ export function KpiForm({ ctx, kpi }: { ctx: Ctx; kpi?: Kpi }) {
           目標の種類
           <select value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.currentTarget.value as TargetKind })}>
             {(Object.keys(TARGET_KINDS) as TargetKind[]).map((k) => (
-              <option key={k} value={k}>
+              <option key={k} value={k} disabled={k === 'conditional' && kpi?.target.kind !== 'conditional'}>
                 {TARGET_KINDS[k]}
               </option>
             ))}
           </select>
         </label>
-        {draft.kind === 'qualitative' ? (
+        {draft.kind === 'conditional' ? (
+          <p class="field field-grow">{kpi ? describeTarget(kpi.target, kpi.unit, kpi.decimals) : ''}</p>
+        ) : draft.kind === 'qualitative' ? (
           <label class="field field-grow">
             目標の文言
             <input value={draft.text} maxLength={LIMITS.shortText} onInput={(e) => setDraft({ ...draft, text: e.currentTarget.value })} />
@@ -105,6 +109,10 @@ export function KpiForm({ ctx, kpi }: { ctx: Ctx; kpi?: Kpi }) {
                 </label>
               ))}
             </fieldset>
+            <label class="check">
+              <input type="checkbox" checked={draft.yearEnd} onChange={(e) => setDraft({ ...draft, yearEnd: e.currentTarget.checked })} />
+              年度末時点で判定
+            </label>
           </>
         )}
       </div>

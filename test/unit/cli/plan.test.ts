@@ -22,7 +22,7 @@ describe('plan check', () => {
     const lines = stdout.split('\n').map((l) => l.trim().replace(/\s{2,}/g, ' | '));
     expect(lines).toEqual(
       expect.arrayContaining([
-        `${GOOD}: 問題なし (valid, jigyo-keikaku-plan v1)`,
+        `${GOOD}: 問題なし (valid, jigyo-keikaku-plan v1, read as v2)`,
         '支部 | branch | 東京支部',
         '年度 | fiscal year | 令和6年度（2024年度）',
         '報告期間 | period kind | 半期 (half)',
@@ -34,15 +34,17 @@ describe('plan check', () => {
         'メモ | notes | 1',
         '実績 | measurements | 5',
         '達成 (met) | サービススタンダードの達成状況',
-        '実績 value: 100% | 時点 as of: 令和6年4月（2024年4月） | 目標 target: 100%以上 | 差 gap: ±0%',
+        '実績 value: 100% | 時点 as of: 令和6年4月（2024年4月） | 目標 target: 100%以上',
+        '理由 reason: 令和6年4月時点の実績100%は目標「100%以上」を満たしています。',
         '未達 (not met) | 現金給付等の申請に係る郵送化率',
-        '実績 value: 98.2% | 時点 as of: 令和6年6月（2024年6月） | 目標 target: 対前年度（98.4%）以上 | 差 gap: −0.2%',
+        '実績 value: 98.2% | 時点 as of: 令和6年6月（2024年6月） | 目標 target: 対前年度（98.4%）以上',
+        '理由 reason: 令和6年6月時点の実績98.2%は目標「対前年度（98.4%）以上」に0.2%届いていません。',
         '未達 (not met) | 健康宣言事業所数',
-        '実績 value: 2,719事業所 | 時点 as of: 令和6年5月（2024年5月） | 目標 target: 2,900事業所以上 | 差 gap: −181事業所',
-        '判定不可 (n/a) | 生活習慣病予防健診実施率',
+        '判定不可（実績未入力） (n/a) | 生活習慣病予防健診実施率',
         '実績 value: なし (none) | 目標 target: 60%以上',
-        '判定不可 (n/a) | SNSによる情報発信',
-        '実績 value: なし (none) | 目標 target: 毎月情報発信を行う',
+        '理由 reason: 令和6年度の実績がまだありません。',
+        '判定不可（定性目標） (n/a) | SNSによる情報発信',
+        '理由 reason: 定性的な目標のため、数値では判定しません。',
       ]),
     );
   });
@@ -110,10 +112,25 @@ describe('plan schema', () => {
     const schema = JSON.parse(planFileJsonSchema()) as Record<string, unknown> & { properties: Record<string, unknown>; $defs: Record<string, unknown> };
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(schema.properties.format).toEqual({ type: 'string', const: 'jigyo-keikaku-plan' });
-    expect(schema.properties.version).toEqual({ type: 'number', const: 1 });
+    expect(schema.properties.version).toEqual({ type: 'number', const: 2 });
     expect(schema.required).toEqual(['format', 'version', 'plan', 'sections']);
     expect(Object.keys(schema.$defs).sort()).toEqual(
-      ['date', 'evaluation', 'item', 'kpi', 'kpiTarget', 'measurement', 'note', 'periodKind', 'progress', 'section', 'yearMonth'].sort(),
+      [
+        'date',
+        'evaluation',
+        'item',
+        'kpi',
+        'kpiBaseline',
+        'kpiCount',
+        'kpiRule',
+        'kpiTarget',
+        'measurement',
+        'note',
+        'periodKind',
+        'progress',
+        'section',
+        'yearMonth',
+      ].sort(),
     );
     expect(schema.$defs.yearMonth).toMatchObject({ type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$' });
   });

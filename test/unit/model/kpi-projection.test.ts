@@ -283,7 +283,7 @@ describe('projectKpi: no projection', () => {
 describe('the cumulative field of a KPI in the plan file', () => {
   const file: PlanFile = {
     format: 'jigyo-keikaku-plan',
-    version: 1,
+    version: 2,
     plan: { branch: '東京支部', fiscalYear: 2024, title: '令和6年度 東京支部事業計画', periodKind: 'half' },
     sections: [],
     kpis: [

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTarget, targetDraft, type TargetDraft } from '../../../src/model/kpi-target-draft';
 import type { KpiTarget } from '../../../src/model/schemas';
 
-const draft = (fields: Partial<TargetDraft>): TargetDraft => ({ kind: 'value', number: '', direction: '以上', text: '', ...fields });
+const draft = (fields: Partial<TargetDraft>): TargetDraft => ({ kind: 'value', number: '', direction: '以上', text: '', yearEnd: false, ...fields });
 
 describe('targetDraft', () => {
   it.each<[string, KpiTarget | undefined, TargetDraft]>([

@@ -70,7 +70,7 @@ describe('nextYearPlan: 東京支部 令和6年度 → 令和7年度', () => {
 
   it("is a valid plan file of the next fiscal year, without this year's record", () => {
     expect(parsePlanFile(next.file).ok).toBe(true);
-    expect(next.file.plan).toEqual({ branch: '東京支部', fiscalYear: 2025, title: '令和7年度 東京支部事業計画', periodKind: 'half' });
+    expect(next.file.plan).toEqual({ branch: '東京支部', fiscalYear: 2025, title: '令和7年度 東京支部事業計画', periodKind: 'half', status: '案' });
     expect(next.file).not.toHaveProperty('progress');
     expect(next.file).not.toHaveProperty('notes');
     expect(next.file).not.toHaveProperty('measurements');
@@ -79,10 +79,16 @@ describe('nextYearPlan: 東京支部 令和6年度 → 令和7年度', () => {
   it('copies the tree (labels, titles, texts, groups, tags) and the KPIs under the same refs', () => {
     const { progress: _p, notes: _n, measurements: _m, plan: _plan, ...structure } = TOKYO;
     const { plan: _next, ...copied } = next.file;
-    expect({ ...copied, kpis: copied.kpis!.map(({ target: _t, ...k }) => k) }).toEqual({
+    expect({ ...copied, kpis: copied.kpis!.map(({ target: _t, previousTarget: _p, baseline: _b, ...k }) => k) }).toEqual({
       ...structure,
       kpis: structure.kpis!.map(({ target: _t, ...k }) => k),
     });
+  });
+
+  it("makes this year's target next year's 前年度のKPI, and its latest actual next year's 現状", () => {
+    expect(next.file.kpis!.map((k) => k.previousTarget)).toEqual(TOKYO.kpis!.map((k) => k.target));
+    const mail = next.file.kpis!.find((k) => k.name === '現金給付等の申請に係る郵送化率')!;
+    expect(mail.baseline).toEqual({ value: 98.2, month: '2024-06' });
   });
 
   it("gives the records inside ids made from the new plan's id and this year's refs, the same on every device", () => {
@@ -130,7 +136,7 @@ describe('nextYearPlan: 東京支部 令和6年度 → 令和7年度', () => {
 describe('nextYearPlan: details', () => {
   const base: PlanFile = {
     format: 'jigyo-keikaku-plan',
-    version: 1,
+    version: 2,
     plan: { branch: '静岡支部', fiscalYear: 2024, title: '令和6年度 静岡支部事業計画', periodKind: 'quarter', demo: true },
     sections: [{ id: 's', label: '（２）', title: '特定健診実施率の向上', items: [{ id: 'i', label: '①', text: '受診勧奨を行う' }] }],
     kpis: [
@@ -160,7 +166,14 @@ describe('nextYearPlan: details', () => {
 
   it('takes the newest actual that has a value, and keeps the cumulative flag', () => {
     const next = nextYearPlan(base);
-    expect(next.file.kpis![1]).toEqual({ id: 'm', name: '郵送化率', unit: '%', target: { kind: 'previousYear', previousValue: 97.9, direction: '以上' } });
+    expect(next.file.kpis![1]).toEqual({
+      id: 'm',
+      name: '郵送化率',
+      unit: '%',
+      target: { kind: 'previousYear', previousValue: 97.9, direction: '以上' },
+      previousTarget: { kind: 'previousYear', previousValue: 98.4, direction: '以上' },
+      baseline: { value: 97.9, month: '2024-10' },
+    });
     expect(next.file.kpis![0]).toMatchObject({ id: 'k', section: 's', cumulative: true });
   });
 

@@ -27,7 +27,7 @@ const SMALL: PlanFile = {
           label: '（２）',
           title: 'サービス水準の向上',
           items: [
-            { id: 'i1', label: '①', text: 'サービススタンダードの遵守', group: '業務', tags: ['重要度：高'] },
+            { id: 'i1', label: '①', text: 'サービススタンダードの遵守', groups: ['業務'], tags: ['重要度：高'] },
             { id: 'i2', label: '②', text: '現金給付等の申請に係る郵送化の促進' },
           ],
         },
@@ -37,7 +37,7 @@ const SMALL: PlanFile = {
       id: 's2',
       label: '２．',
       title: '戦略的保険者機能の一層の発揮',
-      items: [{ id: 'i3', label: '①', text: '健康宣言事業所の拡大', group: '保健', tags: ['重要度：高', '困難度：高'] }],
+      items: [{ id: 'i3', label: '①', text: '健康宣言事業所の拡大', groups: ['保健'], tags: ['重要度：高', '困難度：高'] }],
     },
   ],
   kpis: [
@@ -82,7 +82,7 @@ function problemsOf(text: string): PlanFileProblem[] {
 
 describe('a valid file', () => {
   it('parses unchanged', () => {
-    expect(parsePlanFileText(JSON.stringify(SMALL))).toEqual({ ok: true, file: SMALL });
+    expect(parsePlanFileText(JSON.stringify(SMALL))).toEqual({ ok: true, file: SMALL, version: 2 });
   });
 
   it('may start with a byte order mark', () => {
@@ -224,7 +224,7 @@ describe('a bad file gives problems in Japanese and nothing else', () => {
     ['invalid JSON', '{"format": "jigyo-keikaku-plan",', [{ where: 'ファイル全体', message: expect.stringMatching(/^JSONとして読めません（.+）$/) as string }]],
     ['not an object', '[]', [{ where: 'ファイル全体', message: '形式が違います（object が必要です）' }]],
     ['wrong format', changed((f) => (f.format = 'excel' as never)), [{ where: '形式', message: '使える値は "jigyo-keikaku-plan" です' }]],
-    ['newer version', changed((f) => (f.version = 2 as never)), [{ where: '版', message: '使える値は 1 です' }]],
+    ['newer version', changed((f) => (f.version = 3 as never)), [{ where: '版', message: '使える値は 1 / 2 です' }]],
     ['missing field', changed((f) => delete (f.plan as Partial<PlanFile['plan']>).branch), [{ where: '計画 › 支部', message: '必須の項目がありません' }]],
     [
       'missing item text',
@@ -253,7 +253,7 @@ describe('a bad file gives problems in Japanese and nothing else', () => {
     [
       'bad target kind',
       changed((f) => (f.kpis![0]!.target = { kind: 'range' } as never)),
-      [{ where: 'KPI 1番目（k1） › 目標 › 種類', message: '目標の書き方が違います（kind は value / previousYear / qualitative）' }],
+      [{ where: 'KPI 1番目（k1） › 目標 › 種類', message: '目標の書き方が違います（kind は value / previousYear / qualitative / conditional）' }],
     ],
     [
       'target without its value',
