@@ -95,6 +95,7 @@ export function nextYearPlan(file: PlanFile): NextYearPlan {
       label: s.label,
       title: s.title,
       ...(s.groups !== undefined ? { groups: [...s.groups] } : {}),
+      ...(s.note !== undefined ? { note: s.note } : {}),
       ...(items ? { items } : {}),
       ...(sections ? { sections } : {}),
     };

@@ -57,6 +57,7 @@ export interface FileSection {
   label: string;
   title: string;
   groups?: string[] | undefined;
+  note?: string | undefined;
   items?: FileItem[] | undefined;
   sections?: FileSection[] | undefined;
 }
@@ -66,6 +67,8 @@ export const fileSectionSchema: z.ZodMiniType<FileSection> = z.strictObject({
   label: shortText,
   title: shortText,
   groups: z.optional(groupsSchema),
+  /** Text under the heading that is no item: the reasons of its 【重要度：高】 / 【困難度：高】. */
+  note: z.optional(z.string().check(z.maxLength(LIMITS.longText))),
   items: z.optional(z.array(fileItemSchema)),
   get sections() {
     return z.optional(z.array(fileSectionSchema));
@@ -464,6 +467,7 @@ export function planFileToRecords(file: PlanFile, ctx: ImportContext): PlanRecor
       label: section.label,
       title: section.title,
       ...(section.groups?.length ? { group: joinGroups(section.groups) } : {}),
+      ...(section.note ? { note: section.note } : {}),
       order: orderKeyOfNumber(index),
       deleted: false,
       ...stamp,
@@ -549,6 +553,7 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
       label: s.label,
       title: s.title,
       ...(s.group ? { groups: splitGroups(s.group) } : {}),
+      ...(s.note ? { note: s.note } : {}),
       ...(own.length
         ? {
             items: own.map((i) => ({

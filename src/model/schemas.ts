@@ -71,6 +71,8 @@ export const sectionSchema = z.object({
    * without a group of their own belong to it (see itemGroups). Absent on older records.
    */
   group: z.optional(shortText),
+  /** What the plan writes under the heading besides items: the reasons of 【重要度：高】/【困難度：高】. */
+  note: z.optional(z.string().check(z.maxLength(LIMITS.longText))),
   /** The place among its siblings (order-key.ts); equal keys sort by id. */
   order: orderKeySchema,
   deleted: z.boolean(),
