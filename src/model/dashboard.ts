@@ -6,7 +6,7 @@ import { projectKpi, type KpiProjection, type MonthValue } from './kpi-projectio
 import { flattenItems, type EvaluationFilter, type TreeNode } from './plan-tree';
 import { kpiStatusAsOf, type KpiStatus } from './report';
 import { EVALUATIONS, type Evaluation, type Item, type Kpi, type Measurement, type Section } from './schemas';
-import type { Judgement } from './kpi-judgement';
+import type { KpiAssessment } from './kpi-assessment';
 import { fiscalYearOfMonth, type YearMonth } from './wareki';
 
 /** The columns of the count tables, in the order the paper uses them. */
@@ -30,12 +30,22 @@ export function marksByPillar(tree: readonly TreeNode[], evaluationOf: Evaluatio
   return tree.map((node) => ({ pillar: node.section, counts: countMarks(flattenItems([node]), evaluationOf) })).filter((row) => row.counts.total > 0);
 }
 
-/** Counts per 担当グループ, ordered as the plan screen's group filter; items with no group last, under ''. */
-export function marksByGroup(tree: readonly TreeNode[], evaluationOf: EvaluationOf): { group: string; counts: MarkCounts }[] {
+/**
+ * Counts per 担当グループ, ordered as the plan screen's group filter; items with no group last,
+ * under ''. An item owned by two groups counts in both (`groups`: groupsByItem).
+ */
+export function marksByGroup(
+  tree: readonly TreeNode[],
+  evaluationOf: EvaluationOf,
+  groups: ReadonlyMap<string, readonly string[]>,
+): { group: string; counts: MarkCounts }[] {
   const byGroup = new Map<string, Item[]>();
-  for (const item of flattenItems(tree)) byGroup.set(item.group, [...(byGroup.get(item.group) ?? []), item]);
-  const groups = [...byGroup.keys()].sort((a, b) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b, 'ja')));
-  return groups.map((group) => ({ group, counts: countMarks(byGroup.get(group)!, evaluationOf) }));
+  for (const item of flattenItems(tree)) {
+    const owners = groups.get(item.id) ?? [];
+    for (const g of owners.length ? owners : ['']) byGroup.set(g, [...(byGroup.get(g) ?? []), item]);
+  }
+  const names = [...byGroup.keys()].sort((a, b) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b, 'ja')));
+  return names.map((group) => ({ group, counts: countMarks(byGroup.get(group)!, evaluationOf) }));
 }
 
 /** The items carrying a mark, in tree order (the order the meeting walks them). */
@@ -61,18 +71,15 @@ export function isForecast(projection: KpiProjection): boolean {
 export type OffTrackReason = '未達' | '未達見込み';
 
 /**
- * Why a KPI is off track, or null when it is not. A KPI still building up is below its year-end
- * target all year: while it has a forecast, the forecast decides, not today's figure.
+ * Why a KPI is off track, or null when it is not: its judgement (kpi-assessment.ts), which never
+ * calls a KPI still building up 未達 on a mid-year figure, only on its projection.
  */
-export function offTrackReason(judgement: Judgement, forecast: KpiProjection | null): OffTrackReason | null {
-  if (forecast) return forecast.status === '未達見込み' ? '未達見込み' : null;
-  return judgement.status === '未達' ? '未達' : null;
+export function offTrackReason(assessment: Pick<KpiAssessment, 'status'>): OffTrackReason | null {
+  return assessment.status === '未達' || assessment.status === '未達見込み' ? assessment.status : null;
 }
 
 export interface OffTrackKpi extends KpiStatus {
   reason: OffTrackReason;
-  /** The year-end projection that decided (reason 未達見込み); null when the actual decided. */
-  forecast: KpiProjection | null;
 }
 
 /**
@@ -87,10 +94,8 @@ export function offTrackKpis(
   lastYear: ReadonlyMap<string, readonly MonthValue[]> = new Map(),
 ): OffTrackKpi[] {
   return kpisInPlanOrder(sections, kpis).flatMap((kpi) => {
-    const status = kpiStatusAsOf(kpi, measurements, asOf);
-    const projection = projectAsOf(kpi, measurements, asOf, lastYear.get(kpi.id));
-    const forecast = isForecast(projection) ? projection : null;
-    const reason = offTrackReason(status.judgement, forecast);
-    return reason ? [{ ...status, reason, forecast }] : [];
+    const status = kpiStatusAsOf(kpi, measurements, asOf, lastYear.get(kpi.id));
+    const reason = offTrackReason(status.assessment);
+    return reason ? [{ ...status, reason }] : [];
   });
 }

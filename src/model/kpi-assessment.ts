@@ -74,6 +74,8 @@ export function describeBaseline(kpi: AssessmentInput['kpi'], rule: KpiRule | nu
   const figure = (n: number) => `${formatFigure(n, kpi.decimals)}${kpi.unit}`;
   const head = `現状 ${figure(b.value)}（${describeAsOf(b)}${b.note ? ` ${b.note}` : ''}）`;
   if (rule?.kind !== 'value') return head;
+  // A build-up rate part way through a year is not comparable with a year's target.
+  if (isCumulativeKpi(kpi) && fiscalMonthIndex(b.month) !== 11) return `${head}、年度途中の値`;
   const short = rule.direction === '以上' ? rule.value - b.value : b.value - rule.value;
   const rounded = Math.round(Math.abs(short) * 1e9) / 1e9;
   return short > 0 ? `${head}、目標まで あと${figure(rounded)}` : `${head}、目標の水準に届いています`;
@@ -131,18 +133,36 @@ export function assessKpi(input: AssessmentInput): KpiAssessment {
   const bound = rule.kind === 'value' ? rule.value : (rule.previousValue ?? end ?? null);
   // 対前年度 without a value compares with last year's March, the only figure both years share.
   const resolved: KpiRule = rule.kind === 'previousYear' && rule.previousValue === null && bound !== null ? { ...rule, previousValue: bound } : rule;
-  if (bound === null) return unjudged('noBound', '前年度の値（計画にも前年度末の実績にも）がないため、対前年度で比べられません。');
+  const noBound = '前年度の値が計画になく、前年度の計画の3月の実績もないため、対前年度で比べられません。';
 
   const asOf = input.asOf ?? monthsOfFiscalYear(fiscalYear)[11]!;
   const actuals = input.actuals.filter((a) => a.value !== null && Number.isFinite(a.value) && fiscalYearOfMonth(a.month) === fiscalYear && a.month <= asOf);
   const latest = actuals.reduce<MonthValue | undefined>((l, a) => (!l || a.month > l.month ? a : l), undefined);
+  // At the start of a year nothing is reported yet: that comes first, whatever else is missing.
   if (!latest || latest.value === null) {
-    return unjudged('noActual', `${warekiFiscalYear(fiscalYear)}の実績がまだありません${baseline ? `（${baseline}）` : ''}。`);
+    return unjudged(
+      'noActual',
+      `${warekiFiscalYear(fiscalYear)}の実績がまだありません${baseline ? `（${baseline}）` : ''}。${bound === null ? `また、${noBound}` : ''}`,
+    );
   }
   const atMonth = { value: latest.value, month: latest.month };
+  const yearEndPending = rule.yearEnd === true && fiscalMonthIndex(latest.month) !== 11;
+  if (bound === null && yearEndPending) {
+    return unjudged(
+      'midYear',
+      `年度末時点で判定する目標のため、${warekiMonth(latest.month)}の実績${figure(latest.value)}では判定しません。また、${noBound}`,
+      atMonth,
+    );
+  }
+  if (bound === null) return unjudged('noBound', noBound, atMonth);
   const targetText = describeTarget(resolved, kpi.unit, kpi.decimals);
+  const short = (j: Judgement) => describeGap(j, kpi.unit).replace('−', '');
   const verdict = (j: Judgement) =>
-    j.status === '達成' ? `目標「${targetText}」を満たしています` : `目標「${targetText}」に${describeGap(j, kpi.unit).replace('−', '')}届いていません`;
+    j.status === '達成'
+      ? `目標「${targetText}」を満たしています`
+      : resolved.direction === '以下'
+        ? `目標「${targetText}」を${short(j)}上回っています`
+        : `目標「${targetText}」に${short(j)}届いていません`;
 
   if (fiscalMonthIndex(latest.month) === 11) {
     const j = judge(resolved, latest.value);

@@ -3,11 +3,12 @@
 // the table, the rows grouped under their 事業計画 row, and what a KPI's details show (the year by
 // month, the projection as a line, the chart's summary for screen readers). Pure.
 import { isForecast, offTrackReason, projectAsOf } from './dashboard';
-import { describeGap, describeTarget, formatNumber, judgeLatest, targetBound, type Judgement, type JudgementStatus } from './kpi-judgement';
+import { assessKpi, type AssessmentStatus, type KpiAssessment } from './kpi-assessment';
+import { describeGap, describeTarget, formatFigure, formatNumber, judgeLatest, type Judgement } from './kpi-judgement';
 import { kpisInPlanOrder } from './kpi-order';
 import { PROJECTION_GAPS, type KpiProjection, type MonthValue } from './kpi-projection';
 import type { Kpi, Measurement, Section } from './schemas';
-import { bothFiscalYear, bothMonth, fiscalMonthIndex, fiscalYearOfMonth, monthsOfFiscalYear, warekiFiscalYear, type YearMonth } from './wareki';
+import { bothFiscalYear, bothMonth, describeAsOf, fiscalMonthIndex, fiscalYearOfMonth, monthsOfFiscalYear, warekiFiscalYear, type YearMonth } from './wareki';
 
 export interface KpiRow {
   kpi: Kpi;
@@ -23,6 +24,8 @@ export interface KpiRow {
   forecast: KpiProjection | null;
   /** The same KPI's actuals in last year's plan, when it is on this device. */
   lastYear: readonly MonthValue[];
+  /** The judgement shown, with its reason (kpi-assessment.ts). */
+  assessment: KpiAssessment;
 }
 
 /** The rows of a plan's KPIs in plan order; `lastYear`: per KPI id, last year's actuals of the same KPI. */
@@ -43,25 +46,33 @@ export function kpiRows(
     const judgement = judgeLatest(kpi, own);
     const latest = judgement.month === null ? null : (own.find((m) => m.month === judgement.month)?.value ?? null);
     const forecast = isForecast(projection) ? projection : null;
-    return { kpi, target: describeTarget(kpi.target, kpi.unit), judgement, latest, measurements: own, projection, forecast, lastYear: previous };
+    const assessment = assessKpi({ kpi, fiscalYear, actuals: own, lastYear: previous });
+    return {
+      kpi,
+      target: describeTarget(kpi.target, kpi.unit, kpi.decimals),
+      judgement,
+      latest,
+      measurements: own,
+      projection,
+      forecast,
+      lastYear: previous,
+      assessment,
+    };
   });
 }
 
-/** How many KPIs are judged each way, and how many are projected to miss (未達見込み). */
-export type KpiCounts = Record<JudgementStatus, number> & { 未達見込み: number };
+/** How many KPIs are judged each way; 判定不可 counts those with an actual, 実績未入力 those without. */
+export type KpiCounts = Record<AssessmentStatus, number> & { 実績未入力: number };
 
 export function countKpiRows(rows: readonly KpiRow[]): KpiCounts {
-  const counts: KpiCounts = { 達成: 0, 未達: 0, 判定不可: 0, 未達見込み: 0 };
-  for (const r of rows) {
-    counts[r.judgement.status]++;
-    if (r.forecast?.status === '未達見込み') counts.未達見込み++;
-  }
+  const counts: KpiCounts = { 達成: 0, 未達: 0, 達成見込み: 0, 未達見込み: 0, 判定不可: 0, 実績未入力: 0 };
+  for (const { assessment } of rows) counts[assessment.unjudged === 'noActual' ? '実績未入力' : assessment.status]++;
   return counts;
 }
 
-/** The same rule as the dashboard's off-track list (offTrackReason), on the latest actuals. */
+/** The same rule as the dashboard's off-track list (offTrackReason). */
 export function isOffTrack(row: KpiRow): boolean {
-  return offTrackReason(row.judgement, row.forecast) !== null;
+  return offTrackReason(row.assessment) !== null;
 }
 
 /** Consecutive KPIs of one 事業計画 row share its cell, as in the paper table. */
@@ -83,13 +94,6 @@ export function groupKpiRows(rows: readonly KpiRow[], sections: readonly Section
     else out.push({ section, rows: [row] });
   }
   return out;
-}
-
-/** Why a judgement is 判定不可, in a word for the table; '' when it is not. */
-export function whyNoJudgement(kpi: Kpi, judgement: Judgement): string {
-  if (kpi.target.kind === 'qualitative') return '定性目標';
-  if (targetBound(kpi.target) === null) return '前年度値なし';
-  return judgement.gap === null ? '実績なし' : '';
 }
 
 /** "令和7年3月（2025年3月）の見込みは49%、未達見込み（−11%）。" */
@@ -169,4 +173,39 @@ export function kpiDetailView(row: KpiRow, fiscalYear: number): KpiDetailView {
 export function defaultMonth(months: readonly YearMonth[], latestMonth: string | null): YearMonth {
   const i = latestMonth === null ? -1 : months.indexOf(latestMonth);
   return months[Math.min(i + 1, months.length - 1)]!;
+}
+
+/** The KPI table's target columns: seed 004's 目標, or seed 002's 令和N年度KPI / 令和N−1年度KPI / 現状 where the plan has them. */
+export interface KpiColumns {
+  target: string;
+  /** null when no KPI of the plan gives last year's target. */
+  previousTarget: string | null;
+  /** null when no KPI gives a 現状. */
+  baseline: string | null;
+}
+
+export function kpiColumns(fiscalYear: number, kpis: readonly Pick<Kpi, 'previousTarget' | 'baseline' | 'deleted'>[]): KpiColumns {
+  const live = kpis.filter((k) => !k.deleted);
+  const previous = live.some((k) => k.previousTarget);
+  const baseline = live.some((k) => k.baseline);
+  return {
+    target: previous || baseline ? `${warekiFiscalYear(fiscalYear)}KPI` : '目標',
+    previousTarget: previous ? `${warekiFiscalYear(fiscalYear - 1)}KPI` : null,
+    baseline: baseline ? '現状' : null,
+  };
+}
+
+/** A figure with the KPI's unit, as the plan writes it (68.0%). */
+export const kpiFigure = (kpi: Pick<Kpi, 'unit' | 'decimals'>, n: number): string => `${formatFigure(n, kpi.decimals)}${kpi.unit}`;
+
+/** The 現状 cell: 「7,013事業所（令和6年11月末）」; null without one. */
+export function baselineCell(kpi: Pick<Kpi, 'unit' | 'decimals' | 'baseline'>): string | null {
+  const b = kpi.baseline;
+  return b ? `${kpiFigure(kpi, b.value)}（${describeAsOf(b)}${b.note ? ` ${b.note}` : ''}）` : null;
+}
+
+/** 「実施対象者数 434,351人・実施見込者数 295,359人」; null when the plan gives neither. */
+export function countsLine(kpi: Pick<Kpi, 'population' | 'expected'>): string | null {
+  const parts = [kpi.population, kpi.expected].flatMap((c) => (c ? [`${c.label} ${formatNumber(c.value)}${c.unit}`] : []));
+  return parts.length ? parts.join('・') : null;
 }

@@ -28,6 +28,7 @@ import {
 } from './schemas';
 import { compareOrder, orderKeyOfNumber } from './order-key';
 import { periodsOf } from './period';
+import { joinGroups, splitGroups } from './plan-tree';
 import { fiscalYearOfMonth } from './wareki';
 
 export const PLAN_FILE_FORMAT = 'jigyo-keikaku-plan';
@@ -337,23 +338,6 @@ export function parsePlanFile(data: unknown): PlanFileResult {
   const problems = crossCheck(file);
   return problems.length ? { ok: false, problems } : { ok: true, file, version };
 }
-
-/** 「業務、企画総務」 or 「業務グループ、企画総務グループ」 → ['業務', '企画総務']: the names the group filter shows. */
-export function splitGroups(text: string): string[] {
-  const names = text
-    .split(/[、,，]/)
-    .map((g) =>
-      g
-        .trim()
-        .replace(/グループ$/, '')
-        .trim(),
-    )
-    .filter(Boolean);
-  return [...new Set(names)];
-}
-
-/** The text stored in `group` for a list of groups. */
-export const joinGroups = (groups: readonly string[]): string => splitGroups(groups.join('、')).join('、');
 
 export function* walkSections(
   sections: readonly FileSection[],

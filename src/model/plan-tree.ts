@@ -83,17 +83,21 @@ export function buildSearchIndex(items: readonly Item[], progress: readonly Prog
   return index;
 }
 
-/** Ids of the items that pass the filter; `evaluationOf` gives an item's mark in the chosen period. */
+/**
+ * Ids of the items that pass the filter; `evaluationOf` gives an item's mark in the chosen period,
+ * `groups` each item's owning groups (groupsByItem): an item owned jointly passes for either group.
+ */
 export function filterItems(
   items: readonly Item[],
   filter: ItemFilter,
   evaluationOf: (itemId: string) => Evaluation | null,
   searchIndex: ReadonlyMap<string, string>,
+  groups: ReadonlyMap<string, readonly string[]>,
 ): Set<string> {
   const terms = normalizeForSearch(filter.query).split(/\s+/).filter(Boolean);
   const out = new Set<string>();
   for (const item of items) {
-    if (filter.groups.length && !filter.groups.includes(item.group)) continue;
+    if (filter.groups.length && !(groups.get(item.id) ?? []).some((g) => filter.groups.includes(g))) continue;
     if (filter.evaluations.length && !filter.evaluations.includes(evaluationOf(item.id) ?? '未評価')) continue;
     if (terms.length) {
       const hay = searchIndex.get(item.id) ?? '';
@@ -115,9 +119,50 @@ export function pruneTree(tree: readonly TreeNode[], visible: ReadonlySet<string
   return out;
 }
 
-/** The groups used in a plan, for the group filter. */
-export function groupsOf(items: readonly Item[]): string[] {
-  return [...new Set(items.filter((i) => !i.deleted && i.group).map((i) => i.group))].sort((a, b) => a.localeCompare(b, 'ja'));
+/** 「業務、企画総務」 or 「業務グループ、企画総務グループ」 → ['業務', '企画総務']: the names the group filter shows. */
+export function splitGroups(text: string): string[] {
+  const names = text
+    .split(/[、,，]/)
+    .map((g) =>
+      g
+        .trim()
+        .replace(/グループ$/, '')
+        .trim(),
+    )
+    .filter(Boolean);
+  return [...new Set(names)];
+}
+
+/** The text stored in `group` for a list of groups. */
+export const joinGroups = (groups: readonly string[]): string => splitGroups(groups.join('、')).join('、');
+
+/** An item's owning groups: its own, else those of its nearest section that names any. */
+export function itemGroups(item: Pick<Item, 'group' | 'sectionId'>, sections: ReadonlyMap<string, Section>): string[] {
+  const own = splitGroups(item.group);
+  if (own.length) return own;
+  const seen = new Set<string>();
+  let s = sections.get(item.sectionId);
+  while (s && !seen.has(s.id)) {
+    seen.add(s.id);
+    const groups = splitGroups(s.group ?? '');
+    if (groups.length) return groups;
+    s = s.parentId === null ? undefined : sections.get(s.parentId);
+  }
+  return [];
+}
+
+/** Each live item's owning groups (itemGroups), by item id. */
+export function groupsByItem(sections: readonly Section[], items: readonly Item[]): Map<string, string[]> {
+  const byId = new Map(sections.filter((s) => !s.deleted).map((s) => [s.id, s]));
+  return new Map(items.filter((i) => !i.deleted).map((i) => [i.id, itemGroups(i, byId)]));
+}
+
+/** The groups used in a plan, for the group filter: every group some item or section names. */
+export function groupsOf(sections: readonly Section[], items: readonly Item[]): string[] {
+  const names = new Set<string>();
+  for (const groups of groupsByItem(sections, items).values()) for (const g of groups) names.add(g);
+  for (const s of sections) if (!s.deleted) for (const g of splitGroups(s.group ?? '')) names.add(g);
+  return [...names].sort((a, b) => a.localeCompare(b, 'ja'));
 }
 
 /** "（２） サービス水準の向上": a section as a control names it. */

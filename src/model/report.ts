@@ -2,12 +2,14 @@
 // 事業計画 | 実施状況 | 評価 | 今後の実施予定等 table, the KPI progress tables with each actual as of the
 // period's last month, the period in 和暦 and 西暦, and the plan screen's filters in words.
 // Pure: the report page only lays these out.
+import { assessKpi, type KpiAssessment } from './kpi-assessment';
 import { judge, latestMeasurement, type Judgement } from './kpi-judgement';
+import type { MonthValue } from './kpi-projection';
 import { kpisInPlanOrder } from './kpi-order';
 import type { Period } from './period';
-import { buildSearchIndex, buildTree, filterItems, flattenItems, isFilterActive, pruneTree, type ItemFilter, type TreeNode } from './plan-tree';
+import { buildSearchIndex, buildTree, filterItems, flattenItems, groupsByItem, isFilterActive, pruneTree, type ItemFilter, type TreeNode } from './plan-tree';
 import type { Item, Kpi, Measurement, Note, Progress, Section } from './schemas';
-import { seirekiMonth, warekiMonth, type YearMonth } from './wareki';
+import { fiscalYearOfMonth, seirekiMonth, warekiMonth, type YearMonth } from './wareki';
 
 /** A heading row of the table (depth ≥ 1) or the pillar itself (depth 0), with its own items. */
 export interface ReportBlock {
@@ -24,10 +26,13 @@ export interface ReportPillar {
 /** A KPI as the report shows it: its actual is the latest one up to a month (時点). */
 export interface KpiStatus {
   kpi: Kpi;
+  /** The latest actual against the target as it stands (see `assessment` for the judgement shown). */
   judgement: Judgement;
   /** The month of the actual, null when there is none yet. */
   month: YearMonth | null;
   value: number | null;
+  /** The judgement shown, with its reason (kpi-assessment.ts). */
+  assessment: KpiAssessment;
 }
 
 export interface ReportKpiRow extends KpiStatus {
@@ -52,6 +57,8 @@ export interface ReportInput {
   /** For the text filter, which also finds words in notes (as on the plan screen). */
   notes: readonly Note[];
   filter: ItemFilter;
+  /** Per KPI id, the same KPI's actuals of last year, when known (for 対前年度 and projections). */
+  lastYear?: ReadonlyMap<string, readonly MonthValue[]> | undefined;
 }
 
 export interface Report {
@@ -73,13 +80,15 @@ export function buildReport(input: ReportInput): Report {
   const live = flattenItems(tree);
   const active = isFilterActive(filter);
   const searchIndex = filter.query.trim() ? buildSearchIndex(live, [...progress.values()], notes) : new Map<string, string>();
-  const visible = active ? filterItems(live, filter, (id) => progress.get(id)?.evaluation ?? null, searchIndex) : new Set(live.map((i) => i.id));
+  const visible = active
+    ? filterItems(live, filter, (id) => progress.get(id)?.evaluation ?? null, searchIndex, groupsByItem(sections, live))
+    : new Set(live.map((i) => i.id));
   // Empty sections are dropped even unfiltered: a heading with nothing under it says nothing on paper.
   const shown = pruneTree(tree, visible);
   const asOf = lastMonthOf(period);
   return {
     pillars: shown.map((node) => ({ pillar: node.section, blocks: blocksOf(node) })),
-    kpiTables: kpiTables(sections, kpis, measurements, asOf, active ? sectionIdsOf(shown) : null),
+    kpiTables: kpiTables(sections, kpis, measurements, asOf, active ? sectionIdsOf(shown) : null, input.lastYear ?? new Map()),
     asOf,
     shownItems: visible.size,
     totalItems: live.length,
@@ -117,6 +126,7 @@ function kpiTables(
   measurements: readonly Measurement[],
   asOf: YearMonth,
   onlySections: ReadonlySet<string> | null,
+  lastYear: ReadonlyMap<string, readonly MonthValue[]>,
 ): ReportKpiTable[] {
   const pillarOf = new Map<string, Section>();
   const sectionById = new Map<string, Section>();
@@ -132,7 +142,7 @@ function kpiTables(
     const section = (kpi.sectionId !== null && sectionById.get(kpi.sectionId)) || null;
     if (onlySections && (!section || !onlySections.has(section.id))) continue;
     const pillar = section ? pillarOf.get(section.id)! : null;
-    const row = { ...kpiStatusAsOf(kpi, measurements, asOf), section };
+    const row = { ...kpiStatusAsOf(kpi, measurements, asOf, lastYear.get(kpi.id)), section };
     // kpisInPlanOrder keeps a pillar's KPIs together, so a new pillar starts a new table.
     const last = tables[tables.length - 1];
     if (last && last.pillar === pillar) last.rows.push(row);
@@ -142,9 +152,11 @@ function kpiTables(
 }
 
 /** A KPI judged on its latest actual up to `asOf`: a report for the first half ignores October's. */
-export function kpiStatusAsOf(kpi: Kpi, measurements: readonly Measurement[], asOf: YearMonth): KpiStatus {
-  const latest = latestMeasurement(measurements.filter((m) => m.kpiId === kpi.id && m.month <= asOf));
-  return { kpi, judgement: judge(kpi.target, latest?.value), month: latest?.month ?? null, value: latest?.value ?? null };
+export function kpiStatusAsOf(kpi: Kpi, measurements: readonly Measurement[], asOf: YearMonth, lastYear?: readonly MonthValue[]): KpiStatus {
+  const own = measurements.filter((m) => m.kpiId === kpi.id && m.month <= asOf);
+  const latest = latestMeasurement(own);
+  const assessment = assessKpi({ kpi, fiscalYear: fiscalYearOfMonth(asOf), actuals: own, lastYear, asOf });
+  return { kpi, judgement: judge(kpi.target, latest?.value), month: latest?.month ?? null, value: latest?.value ?? null, assessment };
 }
 
 export function lastMonthOf(period: Period): YearMonth {

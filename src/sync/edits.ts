@@ -126,7 +126,11 @@ export function setDeleted(db: TrackerDb, name: StructureTable, id: string, dele
   return updateRecord(db, name, id, { deleted } as Editable<RecordOf[typeof name]>, actor);
 }
 
-export function createSection(db: TrackerDb, input: Pick<Section, 'planId' | 'parentId' | 'label' | 'title' | 'order'>, actor: string): Promise<Section> {
+export function createSection(
+  db: TrackerDb,
+  input: Pick<Section, 'planId' | 'parentId' | 'label' | 'title' | 'order'> & Partial<Pick<Section, 'group'>>,
+  actor: string,
+): Promise<Section> {
   const id = newId();
   return writeRecord(db, 'sections', id, () => ({ id, ...input, deleted: false, updatedAt: '', updatedBy: '' }), actor);
 }

@@ -6,8 +6,8 @@ import { useMemo } from 'preact/hooks';
 import { usePlanScreen, type PlanScreenData } from './data/hooks';
 import { useKpiInsight, type KpiInsight } from './data/report-hooks';
 import { itemsMarked, MARKS, marksByGroup, marksByPillar, offTrackKpis, type MarkCounts, type OffTrackKpi } from '../model/dashboard';
-import { describeGap, describeTarget, formatNumber } from '../model/kpi-judgement';
-import { buildTree, labelPath, type EvaluationFilter } from '../model/plan-tree';
+import { describeGap, describeTarget, formatFigure } from '../model/kpi-judgement';
+import { buildTree, groupsByItem, labelPath, type EvaluationFilter } from '../model/plan-tree';
 import { lastMonthOf } from '../model/report';
 import { bothFiscalYear, bothMonth, localIsoDate, warekiMonth } from '../model/wareki';
 import { ItemChips } from './item-chips';
@@ -33,7 +33,8 @@ function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiInsight }) {
   const evaluationOf = (id: string) => progress.get(id)?.evaluation ?? null;
   const tree = useMemo(() => buildTree(sections, items), [sections, items]);
   const byPillar = useMemo(() => marksByPillar(tree, evaluationOf), [tree, progress]);
-  const byGroup = useMemo(() => marksByGroup(tree, evaluationOf), [tree, progress]);
+  const owners = useMemo(() => groupsByItem(sections, items), [sections, items]);
+  const byGroup = useMemo(() => marksByGroup(tree, evaluationOf, owners), [tree, progress, owners]);
   const warnItems = useMemo(() => itemsMarked(tree, evaluationOf, '△'), [tree, progress]);
   const asOf = lastMonthOf(period);
   const offTrack = useMemo(() => offTrackKpis(sections, kpis.kpis, kpis.measurements, asOf, kpis.lastYear), [sections, kpis, asOf]);
@@ -86,7 +87,7 @@ function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiInsight }) {
                   <span>{item.text}</span>
                 </Link>
                 <span class="item-meta">
-                  <ItemChips item={item} groupPrefix="担当: " />
+                  <ItemChips item={item} groups={owners.get(item.id) ?? []} groupPrefix="担当: " />
                 </span>
               </li>
             ))}
@@ -98,7 +99,7 @@ function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiInsight }) {
         <h2 id="dashboard-kpis">未達・未達見込みのKPI（{offTrack.length}件）</h2>
         <p class="hint">
           {warekiMonth(asOf)}
-          までの最新の実績で判定しています。ただし、年度内に積み上がる指標は、年度末の値を見込める間（3月の実績が出るまで）はその見込みで判定します（未達見込み）。
+          までの最新の実績で判定しています。ただし、年度内に積み上がる指標と年度末時点で判定する目標は、3月の実績が出るまで年度途中の値では判定せず、年度末の見込みを出せるときはその見込みで判定します（未達見込み）。
         </p>
         {offTrack.length === 0 ? (
           <p class="hint">未達・未達見込みのKPIはありません。</p>
@@ -120,27 +121,23 @@ function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiInsight }) {
 }
 
 /**
- * Target and actual, then why the KPI is listed: 未達 now with its gap, or (a build-up that can be
- * projected, judged by the projection alone) 未達見込み with the March value and its gap.
+ * Target and actual, then why the KPI is listed: 未達 now with its gap, or 未達見込み with the March
+ * value and its gap; then the judgement's reason in one sentence.
  */
 function OffTrackFigures({ row }: { row: OffTrackKpi }) {
-  const { kpi, judgement, month, value, reason, forecast } = row;
-  const forecastGap = forecast?.judgement ? describeGap(forecast.judgement, kpi.unit) : '';
+  const { kpi, month, value, reason, assessment } = row;
+  const figure = (n: number) => `${formatFigure(n, kpi.decimals)}${kpi.unit}`;
+  const gap = assessment.judgement ? describeGap(assessment.judgement, kpi.unit) : '';
+  const projected = assessment.projection?.projected ?? null;
   return (
     <span class="dashboard-kpi-figures">
-      目標 {describeTarget(kpi.target, kpi.unit)}
-      {value !== null && month !== null && `・実績 ${formatNumber(value)}${kpi.unit}（${bothMonth(month)}時点）`}
-      {reason === '未達' && (
-        <span class="dashboard-gap">
-          <span aria-hidden="true">▼ </span>未達 {describeGap(judgement, kpi.unit)}
-        </span>
-      )}
-      {reason === '未達見込み' && forecast && forecast.projected !== null && (
-        <span class="dashboard-gap">
-          <span aria-hidden="true">▽ </span>
-          {`未達見込み（3月 ${formatNumber(forecast.projected)}${kpi.unit}${forecastGap && ` ${forecastGap}`}）`}
-        </span>
-      )}
+      目標 {describeTarget(kpi.target, kpi.unit, kpi.decimals)}
+      {value !== null && month !== null && `・実績 ${figure(value)}（${bothMonth(month)}時点）`}
+      <span class="dashboard-gap">
+        <span aria-hidden="true">{reason === '未達' ? '▼ ' : '▽ '}</span>
+        {reason === '未達見込み' && projected !== null ? `未達見込み（3月 ${figure(projected)}${gap && ` ${gap}`}）` : `未達 ${gap}`}
+      </span>
+      <span class="dashboard-reason">{assessment.reason}</span>
     </span>
   );
 }

@@ -1,13 +1,16 @@
 import type { Item } from '../model/schemas';
 
-/** An item's owning group and its tags (重要度：高 …), as chips; `groupPrefix` e.g. 「担当: 」. */
-export function ItemChips({ item, groupPrefix = '' }: { item: Item; groupPrefix?: string }) {
+/**
+ * An item's owning groups (its own or its section's, see itemGroups) and its tags (重要度：高 …),
+ * as chips; `groupPrefix` e.g. 「担当: 」.
+ */
+export function ItemChips({ item, groups, groupPrefix = '' }: { item: Item; groups: readonly string[]; groupPrefix?: string }) {
   return (
     <>
-      {item.group && (
+      {groups.length > 0 && (
         <span class="chip">
           {groupPrefix}
-          {item.group}
+          {groups.join('・')}
         </span>
       )}
       {item.tags.map((t) => (

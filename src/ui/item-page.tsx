@@ -7,7 +7,7 @@ import { useActorName, useDb, useItemDetail, usePlanStructure } from './data/hoo
 import { addNote, saveProgress } from '../sync/edits';
 import { progressTextStore } from '../sync/text-store';
 import { choosePeriod, periodsOf, type Period } from '../model/period';
-import { labelPath } from '../model/plan-tree';
+import { itemGroups, labelPath } from '../model/plan-tree';
 import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, type Progress, type Section } from '../model/schemas';
 import { bothFiscalYear, localIsoDate, warekiDate } from '../model/wareki';
 import { ConflictsPanel } from './conflicts-panel';
@@ -76,7 +76,7 @@ function ItemHeader({ plan, sections, item }: { plan: Plan; sections: Section[];
       <h1>{item.label && <span class="label">{item.label}</span>} 事業計画</h1>
       <p class="plan-text">{item.text}</p>
       <p class="item-meta">
-        <ItemChips item={item} groupPrefix="担当: " />
+        <ItemChips item={item} groups={itemGroups(item, new Map(sections.map((s) => [s.id, s])))} groupPrefix="担当: " />
       </p>
     </header>
   );

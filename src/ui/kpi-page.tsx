@@ -8,9 +8,21 @@ import { useDraftForm } from './data/draft-form';
 import { useActorName, useDb, usePlanStructure } from './data/hooks';
 import { useKpiInsight } from './data/report-hooks';
 import { saveMeasurement } from '../sync/edits';
-import { describeGap, formatNumber, judge, targetBound, type Judgement, type JudgementStatus } from '../model/kpi-judgement';
-import type { KpiProjection, MonthValue, ProjectionStatus } from '../model/kpi-projection';
-import { countKpiRows, defaultMonth, groupKpiRows, kpiDetailView, kpiRows, whyNoJudgement, type KpiRow } from '../model/kpi-rows';
+import { assessKpi, assessmentLabel, type AssessmentStatus, type KpiAssessment } from '../model/kpi-assessment';
+import { describeGap, describeTarget, formatFigure, targetBound } from '../model/kpi-judgement';
+import type { MonthValue } from '../model/kpi-projection';
+import {
+  baselineCell,
+  countKpiRows,
+  countsLine,
+  defaultMonth,
+  groupKpiRows,
+  kpiColumns,
+  kpiDetailView,
+  kpiRows,
+  type KpiColumns,
+  type KpiRow,
+} from '../model/kpi-rows';
 import { parseDecimal } from '../model/number-text';
 import type { Kpi, Measurement, Plan, Section } from '../model/schemas';
 import { bothFiscalYear, bothMonth, seirekiMonth, warekiMonth, type YearMonth } from '../model/wareki';
@@ -35,12 +47,11 @@ export function KpiPage({ planId }: { planId: string }) {
   return <KpiBoard plan={plan} sections={sections} kpis={kpis} measurements={measurements} lastYear={lastYear} />;
 }
 
-const STATUS_CLASS: Record<JudgementStatus, string> = { 達成: 'good', 未達: 'short', 判定不可: 'none' };
-// A shape as well as a colour, so 未達 stands out in grey print and for colour-blind readers.
-const STATUS_ICON: Record<JudgementStatus, string> = { 達成: '✔', 未達: '▼', 判定不可: '' };
-const FORECAST_CLASS: Record<ProjectionStatus, string> = { 達成見込み: 'good', 未達見込み: 'short', 判定不可: 'none' };
-// Hollow shapes beside the judgement's solid ones: a projection, not yet a fact.
-const FORECAST_ICON: Record<ProjectionStatus, string> = { 達成見込み: '✓', 未達見込み: '▽', 判定不可: '' };
+const STATUS_CLASS: Record<AssessmentStatus, string> = { 達成: 'good', 未達: 'short', 達成見込み: 'good', 未達見込み: 'short', 判定不可: 'none' };
+// A shape as well as a colour, so 未達 stands out in grey print and for colour-blind readers;
+// hollow shapes for a projection, not yet a fact.
+const STATUS_ICON: Record<AssessmentStatus, string> = { 達成: '✔', 未達: '▼', 達成見込み: '✓', 未達見込み: '▽', 判定不可: '' };
+const isForecastStatus = (s: AssessmentStatus) => s === '達成見込み' || s === '未達見込み';
 
 function KpiBoard({
   plan,
@@ -61,6 +72,7 @@ function KpiBoard({
   const rows = useMemo(() => kpiRows(plan.fiscalYear, sections, kpis, measurements, lastYear), [plan.fiscalYear, sections, kpis, measurements, lastYear]);
   const counts = countKpiRows(rows);
   const groups = useMemo(() => groupKpiRows(rows, sections, onlyShort), [rows, sections, onlyShort]);
+  const columns = useMemo(() => kpiColumns(plan.fiscalYear, kpis), [plan.fiscalYear, kpis]);
 
   const toggle = (id: string) =>
     setOpen((prev) => {
@@ -96,13 +108,15 @@ function KpiBoard({
           <span class="count count-short">
             <span aria-hidden="true">{STATUS_ICON.未達} </span>未達 {counts.未達}件
           </span>
-          <span class="count">達成 {counts.達成}件</span>
-          <span class="count">判定不可 {counts.判定不可}件</span>
           {counts.未達見込み > 0 && (
             <span class="count count-forecast">
-              <span aria-hidden="true">{FORECAST_ICON.未達見込み} </span>未達見込み {counts.未達見込み}件
+              <span aria-hidden="true">{STATUS_ICON.未達見込み} </span>未達見込み {counts.未達見込み}件
             </span>
           )}
+          <span class="count">達成 {counts.達成}件</span>
+          {counts.達成見込み > 0 && <span class="count">達成見込み {counts.達成見込み}件</span>}
+          {counts.判定不可 > 0 && <span class="count">判定不可 {counts.判定不可}件</span>}
+          {counts.実績未入力 > 0 && <span class="count">実績未入力 {counts.実績未入力}件</span>}
         </p>
         <button type="button" class="toggle toggle-text" aria-pressed={onlyShort} onClick={() => setOnlyShort(!onlyShort)}>
           未達・未達見込みのみ表示
@@ -115,7 +129,7 @@ function KpiBoard({
       ) : groups.length === 0 ? (
         <p>未達・未達見込みのKPIはありません。</p>
       ) : (
-        <table class="kpi-table">
+        <table class={`kpi-table${columns.previousTarget || columns.baseline ? ' kpi-table-wide' : ''}`}>
           <caption class="visually-hidden">KPI目標の進捗状況（指標名を押すと実績の入力とグラフを表示）</caption>
           <thead>
             <tr>
@@ -124,8 +138,18 @@ function KpiBoard({
               </th>
               <th scope="col">指標</th>
               <th scope="col" class="col-target">
-                目標
+                {columns.target}
               </th>
+              {columns.previousTarget && (
+                <th scope="col" class="col-target">
+                  {columns.previousTarget}
+                </th>
+              )}
+              {columns.baseline && (
+                <th scope="col" class="col-baseline">
+                  {columns.baseline}
+                </th>
+              )}
               <th scope="col" class="col-actual">
                 実績
               </th>
@@ -148,6 +172,7 @@ function KpiBoard({
                     row={row}
                     open={open.has(row.kpi.id)}
                     toggle={toggle}
+                    columns={columns}
                     sectionCell={i === 0 ? { section: g.section, span } : null}
                   />
                 ))}
@@ -166,18 +191,22 @@ function KpiRows({
   open,
   toggle,
   sectionCell,
+  columns,
 }: {
   plan: Plan;
   row: KpiRow;
   open: boolean;
   toggle: (id: string) => void;
   sectionCell: { section: Section | undefined; span: number } | null;
+  columns: KpiColumns;
 }) {
-  const { kpi, judgement } = row;
+  const { kpi, assessment } = row;
   const detailId = `kpi-detail-${kpi.id}`;
+  const counts = countsLine(kpi);
+  const span = 5 + (columns.previousTarget ? 1 : 0) + (columns.baseline ? 1 : 0);
   return (
     <>
-      <tr id={kpiAnchor(kpi.id)} class={`kpi-row kpi-row-${STATUS_CLASS[judgement.status]}`}>
+      <tr id={kpiAnchor(kpi.id)} class={`kpi-row kpi-row-${STATUS_CLASS[assessment.status]}`}>
         {sectionCell && (
           <th scope="rowgroup" rowSpan={sectionCell.span} class="col-section">
             {sectionCell.section ? (
@@ -194,20 +223,26 @@ function KpiRows({
             <span class="fold-icon" aria-hidden="true">
               {open ? '▾' : '▸'}
             </span>
-            <span>{kpi.name}</span>
+            <span>
+              {kpi.number}
+              {kpi.name}
+            </span>
           </button>
+          {counts && <span class="kpi-counts-line">{counts}</span>}
+          <span class="kpi-reason">{assessment.reason}</span>
         </td>
         <td>{row.target}</td>
-        <td class="num">{row.latest !== null ? <Amount value={row.latest} unit={kpi.unit} /> : '－'}</td>
-        <td class="month">{judgement.month ? <BothMonth month={judgement.month} /> : '－'}</td>
+        {columns.previousTarget && <td>{kpi.previousTarget ? describeTarget(kpi.previousTarget, kpi.unit, kpi.decimals) : '－'}</td>}
+        {columns.baseline && <td>{baselineCell(kpi) ?? '－'}</td>}
+        <td class="num">{row.latest !== null ? <Amount kpi={kpi} value={row.latest} /> : '－'}</td>
+        <td class="month">{row.judgement.month ? <BothMonth month={row.judgement.month} /> : '－'}</td>
         <td>
-          <JudgementBadge kpi={kpi} judgement={judgement} />
-          {row.forecast && <ForecastBadge kpi={kpi} forecast={row.forecast} />}
+          <AssessmentBadge kpi={kpi} assessment={assessment} />
         </td>
       </tr>
       {open && (
         <tr class="kpi-detail-row">
-          <td colSpan={5} id={detailId}>
+          <td colSpan={span} id={detailId}>
             <KpiDetail plan={plan} row={row} />
           </td>
         </tr>
@@ -217,11 +252,11 @@ function KpiRows({
 }
 
 /** A narrow column breaks between the number and its unit, never inside either. */
-function Amount({ value, unit }: { value: number; unit: string }) {
+function Amount({ kpi, value }: { kpi: Pick<Kpi, 'unit' | 'decimals'>; value: number }) {
   return (
     <>
-      <span class="nowrap">{formatNumber(value)}</span>
-      {unit && <span class="nowrap">{unit}</span>}
+      <span class="nowrap">{formatFigure(value, kpi.decimals)}</span>
+      {kpi.unit && <span class="nowrap">{kpi.unit}</span>}
     </>
   );
 }
@@ -235,32 +270,23 @@ function BothMonth({ month }: { month: YearMonth }) {
   );
 }
 
-function JudgementBadge({ kpi, judgement }: { kpi: Kpi; judgement: Judgement }) {
-  const gap = describeGap(judgement, kpi.unit);
+/** The judgement as a badge (判定不可 with its short reason), the gap, and a projection's March value. */
+function AssessmentBadge({ kpi, assessment }: { kpi: Kpi; assessment: Pick<KpiAssessment, 'status' | 'unjudged' | 'judgement' | 'projection'> }) {
+  const gap = assessment.judgement ? describeGap(assessment.judgement, kpi.unit) : '';
+  const projected = isForecastStatus(assessment.status) ? (assessment.projection?.projected ?? null) : null;
+  const kind = isForecastStatus(assessment.status) ? 'forecast' : 'judgement';
   return (
-    <span class="judgement-cell">
-      <span class={`judgement judgement-${STATUS_CLASS[judgement.status]}`}>
-        {STATUS_ICON[judgement.status] && <span aria-hidden="true">{STATUS_ICON[judgement.status]}</span>}
-        {judgement.status}
+    <span class={`judgement-cell${kind === 'forecast' ? ' forecast-cell' : ''}`}>
+      <span class={`${kind} ${kind}-${STATUS_CLASS[assessment.status]}`}>
+        {STATUS_ICON[assessment.status] && <span aria-hidden="true">{STATUS_ICON[assessment.status]}</span>}
+        {assessmentLabel(assessment)}
       </span>
-      {judgement.status === '判定不可' ? <span class="gap">{whyNoJudgement(kpi, judgement)}</span> : gap && <span class="gap">{gap}</span>}
-    </span>
-  );
-}
-
-/** The projection in the table: the badge and the March value; how it was made is in the details. */
-function ForecastBadge({ kpi, forecast }: { kpi: Kpi; forecast: KpiProjection }) {
-  return (
-    <span class="judgement-cell forecast-cell">
-      <span class={`forecast forecast-${FORECAST_CLASS[forecast.status]}`}>
-        {FORECAST_ICON[forecast.status] && <span aria-hidden="true">{FORECAST_ICON[forecast.status]}</span>}
-        {forecast.status === '判定不可' ? '見込み' : forecast.status}
-      </span>
-      {forecast.projected !== null && (
+      {projected !== null && (
         <span class="gap">
-          3月 <Amount value={forecast.projected} unit={kpi.unit} />
+          3月 <Amount kpi={kpi} value={projected} />
         </span>
       )}
+      {gap && <span class="gap">{gap}</span>}
     </span>
   );
 }
@@ -273,6 +299,16 @@ function KpiDetail({ plan, row }: { plan: Plan; row: KpiRow }) {
       {/* The row above shows the name; the heading keeps the outline whole for screen readers. */}
       <h2 class="visually-hidden">{kpi.name}</h2>
       <MeasurementForm plan={plan} kpi={kpi} months={months} values={values} latestMonth={judgement.month} />
+      {(row.assessment.baseline || kpi.footnotes?.length) && (
+        <div class="kpi-plan-notes">
+          {row.assessment.baseline && <p>{row.assessment.baseline}</p>}
+          {kpi.footnotes?.map((f) => (
+            <p key={f} class="hint">
+              {f}
+            </p>
+          ))}
+        </div>
+      )}
       <div class="kpi-detail-body">
         <div class="kpi-monthly">
           <h3>月ごとの実績</h3>
@@ -294,10 +330,14 @@ function KpiDetail({ plan, row }: { plan: Plan; row: KpiRow }) {
                       <BothMonth month={month} />
                     </th>
                     <td class="num">
-                      <Amount value={value} unit={kpi.unit} />
+                      <Amount kpi={kpi} value={value} />
                     </td>
                     <td>
-                      <JudgementBadge kpi={kpi} judgement={judge(kpi.target, value)} />
+                      {/* As the KPI stood that month: a build-up rate is not judged 未達 on April's figure. */}
+                      <AssessmentBadge
+                        kpi={kpi}
+                        assessment={assessKpi({ kpi, fiscalYear: plan.fiscalYear, actuals: row.measurements, lastYear: row.lastYear, asOf: month })}
+                      />
                     </td>
                   </tr>
                 ))}
@@ -415,7 +455,7 @@ function MeasurementForm({
       });
       return;
     }
-    if (await write(value, `${bothMonth(month)}の実績 ${formatNumber(value)}${kpi.unit} を保存しました。`)) await showStored(month);
+    if (await write(value, `${bothMonth(month)}の実績 ${formatFigure(value, kpi.decimals)}${kpi.unit} を保存しました。`)) await showStored(month);
   }
 
   return (
@@ -428,7 +468,7 @@ function MeasurementForm({
             return (
               <option key={m} value={m}>
                 {bothMonth(m)}
-                {v === null || v === undefined ? '' : `：${formatNumber(v)}${kpi.unit}`}
+                {v === null || v === undefined ? '' : `：${formatFigure(v, kpi.decimals)}${kpi.unit}`}
               </option>
             );
           })}

@@ -10,6 +10,7 @@ import {
   EMPTY_FILTER,
   filterItems,
   flattenItems,
+  groupsByItem,
   groupsOf,
   isFilterActive,
   pruneTree,
@@ -65,7 +66,8 @@ function PlanTree({
 
   const tree = useMemo(() => buildTree(sections, items), [sections, items]);
   const liveItems = useMemo(() => flattenItems(tree), [tree]);
-  const groups = useMemo(() => groupsOf(items), [items]);
+  const groups = useMemo(() => groupsOf(sections, items), [sections, items]);
+  const owners = useMemo(() => groupsByItem(sections, items), [sections, items]);
   const noteCounts = useMemo(() => {
     const counts = new Map<string, number>();
     for (const n of notes) counts.set(n.itemId, (counts.get(n.itemId) ?? 0) + 1);
@@ -83,8 +85,8 @@ function PlanTree({
   const searching = filter.query.trim() !== '';
   const searchIndex = useMemo(() => (searching ? buildSearchIndex(liveItems, [...progress.values()], notes) : null), [searching, liveItems, progress, notes]);
   const visible = useMemo(
-    () => (active ? filterItems(liveItems, filter, (id) => progress.get(id)?.evaluation ?? null, searchIndex ?? new Map()) : null),
-    [active, liveItems, filter, progress, searchIndex],
+    () => (active ? filterItems(liveItems, filter, (id) => progress.get(id)?.evaluation ?? null, searchIndex ?? new Map(), owners) : null),
+    [active, liveItems, filter, progress, searchIndex, owners],
   );
   const shown = visible ? pruneTree(tree, visible) : tree;
 
@@ -188,6 +190,7 @@ function PlanTree({
             progress={progress}
             noteCounts={noteCounts}
             conflictCounts={conflictCounts}
+            owners={owners}
             collapsed={collapsed}
             toggle={toggle}
             forceOpen={active}
@@ -207,6 +210,8 @@ interface NodeProps {
   noteCounts: ReadonlyMap<string, number>;
   /** Unresolved conflicts by item id. */
   conflictCounts: ReadonlyMap<string, number>;
+  /** Owning groups by item id (groupsByItem). */
+  owners: ReadonlyMap<string, readonly string[]>;
   collapsed: ReadonlySet<string>;
   toggle: (id: string) => void;
   forceOpen: boolean;
@@ -245,7 +250,7 @@ function SectionNode(props: NodeProps) {
   );
 }
 
-function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts }: NodeProps & { item: Item }) {
+function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts, owners }: NodeProps & { item: Item }) {
   const evaluation = progress.get(item.id)?.evaluation ?? null;
   const count = noteCounts.get(item.id) ?? 0;
   const conflictCount = conflictCounts.get(item.id) ?? 0;
@@ -265,7 +270,7 @@ function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts }: N
             <span class="label">{item.label}</span> {item.text}
           </span>
           <span class="item-meta">
-            <ItemChips item={item} />
+            <ItemChips item={item} groups={owners.get(item.id) ?? []} />
             {count > 0 && <span class="chip chip-notes">メモ {count}件</span>}
             {conflictCount > 0 && (
               <span class="chip chip-conflict">

@@ -6,9 +6,11 @@
 import { useMemo, useState } from 'preact/hooks';
 import { useDb, usePlanScreen, type PlanScreenData } from './data/hooks';
 import { exportPlanFile } from '../sync/plan-io';
-import { useKpiProgress, type KpiProgress } from './data/report-hooks';
+import { useKpiInsight, type KpiInsight } from './data/report-hooks';
 import { kpiCsv, progressCsv } from '../model/csv-export';
-import { describeTarget, formatNumber } from '../model/kpi-judgement';
+import { assessmentLabel } from '../model/kpi-assessment';
+import { describeTarget } from '../model/kpi-judgement';
+import { baselineCell, countsLine, kpiColumns, kpiFigure, type KpiColumns } from '../model/kpi-rows';
 import { isFilterActive, type ItemFilter } from '../model/plan-tree';
 import { buildReport, describeFilter, periodRange, type ReportBlock, type ReportKpiRow, type ReportKpiTable, type ReportPillar } from '../model/report';
 import type { Progress, Section } from '../model/schemas';
@@ -26,17 +28,18 @@ const CSV_TYPE = 'text/csv;charset=utf-8';
 export function ReportPage({ planId, periodId, filter }: { planId: string; periodId: string | null; filter: ItemFilter }) {
   const today = localIsoDate(new Date());
   const screen = usePlanScreen(planId, periodId, today.slice(0, 7));
-  const kpis = useKpiProgress(planId);
+  // With last year's actuals, so the report judges each KPI as the dashboard and KPI screen do.
+  const kpis = useKpiInsight(planId);
   // A snapshot (stale) is not printed, exported or counted: this page waits for the database.
   if (screen.loading || screen.stale || kpis.loading) return <p class="page">読み込み中…</p>;
   if (!screen.value) return <PlanNotFound />;
   return <ReportDocument data={screen.value} kpis={kpis.value} filter={filter} today={today} />;
 }
 
-function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; kpis: KpiProgress; filter: ItemFilter; today: string }) {
+function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; kpis: KpiInsight; filter: ItemFilter; today: string }) {
   const { plan, period, sections, items, progress, notes } = data;
   const report = useMemo(
-    () => buildReport({ sections, items, kpis: kpis.kpis, measurements: kpis.measurements, period, progress, notes, filter }),
+    () => buildReport({ sections, items, kpis: kpis.kpis, measurements: kpis.measurements, period, progress, notes, filter, lastYear: kpis.lastYear }),
     [sections, items, kpis, period, progress, notes, filter],
   );
   const range = periodRange(period);
@@ -128,7 +131,7 @@ function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; k
               実績は{warekiMonth(report.asOf)}（{seirekiMonth(report.asOf)}）までの最新の値です。
             </p>
             {report.kpiTables.map((t) => (
-              <KpiTable key={t.pillar?.id ?? 'none'} table={t} fiscalYear={fiscalYear} />
+              <KpiTable key={t.pillar?.id ?? 'none'} table={t} fiscalYear={fiscalYear} columns={kpiColumns(plan.fiscalYear, kpis.kpis)} />
             ))}
           </section>
         )}
@@ -211,7 +214,7 @@ function sectionRuns(rows: readonly ReportKpiRow[]): ReportKpiRow[][] {
   return runs;
 }
 
-function KpiTable({ table, fiscalYear }: { table: ReportKpiTable; fiscalYear: string }) {
+function KpiTable({ table, fiscalYear, columns }: { table: ReportKpiTable; fiscalYear: string; columns: KpiColumns }) {
   return (
     <table class="report-kpi-table">
       <caption>
@@ -221,42 +224,62 @@ function KpiTable({ table, fiscalYear }: { table: ReportKpiTable; fiscalYear: st
         <col class="col-section" />
         <col class="col-kpi" />
         <col class="col-target" />
+        {columns.previousTarget && <col class="col-target" />}
+        {columns.baseline && <col class="col-baseline" />}
         <col class="col-actual" />
         <col class="col-month" />
+        <col class="col-judgement" />
       </colgroup>
       <thead>
         <tr>
           <th scope="col">事業計画</th>
           <th scope="col">KPI設定項目</th>
-          <th scope="col">目標</th>
+          <th scope="col">{columns.target}</th>
+          {columns.previousTarget && <th scope="col">{columns.previousTarget}</th>}
+          {columns.baseline && <th scope="col">{columns.baseline}</th>}
           <th scope="col">実績</th>
           <th scope="col">時点</th>
+          <th scope="col">判定</th>
         </tr>
       </thead>
       {sectionRuns(table.rows).map((run) => (
         // One body per 事業計画 row, kept on one page when it fits.
         <tbody key={run[0]!.kpi.id}>
-          {run.map((row, i) => (
-            <tr key={row.kpi.id}>
-              {i === 0 && (
-                <th scope="rowgroup" rowSpan={run.length}>
-                  {row.section ? sectionName(row.section) : '－'}
-                </th>
-              )}
-              <th scope="row">{row.kpi.name}</th>
-              <td>{describeTarget(row.kpi.target, row.kpi.unit)}</td>
-              <td class="num">{row.value === null ? '－' : `${formatNumber(row.value)}${row.kpi.unit}`}</td>
-              <td>
-                {row.month === null ? (
-                  '－'
-                ) : (
-                  <>
-                    {warekiMonth(row.month)}時点<span class="report-seireki">（{seirekiMonth(row.month)}）</span>
-                  </>
+          {run.map((row, i) => {
+            const { kpi, assessment } = row;
+            const counts = countsLine(kpi);
+            return (
+              <tr key={kpi.id}>
+                {i === 0 && (
+                  <th scope="rowgroup" rowSpan={run.length}>
+                    {row.section ? sectionName(row.section) : '－'}
+                  </th>
                 )}
-              </td>
-            </tr>
-          ))}
+                <th scope="row">
+                  {kpi.number}
+                  {kpi.name}
+                  {counts && <span class="report-kpi-counts">{counts}</span>}
+                </th>
+                <td>{describeTarget(kpi.target, kpi.unit, kpi.decimals)}</td>
+                {columns.previousTarget && <td>{kpi.previousTarget ? describeTarget(kpi.previousTarget, kpi.unit, kpi.decimals) : '－'}</td>}
+                {columns.baseline && <td>{baselineCell(kpi) ?? '－'}</td>}
+                <td class="num">{row.value === null ? '－' : kpiFigure(kpi, row.value)}</td>
+                <td>
+                  {row.month === null ? (
+                    '－'
+                  ) : (
+                    <>
+                      {warekiMonth(row.month)}時点<span class="report-seireki">（{seirekiMonth(row.month)}）</span>
+                    </>
+                  )}
+                </td>
+                <td>
+                  {assessmentLabel(assessment)}
+                  <span class="report-kpi-reason">{assessment.reason}</span>
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       ))}
     </table>

@@ -45,7 +45,7 @@ function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections
 
   const tree = useMemo(() => buildTree(sections, items), [sections, items]);
   const sectionOptions = useMemo(() => optionsOf(tree), [tree]);
-  const groups = useMemo(() => groupsOf(items), [items]);
+  const groups = useMemo(() => groupsOf(sections, items), [sections, items]);
   const liveKpis = useMemo(() => kpisInPlanOrder(sections, kpis), [sections, kpis]);
 
   async function run(write: () => Promise<unknown>): Promise<boolean> {

@@ -92,7 +92,7 @@ describe('DashboardPage', () => {
     const section = within(await waitFor(() => listUnder(/^未達・未達見込みのKPI/)));
     expect(section.getByRole('heading').textContent).toBe('未達・未達見込みのKPI（3件）');
     expect(section.getByText(/^令和6年9月までの最新の実績で判定しています。/).textContent).toContain(
-      '年度内に積み上がる指標は、年度末の値を見込める間（3月の実績が出るまで）はその見込みで判定します（未達見込み）。',
+      '年度内に積み上がる指標と年度末時点で判定する目標は、3月の実績が出るまで年度途中の値では判定せず、年度末の見込みを出せるときはその見込みで判定します（未達見込み）。',
     );
     const link = section.getByRole('link', { name: '生活習慣病予防健診実施率' });
     expect(link.getAttribute('href')).toBe(paths.kpi(PLAN_ID, ref('k-checkup')));

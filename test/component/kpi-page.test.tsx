@@ -33,11 +33,11 @@ async function rowOf(name: string): Promise<HTMLElement> {
   return button.closest('tr')!;
 }
 
-/** 指標 / 目標 / 実績 / 時点 / 判定 of a KPI's row, as read on screen. */
+/** 指標 (the name alone, without the reason under it) / 目標 / 実績 / 時点 / 判定 of a KPI's row, as read on screen. */
 async function cellsOf(name: string): Promise<(string | null)[]> {
   return within(await rowOf(name))
     .getAllByRole('cell')
-    .map((c) => c.textContent);
+    .map((c) => (c.querySelector('button') ?? c).textContent);
 }
 
 /** Opens a KPI's details and returns them (the entry form, the monthly actuals, the chart). */
@@ -65,9 +65,14 @@ describe('KpiPage', () => {
     // 郵送化率 and 健康宣言事業所数 (2,719 against 2,900以上) are short.
     expect(screen.getByText('未達 2件')).toBeTruthy();
     expect(screen.getByText('達成 1件')).toBeTruthy();
+    // 健診 has no actual yet: 実績未入力, not lumped with the KPIs that cannot be judged.
+    expect(screen.getByText('実績未入力 1件')).toBeTruthy();
+    expect(screen.getByText('判定不可 1件')).toBeTruthy();
     const qualitative = within(await rowOf('SNSによる情報発信'));
-    expect(qualitative.getByText('判定不可')).toBeTruthy();
-    expect(qualitative.getByText('定性目標')).toBeTruthy();
+    expect(qualitative.getByText('判定不可（定性目標）')).toBeTruthy();
+    // Every judgement says why, under the KPI's name.
+    expect(within(await rowOf(MAIL)).getByText('令和6年6月時点の実績98.2%は目標「対前年度（98.4%）以上」に0.2%届いていません。')).toBeTruthy();
+    expect(qualitative.getByText('定性的な目標のため、数値では判定しません。')).toBeTruthy();
   });
 
   it('saves a month’s actual typed with full-width digits, and 99 makes 郵送化率 達成', async () => {
@@ -138,13 +143,13 @@ describe('KpiPage', () => {
   it('shows 未達見込み for a KPI that builds up short of its target, as soon as a second month gives it a pace', async () => {
     await saveActuals(db, 'k-checkup', { '2024-04': 5 });
     renderPage();
-    // One month and no last year: no projection, and the table says nothing about it.
-    expect(await cellsOf(CHECKUP)).toEqual([`▸${CHECKUP}`, '60%以上', '5%', '令和6年4月（2024年4月）', '▼未達−55%']);
+    // One month and no last year: no projection, and not 未達 either: a rate that builds up is far
+    // from the year's target in April every year.
+    expect(await cellsOf(CHECKUP)).toEqual([`▸${CHECKUP}`, '60%以上', '5%', '令和6年4月（2024年4月）', '判定不可（年度途中）']);
+    expect(within(await rowOf(CHECKUP)).getByText(/年度内に積み上がる指標のため、令和6年4月の実績5%では判定しません。/)).toBeTruthy();
     const detail = await enterActual(CHECKUP, '2024-05', '9');
     // 9 + 4%/月 × 10 months = 49% in March.
-    await waitFor(async () =>
-      expect(await cellsOf(CHECKUP)).toEqual([`▾${CHECKUP}`, '60%以上', '9%', '令和6年5月（2024年5月）', '▼未達−51%▽未達見込み3月 49%']),
-    );
+    await waitFor(async () => expect(await cellsOf(CHECKUP)).toEqual([`▾${CHECKUP}`, '60%以上', '9%', '令和6年5月（2024年5月）', '▽未達見込み3月 49%−11%']));
     expect(screen.getByText('未達見込み 1件')).toBeTruthy();
     expect(detail.getByText('見込みの出し方：令和6年4月から令和6年5月までの月平均の伸び（4%/月）が3月まで続くとした見込み')).toBeTruthy();
     expect(detail.getByText(/^令和7年3月（2025年3月）の見込みは49%、未達見込み（−11%）。/)).toBeTruthy();
@@ -164,7 +169,7 @@ describe('KpiPage', () => {
   it('shows 達成見込み for one whose pace makes its target', async () => {
     await saveActuals(db, 'k-checkup', { '2024-04': 6, '2024-05': 12 });
     renderPage();
-    expect((await cellsOf(CHECKUP))[4]).toBe('▼未達−48%✓達成見込み3月 72%');
+    expect((await cellsOf(CHECKUP))[4]).toBe('✓達成見込み3月 72%+12%');
     expect(screen.queryByText(/^未達見込み \d+件$/)).toBeNull();
     // The filter keeps what the dashboard lists: a build-up on pace to make it is not off track,
     // though today's figure is short of the year's target.
@@ -189,7 +194,7 @@ describe('KpiPage', () => {
     await storePreviousYearPlan(db, '生活習慣病予防健診　実施率', [3, 7.5, 12, 16.4, 20.9, 25, 29, 33, 38.2, 44.8, 53, 61.5]);
     await waitFor(() => expect(method()).toBe('見込みの出し方：前年度の月ごとの推移に、令和6年5月時点の前年同月比（1.2倍）を掛けた見込み'));
     expect(method()).not.toBe(pace);
-    expect((await cellsOf(CHECKUP))[4]).toBe('▼未達−51%✓達成見込み3月 73.8%');
+    expect((await cellsOf(CHECKUP))[4]).toBe('✓達成見込み3月 73.8%+13.8%');
     expect(detail.getByRole('img').getAttribute('aria-label')).toContain('点線は前年度（令和5年度）の実績で、3月は61.5%。');
     expect(
       within(detail.getByRole('list', { name: '凡例' }))

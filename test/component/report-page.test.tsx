@@ -74,11 +74,11 @@ describe('ReportPage', () => {
     expect(entriesOf(DECLARATION)).toEqual(['', '未評価', '']);
   });
 
-  it('shows the KPI tables per pillar with 目標, 実績 and 時点 as of the period’s end', async () => {
+  it('shows the KPI tables per pillar with 目標, 実績, 時点 as of the period’s end and the judgement with its reason', async () => {
     renderReport();
     await title('令和6年4月〜9月');
     const kpis = within(screen.getByRole('table', { name: '令和6年度 ＫＰＩ設定項目一覧表（基盤的保険者機能の盤石化）' }));
-    expect(kpis.getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['事業計画', 'KPI設定項目', '目標', '実績', '時点']);
+    expect(kpis.getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['事業計画', 'KPI設定項目', '目標', '実績', '時点', '判定']);
     // One 事業計画 cell spans the KPIs of its section, as in the paper table.
     expect(kpis.getByRole('rowheader', { name: '（２）サービス水準の向上' }).getAttribute('rowspan')).toBe('2');
     const mail = kpis.getByRole('rowheader', { name: '現金給付等の申請に係る郵送化率' }).closest('tr')!;
@@ -86,7 +86,12 @@ describe('ReportPage', () => {
       within(mail)
         .getAllByRole('cell')
         .map((c) => c.textContent),
-    ).toEqual(['対前年度（98.4%）以上', '98.2%', '令和6年6月時点（2024年6月）']);
+    ).toEqual([
+      '対前年度（98.4%）以上',
+      '98.2%',
+      '令和6年6月時点（2024年6月）',
+      '未達令和6年6月時点の実績98.2%は目標「対前年度（98.4%）以上」に0.2%届いていません。',
+    ]);
     const strategic = within(screen.getByRole('table', { name: '令和6年度 ＫＰＩ設定項目一覧表（戦略的保険者機能の一層の発揮）' }));
     expect(strategic.getByRole('row', { name: /健康宣言事業所数 2,900事業所以上 2,719事業所 令和6年5月時点/ })).toBeTruthy();
     const other = within(screen.getByRole('table', { name: '令和6年度 ＫＰＩ設定項目一覧表（事業計画の指定なし）' }));
@@ -95,7 +100,7 @@ describe('ReportPage', () => {
       within(checkup)
         .getAllByRole('cell')
         .map((c) => c.textContent),
-    ).toEqual(['60%以上', '－', '－']);
+    ).toEqual(['60%以上', '－', '－', '判定不可（実績未入力）令和6年度の実績がまだありません。']);
   });
 
   it.each<[string, ItemFilter, string, string[], string[]]>([

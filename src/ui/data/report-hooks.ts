@@ -19,10 +19,6 @@ async function readKpiProgress(db: TrackerDb, planId: string): Promise<KpiProgre
   return { kpis: parseRows(kpiSchema, kpis, 'kpi'), measurements: parseRows(measurementSchema, measurements, 'measurement') };
 }
 
-export function useKpiProgress(planId: string): Loadable<KpiProgress> {
-  return useLiveQuery((db) => db.transaction('r', [db.kpis, db.measurements], () => readKpiProgress(db, planId)), [planId]);
-}
-
 export interface KpiInsight extends KpiProgress {
   /** The same branch's plan of the previous fiscal year on this device, or null. */
   previousPlan: Plan | null;

@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { useActorName, useDb } from '../data/hooks';
 import { createItem, updateRecord } from '../../sync/edits';
-import { nextItemLabel } from '../../model/plan-tree';
+import { joinGroups, nextItemLabel, splitGroups } from '../../model/plan-tree';
 import { newKeyAfter } from '../../model/order-key';
 import { LIMITS, TAGS, type Item } from '../../model/schemas';
 import { useSharedText } from '../use-autosave';
@@ -35,7 +35,7 @@ export function ItemForm({ ctx, item, sectionId: initialSection }: { ctx: Ctx; i
       setError(`事業計画の文言は${LIMITS.longText}文字までです（いま${text.length}文字）。`);
       return;
     }
-    const fields = { label: label.trim(), text: text.trim(), group: group.trim(), tags: [...tags] };
+    const fields = { label: label.trim(), text: text.trim(), group: joinGroups(splitGroups(group)), tags: [...tags] };
     const ok = await ctx.run(() => {
       if (!item) return createItem(db, { planId: ctx.plan.id, sectionId, ...fields, order: newKeyAfter(liveSiblings) }, actor);
       // Moved to another section: it goes last there.
@@ -54,7 +54,13 @@ export function ItemForm({ ctx, item, sectionId: initialSection }: { ctx: Ctx; i
         </label>
         <label class="field">
           担当グループ
-          <input value={group} maxLength={LIMITS.shortText} list={`${formId}-groups`} placeholder="例: 業務" onInput={(e) => setGroup(e.currentTarget.value)} />
+          <input
+            value={group}
+            maxLength={LIMITS.shortText}
+            list={`${formId}-groups`}
+            placeholder="例: 業務、企画総務"
+            onInput={(e) => setGroup(e.currentTarget.value)}
+          />
           <datalist id={`${formId}-groups`}>
             {ctx.groups.map((g) => (
               <option key={g} value={g} />

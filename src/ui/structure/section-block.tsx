@@ -1,6 +1,6 @@
 // A section of the structure screen with what is under it: its row, its items' rows, its
 // sub-sections, and the forms to edit it or add an item or a sub-section to it.
-import { itemName, sectionName, type TreeNode } from '../../model/plan-tree';
+import { itemGroups, itemName, sectionName, type TreeNode } from '../../model/plan-tree';
 import type { Item } from '../../model/schemas';
 import { ItemChips } from '../item-chips';
 import type { Ctx } from './editor-context';
@@ -92,7 +92,7 @@ function ItemRow({ ctx, item, siblings, index }: { ctx: Ctx; item: Item; sibling
             <span class="label">{item.label}</span> {item.text}
           </span>
           <span class="item-meta">
-            <ItemChips item={item} />
+            <ItemChips item={item} groups={itemGroups(item, new Map(ctx.sections.map((s) => [s.id, s])))} />
           </span>
         </span>
         <RowActions

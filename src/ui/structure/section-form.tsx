@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { useActorName, useDb } from '../data/hooks';
 import { createSection, updateRecord } from '../../sync/edits';
 import { newKeyAfter } from '../../model/order-key';
+import { joinGroups, splitGroups } from '../../model/plan-tree';
 import { LIMITS, type Section } from '../../model/schemas';
 import { useSharedText } from '../use-autosave';
 import type { Ctx } from './editor-context';
@@ -13,6 +14,7 @@ export function SectionForm({ ctx, section, parentId }: { ctx: Ctx; section?: Se
   const db = useDb();
   const actor = useActorName();
   const [label, setLabel] = useState(section?.label ?? '');
+  const [group, setGroup] = useState(section?.group ?? '');
   const titleField = useSharedText(section?.title ?? '');
   const title = titleField.text;
   const [error, setError] = useState<string | null>(null);
@@ -24,7 +26,9 @@ export function SectionForm({ ctx, section, parentId }: { ctx: Ctx; section?: Se
       setError('区分の名前を入力してください。');
       return;
     }
-    const fields = { label: label.trim(), title: title.trim() };
+    const groups = joinGroups(splitGroups(group));
+    // Written only when it changes, so renaming a section of an older plan adds no empty group to its history.
+    const fields = { label: label.trim(), title: title.trim(), ...(groups !== (section?.group ?? '') ? { group: groups } : {}) };
     const siblings = ctx.sections.filter((s) => !s.deleted && s.parentId === parentId);
     const ok = await ctx.run(() =>
       section
@@ -46,6 +50,21 @@ export function SectionForm({ ctx, section, parentId }: { ctx: Ctx; section?: Se
           <input maxLength={LIMITS.shortText} aria-invalid={error !== null} {...titleField.bind} />
         </label>
       </div>
+      <label class="field">
+        担当グループ（担当のない項目はこの担当）
+        <input
+          value={group}
+          maxLength={LIMITS.shortText}
+          list={`section-groups-${section?.id ?? 'new'}`}
+          placeholder="例: 業務、企画総務"
+          onInput={(e) => setGroup(e.currentTarget.value)}
+        />
+        <datalist id={`section-groups-${section?.id ?? 'new'}`}>
+          {ctx.groups.map((g) => (
+            <option key={g} value={g} />
+          ))}
+        </datalist>
+      </label>
       <FormError error={error} />
       <FormButtons ctx={ctx} />
     </form>

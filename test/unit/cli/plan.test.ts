@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { DEFAULT_SCHEMA_PATH, main, planFileJsonSchema } from '../../../src/cli/
 
 const GOOD = 'test/fixtures/plan-file-good.json';
 const BAD = 'test/fixtures/plan-file-bad.json';
+const SHIZUOKA = 'test/fixtures/shizuoka-r7.plan.json';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -15,6 +16,12 @@ async function run(...argv: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('plan check', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
   it('summarises a good file and judges each KPI', async () => {
     const { code, stdout, stderr } = await run('check', GOOD);
     expect(code).toBe(0);
@@ -47,6 +54,57 @@ describe('plan check', () => {
         '理由 reason: 定性的な目標のため、数値では判定しません。',
       ]),
     );
+  });
+
+  it('reads the 静岡 R7 plan of seed 002 (format 2): every KPI 判定不可 until an actual of the plan year exists, each 現状 with its gap', async () => {
+    const { code, stdout } = await run('check', SHIZUOKA);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n').map((l) => l.trim().replace(/\s{2,}/g, ' | '));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `${SHIZUOKA}: 問題なし (valid, jigyo-keikaku-plan v2)`,
+        '状態 | status | 案',
+        '柱 | pillars | 3',
+        '項目 | items | 105',
+        'KPI | KPIs | 19',
+        '判定不可（実績未入力） (n/a) | 健康宣言事業所数',
+        '実績 value: なし (none) | 目標 target: 7,200事業所以上 | 前年度KPI previous target: 7,140事業所以上',
+        '現状 7,013事業所（令和6年11月末）、目標まで あと187事業所',
+        '実績 value: なし (none) | 目標 target: 68.0%以上 | 前年度KPI previous target: 67.5%以上',
+        '現状 30.3%（令和6年10月末）、年度途中の値',
+        '実施対象者数（被保険者 40歳以上） 434,351人 | 実施見込者数 295,359人',
+        '現状 35.7%（令和5年4月～令和5年10月 健診受診分）',
+      ]),
+    );
+    expect(lines.filter((l) => l.startsWith('判定不可（')).length).toBe(19);
+  });
+
+  it('judges the 静岡 plan once actuals of 令和7年度 exist: a build-up rate at 30.3% in October is not 未達', async () => {
+    const file = JSON.parse(await readFile(SHIZUOKA, 'utf8')) as { measurements?: unknown[] };
+    file.measurements = [
+      { kpi: 'k-kenshin', month: '2025-10', value: 30.3 },
+      { kpi: 'k-sengen', month: '2025-11', value: 7210 },
+      { kpi: 'k-ichisha', month: '2025-11', value: 16.2 },
+      { kpi: 'k-generic', month: '2025-07', value: 85.9 },
+    ];
+    dir = await mkdtemp(join(tmpdir(), 'plan-check-'));
+    const path = join(dir, 'shizuoka.plan.json');
+    await writeFile(path, JSON.stringify(file));
+    const { code, stdout } = await run('check', path);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n').map((l) => l.trim().replace(/\s{2,}/g, ' | '));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '判定不可（年度途中） (n/a) | ①生活習慣病予防健診受診率',
+        '理由 reason: 年度内に積み上がる指標のため、令和7年10月の実績30.3%では判定しません。実績が1か月分で前年度の推移もないため、年度末の見込みも出せません（現状 30.3%（令和6年10月末）、年度途中の値）。',
+        '達成 (met) | 健康宣言事業所数',
+        '理由 reason: 令和7年11月時点の実績7,210事業所は目標「7,200事業所以上」を満たしています。',
+        '未達 (not met) | 一般競争入札に占める一者応札案件の割合',
+        '理由 reason: 令和7年11月時点の実績16.2%は目標「15%以下」を1.2%上回っています。',
+        '判定不可（年度途中） (n/a) | ①ジェネリック医薬品の使用割合（数量ベース）',
+      ]),
+    );
+    expect(lines.some((l) => l.startsWith('未達') && l.includes('生活習慣病予防健診受診率'))).toBe(false);
   });
 
   it('lists the problems of a bad file on stderr and exits 1', async () => {

@@ -50,6 +50,24 @@ describe('assessKpi: table of judgements a careful person would sign', () => {
     ],
     ['a bound below (以下) met', { kpi: ICHISHA, fiscalYear: FY, actuals: at(['2025-11', 14.3]) }, '達成', /14\.3%は目標「15\.0%以下」を満たしています/],
     [
+      'a bound below (以下) missed: over it, not short of it',
+      { kpi: ICHISHA, fiscalYear: FY, actuals: at(['2025-11', 16.2]) },
+      '未達',
+      /16\.2%は目標「15\.0%以下」を1\.2%上回っています。/,
+    ],
+    [
+      'a year-end rule without last year’s value, mid-year: the year end comes first',
+      { kpi: GENERIC_YEAR_END, fiscalYear: FY, actuals: at(['2025-07', 85.9]) },
+      '判定不可（年度途中）',
+      /年度末時点で判定する目標のため、令和7年7月の実績85\.9%では判定しません。また、前年度の値が計画になく/,
+    ],
+    [
+      'nothing reported yet, nor last year’s value: 実績未入力 first',
+      { kpi: GENERIC_YEAR_END, fiscalYear: FY, actuals: [] },
+      '判定不可（実績未入力）',
+      /令和7年度の実績がまだありません（現状 85\.4%（令和6年7月末））。また、前年度の値が計画になく/,
+    ],
+    [
       'a build-up rate with one mid-year figure is not 未達',
       { kpi: KENSHIN, fiscalYear: FY, actuals: at(['2025-10', 30.3]) },
       '判定不可（年度途中）',
@@ -98,7 +116,7 @@ describe('assessKpi: table of judgements a careful person would sign', () => {
         actuals: at(['2025-09', 0.14]),
       },
       '判定不可（前年度値なし）',
-      /前年度の値.*がないため/,
+      /前年度の値が計画になく、前年度の計画の3月の実績もないため、対前年度で比べられません。/,
     ],
     [
       'a qualitative target',

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { judge, type Judgement } from '../../../src/model/kpi-judgement';
 import type { MonthValue } from '../../../src/model/kpi-projection';
 import { orderKeyOfNumber } from '../../../src/model/order-key';
 import {
@@ -10,9 +9,12 @@ import {
   forecastLine,
   groupKpiRows,
   isOffTrack,
+  kpiColumns,
   kpiDetailView,
   kpiRows,
-  whyNoJudgement,
+  baselineCell,
+  countsLine,
+  type KpiColumns,
   type KpiRow,
 } from '../../../src/model/kpi-rows';
 import type { Kpi, KpiTarget, Measurement, Section } from '../../../src/model/schemas';
@@ -110,14 +112,14 @@ describe('kpiRows', () => {
 });
 
 describe('countKpiRows', () => {
-  it('counts the judgements, and the KPIs projected to miss', () => {
-    expect(countKpiRows(rows)).toEqual({ 達成: 1, 未達: 2, 判定不可: 2, 未達見込み: 1 });
-    expect(countKpiRows([])).toEqual({ 達成: 0, 未達: 0, 判定不可: 0, 未達見込み: 0 });
+  it('counts the judgements: checkup (building up) by its projection, orphan as 実績未入力', () => {
+    expect(countKpiRows(rows)).toEqual({ 達成: 1, 未達: 1, 達成見込み: 0, 未達見込み: 1, 判定不可: 1, 実績未入力: 1 });
+    expect(countKpiRows([])).toEqual({ 達成: 0, 未達: 0, 達成見込み: 0, 未達見込み: 0, 判定不可: 0, 実績未入力: 0 });
   });
 });
 
 describe('isOffTrack', () => {
-  it('is the dashboard’s rule: the forecast decides while there is one, else the latest judgement', () => {
+  it('is the dashboard’s rule: the judgement shown, which for a build-up is its projection', () => {
     expect(rows.map((r) => [r.kpi.id, isOffTrack(r)])).toEqual([
       ['mail', true],
       ['checkup', true],
@@ -125,7 +127,7 @@ describe('isOffTrack', () => {
       ['loose', false],
       ['orphan', false],
     ]);
-    const onPace: KpiRow = { ...rowOf('checkup'), forecast: { ...rowOf('checkup').forecast!, status: '達成見込み' } };
+    const onPace: KpiRow = { ...rowOf('checkup'), assessment: { ...rowOf('checkup').assessment, status: '達成見込み' } };
     expect(isOffTrack(onPace)).toBe(false);
   });
 });
@@ -147,14 +149,42 @@ describe('groupKpiRows', () => {
   });
 });
 
-describe('whyNoJudgement', () => {
-  it.each<[string, KpiTarget, Judgement, string]>([
-    ['a qualitative target', qualitative, judge(qualitative, null), '定性目標'],
-    ['対前年度 without last year’s value', previousYear(null), judge(previousYear(null), 98), '前年度値なし'],
-    ['no actual yet', atLeast(60), judge(atLeast(60), null), '実績なし'],
-    ['a judged actual', atLeast(60), judge(atLeast(60), 61), ''],
-  ])('%s', (_, target, judgement, expected) => {
-    expect(whyNoJudgement(kpi('k', null, 0, target), judgement)).toBe(expected);
+describe("the plan's own columns", () => {
+  const sengen = kpi('sengen', null, 0, atLeast(7200), {
+    unit: '事業所',
+    previousTarget: atLeast(7140),
+    baseline: { value: 7013, month: '2024-11' },
+    population: { label: '実施対象者数', value: 434351, unit: '人' },
+    expected: { label: '実施見込者数', value: 295359, unit: '人' },
+  });
+
+  it.each<[string, Kpi[], KpiColumns]>([
+    ["seed 004's 目標 alone", [kpi('a', null, 0, atLeast(60))], { target: '目標', previousTarget: null, baseline: null }],
+    ["seed 002's three", [sengen, kpi('a', null, 1, atLeast(60))], { target: '令和7年度KPI', previousTarget: '令和6年度KPI', baseline: '現状' }],
+    ['a deleted KPI does not add a column', [{ ...sengen, deleted: true }], { target: '目標', previousTarget: null, baseline: null }],
+  ])('%s', (_, kpis, columns) => {
+    expect(kpiColumns(2025, kpis)).toEqual(columns);
+  });
+
+  it('writes the 現状 with its month or range, and the counts', () => {
+    expect(baselineCell(sengen)).toBe('7,013事業所（令和6年11月末）');
+    expect(baselineCell({ ...sengen, unit: '%', decimals: 1, baseline: { value: 35.7, from: '2023-04', month: '2023-10', note: '健診受診分' } })).toBe(
+      '35.7%（令和5年4月～令和5年10月 健診受診分）',
+    );
+    expect(baselineCell(kpi('a', null, 0, atLeast(60)))).toBeNull();
+    expect(countsLine(sengen)).toBe('実施対象者数 434,351人・実施見込者数 295,359人');
+    expect(countsLine(kpi('a', null, 0, atLeast(60)))).toBeNull();
+  });
+
+  it('counts a KPI without an actual as 実績未入力, apart from other 判定不可', () => {
+    const rows = kpiRows(
+      FY,
+      [],
+      [kpi('none', null, 0, atLeast(60)), kpi('q', null, 1, qualitative), kpi('met', null, 2, atLeast(60))],
+      [measurement('q', '2024-05', 1), measurement('met', '2024-05', 61)],
+      new Map(),
+    );
+    expect(countKpiRows(rows)).toEqual({ 達成: 1, 未達: 0, 達成見込み: 0, 未達見込み: 0, 判定不可: 1, 実績未入力: 1 });
   });
 });
 

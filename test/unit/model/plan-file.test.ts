@@ -1,4 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import tokyo from '../../../src/demo/tokyo-r6.plan.json';
+import good from '../../fixtures/plan-file-good.json';
+import shizuoka from '../../fixtures/shizuoka-r7.plan.json';
+import r4 from '../../fixtures/yamaguchi-r4.plan.json';
+import r5 from '../../fixtures/yamaguchi-r5.plan.json';
 import {
   parsePlanFile,
   parsePlanFileText,
@@ -161,6 +166,143 @@ describe('a valid file', () => {
       notes: [],
       measurements: [],
     });
+  });
+});
+
+describe('version 2: what seed 002 and 003 plans write', () => {
+  const SHIZUOKA: unknown = shizuoka;
+
+  it('reads the 静岡 R7 plan built by hand from seed 002, and it round-trips through records unchanged', () => {
+    const parsed = parsePlanFile(SHIZUOKA);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    expect(parsed.version).toBe(2);
+    expect(recordsToPlanFile(planFileToRecords(parsed.file, context()))).toEqual({ ...parsed.file, progress: [], notes: [], measurements: [] });
+  });
+
+  it('keeps a KPI’s 現状, last year’s target, counts, number, footnotes and written decimals, and a conditional target', () => {
+    const kpi = {
+      id: 'k-generic',
+      number: '①',
+      name: 'ジェネリック医薬品使用割合',
+      unit: '%',
+      decimals: 1,
+      target: {
+        kind: 'conditional' as const,
+        rules: [
+          {
+            when: { direction: '以上' as const, value: 80 },
+            target: { kind: 'previousYear' as const, previousValue: null, direction: '以上' as const, yearEnd: true },
+          },
+        ],
+        otherwise: { kind: 'value' as const, value: 80, direction: '以上' as const },
+      },
+      previousTarget: { kind: 'value' as const, value: 80, direction: '以上' as const },
+      baseline: { value: 35.7, from: '2023-04', month: '2023-10', note: '健診受診分' },
+      population: { label: '実施対象者数', value: 434351, unit: '人' },
+      expected: { label: '実施見込者数', value: 295359, unit: '人' },
+      footnotes: ['（※）医科、DPC、歯科、調剤における使用割合'],
+    };
+    const file: PlanFile = { ...SMALL, plan: { ...SMALL.plan, status: '確定' }, kpis: [kpi], measurements: [] };
+    const records = planFileToRecords(file, context());
+    expect(records.kpis[0]).toMatchObject({ ...kpi, id: 'plan-1/k-generic' });
+    expect(records.plan.status).toBe('確定');
+    expect(recordsToPlanFile(records).kpis).toEqual([kpi]);
+  });
+
+  it('gives a section its owning groups, which an item of two groups keeps apart', () => {
+    const file: PlanFile = {
+      ...SMALL,
+      sections: [
+        {
+          id: 'dx',
+          label: '（４）',
+          title: 'DXの推進',
+          groups: ['業務', '企画総務'],
+          items: [
+            { id: 'i', label: '', text: '周知する' },
+            { id: 'j', label: '', text: '照会する', groups: ['業務'] },
+          ],
+        },
+      ],
+      kpis: [],
+      progress: [],
+      notes: [],
+      measurements: [],
+    };
+    const records = planFileToRecords(file, context());
+    expect(records.sections[0]!.group).toBe('業務、企画総務');
+    expect(records.items.map((i) => i.group)).toEqual(['', '業務']);
+    expect(recordsToPlanFile(records).sections).toEqual(file.sections);
+  });
+
+  it.each<[string, (f: Record<string, unknown>) => void, PlanFileProblem[]]>([
+    [
+      'a 現状 range that ends before it starts',
+      (f) => ((f.kpis as Record<string, unknown>[])[0]!.baseline = { value: 1, from: '2024-10', month: '2024-04' }),
+      [{ where: 'KPI 1番目（k1） › 現状', message: '範囲の始まりが終わりより後です' }],
+    ],
+    [
+      'an unknown plan status',
+      (f) => ((f.plan as Record<string, unknown>).status = '決定'),
+      [{ where: '計画 › 状態', message: '使える値は "案" / "確定" です' }],
+    ],
+    [
+      'groups too long together',
+      (f) => ((f.sections as Record<string, unknown>[])[1]!.groups = ['あ'.repeat(150), 'い'.repeat(150)]),
+      [{ where: 'セクション（２．）', message: '担当グループは合わせて200文字までです' }],
+    ],
+  ])('refuses %s', (_, change, problems) => {
+    const f = structuredClone(SMALL) as unknown as Record<string, unknown>;
+    change(f);
+    expect(parsePlanFile(f)).toEqual({ ok: false, problems });
+  });
+
+  it('still reads a 現状 of any year, but a measurement only of the plan year', () => {
+    const f = structuredClone(SMALL);
+    f.kpis![0]!.baseline = { value: 1, month: '2019-03' };
+    expect(parsePlanFile(f).ok).toBe(true);
+    f.measurements = [{ kpi: 'k1', month: '2019-03', value: 1 }];
+    expect(parsePlanFile(f)).toMatchObject({ ok: false, problems: [{ message: '時点「2019-03」はこの計画の年度の月ではありません' }] });
+  });
+});
+
+describe('version 1 files', () => {
+  const v1 = (group: string | undefined) => ({
+    format: PLAN_FILE_FORMAT,
+    version: 1,
+    plan: { branch: '山口支部', fiscalYear: 2023, title: '令和5年度 山口支部事業計画', periodKind: 'half' },
+    sections: [
+      { id: 's', label: '１．', title: '基盤的保険者機能', items: [{ id: 'i', label: '①', text: '郵送化の促進', ...(group === undefined ? {} : { group }) }] },
+    ],
+  });
+
+  it.each<[string | undefined, string[] | undefined]>([
+    ['業務', ['業務']],
+    ['業務、企画総務', ['業務', '企画総務']],
+    ['業務グループ，企画総務グループ', ['業務', '企画総務']],
+    ['', undefined],
+    [undefined, undefined],
+  ])('read as version 2: group %j becomes groups %j, nothing else changes', (group, groups) => {
+    const parsed = parsePlanFile(v1(group));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    expect(parsed.version).toBe(1);
+    expect(parsed.file.version).toBe(2);
+    expect(parsed.file.sections[0]!.items![0]).toEqual({ id: 'i', label: '①', text: '郵送化の促進', ...(groups ? { groups } : {}) });
+  });
+
+  it.each<[string, unknown]>([
+    ['the demo (東京 R6)', tokyo],
+    ['山口 R4', r4],
+    ['山口 R5', r5],
+    ['plan-file-good', good],
+  ])('%s still loads, as version 1', (_, file) => {
+    expect(parsePlanFile(file)).toMatchObject({ ok: true, version: 1 });
+  });
+
+  it('refuses version 2 keys in a version 1 file', () => {
+    const f = v1('業務') as Record<string, unknown>;
+    (f.sections as Record<string, unknown>[])[0]!.groups = ['業務'];
+    expect(parsePlanFile(f)).toMatchObject({ ok: false, problems: [{ message: '知らない項目があります: groups' }] });
   });
 });
 

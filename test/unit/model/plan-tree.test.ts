@@ -5,7 +5,9 @@ import {
   EMPTY_FILTER,
   filterItems,
   flattenItems,
+  groupsByItem,
   groupsOf,
+  splitGroups,
   isFilterActive,
   itemName,
   labelPath,
@@ -133,7 +135,8 @@ describe('filterItems', () => {
     [progress('s1-2-a', '10日以内の支給を徹底した。', '引き続き実施')],
     [note('s2-a', '○○株式会社を訪問', '佐藤'), note('nowhere', '郵送化')],
   );
-  const run = (filter: Partial<ItemFilter>) => [...filterItems(ITEMS, { ...EMPTY_FILTER, ...filter }, evaluationOf, index)].sort();
+  const run = (filter: Partial<ItemFilter>) =>
+    [...filterItems(ITEMS, { ...EMPTY_FILTER, ...filter }, evaluationOf, index, groupsByItem(SECTIONS, ITEMS))].sort();
 
   it('lets everything through with no filter', () => {
     expect(run({})).toEqual(['s1-1-a', 's1-2-a', 's1-2-b', 's2-a']);
@@ -225,7 +228,39 @@ describe('helpers', () => {
 
   it('lists the groups in use in Japanese order, once each, without blanks or deleted items', () => {
     const items = [...ITEMS, item('x', 's2', 1), item('y', 's2', 2, { group: '企画総務', deleted: true })];
-    expect(groupsOf(items)).toEqual(['レセプト', '業務', '保健']);
+    expect(groupsOf(SECTIONS, items)).toEqual(['レセプト', '業務', '保健']);
+  });
+});
+
+describe('owning groups', () => {
+  it.each([
+    ['業務', ['業務']],
+    ['業務、企画総務', ['業務', '企画総務']],
+    ['業務グループ、企画総務グループ', ['業務', '企画総務']],
+    [' 保健 ,保健', ['保健']],
+    ['', []],
+  ])('splitGroups(%j)', (text, groups) => {
+    expect(splitGroups(text)).toEqual(groups);
+  });
+
+  // 静岡 R7: （４）DＸ is owned by 業務 and 企画総務; its items name no group of their own.
+  const sections = [
+    { ...section('p', null, 0, ''), group: '業務' },
+    { ...section('dx', 'p', 0, '（４）'), group: '業務、企画総務' },
+    section('plain', 'p', 1, '（５）'),
+  ];
+  const items = [item('dx-1', 'dx', 0), item('dx-2', 'dx', 1, { group: '保健' }), item('plain-1', 'plain', 0)];
+
+  it("takes an item's own groups, else its nearest section's", () => {
+    expect(Object.fromEntries(groupsByItem(sections, items))).toEqual({ 'dx-1': ['業務', '企画総務'], 'dx-2': ['保健'], 'plain-1': ['業務'] });
+  });
+
+  it('lets a jointly owned item through the filter of either group', () => {
+    const index = buildSearchIndex(items, [], []);
+    const run = (groups: string[]) => [...filterItems(items, { ...EMPTY_FILTER, groups }, () => null, index, groupsByItem(sections, items))].sort();
+    expect(run(['企画総務'])).toEqual(['dx-1']);
+    expect(run(['業務'])).toEqual(['dx-1', 'plain-1']);
+    expect(groupsOf(sections, items)).toEqual(['企画総務', '業務', '保健']);
   });
 });
 
