@@ -25,16 +25,7 @@ import {
   planFileToRecords,
   type PlanFile,
 } from '../model/plan-file';
-import {
-  evaluationSchema,
-  isoDateSchema,
-  kpiBaselineSchema,
-  kpiCountSchema,
-  kpiRuleSchema,
-  kpiTargetSchema,
-  periodKindSchema,
-  yearMonthSchema,
-} from '../model/schemas';
+import { evaluationSchema, FILE_KPI_PARTS, isoDateSchema, periodKindSchema, yearMonthSchema } from '../model/schemas';
 import { bothFiscalYear, bothMonth } from '../model/wareki';
 
 export interface CliIo {
@@ -141,13 +132,13 @@ export function planFileJsonSchema(): string {
   parts.add(fileSectionSchema, { id: 'section', description: 'セクション（柱 / Ⅰ．/（１））: 見出しと、その下の項目・セクション' });
   parts.add(fileItemSchema, { id: 'item', description: '項目（①）: 事業計画の本文、担当グループ、タグ' });
   parts.add(fileKpiSchema, { id: 'kpi', description: 'KPI: 番号、指標名、単位、目標、前年度のKPI、現状、実施対象者数・実施見込者数、注' });
-  parts.add(kpiTargetSchema, {
+  parts.add(FILE_KPI_PARTS.target, {
     id: 'kpiTarget',
     description: '目標: value（68.0%以上）/ previousYear（対前年度以上）/ qualitative（全支部で実施する）/ conditional（条件ごとの目標）',
   });
-  parts.add(kpiRuleSchema, { id: 'kpiRule', description: '条件付きでない目標: value / previousYear / qualitative' });
-  parts.add(kpiBaselineSchema, { id: 'kpiBaseline', description: '現状: 値と時点（月、または範囲 from〜month）、注記' });
-  parts.add(kpiCountSchema, { id: 'kpiCount', description: '人数など: 名前（実施対象者数）、値、単位' });
+  parts.add(FILE_KPI_PARTS.rule, { id: 'kpiRule', description: '条件付きでない目標: value / previousYear / qualitative' });
+  parts.add(FILE_KPI_PARTS.baseline, { id: 'kpiBaseline', description: '現状: 値と時点（月、または範囲 from〜month）、注記' });
+  parts.add(FILE_KPI_PARTS.count, { id: 'kpiCount', description: '人数など: 名前（実施対象者数）、値、単位' });
   parts.add(fileProgressSchema, { id: 'progress', description: '実施状況の記録: 項目 × 報告期間ごとの評価・実施状況・今後の実施予定等' });
   parts.add(fileNoteSchema, { id: 'note', description: 'メモ（訪問記録）: 日付・記入者つきの追記' });
   parts.add(fileMeasurementSchema, { id: 'measurement', description: '実績: KPI の値（時点の月）' });

@@ -140,10 +140,7 @@ export function assessKpi(input: AssessmentInput): KpiAssessment {
   const latest = actuals.reduce<MonthValue | undefined>((l, a) => (!l || a.month > l.month ? a : l), undefined);
   // At the start of a year nothing is reported yet: that comes first, whatever else is missing.
   if (!latest || latest.value === null) {
-    return unjudged(
-      'noActual',
-      `${warekiFiscalYear(fiscalYear)}の実績がまだありません${baseline ? `（${baseline}）` : ''}。${bound === null ? `また、${noBound}` : ''}`,
-    );
+    return unjudged('noActual', `${warekiFiscalYear(fiscalYear)}の実績がまだありません。${bound === null ? `また、${noBound}` : ''}`);
   }
   const atMonth = { value: latest.value, month: latest.month };
   const yearEndPending = rule.yearEnd === true && fiscalMonthIndex(latest.month) !== 11;
@@ -194,7 +191,7 @@ export function assessKpi(input: AssessmentInput): KpiAssessment {
       };
     }
     const noProjection = cumulative ? `。実績が${actuals.length}か月分で前年度の推移もないため、年度末の見込みも出せません` : '';
-    return unjudged('midYear', `${why}${noProjection}${baseline ? `（${baseline}）` : ''}。`, { ...atMonth, projection });
+    return unjudged('midYear', `${why}${noProjection}。`, { ...atMonth, projection });
   }
 
   const j = judge(resolved, latest.value);

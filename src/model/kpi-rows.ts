@@ -3,7 +3,7 @@
 // the table, the rows grouped under their 事業計画 row, and what a KPI's details show (the year by
 // month, the projection as a line, the chart's summary for screen readers). Pure.
 import { isForecast, offTrackReason, projectAsOf } from './dashboard';
-import { assessKpi, type AssessmentStatus, type KpiAssessment } from './kpi-assessment';
+import { assessKpi, assessmentLabel, type AssessmentStatus, type KpiAssessment } from './kpi-assessment';
 import { describeGap, describeTarget, formatFigure, formatNumber, judgeLatest, type Judgement } from './kpi-judgement';
 import { kpisInPlanOrder } from './kpi-order';
 import { PROJECTION_GAPS, type KpiProjection, type MonthValue } from './kpi-projection';
@@ -42,11 +42,12 @@ export function kpiRows(
   return kpisInPlanOrder(sections, kpis).map((kpi): KpiRow => {
     const own = byKpi.get(kpi.id) ?? [];
     const previous = lastYear.get(kpi.id) ?? [];
-    const projection = projectAsOf(kpi, own, yearEnd, previous);
+    const assessment = assessKpi({ kpi, fiscalYear, actuals: own, lastYear: previous });
+    // Projected against the rule the judgement picked (a conditional target's), not the whole target.
+    const projection = projectAsOf(assessment.rule ? { ...kpi, target: assessment.rule } : kpi, own, yearEnd, previous);
     const judgement = judgeLatest(kpi, own);
     const latest = judgement.month === null ? null : (own.find((m) => m.month === judgement.month)?.value ?? null);
     const forecast = isForecast(projection) ? projection : null;
-    const assessment = assessKpi({ kpi, fiscalYear, actuals: own, lastYear: previous });
     return {
       kpi,
       target: describeTarget(kpi.target, kpi.unit, kpi.decimals),
@@ -156,12 +157,13 @@ export function kpiDetailView(row: KpiRow, fiscalYear: number): KpiDetailView {
   const latest = judgement.month === null ? null : values[months.indexOf(judgement.month)];
   const forecastText = forecast && describeForecast(kpi, forecast, months[11]!);
   const lastMarch = lastYear?.[11] ?? null;
-  const gap = judgement.gap === null ? '' : `（${describeGap(judgement, kpi.unit)}）`;
+  const { assessment } = row;
+  const gap = assessment.judgement && !assessment.projection ? `（${describeGap(assessment.judgement, kpi.unit)}）` : '';
   const summary =
     `${kpi.name}の${bothFiscalYear(fiscalYear)}の月別実績のグラフ。目標は${row.target}。` +
     (judgement.month === null || latest == null
       ? '実績はまだありません。'
-      : `最新の実績は${bothMonth(judgement.month)}時点で${formatNumber(latest)}${kpi.unit}、${judgement.status}${gap}。`) +
+      : `最新の実績は${bothMonth(judgement.month)}時点で${formatFigure(latest, kpi.decimals)}${kpi.unit}、${assessmentLabel(assessment)}${gap}。`) +
     (forecast ? `破線は年度末までの見込みで、${forecastText}見込みの出し方：${forecast.description}。` : '') +
     (lastYear
       ? `点線は前年度（${warekiFiscalYear(fiscalYear - 1)}）の実績${lastMarch === null ? '' : `で、3月は${formatNumber(lastMarch)}${kpi.unit}`}。`

@@ -115,13 +115,20 @@ export function nextYearPlan(file: PlanFile): NextYearPlan {
   const baselines: NextYearBaseline[] = [];
   const kpis = (file.kpis ?? []).map((k) => {
     let target: KpiTarget = { ...k.target };
-    if (k.target.kind === 'previousYear') {
+    const relative =
+      k.target.kind === 'previousYear' ||
+      (k.target.kind === 'conditional' && [...k.target.rules.map((r) => r.target), k.target.otherwise].some((r) => r.kind === 'previousYear'));
+    if (relative) {
       // Last year's figure is this year's actual, or unknown: the old 前年度 value is two years old.
       // A KPI that builds up over the year has its year's figure only in March; a month before that
       // is part of a year, so it stays unknown until March's actual is there.
       const cumulative = isCumulativeKpi(k);
       const actual = (cumulative ? ofMarch : latest).get(k.id);
-      target = { ...k.target, previousValue: actual?.value ?? null };
+      const renew = <T extends KpiTarget>(t: T): T => (t.kind === 'previousYear' ? { ...t, previousValue: actual?.value ?? null } : t);
+      target =
+        k.target.kind === 'conditional'
+          ? { ...k.target, rules: k.target.rules.map((r) => ({ ...r, target: renew(r.target) })), otherwise: renew(k.target.otherwise) }
+          : renew(k.target);
       baselines.push({ kpi: k.id, name: k.name, unit: k.unit, cumulative, value: actual?.value ?? null, month: actual?.month ?? null });
     }
     // This year's target is next year's 令和N−1年度KPI, and this year's latest actual its 現状.

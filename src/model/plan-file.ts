@@ -8,10 +8,8 @@ import {
   evaluationSchema,
   fiscalYearSchema,
   isoDateSchema,
-  kpiBaselineSchema,
-  kpiCountSchema,
+  FILE_KPI_PARTS,
   kpiRuleSchema,
-  kpiTargetSchema,
   LIMITS,
   measurementId,
   periodKindSchema,
@@ -19,6 +17,7 @@ import {
   progressId,
   yearMonthSchema,
   type Item,
+  type KpiRule,
   type Kpi,
   type Measurement,
   type Note,
@@ -83,11 +82,11 @@ export const fileKpiSchema = z.strictObject({
   name: requiredText,
   unit: shortText,
   decimals: z.optional(decimalsSchema),
-  target: kpiTargetSchema,
-  previousTarget: z.optional(kpiTargetSchema),
-  baseline: z.optional(kpiBaselineSchema),
-  population: z.optional(kpiCountSchema),
-  expected: z.optional(kpiCountSchema),
+  target: FILE_KPI_PARTS.target,
+  previousTarget: z.optional(FILE_KPI_PARTS.target),
+  baseline: z.optional(FILE_KPI_PARTS.baseline),
+  population: z.optional(FILE_KPI_PARTS.count),
+  expected: z.optional(FILE_KPI_PARTS.count),
   footnotes: z.optional(z.array(requiredText).check(z.maxLength(LIMITS.footnotes))),
   cumulative: z.optional(z.boolean()),
 });
@@ -199,7 +198,14 @@ function migrateVersion1(file: PlanFileV1): PlanFile {
       : {}),
     ...(s.sections ? { sections: s.sections.map(section) } : {}),
   });
-  return { ...file, version: PLAN_FILE_VERSION, sections: file.sections.map(section) };
+  // Version 1 dropped unknown keys inside a target; `yearEnd` was one of them and stays so.
+  const withoutYearEnd = (t: KpiRule): KpiRule => {
+    if (t.kind === 'qualitative') return t;
+    const { yearEnd: _, ...rest } = t;
+    return rest;
+  };
+  const kpis = file.kpis?.map((k) => ({ ...k, target: withoutYearEnd(k.target) }));
+  return { ...file, version: PLAN_FILE_VERSION, sections: file.sections.map(section), ...(kpis ? { kpis } : {}) };
 }
 
 export interface PlanFileProblem {
@@ -228,7 +234,7 @@ const FIELD_NAMES: Record<string, string> = {
   group: '担当グループ',
   groups: '担当グループ',
   status: '状態',
-  number: 'KPI番号',
+  number: '番号',
   decimals: '小数点以下の桁数',
   previousTarget: '前年度のKPI',
   baseline: '現状',

@@ -130,60 +130,58 @@ export const KPI_DIRECTIONS = ['以上', '以下'] as const;
 export const kpiDirectionSchema = z.enum(KPI_DIRECTIONS);
 export type KpiDirection = z.infer<typeof kpiDirectionSchema>;
 
-const valueTarget = z.object({
-  kind: z.literal('value'),
-  value: z.number(),
-  direction: kpiDirectionSchema,
-  /** 年度末時点で: judged on the year-end (March) figure only. */
-  yearEnd: z.optional(z.boolean()),
-});
-const previousYearTarget = z.object({
-  kind: z.literal('previousYear'),
-  previousValue: z.nullable(z.number()),
-  direction: kpiDirectionSchema,
-  /** 前年度末以上: compared at year end with last year's year-end figure. */
-  yearEnd: z.optional(z.boolean()),
-});
-const qualitativeTarget = z.object({ kind: z.literal('qualitative'), text: requiredShortText });
-
-/** A target that is not conditional: one rule. */
-export const kpiRuleSchema = z.discriminatedUnion('kind', [
-  /** 68.0%以上, 15%以下, 100% */
-  valueTarget,
-  /** 対前年度以上, with last year's value when the plan gives it: 前年度（98.4％）以上 */
-  previousYearTarget,
-  /** 全支部で実施する, 毎月情報発信を行う */
-  qualitativeTarget,
-]);
-export type KpiRule = z.infer<typeof kpiRuleSchema>;
-
 export const CONDITION_DIRECTIONS = ['以上', '以下', '超', '未満'] as const;
 export const conditionDirectionSchema = z.enum(CONDITION_DIRECTIONS);
 export type ConditionDirection = z.infer<typeof conditionDirectionSchema>;
 
-export const kpiTargetSchema = z.discriminatedUnion('kind', [
-  valueTarget,
-  previousYearTarget,
-  qualitativeTarget,
-  /**
-   * 80%以上; ただし80%以上の支部は年度末時点で対前年度以上: the first rule whose condition holds
-   * for the KPI's figure at the start of the year (last year's year-end actual, else its 現状)
-   * applies, else `otherwise`.
-   */
-  z.object({
-    kind: z.literal('conditional'),
-    rules: z
-      .array(z.object({ when: z.object({ direction: conditionDirectionSchema, value: z.number() }), target: kpiRuleSchema }))
-      .check(z.minLength(1), z.maxLength(5)),
-    otherwise: kpiRuleSchema,
-  }),
-]);
-export type KpiTarget = z.infer<typeof kpiTargetSchema>;
-
 export const decimalsSchema = z.number().check(z.int(), z.gte(0), z.lte(6));
 
-export const kpiBaselineSchema = z
-  .object({
+/**
+ * The parts of a KPI that are objects, made with `object`: z.object for stored records (which
+ * drop keys a newer version added), z.strictObject for a plan file (where an unknown key is a typo
+ * to report). Both parse to the same types.
+ */
+function kpiPartSchemas(object: typeof z.object) {
+  const valueTarget = object({
+    kind: z.literal('value'),
+    value: z.number(),
+    direction: kpiDirectionSchema,
+    /** 年度末時点で: judged on the year-end (March) figure only. */
+    yearEnd: z.optional(z.boolean()),
+  });
+  const previousYearTarget = object({
+    kind: z.literal('previousYear'),
+    previousValue: z.nullable(z.number()),
+    direction: kpiDirectionSchema,
+    /** 前年度末以上: compared at year end with last year's year-end figure. */
+    yearEnd: z.optional(z.boolean()),
+  });
+  const qualitativeTarget = object({ kind: z.literal('qualitative'), text: requiredShortText });
+  /** A target that is not conditional: one rule. */
+  const rule = z.discriminatedUnion('kind', [
+    /** 68.0%以上, 15%以下, 100% */
+    valueTarget,
+    /** 対前年度以上, with last year's value when the plan gives it: 前年度（98.4％）以上 */
+    previousYearTarget,
+    /** 全支部で実施する, 毎月情報発信を行う */
+    qualitativeTarget,
+  ]);
+  const target = z.discriminatedUnion('kind', [
+    valueTarget,
+    previousYearTarget,
+    qualitativeTarget,
+    /**
+     * 80%以上; ただし80%以上の支部は年度末時点で対前年度以上: the first rule whose condition holds
+     * for the KPI's figure at the start of the year (last year's year-end actual, else its 現状)
+     * applies, else `otherwise`.
+     */
+    object({
+      kind: z.literal('conditional'),
+      rules: z.array(object({ when: object({ direction: conditionDirectionSchema, value: z.number() }), target: rule })).check(z.minLength(1), z.maxLength(5)),
+      otherwise: rule,
+    }),
+  ]);
+  const baseline = object({
     value: z.number(),
     /** The month the figure is as of; for a range, its last month. Any year. */
     month: yearMonthSchema,
@@ -191,16 +189,27 @@ export const kpiBaselineSchema = z
     from: z.optional(yearMonthSchema),
     /** What else the plan says of it: 健診受診分. */
     note: z.optional(shortText),
-  })
-  .check(z.refine((b) => b.from === undefined || b.from <= b.month, '範囲の始まりが終わりより後です'));
-export type KpiBaseline = z.infer<typeof kpiBaselineSchema>;
+  }).check(z.refine((b) => b.from === undefined || b.from <= b.month, '範囲の始まりが終わりより後です'));
+  const count = object({
+    /** 実施対象者数（被保険者 40歳以上） */
+    label: requiredShortText,
+    value: z.number().check(z.gte(0)),
+    unit: shortText,
+  });
+  return { rule, target, baseline, count };
+}
 
-export const kpiCountSchema = z.object({
-  /** 実施対象者数（被保険者 40歳以上） */
-  label: requiredShortText,
-  value: z.number().check(z.gte(0)),
-  unit: shortText,
-});
+const STORED_KPI_PARTS = kpiPartSchemas(z.object);
+/** The same parts refusing unknown keys, for plan files. */
+export const FILE_KPI_PARTS = kpiPartSchemas(z.strictObject as unknown as typeof z.object);
+
+export const kpiRuleSchema = STORED_KPI_PARTS.rule;
+export type KpiRule = z.infer<typeof kpiRuleSchema>;
+export const kpiTargetSchema = STORED_KPI_PARTS.target;
+export type KpiTarget = z.infer<typeof kpiTargetSchema>;
+export const kpiBaselineSchema = STORED_KPI_PARTS.baseline;
+export type KpiBaseline = z.infer<typeof kpiBaselineSchema>;
+export const kpiCountSchema = STORED_KPI_PARTS.count;
 export type KpiCount = z.infer<typeof kpiCountSchema>;
 
 export const kpiSchema = z.object({

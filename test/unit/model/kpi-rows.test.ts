@@ -251,7 +251,7 @@ describe('kpiDetailView', () => {
     expect(view.projected).toEqual(forecastLine(row.forecast));
     expect(view.lastYear?.[11]).toBe(57.5);
     expect(view.summary).toBe(
-      'checkupの令和6年度（2024年度）の月別実績のグラフ。目標は60%以上。最新の実績は令和6年5月（2024年5月）時点で8%、未達（−52%）。' +
+      'checkupの令和6年度（2024年度）の月別実績のグラフ。目標は60%以上。最新の実績は令和6年5月（2024年5月）時点で8%、未達見込み。' +
         `破線は年度末までの見込みで、令和7年3月（2025年3月）の見込みは48%、未達見込み（−12%）。見込みの出し方：${row.forecast!.description}。` +
         '点線は前年度（令和5年度）の実績で、3月は57.5%。',
     );

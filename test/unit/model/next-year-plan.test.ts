@@ -177,6 +177,22 @@ describe('nextYearPlan: details', () => {
     expect(next.file.kpis![0]).toMatchObject({ id: 'k', section: 's', cumulative: true });
   });
 
+  it("gives this year's actual to a 対前年度 rule inside a conditional target", () => {
+    const yearEnd = { kind: 'previousYear' as const, previousValue: 79.5, direction: '以上' as const, yearEnd: true };
+    const conditional = {
+      kind: 'conditional' as const,
+      rules: [{ when: { direction: '以上' as const, value: 80 }, target: yearEnd }],
+      otherwise: { kind: 'value' as const, value: 80, direction: '以上' as const },
+    };
+    const next = nextYearPlan({
+      ...base,
+      kpis: [{ id: 'g', name: 'ジェネリック医薬品使用割合', unit: '%', target: conditional }],
+      measurements: [{ kpi: 'g', month: '2024-10', value: 82.1 }],
+    });
+    expect(next.file.kpis![0]!.target).toEqual({ ...conditional, rules: [{ when: conditional.rules[0]!.when, target: { ...yearEnd, previousValue: 82.1 } }] });
+    expect(next.file.kpis![0]!.previousTarget).toEqual(conditional);
+  });
+
   it('leaves 前年度 empty for a KPI that builds up over the year while March has no actual', () => {
     const next = nextYearPlan(base);
     expect(next.file.kpis![0]!.target).toEqual({ kind: 'previousYear', previousValue: null, direction: '以上' });

@@ -242,6 +242,11 @@ describe('version 2: what seed 002 and 003 plans write', () => {
       [{ where: 'KPI 1番目（k1） › 現状', message: '範囲の始まりが終わりより後です' }],
     ],
     [
+      'a misspelt key inside a 現状 (form for from), which would make a range one month',
+      (f) => ((f.kpis as Record<string, unknown>[])[0]!.baseline = { value: 1, form: '2024-04', month: '2024-10' }),
+      [{ where: 'KPI 1番目（k1） › 現状', message: '知らない項目があります: form' }],
+    ],
+    [
       'an unknown plan status',
       (f) => ((f.plan as Record<string, unknown>).status = '決定'),
       [{ where: '計画 › 状態', message: '使える値は "案" / "確定" です' }],
@@ -297,6 +302,15 @@ describe('version 1 files', () => {
     ['plan-file-good', good],
   ])('%s still loads, as version 1', (_, file) => {
     expect(parsePlanFile(file)).toMatchObject({ ok: true, version: 1 });
+  });
+
+  it('drops a yearEnd inside a version 1 target, as version 1 dropped every unknown key there', () => {
+    const parsed = parsePlanFile({
+      ...v1('業務'),
+      kpis: [{ id: 'k', name: '率', unit: '%', target: { kind: 'value', value: 80, direction: '以上', yearEnd: true } }],
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    expect(parsed.file.kpis![0]!.target).toEqual({ kind: 'value', value: 80, direction: '以上' });
   });
 
   it('refuses version 2 keys in a version 1 file', () => {
