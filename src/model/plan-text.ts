@@ -254,7 +254,12 @@ export function classifyPlanText(text: string): PlanTextLine[] {
   let tableRowExpected = false;
   let inKpiBox = false;
   let lastStatementNumber: number | undefined;
-  let lastItemNumber = 0;
+  // The last item number per section (a heading the other column repeats is the same section).
+  const lastItemNumbers = new Map<string, number>();
+  let sectionAt = '';
+  const seenSections = new Set<string>();
+  let pillarAt = '';
+  let lastParen = 0;
   let otherColumn = false;
   let progressTable = false;
   for (const [i, l] of lines.entries()) {
@@ -268,12 +273,29 @@ export function classifyPlanText(text: string): PlanTextLine[] {
     const prev = lines[i - 1];
     const next = lines[i + 1];
     // The column beside the plan (seed 004: 実施状況 / 評価 / 今後の実施予定等) restarts its numbering.
+    if (l.kind === 'pillar' && l.body !== pillarAt) {
+      pillarAt = l.body;
+      lastParen = 0;
+    }
+    if (l.why.startsWith('担当グループの見出し') || (l.kind === 'section' && ROMAN_SECTION.test(l.text))) lastParen = 0;
+    if (l.kind === 'section' && /^[（(]/.test(l.label)) {
+      // （１）… after （２） with no new pillar or group in between: the 実施状況 column's own headings.
+      const key = sectionKey(l.label, l.body);
+      const num = Number(/\d+/.exec(toHalfWidth(l.label))?.[0] ?? 0);
+      if (!seenSections.has(key) && (otherColumn ? num <= lastParen : num === 1 && lastParen > 1)) {
+        otherColumn = true;
+        lines[i] = { ...l, kind: 'ignore', why: '番号が戻った見出しのため実施状況など他の列とみなす' };
+        continue;
+      }
+      seenSections.add(key);
+      lastParen = Math.max(lastParen, num);
+    }
     if (l.kind === 'pillar' || l.kind === 'section') {
       otherColumn = false;
       inKpiBox = false;
       tableRowExpected = false;
       lastStatementNumber = undefined;
-      if (l.kind === 'section') lastItemNumber = 0;
+      if (l.kind === 'section') sectionAt = sectionKey(l.label, l.body);
       continue;
     }
     if (l.why === '表の見出し') {
@@ -282,6 +304,8 @@ export function classifyPlanText(text: string): PlanTextLine[] {
     }
     const n = labelNumber(l.label);
     const circled = CIRCLED.test(l.label) || PAREN_NUMBER.test(l.label);
+    // A number alone on its line (①) heads the 今後の実施予定等 column.
+    if (l.why === '番号だけの行（他の列）' && (lastItemNumbers.get(sectionAt) ?? 0) > 0) otherColumn = true;
     if (otherColumn && l.kind !== 'ignore') {
       lines[i] = { ...l, kind: 'ignore', why: '番号が戻ったため実施状況など他の列の文とみなす' };
       continue;
@@ -310,7 +334,8 @@ export function classifyPlanText(text: string): PlanTextLine[] {
       const actual = /^[0-9０-９.．,，]+\s*[%％円件人]?\s*[（(][^）)]*時点[）)]$/.test(l.body);
       const statement = TARGET_END.test(l.body);
       const continues = lastStatementNumber !== undefined && n === lastStatementNumber + 1;
-      const nextIsMarker = next !== undefined && isKpiMarker(next);
+      // 002 writes the statements just above a lone 「KPI」; seed 004's ■ KPI： box comes after the items.
+      const nextIsMarker = next !== undefined && isKpiMarker(next) && /^KPI$/.test(next.text);
       if (actual) {
         lines[i] = { ...l, kind: 'ignore', why: '実績の記載（実施状況の列）' };
         continue;
@@ -325,12 +350,12 @@ export function classifyPlanText(text: string): PlanTextLine[] {
         continue;
       }
       if (CIRCLED.test(l.label)) {
-        if (n <= lastItemNumber) {
+        if (n <= (lastItemNumbers.get(sectionAt) ?? 0)) {
           otherColumn = true;
           lines[i] = { ...l, kind: 'ignore', why: '番号が戻ったため実施状況など他の列の文とみなす' };
           continue;
         }
-        lastItemNumber = n;
+        lastItemNumbers.set(sectionAt, n);
       }
     }
     if (l.kind === 'kpi' && (FOOTNOTE.test(l.text) || TARGET_END.test(l.body))) {

@@ -151,9 +151,31 @@ describe.skipIf(!haveSeeds)('seed 004 (東京 R6, a 4-column table) against src/
       '|支部における医療費・健診データ等の分析結果の活用及び分析能力の向上',
       '（３）|広報活動や「顔の見える地域ネットワーク」を通じた加入者等の理解促進',
     ]);
-    // Extra: the 実施状況 column writes its own （１）（２）, ⑥ and a heading-like line; where the
-    // numbering starts again they are read as new sections rather than ignored (46 against 37).
-    expect(all).toHaveLength(46);
+    // Extra: headings of the 実施状況 column that do not restart at （１） (（２）各種広報媒体により…,
+    // （２）－（３）, （２）地域医療構想調整会議…) and a ⑥ date line under a ○: 40 against 37.
+    expect(all).toHaveLength(40);
+  });
+
+  it('gives 29 of those 35 sections the item labels of the demo; the other 6 are listed', () => {
+    const key = (s: FileSection) => `${s.label.replace(/．$/, '')}|${s.title}`;
+    const labels = (s: FileSection) => (s.items ?? []).map((i) => i.label || '・').join('');
+    const ours = new Map([...walkSections(file.sections)].map(({ section }) => [key(section), section]));
+    const compared = [...walkSections(expected.sections)].flatMap(({ section }) => {
+      const mine = ours.get(key(section));
+      return mine ? [[key(section), labels(mine), labels(section)]] : [];
+    });
+    expect(compared).toHaveLength(35);
+    // Left: ours, right: the demo. The demo puts Ⅰ/Ⅲ's items under a ○ heading the parser joined
+    // into text; the 実施状況 column's ・ bullets after the last item of a page still read as items;
+    // one item (④ of 個人情報) is lost to the other column.
+    expect(compared.filter(([, a, b]) => a !== b)).toEqual([
+      ['（２）|マイナンバーカードと健康保険証の一体化への対応', '・①②', '・'],
+      ['Ⅰ|データ分析に基づく事業実施', '①②', ''],
+      ['ⅲ）|被扶養者（特定健診）', '①②・・・', '①②'],
+      ['ⅱ）|被扶養者', '①②③・・', '①②③'],
+      ['（１）|医療資源の適正使用', '①②③・・', '①②③'],
+      ['（４）|個人情報の保護の徹底', '①', '①②'],
+    ]);
   });
 
   it('reads the 17 KPIs of the ■ KPI： boxes with the demo targets', () => {
