@@ -500,13 +500,19 @@ interface StatementRead {
 /** …を100％とする / …について前年度（0.087％）以上とする → name and target. */
 function readStatement(line: PlanTextLine): StatementRead {
   let body = line.body.trim();
-  const number = CIRCLED.test(line.label) || PAREN_NUMBER.test(line.label) ? line.label : undefined;
+  let number = CIRCLED.test(line.label) || PAREN_NUMBER.test(line.label) ? line.label : undefined;
   body = body.replace(/。$/, '');
   const starred = /（※[0-9０-９]*）|\(※\)/.test(body);
   const below = /以下とする/.test(body);
   const split = /^(.*?)(?:について|を)\s*((?:年度末時点で)?[^を]*?)とする(?:[（(][^）)]*[）)])?$/.exec(body);
-  const name = (split?.[1] ?? body).replace(/（※[0-9０-９]*）|\(※\)/g, '').trim();
+  let name = (split?.[1] ?? body).replace(/（※[0-9０-９]*）|\(※\)/g, '').trim();
   const read = split ? readRule(split[2]!.replace(/（※[0-9０-９]*）/g, ''), below) : undefined;
+  // KPI：①… puts the number after the box's label.
+  const inner = CIRCLED.exec(name);
+  if (inner && !number) {
+    number = inner[1]!;
+    name = inner[2]!.trim();
+  }
   return { ...(number ? { number } : {}), name, ...(read ? { target: read.rule, ...(read.figure ? { figure: read.figure } : {}) } : {}), below, starred };
 }
 
@@ -583,6 +589,8 @@ export function proposePlan(
   const pillars: OpenSection[] = [];
   let stack: OpenSection[] = [];
   let currentPillar: OpenSection | null = null;
+  /** The level of heading that stands for the pillars when the text has no pillar heading. */
+  let topLevel: number | undefined;
   let currentGroups: string[] | undefined;
   let pendingGroup: OpenSection[] = [];
   const kpis: FileKpi[] = [];
@@ -753,11 +761,27 @@ export function proposePlan(
       }
       case 'section': {
         closeBlock();
+        const level = Math.max(1, levelOf(l));
+        // A plan without pillar headings (seed 001): its first kind of heading stands for the pillars.
+        if (!currentPillar && topLevel === undefined) topLevel = level;
+        if (topLevel !== undefined && level <= topLevel) {
+          const key = sectionKey(l.label, l.body);
+          let top = pillars.find((p) => p.key === key);
+          if (!top) {
+            top = newSection(l.label, l.body, 0, null);
+            top.key = key;
+          }
+          stack = [top];
+          currentPillar = top;
+          afterHeadingOrItem = true;
+          for (const k of waitingKpis) kpiSection.set(k, top);
+          waitingKpis.length = 0;
+          break;
+        }
         if (!currentPillar) {
           drop(l, '柱より前の見出しのため置けません');
           break;
         }
-        const level = Math.max(1, levelOf(l));
         while (stack.length > 1 && stack[stack.length - 1]!.level >= level) stack.pop();
         const parent = stack[stack.length - 1]!;
         const key = sectionKey(l.label, l.body);

@@ -204,6 +204,13 @@ describe.skipIf(!haveSeeds)('seed 001 (two plans in two interleaved columns)', (
     const lines = classifyPlanText(seed('001_559491b1b2280bdd.txt'));
     const { file, unplaced } = proposePlan(lines);
     expect(parsePlanFile(file).ok).toBe(true);
-    expect(unplaced.length + lines.filter((l) => l.kind === 'ignore').length).toBeGreaterThan(0);
+    expect(unplaced.length).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.kind === 'ignore').length).toBeGreaterThan(0);
+    // No pillar headings: its （1）（2） headings stand for the pillars, and the 【重要度：高】 /
+    // 【困難度：高】 reasons become section notes and item tags.
+    expect(file.sections.slice(0, 2).map((s) => s.title)).toEqual(['基盤的保険者機能関係', '戦略的保険者機能関係']);
+    const sections = [...walkSections(file.sections)].map(({ section }) => section);
+    expect(sections.some((s) => s.note?.startsWith('【重要度：高】協会けんぽは約4,000万人の加入者'))).toBe(true);
+    expect(sections.some((s) => s.items?.some((i) => i.tags?.includes('困難度：高')))).toBe(true);
   });
 });
