@@ -117,6 +117,15 @@ describe.skipIf(!haveSeeds)('seed 002 (静岡 R7) against test/fixtures/shizuoka
     ]);
   });
 
+  it('gives a valid file when the review screen changes any line to any kind', () => {
+    const kinds = ['pillar', 'section', 'item', 'kpi', 'reason', 'ignore'] as const;
+    for (const [n, l] of lines.entries()) {
+      const edited = lines.slice();
+      edited[n] = { ...l, kind: kinds[n % kinds.length]! };
+      expect(parsePlanFile(proposePlan(edited).file).ok, `${l.line}: ${l.text}`).toBe(true);
+    }
+  });
+
   it('ignores page numbers, table headings and group headings, and says why', () => {
     const ignored = lines.filter((l) => l.kind === 'ignore');
     expect(ignored.filter((l) => l.why === 'ページ番号').map((l) => l.text)).toEqual(['8', '11']);

@@ -239,6 +239,23 @@ describe('proposePlan', () => {
     expect(proposePlan(edited)).toEqual(proposePlan(edited));
   });
 
+  it('gives a valid file whatever kinds and labels the review screen sets', () => {
+    const lines = classifyPlanText(
+      '令和7年度静岡支部事業計画（案）\n基盤的保険者機能の盤石化\n（業務グループ）\n①査定率を前年度以上とする\n（※）査定率の注\nKPI\n指標 令和7年度KPI 令和6年度KPI 現状\n①査定率 前年度以上 0.141% 0.136％（R6.9末）\n※34.0%以上\n（１）節\n・ 項目。\n【重要度：高】\n理由の文。\n被保険者（実施対象者数：434,351人）',
+    );
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const kinds = ['pillar', 'section', 'item', 'kpi', 'reason', 'ignore'] as const;
+    for (let round = 0; round < 200; round++) {
+      const edited = lines.map((l) => ({ ...l, kind: kinds[Math.floor(random() * kinds.length)]!, label: random() < 0.2 ? '' : l.label }));
+      const { file } = proposePlan(edited);
+      expect(parsePlanFile(file).ok).toBe(true);
+    }
+  });
+
   it('counts every section once however often it is repeated', () => {
     const lines = classifyPlanText('基盤的保険者機能の盤石化\n（１）節\n・ a。\n基盤的保険者機能の盤石化\n（１）節【続き】\n・ b。');
     const { file } = proposePlan(lines);
