@@ -1,6 +1,8 @@
 // The plan file command line (docs/plan-format.md), for branch planning staff and engineers:
 //   npm run plan -- check FILE     validate a plan file, print its summary and KPI judgements
 //   npm run plan -- schema [OUT]   write the JSON Schema of the format (public/plan-file.schema.json)
+//   npm run plan -- from-text FILE.txt [OUT.json]
+//                                  propose a plan file from a plan pasted as text (plan-text.ts)
 // Exit codes: 0 done, 1 the file has problems, 2 bad usage or unreadable file. main() takes its
 // arguments and output writers so tests run it in-process; the module runs itself only when it
 // is the script node was started with.
@@ -11,6 +13,7 @@ import * as z from 'zod/mini';
 import { assessKpi, assessmentLabel, type AssessmentStatus } from '../model/kpi-assessment';
 import { describeTarget, formatFigure } from '../model/kpi-judgement';
 import { PERIOD_KIND_LABELS } from '../model/period';
+import { classifyPlanText, LINE_KIND_LABELS, LINE_KINDS, proposePlan } from '../model/plan-text';
 import {
   fileItemSchema,
   fileKpiSchema,
@@ -18,12 +21,14 @@ import {
   fileNoteSchema,
   fileProgressSchema,
   fileSectionSchema,
+  parsePlanFile,
   parsePlanFileText,
   PLAN_FILE_FORMAT,
   PLAN_FILE_VERSION,
   planFileSchema,
   planFileToRecords,
   type PlanFile,
+  walkSections,
 } from '../model/plan-file';
 import { evaluationSchema, FILE_KPI_PARTS, isoDateSchema, periodKindSchema, yearMonthSchema } from '../model/schemas';
 import { bothFiscalYear, bothMonth } from '../model/wareki';
@@ -40,18 +45,66 @@ const USAGE = `使い方 usage:
                                  (validate a plan file, print its summary and KPI judgements)
   npm run plan -- schema [OUT]   計画ファイルの JSON Schema を書き出す
                                  (write the JSON Schema, default ${DEFAULT_SCHEMA_PATH})
+  npm run plan -- from-text FILE.txt [OUT.json]
+                                 貼り付けた事業計画の文章から計画ファイルを提案する
+                                 (propose a plan file from the plan as text, default FILE.plan.json)
 `;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...args] = argv;
   if (command === 'check' && args.length === 1) return check(args[0]!, io);
   if (command === 'schema' && args.length <= 1) return writeSchema(args[0] ?? DEFAULT_SCHEMA_PATH, io);
+  if (command === 'from-text' && (args.length === 1 || args.length === 2)) return fromText(args[0]!, args[1], io);
   if (command === 'help' || command === '--help' || command === '-h') {
     io.stdout(USAGE);
     return 0;
   }
   io.stderr(USAGE);
   return 2;
+}
+
+/** FILE.txt → FILE.plan.json beside it. */
+export function defaultPlanPath(textPath: string): string {
+  return `${textPath.replace(/\.[^./\\]*$/, '')}.plan.json`;
+}
+
+async function fromText(path: string, out: string | undefined, io: CliIo): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    io.stderr(`${path}: ファイルを読めません (cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n\n${USAGE}`);
+    return 2;
+  }
+  const lines = classifyPlanText(text);
+  const { file, unplaced } = proposePlan(lines);
+  const target = out ?? defaultPlanPath(path);
+  const result = parsePlanFile(file);
+  if (!result.ok) {
+    io.stderr(`${path}: 提案した計画ファイルに${result.problems.length}件の問題があります (the proposed plan has problem(s))\n`);
+    for (const p of result.problems) io.stderr(`  ${p.where}: ${p.message}\n`);
+    return 1;
+  }
+  await writeFile(target, `${JSON.stringify(file, null, 2)}\n`);
+  const all = [...walkSections(file.sections)];
+  const counts = LINE_KINDS.map((k) => `${LINE_KIND_LABELS[k]} ${lines.filter((l) => l.kind === k).length}`).join('  ');
+  const rows: [string, string, string][] = [
+    ['支部', 'branch', file.plan.branch],
+    ['年度', 'fiscal year', bothFiscalYear(file.plan.fiscalYear)],
+    ['見出し', 'title', file.plan.title],
+    ['柱', 'pillars', String(file.sections.length)],
+    ['セクション', 'sections', `${all.length - file.sections.length} (柱を除く / below pillars)`],
+    ['項目', 'items', String(all.reduce((n, { section }) => n + (section.items?.length ?? 0), 0))],
+    ['KPI', 'KPIs', String(file.kpis?.length ?? 0)],
+    ['置けない行', 'unplaced', String(unplaced.length)],
+  ];
+  const report = [`${path}: ${lines.length}行を読みました (${lines.length} lines read: ${counts})`, ''];
+  for (const [ja, en, value] of rows) report.push(`  ${pad(ja, 12)}${pad(en, 14)}${value}`);
+  if (unplaced.length) report.push('', '置けなかった行 (lines not placed)');
+  for (const u of unplaced) report.push(`  ${u.line}行目: ${u.text.length > 40 ? `${u.text.slice(0, 40)}…` : u.text}`, `      ${u.why}`);
+  report.push('', `${target}: 計画ファイルを書き出しました (written; check it with: npm run plan -- check ${target})`);
+  io.stdout(`${report.join('\n')}\n`);
+  return 0;
 }
 
 async function check(path: string, io: CliIo): Promise<number> {

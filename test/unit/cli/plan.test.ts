@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEMA_PATH, main, planFileJsonSchema } from '../../../src/cli/plan';
+import { DEFAULT_SCHEMA_PATH, defaultPlanPath, main, planFileJsonSchema } from '../../../src/cli/plan';
+import { parsePlanFileText } from '../../../src/model/plan-file';
 
 const GOOD = 'test/fixtures/plan-file-good.json';
 const BAD = 'test/fixtures/plan-file-bad.json';
@@ -191,5 +192,78 @@ describe('plan schema', () => {
       ].sort(),
     );
     expect(schema.$defs.yearMonth).toMatchObject({ type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$' });
+  });
+});
+
+describe('plan from-text', () => {
+  let dir = '';
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = '';
+  });
+
+  const TEXT = [
+    '令和7年度静岡支部事業計画（案）',
+    '基盤的保険者機能の盤石化',
+    '（業務グループ）',
+    '',
+    '（１）業務処理体制の強化と意識改革の徹底',
+    '',
+    '・ 業務の標準化・効率化・簡素化を徹底するため、統一的な事務処理を行うとともに、職員の意識改革を促進',
+    'する。',
+    '',
+    'KPI',
+    '指標 令和7年度KPI 令和6年度KPI 現状',
+    '①サービススタンダード達成状況 100％ 100％ １００％（R6.１０末）',
+    '②平均所要日数 ─ ─ ─',
+    '',
+  ].join('\n');
+
+  it('writes the proposed plan beside the text and prints counts and the lines it could not place', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'plan-cli-'));
+    const path = join(dir, 'shizuoka.txt');
+    await writeFile(path, TEXT);
+    const { code, stdout, stderr } = await run('from-text', path);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const out = join(dir, 'shizuoka.plan.json');
+    const written = parsePlanFileText(await readFile(out, 'utf8'));
+    expect(written.ok).toBe(true);
+    if (!written.ok) return;
+    expect(written.file.plan).toMatchObject({ branch: '静岡支部', fiscalYear: 2025, status: '案' });
+    expect(written.file.sections[0]!.sections![0]!.items).toHaveLength(1);
+    expect(written.file.kpis!.map((k) => k.name)).toEqual(['サービススタンダード達成状況']);
+    const lines = stdout.split('\n').map((l) => l.trim().replace(/\s{2,}/g, ' | '));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `${path}: 9行を読みました (9 lines read: 柱 1 | 節 1 | 項目 1 | KPI 3 | 理由 0 | 無視 3)`,
+        '支部 | branch | 静岡支部',
+        '柱 | pillars | 1',
+        'セクション | sections | 1 (柱を除く / below pillars)',
+        '項目 | items | 1',
+        'KPI | KPIs | 1',
+        '置けない行 | unplaced | 1',
+        '13行目: ②平均所要日数 ─ ─ ─',
+        'KPIの表の行の目標（令和N年度KPI）を読めません',
+      ]),
+    );
+  });
+
+  it('writes to OUT when given, and refuses a missing file with exit code 2', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'plan-cli-'));
+    const path = join(dir, 'plan.txt');
+    await writeFile(path, TEXT);
+    const out = join(dir, 'proposed.json');
+    expect((await run('from-text', path, out)).code).toBe(0);
+    expect(parsePlanFileText(await readFile(out, 'utf8')).ok).toBe(true);
+    const missing = await run('from-text', join(dir, 'missing.txt'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('ファイルを読めません');
+  });
+
+  it('names the default output after the text file', () => {
+    expect(defaultPlanPath('plans/shizuoka.txt')).toBe('plans/shizuoka.plan.json');
+    expect(defaultPlanPath('plans/shizuoka')).toBe('plans/shizuoka.plan.json');
+    expect(defaultPlanPath('./a.b/plan')).toBe('./a.b/plan.plan.json');
   });
 });
