@@ -10,7 +10,8 @@
 // applies every 'ignore' line whose text is a group heading (the sections that follow, and any
 // top-level section of the same page still without a group, get those groups). To stop one
 // applying, edit its text on the review screen.
-import { type FileItem, type FileSection, PLAN_FILE_FORMAT, PLAN_FILE_VERSION, type PlanFile, splitGroups } from './plan-file';
+import { type FileItem, type FileSection, PLAN_FILE_FORMAT, PLAN_FILE_VERSION, type PlanFile } from './plan-file';
+import { splitGroups } from './plan-tree';
 import type { KpiRule, PeriodKind } from './schemas';
 import { LIMITS } from './schemas';
 import { parseDecimal } from './number-text';
