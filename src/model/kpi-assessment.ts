@@ -205,7 +205,8 @@ export function assessKpi(input: AssessmentInput): KpiAssessment {
   };
 }
 
-/** The word for a badge: 達成, 未達見込み, 判定不可（年度途中）. */
+/** The word for a badge: 達成, 未達見込み, 判定不可（年度途中）; 実績未入力 alone when nothing is reported yet, which is no fault of the KPI. */
 export function assessmentLabel(a: Pick<KpiAssessment, 'status' | 'unjudged'>): string {
+  if (a.unjudged === 'noActual') return UNJUDGED.noActual;
   return a.unjudged ? `判定不可（${UNJUDGED[a.unjudged]}）` : a.status;
 }

@@ -560,7 +560,7 @@ function levelOf(l: PlanTextLine): number {
  */
 export function proposePlan(
   lines: readonly PlanTextLine[],
-  meta: { branch?: string; fiscalYear?: number; title?: string; periodKind?: PeriodKind } = {},
+  meta: { branch?: string; fiscalYear?: number; title?: string; periodKind?: PeriodKind; defaultFiscalYear?: number } = {},
 ): PlanTextProposal {
   const unplaced: PlanTextProposal['unplaced'] = [];
   const drop = (l: PlanTextLine, why: string) => unplaced.push({ line: l.line, text: l.text, why });
@@ -583,7 +583,7 @@ export function proposePlan(
     };
     break;
   }
-  const fiscalYear = meta.fiscalYear ?? guessed.fiscalYear ?? 2025;
+  const fiscalYear = meta.fiscalYear ?? guessed.fiscalYear ?? meta.defaultFiscalYear ?? 2025;
   const branch = meta.branch ?? guessed.branch ?? '（支部名）';
   const title = meta.title ?? guessed.title ?? `${branch}事業計画`;
 

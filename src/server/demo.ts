@@ -15,6 +15,8 @@ export const DEMO_PASSWORD = 'demo1234';
 export const DEMO_USERS: readonly { email: string; name: string; role: Role }[] = [
   { email: 'lead@demo', name: 'デモ リーダー', role: 'lead' },
   { email: 'staff@demo', name: 'デモ 担当', role: 'staff' },
+  // Imports plans (a plan file, or a plan pasted as text); the other two cannot.
+  { email: 'admin@demo', name: 'デモ 管理者', role: 'admin' },
 ];
 /** Meta key set when this database was seeded with the demo. */
 export const DEMO_META_KEY = 'demoSeededAt';

@@ -13,7 +13,8 @@ import { storePlanRecords } from './edits';
  * id, deleted or not, is never overwritten: the import is refused.
  */
 export async function importPlanFile(db: TrackerDb, file: PlanFile, actor: string, branchId?: string, explicitPlanId?: string): Promise<string> {
-  const planId = explicitPlanId ?? newId();
+  // The server gives a branch's plans ids in its namespace (src/server/plan-ids.ts).
+  const planId = explicitPlanId ?? (branchId === undefined ? newId() : `${branchId}-${newId()}`);
   if (explicitPlanId !== undefined && (await db.plans.get(planId)) !== undefined) throw new DbError(DB_ERROR.planExists, planId);
   const records = planFileToRecords({ ...file, plan: { ...file.plan, demo: false } }, { planId, now: new Date().toISOString(), author: actor, newId });
   if (branchId !== undefined) records.plan = { ...records.plan, branchId };

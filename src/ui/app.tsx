@@ -28,6 +28,7 @@ const StructurePage = lazyPage(() => import('./structure-page').then((m) => m.St
 const ReportPage = lazyPage(() => import('./report-page').then((m) => m.ReportPage));
 const DashboardPage = lazyPage(() => import('./dashboard-page').then((m) => m.DashboardPage));
 const ComparePage = lazyPage(() => import('./compare-page').then((m) => m.ComparePage));
+const TextImportPage = lazyPage(() => import('./text-import-page').then((m) => m.TextImportPage));
 
 export interface AppProps {
   db: TrackerDb;
@@ -136,6 +137,8 @@ function Page() {
       return <DashboardPage planId={route.planId} periodId={route.periodId} />;
     case 'compare':
       return <ComparePage planId={route.planId} withPlanId={route.withPlanId} />;
+    case 'importText':
+      return <TextImportPage />;
     case 'notFound':
       return (
         <section>

@@ -6,7 +6,7 @@ import type { ServerInfo } from '../model/protocol';
 import { ROLE_LABELS, useSyncEngine, useSyncStatus } from './data/sync-context';
 import { errorText, problemText } from './messages';
 
-/** デモ用アカウント: lead@demo（リーダー）/ staff@demo（担当）、パスワード demo1234 */
+/** デモ用アカウント: lead@demo（リーダー）/ staff@demo（担当）/ admin@demo（管理者）、パスワード demo1234 */
 export function demoHint(info: ServerInfo | null): string | null {
   const accounts = info?.demo?.accounts ?? [];
   if (accounts.length === 0) return null;

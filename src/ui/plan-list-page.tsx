@@ -8,7 +8,7 @@ import { bothFiscalYear, warekiFiscalYear } from '../model/wareki';
 import { downloadFile } from './download';
 import { Link } from './link';
 import { navigate, paths } from './router';
-import { useSession } from './data/sync-context';
+import { useImportTarget } from './data/import-target';
 import { errorText } from './messages';
 
 type ImportState =
@@ -22,12 +22,7 @@ export function PlanListPage() {
   const actor = useActorName();
   const plans = usePlans();
   const [importState, setImportState] = useState<ImportState>({ kind: 'idle' });
-  const session = useSession();
-  // With an account, plans are imported into a branch, which only its admins may do.
-  const adminBranches = session ? session.branches.filter((b) => b.role === 'admin') : null;
-  const [branchId, setBranchId] = useState<string | null>(null);
-  const targetBranch = adminBranches?.find((b) => b.id === branchId) ?? adminBranches?.[0];
-  const canImport = adminBranches === null || targetBranch !== undefined;
+  const { adminBranches, target: targetBranch, choose, canImport } = useImportTarget();
 
   async function onFile(input: HTMLInputElement) {
     const file = input.files?.[0];
@@ -92,7 +87,7 @@ export function PlanListPage() {
           {adminBranches && adminBranches.length > 1 && (
             <label class="field">
               読み込む支部
-              <select value={targetBranch?.id} onChange={(e) => setBranchId(e.currentTarget.value)}>
+              <select value={targetBranch?.id} onChange={(e) => choose(e.currentTarget.value)}>
                 {adminBranches.map((b) => (
                   <option key={b.id} value={b.id}>
                     {b.name}
@@ -105,6 +100,10 @@ export function PlanListPage() {
             計画ファイルを読み込む{targetBranch && `（${targetBranch.name}）`}
             <input type="file" accept=".json,application/json" onChange={(e) => void onFile(e.currentTarget)} />
           </label>
+          <p>
+            <Link href={paths.importText()}>計画の文章を貼り付けて読み込む</Link>
+            <span class="hint">（WordやPDFからコピーした事業計画の文章を、確かめてから計画にします）</span>
+          </p>
         </>
       )}
       {importState.kind === 'reading' && <p role="status">読み込み中…</p>}

@@ -13,6 +13,7 @@ export type Route =
   | { name: 'report'; planId: string; periodId: string | null; filter: ItemFilter }
   | { name: 'dashboard'; planId: string; periodId: string | null }
   | { name: 'compare'; planId: string; withPlanId: string | null }
+  | { name: 'importText' }
   | { name: 'notFound' };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -20,6 +21,7 @@ export function parseRoute(pathname: string, search: string): Route {
   const params = new URLSearchParams(search);
   const periodId = params.get('period');
   if (parts.length === 0) return { name: 'plans' };
+  if (parts[0] === 'import' && parts[1] === 'text' && parts.length === 2) return { name: 'importText' };
   if (parts[0] !== 'plans' || !parts[1]) return { name: 'notFound' };
   const planId = parts[1];
   if (parts.length === 2) return { name: 'plan', planId, periodId, filter: parseFilter(params) };
@@ -72,6 +74,7 @@ export const paths = {
   dashboard: (planId: string, periodId?: string | null) => `/plans/${enc(planId)}/dashboard${query(periodId)}`,
   /** Without `withPlanId` the comparison is with the same branch's plan of the previous year. */
   compare: (planId: string, withPlanId?: string | null) => `/plans/${enc(planId)}/compare${withPlanId ? `?with=${enc(withPlanId)}` : ''}`,
+  importText: () => '/import/text',
 };
 
 const NAVIGATE_EVENT = 'app:navigate';

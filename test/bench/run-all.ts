@@ -1,5 +1,5 @@
 // `npm run bench`: builds the app, then prints the figures of the app: bundle size, offline
-// reload, plan scale, the progress report and initial sync, and what a first and a repeat
+// reload, plan scale, the progress report, typing, a pasted plan's review and initial sync, and what a first and a repeat
 // visit cost over the wire. Figures come from medians measured
 // side by side in one run; nothing here is a pass/fail test. The server's load figures:
 // `npm run bench:server`.
@@ -10,6 +10,7 @@ import { initialSyncReport } from './initial-sync';
 import { offlineReloadReport } from './offline-reload';
 import { planScaleReport, scalePlans } from './plan-scale';
 import { reportPrintReport } from './report-print';
+import { textImportReport } from './text-import';
 import { typingReport } from './typing';
 
 await buildApp();
@@ -29,6 +30,8 @@ try {
   for (const line of (await reportPrintReport(browser, server.url)).lines) console.log(line);
   console.log('\n== Typing: key to IndexedDB');
   for (const line of (await typingReport(browser, server.url)).lines) console.log(line);
+  console.log('\n== Paste import: 1,000-item text to the review screen');
+  for (const line of (await textImportReport(browser, server.url)).lines) console.log(line);
   console.log('\n== Initial sync');
   for (const line of (await initialSyncReport(browser)).lines) console.log(line);
 } finally {

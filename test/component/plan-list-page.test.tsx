@@ -41,6 +41,8 @@ describe('PlanListPage', () => {
     const input = await screen.findByLabelText('計画ファイルを読み込む（東京支部）');
     fireEvent.change(input, { target: { files: [fileOf({ ...good, plan: { ...good.plan, title: '読み込んだ計画' } })] } });
     await waitFor(async () => expect((await db.plans.toArray()).some((p) => p.title === '読み込んだ計画' && p.branchId === 'branch-yamaguchi')).toBe(true));
+    // In the branch's namespace, or the server refuses the plan (src/server/plan-ids.ts).
+    expect((await db.plans.toArray()).find((p) => p.title === '読み込んだ計画')!.id).toMatch(/^branch-yamaguchi-/);
     expect((await db.outbox.toArray()).some((e) => e.table === 'plans' && e.create?.branchId === 'branch-yamaguchi')).toBe(true);
   });
 

@@ -100,7 +100,7 @@ describe('ReportPage', () => {
       within(checkup)
         .getAllByRole('cell')
         .map((c) => c.textContent),
-    ).toEqual(['60%以上', '－', '－', '判定不可（実績未入力）令和6年度の実績がまだありません。']);
+    ).toEqual(['60%以上', '－', '－', '実績未入力令和6年度の実績がまだありません。']);
   });
 
   it.each<[string, ItemFilter, string, string[], string[]]>([

@@ -71,6 +71,21 @@ export class TrackerApp {
     return this.page.getByTestId('pending-count');
   }
 
+  /** From the plan list: pastes a plan's text and has it read; returns the review screen. */
+  async pastePlanText(text: string): Promise<TextImportReview> {
+    await this.page.getByRole('link', { name: '計画の文章を貼り付けて読み込む' }).click();
+    await this.page.getByRole('textbox', { name: '計画の文章' }).fill(text);
+    await this.page.getByRole('button', { name: '読み取る' }).click();
+    const review = new TextImportReview(this.page);
+    await expect(review.lines()).toBeVisible({ timeout: 30_000 });
+    return review;
+  }
+
+  /** From the plan list: imports a plan file (as an admin). */
+  async importPlanFile(path: string): Promise<void> {
+    await this.page.getByLabel(/^計画ファイルを読み込む/).setInputFiles(path);
+  }
+
   /** The status bar's word on the live connection. */
   liveState() {
     return this.page.getByTestId('live-state');
@@ -397,5 +412,33 @@ export class ItemScreen {
     await this.page.getByRole('textbox', { name: 'メモ', exact: true }).fill(text);
     await this.page.getByRole('button', { name: 'メモを追加' }).click();
     await expect(this.page.getByText(text, { exact: true })).toBeVisible();
+  }
+}
+
+/** The review of a pasted plan: every line with what it became, and the plan it makes. */
+export class TextImportReview {
+  constructor(readonly page: Page) {}
+
+  lines() {
+    return this.page.getByRole('table', { name: /読み取った行/ });
+  }
+
+  /** 「柱 3・節 37・項目 86・KPI 17…」 */
+  counts() {
+    return this.page.getByRole('status').filter({ hasText: /^柱 / });
+  }
+
+  async setKind(line: number, kind: '柱' | '節' | '項目' | 'KPI' | '理由' | '無視'): Promise<void> {
+    await this.lines()
+      .getByRole('combobox', { name: `${line}行目の種類`, exact: true })
+      .selectOption({ label: kind });
+  }
+
+  /** Confirms: the plan is made and opened. */
+  async createPlan(): Promise<PlanScreen> {
+    await this.page.getByRole('button', { name: 'この内容で計画を作成' }).click();
+    const plan = new PlanScreen(this.page);
+    await plan.waitForTree();
+    return plan;
   }
 }

@@ -39,7 +39,7 @@ describe('assessKpi: table of judgements a careful person would sign', () => {
     [
       '現状 only: never judged as the plan year (its gap is shown apart, see describeBaseline)',
       { kpi: SENGEN, fiscalYear: FY, actuals: [] },
-      '判定不可（実績未入力）',
+      '実績未入力',
       /^令和7年度の実績がまだありません。$/,
     ],
     [
@@ -64,7 +64,7 @@ describe('assessKpi: table of judgements a careful person would sign', () => {
     [
       'nothing reported yet, nor last year’s value: 実績未入力 first',
       { kpi: GENERIC_YEAR_END, fiscalYear: FY, actuals: [] },
-      '判定不可（実績未入力）',
+      '実績未入力',
       /令和7年度の実績がまだありません。また、前年度の値が計画になく/,
     ],
     [

@@ -5,12 +5,14 @@ import { type FileSection, type PlanFile, parsePlanFile, walkSections } from '..
 import { classifyPlanText, proposePlan } from '../../../src/model/plan-text';
 import shizuoka from '../../fixtures/shizuoka-r7.plan.json';
 
-// The seeds sit beside the checkout (/work/shared/seeds next to /work/wt-paste, and so in CI);
-// read through Vite so the test stays free of Node APIs like the module it tests. Without the
-// seeds the glob is empty and these tests are skipped.
-const SEEDS = import.meta.glob<string>('../../../../shared/seeds/*.txt', { query: '?raw', import: 'default', eager: true });
-const seed = (name: string): string => Object.entries(SEEDS).find(([path]) => path.endsWith(`/${name}`))?.[1] ?? '';
-const haveSeeds = seed('002_0db24b6c1e1fd523.txt') !== '' && seed('004_c55e886e2f12d222.txt') !== '';
+// The seeds' text, copied into test/fixtures/seeds/ as extracted (so every checkout has them);
+// read through Vite so the test stays free of Node APIs like the module it tests.
+const SEEDS = import.meta.glob<string>('../../fixtures/seeds/*.txt', { query: '?raw', import: 'default', eager: true });
+function seed(name: string): string {
+  const text = Object.entries(SEEDS).find(([path]) => path.endsWith(`/${name}`))?.[1];
+  if (!text) throw new Error(`test/fixtures/seeds/${name} is missing`);
+  return text;
+}
 const fixture = (data: unknown): PlanFile => data as PlanFile;
 
 const sectionRows = (sections: readonly FileSection[]) =>
@@ -34,7 +36,7 @@ function depthOf(roots: readonly FileSection[], target: FileSection): number {
   return walk(roots, 0);
 }
 
-describe.skipIf(!haveSeeds)('seed 002 (静岡 R7) against test/fixtures/shizuoka-r7.plan.json', () => {
+describe('seed 002 (静岡 R7) against test/fixtures/shizuoka-r7.plan.json', () => {
   const all = seed('002_0db24b6c1e1fd523.txt');
   const text = all.slice(all.indexOf('令和7年度静岡支部事業計画（案）'));
   const lines = classifyPlanText(text);
@@ -134,7 +136,7 @@ describe.skipIf(!haveSeeds)('seed 002 (静岡 R7) against test/fixtures/shizuoka
   });
 });
 
-describe.skipIf(!haveSeeds)('seed 004 (東京 R6, a 4-column table) against src/demo/tokyo-r6.plan.json', () => {
+describe('seed 004 (東京 R6, a 4-column table) against src/demo/tokyo-r6.plan.json', () => {
   const { file, unplaced } = proposePlan(classifyPlanText(seed('004_c55e886e2f12d222.txt')));
   const expected = fixture(tokyo);
 
@@ -208,7 +210,7 @@ describe.skipIf(!haveSeeds)('seed 004 (東京 R6, a 4-column table) against src/
   });
 });
 
-describe.skipIf(!haveSeeds)('seed 001 (two plans in two interleaved columns)', () => {
+describe('seed 001 (two plans in two interleaved columns)', () => {
   it('does not throw, gives a valid file, and says what it left out', () => {
     const lines = classifyPlanText(seed('001_559491b1b2280bdd.txt'));
     const { file, unplaced } = proposePlan(lines);
