@@ -191,7 +191,15 @@ export function assessKpi(input: AssessmentInput): KpiAssessment {
       };
     }
     const noProjection = cumulative ? `。実績が${actuals.length}か月分で前年度の推移もないため、年度末の見込みも出せません` : '';
-    return unjudged('midYear', `${why}${noProjection}。`, { ...atMonth, projection });
+    // A 現状 of the same month a year before is the one fair comparison a mid-year figure has.
+    const b = kpi.baseline;
+    const sameMonth = b && b.from === undefined && b.month === `${Number(latest.month.slice(0, 4)) - 1}${latest.month.slice(4)}`;
+    const diff = sameMonth ? Math.round((latest.value - b.value) * 1e9) / 1e9 : null;
+    const compared =
+      diff === null
+        ? ''
+        : `。前年同月の現状（${warekiMonth(b!.month)}末）${figure(b!.value)}と比べて${diff > 0 ? '+' : diff < 0 ? '−' : '±'}${figure(Math.abs(diff))}`;
+    return unjudged('midYear', `${why}${noProjection}${compared}。`, { ...atMonth, projection });
   }
 
   const j = judge(resolved, latest.value);

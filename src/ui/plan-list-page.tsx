@@ -66,6 +66,7 @@ export function PlanListPage() {
                 <span class="card-meta">
                   {p.branch}・{bothFiscalYear(p.fiscalYear)}・報告期間: {PERIOD_KIND_LABELS[p.periodKind]}
                   {p.demo && <span class="badge badge-demo">デモ</span>}
+                  {p.status === '案' && <span class="badge">案</span>}
                 </span>
               </Link>
               <div class="card-actions">

@@ -1,10 +1,11 @@
 // The plan's own settings on the structure screen: its title (merged with a change made
-// elsewhere while it is typed) and its reporting period (報告期間).
+// elsewhere while it is typed), its reporting period (報告期間) and whether it is still a draft
+// (案) or adopted (確定).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useActorName, useDb } from '../data/hooks';
 import { updateRecord } from '../../sync/edits';
 import { PERIOD_KIND_LABELS } from '../../model/period';
-import { LIMITS, PERIOD_KINDS, type PeriodKind, type Plan } from '../../model/schemas';
+import { LIMITS, PERIOD_KINDS, PLAN_STATUSES, type PeriodKind, type Plan, type PlanStatus } from '../../model/schemas';
 import { useSharedText } from '../use-autosave';
 import type { Ctx } from './editor-context';
 
@@ -15,9 +16,10 @@ export function PlanSettings({ plan, run }: { plan: Plan; run: Ctx['run'] }) {
   const titleField = useSharedText(plan.title);
   const title = titleField.text;
   const [periodKind, setPeriodKind] = useState<PeriodKind>(plan.periodKind);
+  const [status, setStatus] = useState<PlanStatus | ''>(plan.status ?? '');
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
-  const dirty = title !== plan.title || periodKind !== plan.periodKind;
+  const dirty = title !== plan.title || periodKind !== plan.periodKind || status !== (plan.status ?? '');
   // A period kind saved elsewhere shows here too; compared with what was last seen, so the
   // first effect run cannot undo a choice made before it.
   const seenKind = useRef(plan.periodKind);
@@ -35,7 +37,8 @@ export function PlanSettings({ plan, run }: { plan: Plan; run: Ctx['run'] }) {
       return;
     }
     setError(null);
-    if (await run(() => updateRecord(db, 'plans', plan.id, { title: title.trim(), periodKind }, actor))) setSaved(true);
+    const changes = { title: title.trim(), periodKind, ...(status !== '' && status !== plan.status ? { status } : {}) };
+    if (await run(() => updateRecord(db, 'plans', plan.id, changes, actor))) setSaved(true);
   }
 
   return (
@@ -52,6 +55,17 @@ export function PlanSettings({ plan, run }: { plan: Plan; run: Ctx['run'] }) {
             {PERIOD_KINDS.map((k) => (
               <option key={k} value={k}>
                 {PERIOD_KIND_LABELS[k]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="field">
+          状態
+          <select value={status} onChange={(e) => setStatus(e.currentTarget.value as PlanStatus)}>
+            {status === '' && <option value="">（記載なし）</option>}
+            {PLAN_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
               </option>
             ))}
           </select>

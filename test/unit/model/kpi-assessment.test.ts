@@ -74,6 +74,12 @@ describe('assessKpi: table of judgements a careful person would sign', () => {
       /年度内に積み上がる指標のため、令和7年10月の実績30\.3%では判定しません。実績が1か月分で前年度の推移もないため、年度末の見込みも出せません/,
     ],
     [
+      'a build-up rate with one figure, beside its 現状 of the same month a year before',
+      { kpi: KENSHIN, fiscalYear: FY, actuals: at(['2025-10', 31]) },
+      '判定不可（年度途中）',
+      /年度末の見込みも出せません。前年同月の現状（令和6年10月末）30\.3%と比べて\+0\.7%。$/,
+    ],
+    [
       'a build-up rate with two figures is projected by its pace',
       { kpi: KENSHIN, fiscalYear: FY, actuals: at(['2025-06', 12.5], ['2025-10', 30.3]) },
       '未達見込み',
