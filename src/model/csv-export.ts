@@ -7,7 +7,7 @@
 import { describeTarget, judge } from './kpi-judgement';
 import { kpisInPlanOrder } from './kpi-order';
 import type { Period } from './period';
-import { buildTree, flattenItems } from './plan-tree';
+import { buildTree, flattenItems, itemGroups } from './plan-tree';
 import type { Item, Kpi, Measurement, Note, Plan, Progress, Section } from './schemas';
 import { monthsOfFiscalYear, warekiMonth } from './wareki';
 
@@ -92,7 +92,8 @@ export function progressCsv(input: ProgressCsvInput): string {
       excelText(labelPathText([...labelsOf(item.sectionId), item.label])),
       excelText(sectionById.get(item.sectionId)?.title ?? ''),
       excelText(item.text),
-      excelText(item.group),
+      // Its owners as the plan screen filters them: its own groups, else its section's.
+      excelText(itemGroups(item, sectionById).join('、')),
       item.tags.map(excelText).join('、'),
       p?.evaluation ?? '',
       excelText(p?.done ?? ''),

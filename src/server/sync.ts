@@ -136,8 +136,8 @@ const FIRST_NOTE_DATE = '2000-01-01';
 
 /**
  * Why a new record's key does not fit what exists, or null: a measurement's month must lie in
- * its plan's fiscal year (April–March; a KPI has no baseline field yet, so no other year is
- * allowed), a note's date between 2000-01-01 and a year after the server's today, a progress
+ * its plan's fiscal year (April–March; a figure of an earlier year is the KPI's 現状, its
+ * `baseline`, never a measurement), a note's date between 2000-01-01 and a year after the server's today, a progress
  * record's period be one the plan defines. These fields are identities (merge.ts), so they are
  * checked when the record is created only.
  */

@@ -204,12 +204,14 @@ function Review({
           <h2 id="unplaced-title">計画に入らなかった行（{proposal.unplaced.length}件）</h2>
           <p class="hint">種類を直すと計画に入ります。そのままでも確定できます（この行は計画に入りません）。</p>
           <ul>
-            {proposal.unplaced.map((u) => (
-              <li key={u.line}>
-                <a href={`#row-${read.findIndex((l) => l.line === u.line)}`}>{u.line}行目</a>：{u.text.length > 60 ? `${u.text.slice(0, 60)}…` : u.text}
-                <span class="hint">（{u.why}）</span>
-              </li>
-            ))}
+            {[...proposal.unplaced]
+              .sort((a, b) => a.line - b.line)
+              .map((u) => (
+                <li key={u.line}>
+                  <a href={`#row-${read.findIndex((l) => l.line === u.line)}`}>{u.line}行目</a>：{u.text.length > 60 ? `${u.text.slice(0, 60)}…` : u.text}
+                  <span class="hint">（{u.why}）</span>
+                </li>
+              ))}
           </ul>
         </section>
       )}

@@ -215,6 +215,13 @@ describe('progressCsv', () => {
       { id: 'n3', planId: 'p', itemId: 'a', date: '2024-10-01', author: '山田', text: '訪問', createdAt: '' },
     ];
 
+    it('gives an item without a group of its own its section’s owners, two of them included', () => {
+      const owned = sections.map((s) => (s.id === 't' ? { ...s, group: '業務、企画総務' } : s));
+      const rows = parseCsv(progressCsv({ sections: owned, items, progress, notes, period: periodsOf(2024, 'quarter')[1]! }));
+      const column = PROGRESS_CSV_HEADER.indexOf('担当グループ');
+      expect(rows.slice(1).map((r) => r[column])).toEqual(['保健', '業務、企画総務', '保健']);
+    });
+
     it('round-trips commas, quotes, line breaks and full-width text, and defuses formulas', () => {
       const text = progressCsv({ sections, items, progress, notes, period: periodsOf(2024, 'quarter')[1]! });
       expect(text.startsWith(CSV_BOM)).toBe(true);
