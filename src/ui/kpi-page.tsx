@@ -231,12 +231,19 @@ function KpiRows({
           {counts && <span class="kpi-counts-line">{counts}</span>}
           <span class="kpi-reason">{assessment.reason}</span>
         </td>
-        <td>{row.target}</td>
-        {columns.previousTarget && <td>{kpi.previousTarget ? describeTarget(kpi.previousTarget, kpi.unit, kpi.decimals) : '－'}</td>}
-        {columns.baseline && <td>{baselineCell(kpi) ?? '－'}</td>}
-        <td class="num">{row.latest !== null ? <Amount kpi={kpi} value={row.latest} /> : '－'}</td>
-        <td class="month">{row.judgement.month ? <BothMonth month={row.judgement.month} /> : '－'}</td>
-        <td>
+        {/* data-label: on a phone each row is a card whose cells name their column (kpi-page.css). */}
+        <td data-label={columns.target}>{row.target}</td>
+        {columns.previousTarget && (
+          <td data-label={columns.previousTarget}>{kpi.previousTarget ? describeTarget(kpi.previousTarget, kpi.unit, kpi.decimals) : '－'}</td>
+        )}
+        {columns.baseline && <td data-label={columns.baseline}>{baselineCell(kpi) ?? '－'}</td>}
+        <td class="num" data-label="実績">
+          {row.latest !== null ? <Amount kpi={kpi} value={row.latest} /> : '－'}
+        </td>
+        <td class="month" data-label="時点">
+          {row.judgement.month ? <BothMonth month={row.judgement.month} /> : '－'}
+        </td>
+        <td data-label="判定">
           <AssessmentBadge kpi={kpi} assessment={assessment} />
         </td>
       </tr>

@@ -1,7 +1,7 @@
 // A planner pastes the text of seed 004 (東京支部 令和6年度, copied out of its PDF), reviews what
 // every line became, changes one, confirms and opens the plan; then imports the 静岡 R7 plan of
 // seed 002 (format 2) and looks at its KPI screen. Screenshots of the review and of the 静岡 KPI
-// screen at both tablet sizes, under test-results/screenshots/.
+// screen at both tablet sizes and on a phone, under test-results/screenshots/.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { PlanScreen, TrackerApp } from './pages/tracker';
@@ -11,6 +11,7 @@ const SHIZUOKA = new URL('../fixtures/shizuoka-r7.plan.json', import.meta.url).p
 const VIEWPORTS = [
   { name: 'landscape-1024x768', width: 1024, height: 768 },
   { name: 'portrait-768x1024', width: 768, height: 1024 },
+  { name: 'phone-390x844', width: 390, height: 844 },
 ];
 
 test('an admin pastes seed 004, reviews it, changes a line and makes the plan', async ({ page }) => {
@@ -56,5 +57,10 @@ for (const viewport of VIEWPORTS) {
     // Two of the 19 are qualitative (判定不可), the rest wait for an actual of 令和7年度.
     await expect(page.getByText('実績未入力 17件')).toBeVisible();
     await page.screenshot({ path: `test-results/screenshots/${viewport.name}-10-shizuoka-kpi.png` });
+    // Eight columns of seed 002's tables fit, or become cards on a phone: no cell runs over.
+    const overflowing = await page.evaluate(() =>
+      [...document.querySelectorAll('.kpi-table td, .kpi-table th')].filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent),
+    );
+    expect(overflowing).toEqual([]);
   });
 }
