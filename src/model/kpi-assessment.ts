@@ -87,14 +87,23 @@ function pickRule(input: AssessmentInput): { rule: KpiRule | null; reason: strin
   const target = kpi.target;
   if (target.kind !== 'conditional') return { rule: target, reason: null };
   const end = lastYearEnd(input.lastYear, input.fiscalYear);
+  // A build-up rate's 現状 part way through a year is no figure of a year: it decides nothing.
+  const baseline = kpi.baseline && (!isCumulativeKpi(kpi) || fiscalMonthIndex(kpi.baseline.month) === 11) ? kpi.baseline : undefined;
   const start =
     end !== undefined
       ? { value: end, what: `前年度末（${warekiMonth(monthsOfFiscalYear(input.fiscalYear - 1)[11]!)}）の実績` }
-      : kpi.baseline
-        ? { value: kpi.baseline.value, what: `現状（${describeAsOf(kpi.baseline)}）` }
+      : baseline
+        ? { value: baseline.value, what: `現状（${describeAsOf(baseline)}）` }
         : undefined;
   const figure = (n: number) => `${formatFigure(n, kpi.decimals)}${kpi.unit}`;
-  if (!start) return { rule: null, reason: '条件を判断する前年度末の実績も現状もないため、どの目標で判定するか決められません。' };
+  if (!start) {
+    return {
+      rule: null,
+      reason: kpi.baseline
+        ? '条件を判断する前年度末の実績がなく、現状は年度途中の値のため、どの目標で判定するか決められません。'
+        : '条件を判断する前年度末の実績も現状もないため、どの目標で判定するか決められません。',
+    };
+  }
   for (const r of target.rules) {
     if (holds(r.when.direction, start.value, r.when.value)) {
       const rule = r.target;

@@ -293,7 +293,8 @@ function describePath(root: unknown, path: readonly PropertyKey[]): string {
 function japaneseIssue(issue: z.core.$ZodRawIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? '必須の項目がありません' : `形式が違います（${issue.expected} が必要です）`;
+      if (issue.input === undefined) return '必須の項目がありません';
+      return issue.expected === 'int' ? '整数で書いてください' : `形式が違います（${issue.expected} が必要です）`;
     case 'too_big':
       return issue.origin === 'array'
         ? `多すぎます（${issue.maximum}件まで）`

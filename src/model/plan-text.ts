@@ -54,7 +54,9 @@ const SMALL_ROMAN = /^([ⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹ][）)])\s*(\S.*)$/;
 const CIRCLED = /^([①-⑳])\s*(.*)$/;
 const BULLET = /^[・･]\s*(.*)$/;
 const PAREN_NUMBER = /^([0-9０-９]{1,2}(?:[－ー−-][0-9０-９]{1,2})?[）)])\s*(.*)$/;
-const GROUP_HEADING = /^[（(]((?:[^（）()]*?グループ\s*[、,，]?\s*)+)[）)]$/;
+// Each name ends in グループ and the names are split by a mark none of them holds, so a line can
+// be matched only one way (a looser pattern took minutes on a line of repeated names).
+const GROUP_HEADING = /^[（(]\s*([^（）()、,，]*グループ(?:\s*[、,，]\s*[^（）()、,，]*グループ)*)\s*[）)]$/;
 const TAG_LINE = /^【(重要度|困難度)[：:]\s*高】$/;
 const KPI_BOX = /^■\s*KPI\s*[：:]?\s*(.*)$/;
 const KPI_PREFIX = /^KPI(?:\s+(\S.*))?$/;
@@ -65,6 +67,9 @@ const PAGE_NUMBER = /^[0-9０-９]{1,3}$/;
 const TABLE_HEADER = /^(指標\s.*KPI|事業計画\s+(実施状況|KPI設定項目))/;
 const COUNT_LINE = /(対象者数|見込者数)\s*[：:]/;
 const PLAN_TITLE = /(令和|平成|R|H)\s*([元0-9０-９]{1,2})\s*年度\s*(.*?支部)\s*(事業計画|基本方針|.*)/;
+/** A plan's title is short; the pattern above, tried at every place of a long line, is slow there. */
+const TITLE_MAX = 100;
+const isPlanTitle = (t: string) => t.length <= TITLE_MAX && PLAN_TITLE.test(t);
 const CIRCLED_DIGITS = '①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳';
 /** A statement of a KPI's target: …を100％とする, …を維持する, …を行う. */
 const STATEMENT_END = /(とする|維持する|実施する|行う|図る)。?(?:[（(][^（）()]*[）)])?$/;
@@ -97,7 +102,7 @@ function startsNew(t: string): boolean {
     TABLE_HEADER.test(t) ||
     COUNT_LINE.test(t) ||
     /担当グループ順/.test(t) ||
-    PLAN_TITLE.test(t)
+    isPlanTitle(t)
   );
 }
 
@@ -114,7 +119,7 @@ function takesNoContinuation(t: string): boolean {
     /^■\s*KPI\s*[：:]?$/.test(t) ||
     /^[○〇①-⑳]$/.test(t) ||
     /担当グループ順/.test(t) ||
-    PLAN_TITLE.test(t)
+    isPlanTitle(t)
   );
 }
 
@@ -201,7 +206,7 @@ function classifyAlone(l: Logical): PlanTextLine {
     const groups = splitGroups(m[1]!);
     return line(l, 'ignore', '', groups.join('、'), `担当グループの見出し（以降の節は${groups.map((g) => `${g}グループ`).join('・')}）`);
   }
-  if (PLAN_TITLE.test(t) && !STATEMENT_END.test(t)) return line(l, 'ignore', '', t, '計画の題名（支部・年度・題名に使う）');
+  if (isPlanTitle(t) && !STATEMENT_END.test(t)) return line(l, 'ignore', '', t, TITLE_WHY);
   if (isPillarTitle(t)) return line(l, 'pillar', '', t, '柱の名前のため柱（繰り返しは同じ柱）');
   m = NUMBERED_PILLAR.exec(t);
   if (m) return line(l, 'pillar', m[1]!, m[2]!, `「${m[1]}」で始まるため柱`);
@@ -243,6 +248,8 @@ function classifyAlone(l: Logical): PlanTextLine {
   return line(l, 'ignore', '', t, '記号のない短い行（見出しでも項目でもない）');
 }
 
+const TITLE_WHY = '計画の題名（支部・年度・題名に使う）';
+
 const isKpiMarker = (l: PlanTextLine) => l.kind === 'kpi' && (/^KPI$/.test(l.text) || /^■\s*KPI\s*[：:]?$/.test(l.text));
 
 /**
@@ -252,6 +259,11 @@ const isKpiMarker = (l: PlanTextLine) => l.kind === 'kpi' && (/^KPI$/.test(l.tex
 export function classifyPlanText(text: string): PlanTextLine[] {
   const logical = joinLines(text);
   const lines = logical.map(classifyAlone);
+  // A document pasted whole (seed 002: the 第6期 summary, then the branch's plan) holds the plan
+  // from its title on; what comes before is no part of it.
+  const title = lines.findIndex((l) => l.why === TITLE_WHY);
+  for (let i = 0; i < title; i++)
+    lines[i] = { ...lines[i]!, kind: 'ignore', label: '', body: lines[i]!.text, why: '計画の題名より前の文章（計画に含めません）' };
   let tableRowExpected = false;
   let inKpiBox = false;
   let lastStatementNumber: number | undefined;
@@ -264,6 +276,7 @@ export function classifyPlanText(text: string): PlanTextLine[] {
   let otherColumn = false;
   let progressTable = false;
   for (const [i, l] of lines.entries()) {
+    if (i < title) continue;
     const src = logical[i]!;
     // 令和６年度 KPI目標の進捗状況 / 事業計画 KPI設定項目 目標 実績: a report on last year's KPIs, not the plan.
     if (/KPI目標の進捗状況|^事業計画\s+KPI設定項目/.test(l.text)) progressTable = true;
@@ -568,8 +581,9 @@ export function proposePlan(
   // Plan metadata from a title line like 令和7年度静岡支部事業計画（案）.
   let guessed: { branch?: string; fiscalYear?: number; title?: string; status?: '案' } = {};
   for (const l of lines) {
+    if (l.kind !== 'ignore' || l.text.length > TITLE_MAX) continue;
     const m = PLAN_TITLE.exec(l.text);
-    if (!m || l.kind !== 'ignore') continue;
+    if (!m) continue;
     const fy = fiscalYearFromWareki(`${m[1]}${m[2]}年度`);
     const branch = m[3]!.replace(/^.*?(?=[^\s]+支部$)/, '').trim();
     guessed = {

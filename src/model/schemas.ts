@@ -27,7 +27,11 @@ export type PeriodKind = z.infer<typeof periodKindSchema>;
 export const idSchema = z.string().check(z.minLength(1), z.maxLength(200), z.regex(/^[^\u0000-\u001f\u007f]+$/, 'id に制御文字は使えません'));
 const shortText = z.string().check(z.maxLength(LIMITS.shortText));
 const requiredShortText = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.shortText));
-export const yearMonthSchema = z.string().check(z.refine(isYearMonth, '年月は YYYY-MM で書いてください'));
+export const yearMonthSchema = z.string().check(
+  z.refine(isYearMonth, '年月は YYYY-MM で書いてください'),
+  // 平成 to 2100, the years a plan (fiscalYearSchema) can have: 0000-01 would show as 平成-1988年.
+  z.refine((ym) => !isYearMonth(ym) || (ym.slice(0, 4) >= '1989' && ym.slice(0, 4) <= '2100'), '年月は1989年から2100年までです'),
+);
 export const isoDateSchema = z.iso.date({ error: '日付は YYYY-MM-DD で書いてください' });
 export const fiscalYearSchema = z.number().check(z.int(), z.gte(1989), z.lte(2100));
 
@@ -136,6 +140,9 @@ export type ConditionDirection = z.infer<typeof conditionDirectionSchema>;
 
 export const decimalsSchema = z.number().check(z.int(), z.gte(0), z.lte(6));
 
+/** A KPI's figure (a target, a 現状, a condition): far beyond any real one stays out, so no sum overflows. */
+export const figureSchema = z.number().check(z.gte(-1e12), z.lte(1e12));
+
 /**
  * The parts of a KPI that are objects, made with `object`: z.object for stored records (which
  * drop keys a newer version added), z.strictObject for a plan file (where an unknown key is a typo
@@ -144,14 +151,14 @@ export const decimalsSchema = z.number().check(z.int(), z.gte(0), z.lte(6));
 function kpiPartSchemas(object: typeof z.object) {
   const valueTarget = object({
     kind: z.literal('value'),
-    value: z.number(),
+    value: figureSchema,
     direction: kpiDirectionSchema,
     /** 年度末時点で: judged on the year-end (March) figure only. */
     yearEnd: z.optional(z.boolean()),
   });
   const previousYearTarget = object({
     kind: z.literal('previousYear'),
-    previousValue: z.nullable(z.number()),
+    previousValue: z.nullable(figureSchema),
     direction: kpiDirectionSchema,
     /** 前年度末以上: compared at year end with last year's year-end figure. */
     yearEnd: z.optional(z.boolean()),
@@ -177,12 +184,14 @@ function kpiPartSchemas(object: typeof z.object) {
      */
     object({
       kind: z.literal('conditional'),
-      rules: z.array(object({ when: object({ direction: conditionDirectionSchema, value: z.number() }), target: rule })).check(z.minLength(1), z.maxLength(5)),
+      rules: z
+        .array(object({ when: object({ direction: conditionDirectionSchema, value: figureSchema }), target: rule }))
+        .check(z.minLength(1), z.maxLength(5)),
       otherwise: rule,
     }),
   ]);
   const baseline = object({
-    value: z.number(),
+    value: figureSchema,
     /** The month the figure is as of; for a range, its last month. Any year. */
     month: yearMonthSchema,
     /** The first month of a range (R5.4～R5.10); absent for a single month. */
@@ -193,7 +202,8 @@ function kpiPartSchemas(object: typeof z.object) {
   const count = object({
     /** 実施対象者数（被保険者 40歳以上） */
     label: requiredShortText,
-    value: z.number().check(z.gte(0)),
+    /** People or employers: a whole number. */
+    value: z.number().check(z.int(), z.gte(0), z.lte(1e12)),
     unit: shortText,
   });
   return { rule, target, baseline, count };

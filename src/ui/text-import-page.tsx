@@ -5,6 +5,7 @@
 // until they confirm, and then the result is an ordinary plan. The pasted text, the choices made
 // and the plan's name are kept as a draft on the device, so a reload loses none of it.
 import { useMemo, useState } from 'preact/hooks';
+import * as z from 'zod/mini';
 import { useDraftForm } from './data/draft-form';
 import { useActorName, useDb } from './data/hooks';
 import { useImportTarget } from './data/import-target';
@@ -13,7 +14,7 @@ import { parsePlanFile, walkSections, type PlanFile, type PlanFileProblem } from
 import { classifyPlanText, LINE_KIND_LABELS, LINE_KINDS, proposePlan, type LineKind, type PlanTextLine } from '../model/plan-text';
 import { PERIOD_KIND_LABELS } from '../model/period';
 import { LIMITS, PERIOD_KINDS } from '../model/schemas';
-import { bothFiscalYear, fiscalYearOfMonth, localIsoDate } from '../model/wareki';
+import { bothFiscalYear, fiscalYearFromWareki, fiscalYearOfMonth, localIsoDate, toHalfWidth } from '../model/wareki';
 import { DraftState } from './draft-state';
 import { Link } from './link';
 import { errorText } from './messages';
@@ -32,19 +33,38 @@ const EMPTY = { text: '', edits: '{}', branch: '', fiscalYear: '', title: '', pe
 /** A pasted plan is large but not a book: the same bound as a plan file's longest text, ×50. */
 const MAX_TEXT = LIMITS.longText * 50;
 
+// The changes come back from the draft on the device: read with a schema, and a draft that does
+// not parse counts as no changes (never as a screen that throws).
+const editsSchema = z.record(
+  z.string().check(z.regex(/^\d+$/)),
+  z.object({ kind: z.optional(z.enum(LINE_KINDS)), label: z.optional(z.string().check(z.maxLength(LIMITS.shortText))) }),
+);
+
 function parseEdits(text: string): Edits {
   try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' ? (value as Edits) : {};
+    const parsed = editsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? (parsed.data as Edits) : {};
   } catch {
     return {};
   }
+}
+
+/** 2025, 令和7 or R7 (年度 may follow) → 2025; undefined when it reads as no year. */
+function readFiscalYear(text: string): number | undefined {
+  const t = toHalfWidth(text).trim().replace(/年度$/, '');
+  if (/^\d{4}$/.test(t)) {
+    const year = Number(t);
+    return year >= 1989 && year <= 2100 ? year : undefined;
+  }
+  return fiscalYearFromWareki(`${t}年度`);
 }
 
 export function TextImportPage() {
   const draft = useDraftForm('text-import', EMPTY);
   const { fields, set } = draft;
   const { adminBranches, target, choose, canImport } = useImportTarget();
+  const tooLong = fields.text.length > MAX_TEXT;
+  const editCount = Object.keys(parseEdits(fields.edits)).length;
 
   if (!canImport) {
     return (
@@ -61,7 +81,7 @@ export function TextImportPage() {
         <Link href={paths.plans()}>← 計画の一覧</Link>
       </nav>
       <h1>計画の文章から読み込む</h1>
-      {fields.stage === 'review' && fields.text.trim() ? (
+      {fields.stage === 'review' && fields.text.trim() && !tooLong ? (
         <Review draft={draft} adminBranches={adminBranches} target={target} choose={choose} />
       ) : (
         <>
@@ -73,14 +93,21 @@ export function TextImportPage() {
             <textarea
               class="text-import-source"
               value={fields.text}
-              maxLength={MAX_TEXT}
               rows={14}
-              onInput={(e) => set({ text: e.currentTarget.value, edits: '{}' })}
+              aria-invalid={tooLong}
+              // The person's choices on the review belong to the lines of this text: a changed text is read afresh.
+              onInput={(e) => set({ text: e.currentTarget.value, ...(e.currentTarget.value !== fields.text ? { edits: '{}' } : {}) })}
             />
           </label>
+          {editCount > 0 && <p class="hint">文章を変えると、読み取ったあとに直した種類・番号（{editCount}行）は取り消されます。</p>}
+          {tooLong && (
+            <p role="alert" class="error">
+              文章が長すぎます（{fields.text.length.toLocaleString('ja-JP')}文字。{MAX_TEXT.toLocaleString('ja-JP')}文字まで）。計画を分けて読み込んでください。
+            </p>
+          )}
           {draft.isDraft && <DraftState what="貼り付けた文章" saving={draft.saving} failed={draft.failed} onDiscard={() => void draft.reset()} />}
           <div class="text-import-actions">
-            <button type="button" class="primary" disabled={!fields.text.trim()} onClick={() => set({ stage: 'review' })}>
+            <button type="button" class="primary" disabled={!fields.text.trim() || tooLong} onClick={() => set({ stage: 'review' })}>
               読み取る
             </button>
           </div>
@@ -121,18 +148,19 @@ function Review({
       return n === 1 ? `${l.line}行目` : `${l.line}行目（${n}）`;
     });
   }, [read]);
+  const typedYear = fields.fiscalYear.trim() ? readFiscalYear(fields.fiscalYear) : undefined;
   const proposal = useMemo(() => {
-    const fiscalYear = Number(fields.fiscalYear);
     return proposePlan(lines, {
       ...(fields.branch.trim() ? { branch: fields.branch.trim() } : {}),
-      ...(Number.isInteger(fiscalYear) && fiscalYear >= 1989 && fiscalYear <= 2100 ? { fiscalYear } : {}),
+      ...(typedYear === undefined ? {} : { fiscalYear: typedYear }),
       ...(fields.title.trim() ? { title: fields.title.trim() } : {}),
       periodKind: PERIOD_KINDS.find((k) => k === fields.periodKind) ?? 'half',
       // A text that names no year is this year's plan.
       defaultFiscalYear: fiscalYearOfMonth(localIsoDate(new Date()).slice(0, 7)),
     });
-  }, [lines, fields.branch, fields.fiscalYear, fields.title, fields.periodKind]);
+  }, [lines, fields.branch, typedYear, fields.title, fields.periodKind]);
   const counts = useMemo(() => countsOf(proposal.file), [proposal]);
+  const yearRefused = fields.fiscalYear.trim() !== '' && typedYear === undefined;
   const plan = proposal.file.plan;
 
   const edit = (index: number, change: { kind?: LineKind; label?: string }) =>
@@ -164,16 +192,25 @@ function Review({
         <legend>計画</legend>
         <label class="field">
           支部
-          <input value={fields.branch || plan.branch} maxLength={LIMITS.shortText} onInput={(e) => set({ branch: e.currentTarget.value })} />
+          {/* Empty: what the text says (the placeholder), so clearing a field never snaps back to it. */}
+          <input value={fields.branch} placeholder={plan.branch} maxLength={LIMITS.shortText} onInput={(e) => set({ branch: e.currentTarget.value })} />
         </label>
         <label class="field field-number">
-          年度（西暦）
-          <input value={fields.fiscalYear || String(plan.fiscalYear)} inputMode="numeric" onInput={(e) => set({ fiscalYear: e.currentTarget.value })} />
+          年度
+          <input
+            value={fields.fiscalYear}
+            placeholder={String(plan.fiscalYear)}
+            aria-invalid={yearRefused}
+            aria-describedby="text-import-year"
+            onInput={(e) => set({ fiscalYear: e.currentTarget.value })}
+          />
         </label>
-        <span class="hint">{bothFiscalYear(plan.fiscalYear)}</span>
+        <span id="text-import-year" class={yearRefused ? 'error' : 'hint'}>
+          {yearRefused ? '年度は 2025 や 令和7 のように入力してください' : bothFiscalYear(plan.fiscalYear)}
+        </span>
         <label class="field field-grow">
           見出し
-          <input value={fields.title || plan.title} maxLength={LIMITS.shortText} onInput={(e) => set({ title: e.currentTarget.value })} />
+          <input value={fields.title} placeholder={plan.title} maxLength={LIMITS.shortText} onInput={(e) => set({ title: e.currentTarget.value })} />
         </label>
         <label class="field">
           報告期間
@@ -206,8 +243,8 @@ function Review({
           <ul>
             {[...proposal.unplaced]
               .sort((a, b) => a.line - b.line)
-              .map((u) => (
-                <li key={u.line}>
+              .map((u, i) => (
+                <li key={i}>
                   <a href={`#row-${read.findIndex((l) => l.line === u.line)}`}>{u.line}行目</a>：{u.text.length > 60 ? `${u.text.slice(0, 60)}…` : u.text}
                   <span class="hint">（{u.why}）</span>
                 </li>
@@ -221,7 +258,7 @@ function Review({
         <button type="button" onClick={() => set({ stage: 'paste' })}>
           文章に戻る
         </button>
-        <button type="button" class="primary" disabled={saving.kind === 'saving'} onClick={() => void confirm()}>
+        <button type="button" class="primary" disabled={saving.kind === 'saving' || yearRefused} onClick={() => void confirm()}>
           この内容で計画を作成
         </button>
       </div>

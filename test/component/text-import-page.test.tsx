@@ -61,9 +61,10 @@ describe('TextImportPage', () => {
     expect(table.getByText('「（１）」で始まるため節')).toBeTruthy();
     expect((table.getByRole('combobox', { name: '12行目の種類' }) as HTMLSelectElement).value).toBe('ignore');
     expect(table.getByText('ページ番号')).toBeTruthy();
-    // The plan's name, year and status come from the title line.
-    expect((screen.getByRole('textbox', { name: '支部' }) as HTMLInputElement).value).toBe('静岡支部');
-    expect((screen.getByRole('textbox', { name: '見出し' }) as HTMLInputElement).value).toBe('令和7年度静岡支部事業計画');
+    // The plan's name and year come from the title line, shown until the person types their own.
+    expect((screen.getByRole('textbox', { name: '支部' }) as HTMLInputElement).placeholder).toBe('静岡支部');
+    expect((screen.getByRole('textbox', { name: '見出し' }) as HTMLInputElement).placeholder).toBe('令和7年度静岡支部事業計画');
+    expect(screen.getByText('令和7年度（2025年度）')).toBeTruthy();
     expect(await db.plans.count()).toBe(1);
     expect(await db.outbox.count()).toBe(0);
   });
@@ -108,6 +109,45 @@ describe('TextImportPage', () => {
     await waitFor(() => expect(counts()).toBe('柱 1・節 3・項目 2・KPI 1'));
   });
 
+  it('reads a year written in 和暦, and says so when a year cannot be read', async () => {
+    renderPage();
+    await pasteAndRead();
+    const year = screen.getByRole('textbox', { name: '年度' });
+    fireEvent.input(year, { target: { value: '令和8' } });
+    expect(await screen.findByText('令和8年度（2026年度）')).toBeTruthy();
+    fireEvent.input(year, { target: { value: 'R8年度' } });
+    expect(await screen.findByText('令和8年度（2026年度）')).toBeTruthy();
+    fireEvent.input(year, { target: { value: '来年' } });
+    expect(await screen.findByText('年度は 2025 や 令和7 のように入力してください')).toBeTruthy();
+    expect((screen.getByRole('button', { name: 'この内容で計画を作成' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('warns that changing the text drops the choices made on its lines', async () => {
+    renderPage();
+    const table = within(await pasteAndRead());
+    fireEvent.change(table.getByRole('combobox', { name: '6行目の種類' }), { target: { value: 'section' } });
+    fireEvent.click(screen.getByRole('button', { name: '文章に戻る' }));
+    expect(await screen.findByText('文章を変えると、読み取ったあとに直した種類・番号（1行）は取り消されます。')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: '読み取る' }));
+    await waitFor(() => expect(counts()).toBe('柱 1・節 3・項目 2・KPI 1'));
+  });
+
+  it('opens a draft whose changes were tampered with as one without changes, never a broken screen', async () => {
+    const { saveDraft } = await import('../../src/db/drafts');
+    await saveDraft(db, 'text-import', {
+      text: TEXT,
+      edits: JSON.stringify({ 5: { label: 123 }, x: { kind: 'bogus' } }),
+      branch: '',
+      fiscalYear: '',
+      title: '',
+      periodKind: 'half',
+      stage: 'review',
+    });
+    renderPage();
+    expect(await screen.findByRole('table', { name: /読み取った行/ })).toBeTruthy();
+    expect(counts()).toBe('柱 1・節 2・項目 3・KPI 1');
+  });
+
   it('tells a lead that only admins import, and offers nothing', async () => {
     renderPage(new FakeSyncEngine({ session: session('lead') }));
     expect(await screen.findByText('計画の読み込みは支部の管理者が行います。')).toBeTruthy();
@@ -116,9 +156,10 @@ describe('TextImportPage', () => {
 
   it('lists the lines it could not place, and the person may still confirm', async () => {
     renderPage();
-    await pasteAndRead(`・ 見出しより前の項目\n${TEXT}`);
+    // An item after the title but before any heading has nowhere to go.
+    await pasteAndRead(TEXT.replace('（案）\n', '（案）\n・ 見出しより前の項目\n'));
     const unplaced = within(await screen.findByRole('region', { name: /計画に入らなかった行/ }));
-    expect(unplaced.getByRole('link', { name: '1行目' })).toBeTruthy();
+    expect(unplaced.getByRole('link', { name: '2行目' })).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'この内容で計画を作成' }));
     await waitFor(async () => expect(await db.plans.count()).toBe(2));
   });

@@ -156,6 +156,16 @@ describe('assessKpi: table of judgements a careful person would sign', () => {
       /現状（令和7年3月末）が78\.0%で80\.0%以上ではないため、「80\.0%以上」で判定します。令和7年9月時点の実績79\.1%は目標「80\.0%以上」に0\.9%届いていません。/,
     ],
     [
+      'conditional on a build-up rate whose 現状 is of October: no figure of a year to decide on',
+      {
+        kpi: kpi({ name: '特定健診受診率', target: GENERIC_CONDITIONAL, baseline: { value: 45, month: '2024-10' } }),
+        fiscalYear: FY,
+        actuals: at(['2025-09', 40]),
+      },
+      '判定不可（条件の判断不可）',
+      /現状は年度途中の値のため、どの目標で判定するか決められません。/,
+    ],
+    [
       'conditional with nothing to decide the condition on',
       { kpi: kpi({ name: 'ジェネリック医薬品使用割合', target: GENERIC_CONDITIONAL }), fiscalYear: FY, actuals: at(['2025-09', 79.1]) },
       '判定不可（条件の判断不可）',

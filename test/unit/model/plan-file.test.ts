@@ -418,6 +418,21 @@ describe('a bad file gives problems in Japanese and nothing else', () => {
     ],
     ['bad month', changed((f) => (f.measurements![0]!.month = '令和6年4月')), [{ where: '実績 1番目 › 時点', message: '年月は YYYY-MM で書いてください' }]],
     ['month 13', changed((f) => (f.measurements![0]!.month = '2024-13')), [{ where: '実績 1番目 › 時点', message: '年月は YYYY-MM で書いてください' }]],
+    [
+      'a 現状 of a year no plan has (it would show as 平成-1988年)',
+      changed((f) => (f.kpis![0]!.baseline = { value: 1, month: '0000-01' })),
+      [{ where: 'KPI 1番目（k1） › 現状 › 時点', message: '年月は1989年から2100年までです' }],
+    ],
+    [
+      'a target past any real figure',
+      changed((f) => (f.kpis![0]!.target = { kind: 'value', value: 1e300, direction: '以上' })),
+      [{ where: 'KPI 1番目（k1） › 目標 › 値', message: '1000000000000以下にしてください' }],
+    ],
+    [
+      'half a person',
+      changed((f) => (f.kpis![0]!.population = { label: '実施対象者数', value: 0.5, unit: '人' })),
+      [{ where: 'KPI 1番目（k1） › 実施対象者数 › 値', message: '整数で書いてください' }],
+    ],
     ['bad date', changed((f) => (f.notes![1]!.date = '2024/05/10')), [{ where: 'メモ 2番目 › 日付', message: '日付は YYYY-MM-DD で書いてください' }]],
     ['impossible date', changed((f) => (f.notes![1]!.date = '2024-02-30')), [{ where: 'メモ 2番目 › 日付', message: '日付は YYYY-MM-DD で書いてください' }]],
     ['blank note', changed((f) => (f.notes![0]!.text = ' \n ')), [{ where: 'メモ 1番目 › 本文', message: '空にはできません' }]],

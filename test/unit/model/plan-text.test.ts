@@ -115,6 +115,31 @@ describe('classifyPlanText: lines in context', () => {
     expect(lines[3]!.why).toContain('番号が戻った');
   });
 
+  it('leaves out what a document holds before the plan’s title (seed 002 opens with the 第6期 summary)', () => {
+    const lines = classifyPlanText(
+      '１．基盤的保険者機能の盤石化\n・ 全国の取組\n令和7年度静岡支部事業計画（案）\n基盤的保険者機能の盤石化\n（１）業務処理\n・ 支部の取組',
+    );
+    expect(lines.map((l) => [l.kind, l.why.startsWith('計画の題名より前') ? 'before' : ''])).toEqual([
+      ['ignore', 'before'],
+      ['ignore', 'before'],
+      ['ignore', ''],
+      ['pillar', ''],
+      ['section', ''],
+      ['item', ''],
+    ]);
+  });
+
+  // Lines an attacker (or a strange PDF) may paste: each is read at once, never minutes (a group
+  // heading's pattern once backtracked exponentially, the title's quadratically).
+  it.each([
+    ['forty group names in one heading', `（${'業務グループ、'.repeat(40)}）等`],
+    ['a heading of グループ repeated', `（${'グループ'.repeat(200)}）x`],
+    ['200,000 characters of 年度 on one line', 'R1年度'.repeat(50_000)],
+  ])('reads %s', (_, text) => {
+    const [line] = classifyPlanText(text);
+    expect(line?.kind).toBeDefined();
+  });
+
   it('never throws: empty text, blank lines, 1 MB of random text', () => {
     expect(classifyPlanText('')).toEqual([]);
     expect(classifyPlanText('\n\n \n\u3000\n')).toEqual([]);
