@@ -26,7 +26,8 @@ import './text-import-page.css';
  * more than one, e.g. several ① in a row, so a line number is no key; the text decides the lines,
  * and a new text starts with no changes).
  */
-type Edits = Record<number, { kind?: LineKind; label?: string }>;
+type LineEdit = { kind?: LineKind; label?: string; body?: string };
+type Edits = Record<number, LineEdit>;
 
 const EMPTY = { text: '', edits: '{}', branch: '', fiscalYear: '', title: '', periodKind: 'half', stage: 'paste' };
 
@@ -37,7 +38,11 @@ const MAX_TEXT = LIMITS.longText * 50;
 // not parse counts as no changes (never as a screen that throws).
 const editsSchema = z.record(
   z.string().check(z.regex(/^\d+$/)),
-  z.object({ kind: z.optional(z.enum(LINE_KINDS)), label: z.optional(z.string().check(z.maxLength(LIMITS.shortText))) }),
+  z.object({
+    kind: z.optional(z.enum(LINE_KINDS)),
+    label: z.optional(z.string().check(z.maxLength(LIMITS.shortText))),
+    body: z.optional(z.string().check(z.maxLength(LIMITS.longText))),
+  }),
 );
 
 function parseEdits(text: string): Edits {
@@ -163,8 +168,7 @@ function Review({
   const yearRefused = fields.fiscalYear.trim() !== '' && typedYear === undefined;
   const plan = proposal.file.plan;
 
-  const edit = (index: number, change: { kind?: LineKind; label?: string }) =>
-    set({ edits: JSON.stringify({ ...edits, [index]: { ...edits[index], ...change } }) });
+  const edit = (index: number, change: LineEdit) => set({ edits: JSON.stringify({ ...edits, [index]: { ...edits[index], ...change } }) });
 
   async function confirm() {
     const checked = parsePlanFile(proposal.file);
@@ -317,8 +321,10 @@ function LineRow({
   name: string;
   line: PlanTextLine;
   edited: boolean;
-  onEdit: (change: { kind?: LineKind; label?: string }) => void;
+  onEdit: (change: LineEdit) => void;
 }) {
+  // One row at a time gets a text box: a thousand of them would make the screen slow to draw.
+  const [open, setOpen] = useState(false);
   return (
     <tr id={`row-${index}`} class={`line-${line.kind}${edited ? ' line-edited' : ''}`}>
       <th scope="row" class="col-line">
@@ -343,8 +349,26 @@ function LineRow({
         />
       </td>
       <td>
-        <span class="line-body">{line.kind === 'ignore' ? line.text : line.body}</span>
-        <span class="line-why">{line.why}</span>
+        {open ? (
+          <textarea
+            class="line-body-edit"
+            aria-label={`${name}の文言`}
+            value={line.body}
+            maxLength={LIMITS.longText}
+            rows={3}
+            onInput={(e) => onEdit({ body: e.currentTarget.value })}
+          />
+        ) : (
+          <span class="line-body">{line.kind === 'ignore' ? line.text : line.body}</span>
+        )}
+        <span class="line-why">
+          {line.why}
+          {line.kind !== 'ignore' && (
+            <button type="button" class="link-button" aria-label={open ? `${name}の文言を閉じる` : `${name}の文言を直す`} onClick={() => setOpen(!open)}>
+              {open ? '閉じる' : '文言を直す'}
+            </button>
+          )}
+        </span>
       </td>
     </tr>
   );

@@ -83,12 +83,16 @@ describe('TextImportPage', () => {
     renderPage();
     const table = within(await pasteAndRead());
     fireEvent.input(table.getByRole('textbox', { name: '8行目の番号' }), { target: { value: '①' } });
+    // A PDF's line break left a word broken: the person fixes the item's words before confirming.
+    fireEvent.click(table.getByRole('button', { name: '5行目の文言を直す' }));
+    fireEvent.input(table.getByRole('textbox', { name: '5行目の文言' }), { target: { value: 'マイナ保険証の利用を促進する。' } });
     fireEvent.click(screen.getByRole('button', { name: 'この内容で計画を作成' }));
     await waitFor(async () => expect(await db.plans.count()).toBe(2));
     const plan = (await db.plans.toArray()).find((p) => p.title === '令和7年度静岡支部事業計画')!;
     expect(plan).toMatchObject({ branch: '静岡支部', fiscalYear: 2025, status: '案', branchId: 'branch-shizuoka' });
     const items = await db.items.where('planId').equals(plan.id).toArray();
     expect(items.map((i) => i.label).sort()).toEqual(['', '', '①']);
+    expect(items.map((i) => i.text)).toContain('マイナ保険証の利用を促進する。');
     const sections = await db.sections.where('planId').equals(plan.id).toArray();
     expect(sections.find((s) => s.label === '（１）')?.group).toBe('業務');
     const [kpi] = await db.kpis.where('planId').equals(plan.id).toArray();

@@ -126,7 +126,8 @@ describe('seed 002 (静岡 R7) against test/fixtures/shizuoka-r7.plan.json', () 
       edited[n] = { ...l, kind: kinds[n % kinds.length]! };
       expect(parsePlanFile(proposePlan(edited).file).ok, `${l.line}: ${l.text}`).toBe(true);
     }
-  });
+    // A proposal per line of the whole seed: seconds on a loaded machine, so more time than the default.
+  }, 60_000);
 
   it('ignores page numbers, table headings and group headings, and says why', () => {
     const ignored = lines.filter((l) => l.kind === 'ignore');
