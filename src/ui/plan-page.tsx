@@ -234,6 +234,13 @@ function SectionNode(props: NodeProps) {
       </Heading>
       {open && (
         <div id={bodyId}>
+          {node.section.note && (
+            // What the plan writes under the heading besides items: the reasons of 【重要度：高】 and the like.
+            <details class="section-note">
+              <summary>この区分の注記</summary>
+              <p>{node.section.note}</p>
+            </details>
+          )}
           {node.items.length > 0 && (
             <ul class="item-list">
               {node.items.map((item) => (

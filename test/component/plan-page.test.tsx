@@ -68,6 +68,14 @@ describe('PlanPage', () => {
     expect(await screen.findByRole('link', { name: /サービススタンダードの遵守/ })).toBeTruthy();
   });
 
+  it('shows what the plan writes under a heading (the reasons of 【重要度：高】) folded', async () => {
+    const db = await dbWithFixturePlan();
+    await db.sections.update(ref('p1-2'), { note: '【重要度：高】\n加入者サービスの基盤であり、重要度が高い。' });
+    renderPlan(db);
+    const note = await screen.findByText('この区分の注記');
+    expect(note.closest('details')?.textContent).toContain('加入者サービスの基盤であり、重要度が高い。');
+  });
+
   it('filters by mark, including 未評価', async () => {
     renderPlan(await dbWithFixturePlan());
     await screen.findByRole('link', { name: /サービススタンダードの遵守/ });
