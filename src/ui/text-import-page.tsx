@@ -4,7 +4,8 @@
 // planner changes a line's kind or fixes its label and sees the plan change; nothing is written
 // until they confirm, and then the result is an ordinary plan. The pasted text, the choices made
 // and the plan's name are kept as a draft on the device, so a reload loses none of it.
-import { useMemo, useState } from 'preact/hooks';
+import type { VNode } from 'preact';
+import { useCallback, useMemo, useRef, useState } from 'preact/hooks';
 import * as z from 'zod/mini';
 import { useDraftForm } from './data/draft-form';
 import { useActorName, useDb } from './data/hooks';
@@ -168,7 +169,24 @@ function Review({
   const yearRefused = fields.fiscalYear.trim() !== '' && typedYear === undefined;
   const plan = proposal.file.plan;
 
-  const edit = (index: number, change: LineEdit) => set({ edits: JSON.stringify({ ...edits, [index]: { ...edits[index], ...change } }) });
+  // One callback for every row, reading the latest changes, and each row's element kept while its
+  // line is unchanged (Preact skips an element it has drawn before): a keystroke in one row of a
+  // thousand redraws that row alone.
+  const editsNow = useRef(edits);
+  editsNow.current = edits;
+  const edit = useCallback(
+    (index: number, change: LineEdit) => set({ edits: JSON.stringify({ ...editsNow.current, [index]: { ...editsNow.current[index], ...change } }) }),
+    [set],
+  );
+  const drawn = useRef(new Map<number, { line: PlanTextLine; edited: boolean; row: VNode }>());
+  const rows = lines.map((l, i) => {
+    const edited = edits[i] !== undefined;
+    const kept = drawn.current.get(i);
+    if (kept && kept.line === l && kept.edited === edited) return kept.row;
+    const row = <LineRow key={i} index={i} name={names[i]!} line={l} edited={edited} onEdit={edit} />;
+    drawn.current.set(i, { line: l, edited, row });
+    return row;
+  });
 
   async function confirm() {
     const checked = parsePlanFile(proposal.file);
@@ -300,11 +318,7 @@ function Review({
             <th scope="col">内容</th>
           </tr>
         </thead>
-        <tbody>
-          {lines.map((l, i) => (
-            <LineRow key={i} index={i} name={names[i]!} line={l} edited={edits[i] !== undefined} onEdit={(change) => edit(i, change)} />
-          ))}
-        </tbody>
+        <tbody>{rows}</tbody>
       </table>
     </>
   );
@@ -321,7 +335,7 @@ function LineRow({
   name: string;
   line: PlanTextLine;
   edited: boolean;
-  onEdit: (change: LineEdit) => void;
+  onEdit: (index: number, change: LineEdit) => void;
 }) {
   // One row at a time gets a text box: a thousand of them would make the screen slow to draw.
   const [open, setOpen] = useState(false);
@@ -331,7 +345,7 @@ function LineRow({
         {line.line}
       </th>
       <td>
-        <select aria-label={`${name}の種類`} value={line.kind} onChange={(e) => onEdit({ kind: e.currentTarget.value as LineKind })}>
+        <select aria-label={`${name}の種類`} value={line.kind} onChange={(e) => onEdit(index, { kind: e.currentTarget.value as LineKind })}>
           {LINE_KINDS.map((k) => (
             <option key={k} value={k}>
               {LINE_KIND_LABELS[k]}
@@ -345,7 +359,7 @@ function LineRow({
           value={line.label}
           maxLength={LIMITS.shortText}
           disabled={line.kind === 'ignore' || line.kind === 'reason'}
-          onInput={(e) => onEdit({ label: e.currentTarget.value })}
+          onInput={(e) => onEdit(index, { label: e.currentTarget.value })}
         />
       </td>
       <td>
@@ -356,7 +370,7 @@ function LineRow({
             value={line.body}
             maxLength={LIMITS.longText}
             rows={3}
-            onInput={(e) => onEdit({ body: e.currentTarget.value })}
+            onInput={(e) => onEdit(index, { body: e.currentTarget.value })}
           />
         ) : (
           <span class="line-body">{line.kind === 'ignore' ? line.text : line.body}</span>
