@@ -166,6 +166,7 @@ describe('the demo of the embedded default', () => {
     expect(accounts).toEqual([
       { email: 'lead@demo', password: 'demo1234', role: 'lead' },
       { email: 'staff@demo', password: 'demo1234', role: 'staff' },
+      { email: 'admin@demo', password: 'demo1234', role: 'admin' },
     ]);
     expect(log.entries.filter((e) => e.level === 'warn').map((e) => e.msg)).toEqual(['demo data created', expect.stringContaining('demo accounts exist')]);
     const version = await storage.maxVersion();
