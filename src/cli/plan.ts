@@ -69,13 +69,8 @@ export function defaultPlanPath(textPath: string): string {
 }
 
 async function fromText(path: string, out: string | undefined, io: CliIo): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    io.stderr(`${path}: ファイルを読めません (cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n\n${USAGE}`);
-    return 2;
-  }
+  const text = await readInput(path, io);
+  if (text === null) return 2;
   const lines = classifyPlanText(text);
   const { file, unplaced } = proposePlan(lines);
   const target = out ?? defaultPlanPath(path);
@@ -107,14 +102,19 @@ async function fromText(path: string, out: string | undefined, io: CliIo): Promi
   return 0;
 }
 
-async function check(path: string, io: CliIo): Promise<number> {
-  let text: string;
+/** The file's text, or null after saying on stderr why it cannot be read. */
+async function readInput(path: string, io: CliIo): Promise<string | null> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (e) {
     io.stderr(`${path}: ファイルを読めません (cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n\n${USAGE}`);
-    return 2;
+    return null;
   }
+}
+
+async function check(path: string, io: CliIo): Promise<number> {
+  const text = await readInput(path, io);
+  if (text === null) return 2;
   const result = parsePlanFileText(text);
   if (!result.ok) {
     io.stderr(`${path}: ${result.problems.length}件の問題があります (${result.problems.length} problem(s))\n`);

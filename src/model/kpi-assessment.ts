@@ -170,17 +170,20 @@ export function assessKpi(input: AssessmentInput): KpiAssessment {
         ? `目標「${targetText}」を${short(j)}上回っています`
         : `目標「${targetText}」に${short(j)}届いていません`;
 
-  if (fiscalMonthIndex(latest.month) === 11) {
-    const j = judge(resolved, latest.value);
+  /** The latest actual judged as it is, `at` saying of which month. */
+  const judged = (at: string): KpiAssessment => {
+    const j = judge(resolved, latest.value!);
     return {
       ...base,
       ...atMonth,
       status: j.status,
       unjudged: null,
       judgement: j,
-      reason: `${ruleReason ?? ''}年度末（${warekiMonth(latest.month)}）の実績${figure(latest.value)}は${verdict(j)}。`,
+      reason: `${ruleReason ?? ''}${at}の実績${figure(latest.value!)}は${verdict(j)}。`,
     };
-  }
+  };
+
+  if (fiscalMonthIndex(latest.month) === 11) return judged(`年度末（${warekiMonth(latest.month)}）`);
 
   const cumulative = isCumulativeKpi(kpi);
   if (cumulative || rule.yearEnd) {
@@ -211,15 +214,7 @@ export function assessKpi(input: AssessmentInput): KpiAssessment {
     return unjudged('midYear', `${why}${noProjection}${compared}。`, { ...atMonth, projection });
   }
 
-  const j = judge(resolved, latest.value);
-  return {
-    ...base,
-    ...atMonth,
-    status: j.status,
-    unjudged: null,
-    judgement: j,
-    reason: `${ruleReason ?? ''}${warekiMonth(latest.month)}時点の実績${figure(latest.value)}は${verdict(j)}。`,
-  };
+  return judged(`${warekiMonth(latest.month)}時点`);
 }
 
 /** The word for a badge: 達成, 未達見込み, 判定不可（年度途中）; 実績未入力 alone when nothing is reported yet, which is no fault of the KPI. */

@@ -6,6 +6,7 @@ import type { PlanFileProblem } from '../model/plan-file';
 import { PERIOD_KIND_LABELS } from '../model/period';
 import { bothFiscalYear, warekiFiscalYear } from '../model/wareki';
 import { downloadFile } from './download';
+import { ImportBranchSelect } from './import-branch-select';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { useImportTarget } from './data/import-target';
@@ -85,18 +86,7 @@ export function PlanListPage() {
         <p class="hint">計画の読み込みは支部の管理者が行います。</p>
       ) : (
         <>
-          {adminBranches && adminBranches.length > 1 && (
-            <label class="field">
-              読み込む支部
-              <select value={targetBranch?.id} onChange={(e) => choose(e.currentTarget.value)}>
-                {adminBranches.map((b) => (
-                  <option key={b.id} value={b.id}>
-                    {b.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
+          <ImportBranchSelect adminBranches={adminBranches} target={targetBranch} choose={choose} />
           <label class="file-button">
             計画ファイルを読み込む{targetBranch && `（${targetBranch.name}）`}
             <input type="file" accept=".json,application/json" onChange={(e) => void onFile(e.currentTarget)} />

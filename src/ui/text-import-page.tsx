@@ -17,6 +17,7 @@ import { PERIOD_KIND_LABELS } from '../model/period';
 import { LIMITS, PERIOD_KINDS } from '../model/schemas';
 import { bothFiscalYear, fiscalYearFromWareki, fiscalYearOfMonth, localIsoDate, toHalfWidth } from '../model/wareki';
 import { DraftState } from './draft-state';
+import { ImportBranchSelect } from './import-branch-select';
 import { Link } from './link';
 import { errorText } from './messages';
 import { navigate, paths } from './router';
@@ -244,18 +245,7 @@ function Review({
             ))}
           </select>
         </label>
-        {adminBranches && adminBranches.length > 1 && (
-          <label class="field">
-            読み込む支部
-            <select value={target?.id} onChange={(e) => choose(e.currentTarget.value)}>
-              {adminBranches.map((b) => (
-                <option key={b.id} value={b.id}>
-                  {b.name}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        <ImportBranchSelect adminBranches={adminBranches} target={target} choose={choose} />
       </fieldset>
 
       {proposal.unplaced.length > 0 && (
