@@ -141,7 +141,9 @@ export async function startServerProcess(
   }
   const script = fileURLToPath(new URL('./server-process.ts', import.meta.url));
   // --expose-gc: the heap figure is taken after a full collection, so it shows what is kept.
-  const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', script, dir, String(options.extraBranches ?? 0)], {
+  // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (npm run bench:profile-top reads it).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...process.execArgv, ...profile, '--expose-gc', script, dir, String(options.extraBranches ?? 0)], {
     env,
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
