@@ -78,7 +78,8 @@ export const syncRequestSchema = z.strictObject({
   clientId: z.string().check(z.minLength(8), z.maxLength(100)),
   mutations: z.array(mutationSchema).check(z.maxLength(LIMITS.mutationsPerRequest)),
   /** null on a first sync; otherwise the cursor of the last page applied. */
-  cursor: z.nullable(z.string().check(z.maxLength(100))),
+  /** A version per branch on the server: long for a person of many branches (an admin of 47 is some 700 characters). */
+  cursor: z.nullable(z.string().check(z.maxLength(8192))),
   pullLimit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(LIMITS.pullPage))),
 });
 export type SyncRequest = z.infer<typeof syncRequestSchema>;
@@ -96,7 +97,7 @@ export type MutationResult = z.infer<typeof mutationResultSchema>;
 export const changeSchema = z.object({
   table: recordTableSchema,
   id: idSchema,
-  /** Monotonic across the server; the cursor is the version of the last change applied. */
+  /** Increases with every change of the record (the server counts per branch); the cursor says how far a pull has come. */
   version: z.number(),
   /** The record as the server has it; parsed by the client with the table's schema. */
   record: z.record(z.string(), z.unknown()),

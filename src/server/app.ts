@@ -183,7 +183,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const now = deps.now ?? (() => new Date());
   const http = deps.http ?? httpSettingsFromEnv(process.env);
   const live = deps.live ?? new LiveHub(localBus());
-  const sync = new SyncService(storage, (branches, clientId) => live.committed(branches, clientId));
+  const sync = new SyncService(storage, (versions, clientId) => live.committed(versions, clientId));
+  // Another instance's commit reaches the storage before the devices it signals pull (pulls from memory, kysely-storage.ts).
+  live.bus.subscribe((m) => {
+    if (m.kind === 'change' && m.versions) storage.noteCommitted(m.versions);
+  });
   const attempts = new AttemptGate();
   const passwordCost = deps.passwordCost ?? PASSWORD_COST;
   const app = new Hono<Env>();

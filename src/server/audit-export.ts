@@ -39,7 +39,7 @@ export function auditRange(query: Pick<AuditQuery, 'from' | 'to'>): AuditRange |
 export async function auditOfBranch(storage: RecordStore & AccountStore, branchId: string, range: AuditRange): Promise<AuditResponse> {
   const found: { entry: Omit<AuditEntry, 'emails'>; version: number }[] = [];
   for (let after = 0; ; ) {
-    const page = await storage.changesSince([branchId], after, PAGE);
+    const page = await storage.changesSince({ [branchId]: after }, PAGE);
     for (const r of page.records) {
       if (r.table !== 'history') continue;
       const parsed = historySchema.safeParse(JSON.parse(r.data));

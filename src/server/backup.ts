@@ -80,7 +80,12 @@ export async function checkTrackerDatabase(path: string): Promise<{ version: num
     if (migrations.length === 0) throw new BackupError('not a tracker database (no migration has run)');
     const unknown = migrations.filter((m) => !known.has(m));
     if (unknown.length) throw new BackupError(`made by a newer version of the tracker (migrations ${unknown.join(', ')} are unknown here)`);
-    const version = db.prepare(`select value from counters where name = 'version'`).pluck().get() as number | bigint | undefined;
+    // Since migration 004 each branch counts its own versions: the highest of them stands for the database.
+    const version = (
+      migrations.includes('004-branch-versions')
+        ? db.prepare(`select coalesce(max(value), 0) from branch_versions`).pluck().get()
+        : db.prepare(`select value from counters where name = 'version'`).pluck().get()
+    ) as number | bigint | undefined;
     if (version === undefined) throw new BackupError('not a tracker database (no version counter)');
     return { version: Number(version), migrations };
   } catch (e) {

@@ -49,7 +49,7 @@ export async function importPlan(storage: RecordStore & Pick<AccountStore, 'list
     ['notes', records.notes],
     ['measurements', records.measurements],
   ];
-  return storage.write(async (tx) => {
+  return storage.write([input.branchId], async (tx) => {
     if (await tx.getRecord('plans', input.planId)) throw new PlanImportError(`plan ${input.planId} exists already`);
     let n = 0;
     for (const [table, list] of rows) {

@@ -1,7 +1,9 @@
 // The server side of one sync round trip (docs/sync-protocol.md): authorize and apply the
 // client's mutations in one write transaction (idempotent per client and seq, merged field by
 // field with mergeMutation, collisions kept as conflict records, every change with a history
-// row), then answer with the changes after the client's cursor in the token's branches.
+// row), then answer with the changes after the client's cursor in the token's branches. The
+// cursor is opaque to the client: this database's id, its restore epoch, and a version per
+// branch (versions are per branch, storage.ts).
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod/mini';
 import { mergeMutation, sameValue, type FieldConflict } from '../model/merge';
@@ -27,11 +29,11 @@ import { planIdProblem } from './plan-ids';
 import { ApiFailure } from './errors';
 import type { AccountStore, RecordStore, RecordWrite, StoredRecord, WriteTx } from './storage/storage';
 
-/** Told after a write transaction commits which branches it changed, and for which device. */
-export type CommitListener = (branches: readonly string[], clientId: string) => void;
+/** Told after a write transaction commits the version each branch it changed has reached, and for which device. */
+export type CommitListener = (versions: Readonly<Record<string, number>>, clientId: string) => void;
 
-/** The transaction as applyAll sees it, noting the branch of every record it writes. */
-function notingBranches(tx: WriteTx, into: Set<string>): WriteTx {
+/** The transaction as applyAll sees it, noting the highest version it wrote of each branch. */
+function notingBranches(tx: WriteTx, into: Map<string, number>): WriteTx {
   return new Proxy(tx, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
@@ -39,7 +41,7 @@ function notingBranches(tx: WriteTx, into: Set<string>): WriteTx {
       if (prop === 'putRecord' || prop === 'insertRecordIfAbsent') {
         return async (write: RecordWrite) => {
           const result: unknown = await value.call(target, write);
-          if (result !== null) into.add(write.branchId);
+          if (typeof result === 'number') into.set(write.branchId, Math.max(result, into.get(write.branchId) ?? 0));
           return result;
         };
       }
@@ -55,7 +57,12 @@ export const DEFAULT_PULL_LIMIT = 500;
  * pull of a plan with large texts and conflicts comes in pages a tablet parses at once.
  */
 export const PULL_PAGE_BYTES = 1024 * 1024;
-const CURSOR_PREFIX = 'v1.';
+/** Cursors before versions were per branch: `v1.<version>[.<epoch>]`. */
+const V1_CURSOR_PREFIX = 'v1.';
+const CURSOR_PREFIX = 'v2.';
+/** Meta keys of migration 004: the old counter's last value, and this database's id. */
+const V1_CURSOR_LIMIT_META_KEY = 'v1CursorLimit';
+const DATABASE_ID_META_KEY = 'databaseId';
 /**
  * Meta key a restore from backup sets (admin-cli restore): versions after the backup's are
  * allocated again, so every cursor made before the restore must reset, however far the counter
@@ -187,18 +194,59 @@ const OWN_NAMESPACE = new Set<RecordTable>(['sections', 'items', 'kpis', 'notes'
 /** Tables whose records carry updatedAt / updatedBy. */
 const STAMPED = new Set<RecordTable>(['plans', 'sections', 'items', 'progress', 'kpis', 'measurements', 'conflicts']);
 
-export function formatCursor(version: number, epoch: string | null = null): string {
-  return `${CURSOR_PREFIX}${version}${epoch === null ? '' : `.${epoch}`}`;
+/** What a cursor says besides its versions: which database made it, after which restore. */
+export interface CursorOrigin {
+  databaseId: string;
+  epoch: string | null;
 }
 
-/** The version a cursor stands for, or null when this database (of this epoch) cannot have made it. */
-export function parseCursor(cursor: string, epoch: string | null = null): number | null {
+const VERSION_36 = /^(0|[1-9a-z][0-9a-z]{0,10})$/;
+
+/** `v2.<database id>.<epoch or ->.<branch>:<version in base 36>,…` (branches URI-encoded, those at 0 left out). */
+export function formatCursor(versions: Readonly<Record<string, number>>, origin: CursorOrigin): string {
+  const entries = Object.keys(versions)
+    .sort()
+    .filter((b) => versions[b]! > 0)
+    .map((b) => `${encodeURIComponent(b)}:${versions[b]!.toString(36)}`);
+  return `${CURSOR_PREFIX}${origin.databaseId}.${origin.epoch ?? '-'}.${entries.join(',')}`;
+}
+
+/**
+ * The version per branch a cursor stands for, or null when this database (of this epoch) cannot
+ * have made it. A cursor of the form before migration 004 at or below the counter it left is
+ * exact for every branch (their versions since are all above it); `branches` are the ones the
+ * pull reads.
+ */
+export function parseCursor(cursor: string, origin: CursorOrigin, v1Limit: number | null, branches: readonly string[]): Record<string, number> | null {
+  if (cursor.startsWith(V1_CURSOR_PREFIX)) {
+    const [digits = '', cursorEpoch = null, ...rest] = cursor.slice(V1_CURSOR_PREFIX.length).split('.');
+    if (rest.length > 0 || cursorEpoch !== origin.epoch || v1Limit === null || !/^(0|[1-9][0-9]{0,15})$/.test(digits)) return null;
+    const version = Number(digits);
+    return version <= v1Limit ? Object.fromEntries(branches.map((b) => [b, version])) : null;
+  }
   if (!cursor.startsWith(CURSOR_PREFIX)) return null;
-  const [digits = '', cursorEpoch = null, ...rest] = cursor.slice(CURSOR_PREFIX.length).split('.');
-  if (rest.length > 0 || cursorEpoch !== epoch) return null;
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(digits)) return null;
-  const version = Number(digits);
-  return Number.isSafeInteger(version) ? version : null;
+  const body = cursor.slice(CURSOR_PREFIX.length);
+  const first = body.indexOf('.');
+  const second = body.indexOf('.', first + 1);
+  if (first < 0 || second < 0) return null;
+  if (body.slice(0, first) !== origin.databaseId || body.slice(first + 1, second) !== (origin.epoch ?? '-')) return null;
+  const versions: Record<string, number> = {};
+  const entries = body.slice(second + 1);
+  for (const entry of entries === '' ? [] : entries.split(',')) {
+    const colon = entry.indexOf(':');
+    const digits = entry.slice(colon + 1);
+    if (colon < 1 || !VERSION_36.test(digits)) return null;
+    let branch: string;
+    try {
+      branch = decodeURIComponent(entry.slice(0, colon));
+    } catch {
+      return null;
+    }
+    const version = Number.parseInt(digits, 36);
+    if (!Number.isSafeInteger(version) || Object.hasOwn(versions, branch)) return null;
+    versions[branch] = version;
+  }
+  return versions;
 }
 
 /** What one round trip's write carries from mutation to mutation. */
@@ -234,7 +282,7 @@ export class SyncService {
    */
   private readonly planBranches = new Map<string, string>();
   /** Read once: a restore replaces the database only while no server runs. */
-  private epoch: Promise<string | null> | undefined;
+  private origin: Promise<CursorOrigin & { v1Limit: number | null }> | undefined;
 
   constructor(
     /** The records, and the branches: a plan's id lies in its branch's namespace (plan-ids.ts). */
@@ -242,16 +290,23 @@ export class SyncService {
     private readonly onCommit: CommitListener = () => undefined,
   ) {}
 
-  private cursorEpoch(): Promise<string | null> {
-    this.epoch ??= this.storage.getMeta(CURSOR_EPOCH_META_KEY).then(
-      (v) => v ?? null,
+  private cursorOrigin(): Promise<CursorOrigin & { v1Limit: number | null }> {
+    this.origin ??= Promise.all([
+      this.storage.getMeta(DATABASE_ID_META_KEY),
+      this.storage.getMeta(CURSOR_EPOCH_META_KEY),
+      this.storage.getMeta(V1_CURSOR_LIMIT_META_KEY),
+    ]).then(
+      ([databaseId, epoch, v1Limit]) => {
+        if (databaseId === undefined) throw new Error('the database has no id (migration 004 did not run)');
+        return { databaseId, epoch: epoch ?? null, v1Limit: v1Limit === undefined ? null : Number(v1Limit) };
+      },
       (e: unknown) => {
         // A failed read is tried again by the next request, not remembered.
-        this.epoch = undefined;
+        this.origin = undefined;
         throw e;
       },
     );
-    return this.epoch;
+    return this.origin;
   }
 
   async roundTrip(principal: Principal, request: SyncRequest, now: Date): Promise<Uint8Array> {
@@ -259,10 +314,11 @@ export class SyncService {
     if (request.mutations.length) {
       // Plan records this write read (or wrote): known to be committed once the write returns.
       const read = new Map<string, string>();
-      const changed = new Set<string>();
+      const changed = new Map<string, number>();
       // Read before the write: inside it the storage's one connection (SQLite) is taken.
       const branchIds = request.mutations.some((m) => m.table === 'plans') ? (await this.storage.listBranches()).map((b) => b.id) : [];
-      results = await this.storage.write((tx) => {
+      // A write can only land in a branch where the person has a role (authorize).
+      results = await this.storage.write([...principal.roles.keys()], (tx) => {
         // Per attempt of the transaction: a retried write starts with the whole budget again.
         let textBudget = TEXT_MERGE_BUDGET;
         const allowTextMerge = (cost: number): boolean => {
@@ -272,7 +328,7 @@ export class SyncService {
         };
         return this.applyAll(notingBranches(tx, changed), principal, request, now, { read, branchIds, allowTextMerge });
       });
-      if (changed.size) this.onCommit([...changed], request.clientId);
+      if (changed.size) this.onCommit(Object.fromEntries(changed), request.clientId);
       // Bounded: a server holds few plans, but nothing should grow without limit.
       if (this.planBranches.size > 10_000) this.planBranches.clear();
       for (const [plan, branch] of read) this.planBranches.set(plan, branch);
@@ -498,19 +554,22 @@ export class SyncService {
   }
 
   private async pull(principal: Principal, request: SyncRequest, results: MutationResult[]): Promise<Uint8Array> {
-    let after = 0;
+    const branches = [...principal.roles.keys()];
+    let seen: Record<string, number> = {};
     let reset = false;
-    const epoch = await this.cursorEpoch();
+    const origin = await this.cursorOrigin();
     if (request.cursor !== null) {
-      const version = parseCursor(request.cursor, epoch);
+      const parsed = parseCursor(request.cursor, origin, origin.v1Limit, branches);
       // A cursor this server cannot have made (another server's, or from before a restore): start over.
-      if (version === null || (version > 0 && version > (await this.storage.maxVersion()))) reset = true;
-      else after = version;
+      if (parsed === null) reset = true;
+      else seen = parsed;
     }
+    // Only the person's branches are read; a branch they lost is dropped from the cursor.
+    const after = Object.fromEntries(branches.map((b) => [b, seen[b] ?? 0]));
     const limit = Math.min(request.pullLimit ?? DEFAULT_PULL_LIMIT, LIMITS.pullPage);
     // Records are stored as the JSON that is sent, so a page is joined, never parsed and re-encoded.
-    const page = await this.storage.encodedChangesSince([...principal.roles.keys()], after, limit, PULL_PAGE_BYTES);
-    const cursor = formatCursor(page.lastVersion ?? after, epoch);
+    const page = await this.storage.encodedChangesSince(after, limit, PULL_PAGE_BYTES);
+    const cursor = formatCursor({ ...after, ...page.lastVersions }, origin);
     const head = `{"protocolVersion":${PROTOCOL_VERSION},"results":${JSON.stringify(results)},"changes":[`;
     const tail = `],"cursor":${JSON.stringify(cursor)},"hasMore":${page.hasMore},"reset":${reset}}`;
     return Buffer.concat([Buffer.from(head), ...page.chunks, Buffer.from(tail)]);

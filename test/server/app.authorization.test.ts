@@ -226,7 +226,7 @@ beforeAll(async () => {
   app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: DEFAULT_HTTP_SETTINGS });
   await createUser(s.storage, { email: USERS['no branch'], name: '所属 なし', password: PASSWORD }, T0, TEST_PASSWORD_COST);
   for (const who of Object.keys(USERS) as Exclude<Who, 'no token'>[]) tokens[who] = await s.login(USERS[who]);
-  await s.storage.write(async (tx) => {
+  await s.storage.write([DEMO_BRANCH.id, OTHER_BRANCH], async (tx) => {
     for (const [planId, branchId] of [
       [DEMO_PLAN_ID, DEMO_BRANCH.id],
       [OTHER_PLAN, OTHER_BRANCH],

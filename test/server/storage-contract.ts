@@ -45,14 +45,14 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     describe('records and versions', () => {
       it('starts empty at version 0 and answers ping', async () => {
         await storage.ping();
-        expect(await storage.maxVersion()).toBe(0);
-        expect(await storage.changesSince(['b1'], 0, 10)).toEqual({ records: [], hasMore: false });
+        expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(0);
+        expect(await storage.changesSince(Object.fromEntries(['b1'].map((b) => [b, 0])), 10)).toEqual({ records: [], hasMore: false });
       });
 
       it('gives every write the next version and keeps the JSON as written', async () => {
-        const versions = await storage.write(async (tx) => [await tx.putRecord(rec('a')), await tx.putRecord(rec('b'))]);
+        const versions = await storage.write(['b1'], async (tx) => [await tx.putRecord(rec('a')), await tx.putRecord(rec('b'))]);
         expect(versions).toEqual([1, 2]);
-        expect(await storage.maxVersion()).toBe(2);
+        expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(2);
         const a = await storage.getRecord('progress', 'a');
         expect(a).toEqual({
           table: 'progress',
@@ -67,12 +67,12 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       });
 
       it('replaces a record on put, moving it to a new version', async () => {
-        await storage.write(async (tx) => {
+        await storage.write(['b1'], async (tx) => {
           await tx.putRecord(rec('a'));
           await tx.putRecord(rec('b'));
         });
-        await storage.write((tx) => tx.putRecord(rec('a', { data: { id: 'a', done: 'again' }, updatedBy: 'other' })));
-        const page = await storage.changesSince(['b1'], 0, 10);
+        await storage.write(['b1'], (tx) => tx.putRecord(rec('a', { data: { id: 'a', done: 'again' }, updatedBy: 'other' })));
+        const page = await storage.changesSince(Object.fromEntries(['b1'].map((b) => [b, 0])), 10);
         expect(page.records.map((r) => [r.id, r.version])).toEqual([
           ['b', 2],
           ['a', 3],
@@ -82,7 +82,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       });
 
       it('keys records by table and id', async () => {
-        await storage.write(async (tx) => {
+        await storage.write(['b1'], async (tx) => {
           await tx.putRecord(rec('same'));
           await tx.putRecord(rec('same', { table: 'notes' }));
         });
@@ -92,7 +92,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       });
 
       it('inserts if absent without spending a version when the id exists', async () => {
-        const [first, second, third] = await storage.write(async (tx) => [
+        const [first, second, third] = await storage.write(['b1'], async (tx) => [
           await tx.insertRecordIfAbsent(rec('h')),
           await tx.insertRecordIfAbsent(rec('h', { data: { other: true } })),
           await tx.putRecord(rec('x')),
@@ -102,17 +102,17 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       });
 
       it('sees its own writes inside the transaction', async () => {
-        await storage.write(async (tx) => {
+        await storage.write(['b1'], async (tx) => {
           await tx.putRecord(rec('a'));
           expect((await tx.getRecord('progress', 'a'))?.version).toBe(1);
         });
       });
 
       it('rolls back every write, and the versions, when the transaction throws', async () => {
-        await storage.write((tx) => tx.putRecord(rec('kept')));
+        await storage.write(['b1'], (tx) => tx.putRecord(rec('kept')));
         const before = await storage.dump();
         await expect(
-          storage.write(async (tx) => {
+          storage.write(['b1'], async (tx) => {
             await tx.putRecord(rec('lost'));
             await tx.setLastSeq('c1', 'u1', 5, AT);
             await tx.putMutationResult('c1', 'u1', { seq: 5, mutationId: 'm', status: 'applied', reason: null });
@@ -120,12 +120,12 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
           }),
         ).rejects.toThrow('boom');
         expect(await storage.dump()).toEqual(before);
-        expect(await storage.write((tx) => tx.putRecord(rec('next')))).toBe(2);
+        expect(await storage.write(['b1'], (tx) => tx.putRecord(rec('next')))).toBe(2);
       });
 
       it('S19: serializes concurrent writers: versions are unique, gap-free, and in commit order', async () => {
         const writers = Array.from({ length: 20 }, (_, w) =>
-          storage.write(async (tx) => {
+          storage.write(['b1'], async (tx) => {
             const mine: number[] = [];
             for (let i = 0; i < 3; i++) {
               mine.push(await tx.putRecord(rec(`w${w}-${i}`)));
@@ -138,13 +138,13 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect([...all].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
         // Each writer's versions are consecutive: no other writer interleaved.
         for (const w of await Promise.all(writers)) expect(w[2]! - w[0]!).toBe(2);
-        expect(await storage.maxVersion()).toBe(60);
+        expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(60);
       });
 
       it('rolls back a failing write alone when writes run concurrently', async () => {
         const outcomes = await Promise.allSettled(
           ['ok1', 'fails', 'ok2'].map((id) =>
-            storage.write(async (tx) => {
+            storage.write(['b1'], async (tx) => {
               await tx.putRecord(rec(id));
               await tick();
               if (id === 'fails') throw new Error('refused');
@@ -154,21 +154,21 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         );
         expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
         expect(await storage.getRecord('progress', 'fails')).toBeUndefined();
-        const page = await storage.changesSince(['b1'], 0, 10);
+        const page = await storage.changesSince(Object.fromEntries(['b1'].map((b) => [b, 0])), 10);
         expect(page.records.map((r) => [r.id, r.version])).toEqual([
           ['ok1', 1],
           ['ok1-b', 2],
           ['ok2', 3],
           ['ok2-b', 4],
         ]);
-        expect(await storage.maxVersion()).toBe(4);
+        expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(4);
       });
 
       it('isolates a failing write among 20 concurrent ones: the others commit with consecutive versions, it leaves nothing', async () => {
         const FAILING = 7;
         const outcomes = await Promise.allSettled(
           Array.from({ length: 20 }, (_, w) =>
-            storage.write(async (tx) => {
+            storage.write(['b1'], async (tx) => {
               const versions = [await tx.putRecord(rec(`g${w}`))];
               await tick();
               await tx.setLastSeq(`c${w}`, 'u1', 1, AT);
@@ -183,17 +183,19 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         const written = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
         for (const [first, second] of written) expect(second).toBe(first! + 1);
         expect(written.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 38 }, (_, i) => i + 1));
-        expect(await storage.maxVersion()).toBe(38);
+        expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(38);
         expect(await storage.getRecord('progress', `g${FAILING}`)).toBeUndefined();
         expect(await storage.getRecord('progress', `g${FAILING}-history`)).toBeUndefined();
         const dump = await storage.dump();
         expect((dump.clients as { client_id: string }[]).map((c) => c.client_id).sort()).toEqual(written.map((_, i) => `c${i < FAILING ? i : i + 1}`).sort());
         expect(dump.mutation_results).toHaveLength(19);
-        expect((await storage.changesSince(['b1'], 0, 100)).records.map((r) => r.version)).toEqual(Array.from({ length: 38 }, (_, i) => i + 1));
+        expect((await storage.changesSince(Object.fromEntries(['b1'].map((b) => [b, 0])), 100)).records.map((r) => r.version)).toEqual(
+          Array.from({ length: 38 }, (_, i) => i + 1),
+        );
       });
 
       it('answers reads inside a write from the writes made before them', async () => {
-        await storage.write(async (tx) => {
+        await storage.write(['b1'], async (tx) => {
           expect(await tx.putRecord(rec('a'))).toBe(1);
           expect(await tx.putRecord(rec('a', { data: { id: 'a', done: 'second' } }))).toBe(2);
           expect(await tx.getRecord('progress', 'a')).toMatchObject({ version: 2, data: JSON.stringify({ id: 'a', done: 'second' }) });
@@ -216,12 +218,12 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         ]);
         expect(dump.clients).toMatchObject([{ client_id: 'c1', last_seq: 3 }]);
         expect((await storage.getRecord('progress', 'a'))?.version).toBe(2);
-        expect(await storage.maxVersion()).toBe(2);
+        expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(2);
       });
 
       it('writes a large transaction (a plan import) whole', async () => {
         const count = 1_200;
-        const last = await storage.write(async (tx) => {
+        const last = await storage.write(['b1'], async (tx) => {
           let version = 0;
           for (let i = 0; i < count; i++) {
             version = await tx.putRecord(rec(`big${i}`));
@@ -230,38 +232,85 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
           return version;
         });
         expect(last).toBe(count);
-        expect(await storage.maxVersion()).toBe(count);
-        const page = await storage.changesSince(['b1'], 0, 2_000);
+        expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(count);
+        const page = await storage.changesSince(Object.fromEntries(['b1'].map((b) => [b, 0])), 2_000);
         expect(page.records.map((r) => r.version)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
       });
 
+      it('counts versions per branch: a write of one branch leaves the others’ counters as they were', async () => {
+        await storage.addBranch({ id: 'b3', name: '支部3', createdAt: AT });
+        const first = await storage.write(['b1', 'b2'], async (tx) => [
+          await tx.putRecord(rec('x1')),
+          await tx.putRecord(rec('y1', { branchId: 'b2' })),
+          await tx.putRecord(rec('x2')),
+        ]);
+        expect(first).toEqual([1, 1, 2]);
+        expect(await storage.write(['b2'], (tx) => tx.putRecord(rec('y2', { branchId: 'b2' })))).toBe(2);
+        expect(await storage.branchVersions(['b1', 'b2', 'b3', 'never'])).toEqual({ b1: 2, b2: 2, b3: 0, never: 0 });
+      });
+
+      it('refuses a write of a branch the transaction did not name, and keeps nothing of it', async () => {
+        const before = await storage.dump();
+        await expect(
+          storage.write(['b1'], async (tx) => {
+            await tx.putRecord(rec('mine'));
+            await tx.putRecord(rec('theirs', { branchId: 'b2' }));
+          }),
+        ).rejects.toThrow('outside the branches it named');
+        expect(await storage.dump()).toEqual(before);
+      });
+
+      it('pages several branches one after the other, each from its own version, within the limits', async () => {
+        await storage.write(['b1', 'b2'], async (tx) => {
+          for (let i = 0; i < 3; i++) await tx.putRecord(rec(`a${i}`));
+          for (let i = 0; i < 3; i++) await tx.putRecord(rec(`b${i}`, { branchId: 'b2' }));
+        });
+        const ids = (page: { chunks: Uint8Array[] }) =>
+          (JSON.parse(`[${Buffer.concat(page.chunks).toString()}]`) as { id: string; version: number }[]).map((c) => `${c.id}@${c.version}`);
+        const whole = await storage.encodedChangesSince({ b2: 1, b1: 0 }, 10, 1024 * 1024);
+        expect(ids(whole)).toEqual(['a0@1', 'a1@2', 'a2@3', 'b1@2', 'b2@3']);
+        expect(whole).toMatchObject({ count: 5, lastVersions: { b1: 3, b2: 3 }, hasMore: false });
+        // A full page at a branch's end still says whether the next branch has changes.
+        const full = await storage.encodedChangesSince({ b1: 0, b2: 1 }, 3, 1024 * 1024);
+        expect(ids(full)).toEqual(['a0@1', 'a1@2', 'a2@3']);
+        expect(full).toMatchObject({ lastVersions: { b1: 3 }, hasMore: true });
+        const rest = await storage.encodedChangesSince({ b1: 3, b2: 1 }, 3, 1024 * 1024);
+        expect(ids(rest)).toEqual(['b1@2', 'b2@3']);
+        expect(rest).toMatchObject({ lastVersions: { b2: 3 }, hasMore: false });
+        const done = await storage.encodedChangesSince({ b1: 3, b2: 3 }, 2, 1024 * 1024);
+        expect(done).toMatchObject({ count: 0, lastVersions: {}, hasMore: false });
+        const nothingAfter = await storage.encodedChangesSince({ b1: 0, b2: 3 }, 3, 1024 * 1024);
+        expect(nothingAfter).toMatchObject({ count: 3, hasMore: false });
+      });
+
       it('S20: pages changes by version for the given branches only, with hasMore', async () => {
-        await storage.write(async (tx) => {
+        await storage.write(['b1', 'b2', 'b3'], async (tx) => {
           for (let i = 0; i < 5; i++) await tx.putRecord(rec(`a${i}`));
           await tx.putRecord(rec('other', { branchId: 'b2' }));
           await tx.putRecord(rec('third', { branchId: 'b3' }));
         });
-        const first = await storage.changesSince(['b1'], 0, 3);
+        const first = await storage.changesSince(Object.fromEntries(['b1'].map((b) => [b, 0])), 3);
         expect(first.records.map((r) => r.version)).toEqual([1, 2, 3]);
         expect(first.hasMore).toBe(true);
-        const second = await storage.changesSince(['b1'], 3, 3);
+        const second = await storage.changesSince(Object.fromEntries(['b1'].map((b) => [b, 3])), 3);
         expect(second.records.map((r) => r.version)).toEqual([4, 5]);
         expect(second.hasMore).toBe(false);
-        expect((await storage.changesSince(['b1', 'b2'], 4, 10)).records.map((r) => r.id)).toEqual(['a4', 'other']);
-        expect(await storage.changesSince([], 0, 10)).toEqual({ records: [], hasMore: false });
+        expect((await storage.changesSince({ b1: 4, b2: 0 }, 10)).records.map((r) => r.id)).toEqual(['a4', 'other']);
+        expect((await storage.changesSince({ b1: 4, b2: 1 }, 10)).records.map((r) => r.id)).toEqual(['a4']);
+        expect(await storage.changesSince({}, 10)).toEqual({ records: [], hasMore: false });
       });
 
       it('S24: bounds an encoded page in bytes: never past the bound, except one change alone, and hasMore says what follows', async () => {
         const sizes = [10, 3000, 200, 5000, 20, 20, 9000];
-        await storage.write(async (tx) => {
+        await storage.write(['b1'], async (tx) => {
           for (const [i, n] of sizes.entries()) await tx.putRecord(rec(`s${i}`, { data: { id: `s${i}`, text: '界'.repeat(n) } }));
         });
-        const all = (await storage.changesSince(['b1'], 0, 100)).records.map((r) => Buffer.byteLength(encodeChange(r)));
+        const all = (await storage.changesSince(Object.fromEntries(['b1'].map((b) => [b, 0])), 100)).records.map((r) => Buffer.byteLength(encodeChange(r)));
         for (const maxBytes of [1, 1000, 10_000, 20_000, 100_000]) {
           let after = 0;
           let seen = 0;
           for (;;) {
-            const page = await storage.encodedChangesSince(['b1'], after, 100, maxBytes);
+            const page = await storage.encodedChangesSince({ b1: after }, 100, maxBytes);
             const bytes = Buffer.concat(page.chunks).length;
             expect(page.count).toBeGreaterThan(0);
             if (page.count > 1) expect(bytes).toBeLessThanOrEqual(maxBytes);
@@ -270,7 +319,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
             // The next change would not have fitted.
             if (page.hasMore && page.count > 0) expect(bytes + 1 + all[seen + page.count]!).toBeGreaterThan(maxBytes);
             seen += page.count;
-            after = page.lastVersion!;
+            after = page.lastVersions.b1!;
             expect(page.hasMore).toBe(seen < all.length);
             if (!page.hasMore) break;
           }
@@ -279,7 +328,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       });
 
       it('encodes a page as the protocol’s changes, with the stored JSON as the record', async () => {
-        await storage.write(async (tx) => {
+        await storage.write(['b1', 'b2'], async (tx) => {
           for (let i = 0; i < 4; i++)
             await tx.putRecord(rec(`e${i}`, { data: { id: `e${i}`, text: '日本語 "quoted" \\ \u2028', n: i, nested: { a: [1, null] } } }));
           await tx.putRecord(rec('elsewhere', { branchId: 'b2' }));
@@ -290,17 +339,21 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
           [0, 10],
           [99, 10],
         ] as const) {
-          const plain = await storage.changesSince(['b1'], after, limit);
-          const encoded = await storage.encodedChangesSince(['b1'], after, limit, 1024 * 1024);
+          const plain = await storage.changesSince(Object.fromEntries(['b1'].map((b) => [b, after])), limit);
+          const encoded = await storage.encodedChangesSince({ b1: after }, limit, 1024 * 1024);
           const parsed = JSON.parse(`[${Buffer.concat(encoded.chunks).toString('utf8')}]`) as unknown[];
           expect(parsed).toEqual(plain.records.map((r) => ({ table: r.table, id: r.id, version: r.version, record: JSON.parse(r.data) })));
-          expect(encoded).toMatchObject({ count: plain.records.length, lastVersion: plain.records.at(-1)?.version ?? null, hasMore: plain.hasMore });
+          expect(encoded).toMatchObject({
+            count: plain.records.length,
+            lastVersions: plain.records.length ? { b1: plain.records.at(-1)!.version } : {},
+            hasMore: plain.hasMore,
+          });
         }
-        expect(await storage.encodedChangesSince([], 0, 10, 1024 * 1024)).toMatchObject({ count: 0, lastVersion: null, hasMore: false });
+        expect(await storage.encodedChangesSince({}, 10, 1024 * 1024)).toMatchObject({ count: 0, lastVersions: {}, hasMore: false });
       });
 
       it('lists the records of one table', async () => {
-        await storage.write(async (tx) => {
+        await storage.write(['b1'], async (tx) => {
           await tx.putRecord(rec('p2', { table: 'plans' }));
           await tx.putRecord(rec('p1', { table: 'plans' }));
           await tx.putRecord(rec('x'));
@@ -311,14 +364,14 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
 
     describe('clients and mutation results', () => {
       it('S2: keeps the last seq per client and user, and the answers until pruned', async () => {
-        await storage.write(async (tx) => {
+        await storage.write(['b1'], async (tx) => {
           expect(await tx.getLastSeq('c1', 'u1')).toBe(0);
           await tx.setLastSeq('c1', 'u1', 7, AT);
           await tx.setLastSeq('c1', 'u1', 9, AT);
           await tx.putMutationResult('c1', 'u1', { seq: 8, mutationId: 'm8', status: 'conflict', reason: null });
           await tx.putMutationResult('c1', 'u1', { seq: 9, mutationId: 'm9', status: 'rejected', reason: 'why' });
         });
-        await storage.write(async (tx) => {
+        await storage.write(['b1'], async (tx) => {
           expect(await tx.getLastSeq('c1', 'u1')).toBe(9);
           expect(await tx.getLastSeq('c1', 'u2')).toBe(0);
           expect(await tx.getMutationResult('c1', 'u1', 9)).toEqual({ seq: 9, mutationId: 'm9', status: 'rejected', reason: 'why' });
@@ -443,6 +496,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       it('dumps every table in a stable order', async () => {
         const empty = await storage.dump();
         expect(Object.keys(empty).sort()).toEqual([
+          'branch_versions',
           'branches',
           'clients',
           'counters',
@@ -455,7 +509,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
           'tokens',
           'users',
         ]);
-        await storage.write((tx) => tx.putRecord(rec('a')));
+        await storage.write(['b1'], (tx) => tx.putRecord(rec('a')));
         const one = await storage.dump();
         expect(one.records).toHaveLength(1);
         expect(await storage.dump()).toEqual(one);

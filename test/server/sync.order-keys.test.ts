@@ -127,7 +127,7 @@ async function written(d: Device): Promise<Set<string>> {
 }
 
 async function orderConflicts(w: World): Promise<unknown[]> {
-  const page = await w.storage.changesSince([DEMO_BRANCH.id], 0, 1_000_000);
+  const page = await w.storage.changesSince(Object.fromEntries([DEMO_BRANCH.id].map((b) => [b, 0])), 1_000_000);
   return page.records
     .filter((r) => r.table === 'conflicts')
     .map((r) => conflictSchema.parse(JSON.parse(r.data)))
@@ -135,7 +135,7 @@ async function orderConflicts(w: World): Promise<unknown[]> {
 }
 
 async function serverOrder(w: World): Promise<string[]> {
-  const page = await w.storage.changesSince([DEMO_BRANCH.id], 0, 1_000_000);
+  const page = await w.storage.changesSince(Object.fromEntries([DEMO_BRANCH.id].map((b) => [b, 0])), 1_000_000);
   return page.records
     .filter((r) => r.table === 'items')
     .map((r) => JSON.parse(r.data) as Item)

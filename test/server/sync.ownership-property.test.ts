@@ -134,7 +134,7 @@ async function run(s: TestServer, actions: Action[]): Promise<void> {
   }
   // Every stored record lies in its plan's branch, and every history row and conflict a user
   // caused lies in that user's branch.
-  const all = (await s.storage.changesSince([...BRANCHES, 'osaka-kita'], 0, 1_000_000)).records;
+  const all = (await s.storage.changesSince(Object.fromEntries([...BRANCHES, 'osaka-kita'].map((b) => [b, 0])), 1_000_000)).records;
   for (const r of all) {
     const data = RECORD_SCHEMAS[r.table].parse(JSON.parse(r.data)) as Record<string, unknown>;
     expect(r.branchId, `${r.table} ${r.id}`).toBe(await ownerOf(r.table === 'plans' ? r.id : r.planId));

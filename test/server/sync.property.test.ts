@@ -175,7 +175,7 @@ beforeAll(async () => {
   // Seeding and logging in hash passwords (scrypt): do both once; every run copies the file,
   // tokens included.
   const template = await openServer(templatePath);
-  const page = await template.storage.changesSince([DEMO_BRANCH.id], 0, 100_000);
+  const page = await template.storage.changesSince(Object.fromEntries([DEMO_BRANCH.id].map((b) => [b, 0])), 100_000);
   const idsOf = (table: RecordTable, n: number) =>
     page.records
       .filter((r) => r.table === table)
@@ -217,7 +217,7 @@ function byTable(list: readonly { table: RecordTable; data: Row }[]): Record<Rec
 }
 
 async function serverRecords(storage: SqliteStorage): Promise<{ table: RecordTable; data: Row }[]> {
-  const page = await storage.changesSince([DEMO_BRANCH.id], 0, 1_000_000);
+  const page = await storage.changesSince(Object.fromEntries([DEMO_BRANCH.id].map((b) => [b, 0])), 1_000_000);
   return page.records.map((r) => ({ table: r.table, data: JSON.parse(r.data) as Row }));
 }
 

@@ -20,11 +20,11 @@ it('S3: answers a seq used again by another mutation rejected, with a reason, ap
   const c = client();
   const first = c.m({ changes: { done: 'A' }, base: { done: (await s.record('progress', H1))!.done } });
   await s.sync(staff, { clientId: c.clientId, mutations: [first] });
-  const version = await s.storage.maxVersion();
+  const version = await s.storage.branchVersions(['demo-tokyo']).then((v) => v['demo-tokyo']);
   const other = { ...c.m({ changes: { next: 'B' }, base: { next: (await s.record('progress', H1))!.next } }), seq: first.seq };
   const res = await s.sync(staff, { clientId: c.clientId, mutations: [other] });
   expect(res.results).toEqual([{ mutationId: other.id, status: 'rejected', reason: expect.stringContaining(`seq ${first.seq}`) }]);
-  expect(await s.storage.maxVersion()).toBe(version);
+  expect(await s.storage.branchVersions(['demo-tokyo']).then((v) => v['demo-tokyo'])).toBe(version);
   expect((await s.record('progress', H1))!.next).not.toBe('B');
 });
 
@@ -52,7 +52,7 @@ it('S43: checks the token, then the body’s size, the JSON, the protocol versio
     return { status: res.status, error: ((await res.json()) as { error: { code: string; mutationId?: string } }).error };
   };
   const oversizedJunk = `{${'x'.repeat(LIMITS.requestBytes)}`;
-  const version = await s.storage.maxVersion();
+  const version = await s.storage.branchVersions(['demo-tokyo']).then((v) => v['demo-tokyo']);
 
   expect((await send(oversizedJunk, null)).status).toBe(401);
   expect((await send(oversizedJunk)).status).toBe(413);
@@ -67,5 +67,5 @@ it('S43: checks the token, then the body’s size, the JSON, the protocol versio
   const badValue = c.m({ changes: { evaluation: { a: 1 } }, base: { evaluation: '○' } });
   expect(await send(JSON.stringify(body([badValue, forged])))).toMatchObject({ status: 400, error: { code: 'bad_request', mutationId: badValue.id } });
   expect(await send(JSON.stringify(body([forged, badValue])))).toMatchObject({ status: 403, error: { code: 'forbidden', mutationId: forged.id } });
-  expect(await s.storage.maxVersion()).toBe(version);
+  expect(await s.storage.branchVersions(['demo-tokyo']).then((v) => v['demo-tokyo'])).toBe(version);
 });

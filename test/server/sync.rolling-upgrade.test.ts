@@ -21,7 +21,7 @@ describe('a record an older process wrote after migration 003', () => {
   it('takes an edit of another field, and is written back with the key of its integer order', async () => {
     const current = (await s.record('sections', SECTION))!;
     const stored = (await s.storage.getRecord('sections', SECTION))!;
-    await s.storage.write(async (tx) => {
+    await s.storage.write(['demo-tokyo'], async (tx) => {
       await tx.putRecord({ ...stored, data: { ...current, order: 3 } });
     });
     const c = client();

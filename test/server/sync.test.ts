@@ -71,12 +71,12 @@ describe('applying mutations', () => {
       c.m({ changes: { next: 'B' }, base: { next: (await s.record('progress', H1))!.next } }),
     ];
     const first = await s.sync(staff, { clientId: c.clientId, mutations: batch });
-    const versionAfterFirst = await s.storage.maxVersion();
+    const versionAfterFirst = await s.storage.branchVersions(['demo-tokyo']).then((v) => v['demo-tokyo']);
     const dumpAfterFirst = await s.storage.dump();
     s.advance(1000);
     const again = await s.sync(staff, { clientId: c.clientId, mutations: batch });
     expect(again.results).toEqual(first.results);
-    expect(await s.storage.maxVersion()).toBe(versionAfterFirst);
+    expect(await s.storage.branchVersions(['demo-tokyo']).then((v) => v['demo-tokyo'])).toBe(versionAfterFirst);
     expect(await s.storage.dump()).toEqual(dumpAfterFirst);
   });
 
@@ -266,17 +266,42 @@ describe('pulls', () => {
     expect(rest.changes.filter((ch) => ch.id === H1).map((ch) => ch.record.next)).toEqual(['後で']);
   });
 
-  it.each([['garbage'], ['v1.-1'], ['v2.10'], ['v1.99999999']])('S21: resets on a cursor it cannot have made: %s', async (cursor) => {
-    const res = await s.sync(staff, { clientId: client().clientId, cursor, pullLimit: 10 });
-    expect(res.reset).toBe(true);
-    expect(res.changes[0]!.version).toBe(1);
-    expect(res.hasMore).toBe(true);
+  it.each([['garbage'], ['v1.-1'], ['v2.10'], ['v1.99999999'], ['v2.another.-.demo-tokyo:1'], ['v2..-.'], ['v3.x.-.']])(
+    'S21: resets on a cursor it cannot have made: %s',
+    async (cursor) => {
+      const res = await s.sync(staff, { clientId: client().clientId, cursor, pullLimit: 10 });
+      expect(res.reset).toBe(true);
+      expect(res.changes[0]!.version).toBe(1);
+      expect(res.hasMore).toBe(true);
+    },
+  );
+
+  it('S21: does not reset on a cursor it made, and goes on after it', async () => {
+    const first = await s.sync(staff, { clientId: client().clientId, cursor: null, pullLimit: 10 });
+    expect(first.cursor).toMatch(/^v2\./);
+    const res = await s.sync(staff, { clientId: client().clientId, cursor: first.cursor, pullLimit: 10 });
+    expect(res.reset).toBe(false);
+    expect(res.changes[0]!.version).toBe(first.changes.at(-1)!.version + 1);
   });
 
-  it('S21: does not reset on a cursor it made', async () => {
-    const res = await s.sync(staff, { clientId: client().clientId, cursor: 'v1.0', pullLimit: 10 });
-    expect(res.reset).toBe(false);
-    expect(res.cursor).toBe(`v1.${res.changes.at(-1)!.version}`);
+  it('S21: takes a cursor of the release before per-branch versions at or below the counter it left, as that version in every branch', async () => {
+    // Another server on a database whose migration 004 left the old counter at the 30th change.
+    const before = await startTestServer();
+    try {
+      const token = await before.login('staff@demo');
+      const all = (await before.storage.changesSince({ 'demo-tokyo': 0 }, 100_000)).records;
+      const limit = all[29]!.version;
+      // Read by the server once, at its first sync.
+      await before.storage.setMeta('v1CursorLimit', String(limit));
+      const old = await before.sync(token, { clientId: client().clientId, cursor: `v1.${all[19]!.version}` });
+      expect(old.reset).toBe(false);
+      expect(old.changes.map((ch) => ch.id)).toEqual(all.slice(20, 20 + old.changes.length).map((r) => r.id));
+      expect(old.cursor).toMatch(/^v2\./);
+      for (const beyond of [`v1.${limit + 1}`, `v1.${limit}.epoch`])
+        expect((await before.sync(token, { clientId: client().clientId, cursor: beyond, pullLimit: 5 })).reset).toBe(true);
+    } finally {
+      await before.storage.close();
+    }
   });
 
   it('S20: includes the server’s version of the client’s own mutation in the same round trip', async () => {

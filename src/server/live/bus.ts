@@ -12,7 +12,13 @@ import { presenceAtSchema } from '../../model/live-protocol';
 import type { Logger } from '../log';
 
 export const busMessageSchema = z.union([
-  z.object({ kind: z.literal('change'), branches: z.array(z.string()), clientId: z.nullable(z.string()) }),
+  z.object({
+    kind: z.literal('change'),
+    branches: z.array(z.string()),
+    /** The version each branch reached (absent from an instance of the release before per-branch versions). */
+    versions: z.optional(z.record(z.string(), z.number().check(z.int(), z.nonnegative()))),
+    clientId: z.nullable(z.string()),
+  }),
   z.object({
     kind: z.literal('presence'),
     userId: z.string(),
@@ -67,6 +73,8 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
   let closed = false;
   let delay = RECONNECT_FIRST_MS;
   let retry: ReturnType<typeof setTimeout> | null = null;
+  /** The last notification sent: the next waits for it. */
+  let sending: Promise<void> = Promise.resolve();
 
   function onNotification(n: pg.Notification): void {
     if (n.channel !== channel || n.payload === undefined) return;
@@ -123,9 +131,14 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
       local.publish(message);
       const c = client;
       if (!c) return;
-      c.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify({ from: instance, message })]).catch((e: unknown) =>
-        log.error('live bus publish failed', { error: e }),
-      );
+      const payload = JSON.stringify({ from: instance, message });
+      // One query at a time on the connection (pg queues overlapping ones, and will refuse them).
+      sending = sending
+        .then(() => c.query('SELECT pg_notify($1, $2)', [channel, payload]))
+        .then(
+          () => undefined,
+          (e: unknown) => log.error('live bus publish failed', { error: e }),
+        );
     },
     subscribe: (listener) => local.subscribe(listener),
     async close() {

@@ -107,9 +107,10 @@ export class LiveHub {
     );
   }
 
-  /** The sync route calls this after a commit that changed these branches. */
-  committed(branches: readonly string[], clientId: string | null): void {
-    if (branches.length) this.bus.publish({ kind: 'change', branches: [...branches], clientId });
+  /** The sync route calls this after a commit that changed these branches, with the version each reached. */
+  committed(versions: Readonly<Record<string, number>>, clientId: string | null): void {
+    const branches = Object.keys(versions);
+    if (branches.length) this.bus.publish({ kind: 'change', branches, versions: { ...versions }, clientId });
   }
 
   /** A tab says where it is (null: it left). The caller has checked that the branch is granted. */

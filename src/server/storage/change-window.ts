@@ -1,13 +1,15 @@
-// The most recent changes, as the bytes a pull sends, kept in memory by the storage that
-// committed them: with many devices every change is pulled by every device, and serving those
-// pulls from here instead of reading and encoding the same rows again is most of a round
-// trip's cost. The window only answers when it can prove it is complete: it holds every
-// change with a version in (base, last], and `last` equals the database's version counter
-// (so no other process, e.g. the admin command, wrote meanwhile). Otherwise the caller reads
-// the database, and resets the window when it was behind. It is bounded in entries and in
-// bytes (big records, e.g. conflicts of long texts, must not hold the server's memory), and so
-// are the pages it serves.
-import type { EncodedChangePage } from './storage';
+// The most recent changes, as the bytes a pull sends, kept in memory by the storage: with many
+// devices every change is pulled by every device, and serving those pulls from here instead of
+// reading and encoding the same rows again is most of a round trip's cost. There is one window
+// per branch (versions are per branch, storage.ts). A window only answers when it can prove it
+// is complete: it holds every change of its branch with a version in (base, last], and `last`
+// equals the version the storage knows the branch has reached (SQLite: its counter, read at
+// each pull; PostgreSQL: what this instance committed, what the other instances announced on
+// the live bus, and the counter read at least every second). Otherwise the caller reads what
+// is missing from the database. Windows are bounded in entries and in bytes (big records,
+// e.g. conflicts of long texts, must not hold the server's memory), and so are the pages they
+// serve.
+import type { BranchVersions, EncodedChangePage, EncodedPullPage } from './storage';
 
 export interface WindowChange {
   key: string;
@@ -59,13 +61,13 @@ export class ChangeWindow {
     return this.bytes;
   }
 
-  /** Adds one committed transaction's changes, in version order. */
-  append(changes: readonly WindowChange[], committedVersion: number): void {
-    if (changes.length === 0 || changes[0]!.version !== this.last + 1) {
-      // Something else wrote in between (or nothing was written here): start over from now.
-      if (committedVersion !== this.last || changes.length) this.reset(committedVersion);
-      return;
-    }
+  /**
+   * Adds the changes with a version in (from, to], in version order: every change of the branch
+   * in that range (a version missing from them was rewritten within it). Returns false, and
+   * changes nothing, when the window does not reach `from` (a change in between is missing).
+   */
+  append(changes: readonly WindowChange[], from: number, to: number): boolean {
+    if (from !== this.last || to < from) return false;
     for (const c of changes) {
       const before = this.latest.get(c.key);
       if (before) {
@@ -76,10 +78,10 @@ export class ChangeWindow {
       this.entries.push(entry);
       this.bytes += entry.bytes.length;
       this.latest.set(c.key, entry);
-      this.last = c.version;
     }
-    if (this.last !== committedVersion) this.reset(committedVersion);
-    else this.trim();
+    this.last = to;
+    this.trim();
+    return true;
   }
 
   private trim(): void {
@@ -93,7 +95,7 @@ export class ChangeWindow {
         if (this.latest.get(e.key) === e) this.latest.delete(e.key);
         else if (e.superseded) this.supersededCount--;
       }
-      this.base = this.entries[drop - 1]!.version;
+      this.base = drop === this.entries.length ? this.last : this.entries[drop - 1]!.version;
       this.entries = this.entries.slice(drop);
       this.bytes = bytes;
     }
@@ -142,3 +144,91 @@ export class ChangeWindow {
 }
 
 const COMMA = new Uint8Array([0x2c]);
+
+/** Per branch at most (a deployment has some fifty branches): a few thousand recent edits each. */
+const BRANCH_WINDOW_ENTRIES = 10_000;
+const BRANCH_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/** The windows of every branch this storage has served or written. */
+export class BranchWindows {
+  private readonly windows = new Map<string, ChangeWindow>();
+
+  constructor(
+    private readonly maxEntries = BRANCH_WINDOW_ENTRIES,
+    private readonly maxBytes = BRANCH_WINDOW_BYTES,
+  ) {}
+
+  /** The version up to which the branch's window is complete; undefined when there is none. */
+  lastVersion(branch: string): number | undefined {
+    return this.windows.get(branch)?.lastVersion;
+  }
+
+  /** Adds a branch's changes in (from, to]; false when the window does not reach `from`. A new window starts at `from`. */
+  append(branch: string, changes: readonly WindowChange[], from: number, to: number): boolean {
+    let window = this.windows.get(branch);
+    if (!window) {
+      window = new ChangeWindow(from, this.maxEntries, this.maxBytes);
+      this.windows.set(branch, window);
+    }
+    return window.append(changes, from, to);
+  }
+
+  /** Forgets the branch's changes: its window covers nothing below `version`. */
+  reset(branch: string, version: number): void {
+    const window = this.windows.get(branch);
+    if (window) window.reset(version);
+    else this.windows.set(branch, new ChangeWindow(version, this.maxEntries, this.maxBytes));
+  }
+
+  /** The branch's changes after `after`, or null when its window cannot answer for `known` (see ChangeWindow.page). */
+  page(branch: string, after: number, limit: number, maxBytes: number, known: number): EncodedChangePage | null {
+    return this.windows.get(branch)?.page(new Set([branch]), after, limit, maxBytes, known) ?? null;
+  }
+
+  /** The bytes held over all branches (for tests and the benchmark). */
+  get heldBytes(): number {
+    let sum = 0;
+    for (const w of this.windows.values()) sum += w.heldBytes;
+    return sum;
+  }
+}
+
+/**
+ * A pull page over the branches of `after`, in branch id order, each branch's page read by
+ * `pageOf` with what is left of the limits. A branch whose first change would pass `maxBytes`
+ * after others' changes is left for the next page; the first change of a page always goes in.
+ * `hasMore` says whether any change follows (a full page looks at the branches after it).
+ */
+export async function pageAcrossBranches(
+  after: BranchVersions,
+  limit: number,
+  maxBytes: number,
+  pageOf: (branch: string, after: number, limit: number, maxBytes: number) => EncodedChangePage | Promise<EncodedChangePage>,
+): Promise<EncodedPullPage> {
+  const chunks: Uint8Array[] = [];
+  const lastVersions: Record<string, number> = {};
+  let count = 0;
+  let bytes = 0;
+  const branches = Object.keys(after).sort();
+  for (const [i, branch] of branches.entries()) {
+    const full = count === limit || (count > 0 && bytes + 1 >= maxBytes);
+    const page = full ? null : await pageOf(branch, after[branch]!, limit - count, count ? maxBytes - bytes - 1 : maxBytes);
+    const size = page ? page.chunks.reduce((sum, c) => sum + c.length, 0) : 0;
+    if (!page || (count > 0 && page.count > 0 && bytes + 1 + size > maxBytes)) {
+      let hasMore = page !== null;
+      for (const rest of branches.slice(page ? i + 1 : i)) {
+        if (hasMore) break;
+        hasMore = (await pageOf(rest, after[rest]!, 1, 1)).count > 0;
+      }
+      return { chunks, count, lastVersions, hasMore };
+    }
+    if (page.count === 0) continue;
+    if (count > 0) chunks.push(COMMA);
+    chunks.push(...page.chunks);
+    bytes += size + (count > 0 ? 1 : 0);
+    count += page.count;
+    lastVersions[branch] = page.lastVersion!;
+    if (page.hasMore) return { chunks, count, lastVersions, hasMore: true };
+  }
+  return { chunks, count, lastVersions, hasMore: false };
+}

@@ -2,16 +2,22 @@
 // run, except the write path: write() (group commit) and KyselyWriteTx (a write's statements
 // sent together, with PostgreSQL's data-modifying WITH) serve PostgreSQL, as SQLite runs its own
 // write transactions (sqlite.ts). A dialect supplies only how a write transaction starts and
-// locks the version counter (see WriteLocking); sqlite.ts and postgres.ts open the database, run
-// the migrations and hand the Kysely instance here.
+// locks the version counters of its branches (see WriteLocking); sqlite.ts and postgres.ts open
+// the database, run the migrations and hand the Kysely instance here. Pulls of PostgreSQL are
+// served from memory where they can be (change-window.ts), each instance knowing how far every
+// branch has come from its own commits, from the others' announcements (noteCommitted) and
+// from reading the counters at least every KNOWN_VERSIONS_TTL_MS.
 import { sql, type Compilable, type Kysely, type OnConflictBuilder, type RawBuilder, type Transaction } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
 import { ROLES, type Role } from '../../model/protocol';
+import { BranchWindows, pageAcrossBranches, type WindowChange } from './change-window';
 import {
   StorageError,
+  type BranchVersions,
   type Branch,
   type ChangePage,
   type EncodedChangePage,
+  type EncodedPullPage,
   type Membership,
   type RecordWrite,
   type Session,
@@ -28,6 +34,7 @@ import {
 export interface Db {
   meta: { key: string; value: string };
   counters: { name: string; value: number | string };
+  branch_versions: { branch_id: string; value: number | string };
   branches: { id: string; name: string; created_at: string };
   users: { id: string; email: string; name: string; password_hash: string; created_at: string };
   memberships: { user_id: string; branch_id: string; role: string };
@@ -52,6 +59,7 @@ export interface Db {
 const DUMP_ORDER: Record<keyof Db, string[]> = {
   meta: ['key'],
   counters: ['name'],
+  branch_versions: ['branch_id'],
   branches: ['id'],
   users: ['id'],
   memberships: ['user_id', 'branch_id'],
@@ -65,11 +73,11 @@ const DUMP_ORDER: Record<keyof Db, string[]> = {
 
 export interface WriteLocking {
   /**
-   * Starts a write transaction on `trx`'s connection and returns the version counter's value,
-   * read under a lock that is held until commit (SQLite: BEGIN IMMEDIATE then a plain read;
-   * PostgreSQL: BEGIN then SELECT … FOR UPDATE).
+   * Starts a write transaction on `conn` and returns the version counters of `branches`
+   * (distinct, in id order), read under locks that are held until commit (PostgreSQL: BEGIN
+   * then SELECT … FOR UPDATE, in branch order).
    */
-  begin(conn: Kysely<Db>): Promise<number>;
+  begin(conn: Kysely<Db>, branches: readonly string[]): Promise<Map<string, number>>;
 }
 
 const ROLE_SET = new Set<string>(ROLES);
@@ -176,6 +184,8 @@ const toResult = (r: ResultRow): StoredMutationResult => ({
 class KyselyWriteTx implements WriteTx {
   /** Record writes not sent yet, by table and id (a second write of a record replaces the first). */
   private readonly records = new Map<string, RecordRow>();
+  /** What this transaction wrote, for the change windows once it commits. */
+  readonly written: WindowChange[] = [];
   private readonly results = new Map<string, ResultRow>();
   private readonly clients = new Map<string, ClientRow>();
   /** Per client and user: the stored results below this seq are to be deleted. */
@@ -183,12 +193,23 @@ class KyselyWriteTx implements WriteTx {
 
   constructor(
     private readonly conn: Kysely<Db>,
-    /** The counter's value when the write began; versions above it are ours. */
-    private version: number,
+    /** The locked counters of the branches this write may write, as allocated so far; versions above them are ours. */
+    readonly versions: Map<string, number>,
   ) {}
 
-  get lastVersion(): number {
-    return this.version;
+  private next(branch: string): number {
+    const version = this.versions.get(branch);
+    if (version === undefined) throw new Error(`a write of branch ${branch} outside the branches it named`);
+    return version + 1;
+  }
+
+  private noteWritten(row: RecordRow): void {
+    this.written.push({
+      key: recordKey(row.table_name, row.id),
+      branchId: row.branch_id,
+      version: Number(row.version),
+      bytes: Buffer.from(encodeChange(toRecord(row))),
+    });
   }
 
   async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
@@ -200,8 +221,11 @@ class KyselyWriteTx implements WriteTx {
   }
 
   async putRecord(w: RecordWrite): Promise<number> {
-    const version = ++this.version;
-    this.records.set(recordKey(w.table, w.id), recordRow(w, version));
+    const version = this.next(w.branchId);
+    this.versions.set(w.branchId, version);
+    const row = recordRow(w, version);
+    this.records.set(recordKey(w.table, w.id), row);
+    this.noteWritten(row);
     if (this.records.size >= MAX_KEPT_RECORDS) await this.flush();
     return version;
   }
@@ -209,9 +233,11 @@ class KyselyWriteTx implements WriteTx {
   async insertRecordIfAbsent(w: RecordWrite): Promise<number | null> {
     // Kept means written by this transaction: the id exists.
     if (this.records.has(recordKey(w.table, w.id))) return null;
-    const version = this.version + 1;
-    if (!(await this.flush(recordRow(w, version)))) return null;
-    this.version = version;
+    const version = this.next(w.branchId);
+    const row = recordRow(w, version);
+    if (!(await this.flush(row))) return null;
+    this.versions.set(w.branchId, version);
+    this.noteWritten(row);
     return version;
   }
 
@@ -329,6 +355,13 @@ interface QueuedWrite {
   reject: (e: unknown) => void;
 }
 
+/** The writes that name the same branches: they share transactions, one after the other. */
+interface Lane {
+  branches: readonly string[];
+  queue: QueuedWrite[];
+  running: boolean;
+}
+
 /**
  * Writes in one transaction at most: bounds how long the first of them waits for the COMMIT.
  * Each runs in a savepoint, a subtransaction: PostgreSQL keeps the ids of 64 of them per session
@@ -337,10 +370,23 @@ interface QueuedWrite {
  */
 const MAX_BATCH = 64;
 
+/**
+ * How long what this instance knows of the branches' counters is believed without reading them:
+ * a write no instance announced (the admin command, a lost notification) reaches a pull at most
+ * this late. Announced writes reach it at once.
+ */
+export const KNOWN_VERSIONS_TTL_MS = 1000;
+
+/** Changes read at most to bring a branch's window up to date; beyond, the window starts over. */
+const CATCH_UP_ROWS = 2000;
+
 export class KyselyStorage implements Storage {
-  private readonly queuedWrites: QueuedWrite[] = [];
-  /** A runQueue() loop is running: a new write only joins the queue. */
-  private queueRunning = false;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly windows = new BranchWindows();
+  /** Per branch: the highest version known committed, and when the counter was last read. */
+  private readonly known = new Map<string, { version: number; readAt: number }>();
+  /** A running catch-up read per branch: a burst of pulls after one edit reads it once. */
+  private readonly catchUps = new Map<string, Promise<void>>();
 
   constructor(
     readonly dialect: 'sqlite' | 'postgres',
@@ -357,49 +403,63 @@ export class KyselyStorage implements Storage {
   }
 
   /**
-   * Group commit: the writes that queue up while one transaction runs share the next one, in
-   * arrival order, each in its own savepoint (a write that throws is rolled back alone and told
-   * at once); the others are answered after the one COMMIT, and all of them fail if it does. The
-   * version counter is locked and read once per transaction and written once before COMMIT, so
-   * a burst of writes pays for one lock, one commit (a WAL flush) and one pooled connection.
-   * A write alone runs as a plain transaction.
+   * Group commit per set of branches: the writes naming the same branches that queue up while
+   * one transaction of theirs runs share the next one, in arrival order, each in its own
+   * savepoint (a write that throws is rolled back alone and told at once); the others are
+   * answered after the one COMMIT, and all of them fail if it does. The counters are locked and
+   * read once per transaction and written once before COMMIT, so a burst of writes pays for one
+   * lock, one commit (a WAL flush) and one pooled connection. Writes of other branches run in
+   * transactions of their own at the same time. A write alone runs as a plain transaction.
    */
-  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    const sorted = [...new Set(branches)].sort();
+    const key = sorted.join('\n');
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { branches: sorted, queue: [], running: false };
+      this.lanes.set(key, lane);
+    }
+    const it = lane;
     return new Promise<T>((resolve, reject) => {
-      this.queuedWrites.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.queueRunning) void this.runQueue();
+      it.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!it.running) void this.runLane(key, it);
     });
   }
 
-  /** Runs the queued writes, one transaction after the other, until none is left. */
-  private async runQueue(): Promise<void> {
-    this.queueRunning = true;
-    while (this.queuedWrites.length > 0) await this.runBatch();
-    this.queueRunning = false;
+  /** Runs a lane's queued writes, one transaction after the other, until none is left. */
+  private async runLane(key: string, lane: Lane): Promise<void> {
+    lane.running = true;
+    while (lane.queue.length > 0) await this.runBatch(lane);
+    lane.running = false;
+    this.lanes.delete(key);
   }
 
-  /** One transaction for the writes queued when it holds the counter's lock; answers each of them. */
-  private async runBatch(): Promise<void> {
+  /** One transaction for the writes queued when it holds the counters' locks; answers each of them. */
+  private async runBatch(lane: Lane): Promise<void> {
     let batch: QueuedWrite[] = [];
     const refused = new Set<QueuedWrite>();
     const done: { w: QueuedWrite; result: unknown }[] = [];
+    let start = new Map<string, number>();
+    let versions = new Map<string, number>();
+    const written: WindowChange[] = [];
     try {
       await this.db.connection().execute(async (conn) => {
         try {
           // Inside the try: a pooled connection must not go back with a transaction left open.
-          const start = await this.locking.begin(conn);
-          // Taken only now: the writes that queued while the lock was awaited join this transaction.
-          batch = this.queuedWrites.splice(0, MAX_BATCH);
+          start = await this.locking.begin(conn, lane.branches);
+          versions = new Map(start);
+          // Taken only now: the writes that queued while the locks were awaited join this transaction.
+          batch = lane.queue.splice(0, MAX_BATCH);
           const alone = batch.length === 1;
-          let version = start;
           for (const w of batch) {
             // Not released: COMMIT keeps every savepoint, and a RELEASE would cost a round trip.
             if (!alone) await sql`savepoint w`.execute(conn);
-            const tx = new KyselyWriteTx(conn, version);
+            const tx = new KyselyWriteTx(conn, new Map(versions));
             try {
               const result = await w.fn(tx);
               await tx.flush();
-              version = tx.lastVersion;
+              versions = tx.versions;
+              written.push(...tx.written);
               done.push({ w, result });
             } catch (e) {
               if (alone) throw e;
@@ -408,7 +468,12 @@ export class KyselyStorage implements Storage {
               w.reject(e);
             }
           }
-          if (version !== start) await conn.updateTable('counters').set({ value: version }).where('name', '=', 'version').execute();
+          const changed = [...versions].filter(([b, v]) => v !== start.get(b));
+          if (changed.length) {
+            await sql`update branch_versions set value = v.value from (values ${sql.join(changed.map(([b, v]) => sql`(${b}, ${v}::bigint)`))}) as v(branch_id, value) where branch_versions.branch_id = v.branch_id`.execute(
+              conn,
+            );
+          }
           await sql`commit`.execute(conn);
         } catch (e) {
           // The original error matters; a failing rollback (the transaction is already gone) does not.
@@ -419,10 +484,33 @@ export class KyselyStorage implements Storage {
     } catch (e) {
       // Nothing of the batch is kept. Failed before the batch was taken (no connection, no
       // lock): every queued write is told, rather than each waiting for the same failure.
-      for (const w of batch.length ? batch : this.queuedWrites.splice(0)) if (!refused.has(w)) w.reject(e);
+      for (const w of batch.length ? batch : lane.queue.splice(0)) if (!refused.has(w)) w.reject(e);
       return;
     }
+    for (const [branch, version] of versions) {
+      const from = start.get(branch)!;
+      if (version === from) continue;
+      const changes = written.filter((c) => c.branchId === branch);
+      // A window behind `from` (another instance wrote meanwhile) catches up at the next pull.
+      if (!this.windows.append(branch, changes, from, version) && this.windows.lastVersion(branch) === undefined) this.windows.reset(branch, version);
+      this.noteVersion(branch, version, false);
+    }
     for (const { w, result } of done) w.resolve(result);
+  }
+
+  private noteVersion(branch: string, version: number, read: boolean): void {
+    const known = this.known.get(branch);
+    if (!known) {
+      // Never read: the counter is read at the next pull, which also sets the time.
+      if (read) this.known.set(branch, { version, readAt: Date.now() });
+      return;
+    }
+    if (version > known.version) known.version = version;
+    if (read) known.readAt = Date.now();
+  }
+
+  noteCommitted(versions: BranchVersions): void {
+    for (const [branch, version] of Object.entries(versions)) this.noteVersion(branch, version, false);
   }
 
   async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
@@ -434,29 +522,98 @@ export class KyselyStorage implements Storage {
     return (await this.db.selectFrom('records').selectAll().where('table_name', '=', table).orderBy('id').execute()).map(toRecord);
   }
 
-  async changesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<ChangePage> {
-    if (branchIds.length === 0) return { records: [], hasMore: false };
-    const rows = await this.db
-      .selectFrom('records')
-      .selectAll()
-      .where('branch_id', 'in', branchIds)
-      .where('version', '>', afterVersion)
-      .orderBy('version')
-      .limit(limit + 1)
-      .execute();
-    const hasMore = rows.length > limit;
-    return { records: (hasMore ? rows.slice(0, limit) : rows).map(toRecord), hasMore };
+  async changesSince(after: BranchVersions, limit: number): Promise<ChangePage> {
+    const records: StoredRecord[] = [];
+    for (const branch of Object.keys(after).sort()) {
+      const rows = await this.db
+        .selectFrom('records')
+        .selectAll()
+        .where('branch_id', '=', branch)
+        .where('version', '>', after[branch]!)
+        .orderBy('version')
+        .limit(limit + 1 - records.length)
+        .execute();
+      records.push(...rows.map(toRecord));
+      if (records.length > limit) return { records: records.slice(0, limit), hasMore: true };
+    }
+    return { records, hasMore: false };
   }
 
-  async encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number, maxBytes: number): Promise<EncodedChangePage> {
-    if (branchIds.length === 0) return { chunks: [], count: 0, lastVersion: null, hasMore: false };
+  async encodedChangesSince(after: BranchVersions, limit: number, maxBytes: number): Promise<EncodedPullPage> {
+    const known = await this.knownVersions(Object.keys(after));
+    return pageAcrossBranches(after, limit, maxBytes, (branch, from, n, bytes) => this.branchPage(branch, from, n, bytes, known[branch]!));
+  }
+
+  /** How far these branches have come, read from the counters for those not read within KNOWN_VERSIONS_TTL_MS. */
+  private async knownVersions(branches: readonly string[]): Promise<Record<string, number>> {
+    const now = Date.now();
+    const stale = branches.filter((b) => {
+      const k = this.known.get(b);
+      return !k || now - k.readAt > KNOWN_VERSIONS_TTL_MS;
+    });
+    if (stale.length) {
+      const read = await this.branchVersions(stale);
+      for (const b of stale) {
+        const k = this.known.get(b);
+        if (k) this.noteVersion(b, read[b]!, true);
+        else this.known.set(b, { version: read[b]!, readAt: now });
+      }
+    }
+    return Object.fromEntries(branches.map((b) => [b, this.known.get(b)!.version]));
+  }
+
+  /** One branch's page: from its window, brought up to `known` first, else from the database. */
+  private async branchPage(branch: string, after: number, limit: number, maxBytes: number, known: number): Promise<EncodedChangePage> {
+    const last = this.windows.lastVersion(branch);
+    if (last === undefined) this.windows.reset(branch, known);
+    else if (last < known) await this.catchUp(branch, known);
+    return this.windows.page(branch, after, limit, maxBytes, this.windows.lastVersion(branch)!) ?? this.readBranchPage(branch, after, limit, maxBytes);
+  }
+
+  /** Reads the branch's changes its window lacks, once however many pulls wait for them. */
+  private catchUp(branch: string, known: number): Promise<void> {
+    let running = this.catchUps.get(branch);
+    if (!running) {
+      running = (async () => {
+        const from = this.windows.lastVersion(branch)!;
+        const rows = await this.db
+          .selectFrom('records')
+          .selectAll()
+          .where('branch_id', '=', branch)
+          .where('version', '>', from)
+          .orderBy('version')
+          .limit(CATCH_UP_ROWS + 1)
+          .execute();
+        // Every change of the branch above `from` committed when the read began is among the rows (writes of a branch commit in version order).
+        const to = Math.max(known, ...rows.map((r) => Number(r.version)));
+        // A commit of this instance moved the window meanwhile: the next pull catches up from there.
+        if (this.windows.lastVersion(branch) !== from) return;
+        if (rows.length > CATCH_UP_ROWS) {
+          this.windows.reset(branch, to);
+          return;
+        }
+        const changes = rows.map((r) => ({
+          key: recordKey(r.table_name, r.id),
+          branchId: branch,
+          version: Number(r.version),
+          bytes: Buffer.from(encodeChange(toRecord(r))),
+        }));
+        this.windows.append(branch, changes, from, to);
+        this.noteVersion(branch, to, false);
+      })().finally(() => this.catchUps.delete(branch));
+      this.catchUps.set(branch, running);
+    }
+    return running;
+  }
+
+  private async readBranchPage(branch: string, afterVersion: number, limit: number, maxBytes: number): Promise<EncodedChangePage> {
     // The database leaves out the rows that start past maxBytes characters (a character is at
     // least a byte, so every row the byte bound lets in is among them): a page of big records
     // is never read whole into memory. `fetched` says whether rows follow the ones sent.
     const { rows } = await sql<RecordRow & { chars_before: number | string; fetched: number | string }>`
       select * from (
         select p.*, sum(length(p.data)) over (order by p.version) - length(p.data) as chars_before, count(*) over () as fetched
-        from (select * from records where branch_id in (${sql.join(branchIds)}) and version > ${afterVersion} order by version limit ${limit + 1}) p
+        from (select * from records where branch_id = ${branch} and version > ${afterVersion} order by version limit ${limit + 1}) p
       ) w where w.chars_before < ${maxBytes} order by w.version`.execute(this.db);
     const parts: string[] = [];
     let bytes = 0;
@@ -478,9 +635,12 @@ export class KyselyStorage implements Storage {
     };
   }
 
-  async maxVersion(): Promise<number> {
-    const row = await this.db.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirstOrThrow();
-    return Number(row.value);
+  async branchVersions(branchIds: readonly string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = Object.fromEntries(branchIds.map((b) => [b, 0]));
+    if (branchIds.length === 0) return out;
+    const rows = await this.db.selectFrom('branch_versions').select(['branch_id', 'value']).where('branch_id', 'in', branchIds).execute();
+    for (const r of rows) out[r.branch_id] = Number(r.value);
+    return out;
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -503,6 +663,12 @@ export class KyselyStorage implements Storage {
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
     if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw new StorageError('duplicate', `branch ${branch.id} exists`);
+    // Its counter exists before its first write: a write locks the rows of its branches.
+    await this.db
+      .insertInto('branch_versions')
+      .values({ branch_id: branch.id, value: 0 })
+      .onConflict((oc) => oc.column('branch_id').doNothing())
+      .execute();
   }
 
   async getBranch(id: string): Promise<Branch | undefined> {

@@ -1,14 +1,15 @@
 // PostgreSQL storage, for production: several server processes (and the admin command) share
 // one database. The Storage interface is the shared Kysely implementation (kysely-storage.ts)
 // over a `pg` pool; what is PostgreSQL's own is how writers are serialized: every write
-// transaction starts with BEGIN and `SELECT value FROM counters WHERE name = 'version' FOR
-// UPDATE`, so writers queue on the counter row, versions are allocated in commit order and a
-// pull cursor never skips a change, whichever process wrote it. Within a process, writes queue
-// for one transaction at a time and those that queued meanwhile share it (group commit, each
-// in a savepoint; KyselyStorage.write), so a burst of writes takes one pooled connection, one
-// lock and one commit instead of one each, and a write sends the statements that need no
-// answer together (KyselyWriteTx). Pulls read the database (no per-process memory of recent
-// changes, as another process may have written since).
+// transaction starts with BEGIN and `SELECT … FROM branch_versions WHERE branch_id IN (…) ORDER
+// BY branch_id FOR UPDATE`, so writers of a branch queue on its counter row (and only on it),
+// versions of a branch are allocated in commit order and a pull cursor never skips a change,
+// whichever process wrote it. Locks are taken in branch order, so writes naming several
+// branches never wait on each other in a cycle. Within a process, writes naming the same
+// branches share transactions (group commit, each in a savepoint; KyselyStorage.write), so a
+// burst of writes takes one pooled connection, one lock and one commit instead of one each, and
+// a write sends the statements that need no answer together (KyselyWriteTx). Pulls are served
+// from each process's memory of recent changes where it is provably complete.
 //
 // Connection: a postgres:// or postgresql:// URL as `pg` reads it (user, password, host, port,
 // database, `sslmode`, …). The tables live in one schema: `options.schema` (created if missing),
@@ -73,10 +74,22 @@ const typeParsers = {
 };
 
 const postgresLocking: WriteLocking = {
-  async begin(conn) {
+  async begin(conn, branches) {
     await sql`begin`.execute(conn);
-    const row = await conn.selectFrom('counters').select('value').where('name', '=', 'version').forUpdate().executeTakeFirstOrThrow();
-    return Number(row.value);
+    if (branches.length === 0) return new Map();
+    const lock = () =>
+      conn.selectFrom('branch_versions').select(['branch_id', 'value']).where('branch_id', 'in', branches).orderBy('branch_id').forUpdate().execute();
+    let rows = await lock();
+    if (rows.length < branches.length) {
+      // A branch never written (its row is made with the branch; this is for records of a branch row that was not).
+      await conn
+        .insertInto('branch_versions')
+        .values(branches.map((b) => ({ branch_id: b, value: 0 })))
+        .onConflict((oc) => oc.column('branch_id').doNothing())
+        .execute();
+      rows = await lock();
+    }
+    return new Map(rows.map((r) => [r.branch_id, Number(r.value)]));
   },
 };
 

@@ -8,15 +8,16 @@
 // interleave with a transaction Kysely has open on the same connection, and a write
 // transaction runs from BEGIN IMMEDIATE to COMMIT without another request's statement in
 // between. Concurrent writes share a commit (see write()), and recent changes are pulled from
-// memory (change-window.ts).
+// memory (change-window.ts). One writer at a time: each branch's version counter is read when
+// the transaction first writes that branch, and written back before COMMIT.
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, SqliteDriver, type Compilable, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
-import { ChangeWindow, type WindowChange } from './change-window';
+import { BranchWindows, pageAcrossBranches, type WindowChange } from './change-window';
 import { encodeChange, KyselyStorage, replaceRecordOnConflict, sessionFromRows, toRecord, type Db, type SessionRow } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer';
-import type { ChangePage, EncodedChangePage, RecordWrite, Session, Storage, StoredMutationResult, StoredRecord, WriteTx } from './storage';
+import type { BranchVersions, EncodedChangePage, EncodedPullPage, RecordWrite, Session, Storage, StoredMutationResult, StoredRecord, WriteTx } from './storage';
 
 export interface SqliteStorage extends Storage {
   readonly dialect: 'sqlite';
@@ -156,8 +157,13 @@ function statements(db: Kysely<Db>, raw: Database.Database) {
     savepoint: raw.prepare('savepoint w'),
     release: raw.prepare('release w'),
     rollbackTo: raw.prepare('rollback to w'),
-    counter: p(0, () => db.selectFrom('counters').select('value').where('name', '=', 'version')),
-    setCounter: p(1, (v: number) => db.updateTable('counters').set({ value: v }).where('name', '=', 'version')),
+    counter: p(1, (b: string) => db.selectFrom('branch_versions').select('value').where('branch_id', '=', b)),
+    setCounter: p(2, (b: string, v: number) =>
+      db
+        .insertInto('branch_versions')
+        .values({ branch_id: b, value: v })
+        .onConflict((oc) => oc.column('branch_id').doUpdateSet({ value: v })),
+    ),
     getRecord: p(2, (t: string, id: string) => db.selectFrom('records').selectAll().where('table_name', '=', t).where('id', '=', id)),
     putRecord: p(8, (...a: Parameters<typeof recordValues>) =>
       db
@@ -217,46 +223,50 @@ function statements(db: Kysely<Db>, raw: Database.Database) {
         .where('t.hash', '=', hash)
         .orderBy('m.branch_id'),
     ),
-    /** The pull query for a number of branches (IN lists differ in text). */
-    changes(branches: number): Prepared {
-      return p(branches + 2, (...a: (string | number)[]) =>
-        db
-          .selectFrom('records')
-          .selectAll()
-          .where('branch_id', 'in', a.slice(0, branches) as string[])
-          .where('version', '>', a[branches] as number)
-          .orderBy('version')
-          .limit(a[branches + 1] as number),
-      );
-    },
   };
 }
 type Statements = ReturnType<typeof statements>;
 
+/** Each branch's counter as a transaction found it, and as it has allocated since. */
+interface BranchCounter {
+  start: number;
+  value: number;
+}
+
 class SqliteWriteTx implements WriteTx {
-  /** What this transaction wrote, for the change window once it commits. */
+  /** What this transaction wrote, for the change windows once it commits. */
   readonly written: WindowChange[] = [];
 
   constructor(
     private readonly q: Statements,
-    private version: number,
+    private readonly allowed: ReadonlySet<string>,
+    /** The counters of the branches written so far in this commit (shared with the writes before it). */
+    readonly counters: Map<string, BranchCounter>,
   ) {}
 
-  get lastVersion(): number {
-    return this.version;
+  private next(branch: string): number {
+    if (!this.allowed.has(branch)) throw new Error(`a write of branch ${branch} outside the branches it named`);
+    let counter = this.counters.get(branch);
+    if (!counter) {
+      const start = Number(this.q.counter.get<{ value: number }>(branch)?.value ?? 0);
+      counter = { start, value: start };
+      this.counters.set(branch, counter);
+    }
+    return counter.value + 1;
   }
 
-  private write(stmt: Prepared, w: RecordWrite, version: number): boolean {
+  private write(stmt: Prepared, w: RecordWrite): number | null {
+    const version = this.next(w.branchId);
     const data = JSON.stringify(w.data);
-    if (stmt.run(w.table, w.id, w.branchId, w.planId, data, version, w.updatedAt, w.updatedBy) === 0) return false;
-    this.version = version;
+    if (stmt.run(w.table, w.id, w.branchId, w.planId, data, version, w.updatedAt, w.updatedBy) === 0) return null;
+    this.counters.get(w.branchId)!.value = version;
     this.written.push({
       key: `${w.table}\u0000${w.id}`,
       branchId: w.branchId,
       version,
       bytes: Buffer.from(encodeChange({ table: w.table, id: w.id, version, data })),
     });
-    return true;
+    return version;
   }
 
   async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
@@ -265,12 +275,11 @@ class SqliteWriteTx implements WriteTx {
   }
 
   async putRecord(w: RecordWrite): Promise<number> {
-    this.write(this.q.putRecord, w, this.version + 1);
-    return this.version;
+    return this.write(this.q.putRecord, w)!;
   }
 
   async insertRecordIfAbsent(w: RecordWrite): Promise<number | null> {
-    return this.write(this.q.insertRecord, w, this.version + 1) ? this.version : null;
+    return this.write(this.q.insertRecord, w);
   }
 
   async getLastSeq(clientId: string, userId: string): Promise<number> {
@@ -297,13 +306,19 @@ class SqliteWriteTx implements WriteTx {
 
 type RecordRow = Db['records'];
 
+const copyCounters = (counters: ReadonlyMap<string, BranchCounter>) => new Map([...counters].map(([b, c]) => [b, { ...c }]));
+
 class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   declare readonly dialect: 'sqlite';
   private readonly q: Statements;
-  private readonly changeQueries = new Map<number, Prepared>();
-  private readonly pageQueries = new Map<number, Statement>();
-  private readonly window: ChangeWindow;
-  private readonly pendingWrites: { fn: (tx: WriteTx) => Promise<unknown>; resolve: (value: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private readonly pageQuery: Statement;
+  private readonly branchWindows = new BranchWindows();
+  private readonly pendingWrites: {
+    branches: ReadonlySet<string>;
+    fn: (tx: WriteTx) => Promise<unknown>;
+    resolve: (value: unknown) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   private drainScheduled = false;
 
   constructor(
@@ -318,11 +333,19 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
       },
     });
     this.q = statements(db, raw);
-    this.window = new ChangeWindow(this.counterValue());
+    // `total`: the bytes of the elements so far, commas included; `fetched` > the rows sent
+    // means more follow (limit + 1 are read).
+    this.pageQuery = raw.prepare(
+      `select cast(group_concat(elem, ',' order by version) as blob) as json, count(*) as count, max(version) as last, max(fetched) as fetched from (` +
+        `select elem, version, row_number() over (order by version) as n, sum(length(cast(elem as blob)) + 1) over (order by version) - 1 as total, count(*) over () as fetched from (` +
+        `select '{"table":' || json_quote(table_name) || ',"id":' || json_quote(id) || ',"version":' || version || ',"record":' || data || '}' as elem, version ` +
+        `from records where branch_id = ? and version > ? order by version limit ?)` +
+        `) where n <= ? and (n = 1 or total <= ?)`,
+    );
   }
 
-  private counterValue(): number {
-    return Number(this.q.counter.get<{ value: number }>()!.value);
+  private counterValue(branch: string): number {
+    return Number(this.q.counter.get<{ value: number }>(branch)?.value ?? 0);
   }
 
   /** Runs direct statements while holding the one connection (no Kysely transaction is open). */
@@ -336,9 +359,14 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
    * answered after the one COMMIT. Each commit costs a write to the WAL; when writes queue up
    * (a burst of devices coming online) they share it. A write alone runs as a plain transaction.
    */
-  override write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  override write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pendingWrites.push({ fn: fn as (tx: WriteTx) => Promise<unknown>, resolve: resolve as (value: unknown) => void, reject });
+      this.pendingWrites.push({
+        branches: new Set(branches),
+        fn: fn as (tx: WriteTx) => Promise<unknown>,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       if (!this.drainScheduled) {
         this.drainScheduled = true;
         this.exclusive(() => this.drainWrites()).catch((e: unknown) => {
@@ -361,8 +389,7 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
       for (const w of batch) w.reject(e);
       return;
     }
-    const start = this.counterValue();
-    let version = start;
+    let counters = new Map<string, BranchCounter>();
     const done: { resolve: (value: unknown) => void; reject: (e: unknown) => void; result: unknown }[] = [];
     const written: WindowChange[] = [];
     // A write alone needs no savepoint: if it throws, the whole transaction is rolled back.
@@ -370,11 +397,11 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
     try {
       for (const w of batch) {
         if (!alone) this.q.savepoint.run();
-        const tx = new SqliteWriteTx(this.q, version);
+        const tx = new SqliteWriteTx(this.q, w.branches, copyCounters(counters));
         try {
           const result = await w.fn(tx);
           if (!alone) this.q.release.run();
-          version = tx.lastVersion;
+          counters = tx.counters;
           written.push(...tx.written);
           done.push({ resolve: w.resolve, reject: w.reject, result });
         } catch (e) {
@@ -384,14 +411,18 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
           w.reject(e);
         }
       }
-      if (version !== start) this.q.setCounter.run(version);
+      for (const [branch, c] of counters) if (c.value !== c.start) this.q.setCounter.run(branch, c.value);
       this.q.commit.run();
     } catch (e) {
       if (this.raw.inTransaction) this.q.rollback.run();
       for (const w of alone ? batch : done) w.reject(e);
       return;
     }
-    this.window.append(written, version);
+    for (const [branch, c] of counters) {
+      if (c.value === c.start) continue;
+      const changes = written.filter((w) => w.branchId === branch);
+      if (!this.branchWindows.append(branch, changes, c.start, c.value)) this.branchWindows.reset(branch, c.value);
+    }
     for (const d of done) d.resolve(d.result);
   }
 
@@ -402,64 +433,37 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
     });
   }
 
-  override changesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<ChangePage> {
-    if (branchIds.length === 0) return Promise.resolve({ records: [], hasMore: false });
-    let query = this.changeQueries.get(branchIds.length);
-    if (!query) {
-      query = this.q.changes(branchIds.length);
-      if (this.changeQueries.size < 16) this.changeQueries.set(branchIds.length, query);
-    }
-    const prepared = query;
-    return this.exclusive(() => {
-      const rows = prepared.all<RecordRow>(...branchIds, afterVersion, limit + 1);
-      const hasMore = rows.length > limit;
-      return { records: (hasMore ? rows.slice(0, limit) : rows).map(toRecord), hasMore };
-    });
-  }
-
   /**
-   * Recent pages come from the change window; older ones are built by SQLite itself, as UTF-8
+   * Recent pages come from the change windows; older ones are built by SQLite itself, as UTF-8
    * bytes: no row objects, no strings in between. Either way each element is what
    * encodeChange() makes.
    */
-  override encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number, maxBytes: number): Promise<EncodedChangePage> {
-    if (branchIds.length === 0) return Promise.resolve({ chunks: [], count: 0, lastVersion: null, hasMore: false });
-    const n = branchIds.length;
-    let page = this.pageQueries.get(n);
-    if (!page) {
-      const inList = `(${Array.from({ length: n }, () => '?').join(', ')})`;
-      // `total`: the bytes of the elements so far, commas included; `fetched` > the rows sent
-      // means more follow (limit + 1 are read).
-      page = this.raw.prepare(
-        `select cast(group_concat(elem, ',' order by version) as blob) as json, count(*) as count, max(version) as last, max(fetched) as fetched from (` +
-          `select elem, version, row_number() over (order by version) as n, sum(length(cast(elem as blob)) + 1) over (order by version) - 1 as total, count(*) over () as fetched from (` +
-          `select '{"table":' || json_quote(table_name) || ',"id":' || json_quote(id) || ',"version":' || version || ',"record":' || data || '}' as elem, version ` +
-          `from records where branch_id in ${inList} and version > ? order by version limit ?)` +
-          `) where n <= ? and (n = 1 or total <= ?)`,
-      );
-      if (this.pageQueries.size < 16) this.pageQueries.set(n, page);
-    }
-    const query = page;
-    return this.exclusive(() => {
-      const current = this.counterValue();
-      const fromWindow = this.window.page(new Set(branchIds), afterVersion, limit, maxBytes, current);
-      if (fromWindow) return fromWindow;
-      // Another process wrote (or the cursor is older than the window): the database answers.
-      if (current !== this.window.lastVersion) this.window.reset(current);
-      const row = query.get(...branchIds, afterVersion, limit + 1, limit, maxBytes) as {
-        json: Buffer | null;
-        count: number;
-        last: number | null;
-        fetched: number | null;
-      };
-      const lastVersion = row.last === null ? null : Number(row.last);
-      return { chunks: row.json ? [row.json] : [], count: row.count, lastVersion, hasMore: row.count < Number(row.fetched ?? 0) };
-    });
+  override encodedChangesSince(after: BranchVersions, limit: number, maxBytes: number): Promise<EncodedPullPage> {
+    return this.exclusive(() => pageAcrossBranches(after, limit, maxBytes, (branch, from, n, bytes) => this.pageOfBranch(branch, from, n, bytes)));
   }
 
-  override maxVersion(): Promise<number> {
-    return this.exclusive(() => this.counterValue());
+  private pageOfBranch(branch: string, after: number, limit: number, maxBytes: number): EncodedChangePage {
+    const current = this.counterValue(branch);
+    const fromWindow = this.branchWindows.page(branch, after, limit, maxBytes, current);
+    if (fromWindow) return fromWindow;
+    // Another process wrote (or the cursor is older than the window): the database answers.
+    if (current !== this.branchWindows.lastVersion(branch)) this.branchWindows.reset(branch, current);
+    const row = this.pageQuery.get(branch, after, limit + 1, limit, maxBytes) as {
+      json: Buffer | null;
+      count: number;
+      last: number | null;
+      fetched: number | null;
+    };
+    const lastVersion = row.last === null ? null : Number(row.last);
+    return { chunks: row.json ? [row.json] : [], count: row.count, lastVersion, hasMore: row.count < Number(row.fetched ?? 0) };
   }
+
+  override branchVersions(branchIds: readonly string[]): Promise<Record<string, number>> {
+    return this.exclusive(() => Object.fromEntries(branchIds.map((b) => [b, this.counterValue(b)])));
+  }
+
+  /** Every pull reads the counters here, which also see the admin command's writes. */
+  override noteCommitted(): void {}
 
   override getSession(tokenHash: string): Promise<Session | undefined> {
     return this.exclusive(() => sessionFromRows(this.q.session.all<SessionRow>(tokenHash)));

@@ -6,10 +6,14 @@
 // only that one.
 //
 // Versions: every write of a synced record (a record, a conflict, a history row) takes the next
-// value of one counter, allocated inside the write transaction. Writers are serialized on that
-// counter (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT … FOR UPDATE on the counter row), so the
-// order of versions is the order of commits and a reader that saw version N has seen every
-// version below it: a pull cursor never skips a change.
+// value of its branch's counter, allocated inside the write transaction. A write names the
+// branches it may write before it starts, and holds their counters until it commits (SQLite:
+// BEGIN IMMEDIATE, one writer at a time; PostgreSQL: SELECT … FOR UPDATE on those counters'
+// rows, in branch order so that two writes never wait on each other in a cycle). So writes of
+// different branches never wait on each other on PostgreSQL, and within a branch the order of
+// versions is the order of commits: a reader that saw version N of a branch has seen every
+// version of that branch below it, and a pull cursor (a version per branch) never skips a
+// change. Versions of different branches are not comparable.
 import type { RecordTable } from '../../model/schemas';
 import type { Role } from '../../model/protocol';
 
@@ -105,13 +109,16 @@ export interface WriteTx {
   pruneMutationResults(clientId: string, userId: string, belowSeq: number): Promise<void>;
 }
 
+/** How far a pull has read: a version per branch (the branches to read are its keys). */
+export type BranchVersions = Readonly<Record<string, number>>;
+
 export interface ChangePage {
   records: StoredRecord[];
   /** More changes follow the last one returned. */
   hasMore: boolean;
 }
 
-/** A pull page already encoded: the elements of the protocol's `changes` array, comma-joined. */
+/** A page of one branch's changes, already encoded: the elements of the protocol's `changes` array, comma-joined. */
 export interface EncodedChangePage {
   /**
    * UTF-8 JSON of `{ table, id, version, record }` objects joined by ',' (no brackets), in
@@ -124,6 +131,15 @@ export interface EncodedChangePage {
   hasMore: boolean;
 }
 
+/** A pull page over several branches: each branch's changes in version order, one branch after the other. */
+export interface EncodedPullPage {
+  chunks: Uint8Array[];
+  count: number;
+  /** Per branch with changes in the page: the version of its last one. */
+  lastVersions: Record<string, number>;
+  hasMore: boolean;
+}
+
 /**
  * Plan records and what sync keeps about them: the records (plans, items, progress, conflicts,
  * history …) with their versions, the pages of changes a pull reads, each client's last seq
@@ -131,23 +147,32 @@ export interface EncodedChangePage {
  */
 export interface RecordStore {
   /**
-   * Runs `fn` in one write transaction, serialized with every other writer (of every server
-   * instance on the same database). Throwing from `fn` rolls everything back.
+   * Runs `fn` in one write transaction that may write records of `branches` (and only those),
+   * serialized with every other writer of any of them (of every server instance on the same
+   * database). Throwing from `fn` rolls everything back.
    */
-  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>): Promise<T>;
   getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined>;
   /** Every record of one table (e.g. the plans, for the admin's list), by id. */
   recordsOfTable(table: RecordTable): Promise<StoredRecord[]>;
-  /** Records of these branches with a version above `afterVersion`, by version, at most `limit`. */
-  changesSince(branchIds: readonly string[], afterVersion: number, limit: number): Promise<ChangePage>;
+  /**
+   * Records of the branches named in `after`, each with a version above the one named, at most
+   * `limit`: by branch (in id order), then by version.
+   */
+  changesSince(after: BranchVersions, limit: number): Promise<ChangePage>;
   /**
    * changesSince() as the bytes a sync response carries: the record's JSON as stored, never
    * parsed and encoded again on the way out. The page also stops before its elements (commas
    * included) would pass `maxBytes`, but always holds at least one change when there is one.
    */
-  encodedChangesSince(branchIds: readonly string[], afterVersion: number, limit: number, maxBytes: number): Promise<EncodedChangePage>;
-  /** The highest version allocated so far (0 on a new database). */
-  maxVersion(): Promise<number>;
+  encodedChangesSince(after: BranchVersions, limit: number, maxBytes: number): Promise<EncodedPullPage>;
+  /** The highest version each of these branches has allocated so far (0 for a branch that never wrote). */
+  branchVersions(branchIds: readonly string[]): Promise<Record<string, number>>;
+  /**
+   * Told that another server instance committed these versions (the live bus carries them): a
+   * pull from memory then first reads what it lacks. Storages without such memory ignore it.
+   */
+  noteCommitted(versions: BranchVersions): void;
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

@@ -64,7 +64,7 @@ describe('commit signals', () => {
       const stalled = hub.open({ userId: 'u', clientId: null, branches: ['b1'] });
       expect(hub.streamCount).toBe(1);
       const branches = Array.from({ length: 50 }, (_, i) => `b1-${'x'.repeat(50)}-${i}`);
-      for (let i = 0; i < 200 && hub.streamCount > 0; i++) hub.committed(['b1', ...branches], null);
+      for (let i = 0; i < 200 && hub.streamCount > 0; i++) hub.committed(Object.fromEntries(['b1', ...branches].map((b) => [b, 1])), null);
       expect(hub.streamCount).toBe(0);
       await stalled.cancel();
     } finally {

@@ -78,21 +78,21 @@ describePostgres('PostgreSQL storage', (env) => {
     const url = env.urlWithSchema(schema);
     const first = await openStorage({ databaseUrl: url, dataDir: '/nonexistent' });
     expect(first.dialect).toBe('postgres');
-    await first.write((tx) => tx.putRecord(rec('n1')));
+    await first.write(['b1'], (tx) => tx.putRecord(rec('n1')));
     await first.close();
     const second = await openPostgresStorage(url);
     expect(second.schema).toBe(schema);
     expect((await second.getRecord('notes', 'n1'))?.version).toBe(1);
-    expect(await second.maxVersion()).toBe(1);
+    expect(await second.branchVersions(['b1']).then((v) => v.b1)).toBe(1);
     // bigint columns come back as numbers, not text.
-    expect((await second.dump()).counters).toEqual([{ name: 'version', value: 1 }]);
+    expect((await second.dump()).branch_versions).toEqual([{ branch_id: 'b1', value: 1 }]);
     await second.close();
 
     const client = new pg.Client({ connectionString: env.url });
     await client.connect();
     try {
       const migrations = await client.query(`select name from ${pg.escapeIdentifier(schema)}.kysely_migration order by name`);
-      expect(migrations.rows).toEqual([{ name: '001-initial' }, { name: '002-device-secrets' }, { name: '003-order-keys' }]);
+      expect(migrations.rows).toEqual([{ name: '001-initial' }, { name: '002-device-secrets' }, { name: '003-order-keys' }, { name: '004-branch-versions' }]);
     } finally {
       await client.end();
     }
@@ -101,14 +101,19 @@ describePostgres('PostgreSQL storage', (env) => {
   it('turns the integer orders of a database from before order keys into keys (migration 003), leaving versions', async () => {
     const schema = env.newSchema();
     const before = await openPostgresStorage(env.url, { schema });
-    await before.write(async (tx) => {
+    await before.write(['b'], async (tx) => {
       for (const [table, id, data] of LEGACY_ORDERS) await tx.putRecord({ table, id, branchId: 'b', planId: 'p', data, updatedAt: AT, updatedBy: 'u' });
     });
     await before.close();
     const client = new pg.Client({ connectionString: env.url });
     await client.connect();
     try {
-      await client.query(`delete from ${pg.escapeIdentifier(schema)}.kysely_migration where name = '003-order-keys'`);
+      // As the release before 003 left the schema (migration 004 undone first).
+      await client.query(`set search_path to ${pg.escapeIdentifier(schema)}`);
+      await client.query(`delete from kysely_migration where name in ('003-order-keys', '004-branch-versions')`);
+      await client.query(`insert into counters (name, value) select 'version', coalesce(max(value), 0) from branch_versions`);
+      await client.query(`drop table branch_versions`);
+      await client.query(`delete from meta where key in ('v1CursorLimit', 'databaseId')`);
     } finally {
       await client.end();
     }
@@ -142,8 +147,8 @@ describePostgres('PostgreSQL storage', (env) => {
   it('starts two storages on a new schema at once (two servers deploying together): both migrate it once', async () => {
     const schema = env.newSchema();
     const both = await Promise.all([openPostgresStorage(env.url, { schema }), openPostgresStorage(env.urlWithSchema(schema))]);
-    await both[0].write((tx) => tx.putRecord(rec('x')));
-    expect(await both[1].maxVersion()).toBe(1);
+    await both[0].write(['b1'], (tx) => tx.putRecord(rec('x')));
+    expect(await both[1].branchVersions(['b1']).then((v) => v.b1)).toBe(1);
     await Promise.all(both.map((s) => s.close()));
   });
 
@@ -159,14 +164,14 @@ describePostgres('PostgreSQL storage', (env) => {
         let cursor = 0;
         for (let n = 0; ; n++) {
           const writesEnded = !writing;
-          const page = await (n % 2 ? a : b).changesSince(['b1'], cursor, 7);
+          const page = await (n % 2 ? a : b).changesSince(Object.fromEntries(['b1'].map((b) => [b, cursor])), 7);
           for (const r of page.records) seen.push(r.version);
           cursor = page.records.at(-1)?.version ?? cursor;
           if (writesEnded && !page.hasMore) return;
         }
       })();
       const writers = Array.from({ length: 24 }, (_, w) =>
-        (w % 2 ? a : b).write(async (tx) => {
+        (w % 2 ? a : b).write(['b1'], async (tx) => {
           const mine: number[] = [];
           for (let i = 0; i < 3; i++) {
             mine.push(await tx.putRecord(rec(`w${w}-${i}`)));
@@ -182,9 +187,45 @@ describePostgres('PostgreSQL storage', (env) => {
       for (const w of written) expect(w).toEqual([w[0], w[0]! + 1, w[0]! + 2]);
       // Every version, once, in order: had a cursor passed a version committed later, it would be missing.
       expect(seen).toEqual(Array.from({ length: 72 }, (_, i) => i + 1));
-      expect(await a.maxVersion()).toBe(72);
-      expect(await b.maxVersion()).toBe(72);
+      expect(await a.branchVersions(['b1']).then((v) => v.b1)).toBe(72);
+      expect(await b.branchVersions(['b1']).then((v) => v.b1)).toBe(72);
     } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('lets writes of different branches run at once, from two pools, while a write of the same branch waits', async () => {
+    const schema = env.newSchema();
+    const a = await openPostgresStorage(env.url, { schema, poolSize: 3 });
+    const b = await openPostgresStorage(env.url, { schema, poolSize: 3 });
+    let open: (() => void) | undefined;
+    try {
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      let holding!: () => void;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      // Holds branch b1's counter until the gate opens.
+      const long = a.write(['b1'], async (tx) => {
+        const v = await tx.putRecord(rec('long'));
+        holding();
+        await gate;
+        return v;
+      });
+      await held;
+      const order: string[] = [];
+      const sameBranch = b.write(['b1'], (tx) => tx.putRecord(rec('same'))).then((v) => order.push(`b1 ${v}`));
+      const otherBranch = b.write(['b2'], (tx) => tx.putRecord({ ...rec('other'), branchId: 'b2' })).then((v) => order.push(`b2 ${v}`));
+      const sameInstance = a.write(['b3'], (tx) => tx.putRecord({ ...rec('third'), branchId: 'b3' })).then((v) => order.push(`b3 ${v}`));
+      await Promise.all([otherBranch, sameInstance]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(order.sort()).toEqual(['b2 1', 'b3 1']);
+      open?.();
+      expect(await long).toBe(1);
+      await sameBranch;
+      expect(order).toContain('b1 2');
+    } finally {
+      open?.();
       await Promise.all([a.close(), b.close()]);
     }
   });
@@ -194,12 +235,12 @@ describePostgres('PostgreSQL storage', (env) => {
     try {
       // PostgreSQL text cannot hold NUL: the insert fails in the database and aborts the transaction.
       await expect(
-        storage.write(async (tx) => {
+        storage.write(['b1'], async (tx) => {
           await tx.putRecord(rec('a'));
           await tx.putRecord(rec('nul\u0000'));
         }),
       ).rejects.toThrow();
-      expect(await storage.write((tx) => tx.putRecord(rec('b')))).toBe(1);
+      expect(await storage.write(['b1'], (tx) => tx.putRecord(rec('b')))).toBe(1);
       expect(await storage.getRecord('notes', 'a')).toBeUndefined();
     } finally {
       await storage.close();
@@ -226,7 +267,7 @@ describePostgres('PostgreSQL storage', (env) => {
       try {
         const { events, outcomes } = await settleInOrder(
           Array.from({ length: 20 }, (_, w) =>
-            storage.write(async (tx) => {
+            storage.write(['b1'], async (tx) => {
               const versions = [await tx.putRecord(rec(`w${w}`)), await tx.putRecord(rec(w === 12 ? 'nul\u0000' : `w${w}-b`))];
               await tx.setLastSeq(`c${w}`, 'u1', 1, AT);
               if (w === 7) throw new Error('refused');
@@ -240,7 +281,7 @@ describePostgres('PostgreSQL storage', (env) => {
         expect(outcomes.map((o) => o.status === 'fulfilled' && o.value)).toEqual(
           Array.from({ length: 20 }, (_, w) => (failing.has(w) ? false : [2 * committed.indexOf(w) + 1, 2 * committed.indexOf(w) + 2])),
         );
-        expect(await storage.maxVersion()).toBe(36);
+        expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(36);
         for (const w of failing) expect(await storage.getRecord('notes', `w${w}`)).toBeUndefined();
         expect((await storage.dump()).clients).toHaveLength(18);
       } finally {
@@ -253,7 +294,7 @@ describePostgres('PostgreSQL storage', (env) => {
       try {
         const { events, outcomes } = await settleInOrder(
           Array.from({ length: 100 }, (_, w) =>
-            storage.write(async (tx) => {
+            storage.write(['b1'], async (tx) => {
               const version = await tx.putRecord(rec(`w${w}`));
               if (w === 70) throw new Error('refused');
               return version;
@@ -285,7 +326,7 @@ describePostgres('PostgreSQL storage', (env) => {
         );
         const outcomes = await Promise.allSettled(
           ['a', 'poison', 'own error', 'b'].map((id) =>
-            storage.write(async (tx) => {
+            storage.write(['b1'], async (tx) => {
               await tx.putRecord(rec(id));
               if (id === 'own error') throw new Error('own error');
             }),
@@ -297,9 +338,9 @@ describePostgres('PostgreSQL storage', (env) => {
           'Error: own error',
           'error: poisoned commit',
         ]);
-        expect(await storage.maxVersion()).toBe(0);
+        expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(0);
         expect((await storage.dump()).records).toEqual([]);
-        expect(await storage.write((tx) => tx.putRecord(rec('after')))).toBe(1);
+        expect(await storage.write(['b1'], (tx) => tx.putRecord(rec('after')))).toBe(1);
       } finally {
         await client.end();
         await storage.close();

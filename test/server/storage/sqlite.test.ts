@@ -19,6 +19,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Undoes migration 004 on a file, as a database of the release before it is. */
+const BEFORE_004 = `delete from kysely_migration where name = '004-branch-versions';
+  insert into counters (name, value) select 'version', coalesce(max(value), 0) from branch_versions;
+  drop table branch_versions;
+  delete from meta where key in ('v1CursorLimit', 'databaseId')`;
+const BEFORE_003_AND_004 = `${BEFORE_004}; delete from kysely_migration where name = '003-order-keys'`;
+
 storageContract('SQLite in memory', () => openSqliteStorage(':memory:'));
 storageContract('SQLite file', () => openSqliteStorage(join(dir, `contract-${++n}.sqlite`)));
 
@@ -26,14 +33,14 @@ describe('SQLite file', () => {
   it('keeps its data across a reopen and runs each migration once', async () => {
     const path = join(dir, 'reopen.sqlite');
     const first = await openSqliteStorage(path);
-    await first.write((tx) => tx.putRecord({ table: 'plans', id: 'p', branchId: 'b', planId: 'p', data: { id: 'p' }, updatedAt: 't', updatedBy: 'u' }));
+    await first.write(['b'], (tx) => tx.putRecord({ table: 'plans', id: 'p', branchId: 'b', planId: 'p', data: { id: 'p' }, updatedAt: 't', updatedBy: 'u' }));
     await first.close();
     const second = await openSqliteStorage(path);
     expect((await second.getRecord('plans', 'p'))?.version).toBe(1);
-    expect(await second.maxVersion()).toBe(1);
+    expect(await second.branchVersions(['b'])).toEqual({ b: 1 });
     await second.close();
     const raw = new Database(path, { readonly: true });
-    const migrations = [{ name: '001-initial' }, { name: '002-device-secrets' }, { name: '003-order-keys' }];
+    const migrations = [{ name: '001-initial' }, { name: '002-device-secrets' }, { name: '003-order-keys' }, { name: '004-branch-versions' }];
     expect(raw.prepare('select name from kysely_migration order by name').all()).toEqual(migrations);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
@@ -42,15 +49,42 @@ describe('SQLite file', () => {
   it('turns the integer orders of a database from before order keys into keys (migration 003), leaving versions', async () => {
     const path = join(dir, 'orders.sqlite');
     const before = await openSqliteStorage(path);
-    await before.write(async (tx) => {
+    await before.write(['b'], async (tx) => {
       for (const [table, id, data] of LEGACY_ORDERS) await tx.putRecord({ table, id, branchId: 'b', planId: 'p', data, updatedAt: 't', updatedBy: 'u' });
     });
     await before.close();
     const raw = new Database(path);
-    raw.prepare(`delete from kysely_migration where name = '003-order-keys'`).run();
+    raw.exec(BEFORE_003_AND_004);
     raw.close();
     const after = await openSqliteStorage(path);
     await expectKeyedOrders(after);
+    await after.close();
+  });
+
+  it('gives each branch its own counter, starting at the old one, leaving versions (migration 004)', async () => {
+    const path = join(dir, 'branches.sqlite');
+    const before = await openSqliteStorage(path);
+    await before.write(['a', 'b'], async (tx) => {
+      await tx.putRecord({ table: 'plans', id: 'pa', branchId: 'a', planId: 'pa', data: { id: 'pa' }, updatedAt: 't', updatedBy: 'u' });
+      await tx.putRecord({ table: 'plans', id: 'pb', branchId: 'b', planId: 'pb', data: { id: 'pb' }, updatedAt: 't', updatedBy: 'u' });
+    });
+    await before.close();
+    // As the release before left it: one counter for every branch, at 7 (versions 1–7 of both branches).
+    const raw = new Database(path);
+    raw.exec(`${BEFORE_004}; update counters set value = 7; update records set version = 3 where id = 'pa'; update records set version = 7 where id = 'pb'`);
+    raw.close();
+    const after = await openSqliteStorage(path);
+    expect(await after.branchVersions(['a', 'b'])).toEqual({ a: 7, b: 7 });
+    expect([(await after.getRecord('plans', 'pa'))?.version, (await after.getRecord('plans', 'pb'))?.version]).toEqual([3, 7]);
+    expect(await after.getMeta('v1CursorLimit')).toBe('7');
+    expect(await after.getMeta('databaseId')).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    // The next write of a branch goes above every version it had.
+    expect(
+      await after.write(['a'], (tx) =>
+        tx.putRecord({ table: 'plans', id: 'pa', branchId: 'a', planId: 'pa', data: { id: 'pa' }, updatedAt: 't', updatedBy: 'u' }),
+      ),
+    ).toBe(8);
+    expect((await after.dump()).counters).toEqual([]);
     await after.close();
   });
 

@@ -5,11 +5,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m001 from './001-initial';
 import * as m002 from './002-device-secrets';
 import * as m003 from './003-order-keys';
+import * as m004 from './004-branch-versions';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-device-secrets': m002,
   '003-order-keys': m003,
+  '004-branch-versions': m004,
 };
 
 export const migrationProvider: MigrationProvider = {
