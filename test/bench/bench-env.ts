@@ -110,6 +110,8 @@ export interface ServerProcess {
   url: string;
   backend: Backend;
   pid: number;
+  /** PostgreSQL: the URL with the run's schema, for another instance on the same database. */
+  databaseUrl: string | undefined;
   /** Resident set size now (/proc/PID/status), without disturbing the server. */
   rss(): number;
   /** RSS, and the heap after a full GC (which pauses the server for a moment). */
@@ -121,18 +123,24 @@ export interface ServerProcess {
 /**
  * server-process.ts in a child process on a new database: SQLite in a new temporary folder, or
  * a new schema `bench_…` of `databaseUrl`; with `extraBranches` benchmark branches seeded; with
- * `sqliteCacheMb`, SQLite's page cache of that size.
+ * `sqliteCacheMb`, SQLite's page cache of that size. PostgreSQL with `sameDatabaseAs`: a further
+ * instance on that server's schema (nothing seeded; the schema is dropped by that server's stop);
+ * with `postgresBus`, the live channel over the PostgreSQL bus (LISTEN/NOTIFY) as main.ts wires it.
  */
 export async function startServerProcess(
   backend: Backend,
-  options: { extraBranches?: number; databaseUrl?: string; sqliteCacheMb?: number } = {},
+  options: { extraBranches?: number; databaseUrl?: string; sqliteCacheMb?: number; sameDatabaseAs?: ServerProcess; postgresBus?: boolean } = {},
 ): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tracker-bench-'));
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
   if (options.sqliteCacheMb !== undefined) env.SQLITE_CACHE_MB = String(options.sqliteCacheMb);
+  if (options.postgresBus) env.BENCH_POSTGRES_BUS = '1';
   let schema: string | undefined;
-  if (backend === 'PostgreSQL') {
+  if (backend === 'PostgreSQL' && options.sameDatabaseAs) {
+    if (!options.sameDatabaseAs.databaseUrl) throw new Error('sameDatabaseAs needs a server on PostgreSQL');
+    env.DATABASE_URL = options.sameDatabaseAs.databaseUrl;
+  } else if (backend === 'PostgreSQL') {
     if (!options.databaseUrl) throw new Error('PostgreSQL needs a database URL');
     schema = `bench_${randomBytes(5).toString('hex')}`;
     const url = new URL(options.databaseUrl);
@@ -143,7 +151,8 @@ export async function startServerProcess(
   // --expose-gc: the heap figure is taken after a full collection, so it shows what is kept.
   // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (npm run bench:profile-top reads it).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...process.execArgv, ...profile, '--expose-gc', script, dir, String(options.extraBranches ?? 0)], {
+  const extraBranches = options.sameDatabaseAs ? 0 : (options.extraBranches ?? 0);
+  const child = spawn(process.execPath, [...process.execArgv, ...profile, '--expose-gc', script, dir, String(extraBranches)], {
     env,
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
@@ -158,6 +167,7 @@ export async function startServerProcess(
     url,
     backend,
     pid,
+    databaseUrl: env.DATABASE_URL,
     rss,
     async memory() {
       const heap = new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { heapUsed: number }).heapUsed)));

@@ -6,6 +6,9 @@
 // With a second argument N it also seeds N more branches (bench-b1 … bench-bN), each with its
 // own copy of the demo plan (plan id bench-bK-plan) and a staff account staff@bench-bK (password
 // demo1234), for clients spread over branches as a real deployment's are.
+// With BENCH_POSTGRES_BUS=1 on PostgreSQL the live channel's hub hears commits over the
+// PostgreSQL bus as main.ts wires it (LISTEN/NOTIFY), so that a commit on one instance reaches
+// the event streams of every other instance on the same schema; otherwise createApp's in-process hub.
 // Prints {"url": …} on stdout once listening; answers the IPC message 'memory' with
 // process.memoryUsage() after a full GC (when started with --expose-gc); stops on SIGTERM.
 import { createWriteStream } from 'node:fs';
@@ -15,6 +18,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../src/server/app';
+import { postgresBus } from '../../src/server/live/bus';
+import { LiveHub } from '../../src/server/live/hub';
+import { splitSchemaParam } from '../../src/server/storage/postgres';
 import { hashPassword } from '../../src/server/accounts';
 import { DEMO_PASSWORD, ensureDemo } from '../../src/server/demo';
 import { importPlan } from '../../src/server/plan-import';
@@ -51,9 +57,17 @@ if (extraBranches > 0) {
     await importPlan(storage, { branchId, planId: `${branchId}-plan`, file: parsed.file, now, author: 'ベンチ', newId: () => `${branchId}-plan/note-${++n}` });
   }
 }
-const server = serve({ fetch: createApp({ storage, log, demoAccounts }).fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${info.port}` })}\n`);
-});
+const bus =
+  process.env.BENCH_POSTGRES_BUS === '1' && storage.dialect === 'postgres' && process.env.DATABASE_URL
+    ? await postgresBus(splitSchemaParam(process.env.DATABASE_URL).url, storage.schema, log)
+    : null;
+const live = bus ? new LiveHub(bus) : undefined;
+const server = serve(
+  { fetch: createApp({ storage, log, demoAccounts, ...(live ? { live } : {}) }).fetch, port: 0, hostname: '127.0.0.1' },
+  (info: AddressInfo) => {
+    process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${info.port}` })}\n`);
+  },
+);
 process.on('message', (message) => {
   if (message !== 'memory') return;
   (globalThis as { gc?: () => void }).gc?.();
@@ -62,5 +76,10 @@ process.on('message', (message) => {
 process.once('SIGTERM', () => {
   server.close();
   (server as import('node:http').Server).closeAllConnections();
-  void storage.close().then(() => logFile.end(() => process.exit(0)));
+  void (async () => {
+    await live?.close();
+    await bus?.close();
+    await storage.close();
+    logFile.end(() => process.exit(0));
+  })();
 });
