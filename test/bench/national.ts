@@ -125,6 +125,8 @@ const stats = {
   everyDevice: [] as number[],
   /** Per device and edit: until that device had it. */
   perDevice: [] as number[],
+  /** The same, for devices on the other instance than the typing one (through the PostgreSQL bus). */
+  perDeviceOther: [] as number[],
 };
 function error(what: string): void {
   stats.errors.set(what, (stats.errors.get(what) ?? 0) + 1);
@@ -139,6 +141,8 @@ interface Spread {
   version: number;
   committedAt: number;
   measured: boolean;
+  /** The instance the edit was committed on. */
+  instance: number;
   missing: Set<Device>;
 }
 /** Open spreads per `${branch}|${recordId}`, oldest first. */
@@ -151,7 +155,10 @@ function reached(device: Device, key: string, version: number, at: number): void
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
     if (s.version > version || !s.missing.delete(device)) continue;
-    if (s.measured) stats.perDevice.push(Math.max(0, at - s.committedAt));
+    if (s.measured) {
+      stats.perDevice.push(Math.max(0, at - s.committedAt));
+      if (device.instance !== s.instance) stats.perDeviceOther.push(Math.max(0, at - s.committedAt));
+    }
     if (s.missing.size === 0) {
       if (s.measured) {
         stats.everyDevice.push(Math.max(0, at - s.committedAt));
@@ -353,7 +360,10 @@ class Device {
       const seen = d.seen.get(recordId);
       // Pulled already (the signal can overtake the answer): reached before the commit was known.
       if (seen && seen.version >= change.version) {
-        if (measured) stats.perDevice.push(0);
+        if (measured) {
+          stats.perDevice.push(0);
+          if (d.instance !== this.instance) stats.perDeviceOther.push(0);
+        }
       } else missing.add(d);
     }
     if (missing.size === 0) {
@@ -362,7 +372,7 @@ class Device {
     }
     const key = `${this.branch.id}|${recordId}`;
     const list = spreads.get(key) ?? [];
-    list.push({ version: change.version, committedAt: at, measured, missing });
+    list.push({ version: change.version, committedAt: at, measured, instance: this.instance, missing });
     spreads.set(key, list);
     if (measured) openMeasured++;
   }
@@ -633,11 +643,15 @@ try {
   const samples: { t: number; memory: ServerMemory[] }[] = [];
   const sample = async () => samples.push({ t: (performance.now() - begin) / 1000, memory: await Promise.all(servers.map((s) => s.memory())) });
   await sample();
-  let sampling = true;
+  const stopSampling = new AbortController();
   const sampler = (async () => {
-    for (let k = 1; sampling; k++) {
-      await sleep(Math.max(0, begin + k * SAMPLE_MS - performance.now()));
-      if (sampling) await sample();
+    for (let k = 1; ; k++) {
+      try {
+        await sleep(Math.max(0, begin + k * SAMPLE_MS - performance.now()), undefined, { signal: stopSampling.signal });
+      } catch {
+        return;
+      }
+      await sample();
     }
   })();
 
@@ -655,7 +669,7 @@ try {
   const drainEnd = performance.now() + DRAIN * 1000;
   while (openMeasured > 0 && performance.now() < drainEnd) await sleep(100);
   const drained = performance.now() - windowEnd;
-  sampling = false;
+  stopSampling.abort();
   await sampler;
   await sample();
   const unreached = openMeasured;
@@ -687,6 +701,10 @@ try {
     `p50 ${ms(percentile(every, 50))}, p95 ${ms(percentile(every, 95))}, max ${ms(Math.max(...every))} (n=${every.length}; goal p95 ≤ 1 s)`,
   );
   row('edit → one device (per device)', `p50 ${ms(percentile(stats.perDevice, 50))}, p95 ${ms(percentile(stats.perDevice, 95))} (n=${stats.perDevice.length})`);
+  row(
+    '  of which on the other instance',
+    `p50 ${ms(percentile(stats.perDeviceOther, 50))}, p95 ${ms(percentile(stats.perDeviceOther, 95))} (n=${stats.perDeviceOther.length}, via LISTEN/NOTIFY)`,
+  );
   row(
     'edits not on every device by the end',
     `${unreached} (drain waited ${(drained / 1000).toFixed(1)} s)${stats.editsWithoutVersion ? `; ${stats.editsWithoutVersion} edits' answers lacked their record (not timed)` : ''}`,
