@@ -743,9 +743,10 @@ try {
   console.log(`   ${'t'.padStart(5)}  ${servers.map((_, i) => `instance ${i + 1}`.padEnd(20)).join(' ')}`);
   for (const s of samples)
     console.log(`   ${s.t.toFixed(0).padStart(5)}  ${s.memory.map((m) => `${mb(m.rssBytes)} / ${mb(m.heapUsedBytes)}`.padEnd(20)).join(' ')}`);
-  if (selfCpu > 0.85 || loopP99 > 100)
+  if (selfCpu > 0.85) console.log(`   NOTE: the load generator was near a full core (${pct(selfCpu)}): its own delays are in the latencies above.`);
+  else if (loopP99 > 100)
     console.log(
-      `   NOTE: the load generator was near a full core (${pct(selfCpu)}, loop delay p99 ${ms(loopP99)}): its own delays are in the latencies above.`,
+      `   NOTE: the load generator's event loop was late (p99 ${ms(loopP99)}, max ${ms(loopMax)}) while using ${pct(selfCpu)} of a core: starved by the machine rather than busy; those delays are in the latencies above.`,
     );
   if (idle < 0.05)
     console.log(
