@@ -339,6 +339,16 @@ export class SyncService {
   private async applyAll(tx: WriteTx, principal: Principal, request: SyncRequest, now: Date, ctx: WriteContext): Promise<MutationResult[]> {
     const userId = principal.user.id;
     const { clientId } = request;
+    // What the mutations will read: their records, plans, and the ids of the history rows and conflicts they may write.
+    await tx.preload?.(
+      request.mutations.flatMap((m) => [
+        { table: m.table, id: m.recordId },
+        { table: 'plans' as const, id: m.planId },
+        { table: 'history' as const, id: `history:${m.id}` },
+        ...Object.keys(m.changes).map((field) => ({ table: 'conflicts' as const, id: `conflict:${m.id}:${field}` })),
+      ]),
+      { clientId, userId },
+    );
     const before = await tx.getLastSeq(clientId, userId);
     let lastSeq = before;
     const results: MutationResult[] = [];

@@ -249,6 +249,37 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(await storage.branchVersions(['b1', 'b2', 'b3', 'never'])).toEqual({ b1: 2, b2: 2, b3: 0, never: 0 });
       });
 
+      it('answers inside a write the same with and without reading ahead (preload)', async () => {
+        await storage.write(['b1'], async (tx) => {
+          await tx.putRecord(rec('there'));
+          await tx.insertRecordIfAbsent(rec('history-there', { table: 'history' }));
+          await tx.setLastSeq('c1', 'u1', 7, AT);
+        });
+        const outcome = await storage.write(['b1'], async (tx) => {
+          await tx.preload?.(
+            [
+              { table: 'progress', id: 'there' },
+              { table: 'progress', id: 'absent' },
+              { table: 'history', id: 'history-there' },
+              { table: 'history', id: 'history-new' },
+            ],
+            { clientId: 'c1', userId: 'u1' },
+          );
+          const seen = [(await tx.getRecord('progress', 'there'))?.id, (await tx.getRecord('progress', 'absent'))?.id, await tx.getLastSeq('c1', 'u1')];
+          const inserted = [
+            await tx.insertRecordIfAbsent(rec('history-there', { table: 'history' })),
+            await tx.insertRecordIfAbsent(rec('history-new', { table: 'history' })),
+          ];
+          await tx.putRecord(rec('absent', { data: { id: 'absent', done: 'now' } }));
+          const after = JSON.parse((await tx.getRecord('progress', 'absent'))!.data) as unknown;
+          const newHistory = (await tx.getRecord('history', 'history-new'))?.version;
+          return { seen, inserted, after, newHistory };
+        });
+        expect(outcome).toEqual({ seen: ['there', undefined, 7], inserted: [null, 3], after: { id: 'absent', done: 'now' }, newHistory: 3 });
+        expect((await storage.getRecord('history', 'history-new'))?.version).toBe(3);
+        expect((await storage.getRecord('progress', 'absent'))?.version).toBe(4);
+      });
+
       it('refuses a write of a branch the transaction did not name, and keeps nothing of it', async () => {
         const before = await storage.dump();
         await expect(

@@ -71,13 +71,32 @@ const DUMP_ORDER: Record<keyof Db, string[]> = {
   records: ['table_name', 'id'],
 };
 
-export interface WriteLocking {
+/** One pooled connection for a write transaction (PostgreSQL: see postgres.ts). */
+export interface WriteConnection {
+  /** Queries on this connection. */
+  conn: Kysely<Db>;
   /**
-   * Starts a write transaction on `conn` and returns the version counters of `branches`
-   * (distinct, in id order), read under locks that are held until commit (PostgreSQL: BEGIN
-   * then SELECT … FOR UPDATE, in branch order).
+   * Starts the transaction and returns the version counters of `branches` (distinct, in id
+   * order), read under locks held until commit (PostgreSQL: BEGIN, then SELECT … FOR UPDATE in
+   * branch order, in one round trip).
    */
-  begin(conn: Kysely<Db>, branches: readonly string[]): Promise<Map<string, number>>;
+  begin(branches: readonly string[]): Promise<Map<string, number>>;
+  /** Writes the counters that moved and commits, in one round trip. */
+  commit(counters: readonly (readonly [string, number])[]): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+export interface WriteLocking {
+  /** Runs `fn` on a connection of the pool, given back afterwards (with no transaction left open). */
+  connect<T>(fn: (wc: WriteConnection) => Promise<T>): Promise<T>;
+}
+
+/** A write of a record that must not exist: sent with the next flush, and checked there. */
+class TakenMeanwhile extends Error {
+  constructor(key: string) {
+    super(`record ${JSON.stringify(key)} was created by another write meanwhile; the sync is tried again later`);
+    this.name = 'TakenMeanwhile';
+  }
 }
 
 const ROLE_SET = new Set<string>(ROLES);
@@ -186,6 +205,12 @@ class KyselyWriteTx implements WriteTx {
   private readonly records = new Map<string, RecordRow>();
   /** What this transaction wrote, for the change windows once it commits. */
   readonly written: WindowChange[] = [];
+  /** Records read by preload(), by table and id: null when there was none (and none was written since). */
+  private readonly known = new Map<string, RecordRow | null>();
+  /** Inserts of records preload() found absent, sent with the next flush: each must insert. */
+  private readonly inserts = new Map<string, RecordRow>();
+  /** Per client and user, the last seq preload() read. */
+  private readonly lastSeqs = new Map<string, number>();
   private readonly results = new Map<string, ResultRow>();
   private readonly clients = new Map<string, ClientRow>();
   /** Per client and user: the stored results below this seq are to be deleted. */
@@ -212,9 +237,36 @@ class KyselyWriteTx implements WriteTx {
     });
   }
 
+  /**
+   * Reads the records a write is about to look at, and a client's last seq, in one round trip:
+   * getRecord and getLastSeq answer from it, and insertRecordIfAbsent of a record it found absent
+   * waits for the next flush instead of a round trip of its own.
+   */
+  async preload(keys: readonly { table: RecordTable; id: string }[], client: { clientId: string; userId: string }): Promise<void> {
+    const wanted = [...new Map(keys.map((k) => [recordKey(k.table, k.id), k])).values()].filter((k) => !this.records.has(recordKey(k.table, k.id)));
+    const records =
+      wanted.length > 0
+        ? sql<RecordRow>`select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where (table_name, id) in (${sql.join(wanted.map((k) => sql`(${k.table}, ${k.id})`))})`
+        : sql<RecordRow>`select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where false`;
+    const { rows } =
+      await sql<RecordRow>`${records} union all select '', '', '', '', '', last_seq, '', '' from clients where client_id = ${client.clientId} and user_id = ${client.userId}`.execute(
+        this.conn,
+      );
+    for (const k of wanted) this.known.set(recordKey(k.table, k.id), null);
+    let lastSeq = 0;
+    for (const row of rows) {
+      if (row.table_name === '') lastSeq = Number(row.version);
+      else this.known.set(recordKey(row.table_name, row.id), row);
+    }
+    this.lastSeqs.set(clientKey(client.clientId, client.userId), lastSeq);
+  }
+
   async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
-    const kept = this.records.get(recordKey(table, id));
+    const key = recordKey(table, id);
+    const kept = this.records.get(key) ?? this.inserts.get(key);
     if (kept) return toRecord(kept);
+    const known = this.known.get(key);
+    if (known !== undefined) return known === null ? undefined : toRecord(known);
     // What is kept changes only the records it names: the database has this one as it is.
     const row = await this.conn.selectFrom('records').selectAll().where('table_name', '=', table).where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
@@ -225,17 +277,31 @@ class KyselyWriteTx implements WriteTx {
     this.versions.set(w.branchId, version);
     const row = recordRow(w, version);
     this.records.set(recordKey(w.table, w.id), row);
+    this.known.set(recordKey(w.table, w.id), row);
     this.noteWritten(row);
     if (this.records.size >= MAX_KEPT_RECORDS) await this.flush();
     return version;
   }
 
   async insertRecordIfAbsent(w: RecordWrite): Promise<number | null> {
+    const key = recordKey(w.table, w.id);
     // Kept means written by this transaction: the id exists.
-    if (this.records.has(recordKey(w.table, w.id))) return null;
+    if (this.records.has(key) || this.inserts.has(key)) return null;
+    const known = this.known.get(key);
+    if (known) return null;
     const version = this.next(w.branchId);
     const row = recordRow(w, version);
+    if (known === null) {
+      // Absent when preloaded: only a write of another branch could create it meanwhile (the
+      // same mutation id sent there at once), which flush() finds and refuses.
+      this.inserts.set(key, row);
+      this.known.set(key, row);
+      this.versions.set(w.branchId, version);
+      this.noteWritten(row);
+      return version;
+    }
     if (!(await this.flush(row))) return null;
+    this.known.set(key, row);
     this.versions.set(w.branchId, version);
     this.noteWritten(row);
     return version;
@@ -244,6 +310,8 @@ class KyselyWriteTx implements WriteTx {
   async getLastSeq(clientId: string, userId: string): Promise<number> {
     const kept = this.clients.get(clientKey(clientId, userId));
     if (kept) return Number(kept.last_seq);
+    const read = this.lastSeqs.get(clientKey(clientId, userId));
+    if (read !== undefined) return read;
     const row = await this.conn.selectFrom('clients').select('last_seq').where('client_id', '=', clientId).where('user_id', '=', userId).executeTakeFirst();
     return row ? Number(row.last_seq) : 0;
   }
@@ -304,6 +372,16 @@ class KyselyWriteTx implements WriteTx {
           .values([...this.records.values()])
           .onConflict(replaceRecordOnConflict),
       );
+    const inserts = [...this.inserts.keys()];
+    const insertPart = parts.length;
+    if (inserts.length)
+      part(
+        this.conn
+          .insertInto('records')
+          .values([...this.inserts.values()])
+          .onConflict((oc) => oc.columns(['table_name', 'id']).doNothing())
+          .returning(sql<number>`1`.as('one')),
+      );
     if (this.results.size) {
       part(
         this.conn
@@ -329,6 +407,7 @@ class KyselyWriteTx implements WriteTx {
     for (const p of this.prunes.values())
       part(this.conn.deleteFrom('mutation_results').where('client_id', '=', p.clientId).where('user_id', '=', p.userId).where('seq', '<', p.belowSeq));
     this.records.clear();
+    this.inserts.clear();
     this.results.clear();
     this.clients.clear();
     this.prunes.clear();
@@ -343,7 +422,12 @@ class KyselyWriteTx implements WriteTx {
     }
     if (parts.length === 0) return false;
     const inserted = insert ? sql`(select count(*) from ${sql.id(`w${parts.length - 1}`)})` : sql`0`;
-    const { rows } = await sql<{ inserted: number | string }>`with ${sql.join(parts)} select ${inserted} as inserted`.execute(this.conn);
+    const optimistic = inserts.length ? sql`(select count(*) from ${sql.id(`w${insertPart}`)})` : sql`0`;
+    const { rows } = await sql<{
+      inserted: number | string;
+      optimistic: number | string;
+    }>`with ${sql.join(parts)} select ${inserted} as inserted, ${optimistic} as optimistic`.execute(this.conn);
+    if (Number(rows[0]?.optimistic) !== inserts.length) throw new TakenMeanwhile(inserts.join(', '));
     return Number(rows[0]?.inserted) > 0;
   }
 }
@@ -443,10 +527,11 @@ export class KyselyStorage implements Storage {
     let versions = new Map<string, number>();
     const written: WindowChange[] = [];
     try {
-      await this.db.connection().execute(async (conn) => {
+      await this.locking.connect(async (wc) => {
+        const { conn } = wc;
         try {
           // Inside the try: a pooled connection must not go back with a transaction left open.
-          start = await this.locking.begin(conn, lane.branches);
+          start = await wc.begin(lane.branches);
           versions = new Map(start);
           // Taken only now: the writes that queued while the locks were awaited join this transaction.
           batch = lane.queue.splice(0, MAX_BATCH);
@@ -468,16 +553,10 @@ export class KyselyStorage implements Storage {
               w.reject(e);
             }
           }
-          const changed = [...versions].filter(([b, v]) => v !== start.get(b));
-          if (changed.length) {
-            await sql`update branch_versions set value = v.value from (values ${sql.join(changed.map(([b, v]) => sql`(${b}, ${v}::bigint)`))}) as v(branch_id, value) where branch_versions.branch_id = v.branch_id`.execute(
-              conn,
-            );
-          }
-          await sql`commit`.execute(conn);
+          await wc.commit([...versions].filter(([b, v]) => v !== start.get(b)));
         } catch (e) {
           // The original error matters; a failing rollback (the transaction is already gone) does not.
-          await sql`rollback`.execute(conn).catch(() => undefined);
+          await wc.rollback().catch(() => undefined);
           throw e;
         }
       });

@@ -73,25 +73,77 @@ const typeParsers = {
     oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-const postgresLocking: WriteLocking = {
-  async begin(conn, branches) {
-    await sql`begin`.execute(conn);
-    if (branches.length === 0) return new Map();
-    const lock = () =>
-      conn.selectFrom('branch_versions').select(['branch_id', 'value']).where('branch_id', 'in', branches).orderBy('branch_id').forUpdate().execute();
-    let rows = await lock();
-    if (rows.length < branches.length) {
-      // A branch never written (its row is made with the branch; this is for records of a branch row that was not).
-      await conn
-        .insertInto('branch_versions')
-        .values(branches.map((b) => ({ branch_id: b, value: 0 })))
-        .onConflict((oc) => oc.column('branch_id').doNothing())
-        .execute();
-      rows = await lock();
-    }
-    return new Map(rows.map((r) => [r.branch_id, Number(r.value)]));
-  },
-};
+/** A pool that hands out one connection, already taken from the real pool, and never gives it back. */
+function oneConnectionPool(client: pg.PoolClient) {
+  // Kysely only queries and releases the client it is given.
+  const lent = { query: client.query.bind(client), release: () => undefined };
+  return { connect: async () => lent, end: async () => undefined };
+}
+
+/**
+ * Write transactions on connections taken from the pool directly: BEGIN with the counters'
+ * lock, and the counters' update with COMMIT, each go as one simple query of several
+ * statements (one round trip instead of two); branch ids are quoted with escapeLiteral.
+ */
+function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLocking {
+  /** Kysely over one pooled connection, made once per connection. */
+  const bound = new WeakMap<pg.PoolClient, Kysely<Db>>();
+  return {
+    async connect(fn) {
+      const client = await pool.connect();
+      let conn = bound.get(client);
+      if (!conn) {
+        conn = new Kysely<Db>({ dialect: new PostgresDialect({ pool: oneConnectionPool(client) as unknown as pg.Pool }) });
+        bound.set(client, conn);
+      }
+      /** Set when the transaction could not be rolled back: the connection is closed, not pooled. */
+      let unusable: Error | undefined;
+      try {
+        if (schema !== undefined && !(client as { searchPathSet?: boolean }).searchPathSet) {
+          await client.query(`select set_config('search_path', $1, false)`, [schema]);
+          (client as { searchPathSet?: boolean }).searchPathSet = true;
+        }
+        return await fn({
+          conn,
+          async begin(branches) {
+            if (branches.length === 0) {
+              await client.query('begin');
+              return new Map();
+            }
+            const list = branches.map((b) => pg.escapeLiteral(b)).join(', ');
+            const lock = `select branch_id, value from branch_versions where branch_id in (${list}) order by branch_id for update`;
+            const results = (await client.query(`begin; ${lock}`)) as unknown as pg.QueryResult<{ branch_id: string; value: number }>[];
+            let rows = results[1]!.rows;
+            if (rows.length < branches.length) {
+              // A branch without its row (rows are made with the branch; this is for records of a branch that has none).
+              await client.query(`insert into branch_versions (branch_id, value) select b, 0 from unnest($1::text[]) as b on conflict (branch_id) do nothing`, [
+                [...branches],
+              ]);
+              rows = (await client.query<{ branch_id: string; value: number }>(lock)).rows;
+            }
+            return new Map(rows.map((r) => [r.branch_id, Number(r.value)]));
+          },
+          async commit(counters) {
+            const update = counters.length
+              ? `update branch_versions set value = v.value from (values ${counters.map(([b, v]) => `(${pg.escapeLiteral(b)}, ${Number(v)}::bigint)`).join(', ')}) as v(branch_id, value) where branch_versions.branch_id = v.branch_id; `
+              : '';
+            await client.query(`${update}commit`);
+          },
+          async rollback() {
+            try {
+              await client.query('rollback');
+            } catch (e) {
+              unusable = e as Error;
+              throw e;
+            }
+          },
+        });
+      } finally {
+        client.release(unusable);
+      }
+    },
+  };
+}
 
 class PostgresKyselyStorage extends KyselyStorage implements PostgresStorage {
   declare readonly dialect: 'postgres';
@@ -99,8 +151,9 @@ class PostgresKyselyStorage extends KyselyStorage implements PostgresStorage {
   constructor(
     db: Kysely<Db>,
     readonly schema: string,
+    locking: WriteLocking,
   ) {
-    super('postgres', db, postgresLocking);
+    super('postgres', db, locking);
   }
 }
 
@@ -135,7 +188,7 @@ export async function openPostgresStorage(url: string, options: PostgresOptions 
       throw new Error('PostgreSQL has no schema to create the tables in: name one with ?schema= in DATABASE_URL, or create the one search_path names');
     // Named, so that the migration table of another schema in the same database is not taken for ours.
     await migrateToLatest(db as Kysely<unknown>, { schema: current });
-    return new PostgresKyselyStorage(db, current);
+    return new PostgresKyselyStorage(db, current, postgresLocking(pool, schema));
   } catch (e) {
     await db.destroy();
     throw e;

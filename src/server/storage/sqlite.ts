@@ -328,7 +328,7 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   ) {
     super('sqlite', db, {
       // Used by nothing here (write() is overridden), kept for the shared implementation's sake.
-      async begin() {
+      connect() {
         throw new Error('SqliteStorage runs its own write transactions');
       },
     });

@@ -95,6 +95,11 @@ export interface StoredMutationResult {
 
 /** One write transaction. Everything done through it commits together or not at all. */
 export interface WriteTx {
+  /**
+   * Reads ahead, in one round trip, the records a write will look at and the client's last seq
+   * (where a round trip costs: PostgreSQL). Only what it says about speed changes, never an answer.
+   */
+  preload?(keys: readonly { table: RecordTable; id: string }[], client: { clientId: string; userId: string }): Promise<void>;
   getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined>;
   /** Inserts or replaces a record with the next version; returns that version. */
   putRecord(write: RecordWrite): Promise<number>;

@@ -230,6 +230,39 @@ describePostgres('PostgreSQL storage', (env) => {
     }
   });
 
+  it('refuses a write whose record read ahead as absent was created meanwhile by another branch’s write, and keeps nothing of it', async () => {
+    const schema = env.newSchema();
+    const a = await openPostgresStorage(env.url, { schema, poolSize: 2 });
+    const b = await openPostgresStorage(env.url, { schema, poolSize: 2 });
+    try {
+      let read!: () => void;
+      const preloaded = new Promise<void>((resolve) => {
+        read = resolve;
+      });
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      // The same id sent in two branches at once (a client reusing a mutation id): the second must not pass silently.
+      const first = a.write(['b1'], async (tx) => {
+        await tx.preload?.([{ table: 'history', id: 'history:m' }], { clientId: 'c', userId: 'u' });
+        read();
+        await gate;
+        await tx.putRecord(rec('first'));
+        return tx.insertRecordIfAbsent({ ...rec('history:m'), table: 'history' });
+      });
+      await preloaded;
+      await b.write(['b2'], (tx) => tx.insertRecordIfAbsent({ ...rec('history:m'), table: 'history', branchId: 'b2', data: { by: 'b2' } }));
+      open();
+      await expect(first).rejects.toThrow('created by another write meanwhile');
+      expect(await a.getRecord('notes', 'first')).toBeUndefined();
+      expect(JSON.parse((await a.getRecord('history', 'history:m'))!.data)).toEqual({ by: 'b2' });
+      expect(await a.branchVersions(['b1', 'b2'])).toEqual({ b1: 0, b2: 1 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('returns its connection to the pool clean after a statement fails inside a write', async () => {
     const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 1 });
     try {
