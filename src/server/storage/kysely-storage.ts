@@ -469,6 +469,8 @@ export class KyselyStorage implements Storage {
   private readonly windows = new BranchWindows();
   /** Per branch: the highest version known committed, and when the counter was last read. */
   private readonly known = new Map<string, { version: number; readAt: number }>();
+  /** A read of counters running: the pulls that need one meanwhile wait for it. */
+  private countersRead: Promise<void> | null = null;
   /** A running catch-up read per branch: a burst of pulls after one edit reads it once. */
   private readonly catchUps = new Map<string, Promise<void>>();
 
@@ -625,20 +627,35 @@ export class KyselyStorage implements Storage {
 
   /** How far these branches have come, read from the counters for those not read within KNOWN_VERSIONS_TTL_MS. */
   private async knownVersions(branches: readonly string[]): Promise<Record<string, number>> {
-    const now = Date.now();
-    const stale = branches.filter((b) => {
-      const k = this.known.get(b);
-      return !k || now - k.readAt > KNOWN_VERSIONS_TTL_MS;
-    });
-    if (stale.length) {
-      const read = await this.branchVersions(stale);
-      for (const b of stale) {
+    for (;;) {
+      const now = Date.now();
+      const stale = branches.filter((b) => {
         const k = this.known.get(b);
-        if (k) this.noteVersion(b, read[b]!, true);
-        else this.known.set(b, { version: read[b]!, readAt: now });
+        return !k || now - k.readAt > KNOWN_VERSIONS_TTL_MS;
+      });
+      if (stale.length === 0) break;
+      // One read at a time: the pulls of a burst wait for it instead of each reading.
+      if (this.countersRead) {
+        await this.countersRead;
+        continue;
       }
+      this.countersRead = this.readCounters(stale).finally(() => {
+        this.countersRead = null;
+      });
+      await this.countersRead;
+      break;
     }
     return Object.fromEntries(branches.map((b) => [b, this.known.get(b)!.version]));
+  }
+
+  private async readCounters(branches: readonly string[]): Promise<void> {
+    const read = await this.branchVersions(branches);
+    const now = Date.now();
+    for (const b of branches) {
+      const k = this.known.get(b);
+      if (k) this.noteVersion(b, read[b]!, true);
+      else this.known.set(b, { version: read[b]!, readAt: now });
+    }
   }
 
   /** One branch's page: from its window, brought up to `known` first, else from the database. */

@@ -36,6 +36,8 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Told about errors of idle pooled connections (e.g. the database restarted). */
   onIdleError?: (error: Error) => void;
+  /** Told of every query outside write transactions (tests count what a pull costs). */
+  onQuery?: () => void;
 }
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -175,7 +177,9 @@ export async function openPostgresStorage(url: string, options: PostgresOptions 
   // The same for a connection in use (the database ends it mid-write): the running query fails
   // and its request gets an error, instead of the unhandled 'error' event ending the process.
   pool.on('connect', (client) => client.on('error', onConnectionError));
+  const onQuery = options.onQuery;
   const db = new Kysely<Db>({
+    ...(onQuery ? { log: () => onQuery() } : {}),
     dialect: new PostgresDialect({
       pool,
       ...(schema !== undefined ? { onCreateConnection: (conn: DatabaseConnection) => setSearchPath(conn, schema) } : {}),

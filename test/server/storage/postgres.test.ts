@@ -263,6 +263,42 @@ describePostgres('PostgreSQL storage', (env) => {
     }
   });
 
+  it('serves a burst of pulls after an edit from memory, on the instance that wrote it and on another told of it, which reads the change once', async () => {
+    const schema = env.newSchema();
+    let queries = 0;
+    const writer = await openPostgresStorage(env.url, { schema, poolSize: 3 });
+    const other = await openPostgresStorage(env.url, { schema, poolSize: 3, onQuery: () => queries++ });
+    try {
+      await writer.addBranch({ id: 'b1', name: '支部1', createdAt: AT });
+      await writer.write(['b1'], async (tx) => {
+        for (let i = 0; i < 5; i++) await tx.putRecord(rec(`n${i}`));
+      });
+      const pull = (s: typeof writer, after: number) => s.encodedChangesSince({ b1: after }, 100, 1024 * 1024);
+      // Both instances have pulled up to version 5 (the other one read it from the database).
+      await pull(writer, 0);
+      await pull(other, 0);
+      const edit = await writer.write(['b1'], (tx) => tx.putRecord({ ...rec('n2'), data: { id: 'n2', again: true } }));
+      expect(edit).toBe(6);
+      // The live bus tells the other instance; then every device of the branch pulls at once.
+      other.noteCommitted({ b1: edit });
+      const before = queries;
+      const pages = await Promise.all(Array.from({ length: 20 }, (_, i) => pull(i % 2 ? writer : other, 5)));
+      for (const page of pages) {
+        expect(page).toMatchObject({ count: 1, lastVersions: { b1: 6 }, hasMore: false });
+        expect(JSON.parse(Buffer.concat(page.chunks).toString())).toMatchObject({ id: 'n2', version: 6, record: { again: true } });
+      }
+      // The missing change, read once; and the counters, once, should their once-a-second check fall in the burst.
+      expect(queries - before).toBeGreaterThanOrEqual(1);
+      expect(queries - before).toBeLessThanOrEqual(2);
+      // Already current: the next burst reads nothing but, at most, that check.
+      const current = queries;
+      await Promise.all(Array.from({ length: 10 }, () => pull(other, 6)));
+      expect(queries - current).toBeLessThanOrEqual(1);
+    } finally {
+      await Promise.all([writer.close(), other.close()]);
+    }
+  });
+
   it('returns its connection to the pool clean after a statement fails inside a write', async () => {
     const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 1 });
     try {
