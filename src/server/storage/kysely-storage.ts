@@ -461,8 +461,9 @@ const MAX_BATCH = 64;
  */
 export const KNOWN_VERSIONS_TTL_MS = 1000;
 
-/** Changes read at most to bring a branch's window up to date; beyond, the window starts over. */
+/** Changes (and their characters) read at most to bring a branch's window up to date; beyond, the window starts over. */
 const CATCH_UP_ROWS = 2000;
+const CATCH_UP_CHARS = 4 * 1024 * 1024;
 
 export class KyselyStorage implements Storage {
   private readonly lanes = new Map<string, Lane>();
@@ -672,22 +673,24 @@ export class KyselyStorage implements Storage {
     if (!running) {
       running = (async () => {
         const from = this.windows.lastVersion(branch)!;
-        const rows = await this.db
-          .selectFrom('records')
-          .selectAll()
-          .where('branch_id', '=', branch)
-          .where('version', '>', from)
-          .orderBy('version')
-          .limit(CATCH_UP_ROWS + 1)
-          .execute();
-        // Every change of the branch above `from` committed when the read began is among the rows (writes of a branch commit in version order).
-        const to = Math.max(known, ...rows.map((r) => Number(r.version)));
+        // Bounded in rows and in characters (a byte is at most a character), as the window is;
+        // the first row always comes, so an empty answer means there is nothing to read.
+        const { rows } = await sql<RecordRow & { fetched: number | string }>`
+          select * from (
+            select p.*, sum(length(p.data)) over (order by p.version) as chars, count(*) over () as fetched
+            from (select * from records where branch_id = ${branch} and version > ${from} order by version limit ${CATCH_UP_ROWS + 1}) p
+          ) w where w.chars - length(w.data) < ${CATCH_UP_CHARS} order by w.version`.execute(this.db);
         // A commit of this instance moved the window meanwhile: the next pull catches up from there.
         if (this.windows.lastVersion(branch) !== from) return;
-        if (rows.length > CATCH_UP_ROWS) {
-          this.windows.reset(branch, to);
+        if (rows.length < Number(rows[0]?.fetched ?? 0) || rows.length > CATCH_UP_ROWS) {
+          // Too much to hold: the window starts over at `known`; older cursors are answered by the database.
+          this.windows.reset(branch, known);
           return;
         }
+        // Every change of the branch above `from` committed when the read began is among the
+        // rows (a branch's writes commit in version order), so the window is complete up to the
+        // last of them, and up to `known`, which had committed before the read.
+        const to = Math.max(known, ...rows.map((r) => Number(r.version)));
         const changes = rows.map((r) => ({
           key: recordKey(r.table_name, r.id),
           branchId: branch,

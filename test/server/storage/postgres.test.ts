@@ -299,6 +299,35 @@ describePostgres('PostgreSQL storage', (env) => {
     }
   });
 
+  it('answers from the database when another instance wrote more than a window catches up, and from memory again after', async () => {
+    const schema = env.newSchema();
+    const writer = await openPostgresStorage(env.url, { schema, poolSize: 2 });
+    const other = await openPostgresStorage(env.url, { schema, poolSize: 2 });
+    try {
+      const pull = (after: number, limit: number) => other.encodedChangesSince({ b1: after }, limit, 1024 * 1024);
+      await pull(0, 10);
+      // More changes than a catch-up reads (2,000), and one text longer than it holds (4 Mi characters).
+      const last = await writer.write(['b1'], async (tx) => {
+        for (let i = 0; i < 2100; i++) await tx.putRecord(rec(`n${i}`));
+        return tx.putRecord({ ...rec('long'), data: { text: 'x'.repeat(4 * 1024 * 1024 + 10) } });
+      });
+      other.noteCommitted({ b1: last });
+      const ids: string[] = [];
+      for (let after = 0; ; ) {
+        const page = await pull(after, 1000);
+        ids.push(...(JSON.parse(`[${Buffer.concat(page.chunks).toString()}]`) as { id: string }[]).map((c) => c.id));
+        after = page.lastVersions.b1 ?? after;
+        if (!page.hasMore) break;
+      }
+      expect(ids).toEqual([...Array.from({ length: 2100 }, (_, i) => `n${i}`), 'long']);
+      const edit = await writer.write(['b1'], (tx) => tx.putRecord(rec('n0')));
+      other.noteCommitted({ b1: edit });
+      expect(await pull(last, 10)).toMatchObject({ count: 1, lastVersions: { b1: edit }, hasMore: false });
+    } finally {
+      await Promise.all([writer.close(), other.close()]);
+    }
+  });
+
   it('returns its connection to the pool clean after a statement fails inside a write', async () => {
     const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 1 });
     try {
