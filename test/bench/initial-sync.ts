@@ -1,12 +1,16 @@
-// Figure: initial sync of a 20,000-record branch into Chromium's IndexedDB with the real engine,
-// against the limit measured in the same run: the same pages fetched as plain JSON and written
-// with Dexie bulkPut, one transaction a page. Medians of alternating runs; goal ≤ 1.5×.
+// Figure: initial sync of a branch into Chromium's IndexedDB with the real engine, against the
+// limit measured in the same run: the same pages (same cursor, same `pullLimit`) fetched with
+// plain fetch + JSON.parse and written with Dexie bulkPut into bare tables (primary key only),
+// one transaction a page, one page after another. Two branches: one plan of ≈ 20,000 records,
+// and five years of plans (≈ 100,000 records). Medians of alternating runs; goal ≤ 1.2×. Peak
+// tab memory is Chromium's JS heap in use (CDP Performance.getMetrics JSHeapUsedSize), sampled
+// every 50 ms during each run; the figure is the highest sample less the heap before the run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
-import type { Browser } from '@playwright/test';
+import type { Browser, CDPSession, Page } from '@playwright/test';
 import { startServer } from '../../src/server/main';
 import { silentLogger } from '../../src/server/log';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
@@ -15,28 +19,57 @@ import { importPlan } from '../../src/server/plan-import';
 import { fmt, median } from './bench-env';
 import { syntheticPlanFile } from './synthetic-plan';
 
-const RUNS = 5;
-const GOAL_RATIO = 1.5;
-const EMAIL = 'bench@example.jp';
+const GOAL_RATIO = 1.2;
 const PASSWORD = 'bench-password';
 
-export async function initialSyncReport(browser: Browser): Promise<{ ratio: number; lines: string[] }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tracker-bench-sync-'));
+interface BranchCase {
+  /** What the figure is called. */
+  name: string;
+  branchId: string;
+  email: string;
+  /** Fiscal years of the branch's plans, one plan each. */
+  years: number[];
+  runs: number;
+}
+
+const CASES: BranchCase[] = [
   // 1,540 items × 12 months of progress + sections, items, notes ≈ 20,000 records.
-  const file = syntheticPlanFile(1_540, 930);
+  { name: 'one plan', branchId: 'bench', email: 'bench@example.jp', years: [2024], runs: 5 },
+  { name: 'five years of plans', branchId: 'bench5', email: 'bench5@example.jp', years: [2020, 2021, 2022, 2023, 2024], runs: 3 },
+];
+
+type Kind = 'engineRun' | 'limitRun';
+type Bench = Record<Kind, (email: string, password: string, expected: number) => Promise<number>>;
+
+interface Figures {
+  ms: number[];
+  peakBytes: number[];
+}
+
+export async function initialSyncReport(browser: Browser, only: 'all' | 'small' = 'all'): Promise<{ ratio: number; lines: string[] }> {
+  const cases = only === 'small' ? CASES.slice(0, 1) : CASES;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tracker-bench-sync-'));
   const storage = await openSqliteStorage(join(dataDir, 'tracker.sqlite'));
-  await storage.addBranch({ id: 'bench', name: 'ベンチ支部', createdAt: new Date().toISOString() });
-  await storage.addUser({ id: 'bench-user', email: EMAIL, name: 'ベンチ', passwordHash: await hashPassword(PASSWORD), createdAt: new Date().toISOString() });
-  await storage.setMembership({ userId: 'bench-user', branchId: 'bench', role: 'staff' });
-  let n = 0;
-  const records = await importPlan(storage, {
-    branchId: 'bench',
-    planId: 'bench-plan',
-    file,
-    now: new Date(),
-    author: 'ベンチ',
-    newId: () => `bench-note-${++n}`,
-  });
+  const records = new Map<string, number>();
+  for (const c of cases) {
+    await storage.addBranch({ id: c.branchId, name: `ベンチ支部 ${c.branchId}`, createdAt: new Date().toISOString() });
+    const userId = `${c.branchId}-user`;
+    await storage.addUser({ id: userId, email: c.email, name: 'ベンチ', passwordHash: await hashPassword(PASSWORD), createdAt: new Date().toISOString() });
+    await storage.setMembership({ userId, branchId: c.branchId, role: 'staff' });
+    let total = 0;
+    for (const year of c.years) {
+      let n = 0;
+      total += await importPlan(storage, {
+        branchId: c.branchId,
+        planId: `${c.branchId}-${year}`,
+        file: syntheticPlanFile(1_540, 930, year),
+        now: new Date(),
+        author: 'ベンチ',
+        newId: () => `${c.branchId}-${year}-note-${++n}`,
+      });
+    }
+    records.set(c.branchId, total);
+  }
   await storage.close();
 
   const api = await startServer({ port: 0, host: '127.0.0.1', dataDir, production: true, staticDir: null }, silentLogger);
@@ -49,39 +82,79 @@ export async function initialSyncReport(browser: Browser): Promise<{ ratio: numb
   await vite.listen();
   const pageUrl = vite.resolvedUrls!.local[0]!;
   const page = await (await browser.newContext()).newPage();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const lines: string[] = [];
+  let firstRatio = Number.NaN;
   try {
     await page.goto(pageUrl);
     await page.waitForFunction(() => 'bench' in window);
-    type Bench = { engineRun(e: string, p: string, n: number): Promise<number>; limitRun(e: string, p: string, n: number): Promise<number> };
+    const first = cases[0]!;
     // One warm-up of each, so module loading and the first IndexedDB open are not measured.
-    const run = (kind: 'engineRun' | 'limitRun') =>
-      page.evaluate(([k, e, p, count]) => (window as unknown as { bench: Bench }).bench[k as 'engineRun'](e as string, p as string, count as number), [
-        kind,
-        EMAIL,
-        PASSWORD,
-        records,
-      ] as const);
-    await run('limitRun');
-    await run('engineRun');
-    const engine: number[] = [];
-    const limit: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      limit.push(await run('limitRun'));
-      engine.push(await run('engineRun'));
+    await runOnce(page, cdp, 'limitRun', first.email, records.get(first.branchId)!);
+    await runOnce(page, cdp, 'engineRun', first.email, records.get(first.branchId)!);
+    for (const c of cases) {
+      const expected = records.get(c.branchId)!;
+      const engine: Figures = { ms: [], peakBytes: [] };
+      const limit: Figures = { ms: [], peakBytes: [] };
+      for (let i = 0; i < c.runs; i++) {
+        const l = await runOnce(page, cdp, 'limitRun', c.email, expected);
+        limit.ms.push(l.ms);
+        limit.peakBytes.push(l.peakBytes);
+        const e = await runOnce(page, cdp, 'engineRun', c.email, expected);
+        engine.ms.push(e.ms);
+        engine.peakBytes.push(e.peakBytes);
+      }
+      const ratio = median(engine.ms) / median(limit.ms);
+      if (Number.isNaN(firstRatio)) firstRatio = ratio;
+      lines.push(
+        `${c.name}, ${expected.toLocaleString('en')} records (${c.runs} runs each, alternating):`,
+        `  engine: median ${fmt(median(engine.ms))}  [${engine.ms.map((ms) => ms.toFixed(0)).join(', ')}]`,
+        `  limit (same pages, fetch + JSON.parse + bulkPut into bare tables): median ${fmt(median(limit.ms))}  [${limit.ms.map((ms) => ms.toFixed(0)).join(', ')}]`,
+        `  ratio: ${ratio.toFixed(2)}× (goal ≤ ${GOAL_RATIO}×)`,
+        `  peak JS heap over the run (CDP JSHeapUsedSize, 50 ms samples): engine ${mib(Math.max(...engine.peakBytes))}, limit ${mib(Math.max(...limit.peakBytes))}`,
+      );
     }
-    const ratio = median(engine) / median(limit);
-    return {
-      ratio,
-      lines: [
-        `initial sync of ${records.toLocaleString('en')} records, engine: median ${fmt(median(engine))} over ${RUNS} runs`,
-        `same pages as plain JSON + Dexie bulkPut (limit): median ${fmt(median(limit))} over ${RUNS} runs`,
-        `ratio: ${ratio.toFixed(2)}× (goal ≤ ${GOAL_RATIO}×)`,
-      ],
-    };
+    return { ratio: firstRatio, lines };
   } finally {
     await page.context().close();
     await vite.close();
     await api.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function heapUsed(cdp: CDPSession): Promise<number> {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+}
+
+/** One run of `kind`, with the peak of the JS heap in use during it (above the heap before it). */
+async function runOnce(page: Page, cdp: CDPSession, kind: Kind, email: string, expected: number): Promise<{ ms: number; peakBytes: number }> {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const before = await heapUsed(cdp);
+  let peak = before;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, await heapUsed(cdp));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    const ms = await page.evaluate(([k, e, p, n]) => (window as unknown as { bench: Bench }).bench[k as Kind](e as string, p as string, n as number), [
+      kind,
+      email,
+      PASSWORD,
+      expected,
+    ] as const);
+    return { ms, peakBytes: peak - before };
+  } finally {
+    sampling = false;
+    await sampler;
   }
 }

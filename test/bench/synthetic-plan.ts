@@ -5,14 +5,14 @@ import type { PlanFile } from '../../src/model/plan-file';
 
 export const SEARCH_TERM = '重点';
 
-export function syntheticPlanFile(items: number, notes: number): PlanFile {
+export function syntheticPlanFile(items: number, notes: number, fiscalYear = 2024): PlanFile {
   const perSection = 10;
   const sectionsPerPillar = Math.max(1, Math.ceil(items / perSection / 3));
-  const months = monthsOfFiscalYear(2024);
+  const months = monthsOfFiscalYear(fiscalYear);
   const file: PlanFile = {
     format: 'jigyo-keikaku-plan',
     version: 2,
-    plan: { branch: `合成支部${items}`, fiscalYear: 2024, title: `合成計画 ${items}項目`, periodKind: 'month' },
+    plan: { branch: `合成支部${items}`, fiscalYear, title: `合成計画 ${items}項目`, periodKind: 'month' },
     sections: [],
     kpis: [],
     progress: [],
@@ -48,7 +48,7 @@ export function syntheticPlanFile(items: number, notes: number): PlanFile {
     file.sections.push(pillar);
   }
   for (let k = 0; k < notes; k++) {
-    file.notes!.push({ item: `i${k % items}`, date: '2024-06-01', author: 'ベンチ', text: `訪問メモ ${k}` });
+    file.notes!.push({ item: `i${k % items}`, date: `${fiscalYear}-06-01`, author: 'ベンチ', text: `訪問メモ ${k}` });
   }
   return file;
 }

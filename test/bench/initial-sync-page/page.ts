@@ -1,11 +1,14 @@
 // The page the initial-sync benchmark drives in Chromium: the real engine pulling a branch into
-// IndexedDB, and the limit it is compared with — the same pages fetched as plain JSON and
-// written with Dexie bulkPut, one transaction a page, into the same tables.
+// IndexedDB, and the limit it is compared with — the same pages (the engine's pullLimit) fetched
+// with plain fetch + JSON.parse and written with Dexie bulkPut, one transaction a page, one page
+// after another, into tables of the same names with no secondary index.
 import Dexie from 'dexie';
 import { TrackerDb } from '../../../src/db/database';
 import { createSyncEngine } from '../../../src/sync/engine';
 import { httpTransport } from '../../../src/sync/transport';
 import { PROTOCOL_VERSION } from '../../../src/model/protocol';
+
+const PULL_LIMIT: number | undefined = undefined;
 
 const TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements', 'conflicts', 'history'] as const;
 
@@ -37,13 +40,18 @@ async function engineRun(email: string, password: string, expected: number): Pro
   return ms;
 }
 
+/** The tables of the engine's database with their primary key alone: no secondary index. */
+const BARE_TABLES = Object.fromEntries(TABLES.map((t) => [t, 'id']));
+
 async function limitRun(email: string, password: string, expected: number): Promise<number> {
-  const db = new TrackerDb(`bench-limit-${crypto.randomUUID()}`);
+  const db = new Dexie(`bench-limit-${crypto.randomUUID()}`);
+  db.version(1).stores(BARE_TABLES);
   await db.open();
   const t0 = performance.now();
   const login = (await (
     await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
   ).json()) as { token: string };
+  const clientId = `limit-${crypto.randomUUID()}`;
   let cursor: string | null = null;
   let total = 0;
   for (;;) {
@@ -51,11 +59,15 @@ async function limitRun(email: string, password: string, expected: number): Prom
       await fetch('/api/sync', {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
-        body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId: `limit-${crypto.randomUUID()}`, mutations: [], cursor }),
+        body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId, mutations: [], cursor, ...(PULL_LIMIT ? { pullLimit: PULL_LIMIT } : {}) }),
       })
     ).json()) as { changes: { table: string; record: Record<string, unknown> }[]; cursor: string; hasMore: boolean };
     const byTable = new Map<string, Record<string, unknown>[]>();
-    for (const c of res.changes) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c.record]);
+    for (const c of res.changes) {
+      const list = byTable.get(c.table);
+      if (list) list.push(c.record);
+      else byTable.set(c.table, [c.record]);
+    }
     await db.transaction(
       'rw',
       [...byTable.keys()].map((t) => db.table(t)),
@@ -68,8 +80,11 @@ async function limitRun(email: string, password: string, expected: number): Prom
     if (!res.hasMore) break;
   }
   const ms = performance.now() - t0;
-  if ((await stored(db)) < expected) throw new Error(`limit run stored ${total} of ${expected}`);
-  await dispose(db);
+  let n = 0;
+  for (const t of TABLES) n += await db.table(t).count();
+  if (n < expected) throw new Error(`limit run stored ${total} of ${expected}`);
+  db.close();
+  await Dexie.delete(db.name);
   return ms;
 }
 
