@@ -99,8 +99,11 @@ export const changeSchema = z.object({
   id: idSchema,
   /** Increases with every change of the record (the server counts per branch); the cursor says how far a pull has come. */
   version: z.number(),
-  /** The record as the server has it; parsed by the client with the table's schema. */
-  record: z.record(z.string(), z.unknown()),
+  /**
+   * The record as the server has it: here only checked to be an object, not copied; the client
+   * parses it with its table's schema (once, as the page arrives: parsePage in src/sync/round-trip.ts).
+   */
+  record: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v)),
 });
 export type Change = z.infer<typeof changeSchema>;
 

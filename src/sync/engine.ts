@@ -8,13 +8,13 @@
 import { liveQuery } from 'dexie';
 import { REJECTED_REASON, type RejectedReason, type TrackerDb } from '../db/database';
 import { deriveSigningKey } from './outbox-seal';
-import { applyRoundTrip, keyLegacyOrders, setAside, setAsideUnsealed } from './round-trip';
+import { applyPage, keyLegacyOrders, parsePage, setAside, setAsideUnsealed, type PulledPage } from './round-trip';
 import { countOutboxOf, takeOutboxBatch } from './outbox';
-import { getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setDeviceSecret, setSession } from './session-store';
+import { getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setDeviceSecret, setSession, type SavedCursor } from './session-store';
 import { LOGIN_ERROR, SYNC_ERROR, type LiveState, type LoginResult, type SyncEngineApi, type SyncError, type SyncStatus } from './engine-api';
 import { broadcastRelay, createLiveClient, type Relay } from './live-client';
 import type { LiveTransport } from './live-transport';
-import { API_ERROR, LIMITS, PROTOCOL_VERSION, type LoginResponse, type Mutation, type ServerInfo, type SyncResponse } from '../model/protocol';
+import { API_ERROR, LIMITS, PROTOCOL_VERSION, type LoginResponse, type Mutation, type ServerInfo } from '../model/protocol';
 import { TransportError, type Transport } from './transport';
 
 export const SYNC_LOCK = 'tracker-sync';
@@ -33,8 +33,18 @@ export const SYNC_TIMING = {
   afterEditMs: 300,
   backoffFirstMs: 2_000,
   backoffMaxMs: 5 * 60_000,
-  /** Round trips in one syncNow() at most; more work continues at the next trigger. */
+  /** Round trips that push in one syncNow() at most; more work continues at the next trigger. */
   maxLoops: 20,
+  /**
+   * Pages in one syncNow() at most, pages fetched ahead included (a first pull of five years of
+   * plans is about 100 pages): more continues at once in the next run.
+   */
+  maxPages: 1000,
+  /**
+   * Changes asked for per page: the most the protocol allows. The server also bounds a page by
+   * its bytes (PULL_PAGE_BYTES), so a page stays small enough to parse and store at once.
+   */
+  pullLimit: LIMITS.pullPage,
   /** Of one request body, below the server's limit with room for the envelope. */
   requestBytes: Math.floor(LIMITS.requestBytes * 0.75),
 } as const;
@@ -83,6 +93,9 @@ type RunOutcome =
   | { kind: 'busy' }
   | { kind: 'failed'; retry: boolean };
 
+/** An answer of another protocol version (the app needs an update). */
+class ProtocolMismatch extends Error {}
+
 function defaultEvents(): PageEvents | null {
   if (typeof window === 'undefined' || typeof document === 'undefined') return null;
   return { connection: window, visibility: document, isVisible: () => document.visibilityState === 'visible' };
@@ -106,6 +119,11 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   let failures = 0;
   /** What the server's last refusal asked us to wait (Retry-After); the backoff is never shorter. */
   let serverWaitMs = 0;
+  /**
+   * An edit was made during the run: no page is fetched ahead until the next round trip has
+   * taken it, so that it is not held back behind the rest of a long pull.
+   */
+  let pushWanted = false;
   /** When local edits last went out, for afterEditMs. */
   let lastPushAt = Number.NEGATIVE_INFINITY;
   let timer: { handle: TimerHandle; due: number } | null = null;
@@ -211,10 +229,39 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     return true;
   }
 
-  /** Round trips until nothing is left to push or pull (or the loop bound). */
+  /** A pull of the next page, asked for before the page it follows is stored (see run()). */
+  interface Ahead {
+    /** The cursor it was asked with: the cursor of the page before, as it will be stored. */
+    after: SavedCursor;
+    token: string;
+    page: Promise<PulledPage>;
+  }
+
+  /** Asks for the page after `cursor`, and parses it as it arrives. */
+  function pull(clientId: string, cursor: string | null, mutations: Mutation[], token: string): Promise<PulledPage> {
+    return transport.sync({ protocolVersion: PROTOCOL_VERSION, clientId, mutations, cursor, pullLimit: SYNC_TIMING.pullLimit }, token).then((response) => {
+      // An answer of another protocol version is not parsed as ours: run() asks for an update.
+      if (response.protocolVersion !== PROTOCOL_VERSION) throw new ProtocolMismatch();
+      return parsePage(response);
+    });
+  }
+
+  /**
+   * Round trips until nothing is left to push or pull (or the loop bound). While the server has
+   * more, the next page is asked for as soon as a page arrives (its request needs only that
+   * page's cursor), so it travels while this page is stored; it is applied only on top of the
+   * page it follows (applyPage's `after`), and carries no mutations: edits made meanwhile wait
+   * in the outbox, are laid over the pulled records, and go out in the next round trip.
+   */
   async function run(): Promise<RunOutcome> {
-    for (let loop = 0; loop < SYNC_TIMING.maxLoops; loop++) {
-      again = false;
+    let ahead: Ahead | null = null;
+    let pages = 0;
+    for (let loop = 0; loop < SYNC_TIMING.maxLoops && pages < SYNC_TIMING.maxPages; pages++) {
+      // A round trip that takes the outbox answers every signal and edit made before it.
+      if (!ahead) {
+        again = false;
+        pushWanted = false;
+      }
       const session = await getSession(db);
       if (!session) {
         setStatus({ state: 'signed-out', session: null });
@@ -222,25 +269,38 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       }
       setStatus({ state: 'syncing' });
       const scope = scopeOf(session);
-      let response: SyncResponse;
-      let sent: Mutation[];
+      let page: PulledPage;
+      let sent: Mutation[] = [];
       let startOver = false;
+      let after: SavedCursor | undefined;
+      const fetched: Ahead | null = ahead && ahead.after.scope === scope && ahead.token === session.token ? ahead : null;
+      ahead = null;
       try {
-        const clientId = await getClientId(db);
-        // Only the signed-in person's own entries, and only those sealed with their key (an
-        // entry written in the browser's storage in their name is set aside): earlier users'
-        // wait for them on this device.
-        await keyLegacyOrders(db);
-        await setAsideUnsealed(db, session.user.id, now().toISOString());
-        sent = await takeOutboxBatch(db, session.user.id, LIMITS.mutationsPerRequest, SYNC_TIMING.requestBytes);
-        if (sent.length > 0) lastPushAt = now().getTime();
-        const saved = await getCursor(db);
-        // Another user or other branches than the cursor was pulled for: pull everything
-        // again and drop what was pulled before (it may be of a branch no longer granted).
-        startOver = saved !== null && saved.scope !== scope;
-        const cursor = startOver ? null : (saved?.cursor ?? null);
-        response = await transport.sync({ protocolVersion: PROTOCOL_VERSION, clientId, mutations: sent, cursor }, session.token);
+        if (fetched) {
+          after = fetched.after;
+          page = await fetched.page;
+        } else {
+          loop++;
+          const clientId = await getClientId(db);
+          // Only the signed-in person's own entries, and only those sealed with their key (an
+          // entry written in the browser's storage in their name is set aside): earlier users'
+          // wait for them on this device.
+          await keyLegacyOrders(db);
+          await setAsideUnsealed(db, session.user.id, now().toISOString());
+          sent = await takeOutboxBatch(db, session.user.id, LIMITS.mutationsPerRequest, SYNC_TIMING.requestBytes);
+          if (sent.length > 0) lastPushAt = now().getTime();
+          const saved = await getCursor(db);
+          // Another user or other branches than the cursor was pulled for: pull everything
+          // again and drop what was pulled before (it may be of a branch no longer granted).
+          startOver = saved !== null && saved.scope !== scope;
+          const cursor = startOver ? null : (saved?.cursor ?? null);
+          page = await pull(clientId, cursor, sent, session.token);
+        }
       } catch (e) {
+        if (e instanceof ProtocolMismatch) {
+          setStatus({ state: 'update-required', lastError: { code: SYNC_ERROR.updateRequired } });
+          return { kind: 'failed', retry: false };
+        }
         // A request the server refused because of one mutation: set that one aside and go on.
         if (e instanceof TransportError && e.mutationId && (e.status === 403 || e.status === 400)) {
           const code = e.status === 403 ? REJECTED_REASON.forbidden : REJECTED_REASON.badRequest;
@@ -249,21 +309,26 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         }
         return { kind: 'failed', retry: fail(e) };
       }
-      if (response.protocolVersion !== PROTOCOL_VERSION) {
-        setStatus({ state: 'update-required', lastError: { code: SYNC_ERROR.updateRequired } });
-        return { kind: 'failed', retry: false };
+      // The next page travels while this one is stored, unless an edit waits to go out.
+      if (page.hasMore && !pushWanted) {
+        const next: Ahead = { after: { cursor: page.cursor, scope }, token: session.token, page: pull(await getClientId(db), page.cursor, [], session.token) };
+        // Its failure is handled where it is awaited (or it is dropped unread).
+        next.page.catch(() => undefined);
+        ahead = next;
       }
       const at = now().toISOString();
       let settled: number;
       try {
-        const outcome = await applyRoundTrip(db, sent, startOver ? { ...response, reset: true } : response, { at, scope, userId: session.user.id });
+        const outcome = await applyPage(db, sent, startOver ? { ...page, reset: true } : page, { at, scope, userId: session.user.id, after });
+        // A page fetched ahead that no longer follows the stored cursor: the next loop asks again.
+        if (!outcome.applied) ahead = null;
         settled = outcome.acknowledged + outcome.rejected;
       } catch (e) {
         return { kind: 'failed', retry: fail(e) };
       }
       failures = 0;
       setStatus({ lastSyncAt: at, lastError: null });
-      if (response.hasMore || again) continue;
+      if (page.hasMore || again) continue;
       const left = await countOutboxOf(db, session.user.id);
       // A signal or an edit that came during that read still needs this run.
       if (again) continue;
@@ -338,8 +403,10 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       next: (count) => {
         // Only growth is an edit; the engine itself shrinks the outbox.
         if (last !== null && count > last && status.state !== 'error') {
-          if (running) again = true;
-          else if (online() && !blocked()) schedule(Math.max(0, lastPushAt + SYNC_TIMING.afterEditMs - now().getTime()));
+          if (running) {
+            again = true;
+            pushWanted = true;
+          } else if (online() && !blocked()) schedule(Math.max(0, lastPushAt + SYNC_TIMING.afterEditMs - now().getTime()));
         }
         last = count;
       },

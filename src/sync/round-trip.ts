@@ -39,7 +39,7 @@ import {
 import { isByAuthor, readPending } from './outbox';
 import { sealVerifies, withSeal } from './outbox-seal';
 import { readServerCopy, undoPending, type PendingEntry } from './server-copy';
-import { getSession, META, type SavedCursor } from './session-store';
+import { getCursor, getSession, META, type SavedCursor } from './session-store';
 type Row = Record<string, unknown>;
 
 const PULL_SCHEMAS = RECORD_SCHEMAS as unknown as Record<RecordTable, z.ZodMiniType<Row>>;
@@ -111,6 +111,8 @@ function withOrderKeys(e: PendingEntry): PendingEntry {
 
 /** What a round trip did, for the engine's log and the tests. */
 export interface RoundTripOutcome {
+  /** False when nothing was done: the session changed, or the page no longer follows the stored cursor. */
+  applied: boolean;
   acknowledged: number;
   rejected: number;
   /** Pulled records stored. */
@@ -128,6 +130,8 @@ interface Work {
   local: Row | undefined;
   /** Whether a server copy is stored for it (to be dropped once nothing is pending). */
   copied: boolean;
+  /** Whether `server` is a pulled record parsed on arrival (parsePage), so not parsed again. */
+  parsed: boolean;
 }
 
 type Problem = { what: string; detail: unknown };
@@ -192,7 +196,7 @@ class Rebase {
     // order back to an integer: the copy takes the key of that integer, as the server would.
     const copy = stored ? stored.record : undoPending(local, this.pending.get(key) ?? []);
     const server = copy && upgradeOrders(table, copy);
-    const w: Work = { table, id, server, local, copied: stored !== null };
+    const w: Work = { table, id, server, local, copied: stored !== null, parsed: false };
     this.work.set(key, w);
     return w;
   }
@@ -213,9 +217,13 @@ class Rebase {
     // conflict the lost fields keep the server's value, and any field that did go in made a new
     // version of the record, which is pulled.
     if (!w.server) {
-      if (entry.create) w.server = { ...stampsOf(w.local, entry), ...entry.create, ...entry.changes, id: entry.recordId };
+      if (entry.create) {
+        w.server = { ...stampsOf(w.local, entry), ...entry.create, ...entry.changes, id: entry.recordId };
+        w.parsed = false;
+      }
     } else if (status === 'applied') {
       w.server = layOver(entry.table, w.server, entry).record;
+      w.parsed = false;
     }
   }
 
@@ -226,21 +234,28 @@ class Rebase {
   }
 
   /**
-   * Synchronous on purpose: Dexie keeps the transaction across native awaits only for a bounded
-   * number of them, so a page of records must not each cost an await that does no database work.
+   * A record of a pulled page, parsed on arrival (parsePage). Synchronous on purpose: Dexie
+   * keeps the transaction across native awaits only for a bounded number of them, so a page of
+   * records must not each cost an await that does no database work.
    */
   pulled(table: SyncedTable, record: Row & { id: string }): void {
     const key = recordKey(table, record.id);
     const w = this.work.get(key);
-    if (w) w.server = record;
-    else this.work.set(key, { table, id: record.id, server: record, local: undefined, copied: false });
+    if (w) {
+      w.server = record;
+      w.parsed = true;
+    } else this.work.set(key, { table, id: record.id, server: record, local: undefined, copied: false, parsed: true });
   }
 
   /** Forgets everything learnt of the server (a reset): pending creates stay on this device. */
   async forgetServer(): Promise<void> {
     for (const key of this.pending.keys()) {
       const first = this.pending.get(key)?.[0];
-      if (first) (await this.touch(first.table, first.recordId)).server = null;
+      if (first) {
+        const w = await this.touch(first.table, first.recordId);
+        w.server = null;
+        w.parsed = false;
+      }
     }
   }
 
@@ -270,6 +285,7 @@ class Rebase {
 
   private asServerHasIt(w: Work): Row | null {
     if (!w.server) return null;
+    if (w.parsed) return w.server;
     const parsed = PULL_SCHEMAS[w.table].safeParse(w.server);
     if (parsed.success) return parsed.data;
     this.problems.push({ what: `the server's copy of ${w.table} ${w.id} does not parse`, detail: parsed.error.issues });
@@ -356,6 +372,51 @@ function rejectedRow(e: PendingEntry, reason: RejectedReason, at: string): Rejec
   return { mutationId: e.mutationId, table: e.table, recordId: e.recordId, planId: e.planId, changes: e.changes, reason, at };
 }
 
+/** A pulled record, parsed with its table's schema on arrival. */
+export interface PulledRecord {
+  table: RecordTable;
+  record: Row & { id: string };
+}
+
+/**
+ * An answer of /api/sync with its records parsed (parsePage): what applyPage stores. Each
+ * record is parsed once, here, when the page arrives (before its transaction, so that the
+ * parsing of one page can run while the one before it is being written); nothing parses it again.
+ */
+export interface PulledPage extends Omit<SyncResponse, 'changes'> {
+  records: PulledRecord[];
+  /** Changes left out because their record does not parse (logged once the page is applied). */
+  skipped: Problem[];
+}
+
+/** Parses the records of an answer, each with its table's schema; a record that does not parse is left out. */
+export function parsePage(response: SyncResponse): PulledPage {
+  const { changes, ...envelope } = response;
+  const records: PulledRecord[] = [];
+  const skipped: Problem[] = [];
+  for (const change of changes) {
+    // A record an older server process wrote may hold an integer order: taken as its key.
+    const parsed = PULL_SCHEMAS[change.table].safeParse(upgradeOrders(change.table, change.record));
+    if (!parsed.success || parsed.data.id !== change.id) {
+      skipped.push({ what: `left out a ${change.table} record that does not parse (${change.id})`, detail: parsed.error?.issues ?? 'id mismatch' });
+      continue;
+    }
+    records.push({ table: change.table, record: parsed.data as Row & { id: string } });
+  }
+  return { ...envelope, records, skipped };
+}
+
+/**
+ * The tables a page's transaction needs: those of its records and of the mutations it answers,
+ * the outbox and meta (pending edits, server copies, session, cursor), `rejected` when it
+ * answers mutations, and every table on a reset (it clears them).
+ */
+function pageTables(db: TrackerDb, sent: readonly Mutation[], page: PulledPage): Table[] {
+  if (page.reset) return syncTables(db);
+  const names = new Set<string>([...page.records.map((r) => r.table), ...sent.map((m) => m.table)]);
+  return [...[...names].map((t) => db.table(t)), db.outbox, db.meta, ...(sent.length > 0 ? [db.rejected] : [])];
+}
+
 /**
  * Applies the answer to `sent` in one transaction: results settle their outbox entries, the
  * pulled changes are stored (a reset first drops every synced record), pending edits are
@@ -367,21 +428,40 @@ export async function applyRoundTrip(
   response: SyncResponse,
   context: { at: string; scope: string; userId?: string },
 ): Promise<RoundTripOutcome> {
-  const { at, scope, userId } = context;
-  const outcome: RoundTripOutcome = { acknowledged: 0, rejected: 0, stored: 0, skipped: 0 };
+  return applyPage(db, sent, parsePage(response), context);
+}
+
+/**
+ * applyRoundTrip of a page parsed on arrival. With `after`, the page was asked for with that
+ * cursor before the page that ends at it was stored (fetched ahead): it is applied only if the
+ * device's cursor is still exactly that one, else nothing is done (`applied: false`), so the
+ * stored cursor never passes a page that is not in.
+ */
+export async function applyPage(
+  db: TrackerDb,
+  sent: readonly Mutation[],
+  page: PulledPage,
+  context: { at: string; scope: string; userId?: string; after?: SavedCursor },
+): Promise<RoundTripOutcome> {
+  const { at, scope, userId, after } = context;
+  const outcome: RoundTripOutcome = { applied: false, acknowledged: 0, rejected: 0, stored: 0, skipped: 0 };
   const problems: Problem[] = [];
-  await db.transaction('rw', syncTables(db), async () => {
+  await db.transaction('rw', pageTables(db, sent, page), async () => {
     // The person signed out (or the device was erased, or someone else signed in) while the
     // request was out: its answer is not for this device's state any more. Entries it carried
     // stay in flight and are sent again, unchanged, when their author signs in.
     if (userId !== undefined && (await getSession(db))?.user.id !== userId) return;
+    if (after !== undefined) {
+      const saved = await getCursor(db);
+      if (saved?.cursor !== after.cursor || saved.scope !== after.scope) return;
+    }
     const rebase = new Rebase(db, await readPending(db), await resealerOf(db));
-    if (response.reset) {
+    if (page.reset) {
       await rebase.forgetServer();
       for (const t of RECORD_TABLES) await rows(db, t).clear();
       await db.meta.where('key').startsWith(SERVER_COPY_PREFIX).delete();
     }
-    const results = new Map(response.results.map((r) => [r.mutationId, r]));
+    const results = new Map(page.results.map((r) => [r.mutationId, r]));
     const history: Row[] = [];
     for (const m of sent) {
       const result = results.get(m.id);
@@ -393,28 +473,22 @@ export async function applyRoundTrip(
         outcome.rejected++;
       } else outcome.acknowledged++;
     }
-    for (const change of response.changes) {
-      // A record an older server process wrote may hold an integer order: taken as its key.
-      const parsed = PULL_SCHEMAS[change.table].safeParse(upgradeOrders(change.table, change.record as Record<string, unknown>));
-      if (!parsed.success || parsed.data.id !== change.id) {
-        problems.push({ what: `left out a ${change.table} record that does not parse (${change.id})`, detail: parsed.error?.issues ?? 'id mismatch' });
-        outcome.skipped++;
-        continue;
-      }
-      const record = parsed.data as Row & { id: string };
-      if (isSynced(change.table)) {
-        if (rebase.needsTouch(change.table, record.id)) await rebase.touch(change.table, record.id);
-        rebase.pulled(change.table, record);
+    for (const { table, record } of page.records) {
+      if (isSynced(table)) {
+        if (rebase.needsTouch(table, record.id)) await rebase.touch(table, record.id);
+        rebase.pulled(table, record);
       } else history.push(record);
       outcome.stored++;
     }
+    outcome.skipped = page.skipped.length;
     await rebase.finish();
     if (history.length > 0) await db.history.bulkPut(history as History[]);
-    problems.push(...rebase.problems);
+    problems.push(...page.skipped, ...rebase.problems);
     await db.meta.bulkPut([
-      { key: META.cursor, value: { cursor: response.cursor, scope } satisfies SavedCursor },
+      { key: META.cursor, value: { cursor: page.cursor, scope } satisfies SavedCursor },
       { key: META.lastSyncAt, value: at },
     ]);
+    outcome.applied = true;
   });
   warn(problems);
   return outcome;
