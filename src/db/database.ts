@@ -262,6 +262,18 @@ export class TrackerDb extends Dexie {
             if (copy?.record && typeof copy.record === 'object') row.value = { ...copy, record: upgradeOrders(table, copy.record as Record<string, unknown>) };
           });
       });
+    // Only the indexes a screen or the sync layer queries (a pulled page writes every index of
+    // its records, so each unused one slows a first sync of a branch): a plan's progress by
+    // planId is read through [planId+periodId] (Dexie uses a compound index's first part as an
+    // index of its own); nothing looks up items by section, measurements by KPI, conflicts by
+    // record, or history by plan or record. Dropping an index keeps every row.
+    this.version(5).stores({
+      items: 'id, planId',
+      progress: 'id, itemId, [planId+periodId]',
+      measurements: 'id, planId',
+      conflicts: 'id, planId, itemId',
+      history: 'id, itemId',
+    });
     // Another tab opened a newer schema: let it upgrade, and ask this tab to reload.
     this.on('versionchange', () => {
       this.close({ disableAutoOpen: true });

@@ -71,7 +71,7 @@ describe('StructurePage', () => {
     fireEvent.click(form.getByRole('checkbox', { name: '重要度：高' }));
     fireEvent.click(form.getByRole('button', { name: '保存' }));
     expect(await screen.findByRole('button', { name: '項目「③ 電話相談の品質向上を図る。」を編集' })).toBeTruthy();
-    const added = (await db.items.where('sectionId').equals(ref('p1-2')).toArray()).find((i) => i.label === '③');
+    const added = (await db.items.filter((i) => i.sectionId === ref('p1-2')).toArray()).find((i) => i.label === '③');
     expect(added).toMatchObject({ planId: PLAN_ID, text: '電話相談の品質向上を図る。', group: '業務', tags: ['重要度：高'], deleted: false });
     // After its last sibling (a1), with two random digits so another device's addition does not tie.
     expect(added!.order).toMatch(/^a2[0-9A-Za-z]{2}$/);

@@ -70,3 +70,86 @@ describe('version 4', () => {
     db.close();
   });
 });
+
+describe('version 5', () => {
+  /** Version 4's schema (the indexes of version 3), as the previous app version opens it. */
+  async function version4(name: string, fill: (db: Dexie) => Promise<void>): Promise<void> {
+    const old = new Dexie(name);
+    old.version(4).stores({
+      plans: 'id',
+      sections: 'id, planId',
+      items: 'id, planId, sectionId',
+      progress: 'id, planId, itemId, [planId+periodId]',
+      notes: 'id, planId, itemId',
+      kpis: 'id, planId',
+      measurements: 'id, planId, kpiId',
+      outbox: '++seq, recordId, planId',
+      meta: 'key',
+      conflicts: 'id, planId, itemId, recordId',
+      history: 'id, planId, recordId, itemId',
+      rejected: '++id, planId, recordId',
+    });
+    await old.open();
+    await fill(old);
+    old.close();
+  }
+
+  const progress = (planId: string, itemId: string, periodId: string) => ({
+    id: `progress:${itemId}:${periodId}`,
+    planId,
+    itemId,
+    periodId,
+    evaluation: '○',
+    done: `${itemId} ${periodId}`,
+    next: '',
+    ...stamp,
+  });
+
+  it('drops the indexes nothing queries and keeps every row; the queries of the screens answer as before', async () => {
+    const name = `upgrade5-${crypto.randomUUID()}`;
+    const rows = {
+      items: [
+        { id: 'p/i1', planId: 'p', sectionId: 's1', label: '①', text: 'a', group: '', tags: [], order: 'a0', deleted: false, ...stamp },
+        { id: 'q/i1', planId: 'q', sectionId: 's2', label: '①', text: 'b', group: '', tags: [], order: 'a0', deleted: false, ...stamp },
+      ],
+      progress: [progress('p', 'p/i1', '2024-04'), progress('p', 'p/i1', '2024-05'), progress('p', 'p/i2', '2024-05'), progress('q', 'q/i1', '2024-05')],
+      measurements: [{ id: 'measurement:k:2024-05', planId: 'p', kpiId: 'k', month: '2024-05', value: 1, ...stamp }],
+      conflicts: [{ id: 'conflict:m:done', planId: 'p', itemId: 'p/i1', recordId: 'progress:p/i1:2024-04', table: 'progress', field: 'done' }],
+      history: [{ id: 'history:m', planId: 'p', itemId: 'p/i1', recordId: 'progress:p/i1:2024-04', at: '2024-06-01T00:00:00.000Z' }],
+      outbox: [
+        { mutationId: 'm', table: 'progress', recordId: 'progress:p/i1:2024-04', planId: 'p', changes: {}, base: {}, create: null, createdAt: stamp.updatedAt },
+      ],
+    };
+    await version4(name, async (db) => {
+      for (const [table, list] of Object.entries(rows)) await db.table(table).bulkAdd(list);
+    });
+
+    const db = new TrackerDb(name);
+    await db.open();
+    expect(db.verno).toBe(5);
+    // What IndexedDB itself keeps, not only what Dexie declares.
+    const indexes = (table: string) => [...db.backendDB().transaction(table).objectStore(table).indexNames].sort();
+    expect(indexes('items')).toEqual(['planId']);
+    expect(indexes('progress')).toEqual(['[planId+periodId]', 'itemId']);
+    expect(indexes('measurements')).toEqual(['planId']);
+    expect(indexes('conflicts')).toEqual(['itemId', 'planId']);
+    expect(indexes('history')).toEqual(['itemId']);
+    expect(indexes('notes')).toEqual(['itemId', 'planId']);
+    expect(indexes('outbox')).toEqual(['planId', 'recordId']);
+    for (const [table, list] of Object.entries(rows)) expect(await db.table(table).toArray()).toEqual(table === 'outbox' ? [{ ...list[0], seq: 1 }] : list);
+
+    // The queries of src/ui/data and src/db on the tables that lost an index.
+    expect((await db.progress.where('planId').equals('p').primaryKeys()).sort()).toEqual(rows.progress.slice(0, 3).map((p) => p.id));
+    expect((await db.progress.where('planId').equals('p').toArray()).map((p) => p.id).sort()).toEqual(rows.progress.slice(0, 3).map((p) => p.id));
+    expect((await db.progress.where('[planId+periodId]').equals(['p', '2024-05']).toArray()).map((p) => p.id).sort()).toEqual([
+      rows.progress[1]!.id,
+      rows.progress[2]!.id,
+    ]);
+    expect((await db.progress.where('itemId').equals('p/i1').toArray()).length).toBe(2);
+    expect((await db.items.where('planId').equals('q').toArray()).map((i) => i.id)).toEqual(['q/i1']);
+    expect((await db.measurements.where('planId').equals('p').toArray()).length).toBe(1);
+    expect((await db.conflicts.where('itemId').equals('p/i1').toArray()).length).toBe(1);
+    expect((await db.history.where('itemId').equals('p/i1').toArray()).length).toBe(1);
+    db.close();
+  });
+});
