@@ -10,8 +10,11 @@ export const PROTOCOL_VERSION = 3;
 export const LIMITS = {
   /** Mutations in one request. */
   mutationsPerRequest: 200,
-  /** Changes in one pull page, at most. */
-  pullPage: 1000,
+  /**
+   * Changes in one pull page, at most (and the server's default): a page is bounded by its bytes
+   * too (PULL_PAGE_BYTES), which is what usually ends a first sync's pages.
+   */
+  pullPage: 5000,
   /** Bytes of one request body. */
   requestBytes: 2 * 1024 * 1024,
 } as const;

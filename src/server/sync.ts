@@ -50,7 +50,7 @@ function notingBranches(tx: WriteTx, into: Map<string, number>): WriteTx {
   });
 }
 
-export const DEFAULT_PULL_LIMIT = 500;
+export const DEFAULT_PULL_LIMIT = 5000;
 /**
  * The bytes of a pull page's changes at most (docs/sync-protocol.md): a record that passes its
  * schema is well under half of it, so a page holds at least two, and a fresh device's first

@@ -40,11 +40,6 @@ export const SYNC_TIMING = {
    * plans is about 100 pages): more continues at once in the next run.
    */
   maxPages: 1000,
-  /**
-   * Changes asked for per page: the most the protocol allows. The server also bounds a page by
-   * its bytes (PULL_PAGE_BYTES), so a page stays small enough to parse and store at once.
-   */
-  pullLimit: LIMITS.pullPage,
   /** Of one request body, below the server's limit with room for the envelope. */
   requestBytes: Math.floor(LIMITS.requestBytes * 0.75),
 } as const;
@@ -234,12 +229,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     /** The cursor it was asked with: the cursor of the page before, as it will be stored. */
     after: SavedCursor;
     token: string;
+    clientId: string;
     page: Promise<PulledPage>;
   }
 
   /** Asks for the page after `cursor`, and parses it as it arrives. */
   function pull(clientId: string, cursor: string | null, mutations: Mutation[], token: string): Promise<PulledPage> {
-    return transport.sync({ protocolVersion: PROTOCOL_VERSION, clientId, mutations, cursor, pullLimit: SYNC_TIMING.pullLimit }, token).then((response) => {
+    return transport.sync({ protocolVersion: PROTOCOL_VERSION, clientId, mutations, cursor }, token).then((response) => {
       // An answer of another protocol version is not parsed as ours: run() asks for an update.
       if (response.protocolVersion !== PROTOCOL_VERSION) throw new ProtocolMismatch();
       return parsePage(response);
@@ -273,15 +269,17 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       let sent: Mutation[] = [];
       let startOver = false;
       let after: SavedCursor | undefined;
+      let clientId: string;
       const fetched: Ahead | null = ahead && ahead.after.scope === scope && ahead.token === session.token ? ahead : null;
       ahead = null;
       try {
         if (fetched) {
           after = fetched.after;
+          clientId = fetched.clientId;
           page = await fetched.page;
         } else {
           loop++;
-          const clientId = await getClientId(db);
+          clientId = await getClientId(db);
           // Only the signed-in person's own entries, and only those sealed with their key (an
           // entry written in the browser's storage in their name is set aside): earlier users'
           // wait for them on this device.
@@ -311,7 +309,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       }
       // The next page travels while this one is stored, unless an edit waits to go out.
       if (page.hasMore && !pushWanted) {
-        const next: Ahead = { after: { cursor: page.cursor, scope }, token: session.token, page: pull(await getClientId(db), page.cursor, [], session.token) };
+        const next: Ahead = { after: { cursor: page.cursor, scope }, token: session.token, clientId, page: pull(clientId, page.cursor, [], session.token) };
         // Its failure is handled where it is awaited (or it is dropped unread).
         next.page.catch(() => undefined);
         ahead = next;

@@ -276,11 +276,14 @@ class Rebase {
       if (pending.length > 0) copies.push({ key: serverCopyKey(key), value: { record: w.server } });
       else if (w.copied) settledCopies.push(serverCopyKey(key));
     }
-    for (const [table, list] of puts) if (list.length > 0) await rows(this.db, table).bulkPut(list);
-    for (const [table, ids] of deletes) if (ids.length > 0) await rows(this.db, table).bulkDelete(ids);
-    if (settledCopies.length > 0) await this.db.meta.bulkDelete(settledCopies);
-    if (copies.length > 0) await this.db.meta.bulkPut(copies);
-    if (this.rewritten.length > 0) await this.db.outbox.bulkPut(this.rewritten);
+    // Every write requested at once (IndexedDB runs a transaction's requests in order).
+    const writes: Promise<unknown>[] = [];
+    for (const [table, list] of puts) if (list.length > 0) writes.push(rows(this.db, table).bulkPut(list));
+    for (const [table, ids] of deletes) if (ids.length > 0) writes.push(rows(this.db, table).bulkDelete(ids));
+    if (settledCopies.length > 0) writes.push(this.db.meta.bulkDelete(settledCopies));
+    if (copies.length > 0) writes.push(this.db.meta.bulkPut(copies));
+    if (this.rewritten.length > 0) writes.push(this.db.outbox.bulkPut(this.rewritten));
+    await Promise.all(writes);
   }
 
   private asServerHasIt(w: Work): Row | null {
@@ -450,12 +453,11 @@ export async function applyPage(
     // The person signed out (or the device was erased, or someone else signed in) while the
     // request was out: its answer is not for this device's state any more. Entries it carried
     // stay in flight and are sent again, unchanged, when their author signs in.
-    if (userId !== undefined && (await getSession(db))?.user.id !== userId) return;
-    if (after !== undefined) {
-      const saved = await getCursor(db);
-      if (saved?.cursor !== after.cursor || saved.scope !== after.scope) return;
-    }
-    const rebase = new Rebase(db, await readPending(db), await resealerOf(db));
+    // Read at once: one round trip to the database, not one after another.
+    const [session, saved, pending, resealer] = await Promise.all([getSession(db), getCursor(db), readPending(db), resealerOf(db)]);
+    if (userId !== undefined && session?.user.id !== userId) return;
+    if (after !== undefined && (saved?.cursor !== after.cursor || saved.scope !== after.scope)) return;
+    const rebase = new Rebase(db, pending, resealer);
     if (page.reset) {
       await rebase.forgetServer();
       for (const t of RECORD_TABLES) await rows(db, t).clear();

@@ -1,15 +1,12 @@
 // The page the initial-sync benchmark drives in Chromium: the real engine pulling a branch into
-// IndexedDB, and the limit it is compared with — the same pages (the engine's pullLimit) fetched
+// IndexedDB, and the limit it is compared with — the same pages (the same requests) fetched
 // with plain fetch + JSON.parse and written with Dexie bulkPut, one transaction a page, one page
 // after another, into tables of the same names with no secondary index.
 import Dexie from 'dexie';
 import { TrackerDb } from '../../../src/db/database';
-import { createSyncEngine, SYNC_TIMING } from '../../../src/sync/engine';
+import { createSyncEngine } from '../../../src/sync/engine';
 import { httpTransport } from '../../../src/sync/transport';
 import { PROTOCOL_VERSION } from '../../../src/model/protocol';
-
-/** The engine's page size, so that the limit fetches the very same pages. */
-const PULL_LIMIT: number | undefined = SYNC_TIMING.pullLimit;
 
 const TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements', 'conflicts', 'history'] as const;
 
@@ -68,7 +65,8 @@ async function limitRun(email: string, password: string, expected: number): Prom
       await fetch('/api/sync', {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
-        body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId, mutations: [], cursor, ...(PULL_LIMIT ? { pullLimit: PULL_LIMIT } : {}) }),
+        // As the engine asks: no pullLimit, so the server's pages (its default count, bounded by bytes).
+        body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId, mutations: [], cursor }),
       })
     ).json()) as { changes: { table: string; record: Record<string, unknown> }[]; cursor: string; hasMore: boolean };
     const byTable = new Map<string, Record<string, unknown>[]>();
