@@ -2,11 +2,12 @@
 // failure (401, 426, no network, 403 naming a mutation), its triggers and backoff on injected
 // timers, and that one database is never synced by two runs at once.
 import 'fake-indexeddb/auto';
+import { liveQuery } from 'dexie';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TrackerDb } from '../../../src/db/database';
 import { deriveSigningKey, withSeal } from '../../../src/sync/outbox-seal';
 import { addNote, saveProgress, storePlanRecords } from '../../../src/sync/edits';
-import { getDeviceSecret, getSession, setSession } from '../../../src/sync/session-store';
+import { getCursor, getDeviceSecret, getSession, setSession } from '../../../src/sync/session-store';
 import { parsePlanFile, planFileToRecords } from '../../../src/model/plan-file';
 import { progressId } from '../../../src/model/schemas';
 import { createSyncEngine, SYNC_TIMING, type PageEvents, type SyncEngine, type SyncEngineDeps } from '../../../src/sync/engine';
@@ -568,5 +569,174 @@ describe('login and logout', () => {
     expect(await e.serverInfo()).toEqual({ protocolVersion: PROTOCOL_VERSION, demo: null });
     transport.info = () => Promise.reject(new TransportError('network', 'x'));
     expect(await e.serverInfo()).toBeNull();
+  });
+});
+
+/** Resolves a little after a live count of the outbox first meets `test`. */
+function outboxSeen(db: TrackerDb, test: (count: number) => boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sub = liveQuery(() => db.outbox.count()).subscribe((n) => {
+      if (!test(n)) return;
+      setTimeout(() => {
+        sub.unsubscribe();
+        resolve();
+      }, 20);
+    });
+  });
+}
+
+describe('initial sync, the next page fetched ahead', () => {
+  const PID = progressId(key.itemId, key.periodId);
+  const stampAt = '2024-07-01T10:00:00.000Z';
+  /** The progress record of `key` as the server has it at page `n`. */
+  const serverProgress = (done: string) => ({
+    id: PID,
+    planId: PLAN,
+    itemId: key.itemId,
+    periodId: key.periodId,
+    evaluation: '○',
+    done,
+    next: '',
+    updatedAt: stampAt,
+    updatedBy: 'サーバー',
+  });
+  /** A note only page `n` brings, so that what is stored shows which pages are in. */
+  const pageNote = (n: number) => ({
+    id: `note-page-${n}`,
+    planId: PLAN,
+    itemId: key.itemId,
+    date: '2024-06-01',
+    author: 'サーバー',
+    text: `page ${n}`,
+    createdAt: stampAt,
+  });
+  /** Pages 1…last: page n answers cursor c(n-1) (null for the first) with cursor cn. */
+  function page(req: SyncRequest, n: number, last: number): SyncResponse {
+    return {
+      ...ack(req, `c${n}`),
+      changes: [
+        { table: 'progress', id: PID, version: n * 10, record: serverProgress(`page ${n}`) },
+        { table: 'notes', id: `note-page-${n}`, version: n * 10 + 1, record: pageNote(n) },
+      ],
+      hasMore: n < last,
+    };
+  }
+  const pageOf = (req: SyncRequest) => (req.cursor === null ? 1 : Number(req.cursor.slice(1)) + 1);
+  const notesIn = async (db: TrackerDb) =>
+    (await db.notes.where('itemId').equals(key.itemId).toArray())
+      .map((n) => n.id)
+      .filter((id) => id.startsWith('note-page-'))
+      .sort();
+
+  it('S47: asks for the next page before the one it follows is stored, stores them in order, and moves the cursor with each', async () => {
+    const db = await freshDb();
+    await setSession(db, session);
+    // What the device had stored when each page was asked for.
+    const seen: { cursor: string | null; stored: string | null; notes: string[] }[] = [];
+    const { requests, transport } = stub(async (req) => {
+      // Both read in one transaction, so they agree with each other.
+      const [stored, notes] = await db.transaction('r', db.meta, db.notes, () => Promise.all([getCursor(db), notesIn(db)]));
+      seen.push({ cursor: req.cursor, stored: stored?.cursor ?? null, notes });
+      return page(req, pageOf(req), 4);
+    });
+    const { engine: e } = engine(db, transport);
+    await e.syncNow();
+    expect(requests.map((r) => r.req.cursor)).toEqual([null, 'c1', 'c2', 'c3']);
+    expect(requests.every((r) => r.req.mutations.length === 0)).toBe(true);
+    // Each page after the first went out before the page it follows was stored (never after a
+    // page not yet asked for): the stored cursor is at most one page behind, never ahead.
+    for (const s of seen.slice(1)) {
+      const asked = Number(s.cursor!.slice(1));
+      const stored = s.stored === null ? 0 : Number(s.stored.slice(1));
+      expect(stored).toBeLessThanOrEqual(asked);
+      expect(s.notes).toEqual(Array.from({ length: stored }, (_, i) => `note-page-${i + 1}`));
+    }
+    expect(seen.some((s) => s.cursor !== null && s.stored !== s.cursor)).toBe(true);
+    expect(await getCursor(db)).toMatchObject({ cursor: 'c4' });
+    expect(await notesIn(db)).toEqual(['note-page-1', 'note-page-2', 'note-page-3', 'note-page-4']);
+    // The later page's version of a record wins: pages were stored in order.
+    expect((await db.progress.get(PID))?.done).toBe('page 4');
+  });
+
+  it('S47: a page that fails to be stored leaves the cursor on the page before, drops the page fetched ahead, and the next sync goes on from there', async () => {
+    const db = await freshDb();
+    await setSession(db, session);
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { requests, transport } = stub((req) => page(req, pageOf(req), 4));
+    const { engine: e } = engine(db, transport);
+    // Page 2's transaction fails midway (its notes are written after its progress).
+    const notes = db.table('notes');
+    const bulkPut = notes.bulkPut.bind(notes);
+    let calls = 0;
+    vi.spyOn(notes, 'bulkPut').mockImplementation(((...args: Parameters<typeof bulkPut>) => {
+      if (++calls === 2) return Promise.reject(new Error('disk trouble'));
+      return bulkPut(...args);
+    }) as typeof bulkPut);
+    await e.syncNow();
+    expect(e.getStatus().state).toBe('error');
+    // Page 3 was asked for while page 2 was being stored, and is not in.
+    expect(requests.map((r) => r.req.cursor)).toEqual([null, 'c1', 'c2']);
+    expect(await getCursor(db)).toMatchObject({ cursor: 'c1' });
+    expect(await notesIn(db)).toEqual(['note-page-1']);
+    expect((await db.progress.get(PID))?.done).toBe('page 1');
+
+    await e.syncNow();
+    expect(requests.map((r) => r.req.cursor).slice(3)).toEqual(['c1', 'c2', 'c3']);
+    expect(await getCursor(db)).toMatchObject({ cursor: 'c4' });
+    expect(await notesIn(db)).toEqual(['note-page-1', 'note-page-2', 'note-page-3', 'note-page-4']);
+    expect(e.getStatus().state).toBe('idle');
+  });
+
+  it('S47: a page fetched ahead that does not arrive leaves what was stored, and the next sync asks for it again', async () => {
+    const db = await freshDb();
+    await setSession(db, session);
+    let down = true;
+    const { requests, transport } = stub((req) => {
+      if (req.cursor === 'c2' && down) throw new TransportError('network', 'connection lost');
+      return page(req, pageOf(req), 3);
+    });
+    const { engine: e } = engine(db, transport);
+    await e.syncNow();
+    expect(e.getStatus()).toMatchObject({ state: 'error', lastError: { code: SYNC_ERROR.unreachable } });
+    expect(await getCursor(db)).toMatchObject({ cursor: 'c2' });
+    expect(await notesIn(db)).toEqual(['note-page-1', 'note-page-2']);
+    down = false;
+    await e.syncNow();
+    expect(requests.map((r) => r.req.cursor)).toEqual([null, 'c1', 'c2', 'c2']);
+    expect(await getCursor(db)).toMatchObject({ cursor: 'c3' });
+    expect(await notesIn(db)).toEqual(['note-page-1', 'note-page-2', 'note-page-3']);
+  });
+
+  it('S47: keeps an edit made during the initial sync over the pulled record, and sends it in the next round trip', async () => {
+    const db = await freshDb();
+    await setSession(db, session);
+    const { requests, transport } = stub(async (req) => {
+      if (req.mutations.length > 0) {
+        // The server applies the edit and sends the record back with it.
+        const m = req.mutations[0]!;
+        return { ...ack(req, 'c9'), changes: [{ table: 'progress', id: PID, version: 90, record: { ...serverProgress('page 2'), ...m.changes } }] };
+      }
+      if (req.cursor === 'c1') {
+        // The person edits while page 1 is being stored and page 2 travels.
+        await saveProgress(db, key, { done: '訪問した（端末で）' }, 'a');
+        // Page 2 arrives once the outbox's growth has been seen (as the engine's own watch sees it).
+        await outboxSeen(db, (n) => n > 0);
+      }
+      return page(req, pageOf(req), 6);
+    });
+    const { engine: e } = engine(db, transport);
+    await e.start();
+    // The engine watches the outbox from its first count on (growth after it is an edit).
+    await outboxSeen(db, () => true);
+    await e.syncNow();
+    // Fetching ahead stopped at the edit: it went in the round trip after the page in flight.
+    expect(requests.map((r) => [r.req.cursor, r.req.mutations.length])).toEqual([
+      [null, 0],
+      ['c1', 0],
+      ['c2', 1],
+    ]);
+    expect(requests[2]!.req.mutations[0]).toMatchObject({ recordId: PID, changes: { done: '訪問した（端末で）' } });
+    expect((await db.progress.get(PID))?.done).toBe('訪問した（端末で）');
+    expect(await db.outbox.count()).toBe(0);
   });
 });

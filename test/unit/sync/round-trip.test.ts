@@ -5,11 +5,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REJECTED_REASON, TrackerDb } from '../../../src/db/database';
 import { addNote, saveProgress, storePlanRecords, updateRecord } from '../../../src/sync/edits';
 import { sealVerifies, withSeal } from '../../../src/sync/outbox-seal';
-import { applyRoundTrip, keyLegacyOrders, setAside, setAsideUnsealed } from '../../../src/sync/round-trip';
+import { applyPage, applyRoundTrip, keyLegacyOrders, parsePage, setAside, setAsideUnsealed } from '../../../src/sync/round-trip';
 import { getClientId, getCursor, getSession, setSession } from '../../../src/sync/session-store';
 import { takeOutboxBatch } from '../../../src/sync/outbox';
 import { parsePlanFile, planFileToRecords } from '../../../src/model/plan-file';
-import { progressId, type Progress } from '../../../src/model/schemas';
+import { progressId, RECORD_SCHEMAS, type Progress } from '../../../src/model/schemas';
 import { PROTOCOL_VERSION, type Mutation, type MutationResult, type SyncResponse } from '../../../src/model/protocol';
 import good from '../../fixtures/plan-file-good.json';
 
@@ -235,6 +235,45 @@ describe('applyRoundTrip', () => {
     expect(await db.progress.get(progressId(key.itemId, '2024-M7'))).toMatchObject({ done: 'mine 7', next: 'n' });
     expect(await db.progress.get(progressId(key.itemId, '2024-M70'))).toMatchObject({ done: 'theirs 70' });
     expect(await getCursor(db)).toEqual({ cursor: 'c1000', scope: 'u1' });
+  });
+
+  it('parses each pulled record once, on arrival (parsePage), and not again as it is stored', async () => {
+    const db = await freshDb();
+    await saveProgress(db, { ...key, periodId: '2024-M0' }, { done: 'mine' }, 'a');
+    const page = Array.from({ length: 20 }, (_, i) => {
+      const periodId = `2024-M${i}`;
+      const id = progressId(key.itemId, periodId);
+      return {
+        table: 'progress' as const,
+        id,
+        version: i + 1,
+        record: { id, planId: PLAN, itemId: key.itemId, periodId, evaluation: null, done: `theirs ${i}`, next: '', updatedAt: AT, updatedBy: 'server' },
+      };
+    });
+    const parse = vi.spyOn(RECORD_SCHEMAS.progress, 'safeParse');
+    const pulled = parsePage(answer({ changes: page, cursor: 'c20' }));
+    expect(parse).toHaveBeenCalledTimes(20);
+    parse.mockClear();
+    await applyPage(db, [], pulled, CTX);
+    // Only the one record with an edit pending is parsed again: the edit laid over it is new.
+    expect(parse).toHaveBeenCalledTimes(1);
+    expect(await db.progress.get(progressId(key.itemId, '2024-M0'))).toMatchObject({ done: 'mine' });
+    expect(await db.progress.get(progressId(key.itemId, '2024-M5'))).toMatchObject({ done: 'theirs 5' });
+  });
+
+  it('S47: stores a page fetched ahead only on top of the page it follows, and the cursor moves only with it', async () => {
+    const db = await freshDb();
+    const next = parsePage(answer({ changes: [await serverProgress(db, { done: 'page 2' })], cursor: 'c2' }));
+    // Page 1 (ending at c1) is not stored yet: page 2 is not stored either.
+    expect(await applyPage(db, [], next, { ...CTX, after: { cursor: 'c1', scope: 'u1' } })).toMatchObject({ applied: false, stored: 0 });
+    expect(await getCursor(db)).toBeNull();
+    expect((await progress(db)).done).not.toBe('page 2');
+    await applyPage(db, [], parsePage(answer({ changes: [await serverProgress(db, { done: 'page 1' })], cursor: 'c1' })), CTX);
+    // Nor for another scope (another person signed in meanwhile).
+    expect(await applyPage(db, [], next, { ...CTX, after: { cursor: 'c1', scope: 'u2' } })).toMatchObject({ applied: false });
+    expect(await applyPage(db, [], next, { ...CTX, after: { cursor: 'c1', scope: 'u1' } })).toMatchObject({ applied: true, stored: 1 });
+    expect(await getCursor(db)).toEqual({ cursor: 'c2', scope: 'u1' });
+    expect((await progress(db)).done).toBe('page 2');
   });
 
   it('rebases pending edits over a pulled record and leaves their base alone', async () => {
