@@ -87,7 +87,7 @@ async function closeWorld(w: World): Promise<void> {
 }
 
 async function siblingsOn(d: Device, sectionId: string): Promise<Item[]> {
-  return (await d.db.items.where('sectionId').equals(sectionId).toArray()).filter((i) => !i.deleted).sort(compareOrder);
+  return (await d.db.items.filter((i) => i.sectionId === sectionId && !i.deleted).toArray()).sort(compareOrder);
 }
 
 /** Moves the item at `from` among the section's live items to place `to`, as the structure screen's buttons do (one step at a time or many). */
