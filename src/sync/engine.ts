@@ -228,7 +228,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   interface Ahead {
     /** The cursor it was asked with: the cursor of the page before, as it will be stored. */
     after: SavedCursor;
-    token: string;
+    /** The session it was asked under. */
+    session: LoginResponse;
     clientId: string;
     page: Promise<PulledPage>;
   }
@@ -258,7 +259,11 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         again = false;
         pushWanted = false;
       }
-      const session = await getSession(db);
+      // A page fetched ahead is stored under the session it was asked under: applyPage checks
+      // that this is still the one signed in (else it stores nothing and the next loop reads it).
+      const fetched = ahead;
+      ahead = null;
+      const session = fetched?.session ?? (await getSession(db));
       if (!session) {
         setStatus({ state: 'signed-out', session: null });
         return { kind: 'done' };
@@ -270,8 +275,6 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       let startOver = false;
       let after: SavedCursor | undefined;
       let clientId: string;
-      const fetched: Ahead | null = ahead && ahead.after.scope === scope && ahead.token === session.token ? ahead : null;
-      ahead = null;
       try {
         if (fetched) {
           after = fetched.after;
@@ -309,7 +312,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       }
       // The next page travels while this one is stored, unless an edit waits to go out.
       if (page.hasMore && !pushWanted) {
-        const next: Ahead = { after: { cursor: page.cursor, scope }, token: session.token, clientId, page: pull(clientId, page.cursor, [], session.token) };
+        const next: Ahead = { after: { cursor: page.cursor, scope }, session, clientId, page: pull(clientId, page.cursor, [], session.token) };
         // Its failure is handled where it is awaited (or it is dropped unread).
         next.page.catch(() => undefined);
         ahead = next;

@@ -35,11 +35,15 @@ async function engineRun(email: string, password: string, expected: number): Pro
   const login = await engine.login(email, password);
   if (!login.ok) throw new Error(`login failed: ${login.error.code}`);
   const t1 = performance.now();
-  while ((await stored(db)) < expected) {
+  let t2: number;
+  // Timed to the end of the sync that stored the last record; the count that checks it is not
+  // timed (as the limit's is not).
+  for (;;) {
     await engine.syncNow();
+    t2 = performance.now();
+    if ((await stored(db)) >= expected) break;
     await new Promise((r) => setTimeout(r, 0));
   }
-  const t2 = performance.now();
   engine.stop();
   await dispose(db);
   return { loginMs: t1 - t0, syncMs: t2 - t1 };
