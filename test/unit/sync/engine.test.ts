@@ -707,6 +707,22 @@ describe('initial sync, the next page fetched ahead', () => {
     expect(await notesIn(db)).toEqual(['note-page-1', 'note-page-2', 'note-page-3']);
   });
 
+  it('S47: stores nothing of an answer that arrives after the person signed out, fetched ahead or not', async () => {
+    const db = await freshDb();
+    await setSession(db, session);
+    const { requests, transport } = stub(async (req) => {
+      // Page 3 is asked for as page 2 arrives, before page 2 is stored.
+      if (req.cursor === 'c2') await setSession(db, null);
+      return page(req, pageOf(req), 3);
+    });
+    const { engine: e } = engine(db, transport);
+    await e.syncNow();
+    expect(requests.map((r) => r.req.cursor)).toEqual([null, 'c1', 'c2']);
+    expect(await notesIn(db)).toEqual(['note-page-1']);
+    expect(await getCursor(db)).toMatchObject({ cursor: 'c1' });
+    expect(e.getStatus().state).toBe('signed-out');
+  });
+
   it('S47: keeps an edit made during the initial sync over the pulled record, and sends it in the next round trip', async () => {
     const db = await freshDb();
     await setSession(db, session);
