@@ -230,7 +230,8 @@ export function parseCursor(cursor: string, origin: CursorOrigin, v1Limit: numbe
   const second = body.indexOf('.', first + 1);
   if (first < 0 || second < 0) return null;
   if (body.slice(0, first) !== origin.databaseId || body.slice(first + 1, second) !== (origin.epoch ?? '-')) return null;
-  const versions: Record<string, number> = {};
+  // No prototype: a branch may be called `constructor`.
+  const versions: Record<string, number> = Object.create(null) as Record<string, number>;
   const entries = body.slice(second + 1);
   for (const entry of entries === '' ? [] : entries.split(',')) {
     const colon = entry.indexOf(':');
@@ -575,7 +576,7 @@ export class SyncService {
       else seen = parsed;
     }
     // Only the person's branches are read; a branch they lost is dropped from the cursor.
-    const after = Object.fromEntries(branches.map((b) => [b, seen[b] ?? 0]));
+    const after = Object.fromEntries(branches.map((b) => [b, Object.hasOwn(seen, b) ? seen[b]! : 0]));
     const limit = Math.min(request.pullLimit ?? DEFAULT_PULL_LIMIT, LIMITS.pullPage);
     // Records are stored as the JSON that is sent, so a page is joined, never parsed and re-encoded.
     const page = await this.storage.encodedChangesSince(after, limit, PULL_PAGE_BYTES);

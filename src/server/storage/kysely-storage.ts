@@ -276,8 +276,11 @@ class KyselyWriteTx implements WriteTx {
     const version = this.next(w.branchId);
     this.versions.set(w.branchId, version);
     const row = recordRow(w, version);
-    this.records.set(recordKey(w.table, w.id), row);
-    this.known.set(recordKey(w.table, w.id), row);
+    const key = recordKey(w.table, w.id);
+    // A record inserted by this write and not sent yet stays an insert (which must insert), now with these values.
+    if (this.inserts.has(key)) this.inserts.set(key, row);
+    else this.records.set(key, row);
+    this.known.set(key, row);
     this.noteWritten(row);
     if (this.records.size >= MAX_KEPT_RECORDS) await this.flush();
     return version;
@@ -460,6 +463,13 @@ const MAX_BATCH = 64;
  * this late. Announced writes reach it at once.
  */
 export const KNOWN_VERSIONS_TTL_MS = 1000;
+
+/**
+ * Where a new branch's counter starts: at the counter migration 004 left (0 on a database that
+ * never had one), as every older branch's did, so that a cursor of the one-counter scheme at or
+ * below it is exact for every branch, new ones included (sync.ts).
+ */
+export const NEW_COUNTER_VALUE = sql<number>`coalesce((select cast(value as bigint) from meta where key = 'v1CursorLimit'), 0)`;
 
 /** Changes (and their characters) read at most to bring a branch's window up to date; beyond, the window starts over. */
 const CATCH_UP_ROWS = 2000;
@@ -664,7 +674,10 @@ export class KyselyStorage implements Storage {
     const last = this.windows.lastVersion(branch);
     if (last === undefined) this.windows.reset(branch, known);
     else if (last < known) await this.catchUp(branch, known);
-    return this.windows.page(branch, after, limit, maxBytes, this.windows.lastVersion(branch)!) ?? this.readBranchPage(branch, after, limit, maxBytes);
+    // A catch-up this pull joined may have started for an older version: then the database answers.
+    const now = this.windows.lastVersion(branch)!;
+    if (now < known) return this.readBranchPage(branch, after, limit, maxBytes);
+    return this.windows.page(branch, after, limit, maxBytes, now) ?? this.readBranchPage(branch, after, limit, maxBytes);
   }
 
   /** Reads the branch's changes its window lacks, once however many pulls wait for them. */
@@ -762,12 +775,9 @@ export class KyselyStorage implements Storage {
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
     if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw new StorageError('duplicate', `branch ${branch.id} exists`);
-    // Its counter exists before its first write: a write locks the rows of its branches.
-    await this.db
-      .insertInto('branch_versions')
-      .values({ branch_id: branch.id, value: 0 })
-      .onConflict((oc) => oc.column('branch_id').doNothing())
-      .execute();
+    // Its counter exists before its first write (a write locks the rows of its branches), and
+    // starts where migration 004 started the others (see NEW_COUNTER_VALUE).
+    await sql`insert into branch_versions (branch_id, value) select ${branch.id}, ${NEW_COUNTER_VALUE} on conflict (branch_id) do nothing`.execute(this.db);
   }
 
   async getBranch(id: string): Promise<Branch | undefined> {

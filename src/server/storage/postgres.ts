@@ -19,7 +19,7 @@
 // the URL before `pg` sees it. The pool holds at most `options.poolSize` connections (10).
 import { CompiledQuery, Kysely, PostgresDialect, sql, type DatabaseConnection } from 'kysely';
 import pg from 'pg';
-import { KyselyStorage, type Db, type WriteLocking } from './kysely-storage';
+import { KyselyStorage, NEW_COUNTER_VALUE, type Db, type WriteLocking } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
 import type { Storage } from './storage';
 
@@ -118,9 +118,11 @@ function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLockin
             let rows = results[1]!.rows;
             if (rows.length < branches.length) {
               // A branch without its row (rows are made with the branch; this is for records of a branch that has none).
-              await client.query(`insert into branch_versions (branch_id, value) select b, 0 from unnest($1::text[]) as b on conflict (branch_id) do nothing`, [
-                [...branches],
-              ]);
+              const floor = NEW_COUNTER_VALUE.compile(conn);
+              await client.query(
+                `insert into branch_versions (branch_id, value) select b, ${floor.sql} from unnest($1::text[]) as b on conflict (branch_id) do nothing`,
+                [[...branches]],
+              );
               rows = (await client.query<{ branch_id: string; value: number }>(lock)).rows;
             }
             return new Map(rows.map((r) => [r.branch_id, Number(r.value)]));

@@ -242,13 +242,15 @@ class SqliteWriteTx implements WriteTx {
     private readonly allowed: ReadonlySet<string>,
     /** The counters of the branches written so far in this commit (shared with the writes before it). */
     readonly counters: Map<string, BranchCounter>,
+    /** Where a branch without a counter row starts (NEW_COUNTER_VALUE). */
+    private readonly newCounterValue: number,
   ) {}
 
   private next(branch: string): number {
     if (!this.allowed.has(branch)) throw new Error(`a write of branch ${branch} outside the branches it named`);
     let counter = this.counters.get(branch);
     if (!counter) {
-      const start = Number(this.q.counter.get<{ value: number }>(branch)?.value ?? 0);
+      const start = Number(this.q.counter.get<{ value: number }>(branch)?.value ?? this.newCounterValue);
       counter = { start, value: start };
       this.counters.set(branch, counter);
     }
@@ -312,6 +314,8 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   declare readonly dialect: 'sqlite';
   private readonly q: Statements;
   private readonly pageQuery: Statement;
+  /** Read once: migration 004 set it, nothing changes it. */
+  private readonly newCounterValue: number;
   private readonly branchWindows = new BranchWindows();
   private readonly pendingWrites: {
     branches: ReadonlySet<string>;
@@ -333,6 +337,7 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
       },
     });
     this.q = statements(db, raw);
+    this.newCounterValue = Number(raw.prepare(`select value from meta where key = 'v1CursorLimit'`).pluck().get() ?? 0);
     // `total`: the bytes of the elements so far, commas included; `fetched` > the rows sent
     // means more follow (limit + 1 are read).
     this.pageQuery = raw.prepare(
@@ -397,7 +402,7 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
     try {
       for (const w of batch) {
         if (!alone) this.q.savepoint.run();
-        const tx = new SqliteWriteTx(this.q, w.branches, copyCounters(counters));
+        const tx = new SqliteWriteTx(this.q, w.branches, copyCounters(counters), this.newCounterValue);
         try {
           const result = await w.fn(tx);
           if (!alone) this.q.release.run();
