@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../src/server/log';
 import { settingsFromEnv, startServer } from '../../../src/server/main';
 import { describeDatabase, openStorage } from '../../../src/server/storage/open-storage';
+import { SESSION_CACHE_MS } from '../../../src/server/storage/kysely-storage';
 import { openPostgresStorage, splitSchemaParam } from '../../../src/server/storage/postgres';
 import type { RecordWrite } from '../../../src/server/storage/storage';
 import { describePostgres } from '../postgres-env';
@@ -325,6 +326,42 @@ describePostgres('PostgreSQL storage', (env) => {
       expect(await pull(last, 10)).toMatchObject({ count: 1, lastVersions: { b1: edit }, hasMore: false });
     } finally {
       await Promise.all([writer.close(), other.close()]);
+    }
+  });
+
+  it('answers a session from memory for SESSION_CACHE_MS, forgets it at once on its own account changes, and learns another instance’s within that time', async () => {
+    const schema = env.newSchema();
+    let queries = 0;
+    const a = await openPostgresStorage(env.url, { schema, poolSize: 2, onQuery: () => queries++ });
+    const b = await openPostgresStorage(env.url, { schema, poolSize: 2 });
+    try {
+      await a.addBranch({ id: 'b1', name: '支部1', createdAt: AT });
+      await a.addUser({ id: 'u1', email: 'u1@example.jp', name: '利用者', passwordHash: 'x', createdAt: AT });
+      await a.setMembership({ userId: 'u1', branchId: 'b1', role: 'staff' });
+      for (const hash of ['t1', 't2']) await a.addToken({ hash, userId: 'u1', createdAt: AT, expiresAt: '2099-01-01T00:00:00.000Z', revokedAt: null });
+      const before = queries;
+      await a.getSession('t1');
+      await Promise.all(Array.from({ length: 10 }, () => a.getSession('t1')));
+      expect(queries - before).toBe(1);
+      // Its own logout and role changes: at once.
+      await a.revokeToken('t1', AT);
+      expect((await a.getSession('t1'))?.token.revokedAt).toBe(AT);
+      await a.getSession('t2');
+      await a.removeMembership('u1', 'b1');
+      expect((await a.getSession('t2'))?.memberships).toEqual([]);
+      // Another instance's: within SESSION_CACHE_MS.
+      await a.setMembership({ userId: 'u1', branchId: 'b1', role: 'staff' });
+      expect((await a.getSession('t2'))?.token.revokedAt).toBeNull();
+      await b.revokeToken('t2', AT);
+      await new Promise((r) => setTimeout(r, SESSION_CACHE_MS + 50));
+      expect((await a.getSession('t2'))?.token.revokedAt).toBe(AT);
+      // Unknown tokens are not kept (a stream of made-up tokens must not fill the memory).
+      expect(await a.getSession('nobody')).toBeUndefined();
+      const unknown = queries;
+      expect(await a.getSession('nobody')).toBeUndefined();
+      expect(queries - unknown).toBe(1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 
