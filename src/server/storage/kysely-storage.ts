@@ -471,6 +471,14 @@ export const KNOWN_VERSIONS_TTL_MS = 1000;
  */
 export const NEW_COUNTER_VALUE = sql<number>`coalesce((select cast(value as bigint) from meta where key = 'v1CursorLimit'), 0)`;
 
+/**
+ * How long a session read from the database answers for its token without another read: how late
+ * a logout, a password change or a removed role made on another server instance (or by the
+ * admin command) reaches this one. The live stream checks its token every 60 s.
+ */
+export const SESSION_CACHE_MS = 2000;
+const MAX_CACHED_SESSIONS = 20_000;
+
 /** Changes (and their characters) read at most to bring a branch's window up to date; beyond, the window starts over. */
 const CATCH_UP_ROWS = 2000;
 const CATCH_UP_CHARS = 4 * 1024 * 1024;
@@ -480,6 +488,10 @@ export class KyselyStorage implements Storage {
   private readonly windows = new BranchWindows();
   /** Per branch: the highest version known committed, and when the counter was last read. */
   private readonly known = new Map<string, { version: number; readAt: number }>();
+  /** Sessions read lately, by token hash (see getSession). */
+  private readonly sessions = new Map<string, { session: Session; at: number }>();
+  /** Moves with every change of tokens, passwords or roles: a read begun before one is not cached. */
+  private sessionGeneration = 0;
   /** A read of counters running: the pulls that need one meanwhile wait for it. */
   private countersRead: Promise<void> | null = null;
   /** A running catch-up read per branch: a burst of pulls after one edit reads it once. */
@@ -813,20 +825,32 @@ export class KyselyStorage implements Storage {
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    const result = await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw new StorageError('not_found', `user ${userId} not found`);
+    try {
+      const result = await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) throw new StorageError('not_found', `user ${userId} not found`);
+    } finally {
+      this.sessionsChanged();
+    }
   }
 
   async setMembership(m: Membership): Promise<void> {
-    await this.db
-      .insertInto('memberships')
-      .values({ user_id: m.userId, branch_id: m.branchId, role: m.role })
-      .onConflict((oc) => oc.columns(['user_id', 'branch_id']).doUpdateSet({ role: m.role }))
-      .execute();
+    try {
+      await this.db
+        .insertInto('memberships')
+        .values({ user_id: m.userId, branch_id: m.branchId, role: m.role })
+        .onConflict((oc) => oc.columns(['user_id', 'branch_id']).doUpdateSet({ role: m.role }))
+        .execute();
+    } finally {
+      this.sessionsChanged();
+    }
   }
 
   async removeMembership(userId: string, branchId: string): Promise<void> {
-    await this.db.deleteFrom('memberships').where('user_id', '=', userId).where('branch_id', '=', branchId).execute();
+    try {
+      await this.db.deleteFrom('memberships').where('user_id', '=', userId).where('branch_id', '=', branchId).execute();
+    } finally {
+      this.sessionsChanged();
+    }
   }
 
   async membershipsOf(userId: string): Promise<Membership[]> {
@@ -846,7 +870,33 @@ export class KyselyStorage implements Storage {
     return r && { hash: r.hash, userId: r.user_id, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at };
   }
 
+  /**
+   * A session read within SESSION_CACHE_MS is answered from memory (PostgreSQL: one query per
+   * request otherwise, and most requests are pulls served from memory). Any change of tokens,
+   * passwords or roles through this storage forgets every cached session at once; one made by
+   * another process reaches this one at most SESSION_CACHE_MS late.
+   */
   async getSession(tokenHash: string): Promise<Session | undefined> {
+    const hit = this.sessions.get(tokenHash);
+    if (hit && Date.now() - hit.at <= SESSION_CACHE_MS) return hit.session;
+    const generation = this.sessionGeneration;
+    const at = Date.now();
+    const session = await this.readSession(tokenHash);
+    // Not kept when an account change happened meanwhile: the read may be from before it.
+    if (session && generation === this.sessionGeneration) {
+      if (this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.clear();
+      this.sessions.set(tokenHash, { session, at });
+    } else this.sessions.delete(tokenHash);
+    return session;
+  }
+
+  /** Forgets every cached session: tokens, passwords or roles changed. */
+  private sessionsChanged(): void {
+    this.sessionGeneration++;
+    this.sessions.clear();
+  }
+
+  private async readSession(tokenHash: string): Promise<Session | undefined> {
     const rows = await this.db
       .selectFrom('tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
@@ -871,18 +921,35 @@ export class KyselyStorage implements Storage {
   }
 
   async revokeTokensOf(userId: string, at: string): Promise<number> {
-    const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    try {
+      const result = await this.db
+        .updateTable('tokens')
+        .set({ revoked_at: at })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    } finally {
+      this.sessionsChanged();
+    }
   }
 
   async revokeToken(hash: string, at: string): Promise<boolean> {
-    const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    try {
+      const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    } finally {
+      this.sessionsChanged();
+    }
   }
 
   async revokeAllTokens(at: string): Promise<number> {
-    const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('revoked_at', 'is', null).executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    try {
+      const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    } finally {
+      this.sessionsChanged();
+    }
   }
 
   async countLoginFailures(email: string, since: string): Promise<number> {
