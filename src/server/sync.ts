@@ -27,7 +27,7 @@ import { LIMITS, PROTOCOL_VERSION, type Mutation, type MutationResult, type Role
 import type { Principal } from './accounts';
 import { planIdProblem } from './plan-ids';
 import { ApiFailure } from './errors';
-import type { AccountStore, RecordStore, RecordWrite, StoredRecord, WriteTx } from './storage/storage';
+import type { AccountStore, RecordStore, RecordWrite, StoredRecord, WritePreload, WriteTx } from './storage/storage';
 
 /** Told after a write transaction commits the version each branch it changed has reached, and for which device. */
 export type CommitListener = (versions: Readonly<Record<string, number>>, clientId: string) => void;
@@ -250,6 +250,26 @@ export function parseCursor(cursor: string, origin: CursorOrigin, v1Limit: numbe
   return versions;
 }
 
+/** What a round trip's mutations will read: their records, plans, the ids of the history rows and conflicts they may write, and the client's seq. */
+function readsOf(request: SyncRequest, userId: string): WritePreload | undefined {
+  // A client id the database cannot hold (a NUL) fails this write alone, later, not with BEGIN.
+  if (!idSchema.safeParse(request.clientId).success) return undefined;
+  return {
+    keys: request.mutations
+      .flatMap((m) => [
+        { table: m.table, id: m.recordId },
+        { table: 'plans' as const, id: m.planId },
+        { table: 'history' as const, id: `history:${m.id}` },
+        ...Object.keys(m.changes).map((field) => ({ table: 'conflicts' as const, id: `conflict:${m.id}:${field}` })),
+      ])
+      // Only ids a record can have: these are read before the mutation is checked, with the
+      // transaction's start, where a query the database refuses (a NUL) would fail every write
+      // that shares the transaction, not only this one.
+      .filter((k) => idSchema.safeParse(k.id).success),
+    client: { clientId: request.clientId, userId },
+  };
+}
+
 /** What one round trip's write carries from mutation to mutation. */
 interface WriteContext {
   /** Plan id → branch id of the plan records this write read: cached once it commits. */
@@ -319,16 +339,20 @@ export class SyncService {
       // Read before the write: inside it the storage's one connection (SQLite) is taken.
       const branchIds = request.mutations.some((m) => m.table === 'plans') ? (await this.storage.listBranches()).map((b) => b.id) : [];
       // A write can only land in a branch where the person has a role (authorize).
-      results = await this.storage.write([...principal.roles.keys()], (tx) => {
-        // Per attempt of the transaction: a retried write starts with the whole budget again.
-        let textBudget = TEXT_MERGE_BUDGET;
-        const allowTextMerge = (cost: number): boolean => {
-          if (cost > textBudget) return false;
-          textBudget -= cost;
-          return true;
-        };
-        return this.applyAll(notingBranches(tx, changed), principal, request, now, { read, branchIds, allowTextMerge });
-      });
+      results = await this.storage.write(
+        [...principal.roles.keys()],
+        (tx) => {
+          // Per attempt of the transaction: a retried write starts with the whole budget again.
+          let textBudget = TEXT_MERGE_BUDGET;
+          const allowTextMerge = (cost: number): boolean => {
+            if (cost > textBudget) return false;
+            textBudget -= cost;
+            return true;
+          };
+          return this.applyAll(notingBranches(tx, changed), principal, request, now, { read, branchIds, allowTextMerge });
+        },
+        readsOf(request, principal.user.id),
+      );
       if (changed.size) this.onCommit(Object.fromEntries(changed), request.clientId);
       // Bounded: a server holds few plans, but nothing should grow without limit.
       if (this.planBranches.size > 10_000) this.planBranches.clear();
@@ -340,16 +364,8 @@ export class SyncService {
   private async applyAll(tx: WriteTx, principal: Principal, request: SyncRequest, now: Date, ctx: WriteContext): Promise<MutationResult[]> {
     const userId = principal.user.id;
     const { clientId } = request;
-    // What the mutations will read: their records, plans, and the ids of the history rows and conflicts they may write.
-    await tx.preload?.(
-      request.mutations.flatMap((m) => [
-        { table: m.table, id: m.recordId },
-        { table: 'plans' as const, id: m.planId },
-        { table: 'history' as const, id: `history:${m.id}` },
-        ...Object.keys(m.changes).map((field) => ({ table: 'conflicts' as const, id: `conflict:${m.id}:${field}` })),
-      ]),
-      { clientId, userId },
-    );
+    const reads = readsOf(request, userId);
+    if (reads) await tx.preload?.(reads.keys, reads.client);
     const before = await tx.getLastSeq(clientId, userId);
     let lastSeq = before;
     const results: MutationResult[] = [];

@@ -7,7 +7,7 @@
 // served from memory where they can be (change-window.ts), each instance knowing how far every
 // branch has come from its own commits, from the others' announcements (noteCommitted) and
 // from reading the counters at least every KNOWN_VERSIONS_TTL_MS.
-import { sql, type Compilable, type Kysely, type OnConflictBuilder, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Compilable, type CompiledQuery, type Kysely, type OnConflictBuilder, type RawBuilder, type Transaction } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
 import { ROLES, type Role } from '../../model/protocol';
 import { BranchWindows, pageAcrossBranches, type WindowChange } from './change-window';
@@ -27,6 +27,7 @@ import {
   type TokenRow,
   type DeviceSecretRow,
   type User,
+  type WritePreload,
   type WriteTx,
 } from './storage';
 
@@ -78,9 +79,11 @@ export interface WriteConnection {
   /**
    * Starts the transaction and returns the version counters of `branches` (distinct, in id
    * order), read under locks held until commit (PostgreSQL: BEGIN, then SELECT … FOR UPDATE in
-   * branch order, in one round trip).
+   * branch order), then sets the first write's savepoint and runs its `reads`: one round trip.
    */
-  begin(branches: readonly string[]): Promise<Map<string, number>>;
+  begin(branches: readonly string[], reads: CompiledQuery | undefined): Promise<{ counters: Map<string, number>; preloaded: RecordRow[] | undefined }>;
+  /** Sets the next write's savepoint and runs its `reads`, in one round trip. */
+  savepoint(reads: CompiledQuery | undefined): Promise<RecordRow[] | undefined>;
   /** Writes the counters that moved and commits, in one round trip. */
   commit(counters: readonly (readonly [string, number])[]): Promise<void>;
   rollback(): Promise<void>;
@@ -116,7 +119,7 @@ export const replaceRecordOnConflict = (oc: OnConflictBuilder<Db, 'records'>) =>
     updated_by: eb.ref('excluded.updated_by'),
   }));
 
-type RecordRow = Db['records'];
+export type RecordRow = Db['records'];
 export const toRecord = (r: RecordRow): StoredRecord => ({
   table: r.table_name as RecordTable,
   id: r.id,
@@ -238,21 +241,21 @@ class KyselyWriteTx implements WriteTx {
   }
 
   /**
-   * Reads the records a write is about to look at, and a client's last seq, in one round trip:
-   * getRecord and getLastSeq answer from it, and insertRecordIfAbsent of a record it found absent
-   * waits for the next flush instead of a round trip of its own.
+   * Reads the records a write is about to look at, and a client's last seq, in one round trip
+   * (none when they were read with the transaction's start, see KyselyStorage.write): getRecord
+   * and getLastSeq answer from it, and insertRecordIfAbsent of a record it found absent waits
+   * for the next flush instead of a round trip of its own.
    */
-  async preload(keys: readonly { table: RecordTable; id: string }[], client: { clientId: string; userId: string }): Promise<void> {
-    const wanted = [...new Map(keys.map((k) => [recordKey(k.table, k.id), k])).values()].filter((k) => !this.records.has(recordKey(k.table, k.id)));
-    const records =
-      wanted.length > 0
-        ? sql<RecordRow>`select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where (table_name, id) in (${sql.join(wanted.map((k) => sql`(${k.table}, ${k.id})`))})`
-        : sql<RecordRow>`select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where false`;
-    const { rows } =
-      await sql<RecordRow>`${records} union all select '', '', '', '', '', last_seq, '', '' from clients where client_id = ${client.clientId} and user_id = ${client.userId}`.execute(
-        this.conn,
-      );
-    for (const k of wanted) this.known.set(recordKey(k.table, k.id), null);
+  async preload(keys: readonly PreloadKey[], client: PreloadClient): Promise<void> {
+    const wanted = keys.filter((k) => !this.known.has(recordKey(k.table, k.id)) && !this.records.has(recordKey(k.table, k.id)));
+    if (wanted.length === 0 && this.lastSeqs.has(clientKey(client.clientId, client.userId))) return;
+    const { rows } = await preloadQuery(wanted, client).execute(this.conn);
+    this.acceptPreload(wanted, client, rows);
+  }
+
+  /** Takes what preloadQuery() read for these keys and this client. */
+  acceptPreload(keys: readonly PreloadKey[], client: PreloadClient, rows: readonly RecordRow[]): void {
+    for (const k of keys) this.known.set(recordKey(k.table, k.id), null);
     let lastSeq = 0;
     for (const row of rows) {
       if (row.table_name === '') lastSeq = Number(row.version);
@@ -435,9 +438,24 @@ class KyselyWriteTx implements WriteTx {
   }
 }
 
+type PreloadKey = WritePreload['keys'][number];
+type PreloadClient = WritePreload['client'];
+
+/** The records of `keys` and the client's last seq (as a row with an empty table name), in one query. */
+function preloadQuery(keys: readonly PreloadKey[], client: PreloadClient): RawBuilder<RecordRow> {
+  const unique = [...new Map(keys.map((k) => [recordKey(k.table, k.id), k])).values()];
+  const records =
+    unique.length > 0
+      ? sql`select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where (table_name, id) in (${sql.join(unique.map((k) => sql`(${k.table}, ${k.id})`))})`
+      : sql`select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where false`;
+  return sql<RecordRow>`${records} union all select '', '', '', '', '', last_seq, '', '' from clients where client_id = ${client.clientId} and user_id = ${client.userId}`;
+}
+
 /** A write waiting for its transaction (see KyselyStorage.write). */
 interface QueuedWrite {
   fn: (tx: WriteTx) => Promise<unknown>;
+  /** What it will read first, read with the transaction's start or its savepoint. */
+  preload: WritePreload | undefined;
   resolve: (value: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -478,6 +496,15 @@ export const NEW_COUNTER_VALUE = sql<number>`coalesce((select cast(value as bigi
  */
 export const SESSION_CACHE_MS = 2000;
 const MAX_CACHED_SESSIONS = 20_000;
+
+/** A session as the cache shares it: it and everything in it frozen. */
+function freezeSession(session: Session): Session {
+  Object.freeze(session.token);
+  Object.freeze(session.user);
+  for (const m of session.memberships) Object.freeze(m);
+  Object.freeze(session.memberships);
+  return Object.freeze(session);
+}
 
 /** Changes (and their characters) read at most to bring a branch's window up to date; beyond, the window starts over. */
 const CATCH_UP_ROWS = 2000;
@@ -520,7 +547,7 @@ export class KyselyStorage implements Storage {
    * lock, one commit (a WAL flush) and one pooled connection. Writes of other branches run in
    * transactions of their own at the same time. A write alone runs as a plain transaction.
    */
-  write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>, preload?: WritePreload): Promise<T> {
     const sorted = [...new Set(branches)].sort();
     const key = sorted.join('\n');
     let lane = this.lanes.get(key);
@@ -530,7 +557,7 @@ export class KyselyStorage implements Storage {
     }
     const it = lane;
     return new Promise<T>((resolve, reject) => {
-      it.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      it.queue.push({ fn, preload, resolve: resolve as (value: unknown) => void, reject });
       if (!it.running) void this.runLane(key, it);
     });
   }
@@ -556,15 +583,20 @@ export class KyselyStorage implements Storage {
         const { conn } = wc;
         try {
           // Inside the try: a pooled connection must not go back with a transaction left open.
-          start = await wc.begin(lane.branches);
+          // The first queued write is in the batch whatever joins it: its reads go with BEGIN.
+          const first = lane.queue[0]?.preload;
+          const began = await wc.begin(lane.branches, first && preloadQuery(first.keys, first.client).compile(conn));
+          start = began.counters;
           versions = new Map(start);
           // Taken only now: the writes that queued while the locks were awaited join this transaction.
           batch = lane.queue.splice(0, MAX_BATCH);
           const alone = batch.length === 1;
-          for (const w of batch) {
-            // Not released: COMMIT keeps every savepoint, and a RELEASE would cost a round trip.
-            if (!alone) await sql`savepoint w`.execute(conn);
+          for (const [i, w] of batch.entries()) {
             const tx = new KyselyWriteTx(conn, new Map(versions));
+            // Every write has its savepoint, the first one's sent with BEGIN, each with the write's
+            // reads. Not released: COMMIT keeps every savepoint, and a RELEASE would cost a round trip.
+            const rows = i === 0 ? began.preloaded : await wc.savepoint(w.preload && preloadQuery(w.preload.keys, w.preload.client).compile(conn));
+            if (w.preload && rows) tx.acceptPreload(w.preload.keys, w.preload.client, rows);
             try {
               const result = await w.fn(tx);
               await tx.flush();
@@ -878,14 +910,16 @@ export class KyselyStorage implements Storage {
    */
   async getSession(tokenHash: string): Promise<Session | undefined> {
     const hit = this.sessions.get(tokenHash);
-    if (hit && Date.now() - hit.at <= SESSION_CACHE_MS) return hit.session;
+    // A monotonic clock: a wall clock set back would keep an entry for as long as it went back.
+    if (hit && performance.now() - hit.at <= SESSION_CACHE_MS) return hit.session;
     const generation = this.sessionGeneration;
-    const at = Date.now();
+    const at = performance.now();
     const session = await this.readSession(tokenHash);
     // Not kept when an account change happened meanwhile: the read may be from before it.
     if (session && generation === this.sessionGeneration) {
       if (this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.clear();
-      this.sessions.set(tokenHash, { session, at });
+      // Frozen: every request of the token shares it, and none may change it for the others.
+      this.sessions.set(tokenHash, { session: freezeSession(session), at });
     } else this.sessions.delete(tokenHash);
     return session;
   }
@@ -921,6 +955,8 @@ export class KyselyStorage implements Storage {
   }
 
   async revokeTokensOf(userId: string, at: string): Promise<number> {
+    // Nothing revoked (a logout sent twice): the cached sessions stay.
+    let changed = true;
     try {
       const result = await this.db
         .updateTable('tokens')
@@ -928,27 +964,34 @@ export class KyselyStorage implements Storage {
         .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
+      changed = Number(result.numUpdatedRows) > 0;
       return Number(result.numUpdatedRows);
     } finally {
-      this.sessionsChanged();
+      if (changed) this.sessionsChanged();
     }
   }
 
   async revokeToken(hash: string, at: string): Promise<boolean> {
+    // Nothing revoked (a logout sent twice): the cached sessions stay.
+    let changed = true;
     try {
       const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+      changed = Number(result.numUpdatedRows) > 0;
       return Number(result.numUpdatedRows) > 0;
     } finally {
-      this.sessionsChanged();
+      if (changed) this.sessionsChanged();
     }
   }
 
   async revokeAllTokens(at: string): Promise<number> {
+    // Nothing revoked (a logout sent twice): the cached sessions stay.
+    let changed = true;
     try {
       const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('revoked_at', 'is', null).executeTakeFirst();
+      changed = Number(result.numUpdatedRows) > 0;
       return Number(result.numUpdatedRows);
     } finally {
-      this.sessionsChanged();
+      if (changed) this.sessionsChanged();
     }
   }
 

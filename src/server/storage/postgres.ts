@@ -19,7 +19,7 @@
 // the URL before `pg` sees it. The pool holds at most `options.poolSize` connections (10).
 import { CompiledQuery, Kysely, PostgresDialect, sql, type DatabaseConnection } from 'kysely';
 import pg from 'pg';
-import { KyselyStorage, NEW_COUNTER_VALUE, type Db, type WriteLocking } from './kysely-storage';
+import { KyselyStorage, NEW_COUNTER_VALUE, type Db, type RecordRow, type WriteLocking } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
 import type { Storage } from './storage';
 
@@ -75,6 +75,20 @@ const typeParsers = {
     oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * A compiled query as one text with its parameters written in as quoted literals, to go with
+ * other statements in one simple query (which takes no parameters). Only for queries of ours
+ * whose SQL has no `$` but its placeholders, and whose parameters are text or numbers.
+ */
+function inlined(query: CompiledQuery): string {
+  return query.sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = query.parameters[Number(n) - 1];
+    if (typeof value === 'string') return pg.escapeLiteral(value);
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    throw new Error(`cannot write a ${typeof value} into a query`);
+  });
+}
+
 /** A pool that hands out one connection, already taken from the real pool, and never gives it back. */
 function oneConnectionPool(client: pg.PoolClient) {
   // Kysely only queries and releases the client it is given.
@@ -107,15 +121,13 @@ function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLockin
         }
         return await fn({
           conn,
-          async begin(branches) {
-            if (branches.length === 0) {
-              await client.query('begin');
-              return new Map();
-            }
+          async begin(branches, reads) {
             const list = branches.map((b) => pg.escapeLiteral(b)).join(', ');
-            const lock = `select branch_id, value from branch_versions where branch_id in (${list}) order by branch_id for update`;
-            const results = (await client.query(`begin; ${lock}`)) as unknown as pg.QueryResult<{ branch_id: string; value: number }>[];
-            let rows = results[1]!.rows;
+            // `where false` when there is no branch: the statement is there all the same, and the results keep their places.
+            const lock = `select branch_id, value from branch_versions where ${branches.length ? `branch_id in (${list})` : 'false'} order by branch_id for update`;
+            const results = (await client.query(`begin; ${lock}; savepoint w${reads ? `; ${inlined(reads)}` : ''}`)) as unknown as pg.QueryResult[];
+            const preloaded = reads ? (results[3]!.rows as RecordRow[]) : undefined;
+            let rows = results[1]!.rows as { branch_id: string; value: number }[];
             if (rows.length < branches.length) {
               // A branch without its row (rows are made with the branch; this is for records of a branch that has none).
               const floor = NEW_COUNTER_VALUE.compile(conn);
@@ -125,7 +137,15 @@ function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLockin
               );
               rows = (await client.query<{ branch_id: string; value: number }>(lock)).rows;
             }
-            return new Map(rows.map((r) => [r.branch_id, Number(r.value)]));
+            return { counters: new Map(rows.map((r) => [r.branch_id, Number(r.value)])), preloaded };
+          },
+          async savepoint(reads) {
+            if (!reads) {
+              await client.query('savepoint w');
+              return undefined;
+            }
+            const results = (await client.query(`savepoint w; ${inlined(reads)}`)) as unknown as pg.QueryResult[];
+            return results[1]!.rows as RecordRow[];
           },
           async commit(counters) {
             const update = counters.length

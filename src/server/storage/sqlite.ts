@@ -364,6 +364,7 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
    * answered after the one COMMIT. Each commit costs a write to the WAL; when writes queue up
    * (a burst of devices coming online) they share it. A write alone runs as a plain transaction.
    */
+  /** A write's reads ahead are not needed here: every statement is a call into SQLite, not a round trip. */
   override write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pendingWrites.push({

@@ -94,6 +94,12 @@ export interface StoredMutationResult {
 }
 
 /** One write transaction. Everything done through it commits together or not at all. */
+/** What a write will read first: with PostgreSQL it is read with the transaction's start (see WriteTx.preload). */
+export interface WritePreload {
+  keys: readonly { table: RecordTable; id: string }[];
+  client: { clientId: string; userId: string };
+}
+
 export interface WriteTx {
   /**
    * Reads ahead, in one round trip, the records a write will look at and the client's last seq
@@ -156,7 +162,7 @@ export interface RecordStore {
    * serialized with every other writer of any of them (of every server instance on the same
    * database). Throwing from `fn` rolls everything back.
    */
-  write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>, preload?: WritePreload): Promise<T>;
   getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined>;
   /** Every record of one table (e.g. the plans, for the admin's list), by id. */
   recordsOfTable(table: RecordTable): Promise<StoredRecord[]>;

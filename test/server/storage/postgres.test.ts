@@ -343,9 +343,19 @@ describePostgres('PostgreSQL storage', (env) => {
       await a.getSession('t1');
       await Promise.all(Array.from({ length: 10 }, () => a.getSession('t1')));
       expect(queries - before).toBe(1);
+      // Shared by every request of the token: nobody can change it for the others.
+      const shared = (await a.getSession('t1'))!;
+      expect(() => shared.memberships.push({ userId: 'u1', branchId: 'b2', role: 'admin' })).toThrow();
+      expect(() => Object.assign(shared.user, { name: '別人' })).toThrow();
       // Its own logout and role changes: at once.
       await a.revokeToken('t1', AT);
       expect((await a.getSession('t1'))?.token.revokedAt).toBe(AT);
+      // A logout of a token already revoked leaves the others' sessions cached.
+      await a.getSession('t2');
+      const repeated = queries;
+      await a.revokeToken('t1', AT);
+      await a.getSession('t2');
+      expect(queries - repeated).toBe(1);
       await a.getSession('t2');
       await a.removeMembership('u1', 'b1');
       expect((await a.getSession('t2'))?.memberships).toEqual([]);
