@@ -30,7 +30,7 @@ import { progressId } from '../../src/model/schemas';
 import { PROTOCOL_VERSION, type Mutation, type MutationResult } from '../../src/model/protocol';
 import type { LiveEvent } from '../../src/model/live-protocol';
 import { sseParser } from '../../src/sync/live-transport';
-import { keepAliveAgent } from '../server/sync-clients';
+import { keepAliveAgent, post as httpPost, type HttpAnswer } from '../server/sync-clients';
 import { benchDatabaseUrl, postgresNotMeasured, startServerProcess, type ServerMemory, type ServerProcess } from './bench-env';
 
 const num = (name: string, fallback: number) => {
@@ -66,33 +66,8 @@ if (!DATABASE_URL) {
 
 // ---- HTTP ----
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function post(agent: Agent | false, url: string, body: string, token?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: REQUEST_TIMEOUT_MS,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** One POST with the benchmark's timeout. */
+const post = (agent: Agent, url: string, body: string, token?: string): Promise<HttpAnswer> => httpPost(agent, url, body, token, REQUEST_TIMEOUT_MS);
 
 interface PulledChange {
   table: string;
@@ -318,7 +293,7 @@ class Device {
       this.pending = null;
       const kind: Kind = sent ? 'edit' : loop === 0 ? first : 'more';
       const t0 = performance.now();
-      let res: Answer;
+      let res: HttpAnswer;
       try {
         res = await post(this.agent, `${this.url}/api/sync`, this.body(sent ? [sent.mutation] : []), this.branch.token);
       } catch (e) {
