@@ -56,3 +56,27 @@ export async function stopInstance(instance: Instance): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * Instances A and B as production runs them, on one PostgreSQL database (a URL with its schema)
+ * and one data folder. If one fails to start, the other is stopped before the failure is thrown.
+ */
+export async function startPostgresInstances(databaseUrl: string, dataDir: string, poolSize: number): Promise<Instance[]> {
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: String(poolSize),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    DATA_DIR: dataDir,
+  };
+  const started = await Promise.allSettled(['A', 'B'].map((name) => startInstance(name, env)));
+  const failed = started.find((s) => s.status === 'rejected');
+  const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  if (failed) {
+    await Promise.all(running.map(stopInstance));
+    throw failed.reason;
+  }
+  return running;
+}

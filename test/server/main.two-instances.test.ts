@@ -17,7 +17,7 @@ import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { progressId } from '../../src/model/schemas';
 import { PROTOCOL_VERSION, syncResponseSchema, type Mutation, type MutationResult, type SyncResponse } from '../../src/model/protocol';
 import { client, ITEM, PASSWORD, progressCreate, TEST_PASSWORD_COST } from './helpers';
-import { startInstance, stopInstance, type Instance } from './instances';
+import { startPostgresInstances, stopInstance, type Instance } from './instances';
 import { describePostgres } from './postgres-env';
 
 const ROUNDS = 8;
@@ -116,18 +116,7 @@ describePostgres('two server instances on one PostgreSQL', (env) => {
   beforeAll(async () => {
     const databaseUrl = env.urlWithSchema(env.newSchema());
     dataDir = await mkdtemp(join(tmpdir(), 'tracker-two-'));
-    const childEnv = {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: '4',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
-    };
-    const started = await Promise.allSettled(['A', 'B'].map((name) => startInstance(name, childEnv)));
-    instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    instances = await startPostgresInstances(databaseUrl, dataDir, 4);
 
     storage = await openPostgresStorage(databaseUrl);
     const now = new Date();

@@ -30,7 +30,7 @@ import { importPlan } from '../../src/server/plan-import';
 import { openPostgresStorage, type PostgresStorage } from '../../src/server/storage/postgres';
 import demoFile from '../../src/demo/tokyo-r6.plan.json';
 import { client, PASSWORD, progressCreate, T0, TEST_PASSWORD_COST } from './helpers';
-import { startInstance, stopInstance, type Instance } from './instances';
+import { startPostgresInstances, stopInstance, type Instance } from './instances';
 import { describePostgres } from './postgres-env';
 import { keepAliveAgent, login, post } from './sync-clients';
 
@@ -252,18 +252,7 @@ describePostgres('devices of several branches on two instances (property)', (env
     const databaseUrl = env.urlWithSchema(env.newSchema());
     dataDir = await mkdtemp(join(tmpdir(), 'tracker-branches-'));
     agent = keepAliveAgent(16);
-    const childEnv = {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: '4',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
-    };
-    const started = await Promise.allSettled(['A', 'B'].map((name) => startInstance(name, childEnv)));
-    instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    instances = await startPostgresInstances(databaseUrl, dataDir, 4);
 
     storage = await openPostgresStorage(databaseUrl);
     const file = smallPlan();

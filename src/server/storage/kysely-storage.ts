@@ -480,7 +480,7 @@ const MAX_BATCH = 64;
  * a write no instance announced (the admin command, a lost notification) reaches a pull at most
  * this late. Announced writes reach it at once.
  */
-export const KNOWN_VERSIONS_TTL_MS = 1000;
+const KNOWN_VERSIONS_TTL_MS = 1000;
 
 /**
  * Where a new branch's counter starts: at the counter migration 004 left (0 on a database that

@@ -13,7 +13,7 @@ import { openPostgresStorage, type PostgresStorage } from '../../../src/server/s
 import { DEMO_PLAN_ID } from '../../../src/model/demo';
 import { PROTOCOL_VERSION } from '../../../src/model/protocol';
 import { client, ITEM, PASSWORD } from '../helpers';
-import { startInstance, stopInstance, type Instance } from '../instances';
+import { startPostgresInstances, stopInstance, type Instance } from '../instances';
 import { EventLog, isChange, isHello, presenceOf } from '../live-clients';
 import { describePostgres } from '../postgres-env';
 
@@ -38,18 +38,7 @@ describePostgres('the live channel across two server instances on one PostgreSQL
   beforeAll(async () => {
     const databaseUrl = env.urlWithSchema(env.newSchema());
     dataDir = await mkdtemp(join(tmpdir(), 'tracker-live-'));
-    const childEnv = {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: '2',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
-    };
-    const started = await Promise.allSettled(['A', 'B'].map((name) => startInstance(name, childEnv)));
-    instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    instances = await startPostgresInstances(databaseUrl, dataDir, 2);
     storage = await openPostgresStorage(databaseUrl);
     const now = new Date();
     await seedDemo(storage, now);
