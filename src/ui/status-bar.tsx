@@ -1,10 +1,11 @@
-// The always-visible status in the header: network, edits waiting to sync, and — with a sync
-// engine — the last sync (和暦 and 西暦), what the engine is doing, why the last attempt failed,
-// 今すぐ同期, refused changes, who is signed in (ログアウト, with 「この端末のデータを消す」 for a
+// The always-visible status in the header: one chip (online or offline, edits waiting to sync,
+// 要確認 when something needs a person) that opens the details: with a sync engine the last
+// sync (和暦 and 西暦), what the engine is doing, why the last attempt failed, 今すぐ同期, refused changes, who is signed in (ログアウト, with 「この端末のデータを消す」 for a
 // shared tablet), and the edits earlier people left on this device, which wait for their own
 // login (前の利用者（氏名）の未送信 N件, discarded only after a warning). Without an engine
-// (local-only use) the device's 記入者 name is shown and editable instead.
-import { useEffect, useState } from 'preact/hooks';
+// (local-only use) the device's 記入者 name is shown and editable instead; with one, nobody is
+// named before sign-in.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useDb, usePendingCount, useRejectedCount } from './data/hooks';
 import { discardPendingOf, eraseThisDevice, type PendingOfAuthor } from '../sync/shared-device';
 import { usePendingByAuthor } from './data/pending-hooks';
@@ -65,6 +66,27 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
   const byAuthor = usePendingByAuthor();
   const rejected = useRejectedCount();
   const [logoutOpen, setLogoutOpen] = useState(false);
+  const [detailsOpen, setDetailsOpen] = useState(false);
+  const bar = useRef<HTMLDivElement>(null);
+  const chip = useRef<HTMLButtonElement>(null);
+  // A tap anywhere else, or Escape, closes the details, as a menu does.
+  useEffect(() => {
+    if (!detailsOpen) return;
+    const tap = (e: PointerEvent) => {
+      if (!bar.current?.contains(e.target as Node)) setDetailsOpen(false);
+    };
+    const key = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setDetailsOpen(false);
+      chip.current?.focus();
+    };
+    document.addEventListener('pointerdown', tap);
+    document.addEventListener('keydown', key);
+    return () => {
+      document.removeEventListener('pointerdown', tap);
+      document.removeEventListener('keydown', key);
+    };
+  }, [detailsOpen]);
   const stateLabel = status && STATE_LABELS[status.state];
   // The reason goes with the state it caused; while a retry runs it is the previous attempt's.
   const retrying = status?.state === 'syncing' || status?.state === 'idle';
@@ -97,70 +119,102 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
     setLogoutOpen(false);
   }
 
+  // What the chip says at a glance; everything else waits behind it, so the header stays one row.
+  const attention = others.length > 0 || (!rejected.loading && rejected.value > 0) || status?.state === 'error' || status?.state === 'update-required';
+  const chipState = !online ? 'offline' : attention ? 'attention' : status?.state === 'syncing' ? 'syncing' : 'online';
+
   return (
     <>
-      <div class="status-bar" role="status" aria-label="状態">
-        <span class={online ? 'badge badge-online' : 'badge badge-offline'}>{online ? 'オンライン' : 'オフライン'}</span>
-        <span class="badge" data-testid="pending-count">
-          未同期 {ownCount === null ? '…' : ownCount}件
-        </span>
-        {others.map((other) => (
-          <span key={other.author.id} class="status-others">
-            <span class="badge badge-others">
-              前の利用者（{other.author.name}）の未送信 {other.count}件
-            </span>
-            <button
-              type="button"
-              class="header-button header-button-warn"
-              aria-label={`前の利用者（${other.author.name}）の未送信 ${other.count}件を破棄`}
-              onClick={() => void discard(other)}
-            >
-              破棄…
-            </button>
+      <div class="status-bar" role="status" aria-label="状態" ref={bar}>
+        <button
+          ref={chip}
+          type="button"
+          class={`status-chip status-chip-${chipState}`}
+          aria-expanded={detailsOpen}
+          aria-controls={DETAILS_ID}
+          onClick={() => setDetailsOpen(!detailsOpen)}
+        >
+          <span class="status-dot" aria-hidden="true" />
+          <span class="status-chip-network">{online ? 'オンライン' : 'オフライン'}</span>
+          <span class="status-chip-pending" data-testid="pending-count">
+            未同期 {ownCount === null ? '…' : ownCount}件
           </span>
-        ))}
-        {stateLabel && (retrying || !errorLabel) && <span class={`badge badge-sync-${status!.state}`}>{stateLabel}</span>}
-        {errorLabel && (
-          <span class="status-error">
-            <strong>{errorLabel}:</strong> {problemText(status!.lastError!)}
-          </span>
-        )}
-        {status?.session && <LiveBadge />}
-        {status && status.state !== 'signed-out' && (
-          <span class="status-note" data-testid="last-sync">
-            {status.lastSyncAt ? (
-              <>
-                最終同期 <time dateTime={status.lastSyncAt}>{bothDateTime(status.lastSyncAt)}</time>
-              </>
-            ) : (
-              '未同期（初回同期前）'
+          {attention && <span class="status-chip-flag">要確認</span>}
+        </button>
+        <div id={DETAILS_ID} class="status-details" hidden={!detailsOpen}>
+          <h2 class="visually-hidden">同期の状態</h2>
+          <ul class="status-lines">
+            {status?.session && (
+              <li class="status-user">
+                <span>
+                  <span class="visually-hidden">記入者: </span>
+                  {status.session.user.name}
+                </span>
+                <button type="button" class="link-button" aria-expanded={logoutOpen} onClick={() => setLogoutOpen(!logoutOpen)}>
+                  ログアウト
+                </button>
+              </li>
             )}
-          </span>
-        )}
-        {canSync && (
-          <button type="button" class="header-button" disabled={status.state === 'syncing' || !online} onClick={() => void engine?.syncNow()}>
-            今すぐ同期
-          </button>
-        )}
-        {!rejected.loading && rejected.value > 0 && (
-          <button type="button" class="header-button header-button-warn" aria-expanded={rejectedOpen} onClick={onToggleRejected}>
-            送信できなかった変更 {rejected.value}件
-          </button>
-        )}
-        {persistence && <span class="status-note">{PERSISTENCE_LABELS[persistence]}</span>}
-        {status?.session ? (
-          <span class="status-user">
-            <span>
-              <span class="visually-hidden">記入者: </span>
-              {status.session.user.name}
-            </span>
-            <button type="button" class="link-button" aria-expanded={logoutOpen} onClick={() => setLogoutOpen(!logoutOpen)}>
-              ログアウト
-            </button>
-          </span>
-        ) : (
-          <ActorName />
-        )}
+            {!engine && (
+              <li>
+                <ActorName />
+              </li>
+            )}
+            <li>
+              <span class={online ? 'badge badge-online' : 'badge badge-offline'}>ネットワーク: {online ? 'オンライン' : 'オフライン'}</span>
+              {status?.session && <LiveBadge />}
+            </li>
+            {others.map((other) => (
+              <li key={other.author.id} class="status-others">
+                <span class="badge badge-others">
+                  前の利用者（{other.author.name}）の未送信 {other.count}件
+                </span>
+                <button
+                  type="button"
+                  class="header-button header-button-warn"
+                  aria-label={`前の利用者（${other.author.name}）の未送信 ${other.count}件を破棄`}
+                  onClick={() => void discard(other)}
+                >
+                  破棄…
+                </button>
+              </li>
+            ))}
+            {(stateLabel || errorLabel) && (
+              <li>
+                {stateLabel && (retrying || !errorLabel) && <span class={`badge badge-sync-${status!.state}`}>{stateLabel}</span>}
+                {errorLabel && (
+                  <span class="status-error">
+                    <strong>{errorLabel}:</strong> {problemText(status!.lastError!)}
+                  </span>
+                )}
+              </li>
+            )}
+            {status && status.state !== 'signed-out' && (
+              <li class="status-note" data-testid="last-sync">
+                {status.lastSyncAt ? (
+                  <>
+                    最終同期 <time dateTime={status.lastSyncAt}>{bothDateTime(status.lastSyncAt)}</time>
+                  </>
+                ) : (
+                  '未同期（初回同期前）'
+                )}
+              </li>
+            )}
+            {persistence && <li class="status-note">{PERSISTENCE_LABELS[persistence]}</li>}
+          </ul>
+          <div class="status-actions">
+            {canSync && (
+              <button type="button" class="header-button" disabled={status.state === 'syncing' || !online} onClick={() => void engine?.syncNow()}>
+                今すぐ同期
+              </button>
+            )}
+            {!rejected.loading && rejected.value > 0 && (
+              <button type="button" class="header-button header-button-warn" aria-expanded={rejectedOpen} onClick={onToggleRejected}>
+                送信できなかった変更 {rejected.value}件
+              </button>
+            )}
+          </div>
+        </div>
       </div>
       {logoutOpen && status?.session && (
         <LogoutPanel unsent={byAuthor.loading ? null : byAuthor.value} onLogout={(erase) => void logout(erase)} onCancel={() => setLogoutOpen(false)} />
@@ -168,6 +222,9 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
     </>
   );
 }
+
+/** The details under the chip: one per page, named by the chip's aria-controls. */
+const DETAILS_ID = 'status-details';
 
 function authorLabel(p: PendingOfAuthor): string {
   return p.author ? p.author.name : 'ログイン前の入力';

@@ -10,6 +10,7 @@ import { saveProgress } from '../../src/sync/edits';
 import { setSession } from '../../src/sync/session-store';
 import type { TrackerDb } from '../../src/db/database';
 import { App } from '../../src/ui/app';
+import { openStatus } from './status-chip';
 import { FakeSyncEngine, session } from './fake-sync-engine';
 import { dbWithFixturePlan, discardDb, PLAN_ID, ref } from './plan-fixture';
 
@@ -41,6 +42,7 @@ describe('earlier people’s unsent edits', () => {
     await waitFor(() => expect(statusBar().textContent).toContain('前の利用者（鈴木（担当））の未送信 2件'));
     expect(screen.getByTestId('pending-count').textContent).toBe('未同期 1件');
     const confirm = vi.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValueOnce(true);
+    await openStatus();
     const discard = screen.getByRole('button', { name: '前の利用者（鈴木（担当））の未送信 2件を破棄' });
     fireEvent.click(discard);
     expect(confirm).toHaveBeenLastCalledWith(expect.stringMatching(/鈴木（担当）.*2件を破棄/));
@@ -61,6 +63,7 @@ describe('ログアウト on a shared tablet', () => {
     const engine = new FakeSyncEngine();
     render(<App db={db} engine={engine} />);
     await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toBe('未同期 1件'));
+    await openStatus();
     fireEvent.click(screen.getByRole('button', { name: 'ログアウト' }));
     const dialog = screen.getByRole('dialog', { name: 'ログアウト' });
     const list = await within(dialog).findByRole('list', { name: '未送信の変更' });

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { saveProgress } from '../../src/sync/edits';
 import { progressId } from '../../src/model/schemas';
 import { App } from '../../src/ui/app';
+import { openStatus } from './status-chip';
 import { FakeSyncEngine } from './fake-sync-engine';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
@@ -36,6 +37,7 @@ describe('StatusBar with a sync engine', () => {
     render(<App db={await dbWithFixturePlan()} engine={engine} />);
     expect((await screen.findByTestId('last-sync')).textContent).toBe('未同期（初回同期前）');
     expect(within(statusBar()).getByText('同期中…')).toBeTruthy();
+    await openStatus();
     const syncNow = screen.getByRole('button', { name: '今すぐ同期' }) as HTMLButtonElement;
     expect(syncNow.disabled).toBe(true);
     engine.set({ state: 'idle', lastSyncAt: new Date(2026, 0, 5, 9, 7).toISOString() });
@@ -66,6 +68,7 @@ describe('StatusBar with a sync engine', () => {
     const engine = new FakeSyncEngine();
     render(<App db={db} engine={engine} />);
     await waitFor(() => expect(screen.getByTestId('pending-count').textContent).toBe('未同期 1件'));
+    await openStatus();
     fireEvent.click(screen.getByRole('button', { name: 'ログアウト' }));
     const dialog = screen.getByRole('dialog', { name: 'ログアウト' });
     expect((await within(dialog).findByRole('list', { name: '未送信の変更' })).textContent).toBe('ログイン前の入力：1件');
@@ -78,5 +81,46 @@ describe('StatusBar with a sync engine', () => {
     expect(await screen.findByRole('heading', { name: 'ログイン', level: 1 })).toBeTruthy();
     expect(await db.outbox.count()).toBe(1);
     expect(screen.getByTestId('pending-count').textContent).toBe('未同期 1件');
+  });
+});
+
+describe('the status chip', () => {
+  it('says 要確認 when something needs a person, and its details close on Escape', async () => {
+    const db = await dbWithFixturePlan();
+    const engine = new FakeSyncEngine();
+    render(<App db={db} engine={engine} />);
+    const chip = await screen.findByRole('button', { name: /未同期 0件/ });
+    expect(chip.textContent).not.toContain('要確認');
+    expect(chip.getAttribute('aria-expanded')).toBe('false');
+    engine.set({ state: 'error', lastError: { code: 'sync.server', status: 503 } });
+    await waitFor(() => expect(chip.textContent).toContain('要確認'));
+    fireEvent.click(chip);
+    expect(chip.getAttribute('aria-expanded')).toBe('true');
+    expect(screen.getByRole('button', { name: '今すぐ同期' })).toBeTruthy();
+    fireEvent.keyDown(document, { key: 'Escape' });
+    await waitFor(() => expect(chip.getAttribute('aria-expanded')).toBe('false'));
+    expect(screen.queryByRole('button', { name: '今すぐ同期' })).toBeNull();
+    expect(document.activeElement).toBe(chip);
+  });
+
+  it('says 要確認 while changes the server refused wait to be looked at', async () => {
+    const db = await dbWithFixturePlan();
+    render(<App db={db} engine={new FakeSyncEngine()} />);
+    await db.rejected.add({
+      mutationId: 'm-1',
+      table: 'progress',
+      recordId: progressId(ref('p1-2-2'), '2024-H1'),
+      planId: PLAN_ID,
+      changes: { evaluation: '○' },
+      reason: 'この支部を編集する権限がありません',
+      at: new Date(2026, 10, 22, 18, 30).toISOString(),
+    });
+    await waitFor(() => expect(screen.getByRole('button', { name: /未同期 0件/ }).textContent).toContain('要確認'));
+  });
+
+  it('names nobody as 記入者 before anyone has signed in', async () => {
+    render(<App db={await dbWithFixturePlan()} engine={new FakeSyncEngine({ state: 'signed-out', session: null })} />);
+    expect(await screen.findByRole('heading', { name: 'ログイン', level: 1 })).toBeTruthy();
+    expect(statusBar().textContent).not.toContain('記入者');
   });
 });

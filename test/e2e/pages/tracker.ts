@@ -101,8 +101,16 @@ export class TrackerApp {
     return this.page.getByRole('status', { name: '状態' }).getByText(`前の利用者（${name}）の未送信`);
   }
 
+  /** Opens the status chip's details (who is signed in, last sync, 今すぐ同期 …) unless open. */
+  async openStatus(): Promise<void> {
+    const chip = this.page.getByRole('status', { name: '状態' }).getByRole('button', { expanded: false }).filter({ hasText: '未同期' });
+    if (await chip.count()) await chip.click();
+    await expect(this.page.locator('#status-details')).toBeVisible();
+  }
+
   /** ログアウト, keeping the data on the device (works offline). */
   async logout(): Promise<void> {
+    await this.openStatus();
     await this.page.getByRole('button', { name: 'ログアウト', exact: true }).click();
     await this.page.getByRole('dialog', { name: 'ログアウト' }).getByRole('button', { name: 'ログアウト（データは残す）' }).click();
     await expect(this.page.getByRole('heading', { name: 'ログイン', level: 1 })).toBeVisible();
@@ -110,6 +118,7 @@ export class TrackerApp {
 
   /** ログアウト with 「この端末のデータを消す」, accepting the warning that lists what is unsent. */
   async logoutErasingDevice(): Promise<string> {
+    await this.openStatus();
     await this.page.getByRole('button', { name: 'ログアウト', exact: true }).click();
     const warning = new Promise<string>((resolve) => {
       this.page.once('dialog', (dialog) => {
@@ -137,6 +146,7 @@ export class TrackerApp {
 
   /** Presses 今すぐ同期 and waits until nothing waits to sync. */
   async syncNow(): Promise<void> {
+    await this.openStatus();
     await this.page.getByRole('button', { name: '今すぐ同期' }).click();
     await this.waitUntilSynced();
   }
