@@ -138,6 +138,8 @@ export type LoginRequest = z.infer<typeof loginRequestSchema>;
 export const ROLES = ['staff', 'lead', 'admin'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
+/** A role as people name it (the login hint, a refusal's reason). */
+export const ROLE_LABELS: Record<Role, string> = { staff: '担当', lead: 'リーダー', admin: '管理者' };
 
 export const loginResponseSchema = z.object({
   token: z.string(),

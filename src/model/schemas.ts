@@ -283,6 +283,18 @@ export const STAMP_FIELDS: ReadonlySet<string> = new Set(['updatedAt', 'updatedB
 /** Tables whose records sync; the names are part of the sync protocol. */
 export const RECORD_TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements', 'conflicts', 'history'] as const;
 export const recordTableSchema = z.enum(RECORD_TABLES);
+/** What each table holds, as people name it (a refusal's reason, the list of refused changes). */
+export const RECORD_TABLE_LABELS: Record<(typeof RECORD_TABLES)[number], string> = {
+  plans: '計画',
+  sections: '柱・区分',
+  items: '項目',
+  progress: '実施状況・評価',
+  notes: 'メモ',
+  kpis: 'KPI',
+  measurements: 'KPIの実績',
+  conflicts: '競合',
+  history: '変更履歴',
+};
 export type RecordTable = z.infer<typeof recordTableSchema>;
 /** Tables a person edits; conflicts and history are written by the server. */
 export const EDITABLE_TABLES = ['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements'] as const;

@@ -16,6 +16,7 @@ import {
   progressId,
   RECORD_SCHEMAS,
   RECORD_TABLES,
+  RECORD_TABLE_LABELS,
   STAMP_FIELDS,
   type Conflict,
   type EditableTable,
@@ -23,7 +24,7 @@ import {
   type RecordTable,
 } from '../model/schemas';
 import { fiscalYearOfMonth, isYearMonth } from '../model/wareki';
-import { LIMITS, PROTOCOL_VERSION, type Mutation, type MutationResult, type Role, type SyncRequest } from '../model/protocol';
+import { LIMITS, PROTOCOL_VERSION, ROLE_LABELS, type Mutation, type MutationResult, type Role, type SyncRequest } from '../model/protocol';
 import type { Principal } from './accounts';
 import { planIdProblem } from './plan-ids';
 import { ApiFailure } from './errors';
@@ -375,7 +376,12 @@ export class SyncService {
         const stored = await tx.getMutationResult(clientId, userId, m.seq);
         if (stored && stored.mutationId === m.id)
           results.push({ mutationId: m.id, status: stored.status, ...(stored.reason === null ? {} : { reason: stored.reason }) });
-        else results.push({ mutationId: m.id, status: 'rejected', reason: `seq ${m.seq} was already used by this client (last ${lastSeq})` });
+        else
+          results.push({
+            mutationId: m.id,
+            status: 'rejected',
+            reason: `この端末の送信番号 ${m.seq} はすでに使われています (seq ${m.seq} was already used by this client, last ${lastSeq})`,
+          });
         continue;
       }
       const result = await this.apply(tx, principal, m, ctx, now);
@@ -418,7 +424,8 @@ export class SyncService {
     }
     const role = principal.roles.get(branchId);
     if (!role) throw forbidden(m, 'この支部の記録は変更できません (not one of your branches)');
-    if (!WRITABLE_TABLES[role].has(m.table)) throw forbidden(m, `この役割（${role}）では ${m.table} を変更できません (not allowed for this role)`);
+    if (!WRITABLE_TABLES[role].has(m.table))
+      throw forbidden(m, `${ROLE_LABELS[role]}の役割では${RECORD_TABLE_LABELS[m.table]}を変更できません (role ${role} may not write ${m.table})`);
     if (!current && m.create) {
       const { create } = m;
       if (create.id !== undefined && create.id !== m.recordId) throw forbidden(m, '作成する記録の id が recordId と違います (forged id)');
@@ -467,7 +474,11 @@ export class SyncService {
     if (table === 'conflicts' && conflicts.length) {
       // A conflict about a conflict cannot be recorded as one: say so instead of keeping it silently.
       if (!applied?.length)
-        return { mutationId: m.id, status: 'rejected', reason: `changed by someone else meanwhile: ${conflicts.map((c) => c.field).join(', ')}` };
+        return {
+          mutationId: m.id,
+          status: 'rejected',
+          reason: `ほかの人が先に変更しました (changed by someone else meanwhile: ${conflicts.map((c) => c.field).join(', ')})`,
+        };
       conflicts = [];
     }
 
@@ -487,7 +498,8 @@ export class SyncService {
       const value = record[field];
       if (typeof value !== 'string' || (applied !== null && !applied.includes(field))) continue;
       const ref = await tx.getRecord(target, value);
-      if (!ref || ref.planId !== planId) return { mutationId: m.id, status: 'rejected', reason: `${field} ${value} is not a record of plan ${planId}` };
+      if (!ref || ref.planId !== planId)
+        return { mutationId: m.id, status: 'rejected', reason: `参照先の記録がこの計画にありません (${field} ${value} is not a record of plan ${planId})` };
     }
 
     if (applied === null || applied.length) {

@@ -3,7 +3,8 @@
 // device whatever happens here. The embedded default server advertises its demo accounts.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ServerInfo } from '../model/protocol';
-import { ROLE_LABELS, useSyncEngine, useSyncStatus } from './data/sync-context';
+import { ROLE_LABELS } from '../model/protocol';
+import { useSyncEngine, useSyncStatus } from './data/sync-context';
 import { errorText, problemText } from './messages';
 
 /** デモ用アカウント: lead@demo（リーダー）/ staff@demo（担当）/ admin@demo（管理者）、パスワード demo1234 */

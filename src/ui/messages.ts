@@ -66,9 +66,24 @@ export function problemText(problem: Problem): string {
 
 /** Why a change was refused; a row stored before reasons had codes keeps its own words. */
 export function rejectedReasonText(reason: RejectedReason | UnknownRejectedReason | string): string {
-  if (typeof reason === 'string') return reason === '' ? problemText({ code: REJECTED_REASON.refused }) : reason;
+  if (typeof reason === 'string') return japaneseOf(reason) || problemText({ code: REJECTED_REASON.refused });
   const known = rejectedReasonSchema.safeParse(reason);
-  return problemText(known.success ? known.data : { code: REJECTED_REASON.refused, detail: reason.detail });
+  const { code, detail } = known.success ? known.data : { code: REJECTED_REASON.refused, detail: reason.detail };
+  const shown = detail === undefined ? '' : japaneseOf(detail);
+  return problemText(shown ? { code, detail: shown } : { code });
+}
+
+/**
+ * The server writes a refusal's reason as 「日本語 (English gloss)」 for its logs and API
+ * clients; people are shown the Japanese alone, and nothing of a reason in English only (the
+ * code's own message says it in Japanese).
+ */
+export function japaneseOf(reason: string): string {
+  const text = reason.trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is the point: the gloss is English
+  if (/^[\x00-\x7f]*$/.test(text)) return '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: as above
+  return text.replace(/\s*\([\x00-\x7f]*\)$/, '');
 }
 
 /** What to tell people about an error a write or an import threw. */

@@ -80,12 +80,10 @@ export function PlanListPage() {
           ))}
         </ul>
       )}
-      <h2>計画ファイルの読み込み</h2>
-      <p class="hint">事業計画ファイル（.plan.json）を選ぶと、新しい計画として端末に保存します。内容に問題があるときは何も保存しません。</p>
-      {!canImport ? (
-        <p class="hint">計画の読み込みは支部の管理者が行います。</p>
-      ) : (
+      {canImport && (
         <>
+          <h2>計画ファイルの読み込み</h2>
+          <p class="hint">事業計画ファイル（.plan.json）を選ぶと、新しい計画として端末に保存します。内容に問題があるときは何も保存しません。</p>
           <ImportBranchSelect adminBranches={adminBranches} target={targetBranch} choose={choose} />
           <label class="file-button">
             計画ファイルを読み込む{targetBranch && `（${targetBranch.name}）`}

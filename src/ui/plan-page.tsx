@@ -28,6 +28,7 @@ import { Link } from './link';
 import { navigate, paths } from './router';
 import { PlanNotFound } from './plan-not-found';
 import { PeriodSelect } from './period-select';
+import { useCanEditStructure } from './data/sync-context';
 
 // The menu entries across years load after the tree: the first screen does not wait for them.
 const YearActions = lazyPage(() => import('./year-actions').then((m) => m.YearActions), null);
@@ -63,6 +64,7 @@ function PlanTree({
     return () => clearTimeout(timer);
   }, [filterUrl]);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const canEditStructure = useCanEditStructure(plan);
 
   const tree = useMemo(() => buildTree(sections, items), [sections, items]);
   const liveItems = useMemo(() => flattenItems(tree), [tree]);
@@ -118,9 +120,11 @@ function PlanTree({
           <Link href={paths.kpis(plan.id)} class="button">
             KPI
           </Link>
-          <Link href={paths.structure(plan.id)} class="button">
-            構成の編集
-          </Link>
+          {canEditStructure && (
+            <Link href={paths.structure(plan.id)} class="button">
+              構成の編集
+            </Link>
+          )}
           {/* Keyed: its messages and busy state belong to this plan, not to the next one opened. */}
           <YearActions key={plan.id} plan={plan} />
         </nav>

@@ -5,6 +5,7 @@
 // the rows share (delete with undo, move among siblings).
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useActorName, useDb, usePlanStructure } from './data/hooks';
+import { useCanEditStructure } from './data/sync-context';
 import { moveRecord, setDeleted } from '../sync/edits';
 import { kpisInPlanOrder } from '../model/kpi-order';
 import { buildTree, groupsOf, sectionOptions as optionsOf } from '../model/plan-tree';
@@ -24,12 +25,27 @@ import { errorText } from './messages';
 
 export function StructurePage({ planId }: { planId: string }) {
   const structure = usePlanStructure(planId);
+  const canEdit = useCanEditStructure(structure.loading ? null : (structure.value?.plan ?? null));
   if (structure.loading) return <p class="page">読み込み中…</p>;
   if (!structure.value || structure.value.plan.deleted) {
     return <PlanNotFound />;
   }
   const { plan, sections, items, kpis } = structure.value;
+  if (!canEdit) return <NotForRole plan={plan} />;
   return <StructureEditor plan={plan} sections={sections} items={items} kpis={kpis} />;
+}
+
+/** Reached by its address by someone who may not edit: say who can, instead of forms the server would refuse. */
+function NotForRole({ plan }: { plan: Plan }) {
+  return (
+    <section class="page">
+      <h1>構成の編集</h1>
+      <p>計画の構成（柱・項目・KPI）を変更できるのは、この支部のリーダーと管理者です。</p>
+      <p>
+        <Link href={paths.plan(plan.id)}>計画に戻る</Link>
+      </p>
+    </section>
+  );
 }
 
 /** What the bar at the bottom says after a delete (with its undo) or a failed change. */

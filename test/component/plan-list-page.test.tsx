@@ -32,7 +32,8 @@ describe('PlanListPage', () => {
     renderList(await dbWithFixturePlan(), new FakeSyncEngine({ session: session('lead') }));
     await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ });
     expect(screen.queryByLabelText(/計画ファイルを読み込む/)).toBeNull();
-    expect(screen.getByText('計画の読み込みは支部の管理者が行います。')).toBeTruthy();
+    expect(screen.queryByRole('heading', { name: '計画ファイルの読み込み' })).toBeNull();
+    expect(screen.queryByRole('link', { name: '計画の文章を貼り付けて読み込む' })).toBeNull();
   });
 
   it('imports into the admin’s branch and queues the plan for sync', async () => {

@@ -4,7 +4,7 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { Plan } from '../../model/schemas';
-import type { Role } from '../../model/protocol';
+import type { LoginResponse } from '../../model/protocol';
 import type { SyncEngineApi, SyncStatus } from '../../sync/engine-api';
 
 export const SyncContext = createContext<SyncEngineApi | null>(null);
@@ -51,8 +51,6 @@ export function useSession(): SyncStatus['session'] | null {
   return useSyncSelect((status) => status?.session ?? null);
 }
 
-export const ROLE_LABELS: Record<Role, string> = { staff: '担当', lead: 'リーダー', admin: '管理者' };
-
 /**
  * Whether the person may settle the plan's conflicts: a lead or admin of the plan's branch.
  * Without a session (local-only use) and for a plan only on this device there is nobody else
@@ -71,8 +69,20 @@ export function useCanRestoreAnyChange(plan: Plan): boolean {
   return useIsLeadOf(plan);
 }
 
-function useIsLeadOf(plan: Plan): boolean {
+/**
+ * Whether the person may change the plan's structure (構成の編集: sections, items, KPIs, the
+ * plan's settings): a lead or admin of its branch, as the server allows; staff are not shown it.
+ */
+export function useCanEditStructure(plan: Plan | null): boolean {
   const session = useSession();
+  return plan !== null && isLeadOf(session, plan);
+}
+
+function useIsLeadOf(plan: Plan): boolean {
+  return isLeadOf(useSession(), plan);
+}
+
+function isLeadOf(session: LoginResponse | null, plan: Plan): boolean {
   if (!session || plan.branchId === undefined) return true;
   const role = session.branches.find((b) => b.id === plan.branchId)?.role;
   return role === 'lead' || role === 'admin';

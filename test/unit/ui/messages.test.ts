@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { REJECTED_REASON, rejectedEntrySchema } from '../../../src/db/database';
 import { DB_ERROR, DbError } from '../../../src/db/errors';
 import { LOGIN_ERROR, SYNC_ERROR } from '../../../src/sync/engine-api';
-import { errorText, MESSAGES, problemText, rejectedReasonText, type Problem } from '../../../src/ui/messages';
+import { errorText, japaneseOf, MESSAGES, problemText, rejectedReasonText, type Problem } from '../../../src/ui/messages';
 
 const JAPANESE = /[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Han}]/u;
 const CODES = [...Object.values(DB_ERROR), ...Object.values(SYNC_ERROR), ...Object.values(LOGIN_ERROR), ...Object.values(REJECTED_REASON)];
@@ -47,7 +47,10 @@ describe('problemText', () => {
 
 describe('rejectedReasonText', () => {
   it('reads a coded reason from the table and keeps the words of a row stored before codes', () => {
-    expect(rejectedReasonText({ code: REJECTED_REASON.forbidden, detail: 'no write access' })).toBe('この操作を行う権限がありません。（no write access）');
+    expect(rejectedReasonText({ code: REJECTED_REASON.forbidden, detail: 'no write access' })).toBe('この操作を行う権限がありません。');
+    expect(rejectedReasonText({ code: REJECTED_REASON.forbidden, detail: '担当の役割ではKPIを変更できません (role staff may not write kpis)' })).toBe(
+      'この操作を行う権限がありません。（担当の役割ではKPIを変更できません）',
+    );
     expect(rejectedReasonText('この支部を編集する権限がありません')).toBe('この支部を編集する権限がありません');
     expect(rejectedReasonText('')).toBe('サーバーがこの変更を受け付けませんでした。');
   });
@@ -62,7 +65,7 @@ describe('rejectedReasonText', () => {
       reason: { code: 'rejected.from-the-future', detail: 'why' },
       at: 'x',
     });
-    expect(rejectedReasonText(row.reason)).toBe('サーバーがこの変更を受け付けませんでした。（why）');
+    expect(rejectedReasonText(row.reason)).toBe('サーバーがこの変更を受け付けませんでした。');
   });
 });
 
@@ -74,4 +77,17 @@ describe('errorText', () => {
     expect(errorText(Object.assign(new Error('quota'), { name: 'QuotaExceededError' }))).toBe(MESSAGES['db.quota']);
     expect(errorText(new Error('boom'))).toBe('処理できませんでした。もう一度お試しください。（boom）');
   });
+});
+
+describe('japaneseOf', () => {
+  it.each([
+    ['担当の役割では項目を変更できません (role staff may not write items)', '担当の役割では項目を変更できません'],
+    [
+      "メモの日付は 2000-01-01 から 2027-12-03 までです (a note's date lies between 2000-01-01 and a year after today)",
+      'メモの日付は 2000-01-01 から 2027-12-03 までです',
+    ],
+    ['報告期間（上期）は計画にありません', '報告期間（上期）は計画にありません'],
+    ['changed by someone else meanwhile: done', ''],
+    ['  ', ''],
+  ])('%s → %s', (reason, shown) => expect(japaneseOf(reason)).toBe(shown));
 });
