@@ -1,10 +1,9 @@
 // The app shell: providers (database, sync engine, the signed-in user's name), header with the
 // always-visible status, banners for storage trouble, an expired login and updates, and the page
 // for the current route — or the login screen while this device has no session.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TrackerDb } from '../db/database';
-import type { DbError } from '../db/errors';
-import { DbContext, FirstResultsContext, QueryFailureContext, SessionNameContext, useDbHealth, useDb, type FirstResults } from './data/hooks';
+import { DbContext, FirstResultsContext, SessionNameContext, useDbHealth, useDb, type FirstResults } from './data/hooks';
 import type { PersistenceState } from '../db/persistence';
 import type { SyncEngineApi } from '../sync/engine-api';
 import { lazyPage } from './lazy-page';
@@ -13,7 +12,8 @@ import { problemText } from './messages';
 import { PlanListPage } from './plan-list-page';
 // The plan screen is where people spend their time: it ships with the entry, not lazily.
 import { PlanPage } from './plan-page';
-import { paths, useRoute } from './router';
+import { ErrorBoundary } from './error-boundary';
+import { paths, useRoute, type Route } from './router';
 import { SaveRegistry, SaveRegistryContext, useSaveRegistry } from './save-registry';
 import { StatusBar } from './status-bar';
 import { SyncContext, useSession, useSyncSelect } from './data/sync-context';
@@ -45,8 +45,6 @@ export function App({ db, persistence, subscribeUpdate, engine, firstResults }: 
   const registry = useMemo(() => new SaveRegistry(), []);
   const [persisted, setPersisted] = useState<PersistenceState | null>(null);
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | null>(null);
-  const [queryFailure, setQueryFailure] = useState<DbError | null>(null);
-  const reportQueryFailure = useCallback((failure: DbError) => setQueryFailure(failure), []);
   useEffect(() => {
     void persistence?.then(setPersisted);
     subscribeUpdate?.((apply) => setApplyUpdate(() => apply));
@@ -54,13 +52,11 @@ export function App({ db, persistence, subscribeUpdate, engine, firstResults }: 
   return (
     <DbContext.Provider value={db}>
       <FirstResultsContext.Provider value={firstResults ?? null}>
-        <QueryFailureContext.Provider value={reportQueryFailure}>
-          <SyncContext.Provider value={engine ?? null}>
-            <SaveRegistryContext.Provider value={registry}>
-              <Shell persisted={persisted} applyUpdate={applyUpdate} queryFailure={queryFailure} />
-            </SaveRegistryContext.Provider>
-          </SyncContext.Provider>
-        </QueryFailureContext.Provider>
+        <SyncContext.Provider value={engine ?? null}>
+          <SaveRegistryContext.Provider value={registry}>
+            <Shell persisted={persisted} applyUpdate={applyUpdate} />
+          </SaveRegistryContext.Provider>
+        </SyncContext.Provider>
       </FirstResultsContext.Provider>
     </DbContext.Provider>
   );
@@ -72,10 +68,9 @@ const SHELL_STATES: ReadonlySet<string> = new Set(['needs-login', 'update-requir
 interface ShellProps {
   persisted: PersistenceState | null;
   applyUpdate: (() => void) | null;
-  queryFailure: DbError | null;
 }
 
-function Shell({ persisted, applyUpdate, queryFailure }: ShellProps) {
+function Shell({ persisted, applyUpdate }: ShellProps) {
   // Only what the shell shows: a sync round trip's other status changes re-render the status bar, not the page.
   const state = useSyncSelect((status) => (status && SHELL_STATES.has(status.state) ? status.state : 'other'));
   const session = useSession();
@@ -87,13 +82,18 @@ function Shell({ persisted, applyUpdate, queryFailure }: ShellProps) {
         <Link href={paths.plans()} class="app-title">
           事業計画トラッカー
         </Link>
-        <StatusBar persistence={persisted} rejectedOpen={rejectedOpen} onToggleRejected={() => setRejectedOpen((open) => !open)} />
+        <ErrorBoundary what="同期の状態" compact>
+          <StatusBar persistence={persisted} rejectedOpen={rejectedOpen} onToggleRejected={() => setRejectedOpen((open) => !open)} />
+        </ErrorBoundary>
       </header>
       <HealthBanner />
-      {queryFailure !== null && <QueryFailureBanner failure={queryFailure} />}
       {state === 'needs-login' && <ReloginBanner email={session?.user.email ?? ''} />}
       {state === 'update-required' ? <UpdateRequiredBanner applyUpdate={applyUpdate} /> : applyUpdate && <UpdatePrompt apply={applyUpdate} />}
-      {rejectedOpen && <RejectedPanel onClose={() => setRejectedOpen(false)} />}
+      {rejectedOpen && (
+        <ErrorBoundary what="送信できなかった変更">
+          <RejectedPanel onClose={() => setRejectedOpen(false)} />
+        </ErrorBoundary>
+      )}
       <main id="main">{state === 'signed-out' ? <LoginPage /> : <Page />}</main>
     </SessionNameContext.Provider>
   );
@@ -115,9 +115,23 @@ function useStickyHeaderHeight() {
   return ref;
 }
 
+/** The screen of the current route, behind its own error boundary: the next route starts afresh. */
 function Page() {
   const route = useRoute();
   useEffect(() => window.scrollTo(0, 0), [route.name]);
+  return (
+    <ErrorBoundary key={screenKey(route)} what="この画面">
+      <Screen route={route} />
+    </ErrorBoundary>
+  );
+}
+
+/** Which screen a route shows: a filter or period changed within it keeps the screen (and its boundary). */
+function screenKey(route: Route): string {
+  return [route.name, 'planId' in route ? route.planId : '', route.name === 'item' ? route.itemId : ''].join('/');
+}
+
+function Screen({ route }: { route: Route }) {
   switch (route.name) {
     case 'plans':
       return <PlanListPage />;
@@ -165,31 +179,6 @@ function HealthBanner() {
           再接続
         </button>
       ) : null}
-    </div>
-  );
-}
-
-/**
- * A read of this device's data failed, so a screen would wait for it forever: say so, and offer
- * a reload (what is being typed is written first). Storage trouble the health banner already
- * explains is left to it.
- */
-function QueryFailureBanner({ failure }: { failure: DbError }) {
-  const health = useDbHealth();
-  const registry = useSaveRegistry();
-  if (health.state !== 'ok') return null;
-  return (
-    <div class="banner banner-error" role="alert">
-      <span>{problemText(failure)}</span>
-      <button
-        type="button"
-        onClick={async () => {
-          await registry.flushAll();
-          window.location.reload();
-        }}
-      >
-        再読み込み
-      </button>
     </div>
   );
 }

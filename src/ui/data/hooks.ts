@@ -73,25 +73,23 @@ export class FirstResults {
 
 export const FirstResultsContext = createContext<FirstResults | null>(null);
 
-/** Told of every live query that fails (DB_ERROR.readFailed), so the screen says so instead of loading forever. */
-export const QueryFailureContext = createContext<((failure: DbError) => void) | null>(null);
-
 /**
  * Subscribes to a Dexie live query; `deps` say when the query itself changes. `initial` may give
- * a value to show (as stale) from the first render until the query's first result.
+ * a value to show (as stale) from the first render until the query's first result. A query that
+ * fails throws DB_ERROR.readFailed from the render, so the screen's error boundary shows it
+ * instead of 読み込み中… forever.
  */
 export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: readonly unknown[], initial?: () => T | null): Loadable<T> {
   const db = useDb();
   const firstResults = useContext(FirstResultsContext);
-  const reportFailure = useContext(QueryFailureContext);
-  const [state, setState] = useState<{ key: readonly unknown[]; value: T; stale?: boolean } | undefined>(() => {
+  const [state, setState] = useState<{ key: readonly unknown[]; value: T; stale?: boolean } | { key: readonly unknown[]; failure: DbError } | undefined>(() => {
     const value = initial?.() ?? null;
     return value === null ? undefined : { key: deps, value, stale: true };
   });
   // With nothing to show, subscribed before the browser paints (a frame saved is a frame sooner
   // on screen); with a snapshot on screen, after it is painted, so reading IndexedDB and
   // redrawing do not hold back the first frame.
-  const [afterPaint] = useState(() => state?.stale === true);
+  const [afterPaint] = useState(() => state !== undefined && !('failure' in state) && state.stale === true);
   const subscribe = () => {
     const key = deps;
     const delivered = firstResults?.begin();
@@ -102,7 +100,7 @@ export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: read
       },
       error: (e: unknown) => {
         console.error('A live query failed', e);
-        reportFailure?.(new DbError(DB_ERROR.readFailed, e instanceof Error ? e.message : String(e)));
+        setState({ key, failure: new DbError(DB_ERROR.readFailed, e instanceof Error ? e.message : String(e)) });
         delivered?.();
       },
     });
@@ -112,11 +110,12 @@ export function useLiveQuery<T>(query: (db: TrackerDb) => Promise<T>, deps: read
     };
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  useLayoutEffect(() => (afterPaint ? undefined : subscribe()), [db, firstResults, reportFailure, ...deps]);
+  useLayoutEffect(() => (afterPaint ? undefined : subscribe()), [db, firstResults, ...deps]);
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  useEffect(() => (afterPaint ? subscribe() : undefined), [db, firstResults, reportFailure, ...deps]);
+  useEffect(() => (afterPaint ? subscribe() : undefined), [db, firstResults, ...deps]);
   // A value computed for other deps is stale: show loading until the new one arrives.
   if (!state || state.key.length !== deps.length || state.key.some((k, i) => !Object.is(k, deps[i]))) return { loading: true };
+  if ('failure' in state) throw state.failure;
   return state.stale ? { loading: false, value: state.value, stale: true } : { loading: false, value: state.value };
 }
 
