@@ -23,7 +23,7 @@ import {
   type ReportPillar,
 } from '../model/report';
 import type { Progress, Section } from '../model/schemas';
-import { localIsoDate, seirekiMonth, warekiDate, warekiFiscalYear, warekiMonth } from '../model/wareki';
+import { formatMoment, localIsoDate, seirekiMonth, warekiFiscalYear, warekiMonth } from '../model/wareki';
 import { downloadFile } from './download';
 import { Link } from './link';
 import { navigate, paths } from './router';
@@ -115,10 +115,7 @@ function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; k
           </h1>
           <p class="report-meta">
             {plan.fiscalYear}年度・{range.seireki}
-            <span class="report-date">
-              出力日 {warekiDate(today)}（{seirekiMonth(today.slice(0, 7))}
-              {Number(today.slice(8, 10))}日）
-            </span>
+            <span class="report-date">出力日 {formatMoment({ date: today }, { seireki: true })}</span>
           </p>
           {active && (
             <p class="report-filter">
