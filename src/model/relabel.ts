@@ -93,5 +93,5 @@ export function renumberLabels(labels: readonly string[]): string[] | null {
 /** Whether siblings are a numbered sequence standing out of order (② before ①): renumbering changes something. */
 export function needsRenumber(labels: readonly string[]): boolean {
   const next = renumberLabels(labels);
-  return next !== null && next.some((l, i) => l !== labels[i]!.trim());
+  return next?.some((l, i) => l !== labels[i]!.trim()) ?? false;
 }
