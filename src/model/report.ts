@@ -220,8 +220,10 @@ export function describeFilter(filter: ItemFilter): string[] {
 export interface KpiLine {
   /** 事業計画 column: 「１）サービススタンダードの達成状況：100%以上」. */
   plan: string;
-  /** 実施状況 column: 「１）100%（令和6年9月時点）」, or 「１）実績未入力」. */
+  /** 実施状況 column: 「１）100%」, or 「１）実績未入力」. */
   actual: string;
+  /** The month of the actual, 「（令和6年9月時点）」, kept on one line; null without an actual. */
+  asOf: string | null;
   /** The judgement's word (達成, 未達見込み, 実績未入力 …), as in the KPI tables. */
   judgement: string;
 }
@@ -232,10 +234,11 @@ const fullWidth = (n: number) => String(n).replace(/\d/g, (d) => FULL_WIDTH_DIGI
 export function kpiLines(kpis: readonly KpiStatus[]): KpiLine[] {
   return kpis.map(({ kpi, value, month, assessment }, i) => {
     const mark = `${fullWidth(i + 1)}）`;
-    const actual = value === null || month === null ? UNJUDGED.noActual : `${formatFigure(value, kpi.decimals)}${kpi.unit}（${warekiMonth(month)}時点）`;
+    const reported = value !== null && month !== null;
     return {
       plan: `${mark}${kpi.name}：${describeTarget(kpi.target, kpi.unit, kpi.decimals)}`,
-      actual: `${mark}${actual}`,
+      actual: `${mark}${reported ? `${formatFigure(value, kpi.decimals)}${kpi.unit}` : UNJUDGED.noActual}`,
+      asOf: reported ? `（${warekiMonth(month)}時点）` : null,
       judgement: assessmentLabel(assessment),
     };
   });

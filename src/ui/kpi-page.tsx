@@ -258,22 +258,25 @@ function KpiRows({
   );
 }
 
-/** A narrow column breaks between the number and its unit, never inside either. */
+/**
+ * A narrow column breaks between the number and its unit, never inside either. One box, so that
+ * a phone's card row (a flex row with gaps) does not set the unit apart from its number.
+ */
 function Amount({ kpi, value }: { kpi: Pick<Kpi, 'unit' | 'decimals'>; value: number }) {
   return (
-    <>
+    <span>
       <span class="nowrap">{formatFigure(value, kpi.decimals)}</span>
       {kpi.unit && <span class="nowrap">{kpi.unit}</span>}
-    </>
+    </span>
   );
 }
 
 function BothMonth({ month }: { month: YearMonth }) {
   return (
-    <>
+    <span>
       <span class="nowrap">{warekiMonth(month)}</span>
       <span class="nowrap seireki">（{seirekiMonth(month)}）</span>
-    </>
+    </span>
   );
 }
 

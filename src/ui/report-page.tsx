@@ -9,8 +9,8 @@ import { exportPlanFile } from '../sync/plan-io';
 import { useKpiInsight, type KpiInsight } from './data/report-hooks';
 import { kpiCsv, progressCsv } from '../model/csv-export';
 import { assessmentLabel } from '../model/kpi-assessment';
-import { describeTarget } from '../model/kpi-judgement';
-import { baselineCell, countsLine, kpiColumns, kpiFigure, type KpiColumns } from '../model/kpi-rows';
+import { describeTarget, formatFigure } from '../model/kpi-judgement';
+import { baselineCell, countsLine, kpiColumns, type KpiColumns } from '../model/kpi-rows';
 import { isFilterActive, type ItemFilter } from '../model/plan-tree';
 import {
   buildReport,
@@ -229,6 +229,7 @@ function BlockRows({ block, progress }: { block: ReportBlock; progress: Readonly
             {kpis.map((k) => (
               <span key={k.plan} class="report-kpi-line">
                 {k.actual}
+                {k.asOf && <span class="report-nowrap">{k.asOf}</span>}
                 <span class="report-kpi-judgement">{k.judgement}</span>
               </span>
             ))}
@@ -309,7 +310,17 @@ function KpiTable({ table, fiscalYear, columns }: { table: ReportKpiTable; fisca
                 <td>{describeTarget(kpi.target, kpi.unit, kpi.decimals)}</td>
                 {columns.previousTarget && <td>{kpi.previousTarget ? describeTarget(kpi.previousTarget, kpi.unit, kpi.decimals) : '－'}</td>}
                 {columns.baseline && <td>{baselineCell(kpi) ?? '－'}</td>}
-                <td class="num">{row.value === null ? '－' : kpiFigure(kpi, row.value)}</td>
+                <td class="num">
+                  {row.value === null ? (
+                    '－'
+                  ) : (
+                    // A narrow column breaks between the figure and its unit, never inside either.
+                    <>
+                      <span class="report-nowrap">{formatFigure(row.value, kpi.decimals)}</span>
+                      <span class="report-nowrap">{kpi.unit}</span>
+                    </>
+                  )}
+                </td>
                 <td>
                   {row.month === null ? (
                     '－'

@@ -264,24 +264,24 @@ describe('the paper layout: ■ KPI rows and label paths', () => {
     expect(r.kpiTables.flatMap((t) => t.rows.map((row) => row.sectionName))).toEqual(['Ⅱ（５）コラボヘルスの推進', 'Ⅲ（１）医療資源の適正使用']);
   });
 
-  it.each<[string, Kpi, Measurement[], { plan: string; actual: string; judgement: string }]>([
+  it.each<[string, Kpi, Measurement[], { plan: string; actual: string; asOf: string | null; judgement: string }]>([
     [
       'an actual that meets its target',
       { ...kpi('サービススタンダードの達成状況', 's', 0), name: 'サービススタンダードの達成状況' },
       [measurement('サービススタンダードの達成状況', '2024-04', 100)],
-      { plan: '１）サービススタンダードの達成状況：100%以上', actual: '１）100%（令和6年4月時点）', judgement: '達成' },
+      { plan: '１）サービススタンダードの達成状況：100%以上', actual: '１）100%', asOf: '（令和6年4月時点）', judgement: '達成' },
     ],
     [
       'a KPI with no actual yet',
       { ...kpi('k', 's', 0), name: '健康宣言事業所数', unit: '事業所', target: { kind: 'value', value: 2900, direction: '以上' } },
       [],
-      { plan: '１）健康宣言事業所数：2,900事業所以上', actual: '１）実績未入力', judgement: '実績未入力' },
+      { plan: '１）健康宣言事業所数：2,900事業所以上', actual: '１）実績未入力', asOf: null, judgement: '実績未入力' },
     ],
     [
       'a figure written with its decimals',
       { ...kpi('k', 's', 0), name: '郵送化率', decimals: 1 },
       [measurement('k', '2024-06', 98)],
-      { plan: '１）郵送化率：100.0%以上', actual: '１）98.0%（令和6年6月時点）', judgement: '未達' },
+      { plan: '１）郵送化率：100.0%以上', actual: '１）98.0%', asOf: '（令和6年6月時点）', judgement: '未達' },
     ],
   ])('writes the ■ KPI line of %s', (_name, k, ms, line) => {
     expect(kpiLines([kpiStatusAsOf(k, ms, '2024-09')])).toEqual([line]);
