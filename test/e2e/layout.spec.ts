@@ -1,4 +1,4 @@
-// At 1024×768, 768×1024 and 390×844: on the plan, item, KPI, report and structure screens no cell's text
+// At 1024×768, 768×1024 and 390×844: on the plan, item, KPI, dashboard, report and structure screens no cell's text
 // overflows it (scrollWidth > clientWidth), short words (評価, 未評価, 判定, 実績未入力 …) never
 // break inside, and on the KPI screen no cell of a KPI is drawn over another (the 判定 badge
 // over the 時点 on a phone); a conflict between two people is shown naming both. Screenshots
@@ -20,7 +20,9 @@ const snap = (page: Page, viewport: string, screen: string) =>
   page.screenshot({ path: `test-results/screenshots/layout-${viewport}-${screen}.png`, fullPage: false });
 
 for (const viewport of VIEWPORTS) {
-  test(`at ${viewport.name} no text overflows its cell and no short word breaks on the plan, item, KPI, report and structure screens`, async ({ page }) => {
+  test(`at ${viewport.name} no text overflows its cell and no short word breaks on the plan, item, KPI, dashboard, report and structure screens`, async ({
+    page,
+  }) => {
     await page.setViewportSize({ width: viewport.width, height: viewport.height });
     const app = new TrackerApp(page);
     await app.login();
@@ -42,6 +44,13 @@ for (const viewport of VIEWPORTS) {
     expect(await brokenWords(page, SHORT_WORDS), 'KPI screen').toEqual([]);
     expect(await overlapsInRows(page, '.kpi-table tr.kpi-row', 'td, td > *'), 'KPI screen').toEqual([]);
     await snap(page, viewport.name, 'kpi');
+
+    await page.goBack();
+    await plan.waitForTree();
+    await plan.openDashboard();
+    expect(await overflowingCells(page, 'main th, main td'), 'dashboard').toEqual([]);
+    expect(await brokenWords(page, SHORT_WORDS), 'dashboard').toEqual([]);
+    await snap(page, viewport.name, 'dashboard');
 
     await page.goBack();
     await plan.waitForTree();
