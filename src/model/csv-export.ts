@@ -7,7 +7,7 @@
 import { describeTarget, judge } from './kpi-judgement';
 import { kpisInPlanOrder } from './kpi-order';
 import type { Period } from './period';
-import { buildTree, flattenItems, itemGroups } from './plan-tree';
+import { buildTree, flattenItems, itemGroups, joinLabels, sectionLabelPath } from './plan-tree';
 import type { Item, Kpi, Measurement, Note, Plan, Progress, Section } from './schemas';
 import { monthsOfFiscalYear, warekiMonth } from './wareki';
 
@@ -32,25 +32,6 @@ export function excelText(text: string): string {
 const excelNumber = (n: number | null | undefined): string => (n === null || n === undefined ? '' : String(n));
 
 // ---------------------------------------------------------------------------------------------
-
-/** "Ⅱ > （３） > ④": the labels from the pillar down, empty ones left out. */
-export function labelPathText(path: readonly string[]): string {
-  return path.filter((l) => l.trim() !== '').join(' > ');
-}
-
-/** The labels of a live section and its live ancestors, as the plan tree shows them. */
-function sectionLabels(sections: readonly Section[]): (sectionId: string | null) => string[] {
-  const byId = new Map(sections.filter((s) => !s.deleted).map((s) => [s.id, s]));
-  return (sectionId) => {
-    const path: string[] = [];
-    let s = sectionId === null ? undefined : byId.get(sectionId);
-    while (s && !path.includes(s.id)) {
-      path.unshift(s.id);
-      s = s.parentId === null ? undefined : byId.get(s.parentId);
-    }
-    return path.map((id) => byId.get(id)!.label);
-  };
-}
 
 export interface ProgressCsvInput {
   sections: readonly Section[];
@@ -77,7 +58,6 @@ export const PROGRESS_CSV_HEADER = [
 /** One row per live item in plan order; 評価 is empty while not evaluated, notes are counted by their date. */
 export function progressCsv(input: ProgressCsvInput): string {
   const { period } = input;
-  const labelsOf = sectionLabels(input.sections);
   const sectionById = new Map(input.sections.map((s) => [s.id, s]));
   const progress = new Map(input.progress.filter((p) => p.periodId === period.id).map((p) => [p.itemId, p]));
   const months = new Set(period.months);
@@ -89,7 +69,7 @@ export function progressCsv(input: ProgressCsvInput): string {
     const p = progress.get(item.id);
     return [
       period.label,
-      excelText(labelPathText([...labelsOf(item.sectionId), item.label])),
+      excelText(joinLabels([...sectionLabelPath(input.sections, item.sectionId), item.label])),
       excelText(sectionById.get(item.sectionId)?.title ?? ''),
       excelText(item.text),
       // Its owners as the plan screen filters them: its own groups, else its section's.
@@ -122,7 +102,6 @@ export function kpiCsvHeader(fiscalYear: number): string[] {
  */
 export function kpiCsv(input: KpiCsvInput): string {
   const months = monthsOfFiscalYear(input.plan.fiscalYear);
-  const labelsOf = sectionLabels(input.sections);
   const byKpi = new Map<string, Map<string, number | null>>();
   for (const m of input.measurements) {
     let own = byKpi.get(m.kpiId);
@@ -135,7 +114,7 @@ export function kpiCsv(input: KpiCsvInput): string {
   const rows = kpisInPlanOrder(input.sections, input.kpis).map((k) => {
     const own = byKpi.get(k.id);
     return [
-      excelText(labelPathText(labelsOf(k.sectionId))),
+      excelText(joinLabels(sectionLabelPath(input.sections, k.sectionId))),
       excelText(k.name),
       excelText(k.unit),
       excelText(describeTarget(k.target, k.unit)),

@@ -6,6 +6,7 @@ import { isForecast, offTrackReason, projectAsOf } from './dashboard';
 import { assessKpi, assessmentLabel, type AssessmentStatus, type KpiAssessment } from './kpi-assessment';
 import { describeGap, describeTarget, formatFigure, formatNumber, judgeLatest, type Judgement } from './kpi-judgement';
 import { kpisInPlanOrder } from './kpi-order';
+import { joinLabels, sectionLabelPath } from './plan-tree';
 import { PROJECTION_GAPS, type KpiProjection, type MonthValue } from './kpi-projection';
 import type { Kpi, Measurement, Section } from './schemas';
 import { bothFiscalYear, bothMonth, describeAsOf, fiscalMonthIndex, fiscalYearOfMonth, monthsOfFiscalYear, warekiFiscalYear, type YearMonth } from './wareki';
@@ -80,6 +81,8 @@ export function isOffTrack(row: KpiRow): boolean {
 export interface KpiRowGroup {
   /** Undefined for KPIs tied to no section, or to one that is deleted. */
   section: Section | undefined;
+  /** The section's labels from the pillar down, as written: ２．Ⅲ（１）, so that two （１） differ; '' without a section. */
+  labelPath: string;
   rows: KpiRow[];
 }
 
@@ -92,7 +95,7 @@ export function groupKpiRows(rows: readonly KpiRow[], sections: readonly Section
     const section = row.kpi.sectionId === null ? undefined : live.get(row.kpi.sectionId);
     const last = out[out.length - 1];
     if (last && last.section === section) last.rows.push(row);
-    else out.push({ section, rows: [row] });
+    else out.push({ section, labelPath: section ? joinLabels(sectionLabelPath(sections, section.id)) : '', rows: [row] });
   }
   return out;
 }

@@ -54,6 +54,39 @@ export function labelPath(sections: readonly Section[], item: Item): string[] {
   return path;
 }
 
+// Characters that run together into another reading when two labels meet without a gap: 1 and 2
+// make 12, Ⅰ and Ⅱ make ⅠⅡ (a label such as ⅲ is itself several letters), a and b make ab.
+const RUN_TOGETHER = [/[0-9０-９]/, /[A-Za-zＡ-Ｚａ-ｚ]/, /[Ⅰ-ↈⅰ-ⅿ]/];
+
+/**
+ * Labels as a person writes them: ["１．", "Ⅱ", "（２）", "②"] → "１．Ⅱ（２）②", empty labels left
+ * out. A space goes only between two labels that would otherwise read as one (1 then 2, Ⅰ then Ⅱ).
+ */
+export function joinLabels(labels: readonly string[]): string {
+  let out = '';
+  for (const raw of labels) {
+    const label = raw.trim();
+    if (!label) continue;
+    const last = out.slice(-1);
+    const first = label.slice(0, 1);
+    if (last && RUN_TOGETHER.some((re) => re.test(last) && re.test(first))) out += ' ';
+    out += label;
+  }
+  return out;
+}
+
+/** The labels from the pillar down to a section: ["２．", "Ⅲ", "（１）"]; [] for none or a deleted one. */
+export function sectionLabelPath(sections: readonly Section[], sectionId: string | null): string[] {
+  const byId = new Map(sections.filter((s) => !s.deleted).map((s) => [s.id, s]));
+  const path: Section[] = [];
+  let s = sectionId === null ? undefined : byId.get(sectionId);
+  while (s && !path.includes(s)) {
+    path.unshift(s);
+    s = s.parentId === null ? undefined : byId.get(s.parentId);
+  }
+  return path.map((x) => x.label);
+}
+
 export type EvaluationFilter = Evaluation | '未評価';
 
 export interface ItemFilter {

@@ -2,12 +2,24 @@
 // 事業計画 | 実施状況 | 評価 | 今後の実施予定等 table, the KPI progress tables with each actual as of the
 // period's last month, the period in 和暦 and 西暦, and the plan screen's filters in words.
 // Pure: the report page only lays these out.
-import { assessKpi, type KpiAssessment } from './kpi-assessment';
-import { judge, latestMeasurement, type Judgement } from './kpi-judgement';
+import { assessKpi, assessmentLabel, UNJUDGED, type KpiAssessment } from './kpi-assessment';
+import { describeTarget, formatFigure, judge, latestMeasurement, type Judgement } from './kpi-judgement';
 import type { MonthValue } from './kpi-projection';
 import { kpisInPlanOrder } from './kpi-order';
 import type { Period } from './period';
-import { buildSearchIndex, buildTree, filterItems, flattenItems, groupsByItem, isFilterActive, pruneTree, type ItemFilter, type TreeNode } from './plan-tree';
+import {
+  buildSearchIndex,
+  buildTree,
+  filterItems,
+  flattenItems,
+  groupsByItem,
+  isFilterActive,
+  joinLabels,
+  pruneTree,
+  sectionLabelPath,
+  type ItemFilter,
+  type TreeNode,
+} from './plan-tree';
 import type { Item, Kpi, Measurement, Note, Progress, Section } from './schemas';
 import { fiscalYearOfMonth, seirekiMonth, warekiMonth, type YearMonth } from './wareki';
 
@@ -16,6 +28,8 @@ export interface ReportBlock {
   section: Section;
   depth: number;
   items: Item[];
+  /** The KPIs of this 事業計画 row, for its 「■ KPI：」 row under the items (as on paper); in plan order. */
+  kpis: KpiStatus[];
 }
 
 export interface ReportPillar {
@@ -38,6 +52,11 @@ export interface KpiStatus {
 export interface ReportKpiRow extends KpiStatus {
   /** The 事業計画 row the KPI belongs to; null when the plan names none (or it was deleted). */
   section: Section | null;
+  /**
+   * The row as the KPI table names it: the labels below the pillar (the table's caption names the
+   * pillar) and the title, 「Ⅲ（１）医療資源の適正使用」, so that two （１） of one pillar differ.
+   */
+  sectionName: string;
 }
 
 export interface ReportKpiTable {
@@ -86,9 +105,17 @@ export function buildReport(input: ReportInput): Report {
   // Empty sections are dropped even unfiltered: a heading with nothing under it says nothing on paper.
   const shown = pruneTree(tree, visible);
   const asOf = lastMonthOf(period);
+  const tables = kpiTables(sections, kpis, measurements, asOf, active ? sectionIdsOf(shown) : null, input.lastYear ?? new Map());
+  const kpisBySection = new Map<string, KpiStatus[]>();
+  for (const row of tables.flatMap((t) => t.rows)) {
+    if (!row.section) continue;
+    const list = kpisBySection.get(row.section.id);
+    if (list) list.push(row);
+    else kpisBySection.set(row.section.id, [row]);
+  }
   return {
-    pillars: shown.map((node) => ({ pillar: node.section, blocks: blocksOf(node) })),
-    kpiTables: kpiTables(sections, kpis, measurements, asOf, active ? sectionIdsOf(shown) : null, input.lastYear ?? new Map()),
+    pillars: shown.map((node) => ({ pillar: node.section, blocks: blocksOf(node, kpisBySection) })),
+    kpiTables: tables,
     asOf,
     shownItems: visible.size,
     totalItems: live.length,
@@ -96,10 +123,11 @@ export function buildReport(input: ReportInput): Report {
 }
 
 /** A pillar's table rows in tree order: each section under it as a heading row with its items. */
-function blocksOf(pillar: TreeNode): ReportBlock[] {
+function blocksOf(pillar: TreeNode, kpisBySection: ReadonlyMap<string, KpiStatus[]>): ReportBlock[] {
   const out: ReportBlock[] = [];
   const visit = (node: TreeNode, depth: number) => {
-    if (depth > 0 || node.items.length) out.push({ section: node.section, depth, items: node.items });
+    const kpis = kpisBySection.get(node.section.id) ?? [];
+    if (depth > 0 || node.items.length || kpis.length) out.push({ section: node.section, depth, items: node.items, kpis });
     for (const child of node.children) visit(child, depth + 1);
   };
   visit(pillar, 0);
@@ -142,7 +170,8 @@ function kpiTables(
     const section = (kpi.sectionId !== null && sectionById.get(kpi.sectionId)) || null;
     if (onlySections && (!section || !onlySections.has(section.id))) continue;
     const pillar = section ? pillarOf.get(section.id)! : null;
-    const row = { ...kpiStatusAsOf(kpi, measurements, asOf, lastYear.get(kpi.id)), section };
+    const sectionName = section ? `${joinLabels(sectionLabelPath(sections, section.id).slice(section === pillar ? 0 : 1))}${section.title}` : '－';
+    const row = { ...kpiStatusAsOf(kpi, measurements, asOf, lastYear.get(kpi.id)), section, sectionName };
     // kpisInPlanOrder keeps a pillar's KPIs together, so a new pillar starts a new table.
     const last = tables[tables.length - 1];
     if (last && last.pillar === pillar) last.rows.push(row);
@@ -185,4 +214,32 @@ export function describeFilter(filter: ItemFilter): string[] {
   const query = filter.query.trim();
   if (query) out.push(`検索：「${query}」`);
   return out;
+}
+
+/** One KPI in a pillar table's 「■ KPI：」 row, numbered 1）2）… within its 事業計画 row as on paper. */
+export interface KpiLine {
+  /** 事業計画 column: 「１）サービススタンダードの達成状況：100%以上」. */
+  plan: string;
+  /** 実施状況 column: 「１）100%」, or 「１）実績未入力」. */
+  actual: string;
+  /** The month of the actual, 「（令和6年9月時点）」, kept on one line; null without an actual. */
+  asOf: string | null;
+  /** The judgement's word (達成, 未達見込み, 実績未入力 …), as in the KPI tables. */
+  judgement: string;
+}
+
+const FULL_WIDTH_DIGITS = '０１２３４５６７８９';
+const fullWidth = (n: number) => String(n).replace(/\d/g, (d) => FULL_WIDTH_DIGITS[Number(d)]!);
+
+export function kpiLines(kpis: readonly KpiStatus[]): KpiLine[] {
+  return kpis.map(({ kpi, value, month, assessment }, i) => {
+    const mark = `${fullWidth(i + 1)}）`;
+    const reported = value !== null && month !== null;
+    return {
+      plan: `${mark}${kpi.name}：${describeTarget(kpi.target, kpi.unit, kpi.decimals)}`,
+      actual: `${mark}${reported ? `${formatFigure(value, kpi.decimals)}${kpi.unit}` : UNJUDGED.noActual}`,
+      asOf: reported ? `（${warekiMonth(month)}時点）` : null,
+      judgement: assessmentLabel(assessment),
+    };
+  });
 }

@@ -273,3 +273,38 @@ export function warekiDate(isoDate: string): string {
 export function localIsoDate(now: Date): string {
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
 }
+
+/** A day, and optionally a time of day, in the reader's own calendar and clock. */
+export interface LocalMoment {
+  /** `YYYY-MM-DD`. */
+  date: string;
+  /** `HH:MM`, 24-hour; absent for a day alone. */
+  time?: string;
+}
+
+/**
+ * The one way the app writes a day or a moment: 和暦 first, the time after the day, and — where
+ * the 西暦 helps (a report, a note that outlives the year) — the 西暦 year in brackets right after
+ * the 和暦 year, never after the time:
+ * 令和8年12月3日 · 令和8年12月3日 13:57 · 令和8年（2026年）12月3日 · 令和8年（2026年）12月3日 13:57.
+ */
+export function formatMoment(moment: LocalMoment, options: { seireki?: boolean } = {}): string {
+  const day = warekiDate(moment.date);
+  const dated = options.seireki ? day.replace(/年/, `年（${moment.date.slice(0, 4)}年）`) : day;
+  return moment.time ? `${dated} ${moment.time}` : dated;
+}
+
+/**
+ * An ISO timestamp as the local day and time, `offsetMinutes` east of UTC (Japan: 540); null for
+ * text that is no timestamp. The caller passes the device's offset at that moment.
+ */
+export function localMoment(iso: string, offsetMinutes: number): LocalMoment | null {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return null;
+  const local = new Date(ms + offsetMinutes * 60_000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return {
+    date: `${local.getUTCFullYear()}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())}`,
+    time: `${two(local.getUTCHours())}:${two(local.getUTCMinutes())}`,
+  };
+}

@@ -224,6 +224,18 @@ export function moveRecord(db: TrackerDb, name: 'sections' | 'items' | 'kpis', i
 }
 
 /**
+ * Gives sections or items new labels (番号を振り直す, and its undo) in one transaction, so the
+ * siblings are renumbered together or not at all; each label is a normal field edit that syncs.
+ */
+export function relabelRecords(db: TrackerDb, name: 'sections' | 'items', labels: readonly { id: string; label: string }[], actor: string): Promise<void> {
+  return runWrite(db, () =>
+    db.transaction('rw', [db.table(name), db.outbox, db.meta], async () => {
+      for (const { id, label } of labels) await updateRecord(db, name, id, { label }, actor);
+    }),
+  );
+}
+
+/**
  * Settles a conflict: the record's field takes `chosenValue` (based on the value this device
  * has now) and the conflict is marked resolved, both with outbox entries in one transaction, so
  * the value and the resolution reach every device together. Returns false (and writes nothing)

@@ -1,12 +1,18 @@
 import { useState } from 'preact/hooks';
 import { ACTOR_KEY, useActorName, useDb } from './data/hooks';
+import { useSyncEngine } from './data/sync-context';
 
-/** The name notes and changes are written under on this device. */
+/**
+ * The name notes and changes are written under on this device, for local-only use. With a server
+ * people write under their account's name, so before sign-in there is no 記入者 to show.
+ */
 export function ActorName() {
   const db = useDb();
+  const engine = useSyncEngine();
   const name = useActorName();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState('');
+  if (engine) return null;
   if (!editing) {
     return (
       <button

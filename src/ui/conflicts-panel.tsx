@@ -1,5 +1,6 @@
 // The conflicts of an item: where two devices changed the same field at once, the server kept
-// one value and the other waits here. Both values are shown with who and when; a lead (or
+// one value and the other waits here. Both values are named by who wrote them and when
+// (「田中さん（令和8年12月3日 13:57）の値」, 「あなた（…）の値」 for one's own); a lead (or
 // anyone, when the app runs without accounts) keeps one of them or writes a merge, which syncs
 // and clears the conflict on every device.
 import { useId, useState } from 'preact/hooks';
@@ -8,7 +9,7 @@ import { useActorName, useConflictsOfItem, useDb } from './data/hooks';
 import { resolveConflict } from '../sync/edits';
 import { LIMITS, type Conflict, type Item, type Plan } from '../model/schemas';
 import { fieldLabel, formatValue, LONG_TEXT_FIELDS, periodLabelOf } from './change-text';
-import { bothDateTime } from './date-time';
+import { dateTimeText } from './date-time';
 import { DraftState } from './draft-state';
 import { useRegisterFlush } from './save-registry';
 import { useCanResolveConflicts } from './data/sync-context';
@@ -22,7 +23,7 @@ export function ConflictsPanel({ plan, item }: { plan: Plan; item: Item }) {
     <section class="conflicts" aria-labelledby="conflicts-heading">
       <h2 id="conflicts-heading">競合</h2>
       <p class="hint">
-        複数の端末で同じ欄が同時に変更されました（未解決 {conflicts.value.length}件）。サーバーには一方の値が保存されています。
+        複数の端末で同じ欄が同時に変更されました（未解決 {conflicts.value.length}件）。今は先に届いた方の値が保存されています。
         {canResolve ? 'どちらを残すか選ぶか、統合して保存してください。' : '解決はこの支部のリーダーまたは管理者が行います。'}
       </p>
       {conflicts.value.map((c) => (
@@ -46,6 +47,10 @@ function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Co
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const period = conflict.table === 'progress' && conflict.itemId ? periodLabelOf(plan, conflict.itemId, conflict.recordId) : null;
+  const server = sideNames(conflict.serverBy, conflict.serverAt, actor);
+  const client = sideNames(conflict.clientBy, conflict.clientAt, actor);
+  // The same person on two devices: only the time tells the two values apart.
+  const [serverChoice, clientChoice] = server.who === client.who ? [server.heading, client.heading] : [`${server.who}の値`, `${client.who}の値`];
 
   // On success the conflict is resolved and this card leaves the list.
   async function resolve(value: unknown) {
@@ -64,16 +69,16 @@ function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Co
     <article class="conflict" aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>{period ? `${period}の${fieldLabel(field)}` : fieldLabel(field)}</h3>
       <div class="conflict-sides">
-        <ConflictSide heading="サーバーの値" field={field} value={serverValue} by={conflict.serverBy} at={conflict.serverAt} />
-        <ConflictSide heading="もう一方の値" field={field} value={clientValue} by={conflict.clientBy} at={conflict.clientAt} />
+        <ConflictSide heading={server.heading} field={field} value={serverValue} />
+        <ConflictSide heading={client.heading} field={field} value={clientValue} />
       </div>
       {canResolve && (
         <div class="conflict-actions">
           <button type="button" disabled={busy} onClick={() => void resolve(serverValue)}>
-            サーバーの値を採用
+            {serverChoice}を採用
           </button>
           <button type="button" disabled={busy} onClick={() => void resolve(clientValue)}>
-            もう一方を採用
+            {clientChoice}を採用
           </button>
         </div>
       )}
@@ -98,13 +103,16 @@ function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Co
   );
 }
 
-function ConflictSide({ heading, field, value, by, at }: { heading: string; field: string; value: unknown; by: string; at: string }) {
+/** Who wrote a side, as the panel says it: 「あなた」 for the person looking, else 「田中さん」; with the time for its heading. */
+function sideNames(by: string, at: string, actor: string): { who: string; heading: string } {
+  const who = by === actor ? 'あなた' : by.trim() ? `${by}さん` : '記入者不明';
+  return { who, heading: `${who}（${dateTimeText(at)}）の値` };
+}
+
+function ConflictSide({ heading, field, value }: { heading: string; field: string; value: unknown }) {
   return (
     <div class="conflict-side">
       <h4>{heading}</h4>
-      <p class="conflict-who">
-        {by}・<time dateTime={at}>{bothDateTime(at)}</time>
-      </p>
       <p class="conflict-value">{formatValue(field, value)}</p>
     </div>
   );

@@ -7,7 +7,7 @@ import { usePlanScreen, type PlanScreenData } from './data/hooks';
 import { useKpiInsight, type KpiInsight } from './data/report-hooks';
 import { itemsMarked, MARKS, marksByGroup, marksByPillar, offTrackKpis, type MarkCounts, type OffTrackKpi } from '../model/dashboard';
 import { describeGap, describeTarget, formatFigure } from '../model/kpi-judgement';
-import { buildTree, groupsByItem, labelPath, type EvaluationFilter } from '../model/plan-tree';
+import { buildTree, groupsByItem, joinLabels, labelPath, type EvaluationFilter } from '../model/plan-tree';
 import { lastMonthOf } from '../model/report';
 import { bothFiscalYear, bothMonth, localIsoDate, warekiMonth } from '../model/wareki';
 import { ItemChips } from './item-chips';
@@ -83,7 +83,7 @@ function Dashboard({ data, kpis }: { data: PlanScreenData; kpis: KpiInsight }) {
             {warnItems.map((item) => (
               <li key={item.id}>
                 <Link href={paths.item(plan.id, item.id, period.id)} class="dashboard-link">
-                  <span class="dashboard-path">{labelPath(sections, item).filter(Boolean).join(' ')}</span>
+                  <span class="dashboard-path">{joinLabels(labelPath(sections, item))}</span>
                   <span>{item.text}</span>
                 </Link>
                 <span class="item-meta">

@@ -1,12 +1,11 @@
-// Moments (ISO timestamps: a last sync, who changed what when) as people read them: the day in
-// 和暦 and the local time, with the 西暦 year beside them.
-import { localIsoDate, warekiDate } from '../model/wareki';
+// Moments (ISO timestamps: a last sync, a save, who changed what when) as people read them: the
+// day in 和暦 and the local time, through the one formatter of src/model/wareki.ts.
+import { formatMoment, localMoment } from '../model/wareki';
 
-/** '2026-11-22T09:30:00Z' → 令和8年11月22日 18:30（2026年） in Japan; the text itself when it is no time. */
-export function bothDateTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const time = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-  // The month and day are the same in both calendars; only the year needs its 西暦 beside it.
-  return `${warekiDate(localIsoDate(d))} ${time}（${d.getFullYear()}年）`;
+/** '2026-12-03T04:57:00Z' → 令和8年12月3日 13:57 in Japan; the text itself when it is no timestamp. */
+export function dateTimeText(iso: string): string {
+  const ms = Date.parse(iso);
+  // The device's offset at that moment (summer time elsewhere), east of UTC.
+  const moment = Number.isNaN(ms) ? null : localMoment(iso, -new Date(ms).getTimezoneOffset());
+  return moment ? formatMoment(moment) : iso;
 }

@@ -10,7 +10,7 @@ import { restoreField, type RestorableTable } from '../sync/edits';
 import { sameValue } from '../model/merge';
 import type { History, Item, Plan } from '../model/schemas';
 import { fieldLabel, isShownField, LONG_TEXT_FIELDS, periodLabelOf, POSITION_FIELDS, shortValue } from './change-text';
-import { bothDateTime } from './date-time';
+import { dateTimeText } from './date-time';
 import { useCanRestoreAnyChange } from './data/sync-context';
 import { errorText } from './messages';
 
@@ -126,7 +126,7 @@ function HistoryEntry({ plan, item, entry, restorable, onDone }: EntryProps) {
   return (
     <li>
       <p class="timeline-meta">
-        <time dateTime={entry.at}>{bothDateTime(entry.at)}</time>・{entry.by}
+        <time dateTime={entry.at}>{dateTimeText(entry.at)}</time>・{entry.by}
         {period && `・${period}`}
       </p>
       <ul class="change-lines">

@@ -9,7 +9,8 @@ import { progressTextStore } from '../sync/text-store';
 import { choosePeriod, periodsOf, type Period } from '../model/period';
 import { itemGroups, labelPath } from '../model/plan-tree';
 import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, type Progress, type Section } from '../model/schemas';
-import { bothFiscalYear, localIsoDate, warekiDate } from '../model/wareki';
+import { bothFiscalYear, formatMoment, localIsoDate } from '../model/wareki';
+import { dateTimeText } from './date-time';
 import { ConflictsPanel } from './conflicts-panel';
 import { ItemHistory } from './item-history';
 import { ItemChips } from './item-chips';
@@ -148,7 +149,7 @@ function ProgressEditor({ plan, item, period, progress }: { plan: Plan; item: It
       </label>
       <p class={`save-state save-${worst.kind}`} role="status" data-testid="save-state">
         {saveStateLabel(worst)}
-        {progress && worst.kind === 'saved' && progress.updatedAt && `（${new Date(progress.updatedAt).toLocaleString('ja-JP')}・${progress.updatedBy}）`}
+        {progress && worst.kind === 'saved' && progress.updatedAt && `（${dateTimeText(progress.updatedAt)}・${progress.updatedBy}）`}
       </p>
     </div>
   );
@@ -245,10 +246,7 @@ function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: N
           {notes.map((n) => (
             <li key={n.id}>
               <p class="timeline-meta">
-                <time dateTime={n.date}>
-                  {warekiDate(n.date)}（{n.date}）
-                </time>
-                ・{n.author}
+                <time dateTime={n.date}>{formatMoment({ date: n.date }, { seireki: true })}</time>・{n.author}
               </p>
               <p class="timeline-text">{n.text}</p>
             </li>

@@ -173,7 +173,7 @@ function KpiBoard({
                     open={open.has(row.kpi.id)}
                     toggle={toggle}
                     columns={columns}
-                    sectionCell={i === 0 ? { section: g.section, span } : null}
+                    sectionCell={i === 0 ? { section: g.section, labelPath: g.labelPath, span } : null}
                   />
                 ))}
               </tbody>
@@ -197,7 +197,7 @@ function KpiRows({
   row: KpiRow;
   open: boolean;
   toggle: (id: string) => void;
-  sectionCell: { section: Section | undefined; span: number } | null;
+  sectionCell: { section: Section | undefined; labelPath: string; span: number } | null;
   columns: KpiColumns;
 }) {
   const { kpi, assessment } = row;
@@ -211,7 +211,7 @@ function KpiRows({
           <th scope="rowgroup" rowSpan={sectionCell.span} class="col-section">
             {sectionCell.section ? (
               <>
-                <span class="label">{sectionCell.section.label}</span> {sectionCell.section.title}
+                <span class="label">{sectionCell.labelPath}</span> {sectionCell.section.title}
               </>
             ) : (
               <span class="hint">（事業計画の指定なし）</span>
@@ -258,22 +258,25 @@ function KpiRows({
   );
 }
 
-/** A narrow column breaks between the number and its unit, never inside either. */
+/**
+ * A narrow column breaks between the number and its unit, never inside either. One box, so that
+ * a phone's card row (a flex row with gaps) does not set the unit apart from its number.
+ */
 function Amount({ kpi, value }: { kpi: Pick<Kpi, 'unit' | 'decimals'>; value: number }) {
   return (
-    <>
+    <span>
       <span class="nowrap">{formatFigure(value, kpi.decimals)}</span>
       {kpi.unit && <span class="nowrap">{kpi.unit}</span>}
-    </>
+    </span>
   );
 }
 
 function BothMonth({ month }: { month: YearMonth }) {
   return (
-    <>
+    <span>
       <span class="nowrap">{warekiMonth(month)}</span>
       <span class="nowrap seireki">（{seirekiMonth(month)}）</span>
-    </>
+    </span>
   );
 }
 

@@ -4,7 +4,7 @@
 import { useDb, useRejected, type RejectedView } from './data/hooks';
 import { dismissRejected } from '../db/repository';
 import { excerpt, fieldLabel, isShownField, shortValue, TABLE_LABELS } from './change-text';
-import { bothDateTime } from './date-time';
+import { dateTimeText } from './date-time';
 import { Link } from './link';
 import { rejectedReasonText } from './messages';
 import { paths } from './router';
@@ -43,7 +43,7 @@ function RejectedRow({ view: { entry, item } }: { view: RejectedView }) {
   return (
     <li class="rejected-entry">
       <p class="timeline-meta">
-        <time dateTime={entry.at}>{bothDateTime(entry.at)}</time>・{TABLE_LABELS[entry.table]}
+        <time dateTime={entry.at}>{dateTimeText(entry.at)}</time>・{TABLE_LABELS[entry.table]}
       </p>
       {item && (
         <p class="rejected-subject">

@@ -9,12 +9,21 @@ import { exportPlanFile } from '../sync/plan-io';
 import { useKpiInsight, type KpiInsight } from './data/report-hooks';
 import { kpiCsv, progressCsv } from '../model/csv-export';
 import { assessmentLabel } from '../model/kpi-assessment';
-import { describeTarget } from '../model/kpi-judgement';
-import { baselineCell, countsLine, kpiColumns, kpiFigure, type KpiColumns } from '../model/kpi-rows';
+import { describeTarget, formatFigure } from '../model/kpi-judgement';
+import { baselineCell, countsLine, kpiColumns, type KpiColumns } from '../model/kpi-rows';
 import { isFilterActive, type ItemFilter } from '../model/plan-tree';
-import { buildReport, describeFilter, periodRange, type ReportBlock, type ReportKpiRow, type ReportKpiTable, type ReportPillar } from '../model/report';
+import {
+  buildReport,
+  describeFilter,
+  kpiLines,
+  periodRange,
+  type ReportBlock,
+  type ReportKpiRow,
+  type ReportKpiTable,
+  type ReportPillar,
+} from '../model/report';
 import type { Progress, Section } from '../model/schemas';
-import { localIsoDate, seirekiMonth, warekiDate, warekiFiscalYear, warekiMonth } from '../model/wareki';
+import { formatMoment, localIsoDate, seirekiMonth, warekiFiscalYear, warekiMonth } from '../model/wareki';
 import { downloadFile } from './download';
 import { Link } from './link';
 import { navigate, paths } from './router';
@@ -106,10 +115,7 @@ function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; k
           </h1>
           <p class="report-meta">
             {plan.fiscalYear}年度・{range.seireki}
-            <span class="report-date">
-              出力日 {warekiDate(today)}（{seirekiMonth(today.slice(0, 7))}
-              {Number(today.slice(8, 10))}日）
-            </span>
+            <span class="report-date">出力日 {formatMoment({ date: today }, { seireki: true })}</span>
           </p>
           {active && (
             <p class="report-filter">
@@ -146,9 +152,6 @@ function PillarTable({ pillar, progress }: { pillar: ReportPillar; progress: Rea
   const headingId = `report-pillar-${pillar.pillar.id}`;
   return (
     <section class="report-pillar" aria-labelledby={headingId}>
-      <h2 id={headingId} class="report-pillar-title">
-        {sectionName(pillar.pillar)}
-      </h2>
       <table class="report-table">
         <caption class="visually-hidden">{sectionName(pillar.pillar)}の実施状況</caption>
         <colgroup>
@@ -157,12 +160,22 @@ function PillarTable({ pillar, progress }: { pillar: ReportPillar; progress: Rea
           <col class="col-mark" />
           <col class="col-next" />
         </colgroup>
-        {/* A header group repeats at the top of every printed page the table runs onto. */}
+        {/* A header group repeats at the top of every printed page the table runs onto, so the
+            pillar's name heads each continuation page as it does on paper. */}
         <thead>
+          <tr class="report-pillar-row">
+            <th colSpan={4} scope="colgroup">
+              <h2 id={headingId} class="report-pillar-title">
+                {sectionName(pillar.pillar)}
+              </h2>
+            </th>
+          </tr>
           <tr>
             <th scope="col">事業計画</th>
             <th scope="col">実施状況</th>
-            <th scope="col">評価</th>
+            <th scope="col" class="report-nowrap">
+              評価
+            </th>
             <th scope="col">今後の実施予定等</th>
           </tr>
         </thead>
@@ -175,6 +188,7 @@ function PillarTable({ pillar, progress }: { pillar: ReportPillar; progress: Rea
 }
 
 function BlockRows({ block, progress }: { block: ReportBlock; progress: ReadonlyMap<string, Progress> }) {
+  const kpis = kpiLines(block.kpis);
   return (
     <tbody>
       {block.depth > 0 && (
@@ -199,6 +213,31 @@ function BlockRows({ block, progress }: { block: ReportBlock; progress: Readonly
           </tr>
         );
       })}
+      {kpis.length > 0 && (
+        // The 事業計画 row's KPIs under its items, as the paper writes them: targets on the left,
+        // each actual with its month beside the plan's text.
+        <tr class="report-kpi-row">
+          <th scope="row">
+            <span class="report-kpi-mark">■ KPI：</span>
+            {kpis.map((k) => (
+              <span key={k.plan} class="report-kpi-line">
+                {k.plan}
+              </span>
+            ))}
+          </th>
+          <td>
+            {kpis.map((k) => (
+              <span key={k.plan} class="report-kpi-line">
+                {k.actual}
+                {k.asOf && <span class="report-nowrap">{k.asOf}</span>}
+                <span class="report-kpi-judgement">{k.judgement}</span>
+              </span>
+            ))}
+          </td>
+          <td />
+          <td />
+        </tr>
+      )}
     </tbody>
   );
 }
@@ -215,11 +254,11 @@ function sectionRuns(rows: readonly ReportKpiRow[]): ReportKpiRow[][] {
 }
 
 function KpiTable({ table, fiscalYear, columns }: { table: ReportKpiTable; fiscalYear: string; columns: KpiColumns }) {
+  const caption = `${fiscalYear} ＫＰＩ設定項目一覧表（${table.pillar ? sectionName(table.pillar) : '事業計画の指定なし'}）`;
+  const span = 6 + (columns.previousTarget ? 1 : 0) + (columns.baseline ? 1 : 0);
   return (
     <table class="report-kpi-table">
-      <caption>
-        {fiscalYear} ＫＰＩ設定項目一覧表（{table.pillar ? table.pillar.title || table.pillar.label : '事業計画の指定なし'}）
-      </caption>
+      <caption class="visually-hidden">{caption}</caption>
       <colgroup>
         <col class="col-section" />
         <col class="col-kpi" />
@@ -230,7 +269,13 @@ function KpiTable({ table, fiscalYear, columns }: { table: ReportKpiTable; fisca
         <col class="col-month" />
         <col class="col-judgement" />
       </colgroup>
+      {/* Repeated on each printed page the table runs onto, as the pillar tables' heading is. */}
       <thead>
+        <tr class="report-kpi-caption">
+          <th colSpan={span} scope="colgroup">
+            {caption}
+          </th>
+        </tr>
         <tr>
           <th scope="col">事業計画</th>
           <th scope="col">KPI設定項目</th>
@@ -239,7 +284,9 @@ function KpiTable({ table, fiscalYear, columns }: { table: ReportKpiTable; fisca
           {columns.baseline && <th scope="col">{columns.baseline}</th>}
           <th scope="col">実績</th>
           <th scope="col">時点</th>
-          <th scope="col">判定</th>
+          <th scope="col" class="report-nowrap">
+            判定
+          </th>
         </tr>
       </thead>
       {sectionRuns(table.rows).map((run) => (
@@ -252,7 +299,7 @@ function KpiTable({ table, fiscalYear, columns }: { table: ReportKpiTable; fisca
               <tr key={kpi.id}>
                 {i === 0 && (
                   <th scope="rowgroup" rowSpan={run.length}>
-                    {row.section ? sectionName(row.section) : '－'}
+                    {row.sectionName}
                   </th>
                 )}
                 <th scope="row">
@@ -263,7 +310,17 @@ function KpiTable({ table, fiscalYear, columns }: { table: ReportKpiTable; fisca
                 <td>{describeTarget(kpi.target, kpi.unit, kpi.decimals)}</td>
                 {columns.previousTarget && <td>{kpi.previousTarget ? describeTarget(kpi.previousTarget, kpi.unit, kpi.decimals) : '－'}</td>}
                 {columns.baseline && <td>{baselineCell(kpi) ?? '－'}</td>}
-                <td class="num">{row.value === null ? '－' : kpiFigure(kpi, row.value)}</td>
+                <td class="num">
+                  {row.value === null ? (
+                    '－'
+                  ) : (
+                    // A narrow column breaks between the figure and its unit, never inside either.
+                    <>
+                      <span class="report-nowrap">{formatFigure(row.value, kpi.decimals)}</span>
+                      <span class="report-nowrap">{kpi.unit}</span>
+                    </>
+                  )}
+                </td>
                 <td>
                   {row.month === null ? (
                     '－'

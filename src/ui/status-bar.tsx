@@ -13,7 +13,7 @@ import type { PersistenceState } from '../db/persistence';
 import type { SyncState } from '../sync/engine-api';
 import { ActorName } from './actor-name';
 import { problemText } from './messages';
-import { bothDateTime } from './date-time';
+import { dateTimeText } from './date-time';
 import { LiveBadge } from './presence';
 import { useSaveRegistry } from './save-registry';
 import { useSyncEngine, useSyncStatus } from './data/sync-context';
@@ -193,7 +193,7 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
               <li class="status-note" data-testid="last-sync">
                 {status.lastSyncAt ? (
                   <>
-                    最終同期 <time dateTime={status.lastSyncAt}>{bothDateTime(status.lastSyncAt)}</time>
+                    最終同期 <time dateTime={status.lastSyncAt}>{dateTimeText(status.lastSyncAt)}</time>
                   </>
                 ) : (
                   '未同期（初回同期前）'

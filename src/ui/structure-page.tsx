@@ -6,9 +6,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useActorName, useDb, usePlanStructure } from './data/hooks';
 import { useCanEditStructure } from './data/sync-context';
-import { moveRecord, setDeleted } from '../sync/edits';
+import { moveRecord, relabelRecords, setDeleted } from '../sync/edits';
 import { kpisInPlanOrder } from '../model/kpi-order';
 import { buildTree, groupsOf, sectionOptions as optionsOf } from '../model/plan-tree';
+import { needsRenumber, renumberLabels } from '../model/relabel';
 import type { Item, Kpi, Plan, Section } from '../model/schemas';
 import { bothFiscalYear } from '../model/wareki';
 import { Link } from './link';
@@ -48,8 +49,20 @@ function NotForRole({ plan }: { plan: Plan }) {
   );
 }
 
-/** What the bar at the bottom says after a delete (with its undo) or a failed change. */
-type Notice = { kind: 'deleted'; what: string; table: DeletableTable; id: string } | { kind: 'info'; text: string } | { kind: 'error'; text: string };
+/** Siblings' labels by id, in their order: what a renumbering changes, or what its undo puts back. */
+type Labels = { id: string; label: string }[];
+
+/**
+ * What the bar at the bottom says after a delete (with its undo), after a move that left the
+ * numbers out of order (with the offer to renumber), after a renumbering (with its undo), or
+ * after a failed change.
+ */
+type Notice =
+  | { kind: 'deleted'; what: string; table: DeletableTable; id: string }
+  | { kind: 'renumber'; table: 'sections' | 'items'; before: Labels; after: Labels }
+  | { kind: 'renumbered'; table: 'sections' | 'items'; before: Labels }
+  | { kind: 'info'; text: string }
+  | { kind: 'error'; text: string };
 
 const INFO_NOTICE_MS = 6000;
 
@@ -99,7 +112,13 @@ function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections
       if (target < 0 || target >= siblings.length) return;
       const ids = [...siblings];
       [ids[index], ids[target]] = [ids[target]!, ids[index]!];
-      await run(() => moveRecord(db, table, siblings[index]!, ids, actor));
+      if (!(await run(() => moveRecord(db, table, siblings[index]!, ids, actor)))) return;
+      // ② now before ①: offer to number the siblings again in their new order.
+      const records: readonly (Section | Item)[] = table === 'sections' ? sections : items;
+      const before = ids.map((id) => ({ id, label: records.find((r) => r.id === id)?.label ?? '' }));
+      const labels = before.map((l) => l.label);
+      const next = renumberLabels(labels);
+      if (next && needsRenumber(labels)) setNotice({ kind: 'renumber', table, before, after: before.map((l, i) => ({ id: l.id, label: next[i]! })) });
     },
   };
 
@@ -109,6 +128,16 @@ function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections
     const timer = setTimeout(() => setNotice(null), INFO_NOTICE_MS);
     return () => clearTimeout(timer);
   }, [notice]);
+
+  async function renumber(n: Extract<Notice, { kind: 'renumber' }>) {
+    const changed = n.after.filter((l, i) => l.label !== n.before[i]!.label);
+    const before = n.before.filter((l, i) => l.label !== n.after[i]!.label);
+    if (await run(() => relabelRecords(db, n.table, changed, actor))) setNotice({ kind: 'renumbered', table: n.table, before });
+  }
+
+  async function undoRenumber(n: Extract<Notice, { kind: 'renumbered' }>) {
+    if (await run(() => relabelRecords(db, n.table, n.before, actor))) setNotice({ kind: 'info', text: '番号を元に戻しました。' });
+  }
 
   async function undo(n: Extract<Notice, { kind: 'deleted' }>) {
     if (await run(() => setDeleted(db, n.table, n.id, false, actor))) setNotice({ kind: 'info', text: `${n.what}を元に戻しました。` });
@@ -169,6 +198,30 @@ function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections
           <div class="notice">
             <span>{notice.what}を削除しました。</span>
             <button type="button" class="primary" onClick={() => void undo(notice)}>
+              元に戻す
+            </button>
+            <button type="button" class="link-button" onClick={() => setNotice(null)}>
+              閉じる
+            </button>
+          </div>
+        )}
+        {notice?.kind === 'renumber' && (
+          <div class="notice">
+            <span>
+              番号が並びと合っていません（{notice.before.map((l) => l.label.trim()).join(' ')}）。{notice.after.map((l) => l.label).join(' ')} と振り直せます。
+            </span>
+            <button type="button" class="primary" onClick={() => void renumber(notice)}>
+              番号を振り直す
+            </button>
+            <button type="button" class="link-button" onClick={() => setNotice(null)}>
+              閉じる
+            </button>
+          </div>
+        )}
+        {notice?.kind === 'renumbered' && (
+          <div class="notice">
+            <span>番号を振り直しました。</span>
+            <button type="button" class="primary" onClick={() => void undoRenumber(notice)}>
               元に戻す
             </button>
             <button type="button" class="link-button" onClick={() => setNotice(null)}>

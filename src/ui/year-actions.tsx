@@ -1,7 +1,7 @@
 // The plan screen's menu entries that span years: the comparison with another of the branch's
 // plans, and creating next year's plan from this one (through the plan file import, as an admin
 // would). Loaded after the plan tree, off the first screen's path.
-import { useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import * as z from 'zod/mini';
 import { useActorName, useDb, usePlans } from './data/hooks';
 import { formatNumber } from '../model/kpi-judgement';
@@ -50,6 +50,7 @@ export function YearActions({ plan }: { plan: Plan }) {
   const actor = useActorName();
   const plans = usePlans();
   const canCreate = useCanCreatePlan(plan);
+  const planner = usePlanningRole(plan);
   const [state, setState] = useState<NextYearState>({ kind: 'idle' });
   const [created] = useState(() => takeCreatedBaselines(plan.id));
   if (plans.loading) return null;
@@ -88,10 +89,15 @@ export function YearActions({ plan }: { plan: Plan }) {
 
   return (
     <>
-      {compareWith && (
+      {compareWith ? (
         <Link href={paths.compare(plan.id, previous ? null : compareWith.id)} class="button">
           {previous ? '前年度と比較' : '他の年度と比較'}
         </Link>
+      ) : (
+        planner && (
+          // Shown to those who plan, so they know it is there: it works once last year's plan is on the device.
+          <DisabledAction label="前年度と比較" reason={`前年度（${warekiFiscalYear(plan.fiscalYear - 1)}）の計画がこの端末にありません`} />
+        )
       )}
       {canCreate && (
         <button type="button" disabled={state.kind === 'creating'} onClick={() => void createNextYear(plans.value)}>
@@ -114,7 +120,10 @@ export function YearActions({ plan }: { plan: Plan }) {
   );
 }
 
-/** Which 前年度 values the new plan took from this year's actuals, and which are left to fill in. */
+/**
+ * Which 前年度 values the new plan took from this year's actuals, and which are left to fill in:
+ * one line of counts, the KPIs folded under it.
+ */
 function CreatedNotice({ baselines }: { baselines: readonly NextYearBaseline[] }) {
   const carried: string[] = [];
   const empty: string[] = [];
@@ -123,12 +132,64 @@ function CreatedNotice({ baselines }: { baselines: readonly NextYearBaseline[] }
     else empty.push(`${b.name}（${b.cumulative ? '年度内累計のため3月の実績が必要' : '今年度の実績なし'}）`);
   }
   return (
-    <p role="status" class="menu-alert">
-      次年度の計画を作成しました。
-      {carried.length > 0 && `前年度の値に今年度の実績を入れました: ${carried.join('、')}。`}
-      {empty.length > 0 && `前年度の値は空欄です（「構成の編集」で入力できます）: ${empty.join('、')}。`}
-    </p>
+    <div role="status" class="menu-alert created-notice">
+      <p>
+        次年度の計画を作成しました。
+        {baselines.length > 0 && `KPIの前年度の値: 実績から${carried.length}件、空欄${empty.length}件。`}
+      </p>
+      {baselines.length > 0 && (
+        <details>
+          <summary>前年度の値の内訳</summary>
+          {carried.length > 0 && (
+            <>
+              <p>今年度の実績を入れました:</p>
+              <ul>
+                {carried.map((t) => (
+                  <li key={t}>{t}</li>
+                ))}
+              </ul>
+            </>
+          )}
+          {empty.length > 0 && (
+            <>
+              <p>空欄です（「構成の編集」で入力できます）:</p>
+              <ul>
+                {empty.map((t) => (
+                  <li key={t}>{t}</li>
+                ))}
+              </ul>
+            </>
+          )}
+        </details>
+      )}
+    </div>
   );
+}
+
+/** An action that cannot be used yet, shown disabled with the reason beside it (its description). */
+function DisabledAction({ label, reason }: { label: string; reason: string }) {
+  const id = useId();
+  return (
+    <span class="disabled-action">
+      <button type="button" disabled aria-describedby={id}>
+        {label}
+      </button>
+      <span id={id} class="hint">
+        {reason}
+      </span>
+    </span>
+  );
+}
+
+/**
+ * Whether this person plans (lead or admin of the plan's branch, or anyone on a plan only on this
+ * device): they are shown the year actions even before they can be used.
+ */
+function usePlanningRole(plan: Plan): boolean {
+  const session = useSession();
+  if (plan.branchId === undefined) return true;
+  const role = session?.branches.find((b) => b.id === plan.branchId)?.role;
+  return role === 'lead' || role === 'admin';
 }
 
 /**

@@ -7,7 +7,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import type { ComponentChildren } from 'preact';
 import { describe, expect, it } from 'vitest';
 import type { TrackerDb } from '../../src/db/database';
-import { DbContext } from '../../src/ui/data/hooks';
+import { DbContext, SessionNameContext } from '../../src/ui/data/hooks';
 import { resolveConflict } from '../../src/sync/edits';
 import { progressId, type Conflict } from '../../src/model/schemas';
 import type { Role } from '../../src/model/protocol';
@@ -49,10 +49,14 @@ async function seedConflict(db: TrackerDb, patch: Partial<Conflict> = {}): Promi
 }
 
 function withProviders(db: TrackerDb, children: ComponentChildren, role?: Role) {
-  const engine = role ? new FakeSyncEngine({ session: session(role, 'branch-tokyo') }) : null;
+  const login = role ? session(role, 'branch-tokyo') : null;
+  const engine = login ? new FakeSyncEngine({ session: login }) : null;
+  // As the app shell does: the signed-in person's name is the one they write (and are) under.
   return (
     <DbContext.Provider value={db}>
-      <SyncContext.Provider value={engine}>{children}</SyncContext.Provider>
+      <SessionNameContext.Provider value={login?.user.name ?? null}>
+        <SyncContext.Provider value={engine}>{children}</SyncContext.Provider>
+      </SessionNameContext.Provider>
     </DbContext.Provider>
   );
 }
@@ -96,12 +100,13 @@ describe('conflicts', () => {
     renderItem(db);
     const panel = await screen.findByRole('region', { name: '競合' });
     const card = within(panel).getByRole('article', { name: '上半期（4〜9月）の実施状況' });
-    expect(within(card).getByRole('heading', { name: 'サーバーの値' })).toBeTruthy();
-    expect(card.textContent).toContain(`田中・令和8年11月20日 09:05（2026年）${SERVER_TEXT}`);
-    expect(card.textContent).toContain(`山本・令和8年11月20日 09:10（2026年）${CLIENT_TEXT}`);
+    // Each value named by who wrote it and when, never as the server's or "the other" one.
+    expect(within(card).getByRole('heading', { name: '田中さん（令和8年11月20日 09:05）の値' }).nextElementSibling!.textContent).toBe(SERVER_TEXT);
+    expect(within(card).getByRole('heading', { name: '山本さん（令和8年11月20日 09:10）の値' }).nextElementSibling!.textContent).toBe(CLIENT_TEXT);
+    expect(card.textContent).not.toMatch(/サーバーの値|もう一方/);
     expect((screen.getByRole('textbox', { name: '実施状況' }) as HTMLTextAreaElement).value).toBe(SERVER_TEXT);
 
-    fireEvent.click(within(card).getByRole('button', { name: 'もう一方を採用' }));
+    fireEvent.click(within(card).getByRole('button', { name: '山本さんの値を採用' }));
     await waitFor(() => expect(screen.queryByRole('region', { name: '競合' })).toBeNull());
     expect((await db.progress.get(RECORD))?.done).toBe(CLIENT_TEXT);
     expect((await db.conflicts.get('conflict-1'))?.resolved).toBe(true);
@@ -145,7 +150,7 @@ describe('conflicts', () => {
     expect(within(card).getByText('○')).toBeTruthy();
     expect(within(card).getByText('－')).toBeTruthy();
     expect(within(card).queryByRole('textbox')).toBeNull();
-    fireEvent.click(within(card).getByRole('button', { name: 'サーバーの値を採用' }));
+    fireEvent.click(within(card).getByRole('button', { name: '田中さんの値を採用' }));
     await waitFor(() => expect(screen.queryByRole('region', { name: '競合' })).toBeNull());
     const outbox = await db.outbox.toArray();
     expect(outbox).toEqual([expect.objectContaining({ table: 'conflicts', changes: { resolved: true } })]);
@@ -170,5 +175,42 @@ describe('conflicts', () => {
     expect(await resolveConflict(db, conflict, SERVER_TEXT, '鈴木')).toBe(false);
     expect((await db.progress.get(RECORD))?.done).toBe(CLIENT_TEXT);
     expect(await db.outbox.count()).toBe(2);
+  });
+
+  it.each<[string, Partial<Conflict>, string[], string[]]>([
+    [
+      'calls the person looking あなた',
+      { clientBy: '佐藤（リーダー）' },
+      ['田中さん（令和8年11月20日 09:05）の値', 'あなた（令和8年11月20日 09:10）の値'],
+      ['田中さんの値を採用', 'あなたの値を採用'],
+    ],
+    [
+      'tells one person’s two devices apart by the time',
+      { serverBy: '山本' },
+      ['山本さん（令和8年11月20日 09:05）の値', '山本さん（令和8年11月20日 09:10）の値'],
+      ['山本さん（令和8年11月20日 09:05）の値を採用', '山本さん（令和8年11月20日 09:10）の値を採用'],
+    ],
+    [
+      'says so when the server names nobody',
+      { serverBy: '' },
+      ['記入者不明（令和8年11月20日 09:05）の値', '山本さん（令和8年11月20日 09:10）の値'],
+      ['記入者不明の値を採用', '山本さんの値を採用'],
+    ],
+  ])('names both sides: %s', async (_name, patch, headings, buttons) => {
+    const db = await dbWithFixturePlan();
+    await db.plans.update(PLAN_ID, { branchId: 'branch-tokyo' });
+    await seedConflict(db, patch);
+    renderItem(db, 'lead');
+    const card = await screen.findByRole('article', { name: '上半期（4〜9月）の実施状況' });
+    expect(
+      within(card)
+        .getAllByRole('heading', { level: 4 })
+        .map((h) => h.textContent),
+    ).toEqual(headings);
+    expect(
+      within(card)
+        .getAllByRole('button', { name: /を採用$/ })
+        .map((b) => b.textContent),
+    ).toEqual(buttons);
   });
 });

@@ -67,7 +67,7 @@ describe('DashboardPage', () => {
     const list = within(await waitFor(() => listUnder(/^△の項目/)));
     expect(list.getByRole('heading').textContent).toBe('△の項目（1件）');
     const links = list.getAllByRole('link');
-    expect(links.map((l) => l.textContent)).toEqual(['１． （２） ②現金給付等の申請に係る郵送化の促進']);
+    expect(links.map((l) => l.textContent)).toEqual(['１．（２）②現金給付等の申請に係る郵送化の促進']);
     expect(links[0]!.getAttribute('href')).toBe(paths.item(PLAN_ID, ref('p1-2-2'), '2024-H1'));
   });
 
@@ -122,7 +122,7 @@ describe('DashboardPage', () => {
       within(listUnder(/^△の項目/))
         .getAllByRole('link')
         .map((l) => l.textContent),
-    ).toEqual(['１． （２） ②現金給付等の申請に係る郵送化の促進', '２． （５） ①健康宣言事業所の拡大と取組の質の向上']);
+    ).toEqual(['１．（２）②現金給付等の申請に係る郵送化の促進', '２．（５）①健康宣言事業所の拡大と取組の質の向上']);
   });
 
   it('shows another period: in the second half everything is 未評価 and no item is △', async () => {

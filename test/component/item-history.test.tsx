@@ -67,12 +67,12 @@ describe('ItemHistory', () => {
       .getAllByRole('listitem')
       .filter((li) => li.parentElement === list);
     expect(entries).toHaveLength(2);
-    expect(entries[0]!.textContent).toContain('令和8年11月2日 14:45（2026年）・山本・上半期（4〜9月）');
+    expect(entries[0]!.textContent).toContain('令和8年11月2日 14:45・山本・上半期（4〜9月）');
     expect(entries[0]!.textContent).toContain(
       '実施状況を変更「郵送化率は98.2%（令和6年6月時点）で、前年度を下回って…」→「郵送化率は98.6%（令和6年9月時点）に改善し、前年度を上…」',
     );
     expect(entries[0]!.textContent).not.toContain('updatedAt');
-    expect(entries[1]!.textContent).toContain('令和8年11月1日 10:00（2026年）・田中');
+    expect(entries[1]!.textContent).toContain('令和8年11月1日 10:00・田中');
     expect(within(entries[1]!).getByText('評価: ○ → △')).toBeTruthy();
   });
 

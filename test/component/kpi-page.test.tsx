@@ -60,7 +60,7 @@ describe('KpiPage', () => {
     expect(await cellsOf(MAIL)).toEqual([`▸${MAIL}`, '対前年度（98.4%）以上', '98.2%', '令和6年6月（2024年6月）', '▼未達−0.2%']);
     expect(within(await rowOf(MAIL)).getByText('未達')).toBeTruthy();
     // One 事業計画 cell spans the KPIs of its section, as in the paper table.
-    const section = screen.getByRole('rowheader', { name: '（２） サービス水準の向上' });
+    const section = screen.getByRole('rowheader', { name: '１．（２） サービス水準の向上' });
     expect(section.getAttribute('rowspan')).toBe('2');
     // 郵送化率 and 健康宣言事業所数 (2,719 against 2,900以上) are short.
     expect(screen.getByText('未達 2件')).toBeTruthy();

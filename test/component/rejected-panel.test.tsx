@@ -27,7 +27,7 @@ describe('RejectedPanel', () => {
     fireEvent.click(await screen.findByRole('button', { name: '送信できなかった変更 1件' }));
     const panel = await screen.findByRole('region', { name: '送信できなかった変更' });
     const [entry] = (await within(panel).findAllByRole('listitem')).filter((li) => li.classList.contains('rejected-entry'));
-    expect(entry!.textContent).toContain('令和8年11月22日 18:30（2026年）・実施状況・評価');
+    expect(entry!.textContent).toContain('令和8年11月22日 18:30・実施状況・評価');
     expect(within(entry!).getByRole('link', { name: /② 現金給付等の申請に係る郵送化の促進/ })).toBeTruthy();
     expect(within(entry!).getByText('評価: ○')).toBeTruthy();
     expect(within(entry!).getByText('実施状況: 窓口来訪者に郵送での申請を案内し、郵送化率が前年度を上回った…')).toBeTruthy();

@@ -66,7 +66,7 @@ function fixtureItems() {
     for (const item of 'items' in section ? section.items : []) {
       out.push({
         ref: item.id,
-        path: [...path, item.label].join(' > '),
+        path: [...path, item.label].join(''),
         heading: section.title,
         text: item.text,
         group: item.group,
@@ -143,9 +143,9 @@ describe('the report’s downloads', () => {
     expect(header!.slice(5, 7)).toEqual(['令和6年4月 実績', '令和6年4月 判定']);
     // Path, name, unit, target and 前年度, as the fixture's KPIs read.
     expect(rows.map((r) => r.slice(0, 5))).toEqual([
-      ['１． > （２）', 'サービススタンダードの達成状況', '%', '100%以上', ''],
-      ['１． > （２）', '現金給付等の申請に係る郵送化率', '%', '対前年度（98.4%）以上', '98.4'],
-      ['２． > （５）', '健康宣言事業所数', '事業所', '2,900事業所以上', ''],
+      ['１．（２）', 'サービススタンダードの達成状況', '%', '100%以上', ''],
+      ['１．（２）', '現金給付等の申請に係る郵送化率', '%', '対前年度（98.4%）以上', '98.4'],
+      ['２．（５）', '健康宣言事業所数', '事業所', '2,900事業所以上', ''],
       ['', '生活習慣病予防健診実施率', '%', '60%以上', ''],
       ['', 'SNSによる情報発信', '', '毎月情報発信を行う', ''],
     ]);

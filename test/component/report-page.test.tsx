@@ -66,19 +66,35 @@ describe('ReportPage', () => {
       within(first)
         .getAllByRole('columnheader')
         .map((h) => h.textContent),
-    ).toEqual(['事業計画', '実施状況', '評価', '今後の実施予定等']);
+    ).toEqual(['１．基盤的保険者機能の盤石化', '事業計画', '実施状況', '評価', '今後の実施予定等']);
     expect(within(first).getByRole('rowheader', { name: '（２）サービス水準の向上' })).toBeTruthy();
     expect(itemRowHeaders()).toEqual([`① ${SERVICE}`, `② ${MAIL}`, `① ${DECLARATION}`]);
     expect(entriesOf(SERVICE)).toEqual(['サービススタンダード（10日以内の支給）を100%達成した。', '○', '引き続き、標準期間内の支給を徹底する。']);
     expect(entriesOf(MAIL)).toEqual(['郵送化率は98.2%（令和6年6月時点）で、前年度を下回っている。', '△', '窓口来訪者に郵送での申請を案内する。']);
     expect(entriesOf(DECLARATION)).toEqual(['', '未評価', '']);
+    // Under the items of a 事業計画 row, its KPIs as the paper writes them: 「■ KPI：」, each target, each actual with its month.
+    const kpiRow = within(first)
+      .getByRole('rowheader', { name: /^■ KPI：/ })
+      .closest('tr')!;
+    expect(within(kpiRow).getByRole('rowheader').textContent).toBe(
+      '■ KPI：１）サービススタンダードの達成状況：100%以上２）現金給付等の申請に係る郵送化率：対前年度（98.4%）以上',
+    );
+    expect(within(kpiRow).getAllByRole('cell')[0]!.textContent).toBe('１）100%（令和6年4月時点）達成２）98.2%（令和6年6月時点）未達');
   });
 
   it('shows the KPI tables per pillar with 目標, 実績, 時点 as of the period’s end and the judgement with its reason', async () => {
     renderReport();
     await title('令和6年4月〜9月');
-    const kpis = within(screen.getByRole('table', { name: '令和6年度 ＫＰＩ設定項目一覧表（基盤的保険者機能の盤石化）' }));
-    expect(kpis.getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['事業計画', 'KPI設定項目', '目標', '実績', '時点', '判定']);
+    const kpis = within(screen.getByRole('table', { name: '令和6年度 ＫＰＩ設定項目一覧表（１．基盤的保険者機能の盤石化）' }));
+    expect(kpis.getAllByRole('columnheader').map((h) => h.textContent)).toEqual([
+      '令和6年度 ＫＰＩ設定項目一覧表（１．基盤的保険者機能の盤石化）',
+      '事業計画',
+      'KPI設定項目',
+      '目標',
+      '実績',
+      '時点',
+      '判定',
+    ]);
     // One 事業計画 cell spans the KPIs of its section, as in the paper table.
     expect(kpis.getByRole('rowheader', { name: '（２）サービス水準の向上' }).getAttribute('rowspan')).toBe('2');
     const mail = kpis.getByRole('rowheader', { name: '現金給付等の申請に係る郵送化率' }).closest('tr')!;
@@ -92,7 +108,7 @@ describe('ReportPage', () => {
       '令和6年6月時点（2024年6月）',
       '未達令和6年6月時点の実績98.2%は目標「対前年度（98.4%）以上」に0.2%届いていません。',
     ]);
-    const strategic = within(screen.getByRole('table', { name: '令和6年度 ＫＰＩ設定項目一覧表（戦略的保険者機能の一層の発揮）' }));
+    const strategic = within(screen.getByRole('table', { name: '令和6年度 ＫＰＩ設定項目一覧表（２．戦略的保険者機能の一層の発揮）' }));
     expect(strategic.getByRole('row', { name: /健康宣言事業所数 2,900事業所以上 2,719事業所 令和6年5月時点/ })).toBeTruthy();
     const other = within(screen.getByRole('table', { name: '令和6年度 ＫＰＩ設定項目一覧表（事業計画の指定なし）' }));
     const checkup = other.getByRole('rowheader', { name: '生活習慣病予防健診実施率' }).closest('tr')!;
@@ -132,7 +148,7 @@ describe('ReportPage', () => {
     expect(itemRowHeaders()).toEqual(items);
     expect(
       screen
-        .queryAllByRole('rowheader', { name: /サービススタンダードの達成状況|郵送化率|健康宣言事業所数|生活習慣病予防健診実施率|SNS/ })
+        .queryAllByRole('rowheader', { name: /^(サービススタンダードの達成状況|現金給付等の申請に係る郵送化率|健康宣言事業所数|生活習慣病予防健診実施率|SNS)/ })
         .map((h) => h.textContent),
     ).toEqual(kpis);
     expect(screen.getByRole('link', { name: '絞り込みを外す' }).getAttribute('href')).toBe(paths.report(PLAN_ID, '2024-H1'));

@@ -120,6 +120,37 @@ describe('StructurePage', () => {
     expect((await outboxOf('items')).map((e) => e.recordId)).toEqual([ref('p1-2-1')]);
   });
 
+  it('offers, after a move, to renumber the siblings in their new order, as one edit that can be undone', async () => {
+    renderPage();
+    const first = '項目「① サービススタンダードの遵守」';
+    fireEvent.click(await screen.findByRole('button', { name: `${first}を下へ` }));
+    const status = screen.getByRole('status', { name: 'お知らせ' });
+    await waitFor(() => expect(status.textContent).toContain('番号が並びと合っていません（② ①）。① ② と振り直せます。'));
+    // The move alone is written; the labels change only when asked.
+    expect((await db.items.get(ref('p1-2-1')))?.label).toBe('①');
+
+    fireEvent.click(within(status).getByRole('button', { name: '番号を振り直す' }));
+    expect(await screen.findByRole('button', { name: '項目「① 現金給付等の申請に係る郵送化の促進」を編集' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: '項目「② サービススタンダードの遵守」を編集' })).toBeTruthy();
+    expect([(await db.items.get(ref('p1-2-2')))?.label, (await db.items.get(ref('p1-2-1')))?.label]).toEqual(['①', '②']);
+    // Through the normal edit path: each label is a field change waiting to sync.
+    const entries = await outboxOf('items');
+    expect(entries.find((e) => e.recordId === ref('p1-2-2'))?.changes).toEqual({ label: '①' });
+    expect(entries.find((e) => e.recordId === ref('p1-2-1'))?.changes).toMatchObject({ label: '②' });
+
+    fireEvent.click(within(status).getByRole('button', { name: '元に戻す' }));
+    await waitFor(() => expect(status.textContent).toContain('番号を元に戻しました。'));
+    expect([(await db.items.get(ref('p1-2-2')))?.label, (await db.items.get(ref('p1-2-1')))?.label]).toEqual(['②', '①']);
+  });
+
+  it('offers no renumbering when the numbers still stand in order or are not one numbered sequence', async () => {
+    await updateRecord(db, 'items', ref('p1-2-2'), { label: '' }, 'テスト');
+    renderPage();
+    fireEvent.click(await screen.findByRole('button', { name: '項目「① サービススタンダードの遵守」を下へ' }));
+    await waitFor(async () => expect((await db.items.get(ref('p1-2-1')))?.order).toBe('a2'));
+    expect(screen.queryByRole('button', { name: '番号を振り直す' })).toBeNull();
+  });
+
   it('moves an item to another section', async () => {
     renderPage();
     fireEvent.click(await screen.findByRole('button', { name: `${MAIL_ITEM}を編集` }));

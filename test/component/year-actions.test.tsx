@@ -62,10 +62,17 @@ describe('次年度の計画を作成', () => {
     // Only on this device: named after the branch as written, with the year.
     expect(created.id).toBe('東京支部-2025');
     expect(location.pathname).toBe(paths.plan(created.id));
-    // The new plan's menu says which 前年度 values came from this year's actuals.
-    expect((await within(await menu()).findByRole('status')).textContent).toBe(
-      '次年度の計画を作成しました。前年度の値に今年度の実績を入れました: 現金給付等の申請に係る郵送化率 98.2%（令和6年6月）。',
-    );
+    // The new plan's menu says in one line what became of the 前年度 values, the KPIs folded under it.
+    const notice = await within(await menu()).findByRole('status');
+    expect(notice.querySelector('p')!.textContent).toBe('次年度の計画を作成しました。KPIの前年度の値: 実績から1件、空欄0件。');
+    const details = notice.querySelector('details')!;
+    expect(details.open).toBe(false);
+    expect(details.querySelector('summary')!.textContent).toBe('前年度の値の内訳');
+    expect(
+      within(details)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['現金給付等の申請に係る郵送化率 98.2%（令和6年6月）']);
     expect(created).toMatchObject({
       branch: '東京支部',
       fiscalYear: 2025,
@@ -179,8 +186,10 @@ describe('次年度の計画を作成', () => {
         <PlanPage planId="東京支部-2025" periodId={null} />
       </DbContext.Provider>,
     );
-    expect((await within(await menu()).findByRole('status')).textContent).toBe(
-      '次年度の計画を作成しました。前年度の値に今年度の実績を入れました: 現金給付等の申請に係る郵送化率 98.2%（令和6年6月）。前年度の値は空欄です（「構成の編集」で入力できます）: 生活習慣病予防健診実施率（年度内累計のため3月の実績が必要）。',
+    const notice = await within(await menu()).findByRole('status');
+    expect(notice.querySelector('p')!.textContent).toBe('次年度の計画を作成しました。KPIの前年度の値: 実績から1件、空欄1件。');
+    expect(notice.querySelector('details')!.textContent).toBe(
+      '前年度の値の内訳今年度の実績を入れました:現金給付等の申請に係る郵送化率 98.2%（令和6年6月）空欄です（「構成の編集」で入力できます）:生活習慣病予防健診実施率（年度内累計のため3月の実績が必要）',
     );
     // Once: opened again later, the plan says nothing of it.
     cleanup();
@@ -236,5 +245,26 @@ describe('次年度の計画を作成', () => {
     const nav = await menu();
     await within(nav).findByRole('link', { name: '前年度と比較' });
     expect(within(nav).queryByRole('button', { name: '次年度の計画を作成' })).toBeNull();
+  });
+
+  it.each(['lead', 'admin'] as const)('shows a %s 前年度と比較 disabled, with the reason, while last year’s plan is not on the device', async (role) => {
+    await db.plans.update(PLAN_ID, { branchId: 'branch-tokyo' });
+    renderPlan(new FakeSyncEngine({ session: session(role, 'branch-tokyo') }));
+    const compare = await within(await menu()).findByRole('button', { name: '前年度と比較' });
+    expect(compare.hasAttribute('disabled')).toBe(true);
+    expect(document.getElementById(compare.getAttribute('aria-describedby')!)!.textContent).toBe('前年度（令和5年度）の計画がこの端末にありません');
+    expect(within(await menu()).queryByRole('link', { name: '前年度と比較' })).toBeNull();
+  });
+
+  it('shows staff nothing of the comparison while there is nothing to compare with', async () => {
+    await db.plans.update(PLAN_ID, { branchId: 'branch-tokyo' });
+    // The menu's year entries load on their own; loaded first, they are in place with the menu.
+    await import('../../src/ui/year-actions');
+    renderPlan(new FakeSyncEngine({ session: session('staff', 'branch-tokyo') }));
+    const nav = await menu();
+    await within(nav).findByRole('link', { name: /報告書/ });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(within(nav).queryByRole('button', { name: '前年度と比較' })).toBeNull();
+    expect(within(nav).queryByRole('link', { name: '前年度と比較' })).toBeNull();
   });
 });

@@ -118,10 +118,14 @@ test('two people changing the same words make a conflict that names both, and ne
     await b.app.waitUntilSynced();
 
     // The server kept A's text (it came first); B's waits in the conflict, with both names.
-    for (const d of [a, b]) {
+    // Each device calls its own person あなた and names the other.
+    for (const [d, other] of [
+      [a, STAFF],
+      [b, LEAD],
+    ] as const) {
       await expect(d.item.conflicts()).toBeVisible(LIVE);
-      await expect(d.item.conflicts()).toContainText(`${LEAD}・`);
-      await expect(d.item.conflicts()).toContainText(`${STAFF}・`);
+      await expect(d.item.conflicts()).toContainText(`${other}さん（令和`);
+      await expect(d.item.conflicts()).toContainText('あなた（令和');
       await expect(d.item.conflicts()).toContainText(aText);
       await expect(d.item.conflicts()).toContainText(bText);
     }
@@ -160,10 +164,14 @@ test('a colleague’s change of the same words arriving mid-IME-composition make
     await b.item.waitUntilSaved();
     await b.app.waitUntilSynced();
 
-    for (const d of [a, b]) {
+    // Each device calls its own person あなた and names the other.
+    for (const [d, other] of [
+      [a, STAFF],
+      [b, LEAD],
+    ] as const) {
       await expect(d.item.conflicts()).toBeVisible(LIVE);
-      await expect(d.item.conflicts()).toContainText(`${LEAD}・`);
-      await expect(d.item.conflicts()).toContainText(`${STAFF}・`);
+      await expect(d.item.conflicts()).toContainText(`${other}さん（令和`);
+      await expect(d.item.conflicts()).toContainText('あなた（令和');
       await expect(d.item.conflicts()).toContainText(aText);
       await expect(d.item.conflicts()).toContainText(bText);
     }

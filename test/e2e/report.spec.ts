@@ -35,7 +35,43 @@ function expectedItems(file: PlanFile): ExpectedItem[] {
 
 /** The PDF's text with all white space removed: table cells wrap Japanese text anywhere. */
 function pdfText(path: string): string {
-  return execFileSync('pdftotext', ['-raw', path, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+  return pdfPageTexts(path).join('');
+}
+
+/** The same, page by page (pdftotext ends each page with a form feed). */
+function pdfPageTexts(path: string): string[] {
+  return execFileSync('pdftotext', ['-raw', path, '-'], { encoding: 'utf8' })
+    .split('\f')
+    .map((page) => page.replace(/\s+/g, ''))
+    .filter(Boolean);
+}
+
+interface PlanShape {
+  /** Each pillar's label and title, as its table's heading reads: １．基盤的保険者機能の盤石化. */
+  pillars: string[];
+  /** Per KPI in plan order, its 事業計画 row as the KPI tables name it: the labels below the pillar and the title (Ⅲ（１）医療資源の適正使用). */
+  kpiRows: string[];
+  /** How many 事業計画 rows have KPIs: each gets a 「■ KPI：」 row in its pillar's table. */
+  kpiSections: number;
+}
+
+function planShape(file: PlanFile): PlanShape {
+  const kpisOf = (id: string) => (file.kpis ?? []).filter((k) => k.section === id);
+  const out: PlanShape = { pillars: [], kpiRows: [], kpiSections: 0 };
+  const walk = (sections: PlanFile['sections'], labels: string[]) => {
+    for (const s of sections) {
+      const below = [...labels, s.label];
+      const kpis = kpisOf(s.id);
+      if (kpis.length) out.kpiSections++;
+      for (const _ of kpis) out.kpiRows.push(`${labels.length ? below.slice(1).join('') : s.label}${s.title}`.replace(/\s+/g, ''));
+      walk(s.sections ?? [], below);
+    }
+  };
+  for (const pillar of file.sections) {
+    out.pillars.push(`${pillar.label}${pillar.title}`.replace(/\s+/g, ''));
+    walk([pillar], []);
+  }
+  return out;
 }
 
 function pdfPages(path: string, prefix: string): string[] {
@@ -110,6 +146,52 @@ test('the progress report prints to PDF with every item, its label and its mark'
   expect(pages.length).toBeGreaterThan(1);
   expect(text).toContain(`1/${pages.length}`);
   expect(text).toContain(`${pages.length}/${pages.length}`);
+});
+
+test('the printed report reads like the paper: ■ KPI rows, KPI rows by their label path in plan order, the pillar on every page', async ({ page }) => {
+  const parsed = parsePlanFile(demoPlan);
+  if (!parsed.ok) throw new Error('the demo plan file does not parse');
+  const shape = planShape(parsed.file);
+  expect(shape.kpiSections).toBeGreaterThan(5);
+
+  const app = new TrackerApp(page);
+  await app.login();
+  await app.openPlans();
+  const plan = await app.openPlan(DEMO_PLAN);
+  const report = await plan.openReport();
+  await expect(report.printButton()).toBeVisible();
+  const pdf = `${OUT}/report-paper.pdf`;
+  await report.printToPdf(pdf);
+  const pageTexts = pdfPageTexts(pdf);
+  const text = pageTexts.join('');
+  const kpiStart = text.indexOf('KPI目標の進捗状況');
+  expect(kpiStart).toBeGreaterThan(0);
+
+  // One 「■ KPI：」 row per 事業計画 row with KPIs, all in the pillar tables before the KPI tables.
+  expect(text.split('■KPI：').length - 1).toBe(shape.kpiSections);
+  expect(text.lastIndexOf('■KPI：')).toBeLessThan(kpiStart);
+
+  // The KPI tables name each row by its full path below the pillar, in plan order: Ⅲ（１） after Ⅱ（５）.
+  const rows = shape.kpiRows.filter((r, i) => r !== shape.kpiRows[i - 1]);
+  expect(rows).toContain('Ⅲ（１）医療資源の適正使用');
+  let at = kpiStart;
+  const outOfOrder: string[] = [];
+  for (const row of rows) {
+    const found = text.indexOf(row, at);
+    if (found < 0) outOfOrder.push(row);
+    else at = found + row.length;
+  }
+  expect(outOfOrder, 'KPI rows missing from the KPI tables or out of plan order').toEqual([]);
+
+  // Every page carries the name of the pillar (or the KPI table) it continues.
+  const headless = pageTexts.filter((p) => !shape.pillars.some((name) => p.includes(name)));
+  expect(
+    headless.map((p) => p.slice(0, 40)),
+    "pages without their pillar's name",
+  ).toEqual([]);
+  const pillarPages = pageTexts.filter((p) => !p.includes('ＫＰＩ設定項目一覧表'));
+  expect(pillarPages.length).toBeGreaterThan(shape.pillars.length);
+  pdfPages(pdf, 'report-paper-page');
 });
 
 test('a report opened from a filtered plan screen holds only the filtered items', async ({ page }) => {

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CSV_BOM, csvField, excelText, kpiCsv, kpiCsvHeader, labelPathText, PROGRESS_CSV_HEADER, progressCsv, toCsv } from '../../../src/model/csv-export';
+import { CSV_BOM, csvField, excelText, kpiCsv, kpiCsvHeader, PROGRESS_CSV_HEADER, progressCsv, toCsv } from '../../../src/model/csv-export';
 import { describeTarget, judge } from '../../../src/model/kpi-judgement';
 import { kpisInPlanOrder } from '../../../src/model/kpi-order';
 import { periodsOf } from '../../../src/model/period';
 import { parsePlanFile, planFileToRecords, type PlanRecords } from '../../../src/model/plan-file';
-import { buildTree, flattenItems, labelPath } from '../../../src/model/plan-tree';
+import { buildTree, flattenItems, joinLabels, labelPath } from '../../../src/model/plan-tree';
 import type { Item, Note, Progress, Section } from '../../../src/model/schemas';
 import { monthsOfFiscalYear } from '../../../src/model/wareki';
 import demo from '../../../src/demo/tokyo-r6.plan.json';
@@ -130,13 +130,23 @@ describe('parseCsv', () => {
   });
 });
 
-describe('labelPathText', () => {
+describe('joinLabels', () => {
   it.each<[string[], string]>([
-    [['Ⅱ', '（３）', '④'], 'Ⅱ > （３） > ④'],
-    [['２．', 'Ⅰ', '', '①'], '２． > Ⅰ > ①'],
+    [['１．', 'Ⅱ', '（２）', '②'], '１．Ⅱ（２）②'],
+    [['Ⅱ', '（３）', '④'], 'Ⅱ（３）④'],
+    [['２．', 'Ⅰ', '', '①'], '２．Ⅰ①'],
+    [['２．', 'Ⅱ', '（２）', 'ⅰ）'], '２．Ⅱ（２）ⅰ）'],
+    // Two bare numbers, numerals or letters would read as one label: a space keeps them apart.
+    [['1', '2'], '1 2'],
+    [['１', '２'], '１ ２'],
+    [['Ⅰ', 'Ⅱ'], 'Ⅰ Ⅱ'],
+    [['ⅰ', 'ⅱ'], 'ⅰ ⅱ'],
+    [['A', 'b'], 'A b'],
+    [['1', 'Ⅱ'], '1Ⅱ'],
+    [[' Ⅱ ', '（１）'], 'Ⅱ（１）'],
     [['', ''], ''],
   ])('%j → %j', (path, text) => {
-    expect(labelPathText(path)).toBe(text);
+    expect(joinLabels(path)).toBe(text);
   });
 });
 
@@ -154,7 +164,7 @@ describe('progressCsv', () => {
       const notes = records.notes.filter((n) => n.itemId === item.id).length;
       expect(rows[i + 1]).toEqual([
         '上半期（4〜9月）',
-        labelPathText(labelPath(records.sections, item)),
+        joinLabels(labelPath(records.sections, item)),
         records.sections.find((s) => s.id === item.sectionId)!.title,
         item.text,
         item.group,
@@ -170,7 +180,7 @@ describe('progressCsv', () => {
   it('writes the seed 004 row of 郵送化 as it reads on paper', () => {
     const rows = parseCsv(progressCsv({ ...records, period }));
     const row = rows.find((r) => r[3] === '事業主や加入者の利便性の向上や負担軽減の観点から、郵送による申請を促進する。')!;
-    expect(row.slice(0, 3)).toEqual(['上半期（4〜9月）', '１． > Ⅱ > （２） > ②', 'サービス水準の向上']);
+    expect(row.slice(0, 3)).toEqual(['上半期（4〜9月）', '１．Ⅱ（２）②', 'サービス水準の向上']);
     expect(row.slice(6)).toEqual(['○', '支部ホームページで郵送化促進の広報を行った。日雇被保険者に郵送への切替を促す案内を送付した。', '', '0']);
   });
 
@@ -232,7 +242,7 @@ describe('progressCsv', () => {
         [...PROGRESS_CSV_HEADER],
         [
           '第2四半期（7〜9月）',
-          '２． > Ⅱ > （1）',
+          '２．Ⅱ（1）',
           '健康づくり, "コラボヘルス"',
           '健診の受診勧奨を行う。対象：40歳以上,75歳未満',
           '保健',
@@ -242,8 +252,8 @@ describe('progressCsv', () => {
           '－',
           '2',
         ],
-        ['第2四半期（7〜9月）', '２． > Ⅱ > （2）', '健康づくり, "コラボヘルス"', '「健康宣言」の\r\n普及', '', '', '', '１２３，４５６円（全角）', "'-", '0'],
-        ['第2四半期（7〜9月）', '２． > Ⅱ > （3）', '健康づくり, "コラボヘルス"', '\'=HYPERLINK("http://example.com")', '保健', '', '', '', '', '0'],
+        ['第2四半期（7〜9月）', '２．Ⅱ（2）', '健康づくり, "コラボヘルス"', '「健康宣言」の\r\n普及', '', '', '', '１２３，４５６円（全角）', "'-", '0'],
+        ['第2四半期（7〜9月）', '２．Ⅱ（3）', '健康づくり, "コラボヘルス"', '\'=HYPERLINK("http://example.com")', '保健', '', '', '', '', '0'],
       ]);
     });
 
@@ -254,7 +264,7 @@ describe('progressCsv', () => {
       ];
       const formulaItems = [item('x', '本文', 0, { sectionId: 'f', label: '①' }), item('y', '本文', 1, { sectionId: 'e', label: '+1' })];
       const rows = parseCsv(progressCsv({ sections: formulaSections, items: formulaItems, progress: [], notes: [], period: periodsOf(2024, 'quarter')[1]! }));
-      expect(rows.slice(1).map((r) => r[1])).toEqual(['\'=HYPERLINK("x") > ①', "'+1"]);
+      expect(rows.slice(1).map((r) => r[1])).toEqual(['\'=HYPERLINK("x")①', "'+1"]);
     });
   });
 });
@@ -292,10 +302,10 @@ describe('kpiCsv', () => {
   });
 
   it.each<[string, string, string, string, string, number, string, string]>([
-    ['１． > Ⅱ > （２）', '現金給付等の申請に係る郵送化率', '%', '対前年度（98.4%）以上', '98.4', 2, '98.2', '未達'],
-    ['１． > Ⅱ > （４）', '協会の再審査レセプト１件当たりの査定額', '円', '対前年度（9,109円）以上', '9109', 1, '14097', '達成'],
-    ['２． > Ⅱ > （５）', '健康宣言事業所数', '事業所', '2,900事業所以上', '', 1, '2719', '未達'],
-    ['３． > （７）', '一般競争入札に占める一者応札案件の割合', '%', '15%以下', '', 1, '0', '達成'],
+    ['１．Ⅱ（２）', '現金給付等の申請に係る郵送化率', '%', '対前年度（98.4%）以上', '98.4', 2, '98.2', '未達'],
+    ['１．Ⅱ（４）', '協会の再審査レセプト１件当たりの査定額', '円', '対前年度（9,109円）以上', '9109', 1, '14097', '達成'],
+    ['２．Ⅱ（５）', '健康宣言事業所数', '事業所', '2,900事業所以上', '', 1, '2719', '未達'],
+    ['３．（７）', '一般競争入札に占める一者応札案件の割合', '%', '15%以下', '', 1, '0', '達成'],
   ])('%s %s', (path, name, unit, target, previous, monthIndex, value, status) => {
     const rows = parseCsv(kpiCsv({ plan: records.plan, sections: records.sections, kpis: records.kpis, measurements: records.measurements }));
     const row = rows.find((r) => r[1] === name)!;

@@ -147,6 +147,19 @@ describe('groupKpiRows', () => {
     expect(shape(groupKpiRows(rows, SECTIONS, true))).toEqual([['s1', ['mail', 'checkup']]]);
     expect(groupKpiRows(rows.slice(2), SECTIONS, true)).toEqual([]);
   });
+
+  it('names each group by its labels from the pillar down, so that two （１） of different sections differ', () => {
+    const nested: Section[] = [
+      { ...section('p', 0), label: '２．' },
+      { ...section('p2', 1), parentId: 'p', label: 'Ⅱ' },
+      { ...section('p2-5', 5), parentId: 'p2', label: '（５）' },
+      { ...section('p3', 2), parentId: 'p', label: 'Ⅲ' },
+      { ...section('p3-1', 1), parentId: 'p3', label: '（１）' },
+    ];
+    const target: KpiTarget = { kind: 'value', value: 100, direction: '以上' };
+    const nestedRows = kpiRows(FY, nested, [kpi('a', 'p2-5', 0, target), kpi('b', 'p3-1', 1, target), kpi('c', null, 2, target)], [], new Map());
+    expect(groupKpiRows(nestedRows, nested, false).map((g) => g.labelPath)).toEqual(['２．Ⅱ（５）', '２．Ⅲ（１）', '']);
+  });
 });
 
 describe("the plan's own columns", () => {

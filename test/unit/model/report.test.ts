@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { periodsOf, type Period } from '../../../src/model/period';
 import { EMPTY_FILTER, type ItemFilter } from '../../../src/model/plan-tree';
-import { buildReport, describeFilter, kpiStatusAsOf, periodRange, type Report } from '../../../src/model/report';
+import { buildReport, describeFilter, kpiLines, kpiStatusAsOf, periodRange, type Report } from '../../../src/model/report';
 import type { Evaluation, Item, Kpi, KpiTarget, Measurement, Note, Progress, Section } from '../../../src/model/schemas';
 import { parseRoute, paths } from '../../../src/ui/router';
 import { orderKeyOfNumber } from '../../../src/model/order-key';
@@ -204,5 +204,103 @@ describe('report and dashboard URLs', () => {
 
   it('points at one KPI on the KPI screen', () => {
     expect(paths.kpi('p', 'p/k-mail')).toBe('/plans/p/kpis#kpi-p%2Fk-mail');
+  });
+});
+
+describe('the paper layout: ■ KPI rows and label paths', () => {
+  it("puts each 事業計画 row's KPIs under its items, in plan order, and none of a KPI without a section", () => {
+    const r = report(EMPTY_FILTER);
+    const kpisOfBlocks = r.pillars.map((p) => p.blocks.map((b) => [b.section.label, b.kpis.map((k) => k.kpi.id)]));
+    expect(kpisOfBlocks).toEqual([
+      [['（２）', ['k-service', 'k-mail']]],
+      [
+        ['２．', []],
+        ['（５）', ['k-declaration']],
+      ],
+    ]);
+  });
+
+  // Two pillars each with a Ⅱ and a Ⅲ, both with a （１）: the table names the path below the
+  // pillar, so Ⅲ（１） follows Ⅱ（５） and reads as another row, as on paper.
+  const NESTED = [
+    section('p', null, 0, '２．', '戦略的保険者機能の一層の発揮'),
+    section('p2', 'p', 2, 'Ⅱ', '健康づくり'),
+    section('p2-5', 'p2', 5, '（５）', 'コラボヘルスの推進'),
+    section('p3', 'p', 3, 'Ⅲ', '医療費適正化'),
+    section('p3-1', 'p3', 1, '（１）', '医療資源の適正使用'),
+    section('q', null, 1, '３．', '組織・運営体制'),
+  ];
+  it.each<[string, string | null, string]>([
+    ['a section two levels down', 'p2-5', 'Ⅱ（５）コラボヘルスの推進'],
+    ['another branch of the same pillar', 'p3-1', 'Ⅲ（１）医療資源の適正使用'],
+    ['a section right under the pillar', 'p3', 'Ⅲ医療費適正化'],
+    ['the pillar itself', 'q', '３．組織・運営体制'],
+    ['no section', null, '－'],
+  ])('names the KPI table row of %s', (_name, sectionId, name) => {
+    const r = buildReport({
+      sections: NESTED,
+      items: [],
+      kpis: [kpi('k', sectionId, 0)],
+      measurements: [],
+      period: period(2024, 'half', '2024-H1'),
+      progress: new Map(),
+      notes: [],
+      filter: EMPTY_FILTER,
+    });
+    expect(r.kpiTables.flatMap((t) => t.rows.map((row) => row.sectionName))).toEqual([name]);
+  });
+
+  it("lists the KPI tables' rows in plan order whatever the order they were added in", () => {
+    const r = buildReport({
+      sections: NESTED,
+      items: [],
+      kpis: [kpi('late', 'p3-1', 0), kpi('early', 'p2-5', 1)],
+      measurements: [],
+      period: period(2024, 'half', '2024-H1'),
+      progress: new Map(),
+      notes: [],
+      filter: EMPTY_FILTER,
+    });
+    expect(r.kpiTables.flatMap((t) => t.rows.map((row) => row.sectionName))).toEqual(['Ⅱ（５）コラボヘルスの推進', 'Ⅲ（１）医療資源の適正使用']);
+  });
+
+  it.each<[string, Kpi, Measurement[], { plan: string; actual: string; asOf: string | null; judgement: string }]>([
+    [
+      'an actual that meets its target',
+      { ...kpi('サービススタンダードの達成状況', 's', 0), name: 'サービススタンダードの達成状況' },
+      [measurement('サービススタンダードの達成状況', '2024-04', 100)],
+      { plan: '１）サービススタンダードの達成状況：100%以上', actual: '１）100%', asOf: '（令和6年4月時点）', judgement: '達成' },
+    ],
+    [
+      'a KPI with no actual yet',
+      { ...kpi('k', 's', 0), name: '健康宣言事業所数', unit: '事業所', target: { kind: 'value', value: 2900, direction: '以上' } },
+      [],
+      { plan: '１）健康宣言事業所数：2,900事業所以上', actual: '１）実績未入力', asOf: null, judgement: '実績未入力' },
+    ],
+    [
+      'a figure written with its decimals',
+      { ...kpi('k', 's', 0), name: '郵送化率', decimals: 1 },
+      [measurement('k', '2024-06', 98)],
+      { plan: '１）郵送化率：100.0%以上', actual: '１）98.0%', asOf: '（令和6年6月時点）', judgement: '未達' },
+    ],
+  ])('writes the ■ KPI line of %s', (_name, k, ms, line) => {
+    expect(kpiLines([kpiStatusAsOf(k, ms, '2024-09')])).toEqual([line]);
+  });
+
+  it('numbers the KPIs of one row １）２）… up to two digits', () => {
+    const many = Array.from({ length: 11 }, (_, i) => kpiStatusAsOf(kpi(`k${i}`, 's', i), [], '2024-09'));
+    expect(kpiLines(many).map((l) => l.plan.slice(0, l.plan.indexOf('）') + 1))).toEqual([
+      '１）',
+      '２）',
+      '３）',
+      '４）',
+      '５）',
+      '６）',
+      '７）',
+      '８）',
+      '９）',
+      '１０）',
+      '１１）',
+    ]);
   });
 });

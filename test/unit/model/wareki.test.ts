@@ -6,7 +6,9 @@ import {
   fiscalMonthIndex,
   fiscalYearFromWareki,
   fiscalYearOfMonth,
+  formatMoment,
   isYearMonth,
+  localMoment,
   monthsOfFiscalYear,
   parseAsOf,
   parseMonth,
@@ -266,5 +268,32 @@ describe('helpers', () => {
 
   it('folds full-width digits, signs and spaces', () => {
     expect(toHalfWidth('１２３．４－５，６\u3000Ａ')).toBe('123.4-5,6 Ａ');
+  });
+});
+
+describe('formatMoment: the one style of days and moments', () => {
+  it.each<[string, { date: string; time?: string }, boolean, string]>([
+    ['a day', { date: '2026-12-03' }, false, '令和8年12月3日'],
+    ['a moment: the time after the day', { date: '2026-12-03', time: '13:57' }, false, '令和8年12月3日 13:57'],
+    ['a day with its 西暦 year right after the 和暦 year', { date: '2026-12-03' }, true, '令和8年（2026年）12月3日'],
+    ['a moment with its 西暦 year: never after the time', { date: '2026-12-03', time: '13:57' }, true, '令和8年（2026年）12月3日 13:57'],
+    ['the first year of an era', { date: '2019-05-01', time: '00:00' }, true, '令和元年（2019年）5月1日 00:00'],
+    ['平成', { date: '2019-04-30' }, true, '平成31年（2019年）4月30日'],
+    ['a morning keeps its leading zero', { date: '2026-01-05', time: '09:07' }, false, '令和8年1月5日 09:07'],
+  ])('%s', (_name, moment, seireki, text) => {
+    expect(formatMoment(moment, { seireki })).toBe(text);
+  });
+});
+
+describe('localMoment', () => {
+  it.each<[string, string, number, { date: string; time: string } | null]>([
+    ['in Japan (UTC+9)', '2026-12-03T04:57:00.000Z', 540, { date: '2026-12-03', time: '13:57' }],
+    ['past midnight in Japan is the next day', '2026-12-02T15:30:00Z', 540, { date: '2026-12-03', time: '00:30' }],
+    ['the last second of a year in UTC', '2026-12-31T23:59:59Z', 0, { date: '2026-12-31', time: '23:59' }],
+    ['west of UTC the day before', '2026-01-01T03:00:00Z', -300, { date: '2025-12-31', time: '22:00' }],
+    ['a half-hour zone', '2026-12-03T04:57:00Z', 330, { date: '2026-12-03', time: '10:27' }],
+    ['no timestamp', 'いつか', 540, null],
+  ])('%s', (_name, iso, offset, moment) => {
+    expect(localMoment(iso, offset)).toEqual(moment);
   });
 });
