@@ -71,6 +71,11 @@ export function useCanRestoreAnyChange(plan: Plan): boolean {
   return useIsLeadOf(plan);
 }
 
+/** Whether the person may correct or remove anyone's note (a lead or admin; staff their own), as for conflicts. */
+export function useCanCorrectAnyNote(plan: Plan): boolean {
+  return useIsLeadOf(plan);
+}
+
 function useIsLeadOf(plan: Plan): boolean {
   const session = useSession();
   if (!session || plan.branchId === undefined) return true;
