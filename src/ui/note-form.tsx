@@ -134,18 +134,19 @@ function NewNoteForm({ plan, item, startKind, onMessage }: { plan: Plan; item: I
         ))}
       </fieldset>
       <NoteFieldsInput plan={plan} fields={fields} set={draft.set} idPrefix={`new-${item.id}`} />
+      {draft.isDraft && (
+        <DraftState
+          what={fields.kind === 'visit' ? '訪問記録' : 'メモ'}
+          saving={draft.saving}
+          failed={draft.failed}
+          onDiscard={() => void draft.reset({ ...empty, kind: fields.kind }).then(() => onMessage(null))}
+        />
+      )}
+      {/* Last in the form: on a phone it sticks to the bottom of the screen, under the thumb. */}
       <div class="note-form-actions">
         <button type="submit" class="primary save-note">
           {fields.kind === 'visit' ? '訪問を保存' : 'メモを追加'}
         </button>
-        {draft.isDraft && (
-          <DraftState
-            what={fields.kind === 'visit' ? '訪問記録' : 'メモ'}
-            saving={draft.saving}
-            failed={draft.failed}
-            onDiscard={() => void draft.reset({ ...empty, kind: fields.kind }).then(() => onMessage(null))}
-          />
-        )}
       </div>
     </form>
   );
