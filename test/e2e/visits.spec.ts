@@ -2,7 +2,9 @@
 // reaches a lead's device and appears in 訪問記録 and its CSV; the lead corrects one visit and
 // removes another, and the field worker's device shows both. The taps from opening the app to a
 // saved visit on a known employer are counted and printed; the form is checked at phone size;
-// screenshots of the form and 訪問記録 at the three sizes go to test-results/screenshots/.
+// screenshots of the form and 訪問記録 at the three sizes go to test-results/screenshots/, and
+// axe finds no serious violation on either.
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { ItemScreen, TrackerApp, VisitsScreen } from './pages/tracker';
 
@@ -26,6 +28,22 @@ const COUNT_TAPS = () => {
 };
 const taps = (page: Page) => page.evaluate(() => Number(sessionStorage.getItem('taps') ?? '0'));
 const resetTaps = (page: Page) => page.evaluate(() => sessionStorage.setItem('taps', '0'));
+
+/** axe finds no serious or critical violation on the screen shown. */
+async function expectAccessible(page: Page, screen: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    serious.map(
+      (v) =>
+        `${v.id}: ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    ),
+    `axe on ${screen}`,
+  ).toEqual([]);
+}
 
 async function device(browser: Browser, email: string, viewport = TABLET) {
   const context = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo', viewport });
@@ -92,6 +110,17 @@ test('a visit recorded offline reaches a second device, 訪問記録 and its CSV
     expect(csv.startsWith('\uFEFF訪問日,')).toBe(true);
     expect(csv).toContain(`${employer},33-トウ,健康宣言,${secondResult},,デモ 担当`);
     expect(csv).toContain(`${employer},33-トウ,健診勧奨,${firstResult},2099-06-10,デモ 担当`);
+
+    // The KPI the purpose 健康宣言 counts towards lists the visit.
+    await lead.app.page.getByRole('navigation', { name: 'パンくず' }).getByRole('link').click();
+    await lead.app.page.getByRole('link', { name: 'KPI', exact: true }).click();
+    await lead.app.page.getByRole('button', { name: /^健康宣言事業所数/ }).click();
+    const kpiVisits = lead.app.page.getByRole('region', { name: /^訪問記録（健康宣言）/ });
+    await expect(kpiVisits).toContainText(employer);
+    await expect(kpiVisits).toContainText(secondResult);
+    await lead.app.page.goBack();
+    await lead.app.page.goBack();
+    await expect(visits.list().first()).toBeVisible();
 
     // The lead corrects the second visit and removes the first.
     await visits.list().getByRole('link').first().click();
@@ -164,10 +193,12 @@ for (const viewport of [
       // The notes section at the top of the screen, under the header (its scroll-margin).
       await app.page.getByRole('region', { name: 'メモ・訪問記録' }).evaluate((e) => e.scrollIntoView({ block: 'start' }));
       await app.page.screenshot({ path: `test-results/screenshots/${viewport.name}-visit-form.png` });
+      await expectAccessible(app.page, 'the item screen with the visit form');
       await item.backToPlan();
       const visits = await VisitsScreen.open(app.page);
       await expect(visits.list().first()).toBeVisible();
       await app.page.screenshot({ path: `test-results/screenshots/${viewport.name}-visits.png` });
+      await expectAccessible(app.page, '訪問記録');
       const overflowing = await app.page.evaluate(() =>
         [...document.querySelectorAll<HTMLElement>('.visits-page *')]
           .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'auto')
