@@ -19,7 +19,7 @@ function note(date: string, author: string, employer: string | null, extra: Part
     itemId: ref('p2-5-1'),
     date,
     author,
-    text: `結果${n}`,
+    text: `${employer ?? 'メモ'}の結果 ${date}`,
     createdAt: `${date}T01:00:00.000Z`,
     ...(employer ? { visit: { employer, purposes: ['健康宣言'] } } : {}),
     ...extra,
@@ -68,11 +68,11 @@ describe('VisitsPage', () => {
     const db = await seeded();
     const first = renderAt(db, paths.visits(PLAN_ID, { month: '2024-06', employer: 'Ａ社', author: '' }));
     await waitFor(() => expect(screen.getByRole('status').textContent).toBe('1件（1事業所）／全3件'));
-    expect(screen.getByText('結果3')).toBeTruthy();
+    expect(screen.getByText('A社の結果 2024-06-20')).toBeTruthy();
     first.unmount();
     renderAt(db, paths.visits(PLAN_ID, { month: '', employer: '', author: '鈴木' }));
     await waitFor(() => expect(screen.getByRole('status').textContent).toBe('1件（1事業所）／全3件'));
-    expect(screen.getByText('結果2')).toBeTruthy();
+    expect(screen.getByText('B社の結果 2024-06-03')).toBeTruthy();
   });
 
   it('changes a filter through the address, so a reload keeps it', async () => {
