@@ -62,7 +62,7 @@ function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Co
 
   return (
     <article class="conflict" aria-labelledby={`${id}-title`}>
-      <h3 id={`${id}-title`}>{period ? `${period}の${fieldLabel(field)}` : fieldLabel(field)}</h3>
+      <h3 id={`${id}-title`}>{period ? `${period}の${fieldLabel(field)}` : fieldLabel(field, conflict.table)}</h3>
       <div class="conflict-sides">
         <ConflictSide heading="サーバーの値" field={field} value={serverValue} by={conflict.serverBy} at={conflict.serverAt} />
         <ConflictSide heading="もう一方の値" field={field} value={clientValue} by={conflict.clientBy} at={conflict.clientAt} />
