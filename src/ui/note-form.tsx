@@ -270,7 +270,7 @@ function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessag
   const [editing, setEditing] = useState<NoteFields | null>(null);
   const [confirming, setConfirming] = useState(false);
   const what = note.visit ? '訪問記録' : 'メモ';
-  const corrected = note.updatedAt !== undefined && note.updatedBy !== undefined && note.updatedAt !== note.createdAt;
+  const corrected = note.updatedAt !== undefined && !!note.updatedBy && note.updatedAt !== note.createdAt;
 
   async function saveCorrection(e: Event) {
     e.preventDefault();
