@@ -118,6 +118,8 @@ test('a visit recorded offline reaches a second device, 訪問記録 and its CSV
     const kpiVisits = lead.app.page.getByRole('region', { name: /^訪問記録（健康宣言）/ });
     await expect(kpiVisits).toContainText(employer);
     await expect(kpiVisits).toContainText(secondResult);
+    await kpiVisits.scrollIntoViewIfNeeded();
+    await lead.app.page.screenshot({ path: 'test-results/screenshots/1024x768-kpi-visits.png' });
     await lead.app.page.goBack();
     await lead.app.page.goBack();
     await expect(visits.list().first()).toBeVisible();
