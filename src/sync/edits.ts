@@ -114,19 +114,33 @@ export interface NoteCorrection {
 }
 
 /**
- * Corrects a note's date, text or visit (its author, or a lead: the server refuses others). The
- * stored note is the base, so a colleague's correction of another part of the text merges in.
+ * Corrects a note's date, text or visit (its author, or a lead: the server refuses others).
+ * `ancestor`: the note as the correction started from it. Where the stored note has moved on
+ * since (a colleague's correction arrived while this one was written), that field goes to the
+ * server with the ancestor as its base, so the server merges the texts or keeps both as a 競合
+ * instead of this correction silently replacing the other.
  */
-export function correctNote(db: TrackerDb, id: string, correction: NoteCorrection, actor: string): Promise<Note> {
-  return writeRecord(
-    db,
-    'notes',
-    id,
-    (cur) => {
-      if (!cur) throw new DbError(DB_ERROR.notFound);
-      return { ...cur, date: correction.date, text: correction.text.trim(), ...(correction.visit ? { visit: cleanVisit(correction.visit) } : {}) };
-    },
-    actor,
+export function correctNote(db: TrackerDb, id: string, correction: NoteCorrection, actor: string, ancestor?: NoteCorrection): Promise<Note> {
+  return runWrite(db, () =>
+    db.transaction('rw', [db.notes, db.outbox, db.meta], async () => {
+      const stored = noteSchema.safeParse(await db.notes.get(id));
+      if (!stored.success) throw new DbError(DB_ERROR.notFound);
+      const moved = ancestor
+        ? Object.fromEntries((['date', 'text', 'visit'] as const).filter((f) => !sameValue(stored.data[f], ancestor[f])).map((f) => [f, ancestor[f] ?? null]))
+        : {};
+      return writeRecord(
+        db,
+        'notes',
+        id,
+        (cur) => {
+          if (!cur) throw new DbError(DB_ERROR.notFound);
+          return { ...cur, date: correction.date, text: correction.text.trim(), ...(correction.visit ? { visit: cleanVisit(correction.visit) } : {}) };
+        },
+        actor,
+        undefined,
+        Object.keys(moved).length ? moved : undefined,
+      );
+    }),
   );
 }
 

@@ -4,12 +4,13 @@
 // A field worker records a visit on a known employer with few taps: the form opens in the kind
 // this device saved last, a recent employer is one tap (name and 事業所記号), a purpose one more.
 import { useState } from 'preact/hooks';
+import * as z from 'zod/mini';
 import { useDraftForm } from './data/draft-form';
 import { useActorName, useDb } from './data/hooks';
 import { useCanCorrectAnyNote } from './data/sync-context';
 import { rememberNoteKind, useBranchEmployers, useLastNoteKind, type NoteKind } from './data/visit-hooks';
-import { addNote, correctNote, setNoteDeleted } from '../sync/edits';
-import { LIMITS, type Item, type Note, type Plan, type Visit } from '../model/schemas';
+import { addNote, correctNote, setNoteDeleted, type NoteCorrection } from '../sync/edits';
+import { isoDateSchema, LIMITS, visitSchema, type Item, type Note, type Plan, type Visit } from '../model/schemas';
 import { canCorrectNote, findEmployer, isLiveNote, visitPurposesOf, type Employer } from '../model/visits';
 import { localIsoDate, warekiDate } from '../model/wareki';
 import { DraftState } from './draft-state';
@@ -32,6 +33,17 @@ interface NoteFields extends Record<string, string> {
 }
 
 type Message = { kind: 'ok' | 'error'; text: string; undo?: () => void } | null;
+
+/** The `from` of a correction's draft, read back from the device. */
+const noteCorrectionSchema = z.object({ date: isoDateSchema, text: z.string(), visit: z.optional(visitSchema) });
+
+function safeJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? '');
+  } catch {
+    return null;
+  }
+}
 
 const purposeList = (fields: NoteFields): string[] => fields.purposes.split('\n').filter(Boolean);
 
@@ -82,7 +94,9 @@ export function NotesSection({ plan, item, notes }: { plan: Plan; item: Item; no
       ) : (
         <ol class="timeline" aria-label="メモの一覧">
           {live.map((n) => (
-            <NoteEntry key={n.id} plan={plan} note={n} onMessage={setMessage} />
+            // Keyed by its last change too: a correction made elsewhere starts the entry (and an
+            // unsent correction of it, read back from its draft) from the note as it is now.
+            <NoteEntry key={`${n.id}@${n.updatedAt ?? ''}`} plan={plan} note={n} onMessage={setMessage} />
           ))}
         </ol>
       )}
@@ -262,15 +276,35 @@ function fieldsOf(note: Note): NoteFields {
   };
 }
 
+/** The note as a correction starts from it, kept in the correction's draft (`from`). */
+function correctionOf(note: Note): NoteCorrection {
+  return { date: note.date, text: note.text, ...(note.visit ? { visit: note.visit } : {}) };
+}
+
 function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessage: (m: Message) => void }) {
   const db = useDb();
   const actor = useActorName();
   const isLead = useCanCorrectAnyNote(plan);
   const allowed = canCorrectNote(note, actor, isLead);
-  const [editing, setEditing] = useState<NoteFields | null>(null);
+  // A correction being written is a draft too: it survives a reload, and reopens with it.
+  const fix = useDraftForm(`note-fix:${note.id}`, { ...fieldsOf(note), from: JSON.stringify(correctionOf(note)) });
+  useRegisterFlush(fix.flush);
+  const [open, setOpen] = useState(false);
+  const editing = allowed && (open || fix.isDraft) ? fix.fields : null;
   const [confirming, setConfirming] = useState(false);
   const what = note.visit ? '訪問記録' : 'メモ';
   const corrected = note.updatedAt !== undefined && !!note.updatedBy && note.updatedAt !== note.createdAt;
+
+  function startCorrection() {
+    // From the note as it is now, whatever an earlier correction left in the form.
+    void fix.reset();
+    setOpen(true);
+  }
+
+  function stopCorrection() {
+    void fix.reset();
+    setOpen(false);
+  }
 
   async function saveCorrection(e: Event) {
     e.preventDefault();
@@ -280,12 +314,18 @@ function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessag
       onMessage({ kind: 'error', text: problem });
       return;
     }
+    const values = editing;
+    // The draft goes first: the corrected note re-renders this entry (its key), which must not
+    // find the draft again.
+    await fix.reset();
     try {
-      const visit = visitOf(editing);
-      await correctNote(db, note.id, { date: editing.date, text: editing.text, ...(visit ? { visit } : {}) }, actor);
-      setEditing(null);
+      const visit = visitOf(values);
+      const from = noteCorrectionSchema.safeParse(safeJson(values.from));
+      await correctNote(db, note.id, { date: values.date, text: values.text, ...(visit ? { visit } : {}) }, actor, from.success ? from.data : undefined);
+      setOpen(false);
       onMessage({ kind: 'ok', text: `${what}を訂正しました。前の内容は変更履歴に残ります。` });
     } catch (err) {
+      fix.set(values);
       onMessage({ kind: 'error', text: errorText(err) });
     }
   }
@@ -311,12 +351,12 @@ function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessag
       </p>
       {editing ? (
         <form class="note-form note-correction" aria-label={`${what}の訂正`} onSubmit={saveCorrection}>
-          <NoteFieldsInput plan={plan} fields={editing} set={(patch) => setEditing({ ...editing, ...patch } as NoteFields)} idPrefix={`fix-${note.id}`} />
+          <NoteFieldsInput plan={plan} fields={editing} set={fix.set} idPrefix={`fix-${note.id}`} />
           <div class="note-form-actions">
             <button type="submit" class="primary">
               訂正を保存
             </button>
-            <button type="button" onClick={() => setEditing(null)}>
+            <button type="button" onClick={stopCorrection}>
               やめる
             </button>
           </div>
@@ -356,7 +396,7 @@ function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessag
             </>
           ) : (
             <>
-              <button type="button" aria-label={`${warekiDate(note.date)}の${what}を訂正`} onClick={() => setEditing(fieldsOf(note))}>
+              <button type="button" aria-label={`${warekiDate(note.date)}の${what}を訂正`} onClick={startCorrection}>
                 訂正
               </button>
               <button type="button" aria-label={`${warekiDate(note.date)}の${what}を削除`} onClick={() => setConfirming(true)}>

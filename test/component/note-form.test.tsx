@@ -166,4 +166,39 @@ describe('訂正 and 削除', () => {
     });
     await screen.findByText('健康宣言の案内と申込書を渡した。');
   });
+
+  it('keep a correction being written as a draft, which reopens after the screen goes away', async () => {
+    const db = await seeded();
+    const first = renderAs(db, 'lead');
+    fireEvent.click(await screen.findByRole('button', { name: '令和6年5月10日の訪問記録を訂正' }));
+    const fix = await screen.findByRole('form', { name: '訪問記録の訂正' });
+    fireEvent.input(within(fix).getByRole('textbox', { name: '結果' }), { target: { value: '書きかけの訂正' } });
+    await waitFor(async () => expect((await readDraft(db, 'note-fix:earlier-visit'))?.fields.text).toBe('書きかけの訂正'));
+    first.unmount();
+    renderAs(db, 'lead');
+    const again = await screen.findByRole('form', { name: '訪問記録の訂正' });
+    expect((within(again).getByRole('textbox', { name: '結果' }) as HTMLTextAreaElement).value).toBe('書きかけの訂正');
+  });
+
+  it('send a correction based on the note it started from when a colleague’s correction arrived meanwhile', async () => {
+    const db = await seeded();
+    renderAs(db, 'lead');
+    fireEvent.click(await screen.findByRole('button', { name: '令和6年5月10日の訪問記録を訂正' }));
+    const fix = await screen.findByRole('form', { name: '訪問記録の訂正' });
+    fireEvent.input(within(fix).getByRole('textbox', { name: '結果' }), { target: { value: '健康宣言の案内を渡した。来月再訪。' } });
+    await waitFor(async () => expect((await readDraft(db, 'note-fix:earlier-visit'))?.fields.text).toBe('健康宣言の案内を渡した。来月再訪。'));
+    // The colleague's correction arrives (as a pull writes it).
+    await act(async () => {
+      await db.notes.update('earlier-visit', { text: '健康宣言の案内と資料を渡した。', updatedAt: '2024-05-11T00:00:00.000Z', updatedBy: '鈴木（担当）' });
+    });
+    const reopened = await screen.findByRole('form', { name: '訪問記録の訂正' });
+    await waitFor(() =>
+      expect((within(reopened).getByRole('textbox', { name: '結果' }) as HTMLTextAreaElement).value).toBe('健康宣言の案内を渡した。来月再訪。'),
+    );
+    fireEvent.click(within(reopened).getByRole('button', { name: '訂正を保存' }));
+    await screen.findByText('訪問記録を訂正しました。前の内容は変更履歴に残ります。');
+    expect(await db.outbox.toArray()).toEqual([
+      expect.objectContaining({ table: 'notes', changes: { text: '健康宣言の案内を渡した。来月再訪。' }, base: { text: '健康宣言の案内を渡した。' } }),
+    ]);
+  });
 });
