@@ -55,7 +55,7 @@ export const PROGRESS_CSV_HEADER = [
   'メモ件数（期間内）',
 ] as const;
 
-/** One row per live item in plan order; 評価 is empty while not evaluated, notes are counted by their date. */
+/** One row per live item in plan order; 評価 is empty while not evaluated, notes (not removed ones) are counted by their date. */
 export function progressCsv(input: ProgressCsvInput): string {
   const { period } = input;
   const sectionById = new Map(input.sections.map((s) => [s.id, s]));
@@ -63,7 +63,7 @@ export function progressCsv(input: ProgressCsvInput): string {
   const months = new Set(period.months);
   const noteCount = new Map<string, number>();
   for (const n of input.notes) {
-    if (months.has(n.date.slice(0, 7))) noteCount.set(n.itemId, (noteCount.get(n.itemId) ?? 0) + 1);
+    if (n.deleted !== true && months.has(n.date.slice(0, 7))) noteCount.set(n.itemId, (noteCount.get(n.itemId) ?? 0) + 1);
   }
   const rows = flattenItems(buildTree(input.sections, input.items)).map((item) => {
     const p = progress.get(item.id);

@@ -32,13 +32,18 @@ export type MergeResult =
 /**
  * Free texts written as prose, where two people adding to different sentences is the normal
  * case: 実施状況, 今後の実施予定等 and an item's 取組内容. Names and labels (a section's title, a
- * KPI's name) are not: a merge of two renames is a name nobody chose. Notes are append-only and
- * conflicts are settled by a person, so neither merges.
+ * KPI's name) are not: a merge of two renames is a name nobody chose. A note's text (a visit's
+ * 結果) is prose too: its author and a lead correcting it at once both keep their changes.
+ * Conflicts are settled by a person, so they do not merge.
  */
 const MERGEABLE_TEXT: Partial<Record<RecordTable, readonly string[]>> = {
   progress: ['done', 'next'],
   items: ['text'],
+  notes: ['text'],
 };
+
+/** The longest a merged text of the table may be (its schema's limit). */
+const textLimit = (table: RecordTable): number => (table === 'notes' ? LIMITS.noteText : LIMITS.longText);
 
 export function isMergeableText(table: RecordTable, field: string): boolean {
   return MERGEABLE_TEXT[table]?.includes(field) ?? false;
@@ -69,7 +74,7 @@ const IDENTITY: Record<RecordTable, readonly string[]> = {
   sections: ['id', 'planId'],
   items: ['id', 'planId'],
   progress: ['id', 'planId', 'itemId', 'periodId'],
-  notes: ['id', 'planId', 'itemId', 'date', 'author', 'text'],
+  notes: ['id', 'planId', 'itemId', 'author'],
   kpis: ['id', 'planId'],
   measurements: ['id', 'planId', 'kpiId', 'month'],
   conflicts: [
@@ -123,7 +128,7 @@ export function mergeTextField(
   const merged = mergeText(baseValue, serverValue, clientValue);
   // Two edits that each fit can merge into a text over the field's limit: a conflict keeps both
   // for a person, where a refused record would set the edit aside.
-  return merged.kind === 'merged' && merged.text.length <= LIMITS.longText ? merged.text : null;
+  return merged.kind === 'merged' && merged.text.length <= textLimit(table) ? merged.text : null;
 }
 
 export function mergeMutation(
@@ -138,8 +143,9 @@ export function mergeMutation(
     if (table === 'conflicts') return { kind: 'reject', reason: 'conflicts are created by the server' };
     return { kind: 'create', record: withoutStamps({ ...m.create, ...m.changes }) };
   }
-  // Notes are append-only: a note that exists is the same note (a replay), never an edit.
-  if (table === 'notes') return { kind: 'unchanged' };
+  // A note is created once: a create of one that exists is a replay (of a create a correction
+  // may have overtaken), never an edit. Corrections come without `create`.
+  if (table === 'notes' && m.create) return { kind: 'unchanged' };
   const identity = IDENTITY[table];
   const record: Record<string, unknown> = { ...current };
   const applied: string[] = [];

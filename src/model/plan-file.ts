@@ -580,8 +580,9 @@ export function recordsToPlanFile(records: PlanRecords): PlanFile {
       .filter((p) => itemIds.has(p.itemId))
       .sort((a, b) => a.id.localeCompare(b.id))
       .map((p) => ({ item: fileRef(planId, p.itemId), period: p.periodId, evaluation: p.evaluation, done: p.done, next: p.next })),
+    // A removed note is not exported (its tombstone stays on the server with its history).
     notes: records.notes
-      .filter((n) => itemIds.has(n.itemId))
+      .filter((n) => itemIds.has(n.itemId) && n.deleted !== true)
       .sort((a, b) => a.date.localeCompare(b.date) || a.createdAt.localeCompare(b.createdAt))
       .map((n) => ({ item: fileRef(planId, n.itemId), date: n.date, author: n.author, text: n.text })),
     measurements: records.measurements

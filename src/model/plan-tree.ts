@@ -110,7 +110,11 @@ export function normalizeForSearch(text: string): string {
 export function buildSearchIndex(items: readonly Item[], progress: readonly Progress[], notes: readonly Note[]): Map<string, string> {
   const parts = new Map<string, string[]>(items.map((i) => [i.id, [i.label, i.text, i.group]]));
   for (const p of progress) parts.get(p.itemId)?.push(p.done, p.next);
-  for (const n of notes) parts.get(n.itemId)?.push(n.text, n.author);
+  for (const n of notes) {
+    if (n.deleted === true) continue;
+    // A visit is found by its employer (name or 事業所記号) and purposes too.
+    parts.get(n.itemId)?.push(n.text, n.author, ...(n.visit ? [n.visit.employer, n.visit.employerCode ?? '', ...n.visit.purposes] : []));
+  }
   const index = new Map<string, string>();
   for (const [id, texts] of parts) index.set(id, normalizeForSearch(texts.join('\n')));
   return index;

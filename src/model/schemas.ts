@@ -12,6 +12,16 @@ export const LIMITS = {
   noteText: 5_000,
   tags: 10,
   footnotes: 10,
+  /** 事業所名 of a visit. */
+  employerName: 100,
+  /** 事業所記号: a short code as the branch writes it (e.g. 01-イロハ). */
+  employerCode: 20,
+  /** One purpose of a visit (健診勧奨). */
+  visitPurpose: 30,
+  /** Purposes one visit names, and a plan's purpose list. */
+  visitPurposes: 20,
+  /** KPIs one purpose counts towards. */
+  purposeKpis: 20,
 } as const;
 
 export const EVALUATIONS = ['○', '△', '－'] as const;
@@ -41,6 +51,15 @@ const stamp = {
   updatedBy: z.string(),
 };
 
+const purposeName = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.visitPurpose));
+
+/** One entry of a plan's purpose list: a visit naming it counts towards `kpiIds` (see visitsOfKpi). */
+export const visitPurposeSchema = z.object({
+  name: purposeName,
+  kpiIds: z.optional(z.array(idSchema).check(z.maxLength(LIMITS.purposeKpis))),
+});
+export type VisitPurpose = z.infer<typeof visitPurposeSchema>;
+
 export const PLAN_STATUSES = ['案', '確定'] as const;
 export const planStatusSchema = z.enum(PLAN_STATUSES);
 export type PlanStatus = z.infer<typeof planStatusSchema>;
@@ -57,6 +76,8 @@ export const planSchema = z.object({
   demo: z.boolean(),
   /** 案 while the plan is a draft, 確定 once adopted; absent on plans from before plan format 2. */
   status: z.optional(planStatusSchema),
+  /** The purposes a visit of this plan can name; absent: DEFAULT_VISIT_PURPOSES (see visitPurposesOf). */
+  visitPurposes: z.optional(z.array(visitPurposeSchema).check(z.maxLength(LIMITS.visitPurposes))),
   deleted: z.boolean(),
   ...stamp,
 });
@@ -118,15 +139,36 @@ export const progressSchema = z.object({
 });
 export type Progress = z.infer<typeof progressSchema>;
 
+/** What makes a note a visit (事業所訪問); the note's `text` is the visit's 結果. */
+export const visitSchema = z.object({
+  /** 事業所名 */
+  employer: z.string().check(z.trim(), z.minLength(1, '事業所名を入力してください'), z.maxLength(LIMITS.employerName)),
+  /** 事業所記号, empty when not known. */
+  employerCode: z.optional(z.string().check(z.trim(), z.maxLength(LIMITS.employerCode))),
+  purposes: z.array(purposeName).check(z.maxLength(LIMITS.visitPurposes)),
+  /** 次回訪問予定 */
+  nextDate: z.optional(isoDateSchema),
+});
+export type Visit = z.infer<typeof visitSchema>;
+
 export const noteSchema = z.object({
   id: idSchema,
   planId: idSchema,
   itemId: idSchema,
   /** The day the note is about (e.g. the visit), `YYYY-MM-DD`. */
   date: isoDateSchema,
+  /** Stamped by the server when the note is created; only they (or a lead) may correct it. */
   author: requiredShortText,
+  /** The note, or a visit's 結果. */
   text: z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.noteText)),
+  /** Present when the note records a visit. */
+  visit: z.optional(visitSchema),
+  /** A removed note (a tombstone); absent on notes never removed. */
+  deleted: z.optional(z.boolean()),
   createdAt: z.string(),
+  /** The last correction; absent on notes never corrected by a server that stamps them. */
+  updatedAt: z.optional(z.string()),
+  updatedBy: z.optional(z.string()),
 });
 export type Note = z.infer<typeof noteSchema>;
 

@@ -147,7 +147,7 @@ const FIRST_NOTE_DATE = '2000-01-01';
  * its plan's fiscal year (April–March; a figure of an earlier year is the KPI's 現状, its
  * `baseline`, never a measurement), a note's date between 2000-01-01 and a year after the server's today, a progress
  * record's period be one the plan defines. These fields are identities (merge.ts), so they are
- * checked when the record is created only.
+ * checked when the record is created (and when a note's date is corrected).
  */
 async function valueProblem(tx: WriteTx, table: RecordTable, record: Record<string, unknown>, planId: string, now: Date): Promise<string | null> {
   if (table === 'notes') {
@@ -193,7 +193,7 @@ function isEmptyValue(value: unknown): boolean {
 const OWN_NAMESPACE = new Set<RecordTable>(['sections', 'items', 'kpis', 'notes']);
 
 /** Tables whose records carry updatedAt / updatedBy. */
-const STAMPED = new Set<RecordTable>(['plans', 'sections', 'items', 'progress', 'kpis', 'measurements', 'conflicts']);
+const STAMPED = new Set<RecordTable>(['plans', 'sections', 'items', 'progress', 'notes', 'kpis', 'measurements', 'conflicts']);
 
 /** What a cursor says besides its versions: which database made it, after which restore. */
 export interface CursorOrigin {
@@ -283,6 +283,7 @@ interface WriteContext {
 
 interface Authorized {
   branchId: string;
+  role: Role;
   current: StoredRecord | undefined;
 }
 
@@ -440,7 +441,7 @@ export class SyncService {
       if (OWN_NAMESPACE.has(m.table) && m.recordId.includes('/') && !m.recordId.startsWith(`${m.planId}/`))
         throw forbidden(m, `記録の id は別の計画の名前空間にあります (a record id with a '/' starts with its plan id ${m.planId}/)`);
     }
-    return { branchId, current };
+    return { branchId, role, current };
   }
 
   /**
@@ -456,7 +457,7 @@ export class SyncService {
   }
 
   private async apply(tx: WriteTx, principal: Principal, m: Mutation, ctx: WriteContext, now: Date): Promise<MutationResult> {
-    const { branchId, current } = await this.authorize(tx, principal, m, ctx);
+    const { branchId, role, current } = await this.authorize(tx, principal, m, ctx);
     const problem = fieldProblem(m);
     if (problem !== null) throw new ApiFailure('bad_request', problem, m.id);
     // A record an older process wrote after migration 003 may still hold an integer order: it is
@@ -482,14 +483,17 @@ export class SyncService {
       conflicts = [];
     }
 
+    // A note is corrected or removed by its author, or by a lead or admin (S13).
+    if (table === 'notes' && merged.kind === 'update' && role === 'staff' && currentData?.author !== by)
+      throw forbidden(m, `ほかの人のメモは訂正・削除できません（記入者: ${String(currentData?.author ?? '')}）。訂正はリーダーに依頼してください`);
     const record: Record<string, unknown> = { ...merged.record, id: m.recordId };
     if (STAMPED.has(table)) Object.assign(record, { updatedAt: at, updatedBy: by });
-    if (table === 'notes') Object.assign(record, { author: by, createdAt: at });
+    if (table === 'notes' && merged.kind === 'create') Object.assign(record, { author: by, createdAt: at });
     const planId = table === 'plans' ? m.recordId : m.planId;
     if (table !== 'plans' && record.planId !== planId) throw forbidden(m, '作成する記録の planId が違います (forged planId)');
     if (table === 'plans' && record.branchId !== branchId) throw forbidden(m, '計画の branchId が違います (forged branchId)');
 
-    if (merged.kind === 'create') {
+    if (merged.kind === 'create' || (table === 'notes' && applied?.includes('date'))) {
       const problem = await valueProblem(tx, table, record, planId, now);
       if (problem !== null) return { mutationId: m.id, status: 'rejected', reason: problem };
     }

@@ -15,6 +15,7 @@ import {
   type Note,
   type Progress,
   type Section,
+  type Visit,
 } from '../model/schemas';
 import type { PlanRecords } from '../model/plan-file';
 import { sameValue } from '../model/merge';
@@ -70,19 +71,90 @@ export function saveProgressText(
   );
 }
 
-/** A dated note (e.g. a visit record); notes are append-only. */
-export function addNote(db: TrackerDb, input: { planId: string; itemId: string; date: string; text: string }, actor: string): Promise<Note> {
+/** A dated note; with `visit` it records a visit (事業所訪問) and its text is the visit's 結果. */
+export function addNote(db: TrackerDb, input: { planId: string; itemId: string; date: string; text: string; visit?: Visit }, actor: string): Promise<Note> {
   const id = newId();
   return runWrite(db, () =>
     db.transaction('rw', [db.notes, db.outbox, db.meta], async () => {
       const now = new Date().toISOString();
-      const parsed = noteSchema.safeParse({ id, ...input, text: input.text.trim(), author: actor, createdAt: now });
+      const { visit, ...rest } = input;
+      const parsed = noteSchema.safeParse({
+        id,
+        ...rest,
+        text: input.text.trim(),
+        author: actor,
+        createdAt: now,
+        ...(visit ? { visit: cleanVisit(visit) } : {}),
+      });
       if (!parsed.success) throw new DbError(DB_ERROR.invalid, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       const { id: _id, ...fields } = parsed.data;
       await db.notes.add(parsed.data);
       await enqueue(db, 'notes', parsed.data, fields, {}, parsed.data, now);
       return parsed.data;
     }),
+  );
+}
+
+/** A visit as stored: no empty code or next date, each purpose once. */
+function cleanVisit(visit: Visit): Visit {
+  const code = visit.employerCode?.trim();
+  return {
+    employer: visit.employer.trim(),
+    ...(code ? { employerCode: code } : {}),
+    purposes: [...new Set(visit.purposes)],
+    ...(visit.nextDate ? { nextDate: visit.nextDate } : {}),
+  };
+}
+
+export interface NoteCorrection {
+  date: string;
+  text: string;
+  /** The corrected visit; absent for a plain note (a visit stays a visit). */
+  visit?: Visit;
+}
+
+/**
+ * Corrects a note's date, text or visit (its author, or a lead: the server refuses others).
+ * `ancestor`: the note as the correction started from it. Where the stored note has moved on
+ * since (a colleague's correction arrived while this one was written), that field goes to the
+ * server with the ancestor as its base, so the server merges the texts or keeps both as a 競合
+ * instead of this correction silently replacing the other.
+ */
+export function correctNote(db: TrackerDb, id: string, correction: NoteCorrection, actor: string, ancestor?: NoteCorrection): Promise<Note> {
+  return runWrite(db, () =>
+    db.transaction('rw', [db.notes, db.outbox, db.meta], async () => {
+      const stored = noteSchema.safeParse(await db.notes.get(id));
+      if (!stored.success) throw new DbError(DB_ERROR.notFound);
+      const moved = ancestor
+        ? Object.fromEntries((['date', 'text', 'visit'] as const).filter((f) => !sameValue(stored.data[f], ancestor[f])).map((f) => [f, ancestor[f] ?? null]))
+        : {};
+      return writeRecord(
+        db,
+        'notes',
+        id,
+        (cur) => {
+          if (!cur) throw new DbError(DB_ERROR.notFound);
+          return { ...cur, date: correction.date, text: correction.text.trim(), ...(correction.visit ? { visit: cleanVisit(correction.visit) } : {}) };
+        },
+        actor,
+        undefined,
+        Object.keys(moved).length ? moved : undefined,
+      );
+    }),
+  );
+}
+
+/** Removes a note (a tombstone that syncs; the history keeps what it said), or brings it back. */
+export function setNoteDeleted(db: TrackerDb, id: string, deleted: boolean, actor: string): Promise<Note> {
+  return writeRecord(
+    db,
+    'notes',
+    id,
+    (cur) => {
+      if (!cur) throw new DbError(DB_ERROR.notFound);
+      return { ...cur, deleted };
+    },
+    actor,
   );
 }
 

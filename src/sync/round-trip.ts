@@ -360,6 +360,8 @@ function rebased(e: PendingEntry, before: Row, laid: LaidOver): PendingEntry {
 
 /** The stamps a record made here carries until the server's own arrive. */
 function stampsOf(local: Row | undefined, e: PendingEntry): Row {
+  // A note carries stamps only once it was corrected (noteSchema): one made here has none.
+  if (e.table === 'notes') return local?.updatedAt === undefined ? {} : { updatedAt: local.updatedAt, updatedBy: local.updatedBy ?? '' };
   return { updatedAt: local?.updatedAt ?? e.createdAt, updatedBy: local?.updatedBy ?? '' };
 }
 

@@ -24,6 +24,7 @@ const LoginForm = lazyPage(() => import('./login-page').then((m) => m.LoginForm)
 const RejectedPanel = lazyPage(() => import('./rejected-panel').then((m) => m.RejectedPanel));
 const ItemPage = lazyPage(() => import('./item-page').then((m) => m.ItemPage));
 const KpiPage = lazyPage(() => import('./kpi-page').then((m) => m.KpiPage));
+const VisitsPage = lazyPage(() => import('./visits-page').then((m) => m.VisitsPage));
 const StructurePage = lazyPage(() => import('./structure-page').then((m) => m.StructurePage));
 const ReportPage = lazyPage(() => import('./report-page').then((m) => m.ReportPage));
 const DashboardPage = lazyPage(() => import('./dashboard-page').then((m) => m.DashboardPage));
@@ -143,6 +144,8 @@ function Screen({ route }: { route: Route }) {
       return <ItemPage key={`${route.planId}/${route.itemId}`} planId={route.planId} itemId={route.itemId} periodId={route.periodId} />;
     case 'kpis':
       return <KpiPage planId={route.planId} />;
+    case 'visits':
+      return <VisitsPage planId={route.planId} filter={route.filter} />;
     case 'structure':
       return <StructurePage planId={route.planId} />;
     case 'report':

@@ -2,7 +2,7 @@
 // the list of refused changes: the field's name, its value, short excerpts of long texts, and
 // which period a progress record belongs to.
 import { periodsOf } from '../model/period';
-import { progressId, STAMP_FIELDS, type Plan } from '../model/schemas';
+import { progressId, STAMP_FIELDS, visitSchema, type Plan, type Visit } from '../model/schemas';
 import type { SyncedTable } from '../db/database';
 
 const FIELD_LABELS: Record<string, string> = {
@@ -54,8 +54,11 @@ export const POSITION_FIELDS: ReadonlySet<string> = new Set(['order']);
 /** Fields that only say what a record is (set once when it is created), left out of change lists. */
 const IDENTITY_FIELDS: ReadonlySet<string> = new Set(['id', 'planId', 'itemId', 'periodId', 'kpiId', 'month', ...STAMP_FIELDS]);
 
-export function fieldLabel(field: string): string {
-  return FIELD_LABELS[field] ?? field;
+/** A note's fields read differently from an item's (its text is the note, or a visit's 結果). */
+const NOTE_FIELD_LABELS: Record<string, string> = { text: 'メモ', visit: '訪問内容' };
+
+export function fieldLabel(field: string, table?: string): string {
+  return (table === 'notes' ? NOTE_FIELD_LABELS[field] : undefined) ?? FIELD_LABELS[field] ?? field;
 }
 
 export function isShownField(field: string): boolean {
@@ -68,6 +71,10 @@ export function formatValue(field: string, value: unknown): string {
   if (typeof value === 'boolean') return field === 'deleted' ? (value ? '削除' : '削除なし') : value ? 'はい' : 'いいえ';
   if (typeof value === 'string' || typeof value === 'number') return String(value);
   if (Array.isArray(value)) return value.length === 0 ? '（なし）' : value.map(String).join('、');
+  if (field === 'visit') {
+    const visit = visitSchema.safeParse(value);
+    if (visit.success) return visitSummary(visit.data);
+  }
   return JSON.stringify(value);
 }
 
@@ -86,4 +93,15 @@ export function shortValue(field: string, value: unknown): string {
 /** The reporting period a progress record of the item belongs to (上半期（4〜9月）), or null. */
 export function periodLabelOf(plan: Plan, itemId: string, recordId: string): string | null {
   return periodsOf(plan.fiscalYear, plan.periodKind).find((p) => progressId(itemId, p.id) === recordId)?.label ?? null;
+}
+
+/** A visit on one line: ABC商事（01-イロハ）・健診勧奨、健康宣言・次回 2026-06-10 */
+export function visitSummary(visit: Visit): string {
+  return [
+    `${visit.employer}${visit.employerCode ? `（${visit.employerCode}）` : ''}`,
+    visit.purposes.join('、'),
+    visit.nextDate ? `次回 ${visit.nextDate}` : '',
+  ]
+    .filter(Boolean)
+    .join('・');
 }

@@ -67,7 +67,7 @@ function ConflictCard({ plan, conflict, canResolve }: { plan: Plan; conflict: Co
 
   return (
     <article class="conflict" aria-labelledby={`${id}-title`}>
-      <h3 id={`${id}-title`}>{period ? `${period}の${fieldLabel(field)}` : fieldLabel(field)}</h3>
+      <h3 id={`${id}-title`}>{period ? `${period}の${fieldLabel(field)}` : fieldLabel(field, conflict.table)}</h3>
       <div class="conflict-sides">
         <ConflictSide heading={server.heading} field={field} value={serverValue} />
         <ConflictSide heading={client.heading} field={field} value={clientValue} />

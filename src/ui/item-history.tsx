@@ -102,7 +102,9 @@ function HistoryEntry({ plan, item, entry, restorable, onDone }: EntryProps) {
       const changed = await restoreField(db, entry.table as RestorableTable, entry.recordId, field, value, actor);
       onDone({
         kind: 'ok',
-        text: changed ? `${fieldLabel(field)}を「${shortValue(field, value)}」に戻しました` : `${fieldLabel(field)}はすでに「${shortValue(field, value)}」です`,
+        text: changed
+          ? `${fieldLabel(field, entry.table)}を「${shortValue(field, value)}」に戻しました`
+          : `${fieldLabel(field, entry.table)}はすでに「${shortValue(field, value)}」です`,
       });
     } catch (e) {
       onDone({ kind: 'error', text: errorText(e) });
@@ -117,7 +119,7 @@ function HistoryEntry({ plan, item, entry, restorable, onDone }: EntryProps) {
         type="button"
         class="restore"
         disabled={busy}
-        aria-label={`${fieldLabel(field)}をこの値に戻す（${shortValue(field, from)}）`}
+        aria-label={`${fieldLabel(field, entry.table)}をこの値に戻す（${shortValue(field, from)}）`}
         onClick={() => void restore(field, from)}
       >
         この値に戻す
@@ -132,10 +134,10 @@ function HistoryEntry({ plan, item, entry, restorable, onDone }: EntryProps) {
       <ul class="change-lines">
         {fields.map(([field, { from, to }]) =>
           POSITION_FIELDS.has(field) ? (
-            <li key={field}>{fieldLabel(field)}を変更</li>
+            <li key={field}>{fieldLabel(field, entry.table)}を変更</li>
           ) : LONG_TEXT_FIELDS.has(field) ? (
             <li key={field}>
-              {fieldLabel(field)}を変更
+              {fieldLabel(field, entry.table)}を変更
               <span class="change-excerpt">
                 「{shortValue(field, from)}」→「{shortValue(field, to)}」
               </span>
@@ -143,7 +145,7 @@ function HistoryEntry({ plan, item, entry, restorable, onDone }: EntryProps) {
             </li>
           ) : (
             <li key={field}>
-              {fieldLabel(field)}: {shortValue(field, from)} → {shortValue(field, to)}
+              {fieldLabel(field, entry.table)}: {shortValue(field, from)} → {shortValue(field, to)}
               {restoreButton(field, from)}
             </li>
           ),

@@ -1,25 +1,23 @@
 // The item screen: the plan text, its unresolved conflicts (競合), this period's evaluation (a
 // radio group 評価 with options ○ △ －), 実施状況 and 今後の実施予定等 with autosave, earlier
-// periods' entries, the notes timeline with メモを追加, and the change history (変更履歴).
+// periods' entries, the notes and visits (note-form.tsx), and the change history (変更履歴).
 import { useState } from 'preact/hooks';
-import { useDraftForm } from './data/draft-form';
 import { useActorName, useDb, useItemDetail, usePlanStructure } from './data/hooks';
-import { addNote, saveProgress } from '../sync/edits';
+import { saveProgress } from '../sync/edits';
 import { progressTextStore } from '../sync/text-store';
 import { choosePeriod, periodsOf, type Period } from '../model/period';
 import { itemGroups, labelPath } from '../model/plan-tree';
-import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Note, type Plan, type Progress, type Section } from '../model/schemas';
-import { bothFiscalYear, formatMoment, localIsoDate } from '../model/wareki';
+import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Plan, type Progress, type Section } from '../model/schemas';
+import { bothFiscalYear, localIsoDate } from '../model/wareki';
 import { dateTimeText } from './date-time';
 import { ConflictsPanel } from './conflicts-panel';
 import { ItemHistory } from './item-history';
+import { NotesSection } from './note-form';
 import { ItemChips } from './item-chips';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { saveStateLabel, useAutosave } from './use-autosave';
 import { PeriodSelect } from './period-select';
-import { DraftState } from './draft-state';
-import { useRegisterFlush } from './save-registry';
 import { useReportPresence } from './data/presence-hooks';
 import { ItemPresence } from './presence';
 import { presenceFieldSchema } from '../model/live-protocol';
@@ -59,7 +57,7 @@ export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId:
       {/* Keyed by period so switching periods starts from that period's saved text. */}
       <ProgressEditor key={period.id} plan={plan} item={item} period={period} progress={current} />
       <EarlierPeriods plan={plan} period={period} progress={progress} />
-      <NotesTimeline plan={plan} item={item} notes={notes} />
+      <NotesSection plan={plan} item={item} notes={notes} />
       <ItemHistory plan={plan} item={item} />
     </section>
   );
@@ -182,77 +180,6 @@ function EarlierPeriods({ plan, period, progress }: { plan: Plan; period: Period
           )}
         </article>
       ))}
-    </section>
-  );
-}
-
-function NotesTimeline({ plan, item, notes }: { plan: Plan; item: Item; notes: Note[] }) {
-  const db = useDb();
-  const actor = useActorName();
-  const [today] = useState(() => localIsoDate(new Date()));
-  // What is typed here is kept on the device as a draft until it is added or discarded.
-  const draft = useDraftForm(`note:${item.id}`, { date: today, text: '' });
-  useRegisterFlush(draft.flush);
-  const { date, text } = draft.fields;
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-
-  async function onSubmit(e: Event) {
-    e.preventDefault();
-    if (!text.trim()) {
-      setMessage({ kind: 'error', text: 'メモの内容を入力してください。' });
-      return;
-    }
-    if (text.length > LIMITS.noteText) {
-      setMessage({ kind: 'error', text: `メモは${LIMITS.noteText}文字までです（いま${text.length}文字）。` });
-      return;
-    }
-    try {
-      await addNote(db, { planId: plan.id, itemId: item.id, date, text }, actor);
-      await draft.reset();
-      setMessage({ kind: 'ok', text: 'メモを保存しました。' });
-    } catch (err) {
-      setMessage({ kind: 'error', text: errorText(err) });
-    }
-  }
-
-  return (
-    <section class="notes" aria-labelledby="notes-heading">
-      <h2 id="notes-heading">メモ（訪問記録など）</h2>
-      <form class="note-form" onSubmit={onSubmit}>
-        <label class="field">
-          日付
-          <input type="date" required value={date} onInput={(e) => draft.set({ date: e.currentTarget.value })} />
-        </label>
-        <label class="field field-grow">
-          メモ
-          <textarea rows={3} value={text} onInput={(e) => draft.set({ text: e.currentTarget.value })} />
-        </label>
-        <button type="submit" class="primary">
-          メモを追加
-        </button>
-        {draft.isDraft && (
-          <DraftState what="メモ" saving={draft.saving} failed={draft.failed} onDiscard={() => void draft.reset().then(() => setMessage(null))} />
-        )}
-      </form>
-      {message && (
-        <p role={message.kind === 'error' ? 'alert' : 'status'} class={message.kind === 'error' ? 'error' : 'ok'}>
-          {message.text}
-        </p>
-      )}
-      {notes.length === 0 ? (
-        <p class="hint">まだメモはありません。</p>
-      ) : (
-        <ol class="timeline" aria-label="メモの一覧">
-          {notes.map((n) => (
-            <li key={n.id}>
-              <p class="timeline-meta">
-                <time dateTime={n.date}>{formatMoment({ date: n.date }, { seireki: true })}</time>・{n.author}
-              </p>
-              <p class="timeline-text">{n.text}</p>
-            </li>
-          ))}
-        </ol>
-      )}
     </section>
   );
 }

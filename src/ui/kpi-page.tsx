@@ -27,6 +27,7 @@ import { parseDecimal } from '../model/number-text';
 import type { Kpi, Measurement, Plan, Section } from '../model/schemas';
 import { bothFiscalYear, bothMonth, seirekiMonth, warekiMonth, type YearMonth } from '../model/wareki';
 import { KpiChart } from './kpi-chart';
+import { KpiVisits } from './kpi-visits';
 import { Link } from './link';
 import { kpiAnchor, paths } from './router';
 import { PlanNotFound } from './plan-not-found';
@@ -387,6 +388,7 @@ function KpiDetail({ plan, row }: { plan: Plan; row: KpiRow }) {
           />
         </div>
       </div>
+      <KpiVisits plan={plan} kpi={kpi} />
     </section>
   );
 }

@@ -120,6 +120,9 @@ function PlanTree({
           <Link href={paths.kpis(plan.id)} class="button">
             KPI
           </Link>
+          <Link href={paths.visits(plan.id)} class="button">
+            訪問記録
+          </Link>
           {canEditStructure && (
             <Link href={paths.structure(plan.id)} class="button">
               構成の編集

@@ -56,7 +56,7 @@ function RejectedRow({ view: { entry, item } }: { view: RejectedView }) {
         <ul class="change-lines">
           {fields.map(([field, value]) => (
             <li key={field}>
-              {fieldLabel(field)}: {shortValue(field, value)}
+              {fieldLabel(field, entry.table)}: {shortValue(field, value)}
             </li>
           ))}
         </ul>

@@ -8,6 +8,7 @@ import { useDb, usePlanScreen, type PlanScreenData } from './data/hooks';
 import { exportPlanFile } from '../sync/plan-io';
 import { useKpiInsight, type KpiInsight } from './data/report-hooks';
 import { kpiCsv, progressCsv } from '../model/csv-export';
+import { notesCsv } from '../model/visit-csv';
 import { assessmentLabel } from '../model/kpi-assessment';
 import { describeTarget, formatFigure } from '../model/kpi-judgement';
 import { baselineCell, countsLine, kpiColumns, type KpiColumns } from '../model/kpi-rows';
@@ -93,6 +94,10 @@ function ReportDocument({ data, kpis, filter, today }: { data: PlanScreenData; k
           </button>
           <button type="button" onClick={downloadKpiCsv}>
             KPI CSV
+          </button>
+          {/* Every note and visit of the plan, whatever the filters: a tally is of the whole year. */}
+          <button type="button" onClick={() => downloadFile(`${plan.branch}_${fiscalYear}_メモ・訪問記録.csv`, notesCsv(notes, { sections, items }), CSV_TYPE)}>
+            メモ・訪問CSV
           </button>
           <button type="button" onClick={() => void downloadPlanFile()}>
             計画ファイル

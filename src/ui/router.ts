@@ -3,12 +3,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { EMPTY_FILTER, type EvaluationFilter, type ItemFilter } from '../model/plan-tree';
 import { EVALUATIONS } from '../model/schemas';
+import type { VisitFilter } from '../model/visits';
 
 export type Route =
   | { name: 'plans' }
   | { name: 'plan'; planId: string; periodId: string | null; filter: ItemFilter }
   | { name: 'item'; planId: string; itemId: string; periodId: string | null }
   | { name: 'kpis'; planId: string }
+  | { name: 'visits'; planId: string; filter: VisitFilter }
   | { name: 'structure'; planId: string }
   | { name: 'report'; planId: string; periodId: string | null; filter: ItemFilter }
   | { name: 'dashboard'; planId: string; periodId: string | null }
@@ -27,6 +29,8 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts.length === 2) return { name: 'plan', planId, periodId, filter: parseFilter(params) };
   if (parts[2] === 'items' && parts[3] && parts.length === 4) return { name: 'item', planId, itemId: parts[3], periodId };
   if (parts[2] === 'kpis' && parts.length === 3) return { name: 'kpis', planId };
+  if (parts[2] === 'visits' && parts.length === 3)
+    return { name: 'visits', planId, filter: { month: params.get('month') ?? '', employer: params.get('employer') ?? '', author: params.get('staff') ?? '' } };
   if (parts[2] === 'structure' && parts.length === 3) return { name: 'structure', planId };
   if (parts[2] === 'report' && parts.length === 3) return { name: 'report', planId, periodId, filter: parseFilter(params) };
   if (parts[2] === 'dashboard' && parts.length === 3) return { name: 'dashboard', planId, periodId };
@@ -68,6 +72,13 @@ export const paths = {
   plan: (planId: string, periodId?: string | null, filter?: ItemFilter) => `/plans/${enc(planId)}${query(periodId, filter)}`,
   item: (planId: string, itemId: string, periodId?: string | null) => `/plans/${enc(planId)}/items/${enc(itemId)}${periodId ? `?period=${enc(periodId)}` : ''}`,
   kpis: (planId: string) => `/plans/${enc(planId)}/kpis`,
+  /** 訪問記録, with its filters in the query (month=2026-05&employer=…&staff=…). */
+  visits: (planId: string, filter?: VisitFilter) => {
+    const params = new URLSearchParams(
+      Object.entries({ month: filter?.month, employer: filter?.employer, staff: filter?.author }).filter((e): e is [string, string] => !!e[1]),
+    );
+    return `/plans/${enc(planId)}/visits${params.size ? `?${params}` : ''}`;
+  },
   kpi: (planId: string, kpiId: string) => `/plans/${enc(planId)}/kpis#${enc(kpiAnchor(kpiId))}`,
   structure: (planId: string) => `/plans/${enc(planId)}/structure`,
   report: (planId: string, periodId: string | null, filter?: ItemFilter) => `/plans/${enc(planId)}/report${query(periodId, filter)}`,

@@ -19,6 +19,7 @@ import type { Ctx, DeletableTable, Editing } from './structure/editor-context';
 import { KpiForm } from './structure/kpi-form';
 import { KpiRow } from './structure/kpi-row';
 import { PlanSettings } from './structure/plan-settings';
+import { VisitPurposesEditor } from './structure/visit-purposes';
 import { SectionBlock } from './structure/section-block';
 import { SectionForm } from './structure/section-form';
 import './structure-page.css';
@@ -192,6 +193,8 @@ function StructureEditor({ plan, sections, items, kpis }: { plan: Plan; sections
           </button>
         )}
       </section>
+
+      <VisitPurposesEditor plan={plan} kpis={liveKpis} run={run} />
 
       <div class="notice-bar" role="status" aria-label="お知らせ">
         {notice?.kind === 'deleted' && (

@@ -73,7 +73,7 @@ describe('App', () => {
     const storedB = (await db.progress.get(progressId(b, '2024-H1')))?.done ?? '';
     act(() => navigate(paths.item(PLAN_ID, b, '2024-H1')));
     await waitFor(() => expect((screen.getByRole('textbox', { name: '実施状況' }) as HTMLTextAreaElement).value).toBe(storedB));
-    expect((screen.getByRole('textbox', { name: 'メモ' }) as HTMLTextAreaElement).value).toBe('');
+    expect(((await screen.findByRole('textbox', { name: 'メモ' })) as HTMLTextAreaElement).value).toBe('');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await db.progress.get(progressId(b, '2024-H1')))?.done ?? '').toBe(storedB);
     expect((await readDraft(db, `note:${a}`))?.fields.text).toBe('項目Aのメモ');

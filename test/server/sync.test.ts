@@ -189,6 +189,9 @@ describe('conflicts', () => {
       author: 'デモ 担当',
       text: '訪問A',
       createdAt: T0.toISOString(),
+      // Stamped as every record is, so a later correction (S13) has a before to differ from.
+      updatedAt: T0.toISOString(),
+      updatedBy: 'デモ 担当',
     });
     expect(await s.record('notes', 'note-b')).toMatchObject({ author: 'デモ リーダー', text: '訪問B' });
     expect(await s.storage.recordsOfTable('conflicts')).toEqual([]);

@@ -250,7 +250,8 @@ export function usePlanScreen(planId: string, requestedPeriod: string | null, to
           items: parseRows(itemSchema, items, 'item'),
           period,
           progress: new Map(parseRows(progressSchema, progress, 'progress').map((p) => [p.itemId, p])),
-          notes: parseRows(noteSchema, notes, 'note'),
+          // Removed notes (tombstones) are neither counted nor searched.
+          notes: parseRows(noteSchema, notes, 'note').filter((n) => n.deleted !== true),
         };
       }),
     [planId, requestedPeriod, today],

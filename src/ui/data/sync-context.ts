@@ -69,6 +69,11 @@ export function useCanRestoreAnyChange(plan: Plan): boolean {
   return useIsLeadOf(plan);
 }
 
+/** Whether the person may correct or remove anyone's note (a lead or admin; staff their own), as for conflicts. */
+export function useCanCorrectAnyNote(plan: Plan): boolean {
+  return useIsLeadOf(plan);
+}
+
 /**
  * Whether the person may change the plan's structure (構成の編集: sections, items, KPIs, the
  * plan's settings): a lead or admin of its branch, as the server allows; staff are not shown it.

@@ -1,4 +1,5 @@
 // Page objects named for what a person does in the app; the specs speak in these terms.
+import { readFile } from 'node:fs/promises';
 import { expect, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 
 export type Mark = '○' | '△' | '－';
@@ -417,11 +418,127 @@ export class ItemScreen {
     await expect(panel).toHaveCount(0);
   }
 
+  /** The form that adds a メモ or records a visit. */
+  noteForm() {
+    return new NoteForm(this.page);
+  }
+
+  /** The notes and visits shown on the item, newest first. */
+  notes() {
+    return this.page.getByRole('list', { name: 'メモの一覧' });
+  }
+
+  /** 訂正 of the note that says `text`: its fields become a form; `result` replaces its text. */
+  async correctNote(text: string, result: string): Promise<void> {
+    const entry = this.notes().getByRole('listitem').filter({ hasText: text });
+    await entry.getByRole('button', { name: /を訂正$/ }).click();
+    const form = this.page.getByRole('form', { name: /の訂正$/ });
+    await form.getByRole('textbox', { name: /^(結果|メモ)$/ }).fill(result);
+    await form.getByRole('button', { name: '訂正を保存' }).click();
+    await expect(this.notes()).toContainText(result);
+  }
+
+  /** 削除 of the note that says `text`, confirmed. */
+  async removeNote(text: string): Promise<void> {
+    const entry = this.notes().getByRole('listitem').filter({ hasText: text });
+    await entry.getByRole('button', { name: /を削除$/ }).click();
+    await entry.getByRole('button', { name: '削除する' }).click();
+    await expect(this.notes().getByText(text)).toHaveCount(0);
+  }
+
   /** Adds a メモ with `text` (typed over whatever the box holds, e.g. a draft). */
   async addNote(text: string): Promise<void> {
     await this.page.getByRole('textbox', { name: 'メモ', exact: true }).fill(text);
     await this.page.getByRole('button', { name: 'メモを追加' }).click();
     await expect(this.page.getByText(text, { exact: true })).toBeVisible();
+  }
+}
+
+/** The note form of an item screen, as a field worker uses it for a visit (訪問). */
+export class NoteForm {
+  constructor(readonly page: Page) {}
+
+  form() {
+    return this.page.getByRole('form', { name: /^(訪問の記録|メモの追加)$/ });
+  }
+
+  /** Switches the form to 訪問 unless it already is (it opens in the kind saved last). */
+  async chooseVisit(): Promise<void> {
+    const toggle = this.form().getByRole('button', { name: '訪問', exact: true });
+    if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
+    await expect(this.page.getByRole('form', { name: '訪問の記録' })).toBeVisible();
+  }
+
+  isVisit() {
+    return this.form().getByRole('button', { name: '訪問', exact: true });
+  }
+
+  /** One tap on a recently visited employer: its name and 事業所記号 are filled in. */
+  async chooseRecentEmployer(name: string): Promise<void> {
+    await this.form().getByRole('group', { name: '最近訪問した事業所' }).getByRole('button', { name }).click();
+  }
+
+  async typeEmployer(name: string, code?: string): Promise<void> {
+    await this.form().getByRole('combobox', { name: '事業所名' }).fill(name);
+    if (code !== undefined) await this.form().getByRole('textbox', { name: '事業所記号' }).fill(code);
+  }
+
+  employerCode() {
+    return this.form().getByRole('textbox', { name: '事業所記号' });
+  }
+
+  async togglePurpose(name: string): Promise<void> {
+    await this.form().getByRole('group', { name: '訪問目的' }).getByRole('button', { name }).click();
+  }
+
+  async typeResult(text: string): Promise<void> {
+    await this.form().getByRole('textbox', { name: '結果' }).fill(text);
+  }
+
+  async setNextVisit(isoDate: string): Promise<void> {
+    await this.form().getByLabel('次回訪問予定').fill(isoDate);
+  }
+
+  saveButton() {
+    return this.form().getByRole('button', { name: '訪問を保存' });
+  }
+
+  async save(): Promise<void> {
+    await this.saveButton().click();
+    await expect(this.page.getByText(/への訪問を保存しました。/)).toBeVisible();
+  }
+}
+
+/** 訪問記録: the plan's visits by month, filtered by month, employer and staff member, with CSV. */
+export class VisitsScreen {
+  constructor(readonly page: Page) {}
+
+  static async open(page: Page): Promise<VisitsScreen> {
+    await page.getByRole('navigation', { name: '計画のメニュー' }).getByRole('link', { name: '訪問記録' }).click();
+    await expect(page.getByRole('heading', { name: '訪問記録', level: 1 })).toBeVisible();
+    return new VisitsScreen(page);
+  }
+
+  list() {
+    return this.page.locator('.visit-cards');
+  }
+
+  count() {
+    return this.page.locator('.visit-summary [role=status]');
+  }
+
+  async filterByEmployer(name: string): Promise<void> {
+    await this.page.getByRole('combobox', { name: '事業所' }).selectOption(name);
+  }
+
+  async filterByStaff(name: string): Promise<void> {
+    await this.page.getByRole('combobox', { name: '担当者' }).selectOption(name);
+  }
+
+  /** Downloads 訪問記録CSV (what the list shows) and returns its text. */
+  async downloadCsv(): Promise<string> {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByRole('button', { name: '訪問記録CSV' }).click()]);
+    return readFile(await download.path(), 'utf8');
   }
 }
 

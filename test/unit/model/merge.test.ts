@@ -123,8 +123,30 @@ describe('mergeMutation of creates and append-only records', () => {
     expect(mergeMutation('items', undefined, m({ text: 'x' }, { text: 'y' })).kind).toBe('reject');
   });
 
-  it('S13: treats an existing note as a replay', () => {
+  it('S13: treats a create of an existing note as a replay, even after a correction', () => {
     expect(mergeMutation('notes', { id: 'n' }, m({ text: 'x' }, {}, { id: 'n', text: 'x' })).kind).toBe('unchanged');
+    expect(mergeMutation('notes', { id: 'n', text: '訂正後' }, m({ text: '元' }, {}, { id: 'n', text: '元' })).kind).toBe('unchanged');
+  });
+
+  const note = { id: 'n', planId: 'p', itemId: 'i', date: '2026-12-01', author: '佐藤', text: '訪問した。資料を渡した。', createdAt: 't' };
+  const visit = { employer: 'ABC商事', purposes: ['健診勧奨'] };
+  it.each([
+    ['corrects the text', { text: '訪問した。' }, { text: note.text }, 'update'],
+    ['removes it (tombstone)', { deleted: true }, { deleted: null }, 'update'],
+    ['makes it a visit', { visit }, { visit: null }, 'update'],
+    ['moves its date', { date: '2026-11-30' }, { date: note.date }, 'update'],
+    ['never changes its author', { author: '鈴木' }, { author: note.author }, 'reject'],
+    ['never moves it to another item', { itemId: 'j' }, { itemId: 'i' }, 'reject'],
+  ])('S13: a correction of a note %s', (_what, changes, base, kind) => {
+    expect(mergeMutation('notes', note, m(changes, base)).kind).toBe(kind);
+  });
+
+  it('S13: two corrections of different parts of a note both stay; the same field of a visit conflicts', () => {
+    const stored = { ...note, text: '訪問した。パンフレットを渡した。', visit };
+    const r = mergeMutation('notes', stored, m({ text: '事業所を訪問した。資料を渡した。' }, { text: note.text }));
+    expect(r).toMatchObject({ kind: 'update', record: { text: '事業所を訪問した。パンフレットを渡した。' } });
+    const other = mergeMutation('notes', stored, m({ visit: { ...visit, employer: 'ABC商事㈱' } }, { visit: { ...visit, purposes: [] } }));
+    expect(other).toMatchObject({ kind: 'update', conflicts: [{ field: 'visit' }] });
   });
 
   it('S32: never accepts history or new conflicts from a client', () => {

@@ -120,13 +120,14 @@ describe('S5: mergeMutation of text fields', () => {
     expect(isMergeableText('progress', 'done')).toBe(true);
     expect(isMergeableText('progress', 'next')).toBe(true);
     expect(isMergeableText('items', 'text')).toBe(true);
+    expect(isMergeableText('notes', 'text')).toBe(true);
     for (const [table, field] of [
       ['progress', 'evaluation'],
       ['items', 'label'],
       ['sections', 'title'],
       ['kpis', 'name'],
       ['plans', 'title'],
-      ['notes', 'text'],
+      ['notes', 'author'],
       ['conflicts', 'serverValue'],
     ] as const)
       expect(isMergeableText(table, field)).toBe(false);

@@ -133,7 +133,12 @@ describe('filterItems', () => {
   const index = buildSearchIndex(
     ITEMS,
     [progress('s1-2-a', '10日以内の支給を徹底した。', '引き続き実施')],
-    [note('s2-a', '○○株式会社を訪問', '佐藤'), note('nowhere', '郵送化')],
+    [
+      note('s2-a', '○○株式会社を訪問', '佐藤'),
+      note('nowhere', '郵送化'),
+      { ...note('s1-1-a', '同意書を受領'), visit: { employer: '北町商店', employerCode: '77-キタ', purposes: ['加入勧奨'] } },
+      { ...note('s1-2-b', '消したメモの語'), deleted: true },
+    ],
   );
   const run = (filter: Partial<ItemFilter>) =>
     [...filterItems(ITEMS, { ...EMPTY_FILTER, ...filter }, evaluationOf, index, groupsByItem(SECTIONS, ITEMS))].sort();
@@ -181,6 +186,10 @@ describe('filterItems', () => {
     ['サービス 郵送化', []],
     ['  ', ['s1-1-a', 's1-2-a', 's1-2-b', 's2-a']],
     ['存在しない語', []],
+    ['北町商店', ['s1-1-a']],
+    ['77-キタ', ['s1-1-a']],
+    ['加入勧奨', ['s1-1-a']],
+    ['消したメモ', []],
   ])('by text %j', (query, ids) => {
     expect(run({ query })).toEqual(ids);
   });

@@ -1,0 +1,120 @@
+// /api/sync with notes and visits on SQLite and PostgreSQL: a note's author or a lead corrects
+// it (the history keeps the earlier text) or removes it (a tombstone every device pulls); staff
+// cannot correct another's note; a bad visit field is refused and changes nothing; a create sent
+// again after a correction changes nothing (S13).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_PLAN_ID } from '../../src/model/demo';
+import { historySchema, noteSchema } from '../../src/model/schemas';
+import { PROTOCOL_VERSION, type Mutation } from '../../src/model/protocol';
+import { createUser } from '../../src/server/accounts';
+import { DEMO_BRANCH } from '../../src/server/demo';
+import { openPostgresStorage } from '../../src/server/storage/postgres';
+import type { Storage } from '../../src/server/storage/storage';
+import { client, ITEM, PASSWORD, startTestServer, TEST_PASSWORD_COST, type TestServer } from './helpers';
+import { describePostgres } from './postgres-env';
+
+const NOTE = `note-${Math.random().toString(36).slice(2)}`;
+const visit = { employer: 'ABC商事', employerCode: '01-イロハ', purposes: ['健康宣言'], nextDate: '2026-06-10' };
+const created = { id: NOTE, planId: DEMO_PLAN_ID, itemId: ITEM, date: '2026-04-20', author: '-', text: '健康宣言を説明した。', visit, createdAt: '-' };
+
+function suite(openStorage: (() => Promise<Storage>) | undefined): void {
+  let s: TestServer;
+  let staff: string;
+  let lead: string;
+  let otherStaff: string;
+
+  beforeEach(async () => {
+    s = (await startTestServer(openStorage ? { openStorage } : {})) as unknown as TestServer;
+    const user = await createUser(s.storage, { email: 'staff2@test', name: '訪問 次郎', password: PASSWORD }, s.now(), TEST_PASSWORD_COST);
+    await s.storage.setMembership({ userId: user.id, branchId: DEMO_BRANCH.id, role: 'staff' });
+    staff = await s.login('staff@demo');
+    lead = await s.login('lead@demo');
+    otherStaff = await s.login('staff2@test');
+    const c = client('author');
+    const { id: _id, ...fields } = created;
+    const res = await s.sync(staff, { clientId: c.clientId, mutations: [c.m({ table: 'notes', recordId: NOTE, changes: fields, create: created })] });
+    expect(res.results[0]!.status).toBe('applied');
+  });
+  afterEach(async () => {
+    await s.storage.close();
+  });
+
+  const correction = (changes: Record<string, unknown>, base: Record<string, unknown>): Partial<Mutation> => ({
+    table: 'notes',
+    recordId: NOTE,
+    changes,
+    base,
+  });
+  const stored = async () => noteSchema.parse(await s.record('notes', NOTE));
+
+  it('S7: the server stamps a visit with its author and keeps its fields', async () => {
+    expect(await stored()).toMatchObject({ author: 'デモ 担当', visit, text: '健康宣言を説明した。' });
+  });
+
+  it('S13: the author corrects the text; the history keeps the earlier text', async () => {
+    const c = client();
+    const m = c.m(correction({ text: '健康宣言を説明し、申込書を受け取った。' }, { text: created.text }));
+    expect((await s.sync(staff, { clientId: c.clientId, mutations: [m] })).results[0]!.status).toBe('applied');
+    expect(await stored()).toMatchObject({ text: '健康宣言を説明し、申込書を受け取った。', author: 'デモ 担当', updatedBy: 'デモ 担当' });
+    const history = historySchema.parse(await s.record('history', `history:${m.id}`));
+    expect(history).toMatchObject({ table: 'notes', itemId: ITEM, changes: { text: { from: created.text, to: '健康宣言を説明し、申込書を受け取った。' } } });
+  });
+
+  it('S13: staff cannot correct or remove another person’s note (a Japanese reason), and nothing changes', async () => {
+    for (const changes of [{ text: '書き換え' }, { deleted: true }]) {
+      const c = client();
+      const base = 'text' in changes ? { text: created.text } : { deleted: null };
+      const res = await s.post(
+        '/api/sync',
+        { protocolVersion: PROTOCOL_VERSION, clientId: c.clientId, cursor: null, mutations: [c.m(correction(changes, base))] },
+        otherStaff,
+      );
+      expect(res.status).toBe(403);
+      expect(res.json.error.message).toMatch(/ほかの人のメモは訂正・削除できません/);
+      expect(res.json.error.message).not.toMatch(/[A-Za-z]{4,}/);
+    }
+    expect(await stored()).toMatchObject({ text: created.text });
+    expect((await stored()).deleted).toBeUndefined();
+  });
+
+  it('S13: a lead corrects a visit and removes the note; the tombstone reaches another device', async () => {
+    const c = client();
+    const fix = c.m(correction({ visit: { ...visit, employer: 'ABC商事株式会社' } }, { visit }));
+    const remove = c.m(correction({ deleted: true }, { deleted: null }));
+    const res = await s.sync(lead, { clientId: c.clientId, mutations: [fix, remove] });
+    expect(res.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    expect(await stored()).toMatchObject({ deleted: true, visit: { employer: 'ABC商事株式会社' }, updatedBy: 'デモ リーダー' });
+    const pulled = await s.pullAll(otherStaff, client('second').clientId);
+    const note = pulled.changes.filter((ch) => ch.table === 'notes' && ch.record.id === NOTE);
+    expect(note.map((ch) => noteSchema.parse(ch.record).deleted)).toEqual([true]);
+  });
+
+  it('S13: a create sent again after a correction changes nothing', async () => {
+    const c = client();
+    await s.sync(lead, { clientId: c.clientId, mutations: [c.m(correction({ text: '訂正した。' }, { text: created.text }))] });
+    const again = client('replay');
+    const { id: _id, ...fields } = created;
+    const res = await s.sync(staff, { clientId: again.clientId, mutations: [again.m({ table: 'notes', recordId: NOTE, changes: fields, create: created })] });
+    expect(res.results[0]!.status).toBe('applied');
+    expect((await stored()).text).toBe('訂正した。');
+  });
+
+  it.each([
+    ['an empty employer', { ...visit, employer: ' ' }],
+    ['a too long employer code', { ...visit, employerCode: 'x'.repeat(21) }],
+    ['a next visit that is no date', { ...visit, nextDate: '6月10日' }],
+    ['too many purposes', { ...visit, purposes: Array.from({ length: 21 }, (_, i) => `目的${i}`) }],
+  ])('S15: refuses %s (400) and changes nothing', async (_what, bad) => {
+    const c = client();
+    const res = await s.post(
+      '/api/sync',
+      { protocolVersion: PROTOCOL_VERSION, clientId: c.clientId, cursor: null, mutations: [c.m(correction({ visit: bad }, { visit }))] },
+      staff,
+    );
+    expect(res.status).toBe(400);
+    expect(await stored()).toMatchObject({ visit });
+  });
+}
+
+describe('SQLite', () => suite(undefined));
+describePostgres('PostgreSQL', (env) => suite(() => openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 2 })));
