@@ -112,38 +112,40 @@ export function ItemWalk({ plan, sections, items, kpis, period, filter, item, ch
             ← {plan.title}
           </a>
         </nav>
-        <nav class="item-walk" aria-label="項目の移動">
-          {walk?.previous ? (
-            <a
-              href={paths.item(plan.id, walk.previous.id, period.id, filter)}
-              class="button walk-link"
-              aria-label={`前の項目 ${itemName(walk.previous)}`}
-              onClick={onWalkClick(walk.previous)}
-            >
-              <span aria-hidden="true">‹ </span>前の項目<span class="walk-label">{walk.previous.label}</span>
-            </a>
-          ) : (
-            <span class="walk-link walk-end">前の項目なし</span>
-          )}
-          {walk && walk.position >= 0 && (
-            <span class="walk-position">
-              {walk.position + 1} / {walk.total}件
-            </span>
-          )}
-          {walk?.next ? (
-            <a
-              href={paths.item(plan.id, walk.next.id, period.id, filter)}
-              class="button walk-link"
-              aria-label={`次の項目 ${itemName(walk.next)}`}
-              onClick={onWalkClick(walk.next)}
-            >
-              次の項目<span class="walk-label">{walk.next.label}</span>
-              <span aria-hidden="true"> ›</span>
-            </a>
-          ) : (
-            <span class="walk-link walk-end">次の項目なし</span>
-          )}
-        </nav>
+        {walk && (
+          <nav class="item-walk" aria-label="項目の移動">
+            {walk.previous ? (
+              <a
+                href={paths.item(plan.id, walk.previous.id, period.id, filter)}
+                class="button walk-link"
+                aria-label={`前の項目 ${itemName(walk.previous)}`}
+                onClick={onWalkClick(walk.previous)}
+              >
+                <span aria-hidden="true">‹ </span>前の項目<span class="walk-label">{walk.previous.label}</span>
+              </a>
+            ) : (
+              <span class="walk-link walk-end">前の項目なし</span>
+            )}
+            {walk.position >= 0 && (
+              <span class="walk-position">
+                {walk.position + 1} / {walk.total}件
+              </span>
+            )}
+            {walk.next ? (
+              <a
+                href={paths.item(plan.id, walk.next.id, period.id, filter)}
+                class="button walk-link"
+                aria-label={`次の項目 ${itemName(walk.next)}`}
+                onClick={onWalkClick(walk.next)}
+              >
+                次の項目<span class="walk-label">{walk.next.label}</span>
+                <span aria-hidden="true"> ›</span>
+              </a>
+            ) : (
+              <span class="walk-link walk-end">次の項目なし</span>
+            )}
+          </nav>
+        )}
       </div>
       {children}
     </section>
