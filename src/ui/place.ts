@@ -52,9 +52,20 @@ function firstRowInView(): { anchor: string; offset: number } | null {
   return row?.dataset.place ? { anchor: row.dataset.place, offset: row.getBoundingClientRect().top } : null;
 }
 
-/** Keeps where the window is scrolled to in the current history entry (before leaving it, and as one scrolls). */
+/** The row holding the focus (the link just tapped) when it is in the window. */
+function focusedRowInView(): { anchor: string; offset: number } | null {
+  const row = document.activeElement?.closest<HTMLElement>('[data-place]');
+  if (!row?.dataset.place) return null;
+  const { top, bottom } = row.getBoundingClientRect();
+  return bottom > 0 && top < window.innerHeight ? { anchor: row.dataset.place, offset: top } : null;
+}
+
+/**
+ * Keeps where the window is scrolled to in the current history entry (before leaving it, and as
+ * one scrolls): the row just tapped, else the first row in the window.
+ */
 export function rememberPlace(): void {
-  const row = firstRowInView();
+  const row = focusedRowInView() ?? firstRowInView();
   patchEntryState({ place: row ? { y: window.scrollY, ...row } : { y: window.scrollY } });
 }
 
@@ -71,6 +82,11 @@ function applyPlace(place: Place): void {
 
 /** How long after opening a screen its place is put back on each redraw, unless the person moves first. */
 const RESTORE_FOR_MS = 3000;
+/**
+ * After putting the place back, how long it is put back on every frame: rows drawn only once on
+ * screen (content-visibility) change height as they appear, and would move the place.
+ */
+const SETTLE_FOR_MS = 600;
 /** Scrolling has stopped for this long: the place is kept (Safari allows 100 history updates in 30 s). */
 const SCROLL_SETTLE_MS = 300;
 
@@ -89,11 +105,21 @@ export function useKeepPlace(ready: boolean, version: unknown): void {
   useLayoutEffect(() => {
     const r = restoring.current;
     if (!ready || !r || Date.now() > r.until) return;
-    if (r.place) applyPlace(r.place);
-    else if (r.show) {
-      rowOf(r.show)?.scrollIntoView?.({ block: 'center' });
+    const place = r.place;
+    if (!place) {
+      if (r.show) rowOf(r.show)?.scrollIntoView?.({ block: 'center' });
       r.show = null;
+      return;
     }
+    applyPlace(place);
+    if (typeof requestAnimationFrame !== 'function') return;
+    const settleUntil = Date.now() + SETTLE_FOR_MS;
+    let frame = requestAnimationFrame(function again() {
+      if (Date.now() > Math.min(settleUntil, r.until)) return;
+      applyPlace(place);
+      frame = requestAnimationFrame(again);
+    });
+    return () => cancelAnimationFrame(frame);
   }, [ready, version]);
 
   useEffect(() => {

@@ -260,7 +260,11 @@ function KpiHits({ plan, hits, kpis, query }: { plan: Plan; hits: readonly Searc
             kpi && (
               <li key={hit.id}>
                 <Link href={paths.kpi(plan.id, hit.id)} class="search-kpi-link">
-                  <span class="chip">KPI</span> {kpi.number && <span class="label">{kpi.number}</span>} <Snippet text={kpi.name} query={query} />
+                  <span class="chip">KPI</span>
+                  <span>
+                    {kpi.number && <span class="label">{kpi.number} </span>}
+                    <Snippet text={kpi.name} query={query} />
+                  </span>
                 </Link>
               </li>
             )
