@@ -83,7 +83,7 @@ export function buildReport(input: ReportInput): Report {
   const groups = groupsByItem(sections, live);
   const matches = isBlankQuery(filter.query)
     ? null
-    : matchingItemIds(buildSearchIndex({ items: live, groups, progress: progress.values(), notes, kpis }), filter.query);
+    : matchingItemIds(buildSearchIndex({ items: live, groups, progress: progress.values(), notes }), filter.query);
   const visible = active ? filterItems(live, filter, (id) => progress.get(id)?.evaluation ?? null, matches, groups) : new Set(live.map((i) => i.id));
   // Empty sections are dropped even unfiltered: a heading with nothing under it says nothing on paper.
   const shown = pruneTree(tree, visible);

@@ -65,6 +65,11 @@ function focusedRowInView(): { anchor: string; offset: number } | null {
  * one scrolls): the row just tapped, else the first row in the window.
  */
 export function rememberPlace(): void {
+  // A screen without rows keeps no place: it opens at the top again, as every screen did.
+  if (!document.querySelector('[data-place]')) {
+    if (entryState().place) patchEntryState({ place: undefined });
+    return;
+  }
   const row = focusedRowInView() ?? firstRowInView();
   patchEntryState({ place: row ? { y: window.scrollY, ...row } : { y: window.scrollY } });
 }
