@@ -1,9 +1,9 @@
 // The plan tree (柱 › section › … › item) built from flat records, and the filters of the plan
-// screen: by evaluation mark of a period, by owning group, and free text over items and notes.
+// screen: by evaluation mark of a period and by owning group (the text search is search.ts).
 // Also what the structure screen needs of it: names of sections and items, the sections as a flat
 // list, and the label a new item gets among its siblings.
 import { compareOrder } from './order-key';
-import type { Evaluation, Item, Note, Progress, Section } from './schemas';
+import type { Evaluation, Item, Section } from './schemas';
 
 export interface TreeNode {
   section: Section;
@@ -101,45 +101,23 @@ export function isFilterActive(f: ItemFilter): boolean {
   return f.evaluations.length > 0 || f.groups.length > 0 || f.query.trim() !== '';
 }
 
-/** Folds width and case so ＫＰＩ finds KPI and ｶﾅ finds カナ. */
-export function normalizeForSearch(text: string): string {
-  return text.normalize('NFKC').toLowerCase();
-}
-
-/** One searchable string per item: its label, text, group, progress texts and notes. */
-export function buildSearchIndex(items: readonly Item[], progress: readonly Progress[], notes: readonly Note[]): Map<string, string> {
-  const parts = new Map<string, string[]>(items.map((i) => [i.id, [i.label, i.text, i.group]]));
-  for (const p of progress) parts.get(p.itemId)?.push(p.done, p.next);
-  for (const n of notes) {
-    if (n.deleted === true) continue;
-    // A visit is found by its employer (name or 事業所記号) and purposes too.
-    parts.get(n.itemId)?.push(n.text, n.author, ...(n.visit ? [n.visit.employer, n.visit.employerCode ?? '', ...n.visit.purposes] : []));
-  }
-  const index = new Map<string, string>();
-  for (const [id, texts] of parts) index.set(id, normalizeForSearch(texts.join('\n')));
-  return index;
-}
-
 /**
  * Ids of the items that pass the filter; `evaluationOf` gives an item's mark in the chosen period,
  * `groups` each item's owning groups (groupsByItem): an item owned jointly passes for either group.
+ * `matches`: the items the query finds (search.ts), null to ignore the query.
  */
 export function filterItems(
   items: readonly Item[],
   filter: ItemFilter,
   evaluationOf: (itemId: string) => Evaluation | null,
-  searchIndex: ReadonlyMap<string, string>,
+  matches: ReadonlySet<string> | null,
   groups: ReadonlyMap<string, readonly string[]>,
 ): Set<string> {
-  const terms = normalizeForSearch(filter.query).split(/\s+/).filter(Boolean);
   const out = new Set<string>();
   for (const item of items) {
     if (filter.groups.length && !(groups.get(item.id) ?? []).some((g) => filter.groups.includes(g))) continue;
     if (filter.evaluations.length && !filter.evaluations.includes(evaluationOf(item.id) ?? '未評価')) continue;
-    if (terms.length) {
-      const hay = searchIndex.get(item.id) ?? '';
-      if (!terms.every((t) => hay.includes(t))) continue;
-    }
+    if (matches && !matches.has(item.id)) continue;
     out.add(item.id);
   }
   return out;

@@ -7,8 +7,8 @@ import { describeTarget, formatFigure, judge, latestMeasurement, type Judgement 
 import type { MonthValue } from './kpi-projection';
 import { kpisInPlanOrder } from './kpi-order';
 import type { Period } from './period';
+import { buildSearchIndex, isBlankQuery, matchingItemIds } from './search';
 import {
-  buildSearchIndex,
   buildTree,
   filterItems,
   flattenItems,
@@ -98,10 +98,11 @@ export function buildReport(input: ReportInput): Report {
   const tree = buildTree(sections, items);
   const live = flattenItems(tree);
   const active = isFilterActive(filter);
-  const searchIndex = filter.query.trim() ? buildSearchIndex(live, [...progress.values()], notes) : new Map<string, string>();
-  const visible = active
-    ? filterItems(live, filter, (id) => progress.get(id)?.evaluation ?? null, searchIndex, groupsByItem(sections, live))
-    : new Set(live.map((i) => i.id));
+  const groups = groupsByItem(sections, live);
+  const matches = isBlankQuery(filter.query)
+    ? null
+    : matchingItemIds(buildSearchIndex({ items: live, groups, progress: progress.values(), notes }), filter.query);
+  const visible = active ? filterItems(live, filter, (id) => progress.get(id)?.evaluation ?? null, matches, groups) : new Set(live.map((i) => i.id));
   // Empty sections are dropped even unfiltered: a heading with nothing under it says nothing on paper.
   const shown = pruneTree(tree, visible);
   const asOf = lastMonthOf(period);

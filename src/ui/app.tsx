@@ -13,6 +13,7 @@ import { PlanListPage } from './plan-list-page';
 // The plan screen is where people spend their time: it ships with the entry, not lazily.
 import { PlanPage } from './plan-page';
 import { ErrorBoundary } from './error-boundary';
+import { entryState } from './place';
 import { paths, useRoute, type Route } from './router';
 import { SaveRegistry, SaveRegistryContext, useSaveRegistry } from './save-registry';
 import { StatusBar } from './status-bar';
@@ -119,7 +120,10 @@ function useStickyHeaderHeight() {
 /** The screen of the current route, behind its own error boundary: the next route starts afresh. */
 function Page() {
   const route = useRoute();
-  useEffect(() => window.scrollTo(0, 0), [route.name]);
+  // A screen opens at the top, unless its history entry keeps a place to go back to (place.ts).
+  useEffect(() => {
+    if (!entryState().place) window.scrollTo(0, 0);
+  }, [route.name]);
   return (
     <ErrorBoundary key={screenKey(route)} what="この画面">
       <Screen route={route} />
@@ -135,13 +139,13 @@ function screenKey(route: Route): string {
 function Screen({ route }: { route: Route }) {
   switch (route.name) {
     case 'plans':
-      return <PlanListPage />;
+      return <PlanListPage openSingle={route.openSingle} />;
     case 'plan':
       return <PlanPage planId={route.planId} periodId={route.periodId} filter={route.filter} />;
     case 'item':
       // A screen of its own per item: from one item straight to another (a link in the refused
       // changes panel) no typed text, draft or autosave state of the first may carry over.
-      return <ItemPage key={`${route.planId}/${route.itemId}`} planId={route.planId} itemId={route.itemId} periodId={route.periodId} />;
+      return <ItemPage key={`${route.planId}/${route.itemId}`} planId={route.planId} itemId={route.itemId} periodId={route.periodId} filter={route.filter} />;
     case 'kpis':
       return <KpiPage planId={route.planId} />;
     case 'visits':

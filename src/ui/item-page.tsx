@@ -1,12 +1,13 @@
 // The item screen: the plan text, its unresolved conflicts (競合), this period's evaluation (a
 // radio group 評価 with options ○ △ －), 実施状況 and 今後の実施予定等 with autosave, earlier
-// periods' entries, the notes and visits (note-form.tsx), and the change history (変更履歴).
+// periods' entries, the notes and visits (note-form.tsx), and the change history (変更履歴); ← and
+// 前の項目 / 次の項目 around it (item-walk.tsx).
 import { useState } from 'preact/hooks';
 import { useActorName, useDb, useItemDetail, usePlanStructure } from './data/hooks';
 import { saveProgress } from '../sync/edits';
 import { progressTextStore } from '../sync/text-store';
 import { choosePeriod, periodsOf, type Period } from '../model/period';
-import { itemGroups, labelPath } from '../model/plan-tree';
+import { EMPTY_FILTER, itemGroups, labelPath, type ItemFilter } from '../model/plan-tree';
 import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Plan, type Progress, type Section } from '../model/schemas';
 import { bothFiscalYear, localIsoDate } from '../model/wareki';
 import { dateTimeText } from './date-time';
@@ -14,6 +15,7 @@ import { ConflictsPanel } from './conflicts-panel';
 import { ItemHistory } from './item-history';
 import { NotesSection } from './note-form';
 import { ItemChips } from './item-chips';
+import { forgetWhereFrom, ItemWalk } from './item-walk';
 import { Link } from './link';
 import { navigate, paths } from './router';
 import { saveStateLabel, useAutosave } from './use-autosave';
@@ -23,7 +25,17 @@ import { ItemPresence } from './presence';
 import { presenceFieldSchema } from '../model/live-protocol';
 import { errorText } from './messages';
 
-export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId: string; periodId: string | null }) {
+export function ItemPage({
+  planId,
+  itemId,
+  periodId,
+  filter = EMPTY_FILTER,
+}: {
+  planId: string;
+  itemId: string;
+  periodId: string | null;
+  filter?: ItemFilter;
+}) {
   const structure = usePlanStructure(planId);
   const detail = useItemDetail(itemId);
   if (structure.loading || detail.loading) return <p class="page">読み込み中…</p>;
@@ -35,22 +47,22 @@ export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId:
       </section>
     );
   }
-  const { plan, sections } = structure.value;
+  const { plan, sections, items, kpis } = structure.value;
   const { item, progress, notes } = detail.value;
   const withProgress = new Set(progress.map((p) => p.periodId));
   const period = choosePeriod(plan.fiscalYear, plan.periodKind, periodId, withProgress, localIsoDate(new Date()).slice(0, 7));
   const current = progress.find((p) => p.periodId === period.id);
   return (
-    <section class="page item-page">
-      <nav class="breadcrumb" aria-label="パンくず">
-        <Link href={paths.plan(plan.id, period.id)}>← {plan.title}</Link>
-      </nav>
+    <ItemWalk plan={plan} sections={sections} items={items} kpis={kpis} period={period} filter={filter} item={item}>
       <ItemHeader plan={plan} sections={sections} item={item} />
       <ItemPresence itemId={item.id} />
       <PeriodSelect
         plan={plan}
         value={period.id}
-        onPick={(id) => navigate(paths.item(plan.id, item.id, id), { replace: true })}
+        onPick={(id) => {
+          navigate(paths.item(plan.id, item.id, id, filter), { replace: true });
+          forgetWhereFrom();
+        }}
         note={(p) => (withProgress.has(p.id) ? '（記入あり）' : '')}
       />
       <ConflictsPanel plan={plan} item={item} />
@@ -59,7 +71,7 @@ export function ItemPage({ planId, itemId, periodId }: { planId: string; itemId:
       <EarlierPeriods plan={plan} period={period} progress={progress} />
       <NotesSection plan={plan} item={item} notes={notes} />
       <ItemHistory plan={plan} item={item} />
-    </section>
+    </ItemWalk>
   );
 }
 

@@ -1,6 +1,6 @@
 // The plan list: every plan on this device, with import of a plan file (a bad file shows its
 // problems and writes nothing) and export of any plan.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useActorName, useDb, usePlans } from './data/hooks';
 import type { PlanFileProblem } from '../model/plan-file';
 import { PERIOD_KIND_LABELS } from '../model/period';
@@ -18,10 +18,15 @@ type ImportState =
   | { kind: 'problems'; fileName: string; problems: PlanFileProblem[] }
   | { kind: 'error'; message: string };
 
-export function PlanListPage() {
+/** `openSingle`: with exactly one plan, open it instead (the app's start); the list stays at /plans. */
+export function PlanListPage({ openSingle = false }: { openSingle?: boolean }) {
   const db = useDb();
   const actor = useActorName();
   const plans = usePlans();
+  const single = openSingle && !plans.loading && plans.value.length === 1 ? plans.value[0]!.id : null;
+  useEffect(() => {
+    if (single) navigate(paths.plan(single), { replace: true });
+  }, [single]);
   const [importState, setImportState] = useState<ImportState>({ kind: 'idle' });
   const { adminBranches, target: targetBranch, choose, canImport } = useImportTarget();
 

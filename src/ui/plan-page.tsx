@@ -1,14 +1,15 @@
 // The plan screen: the section/item tree with each item's mark for the chosen period, its note
 // count and its unresolved conflicts, foldable sections, and filters by mark, group and text.
-// The filters are kept in the URL, so a reload keeps them and the report link carries them.
+// The filters are kept in the URL, so a reload keeps them and the report link carries them. A
+// query shows the matching items best first, each with where it matched, and the matching KPIs.
+// Coming back to the screen puts the rows back where they were (place.ts).
+import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useConflictsOfPlan, usePlanScreen, type PlanScreenData } from './data/hooks';
 import type { Period } from '../model/period';
 import {
-  buildSearchIndex,
   buildTree,
   EMPTY_FILTER,
-  filterItems,
   flattenItems,
   groupsByItem,
   groupsOf,
@@ -18,8 +19,11 @@ import {
   type ItemFilter,
   type TreeNode,
 } from '../model/plan-tree';
-import { EVALUATIONS, type Item, type Plan, type Progress } from '../model/schemas';
-import { bothFiscalYear, localIsoDate } from '../model/wareki';
+import { EVALUATIONS, type Item, type Kpi, type Plan, type Progress } from '../model/schemas';
+import { buildSearchIndex, isBlankQuery, matchSnippet, SEARCH_FIELD_LABELS, viewOfPlan, type SearchHit } from '../model/search';
+import { bothFiscalYear, localIsoDate, warekiDate } from '../model/wareki';
+import { usePlanKpis } from './data/search-hooks';
+import { useKeepPlace } from './place';
 import { ItemChips } from './item-chips';
 import { usePlanPresence } from './data/presence-hooks';
 import { PresenceMarker } from './presence';
@@ -29,6 +33,7 @@ import { navigate, paths } from './router';
 import { PlanNotFound } from './plan-not-found';
 import { PeriodSelect } from './period-select';
 import { useCanEditStructure } from './data/sync-context';
+import './navigation.css';
 
 // The menu entries across years load after the tree: the first screen does not wait for them.
 const YearActions = lazyPage(() => import('./year-actions').then((m) => m.YearActions), null);
@@ -83,14 +88,27 @@ function PlanTree({
     return counts;
   }, [conflicts]);
   const active = isFilterActive(filter);
-  // Built only once someone searches: opening the plan should not pay for it.
-  const searching = filter.query.trim() !== '';
-  const searchIndex = useMemo(() => (searching ? buildSearchIndex(liveItems, [...progress.values()], notes) : null), [searching, liveItems, progress, notes]);
-  const visible = useMemo(
-    () => (active ? filterItems(liveItems, filter, (id) => progress.get(id)?.evaluation ?? null, searchIndex ?? new Map(), owners) : null),
+  // Built only once someone searches (opening the plan should not pay for it), then once per
+  // change of the data: a keystroke only runs the query.
+  const searching = !isBlankQuery(filter.query);
+  const kpisQuery = usePlanKpis(plan.id, searching);
+  const kpis = kpisQuery.loading ? null : kpisQuery.value;
+  const searchIndex = useMemo(
+    () => (searching ? buildSearchIndex({ items: liveItems, groups: owners, progress: progress.values(), notes, kpis: kpis ?? [] }) : null),
+    [searching, liveItems, owners, progress, notes, kpis],
+  );
+  const view = useMemo(
+    () =>
+      active ? viewOfPlan({ items: liveItems, filter, evaluationOf: (id) => progress.get(id)?.evaluation ?? null, groups: owners, index: searchIndex }) : null,
     [active, liveItems, filter, progress, searchIndex, owners],
   );
+  const visible = useMemo(() => (view ? new Set(view.order) : null), [view]);
   const shown = visible ? pruneTree(tree, visible) : tree;
+  useKeepPlace(!stale, data);
+  // The filters go into the address before a link leaves the screen, so going back finds them.
+  const keepFilterInUrl = () => {
+    if (filterUrl !== location.pathname + location.search) navigate(filterUrl, { replace: true });
+  };
 
   const toggle = (id: string) =>
     setCollapsed((prev) => {
@@ -101,9 +119,12 @@ function PlanTree({
     });
 
   return (
-    <section class="page plan-page">
+    <section class="page plan-page" onClickCapture={keepFilterInUrl}>
       <div class="page-head">
         <div>
+          <nav class="breadcrumb" aria-label="パンくず">
+            <Link href={paths.plans()}>計画の一覧</Link>
+          </nav>
           <h1>{plan.title}</h1>
           <p class="subtitle">
             {plan.branch}・{bothFiscalYear(plan.fiscalYear)}
@@ -137,7 +158,12 @@ function PlanTree({
         <PeriodSelect plan={plan} value={period.id} onPick={(id) => navigate(paths.plan(plan.id, id, filter), { replace: true })} />
         <label class="field field-grow">
           検索
-          <input type="search" value={filter.query} placeholder="項目・メモの文言" onInput={(e) => setFilter({ ...filter, query: e.currentTarget.value })} />
+          <input
+            type="search"
+            value={filter.query}
+            placeholder="項目・実施状況・メモ・KPIの文言"
+            onInput={(e) => setFilter({ ...filter, query: e.currentTarget.value })}
+          />
         </label>
         <label class="field">
           担当グループ
@@ -185,26 +211,126 @@ function PlanTree({
           すべて閉じる
         </button>
       </div>
-      {shown.length === 0 && <p>条件に合う項目はありません。</p>}
-      <section class="tree" aria-label="事業計画の項目" aria-busy={stale}>
-        {shown.map((node) => (
-          <SectionNode
-            key={node.section.id}
-            node={node}
-            depth={1}
-            plan={plan}
-            period={period}
-            progress={progress}
-            noteCounts={noteCounts}
-            conflictCounts={conflictCounts}
-            owners={owners}
-            collapsed={collapsed}
-            toggle={toggle}
-            forceOpen={active}
-          />
-        ))}
-      </section>
+      {view?.result && <KpiHits plan={plan} hits={view.result.kpis} kpis={kpis ?? []} query={filter.query} />}
+      {(view ? view.order.length === 0 : shown.length === 0) && <p>条件に合う項目はありません。</p>}
+      {view?.result ? (
+        <SearchResults
+          order={view.order}
+          hits={view.result.items}
+          items={liveItems}
+          query={filter.query}
+          plan={plan}
+          period={period}
+          progress={progress}
+          noteCounts={noteCounts}
+          conflictCounts={conflictCounts}
+          owners={owners}
+          filter={filter}
+          stale={stale}
+        />
+      ) : (
+        <section class="tree" aria-label="事業計画の項目" aria-busy={stale}>
+          {shown.map((node) => (
+            <SectionNode
+              key={node.section.id}
+              node={node}
+              depth={1}
+              plan={plan}
+              period={period}
+              progress={progress}
+              noteCounts={noteCounts}
+              conflictCounts={conflictCounts}
+              owners={owners}
+              collapsed={collapsed}
+              toggle={toggle}
+              forceOpen={active}
+              filter={filter}
+            />
+          ))}
+        </section>
+      )}
     </section>
+  );
+}
+
+/** The KPIs whose names match the query, each a link to it on the KPI screen. */
+function KpiHits({ plan, hits, kpis, query }: { plan: Plan; hits: readonly SearchHit[]; kpis: readonly Kpi[]; query: string }) {
+  if (hits.length === 0) return null;
+  const byId = new Map(kpis.map((k) => [k.id, k]));
+  return (
+    <section class="search-kpis" aria-labelledby="search-kpis-heading">
+      <h2 id="search-kpis-heading">KPI（{hits.length}件）</h2>
+      <ul class="search-kpi-list">
+        {hits.map((hit) => {
+          const kpi = byId.get(hit.id);
+          return (
+            kpi && (
+              <li key={hit.id}>
+                <Link href={paths.kpi(plan.id, hit.id)} class="search-kpi-link">
+                  <span class="chip">KPI</span>
+                  <span>
+                    {kpi.number && <span class="label">{kpi.number} </span>}
+                    <Snippet text={kpi.name} query={query} />
+                  </span>
+                </Link>
+              </li>
+            )
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+type ResultsProps = Omit<NodeProps, 'node' | 'depth' | 'collapsed' | 'toggle' | 'forceOpen'> & {
+  order: readonly string[];
+  hits: readonly SearchHit[];
+  items: readonly Item[];
+  query: string;
+  stale: boolean;
+};
+
+/** The items the query found, best first, each saying where it matched. */
+function SearchResults({ order, hits, items, query, stale, ...row }: ResultsProps) {
+  const byId = useMemo(() => new Map(items.map((i) => [i.id, i])), [items]);
+  const why = useMemo(() => new Map(hits.map((h) => [h.id, h])), [hits]);
+  return (
+    <section class="tree search-results" aria-label="検索結果の項目" aria-busy={stale}>
+      <ul class="item-list">
+        {order.map((id) => {
+          const item = byId.get(id);
+          const hit = why.get(id);
+          return item && <ItemRow key={id} item={item} {...row} reason={hit && <MatchReason hit={hit} query={query} />} />;
+        })}
+      </ul>
+    </section>
+  );
+}
+
+/** 「実施状況: …健康企業宣言事業所への…」: where an item matched, the words as written. */
+function MatchReason({ hit, query }: { hit: SearchHit; query: string }) {
+  const { kind, text, date } = hit.field;
+  return (
+    <span class="match-reason">
+      <span class="match-field">
+        {SEARCH_FIELD_LABELS[kind]}
+        {date && `（${warekiDate(date)}）`}
+        {!hit.exact && '・似た語'}
+      </span>{' '}
+      <Snippet text={text} query={query} />
+    </span>
+  );
+}
+
+function Snippet({ text, query }: { text: string; query: string }) {
+  const parts = useMemo(() => matchSnippet(text, query, 16), [text, query]);
+  if (!parts) return <>{text}</>;
+  return (
+    <>
+      {parts[0]}
+      <mark>{parts[1]}</mark>
+      {parts[2]}
+    </>
   );
 }
 
@@ -222,6 +348,8 @@ interface NodeProps {
   collapsed: ReadonlySet<string>;
   toggle: (id: string) => void;
   forceOpen: boolean;
+  /** The screen's filter, carried to the item screen (its ← and 前の項目 / 次の項目 keep to it). */
+  filter: ItemFilter;
 }
 
 function SectionNode(props: NodeProps) {
@@ -264,14 +392,16 @@ function SectionNode(props: NodeProps) {
   );
 }
 
-function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts, owners }: NodeProps & { item: Item }) {
+type RowProps = Pick<NodeProps, 'plan' | 'period' | 'progress' | 'noteCounts' | 'conflictCounts' | 'owners' | 'filter'>;
+
+function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts, owners, filter, reason }: RowProps & { item: Item; reason?: ComponentChildren }) {
   const evaluation = progress.get(item.id)?.evaluation ?? null;
   const count = noteCounts.get(item.id) ?? 0;
   const conflictCount = conflictCounts.get(item.id) ?? 0;
   const viewers = usePlanPresence(plan.id).get(item.id);
   return (
-    <li class="item-row">
-      <Link href={paths.item(plan.id, item.id, period.id)} class="item-link">
+    <li class="item-row" data-place={item.id}>
+      <Link href={paths.item(plan.id, item.id, period.id, filter)} class="item-link">
         <span
           role="img"
           class={`mark mark-${evaluation === null ? 'none' : evaluation === '○' ? 'good' : evaluation === '△' ? 'warn' : 'na'}`}
@@ -293,6 +423,7 @@ function ItemRow({ item, plan, period, progress, noteCounts, conflictCounts, own
             )}
             <PresenceMarker names={viewers} />
           </span>
+          {reason}
         </span>
       </Link>
     </li>

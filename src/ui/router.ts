@@ -4,11 +4,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { EMPTY_FILTER, type EvaluationFilter, type ItemFilter } from '../model/plan-tree';
 import { EVALUATIONS } from '../model/schemas';
 import type { VisitFilter } from '../model/visits';
+import { rememberPlace } from './place';
 
 export type Route =
-  | { name: 'plans' }
+  /** `openSingle`: the app's start (/), which opens the plan when there is only one; /plans always lists. */
+  | { name: 'plans'; openSingle: boolean }
   | { name: 'plan'; planId: string; periodId: string | null; filter: ItemFilter }
-  | { name: 'item'; planId: string; itemId: string; periodId: string | null }
+  /** `filter`: the plan screen's, carried along so 前の項目 / 次の項目 and ← keep to it. */
+  | { name: 'item'; planId: string; itemId: string; periodId: string | null; filter: ItemFilter }
   | { name: 'kpis'; planId: string }
   | { name: 'visits'; planId: string; filter: VisitFilter }
   | { name: 'structure'; planId: string }
@@ -22,12 +25,13 @@ export function parseRoute(pathname: string, search: string): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const params = new URLSearchParams(search);
   const periodId = params.get('period');
-  if (parts.length === 0) return { name: 'plans' };
+  if (parts.length === 0) return { name: 'plans', openSingle: true };
+  if (parts.length === 1 && parts[0] === 'plans') return { name: 'plans', openSingle: false };
   if (parts[0] === 'import' && parts[1] === 'text' && parts.length === 2) return { name: 'importText' };
   if (parts[0] !== 'plans' || !parts[1]) return { name: 'notFound' };
   const planId = parts[1];
   if (parts.length === 2) return { name: 'plan', planId, periodId, filter: parseFilter(params) };
-  if (parts[2] === 'items' && parts[3] && parts.length === 4) return { name: 'item', planId, itemId: parts[3], periodId };
+  if (parts[2] === 'items' && parts[3] && parts.length === 4) return { name: 'item', planId, itemId: parts[3], periodId, filter: parseFilter(params) };
   if (parts[2] === 'kpis' && parts.length === 3) return { name: 'kpis', planId };
   if (parts[2] === 'visits' && parts.length === 3)
     return { name: 'visits', planId, filter: { month: params.get('month') ?? '', employer: params.get('employer') ?? '', author: params.get('staff') ?? '' } };
@@ -68,9 +72,13 @@ export const kpiAnchor = (kpiId: string) => `kpi-${kpiId}`;
 const enc = encodeURIComponent;
 
 export const paths = {
-  plans: () => '/',
+  /** Where the app starts: the plan itself when the user has only one. */
+  home: () => '/',
+  /** The list of plans, always (a visit here never moves on to the plan). */
+  plans: () => '/plans',
   plan: (planId: string, periodId?: string | null, filter?: ItemFilter) => `/plans/${enc(planId)}${query(periodId, filter)}`,
-  item: (planId: string, itemId: string, periodId?: string | null) => `/plans/${enc(planId)}/items/${enc(itemId)}${periodId ? `?period=${enc(periodId)}` : ''}`,
+  item: (planId: string, itemId: string, periodId?: string | null, filter?: ItemFilter) =>
+    `/plans/${enc(planId)}/items/${enc(itemId)}${query(periodId, filter)}`,
   kpis: (planId: string) => `/plans/${enc(planId)}/kpis`,
   /** 訪問記録, with its filters in the query (month=2026-05&employer=…&staff=…). */
   visits: (planId: string, filter?: VisitFilter) => {
@@ -90,12 +98,24 @@ export const paths = {
 
 const NAVIGATE_EVENT = 'app:navigate';
 
-/** `state`: kept with the new history entry (history.state), for the screen it opens. */
-export function navigate(path: string, options: { replace?: boolean; state?: unknown } = {}): void {
-  const state = options.state ?? null;
-  if (options.replace) history.replaceState(state, '', path);
-  else history.pushState(state, '', path);
+/**
+ * `state`: kept with the new history entry (history.state), for the screen it opens, with the
+ * address it was opened from (place.ts `from`). Replacing keeps the entry's state unless given
+ * one. Leaving an entry keeps the place one was at in it (place.ts).
+ */
+export function navigate(path: string, options: { replace?: boolean; state?: Record<string, unknown> } = {}): void {
+  if (options.replace) history.replaceState(options.state ?? history.state, '', path);
+  else {
+    rememberPlace();
+    history.pushState({ ...options.state, from: location.pathname + location.search }, '', path);
+  }
   window.dispatchEvent(new Event(NAVIGATE_EVENT));
+}
+
+/** Two filters say the same (the order of marks and groups aside). */
+export function sameFilter(a: ItemFilter, b: ItemFilter): boolean {
+  const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v) => y.includes(v));
+  return a.query === b.query && same(a.evaluations, b.evaluations) && same(a.groups, b.groups);
 }
 
 export function useRoute(): Route {

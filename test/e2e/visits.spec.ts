@@ -77,8 +77,8 @@ test('a visit recorded offline reaches a second device, 訪問記録 and its CSV
     await form.setNextVisit('2099-06-10');
     await form.save();
 
-    // From opening the app (it shows the plan list: the one-plan shortcut is not in this
-    // branch) to a saved visit on the employer just visited, offline.
+    // From opening the app (with one plan it opens that plan) to a saved visit on the employer
+    // just visited, offline. The tap into 結果 to type it goes with the typing.
     await field.app.page.goto('/');
     await resetTaps(field.app.page);
     const again = await (await field.app.openPlan(DEMO_PLAN)).openItem(ITEM);
@@ -90,7 +90,7 @@ test('a visit recorded offline reaches a second device, 訪問記録 and its CSV
     await visit.typeResult(secondResult);
     await visit.save();
     const count = await taps(field.app.page);
-    console.log(`taps to saved visit: ${count} (from the plan list, plus typing the result)`);
+    console.log(`taps to saved visit: ${count} (from opening the app, plus typing the result)`);
     expect(count).toBeLessThanOrEqual(5);
     await expect(field.app.pendingEdits()).toContainText('未同期 2件');
 
