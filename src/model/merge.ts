@@ -74,7 +74,7 @@ const IDENTITY: Record<RecordTable, readonly string[]> = {
   sections: ['id', 'planId'],
   items: ['id', 'planId'],
   progress: ['id', 'planId', 'itemId', 'periodId'],
-  notes: ['id', 'planId', 'itemId', 'author'],
+  notes: ['id', 'planId', 'itemId', 'author', 'authorId'],
   kpis: ['id', 'planId'],
   measurements: ['id', 'planId', 'kpiId', 'month'],
   conflicts: [

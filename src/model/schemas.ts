@@ -159,6 +159,11 @@ export const noteSchema = z.object({
   date: isoDateSchema,
   /** Stamped by the server when the note is created; only they (or a lead) may correct it. */
   author: requiredShortText,
+  /**
+   * The author's account id, stamped with `author` (names are not unique: two 田中 may not
+   * correct each other's notes); absent on notes from before it, which only a lead corrects.
+   */
+  authorId: z.optional(idSchema),
   /** The note, or a visit's 結果. */
   text: z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.noteText)),
   /** Present when the note records a visit. */

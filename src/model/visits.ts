@@ -66,11 +66,12 @@ export function findEmployer(employers: readonly Employer[], name: string): Empl
 }
 
 /**
- * Who may correct or remove a note: its author, or a lead or admin of the branch (the server
- * checks the same, see docs/sync-protocol.md S13).
+ * Who may correct or remove a note: its author — the account that wrote it, not a person of the
+ * same name — or a lead or admin of the branch (the server checks the same, see
+ * docs/sync-protocol.md S13). A note from before authors had ids is a lead's to correct.
  */
-export function canCorrectNote(note: Pick<Note, 'author'>, actor: string, isLead: boolean): boolean {
-  return isLead || note.author === actor;
+export function canCorrectNote(note: Pick<Note, 'authorId'>, userId: string | null, isLead: boolean): boolean {
+  return isLead || (userId !== null && note.authorId === userId);
 }
 
 /**

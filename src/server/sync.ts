@@ -484,11 +484,16 @@ export class SyncService {
     }
 
     // A note is corrected or removed by its author, or by a lead or admin (S13).
-    if (table === 'notes' && merged.kind === 'update' && role === 'staff' && currentData?.author !== by)
+    if (
+      table === 'notes' &&
+      merged.kind === 'update' &&
+      role === 'staff' &&
+      (currentData?.authorId === undefined || currentData.authorId !== principal.user.id)
+    )
       throw forbidden(m, `ほかの人のメモは訂正・削除できません（記入者: ${String(currentData?.author ?? '')}）。訂正はリーダーに依頼してください`);
     const record: Record<string, unknown> = { ...merged.record, id: m.recordId };
     if (STAMPED.has(table)) Object.assign(record, { updatedAt: at, updatedBy: by });
-    if (table === 'notes' && merged.kind === 'create') Object.assign(record, { author: by, createdAt: at });
+    if (table === 'notes' && merged.kind === 'create') Object.assign(record, { author: by, authorId: principal.user.id, createdAt: at });
     const planId = table === 'plans' ? m.recordId : m.planId;
     if (table !== 'plans' && record.planId !== planId) throw forbidden(m, '作成する記録の planId が違います (forged planId)');
     if (table === 'plans' && record.branchId !== branchId) throw forbidden(m, '計画の branchId が違います (forged branchId)');

@@ -78,11 +78,14 @@ export function addNote(db: TrackerDb, input: { planId: string; itemId: string; 
     db.transaction('rw', [db.notes, db.outbox, db.meta], async () => {
       const now = new Date().toISOString();
       const { visit, ...rest } = input;
+      // The signed-in account, as the server will stamp it: its author may correct it before it syncs.
+      const signer = await currentAuthor(db);
       const parsed = noteSchema.safeParse({
         id,
         ...rest,
         text: input.text.trim(),
         author: actor,
+        ...(signer ? { authorId: signer.author.id } : {}),
         createdAt: now,
         ...(visit ? { visit: cleanVisit(visit) } : {}),
       });

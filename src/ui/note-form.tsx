@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import * as z from 'zod/mini';
 import { useDraftForm } from './data/draft-form';
 import { useActorName, useDb } from './data/hooks';
-import { useCanCorrectAnyNote } from './data/sync-context';
+import { useCanCorrectAnyNote, useSession } from './data/sync-context';
 import { rememberNoteKind, useBranchEmployers, useLastNoteKind, type NoteKind } from './data/visit-hooks';
 import { addNote, correctNote, setNoteDeleted, type NoteCorrection } from '../sync/edits';
 import { isoDateSchema, LIMITS, visitSchema, type Item, type Note, type Plan, type Visit } from '../model/schemas';
@@ -285,7 +285,8 @@ function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessag
   const db = useDb();
   const actor = useActorName();
   const isLead = useCanCorrectAnyNote(plan);
-  const allowed = canCorrectNote(note, actor, isLead);
+  const me = useSession()?.user.id ?? null;
+  const allowed = canCorrectNote(note, me, isLead);
   // A correction being written is a draft too: it survives a reload, and reopens with it.
   const fix = useDraftForm(`note-fix:${note.id}`, { ...fieldsOf(note), from: JSON.stringify(correctionOf(note)) });
   useRegisterFlush(fix.flush);

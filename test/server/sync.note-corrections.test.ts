@@ -22,11 +22,13 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
   let staff: string;
   let lead: string;
   let otherStaff: string;
+  let otherStaffId: string;
 
   beforeEach(async () => {
     s = (await startTestServer(openStorage ? { openStorage } : {})) as unknown as TestServer;
     const user = await createUser(s.storage, { email: 'staff2@test', name: '訪問 次郎', password: PASSWORD }, s.now(), TEST_PASSWORD_COST);
     await s.storage.setMembership({ userId: user.id, branchId: DEMO_BRANCH.id, role: 'staff' });
+    otherStaffId = user.id;
     staff = await s.login('staff@demo');
     lead = await s.login('lead@demo');
     otherStaff = await s.login('staff2@test');
@@ -75,6 +77,37 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
     }
     expect(await stored()).toMatchObject({ text: created.text });
     expect((await stored()).deleted).toBeUndefined();
+  });
+
+  it('S13: the author is the account, not the name: another staff member of the same name cannot correct the note', async () => {
+    const namesake = await createUser(s.storage, { email: 'staff3@test', name: 'デモ 担当', password: PASSWORD }, s.now(), TEST_PASSWORD_COST);
+    await s.storage.setMembership({ userId: namesake.id, branchId: DEMO_BRANCH.id, role: 'staff' });
+    const token = await s.login('staff3@test');
+    const c = client();
+    const res = await s.post(
+      '/api/sync',
+      {
+        protocolVersion: PROTOCOL_VERSION,
+        clientId: c.clientId,
+        cursor: null,
+        mutations: [c.m(correction({ text: '同姓同名の書き換え' }, { text: created.text }))],
+      },
+      token,
+    );
+    expect(res.status).toBe(403);
+    expect(await stored()).toMatchObject({ text: created.text, author: 'デモ 担当' });
+  });
+
+  it('S7: the author’s account id is the server’s to stamp: a create naming another is stamped with the sender’s', async () => {
+    const c = client();
+    const id = `${NOTE}-claimed`;
+    const claimed = { ...created, id, authorId: 'someone-else' };
+    const { id: _id, ...fields } = claimed;
+    const res = await s.sync(otherStaff, { clientId: c.clientId, mutations: [c.m({ table: 'notes', recordId: id, changes: fields, create: claimed })] });
+    expect(res.results[0]!.status).toBe('applied');
+    const note = noteSchema.parse(await s.record('notes', id));
+    expect(note.author).toBe('訪問 次郎');
+    expect(note.authorId).toBe(otherStaffId);
   });
 
   it('S13: a lead corrects a visit and removes the note; the tombstone reaches another device', async () => {

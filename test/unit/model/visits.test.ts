@@ -84,11 +84,14 @@ describe('knownEmployers', () => {
 
 describe('canCorrectNote', () => {
   it.each([
-    ['its author', '佐藤', false, true],
-    ['another staff member', '鈴木', false, false],
-    ['a lead', '鈴木', true, true],
-  ])('%s: %s', (_who, actor, isLead, allowed) => {
-    expect(canCorrectNote({ author: '佐藤' }, actor, isLead)).toBe(allowed);
+    ['its author', { authorId: 'u-sato' }, 'u-sato', false, true],
+    ['another account (even of the same name)', { authorId: 'u-sato' }, 'u-sato-2', false, false],
+    ['a lead', { authorId: 'u-sato' }, 'u-suzuki', true, true],
+    ['staff, on a note from before authors had ids', {}, 'u-sato', false, false],
+    ['a lead, on a note from before authors had ids', {}, 'u-suzuki', true, true],
+    ['nobody signed in, not a lead', { authorId: 'u-sato' }, null, false, false],
+  ])('%s', (_who, note, userId, isLead, allowed) => {
+    expect(canCorrectNote(note, userId, isLead)).toBe(allowed);
   });
 });
 
