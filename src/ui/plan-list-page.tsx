@@ -56,6 +56,8 @@ export function PlanListPage({ openSingle = false }: { openSingle?: boolean }) {
     downloadFile(`${file.plan.branch}-${warekiFiscalYear(file.plan.fiscalYear)}.plan.json`, JSON.stringify(file, null, 2), 'application/json');
   }
 
+  // The only plan opens at once: the list is not drawn for a frame under someone's finger.
+  if (single) return <p class="page">計画を開いています…</p>;
   return (
     <section class="page">
       <h1>事業計画の一覧</h1>

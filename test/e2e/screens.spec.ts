@@ -1,16 +1,18 @@
-// Accessibility (axe: no serious or critical violation) on the plan, item, KPI, dashboard and
-// report screens; screenshots of every screen at both tablet sizes, kept under
-// test-results/screenshots/; and no Content-Security-Policy violation on any of them (Chromium
+// Accessibility (axe: no serious or critical violation) on the plan list, the plan (with the
+// status details open and with search results), item, KPI, dashboard, report and structure
+// screens (訪問記録 in visits.spec.ts); screenshots of every screen at both tablet sizes and on a
+// phone, kept under test-results/screenshots/; and no Content-Security-Policy violation on any of them (Chromium
 // reports each on the console as "Refused to …").
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { TrackerApp } from './pages/tracker';
+import { TrackerApp, VisitsScreen } from './pages/tracker';
 
 const DEMO_PLAN = /令和6年度 東京支部事業計画/;
 const ITEM = /中長期的な視点による健全な財政運営/;
 const VIEWPORTS = [
   { name: 'landscape-1024x768', width: 1024, height: 768 },
   { name: 'portrait-768x1024', width: 768, height: 1024 },
+  { name: 'phone-390x844', width: 390, height: 844 },
 ];
 
 async function expectNoSeriousViolations(page: Page, screen: string): Promise<void> {
@@ -39,13 +41,23 @@ async function snap(page: Page, viewport: string, screen: string): Promise<void>
   await page.screenshot({ path: `test-results/screenshots/${viewport}-${screen}.png`, fullPage: false });
 }
 
-test('axe finds no serious or critical violation on the plan, item, KPI, dashboard and report screens', async ({ page }) => {
+test('axe finds no serious or critical violation on the plan list, plan (with the status open and with search results), item, KPI, dashboard, report and structure screens', async ({
+  page,
+}) => {
   const refused = watchCsp(page);
   const app = new TrackerApp(page);
   await app.login();
   await app.openPlans();
+  await expectNoSeriousViolations(page, 'plan list');
   const plan = await app.openPlan(DEMO_PLAN);
   await expectNoSeriousViolations(page, 'plan');
+  await app.openStatus();
+  await expectNoSeriousViolations(page, 'plan with the status details open');
+  await page.keyboard.press('Escape');
+  await plan.search('健康宣言');
+  await expect(page.getByRole('link', { name: /健康企業宣言/ }).first()).toBeVisible();
+  await expectNoSeriousViolations(page, 'plan with search results');
+  await plan.search('');
   await plan.openItem(ITEM);
   await expectNoSeriousViolations(page, 'item');
   await page.goBack();
@@ -61,6 +73,11 @@ test('axe finds no serious or critical violation on the plan, item, KPI, dashboa
   await plan.waitForTree();
   await plan.openReport();
   await expectNoSeriousViolations(page, 'report');
+  await page.goBack();
+  await plan.waitForTree();
+  await page.getByRole('link', { name: '構成の編集' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await expectNoSeriousViolations(page, 'structure');
   expect(refused, 'Content-Security-Policy violations').toEqual([]);
 });
 
@@ -77,6 +94,13 @@ for (const viewport of VIEWPORTS) {
     await snap(page, viewport.name, '1-plan-list');
     const plan = await app.openPlan(DEMO_PLAN);
     await snap(page, viewport.name, '2-plan');
+    await app.openStatus();
+    await snap(page, viewport.name, '2-plan-status');
+    await page.keyboard.press('Escape');
+    await plan.search('健康宣言');
+    await expect(page.getByRole('link', { name: /健康企業宣言/ }).first()).toBeVisible();
+    await snap(page, viewport.name, '2-plan-search');
+    await plan.search('');
     await plan.filterByEvaluation('△');
     await snap(page, viewport.name, '3-plan-filtered');
     await plan.filterByEvaluation('△');
@@ -108,6 +132,10 @@ for (const viewport of VIEWPORTS) {
     await page.getByRole('link', { name: '構成の編集' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
     await snap(page, viewport.name, '8-structure');
+    await page.goBack();
+    await plan.waitForTree();
+    await VisitsScreen.open(page);
+    await snap(page, viewport.name, '9-visits');
     expect(refused, 'Content-Security-Policy violations').toEqual([]);
   });
 }
