@@ -7,7 +7,7 @@ import { useActorName, useDb, useItemDetail, usePlanStructure } from './data/hoo
 import { saveProgress } from '../sync/edits';
 import { progressTextStore } from '../sync/text-store';
 import { choosePeriod, periodsOf, type Period } from '../model/period';
-import { EMPTY_FILTER, itemGroups, labelPath, type ItemFilter } from '../model/plan-tree';
+import { EMPTY_FILTER, itemGroups, joinLabels, labelPath, type ItemFilter } from '../model/plan-tree';
 import { EVALUATIONS, LIMITS, type Evaluation, type Item, type Plan, type Progress, type Section } from '../model/schemas';
 import { bothFiscalYear, localIsoDate } from '../model/wareki';
 import { dateTimeText } from './date-time';
@@ -76,12 +76,11 @@ export function ItemPage({
 }
 
 function ItemHeader({ plan, sections, item }: { plan: Plan; sections: Section[]; item: Item }) {
-  const path = labelPath(sections, item).filter(Boolean);
   const section = sections.find((s) => s.id === item.sectionId);
   return (
     <header class="item-header">
       <p class="subtitle">
-        {plan.branch}・{bothFiscalYear(plan.fiscalYear)}・{path.join(' ')}
+        {plan.branch}・{bothFiscalYear(plan.fiscalYear)}・{joinLabels(labelPath(sections, item))}
         {section && `　${section.title}`}
       </p>
       <h1>{item.label && <span class="label">{item.label}</span>} 事業計画</h1>
