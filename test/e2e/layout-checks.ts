@@ -16,12 +16,14 @@ const describe = (f: Found) => `${f.tag}${f.cls ? `.${f.cls.trim().split(/\s+/).
 
 /**
  * The visible cells (or whatever `selector` names) whose content is wider than the box:
- * scrollWidth > clientWidth, with a pixel of rounding allowed.
+ * scrollWidth > clientWidth, with a pixel of rounding allowed; text visible to screen readers
+ * only is not looked at.
  */
 export async function overflowingCells(page: Page, selector = 'th, td'): Promise<string[]> {
   const found = await page.evaluate((selector) => {
     return [...document.querySelectorAll<HTMLElement>(selector)]
-      .filter((el) => el.offsetParent !== null && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+      // A box a pixel wide is text kept for screen readers only (.visually-hidden), not a cell.
+      .filter((el) => el.offsetParent !== null && el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1)
       .map((el) => ({
         tag: el.tagName.toLowerCase(),
         cls: String(el.className),

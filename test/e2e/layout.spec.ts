@@ -1,12 +1,13 @@
-// At 1024×768, 768×1024 and 390×844: on the plan, item, KPI, dashboard, report and structure screens no cell's text
-// overflows it (scrollWidth > clientWidth), short words (評価, 未評価, 判定, 実績未入力 …) never
+// At 1024×768, 768×1024 and 390×844: on the plan list, plan (and its status details), item,
+// KPI, dashboard, report, structure and 訪問記録 screens no cell's or control's text overflows it
+// (scrollWidth > clientWidth), no screen but the report scrolls sideways, short words (評価, 未評価, 判定, 実績未入力 …) never
 // break inside, and on the KPI screen no cell of a KPI is drawn over another (the 判定 badge
 // over the 時点 on a phone); a conflict between two people is shown naming both. Screenshots
 // of each go to test-results/screenshots/layout-*.png to be looked at. The checks themselves
 // are in layout-checks.ts, for any other screen's test to use.
 import { expect, test, type Page } from '@playwright/test';
 import { brokenWords, overflowingCells, overlapsInRows } from './layout-checks';
-import { signInOnNewDevice, TrackerApp } from './pages/tracker';
+import { signInOnNewDevice, TrackerApp, VisitsScreen } from './pages/tracker';
 
 const DEMO_PLAN = /令和6年度 東京支部事業計画/;
 const VIEWPORTS = [
@@ -16,24 +17,40 @@ const VIEWPORTS = [
 ] as const;
 const SHORT_WORDS = ['未評価', '評価', '判定', '実績未入力', '達成見込み', '未達見込み', '時点', '保存済み'];
 
+/** Controls and labels that must show their whole text: buttons, links made buttons, badges, the header. */
+const CONTROLS = 'header *, main button, main a.button, main .badge, main label';
+
+/** Nothing on the screen reaches past the window's right edge (the page never scrolls sideways). */
+const pageWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
 const snap = (page: Page, viewport: string, screen: string) =>
   page.screenshot({ path: `test-results/screenshots/layout-${viewport}-${screen}.png`, fullPage: false });
 
 for (const viewport of VIEWPORTS) {
-  test(`at ${viewport.name} no text overflows its cell and no short word breaks on the plan, item, KPI, dashboard, report and structure screens`, async ({
+  test(`at ${viewport.name} no text overflows its cell or control and no short word breaks on the plan list, plan, item, KPI, dashboard, report, structure and 訪問記録 screens`, async ({
     page,
   }) => {
     await page.setViewportSize({ width: viewport.width, height: viewport.height });
     const app = new TrackerApp(page);
     await app.login();
     await app.openPlans();
+    expect(await overflowingCells(page, CONTROLS), 'plan list').toEqual([]);
+    expect(await pageWidth(page), 'plan list').toBeLessThanOrEqual(0);
+    await snap(page, viewport.name, 'plan-list');
     const plan = await app.openPlan(DEMO_PLAN);
     await plan.waitForTree();
     expect(await brokenWords(page, SHORT_WORDS), 'plan screen').toEqual([]);
+    expect(await overflowingCells(page, CONTROLS), 'plan screen').toEqual([]);
+    expect(await pageWidth(page), 'plan screen').toBeLessThanOrEqual(0);
+    await app.openStatus();
+    expect(await overflowingCells(page, CONTROLS), 'status details').toEqual([]);
+    await page.keyboard.press('Escape');
     await snap(page, viewport.name, 'plan');
 
     await plan.openItem(/お客様満足度調査やお客様の声/);
     expect(await brokenWords(page, SHORT_WORDS), 'item screen').toEqual([]);
+    expect(await overflowingCells(page, CONTROLS), 'item screen').toEqual([]);
+    expect(await pageWidth(page), 'item screen').toBeLessThanOrEqual(0);
     await snap(page, viewport.name, 'item');
     await page.goBack();
     await plan.waitForTree();
@@ -66,7 +83,16 @@ for (const viewport of VIEWPORTS) {
     await page.getByRole('link', { name: '構成の編集' }).click();
     await expect(page.getByRole('heading', { level: 1, name: /構成の編集/ })).toBeVisible();
     expect(await brokenWords(page, SHORT_WORDS), 'structure screen').toEqual([]);
+    expect(await overflowingCells(page, CONTROLS), 'structure screen').toEqual([]);
     await snap(page, viewport.name, 'structure');
+
+    await page.goBack();
+    await plan.waitForTree();
+    await VisitsScreen.open(page);
+    expect(await brokenWords(page, SHORT_WORDS), '訪問記録').toEqual([]);
+    expect(await overflowingCells(page, CONTROLS), '訪問記録').toEqual([]);
+    expect(await pageWidth(page), '訪問記録').toBeLessThanOrEqual(0);
+    await snap(page, viewport.name, 'visits');
   });
 }
 
