@@ -42,7 +42,7 @@ describe('sync banners', () => {
     const banner = await screen.findByRole('alert');
     expect(banner.textContent).toContain('アプリを更新してください');
     // The plan list stays readable and editable on the device.
-    expect(await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ })).toBeTruthy();
+    expect(await screen.findByRole('heading', { level: 1, name: /令和6年度 東京支部事業計画/ })).toBeTruthy();
     fireEvent.click(within(banner).getByRole('button', { name: '再読み込みして更新' }));
     await waitFor(() => expect(applied).toBe(1));
   });

@@ -10,6 +10,7 @@ import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
 describe('App', () => {
   it('lists the plans and counts the edits waiting to sync', async () => {
+    history.replaceState(null, '', '/plans');
     const db = await dbWithFixturePlan();
     render(<App db={db} />);
     expect(await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ })).toBeTruthy();
@@ -90,6 +91,7 @@ describe('App', () => {
   });
 
   it('offers to reconnect after the connection was lost', async () => {
+    history.replaceState(null, '', '/plans');
     const db = await dbWithFixturePlan();
     render(<App db={db} />);
     await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ });

@@ -28,7 +28,7 @@ describe('ErrorBoundary', () => {
 
     read.mockRestore();
     fireEvent.click(within(alert).getByRole('button', { name: 'もう一度表示' }));
-    expect(await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ })).toBeTruthy();
+    expect(await screen.findByRole('heading', { level: 1, name: /令和6年度 東京支部事業計画/ })).toBeTruthy();
   });
 
   it('catches a component that throws and names the part that failed', async () => {

@@ -25,7 +25,7 @@ describe('LoginPage', () => {
     engine.loginResult = { ok: false, error: { code: 'login.wrong-password' } };
     render(<App db={db} engine={engine} />);
     expect(await screen.findByRole('heading', { name: 'ログイン', level: 1 })).toBeTruthy();
-    expect(screen.queryByRole('link', { name: /令和6年度 東京支部事業計画/ })).toBeNull();
+    expect(screen.queryByRole('heading', { level: 1, name: /令和6年度 東京支部事業計画/ })).toBeNull();
 
     fireEvent.input(screen.getByRole('textbox', { name: 'メールアドレス' }), { target: { value: 'lead@demo' } });
     fireEvent.input(screen.getByLabelText('パスワード'), { target: { value: 'wrong' } });
@@ -40,7 +40,7 @@ describe('LoginPage', () => {
     engine.loginResult = { ok: true };
     fireEvent.input(screen.getByLabelText('パスワード'), { target: { value: 'demo1234' } });
     fireEvent.click(screen.getByRole('button', { name: 'ログイン' }));
-    expect(await screen.findByRole('link', { name: /令和6年度 東京支部事業計画/ })).toBeTruthy();
+    expect(await screen.findByRole('heading', { level: 1, name: /令和6年度 東京支部事業計画/ })).toBeTruthy();
     expect(screen.queryByRole('heading', { name: 'ログイン' })).toBeNull();
     expect(engine.calls.login[2]).toEqual(['lead@demo', 'demo1234']);
   });

@@ -21,15 +21,17 @@ const describe = (f: Found) => `${f.tag}${f.cls ? `.${f.cls.trim().split(/\s+/).
  */
 export async function overflowingCells(page: Page, selector = 'th, td'): Promise<string[]> {
   const found = await page.evaluate((selector) => {
-    return [...document.querySelectorAll<HTMLElement>(selector)]
-      // A box a pixel wide is text kept for screen readers only (.visually-hidden), not a cell.
-      .filter((el) => el.offsetParent !== null && el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1)
-      .map((el) => ({
-        tag: el.tagName.toLowerCase(),
-        cls: String(el.className),
-        text: el.textContent ?? '',
-        detail: `: ${el.scrollWidth} > ${el.clientWidth}`,
-      }));
+    return (
+      [...document.querySelectorAll<HTMLElement>(selector)]
+        // A box a pixel wide is text kept for screen readers only (.visually-hidden), not a cell.
+        .filter((el) => el.offsetParent !== null && el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1)
+        .map((el) => ({
+          tag: el.tagName.toLowerCase(),
+          cls: String(el.className),
+          text: el.textContent ?? '',
+          detail: `: ${el.scrollWidth} > ${el.clientWidth}`,
+        }))
+    );
   }, selector);
   return found.map(describe);
 }

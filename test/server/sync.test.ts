@@ -187,6 +187,8 @@ describe('conflicts', () => {
       itemId: ITEM,
       date: '2026-04-30',
       author: 'デモ 担当',
+      // The account, stamped by the server whatever the create said (S13).
+      authorId: expect.any(String),
       text: '訪問A',
       createdAt: T0.toISOString(),
       // Stamped as every record is, so a later correction (S13) has a before to differ from.
