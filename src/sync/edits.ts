@@ -131,13 +131,18 @@ export function correctNote(db: TrackerDb, id: string, correction: NoteCorrectio
       const moved = ancestor
         ? Object.fromEntries((['date', 'text', 'visit'] as const).filter((f) => !sameValue(stored.data[f], ancestor[f])).map((f) => [f, ancestor[f] ?? null]))
         : {};
+      // Only what the person changed is written and sent: a field they left as it was keeps a
+      // colleague's correction that arrived meanwhile, and is no conflict. (A visit stays a visit.)
+      const next = { date: correction.date, text: correction.text.trim(), visit: correction.visit ? cleanVisit(correction.visit) : undefined };
+      const from = ancestor ?? stored.data;
+      const touched = (['date', 'text', 'visit'] as const).filter((f) => next[f] !== undefined && !sameValue(next[f], from[f]));
       return writeRecord(
         db,
         'notes',
         id,
         (cur) => {
           if (!cur) throw new DbError(DB_ERROR.notFound);
-          return { ...cur, date: correction.date, text: correction.text.trim(), ...(correction.visit ? { visit: cleanVisit(correction.visit) } : {}) };
+          return { ...cur, ...Object.fromEntries(touched.map((f) => [f, next[f]])) };
         },
         actor,
         undefined,

@@ -94,9 +94,10 @@ export function NotesSection({ plan, item, notes }: { plan: Plan; item: Item; no
       ) : (
         <ol class="timeline" aria-label="メモの一覧">
           {live.map((n) => (
-            // Keyed by its last change too: a correction made elsewhere starts the entry (and an
-            // unsent correction of it, read back from its draft) from the note as it is now.
-            <NoteEntry key={`${n.id}@${n.updatedAt ?? ''}`} plan={plan} note={n} onMessage={setMessage} />
+            // Keyed by the note alone: a colleague's correction arriving must not rebuild a form
+            // being typed in (focus, the keyboard, an IME composition); what was not typed in it
+            // follows the note as it is now (NoteEntry), and only what was is sent.
+            <NoteEntry key={n.id} plan={plan} note={n} onMessage={setMessage} />
           ))}
         </ol>
       )}
@@ -291,7 +292,11 @@ function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessag
   const fix = useDraftForm(`note-fix:${note.id}`, { ...fieldsOf(note), from: JSON.stringify(correctionOf(note)) });
   useRegisterFlush(fix.flush);
   const [open, setOpen] = useState(false);
-  const editing = allowed && (open || fix.isDraft) ? fix.fields : null;
+  // Until something is typed the form shows the note as it is now (a colleague's correction
+  // included), and the first keystroke starts the draft from there.
+  const current = { ...fieldsOf(note), from: JSON.stringify(correctionOf(note)) };
+  const editing = allowed && (open || fix.isDraft) ? (fix.isDraft ? fix.fields : current) : null;
+  const setFix = (patch: Partial<typeof current>) => fix.set(fix.isDraft ? patch : { ...current, ...patch });
   const [confirming, setConfirming] = useState(false);
   const what = note.visit ? '訪問記録' : 'メモ';
   const corrected = note.updatedAt !== undefined && !!note.updatedBy && note.updatedAt !== note.createdAt;
@@ -316,8 +321,8 @@ function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessag
       return;
     }
     const values = editing;
-    // The draft goes first: the corrected note re-renders this entry (its key), which must not
-    // find the draft again.
+    // The draft goes first: the corrected note re-renders this entry, which must not find the
+    // draft again.
     await fix.reset();
     try {
       const visit = visitOf(values);
@@ -349,7 +354,7 @@ function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessag
       </p>
       {editing ? (
         <form class="note-form note-correction" aria-label={`${what}の訂正`} onSubmit={saveCorrection}>
-          <NoteFieldsInput plan={plan} fields={editing} set={fix.set} idPrefix={`fix-${note.id}`} />
+          <NoteFieldsInput plan={plan} fields={editing} set={setFix} idPrefix={`fix-${note.id}`} />
           <div class="note-form-actions">
             <button type="submit" class="primary">
               訂正を保存

@@ -201,4 +201,31 @@ describe('訂正 and 削除', () => {
       expect.objectContaining({ table: 'notes', changes: { text: '健康宣言の案内を渡した。来月再訪。' }, base: { text: '健康宣言の案内を渡した。' } }),
     ]);
   });
+
+  it('keep the field being typed in (same element, focus) when a colleague’s correction arrives, and keep the colleague’s employer', async () => {
+    const db = await seeded();
+    renderAs(db, 'lead');
+    fireEvent.click(await screen.findByRole('button', { name: '令和6年5月10日の訪問記録を訂正' }));
+    const fix = await screen.findByRole('form', { name: '訪問記録の訂正' });
+    const result = within(fix).getByRole('textbox', { name: '結果' }) as HTMLTextAreaElement;
+    result.focus();
+    fireEvent.input(result, { target: { value: '健康宣言の案内を渡した。追記中' } });
+    await waitFor(async () => expect((await readDraft(db, 'note-fix:earlier-visit'))?.fields.text).toBe('健康宣言の案内を渡した。追記中'));
+    await act(async () => {
+      await db.notes.update('earlier-visit', {
+        visit: { employer: '山田製作所株式会社', employerCode: '12-ヤマ', purposes: ['健康宣言'] },
+        updatedAt: '2024-05-11T00:00:00.000Z',
+        updatedBy: '鈴木（担当）',
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(within(screen.getByRole('form', { name: '訪問記録の訂正' })).getByRole('textbox', { name: '結果' })).toBe(result);
+    expect(document.activeElement).toBe(result);
+    expect(result.value).toBe('健康宣言の案内を渡した。追記中');
+    fireEvent.click(within(screen.getByRole('form', { name: '訪問記録の訂正' })).getByRole('button', { name: '訂正を保存' }));
+    await screen.findByText('訪問記録を訂正しました。前の内容は変更履歴に残ります。');
+    // Only the text the lead typed is sent; the employer the colleague corrected stays.
+    expect(await db.outbox.toArray()).toEqual([expect.objectContaining({ table: 'notes', changes: { text: '健康宣言の案内を渡した。追記中' } })]);
+    expect((await db.notes.get('earlier-visit'))?.visit?.employer).toBe('山田製作所株式会社');
+  });
 });
