@@ -137,10 +137,10 @@ export function mergeMutation(
   m: FieldMutation,
   options: MergeOptions = {},
 ): MergeResult {
-  if (table === 'history') return { kind: 'reject', reason: 'history is written by the server' };
+  if (table === 'history') return { kind: 'reject', reason: '変更履歴はサーバーだけが書きます (history is written by the server)' };
   if (!current) {
-    if (!m.create) return { kind: 'reject', reason: 'the record does not exist' };
-    if (table === 'conflicts') return { kind: 'reject', reason: 'conflicts are created by the server' };
+    if (!m.create) return { kind: 'reject', reason: '記録がありません。削除されたか、まだ作られていません (the record does not exist)' };
+    if (table === 'conflicts') return { kind: 'reject', reason: '競合はサーバーだけが作ります (conflicts are created by the server)' };
     return { kind: 'create', record: withoutStamps({ ...m.create, ...m.changes }) };
   }
   // A note is created once: a create of one that exists is a replay (of a create a correction
@@ -155,7 +155,7 @@ export function mergeMutation(
     // Own fields only: a field named `constructor` or `__proto__` is data, not the prototype's.
     const serverValue = Object.hasOwn(current, field) ? current[field] : undefined;
     if (sameValue(serverValue, clientValue)) continue;
-    if (identity.includes(field)) return { kind: 'reject', reason: `${field} cannot be changed` };
+    if (identity.includes(field)) return { kind: 'reject', reason: `記録を識別する値（${field}）は変更できません (${field} cannot be changed)` };
     const baseValue = Object.hasOwn(m.base, field) ? m.base[field] : undefined;
     if (sameValue(serverValue, baseValue) || isLaterWins(table, field)) {
       Object.defineProperty(record, field, { value: clientValue, enumerable: true, writable: true, configurable: true });

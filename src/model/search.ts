@@ -69,8 +69,14 @@ interface Query {
   window: number;
 }
 
+/**
+ * The longest query looked for, in normalised characters: a search costs (its bigrams) × (the
+ * texts), so a pasted page would take half a second a keystroke; nobody types more to find an item.
+ */
+export const MAX_QUERY = 64;
+
 function prepareQuery(query: string): Query | null {
-  const text = normalizeForSearch(query);
+  const text = normalizeForSearch(query).slice(0, MAX_QUERY);
   if (!text) return null;
   const bigrams = new Set<string>();
   for (let i = 0; i + 2 <= text.length; i++) bigrams.add(text.slice(i, i + 2));

@@ -20,7 +20,7 @@ import {
   type TreeNode,
 } from '../model/plan-tree';
 import { EVALUATIONS, type Item, type Kpi, type Plan, type Progress } from '../model/schemas';
-import { buildSearchIndex, isBlankQuery, matchSnippet, SEARCH_FIELD_LABELS, viewOfPlan, type SearchHit } from '../model/search';
+import { buildSearchIndex, isBlankQuery, MAX_QUERY, matchSnippet, SEARCH_FIELD_LABELS, viewOfPlan, type SearchHit } from '../model/search';
 import { bothFiscalYear, localIsoDate, warekiDate } from '../model/wareki';
 import { usePlanKpis } from './data/search-hooks';
 import { useKeepPlace } from './place';
@@ -161,6 +161,7 @@ function PlanTree({
           <input
             type="search"
             value={filter.query}
+            maxLength={MAX_QUERY}
             placeholder="項目・実施状況・メモ・KPIの文言"
             onInput={(e) => setFilter({ ...filter, query: e.currentTarget.value })}
           />

@@ -10,7 +10,7 @@ import { useDb, usePendingCount, useRejectedCount } from './data/hooks';
 import { discardPendingOf, eraseThisDevice, type PendingOfAuthor } from '../sync/shared-device';
 import { usePendingByAuthor } from './data/pending-hooks';
 import type { PersistenceState } from '../db/persistence';
-import type { SyncState } from '../sync/engine-api';
+import { SYNC_ERROR, type SyncState } from '../sync/engine-api';
 import { ActorName } from './actor-name';
 import { problemText } from './messages';
 import { dateTimeText } from './date-time';
@@ -120,7 +120,9 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
   }
 
   // What the chip says at a glance; everything else waits behind it, so the header stays one row.
-  const attention = others.length > 0 || (!rejected.loading && rejected.value > 0) || status?.state === 'error' || status?.state === 'update-required';
+  // No network is not a problem to look at (the chip says オフライン); a sync that fails with one is.
+  const failed = status?.state === 'error' && !NO_NETWORK.has(status.lastError?.code ?? '');
+  const attention = others.length > 0 || (!rejected.loading && rejected.value > 0) || failed || status?.state === 'update-required';
   const chipState = !online ? 'offline' : attention ? 'attention' : status?.state === 'syncing' ? 'syncing' : 'online';
 
   return (
@@ -222,6 +224,9 @@ export function StatusBar({ persistence, rejectedOpen, onToggleRejected }: Statu
     </>
   );
 }
+
+/** Failures that only say the network is not there. */
+const NO_NETWORK: ReadonlySet<string> = new Set([SYNC_ERROR.offline, SYNC_ERROR.unreachable]);
 
 /** The details under the chip: one per page, named by the chip's aria-controls. */
 const DETAILS_ID = 'status-details';

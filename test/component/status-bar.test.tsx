@@ -103,6 +103,17 @@ describe('the status chip', () => {
     expect(document.activeElement).toBe(chip);
   });
 
+  it('does not say 要確認 for being offline: the chip says オフライン', async () => {
+    const engine = new FakeSyncEngine({ state: 'error', online: false, lastError: { code: 'sync.offline' } });
+    render(<App db={await dbWithFixturePlan()} engine={engine} />);
+    const chip = await screen.findByRole('button', { name: /未同期 0件/ });
+    expect(chip.textContent).toContain('オフライン');
+    expect(chip.textContent).not.toContain('要確認');
+    engine.set({ state: 'error', online: true, lastError: { code: 'sync.unreachable' } });
+    await waitFor(() => expect(chip.textContent).toContain('オンライン'));
+    expect(chip.textContent).not.toContain('要確認');
+  });
+
   it('says 要確認 while changes the server refused wait to be looked at', async () => {
     const db = await dbWithFixturePlan();
     render(<App db={db} engine={new FakeSyncEngine()} />);

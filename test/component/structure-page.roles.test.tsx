@@ -14,12 +14,13 @@ import { emptyDb, importPlanFixture } from './plan-fixture';
 
 const BRANCH = 'branch-tokyo';
 
-async function renderAs(role: Role, screenOf: (planId: string) => preact.JSX.Element) {
+/** `role` null: the engine has not told who is signed in yet (the first frames after a start). */
+async function renderAs(role: Role | null, screenOf: (planId: string) => preact.JSX.Element) {
   const db = emptyDb();
   const planId = await importPlanFixture(db, good, BRANCH);
   render(
     <DbContext.Provider value={db}>
-      <SyncContext.Provider value={new FakeSyncEngine({ session: session(role, BRANCH) })}>{screenOf(planId)}</SyncContext.Provider>
+      <SyncContext.Provider value={new FakeSyncEngine({ session: role ? session(role, BRANCH) : null })}>{screenOf(planId)}</SyncContext.Provider>
     </DbContext.Provider>,
   );
 }
@@ -34,6 +35,12 @@ describe('screens by role', () => {
     await renderAs('staff', (planId) => <PlanPage planId={planId} periodId={null} />);
     const menu = await screen.findByRole('navigation', { name: '計画のメニュー' });
     expect(menu.textContent).toContain('KPI');
+    expect(screen.queryByRole('link', { name: '構成の編集' })).toBeNull();
+  });
+
+  it('offers nobody 構成の編集 while the session is not known yet', async () => {
+    await renderAs(null, (planId) => <PlanPage planId={planId} periodId={null} />);
+    await screen.findByRole('navigation', { name: '計画のメニュー' });
     expect(screen.queryByRole('link', { name: '構成の編集' })).toBeNull();
   });
 

@@ -101,7 +101,7 @@ describe('applying mutations', () => {
   it('S8, S18: rejects (with a reason, applying nothing) a change of an identity field', async () => {
     const c = client();
     const res = await s.sync(staff, { clientId: c.clientId, mutations: [c.m({ changes: { itemId: ITEM2 }, base: { itemId: ITEM } })] });
-    expect(res.results[0]).toMatchObject({ status: 'rejected', reason: 'itemId cannot be changed' });
+    expect(res.results[0]).toMatchObject({ status: 'rejected', reason: '記録を識別する値（itemId）は変更できません (itemId cannot be changed)' });
   });
 
   it('S11: rejects a record that names an item the plan does not have', async () => {

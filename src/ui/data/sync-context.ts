@@ -79,16 +79,30 @@ export function useCanCorrectAnyNote(plan: Plan): boolean {
  * plan's settings): a lead or admin of its branch, as the server allows; staff are not shown it.
  */
 export function useCanEditStructure(plan: Plan | null): boolean {
-  const session = useSession();
-  return plan !== null && isLeadOf(session, plan);
+  const signedIn = useSignedIn();
+  return plan !== null && isLeadOf(signedIn, plan);
 }
 
 function useIsLeadOf(plan: Plan): boolean {
-  return isLeadOf(useSession(), plan);
+  return isLeadOf(useSignedIn(), plan);
 }
 
-function isLeadOf(session: LoginResponse | null, plan: Plan): boolean {
-  if (!session || plan.branchId === undefined) return true;
+/** The session, or 'local' without a sync engine (nobody else to defer to); null while none is known. */
+function useSignedIn(): LoginResponse | 'local' | null {
+  const engine = useSyncEngine();
+  const session = useSession();
+  return engine === null ? 'local' : session;
+}
+
+/**
+ * A lead or admin of the plan's branch. A plan only on this device, or a device without a sync
+ * engine, has nobody else to decide. With an engine whose session is not known yet (the first
+ * frames, or signed out) nobody is: staff must not see a lead's actions flash up.
+ */
+function isLeadOf(signedIn: LoginResponse | 'local' | null, plan: Plan): boolean {
+  if (signedIn === 'local' || plan.branchId === undefined) return true;
+  if (signedIn === null) return false;
+  const session = signedIn;
   const role = session.branches.find((b) => b.id === plan.branchId)?.role;
   return role === 'lead' || role === 'admin';
 }

@@ -81,7 +81,10 @@ describe('mergeMutation on an existing record', () => {
   });
 
   it('S8: refuses to change identity fields', () => {
-    expect(mergeMutation('progress', progress, m({ itemId: 'other' }, { itemId: 'i1' }))).toEqual({ kind: 'reject', reason: 'itemId cannot be changed' });
+    expect(mergeMutation('progress', progress, m({ itemId: 'other' }, { itemId: 'i1' }))).toEqual({
+      kind: 'reject',
+      reason: '記録を識別する値（itemId）は変更できません (itemId cannot be changed)',
+    });
     expect(mergeMutation('plans', { id: 'p', branchId: 'b1' }, m({ branchId: 'b2' }, { branchId: 'b1' })).kind).toBe('reject');
   });
 

@@ -4,6 +4,7 @@ import type { Item, Kpi, Note, Progress } from '../../../src/model/schemas';
 import {
   buildSearchIndex,
   itemsInView,
+  MAX_QUERY,
   matchSnippet,
   neighbours,
   normalizeForSearch,
@@ -82,6 +83,13 @@ describe('search', () => {
   };
   const index = buildSearchIndex(input);
   const ids = (query: string) => search(index, query).items.map((h) => h.id);
+
+  it(`looks for the first ${MAX_QUERY} characters of a pasted page, not all of it`, () => {
+    const long = '保険者機能の強化に向けて事業所への訪問と健診の勧奨を進める。'.repeat(3);
+    const pasted = buildSearchIndex({ ...input, items: [...input.items, item('long', long)] });
+    const page = Array.from({ length: 5000 }, (_, i) => String.fromCharCode(0x4e00 + i)).join('');
+    expect(search(pasted, long.slice(0, MAX_QUERY) + page).items.map((h) => h.id)).toEqual(['long']);
+  });
 
   it.each<[string, string[]]>([
     // Exact first (b says 健康宣言), then a by its words 健康企業宣言.
