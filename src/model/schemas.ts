@@ -77,7 +77,12 @@ export const planSchema = z.object({
   /** 案 while the plan is a draft, 確定 once adopted; absent on plans from before plan format 2. */
   status: z.optional(planStatusSchema),
   /** The purposes a visit of this plan can name; absent: DEFAULT_VISIT_PURPOSES (see visitPurposesOf). */
-  visitPurposes: z.optional(z.array(visitPurposeSchema).check(z.maxLength(LIMITS.visitPurposes))),
+  visitPurposes: z.optional(
+    z.array(visitPurposeSchema).check(
+      z.maxLength(LIMITS.visitPurposes),
+      z.refine((list) => new Set(list.map((p) => p.name)).size === list.length, '同じ名前の訪問目的が重なっています'),
+    ),
+  ),
   deleted: z.boolean(),
   ...stamp,
 });
@@ -145,8 +150,11 @@ export const visitSchema = z.object({
   employer: z.string().check(z.trim(), z.minLength(1, '事業所名を入力してください'), z.maxLength(LIMITS.employerName)),
   /** 事業所記号, empty when not known. */
   employerCode: z.optional(z.string().check(z.trim(), z.maxLength(LIMITS.employerCode))),
-  purposes: z.array(purposeName).check(z.maxLength(LIMITS.visitPurposes)),
-  /** 次回訪問予定 */
+  purposes: z.array(purposeName).check(
+    z.maxLength(LIMITS.visitPurposes),
+    z.refine((names) => new Set(names).size === names.length, '同じ訪問目的が重なっています'),
+  ),
+  /** 次回訪問予定 (the server also keeps it between the visit and two years ahead). */
   nextDate: z.optional(isoDateSchema),
 });
 export type Visit = z.infer<typeof visitSchema>;

@@ -134,3 +134,30 @@ export function visitsByMonth(visits: readonly VisitNote[]): { month: string; vi
   }
   return [...groups].map(([month, list]) => ({ month, visits: list }));
 }
+
+/** The earliest date a note may have. */
+export const FIRST_NOTE_DATE = '2000-01-01';
+/** How far ahead a note's date may lie (a visit planned and written down early). */
+const NOTE_DATE_YEARS = 1;
+/** How far ahead a visit's next visit may be planned. */
+const NEXT_VISIT_YEARS = 2;
+
+/** `today` (YYYY-MM-DD) moved `years` ahead; 29 February lands on 1 March. */
+function yearsAhead(today: string, years: number): string {
+  const [y, m, d] = today.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y + years, m - 1, d)).toISOString().slice(0, 10);
+}
+
+/**
+ * Why a note's date (and a visit's next visit) cannot be kept, in Japanese, or null: the date lies
+ * between 2000-01-01 and a year after `today`, the next visit between the visit and two years
+ * after `today`. The form checks it before saving and the server again (S12), with the
+ * server's today.
+ */
+export function noteDatesProblem(date: string, nextDate: string | undefined, today: string): string | null {
+  const latest = yearsAhead(today, NOTE_DATE_YEARS);
+  if (date < FIRST_NOTE_DATE || date > latest) return `日付は ${FIRST_NOTE_DATE} から ${latest} までです。`;
+  const furthest = yearsAhead(today, NEXT_VISIT_YEARS);
+  if (nextDate !== undefined && (nextDate < date || nextDate > furthest)) return `次回訪問予定は訪問日（${date}）から ${furthest} までです。`;
+  return null;
+}

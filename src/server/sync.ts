@@ -24,6 +24,7 @@ import {
   type RecordTable,
 } from '../model/schemas';
 import { fiscalYearOfMonth, isYearMonth } from '../model/wareki';
+import { noteDatesProblem } from '../model/visits';
 import { LIMITS, PROTOCOL_VERSION, ROLE_LABELS, type Mutation, type MutationResult, type Role, type SyncRequest } from '../model/protocol';
 import type { Principal } from './accounts';
 import { planIdProblem } from './plan-ids';
@@ -139,8 +140,15 @@ function fieldProblem(m: Mutation): string | null {
   return null;
 }
 
-/** The earliest date a note may have. */
-const FIRST_NOTE_DATE = '2000-01-01';
+/** Why a plan's purpose list names a KPI that is not one of the plan's, or null. */
+async function purposeKpiProblem(tx: WriteTx, record: Record<string, unknown>, planId: string): Promise<string | null> {
+  const purposes = (record.visitPurposes ?? []) as { kpiIds?: string[] }[];
+  for (const id of new Set(purposes.flatMap((p) => p.kpiIds ?? []))) {
+    const kpi = await tx.getRecord('kpis', id);
+    if (!kpi || kpi.planId !== planId) return `訪問目的が計画にないKPIを指しています (visit purpose names KPI ${id}, not one of plan ${planId})`;
+  }
+  return null;
+}
 
 /**
  * Why a new record's key does not fit what exists, or null: a measurement's month must lie in
@@ -151,11 +159,9 @@ const FIRST_NOTE_DATE = '2000-01-01';
  */
 async function valueProblem(tx: WriteTx, table: RecordTable, record: Record<string, unknown>, planId: string, now: Date): Promise<string | null> {
   if (table === 'notes') {
-    const date = String(record.date);
-    const latest = new Date(Date.UTC(now.getUTCFullYear() + 1, now.getUTCMonth(), now.getUTCDate())).toISOString().slice(0, 10);
-    if (date < FIRST_NOTE_DATE || date > latest)
-      return `メモの日付は ${FIRST_NOTE_DATE} から ${latest} までです (a note's date lies between ${FIRST_NOTE_DATE} and a year after today)`;
-    return null;
+    const next = (record.visit as { nextDate?: string } | undefined)?.nextDate;
+    const problem = noteDatesProblem(String(record.date), next, now.toISOString().slice(0, 10));
+    return problem === null ? null : `${problem} (a note's date lies between 2000-01-01 and a year ahead, a next visit between the visit and two years ahead)`;
   }
   if (table !== 'measurements' && table !== 'progress') return null;
   const stored = await tx.getRecord('plans', planId);
@@ -498,8 +504,18 @@ export class SyncService {
     if (table !== 'plans' && record.planId !== planId) throw forbidden(m, '作成する記録の planId が違います (forged planId)');
     if (table === 'plans' && record.branchId !== branchId) throw forbidden(m, '計画の branchId が違います (forged branchId)');
 
-    if (merged.kind === 'create' || (table === 'notes' && applied?.includes('date'))) {
+    if (merged.kind === 'create' || (table === 'notes' && (applied?.includes('date') || applied?.includes('visit')))) {
       const problem = await valueProblem(tx, table, record, planId, now);
+      if (problem !== null) return { mutationId: m.id, status: 'rejected', reason: problem };
+    }
+    // A value kept as a conflict obeys the same rules as one applied: a person may choose it later.
+    if (table === 'notes' && conflicts.some((c) => c.field === 'date' || c.field === 'visit')) {
+      const losing = { ...record, ...Object.fromEntries(conflicts.map((c) => [c.field, c.clientValue])) };
+      const problem = await valueProblem(tx, table, losing, planId, now);
+      if (problem !== null) return { mutationId: m.id, status: 'rejected', reason: problem };
+    }
+    if (table === 'plans' && applied?.includes('visitPurposes')) {
+      const problem = await purposeKpiProblem(tx, record, planId);
       if (problem !== null) return { mutationId: m.id, status: 'rejected', reason: problem };
     }
 

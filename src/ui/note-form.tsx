@@ -11,7 +11,7 @@ import { useCanCorrectAnyNote, useSession } from './data/sync-context';
 import { rememberNoteKind, useBranchEmployers, useLastNoteKind, type NoteKind } from './data/visit-hooks';
 import { addNote, correctNote, setNoteDeleted, type NoteCorrection } from '../sync/edits';
 import { isoDateSchema, LIMITS, visitSchema, type Item, type Note, type Plan, type Visit } from '../model/schemas';
-import { canCorrectNote, findEmployer, isLiveNote, visitPurposesOf, type Employer } from '../model/visits';
+import { canCorrectNote, findEmployer, isLiveNote, noteDatesProblem, visitPurposesOf, type Employer } from '../model/visits';
 import { formatMoment, localIsoDate, warekiDate } from '../model/wareki';
 import { DraftState } from './draft-state';
 import { useRegisterFlush } from './save-registry';
@@ -54,7 +54,8 @@ function formProblem(fields: NoteFields): string | null {
   if (fields.kind === 'visit' && fields.employer.trim().length > LIMITS.employerName) return `事業所名は${LIMITS.employerName}文字までです。`;
   if (fields.kind === 'visit' && fields.code.trim().length > LIMITS.employerCode) return `事業所記号は${LIMITS.employerCode}文字までです。`;
   if (!fields.date) return '日付を入力してください。';
-  if (fields.kind === 'visit' && fields.nextDate && fields.nextDate < fields.date) return '次回訪問予定は訪問日より後の日付にしてください。';
+  const dates = noteDatesProblem(fields.date, fields.kind === 'visit' && fields.nextDate ? fields.nextDate : undefined, localIsoDate(new Date()));
+  if (dates) return dates;
   if (!fields.text.trim()) return fields.kind === 'visit' ? '結果を入力してください。' : 'メモの内容を入力してください。';
   if (fields.text.length > LIMITS.noteText) return `${what}は${LIMITS.noteText}文字までです（いま${fields.text.length}文字）。`;
   return null;

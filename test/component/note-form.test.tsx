@@ -7,6 +7,7 @@ import type { TrackerDb } from '../../src/db/database';
 import { readDraft } from '../../src/db/drafts';
 import type { Role } from '../../src/model/protocol';
 import { noteSchema, type Note } from '../../src/model/schemas';
+import { localIsoDate } from '../../src/model/wareki';
 import { DbContext, SessionNameContext } from '../../src/ui/data/hooks';
 import { SyncContext } from '../../src/ui/data/sync-context';
 import { ItemPage } from '../../src/ui/item-page';
@@ -14,6 +15,8 @@ import { FakeSyncEngine, session } from './fake-sync-engine';
 import { dbWithFixturePlan, PLAN_ID, ref } from './plan-fixture';
 
 const ITEM = ref('p2-5-1');
+/** A next visit a month from today (one may be planned up to two years ahead). */
+const NEXT_VISIT = localIsoDate(new Date(Date.now() + 30 * 86_400_000));
 const BRANCH = 'branch-tokyo';
 
 function visitNote(partial: Partial<Note>): Note {
@@ -74,7 +77,7 @@ describe('the visit form', () => {
     fireEvent.click(chip);
     expect(chip.getAttribute('aria-pressed')).toBe('true');
     fireEvent.input(within(form).getByRole('textbox', { name: '結果' }), { target: { value: '健康宣言の申込書を受け取った。' } });
-    fireEvent.input(within(form).getByLabelText('次回訪問予定'), { target: { value: '2099-06-10' } });
+    fireEvent.input(within(form).getByLabelText('次回訪問予定'), { target: { value: NEXT_VISIT } });
     fireEvent.click(within(form).getByRole('button', { name: '訪問を保存' }));
     expect(await screen.findByText('山田製作所への訪問を保存しました。')).toBeTruthy();
     const outbox = await db.outbox.toArray();
@@ -83,7 +86,7 @@ describe('the visit form', () => {
         table: 'notes',
         changes: expect.objectContaining({
           text: '健康宣言の申込書を受け取った。',
-          visit: { employer: '山田製作所', employerCode: '12-ヤマ', purposes: ['健康宣言'], nextDate: '2099-06-10' },
+          visit: { employer: '山田製作所', employerCode: '12-ヤマ', purposes: ['健康宣言'], nextDate: NEXT_VISIT },
         }),
       }),
     ]);

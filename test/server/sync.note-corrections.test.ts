@@ -110,6 +110,53 @@ function suite(openStorage: (() => Promise<Storage>) | undefined): void {
     expect(note.authorId).toBe(otherStaffId);
   });
 
+  it.each([
+    ['a next visit before the visit', { visit: { ...visit, nextDate: '2026-04-01' } }, { visit }],
+    ['a next visit in 9999', { visit: { ...visit, nextDate: '9999-12-31' } }, { visit }],
+    // Lost to a colleague's date, it would be a conflict a person could choose later.
+    ['a date far ahead, even as a conflict', { date: '2099-01-01' }, { date: '2026-04-01' }],
+  ])('S12: refuses %s and changes nothing', async (_what, changes, base) => {
+    const c = client();
+    const res = await s.sync(staff, { clientId: c.clientId, mutations: [c.m(correction(changes, base))] });
+    expect(res.results[0]).toMatchObject({ status: 'rejected' });
+    expect(await stored()).toMatchObject({ date: created.date, visit });
+    expect(await s.storage.recordsOfTable('conflicts')).toEqual([]);
+  });
+
+  it('S12: refuses a visit naming one purpose twice (400), and changes nothing', async () => {
+    const c = client();
+    const res = await s.post(
+      '/api/sync',
+      {
+        protocolVersion: PROTOCOL_VERSION,
+        clientId: c.clientId,
+        cursor: null,
+        mutations: [c.m(correction({ visit: { ...visit, purposes: ['健康宣言', '健康宣言'] } }, { visit }))],
+      },
+      staff,
+    );
+    expect(res.status).toBe(400);
+    expect(await stored()).toMatchObject({ visit });
+  });
+
+  it('refuses a plan purpose list naming a KPI of another plan', async () => {
+    const c = client();
+    const res = await s.sync(lead, {
+      clientId: c.clientId,
+      mutations: [
+        c.m({
+          table: 'plans',
+          recordId: DEMO_PLAN_ID,
+          planId: DEMO_PLAN_ID,
+          changes: { visitPurposes: [{ name: '健康宣言', kpiIds: ['elsewhere-r6/k1'] }] },
+          base: {},
+        }),
+      ],
+    });
+    expect(res.results[0]).toMatchObject({ status: 'rejected' });
+    expect((await s.record('plans', DEMO_PLAN_ID))?.visitPurposes).toBeUndefined();
+  });
+
   it('S13: a lead corrects a visit and removes the note; the tombstone reaches another device', async () => {
     const c = client();
     const fix = c.m(correction({ visit: { ...visit, employer: 'ABC商事株式会社' } }, { visit }));

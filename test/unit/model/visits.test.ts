@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { noteSchema, planSchema, type Note } from '../../../src/model/schemas';
 import {
   canCorrectNote,
+  noteDatesProblem,
   DEFAULT_VISIT_PURPOSES,
   filterVisits,
   findEmployer,
@@ -149,5 +150,22 @@ describe('the 訪問記録 list', () => {
       ['2026-06', 1],
       ['2026-05', 2],
     ]);
+  });
+});
+
+describe('noteDatesProblem', () => {
+  it.each<[string, string, string | undefined, string | null]>([
+    ['a visit today with its next visit next month', '2026-12-03', '2027-01-10', null],
+    ['the earliest date', '2000-01-01', undefined, null],
+    ['before 2000', '1999-12-31', undefined, '日付は 2000-01-01 から 2027-12-03 までです。'],
+    ['more than a year ahead', '2027-12-04', undefined, '日付は 2000-01-01 から 2027-12-03 までです。'],
+    ['a next visit before the visit', '2026-12-03', '2026-12-02', '次回訪問予定は訪問日（2026-12-03）から 2028-12-03 までです。'],
+    ['a next visit in 9999', '2026-12-03', '9999-12-31', '次回訪問予定は訪問日（2026-12-03）から 2028-12-03 までです。'],
+    ['a next visit the same day', '2026-12-03', '2026-12-03', null],
+  ])('%s', (_what, date, next, problem) => expect(noteDatesProblem(date, next, '2026-12-03')).toBe(problem));
+
+  it('moves 29 February to 1 March a year ahead', () => {
+    expect(noteDatesProblem('2025-03-01', undefined, '2024-02-29')).toBeNull();
+    expect(noteDatesProblem('2025-03-02', undefined, '2024-02-29')).toBe('日付は 2000-01-01 から 2025-03-01 までです。');
   });
 });
