@@ -102,7 +102,52 @@ export function NotesSection({ plan, item, notes }: { plan: Plan; item: Item; no
           ))}
         </ol>
       )}
+      <RemovedNotes plan={plan} notes={notes} onMessage={setMessage} />
     </section>
+  );
+}
+
+/**
+ * The removed notes this person may bring back (their own; a lead's, any), folded: a removal
+ * stays undoable after its 元に戻す message is gone, as the server allows.
+ */
+function RemovedNotes({ plan, notes, onMessage }: { plan: Plan; notes: Note[]; onMessage: (m: Message) => void }) {
+  const db = useDb();
+  const actor = useActorName();
+  const isLead = useCanCorrectAnyNote(plan);
+  const me = useSession()?.user.id ?? null;
+  const removed = notes.filter((n) => !isLiveNote(n) && canCorrectNote(n, me, isLead));
+  if (removed.length === 0) return null;
+  async function restore(note: Note) {
+    const what = note.visit ? '訪問記録' : 'メモ';
+    try {
+      await setNoteDeleted(db, note.id, false, actor);
+      onMessage({ kind: 'ok', text: `${what}を元に戻しました。` });
+    } catch (err) {
+      onMessage({ kind: 'error', text: errorText(err) });
+    }
+  }
+  return (
+    <details class="removed-notes">
+      <summary>削除したメモ・訪問記録（{removed.length}件）</summary>
+      <ul>
+        {removed.map((n) => {
+          const day = formatMoment({ date: n.date });
+          const what = n.visit ? '訪問記録' : 'メモ';
+          return (
+            <li key={n.id}>
+              <span>
+                {day}・{n.author}
+                {n.visit && `・${n.visit.employer}`}：{n.text}
+              </span>
+              <button type="button" aria-label={`${day}の${what}を元に戻す`} onClick={() => void restore(n)}>
+                元に戻す
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </details>
   );
 }
 

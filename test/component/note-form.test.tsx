@@ -170,6 +170,23 @@ describe('訂正 and 削除', () => {
     await screen.findByText('健康宣言の案内と申込書を渡した。');
   });
 
+  it('keep a removed note restorable after its message is gone, in a folded list, for those who may', async () => {
+    const db = await seeded();
+    await db.notes.update('earlier-visit', { deleted: true });
+    const asStaff = renderAs(db, 'staff');
+    await screen.findByRole('heading', { name: 'メモ・訪問記録' });
+    expect(screen.queryByText(/削除したメモ・訪問記録/)).toBeNull();
+    asStaff.unmount();
+
+    renderAs(db, 'lead');
+    fireEvent.click(await screen.findByText('削除したメモ・訪問記録（1件）'));
+    fireEvent.click(screen.getByRole('button', { name: '令和6年5月10日の訪問記録を元に戻す' }));
+    await screen.findByText('訪問記録を元に戻しました。');
+    expect((await db.notes.get('earlier-visit'))?.deleted).toBe(false);
+    expect(await within(await screen.findByRole('list', { name: 'メモの一覧' })).findByText('健康宣言の案内を渡した。')).toBeTruthy();
+    expect(screen.queryByText(/削除したメモ・訪問記録/)).toBeNull();
+  });
+
   it('keep a correction being written as a draft, which reopens after the screen goes away', async () => {
     const db = await seeded();
     const first = renderAs(db, 'lead');
