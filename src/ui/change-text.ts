@@ -2,7 +2,7 @@
 // the list of refused changes: the field's name, its value, short excerpts of long texts, and
 // which period a progress record belongs to.
 import { periodsOf } from '../model/period';
-import { progressId, STAMP_FIELDS, visitSchema, type Plan, type Visit } from '../model/schemas';
+import { progressId, STAMP_FIELDS, visitPurposeSchema, visitSchema, type Plan, type Visit } from '../model/schemas';
 import type { SyncedTable } from '../db/database';
 
 const FIELD_LABELS: Record<string, string> = {
@@ -28,6 +28,7 @@ const FIELD_LABELS: Record<string, string> = {
   date: '日付',
   author: '記入者',
   resolved: '解決済み',
+  visitPurposes: '訪問目的',
 };
 
 export const TABLE_LABELS: Record<SyncedTable, string> = {
@@ -70,12 +71,21 @@ export function formatValue(field: string, value: unknown): string {
   if (value === '') return '（空欄）';
   if (typeof value === 'boolean') return field === 'deleted' ? (value ? '削除' : '削除なし') : value ? 'はい' : 'いいえ';
   if (typeof value === 'string' || typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return value.length === 0 ? '（なし）' : value.map(String).join('、');
+  if (Array.isArray(value)) return value.length === 0 ? '（なし）' : value.map((v) => formatListEntry(field, v)).join('、');
   if (field === 'visit') {
     const visit = visitSchema.safeParse(value);
     if (visit.success) return visitSummary(visit.data);
   }
   return JSON.stringify(value);
+}
+
+/** One entry of a list value: a plan's visit purpose by its name (健康宣言), a word as itself. */
+function formatListEntry(field: string, value: unknown): string {
+  if (field === 'visitPurposes') {
+    const purpose = visitPurposeSchema.safeParse(value);
+    if (purpose.success) return purpose.data.name;
+  }
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
 }
 
 /** The start of a long text on one line: 健康宣言の説明会を2回… */
