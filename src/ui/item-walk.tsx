@@ -8,7 +8,7 @@ import { buildTree, flattenItems, groupsByItem, itemName, type ItemFilter } from
 import type { Item, Kpi, Plan, Section } from '../model/schemas';
 import { buildSearchIndex, isBlankQuery, neighbours, viewOfPlan } from '../model/search';
 import { useWalkData } from './data/search-hooks';
-import { entryState, patchEntryState } from './place';
+import { entryState, noteWalkedTo, patchEntryState } from './place';
 import { navigate, parseRoute, paths, sameFilter } from './router';
 import { useSaveRegistry } from './save-registry';
 import './navigation.css';
@@ -70,6 +70,7 @@ export function ItemWalk({ plan, sections, items, kpis, period, filter, item, ch
 
   const go = async (target: Item) => {
     await registry.flushAll();
+    noteWalkedTo(target.id);
     navigate(paths.item(plan.id, target.id, period.id, filter), { replace: true });
     window.scrollTo(0, 0);
   };

@@ -67,11 +67,62 @@ function focusedRowInView(): { anchor: string; offset: number } | null {
 export function rememberPlace(): void {
   // A screen without rows keeps no place: it opens at the top again, as every screen did.
   if (!document.querySelector('[data-place]')) {
+    forgetWalk();
     if (entryState().place) patchEntryState({ place: undefined });
     return;
   }
+  forgetWalk();
   const row = focusedRowInView() ?? firstRowInView();
   patchEntryState({ place: row ? { y: window.scrollY, ...row } : { y: window.scrollY } });
+}
+
+/**
+ * Where the item screen opened from a screen of rows was walked on to (前の項目 / 次の項目): the
+ * walk replaces the item's history entry, so the screen gone back to learns it here, in this
+ * tab's session, and shows that row rather than the one first opened.
+ */
+const WALKED_KEY = 'place:walked';
+const walkedSchema = z.object({ from: z.string(), row: z.string() });
+
+/** The item screen walked on to `row`; kept for the screen the item was opened from. */
+export function noteWalkedTo(row: string): void {
+  const from = entryState().from;
+  if (from === undefined) return;
+  try {
+    sessionStorage.setItem(WALKED_KEY, JSON.stringify({ from, row }));
+  } catch {
+    // Storage refused (private mode, quota): going back shows the first row's place, as before.
+  }
+}
+
+function forgetWalk(): void {
+  try {
+    sessionStorage.removeItem(WALKED_KEY);
+  } catch {
+    // Nothing kept, nothing to forget.
+  }
+}
+
+/** The row walked on to from the screen at `address`, once; null when the walk was from elsewhere. */
+function takeWalkedTo(address: string): string | null {
+  let raw: string | null = null;
+  try {
+    raw = sessionStorage.getItem(WALKED_KEY);
+  } catch {
+    return null;
+  }
+  const walked = raw === null ? null : walkedSchema.safeParse(safeJson(raw));
+  if (!walked?.success || walked.data.from !== address) return null;
+  forgetWalk();
+  return walked.data.row;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 function rowOf(id: string): HTMLElement | null {
@@ -104,7 +155,11 @@ export function useKeepPlace(ready: boolean, version: unknown): void {
   const restoring = useRef<{ place: Place | null; show: string | null; until: number } | null>(null);
   if (restoring.current === null) {
     const state = entryState();
-    restoring.current = { place: state.place ?? null, show: state.show ?? null, until: Date.now() + RESTORE_FOR_MS };
+    // Back from an item walked on from here: that item's row, not the place of the first one.
+    const walked = state.place ? takeWalkedTo(location.pathname + location.search) : null;
+    restoring.current = walked
+      ? { place: null, show: walked, until: Date.now() + RESTORE_FOR_MS }
+      : { place: state.place ?? null, show: state.show ?? null, until: Date.now() + RESTORE_FOR_MS };
   }
 
   useLayoutEffect(() => {

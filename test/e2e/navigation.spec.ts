@@ -117,6 +117,20 @@ for (const viewport of VIEWPORTS) {
       await expect(back.shownCount()).toHaveText('30件 / 全86件を表示');
     });
 
+    test('back after walking on shows the item walked to, not the one first opened', async ({ page }) => {
+      const plan = await openDemoPlan(page);
+      await plan.scrollRowTo(40, Math.round(viewport.height * 0.65));
+      const item = await plan.openRow(40);
+      for (let i = 0; i < 6; i++) await item.goNext();
+      const walkedTo = await item.planText().textContent();
+      const back = await item.backByBrowser();
+      const row = back
+        .rows()
+        .filter({ hasText: (walkedTo ?? '').trim().slice(0, 20) })
+        .first();
+      await expect(row).toBeInViewport();
+    });
+
     test('search finds 健康企業宣言 for 健康宣言, the KPI, and folds widths and kana', async ({ page }) => {
       const plan = await openDemoPlan(page);
       await plan.search('健康宣言');
