@@ -136,33 +136,29 @@ export function correctNote(db: TrackerDb, id: string, correction: NoteCorrectio
       const next = { date: correction.date, text: correction.text.trim(), visit: correction.visit ? cleanVisit(correction.visit) : undefined };
       const from = ancestor ?? stored.data;
       const touched = (['date', 'text', 'visit'] as const).filter((f) => next[f] !== undefined && !sameValue(next[f], from[f]));
-      return writeRecord(
-        db,
-        'notes',
-        id,
-        (cur) => {
-          if (!cur) throw new DbError(DB_ERROR.notFound);
-          return { ...cur, ...Object.fromEntries(touched.map((f) => [f, next[f]])) };
-        },
-        actor,
-        undefined,
-        Object.keys(moved).length ? moved : undefined,
-      );
+      return writeNote(db, id, Object.fromEntries(touched.map((f) => [f, next[f]])), actor, Object.keys(moved).length ? moved : undefined);
     }),
   );
 }
 
 /** Removes a note (a tombstone that syncs; the history keeps what it said), or brings it back. */
 export function setNoteDeleted(db: TrackerDb, id: string, deleted: boolean, actor: string): Promise<Note> {
+  return writeNote(db, id, { deleted }, actor);
+}
+
+/** Writes `patch` over a note that exists (with its outbox entry; `moved`: bases a colleague changed). */
+function writeNote(db: TrackerDb, id: string, patch: Partial<Note>, actor: string, moved?: Record<string, unknown>): Promise<Note> {
   return writeRecord(
     db,
     'notes',
     id,
     (cur) => {
       if (!cur) throw new DbError(DB_ERROR.notFound);
-      return { ...cur, deleted };
+      return { ...cur, ...patch };
     },
     actor,
+    undefined,
+    moved,
   );
 }
 

@@ -49,39 +49,9 @@ function VisitList({ plan, sections, items, notes, filter }: { plan: Plan; secti
         {plan.branch}・{bothFiscalYear(plan.fiscalYear)}
       </p>
       <div class="visit-filters">
-        <label class="field">
-          月
-          <select value={filter.month} onChange={(e) => pick({ month: e.currentTarget.value })}>
-            <option value="">すべての月</option>
-            {facets.months.map((m) => (
-              <option key={m} value={m}>
-                {bothMonth(m)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          事業所
-          <select value={filter.employer} onChange={(e) => pick({ employer: e.currentTarget.value })}>
-            <option value="">すべての事業所</option>
-            {facets.employers.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          担当者
-          <select value={filter.author} onChange={(e) => pick({ author: e.currentTarget.value })}>
-            <option value="">すべての担当者</option>
-            {facets.authors.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FacetSelect label="月" all="すべての月" value={filter.month} options={facets.months} text={bothMonth} onPick={(month) => pick({ month })} />
+        <FacetSelect label="事業所" all="すべての事業所" value={filter.employer} options={facets.employers} onPick={(employer) => pick({ employer })} />
+        <FacetSelect label="担当者" all="すべての担当者" value={filter.author} options={facets.authors} onPick={(author) => pick({ author })} />
         {active && (
           <button type="button" onClick={() => navigate(paths.visits(plan.id, NO_VISIT_FILTER), { replace: true })}>
             絞り込みを外す
@@ -160,5 +130,36 @@ function VisitCard({ plan, sections, item, visit }: { plan: Plan; sections: Sect
         </p>
       )}
     </li>
+  );
+}
+
+/** One filter of 訪問記録: 「すべて…」 or one of the values the visits have. */
+function FacetSelect({
+  label,
+  all,
+  value,
+  options,
+  text = (v) => v,
+  onPick,
+}: {
+  label: string;
+  all: string;
+  value: string;
+  options: readonly string[];
+  text?: (value: string) => string;
+  onPick: (value: string) => void;
+}) {
+  return (
+    <label class="field">
+      {label}
+      <select value={value} onChange={(e) => onPick(e.currentTarget.value)}>
+        <option value="">{all}</option>
+        {options.map((v) => (
+          <option key={v} value={v}>
+            {text(v)}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
