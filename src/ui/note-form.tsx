@@ -328,6 +328,12 @@ function correctionOf(note: Note): NoteCorrection {
   return { date: note.date, text: note.text, ...(note.visit ? { visit: note.visit } : {}) };
 }
 
+/**
+ * A correction's draft before anything is typed: nothing (not the note, which may change under
+ * it). The first keystroke fills in the whole form from the note as it is then (NoteEntry).
+ */
+const NO_CORRECTION: NoteFields & { from: string } = { kind: 'memo', date: '', text: '', employer: '', code: '', purposes: '', nextDate: '', from: '' };
+
 function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessage: (m: Message) => void }) {
   const db = useDb();
   const actor = useActorName();
@@ -335,7 +341,7 @@ function NoteEntry({ plan, note, onMessage }: { plan: Plan; note: Note; onMessag
   const me = useSession()?.user.id ?? null;
   const allowed = canCorrectNote(note, me, isLead);
   // A correction being written is a draft too: it survives a reload, and reopens with it.
-  const fix = useDraftForm(`note-fix:${note.id}`, { ...fieldsOf(note), from: JSON.stringify(correctionOf(note)) });
+  const fix = useDraftForm(`note-fix:${note.id}`, NO_CORRECTION);
   useRegisterFlush(fix.flush);
   const [open, setOpen] = useState(false);
   // Until something is typed the form shows the note as it is now (a colleague's correction

@@ -150,6 +150,9 @@ describe('訂正 and 削除', () => {
     fireEvent.click(within(fix).getByRole('button', { name: '訂正を保存' }));
     expect(await screen.findByText('訪問記録を訂正しました。前の内容は変更履歴に残ります。')).toBeTruthy();
     expect((await db.notes.get('earlier-visit'))?.text).toBe('健康宣言の案内と申込書を渡した。');
+    // Saved, the form closes and stays closed as the corrected note redraws the entry.
+    await within(list).findByText('健康宣言の案内と申込書を渡した。');
+    expect(screen.queryByRole('form', { name: '訪問記録の訂正' })).toBeNull();
     expect(await db.outbox.toArray()).toEqual([
       expect.objectContaining({
         table: 'notes',
