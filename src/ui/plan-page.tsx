@@ -117,6 +117,8 @@ function PlanTree({
       else next.add(id);
       return next;
     });
+  // What every item row needs, in the tree and in search results alike.
+  const row: RowProps = { plan, period, progress, noteCounts, conflictCounts, owners, filter };
 
   return (
     <section class="page plan-page" onClickCapture={keepFilterInUrl}>
@@ -215,38 +217,11 @@ function PlanTree({
       {view?.result && <KpiHits plan={plan} hits={view.result.kpis} kpis={kpis ?? []} query={filter.query} />}
       {(view ? view.order.length === 0 : shown.length === 0) && <p>条件に合う項目はありません。</p>}
       {view?.result ? (
-        <SearchResults
-          order={view.order}
-          hits={view.result.items}
-          items={liveItems}
-          query={filter.query}
-          plan={plan}
-          period={period}
-          progress={progress}
-          noteCounts={noteCounts}
-          conflictCounts={conflictCounts}
-          owners={owners}
-          filter={filter}
-          stale={stale}
-        />
+        <SearchResults order={view.order} hits={view.result.items} items={liveItems} query={filter.query} stale={stale} {...row} />
       ) : (
         <section class="tree" aria-label="事業計画の項目" aria-busy={stale}>
           {shown.map((node) => (
-            <SectionNode
-              key={node.section.id}
-              node={node}
-              depth={1}
-              plan={plan}
-              period={period}
-              progress={progress}
-              noteCounts={noteCounts}
-              conflictCounts={conflictCounts}
-              owners={owners}
-              collapsed={collapsed}
-              toggle={toggle}
-              forceOpen={active}
-              filter={filter}
-            />
+            <SectionNode key={node.section.id} node={node} depth={1} collapsed={collapsed} toggle={toggle} forceOpen={active} {...row} />
           ))}
         </section>
       )}
