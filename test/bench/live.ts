@@ -13,12 +13,12 @@
 //     minute with all streams open. Goals ≤ 50 kB and < 2 % of a core.
 // LIVE_BENCH=a or =b runs one part.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO_PLAN_ID } from '../../src/model/demo';
 import { fetchLiveTransport } from '../../src/sync/live-transport';
 import { PROTOCOL_VERSION, syncResponseSchema, type Mutation } from '../../src/model/protocol';
 import { buildApp, launchBrowser, startBenchServer, startServerProcess } from './bench-env';
+import { CLK_TCK, procTicks } from './process-cpu';
 
 const TRIALS = Number(process.env.LIVE_TRIALS ?? 20);
 const DEVICES = Number(process.env.LIVE_DEVICES ?? 500);
@@ -87,12 +87,6 @@ async function twoDevices(): Promise<void> {
     await browser.close();
     await server.close();
   }
-}
-
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime, the 14th and 15th fields of the line (11th and 12th after the name).
-  return Number(fields[11]) + Number(fields[12]);
 }
 
 async function fanOut(): Promise<void> {
@@ -226,11 +220,10 @@ async function fanOut(): Promise<void> {
 
     await sleep(2_000);
     const open = await server.memory();
-    const ticksPerSecond = 100;
-    const t0 = cpuTicks(server.pid);
+    const t0 = procTicks(server.pid);
     const w0 = performance.now();
     await sleep(IDLE_SECONDS * 1000);
-    const cpu = (cpuTicks(server.pid) - t0) / ticksPerSecond / ((performance.now() - w0) / 1000);
+    const cpu = (procTicks(server.pid) - t0) / CLK_TCK / ((performance.now() - w0) / 1000);
     const perConnHeap = (open.heapUsedBytes - before.heapUsedBytes) / DEVICES;
     const perConnRss = (open.rssBytes - before.rssBytes) / DEVICES;
     console.log(

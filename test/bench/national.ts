@@ -21,7 +21,6 @@
 // BENCH_NATIONAL_BRANCHES, BENCH_NATIONAL_DEVICES, BENCH_NATIONAL_TYPING (0.05).
 // Needs PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL (a new schema per run, dropped after).
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { type Agent, type ClientRequest, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -32,6 +31,7 @@ import type { LiveEvent } from '../../src/model/live-protocol';
 import { sseParser } from '../../src/sync/live-transport';
 import { keepAliveAgent, post as httpPost, type HttpAnswer } from '../server/sync-clients';
 import { benchDatabaseUrl, postgresNotMeasured, startServerProcess, type ServerMemory, type ServerProcess } from './bench-env';
+import { CLK_TCK, machineTicks, postgresDelta, postgresTicks, procTicks } from './process-cpu';
 
 const num = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -54,7 +54,6 @@ const MAX_LOOPS = 20;
 const SILENCE_MS = 40_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const PERIOD = '2024-H1';
-const CLK_TCK = 100;
 const TOTAL = BRANCHES * DEVICES;
 const TYPERS = Math.round(TOTAL * TYPING);
 
@@ -452,52 +451,6 @@ class Device {
 const tracked = new Set<string>();
 
 // ---- Processes: CPU and memory ----
-
-function procTicks(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-}
-/**
- * CPU ticks of every `postgres` process by pid, and the postmaster's reaped children's (cutime +
- * cstime), so that backends that end within the window still count.
- */
-function postgresTicks(): Map<number, number> {
-  const ticks = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (!stat.includes(' (postgres) ')) continue;
-      const fields = stat.split(') ')[1]!.split(' ');
-      const own = Number(fields[11]) + Number(fields[12]);
-      // The postmaster (its parent is not a postgres process) also reports its children's ended time.
-      const parent = Number(fields[1]);
-      let reaped = 0;
-      try {
-        if (!readFileSync(`/proc/${parent}/stat`, 'utf8').includes(' (postgres) ')) reaped = Number(fields[13]) + Number(fields[14]);
-      } catch {
-        // Its parent is gone: not the postmaster either way.
-      }
-      ticks.set(Number(name), own + reaped);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return ticks;
-}
-function postgresDelta(before: Map<number, number>, after: Map<number, number>): number {
-  let sum = 0;
-  for (const [pid, t] of after) sum += t - (before.get(pid) ?? 0);
-  return sum;
-}
-function machineTicks(): { idle: number; total: number } {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return { idle: cpu[3]! + cpu[4]!, total: cpu.reduce((a, b) => a + b, 0) };
-}
 
 interface CpuMark {
   at: number;

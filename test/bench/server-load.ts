@@ -32,6 +32,7 @@ import { progressId } from '../../src/model/schemas';
 import { PROTOCOL_VERSION, type Mutation, type MutationResult } from '../../src/model/protocol';
 import { keepAliveAgent } from '../server/sync-clients';
 import { benchDatabaseUrl, postgresNotMeasured, startServerProcess, type Backend } from './bench-env';
+import { CLK_TCK, machineTicks, postgresDelta, postgresTicks, procTicks } from './process-cpu';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '10,100,500').split(',').map(Number);
 type Mode = 'closed' | 'paced' | 'branches';
@@ -203,6 +204,36 @@ interface RunResult {
   unsent: number;
   /** Still unanswered DRAIN_MS after the window: abandoned; their latency counts as of then. */
   unfinished: number;
+  /** CPU milliseconds spent in the measured window, per round trip answered in it. */
+  cpu: CpuPerRoundTrip;
+}
+
+interface CpuPerRoundTrip {
+  server: number;
+  postgres: number;
+  generator: number;
+  /** The machine's idle share over the window, 0–1. */
+  idle: number;
+}
+
+interface CpuMark {
+  server: number;
+  postgres: Map<number, number>;
+  generator: NodeJS.CpuUsage;
+  machine: { idle: number; total: number };
+}
+
+const cpuMark = (pid: number): CpuMark => ({ server: procTicks(pid), postgres: postgresTicks(), generator: process.cpuUsage(), machine: machineTicks() });
+
+function cpuPerRoundTrip(a: CpuMark, b: CpuMark, roundTrips: number): CpuPerRoundTrip {
+  const perRt = (ticks: number) => (ticks * 1000) / CLK_TCK / Math.max(1, roundTrips);
+  const generator = process.cpuUsage(a.generator);
+  return {
+    server: perRt(b.server - a.server),
+    postgres: perRt(postgresDelta(a.postgres, b.postgres)),
+    generator: (generator.user + generator.system) / 1000 / Math.max(1, roundTrips),
+    idle: (b.machine.idle - a.machine.idle) / Math.max(1, b.machine.total - a.machine.total),
+  };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -270,6 +301,7 @@ async function run(setup: Setup, clientCount: number, mode: Mode): Promise<RunRe
       hasMore: 0,
       unsent: 0,
       unfinished: 0,
+      cpu: { server: NaN, postgres: NaN, generator: NaN, idle: NaN },
     };
     // The first WARMUP seconds run the same load unmeasured (JIT, caches, connections), as
     // benchmarks do: what is answered in them is not counted, but errors in them are.
@@ -278,6 +310,15 @@ async function run(setup: Setup, clientCount: number, mode: Mode): Promise<RunRe
     const deadline = start + SECONDS * 1000;
     const perClient = Math.ceil(MAX_ROUND_TRIPS / clientCount);
     const interval = (clientCount * 1000) / RATE;
+    // CPU is read at the window's edges; round trips answered in it are counted until the second read.
+    let cpuStart: CpuMark | undefined;
+    let cpuEnd: { mark: CpuMark; roundTrips: number } | undefined;
+    const startMark = setTimeout(() => {
+      cpuStart = cpuMark(server.pid);
+    }, start - performance.now());
+    const endMark = setTimeout(() => {
+      cpuEnd = { mark: cpuMark(server.pid), roundTrips: result.roundTrips };
+    }, deadline - performance.now());
     let abandoned = false;
     const abandon = setTimeout(
       () => {
@@ -337,6 +378,11 @@ async function run(setup: Setup, clientCount: number, mode: Mode): Promise<RunRe
       }),
     );
     clearTimeout(abandon);
+    clearTimeout(startMark);
+    clearTimeout(endMark);
+    // Paced clients may all finish just before the timer: then the window ends now.
+    cpuEnd ??= { mark: cpuMark(server.pid), roundTrips: result.roundTrips };
+    if (cpuStart) result.cpu = cpuPerRoundTrip(cpuStart, cpuEnd.mark, cpuEnd.roundTrips);
     result.seconds = (performance.now() - start) / 1000;
     result.latencies.sort((a, b) => a - b);
     return result;
@@ -359,10 +405,13 @@ console.log(
   `   load: node:http keep-alive loop; closed = as fast as answered, paced = clients together at the target rate, branches = paced with ${PER_BRANCH} clients per branch`,
 );
 console.log(
+  "   CPU ms/rt = CPU time in the measured window per round trip answered in it: the server process, every postgres process, this load generator; idle = the machine's idle share",
+);
+console.log(
   `   unsent = paced round trips due in the window but never sent (the server was behind); unfinished = unanswered ${DRAIN_MS / 1000} s after the window, abandoned (their latency counts as of then, so p99/max are lower bounds)`,
 );
 console.log(
-  ' clients  mode      database     target/s   round trips/s   p50 ms   p99 ms   max ms   errors   unsent   unfinished   applied/conflict/rejected   changes/pull   KB/response',
+  ' clients  mode      database     target/s   round trips/s   p50 ms   p99 ms   max ms   errors   unsent   unfinished   applied/conflict/rejected   changes/pull   KB/response   CPU ms/rt server/PostgreSQL/generator   idle',
 );
 const results: RunResult[] = [];
 for (const level of LEVELS) {
@@ -387,6 +436,11 @@ for (const level of LEVELS) {
           `${r.statuses.applied}/${r.statuses.conflict}/${r.statuses.rejected}`.padStart(27),
           (r.changes / ok).toFixed(0).padStart(14),
           (r.bytes / 1024 / ok).toFixed(1).padStart(13),
+          [r.cpu.server, r.cpu.postgres, r.cpu.generator]
+            .map((x) => x.toFixed(2))
+            .join(' / ')
+            .padStart(39),
+          `${(100 * r.cpu.idle).toFixed(0)} %`.padStart(6),
         ].join(' '),
       );
     }
