@@ -1,16 +1,18 @@
 // The Storage interface implemented once over Kysely, in SQL that SQLite and PostgreSQL both
 // run, except the write path: write() (group commit) and KyselyWriteTx (a write's statements
-// sent together, with PostgreSQL's data-modifying WITH) serve PostgreSQL, as SQLite runs its own
+// sent as one data-modifying WITH, with the round trip after it; write-statements.ts) serve
+// PostgreSQL, as SQLite runs its own
 // write transactions (sqlite.ts). A dialect supplies only how a write transaction starts and
 // locks the version counters of its branches (see WriteLocking); sqlite.ts and postgres.ts open
 // the database, run the migrations and hand the Kysely instance here. Pulls of PostgreSQL are
 // served from memory where they can be (change-window.ts), each instance knowing how far every
 // branch has come from its own commits, from the others' announcements (noteCommitted) and
 // from reading the counters at least every KNOWN_VERSIONS_TTL_MS.
-import { sql, type Compilable, type CompiledQuery, type Kysely, type OnConflictBuilder, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type OnConflictBuilder, type Transaction } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
 import { ROLES, type Role } from '../../model/protocol';
 import { BranchWindows, pageAcrossBranches, type WindowChange } from './change-window';
+import { insertUnlessPresent, keptWritesStatement, preloadStatement } from './write-statements';
 import {
   StorageError,
   type BranchVersions,
@@ -72,20 +74,32 @@ const DUMP_ORDER: Record<keyof Db, string[]> = {
   records: ['table_name', 'id'],
 };
 
-/** One pooled connection for a write transaction (PostgreSQL: see postgres.ts). */
+/**
+ * One pooled connection for a write transaction (PostgreSQL: see postgres.ts). Each write of a
+ * batch runs after its own savepoint, `w<index>` (the first write's is set by begin()); a
+ * write's statements that need no answer are sent with the next round trip that runs anyway:
+ * the next write's savepoint, or COMMIT.
+ */
 export interface WriteConnection {
   /** Queries on this connection. */
   conn: Kysely<Db>;
+  /** Runs SQL text of one or more statements as one simple query; the rows of each statement. */
+  run(text: string): Promise<unknown[][]>;
   /**
    * Starts the transaction and returns the version counters of `branches` (distinct, in id
    * order), read under locks held until commit (PostgreSQL: BEGIN, then SELECT … FOR UPDATE in
-   * branch order), then sets the first write's savepoint and runs its `reads`: one round trip.
+   * branch order), then sets savepoint w0 and runs the first write's `reads`: one round trip.
    */
-  begin(branches: readonly string[], reads: CompiledQuery | undefined): Promise<{ counters: Map<string, number>; preloaded: RecordRow[] | undefined }>;
-  /** Sets the next write's savepoint and runs its `reads`, in one round trip. */
-  savepoint(reads: CompiledQuery | undefined): Promise<RecordRow[] | undefined>;
-  /** Writes the counters that moved and commits, in one round trip. */
-  commit(counters: readonly (readonly [string, number])[]): Promise<void>;
+  begin(branches: readonly string[], reads: string | undefined): Promise<{ counters: Map<string, number>; preloaded: RecordRow[] | undefined }>;
+  /** Sends `before` (the previous write's statements), sets savepoint w<index> and runs `reads`: one round trip. */
+  savepoint(index: number, before: string | undefined, reads: string | undefined): Promise<RecordRow[] | undefined>;
+  /**
+   * Rolls back to savepoint w<index>, also in a transaction a failed statement aborted; false
+   * when there is no such savepoint (it was never set) or no transaction left.
+   */
+  rollbackTo(index: number): Promise<boolean>;
+  /** Sends `before` (the last write's statements), writes the counters that moved and commits: one round trip. */
+  commit(before: string | undefined, counters: readonly (readonly [string, number])[]): Promise<void>;
   rollback(): Promise<void>;
 }
 
@@ -94,12 +108,18 @@ export interface WriteLocking {
   connect<T>(fn: (wc: WriteConnection) => Promise<T>): Promise<T>;
 }
 
-/** A write of a record that must not exist: sent with the next flush, and checked there. */
+/** A write of a record that must not exist found it: another write created it meanwhile (PostgreSQL's unique_violation). */
 class TakenMeanwhile extends Error {
-  constructor(key: string) {
-    super(`record ${JSON.stringify(key)} was created by another write meanwhile; the sync is tried again later`);
+  constructor(detail: string) {
+    super(`a record was created by another write meanwhile (${detail}); the sync is tried again later`);
     this.name = 'TakenMeanwhile';
   }
+}
+
+/** What a write's statements failing in the database tells its caller. */
+function statementFailure(e: unknown): unknown {
+  const { code, detail } = e as { code?: unknown; detail?: unknown };
+  return code === '23505' ? new TakenMeanwhile(typeof detail === 'string' ? detail : 'unique_violation') : e;
 }
 
 const ROLE_SET = new Set<string>(ROLES);
@@ -176,8 +196,8 @@ function recordRow(w: RecordWrite, version: number): RecordRow {
 }
 
 /**
- * Rows of `records` sent in one statement at most: PostgreSQL binds at most 65,535 parameters a
- * statement (8 a row), and a plan import writes thousands of records in one transaction.
+ * Rows of `records` kept at most before they are sent: a plan import writes thousands of records
+ * in one transaction, and one statement of them all would be held in memory whole, as text.
  */
 const MAX_KEPT_RECORDS = 500;
 
@@ -196,12 +216,14 @@ const toResult = (r: ResultRow): StoredMutationResult => ({
 
 /**
  * One write, in as few round trips to the database as it can: the writes whose outcome the
- * caller does not wait for (putRecord, setLastSeq, putMutationResult, pruneMutationResults) are
- * kept here and sent in one statement, with the next statement that must run at once (an
- * insertRecordIfAbsent) or when the write ends (flush()). Reads answer from what is kept where
- * it decides the answer, so the caller sees its own writes as if they had run. The write of a
- * sync round trip with two mutations sends 6 statements instead of 11 (besides the
- * transaction's own: BEGIN, the counter's lock and update, COMMIT).
+ * caller does not wait for (putRecord, insertRecordIfAbsent of a record preload() found absent,
+ * setLastSeq, putMutationResult, pruneMutationResults) are kept here and become one statement
+ * (takeStatements()), which the batch sends with its next round trip (KyselyStorage.runBatch).
+ * Only a statement that must run at once (an insertRecordIfAbsent of a record not preloaded)
+ * takes a round trip of its own, with what is kept. Reads answer from what is kept where it
+ * decides the answer, so the caller sees its own writes as if they had run. A sync round trip
+ * with two mutations costs no round trip of its own besides the transaction's: BEGIN with the
+ * counters' lock and its reads, then its statements with the counters' update and COMMIT.
  */
 class KyselyWriteTx implements WriteTx {
   /** Record writes not sent yet, by table and id (a second write of a record replaces the first). */
@@ -210,7 +232,7 @@ class KyselyWriteTx implements WriteTx {
   readonly written: WindowChange[] = [];
   /** Records read by preload(), by table and id: null when there was none (and none was written since). */
   private readonly known = new Map<string, RecordRow | null>();
-  /** Inserts of records preload() found absent, sent with the next flush: each must insert. */
+  /** Inserts of records preload() found absent, sent with the kept statements: each must insert. */
   private readonly inserts = new Map<string, RecordRow>();
   /** Per client and user, the last seq preload() read. */
   private readonly lastSeqs = new Map<string, number>();
@@ -220,7 +242,7 @@ class KyselyWriteTx implements WriteTx {
   private readonly prunes = new Map<string, { clientId: string; userId: string; belowSeq: number }>();
 
   constructor(
-    private readonly conn: Kysely<Db>,
+    private readonly wc: Pick<WriteConnection, 'conn' | 'run'>,
     /** The locked counters of the branches this write may write, as allocated so far; versions above them are ours. */
     readonly versions: Map<string, number>,
   ) {}
@@ -249,11 +271,11 @@ class KyselyWriteTx implements WriteTx {
   async preload(keys: readonly PreloadKey[], client: PreloadClient): Promise<void> {
     const wanted = keys.filter((k) => !this.known.has(recordKey(k.table, k.id)) && !this.records.has(recordKey(k.table, k.id)));
     if (wanted.length === 0 && this.lastSeqs.has(clientKey(client.clientId, client.userId))) return;
-    const { rows } = await preloadQuery(wanted, client).execute(this.conn);
-    this.acceptPreload(wanted, client, rows);
+    const [rows] = await this.wc.run(preloadStatement(wanted, client));
+    this.acceptPreload(wanted, client, rows as RecordRow[]);
   }
 
-  /** Takes what preloadQuery() read for these keys and this client. */
+  /** Takes what preloadStatement() read for these keys and this client. */
   acceptPreload(keys: readonly PreloadKey[], client: PreloadClient, rows: readonly RecordRow[]): void {
     for (const k of keys) this.known.set(recordKey(k.table, k.id), null);
     let lastSeq = 0;
@@ -271,7 +293,7 @@ class KyselyWriteTx implements WriteTx {
     const known = this.known.get(key);
     if (known !== undefined) return known === null ? undefined : toRecord(known);
     // What is kept changes only the records it names: the database has this one as it is.
-    const row = await this.conn.selectFrom('records').selectAll().where('table_name', '=', table).where('id', '=', id).executeTakeFirst();
+    const row = await this.wc.conn.selectFrom('records').selectAll().where('table_name', '=', table).where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
   }
 
@@ -299,7 +321,7 @@ class KyselyWriteTx implements WriteTx {
     const row = recordRow(w, version);
     if (known === null) {
       // Absent when preloaded: only a write of another branch could create it meanwhile (the
-      // same mutation id sent there at once), which flush() finds and refuses.
+      // same mutation id sent there at once); then the insert fails, and this write with it.
       this.inserts.set(key, row);
       this.known.set(key, row);
       this.versions.set(w.branchId, version);
@@ -318,7 +340,7 @@ class KyselyWriteTx implements WriteTx {
     if (kept) return Number(kept.last_seq);
     const read = this.lastSeqs.get(clientKey(clientId, userId));
     if (read !== undefined) return read;
-    const row = await this.conn.selectFrom('clients').select('last_seq').where('client_id', '=', clientId).where('user_id', '=', userId).executeTakeFirst();
+    const row = await this.wc.conn.selectFrom('clients').select('last_seq').where('client_id', '=', clientId).where('user_id', '=', userId).executeTakeFirst();
     return row ? Number(row.last_seq) : 0;
   }
 
@@ -330,7 +352,7 @@ class KyselyWriteTx implements WriteTx {
     const kept = this.results.get(resultKey(clientId, userId, seq));
     if (kept) return toResult(kept);
     if (seq < this.prunedBelow(clientId, userId)) return undefined;
-    const row = await this.conn
+    const row = await this.wc.conn
       .selectFrom('mutation_results')
       .selectAll()
       .where('client_id', '=', clientId)
@@ -363,99 +385,52 @@ class KyselyWriteTx implements WriteTx {
   }
 
   /**
-   * Sends what is kept in one statement, with `insert` (a record to insert unless its id
-   * exists) when given; returns whether `insert` was inserted. The parts of the statement see
-   * one snapshot and write different rows (a kept record is never the one inserted; a kept
-   * result is never one a kept prune deletes), so the order they run in does not matter.
+   * The kept writes as one statement, forgotten here: the caller sends it before anything else
+   * reaches the database. Undefined when nothing is kept. Throws for a value PostgreSQL cannot
+   * hold (a NUL), before anything is sent.
    */
-  async flush(insert?: RecordRow): Promise<boolean> {
-    const parts: RawBuilder<unknown>[] = [];
-    const part = (query: Compilable) => parts.push(sql`${sql.id(`w${parts.length}`)} as (${query})`);
-    if (this.records.size)
-      part(
-        this.conn
-          .insertInto('records')
-          .values([...this.records.values()])
-          .onConflict(replaceRecordOnConflict),
-      );
-    const inserts = [...this.inserts.keys()];
-    const insertPart = parts.length;
-    if (inserts.length)
-      part(
-        this.conn
-          .insertInto('records')
-          .values([...this.inserts.values()])
-          .onConflict((oc) => oc.columns(['table_name', 'id']).doNothing())
-          .returning(sql<number>`1`.as('one')),
-      );
-    if (this.results.size) {
-      part(
-        this.conn
-          .insertInto('mutation_results')
-          .values([...this.results.values()])
-          .onConflict((oc) =>
-            oc
-              .columns(['client_id', 'user_id', 'seq'])
-              .doUpdateSet((eb) => ({ mutation_id: eb.ref('excluded.mutation_id'), status: eb.ref('excluded.status'), reason: eb.ref('excluded.reason') })),
-          ),
-      );
-    }
-    if (this.clients.size) {
-      part(
-        this.conn
-          .insertInto('clients')
-          .values([...this.clients.values()])
-          .onConflict((oc) =>
-            oc.columns(['client_id', 'user_id']).doUpdateSet((eb) => ({ last_seq: eb.ref('excluded.last_seq'), updated_at: eb.ref('excluded.updated_at') })),
-          ),
-      );
-    }
-    for (const p of this.prunes.values())
-      part(this.conn.deleteFrom('mutation_results').where('client_id', '=', p.clientId).where('user_id', '=', p.userId).where('seq', '<', p.belowSeq));
+  takeStatements(): string | undefined {
+    const statement = keptWritesStatement({
+      records: this.records.values(),
+      inserts: this.inserts.values(),
+      results: this.results.values(),
+      clients: this.clients.values(),
+      prunes: this.prunes.values(),
+    });
     this.records.clear();
     this.inserts.clear();
     this.results.clear();
     this.clients.clear();
     this.prunes.clear();
-    if (insert) {
-      part(
-        this.conn
-          .insertInto('records')
-          .values(insert)
-          .onConflict((oc) => oc.columns(['table_name', 'id']).doNothing())
-          .returning(sql<number>`1`.as('one')),
-      );
-    }
-    if (parts.length === 0) return false;
-    const inserted = insert ? sql`(select count(*) from ${sql.id(`w${parts.length - 1}`)})` : sql`0`;
-    const optimistic = inserts.length ? sql`(select count(*) from ${sql.id(`w${insertPart}`)})` : sql`0`;
-    const { rows } = await sql<{
-      inserted: number | string;
-      optimistic: number | string;
-    }>`with ${sql.join(parts)} select ${inserted} as inserted, ${optimistic} as optimistic`.execute(this.conn);
-    if (Number(rows[0]?.optimistic) !== inserts.length) throw new TakenMeanwhile(inserts.join(', '));
-    return Number(rows[0]?.inserted) > 0;
+    return statement;
+  }
+
+  /** Sends what is kept, and `insert` (a record to insert unless its id exists) when given; returns whether `insert` was inserted. */
+  async flush(insert?: RecordRow): Promise<boolean> {
+    const statements = [this.takeStatements(), insert && insertUnlessPresent(insert)].filter((s) => s !== undefined);
+    if (statements.length === 0) return false;
+    const results = await this.wc.run(statements.join('; '));
+    return insert !== undefined && results.at(-1)!.length > 0;
   }
 }
 
 type PreloadKey = WritePreload['keys'][number];
 type PreloadClient = WritePreload['client'];
 
-/** The records of `keys` and the client's last seq (as a row with an empty table name), in one query. */
-function preloadQuery(keys: readonly PreloadKey[], client: PreloadClient): RawBuilder<RecordRow> {
-  const unique = [...new Map(keys.map((k) => [recordKey(k.table, k.id), k])).values()];
-  const records =
-    unique.length > 0
-      ? sql`select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where (table_name, id) in (${sql.join(unique.map((k) => sql`(${k.table}, ${k.id})`))})`
-      : sql`select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where false`;
-  return sql<RecordRow>`${records} union all select '', '', '', '', '', last_seq, '', '' from clients where client_id = ${client.clientId} and user_id = ${client.userId}`;
+/** A write's reads with the query that reads them; none when they cannot be written as a query (a NUL): it reads as it goes. */
+function withStatement(preload: WritePreload): (WritePreload & { statement: string }) | undefined {
+  try {
+    return { ...preload, statement: preloadStatement(preload.keys, preload.client) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** A write waiting for its transaction (see KyselyStorage.write). */
 interface QueuedWrite {
   fn: (tx: WriteTx) => Promise<unknown>;
-  /** What it will read first, read with the transaction's start or its savepoint. */
-  preload: WritePreload | undefined;
+  /** What it will read first, read with the transaction's start or its savepoint, and the query that reads it. */
+  preload: (WritePreload & { statement: string }) | undefined;
   resolve: (value: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -557,7 +532,7 @@ export class KyselyStorage implements Storage {
     }
     const it = lane;
     return new Promise<T>((resolve, reject) => {
-      it.queue.push({ fn, preload, resolve: resolve as (value: unknown) => void, reject });
+      it.queue.push({ fn, preload: preload && withStatement(preload), resolve: resolve as (value: unknown) => void, reject });
       if (!it.running) void this.runLane(key, it);
     });
   }
@@ -570,7 +545,14 @@ export class KyselyStorage implements Storage {
     this.lanes.delete(key);
   }
 
-  /** One transaction for the writes queued when it holds the counters' locks; answers each of them. */
+  /**
+   * One transaction for the writes queued when it holds the counters' locks; answers each of
+   * them. Round trips: BEGIN with the locks, savepoint w0 and the first write's reads; then per
+   * further write its savepoint and reads, sent after the statements of the write before it;
+   * then the last write's statements with the counters' update and COMMIT. When a round trip
+   * fails, the savepoints tell which write it was: w<i> exists only if the statements sent
+   * before it ran.
+   */
   private async runBatch(lane: Lane): Promise<void> {
     let batch: QueuedWrite[] = [];
     const refused = new Set<QueuedWrite>();
@@ -578,39 +560,72 @@ export class KyselyStorage implements Storage {
     let start = new Map<string, number>();
     let versions = new Map<string, number>();
     const written: WindowChange[] = [];
+    const refuse = (w: QueuedWrite, e: unknown) => {
+      refused.add(w);
+      w.reject(e);
+    };
     try {
       await this.locking.connect(async (wc) => {
-        const { conn } = wc;
         try {
           // Inside the try: a pooled connection must not go back with a transaction left open.
           // The first queued write is in the batch whatever joins it: its reads go with BEGIN.
-          const first = lane.queue[0]?.preload;
-          const began = await wc.begin(lane.branches, first && preloadQuery(first.keys, first.client).compile(conn));
+          const began = await wc.begin(lane.branches, lane.queue[0]?.preload?.statement);
           start = began.counters;
           versions = new Map(start);
           // Taken only now: the writes that queued while the locks were awaited join this transaction.
           batch = lane.queue.splice(0, MAX_BATCH);
-          const alone = batch.length === 1;
+          /** The write that ran last, its statements not sent yet (they go with the next round trip). */
+          let pending: { w: QueuedWrite; tx: KyselyWriteTx; result: unknown; statements: string | undefined } | undefined;
+          const accept = () => {
+            if (!pending) return;
+            versions = pending.tx.versions;
+            written.push(...pending.tx.written);
+            done.push({ w: pending.w, result: pending.result });
+            pending = undefined;
+          };
           for (const [i, w] of batch.entries()) {
-            const tx = new KyselyWriteTx(conn, new Map(versions));
-            // Every write has its savepoint, the first one's sent with BEGIN, each with the write's
-            // reads. Not released: COMMIT keeps every savepoint, and a RELEASE would cost a round trip.
-            const rows = i === 0 ? began.preloaded : await wc.savepoint(w.preload && preloadQuery(w.preload.keys, w.preload.client).compile(conn));
+            let rows: RecordRow[] | undefined;
+            if (i === 0) rows = began.preloaded;
+            else {
+              try {
+                rows = await wc.savepoint(i, pending?.statements, w.preload?.statement);
+                accept();
+              } catch (e) {
+                if (await wc.rollbackTo(i)) {
+                  // The savepoint was set, so the statements before it ran: this write's reads failed.
+                  accept();
+                  refuse(w, e);
+                  continue;
+                }
+                // The previous write's statements failed: it alone is undone, and this write starts again.
+                if (!pending || !(await wc.rollbackTo(i - 1))) throw e;
+                refuse(pending.w, statementFailure(e));
+                pending = undefined;
+                rows = await wc.savepoint(i, undefined, w.preload?.statement);
+              }
+            }
+            const tx = new KyselyWriteTx(wc, new Map(versions));
             if (w.preload && rows) tx.acceptPreload(w.preload.keys, w.preload.client, rows);
             try {
               const result = await w.fn(tx);
-              await tx.flush();
-              versions = tx.versions;
-              written.push(...tx.written);
-              done.push({ w, result });
+              pending = { w, tx, result, statements: tx.takeStatements() };
             } catch (e) {
-              if (alone) throw e;
-              await sql`rollback to savepoint w`.execute(conn);
-              refused.add(w);
-              w.reject(e);
+              if (!(await wc.rollbackTo(i))) throw e;
+              refuse(w, statementFailure(e));
             }
           }
-          await wc.commit([...versions].filter(([b, v]) => v !== start.get(b)));
+          const moved = () => [...(pending?.tx.versions ?? versions)].filter(([b, v]) => v !== start.get(b));
+          try {
+            await wc.commit(pending?.statements, moved());
+          } catch (e) {
+            // The last write's statements failed (after a failed COMMIT there is no savepoint left):
+            // it alone is undone, and the others commit.
+            if (!pending || !(await wc.rollbackTo(batch.length - 1))) throw e;
+            refuse(pending.w, statementFailure(e));
+            pending = undefined;
+            await wc.commit(undefined, moved());
+          }
+          accept();
         } catch (e) {
           // The original error matters; a failing rollback (the transaction is already gone) does not.
           await wc.rollback().catch(() => undefined);

@@ -8,8 +8,9 @@
 // branches never wait on each other in a cycle. Within a process, writes naming the same
 // branches share transactions (group commit, each in a savepoint; KyselyStorage.write), so a
 // burst of writes takes one pooled connection, one lock and one commit instead of one each, and
-// a write sends the statements that need no answer together (KyselyWriteTx). Pulls are served
-// from each process's memory of recent changes where it is provably complete.
+// a write's statements that need no answer go as one statement with the next round trip that
+// runs anyway (KyselyWriteTx): a write alone costs two round trips, BEGIN and COMMIT. Pulls are
+// served from each process's memory of recent changes where it is provably complete.
 //
 // Connection: a postgres:// or postgresql:// URL as `pg` reads it (user, password, host, port,
 // database, `sslmode`, …). The tables live in one schema: `options.schema` (created if missing),
@@ -21,6 +22,7 @@ import { CompiledQuery, Kysely, PostgresDialect, sql, type DatabaseConnection } 
 import pg from 'pg';
 import { KyselyStorage, NEW_COUNTER_VALUE, type Db, type RecordRow, type WriteLocking } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
+import { integer, literal } from './write-statements';
 import type { Storage } from './storage';
 
 export interface PostgresStorage extends Storage {
@@ -75,20 +77,6 @@ const typeParsers = {
     oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-/**
- * A compiled query as one text with its parameters written in as quoted literals, to go with
- * other statements in one simple query (which takes no parameters). Only for queries of ours
- * whose SQL has no `$` but its placeholders, and whose parameters are text or numbers.
- */
-function inlined(query: CompiledQuery): string {
-  return query.sql.replace(/\$(\d+)/g, (_, n: string) => {
-    const value = query.parameters[Number(n) - 1];
-    if (typeof value === 'string') return pg.escapeLiteral(value);
-    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    throw new Error(`cannot write a ${typeof value} into a query`);
-  });
-}
-
 /** A pool that hands out one connection, already taken from the real pool, and never gives it back. */
 function oneConnectionPool(client: pg.PoolClient) {
   // Kysely only queries and releases the client it is given.
@@ -96,10 +84,14 @@ function oneConnectionPool(client: pg.PoolClient) {
   return { connect: async () => lent, end: async () => undefined };
 }
 
+/** A simple query's results as an array, one per statement, however many statements it had. */
+const resultsOf = (result: pg.QueryResult | pg.QueryResult[]) => (Array.isArray(result) ? result : [result]);
+
 /**
  * Write transactions on connections taken from the pool directly: BEGIN with the counters'
- * lock, and the counters' update with COMMIT, each go as one simple query of several
- * statements (one round trip instead of two); branch ids are quoted with escapeLiteral.
+ * lock and the first savepoint, each further savepoint with the statements before it, and the
+ * counters' update with COMMIT, each go as one simple query of several statements (one round
+ * trip each); their values are written in as literals (write-statements.ts).
  */
 function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLocking {
   /** Kysely over one pooled connection, made once per connection. */
@@ -112,6 +104,8 @@ function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLockin
         conn = new Kysely<Db>({ dialect: new PostgresDialect({ pool: oneConnectionPool(client) as unknown as pg.Pool }) });
         bound.set(client, conn);
       }
+      const run = async (text: string) => resultsOf(await client.query(text)).map((r) => r.rows as unknown[]);
+      const statements = (...texts: (string | undefined)[]) => texts.filter((t) => t !== undefined).join('; ');
       /** Set when the transaction could not be rolled back: the connection is closed, not pooled. */
       let unusable: Error | undefined;
       try {
@@ -121,13 +115,13 @@ function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLockin
         }
         return await fn({
           conn,
+          run,
           async begin(branches, reads) {
-            const list = branches.map((b) => pg.escapeLiteral(b)).join(', ');
             // `where false` when there is no branch: the statement is there all the same, and the results keep their places.
-            const lock = `select branch_id, value from branch_versions where ${branches.length ? `branch_id in (${list})` : 'false'} order by branch_id for update`;
-            const results = (await client.query(`begin; ${lock}; savepoint w${reads ? `; ${inlined(reads)}` : ''}`)) as unknown as pg.QueryResult[];
-            const preloaded = reads ? (results[3]!.rows as RecordRow[]) : undefined;
-            let rows = results[1]!.rows as { branch_id: string; value: number }[];
+            const lock = `select branch_id, value from branch_versions where ${branches.length ? `branch_id in (${branches.map(literal).join(', ')})` : 'false'} order by branch_id for update`;
+            const results = await run(statements('begin', lock, 'savepoint w0', reads));
+            const preloaded = reads ? (results[3] as RecordRow[]) : undefined;
+            let rows = results[1] as { branch_id: string; value: number }[];
             if (rows.length < branches.length) {
               // A branch without its row (rows are made with the branch; this is for records of a branch that has none).
               const floor = NEW_COUNTER_VALUE.compile(conn);
@@ -139,19 +133,23 @@ function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLockin
             }
             return { counters: new Map(rows.map((r) => [r.branch_id, Number(r.value)])), preloaded };
           },
-          async savepoint(reads) {
-            if (!reads) {
-              await client.query('savepoint w');
-              return undefined;
-            }
-            const results = (await client.query(`savepoint w; ${inlined(reads)}`)) as unknown as pg.QueryResult[];
-            return results[1]!.rows as RecordRow[];
+          async savepoint(index, before, reads) {
+            const results = await run(statements(before, `savepoint w${integer(index)}`, reads));
+            return reads ? (results.at(-1) as RecordRow[]) : undefined;
           },
-          async commit(counters) {
+          async rollbackTo(index) {
+            try {
+              await client.query(`rollback to savepoint w${integer(index)}`);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          async commit(before, counters) {
             const update = counters.length
-              ? `update branch_versions set value = v.value from (values ${counters.map(([b, v]) => `(${pg.escapeLiteral(b)}, ${Number(v)}::bigint)`).join(', ')}) as v(branch_id, value) where branch_versions.branch_id = v.branch_id; `
-              : '';
-            await client.query(`${update}commit`);
+              ? `update branch_versions set value = v.value from (values ${counters.map(([b, v]) => `(${literal(b)}, ${integer(v)}::bigint)`).join(', ')}) as v(branch_id, value) where branch_versions.branch_id = v.branch_id`
+              : undefined;
+            await run(statements(before, update, 'commit'));
           },
           async rollback() {
             try {
