@@ -455,7 +455,7 @@ const MAX_BATCH = 64;
  * a write no instance announced (the admin command, a lost notification) reaches a pull at most
  * this late. Announced writes reach it at once.
  */
-const KNOWN_VERSIONS_TTL_MS = 1000;
+export const KNOWN_VERSIONS_TTL_MS = 1000;
 
 /**
  * Where a new branch's counter starts: at the counter migration 004 left (0 on a database that
@@ -924,9 +924,10 @@ export class KyselyStorage implements Storage {
    * another process reaches this one at most SESSION_CACHE_MS late.
    */
   async getSession(tokenHash: string): Promise<Session | undefined> {
+    this.noteOtherWriters();
     const hit = this.sessions.get(tokenHash);
     // A monotonic clock: a wall clock set back would keep an entry for as long as it went back.
-    if (hit && performance.now() - hit.at <= SESSION_CACHE_MS) return hit.session;
+    if (hit && performance.now() - hit.at <= this.sessionCacheMs) return hit.session;
     const generation = this.sessionGeneration;
     const at = performance.now();
     const session = await this.readSession(tokenHash);
@@ -939,13 +940,22 @@ export class KyselyStorage implements Storage {
     return session;
   }
 
+  /**
+   * How long a cached session answers: what another process changes cannot be seen here
+   * (PostgreSQL), so a cached session may be that late. SQLite sees it (noteOtherWriters).
+   */
+  protected readonly sessionCacheMs: number = SESSION_CACHE_MS;
+
+  /** Told before a session is looked up: a storage that can tell another process wrote calls sessionsChanged(). */
+  protected noteOtherWriters(): void {}
+
   /** Forgets every cached session: tokens, passwords or roles changed. */
-  private sessionsChanged(): void {
+  protected sessionsChanged(): void {
     this.sessionGeneration++;
     this.sessions.clear();
   }
 
-  private async readSession(tokenHash: string): Promise<Session | undefined> {
+  protected async readSession(tokenHash: string): Promise<Session | undefined> {
     const rows = await this.db
       .selectFrom('tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')

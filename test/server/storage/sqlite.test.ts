@@ -88,6 +88,33 @@ describe('SQLite file', () => {
     await after.close();
   });
 
+  it('answers sessions from memory until a change: its own at once, and one made by another process (the admin command) at the next look', async () => {
+    const path = join(dir, 'sessions.sqlite');
+    const server = await openSqliteStorage(path);
+    const admin = await openSqliteStorage(path);
+    try {
+      const at = '2026-05-01T00:00:00.000Z';
+      await server.addBranch({ id: 'b1', name: 'b', createdAt: at });
+      await server.addUser({ id: 'u1', email: 'u1@x', name: 'U', passwordHash: 'h', createdAt: at });
+      await server.setMembership({ userId: 'u1', branchId: 'b1', role: 'lead' });
+      await server.addToken({ hash: 't1', userId: 'u1', createdAt: at, expiresAt: '2027-01-01T00:00:00.000Z', revokedAt: null });
+      const first = await server.getSession('t1');
+      expect(first?.memberships).toEqual([{ userId: 'u1', branchId: 'b1', role: 'lead' }]);
+      // Nothing changed: the same (frozen) session, not read again.
+      expect(await server.getSession('t1')).toBe(first);
+      await admin.setMembership({ userId: 'u1', branchId: 'b1', role: 'staff' });
+      expect((await server.getSession('t1'))?.memberships).toEqual([{ userId: 'u1', branchId: 'b1', role: 'staff' }]);
+      await admin.revokeTokensOf('u1', at);
+      expect((await server.getSession('t1'))?.token.revokedAt).toBe(at);
+      // Its own change: at once as well.
+      await server.removeMembership('u1', 'b1');
+      expect((await server.getSession('t1'))?.memberships).toEqual([]);
+    } finally {
+      await admin.close();
+      await server.close();
+    }
+  });
+
   it('makes an online backup that opens as the same database', async () => {
     const storage = await openSqliteStorage(join(dir, 'live.sqlite'));
     await storage.setMeta('k', 'v');
