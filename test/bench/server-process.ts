@@ -2,7 +2,7 @@
 // generator does not share its event loop): SQLite in the given folder, or PostgreSQL when
 // DATABASE_URL is set (as the server reads it, open-storage.ts; SQLITE_CACHE_MB too), with the demo seeded; createApp
 // on @hono/node-server at 127.0.0.1 on a free port, request logs as JSON lines to a file in the
-// folder.
+// folder, written synchronously as a real server's stdout to a file is.
 // With a second argument N it also seeds N more branches (bench-b1 … bench-bN), each with its
 // own copy of the demo plan (plan id bench-bK-plan) and a staff account staff@bench-bK (password
 // demo1234), for clients spread over branches as a real deployment's are.
@@ -11,7 +11,7 @@
 // the event streams of every other instance on the same schema; otherwise createApp's in-process hub.
 // Prints {"url": …} on stdout once listening; answers the IPC message 'memory' with
 // process.memoryUsage() after a full GC (when started with --expose-gc); stops on SIGTERM.
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -31,8 +31,10 @@ import { openStorage } from '../../src/server/storage/open-storage';
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: server-process.ts DATA_DIR [BRANCHES]');
 const extraBranches = Number(process.argv[3] ?? 0);
-const logFile = createWriteStream(join(dir, 'server.log'));
-const log = jsonLogger((line) => logFile.write(line));
+// Written as the real server writes its log to stdout redirected to a file: synchronously (a
+// WriteStream would send every line through libuv's thread pool, a cost the real server has not).
+const logFile = openSync(join(dir, 'server.log'), 'w');
+const log = jsonLogger((line) => writeSync(logFile, line));
 const poolSize = process.env.DATABASE_POOL_SIZE ? Number(process.env.DATABASE_POOL_SIZE) : undefined;
 const sqliteCacheMb = process.env.SQLITE_CACHE_MB ? Number(process.env.SQLITE_CACHE_MB) : undefined;
 const storage = await openStorage({
@@ -80,6 +82,7 @@ process.once('SIGTERM', () => {
     await live?.close();
     await bus?.close();
     await storage.close();
-    logFile.end(() => process.exit(0));
+    closeSync(logFile);
+    process.exit(0);
   })();
 });
