@@ -75,10 +75,9 @@ const DUMP_ORDER: Record<keyof Db, string[]> = {
 };
 
 /**
- * One pooled connection for a write transaction (PostgreSQL: see postgres.ts). Each write of a
- * batch runs after its own savepoint, `w<index>` (the first write's is set by begin()); a
- * write's statements that need no answer are sent with the next round trip that runs anyway:
- * the next write's savepoint, or COMMIT.
+ * One pooled connection for a write transaction (PostgreSQL: see postgres.ts). The statements
+ * of the writes of a batch are kept and sent with COMMIT, each after a savepoint of its own,
+ * `w<index>`, which tells afterwards which write a failed round trip failed in.
  */
 export interface WriteConnection {
   /** Queries on this connection. */
@@ -88,17 +87,15 @@ export interface WriteConnection {
   /**
    * Starts the transaction and returns the version counters of `branches` (distinct, in id
    * order), read under locks held until commit (PostgreSQL: BEGIN, then SELECT … FOR UPDATE in
-   * branch order), then sets savepoint w0 and runs the first write's `reads`: one round trip.
+   * branch order), and runs `reads` (the batch's): one round trip.
    */
   begin(branches: readonly string[], reads: string | undefined): Promise<{ counters: Map<string, number>; preloaded: RecordRow[] | undefined }>;
-  /** Sends `before` (the previous write's statements), sets savepoint w<index> and runs `reads`: one round trip. */
-  savepoint(index: number, before: string | undefined, reads: string | undefined): Promise<RecordRow[] | undefined>;
   /**
    * Rolls back to savepoint w<index>, also in a transaction a failed statement aborted; false
    * when there is no such savepoint (it was never set) or no transaction left.
    */
   rollbackTo(index: number): Promise<boolean>;
-  /** Sends `before` (the last write's statements), writes the counters that moved and commits: one round trip. */
+  /** Sends `before` (the writes' statements), writes the counters that moved and commits: one round trip. */
   commit(before: string | undefined, counters: readonly (readonly [string, number])[]): Promise<void>;
   rollback(): Promise<void>;
 }
@@ -113,6 +110,14 @@ class TakenMeanwhile extends Error {
   constructor(detail: string) {
     super(`a record was created by another write meanwhile (${detail}); the sync is tried again later`);
     this.name = 'TakenMeanwhile';
+  }
+}
+
+/** A write that ran after one whose statements the database refused: it ran on that one's effects. */
+class EarlierWriteFailed extends Error {
+  constructor() {
+    super('a write before this one in the same transaction failed in the database; the sync is tried again later');
+    this.name = 'EarlierWriteFailed';
   }
 }
 
@@ -215,26 +220,53 @@ const toResult = (r: ResultRow): StoredMutationResult => ({
 });
 
 /**
- * One write, in as few round trips to the database as it can: the writes whose outcome the
- * caller does not wait for (putRecord, insertRecordIfAbsent of a record preload() found absent,
- * setLastSeq, putMutationResult, pruneMutationResults) are kept here and become one statement
- * (takeStatements()), which the batch sends with its next round trip (KyselyStorage.runBatch).
- * Only a statement that must run at once (an insertRecordIfAbsent of a record not preloaded)
- * takes a round trip of its own, with what is kept. Reads answer from what is kept where it
- * decides the answer, so the caller sees its own writes as if they had run. A sync round trip
- * with two mutations costs no round trip of its own besides the transaction's: BEGIN with the
- * counters' lock and its reads, then its statements with the counters' update and COMMIT.
+ * What the writes of one transaction read at BEGIN, and what the writes that ran before the
+ * current one left without sending it yet: a write reads through this, then the database
+ * (which has every record this does not name as it was at BEGIN).
+ */
+class BatchView {
+  /** Records by table and id: as read at BEGIN (null: absent), then as accepted writes left them. */
+  readonly records = new Map<string, RecordRow | null>();
+  /** Per client and user: the last seq read at BEGIN, then as accepted writes set it. */
+  readonly lastSeqs = new Map<string, number>();
+  /** Results accepted writes stored. */
+  readonly results = new Map<string, ResultRow>();
+  /** Per client and user: results below this seq were deleted by an accepted write. */
+  readonly prunedBelow = new Map<string, number>();
+
+  /** Takes what preloadStatement() read for these keys and clients. */
+  acceptPreload(keys: readonly PreloadKey[], clients: readonly PreloadClient[], rows: readonly RecordRow[]): void {
+    for (const k of keys) this.records.set(recordKey(k.table, k.id), null);
+    for (const c of clients) this.lastSeqs.set(clientKey(c.clientId, c.userId), 0);
+    for (const row of rows) {
+      // A client's row: its id and user in id and branch_id (preloadStatement).
+      if (row.table_name === '') this.lastSeqs.set(clientKey(row.id, row.branch_id), Number(row.version));
+      else this.records.set(recordKey(row.table_name, row.id), row);
+    }
+  }
+}
+
+/**
+ * One write of a batch, in as few round trips to the database as it can: what it writes
+ * (putRecord, insertRecordIfAbsent of a record known absent, setLastSeq, putMutationResult,
+ * pruneMutationResults) is kept here and becomes one statement (finish()), which the batch
+ * sends with COMMIT; what it reads comes from what it wrote, then the batch's view (reads made
+ * at BEGIN for every write of the batch, and what the writes before it left), then the
+ * database. Only a statement that must run at once (an insertRecordIfAbsent of a record not
+ * read ahead, a flush of a plan import's many records) is sent before, through `send`. A sync
+ * round trip costs no round trip of its own besides the transaction's: BEGIN with the counters'
+ * lock and the reads, then the statements with the counters' update and COMMIT.
  */
 class KyselyWriteTx implements WriteTx {
   /** Record writes not sent yet, by table and id (a second write of a record replaces the first). */
   private readonly records = new Map<string, RecordRow>();
   /** What this transaction wrote, for the change windows once it commits. */
   readonly written: WindowChange[] = [];
-  /** Records read by preload(), by table and id: null when there was none (and none was written since). */
+  /** Records this write read itself or wrote, by table and id: null when there was none. */
   private readonly known = new Map<string, RecordRow | null>();
-  /** Inserts of records preload() found absent, sent with the kept statements: each must insert. */
+  /** Inserts of records known absent, sent with the kept statements: each must insert. */
   private readonly inserts = new Map<string, RecordRow>();
-  /** Per client and user, the last seq preload() read. */
+  /** Per client and user, the last seq this write read itself. */
   private readonly lastSeqs = new Map<string, number>();
   private readonly results = new Map<string, ResultRow>();
   private readonly clients = new Map<string, ClientRow>();
@@ -245,7 +277,24 @@ class KyselyWriteTx implements WriteTx {
     private readonly wc: Pick<WriteConnection, 'conn' | 'run'>,
     /** The locked counters of the branches this write may write, as allocated so far; versions above them are ours. */
     readonly versions: Map<string, number>,
+    private readonly view: BatchView,
+    /**
+     * Readies the database for this write's own queries: sends what the writes before it left and
+     * sets this write's savepoint (once), so that a query that fails is undone with this write alone.
+     */
+    private readonly enter: () => Promise<void>,
   ) {}
+
+  /** The connection, for a query of this write (see enter). */
+  private async db(): Promise<Kysely<Db>> {
+    await this.enter();
+    return this.wc.conn;
+  }
+
+  private async run(text: string): Promise<unknown[][]> {
+    await this.enter();
+    return this.wc.run(text);
+  }
 
   private next(branch: string): number {
     const version = this.versions.get(branch);
@@ -262,38 +311,37 @@ class KyselyWriteTx implements WriteTx {
     });
   }
 
-  /**
-   * Reads the records a write is about to look at, and a client's last seq, in one round trip
-   * (none when they were read with the transaction's start, see KyselyStorage.write): getRecord
-   * and getLastSeq answer from it, and insertRecordIfAbsent of a record it found absent waits
-   * for the next flush instead of a round trip of its own.
-   */
-  async preload(keys: readonly PreloadKey[], client: PreloadClient): Promise<void> {
-    const wanted = keys.filter((k) => !this.known.has(recordKey(k.table, k.id)) && !this.records.has(recordKey(k.table, k.id)));
-    if (wanted.length === 0 && this.lastSeqs.has(clientKey(client.clientId, client.userId))) return;
-    const [rows] = await this.wc.run(preloadStatement(wanted, client));
-    this.acceptPreload(wanted, client, rows as RecordRow[]);
+  /** What this write, then the batch, knows of a record: a row, null (absent), or undefined (ask the database). */
+  private knownRecord(key: string): RecordRow | null | undefined {
+    const own = this.known.get(key);
+    return own !== undefined ? own : this.view.records.get(key);
   }
 
-  /** Takes what preloadStatement() read for these keys and this client. */
-  acceptPreload(keys: readonly PreloadKey[], client: PreloadClient, rows: readonly RecordRow[]): void {
-    for (const k of keys) this.known.set(recordKey(k.table, k.id), null);
-    let lastSeq = 0;
-    for (const row of rows) {
-      if (row.table_name === '') lastSeq = Number(row.version);
-      else this.known.set(recordKey(row.table_name, row.id), row);
+  /**
+   * Reads ahead, in one round trip, the records a write is about to look at and a client's last
+   * seq, unless known already (the batch read every write's with BEGIN, see KyselyStorage.write).
+   */
+  async preload(keys: readonly PreloadKey[], client: PreloadClient): Promise<void> {
+    const wanted = keys.filter((k) => this.knownRecord(recordKey(k.table, k.id)) === undefined && !this.records.has(recordKey(k.table, k.id)));
+    const seqKnown = this.lastSeqs.has(clientKey(client.clientId, client.userId)) || this.view.lastSeqs.has(clientKey(client.clientId, client.userId));
+    if (wanted.length === 0 && seqKnown) return;
+    const [rows] = await this.run(preloadStatement(wanted, [client]));
+    for (const k of wanted) this.known.set(recordKey(k.table, k.id), null);
+    for (const row of rows as RecordRow[]) {
+      if (row.table_name !== '') this.known.set(recordKey(row.table_name, row.id), row);
+      else if (!seqKnown) this.lastSeqs.set(clientKey(client.clientId, client.userId), Number(row.version));
     }
-    this.lastSeqs.set(clientKey(client.clientId, client.userId), lastSeq);
+    if (!seqKnown && !this.lastSeqs.has(clientKey(client.clientId, client.userId))) this.lastSeqs.set(clientKey(client.clientId, client.userId), 0);
   }
 
   async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
     const key = recordKey(table, id);
     const kept = this.records.get(key) ?? this.inserts.get(key);
     if (kept) return toRecord(kept);
-    const known = this.known.get(key);
+    const known = this.knownRecord(key);
     if (known !== undefined) return known === null ? undefined : toRecord(known);
-    // What is kept changes only the records it names: the database has this one as it is.
-    const row = await this.wc.conn.selectFrom('records').selectAll().where('table_name', '=', table).where('id', '=', id).executeTakeFirst();
+    // Nothing of the batch names it: the database has it as it is.
+    const row = await (await this.db()).selectFrom('records').selectAll().where('table_name', '=', table).where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
   }
 
@@ -315,12 +363,12 @@ class KyselyWriteTx implements WriteTx {
     const key = recordKey(w.table, w.id);
     // Kept means written by this transaction: the id exists.
     if (this.records.has(key) || this.inserts.has(key)) return null;
-    const known = this.known.get(key);
+    const known = this.knownRecord(key);
     if (known) return null;
     const version = this.next(w.branchId);
     const row = recordRow(w, version);
     if (known === null) {
-      // Absent when preloaded: only a write of another branch could create it meanwhile (the
+      // Absent when read ahead: only a write of another branch could create it meanwhile (the
       // same mutation id sent there at once); then the insert fails, and this write with it.
       this.inserts.set(key, row);
       this.known.set(key, row);
@@ -336,11 +384,17 @@ class KyselyWriteTx implements WriteTx {
   }
 
   async getLastSeq(clientId: string, userId: string): Promise<number> {
-    const kept = this.clients.get(clientKey(clientId, userId));
+    const key = clientKey(clientId, userId);
+    const kept = this.clients.get(key);
     if (kept) return Number(kept.last_seq);
-    const read = this.lastSeqs.get(clientKey(clientId, userId));
+    const read = this.lastSeqs.get(key) ?? this.view.lastSeqs.get(key);
     if (read !== undefined) return read;
-    const row = await this.wc.conn.selectFrom('clients').select('last_seq').where('client_id', '=', clientId).where('user_id', '=', userId).executeTakeFirst();
+    const row = await (await this.db())
+      .selectFrom('clients')
+      .select('last_seq')
+      .where('client_id', '=', clientId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     return row ? Number(row.last_seq) : 0;
   }
 
@@ -349,10 +403,14 @@ class KyselyWriteTx implements WriteTx {
   }
 
   async getMutationResult(clientId: string, userId: string, seq: number): Promise<StoredMutationResult | undefined> {
-    const kept = this.results.get(resultKey(clientId, userId, seq));
+    const key = resultKey(clientId, userId, seq);
+    const kept = this.results.get(key);
     if (kept) return toResult(kept);
     if (seq < this.prunedBelow(clientId, userId)) return undefined;
-    const row = await this.wc.conn
+    const earlier = this.view.results.get(key);
+    if (earlier) return toResult(earlier);
+    if (seq < (this.view.prunedBelow.get(clientKey(clientId, userId)) ?? -Infinity)) return undefined;
+    const row = await (await this.db())
       .selectFrom('mutation_results')
       .selectAll()
       .where('client_id', '=', clientId)
@@ -384,12 +442,8 @@ class KyselyWriteTx implements WriteTx {
     return this.prunes.get(clientKey(clientId, userId))?.belowSeq ?? -Infinity;
   }
 
-  /**
-   * The kept writes as one statement, forgotten here: the caller sends it before anything else
-   * reaches the database. Undefined when nothing is kept. Throws for a value PostgreSQL cannot
-   * hold (a NUL), before anything is sent.
-   */
-  takeStatements(): string | undefined {
+  /** The kept writes as one statement, forgotten here. Throws for a value PostgreSQL cannot hold (a NUL). */
+  private takeStatements(): string | undefined {
     const statement = keptWritesStatement({
       records: this.records.values(),
       inserts: this.inserts.values(),
@@ -405,11 +459,34 @@ class KyselyWriteTx implements WriteTx {
     return statement;
   }
 
+  /**
+   * Ends the write: returns its kept statements, to be sent with the batch's COMMIT, and leaves
+   * what it wrote and read in the batch's view for the writes after it. Throws, leaving the view
+   * as it was, for a value PostgreSQL cannot hold (a NUL).
+   */
+  finish(): string | undefined {
+    const results = [...this.results];
+    const clients = [...this.clients.values()];
+    const prunes = [...this.prunes.values()];
+    const statement = this.takeStatements();
+    for (const [key, row] of this.known) this.view.records.set(key, row);
+    for (const [key, seq] of this.lastSeqs) this.view.lastSeqs.set(key, seq);
+    for (const c of clients) this.view.lastSeqs.set(clientKey(c.client_id, c.user_id), Number(c.last_seq));
+    for (const p of prunes) {
+      const key = clientKey(p.clientId, p.userId);
+      this.view.prunedBelow.set(key, Math.max(p.belowSeq, this.view.prunedBelow.get(key) ?? -Infinity));
+      for (const [k, row] of this.view.results)
+        if (row.client_id === p.clientId && row.user_id === p.userId && Number(row.seq) < p.belowSeq) this.view.results.delete(k);
+    }
+    for (const [key, row] of results) this.view.results.set(key, row);
+    return statement;
+  }
+
   /** Sends what is kept, and `insert` (a record to insert unless its id exists) when given; returns whether `insert` was inserted. */
-  async flush(insert?: RecordRow): Promise<boolean> {
+  private async flush(insert?: RecordRow): Promise<boolean> {
     const statements = [this.takeStatements(), insert && insertUnlessPresent(insert)].filter((s) => s !== undefined);
     if (statements.length === 0) return false;
-    const results = await this.wc.run(statements.join('; '));
+    const results = await this.run(statements.join('; '));
     return insert !== undefined && results.at(-1)!.length > 0;
   }
 }
@@ -417,10 +494,11 @@ class KyselyWriteTx implements WriteTx {
 type PreloadKey = WritePreload['keys'][number];
 type PreloadClient = WritePreload['client'];
 
-/** A write's reads with the query that reads them; none when they cannot be written as a query (a NUL): it reads as it goes. */
-function withStatement(preload: WritePreload): (WritePreload & { statement: string }) | undefined {
+/** A write's reads, unless they cannot be written as a query (a NUL): then it reads as it goes, and fails alone. */
+function readable(preload: WritePreload): WritePreload | undefined {
   try {
-    return { ...preload, statement: preloadStatement(preload.keys, preload.client) };
+    preloadStatement(preload.keys, [preload.client]);
+    return preload;
   } catch {
     return undefined;
   }
@@ -429,8 +507,8 @@ function withStatement(preload: WritePreload): (WritePreload & { statement: stri
 /** A write waiting for its transaction (see KyselyStorage.write). */
 interface QueuedWrite {
   fn: (tx: WriteTx) => Promise<unknown>;
-  /** What it will read first, read with the transaction's start or its savepoint, and the query that reads it. */
-  preload: (WritePreload & { statement: string }) | undefined;
+  /** What it will read first, read for the whole batch with BEGIN. */
+  preload: WritePreload | undefined;
   resolve: (value: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -532,7 +610,7 @@ export class KyselyStorage implements Storage {
     }
     const it = lane;
     return new Promise<T>((resolve, reject) => {
-      it.queue.push({ fn, preload: preload && withStatement(preload), resolve: resolve as (value: unknown) => void, reject });
+      it.queue.push({ fn, preload: preload && readable(preload), resolve: resolve as (value: unknown) => void, reject });
       if (!it.running) void this.runLane(key, it);
     });
   }
@@ -540,92 +618,116 @@ export class KyselyStorage implements Storage {
   /** Runs a lane's queued writes, one transaction after the other, until none is left. */
   private async runLane(key: string, lane: Lane): Promise<void> {
     lane.running = true;
+    // After the event loop's poll phase: the writes of every request read in this turn join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
     while (lane.queue.length > 0) await this.runBatch(lane);
     lane.running = false;
     this.lanes.delete(key);
   }
 
   /**
-   * One transaction for the writes queued when it holds the counters' locks; answers each of
-   * them. Round trips: BEGIN with the locks, savepoint w0 and the first write's reads; then per
-   * further write its savepoint and reads, sent after the statements of the write before it;
-   * then the last write's statements with the counters' update and COMMIT. When a round trip
-   * fails, the savepoints tell which write it was: w<i> exists only if the statements sent
-   * before it ran.
+   * One transaction for the writes queued when it starts; answers each of them. Two round
+   * trips: BEGIN with the counters' locks and every write's reads; then, once every write has
+   * run against what it read and what the writes before it left (BatchView), their statements,
+   * each after its own savepoint, with the counters' update and COMMIT. A write that throws
+   * leaves nothing and is refused at once. When the database refuses a write's statements, the
+   * last savepoint that exists names that write: it is refused, and so is every write after it
+   * (they ran on its effects; their devices send them again), and the writes before it commit.
    */
   private async runBatch(lane: Lane): Promise<void> {
-    let batch: QueuedWrite[] = [];
+    const batch = lane.queue.splice(0, MAX_BATCH);
     const refused = new Set<QueuedWrite>();
-    const done: { w: QueuedWrite; result: unknown }[] = [];
     let start = new Map<string, number>();
     let versions = new Map<string, number>();
-    const written: WindowChange[] = [];
+    /** Writes that ran, in order, with the counters before them and their statements. */
+    const ran: { w: QueuedWrite; index: number; tx: KyselyWriteTx; result: unknown; before: Map<string, number>; statements: string | undefined }[] = [];
+    /** How many of `ran` the database has been sent. */
+    let sent = 0;
     const refuse = (w: QueuedWrite, e: unknown) => {
       refused.add(w);
       w.reject(e);
     };
     try {
       await this.locking.connect(async (wc) => {
+        /** The statements of the writes that ran and were not sent yet, each after its savepoint. */
+        const unsent = () =>
+          ran
+            .slice(sent)
+            .flatMap((r) => [`savepoint w${r.index}`, ...(r.statements === undefined ? [] : [r.statements])])
+            .join('; ') || undefined;
+        /**
+         * After a round trip that carried unsent statements failed: refuses the write whose
+         * statements failed and every write after it, and rolls back to before it. False when
+         * no savepoint is left (the transaction is gone).
+         */
+        const undoFailed = async (e: unknown): Promise<boolean> => {
+          for (let k = ran.length - 1; k >= sent; k--) {
+            if (!(await wc.rollbackTo(ran[k]!.index))) continue;
+            const [failed, ...later] = ran.splice(k);
+            refuse(failed!.w, statementFailure(e));
+            for (const r of later) refuse(r.w, new EarlierWriteFailed());
+            versions = failed!.before;
+            sent = ran.length;
+            return true;
+          }
+          return false;
+        };
         try {
           // Inside the try: a pooled connection must not go back with a transaction left open.
-          // The first queued write is in the batch whatever joins it: its reads go with BEGIN.
-          const began = await wc.begin(lane.branches, lane.queue[0]?.preload?.statement);
+          const preloads = batch.flatMap((w) => (w.preload ? [w.preload] : []));
+          const keys = preloads.flatMap((p) => p.keys);
+          const clients = preloads.map((p) => p.client);
+          const began = await wc.begin(lane.branches, preloads.length ? preloadStatement(keys, clients) : undefined);
           start = began.counters;
           versions = new Map(start);
-          // Taken only now: the writes that queued while the locks were awaited join this transaction.
-          batch = lane.queue.splice(0, MAX_BATCH);
-          /** The write that ran last, its statements not sent yet (they go with the next round trip). */
-          let pending: { w: QueuedWrite; tx: KyselyWriteTx; result: unknown; statements: string | undefined } | undefined;
-          const accept = () => {
-            if (!pending) return;
-            versions = pending.tx.versions;
-            written.push(...pending.tx.written);
-            done.push({ w: pending.w, result: pending.result });
-            pending = undefined;
-          };
+          const view = new BatchView();
+          if (began.preloaded) view.acceptPreload(keys, clients, began.preloaded);
+          /** Set when a write's early send found an earlier write failed: the rest of the batch is refused. */
+          let abandoned = false;
           for (const [i, w] of batch.entries()) {
-            let rows: RecordRow[] | undefined;
-            if (i === 0) rows = began.preloaded;
-            else {
-              try {
-                rows = await wc.savepoint(i, pending?.statements, w.preload?.statement);
-                accept();
-              } catch (e) {
-                if (await wc.rollbackTo(i)) {
-                  // The savepoint was set, so the statements before it ran: this write's reads failed.
-                  accept();
-                  refuse(w, e);
-                  continue;
-                }
-                // The previous write's statements failed: it alone is undone, and this write starts again.
-                if (!pending || !(await wc.rollbackTo(i - 1))) throw e;
-                refuse(pending.w, statementFailure(e));
-                pending = undefined;
-                rows = await wc.savepoint(i, undefined, w.preload?.statement);
-              }
+            if (abandoned) {
+              refuse(w, new EarlierWriteFailed());
+              continue;
             }
-            const tx = new KyselyWriteTx(wc, new Map(versions));
-            if (w.preload && rows) tx.acceptPreload(w.preload.keys, w.preload.client, rows);
+            let savepoint = false;
+            const enter = async () => {
+              if (savepoint) return;
+              // What the writes before it left goes first, then this write's savepoint.
+              try {
+                await wc.run([unsent(), `savepoint w${i}`].filter((t) => t !== undefined).join('; '));
+              } catch (e) {
+                if (!(await undoFailed(e))) throw e;
+                abandoned = true;
+                throw new EarlierWriteFailed();
+              }
+              sent = ran.length;
+              savepoint = true;
+            };
+            const before = versions;
+            const tx = new KyselyWriteTx(wc, new Map(versions), view, enter);
             try {
               const result = await w.fn(tx);
-              pending = { w, tx, result, statements: tx.takeStatements() };
+              ran.push({ w, index: i, tx, result, before, statements: tx.finish() });
+              versions = tx.versions;
             } catch (e) {
-              if (!(await wc.rollbackTo(i))) throw e;
+              // Nothing of it was sent, or it is undone back to its savepoint.
+              if (savepoint && !(await wc.rollbackTo(i))) throw e;
               refuse(w, statementFailure(e));
             }
           }
-          const moved = () => [...(pending?.tx.versions ?? versions)].filter(([b, v]) => v !== start.get(b));
+          // Nothing to keep (every write refused): nothing is committed, not even a counter row begin() made.
+          if (ran.length === 0) {
+            await wc.rollback();
+            return;
+          }
+          const moved = () => [...versions].filter(([b, v]) => v !== start.get(b));
           try {
-            await wc.commit(pending?.statements, moved());
+            await wc.commit(unsent(), moved());
           } catch (e) {
-            // The last write's statements failed (after a failed COMMIT there is no savepoint left):
-            // it alone is undone, and the others commit.
-            if (!pending || !(await wc.rollbackTo(batch.length - 1))) throw e;
-            refuse(pending.w, statementFailure(e));
-            pending = undefined;
+            // After a failed COMMIT there is no savepoint left: every write is refused.
+            if (!(await undoFailed(e))) throw e;
             await wc.commit(undefined, moved());
           }
-          accept();
         } catch (e) {
           // The original error matters; a failing rollback (the transaction is already gone) does not.
           await wc.rollback().catch(() => undefined);
@@ -633,11 +735,11 @@ export class KyselyStorage implements Storage {
         }
       });
     } catch (e) {
-      // Nothing of the batch is kept. Failed before the batch was taken (no connection, no
-      // lock): every queued write is told, rather than each waiting for the same failure.
-      for (const w of batch.length ? batch : lane.queue.splice(0)) if (!refused.has(w)) w.reject(e);
+      // Nothing of the batch is kept: every write not told yet is told.
+      for (const w of batch) if (!refused.has(w)) w.reject(e);
       return;
     }
+    const written = ran.flatMap((r) => r.tx.written);
     for (const [branch, version] of versions) {
       const from = start.get(branch)!;
       if (version === from) continue;
@@ -646,7 +748,7 @@ export class KyselyStorage implements Storage {
       if (!this.windows.append(branch, changes, from, version) && this.windows.lastVersion(branch) === undefined) this.windows.reset(branch, version);
       this.noteVersion(branch, version, false);
     }
-    for (const { w, result } of done) w.resolve(result);
+    for (const { w, result } of ran) w.resolve(result);
   }
 
   private noteVersion(branch: string, version: number, read: boolean): void {

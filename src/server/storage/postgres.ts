@@ -89,9 +89,9 @@ const resultsOf = (result: pg.QueryResult | pg.QueryResult[]) => (Array.isArray(
 
 /**
  * Write transactions on connections taken from the pool directly: BEGIN with the counters'
- * lock and the first savepoint, each further savepoint with the statements before it, and the
- * counters' update with COMMIT, each go as one simple query of several statements (one round
- * trip each); their values are written in as literals (write-statements.ts).
+ * lock and the batch's reads, and the writes' statements with the counters' update and COMMIT,
+ * each go as one simple query of several statements (one round trip each); their values are
+ * written in as literals (write-statements.ts).
  */
 function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLocking {
   /** Kysely over one pooled connection, made once per connection. */
@@ -119,8 +119,8 @@ function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLockin
           async begin(branches, reads) {
             // `where false` when there is no branch: the statement is there all the same, and the results keep their places.
             const lock = `select branch_id, value from branch_versions where ${branches.length ? `branch_id in (${branches.map(literal).join(', ')})` : 'false'} order by branch_id for update`;
-            const results = await run(statements('begin', lock, 'savepoint w0', reads));
-            const preloaded = reads ? (results[3] as RecordRow[]) : undefined;
+            const results = await run(statements('begin', lock, reads));
+            const preloaded = reads ? (results[2] as RecordRow[]) : undefined;
             let rows = results[1] as { branch_id: string; value: number }[];
             if (rows.length < branches.length) {
               // A branch without its row (rows are made with the branch; this is for records of a branch that has none).
@@ -132,10 +132,6 @@ function postgresLocking(pool: pg.Pool, schema: string | undefined): WriteLockin
               rows = (await client.query<{ branch_id: string; value: number }>(lock)).rows;
             }
             return { counters: new Map(rows.map((r) => [r.branch_id, Number(r.value)])), preloaded };
-          },
-          async savepoint(index, before, reads) {
-            const results = await run(statements(before, `savepoint w${integer(index)}`, reads));
-            return reads ? (results.at(-1) as RecordRow[]) : undefined;
           },
           async rollbackTo(index) {
             try {

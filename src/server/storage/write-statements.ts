@@ -89,11 +89,13 @@ export function keptWritesStatement(kept: KeptWrites): string | undefined {
 }
 
 /**
- * The records of `keys` and the client's last seq (as a row with an empty table name), in one
- * query. Throws for a key or client that cannot be written as a literal (a NUL).
+ * The records of `keys` and the clients' last seqs, in one query. A client's row has an empty
+ * table name, the client id in `id`, the user id in `branch_id` and the seq in `version`.
+ * Throws for a key or client that cannot be written as a literal (a NUL).
  */
-export function preloadStatement(keys: readonly { table: string; id: string }[], client: { clientId: string; userId: string }): string {
+export function preloadStatement(keys: readonly { table: string; id: string }[], clients: readonly { clientId: string; userId: string }[]): string {
   const unique = [...new Map(keys.map((k) => [`${k.table}\u0000${k.id}`, k])).values()];
   const where = unique.length > 0 ? `(table_name, id) in (${unique.map((k) => `(${literal(k.table)}, ${literal(k.id)})`).join(', ')})` : 'false';
-  return `select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where ${where} union all select '', '', '', '', '', last_seq, '', '' from clients where client_id = ${literal(client.clientId)} and user_id = ${literal(client.userId)}`;
+  const owners = clients.length > 0 ? `(client_id, user_id) in (${clients.map((c) => `(${literal(c.clientId)}, ${literal(c.userId)})`).join(', ')})` : 'false';
+  return `select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where ${where} union all select '', client_id, user_id, '', '', last_seq, '', '' from clients where ${owners}`;
 }

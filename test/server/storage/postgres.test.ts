@@ -455,41 +455,38 @@ describePostgres('PostgreSQL storage', (env) => {
       }
     });
 
-    it('refuses alone a write whose statements the database refuses when they go with the next write, or with COMMIT', async () => {
+    it('refuses a write whose statements the database refuses at COMMIT, and every write after it (they ran on its effects); the writes before it commit', async () => {
       const schema = env.newSchema();
       const storage = await openPostgresStorage(env.url, { schema, poolSize: 2 });
       const client = new pg.Client({ connectionString: env.url });
       await client.connect();
       try {
-        // A trigger refuses a record named 'poison' at its insert: a write's statements are sent
-        // with the round trip after it, so the database refuses them there, not in the write.
+        // A trigger refuses a record named 'poison…' at its insert: a write's statements are sent
+        // with COMMIT, so the database refuses them there, after the writes behind it have run.
         const s = pg.escapeIdentifier(schema);
         await client.query(
           `create function ${s}.refuse_poison() returns trigger language plpgsql as $$ begin if new.id like 'poison%' then raise exception 'poisoned insert'; end if; return new; end $$`,
         );
         await client.query(`create trigger refuse_poison before insert or update on ${s}.records for each row execute function ${s}.refuse_poison()`);
-        const outcomes = await Promise.allSettled(
-          ['a', 'poison-1', 'b', 'own error', 'c', 'poison-2'].map((id) =>
-            storage.write(['b1'], async (tx) => {
-              const version = await tx.putRecord(rec(id));
-              await tx.setLastSeq(`client-${id}`, 'u1', 1, AT);
-              if (id === 'own error') throw new Error('own error');
-              return version;
-            }),
-          ),
-        );
-        // poison-1 went with b's savepoint, poison-2 (the last) with COMMIT; each was undone alone.
-        expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : String(o.reason)))).toEqual([
-          1,
-          'error: poisoned insert',
-          2,
-          'Error: own error',
-          3,
-          'error: poisoned insert',
-        ]);
+        const batch = (ids: string[]) =>
+          Promise.allSettled(
+            ids.map((id) =>
+              storage.write(['b1'], async (tx) => {
+                const version = await tx.putRecord(rec(id));
+                await tx.setLastSeq(`client-${id}`, 'u1', 1, AT);
+                if (id === 'own error') throw new Error('own error');
+                return version;
+              }),
+            ),
+          );
+        const told = (outcomes: PromiseSettledResult<number>[]) => outcomes.map((o) => (o.status === 'fulfilled' ? o.value : String(o.reason)));
+        const earlier = 'EarlierWriteFailed: a write before this one in the same transaction failed in the database; the sync is tried again later';
+        expect(told(await batch(['a', 'poison-1', 'b', 'own error', 'c']))).toEqual([1, 'error: poisoned insert', earlier, 'Error: own error', earlier]);
+        // The last write poisoned: the ones before it commit.
+        expect(told(await batch(['d', 'e', 'poison-2']))).toEqual([2, 3, 'error: poisoned insert']);
         const dump = await storage.dump();
-        expect(dump.records!.map((r) => (r as { id: string }).id)).toEqual(['a', 'b', 'c']);
-        expect(dump.clients!.map((r) => (r as { client_id: string }).client_id)).toEqual(['client-a', 'client-b', 'client-c']);
+        expect(dump.records!.map((r) => (r as { id: string }).id)).toEqual(['a', 'd', 'e']);
+        expect(dump.clients!.map((r) => (r as { client_id: string }).client_id)).toEqual(['client-a', 'client-d', 'client-e']);
         expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(3);
         expect(await storage.write(['b1'], (tx) => tx.putRecord(rec('after')))).toBe(4);
       } finally {
@@ -498,7 +495,7 @@ describePostgres('PostgreSQL storage', (env) => {
       }
     });
 
-    it('refuses a write whose record was created meanwhile by a write of another branch, and only it', async () => {
+    it('refuses a write whose record was created meanwhile by a write of another branch, and the write after it', async () => {
       const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 3 });
       try {
         const absent = { table: 'history' as const, id: 'history:shared' };
@@ -521,9 +518,10 @@ describePostgres('PostgreSQL storage', (env) => {
         release();
         const outcomes = await Promise.allSettled([first, second]);
         expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: { name: 'TakenMeanwhile' } });
-        expect(outcomes[1]).toEqual({ status: 'fulfilled', value: 1 });
+        expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { name: 'EarlierWriteFailed' } });
         expect(JSON.parse((await storage.getRecord('history', 'history:shared'))!.data)).toEqual({ id: 'history:shared' });
-        expect((await storage.getRecord('notes', 'after-shared'))?.version).toBe(1);
+        expect(await storage.getRecord('notes', 'after-shared')).toBeUndefined();
+        expect(await storage.write(['b1'], (tx) => tx.putRecord(rec('after-shared')))).toBe(1);
       } finally {
         await storage.close();
       }
