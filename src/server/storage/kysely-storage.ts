@@ -639,8 +639,19 @@ export class KyselyStorage implements Storage {
     const refused = new Set<QueuedWrite>();
     let start = new Map<string, number>();
     let versions = new Map<string, number>();
-    /** Writes that ran, in order, with the counters before them and their statements. */
-    const ran: { w: QueuedWrite; index: number; tx: KyselyWriteTx; result: unknown; before: Map<string, number>; statements: string | undefined }[] = [];
+    /**
+     * Writes that ran, in order, with the counters before them, their statements and whether their
+     * savepoint is set already (they queried the database themselves).
+     */
+    const ran: {
+      w: QueuedWrite;
+      index: number;
+      tx: KyselyWriteTx;
+      result: unknown;
+      before: Map<string, number>;
+      statements: string | undefined;
+      entered: boolean;
+    }[] = [];
     /** How many of `ran` the database has been sent. */
     let sent = 0;
     const refuse = (w: QueuedWrite, e: unknown) => {
@@ -649,11 +660,14 @@ export class KyselyStorage implements Storage {
     };
     try {
       await this.locking.connect(async (wc) => {
-        /** The statements of the writes that ran and were not sent yet, each after its savepoint. */
+        /**
+         * The statements of the writes that ran and were not sent yet, each after its savepoint
+         * (set here unless the write set it before its own queries: rolling back to it must undo those too).
+         */
         const unsent = () =>
           ran
             .slice(sent)
-            .flatMap((r) => [`savepoint w${r.index}`, ...(r.statements === undefined ? [] : [r.statements])])
+            .flatMap((r) => [...(r.entered ? [] : [`savepoint w${r.index}`]), ...(r.statements === undefined ? [] : [r.statements])])
             .join('; ') || undefined;
         /**
          * After a round trip that carried unsent statements failed: refuses the write whose
@@ -707,7 +721,7 @@ export class KyselyStorage implements Storage {
             const tx = new KyselyWriteTx(wc, new Map(versions), view, enter);
             try {
               const result = await w.fn(tx);
-              ran.push({ w, index: i, tx, result, before, statements: tx.finish() });
+              ran.push({ w, index: i, tx, result, before, statements: tx.finish(), entered: savepoint });
               versions = tx.versions;
             } catch (e) {
               // Nothing of it was sent, or it is undone back to its savepoint.

@@ -434,6 +434,52 @@ describePostgres('PostgreSQL storage', (env) => {
       }
     });
 
+    it('lets a write see what the writes before it in the same transaction left, unsent as it is', async () => {
+      const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 2 });
+      try {
+        const client = { clientId: 'c1', userId: 'u1' };
+        const reads = { keys: [{ table: 'notes' as const, id: 'n1' }], client };
+        const seen: unknown[] = [];
+        const result = (seq: number) => ({ seq, mutationId: `m${seq}`, status: 'applied' as const, reason: null });
+        // Queued in one turn: one transaction, every statement sent with its COMMIT.
+        await Promise.all([
+          storage.write(
+            ['b1'],
+            async (tx) => {
+              await tx.putRecord(rec('n1'));
+              await tx.putMutationResult('c1', 'u1', result(1));
+              await tx.setLastSeq('c1', 'u1', 1, AT);
+            },
+            reads,
+          ),
+          storage.write(
+            ['b1'],
+            async (tx) => {
+              seen.push((await tx.getRecord('notes', 'n1'))?.version, await tx.getLastSeq('c1', 'u1'), await tx.getMutationResult('c1', 'u1', 1));
+              seen.push(await tx.insertRecordIfAbsent(rec('n1')));
+              await tx.putMutationResult('c1', 'u1', result(2));
+              await tx.pruneMutationResults('c1', 'u1', 2);
+              await tx.setLastSeq('c1', 'u1', 2, AT);
+            },
+            reads,
+          ),
+          storage.write(
+            ['b1'],
+            async (tx) => {
+              seen.push(await tx.getLastSeq('c1', 'u1'), await tx.getMutationResult('c1', 'u1', 1), await tx.getMutationResult('c1', 'u1', 2));
+            },
+            reads,
+          ),
+        ]);
+        expect(seen).toEqual([1, 1, result(1), null, 2, undefined, result(2)]);
+        const dump = await storage.dump();
+        expect(dump.mutation_results).toEqual([{ client_id: 'c1', user_id: 'u1', seq: 2, mutation_id: 'm2', status: 'applied', reason: null }]);
+        expect(dump.clients).toEqual([{ client_id: 'c1', user_id: 'u1', last_seq: 2, updated_at: AT }]);
+      } finally {
+        await storage.close();
+      }
+    });
+
     it('puts at most 64 writes in one transaction', async () => {
       const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 2 });
       try {
@@ -484,6 +530,14 @@ describePostgres('PostgreSQL storage', (env) => {
         expect(told(await batch(['a', 'poison-1', 'b', 'own error', 'c']))).toEqual([1, 'error: poisoned insert', earlier, 'Error: own error', earlier]);
         // The last write poisoned: the ones before it commit.
         expect(told(await batch(['d', 'e', 'poison-2']))).toEqual([2, 3, 'error: poisoned insert']);
+        // A write that sent a statement of its own before (an insert not read ahead) is undone
+        // whole when its statements at COMMIT are refused, what it sent before included.
+        const early = storage.write(['b1'], async (tx) => {
+          await tx.insertRecordIfAbsent(rec('sent-early'));
+          await tx.putRecord(rec('poison-3'));
+        });
+        await expect(early).rejects.toThrow('poisoned insert');
+        expect(await storage.getRecord('notes', 'sent-early')).toBeUndefined();
         const dump = await storage.dump();
         expect(dump.records!.map((r) => (r as { id: string }).id)).toEqual(['a', 'd', 'e']);
         expect(dump.clients!.map((r) => (r as { client_id: string }).client_id)).toEqual(['client-a', 'client-d', 'client-e']);
