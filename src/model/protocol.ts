@@ -3,7 +3,7 @@
 // answers per mutation, then the changes after the cursor. Also the login exchange and the
 // error body. Every body is parsed with these schemas on both sides.
 import * as z from 'zod/mini';
-import { idSchema, recordTableSchema } from './schemas';
+import { idSchema, isWellFormedText, recordTableSchema } from './schemas';
 
 export const PROTOCOL_VERSION = 3;
 
@@ -55,11 +55,16 @@ export const apiErrorSchema = z.object({
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;
 
-const fields = z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.unknown());
+/** Field names one mutation may carry: more than any record has (each is read ahead as a possible conflict). */
+export const MAX_FIELDS_PER_MUTATION = 64;
+const wellFormed = z.refine<string>(isWellFormedText, 'a text with a lone surrogate (no character)');
+const fields = z
+  .record(z.string().check(z.minLength(1), z.maxLength(64), wellFormed), z.unknown())
+  .check(z.refine((f) => Object.keys(f).length <= MAX_FIELDS_PER_MUTATION, `at most ${MAX_FIELDS_PER_MUTATION} fields`));
 
 export const mutationSchema = z.strictObject({
   /** Made by the client; the same mutation sent twice has the same id. */
-  id: z.string().check(z.minLength(1), z.maxLength(100)),
+  id: z.string().check(z.minLength(1), z.maxLength(100), wellFormed),
   /** Increases by one or more with each mutation of this client, in the order they were made. */
   seq: z.number().check(z.int(), z.gte(1)),
   table: recordTableSchema,
@@ -78,7 +83,7 @@ export type Mutation = z.infer<typeof mutationSchema>;
 export const syncRequestSchema = z.strictObject({
   protocolVersion: z.number(),
   /** One per device database. */
-  clientId: z.string().check(z.minLength(8), z.maxLength(100)),
+  clientId: z.string().check(z.minLength(8), z.maxLength(100), wellFormed),
   mutations: z.array(mutationSchema).check(z.maxLength(LIMITS.mutationsPerRequest)),
   /** null on a first sync; otherwise the cursor of the last page applied. */
   /** A version per branch on the server: long for a person of many branches (an admin of 47 is some 700 characters). */

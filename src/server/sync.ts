@@ -350,7 +350,10 @@ export class SyncService {
       results = await this.storage.write(
         [...principal.roles.keys()],
         (tx) => {
-          // Per attempt of the transaction: a retried write starts with the whole budget again.
+          // Per attempt (the storage may run a write again, see RecordStore.write): what an
+          // attempt that did not commit read or wrote is forgotten, and the budget is whole again.
+          read.clear();
+          changed.clear();
           let textBudget = TEXT_MERGE_BUDGET;
           const allowTextMerge = (cost: number): boolean => {
             if (cost > textBudget) return false;

@@ -113,10 +113,10 @@ class TakenMeanwhile extends Error {
   }
 }
 
-/** A write that ran after one whose statements the database refused: it ran on that one's effects. */
+/** Thrown into a write when one before it in the same transaction was refused by the database: the write runs again, in the next one. */
 class EarlierWriteFailed extends Error {
   constructor() {
-    super('a write before this one in the same transaction failed in the database; the sync is tried again later');
+    super('a write before this one in the same transaction failed in the database; it runs again');
     this.name = 'EarlierWriteFailed';
   }
 }
@@ -631,12 +631,15 @@ export class KyselyStorage implements Storage {
    * run against what it read and what the writes before it left (BatchView), their statements,
    * each after its own savepoint, with the counters' update and COMMIT. A write that throws
    * leaves nothing and is refused at once. When the database refuses a write's statements, the
-   * last savepoint that exists names that write: it is refused, and so is every write after it
-   * (they ran on its effects; their devices send them again), and the writes before it commit.
+   * last savepoint that exists names that write: it is refused, the writes before it commit, and
+   * the writes after it (which ran on its effects) go back to the head of the queue and run
+   * again in the next transaction.
    */
   private async runBatch(lane: Lane): Promise<void> {
     const batch = lane.queue.splice(0, MAX_BATCH);
     const refused = new Set<QueuedWrite>();
+    /** Writes to run again in the next transaction, in order. */
+    const again: QueuedWrite[] = [];
     let start = new Map<string, number>();
     let versions = new Map<string, number>();
     /**
@@ -671,15 +674,15 @@ export class KyselyStorage implements Storage {
             .join('; ') || undefined;
         /**
          * After a round trip that carried unsent statements failed: refuses the write whose
-         * statements failed and every write after it, and rolls back to before it. False when
-         * no savepoint is left (the transaction is gone).
+         * statements failed, rolls back to before it and puts the writes after it to run again.
+         * False when no savepoint is left (the transaction is gone).
          */
         const undoFailed = async (e: unknown): Promise<boolean> => {
           for (let k = ran.length - 1; k >= sent; k--) {
             if (!(await wc.rollbackTo(ran[k]!.index))) continue;
             const [failed, ...later] = ran.splice(k);
             refuse(failed!.w, statementFailure(e));
-            for (const r of later) refuse(r.w, new EarlierWriteFailed());
+            again.push(...later.map((r) => r.w));
             versions = failed!.before;
             sent = ran.length;
             return true;
@@ -696,34 +699,44 @@ export class KyselyStorage implements Storage {
           versions = new Map(start);
           const view = new BatchView();
           if (began.preloaded) view.acceptPreload(keys, clients, began.preloaded);
-          /** Set when a write's early send found an earlier write failed: the rest of the batch is refused. */
+          /** Set when a write's own query found an earlier write refused: the rest of the batch runs again, in the next transaction. */
           let abandoned = false;
           for (const [i, w] of batch.entries()) {
             if (abandoned) {
-              refuse(w, new EarlierWriteFailed());
+              again.push(w);
               continue;
             }
             let savepoint = false;
-            const enter = async () => {
-              if (savepoint) return;
-              // What the writes before it left goes first, then this write's savepoint.
-              try {
-                await wc.run([unsent(), `savepoint w${i}`].filter((t) => t !== undefined).join('; '));
-              } catch (e) {
-                if (!(await undoFailed(e))) throw e;
-                abandoned = true;
-                throw new EarlierWriteFailed();
-              }
-              sent = ran.length;
-              savepoint = true;
-            };
+            /** Once per write, however many of its queries ask at once. */
+            let entering: Promise<void> | undefined;
+            const enter = () =>
+              (entering ??= (async () => {
+                // What the writes before it left goes first, then this write's savepoint.
+                try {
+                  await wc.run([unsent(), `savepoint w${i}`].filter((t) => t !== undefined).join('; '));
+                } catch (e) {
+                  if (!(await undoFailed(e))) throw e;
+                  abandoned = true;
+                  throw new EarlierWriteFailed();
+                }
+                sent = ran.length;
+                savepoint = true;
+              })());
             const before = versions;
             const tx = new KyselyWriteTx(wc, new Map(versions), view, enter);
             try {
               const result = await w.fn(tx);
-              ran.push({ w, index: i, tx, result, before, statements: tx.finish(), entered: savepoint });
-              versions = tx.versions;
+              // It ran on the effects of a write since refused (it swallowed the error): it runs again.
+              if (abandoned) again.push(w);
+              else {
+                ran.push({ w, index: i, tx, result, before, statements: tx.finish(), entered: savepoint });
+                versions = tx.versions;
+              }
             } catch (e) {
+              if (abandoned) {
+                again.push(w);
+                continue;
+              }
               // Nothing of it was sent, or it is undone back to its savepoint.
               if (savepoint && !(await wc.rollbackTo(i))) throw e;
               refuse(w, statementFailure(e));
@@ -753,6 +766,7 @@ export class KyselyStorage implements Storage {
       for (const w of batch) if (!refused.has(w)) w.reject(e);
       return;
     }
+    lane.queue.unshift(...again);
     const written = ran.flatMap((r) => r.tx.written);
     for (const [branch, version] of versions) {
       const from = start.get(branch)!;

@@ -160,7 +160,10 @@ export interface RecordStore {
   /**
    * Runs `fn` in one write transaction that may write records of `branches` (and only those),
    * serialized with every other writer of any of them (of every server instance on the same
-   * database). Throwing from `fn` rolls everything back.
+   * database). Throwing from `fn` rolls everything back. `fn` may be run again, in a later
+   * transaction, when one it ran in could not keep it (PostgreSQL: a write before it in the
+   * same transaction was refused by the database): only its last run counts, so it keeps
+   * nothing of a run outside the transaction, and calls `tx` one call at a time.
    */
   write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>, preload?: WritePreload): Promise<T>;
   getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined>;

@@ -3,6 +3,7 @@
 // run anyway (the next write's savepoint, or COMMIT), as one simple query of several
 // statements, and a simple query takes no parameters. Built by hand rather than by Kysely: they
 // are made for every write, and compiling a query builder cost more than the text itself.
+import { isWellFormedText } from '../../model/schemas';
 import type { Db } from './kysely-storage';
 
 type RecordRow = Db['records'];
@@ -23,11 +24,13 @@ export interface KeptWrites {
 /**
  * A text as a PostgreSQL string literal, whatever standard_conforming_strings says (a text with
  * a backslash goes as an E'' literal, as pg.escapeLiteral writes it). PostgreSQL text cannot
- * hold a NUL, and the wire protocol ends a query's text at one: such a text is refused here,
- * before anything is sent.
+ * hold a NUL, and the wire protocol ends a query's text at one; a lone surrogate would arrive
+ * as U+FFFD: such texts are refused here, before anything is sent.
  */
 export function literal(text: string): string {
   if (text.includes('\u0000')) throw new Error('PostgreSQL text cannot hold a NUL character');
+  // Written as U+FFFD, it would make two different texts one in the database.
+  if (!isWellFormedText(text)) throw new Error('a text with a lone surrogate (no character) cannot be written to PostgreSQL');
   const quoted = text.replaceAll("'", "''");
   return text.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
 }
@@ -88,14 +91,25 @@ export function keptWritesStatement(kept: KeptWrites): string | undefined {
   return `with ${parts.map((p, i) => `w${i} as (${p})`).join(', ')} select 1`;
 }
 
+/** Texts as one array literal (`'{"a","b"}'::text[]`): a single token however many, where a list of literals would nest as deep as it is long. */
+function textArray(texts: readonly string[]): string {
+  return `${literal(`{${texts.map((t) => `"${t.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`)}::text[]`;
+}
+
 /**
  * The records of `keys` and the clients' last seqs, in one query. A client's row has an empty
- * table name, the client id in `id`, the user id in `branch_id` and the seq in `version`.
- * Throws for a key or client that cannot be written as a literal (a NUL).
+ * table name, the client id in `id`, the user id in `branch_id` and the seq in `version`. The
+ * keys go as arrays: a batch reads thousands at once, and PostgreSQL refuses an IN list of
+ * rows that long (stack depth). Throws for a key or client that cannot be written as a literal
+ * (a NUL, a lone surrogate).
  */
 export function preloadStatement(keys: readonly { table: string; id: string }[], clients: readonly { clientId: string; userId: string }[]): string {
   const unique = [...new Map(keys.map((k) => [`${k.table}\u0000${k.id}`, k])).values()];
-  const where = unique.length > 0 ? `(table_name, id) in (${unique.map((k) => `(${literal(k.table)}, ${literal(k.id)})`).join(', ')})` : 'false';
-  const owners = clients.length > 0 ? `(client_id, user_id) in (${clients.map((c) => `(${literal(c.clientId)}, ${literal(c.userId)})`).join(', ')})` : 'false';
-  return `select table_name, id, branch_id, plan_id, data, version, updated_at, updated_by from records where ${where} union all select '', client_id, user_id, '', '', last_seq, '', '' from clients where ${owners}`;
+  const owners = [...new Map(clients.map((c) => [`${c.clientId}\u0000${c.userId}`, c])).values()];
+  return (
+    `select r.table_name, r.id, r.branch_id, r.plan_id, r.data, r.version, r.updated_at, r.updated_by from records r ` +
+    `join unnest(${textArray(unique.map((k) => k.table))}, ${textArray(unique.map((k) => k.id))}) as k(t, i) on r.table_name = k.t and r.id = k.i ` +
+    `union all select '', c.client_id, c.user_id, '', '', c.last_seq, '', '' from clients c ` +
+    `join unnest(${textArray(owners.map((o) => o.clientId))}, ${textArray(owners.map((o) => o.userId))}) as o(c, u) on c.client_id = o.c and c.user_id = o.u`
+  );
 }
