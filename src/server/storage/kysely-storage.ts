@@ -529,6 +529,12 @@ interface Lane {
 const MAX_BATCH = 64;
 
 /**
+ * Characters of statements a batch keeps unsent at most: beyond, the next write sends them first
+ * (64 writes of large texts would otherwise be held, and sent, as one text of a hundred MB).
+ */
+const MAX_UNSENT_CHARS = 4 * 1024 * 1024;
+
+/**
  * How long what this instance knows of the branches' counters is believed without reading them:
  * a write no instance announced (the admin command, a lost notification) reaches a pull at most
  * this late. Announced writes reach it at once.
@@ -725,6 +731,7 @@ export class KyselyStorage implements Storage {
             const before = versions;
             const tx = new KyselyWriteTx(wc, new Map(versions), view, enter);
             try {
+              if (ran.slice(sent).reduce((n, r) => n + (r.statements?.length ?? 0), 0) > MAX_UNSENT_CHARS) await enter();
               const result = await w.fn(tx);
               // It ran on the effects of a write since refused (it swallowed the error): it runs again.
               if (abandoned) again.push(w);

@@ -480,6 +480,29 @@ describePostgres('PostgreSQL storage', (env) => {
       }
     });
 
+    it('sends a batch of large writes in parts (over 4 MB kept unsent), and keeps each whole', async () => {
+      const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 2 });
+      try {
+        const big = (w: number) => `${w}:${'あ'.repeat(1_000_000)}`;
+        const versions = await Promise.all(
+          Array.from({ length: 8 }, (_, w) =>
+            storage.write(['b1'], async (tx) => {
+              if (w === 5) await tx.putRecord(rec('refused'));
+              const version = await tx.putRecord({ ...rec(`big${w}`), data: { id: `big${w}`, text: big(w) } });
+              if (w === 5) throw new Error('refused');
+              return version;
+            }),
+          ).map((p) => p.catch((e: Error) => e.message)),
+        );
+        expect(versions).toEqual([1, 2, 3, 4, 5, 'refused', 6, 7]);
+        for (const w of [0, 4, 7]) expect(JSON.parse((await storage.getRecord('notes', `big${w}`))!.data).text).toBe(big(w));
+        expect(await storage.getRecord('notes', 'refused')).toBeUndefined();
+        expect(await storage.getRecord('notes', 'big5')).toBeUndefined();
+      } finally {
+        await storage.close();
+      }
+    });
+
     it('puts at most 64 writes in one transaction', async () => {
       const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 2 });
       try {
