@@ -32,18 +32,19 @@ export const PERIOD_KINDS = ['month', 'quarter', 'half'] as const;
 export const periodKindSchema = z.enum(PERIOD_KINDS);
 export type PeriodKind = z.infer<typeof periodKindSchema>;
 
-// Ids are stored as plain text columns (PostgreSQL refuses U+0000 there): no control characters.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to refuse them
 /** A lone UTF-16 surrogate: no character, and written as U+FFFD by whatever encodes the text as UTF-8. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Whether a text is whole characters: two ids that differ only in a lone surrogate would be one id in the database. */
 export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
+// Ids are stored as plain text columns (PostgreSQL refuses U+0000 there): no control characters.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to refuse them
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]+$/;
 export const idSchema = z
   .string()
   .check(
     z.minLength(1),
     z.maxLength(200),
-    z.regex(/^[^\u0000-\u001f\u007f]+$/, 'id に制御文字は使えません'),
+    z.regex(NO_CONTROL_CHARACTERS, 'id に制御文字は使えません'),
     z.refine(isWellFormedText, 'id に壊れた文字があります'),
   );
 const shortText = z.string().check(z.maxLength(LIMITS.shortText));
