@@ -1,10 +1,12 @@
 // The Storage interface implemented once over Kysely, in SQL that SQLite and PostgreSQL both
-// run, except the write path: write() (group commit) and KyselyWriteTx (a write's statements
-// sent as one data-modifying WITH, with the round trip after it; write-statements.ts) serve
-// PostgreSQL, as SQLite runs its own
-// write transactions (sqlite.ts). A dialect supplies only how a write transaction starts and
-// locks the version counters of its branches (see WriteLocking); sqlite.ts and postgres.ts open
-// the database, run the migrations and hand the Kysely instance here. Pulls of PostgreSQL are
+// run, except the write path, which serves PostgreSQL (SQLite runs its own write transactions,
+// sqlite.ts): write() queues writes per set of branches, runBatch() runs a batch of them in two
+// round trips (BEGIN with every write's reads, then every write's statements, each a
+// data-modifying WITH of write-statements.ts, with COMMIT), and KyselyWriteTx is one write of a
+// batch, reading through what the writes before it left (BatchView). A dialect supplies only
+// how a write transaction starts and locks the version counters of its branches (see
+// WriteLocking); sqlite.ts and postgres.ts open the database, run the migrations and hand the
+// Kysely instance here. Pulls of PostgreSQL are
 // served from memory where they can be (change-window.ts), each instance knowing how far every
 // branch has come from its own commits, from the others' announcements (noteCommitted) and
 // from reading the counters at least every KNOWN_VERSIONS_TTL_MS.
