@@ -393,6 +393,34 @@ describePostgres('PostgreSQL storage', (env) => {
   });
 
   describe('group commit', () => {
+    /**
+     * A storage in a schema of its own whose records table refuses a record named 'poison…':
+     * at the insert, or (deferred) at COMMIT. `close` ends both.
+     */
+    async function poisonedStorage(when: 'at insert' | 'at commit') {
+      const schema = env.newSchema();
+      const storage = await openPostgresStorage(env.url, { schema, poolSize: 2 });
+      const client = new pg.Client({ connectionString: env.url });
+      await client.connect();
+      const s = pg.escapeIdentifier(schema);
+      const message = when === 'at insert' ? 'poisoned insert' : 'poisoned commit';
+      await client.query(
+        `create function ${s}.refuse_poison() returns trigger language plpgsql as $$ begin if new.id like 'poison%' then raise exception '${message}'; end if; return new; end $$`,
+      );
+      await client.query(
+        when === 'at insert'
+          ? `create trigger refuse_poison before insert or update on ${s}.records for each row execute function ${s}.refuse_poison()`
+          : `create constraint trigger refuse_poison after insert or update on ${s}.records deferrable initially deferred for each row execute function ${s}.refuse_poison()`,
+      );
+      return {
+        storage,
+        close: async () => {
+          await client.end();
+          await storage.close();
+        },
+      };
+    }
+
     /** Starts these writes at once and notes, in order, each one's outcome as it is told. */
     async function settleInOrder<T>(writes: Promise<T>[]): Promise<{ events: string[]; outcomes: PromiseSettledResult<T>[] }> {
       const events: string[] = [];
@@ -525,18 +553,10 @@ describePostgres('PostgreSQL storage', (env) => {
     });
 
     it('refuses a write whose statements the database refuses at COMMIT; the writes before it commit, the ones after it run again', async () => {
-      const schema = env.newSchema();
-      const storage = await openPostgresStorage(env.url, { schema, poolSize: 2 });
-      const client = new pg.Client({ connectionString: env.url });
-      await client.connect();
+      // The records refuse 'poison…' at its insert: a write's statements are sent with COMMIT,
+      // so the database refuses them there, after the writes behind it have run.
+      const { storage, close } = await poisonedStorage('at insert');
       try {
-        // A trigger refuses a record named 'poison…' at its insert: a write's statements are sent
-        // with COMMIT, so the database refuses them there, after the writes behind it have run.
-        const s = pg.escapeIdentifier(schema);
-        await client.query(
-          `create function ${s}.refuse_poison() returns trigger language plpgsql as $$ begin if new.id like 'poison%' then raise exception 'poisoned insert'; end if; return new; end $$`,
-        );
-        await client.query(`create trigger refuse_poison before insert or update on ${s}.records for each row execute function ${s}.refuse_poison()`);
         const batch = (ids: string[]) =>
           Promise.allSettled(
             ids.map((id) =>
@@ -573,8 +593,7 @@ describePostgres('PostgreSQL storage', (env) => {
         expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(5);
         expect(await storage.write(['b1'], (tx) => tx.putRecord(rec('after')))).toBe(6);
       } finally {
-        await client.end();
-        await storage.close();
+        await close();
       }
     });
 
@@ -610,19 +629,9 @@ describePostgres('PostgreSQL storage', (env) => {
     });
 
     it('refuses every write of a transaction whose COMMIT fails, keeps none, and goes on', async () => {
-      const schema = env.newSchema();
-      const storage = await openPostgresStorage(env.url, { schema, poolSize: 2 });
-      const client = new pg.Client({ connectionString: env.url });
-      await client.connect();
+      // A deferred constraint trigger refuses a record named 'poison' at COMMIT, not at the insert.
+      const { storage, close } = await poisonedStorage('at commit');
       try {
-        // A deferred constraint trigger refuses a record named 'poison' at COMMIT, not at the insert.
-        const s = pg.escapeIdentifier(schema);
-        await client.query(
-          `create function ${s}.refuse_poison() returns trigger language plpgsql as $$ begin if new.id = 'poison' then raise exception 'poisoned commit'; end if; return null; end $$`,
-        );
-        await client.query(
-          `create constraint trigger refuse_poison after insert or update on ${s}.records deferrable initially deferred for each row execute function ${s}.refuse_poison()`,
-        );
         const outcomes = await Promise.allSettled(
           ['a', 'poison', 'own error', 'b'].map((id) =>
             storage.write(['b1'], async (tx) => {
@@ -641,8 +650,7 @@ describePostgres('PostgreSQL storage', (env) => {
         expect((await storage.dump()).records).toEqual([]);
         expect(await storage.write(['b1'], (tx) => tx.putRecord(rec('after')))).toBe(1);
       } finally {
-        await client.end();
-        await storage.close();
+        await close();
       }
     });
   });
