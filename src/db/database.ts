@@ -274,6 +274,12 @@ export class TrackerDb extends Dexie {
       conflicts: 'id, planId, itemId',
       history: 'id, itemId',
     });
+    // The progress of an item is read by its ids (progressId: `progress:<itemId>:<periodId>`, a
+    // primary key range), so its own index on itemId, written for every pulled progress record
+    // (most of a plan's records), goes.
+    this.version(6).stores({
+      progress: 'id, [planId+periodId]',
+    });
     // Another tab opened a newer schema: let it upgrade, and ask this tab to reload.
     this.on('versionchange', () => {
       this.close({ disableAutoOpen: true });

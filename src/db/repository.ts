@@ -9,6 +9,7 @@ import {
   measurementSchema,
   noteSchema,
   planSchema,
+  progressId,
   progressSchema,
   RECORD_SCHEMAS,
   sectionSchema,
@@ -98,6 +99,16 @@ export async function readPlanRecords(db: TrackerDb, planId: string): Promise<Pl
       measurements: parseRows(measurementSchema, measurements, 'measurement'),
     };
   });
+}
+
+/**
+ * An item's progress records, unparsed: their ids begin with the item's (progressId), so a
+ * primary key range finds them without an index of their own. The range also holds the records
+ * of an item whose id continues the same text past a colon; itemId leaves those out.
+ */
+export async function readProgressOfItem(db: TrackerDb, itemId: string): Promise<unknown[]> {
+  const rows = await db.progress.where('id').startsWith(progressId(itemId, '')).toArray();
+  return rows.filter((row) => row.itemId === itemId);
 }
 
 export async function getMeta<T>(db: TrackerDb, key: string, schema: z.ZodMiniType<T>): Promise<T | undefined> {

@@ -2,7 +2,9 @@
 // limit measured in the same run: the same pages (same cursor, same `pullLimit`) fetched with
 // plain fetch + JSON.parse and written with Dexie bulkPut into bare tables (primary key only),
 // one transaction a page, one page after another. Timed from signed in (the login, timed apart,
-// is no part of the sync; the engine's derives the signing key). Two branches: one plan of ≈ 20,000 records,
+// is no part of the sync; the engine's derives the signing key). A third run of each round, the
+// same plain loop into the engine's own schema, prints what its secondary indexes cost on their
+// own (the limit has none). Two branches: one plan of ≈ 20,000 records,
 // and five years of plans (≈ 100,000 records). Medians of alternating runs; goal ≤ 1.2×. Peak
 // tab memory is Chromium's JS heap in use (CDP Performance.getMetrics JSHeapUsedSize), sampled
 // every 50 ms during each run; the figure is the highest sample less the heap before the run
@@ -37,11 +39,11 @@ interface BranchCase {
 
 const CASES: BranchCase[] = [
   // 1,540 items × 12 months of progress + sections, items, notes ≈ 20,000 records.
-  { name: 'one plan', branchId: 'bench', email: 'bench@example.jp', years: [2024], runs: 5 },
+  { name: 'one plan', branchId: 'bench', email: 'bench@example.jp', years: [2024], runs: 9 },
   { name: 'five years of plans', branchId: 'bench5', email: 'bench5@example.jp', years: [2020, 2021, 2022, 2023, 2024], runs: 3 },
 ];
 
-type Kind = 'engineRun' | 'limitRun';
+type Kind = 'engineRun' | 'limitRun' | 'schemaRun';
 type Timing = { loginMs: number; syncMs: number };
 type Bench = Record<Kind, (email: string, password: string, expected: number) => Promise<Timing>>;
 
@@ -110,9 +112,11 @@ export async function initialSyncReport(browser: Browser, only: 'all' | 'small' 
       const expected = records.get(c.branchId)!;
       const engine: Figures = { ms: [], withLoginMs: [], peakBytes: [] };
       const limit: Figures = { ms: [], withLoginMs: [], peakBytes: [] };
+      const schema: number[] = [];
       for (let i = 0; i < c.runs; i++) {
         record(limit, await runOnce(page, cdp, 'limitRun', c.email, expected));
         record(engine, await runOnce(page, cdp, 'engineRun', c.email, expected));
+        schema.push((await runOnce(page, cdp, 'schemaRun', c.email, expected)).syncMs);
       }
       // Untimed: the live heap (after a forced GC, every 500 ms) while the engine syncs, which
       // stays the same however many records the branch has when nothing piles up.
@@ -124,6 +128,7 @@ export async function initialSyncReport(browser: Browser, only: 'all' | 'small' 
         `  engine: median ${fmt(median(engine.ms))}  [${engine.ms.map((ms) => ms.toFixed(0)).join(', ')}]`,
         `  limit (same pages, fetch + JSON.parse + bulkPut into bare tables): median ${fmt(median(limit.ms))}  [${limit.ms.map((ms) => ms.toFixed(0)).join(', ')}]`,
         `  ratio: ${ratio.toFixed(2)}× (goal ≤ ${GOAL_RATIO}×)`,
+        `  the limit's loop into the engine's schema (its indexes): median ${fmt(median(schema))}, ${(median(schema) / median(limit.ms)).toFixed(2)}× the limit  [${schema.map((ms) => ms.toFixed(0)).join(', ')}]`,
         `  with the login before it (the engine's derives the signing key, PBKDF2): engine ${fmt(median(engine.withLoginMs))}, limit ${fmt(median(limit.withLoginMs))}, ratio ${(median(engine.withLoginMs) / median(limit.withLoginMs)).toFixed(2)}×`,
         `  peak JS heap over the run (CDP JSHeapUsedSize, 50 ms samples): engine ${mib(Math.max(...engine.peakBytes))}, limit ${mib(Math.max(...limit.peakBytes))}`,
         `  peak live JS heap of the engine (after a forced GC, sampled every 500 ms in one more, untimed run): ${mib(live.peakBytes)}`,

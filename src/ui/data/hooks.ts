@@ -27,6 +27,7 @@ import { choosePeriod, type Period } from '../../model/period';
 import { rejectedEntrySchema, type DbHealth, type RejectedEntry, type TrackerDb } from '../../db/database';
 import { DB_ERROR, DbError } from '../../db/errors';
 import { readPlanSnapshot, writePlanSnapshot } from '../../db/plan-snapshot';
+import { readProgressOfItem } from '../../db/repository';
 import { parseRows } from '../../db/rows';
 
 export const DbContext = createContext<TrackerDb | null>(null);
@@ -169,7 +170,7 @@ export function useItemDetail(itemId: string): Loadable<ItemDetail | null> {
       db.transaction('r', [db.items, db.progress, db.notes], async () => {
         const item = itemSchema.safeParse(await db.items.get(itemId));
         if (!item.success) return null;
-        const [progress, notes] = await Promise.all([db.progress.where('itemId').equals(itemId).toArray(), db.notes.where('itemId').equals(itemId).toArray()]);
+        const [progress, notes] = await Promise.all([readProgressOfItem(db, itemId), db.notes.where('itemId').equals(itemId).toArray()]);
         return {
           item: item.data,
           progress: parseRows(progressSchema, progress, 'progress'),

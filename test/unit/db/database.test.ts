@@ -4,6 +4,7 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { serverCopyKey, TrackerDb } from '../../../src/db/database';
+import { readProgressOfItem } from '../../../src/db/repository';
 import { sectionSchema } from '../../../src/model/schemas';
 
 /** The schema of version 3, as the previous app version declared it. */
@@ -71,7 +72,7 @@ describe('version 4', () => {
   });
 });
 
-describe('version 5', () => {
+describe('versions 5 and 6', () => {
   /** Version 4's schema (the indexes of version 3), as the previous app version opens it. */
   async function version4(name: string, fill: (db: Dexie) => Promise<void>): Promise<void> {
     const old = new Dexie(name);
@@ -105,14 +106,21 @@ describe('version 5', () => {
     ...stamp,
   });
 
-  it('drops the indexes nothing queries and keeps every row; the queries of the screens answer as before', async () => {
+  it('drop the indexes nothing queries and keep every row; the queries of the screens answer as before', async () => {
     const name = `upgrade5-${crypto.randomUUID()}`;
     const rows = {
       items: [
         { id: 'p/i1', planId: 'p', sectionId: 's1', label: '①', text: 'a', group: '', tags: [], order: 'a0', deleted: false, ...stamp },
         { id: 'q/i1', planId: 'q', sectionId: 's2', label: '①', text: 'b', group: '', tags: [], order: 'a0', deleted: false, ...stamp },
       ],
-      progress: [progress('p', 'p/i1', '2024-04'), progress('p', 'p/i1', '2024-05'), progress('p', 'p/i2', '2024-05'), progress('q', 'q/i1', '2024-05')],
+      // q/i1:x's ids begin with q/i1's too (progress:q/i1:x:…).
+      progress: [
+        progress('p', 'p/i1', '2024-04'),
+        progress('p', 'p/i1', '2024-05'),
+        progress('p', 'p/i2', '2024-05'),
+        progress('q', 'q/i1', '2024-05'),
+        progress('q', 'q/i1:x', '2024-05'),
+      ],
       measurements: [{ id: 'measurement:k:2024-05', planId: 'p', kpiId: 'k', month: '2024-05', value: 1, ...stamp }],
       conflicts: [{ id: 'conflict:m:done', planId: 'p', itemId: 'p/i1', recordId: 'progress:p/i1:2024-04', table: 'progress', field: 'done' }],
       history: [{ id: 'history:m', planId: 'p', itemId: 'p/i1', recordId: 'progress:p/i1:2024-04', at: '2024-06-01T00:00:00.000Z' }],
@@ -126,11 +134,11 @@ describe('version 5', () => {
 
     const db = new TrackerDb(name);
     await db.open();
-    expect(db.verno).toBe(5);
+    expect(db.verno).toBe(6);
     // What IndexedDB itself keeps, not only what Dexie declares.
     const indexes = (table: string) => [...db.backendDB().transaction(table).objectStore(table).indexNames].sort();
     expect(indexes('items')).toEqual(['planId']);
-    expect(indexes('progress')).toEqual(['[planId+periodId]', 'itemId']);
+    expect(indexes('progress')).toEqual(['[planId+periodId]']);
     expect(indexes('measurements')).toEqual(['planId']);
     expect(indexes('conflicts')).toEqual(['itemId', 'planId']);
     expect(indexes('history')).toEqual(['itemId']);
@@ -145,7 +153,9 @@ describe('version 5', () => {
       rows.progress[1]!.id,
       rows.progress[2]!.id,
     ]);
-    expect((await db.progress.where('itemId').equals('p/i1').toArray()).length).toBe(2);
+    expect(((await readProgressOfItem(db, 'p/i1')) as { id: string }[]).map((p) => p.id)).toEqual([rows.progress[0]!.id, rows.progress[1]!.id]);
+    expect(((await readProgressOfItem(db, 'q/i1')) as { id: string }[]).map((p) => p.id)).toEqual([rows.progress[3]!.id]);
+    expect(((await readProgressOfItem(db, 'q/i1:x')) as { id: string }[]).map((p) => p.id)).toEqual([rows.progress[4]!.id]);
     expect((await db.items.where('planId').equals('q').toArray()).map((i) => i.id)).toEqual(['q/i1']);
     expect((await db.measurements.where('planId').equals('p').toArray()).length).toBe(1);
     expect((await db.conflicts.where('itemId').equals('p/i1').toArray()).length).toBe(1);
