@@ -71,7 +71,7 @@ async function plainRun(db: Dexie, email: string, password: string, expected: nu
     await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
   ).json()) as { token: string };
   const t1 = performance.now();
-  const clientId = `limit-${crypto.randomUUID()}`;
+  const clientId = `plain-${crypto.randomUUID()}`;
   let cursor: string | null = null;
   let total = 0;
   for (;;) {

@@ -1,11 +1,11 @@
 // The on-device schema's upgrades, on fake-indexeddb: a database written by the previous version
 // is opened by this one and its data comes out as this version reads it.
 import 'fake-indexeddb/auto';
-import Dexie from 'dexie';
+import Dexie, { liveQuery } from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { serverCopyKey, TrackerDb } from '../../../src/db/database';
 import { readProgressOfItem } from '../../../src/db/repository';
-import { sectionSchema } from '../../../src/model/schemas';
+import { progressId, sectionSchema } from '../../../src/model/schemas';
 
 /** The schema of version 3, as the previous app version declared it. */
 async function previousVersion(name: string, fill: (db: Dexie) => Promise<void>): Promise<void> {
@@ -160,6 +160,75 @@ describe('versions 5 and 6', () => {
     expect((await db.measurements.where('planId').equals('p').toArray()).length).toBe(1);
     expect((await db.conflicts.where('itemId').equals('p/i1').toArray()).length).toBe(1);
     expect((await db.history.where('itemId').equals('p/i1').toArray()).length).toBe(1);
+    db.close();
+  });
+});
+
+describe('version 6', () => {
+  const progress = (itemId: string, periodId: string, done = '') => ({
+    id: progressId(itemId, periodId),
+    planId: 'q',
+    itemId,
+    periodId,
+    evaluation: null,
+    done,
+    next: '',
+    ...stamp,
+  });
+
+  it('opens a version-5 database without the progress itemId index, every row kept', async () => {
+    const name = `upgrade6-${crypto.randomUUID()}`;
+    const old = new Dexie(name);
+    old.version(5).stores({
+      plans: 'id',
+      sections: 'id, planId',
+      items: 'id, planId',
+      progress: 'id, itemId, [planId+periodId]',
+      notes: 'id, planId, itemId',
+      kpis: 'id, planId',
+      measurements: 'id, planId',
+      outbox: '++seq, recordId, planId',
+      meta: 'key',
+      conflicts: 'id, planId, itemId',
+      history: 'id, itemId',
+      rejected: '++id, planId, recordId',
+    });
+    await old.open();
+    const rows = [progress('q/i1', '2024-04'), progress('q/i1', '2024-05'), progress('q/i2', '2024-04')];
+    await old.table('progress').bulkAdd(rows);
+    old.close();
+
+    const db = new TrackerDb(name);
+    await db.open();
+    expect(db.verno).toBe(6);
+    expect([...db.backendDB().transaction('progress').objectStore('progress').indexNames]).toEqual(['[planId+periodId]']);
+    expect(await db.progress.toArray()).toEqual(rows);
+    expect(await readProgressOfItem(db, 'q/i1')).toEqual(rows.slice(0, 2));
+    db.close();
+  });
+
+  it('an item screen reading its progress by id range runs again when, and only when, a record in the range changes', async () => {
+    const db = new TrackerDb(`live-${crypto.randomUUID()}`);
+    await db.open();
+    await db.progress.bulkPut([progress('q/i1', '2024-04'), progress('q/i2', '2024-04')]);
+    const seen: string[][] = [];
+    let runs = 0;
+    const subscription = liveQuery(async () => {
+      runs++;
+      return ((await readProgressOfItem(db, 'q/i1')) as { periodId: string; done: string }[]).map((p) => `${p.periodId} ${p.done}`);
+    }).subscribe((value) => seen.push(value));
+    const settled = () => new Promise((resolve) => setTimeout(resolve, 30));
+    await settled();
+    const before = runs;
+    await db.progress.put(progress('q/i2', '2024-04', 'another item'));
+    await settled();
+    expect(runs).toBe(before);
+    await db.progress.put(progress('q/i1', '2024-04', '訪問済み'));
+    await settled();
+    await db.progress.put(progress('q/i1', '2024-05', '次回'));
+    await settled();
+    subscription.unsubscribe();
+    expect(seen.at(-1)).toEqual(['2024-04 訪問済み', '2024-05 次回']);
     db.close();
   });
 });
