@@ -7,23 +7,36 @@ import { serverCopyKey, TrackerDb } from '../../../src/db/database';
 import { readProgressOfItem } from '../../../src/db/repository';
 import { progressId, sectionSchema } from '../../../src/model/schemas';
 
-/** The schema of version 3, as the previous app version declared it. */
-async function previousVersion(name: string, fill: (db: Dexie) => Promise<void>): Promise<void> {
+/** The indexes of versions 3 and 4 (version 4 changed data, not indexes). */
+const INDEXES_3 = {
+  plans: 'id',
+  sections: 'id, planId',
+  items: 'id, planId, sectionId',
+  progress: 'id, planId, itemId, [planId+periodId]',
+  notes: 'id, planId, itemId',
+  kpis: 'id, planId',
+  measurements: 'id, planId, kpiId',
+  outbox: '++seq, recordId, planId',
+  meta: 'key',
+  conflicts: 'id, planId, itemId, recordId',
+  history: 'id, planId, recordId, itemId',
+  rejected: '++id, planId, recordId',
+};
+
+/** Version 5's: the indexes nothing queried dropped. */
+const INDEXES_5 = {
+  ...INDEXES_3,
+  items: 'id, planId',
+  progress: 'id, itemId, [planId+periodId]',
+  measurements: 'id, planId',
+  conflicts: 'id, planId, itemId',
+  history: 'id, itemId',
+};
+
+/** A database as an earlier app version declared and left it. */
+async function earlierVersion(name: string, version: number, indexes: Record<string, string>, fill: (db: Dexie) => Promise<void>): Promise<void> {
   const old = new Dexie(name);
-  old.version(3).stores({
-    plans: 'id',
-    sections: 'id, planId',
-    items: 'id, planId, sectionId',
-    progress: 'id, planId, itemId, [planId+periodId]',
-    notes: 'id, planId, itemId',
-    kpis: 'id, planId',
-    measurements: 'id, planId, kpiId',
-    outbox: '++seq, recordId, planId',
-    meta: 'key',
-    conflicts: 'id, planId, itemId, recordId',
-    history: 'id, planId, recordId, itemId',
-    rejected: '++id, planId, recordId',
-  });
+  old.version(version).stores(indexes);
   await old.open();
   await fill(old);
   old.close();
@@ -35,7 +48,7 @@ const section = (id: string, order: number) => ({ id, planId: 'p', parentId: nul
 describe('version 4', () => {
   it('turns integer orders into order keys that keep the sequence, in records, the server’s copies and 並び順 conflicts', async () => {
     const name = `upgrade-${crypto.randomUUID()}`;
-    await previousVersion(name, async (db) => {
+    await earlierVersion(name, 3, INDEXES_3, async (db) => {
       await db.table('sections').bulkPut([section('s0', 0), section('s1', 1), section('s10', 10), section('s62', 62)]);
       await db.table('items').put({ id: 'i', planId: 'p', sectionId: 's0', label: '①', text: 't', group: '', tags: [], order: 3, deleted: false, ...stamp });
       const target = { kind: 'value', value: 1, direction: '以上' };
@@ -73,28 +86,6 @@ describe('version 4', () => {
 });
 
 describe('versions 5 and 6', () => {
-  /** Version 4's schema (the indexes of version 3), as the previous app version opens it. */
-  async function version4(name: string, fill: (db: Dexie) => Promise<void>): Promise<void> {
-    const old = new Dexie(name);
-    old.version(4).stores({
-      plans: 'id',
-      sections: 'id, planId',
-      items: 'id, planId, sectionId',
-      progress: 'id, planId, itemId, [planId+periodId]',
-      notes: 'id, planId, itemId',
-      kpis: 'id, planId',
-      measurements: 'id, planId, kpiId',
-      outbox: '++seq, recordId, planId',
-      meta: 'key',
-      conflicts: 'id, planId, itemId, recordId',
-      history: 'id, planId, recordId, itemId',
-      rejected: '++id, planId, recordId',
-    });
-    await old.open();
-    await fill(old);
-    old.close();
-  }
-
   const progress = (planId: string, itemId: string, periodId: string) => ({
     id: `progress:${itemId}:${periodId}`,
     planId,
@@ -128,7 +119,7 @@ describe('versions 5 and 6', () => {
         { mutationId: 'm', table: 'progress', recordId: 'progress:p/i1:2024-04', planId: 'p', changes: {}, base: {}, create: null, createdAt: stamp.updatedAt },
       ],
     };
-    await version4(name, async (db) => {
+    await earlierVersion(name, 4, INDEXES_3, async (db) => {
       for (const [table, list] of Object.entries(rows)) await db.table(table).bulkAdd(list);
     });
 
@@ -178,25 +169,10 @@ describe('version 6', () => {
 
   it('opens a version-5 database without the progress itemId index, every row kept', async () => {
     const name = `upgrade6-${crypto.randomUUID()}`;
-    const old = new Dexie(name);
-    old.version(5).stores({
-      plans: 'id',
-      sections: 'id, planId',
-      items: 'id, planId',
-      progress: 'id, itemId, [planId+periodId]',
-      notes: 'id, planId, itemId',
-      kpis: 'id, planId',
-      measurements: 'id, planId',
-      outbox: '++seq, recordId, planId',
-      meta: 'key',
-      conflicts: 'id, planId, itemId',
-      history: 'id, itemId',
-      rejected: '++id, planId, recordId',
-    });
-    await old.open();
     const rows = [progress('q/i1', '2024-04'), progress('q/i1', '2024-05'), progress('q/i2', '2024-04')];
-    await old.table('progress').bulkAdd(rows);
-    old.close();
+    await earlierVersion(name, 5, INDEXES_5, async (db) => {
+      await db.table('progress').bulkAdd(rows);
+    });
 
     const db = new TrackerDb(name);
     await db.open();
