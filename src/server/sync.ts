@@ -285,6 +285,8 @@ interface WriteContext {
   branchIds: readonly string[];
   /** Spends the request's text-merge budget (TEXT_MERGE_BUDGET); false when it is spent. */
   allowTextMerge: (cost: number) => boolean;
+  /** What the mutations will read (readsOf), worked out once per round trip. */
+  reads: WritePreload | undefined;
 }
 
 interface Authorized {
@@ -346,6 +348,7 @@ export class SyncService {
       const changed = new Map<string, number>();
       // Read before the write: inside it the storage's one connection (SQLite) is taken.
       const branchIds = request.mutations.some((m) => m.table === 'plans') ? (await this.storage.listBranches()).map((b) => b.id) : [];
+      const reads = readsOf(request, principal.user.id);
       // A write can only land in a branch where the person has a role (authorize).
       results = await this.storage.write(
         [...principal.roles.keys()],
@@ -360,9 +363,9 @@ export class SyncService {
             textBudget -= cost;
             return true;
           };
-          return this.applyAll(notingBranches(tx, changed), principal, request, now, { read, branchIds, allowTextMerge });
+          return this.applyAll(notingBranches(tx, changed), principal, request, now, { read, branchIds, allowTextMerge, reads });
         },
-        readsOf(request, principal.user.id),
+        reads,
       );
       if (changed.size) this.onCommit(Object.fromEntries(changed), request.clientId);
       // Bounded: a server holds few plans, but nothing should grow without limit.
@@ -375,7 +378,7 @@ export class SyncService {
   private async applyAll(tx: WriteTx, principal: Principal, request: SyncRequest, now: Date, ctx: WriteContext): Promise<MutationResult[]> {
     const userId = principal.user.id;
     const { clientId } = request;
-    const reads = readsOf(request, userId);
+    const { reads } = ctx;
     if (reads) await tx.preload?.(reads.keys, reads.client);
     const before = await tx.getLastSeq(clientId, userId);
     let lastSeq = before;

@@ -17,7 +17,18 @@ import { BranchWindows, pageAcrossBranches, type WindowChange } from './change-w
 import { encodeChange, KyselyStorage, replaceRecordOnConflict, sessionFromRows, toRecord, type Db, type SessionRow } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer';
-import type { BranchVersions, EncodedChangePage, EncodedPullPage, RecordWrite, Session, Storage, StoredMutationResult, StoredRecord, WriteTx } from './storage';
+import type {
+  Branch,
+  BranchVersions,
+  EncodedChangePage,
+  EncodedPullPage,
+  RecordWrite,
+  Session,
+  Storage,
+  StoredMutationResult,
+  StoredRecord,
+  WriteTx,
+} from './storage';
 
 export interface SqliteStorage extends Storage {
   readonly dialect: 'sqlite';
@@ -326,8 +337,15 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
     reject: (e: unknown) => void;
   }[] = [];
   private drainScheduled = false;
-  /** PRAGMA data_version when sessions were last looked up (see noteOtherWriters). */
+  /** PRAGMA data_version when it was last read (see noteOtherWriters). */
   private dataVersion: number | undefined;
+  /** Set while data_version has been read in this turn of the event loop. */
+  private otherWritersNoted = false;
+  /**
+   * Each branch's counter as last read or committed here: a pull reads no counter from the
+   * database while no other process (the admin command) has committed (noteOtherWriters).
+   */
+  private readonly counters = new Map<string, number>();
 
   constructor(
     db: Kysely<Db>,
@@ -354,7 +372,13 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   }
 
   private counterValue(branch: string): number {
-    return Number(this.q.counter.get<{ value: number }>(branch)?.value ?? 0);
+    this.noteOtherWriters();
+    let value = this.counters.get(branch);
+    if (value === undefined) {
+      value = Number(this.q.counter.get<{ value: number }>(branch)?.value ?? 0);
+      this.counters.set(branch, value);
+    }
+    return value;
   }
 
   /** Runs direct statements while holding the one connection (no Kysely transaction is open). */
@@ -433,6 +457,8 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
       return;
     }
     for (const [branch, c] of counters) {
+      // Read under the write lock, so the database's own value: anything another process committed before is below it.
+      this.counters.set(branch, c.value);
       if (c.value === c.start) continue;
       const changes = written.filter((w) => w.branchId === branch);
       if (!this.branchWindows.append(branch, changes, c.start, c.value)) this.branchWindows.reset(branch, c.value);
@@ -482,12 +508,28 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   /** Cached sessions answer until a change: this process's own (sessionsChanged) or another's (data_version). */
   protected override readonly sessionCacheMs = Number.POSITIVE_INFINITY;
 
-  /** Another connection (the admin command) committed since the last look: any cached session may be stale. */
+  /**
+   * Another connection (the admin command) committed since the last look: any cached session or
+   * counter may be stale. Looked at once per turn of the event loop (the requests read in one
+   * turn share the look): another process's commit is seen from the next turn.
+   */
   protected override noteOtherWriters(): void {
+    if (this.otherWritersNoted) return;
+    this.otherWritersNoted = true;
+    setImmediate(() => {
+      this.otherWritersNoted = false;
+    });
     const version = Number(this.q.dataVersion.get());
     if (version === this.dataVersion) return;
     this.dataVersion = version;
+    this.counters.clear();
     this.sessionsChanged();
+  }
+
+  /** A new branch's counter row starts above 0 (NEW_COUNTER_VALUE): read again when next needed. */
+  override async addBranch(branch: Branch): Promise<void> {
+    await super.addBranch(branch);
+    this.counters.delete(branch.id);
   }
 
   protected override readSession(tokenHash: string): Promise<Session | undefined> {

@@ -8,7 +8,11 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsFromEnv } from '../../../src/server/main';
 import { openSqliteStorage } from '../../../src/server/storage/sqlite';
+import type { WriteTx } from '../../../src/server/storage/storage';
 import { expectKeyedOrders, LEGACY_ORDERS, storageContract } from '../storage-contract';
+
+/** Lets the event loop turn once (what a request of the next turn sees). */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 let dir: string;
 let n = 0;
@@ -88,7 +92,7 @@ describe('SQLite file', () => {
     await after.close();
   });
 
-  it('answers sessions from memory until a change: its own at once, and one made by another process (the admin command) at the next look', async () => {
+  it('answers sessions from memory until a change: its own at once, and one made by another process (the admin command) from the next turn of the event loop', async () => {
     const path = join(dir, 'sessions.sqlite');
     const server = await openSqliteStorage(path);
     const admin = await openSqliteStorage(path);
@@ -103,12 +107,44 @@ describe('SQLite file', () => {
       // Nothing changed: the same (frozen) session, not read again.
       expect(await server.getSession('t1')).toBe(first);
       await admin.setMembership({ userId: 'u1', branchId: 'b1', role: 'staff' });
+      // The requests of one turn share one look at the database's data_version.
+      await nextTurn();
       expect((await server.getSession('t1'))?.memberships).toEqual([{ userId: 'u1', branchId: 'b1', role: 'staff' }]);
       await admin.revokeTokensOf('u1', at);
+      await nextTurn();
       expect((await server.getSession('t1'))?.token.revokedAt).toBe(at);
       // Its own change: at once as well.
       await server.removeMembership('u1', 'b1');
       expect((await server.getSession('t1'))?.memberships).toEqual([]);
+    } finally {
+      await admin.close();
+      await server.close();
+    }
+  });
+
+  it('pulls with the branch counters it knows, and sees another process’s commit from the next turn of the event loop', async () => {
+    const path = join(dir, 'counters.sqlite');
+    const server = await openSqliteStorage(path);
+    const admin = await openSqliteStorage(path);
+    const put = (id: string) => async (tx: WriteTx) => {
+      await tx.putRecord({ table: 'progress', id, branchId: 'b1', planId: 'p', data: { id }, updatedAt: 't', updatedBy: 'u' });
+    };
+    const idsAfter = async (version: number) => {
+      const page = await server.encodedChangesSince({ b1: version }, 100, 1 << 20);
+      return { ids: (JSON.parse(`[${Buffer.concat(page.chunks).toString()}]`) as { id: string }[]).map((c) => c.id), last: page.lastVersions.b1 };
+    };
+    try {
+      await server.addBranch({ id: 'b1', name: 'b', createdAt: 't' });
+      await server.write(['b1'], put('own'));
+      const first = await idsAfter(0);
+      expect(first.ids).toEqual(['own']);
+      await admin.write(['b1'], put('by-admin'));
+      await nextTurn();
+      expect(await idsAfter(first.last!)).toMatchObject({ ids: ['by-admin'] });
+      // Its own commit after the other's: counted on from the database's counter, under the write lock.
+      await server.write(['b1'], put('own-2'));
+      expect((await idsAfter(0)).ids).toEqual(['own', 'by-admin', 'own-2']);
+      expect(await server.branchVersions(['b1'])).toEqual(await admin.branchVersions(['b1']));
     } finally {
       await admin.close();
       await server.close();
