@@ -25,16 +25,16 @@ import { hashPassword } from '../../src/server/accounts';
 import { DEMO_PASSWORD, ensureDemo } from '../../src/server/demo';
 import { importPlan } from '../../src/server/plan-import';
 import { parsePlanFile } from '../../src/model/plan-file';
-import { jsonLogger } from '../../src/server/log';
+import { batchedLines, jsonLogger } from '../../src/server/log';
 import { openStorage } from '../../src/server/storage/open-storage';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: server-process.ts DATA_DIR [BRANCHES]');
 const extraBranches = Number(process.argv[3] ?? 0);
-// Written as the real server writes its log to stdout redirected to a file: synchronously (a
-// WriteStream would send every line through libuv's thread pool, a cost the real server has not).
+// Written as the real server writes its log to stdout redirected to a file: synchronously, a turn's
+// lines at once (a WriteStream would send every line through libuv's thread pool, a cost the real server has not).
 const logFile = openSync(join(dir, 'server.log'), 'w');
-const log = jsonLogger((line) => writeSync(logFile, line));
+const log = jsonLogger(batchedLines((text) => writeSync(logFile, text)));
 const poolSize = process.env.DATABASE_POOL_SIZE ? Number(process.env.DATABASE_POOL_SIZE) : undefined;
 const sqliteCacheMb = process.env.SQLITE_CACHE_MB ? Number(process.env.SQLITE_CACHE_MB) : undefined;
 const storage = await openStorage({

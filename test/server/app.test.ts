@@ -1,15 +1,18 @@
 // The HTTP app without a socket: login (tokens, expiry, revocation, throttling), a user changing
 // their own password, info, health, unknown routes, static serving of the built app, and the
 // request log.
+import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_THROTTLE, createUser, hashPassword, hashToken, TOKEN_TTL_MS, verifyPassword } from '../../src/server/accounts';
 import { createApp } from '../../src/server/app';
 import { DEMO_PASSWORD } from '../../src/server/demo';
-import { jsonLogger } from '../../src/server/log';
+import { batchedLines, jsonLogger } from '../../src/server/log';
 import type { Storage } from '../../src/server/storage/storage';
 import { loginResponseSchema, serverInfoSchema } from '../../src/model/protocol';
 import { client, startTestServer, T0, type TestServer, TEST_PASSWORD_COST } from './helpers';
@@ -243,6 +246,24 @@ describe('the request log', () => {
     ]);
     expect(lines.join('')).not.toContain(DEMO_PASSWORD);
     expect(lines.join('')).not.toContain(token);
+  });
+
+  it('writes the lines of one turn of the event loop at once, a long run sooner, and what is pending before the process exits', async () => {
+    const writes: string[] = [];
+    const line = batchedLines((text) => writes.push(text));
+    line('a\n');
+    line('b\n');
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual(['a\nb\n']);
+    const long = `${'x'.repeat(40 * 1024)}\n`;
+    line(long);
+    line(long);
+    expect(writes).toEqual(['a\nb\n', long + long]);
+    // A process that logs and exits in the same turn still writes its line.
+    const script = `import { jsonLogger } from ${JSON.stringify(fileURLToPath(new URL('../../src/server/log.ts', import.meta.url)))}; jsonLogger().info('last words'); process.exit(0);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout)).toMatchObject({ level: 'info', msg: 'last words' });
   });
 });
 
