@@ -36,7 +36,7 @@ import { LiveHub } from './live/hub';
 import { eventsHandler, PRESENCE_BODY_BYTES, presenceHandler } from './live/routes';
 import { ApiFailure, UploadAborted } from './errors';
 import { silentLogger, type Logger } from './log';
-import { clientAddress, crossOrigin, httpSettingsFromEnv, securityHeaders, type HttpSettings } from './security';
+import { clientAddress, crossOrigin, httpSettingsFromEnv, securedApiResponse, securityHeaders, type HttpSettings } from './security';
 import type { Storage } from './storage/storage';
 import { serveApp } from './static-files';
 import { SyncService } from './sync';
@@ -317,7 +317,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const parsed = syncRequestSchema.safeParse(body);
     if (!parsed.success) throw fail('bad_request', `同期の内容が正しくありません (${issuesText(parsed.error.issues)})`);
     const answer = await sync.roundTrip(principal, parsed.data, at);
-    return c.body(answer as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
+    return securedApiResponse(c, http, answer as Uint8Array<ArrayBuffer>, 'application/json');
   });
 
   const liveDeps = {

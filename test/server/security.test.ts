@@ -5,13 +5,22 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HttpBindings } from '@hono/node-server';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { serve, type HttpBindings } from '@hono/node-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE } from '../../src/server/accounts';
 import { createApp } from '../../src/server/app';
 import { DEMO_PASSWORD } from '../../src/server/demo';
-import { addressGroup, CONTENT_SECURITY_POLICY, DEFAULT_HTTP_SETTINGS, httpSettingsFromEnv, type HttpSettings } from '../../src/server/security';
-import { loginResponseSchema } from '../../src/model/protocol';
+import {
+  addressGroup,
+  CONTENT_SECURITY_POLICY,
+  DEFAULT_HTTP_SETTINGS,
+  httpSettingsFromEnv,
+  SECURITY_HEADERS,
+  type HttpSettings,
+} from '../../src/server/security';
+import { loginResponseSchema, PROTOCOL_VERSION } from '../../src/model/protocol';
 import { PASSWORD, startTestServer, type TestServer, TEST_PASSWORD_COST } from './helpers';
 
 let s: TestServer;
@@ -19,6 +28,8 @@ beforeAll(async () => {
   s = await startTestServer();
 });
 
+/** A sync request that only pulls one change. */
+const syncBody = (clientId: string) => JSON.stringify({ protocolVersion: PROTOCOL_VERSION, clientId, mutations: [], cursor: null, pullLimit: 1 });
 const settings = (over: Partial<HttpSettings> = {}): HttpSettings => ({ ...DEFAULT_HTTP_SETTINGS, ...over });
 /** What @hono/node-server hands the app for a request from `address`. */
 const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } }) as unknown as HttpBindings;
@@ -42,11 +53,7 @@ describe('security headers', () => {
       await app.request('/api/health'),
       await app.request('/api/info'),
       await app.request('/api/login', { method: 'POST', body: '{' }),
-      await app.request('/api/sync', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}` },
-        body: JSON.stringify({ protocolVersion: 3, clientId: 'headers-client', mutations: [], cursor: null, pullLimit: 1 }),
-      }),
+      await app.request('/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: syncBody('headers-client') }),
       await app.request('/api/sync', { method: 'POST', body: '{}' }),
       await app.request('/api/nothing'),
       await app.request('/'),
@@ -92,6 +99,41 @@ describe('security headers', () => {
     );
     const off = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, http: settings({ hstsMaxAge: 0 }) });
     expect((await off.request('https://tracker.example/api/health')).headers.get('strict-transport-security')).toBeNull();
+    // The sync answer sets its headers at once (securedApiResponse): the same rule.
+    const token = await s.login('staff@demo');
+    const sync = (url: string, headers: Record<string, string> = {}) =>
+      app.request(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body: syncBody('hsts-client') });
+    expect((await sync('https://tracker.example/api/sync')).headers.get('strict-transport-security')).toBe('max-age=31536000');
+    expect((await sync('http://tracker.example/api/sync', { 'x-forwarded-proto': 'https' })).headers.get('strict-transport-security')).toBeNull();
+    expect(
+      (
+        await off.request('https://tracker.example/api/sync', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: syncBody('hsts-off') })
+      ).headers.get('strict-transport-security'),
+    ).toBeNull();
+  });
+
+  it('are on a sync answer sent over a real socket, with its length', async () => {
+    const app = createApp({ passwordCost: TEST_PASSWORD_COST, storage: s.storage, now: s.now, http: settings() });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const token = await s.login('staff@demo');
+      const res = await fetch(`http://127.0.0.1:${port}/api/sync`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: syncBody('socket-client'),
+      });
+      expect(res.status).toBe(200);
+      const body = await res.arrayBuffer();
+      expect(Number(res.headers.get('content-length'))).toBe(body.byteLength);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers.get(name)).toBe(value);
+      expect(res.headers.get('strict-transport-security')).toBeNull();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
