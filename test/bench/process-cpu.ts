@@ -55,3 +55,21 @@ export function machineTicks(): { idle: number; total: number } {
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   return { idle: cpu[3]! + cpu[4]!, total: cpu.reduce((a, b) => a + b, 0) };
 }
+
+/**
+ * How fast this machine runs JavaScript now: the median of five runs of a fixed loop (JSON in
+ * and out, as a server does), in ms. The same code measures very differently on these shared
+ * machines from one day to the next; printed with the figures, it tells runs of different days apart.
+ */
+export function referenceLoopMs(): number {
+  const runs: number[] = [];
+  const value = { a: [1, 2, 3], b: 'x'.repeat(100), c: { d: 1 } };
+  for (let run = 0; run < 5; run++) {
+    const start = performance.now();
+    let sum = 0;
+    for (let i = 0; i < 200_000; i++) sum += JSON.stringify(value).length + (JSON.parse(`{"a":${i}}`) as { a: number }).a;
+    runs.push(performance.now() - start);
+    if (sum < 0) throw new Error('unreachable: keeps the loop from being optimized away');
+  }
+  return runs.sort((x, y) => x - y)[2]!;
+}

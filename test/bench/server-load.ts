@@ -33,7 +33,7 @@ import { progressId } from '../../src/model/schemas';
 import { PROTOCOL_VERSION, type Mutation, type MutationResult } from '../../src/model/protocol';
 import { keepAliveAgent } from '../server/sync-clients';
 import { benchDatabaseUrl, postgresNotMeasured, startServerProcess, type Backend } from './bench-env';
-import { CLK_TCK, machineTicks, postgresDelta, postgresTicks, procTicks } from './process-cpu';
+import { CLK_TCK, machineTicks, postgresDelta, postgresTicks, procTicks, referenceLoopMs } from './process-cpu';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '10,100,500').split(',').map(Number);
 type Mode = 'closed' | 'paced' | 'branches';
@@ -400,7 +400,7 @@ const rateOf = (r: RunResult) => r.roundTrips / r.seconds;
 
 const began = performance.now();
 console.log(
-  `== Server load: ${SETUPS.length > 1 ? `${SETUPS.map((s) => s.label).join(' and ')} side by side` : `${SETUPS[0]!.label} only`}, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}), ${WARMUP} s warm-up then ${SECONDS} s measured per run`,
+  `== Server load: ${SETUPS.length > 1 ? `${SETUPS.map((s) => s.label).join(' and ')} side by side` : `${SETUPS[0]!.label} only`}, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)}; reference loop ${referenceLoopMs().toFixed(0)} ms, see process-cpu.ts), ${WARMUP} s warm-up then ${SECONDS} s measured per run`,
 );
 if (!DATABASE_URL) console.log(postgresNotMeasured('npm run bench:server'));
 console.log(
@@ -474,4 +474,4 @@ if (closedSqlite && closedPostgres) {
   );
 }
 if (!DATABASE_URL) console.log(postgresNotMeasured('npm run bench:server'));
-console.log(`(whole run: ${((performance.now() - began) / 60_000).toFixed(1)} min)`);
+console.log(`(whole run: ${((performance.now() - began) / 60_000).toFixed(1)} min; reference loop at the end ${referenceLoopMs().toFixed(0)} ms)`);
