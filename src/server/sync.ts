@@ -285,8 +285,8 @@ interface WriteContext {
   branchIds: readonly string[];
   /** Spends the request's text-merge budget (TEXT_MERGE_BUDGET); false when it is spent. */
   allowTextMerge: (cost: number) => boolean;
-  /** What the mutations will read (readsOf), worked out once per round trip. */
-  reads: WritePreload | undefined;
+  /** What the mutations will read (readsOf), worked out once per round trip, and only for a storage that reads ahead. */
+  reads: () => WritePreload | undefined;
 }
 
 interface Authorized {
@@ -348,7 +348,11 @@ export class SyncService {
       const changed = new Map<string, number>();
       // Read before the write: inside it the storage's one connection (SQLite) is taken.
       const branchIds = request.mutations.some((m) => m.table === 'plans') ? (await this.storage.listBranches()).map((b) => b.id) : [];
-      const reads = readsOf(request, principal.user.id);
+      let preload: WritePreload | undefined | null = null;
+      const reads = () => {
+        if (preload === null) preload = readsOf(request, principal.user.id);
+        return preload;
+      };
       // A write can only land in a branch where the person has a role (authorize).
       results = await this.storage.write(
         [...principal.roles.keys()],
@@ -378,7 +382,7 @@ export class SyncService {
   private async applyAll(tx: WriteTx, principal: Principal, request: SyncRequest, now: Date, ctx: WriteContext): Promise<MutationResult[]> {
     const userId = principal.user.id;
     const { clientId } = request;
-    const { reads } = ctx;
+    const reads = tx.preload && ctx.reads();
     if (reads) await tx.preload?.(reads.keys, reads.client);
     const before = await tx.getLastSeq(clientId, userId);
     let lastSeq = before;

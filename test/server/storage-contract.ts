@@ -194,6 +194,29 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         );
       });
 
+      it('isolates two failing writes among concurrent ones, each told of its own error', async () => {
+        const outcomes = await Promise.allSettled(
+          ['a', 'fails-1', 'b', 'fails-2', 'c'].map((id) =>
+            storage.write(['b1'], async (tx) => {
+              await tx.putRecord(rec(id));
+              await tick();
+              if (id.startsWith('fails')) throw new Error(`refused ${id}`);
+              return tx.putRecord(rec(`${id}-b`));
+            }),
+          ),
+        );
+        expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+          2,
+          'refused fails-1',
+          4,
+          'refused fails-2',
+          6,
+        ]);
+        const page = await storage.changesSince({ b1: 0 }, 10);
+        expect(page.records.map((r) => r.id)).toEqual(['a', 'a-b', 'b', 'b-b', 'c', 'c-b']);
+        expect(await storage.branchVersions(['b1']).then((v) => v.b1)).toBe(6);
+      });
+
       it('answers reads inside a write from the writes made before them', async () => {
         await storage.write(['b1'], async (tx) => {
           expect(await tx.putRecord(rec('a'))).toBe(1);

@@ -608,7 +608,7 @@ export class KyselyStorage implements Storage {
    * lock, one commit (a WAL flush) and one pooled connection. Writes of other branches run in
    * transactions of their own at the same time. A write alone runs as a plain transaction.
    */
-  write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>, preload?: WritePreload): Promise<T> {
+  write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>, preload?: () => WritePreload | undefined): Promise<T> {
     const sorted = [...new Set(branches)].sort();
     const key = sorted.join('\n');
     let lane = this.lanes.get(key);
@@ -618,7 +618,8 @@ export class KyselyStorage implements Storage {
     }
     const it = lane;
     return new Promise<T>((resolve, reject) => {
-      it.queue.push({ fn, preload: preload && readable(preload), resolve: resolve as (value: unknown) => void, reject });
+      const reads = preload?.();
+      it.queue.push({ fn, preload: reads && readable(reads), resolve: resolve as (value: unknown) => void, reject });
       if (!it.running) void this.runLane(key, it);
     });
   }

@@ -321,6 +321,14 @@ class SqliteWriteTx implements WriteTx {
 
 type RecordRow = Db['records'];
 
+/** A write waiting for the next group commit. */
+interface PendingWrite {
+  branches: ReadonlySet<string>;
+  fn: (tx: WriteTx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
 const copyCounters = (counters: ReadonlyMap<string, BranchCounter>) => new Map([...counters].map(([b, c]) => [b, { ...c }]));
 
 class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
@@ -330,12 +338,7 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   /** Read once: migration 004 set it, nothing changes it. */
   private readonly newCounterValue: number;
   private readonly branchWindows = new BranchWindows();
-  private readonly pendingWrites: {
-    branches: ReadonlySet<string>;
-    fn: (tx: WriteTx) => Promise<unknown>;
-    resolve: (value: unknown) => void;
-    reject: (e: unknown) => void;
-  }[] = [];
+  private readonly pendingWrites: PendingWrite[] = [];
   private drainScheduled = false;
   /** PRAGMA data_version when it was last read (see noteOtherWriters). */
   private dataVersion: number | undefined;
@@ -387,9 +390,9 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   }
 
   /**
-   * Group commit: writes that arrive while others run share one transaction, each in its own
-   * savepoint (a write that throws is rolled back alone, and told at once); the others are
-   * answered after the one COMMIT. Each commit costs a write to the WAL; when writes queue up
+   * Group commit: writes that arrive while others run share one transaction (a write that
+   * throws is rolled back alone, and told at once; see drainWrites); the others are answered
+   * after the one COMMIT. Each commit costs a write to the WAL; when writes queue up
    * (a burst of devices coming online) they share it. A write alone runs as a plain transaction.
    */
   /** A write's reads ahead are not needed here: every statement is a call into SQLite, not a round trip. */
@@ -419,42 +422,71 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
     this.drainScheduled = false;
     const batch = this.pendingWrites.splice(0);
     if (batch.length === 0) return;
+    // First without savepoints, which cost two statements a write: a write that throws is rare
+    // (a refused mutation is an answer, not a throw). When one does, the transaction is rolled
+    // back, that write is told, and the others run again, each in its savepoint this time.
+    const thrower = await this.commitBatch(batch, false);
+    if (thrower)
+      await this.commitBatch(
+        batch.filter((w) => w !== thrower),
+        true,
+      );
+  }
+
+  /**
+   * Runs these writes in one transaction and answers each of them. Without savepoints, the
+   * first write that throws ends the attempt: everything is rolled back, that write is told, and
+   * it is returned (no other write is answered). With them, a write that throws is rolled back
+   * alone and told at once.
+   */
+  private async commitBatch(batch: PendingWrite[], savepoints: boolean): Promise<PendingWrite | undefined> {
+    if (batch.length === 0) return undefined;
     // IMMEDIATE takes the write lock at once, so two processes on one file (the server and
     // the admin command) queue on busy_timeout instead of deadlocking on a lock upgrade.
     try {
       this.q.begin.run();
     } catch (e) {
       for (const w of batch) w.reject(e);
-      return;
+      return undefined;
     }
     let counters = new Map<string, BranchCounter>();
-    const done: { resolve: (value: unknown) => void; reject: (e: unknown) => void; result: unknown }[] = [];
+    const done: { w: PendingWrite; result: unknown }[] = [];
+    /** Writes told of their own error already. */
+    const refused = new Set<PendingWrite>();
     const written: WindowChange[] = [];
     // A write alone needs no savepoint: if it throws, the whole transaction is rolled back.
-    const alone = batch.length === 1;
+    const isolated = savepoints && batch.length > 1;
     try {
       for (const w of batch) {
-        if (!alone) this.q.savepoint.run();
+        if (isolated) this.q.savepoint.run();
         const tx = new SqliteWriteTx(this.q, w.branches, copyCounters(counters), this.newCounterValue);
+        let result: unknown;
         try {
-          const result = await w.fn(tx);
-          if (!alone) this.q.release.run();
-          counters = tx.counters;
-          written.push(...tx.written);
-          done.push({ resolve: w.resolve, reject: w.reject, result });
+          result = await w.fn(tx);
         } catch (e) {
-          if (alone) throw e;
+          refused.add(w);
+          w.reject(e);
+          if (!isolated) {
+            // SQLite may have rolled back on its own (a full disk).
+            if (this.raw.inTransaction) this.q.rollback.run();
+            return w;
+          }
           this.q.rollbackTo.run();
           this.q.release.run();
-          w.reject(e);
+          continue;
         }
+        if (isolated) this.q.release.run();
+        counters = tx.counters;
+        written.push(...tx.written);
+        done.push({ w, result });
       }
       for (const [branch, c] of counters) if (c.value !== c.start) this.q.setCounter.run(branch, c.value);
       this.q.commit.run();
     } catch (e) {
       if (this.raw.inTransaction) this.q.rollback.run();
-      for (const w of alone ? batch : done) w.reject(e);
-      return;
+      // A statement of the transaction itself failed (a savepoint, COMMIT): no write is kept.
+      for (const w of batch) if (!refused.has(w)) w.reject(e);
+      return undefined;
     }
     for (const [branch, c] of counters) {
       // Read under the write lock, so the database's own value: anything another process committed before is below it.
@@ -463,7 +495,8 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
       const changes = written.filter((w) => w.branchId === branch);
       if (!this.branchWindows.append(branch, changes, c.start, c.value)) this.branchWindows.reset(branch, c.value);
     }
-    for (const d of done) d.resolve(d.result);
+    for (const d of done) d.w.resolve(d.result);
+    return undefined;
   }
 
   override getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {

@@ -163,9 +163,10 @@ export interface RecordStore {
    * database). Throwing from `fn` rolls everything back. `fn` may be run again, in a later
    * transaction, when one it ran in could not keep it (PostgreSQL: a write before it in the
    * same transaction was refused by the database): only its last run counts, so it keeps
-   * nothing of a run outside the transaction, and calls `tx` one call at a time.
+   * nothing of a run outside the transaction, and calls `tx` one call at a time. `preload`
+   * tells what `fn` will read first; only a storage that reads ahead (PostgreSQL) asks for it.
    */
-  write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>, preload?: WritePreload): Promise<T>;
+  write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>, preload?: () => WritePreload | undefined): Promise<T>;
   getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined>;
   /** Every record of one table (e.g. the plans, for the admin's list), by id. */
   recordsOfTable(table: RecordTable): Promise<StoredRecord[]>;

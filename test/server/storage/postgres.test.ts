@@ -466,7 +466,7 @@ describePostgres('PostgreSQL storage', (env) => {
       const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 2 });
       try {
         const client = { clientId: 'c1', userId: 'u1' };
-        const reads = { keys: [{ table: 'notes' as const, id: 'n1' }], client };
+        const reads = () => ({ keys: [{ table: 'notes' as const, id: 'n1' }], client });
         const seen: unknown[] = [];
         const result = (seq: number) => ({ seq, mutationId: `m${seq}`, status: 'applied' as const, reason: null });
         // Queued in one turn: one transaction, every statement sent with its COMMIT.
@@ -613,7 +613,7 @@ describePostgres('PostgreSQL storage', (env) => {
             await tx.insertRecordIfAbsent({ ...rec('history:shared'), table: 'history' });
             await held;
           },
-          { keys: [absent], client },
+          () => ({ keys: [absent], client }),
         );
         const second = storage.write(['b1'], (tx) => tx.putRecord(rec('after-shared')));
         await storage.write(['b2'], (tx) => tx.putRecord({ ...rec('history:shared'), table: 'history', branchId: 'b2' }));
