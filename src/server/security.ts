@@ -104,7 +104,8 @@ const SECURED = Symbol('securityHeadersSet');
 /**
  * An API answer (status 200) with the security headers set at once, as a plain object: the
  * node adapter writes that as it is, where setting them afterwards builds a Headers object and
- * reads it back (a cost of every sync round trip).
+ * reads it back (a cost of every sync round trip). With CORS origins configured, crossOrigin
+ * adds its headers the usual way, which builds that object after all.
  */
 export function securedApiResponse(c: RequestOf, settings: HttpSettings, body: Uint8Array<ArrayBuffer> | string, contentType: string): Response {
   const headers: Record<string, string> = { 'content-type': contentType, ...SECURITY_HEADERS, 'cache-control': 'no-store' };

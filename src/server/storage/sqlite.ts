@@ -321,6 +321,9 @@ class SqliteWriteTx implements WriteTx {
 
 type RecordRow = Db['records'];
 
+/** How long batches run each write in its savepoint after a write threw. */
+const ISOLATE_AFTER_THROW_MS = 1000;
+
 /** A write waiting for the next group commit. */
 interface PendingWrite {
   branches: ReadonlySet<string>;
@@ -340,6 +343,8 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   private readonly branchWindows = new BranchWindows();
   private readonly pendingWrites: PendingWrite[] = [];
   private drainScheduled = false;
+  /** Until when (performance.now()) batches run each write in its savepoint from the start (see drainWrites). */
+  private isolateUntil = 0;
   /** PRAGMA data_version when it was last read (see noteOtherWriters). */
   private dataVersion: number | undefined;
   /** Set while data_version has been read in this turn of the event loop. */
@@ -394,8 +399,8 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
    * throws is rolled back alone, and told at once; see drainWrites); the others are answered
    * after the one COMMIT. Each commit costs a write to the WAL; when writes queue up
    * (a burst of devices coming online) they share it. A write alone runs as a plain transaction.
+   * A write's reads ahead are not asked for: every statement is a call into SQLite, not a round trip.
    */
-  /** A write's reads ahead are not needed here: every statement is a call into SQLite, not a round trip. */
   override write<T>(branches: readonly string[], fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pendingWrites.push({
@@ -410,7 +415,8 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
         // first, and they share one commit (a commit's WAL writes cost more than the writes).
         setImmediate(() => {
           this.exclusive(() => this.drainWrites()).catch((e: unknown) => {
-            // drainWrites answers every write itself; this is only reached if BEGIN failed.
+            // drainWrites answers every write of its batch itself; this is reached only when the
+            // connection could not be taken, before it took the batch.
             for (const w of this.pendingWrites.splice(0)) w.reject(e);
           });
         });
@@ -422,15 +428,22 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
     this.drainScheduled = false;
     const batch = this.pendingWrites.splice(0);
     if (batch.length === 0) return;
-    // First without savepoints, which cost two statements a write: a write that throws is rare
-    // (a refused mutation is an answer, not a throw). When one does, the transaction is rolled
-    // back, that write is told, and the others run again, each in its savepoint this time.
+    // Without savepoints, which cost two statements a write, while no write has thrown lately
+    // (a mutation a client may not make throws; a conflict or a refusal is an answer). When one
+    // throws, the transaction is rolled back, that write is told, the others run again each in
+    // its savepoint, and so do the batches of the next ISOLATE_AFTER_THROW_MS: a client sending
+    // forbidden mutations cannot make everyone's writes run twice.
+    if (performance.now() < this.isolateUntil) {
+      await this.commitBatch(batch, true);
+      return;
+    }
     const thrower = await this.commitBatch(batch, false);
-    if (thrower)
-      await this.commitBatch(
-        batch.filter((w) => w !== thrower),
-        true,
-      );
+    if (!thrower) return;
+    this.isolateUntil = performance.now() + ISOLATE_AFTER_THROW_MS;
+    await this.commitBatch(
+      batch.filter((w) => w !== thrower),
+      true,
+    );
   }
 
   /**
@@ -483,7 +496,11 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
       for (const [branch, c] of counters) if (c.value !== c.start) this.q.setCounter.run(branch, c.value);
       this.q.commit.run();
     } catch (e) {
-      if (this.raw.inTransaction) this.q.rollback.run();
+      try {
+        if (this.raw.inTransaction) this.q.rollback.run();
+      } catch {
+        // The error that matters is the first; every write is told of it below.
+      }
       // A statement of the transaction itself failed (a savepoint, COMMIT): no write is kept.
       for (const w of batch) if (!refused.has(w)) w.reject(e);
       return undefined;
@@ -535,7 +552,7 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
     return this.exclusive(() => Object.fromEntries(branchIds.map((b) => [b, this.counterValue(b)])));
   }
 
-  /** Every pull reads the counters here, which also see the admin command's writes. */
+  /** Pulls take the counters from what this process committed, and see the admin command's writes through noteOtherWriters. */
   override noteCommitted(): void {}
 
   /** Cached sessions answer until a change: this process's own (sessionsChanged) or another's (data_version). */
@@ -543,8 +560,9 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
 
   /**
    * Another connection (the admin command) committed since the last look: any cached session or
-   * counter may be stale. Looked at once per turn of the event loop (the requests read in one
-   * turn share the look): another process's commit is seen from the next turn.
+   * counter may be stale. Looked at once between two check phases of the event loop (the
+   * requests of a turn share the look): another process's commit is seen at most a turn or two
+   * late, milliseconds.
    */
   protected override noteOtherWriters(): void {
     if (this.otherWritersNoted) return;

@@ -92,7 +92,7 @@ describe('SQLite file', () => {
     await after.close();
   });
 
-  it('answers sessions from memory until a change: its own at once, and one made by another process (the admin command) from the next turn of the event loop', async () => {
+  it('answers sessions from memory until a change: its own at once, and one made by another process (the admin command) a turn of the event loop later', async () => {
     const path = join(dir, 'sessions.sqlite');
     const server = await openSqliteStorage(path);
     const admin = await openSqliteStorage(path);
@@ -122,7 +122,7 @@ describe('SQLite file', () => {
     }
   });
 
-  it('pulls with the branch counters it knows, and sees another process’s commit from the next turn of the event loop', async () => {
+  it('pulls with the branch counters it knows, and sees another process’s commit a turn of the event loop later', async () => {
     const path = join(dir, 'counters.sqlite');
     const server = await openSqliteStorage(path);
     const admin = await openSqliteStorage(path);
@@ -148,6 +148,35 @@ describe('SQLite file', () => {
     } finally {
       await admin.close();
       await server.close();
+    }
+  });
+
+  it('runs a batch without savepoints until a write throws, then gives every write its savepoint for a while: no write runs twice again', async () => {
+    const storage = await openSqliteStorage(':memory:');
+    try {
+      const runs = new Map<string, number>();
+      const write = (id: string) =>
+        storage.write(['b1'], async (tx) => {
+          runs.set(id, (runs.get(id) ?? 0) + 1);
+          await tx.putRecord({ table: 'progress', id, branchId: 'b1', planId: 'p', data: { id }, updatedAt: 't', updatedBy: 'u' });
+          if (id.startsWith('forbidden')) throw new Error(`refused ${id}`);
+        });
+      const first = await Promise.allSettled([write('a'), write('forbidden-1'), write('b')]);
+      expect(first.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      // The first pass ended at the throw: 'a' ran in it and again in the second.
+      expect(Object.fromEntries(runs)).toEqual({ a: 2, 'forbidden-1': 1, b: 1 });
+      runs.clear();
+      const second = await Promise.allSettled([write('c'), write('forbidden-2'), write('d')]);
+      expect(second.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(Object.fromEntries(runs)).toEqual({ c: 1, 'forbidden-2': 1, d: 1 });
+      expect((await storage.changesSince({ b1: 0 }, 10)).records.map((r) => [r.id, r.version])).toEqual([
+        ['a', 1],
+        ['b', 2],
+        ['c', 3],
+        ['d', 4],
+      ]);
+    } finally {
+      await storage.close();
     }
   });
 
