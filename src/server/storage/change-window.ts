@@ -4,11 +4,11 @@
 // per branch (versions are per branch, storage.ts). A window only answers when it can prove it
 // is complete: it holds every change of its branch with a version in (base, last], and `last`
 // equals the version the storage knows the branch has reached (SQLite: its counter, as this
-// process committed it, read again after another process wrote; PostgreSQL: what this instance committed, what the other instances announced on
-// the live bus, and the counter read at least every second). Otherwise the caller reads what
-// is missing from the database. Windows are bounded in entries and in bytes (big records,
-// e.g. conflicts of long texts, must not hold the server's memory), and so are the pages they
-// serve.
+// process committed it, read again after another process wrote; PostgreSQL: what this instance
+// committed, what the other instances announced on the live bus, and the counter read at least
+// every second). Otherwise the caller reads what is missing from the database. Windows are
+// bounded in entries and in bytes (big records, e.g. conflicts of long texts, must not hold the
+// server's memory), and so are the pages they serve.
 import type { BranchVersions, EncodedChangePage, EncodedPullPage } from './storage';
 
 export interface WindowChange {
