@@ -184,10 +184,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const http = deps.http ?? httpSettingsFromEnv(process.env);
   const live = deps.live ?? new LiveHub(localBus());
   const sync = new SyncService(storage, (versions, clientId) => live.committed(versions, clientId));
-  // Another instance's commit reaches the storage before the devices it signals pull (pulls from memory, kysely-storage.ts).
+  // Another instance's commit reaches the storage before the devices it signals pull (pulls from
+  // memory, kysely-storage.ts); an account change made anywhere ends the cached sessions.
   live.bus.subscribe((m) => {
     if (m.kind === 'change' && m.versions) storage.noteCommitted(m.versions);
+    else if (m.kind === 'accounts') storage.accountsChanged();
   });
+  live.bus.hearing((heard) => storage.hearAccountChanges(heard));
   const attempts = new AttemptGate();
   const passwordCost = deps.passwordCost ?? PASSWORD_COST;
   const app = new Hono<Env>();

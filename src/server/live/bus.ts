@@ -1,5 +1,6 @@
 // How the server instances tell each other what the live channel carries: a commit's branches
-// and presence updates. With the embedded SQLite there is one instance and the bus is in-process;
+// and presence updates, and that accounts changed (tokens, passwords, roles: the storages
+// forget their cached sessions, kysely-storage.ts). With the embedded SQLite there is one instance and the bus is in-process;
 // with PostgreSQL every instance keeps one dedicated connection that LISTENs on a channel named
 // after the schema and publishes with pg_notify, so a commit on one instance reaches the devices
 // connected to every other. Each instance also delivers its own messages to itself at once (and
@@ -27,12 +28,20 @@ export const busMessageSchema = z.union([
     /** null: the tab left. */
     at: z.nullable(presenceAtSchema),
   }),
+  /** Sent by the database itself, in the transaction of the change (postgres.ts), so whoever made it: an instance or the admin command. */
+  z.object({ kind: z.literal('accounts') }),
 ]);
 export type BusMessage = z.infer<typeof busMessageSchema>;
 
 export interface LiveBus {
   publish(message: BusMessage): void;
   subscribe(listener: (message: BusMessage) => void): () => void;
+  /**
+   * Told at once, and at every change, whether this process hears the other processes'
+   * messages as they commit (PostgreSQL: while its LISTEN connection is up). One process alone
+   * (SQLite) hears none.
+   */
+  hearing(listener: (heard: boolean) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -47,6 +56,10 @@ export function localBus(): LiveBus {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    hearing(listener) {
+      listener(false);
+      return () => undefined;
+    },
     async close() {
       listeners.clear();
     },
@@ -57,6 +70,9 @@ export function localBus(): LiveBus {
 export function channelOf(schema: string): string {
   return `tracker_live_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
 }
+
+/** What the database sends on the channel when accounts changed: from no instance, so every one hears it. */
+export const ACCOUNTS_CHANGED_PAYLOAD = JSON.stringify({ from: 'database', message: { kind: 'accounts' } satisfies BusMessage });
 
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 15_000;
@@ -75,6 +91,14 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
   let retry: ReturnType<typeof setTimeout> | null = null;
   /** The last notification sent: the next waits for it. */
   let sending: Promise<void> = Promise.resolve();
+  const hearingListeners = new Set<(heard: boolean) => void>();
+  /** Whether LISTEN is in place on a live connection. */
+  let heard = false;
+  function setHeard(now: boolean): void {
+    if (heard === now) return;
+    heard = now;
+    for (const l of [...hearingListeners]) l(now);
+  }
 
   function onNotification(n: pg.Notification): void {
     if (n.channel !== channel || n.payload === undefined) return;
@@ -103,11 +127,13 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
     await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     client = c;
     delay = RECONNECT_FIRST_MS;
+    setHeard(true);
   }
 
   function drop(c: pg.Client): void {
     if (client !== c) return;
     client = null;
+    setHeard(false);
     c.end().catch(() => undefined);
     if (!closed) scheduleReconnect();
   }
@@ -141,11 +167,18 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
         );
     },
     subscribe: (listener) => local.subscribe(listener),
+    hearing(listener) {
+      hearingListeners.add(listener);
+      listener(heard);
+      return () => hearingListeners.delete(listener);
+    },
     async close() {
       closed = true;
       if (retry !== null) clearTimeout(retry);
       const c = client;
       client = null;
+      setHeard(false);
+      hearingListeners.clear();
       await local.close();
       await c?.end().catch(() => undefined);
     },

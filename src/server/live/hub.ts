@@ -140,6 +140,8 @@ export class LiveHub {
       }
       return;
     }
+    // The storage's business (app.ts): a stream's token is checked again at its next recheck.
+    if (m.kind === 'accounts') return;
     const key = `${m.userId}\u0000${m.sessionId}`;
     const before = this.presence.get(key);
     const touched = new Set<string>();

@@ -551,12 +551,26 @@ export const KNOWN_VERSIONS_TTL_MS = 1000;
 export const NEW_COUNTER_VALUE = sql<number>`coalesce((select cast(value as bigint) from meta where key = 'v1CursorLimit'), 0)`;
 
 /**
- * How long a session read from the database answers for its token without another read: how late
- * a logout, a password change or a removed role made on another server instance (or by the
- * admin command) reaches this one. The live stream checks its token every 60 s.
+ * How long a session read from the database answers for its token without another read, while
+ * the other processes' account changes are not heard as they commit (hearAccountChanges): how
+ * late a logout, a password change or a removed role made on another server instance (or by the
+ * admin command) reaches this one then. The live stream checks its token every 60 s.
  */
 export const SESSION_CACHE_MS = 2000;
+/**
+ * The same while they are heard (PostgreSQL's live bus): every change made through a storage is
+ * announced in its own transaction and forgets the cached sessions of every process as it
+ * commits, so only a change made around the server (SQL typed by hand) is this late. Re-reading
+ * each device's session every 2 s was most of PostgreSQL's work in the national simulation.
+ */
+export const SESSION_CACHE_HEARD_MS = 30_000;
 const MAX_CACHED_SESSIONS = 20_000;
+
+/** What an account change answers: its value, and whether it changed anything (a logout sent twice does not). */
+export interface AccountChange<T> {
+  value: T;
+  changed: boolean;
+}
 
 /** A session as the cache shares it: it and everything in it frozen. */
 function freezeSession(session: Session): Session {
@@ -1012,32 +1026,29 @@ export class KyselyStorage implements Storage {
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    try {
-      const result = await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).executeTakeFirst();
+    await this.changeAccounts(async (db) => {
+      const result = await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw new StorageError('not_found', `user ${userId} not found`);
-    } finally {
-      this.sessionsChanged();
-    }
+      return { value: undefined, changed: true };
+    });
   }
 
   async setMembership(m: Membership): Promise<void> {
-    try {
-      await this.db
+    await this.changeAccounts(async (db) => {
+      await db
         .insertInto('memberships')
         .values({ user_id: m.userId, branch_id: m.branchId, role: m.role })
         .onConflict((oc) => oc.columns(['user_id', 'branch_id']).doUpdateSet({ role: m.role }))
         .execute();
-    } finally {
-      this.sessionsChanged();
-    }
+      return { value: undefined, changed: true };
+    });
   }
 
   async removeMembership(userId: string, branchId: string): Promise<void> {
-    try {
-      await this.db.deleteFrom('memberships').where('user_id', '=', userId).where('branch_id', '=', branchId).execute();
-    } finally {
-      this.sessionsChanged();
-    }
+    await this.changeAccounts(async (db) => {
+      await db.deleteFrom('memberships').where('user_id', '=', userId).where('branch_id', '=', branchId).execute();
+      return { value: undefined, changed: true };
+    });
   }
 
   async membershipsOf(userId: string): Promise<Membership[]> {
@@ -1058,10 +1069,10 @@ export class KyselyStorage implements Storage {
   }
 
   /**
-   * A session read within SESSION_CACHE_MS is answered from memory (PostgreSQL: one query per
+   * A session read lately (sessionCacheMs) is answered from memory (PostgreSQL: one query per
    * request otherwise, and most requests are pulls served from memory). Any change of tokens,
    * passwords or roles through this storage forgets every cached session at once; one made by
-   * another process reaches this one at most SESSION_CACHE_MS late.
+   * another process as soon as it is heard (accountsChanged), else at most sessionCacheMs late.
    */
   async getSession(tokenHash: string): Promise<Session | undefined> {
     this.noteOtherWriters();
@@ -1081,10 +1092,10 @@ export class KyselyStorage implements Storage {
   }
 
   /**
-   * How long a cached session answers: what another process changes cannot be seen here
-   * (PostgreSQL), so a cached session may be that late. SQLite sees it (noteOtherWriters).
+   * How long a cached session answers: another process's change is seen only when announced
+   * (hearAccountChanges), so a cached session may be that late. SQLite sees it (noteOtherWriters).
    */
-  protected readonly sessionCacheMs: number = SESSION_CACHE_MS;
+  protected sessionCacheMs: number = SESSION_CACHE_MS;
 
   /** Told before a session is looked up: a storage that can tell another process wrote calls sessionsChanged(). */
   protected noteOtherWriters(): void {}
@@ -1120,44 +1131,59 @@ export class KyselyStorage implements Storage {
   }
 
   async revokeTokensOf(userId: string, at: string): Promise<number> {
-    // Nothing revoked (a logout sent twice): the cached sessions stay.
-    let changed = true;
-    try {
-      const result = await this.db
-        .updateTable('tokens')
-        .set({ revoked_at: at })
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      changed = Number(result.numUpdatedRows) > 0;
-      return Number(result.numUpdatedRows);
-    } finally {
-      if (changed) this.sessionsChanged();
-    }
+    return this.changeAccounts(async (db) => {
+      const result = await db.updateTable('tokens').set({ revoked_at: at }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+      return { value: Number(result.numUpdatedRows), changed: Number(result.numUpdatedRows) > 0 };
+    });
   }
 
   async revokeToken(hash: string, at: string): Promise<boolean> {
-    // Nothing revoked (a logout sent twice): the cached sessions stay.
+    return this.changeAccounts(async (db) => {
+      const result = await db.updateTable('tokens').set({ revoked_at: at }).where('hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+      return { value: Number(result.numUpdatedRows) > 0, changed: Number(result.numUpdatedRows) > 0 };
+    });
+  }
+
+  async revokeAllTokens(at: string): Promise<number> {
+    return this.changeAccounts(async (db) => {
+      const result = await db.updateTable('tokens').set({ revoked_at: at }).where('revoked_at', 'is', null).executeTakeFirst();
+      return { value: Number(result.numUpdatedRows), changed: Number(result.numUpdatedRows) > 0 };
+    });
+  }
+
+  /**
+   * An account change (tokens, passwords, roles), after which this process's cached sessions
+   * are forgotten at once and, through runAccountChange, every other process's as it commits.
+   * One that changed nothing (a logout sent twice) leaves them; one that throws is taken to
+   * have changed something.
+   */
+  private async changeAccounts<T>(change: (db: Kysely<Db>) => Promise<AccountChange<T>>): Promise<T> {
     let changed = true;
     try {
-      const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
-      changed = Number(result.numUpdatedRows) > 0;
-      return Number(result.numUpdatedRows) > 0;
+      const out = await this.runAccountChange(change);
+      changed = out.changed;
+      return out.value;
     } finally {
       if (changed) this.sessionsChanged();
     }
   }
 
-  async revokeAllTokens(at: string): Promise<number> {
-    // Nothing revoked (a logout sent twice): the cached sessions stay.
-    let changed = true;
-    try {
-      const result = await this.db.updateTable('tokens').set({ revoked_at: at }).where('revoked_at', 'is', null).executeTakeFirst();
-      changed = Number(result.numUpdatedRows) > 0;
-      return Number(result.numUpdatedRows);
-    } finally {
-      if (changed) this.sessionsChanged();
-    }
+  /**
+   * Runs an account change. PostgreSQL runs it in a transaction that also tells the other
+   * processes (postgres.ts); SQLite's server sees another connection's commits itself (sqlite.ts).
+   */
+  protected runAccountChange<T>(change: (db: Kysely<Db>) => Promise<AccountChange<T>>): Promise<AccountChange<T>> {
+    return change(this.db);
+  }
+
+  hearAccountChanges(heard: boolean): void {
+    this.sessionCacheMs = heard ? SESSION_CACHE_HEARD_MS : SESSION_CACHE_MS;
+    // What was cached before LISTEN was in place may have missed a change.
+    this.sessionsChanged();
+  }
+
+  accountsChanged(): void {
+    this.sessionsChanged();
   }
 
   async countLoginFailures(email: string, since: string): Promise<number> {

@@ -20,7 +20,8 @@
 // the URL before `pg` sees it. The pool holds at most `options.poolSize` connections (10).
 import { CompiledQuery, Kysely, PostgresDialect, sql, type DatabaseConnection } from 'kysely';
 import pg from 'pg';
-import { KyselyStorage, NEW_COUNTER_VALUE, type Db, type RecordRow, type WriteLocking } from './kysely-storage';
+import { ACCOUNTS_CHANGED_PAYLOAD, channelOf } from '../live/bus';
+import { type AccountChange, KyselyStorage, NEW_COUNTER_VALUE, type Db, type RecordRow, type WriteLocking } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
 import { integer, literal } from './write-statements';
 import type { Storage } from './storage';
@@ -172,6 +173,19 @@ class PostgresKyselyStorage extends KyselyStorage implements PostgresStorage {
     locking: WriteLocking,
   ) {
     super('postgres', db, locking);
+  }
+
+  /**
+   * In one transaction with a notification on the schema's live channel, delivered as it
+   * commits (and never if it does not): every instance's bus hears it and forgets its cached
+   * sessions, whoever made the change (an instance, the admin command).
+   */
+  protected override runAccountChange<T>(change: (db: Kysely<Db>) => Promise<AccountChange<T>>): Promise<AccountChange<T>> {
+    return this.db.transaction().execute(async (trx) => {
+      const out = await change(trx);
+      if (out.changed) await sql`select pg_notify(${channelOf(this.schema)}, ${ACCOUNTS_CHANGED_PAYLOAD})`.execute(trx);
+      return out;
+    });
   }
 }
 

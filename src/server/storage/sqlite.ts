@@ -556,7 +556,10 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
   override noteCommitted(): void {}
 
   /** Cached sessions answer until a change: this process's own (sessionsChanged) or another's (data_version). */
-  protected override readonly sessionCacheMs = Number.POSITIVE_INFINITY;
+  protected override sessionCacheMs = Number.POSITIVE_INFINITY;
+
+  /** Another connection's change is seen in data_version, heard or not. */
+  override hearAccountChanges(): void {}
 
   /**
    * Another connection (the admin command) committed since the last look: any cached session or

@@ -214,6 +214,14 @@ export interface AccountStore {
   getToken(hash: string): Promise<TokenRow | undefined>;
   /** The token with this hash, its user and memberships (whatever the token's state), in one read. */
   getSession(tokenHash: string): Promise<Session | undefined>;
+  /**
+   * Told at once and at every change whether the other processes' account changes are heard as
+   * they commit (PostgreSQL's live bus; accountsChanged() for each). While they are, a cached
+   * session answers longer (SESSION_CACHE_HEARD_MS, kysely-storage.ts). Every cached session is forgotten.
+   */
+  hearAccountChanges(heard: boolean): void;
+  /** Another process changed tokens, passwords or roles: every cached session is forgotten. */
+  accountsChanged(): void;
   /** Revokes every live token of the user; returns how many. */
   revokeTokensOf(userId: string, at: string): Promise<number>;
   /** Revokes this token unless it is revoked already; returns whether it was live. */

@@ -329,7 +329,7 @@ describePostgres('PostgreSQL storage', (env) => {
     }
   });
 
-  it('answers a session from memory for SESSION_CACHE_MS, forgets it at once on its own account changes, and learns another instance’s within that time', async () => {
+  it('answers a session from memory for SESSION_CACHE_MS forgets it at once on its own account changes, and learns another instance’s within that time', async () => {
     const schema = env.newSchema();
     let queries = 0;
     const a = await openPostgresStorage(env.url, { schema, poolSize: 2, onQuery: () => queries++ });
@@ -352,10 +352,10 @@ describePostgres('PostgreSQL storage', (env) => {
       expect((await a.getSession('t1'))?.token.revokedAt).toBe(AT);
       // A logout of a token already revoked leaves the others' sessions cached.
       await a.getSession('t2');
-      const repeated = queries;
       await a.revokeToken('t1', AT);
+      const repeated = queries;
       await a.getSession('t2');
-      expect(queries - repeated).toBe(1);
+      expect(queries - repeated).toBe(0);
       await a.getSession('t2');
       await a.removeMembership('u1', 'b1');
       expect((await a.getSession('t2'))?.memberships).toEqual([]);
