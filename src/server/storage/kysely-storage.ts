@@ -594,6 +594,8 @@ export class KyselyStorage implements Storage {
   private readonly sessions = new Map<string, { session: Session; at: number }>();
   /** Moves with every change of tokens, passwords or roles: a read begun before one is not cached. */
   private sessionGeneration = 0;
+  /** Session reads running, by token hash, with the generation each began in (see getSession). */
+  private readonly sessionReads = new Map<string, { generation: number; read: Promise<Session | undefined> }>();
   /** A read of counters running: the pulls that need one meanwhile wait for it. */
   private countersRead: Promise<void> | null = null;
   /** A running catch-up read per branch: a burst of pulls after one edit reads it once. */
@@ -1079,16 +1081,28 @@ export class KyselyStorage implements Storage {
     const hit = this.sessions.get(tokenHash);
     // A monotonic clock: a wall clock set back would keep an entry for as long as it went back.
     if (hit && performance.now() - hit.at <= this.sessionCacheMs) return hit.session;
+    // The requests of a token that miss together (a burst of pulls after a signal) share one
+    // read, unless an account change came after it began.
+    const running = this.sessionReads.get(tokenHash);
+    if (running && running.generation === this.sessionGeneration) return running.read;
     const generation = this.sessionGeneration;
     const at = performance.now();
-    const session = await this.readSession(tokenHash);
-    // Not kept when an account change happened meanwhile: the read may be from before it.
-    if (session && generation === this.sessionGeneration) {
-      if (this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.clear();
-      // Frozen: every request of the token shares it, and none may change it for the others.
-      this.sessions.set(tokenHash, { session: freezeSession(session), at });
-    } else this.sessions.delete(tokenHash);
-    return session;
+    const read = this.readSession(tokenHash)
+      .then((read) => {
+        // Frozen: every request of the token shares it, and none may change it for the others.
+        const session = read && freezeSession(read);
+        // Not kept when an account change happened meanwhile: the read may be from before it.
+        if (session && generation === this.sessionGeneration) {
+          if (this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.clear();
+          this.sessions.set(tokenHash, { session, at });
+        } else this.sessions.delete(tokenHash);
+        return session;
+      })
+      .finally(() => {
+        if (this.sessionReads.get(tokenHash)?.read === read) this.sessionReads.delete(tokenHash);
+      });
+    this.sessionReads.set(tokenHash, { generation, read });
+    return read;
   }
 
   /**

@@ -329,7 +329,7 @@ describePostgres('PostgreSQL storage', (env) => {
     }
   });
 
-  it('answers a session from memory for SESSION_CACHE_MS forgets it at once on its own account changes, and learns another instance’s within that time', async () => {
+  it('answers a session from memory for SESSION_CACHE_MS with one read for requests that come together, forgets it at once on its own account changes, and learns another instance’s within that time', async () => {
     const schema = env.newSchema();
     let queries = 0;
     const a = await openPostgresStorage(env.url, { schema, poolSize: 2, onQuery: () => queries++ });
@@ -343,6 +343,18 @@ describePostgres('PostgreSQL storage', (env) => {
       await a.getSession('t1');
       await Promise.all(Array.from({ length: 10 }, () => a.getSession('t1')));
       expect(queries - before).toBe(1);
+      // Requests of a token not cached that come together share one read ...
+      const together = queries;
+      const sessions = await Promise.all(Array.from({ length: 10 }, () => a.getSession('t2')));
+      expect(queries - together).toBe(1);
+      expect(new Set(sessions).size).toBe(1);
+      // ... unless an account change comes after it began: the requests after the change read again.
+      a.accountsChanged();
+      const early = a.getSession('t1');
+      a.accountsChanged();
+      const changed = queries;
+      await Promise.all([early, a.getSession('t1'), a.getSession('t1')]);
+      expect(queries - changed).toBe(2);
       // Shared by every request of the token: nobody can change it for the others.
       const shared = (await a.getSession('t1'))!;
       expect(() => shared.memberships.push({ userId: 'u1', branchId: 'b2', role: 'admin' })).toThrow();
