@@ -1,14 +1,15 @@
 // `npm run bench:national`: a national simulation on loopback. Figures, not a pass/fail test.
-// BRANCHES branches (47) × DEVICES devices (50) each, every device with its own clientId, cursor
-// and live connection (GET /api/events), spread over two server instances on one PostgreSQL
-// schema (server-process.ts with the PostgreSQL live bus, as main.ts wires it, so a commit on one
-// instance reaches the streams of the other through LISTEN/NOTIFY). Each device first pulls
-// everything (not timed), then opens its stream and, as the client engine does
-// (src/sync/engine.ts, live-client.ts), runs a round trip at `hello` and at every `change` signal
-// (one run at a time: a signal or an edit during a run makes it loop once more), plus one every
-// 30 s (phases spread: the issue's figure; the real client pulls every 60 s while its stream is
-// up). 5 % of the devices type: an edit of the `done` field of a progress record of their own
-// every 2 s, pushed by a round trip of their engine (an edit while one is out waits for the next).
+// BRANCHES branches (47) × DEVICES devices (50) each, every device with its own session (a token
+// of its branch's staff account), clientId, cursor and live connection (GET /api/events), spread
+// over two server instances on one PostgreSQL schema (server-process.ts with the PostgreSQL live
+// bus, as main.ts wires it, so a commit on one instance reaches the streams of the other through
+// LISTEN/NOTIFY). Each device first pulls everything (not timed), then opens its stream and, as
+// the client engine does (src/sync/engine.ts, live-client.ts), runs a round trip at `hello` and at
+// every `change` signal (one run at a time: a signal or an edit during a run makes it loop once
+// more), plus one every 30 s (phases spread: the issue's figure; the real client pulls every 60 s
+// while its stream is up). 5 % of the devices type: an edit of the `done` field of a progress
+// record of their own every 2 s, pushed by a round trip of their engine (an edit while one is out
+// waits for the next).
 // Printed: round trips/s and their p50/p99 (from sending to the whole answer); the time from an
 // edit's commit (its answer reaching the typing device) until every other device of its branch
 // has pulled that record at that version or later, p50/p95/max, and the edits that never got
@@ -28,6 +29,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { progressId } from '../../src/model/schemas';
 import { PROTOCOL_VERSION, type Mutation, type MutationResult } from '../../src/model/protocol';
 import type { LiveEvent } from '../../src/model/live-protocol';
+import { newToken, TOKEN_TTL_MS } from '../../src/server/accounts';
+import { openPostgresStorage } from '../../src/server/storage/postgres';
 import { sseParser } from '../../src/sync/live-transport';
 import { keepAliveAgent, post as httpPost, type HttpAnswer } from '../server/sync-clients';
 import { benchDatabaseUrl, postgresNotMeasured, startServerProcess, type ServerMemory, type ServerProcess } from './bench-env';
@@ -198,6 +201,8 @@ class Device {
     readonly url: string,
     readonly instance: number,
     typer: number | null,
+    /** Its own session: every device looked up apart, as the devices of different people are. */
+    private readonly token: string,
   ) {
     this.clientId = `nat-b${branch.index}-d${index}-${randomUUID().slice(0, 8)}`;
     this.typed = typer === null ? null : { recordId: '', itemId: '', value: '', exists: false };
@@ -223,7 +228,7 @@ class Device {
   /** The first pull, page by page (not timed); a typing device learns its record's value. */
   async initialPull(): Promise<void> {
     for (;;) {
-      const res = await post(this.agent, `${this.url}/api/sync`, this.body([]), this.branch.token);
+      const res = await post(this.agent, `${this.url}/api/sync`, this.body([]), this.token);
       if (res.status !== 200) throw new Error(`initial pull: ${res.status} ${res.body.slice(0, 300)}`);
       const answer = JSON.parse(res.body) as SyncAnswer;
       if (this.typed)
@@ -294,7 +299,7 @@ class Device {
       const t0 = performance.now();
       let res: HttpAnswer;
       try {
-        res = await post(this.agent, `${this.url}/api/sync`, this.body(sent ? [sent.mutation] : []), this.branch.token);
+        res = await post(this.agent, `${this.url}/api/sync`, this.body(sent ? [sent.mutation] : []), this.token);
       } catch (e) {
         if (this.stopped) return;
         error(`network: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
@@ -386,7 +391,7 @@ class Device {
     const req = request(`${this.url}/api/events`, {
       method: 'GET',
       agent: false,
-      headers: { authorization: `Bearer ${this.branch.token}`, accept: 'text/event-stream', 'x-client-id': this.clientId },
+      headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream', 'x-client-id': this.clientId },
     });
     this.stream = req;
     let failed = false;
@@ -486,7 +491,7 @@ const began = performance.now();
 const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0)} s`;
 console.log(`== National simulation: ${new Date().toISOString()}, loopback, ${cpus().length} CPUs (load average before: ${loadavg()[0]!.toFixed(2)})`);
 console.log(
-  `   ${BRANCHES} branches × ${DEVICES} devices = ${TOTAL} devices, each with its own clientId, cursor and event stream, alternating over 2 server instances on one PostgreSQL schema (LISTEN/NOTIFY bus)`,
+  `   ${BRANCHES} branches × ${DEVICES} devices = ${TOTAL} devices, each with its own session, clientId, cursor and event stream, alternating over 2 server instances on one PostgreSQL schema (LISTEN/NOTIFY bus)`,
 );
 console.log(
   `   every device: a round trip every ${PERIODIC_MS / 1000} s (phases spread) and at each live signal (one run at a time, as the client engine); ${TYPERS} typing (${pct(TYPING)}): an edit every ${EDIT_MS / 1000} s`,
@@ -506,7 +511,7 @@ try {
   const servers = [a, b];
   console.log(`-- ${elapsed()}: 2 instances up (pids ${a.pid}, ${b.pid}), ${BRANCHES} branches seeded`);
 
-  // One login per branch (scrypt is slow by design), its token shared by the branch's devices.
+  // One login per branch (scrypt is slow by design), for the probe of its plan.
   const setupAgent = keepAliveAgent(8);
   const branches: Branch[] = [];
   for (let i = 0; i < BRANCHES; i++) {
@@ -537,6 +542,33 @@ try {
   );
   setupAgent.destroy();
 
+  // A session per device: a token of the branch's staff account written to the database as a
+  // login writes it (2,350 logins would take minutes of scrypt).
+  const accounts = await openPostgresStorage(a.databaseUrl!, { poolSize: 2 });
+  const tokens: string[][] = [];
+  try {
+    const now = new Date();
+    for (const br of branches) {
+      const user = await accounts.getUserByEmail(`staff@${br.id}`);
+      if (!user) throw new Error(`${br.id}: no staff account`);
+      const own: string[] = [];
+      for (let d = 0; d < DEVICES; d++) {
+        const { token, hash } = newToken();
+        await accounts.addToken({
+          hash,
+          userId: user.id,
+          createdAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + TOKEN_TTL_MS).toISOString(),
+          revokedAt: null,
+        });
+        own.push(token);
+      }
+      tokens.push(own);
+    }
+  } finally {
+    await accounts.close();
+  }
+
   // Devices: device d of branch k is the (d × BRANCHES + k)th, so typing devices spread over
   // branches (2 or 3 per branch at 5 %), and instances alternate within and across branches.
   const devices: Device[] = [];
@@ -544,7 +576,7 @@ try {
     for (const br of branches) {
       const g = d * BRANCHES + (br.index - 1);
       const instance = (br.index + d) % 2;
-      const device = new Device(br, d, servers[instance]!.url, instance, g < TYPERS ? d : null);
+      const device = new Device(br, d, servers[instance]!.url, instance, g < TYPERS ? d : null, tokens[br.index - 1]![d]!);
       br.devices.push(device);
       devices.push(device);
       if (device.typedRecordId) tracked.add(device.typedRecordId);
