@@ -11,7 +11,7 @@ import { channelOf, postgresBus, type BusMessage } from '../../../src/server/liv
 import { LiveHub } from '../../../src/server/live/hub';
 import { silentLogger } from '../../../src/server/log';
 import { SESSION_CACHE_MS } from '../../../src/server/storage/kysely-storage';
-import { openPostgresStorage, splitSchemaParam, type PostgresStorage } from '../../../src/server/storage/postgres';
+import { openPostgresStorage, splitSchemaParam } from '../../../src/server/storage/postgres';
 import { describePostgres } from '../postgres-env';
 
 const AT = '2026-01-01T00:00:00.000Z';
