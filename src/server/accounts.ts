@@ -424,8 +424,11 @@ async function checkPasswordChange(
 ): Promise<PasswordChangeOutcome> {
   const attempt = await beginAttempt(storage, user.email, address, null, now);
   if (!isAttempt(attempt)) return attempt;
+  // The password as stored now, not as the session read it: a cached session may predate a
+  // change made elsewhere, and the old password must never be enough to set a new one.
+  const stored = await storage.getUserById(user.id);
   // A failure is already counted.
-  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) return { ok: false, code: 'wrong_password' };
+  if (!stored || !(await verifyPassword(input.currentPassword, stored.passwordHash))) return { ok: false, code: 'wrong_password' };
   await attemptSucceeded(storage, attempt, now);
   if (input.newPassword.normalize('NFC') === input.currentPassword.normalize('NFC')) return { ok: false, code: 'same_password' };
   await storage.setPasswordHash(user.id, await hashPassword(input.newPassword, cost));
