@@ -1,11 +1,12 @@
 // How the server instances tell each other what the live channel carries: a commit's branches
-// and presence updates, and that accounts changed (tokens, passwords, roles: the storages
-// forget their cached sessions, kysely-storage.ts). With the embedded SQLite there is one instance and the bus is in-process;
-// with PostgreSQL every instance keeps one dedicated connection that LISTENs on a channel named
-// after the schema and publishes with pg_notify, so a commit on one instance reaches the devices
-// connected to every other. Each instance also delivers its own messages to itself at once (and
-// skips their echo from PostgreSQL), so a device on the committing instance never waits for the
-// database's round trip.
+// and presence updates, and that accounts changed (tokens, passwords, roles: the storages forget
+// their cached sessions, kysely-storage.ts). With the embedded SQLite there is one instance and
+// the bus is in-process; with PostgreSQL every instance keeps one dedicated connection that
+// LISTENs on a channel named after the schema and publishes with pg_notify, so a commit on one
+// instance reaches the devices connected to every other. Each instance also delivers its own
+// messages to itself at once (and skips their echo from PostgreSQL), so a device on the
+// committing instance never waits for the database's round trip; and it checks that it still
+// hears, by notifications to itself (BUS_ECHO).
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import * as z from 'zod/mini';
@@ -78,10 +79,19 @@ const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 15_000;
 
 /**
+ * A connection can die without a word (a firewall dropping an idle flow, a pooler that accepts
+ * LISTEN and delivers nothing), so the bus sends itself a notification every `everyMs` and
+ * counts as hearing only while each comes back within `withinMs`; after `deafMs` without one it
+ * connects again. A change another process announces is then missed for at most
+ * everyMs + withinMs before the storage stops trusting its cached sessions.
+ */
+export const BUS_ECHO = { everyMs: 1_000, withinMs: 2_000, deafMs: 15_000 };
+
+/**
  * Several instances on one PostgreSQL. `url` is the connection URL without the schema parameter.
  * Resolves once the first LISTEN is in place, so a message published after it is heard.
  */
-export async function postgresBus(url: string, schema: string, log: Logger): Promise<LiveBus> {
+export async function postgresBus(url: string, schema: string, log: Logger, echo = BUS_ECHO): Promise<LiveBus> {
   const local = localBus();
   const instance = randomUUID();
   const channel = channelOf(schema);
@@ -92,8 +102,13 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
   /** The last notification sent: the next waits for it. */
   let sending: Promise<void> = Promise.resolve();
   const hearingListeners = new Set<(heard: boolean) => void>();
-  /** Whether LISTEN is in place on a live connection. */
+  /** Whether this bus's own notifications come back (see BUS_ECHO). */
   let heard = false;
+  /** The notification to itself awaited, and when it was sent. */
+  let awaited: { seq: number; at: number } | null = null;
+  let echoes = 0;
+  /** When one last came back on this connection (or the connection was made). */
+  let lastEcho = 0;
   function setHeard(now: boolean): void {
     if (heard === now) return;
     heard = now;
@@ -108,13 +123,50 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
     } catch {
       return;
     }
+    const own = z.object({ from: z.literal(instance), echo: z.number() }).safeParse(raw);
+    if (own.success) {
+      if (own.data.echo !== awaited?.seq) return;
+      awaited = null;
+      lastEcho = performance.now();
+      setHeard(true);
+      return;
+    }
     const envelope = z.object({ from: z.string(), message: busMessageSchema }).safeParse(raw);
     if (!envelope.success || envelope.data.from === instance) return;
     local.publish(envelope.data.message);
   }
 
+  /** One query at a time on the connection (pg queues overlapping ones, and will refuse them). */
+  function send(c: pg.Client, payload: string): void {
+    sending = sending
+      .then(() => c.query('SELECT pg_notify($1, $2)', [channel, payload]))
+      .then(
+        () => undefined,
+        (e: unknown) => log.error('live bus publish failed', { error: e }),
+      );
+  }
+
+  function checkEcho(): void {
+    const c = client;
+    if (!c) return;
+    const now = performance.now();
+    if (now - lastEcho > echo.deafMs) {
+      log.error('live bus hears nothing, not even itself: connecting again', { silentMs: Math.round(now - lastEcho) });
+      drop(c);
+      return;
+    }
+    if (awaited && now - awaited.at > echo.withinMs) setHeard(false);
+    if (awaited) return;
+    awaited = { seq: ++echoes, at: now };
+    send(c, JSON.stringify({ from: instance, echo: awaited.seq }));
+  }
+  const echoTimer = setInterval(checkEcho, echo.everyMs);
+  echoTimer.unref?.();
+
   async function connect(): Promise<void> {
-    const c = new pg.Client({ connectionString: url });
+    // keepAlive: the kernel also notices a peer that vanished, in time. Named after its channel
+    // in pg_stat_activity, for whoever looks for it.
+    const c = new pg.Client({ connectionString: url, keepAlive: true, application_name: `live bus ${channel}` });
     c.on('notification', onNotification);
     // A lost connection is taken up again; messages sent meanwhile are lost, which the
     // devices' periodic pull makes good.
@@ -126,13 +178,19 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
     await c.connect();
     await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     client = c;
+    // Never behind a query of the connection before, which may hang where it died.
+    sending = Promise.resolve();
     delay = RECONNECT_FIRST_MS;
-    setHeard(true);
+    lastEcho = performance.now();
+    awaited = null;
+    // Heard once its first notification to itself comes back.
+    checkEcho();
   }
 
   function drop(c: pg.Client): void {
     if (client !== c) return;
     client = null;
+    awaited = null;
     setHeard(false);
     c.end().catch(() => undefined);
     if (!closed) scheduleReconnect();
@@ -150,21 +208,19 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
     }, delay);
   }
 
-  await connect();
+  try {
+    await connect();
+  } catch (e) {
+    clearInterval(echoTimer);
+    throw e;
+  }
 
   return {
     publish(message) {
       local.publish(message);
       const c = client;
       if (!c) return;
-      const payload = JSON.stringify({ from: instance, message });
-      // One query at a time on the connection (pg queues overlapping ones, and will refuse them).
-      sending = sending
-        .then(() => c.query('SELECT pg_notify($1, $2)', [channel, payload]))
-        .then(
-          () => undefined,
-          (e: unknown) => log.error('live bus publish failed', { error: e }),
-        );
+      send(c, JSON.stringify({ from: instance, message }));
     },
     subscribe: (listener) => local.subscribe(listener),
     hearing(listener) {
@@ -174,6 +230,7 @@ export async function postgresBus(url: string, schema: string, log: Logger): Pro
     },
     async close() {
       closed = true;
+      clearInterval(echoTimer);
       if (retry !== null) clearTimeout(retry);
       const c = client;
       client = null;
