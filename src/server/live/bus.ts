@@ -39,8 +39,8 @@ export interface LiveBus {
   subscribe(listener: (message: BusMessage) => void): () => void;
   /**
    * Told at once, and at every change, whether this process hears the other processes'
-   * messages as they commit (PostgreSQL: while its LISTEN connection is up). One process alone
-   * (SQLite) hears none.
+   * messages as they commit (PostgreSQL: while its notifications to itself come back, BUS_ECHO).
+   * One process alone (SQLite) hears none.
    */
   hearing(listener: (heard: boolean) => void): () => void;
   close(): Promise<void>;
@@ -72,6 +72,9 @@ export function channelOf(schema: string): string {
   return `tracker_live_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
 }
 
+/** A message on the channel, and the instance that sent it ('database' for what the database sends). */
+const envelopeSchema = z.object({ from: z.string(), message: busMessageSchema });
+
 /** What the database sends on the channel when accounts changed: from no instance, so every one hears it. */
 export const ACCOUNTS_CHANGED_PAYLOAD = JSON.stringify({ from: 'database', message: { kind: 'accounts' } satisfies BusMessage });
 
@@ -101,6 +104,8 @@ export async function postgresBus(url: string, schema: string, log: Logger, echo
   let retry: ReturnType<typeof setTimeout> | null = null;
   /** The last notification sent: the next waits for it. */
   let sending: Promise<void> = Promise.resolve();
+  /** A notification of this bus to itself (checkEcho). */
+  const echoSchema = z.object({ from: z.literal(instance), echo: z.number() });
   const hearingListeners = new Set<(heard: boolean) => void>();
   /** Whether this bus's own notifications come back (see BUS_ECHO). */
   let heard = false;
@@ -123,7 +128,7 @@ export async function postgresBus(url: string, schema: string, log: Logger, echo
     } catch {
       return;
     }
-    const own = z.object({ from: z.literal(instance), echo: z.number() }).safeParse(raw);
+    const own = echoSchema.safeParse(raw);
     if (own.success) {
       if (own.data.echo !== awaited?.seq) return;
       awaited = null;
@@ -131,7 +136,7 @@ export async function postgresBus(url: string, schema: string, log: Logger, echo
       setHeard(true);
       return;
     }
-    const envelope = z.object({ from: z.string(), message: busMessageSchema }).safeParse(raw);
+    const envelope = envelopeSchema.safeParse(raw);
     if (!envelope.success || envelope.data.from === instance) return;
     local.publish(envelope.data.message);
   }
