@@ -59,12 +59,18 @@ export type PresenceEntry = z.infer<typeof presenceEntrySchema>;
 export const liveHelloSchema = z.object({ branches: z.array(branchIdSchema) });
 /** `event: change`: changes of these branches committed; pull. */
 export const liveChangeSchema = z.object({ branches: z.array(branchIdSchema) });
+/**
+ * Of a `change`: the version each of its branches reached (S48), read apart from it, so that a
+ * signal whose versions do not parse is still a signal (the device pulls, as without them).
+ */
+export const liveChangeVersionsSchema = z.object({ versions: z.record(branchIdSchema, z.number().check(z.int(), z.nonnegative())) });
 /** `event: presence`: everyone present in this branch now (the whole list, replacing the last). */
 export const livePresenceSchema = z.object({ branchId: branchIdSchema, entries: z.array(presenceEntrySchema) });
 
 export type LiveEvent =
   | { type: 'hello'; branches: string[] }
-  | { type: 'change'; branches: string[] }
+  /** `versions`: absent from a server before S48, or when they did not parse. */
+  | { type: 'change'; branches: string[]; versions?: Record<string, number> }
   | { type: 'presence'; branchId: string; entries: PresenceEntry[] }
   /** A heartbeat comment: the stream is alive. */
   | { type: 'heartbeat' };
@@ -83,7 +89,9 @@ export function parseLiveEvent(event: string, data: string): LiveEvent | null {
   }
   if (event === 'change') {
     const p = liveChangeSchema.safeParse(json);
-    return p.success ? { type: 'change', branches: p.data.branches } : null;
+    if (!p.success) return null;
+    const v = liveChangeVersionsSchema.safeParse(json);
+    return v.success ? { type: 'change', branches: p.data.branches, versions: v.data.versions } : { type: 'change', branches: p.data.branches };
   }
   if (event === 'presence') {
     const p = livePresenceSchema.safeParse(json);

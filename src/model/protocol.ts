@@ -123,6 +123,12 @@ export const syncResponseSchema = z.object({
   hasMore: z.boolean(),
   /** The client's cursor is unknown here: drop synced records and pull again from the start. */
   reset: z.boolean(),
+  /**
+   * The version per branch the returned cursor stands for (S48): a device has every change of a
+   * branch up to it, so a live signal at or below it needs no round trip. Absent from a server
+   * before it; the device then pulls at every signal.
+   */
+  versions: z.optional(z.record(z.string(), z.number())),
 });
 export type SyncResponse = z.infer<typeof syncResponseSchema>;
 

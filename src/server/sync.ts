@@ -643,9 +643,10 @@ export class SyncService {
     const limit = Math.min(request.pullLimit ?? DEFAULT_PULL_LIMIT, LIMITS.pullPage);
     // Records are stored as the JSON that is sent, so a page is joined, never parsed and re-encoded.
     const page = await this.storage.encodedChangesSince(after, limit, PULL_PAGE_BYTES);
-    const cursor = formatCursor({ ...after, ...page.lastVersions }, origin);
+    const versions = { ...after, ...page.lastVersions };
+    const cursor = formatCursor(versions, origin);
     const head = `{"protocolVersion":${PROTOCOL_VERSION},"results":${JSON.stringify(results)},"changes":[`;
-    const tail = `],"cursor":${JSON.stringify(cursor)},"hasMore":${page.hasMore},"reset":${reset}}`;
+    const tail = `],"cursor":${JSON.stringify(cursor)},"hasMore":${page.hasMore},"reset":${reset},"versions":${JSON.stringify(versions)}}`;
     return Buffer.concat([Buffer.from(head), ...page.chunks, Buffer.from(tail)]);
   }
 }

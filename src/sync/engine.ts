@@ -111,6 +111,16 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   let started = false;
   let running: Promise<void> | null = null;
   let again = false;
+  /**
+   * Commit signals heard during the run (S48): the version each of their branches reached, and
+   * not yet pulled. Like `again`, but answered by a page that covers them, not by any round trip.
+   */
+  const awaited = new Map<string, number>();
+  /**
+   * The version per branch the last page this engine stored stands for, under the session it
+   * pulled for (a new session, another person or after a restore, knows nothing of it).
+   */
+  let covered: { token: string; versions: Readonly<Record<string, number>> } | null = null;
   let failures = 0;
   /** What the server's last refusal asked us to wait (Retry-After); the backoff is never shorter. */
   let serverWaitMs = 0;
@@ -127,7 +137,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   const live = createLiveClient({
     transport: deps.live ?? { events: () => new Promise<void>(() => undefined), presence: async () => undefined },
     clientId: () => getClientId(db),
-    pull: () => autoSync(),
+    pull: (versions) => signalled(versions),
     changed: (state) => {
       // The channel went down: the periodic pull takes over from now, not from its last due time.
       if (state !== 'connected') schedule(SYNC_TIMING.periodicMs);
@@ -179,6 +189,27 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   function autoSync(): void {
     if (!started || blocked() || !online()) return;
     void syncNow();
+  }
+
+  /** Whether the device already has every change up to these versions (S48). */
+  function has(versions: Readonly<Record<string, number>>): boolean {
+    const c = covered;
+    if (!c || c.token !== status.session?.token) return false;
+    const branches = Object.keys(versions);
+    return branches.length > 0 && branches.every((b) => Object.hasOwn(c.versions, b) && c.versions[b]! >= versions[b]!);
+  }
+
+  /**
+   * A commit signal, or the stream's hello (no versions): a round trip, unless the device has
+   * those versions already; during a run, one more loop unless a page of the run covers them.
+   */
+  function signalled(versions: Readonly<Record<string, number>> | undefined): void {
+    if (versions && has(versions)) return;
+    if (versions && running) {
+      for (const [b, v] of Object.entries(versions)) awaited.set(b, Math.max(v, awaited.get(b) ?? v));
+      return;
+    }
+    autoSync();
   }
 
   function backoffMs(): number {
@@ -257,6 +288,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       // A round trip that takes the outbox answers every signal and edit made before it.
       if (!ahead) {
         again = false;
+        awaited.clear();
         pushWanted = false;
       }
       // A page fetched ahead is stored under the session it was asked under: applyPage checks
@@ -323,16 +355,20 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         const outcome = await applyPage(db, sent, startOver ? { ...page, reset: true } : page, { at, scope, userId: session.user.id, after });
         // A page fetched ahead that no longer follows the stored cursor: the next loop asks again.
         if (!outcome.applied) ahead = null;
+        else {
+          covered = page.versions ? { token: session.token, versions: page.versions } : null;
+          for (const [b, v] of awaited) if (covered && Object.hasOwn(covered.versions, b) && covered.versions[b]! >= v) awaited.delete(b);
+        }
         settled = outcome.acknowledged + outcome.rejected;
       } catch (e) {
         return { kind: 'failed', retry: fail(e) };
       }
       failures = 0;
       setStatus({ lastSyncAt: at, lastError: null });
-      if (page.hasMore || again) continue;
+      if (page.hasMore || again || awaited.size > 0) continue;
       const left = await countOutboxOf(db, session.user.id);
       // A signal or an edit that came during that read still needs this run.
-      if (again) continue;
+      if (again || awaited.size > 0) continue;
       // Entries the server left unanswered wait for the next trigger rather than spin here.
       if (left === 0 || (sent.length > 0 && settled === 0)) return { kind: 'done' };
     }
@@ -364,8 +400,9 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     // `again`: a commit signal or an edit arrived after the run's last loop (while the sync
     // lock was being let go): it must not wait for the periodic pull. With another tab holding
     // the lock it is that tab's run; try again once it may be over, not in a tight loop.
-    const soon = again;
+    const soon = again || awaited.size > 0;
     again = false;
+    awaited.clear();
     if (blocked()) return;
     if (outcome.kind === 'busy') schedule(soon ? SYNC_TIMING.afterEditMs : periodicMs());
     else schedule(outcome.kind === 'more' || soon ? 0 : periodicMs());

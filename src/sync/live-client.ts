@@ -27,8 +27,11 @@ export interface Relay {
 export interface LiveClientDeps {
   transport: LiveTransport;
   clientId(): Promise<string>;
-  /** Ask the engine for a round trip now. */
-  pull(): void;
+  /**
+   * Ask the engine for a round trip now; for a commit signal, with the version each of its
+   * branches reached (S48), which a device that already has them needs no round trip for.
+   */
+  pull(versions?: Readonly<Record<string, number>>): void;
   /** The live state changed (the engine picks its periodic interval by it). */
   changed(state: LiveState): void;
   setTimer(run: () => void, ms: number): unknown;
@@ -148,7 +151,7 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
       setState('connected');
       // Signals sent while the stream was down are lost: one pull covers them.
       deps.pull();
-    } else if (event.type === 'change') deps.pull();
+    } else if (event.type === 'change') deps.pull(event.versions);
     else if (event.type === 'presence') {
       byBranch.set(event.branchId, event.entries);
       presenceChanged();

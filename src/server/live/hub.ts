@@ -75,9 +75,9 @@ export class LiveHub {
 
   /** Open streams on this instance. */
   get streamCount(): number {
-    let n = 0;
-    for (const set of this.byBranch.values()) n += set.size;
-    return n;
+    const streams = new Set<Stream>();
+    for (const set of this.byBranch.values()) for (const s of set) streams.add(s);
+    return streams.size;
   }
 
   /** A new event stream for this owner: `hello`, then the presence of each of its branches. */
@@ -128,13 +128,23 @@ export class LiveHub {
 
   private hear(m: BusMessage): void {
     if (m.kind === 'change') {
-      const data = sse('change', { branches: m.branches });
+      // Each stream hears of its own branches only (S37), with the version each reached (S48);
+      // streams of the same branches share one encoding.
+      const encoded = new Map<string, Uint8Array>();
       const sent = new Set<Stream>();
       for (const b of m.branches) {
         for (const s of this.byBranch.get(b) ?? []) {
           // A device learns of its own commit from the sync answer itself.
           if (sent.has(s) || (m.clientId !== null && s.clientId === m.clientId)) continue;
           sent.add(s);
+          const branches = m.branches.filter((x) => s.branches.includes(x));
+          const key = branches.join('\u0000');
+          let data = encoded.get(key);
+          if (!data) {
+            const versions = m.versions && Object.fromEntries(branches.filter((x) => Object.hasOwn(m.versions!, x)).map((x) => [x, m.versions![x]!]));
+            data = sse('change', versions && Object.keys(versions).length === branches.length ? { branches, versions } : { branches });
+            encoded.set(key, data);
+          }
           this.write(s, data);
         }
       }

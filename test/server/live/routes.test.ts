@@ -38,8 +38,17 @@ describe('commit signals', () => {
     const osaka = open(other, client('osaka').clientId);
     for (const l of [leadTablet, leadPc, ownStream, osaka]) await l.until(isHello);
 
-    await server.sync(staff, { clientId: pusher.clientId, mutations: [pusher.m({ changes: { next: '来月も訪問' }, base: { next: '' } })] });
-    for (const l of [leadTablet, leadPc]) expect((await l.until(isChange(DEMO_BRANCH.id))).event).toEqual({ type: 'change', branches: [DEMO_BRANCH.id] });
+    const pushed = await server.sync(staff, { clientId: pusher.clientId, mutations: [pusher.m({ changes: { next: '来月も訪問' }, base: { next: '' } })] });
+    // S48: with the version the branch reached, which the pushing device's answer already covers.
+    const reached = pushed.changes.find((c) => c.table === 'progress')!.version;
+    expect(pushed.versions).toEqual({ [DEMO_BRANCH.id]: expect.any(Number) });
+    expect(pushed.versions![DEMO_BRANCH.id]).toBeGreaterThanOrEqual(reached);
+    for (const l of [leadTablet, leadPc])
+      expect((await l.until(isChange(DEMO_BRANCH.id))).event).toEqual({
+        type: 'change',
+        branches: [DEMO_BRANCH.id],
+        versions: { [DEMO_BRANCH.id]: pushed.versions![DEMO_BRANCH.id] },
+      });
 
     // A commit in the other branch is signalled there; the stream is in order, so had the demo
     // branch's signal gone to Osaka it would have come before this one.
@@ -58,12 +67,34 @@ describe('commit signals', () => {
     expect(ownStream.changes()).toEqual([[DEMO_BRANCH.id]]);
   }, 30_000);
 
+  it('S37, S48: a commit of several branches names to each stream only its own, with the version each reached', async () => {
+    const hub = new LiveHub(localBus());
+    const read = async (stream: ReadableStream<Uint8Array>) => {
+      const reader = stream.getReader();
+      let text = '';
+      while (!text.includes('event: change')) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      return text.slice(text.indexOf('event: change')).split('\n')[1];
+    };
+    try {
+      const tokyo = hub.open({ userId: 'u1', clientId: null, branches: ['tokyo'] });
+      const both = hub.open({ userId: 'u2', clientId: null, branches: ['osaka', 'tokyo'] });
+      const osaka = hub.open({ userId: 'u3', clientId: null, branches: ['osaka'] });
+      hub.committed({ osaka: 12, tokyo: 40 }, 'someone');
+      expect(await read(tokyo)).toBe('data: {"branches":["tokyo"],"versions":{"tokyo":40}}');
+      expect(await read(both)).toBe('data: {"branches":["osaka","tokyo"],"versions":{"osaka":12,"tokyo":40}}');
+      expect(await read(osaka)).toBe('data: {"branches":["osaka"],"versions":{"osaka":12}}');
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('drops a stream whose reader has stopped reading, rather than queue for it without end', async () => {
     const hub = new LiveHub(localBus());
     try {
-      const stalled = hub.open({ userId: 'u', clientId: null, branches: ['b1'] });
-      expect(hub.streamCount).toBe(1);
       const branches = Array.from({ length: 50 }, (_, i) => `b1-${'x'.repeat(50)}-${i}`);
+      const stalled = hub.open({ userId: 'u', clientId: null, branches: ['b1', ...branches] });
+      expect(hub.streamCount).toBe(1);
       for (let i = 0; i < 200 && hub.streamCount > 0; i++) hub.committed(Object.fromEntries(['b1', ...branches].map((b) => [b, 1])), null);
       expect(hub.streamCount).toBe(0);
       await stalled.cancel();

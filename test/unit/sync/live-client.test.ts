@@ -85,13 +85,19 @@ afterEach(() => {
   for (const e of engines.splice(0)) e.stop();
 });
 
-async function setup(options: { locks?: FakeLocks; timers?: ManualTimers; db?: TrackerDb } = {}) {
+/** What the fake server answers besides its defaults: the versions its cursor stands for (S48), or a held answer. */
+type Answer = { versions?: Record<string, number>; held?: Promise<void> };
+
+async function setup(options: { locks?: FakeLocks; timers?: ManualTimers; db?: TrackerDb; answer?: () => Answer } = {}) {
   const db = options.db ?? new TrackerDb(`live-sync-${crypto.randomUUID()}`);
   await setSession(db, session);
   const requests: SyncRequest[] = [];
+  let login = session;
   const transport: Transport = {
     sync: async (req) => {
       requests.push(req);
+      const answer = options.answer?.() ?? {};
+      await answer.held;
       return {
         protocolVersion: PROTOCOL_VERSION,
         results: req.mutations.map((m) => ({ mutationId: m.id, status: 'applied' })),
@@ -99,9 +105,10 @@ async function setup(options: { locks?: FakeLocks; timers?: ManualTimers; db?: T
         cursor: 'c1',
         hasMore: false,
         reset: false,
+        ...(answer.versions ? { versions: answer.versions } : {}),
       };
     },
-    login: async () => session,
+    login: async () => login,
     logout: async () => undefined,
     info: async () => ({ protocolVersion: PROTOCOL_VERSION, demo: null }),
   };
@@ -122,12 +129,12 @@ async function setup(options: { locks?: FakeLocks; timers?: ManualTimers; db?: T
   });
   engines.push(engine);
   await engine.start();
-  return { db, engine, server, timers, requests };
+  return { db, engine, server, timers, requests, loginAs: (next: LoginResponse) => (login = next) };
 }
 
 /** Starts and connects: the first round trip done, the stream open and said hello. */
-async function connected() {
-  const s = await setup();
+async function connected(options: Parameters<typeof setup>[0] = {}) {
+  const s = await setup(options);
   s.timers.advance(0);
   await vi.waitFor(() => expect(s.requests).toHaveLength(1));
   await vi.waitFor(() => expect(s.server.streams).toHaveLength(1));
@@ -161,6 +168,93 @@ describe('commit signals', () => {
     await vi.waitFor(() => expect(signalled).toBe(true));
     timers.advance(0);
     await vi.waitFor(() => expect(requests).toHaveLength(4));
+  });
+});
+
+describe('S48: signals the device already has', () => {
+  /** Lets the test hold the next answers back, and set the versions they say. */
+  function answers(versions: Record<string, number>) {
+    const state = { versions, hold: null as { release(): void; promise: Promise<void> } | null };
+    return {
+      state,
+      answer: (): Answer => ({ versions: { ...state.versions }, ...(state.hold ? { held: state.hold.promise } : {}) }),
+      hold() {
+        let release!: () => void;
+        const promise = new Promise<void>((r) => (release = r));
+        state.hold = { release, promise };
+        return () => {
+          state.hold = null;
+          release();
+        };
+      },
+    };
+  }
+  /** Lets every pending promise and timer of 0 ms run, so that a round trip that was going to start has. */
+  async function settle(timers: ManualTimers) {
+    for (let i = 0; i < 5; i++) {
+      timers.advance(0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  it('runs no round trip for a signal at or below the versions its last answer covered, and one above them', async () => {
+    const a = answers({ tokyo: 5 });
+    const { server, requests, timers, engine } = await connected({ answer: a.answer });
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 5 } });
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 3 } });
+    await settle(timers);
+    expect(requests).toHaveLength(2);
+    a.state.versions = { tokyo: 6 };
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 6 } });
+    await vi.waitFor(() => expect(requests).toHaveLength(3));
+    await vi.waitFor(() => expect(engine.getStatus().state).toBe('idle'));
+    // Without versions (a server before S48), a signal is pulled as always.
+    server.last.send({ type: 'change', branches: ['tokyo'] });
+    await vi.waitFor(() => expect(requests).toHaveLength(4));
+  });
+
+  it('during a run: no follow-up for a signal the run pulled, one for a signal it did not', async () => {
+    const a = answers({ tokyo: 5 });
+    const { server, requests, timers, engine } = await connected({ answer: a.answer });
+    // A colleague's commit reached version 7; the device's round trip is out meanwhile, and its answer has it.
+    let release = a.hold();
+    a.state.versions = { tokyo: 7 };
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 6 } });
+    await vi.waitFor(() => expect(requests).toHaveLength(3));
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 7 } });
+    release();
+    await settle(timers);
+    await vi.waitFor(() => expect(engine.getStatus().state).toBe('idle'));
+    expect(requests).toHaveLength(3);
+
+    // Version 9 committed after the pull was read: the answer (8) does not have it, so the run goes on.
+    release = a.hold();
+    a.state.versions = { tokyo: 8 };
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 8 } });
+    await vi.waitFor(() => expect(requests).toHaveLength(4));
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 9 } });
+    a.state.versions = { tokyo: 9 };
+    release();
+    await vi.waitFor(() => expect(requests).toHaveLength(5));
+    await settle(timers);
+    await vi.waitFor(() => expect(engine.getStatus().state).toBe('idle'));
+    expect(requests).toHaveLength(5);
+  });
+
+  it('a signal of a branch the answer does not name, or heard under another session, is pulled', async () => {
+    const a = answers({ tokyo: 5 });
+    const { server, requests, engine, loginAs } = await connected({ answer: a.answer });
+    server.last.send({ type: 'change', branches: ['osaka'], versions: { osaka: 1 } });
+    await vi.waitFor(() => expect(requests).toHaveLength(3));
+    await vi.waitFor(() => expect(engine.getStatus().state).toBe('idle'));
+    // Another person signs in on the device: what the first one's answers covered counts for nothing.
+    await engine.logout();
+    loginAs({ ...session, token: 'tok-2', user: { id: 'u2', email: 'suzuki@example.jp', name: '鈴木' } });
+    expect(await engine.login('suzuki@example.jp', 'pw')).toEqual({ ok: true });
+    await vi.waitFor(() => expect(server.streams.filter((s) => s.token === 'tok-2')).toHaveLength(1));
+    const before = requests.length;
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 5 } });
+    await vi.waitFor(() => expect(requests.length).toBeGreaterThan(before));
   });
 });
 
