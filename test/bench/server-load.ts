@@ -70,8 +70,20 @@ const rateFor = (backend: Backend) => Number(process.env.BENCH_RATE ?? (backend 
  */
 const RAMP_SHARE = Number(process.env.BENCH_RAMP ?? 0.6);
 const RAMP_FROM = 0.1;
-const rampShare = (sinceBegin: number) =>
-  RAMP_SHARE <= 0 || WARMUP <= 0 ? 1 : Math.min(1, RAMP_FROM + ((1 - RAMP_FROM) * sinceBegin) / (RAMP_SHARE * WARMUP * 1000));
+/**
+ * When the k-th round trip of all the clients together is due, in ms after the load began, at
+ * `perMs` round trips per ms once ramped up: the inverse of the count due by t, the integral of
+ * a rate rising linearly from RAMP_FROM·perMs to perMs over the ramp's D ms. Client i sends
+ * round trips i, i + n, i + 2n …, so the clients keep their phases spread as they speed up.
+ */
+function dueAfter(k: number, perMs: number): number {
+  const d = RAMP_SHARE * WARMUP * 1000;
+  if (d <= 0) return k / perMs;
+  const a = RAMP_FROM;
+  const duringRamp = (perMs * d * (1 + a)) / 2;
+  if (k >= duringRamp) return d + (k - duringRamp) / perMs;
+  return ((-a + Math.sqrt(a * a + (2 * (1 - a) * k) / (perMs * d))) * d) / (1 - a);
+}
 /** How long answers are awaited after the measured window (a slow database may have a long queue). */
 const DRAIN_MS = 10_000;
 /** Round trips per run at most, so a very fast machine still ends. */
@@ -110,7 +122,9 @@ const CHANGE_START = Buffer.from('{"table":');
 function readResponse(body: Buffer): { results: MutationResult[]; cursor: string; hasMore: boolean; changes: number } {
   const changesAt = body.indexOf(CHANGES_AT);
   const results = (JSON.parse(`${body.subarray(0, changesAt).toString('utf8')}}`) as { results: MutationResult[] }).results;
-  const tail = /"cursor":"([^"]*)","hasMore":(true|false),"reset":(true|false)\}$/.exec(body.subarray(Math.max(0, body.length - 200)).toString('latin1'));
+  const tail = /"cursor":"([^"]*)","hasMore":(true|false),"reset":(true|false)(?:,"versions":\{[^}]*\})?\}$/.exec(
+    body.subarray(Math.max(0, body.length - 1000)).toString('latin1'),
+  );
   if (!tail) throw new Error(`unexpected response end: ${body.subarray(-200).toString()}`);
   let changes = 0;
   for (let i = body.indexOf(CHANGE_START, changesAt); i !== -1; i = body.indexOf(CHANGE_START, i + CHANGE_START.length)) changes++;
@@ -345,7 +359,8 @@ async function run(setup: Setup, clientCount: number, mode: Mode): Promise<RunRe
     );
     await Promise.all(
       clients.map(async (c, i) => {
-        let due = begin + (interval * i) / clientCount;
+        const perMs = rateFor(setup.backend) / 1000;
+        let due = begin + dueAfter(i, perMs);
         for (let round = 0; round < perClient; round++) {
           if (mode !== 'closed') {
             if (due >= deadline) break;
@@ -358,7 +373,7 @@ async function run(setup: Setup, clientCount: number, mode: Mode): Promise<RunRe
             if (wait > 0) await sleep(wait);
           } else if (performance.now() >= deadline) break;
           const t0 = mode !== 'closed' ? due : performance.now();
-          due += interval / rampShare(due - begin);
+          due = begin + dueAfter((round + 1) * clientCount + i, perMs);
           const body = c.nextBody(round);
           try {
             const res = await post(agent, server.url, '/api/sync', body, groupOf(i).token);
