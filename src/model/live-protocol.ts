@@ -4,6 +4,7 @@
 // POST /api/presence tells the server where this tab is. Every event's data and every presence
 // body is parsed with these schemas on both sides. Nothing here is stored anywhere.
 import * as z from 'zod/mini';
+import { branchIdSchema, branchVersionsSchema } from './protocol';
 import { idSchema } from './schemas';
 
 /** Fields a person can be typing in, as presence names them. */
@@ -25,7 +26,6 @@ export const LIVE_TIMING = {
 } as const;
 
 const sessionIdSchema = z.string().check(z.minLength(8), z.maxLength(100), z.regex(/^[A-Za-z0-9_-]+$/));
-const branchIdSchema = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/));
 
 /** Where a tab is: the plan (and item) it shows, and the field typed in, if any. */
 export const presenceAtSchema = z.strictObject({
@@ -61,9 +61,10 @@ export const liveHelloSchema = z.object({ branches: z.array(branchIdSchema) });
 export const liveChangeSchema = z.object({ branches: z.array(branchIdSchema) });
 /**
  * Of a `change`: the version each of its branches reached (S48), read apart from it, so that a
- * signal whose versions do not parse is still a signal (the device pulls, as without them).
+ * signal whose versions do not parse, or do not name exactly its branches, is still a signal
+ * (the device pulls, as without them).
  */
-export const liveChangeVersionsSchema = z.object({ versions: z.record(branchIdSchema, z.number().check(z.int(), z.nonnegative())) });
+export const liveChangeVersionsSchema = z.object({ versions: branchVersionsSchema });
 /** `event: presence`: everyone present in this branch now (the whole list, replacing the last). */
 export const livePresenceSchema = z.object({ branchId: branchIdSchema, entries: z.array(presenceEntrySchema) });
 
@@ -91,7 +92,10 @@ export function parseLiveEvent(event: string, data: string): LiveEvent | null {
     const p = liveChangeSchema.safeParse(json);
     if (!p.success) return null;
     const v = liveChangeVersionsSchema.safeParse(json);
-    return v.success ? { type: 'change', branches: p.data.branches, versions: v.data.versions } : { type: 'change', branches: p.data.branches };
+    const branches = p.data.branches;
+    const named = v.success ? Object.keys(v.data.versions) : [];
+    const exact = v.success && branches.length > 0 && named.length === new Set(branches).size && named.every((b) => branches.includes(b));
+    return exact ? { type: 'change', branches, versions: v.data.versions } : { type: 'change', branches };
   }
   if (event === 'presence') {
     const p = livePresenceSchema.safeParse(json);

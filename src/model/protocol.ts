@@ -115,6 +115,16 @@ export const changeSchema = z.object({
 });
 export type Change = z.infer<typeof changeSchema>;
 
+/** A branch id as the server makes them (BRANCH_ID_PATTERN): safe in a path, a file name and a log line. */
+export const branchIdSchema = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/));
+
+/** Branches a device reads at most in one version map (a person works in a handful; the association has 47). */
+const MAX_VERSIONED_BRANCHES = 1000;
+/** A version per branch (S48): whole numbers from 0, of at most MAX_VERSIONED_BRANCHES branches. */
+export const branchVersionsSchema = z
+  .record(branchIdSchema, z.number().check(z.int(), z.nonnegative()))
+  .check(z.refine((v) => Object.keys(v).length <= MAX_VERSIONED_BRANCHES, 'too many branches'));
+
 export const syncResponseSchema = z.object({
   protocolVersion: z.number(),
   results: z.array(mutationResultSchema),
@@ -126,9 +136,10 @@ export const syncResponseSchema = z.object({
   /**
    * The version per branch the returned cursor stands for (S48): a device has every change of a
    * branch up to it, so a live signal at or below it needs no round trip. Absent from a server
-   * before it; the device then pulls at every signal.
+   * before it, and taken as absent when it does not parse (the answer stands): the device then
+   * pulls at every signal.
    */
-  versions: z.optional(z.record(z.string(), z.number())),
+  versions: z.optional(z.catch(z.optional(branchVersionsSchema), undefined)),
 });
 export type SyncResponse = z.infer<typeof syncResponseSchema>;
 

@@ -117,6 +117,14 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
    */
   const awaited = new Map<string, number>();
   /**
+   * Every commit signal heard and not yet covered by a stored page, however its run went: a run
+   * that ends without one (the pull read by an instance that had not heard of the commit yet, or
+   * refused because another tab held the sync lock) tries again shortly, once per signal.
+   */
+  const unanswered = new Map<string, number>();
+  /** Whether the run after the last new signal already tried again for `unanswered`. */
+  let retriedUnanswered = false;
+  /**
    * The version per branch the last page this engine stored stands for, under the session it
    * pulled for (a new session, another person or after a restore, knows nothing of it).
    */
@@ -205,11 +213,21 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
    */
   function signalled(versions: Readonly<Record<string, number>> | undefined): void {
     if (versions && has(versions)) return;
+    if (versions) {
+      for (const [b, v] of Object.entries(versions)) unanswered.set(b, Math.max(v, unanswered.get(b) ?? v));
+      retriedUnanswered = false;
+    }
     if (versions && running) {
       for (const [b, v] of Object.entries(versions)) awaited.set(b, Math.max(v, awaited.get(b) ?? v));
       return;
     }
     autoSync();
+  }
+
+  /** Forgets the signals a stored page covers. */
+  function answered(signals: Map<string, number>): void {
+    const c = covered;
+    if (c) for (const [b, v] of signals) if (Object.hasOwn(c.versions, b) && c.versions[b]! >= v) signals.delete(b);
   }
 
   function backoffMs(): number {
@@ -357,7 +375,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         if (!outcome.applied) ahead = null;
         else {
           covered = page.versions ? { token: session.token, versions: page.versions } : null;
-          for (const [b, v] of awaited) if (covered && Object.hasOwn(covered.versions, b) && covered.versions[b]! >= v) awaited.delete(b);
+          answered(awaited);
+          answered(unanswered);
         }
         settled = outcome.acknowledged + outcome.rejected;
       } catch (e) {
@@ -404,8 +423,15 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     again = false;
     awaited.clear();
     if (blocked()) return;
-    if (outcome.kind === 'busy') schedule(soon ? SYNC_TIMING.afterEditMs : periodicMs());
-    else schedule(outcome.kind === 'more' || soon ? 0 : periodicMs());
+    // A signal this device has not pulled yet is not left to the periodic pull: another tab's run
+    // is waited for, and a run whose pull did not have it yet is tried once more, shortly.
+    const retry = unanswered.size > 0 && (outcome.kind === 'busy' || (outcome.kind === 'done' && !retriedUnanswered));
+    if (outcome.kind === 'done' && unanswered.size > 0) {
+      if (retriedUnanswered) unanswered.clear();
+      retriedUnanswered = true;
+    }
+    if (outcome.kind === 'busy') schedule(soon || retry ? SYNC_TIMING.afterEditMs : periodicMs());
+    else schedule(outcome.kind === 'more' || soon ? 0 : retry ? SYNC_TIMING.afterEditMs : periodicMs());
   }
 
   function syncNow(): Promise<void> {
@@ -417,6 +443,12 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     if (blocked() && status.state !== 'signed-out') return Promise.resolve();
     running = runAndSchedule().finally(() => {
       running = null;
+      // A signal or an edit in the moment between the run's last look and now.
+      if ((again || awaited.size > 0) && !blocked()) {
+        again = false;
+        awaited.clear();
+        schedule(0);
+      }
     });
     return running;
   }

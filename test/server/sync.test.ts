@@ -245,6 +245,30 @@ describe('pulls', () => {
     expect(changes.some((ch) => ch.id.startsWith('osaka'))).toBe(false);
   });
 
+  it('S48: says the version per branch its cursor stands for, page by page: the last change it sent, never more', async () => {
+    const c = client();
+    let cursor: string | null = null;
+    let before = 0;
+    for (let page = 0; page < 100; page++) {
+      const res = await s.sync(staff, { clientId: c.clientId, cursor, pullLimit: 25 });
+      // Only the token's branch, as the cursor names it (its last part, in base 36).
+      expect(Object.keys(res.versions!)).toEqual(['demo-tokyo']);
+      expect(res.versions!['demo-tokyo']).toBe(Number.parseInt(res.cursor.split(':').at(-1)!, 36));
+      expect(res.versions!['demo-tokyo']).toBe(res.changes.length ? res.changes.at(-1)!.version : before);
+      before = res.versions!['demo-tokyo']!;
+      cursor = res.cursor;
+      if (!res.hasMore) break;
+    }
+    // A colleague's commit after the last page: the next answer reaches exactly its version.
+    const pushed = await s.sync(lead, {
+      clientId: client('lead').clientId,
+      mutations: [c.m({ changes: { next: '次' }, base: { next: (await s.record('progress', H1))!.next } })],
+    });
+    const next = await s.sync(staff, { clientId: c.clientId, cursor });
+    expect(next.versions).toEqual(pushed.versions);
+    expect(next.versions!['demo-tokyo']).toBe(next.changes.at(-1)!.version);
+  });
+
   it('S20: returns only what changed after the cursor, and the same cursor when nothing did', async () => {
     const c = client();
     const { cursor } = await s.pullAll(staff, c.clientId);
