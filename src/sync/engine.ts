@@ -214,14 +214,19 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   function signalled(versions: Readonly<Record<string, number>> | undefined): void {
     if (versions && has(versions)) return;
     if (versions) {
-      for (const [b, v] of Object.entries(versions)) unanswered.set(b, Math.max(v, unanswered.get(b) ?? v));
+      heard(unanswered, versions);
       retriedUnanswered = false;
     }
     if (versions && running) {
-      for (const [b, v] of Object.entries(versions)) awaited.set(b, Math.max(v, awaited.get(b) ?? v));
+      heard(awaited, versions);
       return;
     }
     autoSync();
+  }
+
+  /** Adds a signal's versions to those waited for, the highest per branch. */
+  function heard(signals: Map<string, number>, versions: Readonly<Record<string, number>>): void {
+    for (const [b, v] of Object.entries(versions)) signals.set(b, Math.max(v, signals.get(b) ?? v));
   }
 
   /** Forgets the signals a stored page covers. */
