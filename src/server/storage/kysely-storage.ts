@@ -817,7 +817,14 @@ export class KyselyStorage implements Storage {
   }
 
   noteCommitted(versions: BranchVersions): void {
-    for (const [branch, version] of Object.entries(versions)) this.noteVersion(branch, version, false);
+    for (const [branch, version] of Object.entries(versions)) {
+      this.noteVersion(branch, version, false);
+      // The devices told of this commit pull it next: their pulls find the window caught up, or
+      // the read under way, instead of each waiting for one to start (a failed read is the pulls' to report).
+      const last = this.windows.lastVersion(branch);
+      if (last !== undefined && last < version && !this.catchUps.has(branch))
+        this.catchUp(branch, this.known.get(branch)?.version ?? version).catch(() => undefined);
+    }
   }
 
   async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { memoryLogger } from '../../../src/server/log';
 import { settingsFromEnv, startServer } from '../../../src/server/main';
 import { describeDatabase, openStorage } from '../../../src/server/storage/open-storage';
@@ -295,6 +295,34 @@ describePostgres('PostgreSQL storage', (env) => {
       const current = queries;
       await Promise.all(Array.from({ length: 10 }, () => pull(other, 6)));
       expect(queries - current).toBeLessThanOrEqual(1);
+    } finally {
+      await Promise.all([writer.close(), other.close()]);
+    }
+  });
+
+  it('reads a change another instance announced as soon as it hears of it, for the branches it serves, before any device asks', async () => {
+    const schema = env.newSchema();
+    let queries = 0;
+    const writer = await openPostgresStorage(env.url, { schema, poolSize: 3 });
+    const other = await openPostgresStorage(env.url, { schema, poolSize: 3, onQuery: () => queries++ });
+    try {
+      for (const id of ['b1', 'b2']) await writer.addBranch({ id, name: id, createdAt: AT });
+      await writer.write(['b1'], (tx) => tx.putRecord(rec('n0')));
+      await other.encodedChangesSince({ b1: 0 }, 100, 1024 * 1024);
+      const edit = await writer.write(['b1'], (tx) => tx.putRecord({ ...rec('n0'), data: { id: 'n0', again: true } }));
+      // b2 is served by no device of this instance: it has no window, and nothing is read for it.
+      const b2 = await writer.write(['b2'], (tx) => tx.putRecord({ ...rec('m0'), branchId: 'b2' }));
+      const before = queries;
+      other.noteCommitted({ b1: edit, b2 });
+      // One read, with no device asking (a query is counted once answered), and no other after it.
+      await vi.waitFor(() => expect(queries - before).toBeGreaterThanOrEqual(1));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(queries - before).toBe(1);
+      const read = queries;
+      const pages = await Promise.all(Array.from({ length: 10 }, () => other.encodedChangesSince({ b1: 1 }, 100, 1024 * 1024)));
+      for (const page of pages) expect(page).toMatchObject({ count: 1, lastVersions: { b1: edit }, hasMore: false });
+      // From memory: at most the counters' once-a-second check falls in the burst.
+      expect(queries - read).toBeLessThanOrEqual(1);
     } finally {
       await Promise.all([writer.close(), other.close()]);
     }
