@@ -4,7 +4,7 @@
 // POST /api/presence tells the server where this tab is. Every event's data and every presence
 // body is parsed with these schemas on both sides. Nothing here is stored anywhere.
 import * as z from 'zod/mini';
-import { branchIdSchema, branchVersionsSchema } from './protocol';
+import { branchIdSchema, branchVersionsSchema, changeSchema } from './protocol';
 import { idSchema } from './schemas';
 
 /** Fields a person can be typing in, as presence names them. */
@@ -65,13 +65,26 @@ export const liveChangeSchema = z.object({ branches: z.array(branchIdSchema) });
  * (the device pulls, as without them).
  */
 export const liveChangeVersionsSchema = z.object({ versions: branchVersionsSchema });
+/**
+ * Of a `change` to a stream of one branch: the commit's changes as a page that follows the
+ * cursor `after` and ends at `cursor` (S49), read apart too: a page that does not parse leaves
+ * the signal, and the device pulls.
+ */
+export const liveChangePageSchema = z.object({
+  page: z.object({ after: z.string().check(z.maxLength(1024)), cursor: z.string().check(z.maxLength(1024)), changes: z.array(changeSchema) }),
+});
+export type LivePage = z.infer<typeof liveChangePageSchema>['page'];
+
 /** `event: presence`: everyone present in this branch now (the whole list, replacing the last). */
 export const livePresenceSchema = z.object({ branchId: branchIdSchema, entries: z.array(presenceEntrySchema) });
 
 export type LiveEvent =
   | { type: 'hello'; branches: string[] }
-  /** `versions`: absent from a server before S48, or when they did not parse. */
-  | { type: 'change'; branches: string[]; versions?: Record<string, number> }
+  /**
+   * `versions`: absent from a server before S48, or when they did not parse. `page`: only with
+   * versions, for one branch, when it parsed (S49).
+   */
+  | { type: 'change'; branches: string[]; versions?: Record<string, number>; page?: LivePage }
   | { type: 'presence'; branchId: string; entries: PresenceEntry[] }
   /** A heartbeat comment: the stream is alive. */
   | { type: 'heartbeat' };
@@ -95,7 +108,11 @@ export function parseLiveEvent(event: string, data: string): LiveEvent | null {
     const branches = p.data.branches;
     const named = v.success ? Object.keys(v.data.versions) : [];
     const exact = v.success && branches.length > 0 && named.length === new Set(branches).size && named.every((b) => branches.includes(b));
-    return exact ? { type: 'change', branches, versions: v.data.versions } : { type: 'change', branches };
+    if (!exact) return { type: 'change', branches };
+    const page = branches.length === 1 ? liveChangePageSchema.safeParse(json) : undefined;
+    return page?.success
+      ? { type: 'change', branches, versions: v.data.versions, page: page.data.page }
+      : { type: 'change', branches, versions: v.data.versions };
   }
   if (event === 'presence') {
     const p = livePresenceSchema.safeParse(json);

@@ -183,7 +183,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const now = deps.now ?? (() => new Date());
   const http = deps.http ?? httpSettingsFromEnv(process.env);
   const live = deps.live ?? new LiveHub(localBus());
-  const sync = new SyncService(storage, (versions, clientId) => live.committed(versions, clientId));
+  const sync = new SyncService(storage, (versions, clientId, pages) => live.committed(versions, clientId, pages));
   // Another instance's commit reaches the storage before the devices it signals pull (pulls from
   // memory, kysely-storage.ts); an account change made anywhere ends the cached sessions.
   live.bus.subscribe((m) => {

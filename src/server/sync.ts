@@ -29,13 +29,41 @@ import { LIMITS, PROTOCOL_VERSION, ROLE_LABELS, type Mutation, type MutationResu
 import type { Principal } from './accounts';
 import { planIdProblem } from './plan-ids';
 import { ApiFailure } from './errors';
+import { encodeChange } from './storage/kysely-storage';
 import type { AccountStore, RecordStore, RecordWrite, StoredRecord, WritePreload, WriteTx } from './storage/storage';
 
-/** Told after a write transaction commits the version each branch it changed has reached, and for which device. */
-export type CommitListener = (versions: Readonly<Record<string, number>>, clientId: string) => void;
+/**
+ * A page of one branch's changes that a device whose cursor is exactly `after` (a device of
+ * that branch alone) stores as if it had pulled it, ending at `cursor` (S49): the changes a
+ * write committed, as a pull after `after` would send them. `changes` are the page's elements,
+ * joined with commas, in version order.
+ */
+export interface SignalPage {
+  after: string;
+  cursor: string;
+  changes: string;
+}
 
-/** The transaction as applyAll sees it, noting the highest version it wrote of each branch. */
-function notingBranches(tx: WriteTx, into: Map<string, number>): WriteTx {
+/**
+ * Told after a write transaction commits: the version each branch it changed has reached, for
+ * which device, and per branch the page of what it changed (absent when over SIGNAL_PAGE_CHARS).
+ */
+export type CommitListener = (versions: Readonly<Record<string, number>>, clientId: string, pages: Readonly<Record<string, SignalPage>>) => void;
+
+/** The characters of a branch's changes a signal carries at most (S49); a larger commit is pulled. */
+export const SIGNAL_PAGE_CHARS = 32 * 1024;
+
+/** What a write transaction wrote, per branch: the highest and lowest version, and each record's last change. */
+interface Written {
+  versions: Map<string, number>;
+  lowest: Map<string, number>;
+  changes: Map<string, Map<string, { version: number; encoded: string }>>;
+}
+
+const noWrites = (): Written => ({ versions: new Map(), lowest: new Map(), changes: new Map() });
+
+/** The transaction as applyAll sees it, noting what it wrote of each branch. */
+function notingBranches(tx: WriteTx, into: Written): WriteTx {
   return new Proxy(tx, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
@@ -43,7 +71,18 @@ function notingBranches(tx: WriteTx, into: Map<string, number>): WriteTx {
       if (prop === 'putRecord' || prop === 'insertRecordIfAbsent') {
         return async (write: RecordWrite) => {
           const result: unknown = await value.call(target, write);
-          if (typeof result === 'number') into.set(write.branchId, Math.max(result, into.get(write.branchId) ?? 0));
+          if (typeof result === 'number') {
+            const b = write.branchId;
+            into.versions.set(b, Math.max(result, into.versions.get(b) ?? 0));
+            into.lowest.set(b, Math.min(result, into.lowest.get(b) ?? result));
+            const changes = into.changes.get(b) ?? new Map<string, { version: number; encoded: string }>();
+            into.changes.set(b, changes);
+            // Stored as this JSON (the storage's recordRow), so the page is what a pull sends.
+            changes.set(`${write.table}\u0000${write.id}`, {
+              version: result,
+              encoded: encodeChange({ table: write.table, id: write.id, version: result, data: JSON.stringify(write.data) }),
+            });
+          }
           return result;
         };
       }
@@ -345,7 +384,7 @@ export class SyncService {
     if (request.mutations.length) {
       // Plan records this write read (or wrote): known to be committed once the write returns.
       const read = new Map<string, string>();
-      const changed = new Map<string, number>();
+      let written = noWrites();
       // Read before the write: inside it the storage's one connection (SQLite) is taken.
       const branchIds = request.mutations.some((m) => m.table === 'plans') ? (await this.storage.listBranches()).map((b) => b.id) : [];
       let preload: WritePreload | undefined | null = null;
@@ -360,18 +399,22 @@ export class SyncService {
           // Per attempt (the storage may run a write again, see RecordStore.write): what an
           // attempt that did not commit read or wrote is forgotten, and the budget is whole again.
           read.clear();
-          changed.clear();
+          written = noWrites();
           let textBudget = TEXT_MERGE_BUDGET;
           const allowTextMerge = (cost: number): boolean => {
             if (cost > textBudget) return false;
             textBudget -= cost;
             return true;
           };
-          return this.applyAll(notingBranches(tx, changed), principal, request, now, { read, branchIds, allowTextMerge, reads });
+          return this.applyAll(notingBranches(tx, written), principal, request, now, { read, branchIds, allowTextMerge, reads });
         },
         reads,
       );
-      if (changed.size) this.onCommit(Object.fromEntries(changed), request.clientId);
+      if (written.versions.size) {
+        // The signal goes out whatever happens to the pages: without one, devices pull.
+        const pages = await this.signalPages(written).catch(() => ({}));
+        this.onCommit(Object.fromEntries(written.versions), request.clientId, pages);
+      }
       // Bounded: a server holds few plans, but nothing should grow without limit.
       if (this.planBranches.size > 10_000) this.planBranches.clear();
       for (const [plan, branch] of read) this.planBranches.set(plan, branch);
@@ -625,6 +668,26 @@ export class SyncService {
     // An id is at most 200 characters.
     const id = fresh.length <= 200 ? fresh : `${table === 'history' ? 'history' : 'conflict'}:${randomUUID()}`;
     await tx.putRecord({ ...write, id, data: { ...data, id } });
+  }
+
+  /**
+   * Per branch, what a write committed as a page after the version before it (S49): its
+   * versions are one run, (lowest − 1, highest], no other write's in between (a branch's
+   * writes take its counter one after the other). Left out when over SIGNAL_PAGE_CHARS.
+   */
+  private async signalPages(written: Written): Promise<Record<string, SignalPage>> {
+    const origin = await this.cursorOrigin();
+    const pages: Record<string, SignalPage> = {};
+    for (const [branch, to] of written.versions) {
+      const changes = [...written.changes.get(branch)!.values()].sort((a, b) => a.version - b.version).map((c) => c.encoded);
+      if (changes.reduce((n, c) => n + c.length + 1, 0) > SIGNAL_PAGE_CHARS) continue;
+      pages[branch] = {
+        after: formatCursor({ [branch]: written.lowest.get(branch)! - 1 }, origin),
+        cursor: formatCursor({ [branch]: to }, origin),
+        changes: changes.join(','),
+      };
+    }
+    return pages;
   }
 
   private async pull(principal: Principal, request: SyncRequest, results: MutationResult[]): Promise<Uint8Array> {

@@ -14,10 +14,31 @@ import { getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, sco
 import { LOGIN_ERROR, SYNC_ERROR, type LiveState, type LoginResult, type SyncEngineApi, type SyncError, type SyncStatus } from './engine-api';
 import { broadcastRelay, createLiveClient, type Relay } from './live-client';
 import type { LiveTransport } from './live-transport';
+import type { LivePage } from '../model/live-protocol';
 import { API_ERROR, LIMITS, PROTOCOL_VERSION, type LoginResponse, type Mutation, type ServerInfo } from '../model/protocol';
 import { TransportError, type Transport } from './transport';
 
 export const SYNC_LOCK = 'tracker-sync';
+
+/** A signal's page (S49), parsed as a pulled page is: stored only on top of the cursor `after`. */
+interface Delivered {
+  after: string;
+  page: PulledPage;
+  versions: Readonly<Record<string, number>>;
+}
+
+function deliveredPage(page: LivePage, versions: Readonly<Record<string, number>>): Delivered {
+  const parsed = parsePage({
+    protocolVersion: PROTOCOL_VERSION,
+    results: [],
+    changes: page.changes,
+    cursor: page.cursor,
+    hasMore: false,
+    reset: false,
+    versions: { ...versions },
+  });
+  return { after: page.after, page: parsed, versions };
+}
 
 export const SYNC_TIMING = {
   /** Between round trips while online, the live channel is down and nothing else triggers one. */
@@ -145,7 +166,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   const live = createLiveClient({
     transport: deps.live ?? { events: () => new Promise<void>(() => undefined), presence: async () => undefined },
     clientId: () => getClientId(db),
-    pull: (versions) => signalled(versions),
+    pull: (versions, page) => signalled(versions, page),
     changed: (state) => {
       // The channel went down: the periodic pull takes over from now, not from its last due time.
       if (state !== 'connected') schedule(SYNC_TIMING.periodicMs);
@@ -194,9 +215,9 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     timer = null;
   }
 
-  function autoSync(): void {
+  function autoSync(delivered?: Delivered): void {
     if (!started || blocked() || !online()) return;
-    void syncNow();
+    void syncNow(delivered);
   }
 
   /** Whether the device already has every change up to these versions (S48). */
@@ -210,8 +231,9 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   /**
    * A commit signal, or the stream's hello (no versions): a round trip, unless the device has
    * those versions already; during a run, one more loop unless a page of the run covers them.
+   * A signal's page (S49) is stored instead of the round trip when it follows the device's cursor.
    */
-  function signalled(versions: Readonly<Record<string, number>> | undefined): void {
+  function signalled(versions: Readonly<Record<string, number>> | undefined, page?: LivePage): void {
     if (versions && has(versions)) return;
     if (versions) {
       heard(unanswered, versions);
@@ -221,7 +243,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       heard(awaited, versions);
       return;
     }
-    autoSync();
+    autoSync(versions && page ? deliveredPage(page, versions) : undefined);
   }
 
   /** Adds a signal's versions to those waited for, the highest per branch. */
@@ -304,7 +326,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
    * page it follows (applyPage's `after`), and carries no mutations: edits made meanwhile wait
    * in the outbox, are laid over the pulled records, and go out in the next round trip.
    */
-  async function run(): Promise<RunOutcome> {
+  async function run(delivered?: Delivered): Promise<RunOutcome> {
+    if (delivered && (await storeDelivered(delivered))) return { kind: 'done' };
     let ahead: Ahead | null = null;
     let pages = 0;
     for (let loop = 0; loop < SYNC_TIMING.maxLoops && pages < SYNC_TIMING.maxPages; pages++) {
@@ -399,16 +422,36 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     return { kind: 'more' };
   }
 
-  async function runOnce(): Promise<RunOutcome> {
-    if (!locks) return run();
-    // Another tab holding the lock is syncing this same database: nothing to do here.
-    return locks.request(SYNC_LOCK, { ifAvailable: true }, (lock) => (lock ? run() : { kind: 'busy' as const }));
+  /**
+   * Stores a signal's page (S49) as a pull of it would, under the sync lock like every run: only
+   * on top of the cursor it follows (applyPage's `after`), and only while nothing waits to go out
+   * (a round trip would take the outbox and pull the page anyway). True when it was stored and
+   * nothing else came meanwhile (an edit, another signal): then no round trip is needed.
+   */
+  async function storeDelivered(delivered: Delivered): Promise<boolean> {
+    const session = await getSession(db);
+    if (!session || (await countOutboxOf(db, session.user.id)) > 0) return false;
+    const scope = scopeOf(session);
+    const at = now().toISOString();
+    const outcome = await applyPage(db, [], delivered.page, { at, scope, userId: session.user.id, after: { cursor: delivered.after, scope } });
+    if (!outcome.applied) return false;
+    covered = { token: session.token, versions: delivered.versions };
+    answered(awaited);
+    answered(unanswered);
+    setStatus({ lastSyncAt: at, lastError: null });
+    return !again && !pushWanted && awaited.size === 0;
   }
 
-  async function runAndSchedule(): Promise<void> {
+  async function runOnce(delivered?: Delivered): Promise<RunOutcome> {
+    if (!locks) return run(delivered);
+    // Another tab holding the lock is syncing this same database: nothing to do here.
+    return locks.request(SYNC_LOCK, { ifAvailable: true }, (lock) => (lock ? run(delivered) : { kind: 'busy' as const }));
+  }
+
+  async function runAndSchedule(delivered?: Delivered): Promise<void> {
     let outcome: RunOutcome;
     try {
-      outcome = await runOnce();
+      outcome = await runOnce(delivered);
     } catch (e) {
       outcome = { kind: 'failed', retry: fail(e) };
     }
@@ -439,14 +482,14 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     else schedule(outcome.kind === 'more' || soon ? 0 : retry ? SYNC_TIMING.afterEditMs : periodicMs());
   }
 
-  function syncNow(): Promise<void> {
+  function syncNow(delivered?: Delivered): Promise<void> {
     if (running) {
       // An edit made while a request is out goes in the next loop of this same run.
       again = true;
       return running;
     }
     if (blocked() && status.state !== 'signed-out') return Promise.resolve();
-    running = runAndSchedule().finally(() => {
+    running = runAndSchedule(delivered).finally(() => {
       running = null;
       // A signal or an edit in the moment between the run's last look and now.
       if ((again || awaited.size > 0) && !blocked()) {
@@ -561,7 +604,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       setStatus({ state: 'signed-out', session: null, lastError: null });
     },
 
-    syncNow,
+    syncNow: () => syncNow(),
 
     live: {
       getState: live.getState,

@@ -6,7 +6,7 @@
 // device's other tabs over a BroadcastChannel (presence is never stored). Any tab tells the
 // server where it is with small POSTs, repeated while it stays. All state is in the closure.
 import type { LiveApi, LiveState } from './engine-api';
-import { LIVE_TIMING, type LiveEvent, type PresenceAt, type PresenceEntry } from '../model/live-protocol';
+import { LIVE_TIMING, type LiveEvent, type LivePage, type PresenceAt, type PresenceEntry } from '../model/live-protocol';
 import type { LiveTransport } from './live-transport';
 import { TransportError } from './transport';
 
@@ -29,9 +29,10 @@ export interface LiveClientDeps {
   clientId(): Promise<string>;
   /**
    * Ask the engine for a round trip now; for a commit signal, with the version each of its
-   * branches reached (S48), which a device that already has them needs no round trip for.
+   * branches reached (S48), which a device that already has them needs no round trip for, and
+   * the commit's page (S49), which a device at the page's `after` stores instead of pulling.
    */
-  pull(versions?: Readonly<Record<string, number>>): void;
+  pull(versions?: Readonly<Record<string, number>>, page?: LivePage): void;
   /** The live state changed (the engine picks its periodic interval by it). */
   changed(state: LiveState): void;
   setTimer(run: () => void, ms: number): unknown;
@@ -151,7 +152,7 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
       setState('connected');
       // Signals sent while the stream was down are lost: one pull covers them.
       deps.pull();
-    } else if (event.type === 'change') deps.pull(event.versions);
+    } else if (event.type === 'change') deps.pull(event.versions, event.page);
     else if (event.type === 'presence') {
       byBranch.set(event.branchId, event.entries);
       presenceChanged();

@@ -1,7 +1,8 @@
 // Two devices online on one item (A a lead, B staff): B shows A's 評価 and 実施状況 without a
 // reload and without anyone pressing 今すぐ同期, well before the 30-second pull could have
 // brought them; B sees that A has the item open and is typing, and sees it clear when A leaves;
-// on the plan screen B's row of the item carries A's name while A is on it.
+// on the plan screen B's row of the item carries A's name while A is on it. B stores the 評価
+// from the signal's page, with no round trip of its own (S49).
 import { expect, test, type Browser } from '@playwright/test';
 import { TrackerApp } from './pages/tracker';
 
@@ -40,8 +41,16 @@ test('a colleague’s 評価 and text arrive live, and presence appears and clea
     const checked = await Promise.all(marks.map((m) => aItem.evaluation().getByRole('radio', { name: m, exact: true }).isChecked()));
     const original = marks.find((_, k) => checked[k]);
     const mark = original === '△' ? '○' : '△';
+    // S49: B stores the page the signal brings; it needs no round trip of its own for it.
+    const bSyncs: string[] = [];
+    const countSync = (r: { url(): string }) => {
+      if (new URL(r.url()).pathname === '/api/sync') bSyncs.push(r.url());
+    };
+    b.app.page.on('request', countSync);
     await aItem.setEvaluation(mark);
     await expect(bItem.evaluation().getByRole('radio', { name: mark, exact: true })).toBeChecked(LIVE);
+    b.app.page.off('request', countSync);
+    expect(bSyncs, 'B pulled instead of storing the signal’s page').toEqual([]);
     // Put the demo's mark back (the report test prints it), and see that arrive live too.
     if (original) {
       await aItem.setEvaluation(original);

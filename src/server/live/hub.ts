@@ -5,6 +5,7 @@
 // on PostgreSQL, every other's) and writes them to the streams of the branches concerned; a
 // heartbeat comment goes to every stream every LIVE_TIMING.heartbeatMs.
 import { LIVE_TIMING, type PresenceAt, type PresenceEntry } from '../../model/live-protocol';
+import type { SignalPage } from '../sync';
 import type { BusMessage, LiveBus } from './bus';
 
 export interface LiveTiming {
@@ -44,11 +45,20 @@ const MAX_UNREAD_BYTES = 256 * 1024;
  */
 export const PRESENCE_SESSIONS_PER_USER = 8;
 
+/** Streams whose tokens are checked together in a recheck. */
+const RECHECK_AT_ONCE = 32;
+
 const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(': hb\n\n');
 
 function sse(event: string, data: unknown): Uint8Array {
   return encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** A change event with its page (S49): the page's changes are joined as they are (JSON elements), not parsed and encoded again. */
+function changeWithPage(branches: string[], versions: Record<string, number>, page: SignalPage): Uint8Array {
+  const head = `{"branches":${JSON.stringify(branches)},"versions":${JSON.stringify(versions)},"page":{"after":${JSON.stringify(page.after)},"cursor":${JSON.stringify(page.cursor)},"changes":[`;
+  return encoder.encode(`event: change\ndata: ${head}${page.changes}]}}\n\n`);
 }
 
 export class LiveHub {
@@ -57,6 +67,8 @@ export class LiveHub {
   private readonly timers: ReturnType<typeof setInterval>[];
   private readonly unsubscribe: () => void;
   private readonly timing: LiveTiming;
+  private rechecking: Promise<void> | null = null;
+  private recheckWanted = false;
 
   constructor(
     readonly bus: LiveBus,
@@ -107,10 +119,10 @@ export class LiveHub {
     );
   }
 
-  /** The sync route calls this after a commit that changed these branches, with the version each reached. */
-  committed(versions: Readonly<Record<string, number>>, clientId: string | null): void {
+  /** The sync route calls this after a commit that changed these branches, with the version each reached and the pages of its changes (S49). */
+  committed(versions: Readonly<Record<string, number>>, clientId: string | null, pages: Readonly<Record<string, SignalPage>> = {}): void {
     const branches = Object.keys(versions);
-    if (branches.length) this.bus.publish({ kind: 'change', branches, versions: { ...versions }, clientId });
+    if (branches.length) this.bus.publish({ kind: 'change', branches, versions: { ...versions }, clientId, pages: { ...pages } });
   }
 
   /** A tab says where it is (null: it left). The caller has checked that the branch is granted. */
@@ -138,11 +150,14 @@ export class LiveHub {
           if (sent.has(s) || (m.clientId !== null && s.clientId === m.clientId)) continue;
           sent.add(s);
           const branches = m.branches.filter((x) => s.branches.includes(x));
-          const key = branches.join('\u0000');
+          // A stream of one branch gets the commit's page of it (S49): its device's cursor names that branch alone.
+          const page = s.branches.length === 1 && m.pages && Object.hasOwn(m.pages, b) ? m.pages[b] : undefined;
+          const key = `${branches.join('\u0000')}\u0001${page ? 'page' : ''}`;
           let data = encoded.get(key);
           if (!data) {
             const versions = m.versions && Object.fromEntries(branches.filter((x) => Object.hasOwn(m.versions!, x)).map((x) => [x, m.versions![x]!]));
-            data = sse('change', versions && Object.keys(versions).length === branches.length ? { branches, versions } : { branches });
+            const exact = versions && Object.keys(versions).length === branches.length;
+            data = exact && page ? changeWithPage(branches, versions, page) : sse('change', exact ? { branches, versions } : { branches });
             encoded.set(key, data);
           }
           this.write(s, data);
@@ -150,8 +165,13 @@ export class LiveHub {
       }
       return;
     }
-    // The storage's business (app.ts): a stream's token is checked again at its next recheck.
-    if (m.kind === 'accounts') return;
+    if (m.kind === 'accounts') {
+      // Streams carry records (S49): a revoked token or a removed role ends its stream now, not
+      // at the next periodic recheck. After this turn: the storage forgets its cached sessions
+      // on the same message (app.ts), and the check must not read them.
+      setTimeout(() => void this.recheck(), 0);
+      return;
+    }
     const key = `${m.userId}\u0000${m.sessionId}`;
     const before = this.presence.get(key);
     const touched = new Set<string>();
@@ -177,17 +197,37 @@ export class LiveHub {
     }
   }
 
+  /** Checks every stream's token, once more after the check under way when asked during it. */
+  private recheck(): Promise<void> {
+    if (this.rechecking) {
+      this.recheckWanted = true;
+      return this.rechecking;
+    }
+    this.rechecking = (async () => {
+      do {
+        this.recheckWanted = false;
+        await this.endInvalid();
+      } while (this.recheckWanted);
+    })().finally(() => {
+      this.rechecking = null;
+    });
+    return this.rechecking;
+  }
+
   /** Ends every stream whose token no longer holds (revoked, expired, a role removed); the client reconnects or signs in again. */
-  private async recheck(): Promise<void> {
+  private async endInvalid(): Promise<void> {
     const streams = new Set<Stream>();
     for (const set of this.byBranch.values()) for (const s of set) if (s.stillValid) streams.add(s);
-    for (const s of streams) {
-      const valid = await s.stillValid!().catch(() => true);
-      if (!valid) {
-        this.end(s);
-        this.remove(s);
-      }
-    }
+    const all = [...streams];
+    // A few at a time: thousands of streams are checked in about the time of a few reads.
+    for (let i = 0; i < all.length; i += RECHECK_AT_ONCE)
+      await Promise.all(
+        all.slice(i, i + RECHECK_AT_ONCE).map(async (s) => {
+          if (await s.stillValid!().catch(() => true)) return;
+          this.end(s);
+          this.remove(s);
+        }),
+      );
   }
 
   private entriesOf(branchId: string): PresenceEntry[] {

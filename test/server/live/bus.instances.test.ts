@@ -6,10 +6,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { createUser } from '../../../src/server/accounts';
 import { DEMO_BRANCH, DEMO_PASSWORD, seedDemo } from '../../../src/server/demo';
-import { openPostgresStorage, type PostgresStorage } from '../../../src/server/storage/postgres';
+import { channelOf, postgresBus, type BusMessage } from '../../../src/server/live/bus';
+import { silentLogger } from '../../../src/server/log';
+import { openPostgresStorage, splitSchemaParam, type PostgresStorage } from '../../../src/server/storage/postgres';
 import { DEMO_PLAN_ID } from '../../../src/model/demo';
 import { PROTOCOL_VERSION } from '../../../src/model/protocol';
 import { client, ITEM, PASSWORD } from '../helpers';
@@ -87,8 +90,11 @@ describePostgres('the live channel across two server instances on one PostgreSQL
       staff,
     );
     expect(status).toBe(200);
-    await onB.until(isChange(DEMO_BRANCH.id));
-    await onA.until(isChange(DEMO_BRANCH.id));
+    // S49: the commit's page crosses to B as A sends it.
+    const onBEvent = (await onB.until(isChange(DEMO_BRANCH.id))).event;
+    const onAEvent = (await onA.until(isChange(DEMO_BRANCH.id))).event;
+    expect(onAEvent.type === 'change' && onAEvent.page !== undefined && onAEvent.page.changes.length > 0).toBe(true);
+    expect(onBEvent).toEqual(onAEvent);
 
     // Presence in Osaka, told to A after the commit, reaches Osaka's stream on B; the messages
     // cross in order, so had the demo branch's signal gone to Osaka it would have come first.
@@ -98,6 +104,38 @@ describePostgres('the live channel across two server instances on one PostgreSQL
     ).toBe(204);
     await osakaOnB.until(presenceOf(OTHER_BRANCH, (e) => e.length === 1));
     expect(osakaOnB.changes()).toEqual([]);
+  }, 30_000);
+
+  it('S49: leaves out the pages of a commit that would not fit a notification, and pages that do not parse', async () => {
+    const schema = env.newSchema();
+    const url = splitSchemaParam(env.url).url;
+    const [one, two] = await Promise.all([postgresBus(url, schema, silentLogger), postgresBus(url, schema, silentLogger)]);
+    const heard: BusMessage[] = [];
+    two.subscribe((m) => heard.push(m));
+    const page = (changes: string) => ({ after: 'v2.db.-.b1:1', cursor: 'v2.db.-.b1:2', changes });
+    const small = page('{"table":"notes","id":"n1","version":2,"record":{"id":"n1"}}');
+    try {
+      one.publish({ kind: 'change', branches: ['b1'], versions: { b1: 2 }, clientId: null, pages: { b1: small } });
+      one.publish({ kind: 'change', branches: ['b1'], versions: { b1: 3 }, clientId: null, pages: { b1: page(`{"text":"${'長'.repeat(3000)}"}`) } });
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        for (const changes of ['{"a":1}\n\nevent: hello', '{"a":', '{"a":1}'.repeat(2)])
+          await client.query('select pg_notify($1, $2)', [
+            channelOf(schema),
+            JSON.stringify({
+              from: 'elsewhere',
+              message: { kind: 'change', branches: ['b1'], versions: { b1: 4 }, clientId: null, pages: { b1: page(changes) } },
+            }),
+          ]);
+      } finally {
+        await client.end();
+      }
+      await vi.waitFor(() => expect(heard).toHaveLength(5), { timeout: 5000 });
+      expect(heard.map((m) => (m.kind === 'change' ? m.pages : null))).toEqual([{ b1: small }, {}, undefined, undefined, undefined]);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
   }, 30_000);
 
   it('S41: carries presence told to one instance to the branch on the other', async () => {

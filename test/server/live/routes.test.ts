@@ -37,17 +37,23 @@ describe('commit signals', () => {
     const ownStream = open(staff, pusher.clientId);
     const osaka = open(other, client('osaka').clientId);
     for (const l of [leadTablet, leadPc, ownStream, osaka]) await l.until(isHello);
+    // S49: where the lead's devices stand before the commit.
+    const before = await server.pullAll(lead, client('lead-puller').clientId);
 
     const pushed = await server.sync(staff, { clientId: pusher.clientId, mutations: [pusher.m({ changes: { next: '来月も訪問' }, base: { next: '' } })] });
     // S48: with the version the branch reached, which the pushing device's answer already covers.
     const reached = pushed.changes.find((c) => c.table === 'progress')!.version;
     expect(pushed.versions).toEqual({ [DEMO_BRANCH.id]: expect.any(Number) });
     expect(pushed.versions![DEMO_BRANCH.id]).toBeGreaterThanOrEqual(reached);
+    // S49: with the commit's page, which is what a pull from where the devices stood answers.
+    const pulled = await server.sync(lead, { clientId: client('lead-puller').clientId, cursor: before.cursor });
+    expect(pulled.changes.length).toBeGreaterThan(0);
     for (const l of [leadTablet, leadPc])
       expect((await l.until(isChange(DEMO_BRANCH.id))).event).toEqual({
         type: 'change',
         branches: [DEMO_BRANCH.id],
         versions: { [DEMO_BRANCH.id]: pushed.versions![DEMO_BRANCH.id] },
+        page: { after: before.cursor, cursor: pulled.cursor, changes: pulled.changes },
       });
 
     // A commit in the other branch is signalled there; the stream is in order, so had the demo
@@ -84,6 +90,47 @@ describe('commit signals', () => {
       expect(await read(tokyo)).toBe('data: {"branches":["tokyo"],"versions":{"tokyo":40}}');
       expect(await read(both)).toBe('data: {"branches":["osaka","tokyo"],"versions":{"osaka":12,"tokyo":40}}');
       expect(await read(osaka)).toBe('data: {"branches":["osaka"],"versions":{"osaka":12}}');
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('S49: a commit’s page goes to the streams of its one branch only, with the changes as they are', async () => {
+    const hub = new LiveHub(localBus());
+    const read = async (stream: ReadableStream<Uint8Array>) => {
+      const reader = stream.getReader();
+      let text = '';
+      while (!text.includes('event: change')) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      return text.slice(text.indexOf('event: change')).split('\n')[1];
+    };
+    try {
+      const tokyo = hub.open({ userId: 'u1', clientId: null, branches: ['tokyo'] });
+      const both = hub.open({ userId: 'u2', clientId: null, branches: ['osaka', 'tokyo'] });
+      const osaka = hub.open({ userId: 'u3', clientId: null, branches: ['osaka'] });
+      const change = '{"table":"notes","id":"n1","version":40,"record":{"id":"n1","text":"東京"}}';
+      // Osaka's page was left out (too large): its stream is signalled and pulls.
+      hub.committed({ osaka: 12, tokyo: 40 }, 'someone', { tokyo: { after: 'v2.db.-.tokyo:13', cursor: 'v2.db.-.tokyo:14', changes: change } });
+      expect(await read(tokyo)).toBe(
+        `data: {"branches":["tokyo"],"versions":{"tokyo":40},"page":{"after":"v2.db.-.tokyo:13","cursor":"v2.db.-.tokyo:14","changes":[${change}]}}`,
+      );
+      expect(await read(both)).toBe('data: {"branches":["osaka","tokyo"],"versions":{"osaka":12,"tokyo":40}}');
+      expect(await read(osaka)).toBe('data: {"branches":["osaka"],"versions":{"osaka":12}}');
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('S49: ends a stream whose token no longer holds as soon as accounts change, not at the periodic check', async () => {
+    const hub = new LiveHub(localBus());
+    try {
+      let valid = true;
+      const stream = hub.open({ userId: 'u', clientId: null, branches: ['b1'], stillValid: async () => valid });
+      const kept = hub.open({ userId: 'v', clientId: null, branches: ['b1'], stillValid: async () => true });
+      valid = false;
+      hub.bus.publish({ kind: 'accounts' });
+      await vi.waitFor(() => expect(hub.streamCount).toBe(1), { timeout: 1000 });
+      await Promise.all([stream.cancel(), kept.cancel()]);
     } finally {
       await hub.close();
     }

@@ -34,6 +34,40 @@ describe('a change event', () => {
   });
 });
 
+describe('a change event’s page (S49)', () => {
+  const change = { table: 'notes', id: 'n1', version: 6, record: { id: 'n1' } };
+  const page = { after: 'v2.db.-.tokyo:5', cursor: 'v2.db.-.tokyo:6', changes: [change] };
+
+  it('is kept for a signal of one branch with its versions', () => {
+    expect(parseLiveEvent('change', JSON.stringify({ branches: ['tokyo'], versions: { tokyo: 6 }, page }))).toEqual({
+      type: 'change',
+      branches: ['tokyo'],
+      versions: { tokyo: 6 },
+      page,
+    });
+  });
+
+  it('is dropped, the signal kept, when it does not parse, has no versions to go with, or names several branches', () => {
+    for (const bad of [
+      { ...page, changes: [{ ...change, table: 'nope' }] },
+      { ...page, after: 5 },
+      { ...page, cursor: 'x'.repeat(1025) },
+      { after: page.after },
+    ])
+      expect(parseLiveEvent('change', JSON.stringify({ branches: ['tokyo'], versions: { tokyo: 6 }, page: bad }))).toEqual({
+        type: 'change',
+        branches: ['tokyo'],
+        versions: { tokyo: 6 },
+      });
+    expect(parseLiveEvent('change', JSON.stringify({ branches: ['tokyo'], page }))).toEqual({ type: 'change', branches: ['tokyo'] });
+    expect(parseLiveEvent('change', JSON.stringify({ branches: ['osaka', 'tokyo'], versions: { osaka: 1, tokyo: 6 }, page }))).toEqual({
+      type: 'change',
+      branches: ['osaka', 'tokyo'],
+      versions: { osaka: 1, tokyo: 6 },
+    });
+  });
+});
+
 describe('a sync answer', () => {
   const answer = { protocolVersion: PROTOCOL_VERSION, results: [], changes: [], cursor: 'c1', hasMore: false, reset: false };
 

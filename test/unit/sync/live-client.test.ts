@@ -6,7 +6,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TrackerDb } from '../../../src/db/database';
-import { setSession } from '../../../src/sync/session-store';
+import { getCursor, setSession } from '../../../src/sync/session-store';
+import { saveProgress } from '../../../src/sync/edits';
 import { createSyncEngine, SYNC_LOCK, SYNC_TIMING, type SyncEngine } from '../../../src/sync/engine';
 import { LIVE_LOCK } from '../../../src/sync/live-client';
 import { LIVE_TIMING, type LiveEvent, type PresenceEntry, type PresenceRequest } from '../../../src/model/live-protocol';
@@ -415,5 +416,53 @@ describe('presence', () => {
     server.last.drop(new TransportError('network', 'reset'));
     await vi.waitFor(() => expect(engine.live.getPresence()).toEqual([]));
     expect(seen.at(-1)).toEqual([]);
+  });
+});
+
+describe('S49: a signal’s page instead of a round trip', () => {
+  const note = (text: string) => ({
+    id: 'note-s49',
+    planId: 'plan-1',
+    itemId: 'plan-1/p1-2-1',
+    date: '2024-06-01',
+    author: '同僚',
+    text,
+    createdAt: '2024-07-01T10:00:00.000Z',
+  });
+  const change = (text: string, version: number) => ({ table: 'notes' as const, id: 'note-s49', version, record: note(text) });
+  async function settle(timers: ManualTimers) {
+    for (let i = 0; i < 5; i++) {
+      timers.advance(0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  it('stores a page that follows its cursor, with no round trip; a page that does not follow it is pulled', async () => {
+    const { db, server, requests, timers, engine } = await connected({ answer: () => ({ versions: { tokyo: 5 } }) });
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 6 }, page: { after: 'c1', cursor: 'c6', changes: [change('同僚のメモ', 6)] } });
+    await vi.waitFor(async () => expect((await db.notes.get('note-s49'))?.text).toBe('同僚のメモ'));
+    await settle(timers);
+    expect(requests).toHaveLength(2);
+    expect((await getCursor(db))?.cursor).toBe('c6');
+    // The page's versions are the device's now: a signal at them needs nothing.
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 6 } });
+    await settle(timers);
+    expect(requests).toHaveLength(2);
+    // A page after a cursor the device is not at (it missed a commit): stored nowhere, pulled.
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 8 }, page: { after: 'c7', cursor: 'c8', changes: [change('飛ばした先', 8)] } });
+    await vi.waitFor(() => expect(requests).toHaveLength(3));
+    await vi.waitFor(() => expect(engine.getStatus().state).toBe('idle'));
+    expect((await db.notes.get('note-s49'))?.text).toBe('同僚のメモ');
+  });
+
+  it('with an edit waiting to go out, makes the round trip, which takes the edit and pulls the change', async () => {
+    const { db, server, requests, timers } = await connected({ answer: () => ({ versions: { tokyo: 5 } }) });
+    // Saved, and not sent yet: its own round trip waits for the edit delay.
+    await saveProgress(db, { planId: 'plan-1', itemId: 'plan-1/p1-2-1', periodId: '2024-H1' }, { done: '入力中' }, 'a');
+    server.last.send({ type: 'change', branches: ['tokyo'], versions: { tokyo: 6 }, page: { after: 'c1', cursor: 'c6', changes: [change('同僚のメモ', 6)] } });
+    await vi.waitFor(() => expect(requests.length).toBeGreaterThanOrEqual(3));
+    await settle(timers);
+    expect(requests[2]!.mutations).toHaveLength(1);
+    expect(await db.notes.get('note-s49')).toBeUndefined();
   });
 });
