@@ -191,6 +191,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     else if (m.kind === 'accounts') storage.accountsChanged();
   });
   live.bus.hearing((heard) => storage.hearAccountChanges(heard));
+  live.watchSessions(storage);
   const attempts = new AttemptGate();
   const passwordCost = deps.passwordCost ?? PASSWORD_COST;
   const app = new Hono<Env>();

@@ -46,12 +46,15 @@ export interface SignalPage {
 
 /**
  * Told after a write transaction commits: the version each branch it changed has reached, for
- * which device, and per branch the page of what it changed (absent when over SIGNAL_PAGE_CHARS).
+ * which device, and per branch the page of what it changed (absent when over SIGNAL_PAGE_BYTES).
  */
 export type CommitListener = (versions: Readonly<Record<string, number>>, clientId: string, pages: Readonly<Record<string, SignalPage>>) => void;
 
-/** The characters of a branch's changes a signal carries at most (S49); a larger commit is pulled. */
-export const SIGNAL_PAGE_CHARS = 32 * 1024;
+/**
+ * The bytes of a branch's changes a signal carries at most (S49); a larger commit is pulled. A
+ * few of them must fit what a slow reader may leave unread (hub.ts, MAX_UNREAD_BYTES).
+ */
+export const SIGNAL_PAGE_BYTES = 16 * 1024;
 
 /** What a write transaction wrote, per branch: the highest and lowest version, and each record's last change. */
 interface Written {
@@ -673,14 +676,14 @@ export class SyncService {
   /**
    * Per branch, what a write committed as a page after the version before it (S49): its
    * versions are one run, (lowest − 1, highest], no other write's in between (a branch's
-   * writes take its counter one after the other). Left out when over SIGNAL_PAGE_CHARS.
+   * writes take its counter one after the other). Left out when over SIGNAL_PAGE_BYTES.
    */
   private async signalPages(written: Written): Promise<Record<string, SignalPage>> {
     const origin = await this.cursorOrigin();
     const pages: Record<string, SignalPage> = {};
     for (const [branch, to] of written.versions) {
       const changes = [...written.changes.get(branch)!.values()].sort((a, b) => a.version - b.version).map((c) => c.encoded);
-      if (changes.reduce((n, c) => n + c.length + 1, 0) > SIGNAL_PAGE_CHARS) continue;
+      if (changes.reduce((n, c) => n + Buffer.byteLength(c) + 1, 0) > SIGNAL_PAGE_BYTES) continue;
       pages[branch] = {
         after: formatCursor({ [branch]: written.lowest.get(branch)! - 1 }, origin),
         cursor: formatCursor({ [branch]: to }, origin),

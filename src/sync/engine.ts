@@ -431,6 +431,10 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   async function storeDelivered(delivered: Delivered): Promise<boolean> {
     const session = await getSession(db);
     if (!session || (await countOutboxOf(db, session.user.id)) > 0) return false;
+    // A page is of one branch, for a device of that branch alone (another tab's stream may be an
+    // earlier session's, on a shared tablet: a cursor that names no branch yet looks the same in every one).
+    const branches = Object.keys(delivered.versions);
+    if (session.branches.length !== 1 || branches.length !== 1 || branches[0] !== session.branches[0]!.id) return false;
     const scope = scopeOf(session);
     const at = now().toISOString();
     const outcome = await applyPage(db, [], delivered.page, { at, scope, userId: session.user.id, after: { cursor: delivered.after, scope } });

@@ -12,28 +12,7 @@ import pg from 'pg';
 import * as z from 'zod/mini';
 import { presenceAtSchema } from '../../model/live-protocol';
 import type { Logger } from '../log';
-import { SIGNAL_PAGE_CHARS } from '../sync';
-
-/**
- * Whether a text is JSON elements joined with commas, on one line (it goes into an event
- * stream's data line as it is).
- */
-function isJsonElements(text: string): boolean {
-  if (/[\r\n]/.test(text)) return false;
-  try {
-    JSON.parse(`[${text}]`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const cursorTextSchema = z.string().check(z.maxLength(1024));
-const signalPageSchema = z.object({
-  after: cursorTextSchema,
-  cursor: cursorTextSchema,
-  changes: z.string().check(z.maxLength(SIGNAL_PAGE_CHARS), z.refine(isJsonElements)),
-});
+import type { SignalPage } from '../sync';
 
 export const busMessageSchema = z.union([
   z.object({
@@ -42,8 +21,6 @@ export const busMessageSchema = z.union([
     /** The version each branch reached (absent from an instance of the release before per-branch versions). */
     versions: z.optional(z.record(z.string(), z.number().check(z.int(), z.nonnegative()))),
     clientId: z.nullable(z.string()),
-    /** Per branch, the page of the commit's changes (S49); one that does not parse is left out, and the devices pull. */
-    pages: z.optional(z.catch(z.optional(z.record(z.string(), signalPageSchema)), undefined)),
   }),
   z.object({
     kind: z.literal('presence'),
@@ -56,7 +33,23 @@ export const busMessageSchema = z.union([
   /** Sent by the database itself, in the transaction of the change (postgres.ts), so whoever made it: an instance or the admin command. */
   z.object({ kind: z.literal('accounts') }),
 ]);
-export type BusMessage = z.infer<typeof busMessageSchema>;
+type WireMessage = z.infer<typeof busMessageSchema>;
+/**
+ * A message as the instance's own listeners hear it. A commit's pages (S49) stay in the
+ * instance that made the commit: never sent on the channel, where any role that may connect to
+ * the database could read them (every branch's records) or forge them (records and cursors for
+ * every device); the other instances' devices pull.
+ */
+export type BusMessage =
+  | Exclude<WireMessage, { kind: 'change' }>
+  | (Extract<WireMessage, { kind: 'change' }> & { pages?: Readonly<Record<string, SignalPage>> });
+
+/** A message as it goes on the channel: without pages. */
+function onTheWire(message: BusMessage): WireMessage {
+  if (message.kind !== 'change' || message.pages === undefined) return message;
+  const { pages: _, ...rest } = message;
+  return rest;
+}
 
 export interface LiveBus {
   publish(message: BusMessage): void;
@@ -101,9 +94,6 @@ const envelopeSchema = z.object({ from: z.string(), message: busMessageSchema })
 
 /** What the database sends on the channel when accounts changed: from no instance, so every one hears it. */
 export const ACCOUNTS_CHANGED_PAYLOAD = JSON.stringify({ from: 'database', message: { kind: 'accounts' } satisfies BusMessage });
-
-/** The bytes of a notification's payload PostgreSQL takes at most, less one. */
-const NOTIFY_BYTES = 8000;
 
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 15_000;
@@ -252,15 +242,7 @@ export async function postgresBus(url: string, schema: string, log: Logger, echo
       local.publish(message);
       const c = client;
       if (!c) return;
-      const payload = JSON.stringify({ from: instance, message });
-      // PostgreSQL refuses a notification of 8,000 bytes or more: a commit's pages that do not
-      // fit are left out, and the other instances' devices pull.
-      send(
-        c,
-        message.kind === 'change' && Buffer.byteLength(payload) >= NOTIFY_BYTES
-          ? JSON.stringify({ from: instance, message: { ...message, pages: {} } })
-          : payload,
-      );
+      send(c, JSON.stringify({ from: instance, message: onTheWire(message) }));
     },
     subscribe: (listener) => local.subscribe(listener),
     hearing(listener) {

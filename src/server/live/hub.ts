@@ -22,12 +22,23 @@ export interface StreamOwner {
   /** The device's sync clientId (X-Client-Id), so its own commits are not signalled back to it. */
   clientId: string | null;
   branches: readonly string[];
-  /** Whether the stream's token still grants every one of its branches; absent: always. */
+  /** Whether the stream's token still grants every one of its branches (rejects when that cannot be told); absent: always. */
   stillValid?: () => Promise<boolean>;
+  /** The sessions' generation (watchSessions) read before the token was checked to open the stream. */
+  validGeneration?: number;
 }
 
 interface Stream extends StreamOwner {
   controller: ReadableStreamDefaultController<Uint8Array>;
+  /** The sessions' generation at which the token was last found to hold: pages go only to a stream checked at the current one. */
+  validGeneration: number;
+}
+
+/** The storage's sessions, as the hub watches them (Storage.sessionGeneration, onSessionsChanged). */
+export interface SessionWatch {
+  readonly sessionGeneration: number;
+  readonly sessionsCurrent: boolean;
+  onSessionsChanged(listener: () => void): () => void;
 }
 
 interface Presence {
@@ -47,6 +58,8 @@ export const PRESENCE_SESSIONS_PER_USER = 8;
 
 /** Streams whose tokens are checked together in a recheck. */
 const RECHECK_AT_ONCE = 32;
+/** After a check that could not be made (the database down), the next is tried this soon. */
+const RECHECK_RETRY_MS = 5_000;
 
 const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(': hb\n\n');
@@ -68,6 +81,8 @@ export class LiveHub {
   private readonly unsubscribe: () => void;
   private readonly timing: LiveTiming;
   private rechecking: Promise<void> | null = null;
+  private sessions: SessionWatch | null = null;
+  private unwatchSessions: () => void = () => undefined;
   private recheckWanted = false;
 
   constructor(
@@ -98,7 +113,9 @@ export class LiveHub {
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
-          stream = { ...owner, controller };
+          stream = { ...owner, controller, validGeneration: owner.validGeneration ?? this.sessionGeneration };
+          // Sessions changed while its token was being checked: checked again, after the change.
+          if (stream.validGeneration !== this.sessionGeneration) queueMicrotask(() => void this.recheck());
           for (const b of owner.branches) {
             let set = this.byBranch.get(b);
             if (!set) {
@@ -119,6 +136,29 @@ export class LiveHub {
     );
   }
 
+  /** Whether another process's account change would reach the sessions at once (true until watchSessions). */
+  private get sessionsCurrent(): boolean {
+    return this.sessions?.sessionsCurrent ?? true;
+  }
+
+  /** The sessions' generation now (0 until watchSessions). */
+  get sessionGeneration(): number {
+    return this.sessions?.sessionGeneration ?? 0;
+  }
+
+  /**
+   * Streams carry records (S49): whenever the storage forgets its cached sessions (an account
+   * changed here, or heard from another process, or seen by SQLite), no page goes to a stream
+   * until its token is checked again, and every stream is checked at once; one whose token no
+   * longer holds (logged out, a password changed, a role removed) is ended.
+   */
+  watchSessions(sessions: SessionWatch): void {
+    this.unwatchSessions();
+    this.sessions = sessions;
+    // In a microtask: the storage has forgotten its sessions before it tells, and no page waits on a timer.
+    this.unwatchSessions = sessions.onSessionsChanged(() => queueMicrotask(() => void this.recheck()));
+  }
+
   /** The sync route calls this after a commit that changed these branches, with the version each reached and the pages of its changes (S49). */
   committed(versions: Readonly<Record<string, number>>, clientId: string | null, pages: Readonly<Record<string, SignalPage>> = {}): void {
     const branches = Object.keys(versions);
@@ -133,6 +173,7 @@ export class LiveHub {
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.unsubscribe();
+    this.unwatchSessions();
     for (const set of this.byBranch.values()) for (const s of set) this.end(s);
     this.byBranch.clear();
     this.presence.clear();
@@ -151,7 +192,10 @@ export class LiveHub {
           sent.add(s);
           const branches = m.branches.filter((x) => s.branches.includes(x));
           // A stream of one branch gets the commit's page of it (S49): its device's cursor names that branch alone.
-          const page = s.branches.length === 1 && m.pages && Object.hasOwn(m.pages, b) ? m.pages[b] : undefined;
+          const page =
+            s.branches.length === 1 && s.validGeneration === this.sessionGeneration && this.sessionsCurrent && m.pages && Object.hasOwn(m.pages, b)
+              ? m.pages[b]
+              : undefined;
           const key = `${branches.join('\u0000')}\u0001${page ? 'page' : ''}`;
           let data = encoded.get(key);
           if (!data) {
@@ -165,13 +209,8 @@ export class LiveHub {
       }
       return;
     }
-    if (m.kind === 'accounts') {
-      // Streams carry records (S49): a revoked token or a removed role ends its stream now, not
-      // at the next periodic recheck. After this turn: the storage forgets its cached sessions
-      // on the same message (app.ts), and the check must not read them.
-      setTimeout(() => void this.recheck(), 0);
-      return;
-    }
+    // The storage's business (app.ts), which tells the hub when it forgot its sessions (watchSessions).
+    if (m.kind === 'accounts') return;
     const key = `${m.userId}\u0000${m.sessionId}`;
     const before = this.presence.get(key);
     const touched = new Set<string>();
@@ -217,17 +256,25 @@ export class LiveHub {
   /** Ends every stream whose token no longer holds (revoked, expired, a role removed); the client reconnects or signs in again. */
   private async endInvalid(): Promise<void> {
     const streams = new Set<Stream>();
-    for (const set of this.byBranch.values()) for (const s of set) if (s.stillValid) streams.add(s);
+    for (const set of this.byBranch.values()) for (const s of set) streams.add(s);
     const all = [...streams];
+    let failed = false;
     // A few at a time: thousands of streams are checked in about the time of a few reads.
     for (let i = 0; i < all.length; i += RECHECK_AT_ONCE)
       await Promise.all(
         all.slice(i, i + RECHECK_AT_ONCE).map(async (s) => {
-          if (await s.stillValid!().catch(() => true)) return;
+          const generation = this.sessionGeneration;
+          // A check that failed (the database down) ends nothing, and confirms nothing either.
+          const valid = s.stillValid ? await s.stillValid().catch(() => undefined) : true;
+          failed ||= valid === undefined;
+          if (valid === true) s.validGeneration = generation;
+          if (valid !== false) return;
           this.end(s);
           this.remove(s);
         }),
       );
+    // Streams left unconfirmed get no pages: they are not left so until the periodic check.
+    if (failed) setTimeout(() => void this.recheck(), RECHECK_RETRY_MS).unref?.();
   }
 
   private entriesOf(branchId: string): PresenceEntry[] {

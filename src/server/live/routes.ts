@@ -22,21 +22,27 @@ const CLIENT_ID = /^[A-Za-z0-9_-]{8,100}$/;
 
 export function eventsHandler(deps: LiveRouteDeps) {
   return async (c: Context): Promise<Response> => {
+    // Read before the token is checked: a session change during the check keeps pages from the stream until it is checked again.
+    const validGeneration = deps.hub.sessionGeneration;
     const principal = await deps.principalOf(c);
     const clientId = c.req.header('x-client-id') ?? null;
     const branches = [...principal.roles.keys()];
     // The token is checked again while the stream is open: a logout, a password change or a
-    // removed role ends it (a failed check of the database itself does not).
+    // removed role ends it (a failed check of the database itself rejects, and ends nothing).
     const stillValid = () =>
       deps.principalOf(c).then(
         (now) => now.user.id === principal.user.id && branches.every((b) => now.roles.has(b)),
-        (e: unknown) => !(e instanceof ApiFailure),
+        (e: unknown) => {
+          if (e instanceof ApiFailure) return false;
+          throw e;
+        },
       );
     const stream = deps.hub.open({
       userId: principal.user.id,
       clientId: clientId !== null && CLIENT_ID.test(clientId) ? clientId : null,
       branches,
       stillValid,
+      validGeneration,
     });
     return new Response(stream, {
       headers: {

@@ -593,7 +593,9 @@ export class KyselyStorage implements Storage {
   /** Sessions read lately, by token hash (see getSession). */
   private readonly sessions = new Map<string, { session: Session; at: number }>();
   /** Moves with every change of tokens, passwords or roles: a read begun before one is not cached. */
-  private sessionGeneration = 0;
+  private generation = 0;
+  private heard = false;
+  private readonly sessionListeners = new Set<() => void>();
   /** Session reads running, by token hash, with the generation each began in (see getSession). */
   private readonly sessionReads = new Map<string, { generation: number; read: Promise<Session | undefined> }>();
   /** A read of counters running: the pulls that need one meanwhile wait for it. */
@@ -1091,15 +1093,15 @@ export class KyselyStorage implements Storage {
     // The requests of a token that miss together (a burst of pulls after a signal) share one
     // read, unless an account change came after it began.
     const running = this.sessionReads.get(tokenHash);
-    if (running && running.generation === this.sessionGeneration) return running.read;
-    const generation = this.sessionGeneration;
+    if (running && running.generation === this.generation) return running.read;
+    const generation = this.generation;
     const at = performance.now();
     const read = this.readSession(tokenHash)
       .then((read) => {
         // Frozen: every request of the token shares it, and none may change it for the others.
         const session = read && freezeSession(read);
         // Not kept when an account change happened meanwhile: the read may be from before it.
-        if (session && generation === this.sessionGeneration) {
+        if (session && generation === this.generation) {
           if (this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.clear();
           this.sessions.set(tokenHash, { session, at });
         } else this.sessions.delete(tokenHash);
@@ -1123,8 +1125,22 @@ export class KyselyStorage implements Storage {
 
   /** Forgets every cached session: tokens, passwords or roles changed. */
   protected sessionsChanged(): void {
-    this.sessionGeneration++;
     this.sessions.clear();
+    this.nextGeneration();
+  }
+
+  private nextGeneration(): void {
+    this.generation++;
+    for (const l of [...this.sessionListeners]) l();
+  }
+
+  get sessionGeneration(): number {
+    return this.generation;
+  }
+
+  onSessionsChanged(listener: () => void): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
   }
 
   protected async readSession(tokenHash: string): Promise<Session | undefined> {
@@ -1180,6 +1196,9 @@ export class KyselyStorage implements Storage {
    */
   private async changeAccounts<T>(change: (db: Kysely<Db>) => Promise<AccountChange<T>>): Promise<T> {
     let changed = true;
+    // A stream's token checked while the change runs confirms it for this generation only,
+    // which the change, once made, ends (S49); the cached sessions stand if it changes nothing.
+    this.nextGeneration();
     try {
       const out = await this.runAccountChange(change);
       changed = out.changed;
@@ -1197,7 +1216,16 @@ export class KyselyStorage implements Storage {
     return change(this.db);
   }
 
+  /**
+   * Whether the cached sessions are forgotten as soon as any process changes an account: while
+   * the other processes' changes are heard (PostgreSQL's bus). Streams get pages only then (S49).
+   */
+  get sessionsCurrent(): boolean {
+    return this.heard;
+  }
+
   hearAccountChanges(heard: boolean): void {
+    this.heard = heard;
     this.sessionCacheMs = heard ? SESSION_CACHE_HEARD_MS : SESSION_CACHE_MS;
     // What was cached before LISTEN was in place may have missed a change.
     this.sessionsChanged();

@@ -462,6 +462,10 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
       for (const w of batch) w.reject(e);
       return undefined;
     }
+    // The admin command may have committed while BEGIN waited for the lock: its account changes
+    // are known before this commit's signal carries pages (S49), whatever this turn read before.
+    this.otherWritersNoted = false;
+    this.noteOtherWriters();
     let counters = new Map<string, BranchCounter>();
     const done: { w: PendingWrite; result: unknown }[] = [];
     /** Writes told of their own error already. */
@@ -560,6 +564,11 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
 
   /** Another connection's change is seen in data_version, heard or not. */
   override hearAccountChanges(): void {}
+
+  /** One process, which sees the admin command's commits itself (noteOtherWriters). */
+  override get sessionsCurrent(): boolean {
+    return true;
+  }
 
   /**
    * Another connection (the admin command) committed since the last look: any cached session or

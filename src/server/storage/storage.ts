@@ -222,6 +222,15 @@ export interface AccountStore {
   hearAccountChanges(heard: boolean): void;
   /** Another process changed tokens, passwords or roles: every cached session is forgotten. */
   accountsChanged(): void;
+  /**
+   * Counts the times every cached session was forgotten (an account change of this process, heard
+   * from another, or seen by SQLite): a token checked at an older count may no longer hold.
+   */
+  readonly sessionGeneration: number;
+  /** Whether every process's account change makes the cached sessions forgotten at once (SQLite: always; PostgreSQL: while its bus hears). */
+  readonly sessionsCurrent: boolean;
+  /** Tells `listener` each time every cached session is forgotten; returns the unsubscribe. */
+  onSessionsChanged(listener: () => void): () => void;
   /** Revokes every live token of the user; returns how many. */
   revokeTokensOf(userId: string, at: string): Promise<number>;
   /** Revokes this token unless it is revoked already; returns whether it was live. */

@@ -121,20 +121,90 @@ describe('commit signals', () => {
     }
   });
 
-  it('S49: ends a stream whose token no longer holds as soon as accounts change, not at the periodic check', async () => {
+  it('S49: sends no page to a stream until its token is checked again after sessions change, and ends it at once if the token no longer holds', async () => {
     const hub = new LiveHub(localBus());
+    const listeners = new Set<() => void>();
+    const sessions = {
+      sessionGeneration: 0,
+      sessionsCurrent: true,
+      onSessionsChanged(l: () => void) {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    };
+    hub.watchSessions(sessions);
+    const texts = (stream: ReadableStream<Uint8Array>) => {
+      const reader = stream.getReader();
+      const seen: string[] = [];
+      void (async () => {
+        for (;;) {
+          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+          if (done) return;
+          seen.push(new TextDecoder().decode(value));
+        }
+      })();
+      return seen;
+    };
     try {
       let valid = true;
-      const stream = hub.open({ userId: 'u', clientId: null, branches: ['b1'], stillValid: async () => valid });
+      let release!: () => void;
+      let held: Promise<void> | null = null;
+      const check = async () => {
+        await held;
+        return valid;
+      };
+      const revoked = hub.open({ userId: 'u', clientId: null, branches: ['b1'], stillValid: check });
       const kept = hub.open({ userId: 'v', clientId: null, branches: ['b1'], stillValid: async () => true });
+      const [onRevoked, onKept] = [texts(revoked), texts(kept)];
+      const page = { after: 'v2.db.-.b1:1', cursor: 'v2.db.-.b1:2', changes: '{"table":"notes","id":"n1","version":2,"record":{"id":"n1"}}' };
+      // A logout: the storage forgets its sessions; the first stream's check is slow to answer.
+      held = new Promise<void>((r) => (release = r));
       valid = false;
-      hub.bus.publish({ kind: 'accounts' });
+      sessions.sessionGeneration++;
+      for (const l of listeners) l();
+      hub.committed({ b1: 2 }, 'someone', { b1: page });
+      await vi.waitFor(() => expect(onRevoked.join('')).toContain('event: change'));
+      expect(onRevoked.join('')).not.toContain('"page"');
+      // The other stream is checked (at once) and gets pages again.
+      await vi.waitFor(() => {
+        hub.committed({ b1: 3 }, 'someone', { b1: { ...page, after: 'v2.db.-.b1:2', cursor: 'v2.db.-.b1:3' } });
+        expect(onKept.join('')).toContain('"page"');
+      });
+      release();
       await vi.waitFor(() => expect(hub.streamCount).toBe(1), { timeout: 1000 });
-      await Promise.all([stream.cancel(), kept.cancel()]);
+      expect(onRevoked.join('')).not.toContain('"page"');
     } finally {
       await hub.close();
     }
   });
+
+  it('S49: sends no page while account changes of other processes are not heard (a PostgreSQL bus that is down)', async () => {
+    const hub = new LiveHub(localBus());
+    hub.watchSessions({ sessionGeneration: 0, sessionsCurrent: false, onSessionsChanged: () => () => undefined });
+    try {
+      const stream = hub.open({ userId: 'u', clientId: null, branches: ['b1'], stillValid: async () => true });
+      const reader = stream.getReader();
+      const page = { after: 'v2.db.-.b1:1', cursor: 'v2.db.-.b1:2', changes: '{"table":"notes","id":"n1","version":2,"record":{"id":"n1"}}' };
+      hub.committed({ b1: 2 }, 'someone', { b1: page });
+      let text = '';
+      while (!text.includes('event: change')) text += new TextDecoder().decode((await reader.read()).value);
+      expect(text).not.toContain('"page"');
+      await reader.cancel();
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('S49: on SQLite, a stream of a token just logged out gets no page of a colleague’s commit, and ends', async () => {
+    const [lead, staff] = await Promise.all([server.login('lead@demo'), server.login('staff@demo')]);
+    const stream = open(staff, client('staff-tablet').clientId);
+    await stream.until(isHello);
+    expect((await server.post('/api/logout', {}, staff)).status).toBe(200);
+    const leadDevice = client('lead-device');
+    await server.sync(lead, { clientId: leadDevice.clientId, mutations: [leadDevice.m({ changes: { done: 'ログアウト後の編集' }, base: { done: '' } })] });
+    await stream.ended;
+    expect(stream.events.some((e) => e.type === 'change' && e.page !== undefined)).toBe(false);
+  }, 30_000);
 
   it('drops a stream whose reader has stopped reading, rather than queue for it without end', async () => {
     const hub = new LiveHub(localBus());

@@ -122,6 +122,28 @@ describe('SQLite file', () => {
     }
   });
 
+  it('S49: knows of another process’s account change that committed while its write waited for the lock, before the write returns', async () => {
+    const path = join(dir, 'sessions-before-commit.sqlite');
+    const server = await openSqliteStorage(path);
+    const admin = await openSqliteStorage(path);
+    try {
+      const at = '2026-05-01T00:00:00.000Z';
+      await server.addBranch({ id: 'b1', name: 'b', createdAt: at });
+      await server.addUser({ id: 'u1', email: 'u1@x', name: 'U', passwordHash: 'h', createdAt: at });
+      await server.getSession('t1');
+      const before = server.sessionGeneration;
+      // In the same turn as the look at data_version above: only the write's own look can tell.
+      await admin.setMembership({ userId: 'u1', branchId: 'b1', role: 'staff' });
+      await server.write(['b1'], (tx) =>
+        tx.putRecord({ table: 'plans', id: 'p1', branchId: 'b1', planId: 'p1', data: { id: 'p1' }, updatedAt: at, updatedBy: 'u' }),
+      );
+      expect(server.sessionGeneration).toBeGreaterThan(before);
+    } finally {
+      await admin.close();
+      await server.close();
+    }
+  });
+
   it('pulls with the branch counters it knows, and sees another process’s commit a turn of the event loop later', async () => {
     const path = join(dir, 'counters.sqlite');
     const server = await openSqliteStorage(path);

@@ -453,6 +453,17 @@ describe('S49: a signal’s page instead of a round trip', () => {
     await vi.waitFor(() => expect(requests).toHaveLength(3));
     await vi.waitFor(() => expect(engine.getStatus().state).toBe('idle'));
     expect((await db.notes.get('note-s49'))?.text).toBe('同僚のメモ');
+    // A page of a branch this session does not have (another tab's stream of an earlier session): pulled, never stored.
+    const cursor = (await getCursor(db))!.cursor;
+    server.last.send({
+      type: 'change',
+      branches: ['osaka'],
+      versions: { osaka: 1 },
+      page: { after: cursor, cursor: 'o1', changes: [change('大阪のメモ', 1)] },
+    });
+    await vi.waitFor(() => expect(requests).toHaveLength(4));
+    await vi.waitFor(() => expect(engine.getStatus().state).toBe('idle'));
+    expect((await db.notes.get('note-s49'))?.text).toBe('同僚のメモ');
   });
 
   it('with an edit waiting to go out, makes the round trip, which takes the edit and pulls the change', async () => {
