@@ -2,7 +2,8 @@
 // of this instance, each with the branches its token grants, and the presence of every person
 // of those branches (kept in memory only, forgotten LIVE_TIMING.presenceTtlMs after the tab last
 // said where it is). It hears commits and presence updates from the bus (its own instance's and,
-// on PostgreSQL, every other's) and writes them to the streams of the branches concerned; a
+// on PostgreSQL, every other's) and writes them to the streams of the branches concerned, with
+// this instance's commits' pages to streams of one branch whose token is known to hold (S49); a
 // heartbeat comment goes to every stream every LIVE_TIMING.heartbeatMs.
 import { LIVE_TIMING, type PresenceAt, type PresenceEntry } from '../../model/live-protocol';
 import type { SignalPage } from '../sync';
