@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from '@playwright/test';
+import type { WindowsHeld } from '../../src/server/storage/change-window';
 import { launchOptions } from '../e2e/browser';
 import { PROJECT_ROOT, startServer } from '../../src/server/main';
 import { ensureDemo, DEMO_BRANCH } from '../../src/server/demo';
@@ -104,6 +105,10 @@ export interface ServerMemory {
   rssBytes: number;
   /** V8 heap in use after a full GC, as the server process reports it. */
   heapUsedBytes: number;
+  /** Memory outside the V8 heap that JavaScript objects hold (Buffers, typed arrays), after the same GC. */
+  externalBytes: number;
+  /** What the storage's change windows hold: a cache that fills with the edits up to its bound. */
+  windows: WindowsHeld;
 }
 
 export interface ServerProcess {
@@ -170,10 +175,12 @@ export async function startServerProcess(
     databaseUrl: env.DATABASE_URL,
     rss,
     async memory() {
-      const heap = new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { heapUsed: number }).heapUsed)));
+      const usage = new Promise<NodeJS.MemoryUsage & { windows: WindowsHeld }>((resolve) =>
+        child.once('message', (m) => resolve(m as NodeJS.MemoryUsage & { windows: WindowsHeld })),
+      );
       child.send('memory');
-      const heapUsedBytes = await heap;
-      return { rssBytes: rss(), heapUsedBytes };
+      const { heapUsed, external, windows } = await usage;
+      return { rssBytes: rss(), heapUsedBytes: heapUsed, externalBytes: external, windows };
     },
     async stop() {
       child.kill('SIGTERM');

@@ -743,10 +743,15 @@ try {
   row('  PostgreSQL (every postgres process)', pct(ticks(0, postgresDelta(cpu0.postgres, cpu1.postgres))));
   row('  load generator (this process)', `${pct(selfCpu)}; event-loop delay p99 ${ms(loopP99)}, max ${ms(loopMax)}`);
   row('  machine idle', `${pct(idle)} of ${cpus().length} cores`);
-  console.log('   memory per instance: RSS / heap after a full GC (t = seconds since the load began; window from t = ' + `${WARMUP} to ${WARMUP + SECONDS})`);
-  console.log(`   ${'t'.padStart(5)}  ${servers.map((_, i) => `instance ${i + 1}`.padEnd(20)).join(' ')}`);
+  console.log(
+    '   memory per instance: RSS / heap / external (Buffers) after a full GC; the changes the change windows hold, at most 2,000 or 1 MiB a branch (t = seconds since the load began; window from t = ' +
+      `${WARMUP} to ${WARMUP + SECONDS})`,
+  );
+  console.log(`   ${'t'.padStart(5)}  ${servers.map((_, i) => `instance ${i + 1}`.padEnd(46)).join(' ')}`);
   for (const s of samples)
-    console.log(`   ${s.t.toFixed(0).padStart(5)}  ${s.memory.map((m) => `${mb(m.rssBytes)} / ${mb(m.heapUsedBytes)}`.padEnd(20)).join(' ')}`);
+    console.log(
+      `   ${s.t.toFixed(0).padStart(5)}  ${s.memory.map((m) => `${mb(m.rssBytes)} / ${mb(m.heapUsedBytes)} / ${mb(m.externalBytes)}; ${m.windows.entries} changes, ${mb(m.windows.bytes)}`.padEnd(46)).join(' ')}`,
+    );
   if (selfCpu > 0.85) console.log(`   NOTE: the load generator was near a full core (${pct(selfCpu)}): its own delays are in the latencies above.`);
   else if (loopP99 > 100)
     console.log(

@@ -10,7 +10,8 @@
 // PostgreSQL bus as main.ts wires it (LISTEN/NOTIFY), so that a commit on one instance reaches
 // the event streams of every other instance on the same schema; otherwise createApp's in-process hub.
 // Prints {"url": …} on stdout once listening; answers the IPC message 'memory' with
-// process.memoryUsage() after a full GC (when started with --expose-gc); stops on SIGTERM.
+// process.memoryUsage() after a full GC (when started with --expose-gc) and what the change
+// windows hold; stops on SIGTERM.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +74,7 @@ const server = serve(
 process.on('message', (message) => {
   if (message !== 'memory') return;
   (globalThis as { gc?: () => void }).gc?.();
-  process.send?.(process.memoryUsage());
+  process.send?.({ ...process.memoryUsage(), windows: storage.windowsHeld() });
 });
 process.once('SIGTERM', () => {
   server.close();

@@ -13,7 +13,7 @@
 import { sql, type Kysely, type OnConflictBuilder, type Transaction } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
 import { ROLES, type Role } from '../../model/protocol';
-import { BranchWindows, pageAcrossBranches, type WindowChange } from './change-window';
+import { BranchWindows, changeBytes, pageAcrossBranches, type WindowChange, type WindowsHeld } from './change-window';
 import { insertUnlessPresent, keptWritesStatement, preloadStatement } from './write-statements';
 import {
   StorageError,
@@ -309,7 +309,7 @@ class KyselyWriteTx implements WriteTx {
       key: recordKey(row.table_name, row.id),
       branchId: row.branch_id,
       version: Number(row.version),
-      bytes: Buffer.from(encodeChange(toRecord(row))),
+      bytes: changeBytes(encodeChange(toRecord(row))),
     });
   }
 
@@ -600,6 +600,8 @@ export class KyselyStorage implements Storage {
   private readonly sessionReads = new Map<string, { generation: number; read: Promise<Session | undefined> }>();
   /** A read of counters running: the pulls that need one meanwhile wait for it. */
   private countersRead: Promise<void> | null = null;
+  /** Per branch, how often noteVersion was told of it (commits, announcements, counters read): a catch-up sees whether anything came while it read. */
+  private readonly noted = new Map<string, number>();
   /** A running catch-up read per branch: a burst of pulls after one edit reads it once. */
   private readonly catchUps = new Map<string, Promise<void>>();
 
@@ -808,6 +810,7 @@ export class KyselyStorage implements Storage {
   }
 
   private noteVersion(branch: string, version: number, read: boolean): void {
+    this.noted.set(branch, (this.noted.get(branch) ?? 0) + 1);
     const known = this.known.get(branch);
     if (!known) {
       // Never read: the counter is read at the next pull, which also sets the time.
@@ -824,9 +827,12 @@ export class KyselyStorage implements Storage {
       // The devices told of this commit pull it next: their pulls find the window caught up, or
       // the read under way, instead of each waiting for one to start (a failed read is the pulls' to report).
       const last = this.windows.lastVersion(branch);
-      if (last !== undefined && last < version && !this.catchUps.has(branch))
-        this.catchUp(branch, this.known.get(branch)?.version ?? version).catch(() => undefined);
+      if (last !== undefined && last < version && !this.catchUps.has(branch)) this.catchUp(branch).catch(() => undefined);
     }
+  }
+
+  windowsHeld(): WindowsHeld {
+    return this.windows.held();
   }
 
   async getRecord(table: RecordTable, id: string): Promise<StoredRecord | undefined> {
@@ -897,49 +903,69 @@ export class KyselyStorage implements Storage {
   private async branchPage(branch: string, after: number, limit: number, maxBytes: number, known: number): Promise<EncodedChangePage> {
     const last = this.windows.lastVersion(branch);
     if (last === undefined) this.windows.reset(branch, known);
-    else if (last < known) await this.catchUp(branch, known);
+    else if (last < known) await this.catchUp(branch);
     // A catch-up this pull joined may have started for an older version: then the database answers.
     const now = this.windows.lastVersion(branch)!;
     if (now < known) return this.readBranchPage(branch, after, limit, maxBytes);
     return this.windows.page(branch, after, limit, maxBytes, now) ?? this.readBranchPage(branch, after, limit, maxBytes);
   }
 
-  /** Reads the branch's changes its window lacks, once however many pulls wait for them. */
-  private catchUp(branch: string, known: number): Promise<void> {
+  /**
+   * Reads the branch's changes its window lacks, once however many pulls wait for them, with the
+   * branch's counter in the same statement (one snapshot): the window then holds what the database
+   * holds up to that counter, never up to a version it was only told of. A version on the live
+   * channel is a hint (anyone who may connect to the database can send one); a hint above the
+   * counter, with nothing noted while the read ran, is forgotten.
+   */
+  private catchUp(branch: string): Promise<void> {
     let running = this.catchUps.get(branch);
     if (!running) {
       running = (async () => {
         const from = this.windows.lastVersion(branch)!;
+        const notedBefore = this.noted.get(branch);
         // Bounded in rows and in characters (a byte is at most a character), as the window is;
-        // the first row always comes, so an empty answer means there is nothing to read.
-        const { rows } = await sql<RecordRow & { fetched: number | string }>`
-          select * from (
-            select p.*, sum(length(p.data)) over (order by p.version) as chars, count(*) over () as fetched
-            from (select * from records where branch_id = ${branch} and version > ${from} order by version limit ${CATCH_UP_ROWS + 1}) p
-          ) w where w.chars - length(w.data) < ${CATCH_UP_CHARS} order by w.version`.execute(this.db);
+        // the first row always comes, so no row means there is nothing to read.
+        const { rows } = await sql<(RecordRow & { fetched: number | string }) | { [K in keyof RecordRow]: null }>`
+          select c.counter, w.* from (select coalesce((select value from branch_versions where branch_id = ${branch}), 0) as counter) c
+          left join (
+            select * from (
+              select p.*, sum(length(p.data)) over (order by p.version) as chars, count(*) over () as fetched
+              from (select * from records where branch_id = ${branch} and version > ${from} order by version limit ${CATCH_UP_ROWS + 1}) p
+            ) r where r.chars - length(r.data) < ${CATCH_UP_CHARS}
+          ) w on true order by w.version`.execute(this.db);
+        const counter = Number((rows[0] as unknown as { counter: number | string }).counter);
+        const read = rows.filter((r): r is RecordRow & { fetched: number | string } => r.id !== null);
+        if (this.noted.get(branch) === notedBefore) this.forgetHintsAbove(branch, counter);
         // A commit of this instance moved the window meanwhile: the next pull catches up from there.
         if (this.windows.lastVersion(branch) !== from) return;
-        if (rows.length < Number(rows[0]?.fetched ?? 0) || rows.length > CATCH_UP_ROWS) {
-          // Too much to hold: the window starts over at `known`; older cursors are answered by the database.
-          this.windows.reset(branch, known);
+        if (read.length < Number(read[0]?.fetched ?? 0) || read.length > CATCH_UP_ROWS || counter < from) {
+          // Too much to hold, or a window started at a version the database never reached: the
+          // window starts over at the counter; older cursors are answered by the database.
+          this.windows.reset(branch, counter);
           return;
         }
-        // Every change of the branch above `from` committed when the read began is among the
-        // rows (a branch's writes commit in version order), so the window is complete up to the
-        // last of them, and up to `known`, which had committed before the read.
-        const to = Math.max(known, ...rows.map((r) => Number(r.version)));
-        const changes = rows.map((r) => ({
+        const changes = read.map((r) => ({
           key: recordKey(r.table_name, r.id),
           branchId: branch,
           version: Number(r.version),
-          bytes: Buffer.from(encodeChange(toRecord(r))),
+          bytes: changeBytes(encodeChange(toRecord(r))),
         }));
-        this.windows.append(branch, changes, from, to);
-        this.noteVersion(branch, to, false);
+        this.windows.append(branch, changes, from, counter);
+        this.noteVersion(branch, counter, true);
       })().finally(() => this.catchUps.delete(branch));
       this.catchUps.set(branch, running);
     }
     return running;
+  }
+
+  /**
+   * What this instance knows of the branch goes back to the counter it read: nothing was noted
+   * while the read ran, and whatever was noted before had committed when it began, so a higher
+   * version was only claimed, never committed.
+   */
+  private forgetHintsAbove(branch: string, counter: number): void {
+    const known = this.known.get(branch);
+    if (known && known.version > counter) known.version = counter;
   }
 
   private async readBranchPage(branch: string, afterVersion: number, limit: number, maxBytes: number): Promise<EncodedChangePage> {

@@ -13,7 +13,7 @@
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, SqliteDriver, type Compilable, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { RecordTable } from '../../model/schemas';
-import { BranchWindows, pageAcrossBranches, type WindowChange } from './change-window';
+import { BranchWindows, changeBytes, pageAcrossBranches, type WindowChange, type WindowsHeld } from './change-window';
 import { encodeChange, KyselyStorage, replaceRecordOnConflict, sessionFromRows, toRecord, type Db, type SessionRow } from './kysely-storage';
 import { migrateToLatest } from './migrations/index';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer';
@@ -279,7 +279,7 @@ class SqliteWriteTx implements WriteTx {
       key: `${w.table}\u0000${w.id}`,
       branchId: w.branchId,
       version,
-      bytes: Buffer.from(encodeChange({ table: w.table, id: w.id, version, data })),
+      bytes: changeBytes(encodeChange({ table: w.table, id: w.id, version, data })),
     });
     return version;
   }
@@ -525,6 +525,10 @@ class SqliteKyselyStorage extends KyselyStorage implements SqliteStorage {
       const row = this.q.getRecord.get<RecordRow>(table, id);
       return row && toRecord(row);
     });
+  }
+
+  override windowsHeld(): WindowsHeld {
+    return this.branchWindows.held();
   }
 
   /**

@@ -14,6 +14,7 @@
 // versions is the order of commits: a reader that saw version N of a branch has seen every
 // version of that branch below it, and a pull cursor (a version per branch) never skips a
 // change. Versions of different branches are not comparable.
+import type { WindowsHeld } from './change-window';
 import type { RecordTable } from '../../model/schemas';
 import type { Role } from '../../model/protocol';
 
@@ -259,6 +260,8 @@ export interface Storage extends RecordStore, AccountStore {
 
   /** Every row of every table in a fixed order, for tests that prove nothing changed. */
   dump(): Promise<Record<string, unknown[]>>;
+  /** What the change windows hold in memory (change-window.ts), for the benchmarks' memory figures. */
+  windowsHeld(): WindowsHeld;
 }
 
 /** A storage failure the caller can explain (e.g. a duplicate email). */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChangeWindow, type WindowChange } from '../../../src/server/storage/change-window';
+import { ChangeWindow, changeBytes, type WindowChange } from '../../../src/server/storage/change-window';
 import { encodeChange } from '../../../src/server/storage/kysely-storage';
 import { openSqliteStorage } from '../../../src/server/storage/sqlite';
 
@@ -89,6 +89,41 @@ describe('ChangeWindow', () => {
     expect(window.page(new Set(['a']), 99, 10, 1000, 100)).toBeNull();
     expect(window.page(new Set(['a']), 100, 10, 1000, 100)).toMatchObject({ count: 0, hasMore: false });
     expect(window.page(new Set(['a']), 100, 10, 1000, 101)).toBeNull();
+  });
+
+  it('drops rewritten changes though as many others are never rewritten (each edit’s history record)', () => {
+    const window = new ChangeWindow(0);
+    for (let v = 2; v <= 2000; v += 2)
+      window.append(
+        [
+          { key: 'progress p1', branchId: 'a', version: v - 1, bytes: enc('p1', v - 1) },
+          { key: `history h${v}`, branchId: 'a', version: v, bytes: enc(`h${v}`, v) },
+        ],
+        v - 2,
+        v,
+      );
+    // 1,000 history records and the latest progress, plus rewritten ones not dropped yet (under a quarter).
+    expect(window.heldEntries).toBeGreaterThan(1000);
+    expect(window.heldEntries).toBeLessThan(1000 + 1001 / 3);
+    const page = window.page(new Set(['a']), 0, 5000, 1 << 20, 2000)!;
+    expect(page.count).toBe(1001);
+  });
+
+  it('holds a change in memory of its own size, never a slice of a shared slab', () => {
+    const window = new ChangeWindow(0);
+    const pooled = enc('k1', 1);
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length);
+    window.append(
+      [
+        { key: 'k1', branchId: 'a', version: 1, bytes: pooled },
+        { key: 'k2', branchId: 'a', version: 2, bytes: changeBytes('{"key":"k2"}') },
+      ],
+      0,
+      2,
+    );
+    const held = window.page(new Set(['a']), 0, 10, 1000, 2)!.chunks.filter((c) => c.length > 1);
+    expect(held.map((c) => Buffer.from(c).toString())).toEqual([pooled.toString(), '{"key":"k2"}']);
+    for (const c of held) expect(c.buffer.byteLength).toBe(c.length);
   });
 });
 
