@@ -12,22 +12,25 @@ import { applyPage, keyLegacyOrders, parsePage, setAside, setAsideUnsealed, type
 import { countOutboxOf, takeOutboxBatch } from './outbox';
 import { getClientId, getCursor, getDeviceSecret, getLastSyncAt, getSession, scopeOf, setDeviceSecret, setSession, type SavedCursor } from './session-store';
 import { LOGIN_ERROR, SYNC_ERROR, type LiveState, type LoginResult, type SyncEngineApi, type SyncError, type SyncStatus } from './engine-api';
-import { broadcastRelay, createLiveClient, type Relay } from './live-client';
+import { broadcastRelay, createLiveClient, type Relay, type StreamPage } from './live-client';
 import type { LiveTransport } from './live-transport';
-import type { LivePage } from '../model/live-protocol';
 import { API_ERROR, LIMITS, PROTOCOL_VERSION, type LoginResponse, type Mutation, type ServerInfo } from '../model/protocol';
 import { TransportError, type Transport } from './transport';
 
 export const SYNC_LOCK = 'tracker-sync';
 
-/** A signal's page (S49), parsed as a pulled page is: stored only on top of the cursor `after`. */
+/**
+ * A signal's page (S49), parsed as a pulled page is: stored only on top of the cursor `after`,
+ * and only under the session whose token the stream that brought it was opened with.
+ */
 interface Delivered {
   after: string;
   page: PulledPage;
   versions: Readonly<Record<string, number>>;
+  token: string;
 }
 
-function deliveredPage(page: LivePage, versions: Readonly<Record<string, number>>): Delivered {
+function deliveredPage({ page, token }: StreamPage, versions: Readonly<Record<string, number>>): Delivered {
   const parsed = parsePage({
     protocolVersion: PROTOCOL_VERSION,
     results: [],
@@ -37,7 +40,7 @@ function deliveredPage(page: LivePage, versions: Readonly<Record<string, number>
     reset: false,
     versions: { ...versions },
   });
-  return { after: page.after, page: parsed, versions };
+  return { after: page.after, page: parsed, versions, token };
 }
 
 export const SYNC_TIMING = {
@@ -233,7 +236,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
    * those versions already; during a run, one more loop unless a page of the run covers them.
    * A signal's page (S49) is stored instead of the round trip when it follows the device's cursor.
    */
-  function signalled(versions: Readonly<Record<string, number>> | undefined, page?: LivePage): void {
+  function signalled(versions: Readonly<Record<string, number>> | undefined, page?: StreamPage): void {
     if (versions && has(versions)) return;
     if (versions) {
       heard(unanswered, versions);
@@ -430,9 +433,11 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
    */
   async function storeDelivered(delivered: Delivered): Promise<boolean> {
     const session = await getSession(db);
-    if (!session || (await countOutboxOf(db, session.user.id)) > 0) return false;
-    // A page is of one branch, for a device of that branch alone (another tab's stream may be an
-    // earlier session's, on a shared tablet: a cursor that names no branch yet looks the same in every one).
+    // Another person may have signed in since the stream opened (another tab, a shared tablet):
+    // what came on the earlier person's token is not theirs to store; their own pull brings it.
+    if (!session || session.token !== delivered.token || (await countOutboxOf(db, session.user.id)) > 0) return false;
+    // A page is of one branch, for a device of that branch alone (a cursor that names no branch
+    // yet looks the same in every one).
     const branches = Object.keys(delivered.versions);
     if (session.branches.length !== 1 || branches.length !== 1 || branches[0] !== session.branches[0]!.id) return false;
     const scope = scopeOf(session);

@@ -24,15 +24,22 @@ export interface Relay {
   close(): void;
 }
 
+/** A signal's page with the token of the stream it came on (on a shared tablet, maybe an earlier person's). */
+export interface StreamPage {
+  page: LivePage;
+  token: string;
+}
+
 export interface LiveClientDeps {
   transport: LiveTransport;
   clientId(): Promise<string>;
   /**
    * Ask the engine for a round trip now; for a commit signal, with the version each of its
    * branches reached (S48), which a device that already has them needs no round trip for, and
-   * the commit's page (S49), which a device at the page's `after` stores instead of pulling.
+   * the commit's page (S49), which a device at the page's `after` stores instead of pulling,
+   * with the token of the stream that brought it: stored only while that token is the session's.
    */
-  pull(versions?: Readonly<Record<string, number>>, page?: LivePage): void;
+  pull(versions?: Readonly<Record<string, number>>, page?: StreamPage): void;
   /** The live state changed (the engine picks its periodic interval by it). */
   changed(state: LiveState): void;
   setTimer(run: () => void, ms: number): unknown;
@@ -144,7 +151,7 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
     }, LIVE_TIMING.silenceMs);
   }
 
-  function onEvent(event: LiveEvent, attempt: AbortController): void {
+  function onEvent(event: LiveEvent, attempt: AbortController, token: string): void {
     if (connection !== attempt) return;
     watch();
     if (event.type === 'hello') {
@@ -152,7 +159,7 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
       setState('connected');
       // Signals sent while the stream was down are lost: one pull covers them.
       deps.pull();
-    } else if (event.type === 'change') deps.pull(event.versions, event.page);
+    } else if (event.type === 'change') deps.pull(event.versions, event.page && { page: event.page, token });
     else if (event.type === 'presence') {
       byBranch.set(event.branchId, event.entries);
       presenceChanged();
@@ -168,7 +175,7 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
     watch();
     void deps
       .clientId()
-      .then((clientId) => transport.events(token, clientId, (e) => onEvent(e, attempt), attempt.signal))
+      .then((clientId) => transport.events(token, clientId, (e) => onEvent(e, attempt, token), attempt.signal))
       .then(
         () => ended(attempt, null),
         (e: unknown) => ended(attempt, e),

@@ -6,7 +6,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TrackerDb } from '../../../src/db/database';
-import { getCursor, setSession } from '../../../src/sync/session-store';
+import { getCursor, META, scopeOf, setSession } from '../../../src/sync/session-store';
 import { saveProgress } from '../../../src/sync/edits';
 import { createSyncEngine, SYNC_LOCK, SYNC_TIMING, type SyncEngine } from '../../../src/sync/engine';
 import { LIVE_LOCK } from '../../../src/sync/live-client';
@@ -93,10 +93,12 @@ async function setup(options: { locks?: FakeLocks; timers?: ManualTimers; db?: T
   const db = options.db ?? new TrackerDb(`live-sync-${crypto.randomUUID()}`);
   await setSession(db, session);
   const requests: SyncRequest[] = [];
+  const tokens: string[] = [];
   let login = session;
   const transport: Transport = {
-    sync: async (req) => {
+    sync: async (req, token) => {
       requests.push(req);
+      tokens.push(token);
       const answer = options.answer?.() ?? {};
       await answer.held;
       return {
@@ -130,7 +132,7 @@ async function setup(options: { locks?: FakeLocks; timers?: ManualTimers; db?: T
   });
   engines.push(engine);
   await engine.start();
-  return { db, engine, server, timers, requests, loginAs: (next: LoginResponse) => (login = next) };
+  return { db, engine, server, timers, requests, tokens, loginAs: (next: LoginResponse) => (login = next) };
 }
 
 /** Starts and connects: the first round trip done, the stream open and said hello. */
@@ -475,5 +477,30 @@ describe('S49: a signal’s page instead of a round trip', () => {
     await settle(timers);
     expect(requests[2]!.mutations).toHaveLength(1);
     expect(await db.notes.get('note-s49')).toBeUndefined();
+  });
+
+  it('never stores under the next person’s session a page that came on the previous person’s stream', async () => {
+    // A shared tablet: this tab holds 佐藤's stream; 佐藤 signed out in another tab (the logout
+    // call never reached the server, so the stream lives on), and 鈴木 of the same branch signed
+    // in there and pulled to the same cursor.
+    const { db, server, requests, tokens, timers, engine } = await connected({ answer: () => ({ versions: { tokyo: 5 } }) });
+    const suzuki: LoginResponse = { ...session, token: 'tok-suzuki', user: { id: 'u2', email: 'suzuki@example.jp', name: '鈴木' } };
+    await setSession(db, null);
+    await setSession(db, suzuki);
+    await db.meta.put({ key: META.cursor, value: { cursor: 'c1', scope: scopeOf(suzuki) } });
+    expect(server.last.token).toBe('tok-1');
+    server.last.send({
+      type: 'change',
+      branches: ['tokyo'],
+      versions: { tokyo: 6 },
+      page: { after: 'c1', cursor: 'c6', changes: [change('佐藤の接続で届いた', 6)] },
+    });
+    // 鈴木's own round trip, with 鈴木's token, brings the change instead.
+    await vi.waitFor(() => expect(requests).toHaveLength(3));
+    await settle(timers);
+    await vi.waitFor(() => expect(engine.getStatus().state).toBe('idle'));
+    expect(await db.notes.get('note-s49')).toBeUndefined();
+    expect(tokens[2]).toBe('tok-suzuki');
+    expect((await getCursor(db))?.cursor).toBe('c1');
   });
 });
