@@ -461,6 +461,8 @@ export interface Principal {
   user: User;
   /** Role per branch id: the branches this token may read and write. */
   roles: ReadonlyMap<string, Role>;
+  /** When the token expires (ISO 8601). */
+  expiresAt: string;
 }
 
 export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; code: 'unauthorized' | 'token_expired'; message: string };
@@ -472,5 +474,5 @@ export async function authenticate(storage: AccountStore, authorization: string 
   if (!session || session.token.revokedAt !== null) return { ok: false, code: 'unauthorized', message: 'the token is not valid; log in again' };
   if (session.token.expiresAt <= now.toISOString()) return { ok: false, code: 'token_expired', message: 'the token has expired; log in again' };
   const { user, memberships } = session;
-  return { ok: true, principal: { user, roles: new Map(memberships.map((m) => [m.branchId, m.role])) } };
+  return { ok: true, principal: { user, roles: new Map(memberships.map((m) => [m.branchId, m.role])), expiresAt: session.token.expiresAt } };
 }

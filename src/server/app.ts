@@ -328,6 +328,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     hub: live,
     principalOf: (c: Context) => principalOf(c as Context<Env>, now()),
     readJson: (c: Context) => readJson(c.req.raw, PRESENCE_BODY_BYTES),
+    now,
   };
   app.get('/api/events', eventsHandler(liveDeps));
   app.post('/api/presence', presenceHandler(liveDeps));

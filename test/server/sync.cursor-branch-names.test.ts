@@ -25,6 +25,7 @@ it('a first pull of a member of branch "constructor" gets its records (after a s
       const principal = {
         user: { id: 'u', email: 'u@x', name: 'U', passwordHash: '', createdAt: '' },
         roles: new Map([['constructor', 'staff' as const]]),
+        expiresAt: '2030-01-01T00:00:00.000Z',
       };
       const body = await sync.roundTrip(principal, { protocolVersion: PROTOCOL_VERSION, clientId: 'client-0001', mutations: [], cursor: null }, new Date());
       const res = JSON.parse(Buffer.from(body).toString()) as { changes: unknown[]; cursor: string };

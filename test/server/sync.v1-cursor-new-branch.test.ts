@@ -45,6 +45,7 @@ it('a v1 cursor does not skip the records of a branch added after migration 004'
           ['tokyo', 'staff' as const],
           ['fukuoka', 'staff' as const],
         ]),
+        expiresAt: '2030-01-01T00:00:00.000Z',
       };
       const body = await sync.roundTrip(principal, { protocolVersion: PROTOCOL_VERSION, clientId: 'client-0001', mutations: [], cursor: 'v1.50' }, new Date());
       const res = JSON.parse(Buffer.from(body).toString()) as { changes: { id: string }[]; reset: boolean; cursor: string };

@@ -27,6 +27,8 @@ export interface StreamOwner {
   stillValid?: () => Promise<boolean>;
   /** The sessions' generation (watchSessions) read before the token was checked to open the stream. */
   validGeneration?: number;
+  /** Whether the stream's token has expired: no page after that, though the stream lasts until its next check; absent: never. */
+  expired?: () => boolean;
 }
 
 interface Stream extends StreamOwner {
@@ -194,7 +196,12 @@ export class LiveHub {
           const branches = m.branches.filter((x) => s.branches.includes(x));
           // A stream of one branch gets the commit's page of it (S49): its device's cursor names that branch alone.
           const page =
-            s.branches.length === 1 && s.validGeneration === this.sessionGeneration && this.sessionsCurrent && m.pages && Object.hasOwn(m.pages, b)
+            s.branches.length === 1 &&
+            s.validGeneration === this.sessionGeneration &&
+            this.sessionsCurrent &&
+            !s.expired?.() &&
+            m.pages &&
+            Object.hasOwn(m.pages, b)
               ? m.pages[b]
               : undefined;
           const key = `${branches.join('\u0000')}\u0001${page ? 'page' : ''}`;

@@ -13,6 +13,8 @@ export interface LiveRouteDeps {
   principalOf(c: Context): Promise<Principal>;
   /** The body as JSON, refused when over the limit or malformed. */
   readJson(c: Context): Promise<unknown>;
+  /** The clock tokens expire by (the app's). */
+  now(): Date;
 }
 
 /** A presence body is about two hundred bytes. */
@@ -43,6 +45,7 @@ export function eventsHandler(deps: LiveRouteDeps) {
       branches,
       stillValid,
       validGeneration,
+      expired: () => deps.now().toISOString() >= principal.expiresAt,
     });
     return new Response(stream, {
       headers: {

@@ -4,6 +4,7 @@
 // Each test is given 30 s: logins hash passwords with scrypt, which is slow on a busy machine.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_BRANCH } from '../../../src/server/demo';
+import { TOKEN_TTL_MS } from '../../../src/server/accounts';
 import { localBus } from '../../../src/server/live/bus';
 import { LiveHub, PRESENCE_SESSIONS_PER_USER } from '../../../src/server/live/hub';
 import { DEMO_PLAN_ID } from '../../../src/model/demo';
@@ -189,6 +190,23 @@ describe('commit signals', () => {
       await hub.close();
     }
   });
+
+  it('S49: sends no page to a stream once its token has expired, though its next check is a minute away', async () => {
+    const staff = await server.login('staff@demo');
+    const stream = open(staff, client('staff-tablet').clientId);
+    await stream.until(isHello);
+    server.advance(TOKEN_TTL_MS - 60_000);
+    // A colleague who signs in later: their token outlives the staff's.
+    const lead = await server.login('lead@demo');
+    const leadDevice = client('lead-device');
+    await server.sync(lead, { clientId: leadDevice.clientId, mutations: [leadDevice.m({ changes: { done: '期限内' }, base: { done: '' } })] });
+    const first = await stream.until(isChange(DEMO_BRANCH.id));
+    expect(first.event).toHaveProperty('page');
+    server.advance(60_000);
+    await server.sync(lead, { clientId: leadDevice.clientId, mutations: [leadDevice.m({ changes: { done: '期限後' }, base: { done: '期限内' } })] });
+    const { event } = await stream.until(isChange(DEMO_BRANCH.id), first.index + 1);
+    expect(event).not.toHaveProperty('page');
+  }, 30_000);
 
   it('S49: on SQLite, a stream of a token just logged out gets no page of a colleague’s commit, and ends', async () => {
     const [lead, staff] = await Promise.all([server.login('lead@demo'), server.login('staff@demo')]);
