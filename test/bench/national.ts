@@ -744,7 +744,7 @@ try {
   row('  load generator (this process)', `${pct(selfCpu)}; event-loop delay p99 ${ms(loopP99)}, max ${ms(loopMax)}`);
   row('  machine idle', `${pct(idle)} of ${cpus().length} cores`);
   console.log(
-    '   memory per instance: RSS / heap / external (Buffers) after a full GC; the changes the change windows hold, at most 2,000 or 1 MiB a branch (t = seconds since the load began; window from t = ' +
+    '   memory per instance: RSS / heap / external (Buffers) after a full GC; the changes the change windows hold, at most 50,000 or 24 MiB (t = seconds since the load began; window from t = ' +
       `${WARMUP} to ${WARMUP + SECONDS})`,
   );
   console.log(`   ${'t'.padStart(5)}  ${servers.map((_, i) => `instance ${i + 1}`.padEnd(46)).join(' ')}`);

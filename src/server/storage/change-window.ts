@@ -5,10 +5,10 @@
 // is complete: it holds every change of its branch with a version in (base, last], and `last`
 // equals the version the storage knows the branch has reached (SQLite: its counter, as this
 // process committed it, read again after another process wrote; PostgreSQL: what this instance
-// committed, what the other instances announced on the live bus, and the counter read at least
-// every second). Otherwise the caller reads what is missing from the database. Windows are
-// bounded in entries and in bytes (big records, e.g. conflicts of long texts, must not hold the
-// server's memory), and so are the pages they serve.
+// committed, the counter read with a catch-up's rows, or at least every second). Otherwise the
+// caller reads what is missing from the database. Windows are bounded in entries and in bytes,
+// each and all together (big records, e.g. conflicts of long texts, must not hold the server's
+// memory), and so are the pages they serve.
 import type { BranchVersions, EncodedChangePage, EncodedPullPage } from './storage';
 
 export interface WindowChange {
@@ -107,20 +107,8 @@ export class ChangeWindow {
   }
 
   private trim(): void {
-    if (this.entries.length > this.maxEntries || this.bytes > this.maxBytes) {
-      // Drop the oldest until both bounds are a quarter below their limit.
-      let drop = Math.max(0, this.entries.length - Math.floor(this.maxEntries * 0.75));
-      let bytes = this.bytes;
-      for (let i = 0; i < drop; i++) bytes -= this.entries[i]!.bytes.length;
-      while (drop < this.entries.length && bytes > this.maxBytes * 0.75) bytes -= this.entries[drop++]!.bytes.length;
-      for (const e of this.entries.slice(0, drop)) {
-        if (this.latest.get(e.key) === e) this.latest.delete(e.key);
-        else if (e.superseded) this.supersededCount--;
-      }
-      this.base = drop === this.entries.length ? this.last : this.entries[drop - 1]!.version;
-      this.entries = this.entries.slice(drop);
-      this.bytes = bytes;
-    }
+    // Over a bound: drop the oldest until both are a quarter below their limit.
+    if (this.entries.length > this.maxEntries || this.bytes > this.maxBytes) this.dropOldest(Math.floor(this.maxEntries * 0.75), this.maxBytes * 0.75);
     // Dropping the rewritten entries costs a pass over all, so it waits until they are a quarter
     // of them (not half: most edits also add a history record, which is never rewritten).
     if (this.supersededCount > 64 && this.supersededCount * 4 > this.entries.length) {
@@ -128,6 +116,22 @@ export class ChangeWindow {
       this.bytes = this.entries.reduce((sum, e) => sum + e.bytes.length, 0);
       this.supersededCount = 0;
     }
+  }
+
+  /** Drops the oldest changes until at most `entries` and `bytes` are held: the window then covers nothing below the last one dropped. */
+  dropOldest(entries: number, bytes: number): void {
+    let drop = Math.max(0, this.entries.length - entries);
+    let held = this.bytes;
+    for (let i = 0; i < drop; i++) held -= this.entries[i]!.bytes.length;
+    while (drop < this.entries.length && held > bytes) held -= this.entries[drop++]!.bytes.length;
+    if (drop === 0) return;
+    for (const e of this.entries.slice(0, drop)) {
+      if (this.latest.get(e.key) === e) this.latest.delete(e.key);
+      else if (e.superseded) this.supersededCount--;
+    }
+    this.base = drop === this.entries.length ? this.last : this.entries[drop - 1]!.version;
+    this.entries = this.entries.slice(drop);
+    this.bytes = held;
   }
 
   /**
@@ -169,27 +173,33 @@ export class ChangeWindow {
 
 const COMMA = new Uint8Array([0x2c]);
 
+/** Per branch at most: a busy meeting's edits, and what the pulls after a signal ask for is the last few. */
+const BRANCH_WINDOW_ENTRIES = 10_000;
+const BRANCH_WINDOW_BYTES = 4 * 1024 * 1024;
 /**
- * Per branch at most: the last hour or so of a busy branch, and what the pulls of its devices
- * after a signal ask for is the last few. A deployment has some fifty branches, so this is what
- * an instance holds once every window is full: about 50 × (1 MiB + 2,000 entries of some 300
- * bytes) ≈ 80 MB; the windows fill at the pace of the edits, and the memory stays there.
+ * All branches together at most (some fifty in a deployment): about 24 MiB of changes and
+ * 50,000 entries of a few hundred bytes each besides, some 40 MB an instance once the windows
+ * have filled at the pace of the edits; then the busiest window gives up its older half.
  */
-const BRANCH_WINDOW_ENTRIES = 2000;
-const BRANCH_WINDOW_BYTES = 1024 * 1024;
+const TOTAL_ENTRIES = 50_000;
+const TOTAL_BYTES = 24 * 1024 * 1024;
 
 export interface WindowsHeld {
   entries: number;
   bytes: number;
 }
 
-/** The windows of every branch this storage has served or written. */
+/** The windows of every branch this storage has served or written, within bounds of their own and together. */
 export class BranchWindows {
   private readonly windows = new Map<string, ChangeWindow>();
+  private entries = 0;
+  private bytes = 0;
 
   constructor(
     private readonly maxEntries = BRANCH_WINDOW_ENTRIES,
     private readonly maxBytes = BRANCH_WINDOW_BYTES,
+    private readonly totalEntries = TOTAL_ENTRIES,
+    private readonly totalBytes = TOTAL_BYTES,
   ) {}
 
   /** The version up to which the branch's window is complete; undefined when there is none. */
@@ -204,14 +214,37 @@ export class BranchWindows {
       window = new ChangeWindow(from, this.maxEntries, this.maxBytes);
       this.windows.set(branch, window);
     }
-    return window.append(changes, from, to);
+    const appended = this.counting(window, () => window.append(changes, from, to));
+    if (this.entries > this.totalEntries || this.bytes > this.totalBytes) this.shrink();
+    return appended;
   }
 
   /** Forgets the branch's changes: its window covers nothing below `version`. */
   reset(branch: string, version: number): void {
     const window = this.windows.get(branch);
-    if (window) window.reset(version);
+    if (window) this.counting(window, () => window.reset(version));
     else this.windows.set(branch, new ChangeWindow(version, this.maxEntries, this.maxBytes));
+  }
+
+  /** Runs a change of one window, keeping the totals. */
+  private counting<T>(window: ChangeWindow, change: () => T): T {
+    this.entries -= window.heldEntries;
+    this.bytes -= window.heldBytes;
+    const result = change();
+    this.entries += window.heldEntries;
+    this.bytes += window.heldBytes;
+    return result;
+  }
+
+  /** Over the total: the busiest windows give up their older half until a quarter below it. */
+  private shrink(): void {
+    while (this.entries > this.totalEntries * 0.75 || this.bytes > this.totalBytes * 0.75) {
+      let busiest: ChangeWindow | undefined;
+      for (const w of this.windows.values()) if (!busiest || w.heldBytes > busiest.heldBytes) busiest = w;
+      if (!busiest || busiest.heldEntries === 0) return;
+      const w = busiest;
+      this.counting(w, () => w.dropOldest(Math.floor(w.heldEntries / 2), w.heldBytes / 2));
+    }
   }
 
   /** The branch's changes after `after`, or null when its window cannot answer for `known` (see ChangeWindow.page). */
@@ -221,13 +254,7 @@ export class BranchWindows {
 
   /** What the windows of every branch hold (for tests and the benchmark). */
   held(): WindowsHeld {
-    let entries = 0;
-    let bytes = 0;
-    for (const w of this.windows.values()) {
-      entries += w.heldEntries;
-      bytes += w.heldBytes;
-    }
-    return { entries, bytes };
+    return { entries: this.entries, bytes: this.bytes };
   }
 }
 

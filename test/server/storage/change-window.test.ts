@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChangeWindow, changeBytes, type WindowChange } from '../../../src/server/storage/change-window';
+import { BranchWindows, ChangeWindow, changeBytes, type WindowChange } from '../../../src/server/storage/change-window';
 import { encodeChange } from '../../../src/server/storage/kysely-storage';
 import { openSqliteStorage } from '../../../src/server/storage/sqlite';
 
@@ -124,6 +124,45 @@ describe('ChangeWindow', () => {
     const held = window.page(new Set(['a']), 0, 10, 1000, 2)!.chunks.filter((c) => c.length > 1);
     expect(held.map((c) => Buffer.from(c).toString())).toEqual([pooled.toString(), '{"key":"k2"}']);
     for (const c of held) expect(c.buffer.byteLength).toBe(c.length);
+  });
+});
+
+describe('BranchWindows', () => {
+  it('holds all branches together within their total, the busiest giving up its oldest, and answers only for what it holds', () => {
+    const branches = ['a', 'b', 'c', 'd', 'e'];
+    fc.assert(
+      fc.property(fc.array(fc.record({ branch: fc.constantFrom(...branches), n: fc.integer({ min: 1, max: 40 }) }), { minLength: 5, maxLength: 40 }), (ops) => {
+        const windows = new BranchWindows(1000, 1 << 20, 100, 1 << 20);
+        const version = new Map(branches.map((b) => [b, 0]));
+        for (const { branch, n } of ops) {
+          const from = version.get(branch)!;
+          const changes = Array.from({ length: n }, (_, i) => ({
+            key: `h${branch}${from + i + 1}`,
+            branchId: branch,
+            version: from + i + 1,
+            bytes: enc(branch, from + i + 1),
+          }));
+          version.set(branch, from + n);
+          expect(windows.append(branch, changes, from, from + n)).toBe(true);
+          expect(windows.held().entries).toBeLessThanOrEqual(100);
+        }
+        let counted = 0;
+        for (const b of branches) {
+          const to = version.get(b)!;
+          if (to === 0) continue;
+          // The oldest change the window still answers from: every change after it, in order, and nothing before.
+          let after = to;
+          while (after > 0 && windows.page(b, after - 1, 5000, 1 << 20, to) !== null) after--;
+          const page = windows.page(b, after, 5000, 1 << 20, to)!;
+          expect(JSON.parse(`[${Buffer.concat(page.chunks).toString()}]`)).toEqual(
+            Array.from({ length: to - after }, (_, i) => ({ key: b, version: after + i + 1 })),
+          );
+          counted += page.count;
+        }
+        expect(windows.held().entries).toBe(counted);
+      }),
+      { numRuns: 50 },
+    );
   });
 });
 
