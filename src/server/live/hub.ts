@@ -196,12 +196,12 @@ export class LiveHub {
           const branches = m.branches.filter((x) => s.branches.includes(x));
           // A stream of one branch gets the commit's page of it (S49): its device's cursor names that branch alone.
           const page =
+            m.pages &&
+            Object.hasOwn(m.pages, b) &&
             s.branches.length === 1 &&
             s.validGeneration === this.sessionGeneration &&
             this.sessionsCurrent &&
-            !s.expired?.() &&
-            m.pages &&
-            Object.hasOwn(m.pages, b)
+            !s.expired?.()
               ? m.pages[b]
               : undefined;
           const key = `${branches.join('\u0000')}\u0001${page ? 'page' : ''}`;

@@ -29,6 +29,8 @@ export function eventsHandler(deps: LiveRouteDeps) {
     const principal = await deps.principalOf(c);
     const clientId = c.req.header('x-client-id') ?? null;
     const branches = [...principal.roles.keys()];
+    // As authenticate() judges it: expired once the app's clock reaches it.
+    const expiresAt = Date.parse(principal.expiresAt);
     // The token is checked again while the stream is open: a logout, a password change or a
     // removed role ends it (a failed check of the database itself rejects, and ends nothing).
     const stillValid = () =>
@@ -45,7 +47,7 @@ export function eventsHandler(deps: LiveRouteDeps) {
       branches,
       stillValid,
       validGeneration,
-      expired: () => deps.now().toISOString() >= principal.expiresAt,
+      expired: () => deps.now().getTime() >= expiresAt,
     });
     return new Response(stream, {
       headers: {

@@ -236,11 +236,14 @@ export class BranchWindows {
     return result;
   }
 
-  /** Over the total: the busiest windows give up their older half until a quarter below it. */
+  /** Over the total: the busiest windows (by the measure that is over) give up their older half until a quarter below it. */
   private shrink(): void {
-    while (this.entries > this.totalEntries * 0.75 || this.bytes > this.totalBytes * 0.75) {
+    for (;;) {
+      const byEntries = this.entries > this.totalEntries * 0.75;
+      if (!byEntries && this.bytes <= this.totalBytes * 0.75) return;
+      const size = (w: ChangeWindow) => (byEntries ? w.heldEntries : w.heldBytes);
       let busiest: ChangeWindow | undefined;
-      for (const w of this.windows.values()) if (!busiest || w.heldBytes > busiest.heldBytes) busiest = w;
+      for (const w of this.windows.values()) if (!busiest || size(w) > size(busiest)) busiest = w;
       if (!busiest || busiest.heldEntries === 0) return;
       const w = busiest;
       this.counting(w, () => w.dropOldest(Math.floor(w.heldEntries / 2), w.heldBytes / 2));

@@ -588,8 +588,12 @@ const CATCH_UP_CHARS = 4 * 1024 * 1024;
 export class KyselyStorage implements Storage {
   private readonly lanes = new Map<string, Lane>();
   private readonly windows = new BranchWindows();
-  /** Per branch: the highest version known committed, and when the counter was last read. */
-  private readonly known = new Map<string, { version: number; readAt: number }>();
+  /**
+   * Per branch: the highest version known committed (`version`, including what the live channel
+   * announced), the highest this instance committed or read itself (`verified`), and when the
+   * counter was last read.
+   */
+  private readonly known = new Map<string, { version: number; verified: number; readAt: number }>();
   /** Sessions read lately, by token hash (see getSession). */
   private readonly sessions = new Map<string, { session: Session; at: number }>();
   /** Moves with every change of tokens, passwords or roles: a read begun before one is not cached. */
@@ -804,26 +808,29 @@ export class KyselyStorage implements Storage {
       const changes = written.filter((c) => c.branchId === branch);
       // A window behind `from` (another instance wrote meanwhile) catches up at the next pull.
       if (!this.windows.append(branch, changes, from, version) && this.windows.lastVersion(branch) === undefined) this.windows.reset(branch, version);
-      this.noteVersion(branch, version, false);
+      this.noteVersion(branch, version, 'committed');
     }
     for (const { w, result } of ran) w.resolve(result);
   }
 
-  private noteVersion(branch: string, version: number, read: boolean): void {
-    this.noted.set(branch, (this.noted.get(branch) ?? 0) + 1);
+  /** A version of the branch: its counter read, a commit of this instance, or one heard of on the live channel (a hint). */
+  private noteVersion(branch: string, version: number, how: 'read' | 'committed' | 'heard'): void {
     const known = this.known.get(branch);
     if (!known) {
-      // Never read: the counter is read at the next pull, which also sets the time.
-      if (read) this.known.set(branch, { version, readAt: Date.now() });
+      // Never read: the counter is read at the next pull, which also sets the time. (Nothing is
+      // kept of a branch only heard of: anyone who may connect can name any branch.)
+      if (how === 'read') this.known.set(branch, { version, verified: version, readAt: Date.now() });
       return;
     }
+    this.noted.set(branch, (this.noted.get(branch) ?? 0) + 1);
     if (version > known.version) known.version = version;
-    if (read) known.readAt = Date.now();
+    if (how !== 'heard' && version > known.verified) known.verified = version;
+    if (how === 'read') known.readAt = Date.now();
   }
 
   noteCommitted(versions: BranchVersions): void {
     for (const [branch, version] of Object.entries(versions)) {
-      this.noteVersion(branch, version, false);
+      this.noteVersion(branch, version, 'heard');
       // The devices told of this commit pull it next: their pulls find the window caught up, or
       // the read under way, instead of each waiting for one to start (a failed read is the pulls' to report).
       const last = this.windows.lastVersion(branch);
@@ -894,16 +901,17 @@ export class KyselyStorage implements Storage {
     const now = Date.now();
     for (const b of branches) {
       const k = this.known.get(b);
-      if (k) this.noteVersion(b, read[b]!, true);
-      else this.known.set(b, { version: read[b]!, readAt: now });
+      if (k) this.noteVersion(b, read[b]!, 'read');
+      else this.known.set(b, { version: read[b]!, verified: read[b]!, readAt: now });
     }
   }
 
   /** One branch's page: from its window, brought up to `known` first, else from the database. */
   private async branchPage(branch: string, after: number, limit: number, maxBytes: number, known: number): Promise<EncodedChangePage> {
     const last = this.windows.lastVersion(branch);
-    if (last === undefined) this.windows.reset(branch, known);
-    else if (last < known) await this.catchUp(branch);
+    // A new window starts where this instance read or committed, never at a version only heard of.
+    if (last === undefined) this.windows.reset(branch, this.known.get(branch)!.verified);
+    if (this.windows.lastVersion(branch)! < known) await this.catchUp(branch);
     // A catch-up this pull joined may have started for an older version: then the database answers.
     const now = this.windows.lastVersion(branch)!;
     if (now < known) return this.readBranchPage(branch, after, limit, maxBytes);
@@ -951,7 +959,7 @@ export class KyselyStorage implements Storage {
           bytes: changeBytes(encodeChange(toRecord(r))),
         }));
         this.windows.append(branch, changes, from, counter);
-        this.noteVersion(branch, counter, true);
+        this.noteVersion(branch, counter, 'read');
       })().finally(() => this.catchUps.delete(branch));
       this.catchUps.set(branch, running);
     }

@@ -10,7 +10,21 @@ import type { RecordWrite } from '../../../src/server/storage/storage';
 import { describePostgres } from '../postgres-env';
 
 const AT = '2026-05-01T00:00:00.000Z';
-const rec = (id: string): RecordWrite => ({ table: 'notes', id, branchId: 'b1', planId: 'p1', data: { id }, updatedAt: AT, updatedBy: 't' });
+const rec = (id: string, branchId = 'b1'): RecordWrite => ({ table: 'notes', id, branchId, planId: 'p1', data: { id }, updatedAt: AT, updatedBy: 't' });
+const ids = (chunks: Uint8Array[]) =>
+  [
+    ...Buffer.concat(chunks)
+      .toString()
+      .matchAll(/"table":"notes","id":"([^"]+)"/g),
+  ].map((m) => m[1]);
+
+/** What the tests look at inside the storage. */
+interface Internals {
+  db: { withPlugin(p: KyselyPlugin): unknown };
+  windows: { lastVersion(b: string): number | undefined };
+  known: Map<string, { version: number }>;
+  noted: Map<string, number>;
+}
 
 describePostgres('change windows catching up', (env) => {
   it('a pull joining a running catch-up still gets the change it was told of', async () => {
@@ -78,13 +92,62 @@ describePostgres('change windows catching up', (env) => {
       if (pullBetween) expect((await pull(head)).count).toBe(0);
       for (const id of ['n1', 'n2', 'n3', 'n4']) await storage.write(['b1'], (tx) => tx.putRecord(rec(id)));
       const page = await pull(head);
-      const ids = [
-        ...Buffer.concat(page.chunks)
-          .toString()
-          .matchAll(/"table":"notes","id":"(n\d)"/g),
-      ].map((m) => m[1]);
-      expect(ids).toEqual(['n1', 'n2', 'n3', 'n4']);
+      expect(ids(page.chunks)).toEqual(['n1', 'n2', 'n3', 'n4']);
       expect(page.lastVersions.b1).toBe(head + 4);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('a version heard before a branch has a window here does not start the window: it is read, and the window serves again', async () => {
+    const schema = env.newSchema();
+    const writer = await openPostgresStorage(env.url, { schema, poolSize: 2 });
+    const storage = await openPostgresStorage(env.url, { schema, poolSize: 3 });
+    const s = storage as unknown as Internals;
+    let databasePages = 0;
+    const counting: KyselyPlugin = {
+      transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+        if (JSON.stringify(args.node).includes('chars_before')) databasePages++;
+        return args.node;
+      },
+      async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+        return args.result;
+      },
+    };
+    s.db = s.db.withPlugin(counting) as typeof s.db;
+    try {
+      await writer.addBranch({ id: 'b1', name: 'b1', createdAt: AT });
+      await writer.addBranch({ id: 'b2', name: 'b2', createdAt: AT });
+      for (const id of ['a', 'b', 'c', 'd']) await writer.write(['b1'], (tx) => tx.putRecord(rec(id)));
+      const head2 = await writer.write(['b2'], (tx) => tx.putRecord(rec('x0', 'b2')));
+      // A person of both branches pulls here; b1 fills the page, so b2 has a known version and no window yet.
+      expect((await storage.encodedChangesSince({ b1: 0, b2: 0 }, 2, 1 << 20)).hasMore).toBe(true);
+      expect(s.windows.lastVersion('b2')).toBeUndefined();
+      storage.noteCommitted({ b2: head2 + 1_000_000 });
+      expect(ids((await storage.encodedChangesSince({ b2: 0 }, 100, 1 << 20)).chunks)).toEqual(['x0']);
+      expect(s.windows.lastVersion('b2')).toBe(head2);
+      // Edits of b2 on the other instance, heard on the channel: this instance's window follows them.
+      for (const id of ['x1', 'x2', 'x3']) storage.noteCommitted({ b2: await writer.write(['b2'], (tx) => tx.putRecord(rec(id, 'b2'))) });
+      await new Promise((r) => setTimeout(r, 1200));
+      await storage.encodedChangesSince({ b2: head2 }, 100, 1 << 20);
+      databasePages = 0;
+      for (let i = 0; i < 5; i++) expect(ids((await storage.encodedChangesSince({ b2: head2 }, 100, 1 << 20)).chunks)).toEqual(['x1', 'x2', 'x3']);
+      expect({ known: s.known.get('b2')!.version, window: s.windows.lastVersion('b2'), databasePages }).toEqual({
+        known: head2 + 3,
+        window: head2 + 3,
+        databasePages: 0,
+      });
+    } finally {
+      await Promise.all([writer.close(), storage.close()]);
+    }
+  });
+
+  it('keeps nothing of branches it has only heard of (anyone who may connect can name any)', async () => {
+    const storage = await openPostgresStorage(env.url, { schema: env.newSchema(), poolSize: 1 });
+    try {
+      for (let i = 0; i < 10_000; i++) storage.noteCommitted({ [`forged-${i}`]: 1 });
+      const s = storage as unknown as Internals;
+      expect({ noted: s.noted.size, known: s.known.size }).toEqual({ noted: 0, known: 0 });
     } finally {
       await storage.close();
     }
